@@ -6,5 +6,14 @@
 #include <sanenet/core/config.hpp>
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/xt.hpp>
+#include <sanenet/core/network.hpp>
+
+// training
+#include <sanenet/train/fit.hpp>
+#include <sanenet/train/metrics.hpp>
 
 // data
+#include <sanenet/data/idx.hpp>
+#include <sanenet/data/csv.hpp>
+#include <sanenet/data/standardizer.hpp>
+#include <sanenet/data/fashion_mnist.hpp>

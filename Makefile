@@ -1,0 +1,97 @@
+# sanenet set-up commands (Debian 12):
+#   make demo    install what the demo needs, build and run the Fashion-MNIST example
+#   make test    install what the tests need, build and run every test with g++, then the
+#                unit tests with clang++-19 (this is what .ci/run runs)
+#   make single  regenerate single_include/sanenet/sanenet.hpp
+#   make clean   remove the build directories
+
+SHELL := /bin/bash
+MAKEFLAGS += --no-print-directory
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+JOBS ?= 2
+BUILD ?= build
+BUILD_CLANG ?= build-clang
+CLANGXX ?= clang++-19
+BENCH ?= OFF
+
+DEMO_PACKAGES := g++ cmake make xtensor-dev libxsimd-dev xtl-dev zlib1g-dev dataset-fashion-mnist
+TEST_PACKAGES := $(DEMO_PACKAGES) doctest-dev clang-19 python3
+
+# $(call ensure_packages,<packages>): install the missing Debian packages (root), or print the
+# exact command and fail (not root).
+define ensure_packages
+	@missing=""; \
+	if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "note: dpkg-query not found (not Debian?); not checking for: $(1)"; \
+	else \
+	  for p in $(1); do \
+	    status=$$(dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null || true); \
+	    case "$$status" in *" installed") ;; *) missing="$$missing $$p" ;; esac; \
+	  done; \
+	fi; \
+	if [ -z "$$missing" ]; then \
+	  echo "packages: all present"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "packages: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends $$missing \
+	    || { echo "packages: install failed, running apt-get update and retrying"; \
+	         apt-get update && apt-get install -y --no-install-recommends $$missing; }; \
+	else \
+	  echo "error: missing Debian packages:$$missing"; \
+	  echo "run:   sudo apt-get install -y --no-install-recommends$$missing"; \
+	  exit 1; \
+	fi
+endef
+
+define header
+	@printf '\n==== %s ====\n' $(1)
+endef
+
+.PHONY: all demo test single clean demo-packages test-packages
+
+all: test
+
+demo-packages:
+	$(call header,"demo: Debian packages")
+	$(call ensure_packages,$(DEMO_PACKAGES))
+
+test-packages:
+	$(call header,"test: Debian packages")
+	$(call ensure_packages,$(TEST_PACKAGES))
+
+demo: demo-packages
+	$(call header,"demo: configure $(BUILD)/ (Release)")
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_EXAMPLES=ON \
+	  -DSANENET_BUILD_TESTS=OFF -DSANENET_BUILD_BENCH=OFF
+	$(call header,"demo: build fashion_mnist")
+	cmake --build $(BUILD) --target fashion_mnist -j$(JOBS)
+	$(call header,"demo: run $(BUILD)/examples/fashion_mnist")
+	./$(BUILD)/examples/fashion_mnist
+
+test: test-packages
+	$(call header,"test: configure $(BUILD)/ with g++ (all tests + single-include variant + examples)")
+	CXX=g++ cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_TESTS=ON \
+	  -DSANENET_TEST_SINGLE_INCLUDE=ON -DSANENET_TEST_UNIT_ONLY=OFF -DSANENET_BUILD_EXAMPLES=ON \
+	  -DSANENET_BUILD_BENCH=$(BENCH)
+	$(call header,"test: build $(BUILD)/ (g++)")
+	cmake --build $(BUILD) -j$(JOBS)
+	$(call header,"test: ctest $(BUILD)/ (g++)")
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	$(call header,"test: configure $(BUILD_CLANG)/ with $(CLANGXX) (unit tests only)")
+	CXX=$(CLANGXX) cmake -S . -B $(BUILD_CLANG) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_TESTS=ON \
+	  -DSANENET_TEST_SINGLE_INCLUDE=OFF -DSANENET_TEST_UNIT_ONLY=ON -DSANENET_BUILD_EXAMPLES=OFF \
+	  -DSANENET_BUILD_BENCH=OFF
+	$(call header,"test: build $(BUILD_CLANG)/ ($(CLANGXX))")
+	cmake --build $(BUILD_CLANG) -j$(JOBS)
+	$(call header,"test: ctest $(BUILD_CLANG)/ ($(CLANGXX))")
+	ctest --test-dir $(BUILD_CLANG) --output-on-failure -j$(JOBS)
+	$(call header,"test: all passed")
+
+single:
+	$(PYTHON) tools/amalgamate.py
+
+clean:
+	rm -rf $(BUILD) $(BUILD_CLANG)

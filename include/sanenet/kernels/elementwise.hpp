@@ -1,0 +1,210 @@
+// Vectorized elementwise kernels and reductions: activation backward, bias gradients,
+// softmax, the fused losses, dropout and noise, norms, finiteness.
+#pragma once
+
+#include <sanenet/kernels/activation.hpp>
+#include <sanenet/kernels/random.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+inline constexpr std::size_t w_ = width;
+
+// d[i] *= f'(y[i]) for the activation whose output is y.
+inline void activation_backward(float* d, const float* y, std::size_t n, act a, float p) {
+    dispatch_act(a, [&]<act A>() {
+        if constexpr (A == act::identity || A == act::softmax) return;
+        else {
+            std::size_t i = 0;
+            for (; i + w_ <= n; i += w_)
+                (vfloat::load_unaligned(d + i) * derivative<A>(vfloat::load_unaligned(y + i), p)).store_unaligned(d + i);
+            for (; i < n; ++i) d[i] *= derivative<A>(y[i], p);
+        }
+    });
+}
+
+// Activation applied in place (a standalone activation layer, or the output at inference).
+inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p);
+
+// out[j] = sum_i x[i, j]: the bias gradient.
+inline void column_sums(const float* x, std::size_t rows, std::size_t cols, float* out) {
+    std::size_t j = 0;
+    for (; j + 4 * w_ <= cols; j += 4 * w_) {
+        vfloat s0(0.f), s1(0.f), s2(0.f), s3(0.f);
+        for (std::size_t i = 0; i < rows; ++i) {
+            const float* r = x + i * cols + j;
+            s0 += vfloat::load_unaligned(r);
+            s1 += vfloat::load_unaligned(r + w_);
+            s2 += vfloat::load_unaligned(r + 2 * w_);
+            s3 += vfloat::load_unaligned(r + 3 * w_);
+        }
+        s0.store_unaligned(out + j);
+        s1.store_unaligned(out + j + w_);
+        s2.store_unaligned(out + j + 2 * w_);
+        s3.store_unaligned(out + j + 3 * w_);
+    }
+    for (; j + w_ <= cols; j += w_) {
+        vfloat s(0.f);
+        for (std::size_t i = 0; i < rows; ++i) s += vfloat::load_unaligned(x + i * cols + j);
+        s.store_unaligned(out + j);
+    }
+    for (; j < cols; ++j) {
+        float s = 0.f;
+        for (std::size_t i = 0; i < rows; ++i) s += x[i * cols + j];
+        out[j] = s;
+    }
+}
+
+inline float max_of(const float* x, std::size_t n) {
+    float m = -std::numeric_limits<float>::infinity();
+    for (std::size_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+// Row-wise softmax in place, stable (max subtracted).
+inline void softmax_rows(float* x, std::size_t rows, std::size_t cols) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        float* row = x + r * cols;
+        const float m = max_of(row, cols);
+        float s = 0.f;
+        for (std::size_t j = 0; j < cols; ++j) {
+            row[j] = std::exp(row[j] - m);
+            s += row[j];
+        }
+        const float inv = 1.f / s;
+        for (std::size_t j = 0; j < cols; ++j) row[j] *= inv;
+    }
+}
+
+inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p) {
+    if (a == act::softmax) return softmax_rows(x, rows, cols);
+    const std::size_t n = rows * cols;
+    dispatch_act(a, [&]<act A>() {
+        std::size_t i = 0;
+        for (; i + w_ <= n; i += w_) activate<A>(vfloat::load_unaligned(x + i), p).store_unaligned(x + i);
+        for (; i < n; ++i) x[i] = activate<A>(x[i], p);
+    });
+}
+
+// Softmax cross-entropy from logits. Writes grad = (softmax - onehot) * scale (may alias
+// logits) and returns the summed loss over the rows.
+inline double softmax_cross_entropy(const float* logits, const std::int32_t* label, std::size_t rows, std::size_t cols,
+                                    float* grad, float scale) {
+    double loss = 0.0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float* z = logits + r * cols;
+        float* g = grad + r * cols;
+        const float m = max_of(z, cols);
+        float s = 0.f;
+        for (std::size_t j = 0; j < cols; ++j) s += std::exp(z[j] - m);
+        const float log_s = std::log(s);
+        const std::size_t y = static_cast<std::size_t>(label[r]);
+        loss += static_cast<double>(log_s - (z[y] - m));
+        const float inv = 1.f / s;
+        for (std::size_t j = 0; j < cols; ++j) g[j] = std::exp(z[j] - m) * inv * scale;
+        g[y] -= scale;
+    }
+    return loss;
+}
+
+// Sigmoid binary cross-entropy from logits, elementwise: grad = (sigmoid(z) - t) * scale.
+inline double sigmoid_cross_entropy(const float* z, const float* t, std::size_t n, float* grad, float scale) {
+    double loss = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const float x = z[i];
+        loss += static_cast<double>(std::max(x, 0.f) - x * t[i] + std::log1p(std::exp(-std::fabs(x))));
+        const float sig = x >= 0.f ? 1.f / (1.f + std::exp(-x)) : std::exp(x) / (1.f + std::exp(x));
+        grad[i] = (sig - t[i]) * scale;
+    }
+    return loss;
+}
+
+// Squared error: grad = 2 (y - t) * scale; returns sum (y - t)^2.
+inline double squared_error(const float* y, const float* t, std::size_t n, float* grad, float scale) {
+    vfloat acc(0.f);
+    const vfloat two_s(2.f * scale);
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) {
+        const vfloat d = vfloat::load_unaligned(y + i) - vfloat::load_unaligned(t + i);
+        acc = xsimd::fma(d, d, acc);
+        if (grad) (d * two_s).store_unaligned(grad + i);
+    }
+    double loss = static_cast<double>(xsimd::hadd(acc));
+    for (; i < n; ++i) {
+        const float d = y[i] - t[i];
+        loss += static_cast<double>(d * d);
+        if (grad) grad[i] = 2.f * d * scale;
+    }
+    return loss;
+}
+
+inline double sum_squares(const float* x, std::size_t n) {
+    vfloat acc(0.f);
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) {
+        const vfloat v = vfloat::load_unaligned(x + i);
+        acc = xsimd::fma(v, v, acc);
+    }
+    double s = static_cast<double>(xsimd::hadd(acc));
+    for (; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+    return s;
+}
+
+inline void scale_in_place(float* x, std::size_t n, float s) {
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) (vfloat::load_unaligned(x + i) * vfloat(s)).store_unaligned(x + i);
+    for (; i < n; ++i) x[i] *= s;
+}
+
+inline void multiply_in_place(float* x, const float* m, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) (vfloat::load_unaligned(x + i) * vfloat::load_unaligned(m + i)).store_unaligned(x + i);
+    for (; i < n; ++i) x[i] *= m[i];
+}
+
+inline bool all_finite(const float* x, std::size_t n) {
+    // x - x is 0 for finite x and NaN for NaN or Inf.
+    vfloat acc(0.f);
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) {
+        const vfloat v = vfloat::load_unaligned(x + i);
+        acc += v - v;
+    }
+    float s = xsimd::hadd(acc);
+    for (; i < n; ++i) s += x[i] - x[i];
+    return s == 0.f;
+}
+
+// Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask.
+inline void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key) {
+    const float inv = 1.f / keep;
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) {
+        const vfloat u = bits_to_unit(counter_bits(key, lane_indices(static_cast<std::uint32_t>(i))));
+        const vfloat m = xsimd::select(u < vfloat(keep), vfloat(inv), vfloat(0.f));
+        m.store_unaligned(mask + i);
+        (vfloat::load_unaligned(x + i) * m).store_unaligned(x + i);
+    }
+    for (; i < n; ++i) {
+        mask[i] = bits_to_unit(counter_bits(key, static_cast<std::uint32_t>(i))) < keep ? inv : 0.f;
+        x[i] *= mask[i];
+    }
+}
+
+// x += stddev * N(0, 1), Box-Muller on counter-based uniforms.
+inline void add_gaussian_noise(float* x, std::size_t n, float stddev, std::uint64_t key) {
+    const std::uint64_t key2 = key ^ 0x9E3779B97F4A7C15ull;
+    for (std::size_t i = 0; i < n; ++i) {
+        const float u1 = 1.f - bits_to_unit(counter_bits(key, static_cast<std::uint32_t>(i)));  // (0, 1]
+        const float u2 = bits_to_unit(counter_bits(key2, static_cast<std::uint32_t>(i)));
+        x[i] += stddev * std::sqrt(-2.f * std::log(u1)) * std::cos(6.2831853f * u2);
+    }
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END

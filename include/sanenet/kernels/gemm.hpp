@@ -1,0 +1,282 @@
+// Packed, cache-blocked GEMM with an xsimd register-tile micro-kernel, bias + activation
+// fused into the epilogue, and a GEMV path for single rows (predict_one, batch 1).
+// Operands are strided views, so the forward GEMM (X W), dX = dY W^T and dW = X^T dY
+// are all this one routine; transposes are absorbed by the packing.
+#pragma once
+
+#include <sanenet/kernels/activation.hpp>
+#include <sanenet/kernels/thread_pool.hpp>
+
+#include <algorithm>
+#include <cstddef>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+// Element (i, j) of an operand is p[i * rs + j * cs].
+struct operand {
+    const float* p;
+    std::ptrdiff_t rs;
+    std::ptrdiff_t cs;
+    float at(std::ptrdiff_t i, std::ptrdiff_t j) const { return p[i * rs + j * cs]; }
+};
+inline operand row_major(const float* p, std::ptrdiff_t cols) { return {p, cols, 1}; }
+inline operand transposed(const float* p, std::ptrdiff_t cols) { return {p, 1, cols}; }
+
+// What happens to C after the product: + bias[j], then the activation.
+struct epilogue {
+    const float* bias = nullptr;
+    act a = act::identity;
+    float param = 0.f;
+};
+
+namespace detail_gemm {
+
+inline constexpr int mr = gemm_mr;
+inline constexpr int nr = gemm_nr;
+inline constexpr int nv = gemm_nv;
+inline constexpr int kc_max = 256;
+inline constexpr int mc_max = mr * 16;
+inline constexpr int nc_max = 512;
+// Below this many multiply-adds a second thread costs more than it saves.
+inline constexpr double parallel_min_fma = 1 << 19;
+
+// Per-thread packing buffers, sized once on first use.
+struct pack_buffers {
+    aligned_buffer<float> a{static_cast<std::size_t>(mc_max) * kc_max};
+    aligned_buffer<float> b{static_cast<std::size_t>(kc_max) * nc_max};
+};
+inline pack_buffers& buffers() {
+    thread_local pack_buffers b;
+    return b;
+}
+
+// A[ic:ic+mc, pc:pc+kc] into MR-row panels, k-major inside a panel, zero-padded rows.
+inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out) {
+    for (int ip = 0; ip < mc; ip += mr) {
+        const int rows = std::min(mr, mc - ip);
+        float* dst = out + static_cast<std::ptrdiff_t>(ip) * kc;
+        if (A.cs == 1) {
+            for (int i = 0; i < mr; ++i) {
+                if (i < rows) {
+                    const float* src = A.p + (ic + ip + i) * A.rs + pc;
+                    for (int k = 0; k < kc; ++k) dst[k * mr + i] = src[k];
+                } else {
+                    for (int k = 0; k < kc; ++k) dst[k * mr + i] = 0.f;
+                }
+            }
+        } else {
+            for (int k = 0; k < kc; ++k) {
+                const float* src = A.p + (pc + k) * A.cs + (ic + ip) * A.rs;
+                for (int i = 0; i < mr; ++i) dst[k * mr + i] = i < rows ? src[i * A.rs] : 0.f;
+            }
+        }
+    }
+}
+
+// B[pc:pc+kc, jc:jc+cols] as one NR-wide panel (k-major), zero-padded columns.
+inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, float* dst) {
+    if (B.cs == 1) {
+        for (int k = 0; k < kc; ++k) {
+            const float* src = B.p + (pc + k) * B.rs + jc;
+            float* d = dst + k * nr;
+            int j = 0;
+            for (; j < cols; ++j) d[j] = src[j];
+            for (; j < nr; ++j) d[j] = 0.f;
+        }
+    } else {
+        for (int j = 0; j < nr; ++j) {
+            if (j < cols) {
+                const float* src = B.p + (jc + j) * B.cs + pc * B.rs;
+                for (int k = 0; k < kc; ++k) dst[k * nr + j] = src[k * B.rs];
+            } else {
+                for (int k = 0; k < kc; ++k) dst[k * nr + j] = 0.f;
+            }
+        }
+    }
+}
+
+// C tile (mr_ x nr_ valid) = [C +] a_panel * b_panel over kc.
+inline void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_RESTRICT b, std::ptrdiff_t ldb,
+                         float* c, std::ptrdiff_t ldc, int rows, int cols, bool load_c) {
+    vfloat acc[mr][nv];
+#pragma GCC unroll 16
+    for (int i = 0; i < mr; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; ++v) acc[i][v] = vfloat(0.f);
+    for (int k = 0; k < kc; ++k) {
+        vfloat bv[nv];
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; ++v) bv[v] = vfloat::load_unaligned(b + k * ldb + v * static_cast<int>(width));
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; ++i) {
+            const vfloat ai(a[k * mr + i]);
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
+        }
+    }
+    if (rows == mr && cols == nr) {
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; ++i)
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; ++v) {
+                float* cp = c + i * ldc + v * static_cast<int>(width);
+                const vfloat x = load_c ? acc[i][v] + vfloat::load_unaligned(cp) : acc[i][v];
+                x.store_unaligned(cp);
+            }
+        return;
+    }
+    alignas(alignment) float tile[mr * nr];
+    for (int i = 0; i < mr; ++i)
+        for (int v = 0; v < nv; ++v) acc[i][v].store_aligned(tile + i * nr + v * static_cast<int>(width));
+    for (int i = 0; i < rows; ++i)
+        for (int j = 0; j < cols; ++j) c[i * ldc + j] = load_c ? c[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+}
+
+// Bias and activation over a block of C, columns [j0, j0 + cols), while it is hot in cache.
+template <act A>
+void apply_epilogue(float* c, std::ptrdiff_t ldc, int rows, int j0, int cols, const epilogue& ep) {
+    if (A == act::identity && !ep.bias) return;
+    const int w = static_cast<int>(width);
+    for (int i = 0; i < rows; ++i) {
+        float* row = c + i * ldc + j0;
+        const float* bias = ep.bias ? ep.bias + j0 : nullptr;
+        int j = 0;
+        for (; j + w <= cols; j += w) {
+            vfloat x = vfloat::load_unaligned(row + j);
+            if (bias) x += vfloat::load_unaligned(bias + j);
+            activate<A>(x, ep.param).store_unaligned(row + j);
+        }
+        for (; j < cols; ++j) row[j] = activate<A>(bias ? row[j] + bias[j] : row[j], ep.param);
+    }
+}
+
+struct job {
+    int m, n, k;
+    operand A, B;
+    float* C;
+    std::ptrdiff_t ldc;
+    const epilogue* ep;
+    bool accumulate;
+    int panels_per_task;
+};
+
+// The columns of task t: whole NR panels, so every element is computed the same way whatever the split.
+template <act A>
+void run_columns(const job& jb, int c0, int c1) {
+    pack_buffers& buf = buffers();
+    const bool direct_b = jb.B.cs == 1;
+    for (int jc = c0; jc < c1; jc += nc_max) {
+        const int nc = std::min(nc_max, c1 - jc);
+        for (int pc = 0; pc < jb.k; pc += kc_max) {
+            const int kc = std::min(kc_max, jb.k - pc);
+            const bool load_c = pc > 0 || jb.accumulate;
+            const bool last = pc + kc == jb.k;
+            for (int jr = 0; jr < nc; jr += nr) {
+                const int cols = std::min(nr, nc - jr);
+                if (!direct_b || cols < nr)
+                    pack_b_panel(jb.B, pc, kc, jc + jr, cols, buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc);
+            }
+            for (int ic = 0; ic < jb.m; ic += mc_max) {
+                const int mc = std::min(mc_max, jb.m - ic);
+                pack_a(jb.A, ic, mc, pc, kc, buf.a.data());
+                for (int jr = 0; jr < nc; jr += nr) {
+                    const int cols = std::min(nr, nc - jr);
+                    const bool packed = !direct_b || cols < nr;
+                    const float* bp = packed ? buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc : jb.B.p + pc * jb.B.rs + jc + jr;
+                    const std::ptrdiff_t ldb = packed ? nr : jb.B.rs;
+                    for (int ir = 0; ir < mc; ir += mr) {
+                        float* c = jb.C + (ic + ir) * jb.ldc + jc + jr;
+                        micro_kernel(kc, buf.a.data() + static_cast<std::ptrdiff_t>(ir) * kc, bp, ldb, c, jb.ldc,
+                                     std::min(mr, mc - ir), cols, load_c);
+                    }
+                    if (last) apply_epilogue<A>(jb.C + ic * jb.ldc, jb.ldc, mc, jc + jr, cols, *jb.ep);
+                }
+            }
+        }
+    }
+}
+
+template <act A>
+void run_task(void* ctx, int t) {
+    const job& jb = *static_cast<const job*>(ctx);
+    const int c0 = t * jb.panels_per_task * nr;
+    const int c1 = std::min(jb.n, c0 + jb.panels_per_task * nr);
+    if (c0 < c1) run_columns<A>(jb, c0, c1);
+}
+
+// y[0:n] = x[0:k] B (+ y), one row: B streamed once, no packing.
+template <act A>
+void gemv(int n, int k, const float* x, const operand& B, float* y, bool accumulate, const epilogue& ep) {
+    const int w = static_cast<int>(width);
+    if (B.cs == 1) {
+        constexpr int block = 4;
+        int j = 0;
+        for (; j + block * w <= n; j += block * w) {
+            vfloat acc[block];
+            for (int v = 0; v < block; ++v) acc[v] = accumulate ? vfloat::load_unaligned(y + j + v * w) : vfloat(0.f);
+            for (int kk = 0; kk < k; ++kk) {
+                const vfloat xv(x[kk]);
+                const float* row = B.p + kk * B.rs + j;
+#pragma GCC unroll 4
+                for (int v = 0; v < block; ++v) acc[v] = xsimd::fma(xv, vfloat::load_unaligned(row + v * w), acc[v]);
+            }
+            for (int v = 0; v < block; ++v) acc[v].store_unaligned(y + j + v * w);
+        }
+        for (; j + w <= n; j += w) {
+            vfloat acc = accumulate ? vfloat::load_unaligned(y + j) : vfloat(0.f);
+            for (int kk = 0; kk < k; ++kk) acc = xsimd::fma(vfloat(x[kk]), vfloat::load_unaligned(B.p + kk * B.rs + j), acc);
+            acc.store_unaligned(y + j);
+        }
+        for (; j < n; ++j) {
+            float s = accumulate ? y[j] : 0.f;
+            for (int kk = 0; kk < k; ++kk) s += x[kk] * B.p[kk * B.rs + j];
+            y[j] = s;
+        }
+    } else {
+        // Column j of B is contiguous along k when rs == 1: a dot product per output.
+        for (int j = 0; j < n; ++j) {
+            const float* col = B.p + j * B.cs;
+            vfloat acc(0.f);
+            int kk = 0;
+            if (B.rs == 1)
+                for (; kk + w <= k; kk += w) acc = xsimd::fma(vfloat::load_unaligned(x + kk), vfloat::load_unaligned(col + kk), acc);
+            float s = xsimd::hadd(acc);
+            for (; kk < k; ++kk) s += x[kk] * col[kk * B.rs];
+            y[j] = accumulate ? y[j] + s : s;
+        }
+    }
+    apply_epilogue<A>(y, n, 1, 0, n, ep);
+}
+
+}  // namespace detail_gemm
+
+// C[m x n] (row stride ldc) = A[m x k] B[k x n] (+ C when accumulate); then + bias, activation.
+// Splits the columns over up to `threads` threads in whole register panels (deterministic).
+inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep = {},
+                 bool accumulate = false, int threads = 1) {
+    using namespace detail_gemm;
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (int i = 0; i < m; ++i)
+            for (int j = 0; j < n; ++j)
+                if (!accumulate) C[i * ldc + j] = 0.f;
+        dispatch_act(ep.a, [&]<act Act>() { apply_epilogue<Act>(C, ldc, m, 0, n, ep); });
+        return;
+    }
+    if (m == 1) {
+        dispatch_act(ep.a, [&]<act Act>() { gemv<Act>(n, k, A.p, B, C, accumulate, ep); });
+        return;
+    }
+    const int panels = (n + nr - 1) / nr;
+    int tasks = 1;
+    if (threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma) tasks = std::min(threads, panels);
+    job jb{m, n, k, A, B, C, ldc, &ep, accumulate, (panels + tasks - 1) / tasks};
+    dispatch_act(ep.a, [&]<act Act>() {
+        if (tasks == 1) run_columns<Act>(jb, 0, n);
+        else thread_pool::instance().run(tasks, tasks, &run_task<Act>, &jb);
+    });
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END

@@ -1,0 +1,101 @@
+// The only door to xsimd. Everything numeric in sanenet goes through kernels/, which is
+// templated on the scalar type and the SIMD architecture only, never on a network type.
+#pragma once
+
+#include <sanenet/core/config.hpp>
+
+#include <xsimd/xsimd.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string>
+
+// g++ 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics once they are
+// inlined (GCC bug 105593, fixed in 13); silence it for the kernels only.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+#define SANENET_KERNELS_BEGIN _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+#define SANENET_KERNELS_END _Pragma("GCC diagnostic pop")
+#else
+#define SANENET_KERNELS_BEGIN
+#define SANENET_KERNELS_END
+#endif
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+// xsimd's best architecture for the compiler flags (-march=native: AVX-512 here).
+using arch = xsimd::default_arch;
+using vfloat = xsimd::batch<float, arch>;
+using vuint = xsimd::batch<std::uint32_t, arch>;
+inline constexpr std::size_t width = vfloat::size;
+
+// Register tile of the GEMM micro-kernel: MR rows x (NV vectors) columns of C.
+// 32 vector registers (AVX-512) hold 8 x 2 accumulators plus B and the broadcasts; 16 hold 6 x 2.
+inline constexpr int gemm_nv = 2;
+inline constexpr int gemm_nr = static_cast<int>(width) * gemm_nv;
+inline constexpr int gemm_mr = width >= 16 ? 8 : 6;
+
+inline constexpr std::size_t alignment = 64;
+
+inline const char* arch_name() { return arch::name(); }
+
+// A 64-byte aligned buffer that is grown, never shrunk: workspaces are sized once.
+template <class T>
+class aligned_buffer {
+public:
+    aligned_buffer() = default;
+    explicit aligned_buffer(std::size_t n) { resize(n); }
+    aligned_buffer(const aligned_buffer& o) : aligned_buffer(o.size_) { copy_from(o); }
+    aligned_buffer& operator=(const aligned_buffer& o) {
+        if (this != &o) {
+            resize(o.size_);
+            copy_from(o);
+        }
+        return *this;
+    }
+    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), size_(o.size_), cap_(o.cap_) { o.p_ = nullptr; o.size_ = o.cap_ = 0; }
+    aligned_buffer& operator=(aligned_buffer&& o) noexcept {
+        std::swap(p_, o.p_);
+        std::swap(size_, o.size_);
+        std::swap(cap_, o.cap_);
+        return *this;
+    }
+    ~aligned_buffer() { release(); }
+
+    // Grows to n elements (zero-filled when it had to reallocate); keeps the storage otherwise.
+    void resize(std::size_t n) {
+        if (n > cap_) {
+            release();
+            const std::size_t bytes = ((n * sizeof(T) + alignment - 1) / alignment) * alignment;
+            p_ = static_cast<T*>(::operator new(bytes, std::align_val_t{alignment}));
+            for (std::size_t i = 0; i < n; ++i) p_[i] = T{};
+            cap_ = n;
+        }
+        size_ = n;
+    }
+    void fill(T v) {
+        for (std::size_t i = 0; i < size_; ++i) p_[i] = v;
+    }
+    T* data() noexcept { return p_; }
+    const T* data() const noexcept { return p_; }
+    std::size_t size() const noexcept { return size_; }
+    T& operator[](std::size_t i) noexcept { return p_[i]; }
+    const T& operator[](std::size_t i) const noexcept { return p_[i]; }
+
+private:
+    void copy_from(const aligned_buffer& o) {
+        for (std::size_t i = 0; i < size_; ++i) p_[i] = o.p_[i];
+    }
+    void release() {
+        if (p_) ::operator delete(p_, std::align_val_t{alignment});
+        p_ = nullptr;
+        size_ = cap_ = 0;
+    }
+    T* p_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t cap_ = 0;
+};
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END

@@ -1,0 +1,108 @@
+// The one lint mechanism shared by compile-time and run-time checks: a tag per
+// waivable lint, one message macro, waivers (Allow<> in a network type, allow<>() at
+// run time) and the Diagnostic that run-time lints report.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+// One message format for every lint, built into one string literal:
+//   sanenet <ID> <slug>: <what and why>. Fix: <exact change>. [Waive: sn::Allow<sn::lint::<Tag>>.]
+// E-rules pass no tag: they have no waiver.
+#define SANENET_LINT_MESSAGE(id, slug, what, fix, ...) \
+    "sanenet " id " " slug ": " what ". Fix: " fix "." __VA_OPT__(" Waive: sn::Allow<sn::lint::" #__VA_ARGS__ ">.")
+
+namespace sanenet {
+
+namespace detail {
+// Each waivable lint has a bit; a waiver set is a bitmask, so it costs nothing at run time.
+template <int Bit>
+struct lint_tag {
+    static constexpr std::uint32_t bit = std::uint32_t{1} << Bit;
+};
+}  // namespace detail
+
+namespace lint {
+#define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)      \
+    struct Tag : detail::lint_tag<Bit> {                  \
+        static constexpr std::string_view id = Id;        \
+        static constexpr std::string_view slug = Slug;    \
+    }
+SANENET_DECLARE_LINT_TAG(UnnormalizedInputs, 0, "L1.1", "unnormalized-inputs");
+SANENET_DECLARE_LINT_TAG(FeatureScaleSpread, 1, "L1.2", "feature-scale-spread");
+SANENET_DECLARE_LINT_TAG(ConstantFeature, 2, "L1.3", "constant-feature");
+SANENET_DECLARE_LINT_TAG(UnnormalizedTargets, 3, "L1.4", "unnormalized-targets");
+SANENET_DECLARE_LINT_TAG(NoValidation, 4, "L2.1", "no-validation");
+SANENET_DECLARE_LINT_TAG(ValidationLeak, 5, "L2.2", "validation-leak");
+SANENET_DECLARE_LINT_TAG(NoBetterThanBaseline, 6, "L2.3", "no-better-than-baseline");
+SANENET_DECLARE_LINT_TAG(NoRegularization, 7, "L4.1", "no-regularization");
+SANENET_DECLARE_LINT_TAG(KeepReadsAsDropRate, 8, "L4.2", "keep-reads-as-drop-rate");
+SANENET_DECLARE_LINT_TAG(Overfitting, 9, "L4.3", "overfitting");
+SANENET_DECLARE_LINT_TAG(LargeBatch, 10, "L5.1", "large-batch");
+SANENET_DECLARE_LINT_TAG(ClippingMasksLR, 11, "L6.2", "clipping-masks-lr");
+SANENET_DECLARE_LINT_TAG(BoundedRegressionOutput, 12, "L7.1", "bounded-regression-output");
+SANENET_DECLARE_LINT_TAG(DeadUnits, 13, "L8.1", "dead-units");
+SANENET_DECLARE_LINT_TAG(VanishingGradient, 14, "L8.2", "vanishing-gradient");
+SANENET_DECLARE_LINT_TAG(ConstantInit, 15, "L9.1", "constant-init");
+SANENET_DECLARE_LINT_TAG(LossAtInit, 16, "L9.2", "loss-at-init");
+SANENET_DECLARE_LINT_TAG(TooDeep, 17, "L10.1", "too-deep");
+SANENET_DECLARE_LINT_TAG(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units");
+SANENET_DECLARE_LINT_TAG(MissingNonlinearity, 19, "X1", "missing-nonlinearity");
+#undef SANENET_DECLARE_LINT_TAG
+}  // namespace lint
+
+template <class T>
+concept LintTag = requires {
+    { T::bit } -> std::convertible_to<std::uint32_t>;
+    { T::id } -> std::convertible_to<std::string_view>;
+};
+
+namespace detail {
+template <class T>
+constexpr std::uint32_t tag_bit() {
+    if constexpr (LintTag<T>) return T::bit;
+    else return 0;
+}
+}  // namespace detail
+
+// A set of waived lints.
+struct Waivers {
+    std::uint32_t bits = 0;
+    template <LintTag Tag>
+    constexpr bool waives() const { return (bits & Tag::bit) != 0; }
+    constexpr Waivers operator|(Waivers o) const { return Waivers{bits | o.bits}; }
+    friend constexpr bool operator==(Waivers, Waivers) = default;
+};
+
+// Run-time waivers: FitOptions{.allow = sn::allow<sn::lint::LargeBatch>()}.
+template <LintTag... Tags>
+constexpr Waivers allow() {
+    return Waivers{(std::uint32_t{0} | ... | Tags::bit)};
+}
+
+// Compile-time waivers: an item of a network's type list, not a layer. E-rules have no
+// tag, so they cannot be waived.
+template <class... Tags>
+struct Allow {
+    static_assert((LintTag<Tags> && ...), SANENET_LINT_MESSAGE("E12", "unknown-waiver",
+        "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); structural "
+        "rules (E1-E12) cannot be waived",
+        "name the tag printed in the lint's own message, or fix the structure"));
+    static constexpr bool sanenet_allow = true;
+    static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::tag_bit<Tags>())};
+};
+
+enum class Severity : std::uint8_t { info, warning, error };
+
+// What a run-time lint found: the catalogue ID, how bad, the one-line message
+// (with the fix) and the numbers that triggered it.
+struct Diagnostic {
+    std::string id;
+    Severity severity = Severity::warning;
+    std::string message;
+    std::string evidence;
+};
+
+}  // namespace sanenet

@@ -1,0 +1,107 @@
+// The one-line progress display of fit on a terminal: epoch, loss, validation metric,
+// samples/s, ETA. Silent when stderr is not a terminal or when progress is off.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#define SANENET_HAS_ISATTY 1
+#else
+#define SANENET_HAS_ISATTY 0
+#endif
+
+namespace sanenet {
+
+inline bool stderr_is_terminal() {
+#if SANENET_HAS_ISATTY
+    return ::isatty(2) == 1;
+#else
+    return false;
+#endif
+}
+
+namespace detail {
+
+inline std::string format_duration(double seconds) {
+    const long s = seconds < 0 ? 0 : static_cast<long>(seconds + 0.5);
+    char buf[32];
+    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+    else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+    return buf;
+}
+
+inline std::string format_rate(double per_second) {
+    char buf[32];
+    if (per_second >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", per_second / 1e6);
+    else if (per_second >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", per_second / 1e3);
+    else std::snprintf(buf, sizeof buf, "%.0f", per_second);
+    return buf;
+}
+
+class progress_line {
+public:
+    using clock = std::chrono::steady_clock;
+
+    progress_line(bool requested, int epochs, std::size_t samples_per_epoch, std::string metric)
+        : on_(requested && stderr_is_terminal()), epochs_(epochs), per_epoch_(samples_per_epoch), metric_(std::move(metric)),
+          start_(clock::now()), last_(start_) {}
+
+    bool enabled() const { return on_; }
+
+    // During an epoch, at most every 100 ms.
+    void update(int epoch, std::size_t done, double loss) {
+        if (!on_) return;
+        const auto now = clock::now();
+        if (now - last_ < std::chrono::milliseconds(100)) return;
+        last_ = now;
+        const double elapsed = std::chrono::duration<double>(now - start_).count();
+        const double total_done = static_cast<double>(epoch - 1) * static_cast<double>(per_epoch_) + static_cast<double>(done);
+        const double rate = elapsed > 0 ? total_done / elapsed : 0.0;
+        const double left = static_cast<double>(epochs_) * static_cast<double>(per_epoch_) - total_done;
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "\r\033[Kepoch %d/%d %3.0f%%  loss %.4f  %s samples/s  ETA %s", epoch, epochs_,
+                      100.0 * static_cast<double>(done) / static_cast<double>(per_epoch_ ? per_epoch_ : 1), loss,
+                      format_rate(rate).c_str(), rate > 0 ? format_duration(left / rate).c_str() : "?");
+        std::fputs(buf, stderr);
+        std::fflush(stderr);
+    }
+
+    // At the end of an epoch: the line becomes permanent (one per epoch, as in Keras).
+    void end_epoch(int epoch, double loss, std::optional<double> val_loss, std::optional<double> val_metric, double rate,
+                   double seconds) {
+        if (!on_) return;
+        std::string line = "\r\033[Kepoch " + std::to_string(epoch) + "/" + std::to_string(epochs_);
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "  loss %.4f", loss);
+        line += buf;
+        if (val_loss) {
+            std::snprintf(buf, sizeof buf, "  val_loss %.4f", *val_loss);
+            line += buf;
+        }
+        if (val_metric) {
+            std::snprintf(buf, sizeof buf, "  val_%s %.4f", metric_.c_str(), *val_metric);
+            line += buf;
+        }
+        line += "  " + format_rate(rate) + " samples/s  " + format_duration(seconds) + "\n";
+        std::fputs(line.c_str(), stderr);
+        std::fflush(stderr);
+    }
+
+    void clear() {
+        if (on_) std::fputs("\r\033[K", stderr);
+    }
+
+private:
+    bool on_;
+    int epochs_;
+    std::size_t per_epoch_;
+    std::string metric_;
+    clock::time_point start_, last_;
+};
+
+}  // namespace detail
+}  // namespace sanenet

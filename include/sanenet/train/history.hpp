@@ -1,0 +1,67 @@
+// sn::History: what fit did, epoch by epoch, which diagnostics fired and how it ended.
+#pragma once
+
+#include <sanenet/core/errors.hpp>
+#include <sanenet/lints/lint.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sanenet {
+
+struct EpochRecord {
+    int epoch = 0;                     // 1-based
+    double train_loss = 0.0;           // mean over the epoch's steps, dropout on
+    std::optional<double> val_loss;    // on the validation data, inference mode
+    std::optional<double> val_metric;  // History::metric on the validation data
+    double seconds = 0.0;
+    double samples_per_second = 0.0;
+};
+
+enum class StopReason { completed, diverged };
+
+struct History {
+    std::string metric;  // "accuracy" (Classification, MultiLabel) or "r2" (Regression)
+    std::vector<EpochRecord> epochs;
+    std::vector<Diagnostic> diagnostics;
+    StopReason stop = StopReason::completed;
+    std::string stop_message;
+
+    std::vector<double> train_loss() const {
+        std::vector<double> v;
+        for (const auto& e : epochs) v.push_back(e.train_loss);
+        return v;
+    }
+    std::vector<double> val_loss() const {
+        std::vector<double> v;
+        for (const auto& e : epochs)
+            if (e.val_loss) v.push_back(*e.val_loss);
+        return v;
+    }
+    std::vector<double> val_metric() const {
+        std::vector<double> v;
+        for (const auto& e : epochs)
+            if (e.val_metric) v.push_back(*e.val_metric);
+        return v;
+    }
+    bool fired(std::string_view id) const {
+        for (const auto& d : diagnostics)
+            if (d.id == id) return true;
+        return false;
+    }
+};
+
+// L6.1: training diverged. The network already holds its last good weights again;
+// history() is what was recorded up to the divergence.
+class divergence_error : public lint_error {
+public:
+    divergence_error(const std::string& message, History h) : lint_error("L6.1", message), history_(std::move(h)) {}
+    const History& history() const noexcept { return history_; }
+
+private:
+    History history_;
+};
+
+}  // namespace sanenet

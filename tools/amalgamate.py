@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Generate single_include/sanenet/sanenet.hpp from include/sanenet/sanenet.hpp.
+
+Every '#include <sanenet/...>' (or a quoted include that resolves inside include/) is
+replaced by the file's text, recursively, each file once, in include order; '#pragma once'
+lines are dropped; every other include is kept as it is. The output is deterministic (no
+dates), so it can be committed and compared.
+
+    tools/amalgamate.py            write the single header
+    tools/amalgamate.py --check    exit 1 with a one-line reason if the file on disk is stale
+"""
+
+import argparse
+import difflib
+import os
+import re
+import sys
+
+INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
+PRAGMA_ONCE = re.compile(r'^\s*#\s*pragma\s+once\b')
+COND_OPEN = re.compile(r'^\s*#\s*if(n?def)?\b')
+COND_CLOSE = re.compile(r'^\s*#\s*endif\b')
+VERSION = re.compile(r'^\s*#\s*define\s+SANENET_VERSION_(MAJOR|MINOR|PATCH)\s+(\d+)')
+
+UMBRELLA = "sanenet/sanenet.hpp"
+
+
+class AmalgamationError(Exception):
+    pass
+
+
+def has_include_guard(lines):
+    code = [l.strip() for l in lines if l.strip() and not l.strip().startswith("//")]
+    if len(code) < 2:
+        return False
+    m = re.match(r"#\s*ifndef\s+(\w+)$", code[0])
+    return bool(m) and re.match(r"#\s*define\s+" + m.group(1) + r"\b", code[1]) is not None
+
+
+class Amalgamator:
+    def __init__(self, include_root):
+        self.root = os.path.abspath(include_root)
+        self.done = set()          # headers already inlined (relative to include/)
+        self.conditional = {}      # header -> where it was first inlined inside an #if
+        self.version = {}
+
+    def resolve(self, current, bracket, target):
+        """The header's path relative to include/, or None for an external include."""
+        if bracket == "<":
+            candidates = [target] if target.startswith("sanenet/") else []
+        else:
+            here = os.path.dirname(current)
+            candidates = [os.path.normpath(os.path.join(here, target)), os.path.normpath(target)]
+        for rel in candidates:
+            rel = rel.replace(os.sep, "/")
+            if os.path.isfile(os.path.join(self.root, rel)):
+                return rel
+        if bracket == "<" and candidates:
+            raise AmalgamationError(f"{current}: #include <{target}> names no file under include/")
+        return None
+
+    def inline(self, rel, out, stack, depth_outside):
+        if rel in stack:
+            raise AmalgamationError("include cycle: " + " -> ".join(stack + [rel]))
+        path = os.path.join(self.root, rel)
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        out.append(f"// begin file {rel}")
+        depth = -1 if has_include_guard(lines) else 0  # a classic guard is not a condition
+        for number, line in enumerate(lines, 1):
+            if PRAGMA_ONCE.match(line):
+                continue
+            m = VERSION.match(line)
+            if m:
+                self.version.setdefault(m.group(1), m.group(2))
+            if COND_OPEN.match(line):
+                depth += 1
+            elif COND_CLOSE.match(line):
+                depth -= 1
+            m = INCLUDE.match(line)
+            if m:
+                target = self.resolve(rel, m.group(1), m.group(2))
+                if target is not None:
+                    inside_if = depth_outside + depth > 0
+                    if target in self.done:
+                        # Inlined once already; safe only if that first copy was unconditional.
+                        first = self.conditional.get(target)
+                        if first and not inside_if:
+                            raise AmalgamationError(
+                                f"{rel}:{number}: {target} was first included conditionally at {first}; "
+                                f"include it unconditionally first so the single header keeps it")
+                        continue
+                    self.done.add(target)
+                    if inside_if:
+                        self.conditional[target] = f"{rel}:{number}"
+                    self.inline(target, out, stack + [rel], depth_outside + depth)
+                    continue
+            out.append(line)
+        out.append(f"// end file {rel}")
+
+
+def generate(root):
+    include_root = os.path.join(root, "include")
+    if not os.path.isfile(os.path.join(include_root, UMBRELLA)):
+        raise AmalgamationError(f"{os.path.join(include_root, UMBRELLA)} does not exist")
+    a = Amalgamator(include_root)
+    body = []
+    a.done.add(UMBRELLA)
+    a.inline(UMBRELLA, body, [], 0)
+    if set(a.version) != {"MAJOR", "MINOR", "PATCH"}:
+        raise AmalgamationError("SANENET_VERSION_MAJOR/MINOR/PATCH not all #defined in the inlined headers")
+    version = "{MAJOR}.{MINOR}.{PATCH}".format(**a.version)
+    banner = [
+        f"// sanenet {version} - single-header distribution.",
+        "// GENERATED by tools/amalgamate.py from include/sanenet/sanenet.hpp; do not edit.",
+        "// Edit the headers under include/ and run `make single` (or tools/amalgamate.py).",
+        "#pragma once",
+        "",
+    ]
+    return "\n".join(banner + body) + "\n"
+
+
+def main(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", default=os.path.dirname(here), help="repository root (default: this script's parent)")
+    ap.add_argument("--output", help="output file (default: <root>/single_include/sanenet/sanenet.hpp)")
+    ap.add_argument("--check", action="store_true", help="compare with the file on disk instead of writing it")
+    args = ap.parse_args(argv)
+    output = args.output or os.path.join(args.root, "single_include", "sanenet", "sanenet.hpp")
+    shown = os.path.relpath(output, args.root)
+
+    try:
+        text = generate(args.root)
+    except (AmalgamationError, OSError, UnicodeDecodeError) as e:
+        print(f"amalgamate: {e}", file=sys.stderr)
+        return 2
+
+    if args.check:
+        try:
+            with open(output, encoding="utf-8", newline="") as f:
+                current = f.read()
+        except FileNotFoundError:
+            print(f"amalgamate --check: {shown} is missing; run `make single` and commit it")
+            return 1
+        if current != text:
+            mine, theirs = text.splitlines(), current.splitlines()
+            line = next((i for i, (x, y) in enumerate(zip(mine, theirs), 1) if x != y), min(len(mine), len(theirs)) + 1)
+            print(f"amalgamate --check: {shown} is stale (first difference at line {line}); "
+                  f"run `make single` and commit it")
+            if os.environ.get("AMALGAMATE_DIFF"):  # set it to see what changed
+                for d in difflib.unified_diff(theirs, mine, shown + " (on disk)", shown + " (generated)",
+                                              lineterm="", n=1):
+                    print(d)
+            return 1
+        print(f"amalgamate --check: {shown} is up to date")
+        return 0
+
+    os.makedirs(os.path.dirname(output), exist_ok=True)
+    tmp = output + ".tmp"
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    os.replace(tmp, output)
+    inlined = sum(1 for line in text.splitlines() if line.startswith("// begin file "))
+    print(f"amalgamate: wrote {shown} ({len(text.splitlines())} lines, {inlined} headers inlined)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
