@@ -7,6 +7,7 @@
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/xt.hpp>
 #include <sanenet/core/network.hpp>
+#include <sanenet/core/build_info.hpp>
 
 // training
 #include <sanenet/train/fit.hpp>
@@ -17,3 +18,6 @@
 #include <sanenet/data/csv.hpp>
 #include <sanenet/data/standardizer.hpp>
 #include <sanenet/data/fashion_mnist.hpp>
+
+// io
+#include <sanenet/io/npy.hpp>

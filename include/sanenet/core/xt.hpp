@@ -4,14 +4,40 @@
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xarray.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#if defined(__clang__) && __clang_major__ >= 19
+// xtensor 0.24 + clang 19: rebind_container<X, svector<...>> matches two unordered partial
+// specializations (xtensor issue #2804); an explicit specialization for xarray's shape wins.
+namespace xt {
+template <>
+struct rebind_container<std::ptrdiff_t, svector<std::size_t, 4, std::allocator<std::size_t>, true>> {
+    using type = svector<std::ptrdiff_t, 4, std::allocator<std::ptrdiff_t>, true>;
+};
+}  // namespace xt
+#endif
 
 namespace sanenet {
 
 using matrix = xt::xtensor<float, 2>;         // samples x features
 using labels = xt::xtensor<std::int32_t, 1>;  // one class index per sample
+
+// Rows [begin, end) of a matrix or label vector, as a new container.
+inline matrix take_rows(const matrix& x, std::size_t begin, std::size_t end) {
+    const std::size_t cols = x.shape()[1];
+    matrix out = matrix::from_shape({end - begin, cols});
+    std::copy(x.data() + begin * cols, x.data() + end * cols, out.data());
+    return out;
+}
+inline labels take_rows(const labels& y, std::size_t begin, std::size_t end) {
+    labels out = labels::from_shape({end - begin});
+    std::copy(y.data() + begin, y.data() + end, out.data());
+    return out;
+}
 
 namespace detail {
 inline std::string shape_string(std::size_t rows, std::size_t cols) {

@@ -1,0 +1,280 @@
+// Numeric CSV reader: CsvOptions, CsvTable and load_csv, with file:line errors.
+#pragma once
+
+#include <sanenet/core/errors.hpp>
+#include <sanenet/core/xt.hpp>
+#include <sanenet/data/idx.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstddef>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace sanenet::data {
+
+struct CsvOptions {
+    char delimiter = ',';
+    std::optional<bool> header = std::nullopt;  // nullopt: a header if any field of the first line is not a number
+};
+
+// A CSV file of numbers: column names (from the header, or "0", "1", ...) and a rows x columns matrix.
+struct CsvTable {
+    std::vector<std::string> columns;
+    sanenet::matrix values;
+
+    // Index of the first column called `name`; std::out_of_range naming the known columns otherwise.
+    std::size_t column(std::string_view name) const {
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            if (columns[i] == name) return i;
+        std::string known;
+        constexpr std::size_t shown = 20;
+        for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
+        if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
+        throw std::out_of_range("sanenet: no column '" + std::string(name) + "' in the CSV table: known columns are " +
+                                (known.empty() ? std::string("none") : known));
+    }
+
+    // The named columns, in the order given, as a rows x names.size() matrix.
+    sanenet::matrix select(const std::vector<std::string>& names) const {
+        std::vector<std::size_t> index;
+        index.reserve(names.size());
+        for (const auto& name : names) index.push_back(column(name));
+        const std::size_t rows = values.shape()[0];
+        auto out = sanenet::matrix::from_shape({rows, names.size()});
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
+        return out;
+    }
+};
+
+namespace detail {
+
+struct csv_field {
+    std::string text;
+    bool quoted = false;
+};
+
+struct csv_record {
+    std::size_t line = 0;
+    std::vector<csv_field> fields;
+};
+
+enum class number_parse { ok, not_a_number, out_of_range };
+
+// std::from_chars accepts "nan" and "inf" (the data lints reject them later) but not a leading '+'.
+inline number_parse parse_float(std::string_view text, float& out) {
+    if (text.size() > 1 && text[0] == '+' && text[1] != '+' && text[1] != '-') text.remove_prefix(1);
+    if (text.empty()) return number_parse::not_a_number;
+    const char* first = text.data();
+    const char* last = first + text.size();
+    auto r = std::from_chars(first, last, out);
+    if (r.ec == std::errc{} && r.ptr == last) return number_parse::ok;
+    if (r.ec != std::errc::result_out_of_range || r.ptr != last) return number_parse::not_a_number;
+    // Out of range as float: underflow becomes 0 or a denormal, overflow is an error.
+    double wide = 0;
+    auto rd = std::from_chars(first, last, wide);
+    if (rd.ec != std::errc{} || rd.ptr != last) return number_parse::out_of_range;
+    if (wide > std::numeric_limits<float>::max() || wide < -std::numeric_limits<float>::max())
+        return number_parse::out_of_range;
+    out = static_cast<float>(wide);
+    return number_parse::ok;
+}
+
+// xtensor's xcsv reports no line numbers, so sanenet parses CSV itself: RFC 4180 quoting
+// ("" inside quotes, delimiters and newlines in quoted fields), CRLF, spaces around fields.
+class csv_reader {
+public:
+    csv_reader(std::string_view text, char delimiter, const std::filesystem::path& path)
+        : s_(text), delim_(delimiter), path_(path) {}
+
+    std::size_t line() const { return line_; }
+
+    // Reads the next record, skipping blank lines; false at the end of the file.
+    bool next(csv_record& rec) {
+        skip_blank_lines();
+        if (pos_ >= s_.size()) return false;
+        rec.line = line_;
+        rec.fields.clear();
+        for (;;) {
+            csv_field field;
+            skip_spaces();
+            if (pos_ < s_.size() && s_[pos_] == '"') {
+                read_quoted(field, rec);
+            } else {
+                const std::size_t start = pos_;
+                while (pos_ < s_.size() && s_[pos_] != delim_ && s_[pos_] != '\n') ++pos_;
+                std::size_t end = pos_;
+                while (end > start && is_space_or_cr(s_[end - 1])) --end;
+                field.text.assign(s_.substr(start, end - start));
+            }
+            rec.fields.push_back(std::move(field));
+            if (pos_ >= s_.size()) return true;
+            if (s_[pos_] == '\n') {
+                ++pos_;
+                ++line_;
+                return true;
+            }
+            ++pos_;  // the delimiter: another field follows, possibly empty
+        }
+    }
+
+private:
+    bool is_space(char c) const { return (c == ' ' || c == '\t') && c != delim_; }
+    bool is_space_or_cr(char c) const { return is_space(c) || c == '\r'; }
+
+    void skip_spaces() {
+        while (pos_ < s_.size() && is_space(s_[pos_])) ++pos_;
+    }
+
+    void skip_blank_lines() {
+        for (;;) {
+            std::size_t p = pos_;
+            while (p < s_.size() && is_space_or_cr(s_[p])) ++p;
+            if (p < s_.size() && s_[p] == '\n') {
+                pos_ = p + 1;
+                ++line_;
+            } else {
+                if (p >= s_.size()) pos_ = p;
+                return;
+            }
+        }
+    }
+
+    void read_quoted(csv_field& field, const csv_record& rec) {
+        field.quoted = true;
+        const std::size_t open_line = line_;
+        ++pos_;
+        for (;;) {
+            if (pos_ >= s_.size())
+                throw io_error(path_.string() + ":" + std::to_string(open_line) + ": column " +
+                               std::to_string(rec.fields.size() + 1) +
+                               ": unterminated quote: expected a closing '\"' before the end of the file");
+            const char c = s_[pos_];
+            if (c == '"') {
+                if (pos_ + 1 < s_.size() && s_[pos_ + 1] == '"') {
+                    field.text += '"';
+                    pos_ += 2;
+                    continue;
+                }
+                ++pos_;
+                break;
+            }
+            if (c == '\n') ++line_;
+            field.text += c;
+            ++pos_;
+        }
+        while (pos_ < s_.size() && is_space_or_cr(s_[pos_])) ++pos_;
+        if (pos_ < s_.size() && s_[pos_] != delim_ && s_[pos_] != '\n')
+            throw io_error(path_.string() + ":" + std::to_string(line_) + ": column " +
+                           std::to_string(rec.fields.size() + 1) + ": found '" + std::string(1, s_[pos_]) +
+                           "' after a closing quote: expected the delimiter '" + std::string(1, delim_) +
+                           "' or the end of the line");
+        std::size_t a = 0, b = field.text.size();
+        while (a < b && (field.text[a] == ' ' || field.text[a] == '\t')) ++a;
+        while (b > a && (field.text[b - 1] == ' ' || field.text[b - 1] == '\t')) --b;
+        field.text = field.text.substr(a, b - a);
+    }
+
+    std::string_view s_;
+    char delim_;
+    const std::filesystem::path& path_;
+    std::size_t pos_ = 0;
+    std::size_t line_ = 1;
+};
+
+inline std::string cell_excerpt(const std::string& text) {
+    constexpr std::size_t longest = 40;
+    return text.size() <= longest ? text : text.substr(0, longest) + "...";
+}
+
+}  // namespace detail
+
+// Loads a CSV file of numbers. Blank lines are skipped; every cell must be a float.
+inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options = {}) {
+    const char d = options.delimiter;
+    if (d == '"' || d == '\n' || d == '\r' || d == ' ')
+        throw std::invalid_argument("sanenet: load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
+                                    " (a quote, space or line break) is not usable: expected a character such as "
+                                    "',', ';' or '\\t'");
+    const auto bytes = detail::read_file_bytes(path, "CSV file");
+    std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    const std::string file = path.string();
+    if (text.empty())
+        throw io_error(file + ":1: empty file: expected a header line or a row of numbers");
+
+    detail::csv_reader reader(text, d, path);
+    detail::csv_record first;
+    if (!reader.next(first))
+        throw io_error(file + ":" + std::to_string(reader.line()) +
+                       ": empty file (only blank lines): expected a header line or a row of numbers");
+
+    float scratch = 0;
+    bool has_header = false;
+    if (options.header) {
+        has_header = *options.header;
+    } else {
+        for (const auto& f : first.fields)
+            if (detail::parse_float(f.text, scratch) == detail::number_parse::not_a_number) has_header = true;
+    }
+
+    CsvTable table;
+    const std::size_t width = first.fields.size();
+    table.columns.reserve(width);
+    for (std::size_t c = 0; c < width; ++c)
+        table.columns.push_back(has_header ? first.fields[c].text : std::to_string(c));
+
+    auto column_label = [&](std::size_t c) {
+        std::string label = "column " + std::to_string(c + 1);
+        if (has_header) label += " ('" + table.columns[c] + "')";
+        return label;
+    };
+
+    std::vector<float> values;
+    std::size_t rows = 0;
+    auto add_row = [&](const detail::csv_record& rec) {
+        const std::string where = file + ":" + std::to_string(rec.line) + ": ";
+        if (rec.fields.size() != width)
+            throw io_error(where + "expected " + std::to_string(width) + " fields as in line " +
+                           std::to_string(first.line) + ", found " + std::to_string(rec.fields.size()));
+        for (std::size_t c = 0; c < width; ++c) {
+            const auto& cell = rec.fields[c].text;
+            if (cell.empty())
+                throw io_error(where + column_label(c) +
+                               ": empty cell: expected a number (fill or drop missing values before loading)");
+            float v = 0;
+            switch (detail::parse_float(cell, v)) {
+                case detail::number_parse::ok:
+                    break;
+                case detail::number_parse::not_a_number:
+                    throw io_error(where + column_label(c) + ": '" + detail::cell_excerpt(cell) +
+                                   "' is not a number: expected a float such as 1.5, -2e3, nan or inf");
+                case detail::number_parse::out_of_range:
+                    throw io_error(where + column_label(c) + ": '" + detail::cell_excerpt(cell) +
+                                   "' is out of the float range: expected a magnitude below 3.4e38");
+            }
+            values.push_back(v);
+        }
+        ++rows;
+    };
+
+    if (!has_header) add_row(first);
+    detail::csv_record rec;
+    while (reader.next(rec)) add_row(rec);
+    if (rows == 0)
+        throw io_error(file + ":" + std::to_string(first.line) +
+                       ": a header but no data rows: expected at least one row of numbers after the header");
+
+    table.values = sanenet::matrix::from_shape({rows, width});
+    std::copy(values.begin(), values.end(), table.values.data());
+    return table;
+}
+
+}  // namespace sanenet::data

@@ -1,0 +1,283 @@
+// IDX reader (the MNIST file format): load_idx, plain or gzip-compressed, with byte-exact errors.
+#pragma once
+
+#include <sanenet/core/errors.hpp>
+#include <sanenet/core/xt.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+// gzip support needs zlib (-lz); define SANENET_WITH_ZLIB=0 to build without it.
+#ifndef SANENET_WITH_ZLIB
+#if __has_include(<zlib.h>)
+#define SANENET_WITH_ZLIB 1
+#else
+#define SANENET_WITH_ZLIB 0
+#endif
+#endif
+
+#if SANENET_WITH_ZLIB
+#include <zlib.h>
+#endif
+
+namespace sanenet::data {
+namespace detail {
+
+inline std::string hex_byte(unsigned value) {
+    static constexpr char digits[] = "0123456789abcdef";
+    return std::string{'0', 'x', digits[(value >> 4) & 0xF], digits[value & 0xF]};
+}
+
+inline std::string quoted_path(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+
+inline const char* idx_type_list() {
+    return "0x08 ubyte, 0x09 sbyte, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64";
+}
+
+// Element size of an IDX type code, 0 for an unknown code.
+inline std::size_t idx_element_size(std::uint8_t type) {
+    switch (type) {
+        case 0x08: case 0x09: return 1;
+        case 0x0B: return 2;
+        case 0x0C: case 0x0D: return 4;
+        case 0x0E: return 8;
+        default: return 0;
+    }
+}
+
+inline bool is_gzip(const std::vector<unsigned char>& bytes) {
+    return bytes.size() >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
+}
+
+// Reads a whole file in large chunks; every failure names the file.
+inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path, const char* what) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (!std::filesystem::exists(status))
+        throw io_error(std::string("cannot open ") + what + " " + quoted_path(path) +
+                       ": no such file (expected an existing file)");
+    if (std::filesystem::is_directory(status))
+        throw io_error(std::string("cannot read ") + what + " " + quoted_path(path) +
+                       ": it is a directory, expected a file");
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!file) {
+        const int error = errno;
+        throw io_error(std::string("cannot open ") + what + " " + quoted_path(path) + ": " +
+                       std::generic_category().message(error));
+    }
+    std::vector<unsigned char> bytes;
+    constexpr std::size_t chunk = std::size_t{1} << 22;
+    const auto size = std::filesystem::file_size(path, ec);
+    // One byte past the known size lets a single fread both read everything and see the end.
+    bytes.resize(ec ? chunk : static_cast<std::size_t>(size) + 1);
+    std::size_t used = 0;
+    for (;;) {
+        if (used == bytes.size()) bytes.resize(bytes.size() + std::max(chunk, bytes.size() / 2));
+        const std::size_t got = std::fread(bytes.data() + used, 1, bytes.size() - used, file.get());
+        used += got;
+        if (got == 0 || std::feof(file.get()) || std::ferror(file.get())) break;
+    }
+    if (std::ferror(file.get())) {
+        const int error = errno;
+        throw io_error(std::string("cannot read ") + what + " " + quoted_path(path) + " at byte " +
+                       std::to_string(used) + ": " + std::generic_category().message(error));
+    }
+    bytes.resize(used);
+    return bytes;
+}
+
+#if SANENET_WITH_ZLIB
+// Inflates every gzip member of `in`; corrupt or truncated streams name the compressed byte offset.
+inline std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path) {
+    auto fail = [&](std::size_t offset, const std::string& what) {
+        return io_error("corrupt gzip stream in " + quoted_path(path) + " at compressed byte " +
+                        std::to_string(offset) + ": " + what +
+                        " (expected a complete gzip file; re-download or re-compress it)");
+    };
+    std::vector<unsigned char> out;
+    // The trailer's ISIZE (size mod 2^32 of the last member) is a good first guess for one member.
+    std::size_t guess = in.size() * 2;
+    if (in.size() >= 18) {
+        const std::size_t n = in.size();
+        const std::size_t isize = std::size_t{in[n - 4]} | std::size_t{in[n - 3]} << 8 |
+                                  std::size_t{in[n - 2]} << 16 | std::size_t{in[n - 1]} << 24;
+        guess = std::clamp(isize, guess, in.size() * 64);
+    }
+    out.resize(guess + 1);
+    std::size_t pos = 0, produced = 0;
+    while (pos < in.size()) {
+        z_stream zs{};
+        if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw fail(pos, "zlib could not start inflating");
+        std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, &inflateEnd);
+        int rc = Z_OK;
+        while (rc != Z_STREAM_END) {
+            if (produced == out.size()) out.resize(out.size() * 2);
+            constexpr std::size_t max_chunk = std::numeric_limits<uInt>::max();
+            const std::size_t in_left = in.size() - pos;
+            zs.next_in = const_cast<Bytef*>(in.data() + pos);
+            zs.avail_in = static_cast<uInt>(std::min(in_left, max_chunk));
+            zs.next_out = out.data() + produced;
+            zs.avail_out = static_cast<uInt>(std::min(out.size() - produced, max_chunk));
+            const uInt in_before = zs.avail_in, out_before = zs.avail_out;
+            rc = inflate(&zs, Z_NO_FLUSH);
+            pos += in_before - zs.avail_in;
+            produced += out_before - zs.avail_out;
+            if (rc == Z_STREAM_END) break;
+            if (rc == Z_BUF_ERROR && pos == in.size())
+                throw fail(pos, "the stream ends early (file truncated)");
+            if (rc != Z_OK && rc != Z_BUF_ERROR)
+                throw fail(pos, zs.msg ? zs.msg : "zlib error " + std::to_string(rc));
+            if (rc == Z_OK && pos == in.size() && zs.avail_out != 0)
+                throw fail(pos, "the stream ends early (file truncated)");
+        }
+        if (pos < in.size() && !(in.size() - pos >= 2 && in[pos] == 0x1F && in[pos + 1] == 0x8B))
+            throw fail(pos, std::to_string(in.size() - pos) +
+                                " bytes follow the end of the gzip stream, expected another gzip member or the end of the file");
+    }
+    out.resize(produced);
+    return out;
+}
+#endif
+
+template <class U>
+inline U load_big_endian(const unsigned char* p) {
+    U value{};
+    for (std::size_t i = 0; i < sizeof(U); ++i) value = static_cast<U>((value << 8) | p[i]);
+    return value;
+}
+
+// A parsed IDX file: its shape, type code and payload; decoding into floats is separate
+// so that callers such as fashion_mnist can fill their own containers without a copy.
+struct idx_file {
+    std::filesystem::path path;
+    bool gzipped = false;
+    std::uint8_t type = 0;
+    std::vector<std::size_t> shape;
+    std::size_t header_size = 0;
+    std::vector<unsigned char> bytes;  // the whole (decompressed) file
+
+    std::size_t size() const {
+        std::size_t n = 1;
+        for (auto d : shape) n *= d;
+        return n;
+    }
+
+    // Decodes elements [first, first + count) into out, as unscaled floats.
+    void to_float(float* out, std::size_t first, std::size_t count) const {
+        const unsigned char* p = bytes.data() + header_size + first * idx_element_size(type);
+        switch (type) {
+            case 0x08:
+                for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<float>(p[i]);
+                break;
+            case 0x09:
+                for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<float>(static_cast<std::int8_t>(p[i]));
+                break;
+            case 0x0B:
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = static_cast<float>(static_cast<std::int16_t>(load_big_endian<std::uint16_t>(p + 2 * i)));
+                break;
+            case 0x0C:
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = static_cast<float>(static_cast<std::int32_t>(load_big_endian<std::uint32_t>(p + 4 * i)));
+                break;
+            case 0x0D:
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = std::bit_cast<float>(load_big_endian<std::uint32_t>(p + 4 * i));
+                break;
+            case 0x0E:
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = static_cast<float>(std::bit_cast<double>(load_big_endian<std::uint64_t>(p + 8 * i)));
+                break;
+            default:
+                break;
+        }
+    }
+};
+
+inline idx_file read_idx(const std::filesystem::path& path) {
+    idx_file f;
+    f.path = path;
+    auto raw = read_file_bytes(path, "IDX file");
+    if (raw.empty())
+        throw io_error("IDX file " + quoted_path(path) +
+                       " is empty: at byte 0 expected a 4-byte magic number (0x00 0x00 type ndims), found 0 bytes");
+    f.gzipped = is_gzip(raw);
+    if (f.gzipped) {
+#if SANENET_WITH_ZLIB
+        f.bytes = gunzip(raw, path);
+#else
+        throw io_error("IDX file " + quoted_path(path) +
+                       " is gzip-compressed but sanenet was built without zlib (SANENET_WITH_ZLIB=0): "
+                       "link zlib (-lz, package zlib1g-dev) or gunzip the file first");
+#endif
+    } else {
+        f.bytes = std::move(raw);
+    }
+    const auto& b = f.bytes;
+    const std::string where = "IDX file " + quoted_path(path) + (f.gzipped ? " (after gunzip)" : "");
+    auto fail = [&](std::size_t offset, const std::string& what) {
+        return io_error(where + " at byte " + std::to_string(offset) + ": " + what);
+    };
+    if (b.empty()) throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found an empty file");
+    if (b.size() < 4)
+        throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found only " +
+                          std::to_string(b.size()) + " bytes");
+    if (b[0] != 0 || b[1] != 0)
+        throw fail(0, "expected the magic number to start with 0x00 0x00, found " + hex_byte(b[0]) + " " +
+                          hex_byte(b[1]) + " (not an IDX file)");
+    f.type = b[2];
+    const std::size_t element = idx_element_size(f.type);
+    if (element == 0)
+        throw fail(2, std::string("expected a type code (") + idx_type_list() + "), found " + hex_byte(f.type));
+    const std::size_t ndims = b[3];
+    if (ndims == 0) throw fail(3, "expected at least 1 dimension, found 0");
+    f.header_size = 4 + 4 * ndims;
+    if (b.size() < f.header_size)
+        throw fail(b.size(), "expected a " + std::to_string(f.header_size) + "-byte header with " +
+                                 std::to_string(ndims) + " dimension sizes, found only " +
+                                 std::to_string(b.size()) + " bytes (file truncated)");
+    std::size_t expected = element;
+    for (std::size_t i = 0; i < ndims; ++i) {
+        const std::size_t offset = 4 + 4 * i;
+        const std::size_t d = load_big_endian<std::uint32_t>(b.data() + offset);
+        if (d == 0) throw fail(offset, "expected dimension " + std::to_string(i) + " to be at least 1, found 0");
+        if (expected > std::numeric_limits<std::size_t>::max() / d)
+            throw fail(offset, "the dimension sizes multiply to more bytes than can be addressed");
+        expected *= d;
+        f.shape.push_back(d);
+    }
+    const std::size_t found = b.size() - f.header_size;
+    if (found < expected)
+        throw fail(b.size(), "expected " + std::to_string(expected) + " bytes of data after the " +
+                                 std::to_string(f.header_size) + "-byte header, found " + std::to_string(found) +
+                                 " (file truncated)");
+    if (found > expected)
+        throw fail(f.header_size + expected,
+                   "expected the file to end after " + std::to_string(expected) + " bytes of data after the " +
+                       std::to_string(f.header_size) + "-byte header, found " + std::to_string(found - expected) +
+                       " trailing bytes");
+    return f;
+}
+
+}  // namespace detail
+
+// Reads an IDX file (plain or gzip, detected by content) into floats with the file's shape,
+// unscaled: MNIST pixels stay 0..255.
+inline xt::xarray<float> load_idx(const std::filesystem::path& path) {
+    const auto f = detail::read_idx(path);
+    auto out = xt::xarray<float>::from_shape(f.shape);
+    f.to_float(out.data(), 0, f.size());
+    return out;
+}
+
+}  // namespace sanenet::data
