@@ -79,14 +79,40 @@ private:
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xarray.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#if defined(__clang__) && __clang_major__ >= 19
+// xtensor 0.24 + clang 19: rebind_container<X, svector<...>> matches two unordered partial
+// specializations (xtensor issue #2804); an explicit specialization for xarray's shape wins.
+namespace xt {
+template <>
+struct rebind_container<std::ptrdiff_t, svector<std::size_t, 4, std::allocator<std::size_t>, true>> {
+    using type = svector<std::ptrdiff_t, 4, std::allocator<std::ptrdiff_t>, true>;
+};
+}  // namespace xt
+#endif
 
 namespace sanenet {
 
 using matrix = xt::xtensor<float, 2>;         // samples x features
 using labels = xt::xtensor<std::int32_t, 1>;  // one class index per sample
+
+// Rows [begin, end) of a matrix or label vector, as a new container.
+inline matrix take_rows(const matrix& x, std::size_t begin, std::size_t end) {
+    const std::size_t cols = x.shape()[1];
+    matrix out = matrix::from_shape({end - begin, cols});
+    std::copy(x.data() + begin * cols, x.data() + end * cols, out.data());
+    return out;
+}
+inline labels take_rows(const labels& y, std::size_t begin, std::size_t end) {
+    labels out = labels::from_shape({end - begin});
+    std::copy(y.data() + begin, y.data() + end, out.data());
+    return out;
+}
 
 namespace detail {
 inline std::string shape_string(std::size_t rows, std::size_t cols) {
@@ -104,6 +130,3374 @@ std::string shape_string(const E& e) {
 }  // namespace detail
 }  // namespace sanenet
 // end file sanenet/core/xt.hpp
+// begin file sanenet/core/network.hpp
+// sanenet::Network<Task, Items...>: a network declared as a flat type list. Shapes,
+// parameter counts and the structural rules are computed at compile time from constexpr
+// layer specs; the work is done by the non-template engine (train/engine.hpp).
+
+// begin file sanenet/core/spec.hpp
+// The runtime description of a network: one layer_spec per item of the type list.
+// Network<...> computes these at compile time; everything after that (lints, the
+// training engine, save/load, summary) works on plain constexpr data, not on types.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sanenet::detail {
+
+enum class kind : std::uint8_t { input, dense, activation, dropout, gaussian_noise };
+enum class act : std::uint8_t { identity, relu, leaky_relu, elu, tanh, sigmoid, softmax };
+enum class init : std::uint8_t { lecun, he, xavier, lecun_uniform, he_uniform, xavier_uniform, zeros, constant };
+enum class task_kind : std::uint8_t { regression, classification, multilabel };
+
+struct layer_spec {
+    kind k = kind::input;
+    int in = 0;   // width entering the layer
+    int out = 0;  // width leaving it
+    act a = act::identity;
+    init i = init::lecun;
+    float param = 0.f;  // leaky slope, ELU alpha, dropout keep, noise stddev, or the Constant<V> value
+};
+
+struct task_spec {
+    task_kind k = task_kind::regression;
+    int outputs = 0;  // 0: any (regression)
+};
+
+constexpr bool is_output_only(act a) { return a == act::identity || a == act::softmax || a == act::sigmoid; }
+constexpr bool is_regularizer(kind k) { return k == kind::dropout || k == kind::gaussian_noise; }
+
+constexpr std::size_t dense_parameters(const layer_spec& s) {
+    return s.k == kind::dense ? static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out) + static_cast<std::size_t>(s.out) : 0;
+}
+
+constexpr std::string_view act_name(act a) {
+    switch (a) {
+        case act::identity: return "Identity";
+        case act::relu: return "ReLU";
+        case act::leaky_relu: return "LeakyReLU";
+        case act::elu: return "ELU";
+        case act::tanh: return "Tanh";
+        case act::sigmoid: return "Sigmoid";
+        case act::softmax: return "Softmax";
+    }
+    return "?";
+}
+
+constexpr std::string_view init_name(init i) {
+    switch (i) {
+        case init::lecun: return "LeCun";
+        case init::he: return "He";
+        case init::xavier: return "Xavier";
+        case init::lecun_uniform: return "LeCunUniform";
+        case init::he_uniform: return "HeUniform";
+        case init::xavier_uniform: return "XavierUniform";
+        case init::zeros: return "Zeros";
+        case init::constant: return "Constant";
+    }
+    return "?";
+}
+
+inline std::string format_float(float v) {
+    std::string s = std::to_string(v);
+    while (s.size() > 1 && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+}
+
+// The layer as the user typed it, e.g. "Dense<256, He>" or "Dropout<0.9>".
+inline std::string layer_name(const layer_spec& s) {
+    switch (s.k) {
+        case kind::input: return "Input<" + std::to_string(s.out) + ">";
+        case kind::dense: {
+            std::string n = "Dense<" + std::to_string(s.out);
+            if (s.i != init::lecun) {
+                n += ", " + std::string(init_name(s.i));
+                if (s.i == init::constant) n += "<" + format_float(s.param) + ">";
+            }
+            return n + ">";
+        }
+        case kind::activation: {
+            std::string n(act_name(s.a));
+            if ((s.a == act::leaky_relu && s.param != 0.01f) || (s.a == act::elu && s.param != 1.f))
+                n += "With<" + format_float(s.param) + ">";
+            return n;
+        }
+        case kind::dropout: return "Dropout<" + format_float(s.param) + ">";
+        case kind::gaussian_noise: return "GaussianNoise<" + format_float(s.param) + ">";
+    }
+    return "?";
+}
+
+inline std::string task_name(const task_spec& t) {
+    switch (t.k) {
+        case task_kind::regression: return "Regression";
+        case task_kind::classification: return "Classification<" + std::to_string(t.outputs) + ">";
+        case task_kind::multilabel: return t.outputs == 1 ? "Binary" : "MultiLabel<" + std::to_string(t.outputs) + ">";
+    }
+    return "?";
+}
+
+}  // namespace sanenet::detail
+// end file sanenet/core/spec.hpp
+// begin file sanenet/core/tasks.hpp
+// Tasks, the first argument of Network: they decide the loss, the output rules and the metric.
+
+
+#include <concepts>
+
+namespace sanenet {
+
+// Mean squared error on the raw output; the network must end in Identity (lint L7.1).
+struct Regression {
+    static constexpr detail::task_spec sanenet_task{detail::task_kind::regression, 0};
+};
+
+// Softmax cross-entropy computed from the logits; labels are int32 in [0, K).
+template <int K>
+struct Classification {
+    static constexpr detail::task_spec sanenet_task{detail::task_kind::classification, K};
+};
+
+// Sigmoid binary cross-entropy per output, computed from the logits; targets in [0, 1].
+template <int K>
+struct MultiLabel {
+    static constexpr detail::task_spec sanenet_task{detail::task_kind::multilabel, K};
+};
+
+struct Binary {
+    static constexpr detail::task_spec sanenet_task{detail::task_kind::multilabel, 1};
+};
+
+template <class T>
+concept Task = requires {
+    { T::sanenet_task } -> std::convertible_to<detail::task_spec>;
+};
+
+}  // namespace sanenet
+// end file sanenet/core/tasks.hpp
+// begin file sanenet/core/type_list.hpp
+// Minimal type-list tools for Network's flat item list (no recursion depth per layer).
+
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+
+namespace sanenet::detail {
+
+template <class... Ts>
+struct type_list {
+    static constexpr std::size_t size = sizeof...(Ts);
+};
+
+template <class... As, class... Bs>
+type_list<As..., Bs...> operator+(type_list<As...>, type_list<Bs...>);
+
+// The items of Ts for which Keep<T>::value holds, in order.
+template <template <class> class Keep, class... Ts>
+using filter = decltype((type_list<>{} + ... + std::conditional_t<Keep<Ts>::value, type_list<Ts>, type_list<>>{}));
+
+// The I-th type of a list, or void when I is out of range (so error paths never fail twice).
+template <std::size_t I, class List>
+struct at_or_void {
+    using type = void;
+};
+template <std::size_t I, class... Ts>
+    requires(I < sizeof...(Ts))
+struct at_or_void<I, type_list<Ts...>> {
+    using type = std::tuple_element_t<I, std::tuple<Ts...>>;
+};
+template <std::size_t I, class List>
+using at_or_void_t = typename at_or_void<I, List>::type;
+
+}  // namespace sanenet::detail
+// end file sanenet/core/type_list.hpp
+// begin file sanenet/io/serialize.hpp
+// Network::save / Network::load: the binary model file and the atomic file writer.
+//
+// Layout, every integer little-endian, every float IEEE-754 binary32 little-endian:
+//   offset 0   8 bytes   magic "SANENET\x1a"
+//          8   u32       format version (1)
+//         12   u64       architecture fingerprint: FNV-1a 64 over bytes 20 .. 32+16L (the record below)
+//         20   u32       task kind (0 regression, 1 classification, 2 multilabel)
+//         24   u32       task outputs (0 = any, for regression)
+//         28   u32       L, the number of weight-relevant layers (Input, Dense, activations)
+//         32   16 x L    per layer: u8 kind, u8 activation, u16 zero, u32 in, u32 out, f32 constant
+//                        (activation constant; 0 for Input and Dense)
+//   32+16L     u64       N, the parameter count
+//   40+16L     4 x N     the parameters: per Dense in order, W (in x out, row-major), then b (out)
+//   40+16L+4N  u64       checksum: FNV-1a 64 over every byte before it
+// Dropout, GaussianNoise and the initializers are not recorded: weights trained with
+// dropout load into the same network without it.
+
+// begin file sanenet/train/engine.hpp
+// The engine behind every Network type: parameters, inference and the training step.
+// It is not a template: Network<...> hands it the constexpr layer specs, so the code
+// that does the work is compiled once whatever networks a program declares.
+
+// begin file sanenet/kernels/elementwise.hpp
+// Vectorized elementwise kernels and reductions: activation backward, bias gradients,
+// softmax, the fused losses, dropout and noise, norms, finiteness.
+
+// begin file sanenet/kernels/activation.hpp
+// Activations and their derivatives, vectorized. Every derivative is written in terms of
+// the activation's output y, so the forward pass keeps only post-activation values.
+
+// begin file sanenet/kernels/simd.hpp
+// The only door to xsimd. Everything numeric in sanenet goes through kernels/, which is
+// templated on the scalar type and the SIMD architecture only, never on a network type.
+
+
+#include <xsimd/xsimd.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string>
+
+// g++ 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics once they are
+// inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it cannot see
+// are guarded when the buffer's size is a known constant; silence both for the kernels only.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+#define SANENET_KERNELS_BEGIN                                                  \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
+        _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
+#define SANENET_KERNELS_END _Pragma("GCC diagnostic pop")
+#else
+#define SANENET_KERNELS_BEGIN
+#define SANENET_KERNELS_END
+#endif
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+// xsimd's best architecture for the compiler flags (-march=native: AVX-512 here).
+using arch = xsimd::default_arch;
+using vfloat = xsimd::batch<float, arch>;
+using vuint = xsimd::batch<std::uint32_t, arch>;
+inline constexpr std::size_t width = vfloat::size;
+
+// Register tile of the GEMM micro-kernel: MR rows x (NV vectors) columns of C.
+// 32 vector registers (AVX-512) hold 8 x 2 accumulators plus B and the broadcasts; 16 hold 6 x 2.
+inline constexpr int gemm_nv = 2;
+inline constexpr int gemm_nr = static_cast<int>(width) * gemm_nv;
+inline constexpr int gemm_mr = width >= 16 ? 8 : 6;
+
+inline constexpr std::size_t alignment = 64;
+
+inline const char* arch_name() { return arch::name(); }
+
+// A 64-byte aligned buffer that is grown, never shrunk: workspaces are sized once.
+template <class T>
+class aligned_buffer {
+public:
+    aligned_buffer() = default;
+    explicit aligned_buffer(std::size_t n) { resize(n); }
+    aligned_buffer(const aligned_buffer& o) : aligned_buffer(o.size_) { copy_from(o); }
+    aligned_buffer& operator=(const aligned_buffer& o) {
+        if (this != &o) {
+            resize(o.size_);
+            copy_from(o);
+        }
+        return *this;
+    }
+    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), size_(o.size_), cap_(o.cap_) { o.p_ = nullptr; o.size_ = o.cap_ = 0; }
+    aligned_buffer& operator=(aligned_buffer&& o) noexcept {
+        std::swap(p_, o.p_);
+        std::swap(size_, o.size_);
+        std::swap(cap_, o.cap_);
+        return *this;
+    }
+    ~aligned_buffer() { release(); }
+
+    // Grows to n elements (zero-filled when it had to reallocate); keeps the storage otherwise.
+    void resize(std::size_t n) {
+        if (n > cap_) {
+            release();
+            const std::size_t bytes = ((n * sizeof(T) + alignment - 1) / alignment) * alignment;
+            p_ = static_cast<T*>(::operator new(bytes, std::align_val_t{alignment}));
+            for (std::size_t i = 0; i < n; ++i) p_[i] = T{};
+            cap_ = n;
+        }
+        size_ = n;
+    }
+    void fill(T v) {
+        for (std::size_t i = 0; i < size_; ++i) p_[i] = v;
+    }
+    T* data() noexcept { return p_; }
+    const T* data() const noexcept { return p_; }
+    std::size_t size() const noexcept { return size_; }
+    T& operator[](std::size_t i) noexcept { return p_[i]; }
+    const T& operator[](std::size_t i) const noexcept { return p_[i]; }
+
+private:
+    void copy_from(const aligned_buffer& o) {
+        for (std::size_t i = 0; i < size_; ++i) p_[i] = o.p_[i];
+    }
+    void release() {
+        if (p_) ::operator delete(p_, std::align_val_t{alignment});
+        p_ = nullptr;
+        size_ = cap_ = 0;
+    }
+    T* p_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t cap_ = 0;
+};
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/simd.hpp
+
+#include <cmath>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+using detail::act;
+
+template <act A>
+SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) {
+    if constexpr (A == act::identity || A == act::softmax) return x;  // softmax is a row operation
+    else if constexpr (A == act::relu) return xsimd::max(x, vfloat(0.f));
+    else if constexpr (A == act::leaky_relu) return xsimd::select(x > vfloat(0.f), x, x * vfloat(p));
+    else if constexpr (A == act::elu) return xsimd::select(x > vfloat(0.f), x, vfloat(p) * (xsimd::exp(xsimd::min(x, vfloat(0.f))) - vfloat(1.f)));
+    else if constexpr (A == act::tanh) return xsimd::tanh(x);
+    else return vfloat(1.f) / (vfloat(1.f) + xsimd::exp(-x));
+}
+
+template <act A>
+SANENET_ALWAYS_INLINE float activate(float x, float p) {
+    if constexpr (A == act::identity || A == act::softmax) return x;
+    else if constexpr (A == act::relu) return x > 0.f ? x : 0.f;
+    else if constexpr (A == act::leaky_relu) return x > 0.f ? x : x * p;
+    else if constexpr (A == act::elu) return x > 0.f ? x : p * std::expm1(x);
+    else if constexpr (A == act::tanh) return std::tanh(x);
+    else return 1.f / (1.f + std::exp(-x));
+}
+
+// dy/dx expressed through y.
+template <act A>
+SANENET_ALWAYS_INLINE vfloat derivative(vfloat y, float p) {
+    if constexpr (A == act::identity || A == act::softmax) return vfloat(1.f);
+    else if constexpr (A == act::relu) return xsimd::select(y > vfloat(0.f), vfloat(1.f), vfloat(0.f));
+    else if constexpr (A == act::leaky_relu) return xsimd::select(y > vfloat(0.f), vfloat(1.f), vfloat(p));
+    else if constexpr (A == act::elu) return xsimd::select(y > vfloat(0.f), vfloat(1.f), y + vfloat(p));
+    else if constexpr (A == act::tanh) return vfloat(1.f) - y * y;
+    else return y * (vfloat(1.f) - y);
+}
+
+template <act A>
+SANENET_ALWAYS_INLINE float derivative(float y, float p) {
+    if constexpr (A == act::identity || A == act::softmax) return 1.f;
+    else if constexpr (A == act::relu) return y > 0.f ? 1.f : 0.f;
+    else if constexpr (A == act::leaky_relu) return y > 0.f ? 1.f : p;
+    else if constexpr (A == act::elu) return y > 0.f ? 1.f : y + p;
+    else if constexpr (A == act::tanh) return 1.f - y * y;
+    else return y * (1.f - y);
+}
+
+// Calls f.template operator()<A>() with the activation as a compile-time constant.
+template <class F>
+SANENET_ALWAYS_INLINE decltype(auto) dispatch_act(act a, F&& f) {
+    switch (a) {
+        case act::relu: return f.template operator()<act::relu>();
+        case act::leaky_relu: return f.template operator()<act::leaky_relu>();
+        case act::elu: return f.template operator()<act::elu>();
+        case act::tanh: return f.template operator()<act::tanh>();
+        case act::sigmoid: return f.template operator()<act::sigmoid>();
+        case act::softmax: return f.template operator()<act::softmax>();
+        case act::identity: break;
+    }
+    return f.template operator()<act::identity>();
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/activation.hpp
+// begin file sanenet/kernels/random.hpp
+// Deterministic random numbers: xoshiro256** for sequential draws (initialization,
+// shuffling) and a counter-based hash for dropout masks and noise, so that element i of
+// step s is the same whichever thread computes it. Our own generators, not <random>'s
+// distributions, whose output differs between standard libraries.
+
+
+#include <cmath>
+#include <cstdint>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+inline std::uint64_t splitmix64(std::uint64_t& state) {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// A key for one (seed, stream, counter) triple: e.g. (fit seed, layer, step).
+inline std::uint64_t derive_key(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter) {
+    std::uint64_t s = seed ^ (stream * 0xD1B54A32D192ED03ull);
+    splitmix64(s);
+    s ^= counter * 0x8CB92BA72F3D8DD7ull;
+    return splitmix64(s);
+}
+
+class rng {
+public:
+    explicit rng(std::uint64_t seed = 42) {
+        std::uint64_t s = seed;
+        for (auto& x : s_) x = splitmix64(s);
+    }
+    std::uint64_t next() {
+        const std::uint64_t r = rotl(s_[1] * 5, 7) * 9;
+        const std::uint64_t t = s_[1] << 17;
+        s_[2] ^= s_[0];
+        s_[3] ^= s_[1];
+        s_[1] ^= s_[2];
+        s_[0] ^= s_[3];
+        s_[2] ^= t;
+        s_[3] = rotl(s_[3], 45);
+        return r;
+    }
+    // Uniform in [0, 1) with 53 random bits.
+    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+    // Uniform integer in [0, n), unbiased (rejects the last partial range).
+    std::uint64_t below(std::uint64_t n) {
+        const std::uint64_t limit = ~std::uint64_t{0} - ~std::uint64_t{0} % n;
+        std::uint64_t r;
+        do r = next();
+        while (r >= limit);
+        return r % n;
+    }
+    // Standard normal (Marsaglia's polar method).
+    double normal() {
+        if (has_spare_) {
+            has_spare_ = false;
+            return spare_;
+        }
+        double u, v, s;
+        do {
+            u = 2.0 * uniform() - 1.0;
+            v = 2.0 * uniform() - 1.0;
+            s = u * u + v * v;
+        } while (s >= 1.0 || s == 0.0);
+        const double f = std::sqrt(-2.0 * std::log(s) / s);
+        spare_ = v * f;
+        has_spare_ = true;
+        return u * f;
+    }
+
+private:
+    static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+    std::uint64_t s_[4];
+    double spare_ = 0.0;
+    bool has_spare_ = false;
+};
+
+// Counter-based: 32 random bits for element idx under key (two rounds of lowbias32).
+SANENET_ALWAYS_INLINE std::uint32_t hash32(std::uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352du;
+    x ^= x >> 15;
+    x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
+}
+SANENET_ALWAYS_INLINE vuint hash32(vuint x) {
+    x ^= x >> 16;
+    x *= vuint(0x7feb352du);
+    x ^= x >> 15;
+    x *= vuint(0x846ca68bu);
+    x ^= x >> 16;
+    return x;
+}
+SANENET_ALWAYS_INLINE std::uint32_t counter_bits(std::uint64_t key, std::uint32_t idx) {
+    return hash32(hash32(idx ^ static_cast<std::uint32_t>(key)) + static_cast<std::uint32_t>(key >> 32));
+}
+SANENET_ALWAYS_INLINE vuint counter_bits(std::uint64_t key, vuint idx) {
+    return hash32(hash32(idx ^ vuint(static_cast<std::uint32_t>(key))) + vuint(static_cast<std::uint32_t>(key >> 32)));
+}
+// Uniform in [0, 1) from the top 23 bits.
+SANENET_ALWAYS_INLINE float bits_to_unit(std::uint32_t b) {
+    return static_cast<float>(b >> 9) * 0x1.0p-23f;
+}
+SANENET_ALWAYS_INLINE vfloat bits_to_unit(vuint b) {
+    return xsimd::bitwise_cast<vfloat>((b >> 9) | vuint(0x3F800000u)) - vfloat(1.f);
+}
+SANENET_ALWAYS_INLINE vuint lane_indices(std::uint32_t base) {
+    alignas(alignment) std::uint32_t idx[width];
+    for (std::size_t l = 0; l < width; ++l) idx[l] = base + static_cast<std::uint32_t>(l);
+    return vuint::load_aligned(idx);
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/random.hpp
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+inline constexpr std::size_t w_ = width;
+
+// d[i] *= f'(y[i]) for the activation whose output is y.
+inline void activation_backward(float* d, const float* y, std::size_t n, act a, float p) {
+    dispatch_act(a, [&]<act A>() {
+        if constexpr (A == act::identity || A == act::softmax) return;
+        else {
+            std::size_t i = 0;
+            for (; i + w_ <= n; i += w_)
+                (vfloat::load_unaligned(d + i) * derivative<A>(vfloat::load_unaligned(y + i), p)).store_unaligned(d + i);
+            for (; i < n; ++i) d[i] *= derivative<A>(y[i], p);
+        }
+    });
+}
+
+// Activation applied in place (a standalone activation layer, or the output at inference).
+inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p);
+
+// out[j] = sum_i x[i, j]: the bias gradient.
+inline void column_sums(const float* x, std::size_t rows, std::size_t cols, float* out) {
+    std::size_t j = 0;
+    for (; j + 4 * w_ <= cols; j += 4 * w_) {
+        vfloat s0(0.f), s1(0.f), s2(0.f), s3(0.f);
+        for (std::size_t i = 0; i < rows; ++i) {
+            const float* r = x + i * cols + j;
+            s0 += vfloat::load_unaligned(r);
+            s1 += vfloat::load_unaligned(r + w_);
+            s2 += vfloat::load_unaligned(r + 2 * w_);
+            s3 += vfloat::load_unaligned(r + 3 * w_);
+        }
+        s0.store_unaligned(out + j);
+        s1.store_unaligned(out + j + w_);
+        s2.store_unaligned(out + j + 2 * w_);
+        s3.store_unaligned(out + j + 3 * w_);
+    }
+    for (; j + w_ <= cols; j += w_) {
+        vfloat s(0.f);
+        for (std::size_t i = 0; i < rows; ++i) s += vfloat::load_unaligned(x + i * cols + j);
+        s.store_unaligned(out + j);
+    }
+    for (; j < cols; ++j) {
+        float s = 0.f;
+        for (std::size_t i = 0; i < rows; ++i) s += x[i * cols + j];
+        out[j] = s;
+    }
+}
+
+inline float max_of(const float* x, std::size_t n) {
+    float m = -std::numeric_limits<float>::infinity();
+    for (std::size_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+// Row-wise softmax in place, stable (max subtracted).
+inline void softmax_rows(float* x, std::size_t rows, std::size_t cols) {
+    for (std::size_t r = 0; r < rows; ++r) {
+        float* row = x + r * cols;
+        const float m = max_of(row, cols);
+        float s = 0.f;
+        for (std::size_t j = 0; j < cols; ++j) {
+            row[j] = std::exp(row[j] - m);
+            s += row[j];
+        }
+        const float inv = 1.f / s;
+        for (std::size_t j = 0; j < cols; ++j) row[j] *= inv;
+    }
+}
+
+inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p) {
+    if (a == act::softmax) return softmax_rows(x, rows, cols);
+    const std::size_t n = rows * cols;
+    dispatch_act(a, [&]<act A>() {
+        std::size_t i = 0;
+        for (; i + w_ <= n; i += w_) activate<A>(vfloat::load_unaligned(x + i), p).store_unaligned(x + i);
+        for (; i < n; ++i) x[i] = activate<A>(x[i], p);
+    });
+}
+
+// Softmax cross-entropy from logits. Writes grad = (softmax - onehot) * scale (may alias
+// logits) and returns the summed loss over the rows.
+inline double softmax_cross_entropy(const float* logits, const std::int32_t* label, std::size_t rows, std::size_t cols,
+                                    float* grad, float scale) {
+    double loss = 0.0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float* z = logits + r * cols;
+        float* g = grad + r * cols;
+        const float m = max_of(z, cols);
+        float s = 0.f;
+        for (std::size_t j = 0; j < cols; ++j) s += std::exp(z[j] - m);
+        const float log_s = std::log(s);
+        const std::size_t y = static_cast<std::size_t>(label[r]);
+        loss += static_cast<double>(log_s - (z[y] - m));
+        const float inv = 1.f / s;
+        for (std::size_t j = 0; j < cols; ++j) g[j] = std::exp(z[j] - m) * inv * scale;
+        g[y] -= scale;
+    }
+    return loss;
+}
+
+// Sigmoid binary cross-entropy from logits, elementwise: grad = (sigmoid(z) - t) * scale.
+inline double sigmoid_cross_entropy(const float* z, const float* t, std::size_t n, float* grad, float scale) {
+    double loss = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const float x = z[i];
+        loss += static_cast<double>(std::max(x, 0.f) - x * t[i] + std::log1p(std::exp(-std::fabs(x))));
+        const float sig = x >= 0.f ? 1.f / (1.f + std::exp(-x)) : std::exp(x) / (1.f + std::exp(x));
+        grad[i] = (sig - t[i]) * scale;
+    }
+    return loss;
+}
+
+// Squared error: grad = 2 (y - t) * scale; returns sum (y - t)^2.
+inline double squared_error(const float* y, const float* t, std::size_t n, float* grad, float scale) {
+    vfloat acc(0.f);
+    const vfloat two_s(2.f * scale);
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) {
+        const vfloat d = vfloat::load_unaligned(y + i) - vfloat::load_unaligned(t + i);
+        acc = xsimd::fma(d, d, acc);
+        if (grad) (d * two_s).store_unaligned(grad + i);
+    }
+    double loss = static_cast<double>(xsimd::hadd(acc));
+    for (; i < n; ++i) {
+        const float d = y[i] - t[i];
+        loss += static_cast<double>(d * d);
+        if (grad) grad[i] = 2.f * d * scale;
+    }
+    return loss;
+}
+
+inline double sum_squares(const float* x, std::size_t n) {
+    vfloat acc(0.f);
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) {
+        const vfloat v = vfloat::load_unaligned(x + i);
+        acc = xsimd::fma(v, v, acc);
+    }
+    double s = static_cast<double>(xsimd::hadd(acc));
+    for (; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
+    return s;
+}
+
+inline void scale_in_place(float* x, std::size_t n, float s) {
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) (vfloat::load_unaligned(x + i) * vfloat(s)).store_unaligned(x + i);
+    for (; i < n; ++i) x[i] *= s;
+}
+
+inline void multiply_in_place(float* x, const float* m, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) (vfloat::load_unaligned(x + i) * vfloat::load_unaligned(m + i)).store_unaligned(x + i);
+    for (; i < n; ++i) x[i] *= m[i];
+}
+
+inline bool all_finite(const float* x, std::size_t n) {
+    // x - x is 0 for finite x and NaN for NaN or Inf.
+    vfloat acc(0.f);
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) {
+        const vfloat v = vfloat::load_unaligned(x + i);
+        acc += v - v;
+    }
+    float s = xsimd::hadd(acc);
+    for (; i < n; ++i) s += x[i] - x[i];
+    return s == 0.f;
+}
+
+// Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask.
+inline void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key) {
+    const float inv = 1.f / keep;
+    std::size_t i = 0;
+    for (; i + w_ <= n; i += w_) {
+        const vfloat u = bits_to_unit(counter_bits(key, lane_indices(static_cast<std::uint32_t>(i))));
+        const vfloat m = xsimd::select(u < vfloat(keep), vfloat(inv), vfloat(0.f));
+        m.store_unaligned(mask + i);
+        (vfloat::load_unaligned(x + i) * m).store_unaligned(x + i);
+    }
+    for (; i < n; ++i) {
+        mask[i] = bits_to_unit(counter_bits(key, static_cast<std::uint32_t>(i))) < keep ? inv : 0.f;
+        x[i] *= mask[i];
+    }
+}
+
+// x += stddev * N(0, 1), Box-Muller on counter-based uniforms.
+inline void add_gaussian_noise(float* x, std::size_t n, float stddev, std::uint64_t key) {
+    const std::uint64_t key2 = key ^ 0x9E3779B97F4A7C15ull;
+    for (std::size_t i = 0; i < n; ++i) {
+        const float u1 = 1.f - bits_to_unit(counter_bits(key, static_cast<std::uint32_t>(i)));  // (0, 1]
+        const float u2 = bits_to_unit(counter_bits(key2, static_cast<std::uint32_t>(i)));
+        x[i] += stddev * std::sqrt(-2.f * std::log(u1)) * std::cos(6.2831853f * u2);
+    }
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/elementwise.hpp
+// begin file sanenet/kernels/gemm.hpp
+// Packed, cache-blocked GEMM with an xsimd register-tile micro-kernel, bias + activation
+// fused into the epilogue, and a GEMV path for single rows (predict_one, batch 1).
+// Operands are strided views, so the forward GEMM (X W), dX = dY W^T and dW = X^T dY
+// are all this one routine; transposes are absorbed by the packing.
+
+// begin file sanenet/kernels/thread_pool.hpp
+// A persistent thread pool with a deterministic split: task t always computes the same
+// piece of the output, whichever thread runs it, so results do not depend on timing.
+// Dispatch allocates nothing (a function pointer and a context pointer).
+
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__SSE__) || defined(_M_X64)
+#include <xmmintrin.h>
+#define SANENET_HAS_MXCSR 1
+#else
+#define SANENET_HAS_MXCSR 0
+#endif
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+// Flush-to-zero and denormals-are-zero for the current thread; restores the old mode when destroyed.
+// Denormals in momentum buffers make small-batch training several times slower.
+class scoped_flush_denormals {
+public:
+    scoped_flush_denormals() {
+#if SANENET_HAS_MXCSR
+        saved_ = _mm_getcsr();
+        _mm_setcsr(saved_ | 0x8040u);
+#endif
+    }
+    ~scoped_flush_denormals() {
+#if SANENET_HAS_MXCSR
+        _mm_setcsr(saved_);
+#endif
+    }
+    scoped_flush_denormals(const scoped_flush_denormals&) = delete;
+    scoped_flush_denormals& operator=(const scoped_flush_denormals&) = delete;
+
+private:
+    unsigned saved_ = 0;
+};
+
+inline void cpu_relax() {
+#if SANENET_HAS_MXCSR
+    _mm_pause();
+#endif
+}
+
+class thread_pool {
+public:
+    using task_fn = void (*)(void* ctx, int task);
+
+    explicit thread_pool(int workers) {
+        for (int w = 0; w < workers; ++w) threads_.emplace_back([this, w] { worker(w + 1); });
+    }
+    ~thread_pool() {
+        stop_.store(true);
+        generation_.fetch_add(1);
+        generation_.notify_all();
+        for (auto& t : threads_) t.join();
+    }
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
+
+    // The process-wide pool, one thread per core (the caller is the first).
+    static thread_pool& instance() {
+        static thread_pool pool(std::max(1, static_cast<int>(std::thread::hardware_concurrency())) - 1);
+        return pool;
+    }
+
+    int max_threads() const { return static_cast<int>(threads_.size()) + 1; }
+
+    // Runs fn(ctx, t) for every t in [0, tasks) on `threads` threads including the caller;
+    // thread i runs tasks i, i + threads, ... Returns when all are done.
+    void run(int threads, int tasks, task_fn fn, void* ctx) {
+        threads = std::clamp(std::min(threads, tasks), 1, max_threads());
+        // A second caller while the pool is busy runs inline: same tasks, same results.
+        std::unique_lock<std::mutex> lock(busy_, std::try_to_lock);
+        if (threads == 1 || !lock.owns_lock()) {
+            for (int t = 0; t < tasks; ++t) fn(ctx, t);
+            return;
+        }
+        fn_ = fn;
+        ctx_ = ctx;
+        tasks_ = tasks;
+        active_ = threads;
+        // Every worker acknowledges every job, so none can mix up the fields of two jobs.
+        pending_.store(max_threads() - 1);
+        generation_.fetch_add(1, std::memory_order_release);
+        generation_.notify_all();
+        for (int t = 0; t < tasks; t += threads) fn(ctx, t);
+        for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+            if (spin < spin_limit) cpu_relax();
+            else std::this_thread::yield();
+        }
+    }
+
+private:
+    static constexpr int spin_limit = 1 << 14;
+
+    void worker(int id) {
+        scoped_flush_denormals ftz;
+        std::uint64_t seen = 0;
+        for (;;) {
+            std::uint64_t g = generation_.load(std::memory_order_acquire);
+            for (int spin = 0; g == seen && spin < spin_limit; ++spin) {
+                cpu_relax();
+                g = generation_.load(std::memory_order_acquire);
+            }
+            if (g == seen) {
+                generation_.wait(seen, std::memory_order_acquire);
+                continue;
+            }
+            seen = g;
+            if (stop_.load()) return;
+            if (id < active_)
+                for (int t = id; t < tasks_; t += active_) fn_(ctx_, t);
+            pending_.fetch_sub(1, std::memory_order_acq_rel);
+        }
+    }
+
+    std::mutex busy_;
+    std::vector<std::thread> threads_;
+    std::atomic<std::uint64_t> generation_{0};
+    std::atomic<int> pending_{0};
+    std::atomic<bool> stop_{false};
+    task_fn fn_ = nullptr;
+    void* ctx_ = nullptr;
+    int tasks_ = 0;
+    int active_ = 0;
+};
+
+// How many threads `requested` means: 0 is every core.
+inline int resolve_threads(int requested) {
+    const int hw = thread_pool::instance().max_threads();
+    return requested <= 0 ? hw : std::min(requested, hw);
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/thread_pool.hpp
+
+#include <algorithm>
+#include <cstddef>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+// Element (i, j) of an operand is p[i * rs + j * cs].
+struct operand {
+    const float* p;
+    std::ptrdiff_t rs;
+    std::ptrdiff_t cs;
+    float at(std::ptrdiff_t i, std::ptrdiff_t j) const { return p[i * rs + j * cs]; }
+};
+inline operand row_major(const float* p, std::ptrdiff_t cols) { return {p, cols, 1}; }
+inline operand transposed(const float* p, std::ptrdiff_t cols) { return {p, 1, cols}; }
+
+// What happens to C after the product: + bias[j], then the activation.
+struct epilogue {
+    const float* bias = nullptr;
+    act a = act::identity;
+    float param = 0.f;
+};
+
+namespace detail_gemm {
+
+inline constexpr int mr = gemm_mr;
+inline constexpr int nr = gemm_nr;
+inline constexpr int nv = gemm_nv;
+inline constexpr int kc_max = 256;
+inline constexpr int mc_max = mr * 16;
+inline constexpr int nc_max = 512;
+// Below this many multiply-adds a second thread costs more than it saves.
+inline constexpr double parallel_min_fma = 1 << 19;
+
+// Per-thread packing buffers, sized once on first use.
+struct pack_buffers {
+    aligned_buffer<float> a{static_cast<std::size_t>(mc_max) * kc_max};
+    aligned_buffer<float> b{static_cast<std::size_t>(kc_max) * nc_max};
+};
+inline pack_buffers& buffers() {
+    thread_local pack_buffers b;
+    return b;
+}
+
+// A[ic:ic+mc, pc:pc+kc] into MR-row panels, k-major inside a panel, zero-padded rows.
+inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out) {
+    for (int ip = 0; ip < mc; ip += mr) {
+        const int rows = std::min(mr, mc - ip);
+        float* dst = out + static_cast<std::ptrdiff_t>(ip) * kc;
+        if (A.cs == 1) {
+            for (int i = 0; i < mr; ++i) {
+                if (i < rows) {
+                    const float* src = A.p + (ic + ip + i) * A.rs + pc;
+                    for (int k = 0; k < kc; ++k) dst[k * mr + i] = src[k];
+                } else {
+                    for (int k = 0; k < kc; ++k) dst[k * mr + i] = 0.f;
+                }
+            }
+        } else {
+            for (int k = 0; k < kc; ++k) {
+                const float* src = A.p + (pc + k) * A.cs + (ic + ip) * A.rs;
+                for (int i = 0; i < mr; ++i) dst[k * mr + i] = i < rows ? src[i * A.rs] : 0.f;
+            }
+        }
+    }
+}
+
+// B[pc:pc+kc, jc:jc+cols] as one NR-wide panel (k-major), zero-padded columns.
+inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, float* dst) {
+    if (B.cs == 1) {
+        for (int k = 0; k < kc; ++k) {
+            const float* src = B.p + (pc + k) * B.rs + jc;
+            float* d = dst + k * nr;
+            int j = 0;
+            for (; j < cols; ++j) d[j] = src[j];
+            for (; j < nr; ++j) d[j] = 0.f;
+        }
+    } else {
+        for (int j = 0; j < nr; ++j) {
+            if (j < cols) {
+                const float* src = B.p + (jc + j) * B.cs + pc * B.rs;
+                for (int k = 0; k < kc; ++k) dst[k * nr + j] = src[k * B.rs];
+            } else {
+                for (int k = 0; k < kc; ++k) dst[k * nr + j] = 0.f;
+            }
+        }
+    }
+}
+
+// C tile (mr_ x nr_ valid) = [C +] a_panel * b_panel over kc.
+inline void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_RESTRICT b, std::ptrdiff_t ldb,
+                         float* c, std::ptrdiff_t ldc, int rows, int cols, bool load_c) {
+    vfloat acc[mr][nv];
+#pragma GCC unroll 16
+    for (int i = 0; i < mr; ++i)
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; ++v) acc[i][v] = vfloat(0.f);
+    for (int k = 0; k < kc; ++k) {
+        vfloat bv[nv];
+#pragma GCC unroll 4
+        for (int v = 0; v < nv; ++v) bv[v] = vfloat::load_unaligned(b + k * ldb + v * static_cast<int>(width));
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; ++i) {
+            const vfloat ai(a[k * mr + i]);
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
+        }
+    }
+    if (rows == mr && cols == nr) {
+#pragma GCC unroll 16
+        for (int i = 0; i < mr; ++i)
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; ++v) {
+                float* cp = c + i * ldc + v * static_cast<int>(width);
+                const vfloat x = load_c ? acc[i][v] + vfloat::load_unaligned(cp) : acc[i][v];
+                x.store_unaligned(cp);
+            }
+        return;
+    }
+    alignas(alignment) float tile[mr * nr];
+    for (int i = 0; i < mr; ++i)
+        for (int v = 0; v < nv; ++v) acc[i][v].store_aligned(tile + i * nr + v * static_cast<int>(width));
+    for (int i = 0; i < rows; ++i)
+        for (int j = 0; j < cols; ++j) c[i * ldc + j] = load_c ? c[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+}
+
+// Bias and activation over a block of C, columns [j0, j0 + cols), while it is hot in cache.
+template <act A>
+void apply_epilogue_as(float* c, std::ptrdiff_t ldc, int rows, int j0, int cols, const epilogue& ep) {
+    const int w = static_cast<int>(width);
+    for (int i = 0; i < rows; ++i) {
+        float* row = c + i * ldc + j0;
+        const float* bias = ep.bias ? ep.bias + j0 : nullptr;
+        int j = 0;
+        for (; j + w <= cols; j += w) {
+            vfloat x = vfloat::load_unaligned(row + j);
+            if (bias) x += vfloat::load_unaligned(bias + j);
+            activate<A>(x, ep.param).store_unaligned(row + j);
+        }
+        for (; j < cols; ++j) row[j] = activate<A>(bias ? row[j] + bias[j] : row[j], ep.param);
+    }
+}
+
+inline void apply_epilogue(float* c, std::ptrdiff_t ldc, int rows, int j0, int cols, const epilogue& ep) {
+    if (ep.a == act::identity && !ep.bias) return;
+    dispatch_act(ep.a, [&]<act A>() { apply_epilogue_as<A>(c, ldc, rows, j0, cols, ep); });
+}
+
+struct job {
+    int m, n, k;
+    operand A, B;
+    float* C;
+    std::ptrdiff_t ldc;
+    const epilogue* ep;
+    bool accumulate;
+    int panels_per_task;
+};
+
+// The columns of task t: whole NR panels, so every element is computed the same way whatever the split.
+inline void run_columns(const job& jb, int c0, int c1) {
+    pack_buffers& buf = buffers();
+    const bool direct_b = jb.B.cs == 1;
+    for (int jc = c0; jc < c1; jc += nc_max) {
+        const int nc = std::min(nc_max, c1 - jc);
+        for (int pc = 0; pc < jb.k; pc += kc_max) {
+            const int kc = std::min(kc_max, jb.k - pc);
+            const bool load_c = pc > 0 || jb.accumulate;
+            const bool last = pc + kc == jb.k;
+            for (int jr = 0; jr < nc; jr += nr) {
+                const int cols = std::min(nr, nc - jr);
+                if (!direct_b || cols < nr)
+                    pack_b_panel(jb.B, pc, kc, jc + jr, cols, buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc);
+            }
+            for (int ic = 0; ic < jb.m; ic += mc_max) {
+                const int mc = std::min(mc_max, jb.m - ic);
+                pack_a(jb.A, ic, mc, pc, kc, buf.a.data());
+                for (int jr = 0; jr < nc; jr += nr) {
+                    const int cols = std::min(nr, nc - jr);
+                    const bool packed = !direct_b || cols < nr;
+                    const float* bp = packed ? buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc : jb.B.p + pc * jb.B.rs + jc + jr;
+                    const std::ptrdiff_t ldb = packed ? nr : jb.B.rs;
+                    for (int ir = 0; ir < mc; ir += mr) {
+                        float* c = jb.C + (ic + ir) * jb.ldc + jc + jr;
+                        micro_kernel(kc, buf.a.data() + static_cast<std::ptrdiff_t>(ir) * kc, bp, ldb, c, jb.ldc,
+                                     std::min(mr, mc - ir), cols, load_c);
+                    }
+                    if (last) apply_epilogue(jb.C + ic * jb.ldc, jb.ldc, mc, jc + jr, cols, *jb.ep);
+                }
+            }
+        }
+    }
+}
+
+inline void run_task(void* ctx, int t) {
+    const job& jb = *static_cast<const job*>(ctx);
+    const int c0 = t * jb.panels_per_task * nr;
+    const int c1 = std::min(jb.n, c0 + jb.panels_per_task * nr);
+    if (c0 < c1) run_columns(jb, c0, c1);
+}
+
+// y[0:n] = x[0:k] B (+ y), one row: B streamed once, no packing.
+inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool accumulate, const epilogue& ep) {
+    const int w = static_cast<int>(width);
+    if (B.cs == 1) {
+        constexpr int block = 4;
+        int j = 0;
+        for (; j + block * w <= n; j += block * w) {
+            vfloat acc[block];
+            for (int v = 0; v < block; ++v) acc[v] = accumulate ? vfloat::load_unaligned(y + j + v * w) : vfloat(0.f);
+            for (int kk = 0; kk < k; ++kk) {
+                const vfloat xv(x[kk]);
+                const float* row = B.p + kk * B.rs + j;
+#pragma GCC unroll 4
+                for (int v = 0; v < block; ++v) acc[v] = xsimd::fma(xv, vfloat::load_unaligned(row + v * w), acc[v]);
+            }
+            for (int v = 0; v < block; ++v) acc[v].store_unaligned(y + j + v * w);
+        }
+        for (; j + w <= n; j += w) {
+            vfloat acc = accumulate ? vfloat::load_unaligned(y + j) : vfloat(0.f);
+            for (int kk = 0; kk < k; ++kk) acc = xsimd::fma(vfloat(x[kk]), vfloat::load_unaligned(B.p + kk * B.rs + j), acc);
+            acc.store_unaligned(y + j);
+        }
+        for (; j < n; ++j) {
+            float s = accumulate ? y[j] : 0.f;
+            for (int kk = 0; kk < k; ++kk) s += x[kk] * B.p[kk * B.rs + j];
+            y[j] = s;
+        }
+    } else {
+        // Column j of B is contiguous along k when rs == 1: a dot product per output.
+        for (int j = 0; j < n; ++j) {
+            const float* col = B.p + j * B.cs;
+            vfloat acc(0.f);
+            int kk = 0;
+            if (B.rs == 1)
+                for (; kk + w <= k; kk += w) acc = xsimd::fma(vfloat::load_unaligned(x + kk), vfloat::load_unaligned(col + kk), acc);
+            float s = xsimd::hadd(acc);
+            for (; kk < k; ++kk) s += x[kk] * col[kk * B.rs];
+            y[j] = accumulate ? y[j] + s : s;
+        }
+    }
+    apply_epilogue(y, n, 1, 0, n, ep);
+}
+
+}  // namespace detail_gemm
+
+// C[m x n] (row stride ldc) = A[m x k] B[k x n] (+ C when accumulate); then + bias, activation.
+// Splits the columns over up to `threads` threads in whole register panels (deterministic).
+inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep = {},
+                 bool accumulate = false, int threads = 1) {
+    using namespace detail_gemm;
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (int i = 0; i < m; ++i)
+            for (int j = 0; j < n; ++j)
+                if (!accumulate) C[i * ldc + j] = 0.f;
+        apply_epilogue(C, ldc, m, 0, n, ep);
+        return;
+    }
+    if (m == 1 && A.cs == 1) {
+        gemv(n, k, A.p, B, C, accumulate, ep);
+        return;
+    }
+    const int panels = (n + nr - 1) / nr;
+    int tasks = 1;
+    if (threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma) tasks = std::min(threads, panels);
+    job jb{m, n, k, A, B, C, ldc, &ep, accumulate, (panels + tasks - 1) / tasks};
+    if (tasks == 1) run_columns(jb, 0, n);
+    else thread_pool::instance().run(tasks, tasks, &run_task, &jb);
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/gemm.hpp
+// begin file sanenet/kernels/optimizer.hpp
+// Fused optimizer updates: one pass over parameters, gradients and state.
+
+
+#include <cmath>
+#include <cstddef>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+// Adam (PyTorch's form): m, v moments; step = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps.
+// decay > 0 is AdamW's decoupled weight decay: p *= 1 - lr * decay first.
+inline void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, float lr, float b1, float b2,
+                        float eps, float bias_correction1, float bias_correction2, float decay) {
+    const float step = lr / bias_correction1;
+    const float inv_sqrt_bc2 = 1.f / std::sqrt(bias_correction2);
+    const float shrink = 1.f - lr * decay;
+    const vfloat vb1(b1), vb2(b2), vc1(1.f - b1), vc2(1.f - b2), vstep(step), vinv(inv_sqrt_bc2), veps(eps), vshrink(shrink);
+    std::size_t i = 0;
+    for (; i + width <= n; i += width) {
+        const vfloat gi = vfloat::load_unaligned(g + i);
+        const vfloat mi = xsimd::fma(vb1, vfloat::load_unaligned(m + i), vc1 * gi);
+        const vfloat vi = xsimd::fma(vb2, vfloat::load_unaligned(v + i), vc2 * gi * gi);
+        mi.store_unaligned(m + i);
+        vi.store_unaligned(v + i);
+        vfloat pi = vfloat::load_unaligned(p + i);
+        if (decay != 0.f) pi *= vshrink;
+        (pi - vstep * mi / xsimd::fma(xsimd::sqrt(vi), vinv, veps)).store_unaligned(p + i);
+    }
+    for (; i < n; ++i) {
+        m[i] = b1 * m[i] + (1.f - b1) * g[i];
+        v[i] = b2 * v[i] + (1.f - b2) * g[i] * g[i];
+        float pi = p[i];
+        if (decay != 0.f) pi *= shrink;
+        p[i] = pi - step * m[i] / (std::sqrt(v[i]) * inv_sqrt_bc2 + eps);
+    }
+}
+
+// SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
+// decay adds decay * p to the gradient (classic L2).
+inline void sgd_update(float* p, const float* g, float* buf, std::size_t n, float lr, float mu, bool nesterov, float decay) {
+    const vfloat vmu(mu), vlr(lr), vdecay(decay);
+    std::size_t i = 0;
+    for (; i + width <= n; i += width) {
+        vfloat pi = vfloat::load_unaligned(p + i);
+        vfloat gi = vfloat::load_unaligned(g + i);
+        if (decay != 0.f) gi = xsimd::fma(vdecay, pi, gi);
+        if (mu != 0.f) {
+            const vfloat bi = xsimd::fma(vmu, vfloat::load_unaligned(buf + i), gi);
+            bi.store_unaligned(buf + i);
+            gi = nesterov ? xsimd::fma(vmu, bi, gi) : bi;
+        }
+        (pi - vlr * gi).store_unaligned(p + i);
+    }
+    for (; i < n; ++i) {
+        float gi = g[i] + decay * p[i];
+        if (mu != 0.f) {
+            buf[i] = mu * buf[i] + gi;
+            gi = nesterov ? gi + mu * buf[i] : buf[i];
+        }
+        p[i] -= lr * gi;
+    }
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/optimizer.hpp
+// begin file sanenet/train/optimizers.hpp
+// The optimizers users choose in FitOptions: SGD (momentum, Nesterov), Adam, AdamW.
+
+#include <variant>
+
+namespace sanenet {
+
+struct SGD {
+    float learning_rate = 0.01f;
+    float momentum = 0.9f;
+    bool nesterov = false;
+    float weight_decay = 0.f;  // L2 added to the gradient of the weights (not biases)
+};
+
+struct Adam {
+    float learning_rate = 1e-3f;
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float epsilon = 1e-8f;
+};
+
+// Adam with decoupled weight decay (Loshchilov & Hutter), applied to weights, not biases.
+struct AdamW {
+    float learning_rate = 1e-3f;
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float epsilon = 1e-8f;
+    float weight_decay = 0.01f;
+};
+
+using Optimizer = std::variant<Adam, SGD, AdamW>;
+
+inline float learning_rate_of(const Optimizer& o) {
+    return std::visit([](const auto& x) { return x.learning_rate; }, o);
+}
+
+}  // namespace sanenet
+// end file sanenet/train/optimizers.hpp
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace sanenet::detail {
+
+using kernels::aligned_buffer;
+
+// One step of the forward pass: every spec after Input, with a Dense's activation fused in.
+struct stage {
+    kind k;
+    int in, out;
+    act a;         // Dense: the fused activation (identity when none follows); activation: itself
+    float param;   // activation constant, dropout keep or noise stddev
+    std::size_t w = 0, b = 0;  // Dense: offsets of W (in x out, row-major) and b in the parameter buffer
+    std::size_t spec = 0;      // index into the specs (Input is 0)
+};
+
+class model {
+public:
+    model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
+        std::size_t offset = 0;
+        for (std::size_t i = 1; i < specs.size(); ++i) {
+            const layer_spec& s = specs[i];
+            if (s.k == kind::activation && !stages_.empty() && stages_.back().k == kind::dense &&
+                stages_.back().spec + 1 == i) {
+                stages_.back().a = s.a;
+                stages_.back().param = s.param;
+                continue;
+            }
+            stage st{s.k, s.in, s.out, s.k == kind::activation ? s.a : act::identity, s.param, 0, 0, i};
+            if (s.k == kind::dense) {
+                st.param = 0.f;
+                st.w = offset;
+                st.b = offset + static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out);
+                offset = st.b + static_cast<std::size_t>(s.out);
+            }
+            stages_.push_back(st);
+        }
+        params_.resize(offset);
+        max_width_ = specs.empty() ? 0 : specs[0].out;
+        for (const auto& s : specs) max_width_ = std::max(max_width_, s.out);
+        initialize(seed);
+    }
+
+    std::span<const layer_spec> specs() const { return specs_; }
+    const std::vector<stage>& stages() const { return stages_; }
+    task_spec task() const { return task_; }
+    int input_size() const { return specs_.empty() ? 0 : specs_.front().out; }
+    int output_size() const { return stages_.empty() ? 0 : stages_.back().out; }
+    int max_width() const { return max_width_; }
+    std::size_t parameter_count() const { return params_.size(); }
+    float* params() { return params_.data(); }
+    const float* params() const { return params_.data(); }
+    // The output activation, applied after the last stage at inference.
+    act output_activation() const { return stages_.empty() ? act::identity : stages_.back().a; }
+    bool loss_fuses_output() const { return task_.k != task_kind::regression; }
+
+    // Weights from the layer's initializer (article item 9), biases zero.
+    void initialize(std::uint64_t seed) {
+        kernels::rng r(seed);
+        for (const stage& st : stages_) {
+            if (st.k != kind::dense) continue;
+            const layer_spec& s = specs_[st.spec];
+            const double fan_in = s.in, fan_out = s.out;
+            double stddev = 0.0;
+            switch (s.i) {
+                case init::lecun: case init::lecun_uniform: stddev = std::sqrt(1.0 / fan_in); break;
+                case init::he: case init::he_uniform: stddev = std::sqrt(2.0 / fan_in); break;
+                case init::xavier: case init::xavier_uniform: stddev = std::sqrt(2.0 / (fan_in + fan_out)); break;
+                case init::zeros: case init::constant: break;
+            }
+            const bool uniform = s.i == init::lecun_uniform || s.i == init::he_uniform || s.i == init::xavier_uniform;
+            const std::size_t n = static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out);
+            float* w = params_.data() + st.w;
+            for (std::size_t j = 0; j < n; ++j) {
+                if (s.i == init::zeros || s.i == init::constant) w[j] = s.param;
+                else if (uniform) w[j] = static_cast<float>((2.0 * r.uniform() - 1.0) * std::sqrt(3.0) * stddev);
+                else w[j] = static_cast<float>(r.normal() * stddev);
+            }
+            std::fill(params_.data() + st.b, params_.data() + st.b + s.out, 0.f);
+        }
+    }
+
+    // Inference on `rows` rows: in (rows x input) -> out (rows x output), output activation
+    // applied. ping/pong hold rows x max_width each. Dropout and noise are off. No allocation.
+    void infer(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads,
+               bool apply_output = true) const {
+        const float* cur = in;
+        float* bufs[2] = {ping, pong};
+        int flip = 0;
+        for (std::size_t s = 0; s < stages_.size(); ++s) {
+            const stage& st = stages_[s];
+            const bool last = s + 1 == stages_.size();
+            if (st.k == kind::dropout || st.k == kind::gaussian_noise) {
+                if (last) std::copy(cur, cur + rows * static_cast<std::size_t>(st.out), out);
+                continue;
+            }
+            float* dst = last ? out : bufs[flip ^= 1];
+            if (st.k == kind::dense) {
+                const act fused = (last && !apply_output) || st.a == act::softmax ? act::identity : st.a;
+                kernels::gemm(static_cast<int>(rows), st.out, st.in, kernels::row_major(cur, st.in),
+                              kernels::row_major(params_.data() + st.w, st.out), dst, st.out,
+                              kernels::epilogue{params_.data() + st.b, fused, st.param}, false, threads);
+                if (st.a == act::softmax && (!last || apply_output)) kernels::softmax_rows(dst, rows, static_cast<std::size_t>(st.out));
+            } else {
+                std::copy(cur, cur + rows * static_cast<std::size_t>(st.out), dst);
+                if (!last || apply_output) kernels::activation_forward(dst, rows, static_cast<std::size_t>(st.out), st.a, st.param);
+            }
+            cur = dst;
+        }
+    }
+
+private:
+    std::span<const layer_spec> specs_;
+    task_spec task_;
+    std::vector<stage> stages_;
+    aligned_buffer<float> params_;
+    int max_width_ = 0;
+};
+
+// A batch's targets: class labels (Classification) or values (Regression, MultiLabel).
+struct target_ref {
+    const std::int32_t* labels = nullptr;
+    const float* values = nullptr;
+};
+
+// Training state for one model: gradients, optimizer moments, per-stage activations and
+// gradients sized for the largest batch, and the dropout masks. Built once per fit;
+// step() allocates nothing.
+class trainer {
+public:
+    trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed)
+        : m_(m), opt_(opt), max_batch_(max_batch), threads_(threads), seed_(seed) {
+        const std::size_t n = m.parameter_count();
+        grads_.resize(n);
+        state1_.resize(n);
+        state2_.resize(std::holds_alternative<SGD>(opt) ? 0 : n);
+        state1_.fill(0.f);
+        state2_.fill(0.f);
+        const auto& st = m.stages();
+        acts_.resize(st.size());
+        deltas_.resize(st.size());
+        masks_.resize(st.size());
+        for (std::size_t s = 0; s < st.size(); ++s) {
+            const std::size_t cells = max_batch * static_cast<std::size_t>(st[s].out);
+            acts_[s].resize(cells);
+            deltas_[s].resize(cells);
+            if (st[s].k == kind::dropout) masks_[s].resize(cells);
+        }
+        input_.resize(max_batch * static_cast<std::size_t>(m.input_size()));
+        const std::size_t outs = max_batch * static_cast<std::size_t>(m.output_size());
+        target_values_.resize(outs);
+        target_labels_.resize(max_batch);
+        for (const auto& s : st)
+            if (s.k == kind::dense) segments_.push_back({s.w, static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out), s.b, static_cast<std::size_t>(s.out)});
+        // The first stage whose input gradient is needed: the one after the first Dense.
+        first_dense_ = st.size();
+        for (std::size_t s = 0; s < st.size(); ++s)
+            if (st[s].k == kind::dense) { first_dense_ = s; break; }
+    }
+
+    model& net() { return m_; }
+    std::size_t max_batch() const { return max_batch_; }
+    float* input() { return input_.data(); }
+    float* target_values() { return target_values_.data(); }
+    std::int32_t* target_labels() { return target_labels_.data(); }
+    const float* gradients() const { return grads_.data(); }
+    float* gradients() { return grads_.data(); }
+    std::uint64_t steps() const { return step_; }
+    double last_gradient_norm() const { return grad_norm_; }
+
+    // Forward in training mode (dropout and noise on) and backward for `rows` gathered rows;
+    // fills the gradients and returns the mean loss. Does not update the parameters.
+    double forward_backward(std::size_t rows) {
+        const double loss = forward_loss(rows);
+        for (std::size_t s = m_.stages().size(); s-- > 0;) backward_stage(s, rows);
+        ++step_;
+        return loss;
+    }
+
+    // The training-mode forward pass and loss only, with the dropout masks and noise the next
+    // forward_backward will use (gradient checks compare the two).
+    double forward_loss(std::size_t rows) {
+        const auto& st = m_.stages();
+        const float* cur = input_.data();
+        for (std::size_t s = 0; s < st.size(); ++s) {
+            forward_stage(s, cur, rows);
+            cur = acts_[s].data();
+        }
+        return loss_and_output_gradient(rows);
+    }
+
+    // Global gradient-norm clipping; returns true when it scaled the gradients.
+    bool clip(float max_norm) {
+        grad_norm_ = std::sqrt(kernels::sum_squares(grads_.data(), grads_.size()));
+        if (!(grad_norm_ > max_norm)) return false;
+        kernels::scale_in_place(grads_.data(), grads_.size(), static_cast<float>(max_norm / grad_norm_));
+        return true;
+    }
+
+    void update() {
+        ++updates_;
+        float* p = m_.params();
+        for (const auto& seg : segments_) {
+            apply(p, seg.w, seg.wn, true);
+            apply(p, seg.b, seg.bn, false);
+        }
+    }
+
+    double step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt) {
+        const double loss = forward_backward(rows);
+        if (clip_norm) clip(*clip_norm);
+        update();
+        return loss;
+    }
+
+    // Optimizer state, to save and restore together with the weights on divergence.
+    struct snapshot {
+        aligned_buffer<float> params, state1, state2;
+        std::uint64_t updates = 0;
+    };
+    void save(snapshot& s) const {
+        s.params.resize(m_.parameter_count());
+        std::copy(m_.params(), m_.params() + m_.parameter_count(), s.params.data());
+        s.state1 = state1_;
+        s.state2 = state2_;
+        s.updates = updates_;
+    }
+    void restore(const snapshot& s) {
+        std::copy(s.params.data(), s.params.data() + s.params.size(), m_.params());
+        state1_ = s.state1;
+        state2_ = s.state2;
+        updates_ = s.updates;
+    }
+
+private:
+    struct segment { std::size_t w, wn, b, bn; };
+
+    const float* stage_input(std::size_t s) const { return s == 0 ? input_.data() : acts_[s - 1].data(); }
+
+    void forward_stage(std::size_t s, const float* in, std::size_t rows) {
+        const stage& st = m_.stages()[s];
+        const bool last = s + 1 == m_.stages().size();
+        float* out = acts_[s].data();
+        const std::size_t n = rows * static_cast<std::size_t>(st.out);
+        switch (st.k) {
+            case kind::dense: {
+                // The loss is computed from the logits when it fuses the output activation; softmax is a row op.
+                const act fused = (last && m_.loss_fuses_output()) || st.a == act::softmax ? act::identity : st.a;
+                kernels::gemm(static_cast<int>(rows), st.out, st.in, kernels::row_major(in, st.in),
+                              kernels::row_major(m_.params() + st.w, st.out), out, st.out,
+                              kernels::epilogue{m_.params() + st.b, fused, st.param}, false, threads_);
+                if (st.a == act::softmax && !(last && m_.loss_fuses_output())) kernels::softmax_rows(out, rows, static_cast<std::size_t>(st.out));
+                break;
+            }
+            case kind::activation:
+                std::copy(in, in + n, out);
+                if (!(last && m_.loss_fuses_output())) kernels::activation_forward(out, rows, static_cast<std::size_t>(st.out), st.a, st.param);
+                break;
+            case kind::dropout:
+                std::copy(in, in + n, out);
+                kernels::dropout_forward(out, masks_[s].data(), n, st.param, kernels::derive_key(seed_, s, step_));
+                break;
+            case kind::gaussian_noise:
+                std::copy(in, in + n, out);
+                kernels::add_gaussian_noise(out, n, st.param, kernels::derive_key(seed_ ^ 0x5eedull, s, step_));
+                break;
+            case kind::input: break;
+        }
+    }
+
+    // Mean loss over the batch; writes dLoss/d(output of the last stage) into its delta,
+    // already through the output activation when the loss fuses it.
+    double loss_and_output_gradient(std::size_t rows) {
+        const std::size_t s = m_.stages().size() - 1;
+        const float* y = acts_[s].data();
+        float* d = deltas_[s].data();
+        const std::size_t k = static_cast<std::size_t>(m_.output_size());
+        switch (m_.task().k) {
+            case task_kind::classification:
+                return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) / static_cast<double>(rows);
+            case task_kind::multilabel:
+                return kernels::sigmoid_cross_entropy(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) / static_cast<double>(rows * k);
+            case task_kind::regression:
+                return kernels::squared_error(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) / static_cast<double>(rows * k);
+        }
+        return 0.0;
+    }
+
+    void backward_stage(std::size_t s, std::size_t rows) {
+        const auto& stages = m_.stages();
+        const stage& st = stages[s];
+        const bool last = s + 1 == stages.size();
+        float* d = deltas_[s].data();
+        const std::size_t n = rows * static_cast<std::size_t>(st.out);
+        const bool fused_by_loss = last && m_.loss_fuses_output();
+        const bool need_input_grad = s > first_dense_;
+        float* d_in = s > 0 ? deltas_[s - 1].data() : nullptr;
+        switch (st.k) {
+            case kind::dense: {
+                if (!fused_by_loss) activation_gradient(d, acts_[s].data(), rows, st.out, st.a, st.param);
+                const float* x = stage_input(s);
+                float* g = grads_.data();
+                // dW = X^T dZ, db = column sums of dZ, dX = dZ W^T.
+                kernels::gemm(st.in, st.out, static_cast<int>(rows), kernels::transposed(x, st.in), kernels::row_major(d, st.out),
+                              g + st.w, st.out, {}, false, threads_);
+                kernels::column_sums(d, rows, static_cast<std::size_t>(st.out), g + st.b);
+                if (need_input_grad)
+                    kernels::gemm(static_cast<int>(rows), st.in, st.out, kernels::row_major(d, st.out),
+                                  kernels::transposed(m_.params() + st.w, st.out), d_in, st.in, {}, false, threads_);
+                break;
+            }
+            case kind::activation:
+                if (!need_input_grad) break;
+                std::copy(d, d + n, d_in);
+                if (!fused_by_loss) activation_gradient(d_in, acts_[s].data(), rows, st.out, st.a, st.param);
+                break;
+            case kind::dropout:
+                if (!need_input_grad) break;
+                std::copy(d, d + n, d_in);
+                kernels::multiply_in_place(d_in, masks_[s].data(), n);
+                break;
+            case kind::gaussian_noise:
+                if (need_input_grad) std::copy(d, d + n, d_in);
+                break;
+            case kind::input: break;
+        }
+    }
+
+    // d <- d * f'(y); softmax (only as a waived regression output) needs its Jacobian.
+    static void activation_gradient(float* d, const float* y, std::size_t rows, int cols, act a, float p) {
+        if (a != act::softmax) return kernels::activation_backward(d, y, rows * static_cast<std::size_t>(cols), a, p);
+        for (std::size_t r = 0; r < rows; ++r) {
+            float* dr = d + r * static_cast<std::size_t>(cols);
+            const float* yr = y + r * static_cast<std::size_t>(cols);
+            float dot = 0.f;
+            for (int j = 0; j < cols; ++j) dot += dr[j] * yr[j];
+            for (int j = 0; j < cols; ++j) dr[j] = yr[j] * (dr[j] - dot);
+        }
+    }
+
+    void apply(float* p, std::size_t off, std::size_t n, bool is_weight) {
+        const float* g = grads_.data() + off;
+        std::visit([&](const auto& o) {
+            using O = std::decay_t<decltype(o)>;
+            if constexpr (std::is_same_v<O, SGD>) {
+                kernels::sgd_update(p + off, g, state1_.data() + off, n, o.learning_rate, o.momentum, o.nesterov, is_weight ? o.weight_decay : 0.f);
+            } else {
+                float decay = 0.f;
+                if constexpr (std::is_same_v<O, AdamW>) decay = is_weight ? o.weight_decay : 0.f;
+                const double t = static_cast<double>(updates_);
+                kernels::adam_update(p + off, g, state1_.data() + off, state2_.data() + off, n, o.learning_rate, o.beta1, o.beta2, o.epsilon,
+                                     static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta1), t)),
+                                     static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta2), t)), decay);
+            }
+        }, opt_);
+    }
+
+    model& m_;
+    Optimizer opt_;
+    std::size_t max_batch_;
+    int threads_;
+    std::uint64_t seed_;
+    std::uint64_t step_ = 0, updates_ = 0;
+    double grad_norm_ = 0.0;
+    std::size_t first_dense_ = 0;
+    aligned_buffer<float> grads_, state1_, state2_, input_, target_values_;
+    aligned_buffer<std::int32_t> target_labels_;
+    std::vector<aligned_buffer<float>> acts_, deltas_, masks_;
+    std::vector<segment> segments_;
+};
+
+}  // namespace sanenet::detail
+
+namespace sanenet::detail {
+
+inline void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
+    if (in != static_cast<std::size_t>(input_size) || out != static_cast<std::size_t>(output_size))
+        throw shape_error("predict_one: got an input span of " + std::to_string(in) + " values and an output span of " +
+                          std::to_string(out) + ", the network takes " + std::to_string(input_size) + " and gives " +
+                          std::to_string(output_size));
+}
+
+inline void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size) {
+    if (cols != static_cast<std::size_t>(input_size))
+        throw shape_error(std::string(where) + ": x has shape " + shape_string(rows, cols) + " but the network's Input<" +
+                          std::to_string(input_size) + "> expects " + shape_string(rows, static_cast<std::size_t>(input_size)));
+}
+
+// Batched inference into a new matrix, in chunks so the workspaces stay small.
+inline xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output = true) {
+    const std::size_t rows = x.shape()[0];
+    check_input_width("predict", rows, x.shape()[1], m.input_size());
+    xt::xtensor<float, 2> out = xt::xtensor<float, 2>::from_shape({rows, static_cast<std::size_t>(m.output_size())});
+    constexpr std::size_t chunk = 256;
+    const std::size_t ws = std::min(rows, chunk) * static_cast<std::size_t>(m.max_width());
+    aligned_buffer<float> ping(ws), pong(ws);
+    const int t = kernels::resolve_threads(threads);
+    for (std::size_t r = 0; r < rows; r += chunk) {
+        const std::size_t n = std::min(chunk, rows - r);
+        m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n, out.data() + r * static_cast<std::size_t>(m.output_size()),
+                ping.data(), pong.data(), t, apply_output);
+    }
+    return out;
+}
+
+}  // namespace sanenet::detail
+// end file sanenet/train/engine.hpp
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+namespace sanenet::detail {
+
+namespace serial {
+
+inline constexpr char magic[8] = {'S', 'A', 'N', 'E', 'N', 'E', 'T', '\x1a'};
+inline constexpr std::uint32_t format_version = 1;
+inline constexpr std::size_t fixed_header = 32;  // magic .. L
+inline constexpr std::size_t record_size = 16;
+
+using bytes = std::vector<unsigned char>;
+
+inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+inline std::string os_error(int err) { return std::generic_category().message(err); }
+
+inline std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ull) {
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+// Explicit byte order, so a file written on any host reads the same on any other.
+// (resize + memcpy rather than vector::insert, which trips g++ 12's -Wstringop-overflow.)
+inline void put_raw(bytes& b, const void* p, std::size_t n) {
+    const std::size_t at = b.size();
+    b.resize(at + n);
+    if (n) std::memcpy(b.data() + at, p, n);
+}
+inline void put_u32(bytes& b, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+inline void put_u64(bytes& b, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+inline std::uint32_t get_u32(const unsigned char* p) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
+    return v;
+}
+inline std::uint64_t get_u64(const unsigned char* p) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+    return v;
+}
+
+inline void put_floats(bytes& b, const float* x, std::size_t n) {
+    const std::size_t at = b.size();
+    b.resize(at + 4 * n);
+    if constexpr (std::endian::native == std::endian::little) {
+        if (n) std::memcpy(b.data() + at, x, 4 * n);
+    } else {
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto v = std::bit_cast<std::uint32_t>(x[i]);
+            for (int k = 0; k < 4; ++k) b[at + 4 * i + static_cast<std::size_t>(k)] = static_cast<unsigned char>(v >> (8 * k));
+        }
+    }
+}
+inline void get_floats(const unsigned char* p, float* x, std::size_t n) {
+    if constexpr (std::endian::native == std::endian::little) {
+        if (n) std::memcpy(x, p, 4 * n);
+    } else {
+        for (std::size_t i = 0; i < n; ++i) x[i] = std::bit_cast<float>(get_u32(p + 4 * i));
+    }
+}
+
+// The weight-relevant layers of a network as they are recorded: Dropout/GaussianNoise
+// dropped, the initializer and its constant cleared.
+inline std::vector<layer_spec> weight_layers(std::span<const layer_spec> specs) {
+    std::vector<layer_spec> out;
+    for (const layer_spec& s : specs) {
+        if (is_regularizer(s.k)) continue;
+        layer_spec r{};
+        r.k = s.k;
+        r.in = s.in;
+        r.out = s.out;
+        if (s.k == kind::activation) {
+            r.a = s.a;
+            r.param = s.param;
+        }
+        out.push_back(r);
+    }
+    return out;
+}
+
+// The architecture record (bytes 20 .. 32+16L); its FNV-1a is the fingerprint.
+inline bytes architecture_record(task_spec task, const std::vector<layer_spec>& layers) {
+    bytes b;
+    put_u32(b, static_cast<std::uint32_t>(task.k));
+    put_u32(b, static_cast<std::uint32_t>(task.outputs));
+    put_u32(b, static_cast<std::uint32_t>(layers.size()));
+    for (const layer_spec& s : layers) {
+        b.push_back(static_cast<unsigned char>(s.k));
+        b.push_back(static_cast<unsigned char>(s.a));
+        b.push_back(0);
+        b.push_back(0);
+        put_u32(b, static_cast<std::uint32_t>(s.in));
+        put_u32(b, static_cast<std::uint32_t>(s.out));
+        put_u32(b, std::bit_cast<std::uint32_t>(s.param));
+    }
+    return b;
+}
+
+inline std::uint64_t fingerprint(const bytes& record) { return fnv1a(record.data(), record.size()); }
+
+// Where parameter `index` lives, e.g. "dense0 weight, row 2, column 3" or "dense1 bias 4".
+inline std::string parameter_place(const model& m, std::size_t index) {
+    std::size_t dense = 0;
+    for (const stage& st : m.stages()) {
+        if (st.k != kind::dense) continue;
+        const std::size_t wn = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
+        const std::string name = "dense" + std::to_string(dense++);
+        if (index >= st.w && index < st.w + wn)
+            return name + " weight, input " + std::to_string((index - st.w) / static_cast<std::size_t>(st.out)) +
+                   ", unit " + std::to_string((index - st.w) % static_cast<std::size_t>(st.out));
+        if (index >= st.b && index < st.b + static_cast<std::size_t>(st.out))
+            return name + " bias, unit " + std::to_string(index - st.b);
+    }
+    return "unplaced";
+}
+
+// Empty when every value is finite, otherwise e.g. "parameter 123 (dense0 weight, ...) is NaN".
+inline std::string first_non_finite(const model& m, const float* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (std::isfinite(p[i])) continue;
+        const char* what = std::isnan(p[i]) ? "NaN" : p[i] > 0 ? "+Inf" : "-Inf";
+        return "parameter " + std::to_string(i) + " (" + parameter_place(m, i) + ") is " + what;
+    }
+    return {};
+}
+
+// ---- architecture descriptions for the mismatch message ----
+
+// A Dense with the activation fused after it, an Input, or a lone activation.
+struct layer_group {
+    layer_spec main;
+    bool has_act = false;
+    layer_spec activation{};
+};
+
+inline std::vector<layer_group> group_layers(const std::vector<layer_spec>& layers) {
+    std::vector<layer_group> g;
+    for (const layer_spec& s : layers) {
+        if (s.k == kind::activation && !g.empty() && g.back().main.k == kind::dense && !g.back().has_act) {
+            g.back().has_act = true;
+            g.back().activation = s;
+        } else {
+            g.push_back({s, false, {}});
+        }
+    }
+    return g;
+}
+
+inline bool same_layer(const layer_spec& a, const layer_spec& b) {
+    return a.k == b.k && a.in == b.in && a.out == b.out && a.a == b.a &&
+           std::bit_cast<std::uint32_t>(a.param) == std::bit_cast<std::uint32_t>(b.param);
+}
+inline bool same_group(const layer_group& a, const layer_group& b) {
+    return same_layer(a.main, b.main) && a.has_act == b.has_act && (!a.has_act || same_layer(a.activation, b.activation));
+}
+
+// "Dense<128> ReLU" in the overview line.
+inline std::string group_name(const layer_group& g) {
+    return layer_name(g.main) + (g.has_act ? " " + layer_name(g.activation) : "");
+}
+// "Dense 784->128 ReLU" in the difference.
+inline std::string group_detail(const layer_group& g) {
+    std::string s;
+    switch (g.main.k) {
+        case kind::input: s = "Input " + std::to_string(g.main.out); break;
+        case kind::dense: s = "Dense " + std::to_string(g.main.in) + "->" + std::to_string(g.main.out); break;
+        default: s = layer_name(g.main) + " on " + std::to_string(g.main.out) + " units"; break;
+    }
+    if (g.has_act) s += " " + layer_name(g.activation);
+    return s;
+}
+
+inline std::string describe(task_spec task, const std::vector<layer_group>& groups) {
+    std::string s = task_name(task) + ":";
+    for (std::size_t i = 0; i < groups.size(); ++i) s += (i ? ", " : " ") + group_name(groups[i]);
+    return s;
+}
+
+inline std::string architecture_difference(task_spec file_task, const std::vector<layer_spec>& file_layers,
+                                           task_spec net_task, const std::vector<layer_spec>& net_layers) {
+    const auto fg = group_layers(file_layers), ng = group_layers(net_layers);
+    std::string s = "the file holds " + describe(file_task, fg) + "; this network is " + describe(net_task, ng) + ": ";
+    const std::size_t common = std::min(fg.size(), ng.size());
+    for (std::size_t i = 0; i < common; ++i)
+        if (!same_group(fg[i], ng[i]))
+            return s + "layer " + std::to_string(i) + " differs: file " + group_detail(fg[i]) + ", network " + group_detail(ng[i]);
+    if (fg.size() != ng.size()) {
+        const bool file_longer = fg.size() > ng.size();
+        const layer_group& extra = file_longer ? fg[common] : ng[common];
+        return s + "the file has " + std::to_string(fg.size()) + " layers, the network " + std::to_string(ng.size()) +
+               ": layer " + std::to_string(common) + " (" + group_detail(extra) + ") is only in the " +
+               (file_longer ? "file" : "network");
+    }
+    return s + "the task differs: file " + task_name(file_task) + ", network " + task_name(net_task);
+}
+
+// Decodes a record after the checksum passed; empty string on success, else what is wrong.
+inline std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
+    const std::uint32_t tk = get_u32(p), outputs = get_u32(p + 4), count = get_u32(p + 8);
+    if (tk > static_cast<std::uint32_t>(task_kind::multilabel)) return "unknown task kind " + std::to_string(tk);
+    if (outputs > 0x7fffffffu) return "impossible task output count " + std::to_string(outputs);
+    task = {static_cast<task_kind>(tk), static_cast<int>(outputs)};
+    layers.clear();
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const unsigned char* r = p + 12 + record_size * i;
+        const std::string where = "layer record " + std::to_string(i) + ": ";
+        if (r[0] > static_cast<unsigned>(kind::gaussian_noise) || is_regularizer(static_cast<kind>(r[0])))
+            return where + "unknown layer kind " + std::to_string(r[0]);
+        if (r[1] > static_cast<unsigned>(act::softmax)) return where + "unknown activation " + std::to_string(r[1]);
+        layer_spec s{};
+        s.k = static_cast<kind>(r[0]);
+        s.a = static_cast<act>(r[1]);
+        const std::uint32_t in = get_u32(r + 4), out = get_u32(r + 8);
+        if (in > 0x7fffffffu || out > 0x7fffffffu) return where + "impossible width";
+        s.in = static_cast<int>(in);
+        s.out = static_cast<int>(out);
+        s.param = std::bit_cast<float>(get_u32(r + 12));
+        layers.push_back(s);
+    }
+    return {};
+}
+
+// ---- files ----
+
+inline bytes read_file(const std::filesystem::path& path, const std::string& verb) {
+    bytes b;
+#if defined(__unix__) || defined(__APPLE__)
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw io_error("cannot " + verb + " " + quoted(path) + ": " + os_error(errno));
+    struct ::stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) b.reserve(static_cast<std::size_t>(st.st_size));
+    unsigned char chunk[1 << 16];
+    for (;;) {
+        const ::ssize_t got = ::read(fd, chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            const int err = errno;
+            ::close(fd);
+            throw io_error("cannot " + verb + " " + quoted(path) + ": reading failed: " + os_error(err));
+        }
+        if (got == 0) break;
+        b.insert(b.end(), chunk, chunk + got);
+    }
+    ::close(fd);
+#else
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw io_error("cannot " + verb + " " + quoted(path) + ": " + os_error(errno));
+    b.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (in.bad()) throw io_error("cannot " + verb + " " + quoted(path) + ": reading failed");
+#endif
+    return b;
+}
+
+// Writes `data` to `path` atomically: a temporary file in the same directory, flushed and
+// fsynced, then renamed over the target. On failure the temporary file is removed, an
+// existing target is left as it was, and io_error names the path and the OS error.
+inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
+                                  const std::string& verb) {
+    static std::atomic<unsigned> counter{0};
+    const std::string fail = "cannot " + verb + " " + quoted(path) + ": ";
+    if (path.filename().empty()) throw io_error(fail + "the path names no file");
+#if defined(__unix__) || defined(__APPLE__)
+    const long pid = static_cast<long>(::getpid());
+#else
+    const long pid = 0;
+#endif
+    std::filesystem::path tmp;
+#if defined(__unix__) || defined(__APPLE__)
+    int fd = -1;
+    for (int attempt = 0; fd < 0; ++attempt) {
+        tmp = path;
+        tmp += ".tmp." + std::to_string(pid) + "." + std::to_string(counter.fetch_add(1));
+        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && (errno != EEXIST || attempt >= 100))
+            throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno));
+    }
+    const auto abandon = [&](const std::string& what, int err) {
+        if (fd >= 0) ::close(fd);
+        ::unlink(tmp.c_str());
+        return io_error(fail + what + " " + quoted(tmp) + ": " + os_error(err));
+    };
+    for (std::size_t done = 0; done < data.size();) {
+        const ::ssize_t put = ::write(fd, data.data() + done, data.size() - done);
+        if (put < 0 && errno == EINTR) continue;
+        if (put <= 0) throw abandon("writing", put < 0 ? errno : EIO);
+        done += static_cast<std::size_t>(put);
+    }
+    if (::fsync(fd) != 0) throw abandon("fsync of", errno);
+    const int closed = ::close(fd);
+    fd = -1;
+    if (closed != 0) throw abandon("closing", errno);
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        ::unlink(tmp.c_str());
+        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message());
+    }
+    // Make the rename itself durable; a directory that cannot be fsynced is not an error.
+    const std::filesystem::path dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+#else
+    tmp = path;
+    tmp += ".tmp." + std::to_string(pid) + "." + std::to_string(counter.fetch_add(1));
+    std::error_code ec;
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno));
+        out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+        out.flush();
+        if (!out) {
+            const int err = errno;
+            out.close();
+            std::filesystem::remove(tmp, ec);
+            throw io_error(fail + "writing " + quoted(tmp) + ": " + os_error(err));
+        }
+    }
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(tmp, ignored);
+        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message());
+    }
+#endif
+}
+
+}  // namespace serial
+
+inline void save_model(const model& m, const std::filesystem::path& path) {
+    using namespace serial;
+    const std::size_t n = m.parameter_count();
+    if (const std::string bad = first_non_finite(m, m.params(), n); !bad.empty())
+        throw io_error("refusing to save " + quoted(path) + ": " + bad + " (a file that load would refuse)");
+    const bytes record = architecture_record(m.task(), weight_layers(m.specs()));
+    bytes b;
+    b.reserve(fixed_header - 12 + record.size() + 8 + 4 * n + 8);
+    put_raw(b, magic, sizeof magic);
+    put_u32(b, format_version);
+    put_u64(b, fingerprint(record));
+    put_raw(b, record.data(), record.size());
+    put_u64(b, static_cast<std::uint64_t>(n));
+    put_floats(b, m.params(), n);
+    put_u64(b, fnv1a(b.data(), b.size()));
+    write_file_atomically(path, b, "save");
+}
+
+inline void load_model(model& m, const std::filesystem::path& path) {
+    using namespace serial;
+    const bytes b = read_file(path, "load");
+    const std::string fail = "cannot load " + quoted(path) + ": ";
+    const std::size_t size = b.size();
+    const auto truncated = [&](std::size_t expected, const char* at_least) {
+        return io_error(fail + "truncated: expected " + at_least + std::to_string(expected) + " bytes, file has " +
+                        std::to_string(size));
+    };
+    if (size == 0) throw io_error(fail + "the file is empty (0 bytes), not a sanenet file");
+    const std::size_t head = std::min(size, sizeof magic);
+    if (std::memcmp(b.data(), magic, head) != 0) {
+        std::string seen;
+        for (std::size_t i = 0; i < head; ++i) {
+            const unsigned char c = b[i];
+            if (c >= 0x20 && c < 0x7f && c != '\\') seen += static_cast<char>(c);
+            else {
+                static constexpr char hex[] = "0123456789abcdef";
+                seen += "\\x";
+                seen += hex[c >> 4];
+                seen += hex[c & 15];
+            }
+        }
+        throw io_error(fail + "not a sanenet file (magic \"" + seen + "\", expected \"SANENET\\x1a\")");
+    }
+    if (size < fixed_header) throw truncated(fixed_header, "at least ");
+    const std::uint32_t version = get_u32(b.data() + 8);
+    if (version != format_version)
+        throw io_error(fail + "format version " + std::to_string(version) + ", this build reads " + std::to_string(format_version));
+    const std::uint64_t layers_in_file = get_u32(b.data() + 28);
+    const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
+    if (size < count_at + 8) throw truncated(static_cast<std::size_t>(count_at + 8), "at least ");
+    const std::uint64_t count = get_u64(b.data() + count_at);
+    const std::uint64_t params_at = count_at + 8;
+    if (count > (std::numeric_limits<std::size_t>::max() - params_at - 8) / 4)  // no size_t could hold the file
+        throw io_error(fail + "corrupted: the header announces " + std::to_string(count) + " parameters, the file has " +
+                       std::to_string(size) + " bytes");
+    const std::size_t expected = static_cast<std::size_t>(params_at + 4 * count + 8);
+    if (size < expected) throw truncated(expected, "");
+    if (size > expected)
+        throw io_error(fail + "expected " + std::to_string(expected) + " bytes, file has " + std::to_string(size) +
+                       " (trailing data: corrupted or not written by save)");
+    if (fnv1a(b.data(), size - 8) != get_u64(b.data() + size - 8)) throw io_error(fail + "checksum mismatch (file corrupted)");
+
+    task_spec file_task{};
+    std::vector<layer_spec> file_layers;
+    if (const std::string bad = decode_record(b.data() + 20, file_task, file_layers); !bad.empty())
+        throw io_error(fail + "corrupted architecture record (" + bad + ")");
+    const std::uint64_t stored_fingerprint = get_u64(b.data() + 12);
+    if (fingerprint(architecture_record(file_task, file_layers)) != stored_fingerprint)
+        throw io_error(fail + "corrupted header: the architecture record does not match its fingerprint");
+    std::uint64_t file_params = 0;
+    for (const layer_spec& s : file_layers) file_params += dense_parameters(s);
+    if (file_params != count)
+        throw io_error(fail + "corrupted header: the layers hold " + std::to_string(file_params) + " parameters, the header says " +
+                       std::to_string(count));
+
+    const std::vector<layer_spec> net_layers = weight_layers(m.specs());
+    if (fingerprint(architecture_record(m.task(), net_layers)) != stored_fingerprint)
+        throw io_error(fail + architecture_difference(file_task, file_layers, m.task(), net_layers));
+    if (count != m.parameter_count())
+        throw io_error(fail + "the file holds " + std::to_string(count) + " parameters, this network has " +
+                       std::to_string(m.parameter_count()));
+
+    std::vector<float> values(static_cast<std::size_t>(count));
+    get_floats(b.data() + params_at, values.data(), values.size());
+    if (const std::string bad = first_non_finite(m, values.data(), values.size()); !bad.empty())
+        throw io_error(fail + bad);
+    std::copy(values.begin(), values.end(), m.params());
+}
+
+}  // namespace sanenet::detail
+// end file sanenet/io/serialize.hpp
+// begin file sanenet/layers/layers.hpp
+// The items of a network's type list: Input, Dense, the activations, Dropout and
+// GaussianNoise. Each is an empty type whose constants describe it; Network turns
+// them into detail::layer_spec at compile time.
+
+// begin file sanenet/init/initializers.hpp
+// Weight initializers for Dense (article item 9): He, LeCun, Xavier scale with fan-in.
+// Zeros and Constant<V> exist so that lint L9.1 can reject them. Biases always start at zero.
+
+
+namespace sanenet {
+
+struct LeCun { static constexpr detail::init sanenet_init = detail::init::lecun; static constexpr float value = 0.f; };
+struct He { static constexpr detail::init sanenet_init = detail::init::he; static constexpr float value = 0.f; };
+struct Xavier { static constexpr detail::init sanenet_init = detail::init::xavier; static constexpr float value = 0.f; };
+struct LeCunUniform { static constexpr detail::init sanenet_init = detail::init::lecun_uniform; static constexpr float value = 0.f; };
+struct HeUniform { static constexpr detail::init sanenet_init = detail::init::he_uniform; static constexpr float value = 0.f; };
+struct XavierUniform { static constexpr detail::init sanenet_init = detail::init::xavier_uniform; static constexpr float value = 0.f; };
+struct Zeros { static constexpr detail::init sanenet_init = detail::init::zeros; static constexpr float value = 0.f; };
+template <double V>
+struct Constant { static constexpr detail::init sanenet_init = detail::init::constant; static constexpr float value = static_cast<float>(V); };
+
+template <class T>
+concept Initializer = requires {
+    { T::sanenet_init } -> std::convertible_to<detail::init>;
+};
+
+}  // namespace sanenet
+// end file sanenet/init/initializers.hpp
+
+namespace sanenet {
+
+template <int N>
+struct Input {
+    static constexpr detail::kind sanenet_kind = detail::kind::input;
+    static constexpr int units = N;
+};
+
+template <int Units, class Init = LeCun>
+struct Dense {
+    static constexpr detail::kind sanenet_kind = detail::kind::dense;
+    static constexpr int units = Units;
+    using initializer = Init;
+};
+
+namespace detail {
+template <act A, double P = 0.0>
+struct activation_item {
+    static constexpr kind sanenet_kind = kind::activation;
+    static constexpr act activation = A;
+    static constexpr float param = static_cast<float>(P);
+};
+}  // namespace detail
+
+// Named structs, not aliases, so that compiler messages print what the user typed.
+struct Identity : detail::activation_item<detail::act::identity> {};
+struct ReLU : detail::activation_item<detail::act::relu> {};
+struct LeakyReLU : detail::activation_item<detail::act::leaky_relu, 0.01> {};
+struct ELU : detail::activation_item<detail::act::elu, 1.0> {};
+struct Tanh : detail::activation_item<detail::act::tanh> {};
+struct Sigmoid : detail::activation_item<detail::act::sigmoid> {};
+struct Softmax : detail::activation_item<detail::act::softmax> {};
+template <double Slope>
+struct LeakyReLUWith : detail::activation_item<detail::act::leaky_relu, Slope> {};
+template <double Alpha>
+struct ELUWith : detail::activation_item<detail::act::elu, Alpha> {};
+
+// Keep is the probability of KEEPING a unit, as in the article (0.75-0.9).
+template <double Keep>
+struct Dropout {
+    static constexpr detail::kind sanenet_kind = detail::kind::dropout;
+    static constexpr float param = static_cast<float>(Keep);
+};
+
+template <double Stddev>
+struct GaussianNoise {
+    static constexpr detail::kind sanenet_kind = detail::kind::gaussian_noise;
+    static constexpr float param = static_cast<float>(Stddev);
+};
+
+template <class T>
+concept Layer = requires {
+    { T::sanenet_kind } -> std::convertible_to<detail::kind>;
+};
+
+namespace detail {
+template <class T>
+constexpr init init_of() {
+    if constexpr (Initializer<typename T::initializer>) return T::initializer::sanenet_init;
+    else return init::lecun;
+}
+template <class T>
+constexpr float init_value_of() {
+    if constexpr (Initializer<typename T::initializer>) return T::initializer::value;
+    else return 0.f;
+}
+
+// The spec of item T given the width entering it.
+template <Layer T>
+constexpr layer_spec spec_of(int in) {
+    layer_spec s{};
+    s.k = T::sanenet_kind;
+    s.in = in;
+    s.out = in;
+    if constexpr (T::sanenet_kind == kind::input) {
+        s.in = s.out = T::units;
+    } else if constexpr (T::sanenet_kind == kind::dense) {
+        s.out = T::units;
+        s.i = init_of<T>();
+        s.param = init_value_of<T>();
+    } else if constexpr (T::sanenet_kind == kind::activation) {
+        s.a = T::activation;
+        s.param = T::param;
+    } else {
+        s.param = T::param;
+    }
+    return s;
+}
+}  // namespace detail
+
+}  // namespace sanenet
+// end file sanenet/layers/layers.hpp
+// begin file sanenet/lints/lint.hpp
+// The one lint mechanism shared by compile-time and run-time checks: a tag per
+// waivable lint, one message macro, waivers (Allow<> in a network type, allow<>() at
+// run time) and the Diagnostic that run-time lints report.
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+// One message format for every lint, built into one string literal:
+//   sanenet <ID> <slug>: <what and why>. Fix: <exact change>. [Waive: sn::Allow<sn::lint::<Tag>>.]
+// E-rules pass no tag: they have no waiver.
+#define SANENET_LINT_MESSAGE(id, slug, what, fix, ...) \
+    "sanenet " id " " slug ": " what ". Fix: " fix "." __VA_OPT__(" Waive: sn::Allow<sn::lint::" #__VA_ARGS__ ">.")
+
+namespace sanenet {
+
+namespace detail {
+// Each waivable lint has a bit; a waiver set is a bitmask, so it costs nothing at run time.
+template <int Bit>
+struct lint_tag {
+    static constexpr std::uint32_t bit = std::uint32_t{1} << Bit;
+};
+}  // namespace detail
+
+namespace lint {
+#define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)      \
+    struct Tag : detail::lint_tag<Bit> {                  \
+        static constexpr std::string_view id = Id;        \
+        static constexpr std::string_view slug = Slug;    \
+    }
+SANENET_DECLARE_LINT_TAG(UnnormalizedInputs, 0, "L1.1", "unnormalized-inputs");
+SANENET_DECLARE_LINT_TAG(FeatureScaleSpread, 1, "L1.2", "feature-scale-spread");
+SANENET_DECLARE_LINT_TAG(ConstantFeature, 2, "L1.3", "constant-feature");
+SANENET_DECLARE_LINT_TAG(UnnormalizedTargets, 3, "L1.4", "unnormalized-targets");
+SANENET_DECLARE_LINT_TAG(NoValidation, 4, "L2.1", "no-validation");
+SANENET_DECLARE_LINT_TAG(ValidationLeak, 5, "L2.2", "validation-leak");
+SANENET_DECLARE_LINT_TAG(NoBetterThanBaseline, 6, "L2.3", "no-better-than-baseline");
+SANENET_DECLARE_LINT_TAG(NoRegularization, 7, "L4.1", "no-regularization");
+SANENET_DECLARE_LINT_TAG(KeepReadsAsDropRate, 8, "L4.2", "keep-reads-as-drop-rate");
+SANENET_DECLARE_LINT_TAG(Overfitting, 9, "L4.3", "overfitting");
+SANENET_DECLARE_LINT_TAG(LargeBatch, 10, "L5.1", "large-batch");
+SANENET_DECLARE_LINT_TAG(ClippingMasksLR, 11, "L6.2", "clipping-masks-lr");
+SANENET_DECLARE_LINT_TAG(BoundedRegressionOutput, 12, "L7.1", "bounded-regression-output");
+SANENET_DECLARE_LINT_TAG(DeadUnits, 13, "L8.1", "dead-units");
+SANENET_DECLARE_LINT_TAG(VanishingGradient, 14, "L8.2", "vanishing-gradient");
+SANENET_DECLARE_LINT_TAG(ConstantInit, 15, "L9.1", "constant-init");
+SANENET_DECLARE_LINT_TAG(LossAtInit, 16, "L9.2", "loss-at-init");
+SANENET_DECLARE_LINT_TAG(TooDeep, 17, "L10.1", "too-deep");
+SANENET_DECLARE_LINT_TAG(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units");
+SANENET_DECLARE_LINT_TAG(MissingNonlinearity, 19, "X1", "missing-nonlinearity");
+#undef SANENET_DECLARE_LINT_TAG
+}  // namespace lint
+
+template <class T>
+concept LintTag = requires {
+    { T::bit } -> std::convertible_to<std::uint32_t>;
+    { T::id } -> std::convertible_to<std::string_view>;
+};
+
+namespace detail {
+template <class T>
+constexpr std::uint32_t tag_bit() {
+    if constexpr (LintTag<T>) return T::bit;
+    else return 0;
+}
+}  // namespace detail
+
+// A set of waived lints.
+struct Waivers {
+    std::uint32_t bits = 0;
+    template <LintTag Tag>
+    constexpr bool waives() const { return (bits & Tag::bit) != 0; }
+    constexpr Waivers operator|(Waivers o) const { return Waivers{bits | o.bits}; }
+    friend constexpr bool operator==(Waivers, Waivers) = default;
+};
+
+// Run-time waivers: FitOptions{.allow = sn::allow<sn::lint::LargeBatch>()}.
+template <LintTag... Tags>
+constexpr Waivers allow() {
+    return Waivers{(std::uint32_t{0} | ... | Tags::bit)};
+}
+
+// Compile-time waivers: an item of a network's type list, not a layer. E-rules have no
+// tag, so they cannot be waived.
+template <class... Tags>
+struct Allow {
+    static_assert((LintTag<Tags> && ...), SANENET_LINT_MESSAGE("E12", "unknown-waiver",
+        "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); structural "
+        "rules (E1-E12) cannot be waived",
+        "name the tag printed in the lint's own message, or fix the structure"));
+    static constexpr bool sanenet_allow = true;
+    static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::tag_bit<Tags>())};
+};
+
+enum class Severity : std::uint8_t { info, warning, error };
+
+// What a run-time lint found: the catalogue ID, how bad, the one-line message
+// (with the fix) and the numbers that triggered it.
+struct Diagnostic {
+    std::string id;
+    Severity severity = Severity::warning;
+    std::string message;
+    std::string evidence;
+};
+
+}  // namespace sanenet
+// end file sanenet/lints/lint.hpp
+// begin file sanenet/lints/structure.hpp
+// Structural rules E1-E11 and the output rules X1, L7.1, L7.2: predicates over the
+// layer specs that return the index of the first offending layer, or npos. Network
+// static_asserts each one with its message (lints/messages.hpp).
+
+
+#include <cstddef>
+#include <span>
+
+namespace sanenet::detail {
+
+inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
+using specs_view = std::span<const layer_spec>;
+
+constexpr std::size_t last_dense(specs_view l) {
+    for (std::size_t i = l.size(); i-- > 0;)
+        if (l[i].k == kind::dense) return i;
+    return npos;
+}
+
+// The output activation: the first item after the last Dense, when it is an activation.
+constexpr std::size_t output_activation(specs_view l) {
+    const std::size_t d = last_dense(l);
+    if (d == npos || d + 1 >= l.size() || l[d + 1].k != kind::activation) return npos;
+    return d + 1;
+}
+
+// The next item after i that is not a regularizer (Dropout, GaussianNoise), or npos.
+constexpr std::size_t next_non_regularizer(specs_view l, std::size_t i) {
+    for (std::size_t j = i + 1; j < l.size(); ++j)
+        if (!is_regularizer(l[j].k)) return j;
+    return npos;
+}
+
+template <class Pred>
+constexpr std::size_t find_first(specs_view l, Pred p) {
+    for (std::size_t i = 0; i < l.size(); ++i)
+        if (p(l, i)) return i;
+    return npos;
+}
+
+// E1: Input<N> first (N > 0), and nowhere else.
+constexpr std::size_t rule_e1_input_first(specs_view l) {
+    if (l.empty()) return 0;
+    return find_first(l, [](specs_view s, std::size_t i) {
+        return (i == 0) != (s[i].k == kind::input) || (i == 0 && s[i].out <= 0);
+    });
+}
+
+// E2: a Dense layer with no units.
+constexpr std::size_t rule_e2_dense_units(specs_view l) {
+    return find_first(l, [](specs_view s, std::size_t i) { return s[i].k == kind::dense && s[i].out <= 0; });
+}
+
+// E3: Dropout keep probability outside (0, 1].
+constexpr std::size_t rule_e3_dropout_keep(specs_view l) {
+    return find_first(l, [](specs_view s, std::size_t i) {
+        return s[i].k == kind::dropout && !(s[i].param > 0.f && s[i].param <= 1.f);
+    });
+}
+
+// E11: GaussianNoise with a negative or non-finite stddev.
+constexpr std::size_t rule_e11_noise_stddev(specs_view l) {
+    return find_first(l, [](specs_view s, std::size_t i) {
+        return s[i].k == kind::gaussian_noise && !(s[i].param >= 0.f && s[i].param < 1e30f);
+    });
+}
+
+// E4: no output activation after the last Dense (or no Dense at all).
+constexpr std::size_t rule_e4_output_activation(specs_view l) {
+    if (output_activation(l) != npos || l.empty()) return npos;
+    const std::size_t d = last_dense(l);
+    if (d == npos) return l.size() - 1;
+    // A regularizer between the last Dense and an activation is E7's case, not this one.
+    const std::size_t n = next_non_regularizer(l, d);
+    return (n != npos && l[n].k == kind::activation) ? npos : d;
+}
+
+// E5: something after the output activation.
+constexpr std::size_t rule_e5_nothing_after_output(specs_view l) {
+    const std::size_t o = output_activation(l);
+    return (o != npos && o + 1 < l.size()) ? o + 1 : npos;
+}
+
+// E6: Softmax, Sigmoid or Identity anywhere but as the output activation.
+constexpr std::size_t rule_e6_output_only(specs_view l) {
+    const std::size_t o = output_activation(l);
+    return find_first(l, [o](specs_view s, std::size_t i) {
+        return s[i].k == kind::activation && is_output_only(s[i].a) && i != o && next_non_regularizer(s, i) != npos;
+    });
+}
+
+// E7: Dropout or GaussianNoise between the last Dense and the output activation.
+constexpr std::size_t rule_e7_regularizer_before_output(specs_view l) {
+    const std::size_t d = last_dense(l);
+    if (d == npos) return npos;
+    for (std::size_t j = d + 1; j < l.size() && is_regularizer(l[j].k); ++j) {
+        const std::size_t n = next_non_regularizer(l, j);
+        if (n != npos && l[n].k == kind::activation) return j;
+    }
+    return npos;
+}
+
+// E8: the last Dense must have as many units as the task has outputs.
+constexpr std::size_t rule_e8_output_width(specs_view l, task_spec t) {
+    const std::size_t d = last_dense(l);
+    return (d != npos && t.outputs > 0 && l[d].out != t.outputs) ? d : npos;
+}
+
+// E9: two activations in a row (regularizers in between do not count).
+constexpr std::size_t rule_e9_two_activations(specs_view l) {
+    return find_first(l, [](specs_view s, std::size_t i) {
+        const std::size_t n = next_non_regularizer(s, i);
+        return s[i].k == kind::activation && n != npos && s[n].k == kind::activation;
+    });
+}
+
+// X1: Dense directly followed by Dense: two linear maps collapse into one.
+constexpr std::size_t rule_x1_missing_nonlinearity(specs_view l) {
+    return find_first(l, [](specs_view s, std::size_t i) {
+        const std::size_t n = next_non_regularizer(s, i);
+        return s[i].k == kind::dense && n != npos && s[n].k == kind::dense;
+    });
+}
+
+// L7.2: Classification must end in Softmax, MultiLabel/Binary in Sigmoid (the loss is fused with it).
+constexpr std::size_t rule_l72_output_matches_task(specs_view l, task_spec t) {
+    const std::size_t o = output_activation(l);
+    if (o == npos || t.k == task_kind::regression) return npos;
+    const act want = t.k == task_kind::classification ? act::softmax : act::sigmoid;
+    return l[o].a == want ? npos : o;
+}
+
+// L7.1: Regression must end in Identity: a bounded output cannot reach standardized targets.
+constexpr std::size_t rule_l71_bounded_regression_output(specs_view l, task_spec t) {
+    const std::size_t o = output_activation(l);
+    return (o != npos && t.k == task_kind::regression && l[o].a != act::identity) ? o : npos;
+}
+
+}  // namespace sanenet::detail
+// end file sanenet/lints/structure.hpp
+// begin file sanenet/report/summary.hpp
+// Network::summary(): a Keras-like table of layers, output shapes and parameter counts.
+
+
+#include <cstdio>
+#include <span>
+#include <string>
+
+namespace sanenet::detail {
+
+inline std::string pad_right(std::string s, std::size_t n) {
+    if (s.size() < n) s.append(n - s.size(), ' ');
+    return s;
+}
+inline std::string pad_left(std::string s, std::size_t n) {
+    if (s.size() < n) s.insert(0, n - s.size(), ' ');
+    return s;
+}
+
+inline std::string loss_name(const task_spec& t) {
+    switch (t.k) {
+        case task_kind::regression: return "mean squared error";
+        case task_kind::classification: return "softmax cross-entropy, fused with the final Softmax";
+        case task_kind::multilabel: return "sigmoid binary cross-entropy, fused with the final Sigmoid";
+    }
+    return "?";
+}
+
+inline std::string summary_table(std::span<const layer_spec> specs, task_spec task) {
+    std::string s = "Network<" + task_name(task) + ">\n";
+    s += pad_right(" #", 4) + pad_right("Layer", 24) + pad_right("Output shape", 16) + pad_left("Params", 12) + "\n";
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const std::size_t p = dense_parameters(specs[i]);
+        total += p;
+        s += pad_left(std::to_string(i), 2) + "  " + pad_right(layer_name(specs[i]), 24) +
+             pad_right("(batch, " + std::to_string(specs[i].out) + ")", 16) + pad_left(std::to_string(p), 12) + "\n";
+    }
+    char kib[32];
+    std::snprintf(kib, sizeof kib, "%.1f", static_cast<double>(total) * 4.0 / 1024.0);
+    s += "Total parameters: " + std::to_string(total) + " (" + kib + " KiB as float32)\n";
+    s += "Loss: " + loss_name(task) + "\n";
+    return s;
+}
+
+}  // namespace sanenet::detail
+// end file sanenet/report/summary.hpp
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+
+namespace sanenet {
+
+// The seed of the weight initialization: same seed, same weights.
+struct Seed {
+    std::uint64_t value = 42;
+};
+
+namespace detail {
+
+template <class T>
+concept AllowItem = requires { T::sanenet_allow; };
+
+template <class T>
+struct is_layer : std::bool_constant<Layer<T>> {};
+
+template <class List>
+struct specs_of;
+template <class... Ls>
+struct specs_of<type_list<Ls...>> {
+    static constexpr std::array<layer_spec, sizeof...(Ls)> make() {
+        std::array<layer_spec, sizeof...(Ls)> a{};
+        std::size_t i = 0;
+        int w = 0;
+        ((a[i] = spec_of<Ls>(w), w = a[i].out, ++i), ...);
+        return a;
+    }
+    static constexpr std::array<layer_spec, sizeof...(Ls)> value = make();
+};
+
+template <class T>
+constexpr task_spec task_of() {
+    if constexpr (Task<T>) return T::sanenet_task;
+    else return {};
+}
+
+template <class... Items>
+constexpr std::size_t first_unknown_item() {
+    constexpr bool known[] = {(Layer<Items> || AllowItem<Items>)..., true};
+    for (std::size_t i = 0; i < sizeof...(Items); ++i)
+        if (!known[i]) return i;
+    return npos;
+}
+
+template <class T>
+constexpr std::uint32_t waiver_bits() {
+    if constexpr (AllowItem<T>) return T::waivers.bits;
+    else return 0;
+}
+
+// Where a rule fires. g++ prints "note: 'sanenet::detail::layer_ok<3, sanenet::Dense<0> >'
+// evaluates to false" under the message, naming the offending layer's index and type.
+template <std::size_t Index, class LayerType>
+inline constexpr bool layer_ok = false;
+template <>
+inline constexpr bool layer_ok<npos, void> = true;
+template <std::size_t Index, class Item>
+inline constexpr bool item_ok = false;
+template <>
+inline constexpr bool item_ok<npos, void> = true;
+
+}  // namespace detail
+
+template <class TaskT, class... Items>
+class Network {
+    static_assert(Task<TaskT>, SANENET_LINT_MESSAGE("E0", "task-first",
+        "the first argument of sn::Network must be a task (sn::Regression, sn::Classification<K>, sn::MultiLabel<K> "
+        "or sn::Binary): it decides the loss, the output rules and the metric",
+        "write sn::Network<sn::Classification<10>, sn::Input<784>, ...>"));
+
+    static constexpr std::size_t e10_ = detail::first_unknown_item<Items...>();
+    static_assert(detail::item_ok<e10_, detail::at_or_void_t<e10_, detail::type_list<Items...>>>,
+        SANENET_LINT_MESSAGE("E10", "unknown-item",
+        "every item after the task must be a sanenet layer (Input, Dense, an activation, Dropout, GaussianNoise) or "
+        "sn::Allow<...>; the item named in the note below is not",
+        "remove it or replace it with a sanenet layer"));
+
+    using layer_list = detail::filter<detail::is_layer, Items...>;
+    static constexpr auto specs_ = detail::specs_of<layer_list>::value;
+    static constexpr detail::task_spec task_ = detail::task_of<TaskT>();
+    template <std::size_t I>
+    using layer_at = detail::at_or_void_t<I, layer_list>;
+
+public:
+    using task_type = TaskT;
+    static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::waiver_bits<Items>())};
+    static constexpr std::span<const detail::layer_spec> layers{specs_};
+    static constexpr int input_size = specs_.empty() ? 0 : specs_.front().out;
+    static constexpr int output_size = specs_.empty() ? 0 : specs_[detail::last_dense(specs_) == detail::npos ? 0 : detail::last_dense(specs_)].out;
+    static constexpr std::size_t parameter_count = [] {
+        std::size_t n = 0;
+        for (const auto& s : specs_) n += detail::dense_parameters(s);
+        return n;
+    }();
+    static constexpr int max_width = [] {
+        int w = 0;
+        for (const auto& s : specs_) w = s.out > w ? s.out : w;
+        return w;
+    }();
+
+private:
+    // One static_assert per rule, so the first error line is the rule's own message.
+    static constexpr std::size_t e1_ = detail::rule_e1_input_first(specs_);
+    static_assert(detail::layer_ok<e1_, layer_at<e1_>>, SANENET_LINT_MESSAGE("E1", "input-first",
+        "the first layer must be sn::Input<N> with N > 0 (the number of features), and Input may appear only there",
+        "start the list with sn::Input<number of features>, right after the task"));
+    static constexpr std::size_t e2_ = detail::rule_e2_dense_units(specs_);
+    static_assert(detail::layer_ok<e2_, layer_at<e2_>>, SANENET_LINT_MESSAGE("E2", "dense-units",
+        "a Dense layer has no units (the note below names it)",
+        "give it a width > 0, e.g. sn::Dense<256>"));
+    static constexpr std::size_t e3_ = detail::rule_e3_dropout_keep(specs_);
+    static_assert(detail::layer_ok<e3_, layer_at<e3_>>, SANENET_LINT_MESSAGE("E3", "dropout-keep-range",
+        "sn::Dropout<Keep> takes the probability of KEEPING a unit, which must be in (0, 1]",
+        "use a keep probability between 0.75 and 0.9 (article item 4), e.g. sn::Dropout<0.9>"));
+    static constexpr std::size_t e11_ = detail::rule_e11_noise_stddev(specs_);
+    static_assert(detail::layer_ok<e11_, layer_at<e11_>>, SANENET_LINT_MESSAGE("E11", "noise-stddev-range",
+        "sn::GaussianNoise<Stddev> needs a finite standard deviation >= 0",
+        "use a small positive stddev relative to standardized inputs, e.g. sn::GaussianNoise<0.1>"));
+    static constexpr std::size_t e9_ = detail::rule_e9_two_activations(specs_);
+    static_assert(detail::layer_ok<e9_, layer_at<e9_>>, SANENET_LINT_MESSAGE("E9", "two-activations",
+        "two activations in a row (the note names the first): the second only distorts the first",
+        "remove one, or put a sn::Dense between them"));
+    static constexpr std::size_t x1_ = waivers.template waives<lint::MissingNonlinearity>() ? detail::npos : detail::rule_x1_missing_nonlinearity(specs_);
+    static_assert(detail::layer_ok<x1_, layer_at<x1_>>, SANENET_LINT_MESSAGE("X1", "missing-nonlinearity",
+        "a Dense is directly followed by another Dense (the note names the first): two linear maps collapse into one, "
+        "so the extra layer adds parameters but no capacity",
+        "put an activation between them, e.g. sn::Dense<256>, sn::ELU, sn::Dense<128>", MissingNonlinearity));
+    static constexpr std::size_t e6_ = detail::rule_e6_output_only(specs_);
+    static_assert(detail::layer_ok<e6_, layer_at<e6_>>, SANENET_LINT_MESSAGE("E6", "output-only-activation",
+        "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense",
+        "use sn::ReLU, sn::LeakyReLU, sn::ELU or sn::Tanh between hidden layers"));
+    static constexpr std::size_t e4_ = detail::rule_e4_output_activation(specs_);
+    static_assert(detail::layer_ok<e4_, layer_at<e4_>>, SANENET_LINT_MESSAGE("E4", "missing-output-activation",
+        "the network must end with its last Dense followed by the output activation: sn::Identity for Regression, "
+        "sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",
+        "end the list with e.g. sn::Dense<10>, sn::Softmax"));
+    static constexpr std::size_t e5_ = detail::rule_e5_nothing_after_output(specs_);
+    static_assert(detail::layer_ok<e5_, layer_at<e5_>>, SANENET_LINT_MESSAGE("E5", "nothing-after-output",
+        "the output activation must be the last item; the item named in the note follows it",
+        "remove it, or move a regularizer before the last Dense"));
+    static constexpr std::size_t e7_ = detail::rule_e7_regularizer_before_output(specs_);
+    static_assert(detail::layer_ok<e7_, layer_at<e7_>>, SANENET_LINT_MESSAGE("E7", "regularizer-before-output",
+        "Dropout or GaussianNoise between the last Dense and the output activation perturbs the prediction itself",
+        "put it before the last Dense: sn::Dropout<0.9>, sn::Dense<K>, <output activation>"));
+    static constexpr std::size_t e8_ = detail::rule_e8_output_width(specs_, task_);
+    static_assert(detail::layer_ok<e8_, layer_at<e8_>>, SANENET_LINT_MESSAGE("E8", "output-width",
+        "the last Dense must have as many units as the task has outputs (K for Classification<K> and MultiLabel<K>, "
+        "1 for Binary)",
+        "make the last layer sn::Dense<K> with the task's K"));
+    static constexpr std::size_t l72_ = detail::rule_l72_output_matches_task(specs_, task_);
+    static_assert(detail::layer_ok<l72_, layer_at<l72_>>, SANENET_LINT_MESSAGE("L7.2", "output-matches-task",
+        "Classification must end in Softmax and MultiLabel/Binary in Sigmoid: the loss is computed from the logits "
+        "together with that activation, any other output makes it wrong",
+        "end with sn::Dense<K>, sn::Softmax for Classification<K> or sn::Dense<K>, sn::Sigmoid for MultiLabel<K>/Binary; "
+        "for real-valued targets use sn::Regression"));
+    static constexpr std::size_t l71_ = waivers.template waives<lint::BoundedRegressionOutput>() ? detail::npos : detail::rule_l71_bounded_regression_output(specs_, task_);
+    static_assert(detail::layer_ok<l71_, layer_at<l71_>>, SANENET_LINT_MESSAGE("L7.1", "bounded-regression-output",
+        "a Regression network ends in a bounded or one-sided activation (article item 7): standardized targets lie on "
+        "both sides of zero, outputs that cannot reach them stay stuck and their gradient dies",
+        "end with sn::Dense<outputs>, sn::Identity", BoundedRegressionOutput));
+
+public:
+    Network() : Network(Seed{}) {}
+    explicit Network(Seed seed) : model_(specs_, task_, seed.value) {}
+
+    // A Keras-like table: layer, output shape, parameters.
+    std::string summary() const { return detail::summary_table(specs_, task_); }
+
+    // Inference (dropout and noise off) on rows of x; returns probabilities for
+    // Classification and MultiLabel. threads: 0 = all cores.
+    matrix predict(const matrix& x, int threads = 0) const { return detail::predict(model_, x, threads); }
+
+    // One sample, no allocation: in has input_size values, out receives output_size.
+    void predict_one(std::span<const float> in, std::span<float> out) const {
+        detail::check_predict_one(in.size(), out.size(), input_size, output_size);
+        if constexpr (max_width <= 8192) {
+            alignas(kernels::alignment) float ping[max_width];
+            alignas(kernels::alignment) float pong[max_width];
+            model_.infer(in.data(), 1, out.data(), ping, pong, 1);
+        } else {
+            // Too wide for the stack: per-thread buffers, allocated on the first call only.
+            thread_local kernels::aligned_buffer<float> ping(max_width), pong(max_width);
+            model_.infer(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
+        }
+    }
+
+    // Binary file with magic, version, architecture fingerprint and checksum; written atomically.
+    void save(const std::filesystem::path& path) const { detail::save_model(model_, path); }
+    // Throws io_error naming what differs and leaves the network unchanged on any problem.
+    void load(const std::filesystem::path& path) { detail::load_model(model_, path); }
+
+    // The engine, for sn::fit and the tools; not needed for ordinary use.
+    detail::model& engine() { return model_; }
+    const detail::model& engine() const { return model_; }
+
+private:
+    detail::model model_;
+};
+
+// static_assert(sn::valid<Net>) next to a network's alias runs its compile-time checks there:
+// true for a well-formed network, a compile error naming the rule otherwise.
+template <class Net>
+inline constexpr bool valid = sizeof(Net) > 0 && Net::parameter_count >= 0;
+
+}  // namespace sanenet
+// end file sanenet/core/network.hpp
+// begin file sanenet/core/build_info.hpp
+// sn::build_info(): the version, the SIMD architecture the kernels were compiled for and
+// the thread count, so that a slow build (no -march flags) is visible, not silent.
+
+
+#include <string>
+
+namespace sanenet {
+
+inline std::string build_info() {
+    std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
+                    std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" +
+                    std::to_string(kernels::width) + " floats per vector), " +
+                    std::to_string(kernels::thread_pool::instance().max_threads()) + " threads";
+#if defined(__OPTIMIZE__)
+    return s;
+#else
+    return s + ", built without optimization (-O2 makes it ~10x faster)";
+#endif
+}
+
+}  // namespace sanenet
+// end file sanenet/core/build_info.hpp
+
+// training
+// begin file sanenet/train/fit.hpp
+// sn::fit and sn::evaluate: the training loop over the engine, with the checks that must
+// pass before the first step (shapes, label range, NaN/Inf, batch size) and the
+// progress display. Divergence (L6.1) restores the last good weights before throwing.
+
+// begin file sanenet/report/progress.hpp
+// The one-line progress display of fit on a terminal: epoch, loss, validation metric,
+// samples/s, ETA. Silent when stderr is not a terminal or when progress is off.
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#define SANENET_HAS_ISATTY 1
+#else
+#define SANENET_HAS_ISATTY 0
+#endif
+
+namespace sanenet {
+
+inline bool stderr_is_terminal() {
+#if SANENET_HAS_ISATTY
+    return ::isatty(2) == 1;
+#else
+    return false;
+#endif
+}
+
+namespace detail {
+
+inline std::string format_duration(double seconds) {
+    const long s = seconds < 0 ? 0 : static_cast<long>(seconds + 0.5);
+    char buf[32];
+    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+    else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+    return buf;
+}
+
+inline std::string format_rate(double per_second) {
+    char buf[32];
+    if (per_second >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", per_second / 1e6);
+    else if (per_second >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", per_second / 1e3);
+    else std::snprintf(buf, sizeof buf, "%.0f", per_second);
+    return buf;
+}
+
+class progress_line {
+public:
+    using clock = std::chrono::steady_clock;
+
+    progress_line(bool requested, int epochs, std::size_t samples_per_epoch, std::string metric)
+        : on_(requested && stderr_is_terminal()), epochs_(epochs), per_epoch_(samples_per_epoch), metric_(std::move(metric)),
+          start_(clock::now()), last_(start_) {}
+
+    bool enabled() const { return on_; }
+
+    // During an epoch, at most every 100 ms.
+    void update(int epoch, std::size_t done, double loss) {
+        if (!on_) return;
+        const auto now = clock::now();
+        if (now - last_ < std::chrono::milliseconds(100)) return;
+        last_ = now;
+        const double elapsed = std::chrono::duration<double>(now - start_).count();
+        const double total_done = static_cast<double>(epoch - 1) * static_cast<double>(per_epoch_) + static_cast<double>(done);
+        const double rate = elapsed > 0 ? total_done / elapsed : 0.0;
+        const double left = static_cast<double>(epochs_) * static_cast<double>(per_epoch_) - total_done;
+        char buf[256];
+        std::snprintf(buf, sizeof buf, "\r\033[Kepoch %d/%d %3.0f%%  loss %.4f  %s samples/s  ETA %s", epoch, epochs_,
+                      100.0 * static_cast<double>(done) / static_cast<double>(per_epoch_ ? per_epoch_ : 1), loss,
+                      format_rate(rate).c_str(), rate > 0 ? format_duration(left / rate).c_str() : "?");
+        std::fputs(buf, stderr);
+        std::fflush(stderr);
+    }
+
+    // At the end of an epoch: the line becomes permanent (one per epoch, as in Keras).
+    void end_epoch(int epoch, double loss, std::optional<double> val_loss, std::optional<double> val_metric, double rate,
+                   double seconds) {
+        if (!on_) return;
+        std::string line = "\r\033[Kepoch " + std::to_string(epoch) + "/" + std::to_string(epochs_);
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "  loss %.4f", loss);
+        line += buf;
+        if (val_loss) {
+            std::snprintf(buf, sizeof buf, "  val_loss %.4f", *val_loss);
+            line += buf;
+        }
+        if (val_metric) {
+            std::snprintf(buf, sizeof buf, "  val_%s %.4f", metric_.c_str(), *val_metric);
+            line += buf;
+        }
+        line += "  " + format_rate(rate) + " samples/s  " + format_duration(seconds) + "\n";
+        std::fputs(line.c_str(), stderr);
+        std::fflush(stderr);
+    }
+
+    void clear() {
+        if (on_) std::fputs("\r\033[K", stderr);
+    }
+
+private:
+    bool on_;
+    int epochs_;
+    std::size_t per_epoch_;
+    std::string metric_;
+    clock::time_point start_, last_;
+};
+
+}  // namespace detail
+}  // namespace sanenet
+// end file sanenet/report/progress.hpp
+// begin file sanenet/train/history.hpp
+// sn::History: what fit did, epoch by epoch, which diagnostics fired and how it ended.
+
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sanenet {
+
+struct EpochRecord {
+    int epoch = 0;                     // 1-based
+    double train_loss = 0.0;           // mean over the epoch's steps, dropout on
+    std::optional<double> val_loss;    // on the validation data, inference mode
+    std::optional<double> val_metric;  // History::metric on the validation data
+    double seconds = 0.0;
+    double samples_per_second = 0.0;
+};
+
+enum class StopReason { completed, diverged };
+
+struct History {
+    std::string metric;  // "accuracy" (Classification, MultiLabel) or "r2" (Regression)
+    std::vector<EpochRecord> epochs;
+    std::vector<Diagnostic> diagnostics;
+    StopReason stop = StopReason::completed;
+    std::string stop_message;
+
+    std::vector<double> train_loss() const {
+        std::vector<double> v;
+        for (const auto& e : epochs) v.push_back(e.train_loss);
+        return v;
+    }
+    std::vector<double> val_loss() const {
+        std::vector<double> v;
+        for (const auto& e : epochs)
+            if (e.val_loss) v.push_back(*e.val_loss);
+        return v;
+    }
+    std::vector<double> val_metric() const {
+        std::vector<double> v;
+        for (const auto& e : epochs)
+            if (e.val_metric) v.push_back(*e.val_metric);
+        return v;
+    }
+    bool fired(std::string_view id) const {
+        for (const auto& d : diagnostics)
+            if (d.id == id) return true;
+        return false;
+    }
+};
+
+// L6.1: training diverged. The network already holds its last good weights again;
+// history() is what was recorded up to the divergence.
+class divergence_error : public lint_error {
+public:
+    divergence_error(const std::string& message, History h) : lint_error("L6.1", message), history_(std::move(h)) {}
+    const History& history() const noexcept { return history_; }
+
+private:
+    History history_;
+};
+
+}  // namespace sanenet
+// end file sanenet/train/history.hpp
+// begin file sanenet/train/metrics.hpp
+// Metrics: accuracy, mean squared error, R^2 and the confusion matrix.
+
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sanenet {
+
+namespace detail {
+inline void check_rows(const char* where, std::size_t a, std::size_t b) {
+    if (a != b)
+        throw shape_error(std::string(where) + ": predictions have " + std::to_string(a) + " rows but the targets have " + std::to_string(b));
+}
+inline std::size_t argmax_row(const float* p, std::size_t k) {
+    return static_cast<std::size_t>(std::max_element(p, p + k) - p);
+}
+// The predicted class of row r: argmax, or p >= 0.5 for a single (binary) output.
+inline std::int32_t predicted_class(const matrix& p, std::size_t r) {
+    const std::size_t k = p.shape()[1];
+    const float* row = p.data() + r * k;
+    return static_cast<std::int32_t>(k == 1 ? (row[0] >= 0.5f ? 1 : 0) : argmax_row(row, k));
+}
+inline void check_same_shape(const char* where, const matrix& a, const matrix& b) {
+    if (a.shape() != b.shape())
+        throw shape_error(std::string(where) + ": predictions have shape " + shape_string(a) + " but the targets have shape " + shape_string(b));
+}
+}  // namespace detail
+
+// Share of rows whose most probable class is the label (Binary: p >= 0.5 is class 1).
+inline double accuracy(const matrix& probabilities, const labels& y) {
+    detail::check_rows("accuracy", probabilities.shape()[0], y.size());
+    if (y.size() == 0) return 0.0;
+    std::size_t hits = 0;
+    for (std::size_t r = 0; r < y.size(); ++r) hits += detail::predicted_class(probabilities, r) == y(r);
+    return static_cast<double>(hits) / static_cast<double>(y.size());
+}
+
+// Mean over all elements of (pred - y)^2.
+inline double mse(const matrix& pred, const matrix& y) {
+    detail::check_same_shape("mse", pred, y);
+    double s = 0.0;
+    for (std::size_t i = 0; i < pred.size(); ++i) {
+        const double d = static_cast<double>(pred.data()[i]) - y.data()[i];
+        s += d * d;
+    }
+    return pred.size() ? s / static_cast<double>(pred.size()) : 0.0;
+}
+
+// Coefficient of determination, averaged over the outputs (1 is perfect, 0 is the mean).
+// An output whose targets are constant counts as 1 when predicted exactly, else 0.
+inline double r2(const matrix& pred, const matrix& y) {
+    detail::check_same_shape("r2", pred, y);
+    const std::size_t n = y.shape()[0], k = y.shape()[1];
+    if (n == 0 || k == 0) return 0.0;
+    double total = 0.0;
+    for (std::size_t j = 0; j < k; ++j) {
+        double mean = 0.0;
+        for (std::size_t i = 0; i < n; ++i) mean += y(i, j);
+        mean /= static_cast<double>(n);
+        double sse = 0.0, sst = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double e = static_cast<double>(pred(i, j)) - y(i, j), d = y(i, j) - mean;
+            sse += e * e;
+            sst += d * d;
+        }
+        total += sst > 0.0 ? 1.0 - sse / sst : (sse == 0.0 ? 1.0 : 0.0);
+    }
+    return total / static_cast<double>(k);
+}
+
+// counts(true class, predicted class).
+struct ConfusionMatrix {
+    xt::xtensor<std::int64_t, 2> counts;
+
+    std::size_t classes() const { return counts.shape()[0]; }
+    // Recall of class c: the share of its samples predicted as c.
+    double recall(std::size_t c) const {
+        std::int64_t row = 0;
+        for (std::size_t j = 0; j < classes(); ++j) row += counts(c, j);
+        return row ? static_cast<double>(counts(c, c)) / static_cast<double>(row) : 0.0;
+    }
+    // A table with true classes as rows and predictions as columns; names are optional.
+    std::string to_string(const std::vector<std::string_view>& names = {}) const {
+        const std::size_t k = classes();
+        auto name = [&](std::size_t c) { return c < names.size() ? std::string(names[c]) : std::to_string(c); };
+        std::size_t label_w = 4;
+        for (std::size_t c = 0; c < k; ++c) label_w = std::max(label_w, name(c).size());
+        std::size_t cell_w = 5;
+        for (std::size_t i = 0; i < k; ++i)
+            for (std::size_t j = 0; j < k; ++j) cell_w = std::max(cell_w, std::to_string(counts(i, j)).size() + 1);
+        std::string s = std::string(label_w, ' ') + " predicted ->\n" + std::string(label_w, ' ');
+        for (std::size_t j = 0; j < k; ++j) {
+            std::string h = std::to_string(j);
+            s += std::string(cell_w - h.size(), ' ') + h;
+        }
+        s += "  recall\n";
+        for (std::size_t i = 0; i < k; ++i) {
+            std::string n = name(i);
+            s += n + std::string(label_w - n.size(), ' ');
+            for (std::size_t j = 0; j < k; ++j) {
+                std::string v = std::to_string(counts(i, j));
+                s += std::string(cell_w - v.size(), ' ') + v;
+            }
+            char r[16];
+            std::snprintf(r, sizeof r, "  %.3f", recall(i));
+            s += std::string(r) + "  (" + std::to_string(i) + ")\n";
+        }
+        return s;
+    }
+};
+
+inline ConfusionMatrix confusion_matrix(const matrix& probabilities, const labels& y) {
+    detail::check_rows("confusion_matrix", probabilities.shape()[0], y.size());
+    const std::size_t k = std::max<std::size_t>(probabilities.shape()[1], 2);
+    ConfusionMatrix cm{xt::xtensor<std::int64_t, 2>::from_shape({k, k})};
+    cm.counts.fill(0);
+    for (std::size_t r = 0; r < y.size(); ++r) {
+        if (y(r) < 0 || static_cast<std::size_t>(y(r)) >= k)
+            throw shape_error("confusion_matrix: label " + std::to_string(y(r)) + " at row " + std::to_string(r) +
+                              " is outside [0, " + std::to_string(k) + ")");
+        ++cm.counts(static_cast<std::size_t>(y(r)), static_cast<std::size_t>(detail::predicted_class(probabilities, r)));
+    }
+    return cm;
+}
+
+}  // namespace sanenet
+// end file sanenet/train/metrics.hpp
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <numeric>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace sanenet {
+
+// Held-out data evaluated after every epoch (its absence is lint L2.1).
+struct Validation {
+    matrix x;
+    std::variant<labels, matrix> y;
+    Validation(matrix vx, labels vy) : x(std::move(vx)), y(std::move(vy)) {}
+    Validation(matrix vx, matrix vy) : x(std::move(vx)), y(std::move(vy)) {}
+};
+
+struct FitOptions {
+    int epochs = 10;
+    std::size_t batch_size = 32;              // article item 5: start small (16, 8 or 1)
+    Optimizer optimizer = Adam{};
+    std::optional<Validation> validation = std::nullopt;
+    std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
+    Waivers allow = {};
+    std::uint64_t seed = 42;                  // shuffling, dropout and noise
+    int threads = 0;                          // 0 = all cores
+    bool progress = true;                     // the live line on a terminal; silent otherwise
+    std::function<void(const EpochRecord&)> on_epoch = {};
+    bool shuffle = true;
+};
+
+struct Evaluation {
+    double loss = 0.0;
+    double metric = 0.0;
+    std::string metric_name;
+};
+
+namespace detail {
+
+struct targets {
+    const labels* cls = nullptr;
+    const matrix* values = nullptr;
+    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
+};
+
+inline targets targets_of(const std::variant<labels, matrix>& y) {
+    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
+    return {nullptr, &std::get<matrix>(y)};
+}
+
+inline std::string metric_name(const model& m) { return m.task().k == task_kind::regression ? "r2" : "accuracy"; }
+
+inline std::string position(std::size_t row, std::size_t col) {
+    return "row " + std::to_string(row) + ", column " + std::to_string(col);
+}
+
+// Everything that must hold before the first step. `what` names the data ("x", "validation x").
+inline void check_data(const model& m, const matrix& x, const targets& y, const std::string& what) {
+    const std::size_t rows = x.shape()[0], cols = x.shape()[1];
+    if (rows == 0) throw shape_error(what + " has no rows");
+    check_input_width(what.c_str(), rows, cols, m.input_size());
+    const task_spec t = m.task();
+    if ((t.k == task_kind::classification) != (y.cls != nullptr))
+        throw shape_error(what + ": " + task_name(t) + (y.cls ? " takes float targets (samples x outputs), not labels"
+                                                              : " takes int32 labels, not a float matrix"));
+    if (y.rows() != rows)
+        throw shape_error(what + " has " + std::to_string(rows) + " rows but its targets have " + std::to_string(y.rows()));
+    const std::size_t k = static_cast<std::size_t>(m.output_size());
+    if (y.values && y.values->shape()[1] != k)
+        throw shape_error(what + ": targets have shape " + shape_string(*y.values) + " but the network outputs " +
+                          shape_string(rows, k));
+    const float* xd = x.data();
+    for (std::size_t i = 0; i < x.size(); ++i)
+        if (!std::isfinite(xd[i]))
+            throw lint_error("L3.1", "sanenet L3.1 non-finite-data: " + what + " holds " + std::to_string(xd[i]) + " at " +
+                                         position(i / cols, i % cols) +
+                                         ". Fix: remove or impute the sample before training (article item 3); NaN spreads "
+                                         "to every weight in one step.");
+    if (y.cls) {
+        for (std::size_t r = 0; r < rows; ++r)
+            if ((*y.cls)(r) < 0 || static_cast<std::size_t>((*y.cls)(r)) >= k)
+                throw shape_error(what + ": label " + std::to_string((*y.cls)(r)) + " at row " + std::to_string(r) +
+                                  " is outside [0, " + std::to_string(k) + ") of " + task_name(t) + " (lint L3.1)");
+        return;
+    }
+    const float* yd = y.values->data();
+    for (std::size_t i = 0; i < y.values->size(); ++i) {
+        if (!std::isfinite(yd[i]))
+            throw lint_error("L3.1", "sanenet L3.1 non-finite-data: the targets of " + what + " hold " + std::to_string(yd[i]) +
+                                         " at " + position(i / k, i % k) + ". Fix: remove or impute the sample before training.");
+        if (t.k == task_kind::multilabel && !(yd[i] >= 0.f && yd[i] <= 1.f))
+            throw shape_error(what + ": target " + std::to_string(yd[i]) + " at " + position(i / k, i % k) + " is outside [0, 1] of " +
+                              task_name(t));
+    }
+}
+
+inline void check_options(const FitOptions& o, std::size_t samples) {
+    if (o.epochs < 0) throw std::invalid_argument("sanenet: FitOptions::epochs is " + std::to_string(o.epochs) + ", expected >= 0");
+    if (o.batch_size == 0) throw std::invalid_argument("sanenet: FitOptions::batch_size is 0, expected >= 1 (article item 5: 16, 8 or 1)");
+    if (o.batch_size > samples)
+        throw lint_error("L5.2", "sanenet L5.2 batch-larger-than-data: batch_size " + std::to_string(o.batch_size) + " exceeds the " +
+                                     std::to_string(samples) + " training samples, so every step would see the whole set. Fix: use a "
+                                     "batch of 16, 8 or 1 (article item 5).");
+    const float lr = learning_rate_of(o.optimizer);
+    if (!(lr > 0.f) || !std::isfinite(lr))
+        throw std::invalid_argument("sanenet: learning_rate is " + std::to_string(lr) + ", expected a finite value > 0");
+    if (o.clip_grad_norm && !(*o.clip_grad_norm > 0.f))
+        throw std::invalid_argument("sanenet: clip_grad_norm is " + std::to_string(*o.clip_grad_norm) + ", expected > 0 or std::nullopt");
+}
+
+// Validation loss and metric in inference mode, in chunks; buffers are sized once.
+class evaluator {
+public:
+    static constexpr std::size_t chunk = 256;
+
+    explicit evaluator(const model& m)
+        : ping_(chunk * static_cast<std::size_t>(m.max_width())), pong_(chunk * static_cast<std::size_t>(m.max_width())),
+          out_(chunk * static_cast<std::size_t>(m.output_size())), scratch_(chunk * static_cast<std::size_t>(m.output_size())),
+          sse_(static_cast<std::size_t>(m.output_size())), sum_(static_cast<std::size_t>(m.output_size())),
+          sumsq_(static_cast<std::size_t>(m.output_size())) {}
+
+    Evaluation run(const model& m, const matrix& x, const targets& y, int threads) {
+        const std::size_t rows = x.shape()[0], k = static_cast<std::size_t>(m.output_size()), in = static_cast<std::size_t>(m.input_size());
+        const bool fused = m.loss_fuses_output();
+        double loss = 0.0, hits = 0.0;
+        sse_.fill(0.f);
+        std::vector<double>& sum = sum_d_;
+        std::vector<double>& sumsq = sumsq_d_;
+        std::vector<double>& sse = sse_d_;
+        sum.assign(k, 0.0);
+        sumsq.assign(k, 0.0);
+        sse.assign(k, 0.0);
+        for (std::size_t r = 0; r < rows; r += chunk) {
+            const std::size_t n = std::min(chunk, rows - r);
+            m.infer(x.data() + r * in, n, out_.data(), ping_.data(), pong_.data(), threads, !fused);
+            const float* o = out_.data();
+            if (y.cls) {
+                const std::int32_t* lab = y.cls->data() + r;
+                loss += kernels::softmax_cross_entropy(o, lab, n, k, scratch_.data(), 1.f);
+                for (std::size_t i = 0; i < n; ++i) hits += argmax_row(o + i * k, k) == static_cast<std::size_t>(lab[i]);
+                continue;
+            }
+            const float* t = y.values->data() + r * k;
+            if (m.task().k == task_kind::multilabel) {
+                loss += kernels::sigmoid_cross_entropy(o, t, n * k, scratch_.data(), 1.f);
+                for (std::size_t i = 0; i < n * k; ++i) hits += (o[i] > 0.f) == (t[i] >= 0.5f);
+                continue;
+            }
+            loss += kernels::squared_error(o, t, n * k, nullptr, 1.f);
+            for (std::size_t i = 0; i < n; ++i)
+                for (std::size_t j = 0; j < k; ++j) {
+                    const double e = static_cast<double>(o[i * k + j]) - t[i * k + j];
+                    sse[j] += e * e;
+                    sum[j] += t[i * k + j];
+                    sumsq[j] += static_cast<double>(t[i * k + j]) * t[i * k + j];
+                }
+        }
+        Evaluation e;
+        e.metric_name = metric_name(m);
+        const double n = static_cast<double>(rows);
+        if (y.cls) {
+            e.loss = loss / n;
+            e.metric = hits / n;
+        } else if (m.task().k == task_kind::multilabel) {
+            e.loss = loss / (n * static_cast<double>(k));
+            e.metric = hits / (n * static_cast<double>(k));
+        } else {
+            e.loss = loss / (n * static_cast<double>(k));
+            double r2 = 0.0;
+            for (std::size_t j = 0; j < k; ++j) {
+                const double sst = sumsq[j] - sum[j] * sum[j] / n;
+                r2 += sst > 0.0 ? 1.0 - sse[j] / sst : (sse[j] == 0.0 ? 1.0 : 0.0);
+            }
+            e.metric = r2 / static_cast<double>(k);
+        }
+        return e;
+    }
+
+private:
+    kernels::aligned_buffer<float> ping_, pong_, out_, scratch_, sse_, sum_, sumsq_;
+    std::vector<double> sum_d_, sumsq_d_, sse_d_;
+};
+
+inline History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o) {
+    check_data(m, x, y, "x");
+    if (o.validation) check_data(m, o.validation->x, targets_of(o.validation->y), "validation x");
+    const std::size_t n = x.shape()[0];
+    check_options(o, n);
+
+    const int threads = kernels::resolve_threads(o.threads);
+    kernels::scoped_flush_denormals ftz;
+    trainer tr(m, o.optimizer, o.batch_size, threads, o.seed);
+    evaluator eval(m);
+    History h;
+    h.metric = metric_name(m);
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    kernels::rng shuffle_rng(o.seed ^ 0x243F6A8885A308D3ull);
+    trainer::snapshot good;
+    progress_line progress(o.progress, o.epochs, n, h.metric);
+    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
+    using clock = std::chrono::steady_clock;
+
+    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+        if (!kernels::all_finite(m.params(), m.parameter_count())) {
+            tr.restore(good);
+            h.stop = StopReason::diverged;
+            h.stop_message = "sanenet L6.1 diverged: the weights became non-finite during epoch " + std::to_string(epoch - 1) +
+                             "; the network was restored to its weights at the start of that epoch. Fix: lower the learning rate "
+                             "(sn::find_learning_rate, then a tenth of the largest stable rate; article item 6).";
+            progress.clear();
+            throw divergence_error(h.stop_message, h);
+        }
+        tr.save(good);
+        if (o.shuffle)
+            for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng.below(i)]);
+        const auto t0 = clock::now();
+        double loss_sum = 0.0;
+        for (std::size_t b = 0; b < n; b += o.batch_size) {
+            const std::size_t rows = std::min(o.batch_size, n - b);
+            for (std::size_t r = 0; r < rows; ++r) {
+                const std::size_t src = order[b + r];
+                std::memcpy(tr.input() + r * in, x.data() + src * in, in * sizeof(float));
+                if (y.cls) tr.target_labels()[r] = (*y.cls)(src);
+                else std::memcpy(tr.target_values() + r * k, y.values->data() + src * k, k * sizeof(float));
+            }
+            const double loss = tr.step(rows, o.clip_grad_norm);
+            if (!std::isfinite(loss)) {
+                tr.restore(good);
+                h.stop = StopReason::diverged;
+                h.stop_message = "sanenet L6.1 diverged: the training loss became " + std::to_string(loss) + " at epoch " +
+                                 std::to_string(epoch) + ", sample " + std::to_string(b) + " (learning rate " +
+                                 std::to_string(learning_rate_of(o.optimizer)) + "); the network was restored to its weights at "
+                                 "the start of the epoch. Fix: lower the learning rate (sn::find_learning_rate, then a tenth of "
+                                 "the largest stable rate; article item 6).";
+                progress.clear();
+                throw divergence_error(h.stop_message, h);
+            }
+            loss_sum += loss * static_cast<double>(rows);
+            progress.update(epoch, b + rows, loss_sum / static_cast<double>(b + rows));
+        }
+        EpochRecord rec;
+        rec.epoch = epoch;
+        rec.train_loss = loss_sum / static_cast<double>(n);
+        rec.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+        rec.samples_per_second = rec.seconds > 0 ? static_cast<double>(n) / rec.seconds : 0.0;
+        if (o.validation) {
+            const Evaluation e = eval.run(m, o.validation->x, targets_of(o.validation->y), threads);
+            rec.val_loss = e.loss;
+            rec.val_metric = e.metric;
+        }
+        h.epochs.push_back(rec);
+        progress.end_epoch(epoch, rec.train_loss, rec.val_loss, rec.val_metric, rec.samples_per_second, rec.seconds);
+        if (o.on_epoch) o.on_epoch(rec);
+    }
+    return h;
+}
+
+template <class Net, class Y>
+targets targets_for(const Y& y) {
+    constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
+    if constexpr (cls) {
+        static_assert(std::is_same_v<Y, labels>, "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
+        return {&y, nullptr};
+    } else {
+        static_assert(std::is_same_v<Y, matrix>,
+                      "sanenet: Regression and MultiLabel networks take targets as xt::xtensor<float, 2> (samples x outputs)");
+        return {nullptr, &y};
+    }
+}
+
+}  // namespace detail
+
+// Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
+template <class Net, class Y>
+History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options);
+}
+
+// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
+template <class Net, class Y>
+Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
+    const detail::targets t = detail::targets_for<Net>(y);
+    detail::check_data(net.engine(), x, t, "x");
+    detail::evaluator e(net.engine());
+    return e.run(net.engine(), x, t, kernels::resolve_threads(threads));
+}
+
+}  // namespace sanenet
+// end file sanenet/train/fit.hpp
 
 // data
 // begin file sanenet/data/idx.hpp
@@ -176,9 +3570,11 @@ inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p
         throw io_error(std::string("cannot read ") + what + " " + quoted_path(path) +
                        ": it is a directory, expected a file");
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!file)
+    if (!file) {
+        const int error = errno;
         throw io_error(std::string("cannot open ") + what + " " + quoted_path(path) + ": " +
-                       std::generic_category().message(errno));
+                       std::generic_category().message(error));
+    }
     std::vector<unsigned char> bytes;
     constexpr std::size_t chunk = std::size_t{1} << 22;
     const auto size = std::filesystem::file_size(path, ec);
@@ -191,9 +3587,11 @@ inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& p
         used += got;
         if (got == 0 || std::feof(file.get()) || std::ferror(file.get())) break;
     }
-    if (std::ferror(file.get()))
+    if (std::ferror(file.get())) {
+        const int error = errno;
         throw io_error(std::string("cannot read ") + what + " " + quoted_path(path) + " at byte " +
-                       std::to_string(used) + ": " + std::generic_category().message(errno));
+                       std::to_string(used) + ": " + std::generic_category().message(error));
+    }
     bytes.resize(used);
     return bytes;
 }
@@ -830,6 +4228,9 @@ namespace sanenet::data {
 struct Dataset {
     sanenet::matrix x;
     sanenet::labels y;
+    std::size_t size() const { return y.size(); }
+    // Samples [begin, end), e.g. to hold out a validation split.
+    Dataset rows(std::size_t begin, std::size_t end) const { return {take_rows(x, begin, end), take_rows(y, begin, end)}; }
 };
 
 inline constexpr std::array<std::string_view, 10> fashion_mnist_classes = {
@@ -902,4 +4303,103 @@ inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/data
 
 }  // namespace sanenet::data
 // end file sanenet/data/fashion_mnist.hpp
+
+// io
+// begin file sanenet/io/npy.hpp
+// sn::export_npy(net, dir): every Dense's weight and bias as NumPy .npy files, for NumPy
+// and PyTorch interop, plus a manifest.txt.
+//
+// Files: dense<i>_weight.npy, shape (out, in), and dense<i>_bias.npy, shape (out,), i
+// counting the Dense layers from 0; float32 little-endian ('<f4'), C order, NPY 1.0.
+// The weight is in PyTorch's nn.Linear layout (out x in, the transpose of sanenet's
+// in x out), so `linear.weight.data = torch.from_numpy(np.load("dense0_weight.npy"))`
+// and `linear.bias.data = torch.from_numpy(np.load("dense0_bias.npy"))` reproduce the
+// layer; with NumPy alone, y = x @ W.T + b.
+//
+// The NPY header is written here rather than by xt::dump_npy: that one writes host byte
+// order, throws std::runtime_error and does not check that the data reached the disk.
+
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace sanenet {
+
+namespace detail {
+
+namespace serial {
+
+// A complete NPY 1.0 file of float32 values in C order.
+inline bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count) {
+    std::string dims = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) dims += (i ? ", " : "") + std::to_string(shape[i]);
+    if (shape.size() == 1) dims += ",";
+    dims += ")";
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + dims + ", }";
+    // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64 ending in '\n'.
+    const std::size_t unpadded = 10 + header.size() + 1;
+    header.append((64 - unpadded % 64) % 64, ' ');
+    header += '\n';
+    bytes b;
+    b.reserve(10 + header.size() + 4 * count);
+    const unsigned char preamble[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    put_raw(b, preamble, sizeof preamble);
+    b.push_back(static_cast<unsigned char>(header.size() & 0xff));
+    b.push_back(static_cast<unsigned char>(header.size() >> 8));
+    put_raw(b, header.data(), header.size());
+    put_floats(b, values, count);
+    return b;
+}
+
+}  // namespace serial
+
+inline void export_npy(const model& m, const std::filesystem::path& dir) {
+    using namespace serial;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw io_error("cannot export to " + quoted(dir) + ": creating the directory: " + ec.message());
+    if (!std::filesystem::is_directory(dir, ec))
+        throw io_error("cannot export to " + quoted(dir) + ": it exists and is not a directory");
+
+    std::string manifest = "# sanenet export_npy: " + task_name(m.task()) +
+                           "; float32 little-endian; weights (out, in) as PyTorch nn.Linear.weight, biases (out,)\n"
+                           "# file shape layer\n";
+    std::vector<float> transposed;
+    std::size_t dense = 0;
+    for (const stage& st : m.stages()) {
+        if (st.k != kind::dense) continue;
+        const std::size_t in = static_cast<std::size_t>(st.in), out = static_cast<std::size_t>(st.out);
+        const float* w = m.params() + st.w;  // in x out, row-major
+        transposed.resize(in * out);
+        for (std::size_t r = 0; r < in; ++r)
+            for (std::size_t c = 0; c < out; ++c) transposed[c * in + r] = w[r * out + c];
+        const std::string stem = "dense" + std::to_string(dense++);
+        const std::string layer = "layer " + std::to_string(st.spec) + " " + layer_name(m.specs()[st.spec]);
+        write_file_atomically(dir / (stem + "_weight.npy"), npy_file({out, in}, transposed.data(), in * out), "export");
+        write_file_atomically(dir / (stem + "_bias.npy"), npy_file({out}, m.params() + st.b, out), "export");
+        manifest += stem + "_weight.npy (" + std::to_string(out) + ", " + std::to_string(in) + ") " + layer + "\n";
+        manifest += stem + "_bias.npy (" + std::to_string(out) + ",) " + layer + "\n";
+    }
+    const bytes text(manifest.begin(), manifest.end());
+    write_file_atomically(dir / "manifest.txt", text, "export");
+}
+
+}  // namespace detail
+
+// Writes dense<i>_weight.npy (out x in, PyTorch nn.Linear layout) and dense<i>_bias.npy for
+// every Dense layer of `net`, and manifest.txt, into `dir` (created if needed).
+// Throws io_error naming the path on any failure.
+template <class Net>
+    requires requires(const Net& n) { { n.engine() } -> std::convertible_to<const detail::model&>; }
+void export_npy(const Net& net, const std::filesystem::path& dir) {
+    detail::export_npy(net.engine(), dir);
+}
+
+}  // namespace sanenet
+// end file sanenet/io/npy.hpp
 // end file sanenet/sanenet.hpp

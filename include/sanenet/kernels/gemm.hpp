@@ -135,8 +135,7 @@ inline void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* S
 
 // Bias and activation over a block of C, columns [j0, j0 + cols), while it is hot in cache.
 template <act A>
-void apply_epilogue(float* c, std::ptrdiff_t ldc, int rows, int j0, int cols, const epilogue& ep) {
-    if (A == act::identity && !ep.bias) return;
+void apply_epilogue_as(float* c, std::ptrdiff_t ldc, int rows, int j0, int cols, const epilogue& ep) {
     const int w = static_cast<int>(width);
     for (int i = 0; i < rows; ++i) {
         float* row = c + i * ldc + j0;
@@ -151,6 +150,11 @@ void apply_epilogue(float* c, std::ptrdiff_t ldc, int rows, int j0, int cols, co
     }
 }
 
+inline void apply_epilogue(float* c, std::ptrdiff_t ldc, int rows, int j0, int cols, const epilogue& ep) {
+    if (ep.a == act::identity && !ep.bias) return;
+    dispatch_act(ep.a, [&]<act A>() { apply_epilogue_as<A>(c, ldc, rows, j0, cols, ep); });
+}
+
 struct job {
     int m, n, k;
     operand A, B;
@@ -162,8 +166,7 @@ struct job {
 };
 
 // The columns of task t: whole NR panels, so every element is computed the same way whatever the split.
-template <act A>
-void run_columns(const job& jb, int c0, int c1) {
+inline void run_columns(const job& jb, int c0, int c1) {
     pack_buffers& buf = buffers();
     const bool direct_b = jb.B.cs == 1;
     for (int jc = c0; jc < c1; jc += nc_max) {
@@ -190,24 +193,22 @@ void run_columns(const job& jb, int c0, int c1) {
                         micro_kernel(kc, buf.a.data() + static_cast<std::ptrdiff_t>(ir) * kc, bp, ldb, c, jb.ldc,
                                      std::min(mr, mc - ir), cols, load_c);
                     }
-                    if (last) apply_epilogue<A>(jb.C + ic * jb.ldc, jb.ldc, mc, jc + jr, cols, *jb.ep);
+                    if (last) apply_epilogue(jb.C + ic * jb.ldc, jb.ldc, mc, jc + jr, cols, *jb.ep);
                 }
             }
         }
     }
 }
 
-template <act A>
-void run_task(void* ctx, int t) {
+inline void run_task(void* ctx, int t) {
     const job& jb = *static_cast<const job*>(ctx);
     const int c0 = t * jb.panels_per_task * nr;
     const int c1 = std::min(jb.n, c0 + jb.panels_per_task * nr);
-    if (c0 < c1) run_columns<A>(jb, c0, c1);
+    if (c0 < c1) run_columns(jb, c0, c1);
 }
 
 // y[0:n] = x[0:k] B (+ y), one row: B streamed once, no packing.
-template <act A>
-void gemv(int n, int k, const float* x, const operand& B, float* y, bool accumulate, const epilogue& ep) {
+inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool accumulate, const epilogue& ep) {
     const int w = static_cast<int>(width);
     if (B.cs == 1) {
         constexpr int block = 4;
@@ -246,7 +247,7 @@ void gemv(int n, int k, const float* x, const operand& B, float* y, bool accumul
             y[j] = accumulate ? y[j] + s : s;
         }
     }
-    apply_epilogue<A>(y, n, 1, 0, n, ep);
+    apply_epilogue(y, n, 1, 0, n, ep);
 }
 
 }  // namespace detail_gemm
@@ -261,21 +262,19 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         for (int i = 0; i < m; ++i)
             for (int j = 0; j < n; ++j)
                 if (!accumulate) C[i * ldc + j] = 0.f;
-        dispatch_act(ep.a, [&]<act Act>() { apply_epilogue<Act>(C, ldc, m, 0, n, ep); });
+        apply_epilogue(C, ldc, m, 0, n, ep);
         return;
     }
-    if (m == 1) {
-        dispatch_act(ep.a, [&]<act Act>() { gemv<Act>(n, k, A.p, B, C, accumulate, ep); });
+    if (m == 1 && A.cs == 1) {
+        gemv(n, k, A.p, B, C, accumulate, ep);
         return;
     }
     const int panels = (n + nr - 1) / nr;
     int tasks = 1;
     if (threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma) tasks = std::min(threads, panels);
     job jb{m, n, k, A, B, C, ldc, &ep, accumulate, (panels + tasks - 1) / tasks};
-    dispatch_act(ep.a, [&]<act Act>() {
-        if (tasks == 1) run_columns<Act>(jb, 0, n);
-        else thread_pool::instance().run(tasks, tasks, &run_task<Act>, &jb);
-    });
+    if (tasks == 1) run_columns(jb, 0, n);
+    else thread_pool::instance().run(tasks, tasks, &run_task, &jb);
 }
 
 }  // namespace sanenet::kernels

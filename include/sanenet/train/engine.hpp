@@ -193,16 +193,22 @@ public:
     // Forward in training mode (dropout and noise on) and backward for `rows` gathered rows;
     // fills the gradients and returns the mean loss. Does not update the parameters.
     double forward_backward(std::size_t rows) {
+        const double loss = forward_loss(rows);
+        for (std::size_t s = m_.stages().size(); s-- > 0;) backward_stage(s, rows);
+        ++step_;
+        return loss;
+    }
+
+    // The training-mode forward pass and loss only, with the dropout masks and noise the next
+    // forward_backward will use (gradient checks compare the two).
+    double forward_loss(std::size_t rows) {
         const auto& st = m_.stages();
         const float* cur = input_.data();
         for (std::size_t s = 0; s < st.size(); ++s) {
             forward_stage(s, cur, rows);
             cur = acts_[s].data();
         }
-        const double loss = loss_and_output_gradient(rows);
-        for (std::size_t s = st.size(); s-- > 0;) backward_stage(s, rows);
-        ++step_;
-        return loss;
+        return loss_and_output_gradient(rows);
     }
 
     // Global gradient-norm clipping; returns true when it scaled the gradients.

@@ -1,0 +1,100 @@
+// sn::export_npy(net, dir): every Dense's weight and bias as NumPy .npy files, for NumPy
+// and PyTorch interop, plus a manifest.txt.
+//
+// Files: dense<i>_weight.npy, shape (out, in), and dense<i>_bias.npy, shape (out,), i
+// counting the Dense layers from 0; float32 little-endian ('<f4'), C order, NPY 1.0.
+// The weight is in PyTorch's nn.Linear layout (out x in, the transpose of sanenet's
+// in x out), so `linear.weight.data = torch.from_numpy(np.load("dense0_weight.npy"))`
+// and `linear.bias.data = torch.from_numpy(np.load("dense0_bias.npy"))` reproduce the
+// layer; with NumPy alone, y = x @ W.T + b.
+//
+// The NPY header is written here rather than by xt::dump_npy: that one writes host byte
+// order, throws std::runtime_error and does not check that the data reached the disk.
+#pragma once
+
+#include <sanenet/core/errors.hpp>
+#include <sanenet/core/spec.hpp>
+#include <sanenet/io/serialize.hpp>
+#include <sanenet/train/engine.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace sanenet {
+
+namespace detail {
+
+namespace serial {
+
+// A complete NPY 1.0 file of float32 values in C order.
+inline bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count) {
+    std::string dims = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) dims += (i ? ", " : "") + std::to_string(shape[i]);
+    if (shape.size() == 1) dims += ",";
+    dims += ")";
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + dims + ", }";
+    // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64 ending in '\n'.
+    const std::size_t unpadded = 10 + header.size() + 1;
+    header.append((64 - unpadded % 64) % 64, ' ');
+    header += '\n';
+    bytes b;
+    b.reserve(10 + header.size() + 4 * count);
+    const unsigned char preamble[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    put_raw(b, preamble, sizeof preamble);
+    b.push_back(static_cast<unsigned char>(header.size() & 0xff));
+    b.push_back(static_cast<unsigned char>(header.size() >> 8));
+    put_raw(b, header.data(), header.size());
+    put_floats(b, values, count);
+    return b;
+}
+
+}  // namespace serial
+
+inline void export_npy(const model& m, const std::filesystem::path& dir) {
+    using namespace serial;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw io_error("cannot export to " + quoted(dir) + ": creating the directory: " + ec.message());
+    if (!std::filesystem::is_directory(dir, ec))
+        throw io_error("cannot export to " + quoted(dir) + ": it exists and is not a directory");
+
+    std::string manifest = "# sanenet export_npy: " + task_name(m.task()) +
+                           "; float32 little-endian; weights (out, in) as PyTorch nn.Linear.weight, biases (out,)\n"
+                           "# file shape layer\n";
+    std::vector<float> transposed;
+    std::size_t dense = 0;
+    for (const stage& st : m.stages()) {
+        if (st.k != kind::dense) continue;
+        const std::size_t in = static_cast<std::size_t>(st.in), out = static_cast<std::size_t>(st.out);
+        const float* w = m.params() + st.w;  // in x out, row-major
+        transposed.resize(in * out);
+        for (std::size_t r = 0; r < in; ++r)
+            for (std::size_t c = 0; c < out; ++c) transposed[c * in + r] = w[r * out + c];
+        const std::string stem = "dense" + std::to_string(dense++);
+        const std::string layer = "layer " + std::to_string(st.spec) + " " + layer_name(m.specs()[st.spec]);
+        write_file_atomically(dir / (stem + "_weight.npy"), npy_file({out, in}, transposed.data(), in * out), "export");
+        write_file_atomically(dir / (stem + "_bias.npy"), npy_file({out}, m.params() + st.b, out), "export");
+        manifest += stem + "_weight.npy (" + std::to_string(out) + ", " + std::to_string(in) + ") " + layer + "\n";
+        manifest += stem + "_bias.npy (" + std::to_string(out) + ",) " + layer + "\n";
+    }
+    const bytes text(manifest.begin(), manifest.end());
+    write_file_atomically(dir / "manifest.txt", text, "export");
+}
+
+}  // namespace detail
+
+// Writes dense<i>_weight.npy (out x in, PyTorch nn.Linear layout) and dense<i>_bias.npy for
+// every Dense layer of `net`, and manifest.txt, into `dir` (created if needed).
+// Throws io_error naming the path on any failure.
+template <class Net>
+    requires requires(const Net& n) { { n.engine() } -> std::convertible_to<const detail::model&>; }
+void export_npy(const Net& net, const std::filesystem::path& dir) {
+    detail::export_npy(net.engine(), dir);
+}
+
+}  // namespace sanenet

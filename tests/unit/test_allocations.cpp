@@ -1,0 +1,87 @@
+// Steady-state training steps and predict_one allocate nothing: every operator new in this
+// test program is counted while a step or a prediction runs.
+#include <sanenet/sanenet.hpp>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::atomic<long> allocations{0};
+std::atomic<bool> counting{false};
+
+void* counted(std::size_t n, std::size_t align) {
+    if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
+    n = n ? n : 1;
+    void* p = align > alignof(std::max_align_t) ? std::aligned_alloc(align, (n + align - 1) / align * align) : std::malloc(n);
+    if (!p) throw std::bad_alloc();
+    return p;
+}
+
+// Counts the allocations made while f runs.
+template <class F>
+long allocations_during(F&& f) {
+    allocations = 0;
+    counting = true;
+    f();
+    counting = false;
+    return allocations.load();
+}
+}  // namespace
+
+void* operator new(std::size_t n) { return counted(n, 0); }
+void* operator new[](std::size_t n) { return counted(n, 0); }
+void* operator new(std::size_t n, std::align_val_t a) { return counted(n, static_cast<std::size_t>(a)); }
+void* operator new[](std::size_t n, std::align_val_t a) { return counted(n, static_cast<std::size_t>(a)); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace sn = sanenet;
+
+using Mlp = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>,
+                        sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
+
+TEST_CASE("the counter sees allocations (the test is not vacuous)") {
+    CHECK(allocations_during([] { delete new int(1); }) == 1);
+    CHECK(allocations_during([] { sn::kernels::aligned_buffer<float> b(100); }) == 1);
+}
+
+TEST_CASE("training steps allocate nothing after the first, for every optimizer and thread count") {
+    for (int threads : {1, 2}) {
+        for (const sn::Optimizer& opt : {sn::Optimizer{sn::Adam{}}, sn::Optimizer{sn::SGD{.nesterov = true}}, sn::Optimizer{sn::AdamW{}}}) {
+            Mlp net;
+            sn::detail::trainer tr(net.engine(), opt, 64, threads, 1);
+            sn::kernels::rng r(1);
+            for (std::size_t i = 0; i < 64 * 784; ++i) tr.input()[i] = static_cast<float>(r.normal());
+            for (std::size_t i = 0; i < 64; ++i) tr.target_labels()[i] = static_cast<std::int32_t>(i % 10);
+            tr.step(64);  // the first step may size per-thread packing buffers
+            tr.step(7);
+            const long n = allocations_during([&] {
+                for (int s = 0; s < 5; ++s) {
+                    tr.step(64);
+                    tr.step(1);  // batch 1 and a partial last batch reuse the same workspaces
+                    tr.step(33, 1.0f);
+                }
+            });
+            INFO("threads " << threads);
+            CHECK(n == 0);
+        }
+    }
+}
+
+TEST_CASE("predict_one allocates nothing") {
+    Mlp net;
+    std::vector<float> in(784, 0.5f), out(10);
+    net.predict_one(in, out);
+    CHECK(allocations_during([&] {
+              for (int i = 0; i < 100; ++i) net.predict_one(in, out);
+          }) == 0);
+}

@@ -1,0 +1,427 @@
+// Network::save / Network::load: round trip, architecture checks, damaged files, atomic writes.
+#include <sanenet/sanenet.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <random>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace sn = sanenet;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Net = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
+using NetWithDropout = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dropout<0.9>, sn::Dense<16, sn::He>, sn::ReLU,
+                                   sn::Dropout<0.8>, sn::Dense<3>, sn::Softmax>;
+using WiderNet = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<32, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
+using TanhNet = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<16>, sn::Tanh, sn::Dense<3>, sn::Softmax>;
+// Same layers, another task (the output rule waived to make it compile).
+using RegressionNet = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedRegressionOutput>, sn::Input<4>, sn::Dense<16, sn::He>,
+                                  sn::ReLU, sn::Dense<3>, sn::Softmax>;
+using DeeperNet = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<16, sn::He>, sn::ReLU,
+                              sn::Dense<3>, sn::Softmax>;
+
+using bytes = std::vector<unsigned char>;
+
+// A fresh, empty directory per test, removed afterwards.
+struct temp_dir {
+    fs::path path;
+    explicit temp_dir(const std::string& name) {
+        path = fs::temp_directory_path() / ("sanenet_test_serialize_" + std::to_string(std::random_device{}()) + "_" + name);
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::vector<std::string> names() const {
+        std::vector<std::string> n;
+        for (const auto& e : fs::directory_iterator(path)) n.push_back(e.path().filename().string());
+        std::sort(n.begin(), n.end());
+        return n;
+    }
+};
+
+bytes read_bytes(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    REQUIRE(in);
+    return bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_bytes(const fs::path& p, const bytes& b) {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    REQUIRE(out);
+    out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+    REQUIRE(out);
+}
+
+template <class N>
+std::vector<float> params_of(const N& net) {
+    const float* p = net.engine().params();
+    return std::vector<float>(p, p + net.engine().parameter_count());
+}
+
+template <class N>
+bool same_bits(const N& net, const std::vector<float>& expected) {
+    return expected.size() == net.engine().parameter_count() &&
+           std::memcmp(expected.data(), net.engine().params(), expected.size() * sizeof(float)) == 0;
+}
+
+// Deterministic, non-trivial weights: the initialization plus a pattern.
+template <class N>
+void perturb(N& net, float scale = 0.01f) {
+    float* p = net.engine().params();
+    for (std::size_t i = 0; i < net.engine().parameter_count(); ++i) p[i] += scale * static_cast<float>(static_cast<int>(i % 17) - 8);
+}
+
+std::string message_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const sn::io_error& e) {
+        return e.what();
+    }
+    FAIL("no sn::io_error was thrown");
+    return {};
+}
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// The format's checksum: FNV-1a 64 over every byte before the last 8, stored little-endian.
+void fix_checksum(bytes& b) {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (std::size_t i = 0; i + 8 < b.size(); ++i) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    for (int i = 0; i < 8; ++i) b[b.size() - 8 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(h >> (8 * i));
+}
+
+// The parameters sit right before the 8-byte checksum.
+std::size_t param_offset(const bytes& b, std::size_t count) { return b.size() - 8 - 4 * count; }
+
+void put_float(bytes& b, std::size_t at, float v) {
+    const auto u = std::bit_cast<std::uint32_t>(v);
+    for (int i = 0; i < 4; ++i) b[at + static_cast<std::size_t>(i)] = static_cast<unsigned char>(u >> (8 * i));
+}
+
+sn::matrix sample_inputs() {
+    sn::matrix x = sn::matrix::from_shape({5, 4});
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = std::sin(0.7f * static_cast<float>(i)) * 1.5f;
+    return x;
+}
+
+}  // namespace
+
+TEST_CASE("save/load round trip restores bit-identical parameters and identical predictions") {
+    temp_dir dir("roundtrip");
+    Net trained{sn::Seed{1}};
+    sn::matrix x = sample_inputs();
+    sn::labels y = {0, 1, 2, 1, 0};
+    sn::fit(trained, x, y, sn::FitOptions{.epochs = 3, .batch_size = 5, .allow = sn::allow<sn::lint::NoValidation>(),
+                                          .threads = 1, .progress = false});
+    const fs::path file = dir.path / "net.snn";
+    trained.save(file);
+
+    Net other{sn::Seed{2}};
+    REQUIRE_FALSE(same_bits(other, params_of(trained)));
+    other.load(file);
+    CHECK(same_bits(other, params_of(trained)));
+    const sn::matrix a = trained.predict(x, 1), b = other.predict(x, 1);
+    REQUIRE(a.size() == b.size());
+    CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+    CHECK(dir.names() == std::vector<std::string>{"net.snn"});
+
+    SUBCASE("the file's size follows the documented layout") {
+        const std::size_t layers = 5;  // Input, Dense, ReLU, Dense, Softmax
+        CHECK(fs::file_size(file) == 32 + 16 * layers + 8 + 4 * Net::parameter_count + 8);
+        const bytes raw = read_bytes(file);
+        CHECK(std::memcmp(raw.data(), "SANENET\x1a", 8) == 0);
+        CHECK(raw[8] == 1);
+    }
+}
+
+TEST_CASE("loading another architecture throws, names the differing layer and leaves the network unchanged") {
+    temp_dir dir("arch");
+    Net net{sn::Seed{3}};
+    perturb(net);
+    const fs::path file = dir.path / "net.snn";
+    net.save(file);
+
+    SUBCASE("a wider hidden layer") {
+        WiderNet wide{sn::Seed{4}};
+        const auto before = params_of(wide);
+        const std::string msg = message_of([&] { wide.load(file); });
+        CHECK(same_bits(wide, before));
+        CHECK(contains(msg, "net.snn"));
+        CHECK(contains(msg, "the file holds Classification<3>: Input<4>, Dense<16> ReLU, Dense<3> Softmax"));
+        CHECK(contains(msg, "this network is Classification<3>: Input<4>, Dense<32> ReLU, Dense<3> Softmax"));
+        CHECK(contains(msg, "layer 1 differs: file Dense 4->16 ReLU, network Dense 4->32 ReLU"));
+    }
+    SUBCASE("another activation") {
+        TanhNet tanh_net{sn::Seed{4}};
+        const auto before = params_of(tanh_net);
+        const std::string msg = message_of([&] { tanh_net.load(file); });
+        CHECK(same_bits(tanh_net, before));
+        CHECK(contains(msg, "layer 1 differs: file Dense 4->16 ReLU, network Dense 4->16 Tanh"));
+    }
+    SUBCASE("an extra layer") {
+        DeeperNet deep{sn::Seed{4}};
+        const auto before = params_of(deep);
+        const std::string msg = message_of([&] { deep.load(file); });
+        CHECK(same_bits(deep, before));
+        CHECK(contains(msg, "layer 2 differs: file Dense 16->3 Softmax, network Dense 16->16 ReLU"));
+    }
+    SUBCASE("another task") {
+        RegressionNet reg{sn::Seed{4}};
+        const auto before = params_of(reg);
+        const std::string msg = message_of([&] { reg.load(file); });
+        CHECK(same_bits(reg, before));
+        CHECK(contains(msg, "the task differs: file Classification<3>, network Regression"));
+    }
+    SUBCASE("the other way round: a deeper file into a smaller network") {
+        DeeperNet deep{sn::Seed{5}};
+        deep.save(dir.path / "deep.snn");
+        Net small{sn::Seed{6}};
+        const auto before = params_of(small);
+        const std::string msg = message_of([&] { small.load(dir.path / "deep.snn"); });
+        CHECK(same_bits(small, before));
+        CHECK(contains(msg, "deep.snn"));
+        CHECK(contains(msg, "Dense<16> ReLU, Dense<16> ReLU, Dense<3> Softmax"));
+    }
+}
+
+TEST_CASE("weights trained with dropout load into the same network without it, and back") {
+    temp_dir dir("dropout");
+    NetWithDropout with{sn::Seed{7}};
+    perturb(with);
+    with.save(dir.path / "with.snn");
+    Net without{sn::Seed{8}};
+    without.load(dir.path / "with.snn");
+    CHECK(same_bits(without, params_of(with)));
+
+    perturb(without, 0.5f);
+    without.save(dir.path / "without.snn");
+    with.load(dir.path / "without.snn");
+    CHECK(same_bits(with, params_of(without)));
+}
+
+TEST_CASE("a truncated file of any length is refused and leaves the network unchanged") {
+    temp_dir dir("truncated");
+    Net source{sn::Seed{9}};
+    const fs::path good = dir.path / "good.snn", cut = dir.path / "cut.snn";
+    source.save(good);
+    const bytes full = read_bytes(good);
+    const std::size_t size = full.size();
+
+    Net net{sn::Seed{10}};
+    const auto before = params_of(net);
+    for (std::size_t len = 0; len < size; ++len) {
+        CAPTURE(len);
+        write_bytes(cut, bytes(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(len)));
+        const std::string msg = message_of([&] { net.load(cut); });
+        CHECK(contains(msg, "cut.snn"));
+        CHECK(same_bits(net, before));
+        if (len >= 8) CHECK(contains(msg, "truncated: expected "));
+    }
+}
+
+TEST_CASE("a truncated file says where it was cut: header, records, parameters or checksum") {
+    temp_dir dir("truncated_where");
+    Net source{sn::Seed{9}};
+    const fs::path good = dir.path / "good.snn", cut = dir.path / "cut.snn";
+    source.save(good);
+    const bytes full = read_bytes(good);
+    const std::size_t size = full.size();
+    const std::size_t params_at = param_offset(full, Net::parameter_count);
+    Net net{sn::Seed{10}};
+    const auto before = params_of(net);
+
+    const auto load_prefix = [&](std::size_t len) {
+        write_bytes(cut, bytes(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(len)));
+        const std::string msg = message_of([&] { net.load(cut); });
+        CHECK(same_bits(net, before));
+        return msg;
+    };
+    SUBCASE("inside the magic") { CHECK(contains(load_prefix(5), "truncated: expected at least 32 bytes, file has 5")); }
+    SUBCASE("inside the fixed header") { CHECK(contains(load_prefix(20), "truncated: expected at least 32 bytes, file has 20")); }
+    SUBCASE("inside the layer records") {
+        CHECK(contains(load_prefix(40), "truncated: expected at least " + std::to_string(params_at) + " bytes, file has 40"));
+    }
+    SUBCASE("inside the parameters") {
+        CHECK(contains(load_prefix(params_at + 10), "truncated: expected " + std::to_string(size) + " bytes, file has " +
+                                                         std::to_string(params_at + 10)));
+    }
+    SUBCASE("checksum missing") {
+        CHECK(contains(load_prefix(size - 8), "truncated: expected " + std::to_string(size) + " bytes, file has " +
+                                                  std::to_string(size - 8)));
+    }
+    SUBCASE("checksum cut short") {
+        CHECK(contains(load_prefix(size - 3), "truncated: expected " + std::to_string(size) + " bytes"));
+    }
+    SUBCASE("trailing bytes are refused too") {
+        bytes longer = full;
+        longer.push_back(0);
+        write_bytes(cut, longer);
+        CHECK(contains(message_of([&] { net.load(cut); }), "trailing data"));
+        CHECK(same_bits(net, before));
+    }
+}
+
+TEST_CASE("damaged files are refused with a message that says what is wrong") {
+    temp_dir dir("damaged");
+    Net source{sn::Seed{11}};
+    const fs::path good = dir.path / "good.snn", bad = dir.path / "bad.snn";
+    source.save(good);
+    const bytes full = read_bytes(good);
+    Net net{sn::Seed{12}};
+    const auto before = params_of(net);
+    const auto load_patched = [&](const bytes& b) {
+        write_bytes(bad, b);
+        const std::string msg = message_of([&] { net.load(bad); });
+        CHECK(same_bits(net, before));
+        CHECK(contains(msg, "bad.snn"));
+        return msg;
+    };
+
+    SUBCASE("a flipped bit in the parameters") {
+        bytes b = full;
+        b[param_offset(b, Net::parameter_count) + 4 * 7 + 2] ^= 0x10;
+        CHECK(contains(load_patched(b), "checksum mismatch (file corrupted)"));
+    }
+    SUBCASE("a flipped bit in the architecture record") {
+        bytes b = full;
+        b[36] ^= 0x01;
+        CHECK(contains(load_patched(b), "checksum mismatch (file corrupted)"));
+    }
+    SUBCASE("a flipped bit in the checksum") {
+        bytes b = full;
+        b[b.size() - 1] ^= 0x80;
+        CHECK(contains(load_patched(b), "checksum mismatch (file corrupted)"));
+    }
+    SUBCASE("wrong magic") {
+        bytes b = full;
+        b[0] = 'P';
+        b[1] = 'K';
+        CHECK(contains(load_patched(b), "not a sanenet file (magic \"PKNENET\\x1a\""));
+    }
+    SUBCASE("a short file that is not a sanenet file") {
+        CHECK(contains(load_patched(bytes{'h', 'i', '\n'}), "not a sanenet file (magic \"hi\\x0a\""));
+    }
+    SUBCASE("a future format version") {
+        bytes b = full;
+        b[8] = 7;
+        CHECK(contains(load_patched(b), "format version 7, this build reads 1"));
+    }
+    SUBCASE("an empty file") { CHECK(contains(load_patched(bytes{}), "empty")); }
+    SUBCASE("a NaN parameter, checksum fixed up so the finite check is reached") {
+        bytes b = full;
+        put_float(b, param_offset(b, Net::parameter_count) + 4 * 123, std::numeric_limits<float>::quiet_NaN());
+        fix_checksum(b);
+        CHECK(contains(load_patched(b), "parameter 123 "));
+        CHECK(contains(load_patched(b), " is NaN"));
+    }
+    SUBCASE("an infinite bias") {
+        bytes b = full;
+        put_float(b, param_offset(b, Net::parameter_count) + 4 * (4 * 16 + 2), -std::numeric_limits<float>::infinity());
+        fix_checksum(b);
+        CHECK(contains(load_patched(b), "parameter 66 (dense0 bias, unit 2) is -Inf"));
+    }
+    SUBCASE("an architecture record inconsistent with its fingerprint") {
+        bytes b = full;
+        b[32 + 16 + 8] ^= 0x01;  // layer 1's out width, 16 -> 17
+        fix_checksum(b);
+        CHECK(contains(load_patched(b), "corrupted"));
+    }
+}
+
+TEST_CASE("loading a missing file names it and the OS error") {
+    temp_dir dir("missing");
+    Net net{sn::Seed{13}};
+    const auto before = params_of(net);
+    const std::string msg = message_of([&] { net.load(dir.path / "nowhere.snn"); });
+    CHECK(contains(msg, "nowhere.snn"));
+    CHECK(contains(msg, "No such file or directory"));
+    CHECK(same_bits(net, before));
+}
+
+TEST_CASE("a failed save throws, names the path, leaves no temporary file and touches no other file") {
+    temp_dir dir("failed_save");
+    Net net{sn::Seed{14}};
+    const fs::path good = dir.path / "good.snn";
+    net.save(good);
+    const bytes good_bytes = read_bytes(good);
+    perturb(net);
+
+    SUBCASE("the parent is a regular file (tests run as root, so no read-only directory)") {
+        const std::string msg = message_of([&] { net.save(good / "net.snn"); });
+        CHECK(contains(msg, (good / "net.snn").string()));
+        CHECK(contains(msg, "Not a directory"));
+    }
+    SUBCASE("the directory does not exist") {
+        const std::string msg = message_of([&] { net.save(dir.path / "absent" / "net.snn"); });
+        CHECK(contains(msg, "absent"));
+        CHECK(contains(msg, "No such file or directory"));
+    }
+    SUBCASE("the target is a directory: the rename fails after the temporary file was written") {
+        fs::create_directories(dir.path / "occupied" / "inside");
+        const std::string msg = message_of([&] { net.save(dir.path / "occupied"); });
+        CHECK(contains(msg, "occupied"));
+        CHECK(contains(msg, "renaming"));
+        CHECK(fs::is_directory(dir.path / "occupied" / "inside"));
+    }
+    CHECK(read_bytes(good) == good_bytes);
+    for (const auto& name : dir.names()) CHECK(name.find(".tmp.") == std::string::npos);
+}
+
+TEST_CASE("saving non-finite weights is refused, so no file exists that load would refuse") {
+    temp_dir dir("nan_save");
+    Net net{sn::Seed{15}};
+    net.engine().params()[5] = std::numeric_limits<float>::infinity();
+    const std::string msg = message_of([&] { net.save(dir.path / "net.snn"); });
+    CHECK(contains(msg, "parameter 5 (dense0 weight, input 0, unit 5) is +Inf"));
+    CHECK(dir.names().empty());
+}
+
+TEST_CASE("saving over an existing file replaces it and leaves no temporary file behind") {
+    temp_dir dir("replace");
+    const fs::path file = dir.path / "net.snn";
+    Net first{sn::Seed{16}};
+    first.save(file);
+    Net second{sn::Seed{17}};
+    perturb(second);
+    REQUIRE_FALSE(same_bits(second, params_of(first)));
+    second.save(file);
+    CHECK(dir.names() == std::vector<std::string>{"net.snn"});
+
+    Net loaded{sn::Seed{18}};
+    loaded.load(file);
+    CHECK(same_bits(loaded, params_of(second)));
+
+    SUBCASE("a relative path in the current directory works too") {
+        struct cwd_guard {
+            fs::path saved = fs::current_path();
+            ~cwd_guard() { fs::current_path(saved); }
+        };
+        {
+            cwd_guard guard;
+            fs::current_path(dir.path);
+            first.save("relative.snn");
+            loaded.load("relative.snn");
+        }
+        CHECK(same_bits(loaded, params_of(first)));
+        CHECK(dir.names() == std::vector<std::string>{"net.snn", "relative.snn"});
+    }
+}
