@@ -115,8 +115,14 @@ inline labels take_rows(const labels& y, std::size_t begin, std::size_t end) {
 }
 
 namespace detail {
+// Built by appending: g++ 12 warns (-Wrestrict, a false positive) on "(" + std::string&&.
 inline std::string shape_string(std::size_t rows, std::size_t cols) {
-    return "(" + std::to_string(rows) + ", " + std::to_string(cols) + ")";
+    std::string s = "(";
+    s += std::to_string(rows);
+    s += ", ";
+    s += std::to_string(cols);
+    s += ")";
+    return s;
 }
 template <class E>
 std::string shape_string(const E& e) {
@@ -2467,10 +2473,16 @@ struct Diagnostic {
 
 }  // namespace sanenet
 // end file sanenet/lints/lint.hpp
+// begin file sanenet/lints/compile_time.hpp
+// The article's mistakes visible in a network's type (items 4, 7, 9, 10, 11) and X1: each
+// lint is its tag (lints/lint.hpp), a predicate named after the mistake, and one message.
+// Errors are static_asserts in Network; warnings are its deprecated constructors.
+
 // begin file sanenet/lints/structure.hpp
-// Structural rules E1-E11 and the output rules X1, L7.1, L7.2: predicates over the
-// layer specs that return the index of the first offending layer, or npos. Network
-// static_asserts each one with its message (lints/messages.hpp).
+// Structural rules E0-E12: a network that breaks one is not a network. Each rule is a
+// predicate over the layer specs that returns the index of the first offending layer (or
+// npos), declared next to its message. Network static_asserts each one. E-rules have no
+// tag, so they cannot be waived.
 
 
 #include <cstddef>
@@ -2508,6 +2520,19 @@ constexpr std::size_t find_first(specs_view l, Pred p) {
     return npos;
 }
 
+#define SANENET_E0_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E0", "task-first",                                                                                \
+                         "the first argument of sn::Network must be a task (sn::Regression, sn::Classification<K>, "       \
+                         "sn::MultiLabel<K> or sn::Binary): it decides the loss, the output rules and the metric",          \
+                         "write sn::Network<sn::Classification<10>, sn::Input<784>, ...>")
+
+// E10: an item that is neither a layer nor sn::Allow<...> (checked on the types, in network.hpp).
+#define SANENET_E10_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E10", "unknown-item",                                                                             \
+                         "every item after the task must be a sanenet layer (Input, Dense, an activation, Dropout, "        \
+                         "GaussianNoise) or sn::Allow<...>; the item named in the note below is not",                       \
+                         "remove it or replace it with a sanenet layer")
+
 // E1: Input<N> first (N > 0), and nowhere else.
 constexpr std::size_t rule_e1_input_first(specs_view l) {
     if (l.empty()) return 0;
@@ -2515,11 +2540,19 @@ constexpr std::size_t rule_e1_input_first(specs_view l) {
         return (i == 0) != (s[i].k == kind::input) || (i == 0 && s[i].out <= 0);
     });
 }
+#define SANENET_E1_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E1", "input-first",                                                                               \
+                         "the first layer must be sn::Input<N> with N > 0 (the number of features), and Input may "         \
+                         "appear only there",                                                                               \
+                         "start the list with sn::Input<number of features>, right after the task")
 
 // E2: a Dense layer with no units.
 constexpr std::size_t rule_e2_dense_units(specs_view l) {
     return find_first(l, [](specs_view s, std::size_t i) { return s[i].k == kind::dense && s[i].out <= 0; });
 }
+#define SANENET_E2_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E2", "dense-units", "a Dense layer has no units (the note below names it)",                       \
+                         "give it a width > 0, e.g. sn::Dense<256>")
 
 // E3: Dropout keep probability outside (0, 1].
 constexpr std::size_t rule_e3_dropout_keep(specs_view l) {
@@ -2527,6 +2560,10 @@ constexpr std::size_t rule_e3_dropout_keep(specs_view l) {
         return s[i].k == kind::dropout && !(s[i].param > 0.f && s[i].param <= 1.f);
     });
 }
+#define SANENET_E3_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E3", "dropout-keep-range",                                                                        \
+                         "sn::Dropout<Keep> takes the probability of KEEPING a unit, which must be in (0, 1]",              \
+                         "use a keep probability between 0.75 and 0.9 (article item 4), e.g. sn::Dropout<0.9>")
 
 // E11: GaussianNoise with a negative or non-finite stddev.
 constexpr std::size_t rule_e11_noise_stddev(specs_view l) {
@@ -2534,6 +2571,9 @@ constexpr std::size_t rule_e11_noise_stddev(specs_view l) {
         return s[i].k == kind::gaussian_noise && !(s[i].param >= 0.f && s[i].param < 1e30f);
     });
 }
+#define SANENET_E11_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E11", "noise-stddev-range", "sn::GaussianNoise<Stddev> needs a finite standard deviation >= 0",   \
+                         "use a small positive stddev relative to standardized inputs, e.g. sn::GaussianNoise<0.1>")
 
 // E4: no output activation after the last Dense (or no Dense at all).
 constexpr std::size_t rule_e4_output_activation(specs_view l) {
@@ -2544,12 +2584,21 @@ constexpr std::size_t rule_e4_output_activation(specs_view l) {
     const std::size_t n = next_non_regularizer(l, d);
     return (n != npos && l[n].k == kind::activation) ? npos : d;
 }
+#define SANENET_E4_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E4", "missing-output-activation",                                                                 \
+                         "the network must end with its last Dense followed by the output activation: sn::Identity for "    \
+                         "Regression, sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",               \
+                         "end the list with e.g. sn::Dense<10>, sn::Softmax")
 
 // E5: something after the output activation.
 constexpr std::size_t rule_e5_nothing_after_output(specs_view l) {
     const std::size_t o = output_activation(l);
     return (o != npos && o + 1 < l.size()) ? o + 1 : npos;
 }
+#define SANENET_E5_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E5", "nothing-after-output",                                                                      \
+                         "the output activation must be the last item; the item named in the note follows it",              \
+                         "remove it, or move a regularizer before the last Dense")
 
 // E6: Softmax, Sigmoid or Identity anywhere but as the output activation.
 constexpr std::size_t rule_e6_output_only(specs_view l) {
@@ -2558,6 +2607,10 @@ constexpr std::size_t rule_e6_output_only(specs_view l) {
         return s[i].k == kind::activation && is_output_only(s[i].a) && i != o && next_non_regularizer(s, i) != npos;
     });
 }
+#define SANENET_E6_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                    \
+                         "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense",   \
+                         "use sn::ReLU, sn::LeakyReLU, sn::ELU or sn::Tanh between hidden layers")
 
 // E7: Dropout or GaussianNoise between the last Dense and the output activation.
 constexpr std::size_t rule_e7_regularizer_before_output(specs_view l) {
@@ -2569,12 +2622,22 @@ constexpr std::size_t rule_e7_regularizer_before_output(specs_view l) {
     }
     return npos;
 }
+#define SANENET_E7_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E7", "regularizer-before-output",                                                                 \
+                         "Dropout or GaussianNoise between the last Dense and the output activation perturbs the "          \
+                         "prediction itself",                                                                               \
+                         "put it before the last Dense: sn::Dropout<0.9>, sn::Dense<K>, <output activation>")
 
 // E8: the last Dense must have as many units as the task has outputs.
 constexpr std::size_t rule_e8_output_width(specs_view l, task_spec t) {
     const std::size_t d = last_dense(l);
     return (d != npos && t.outputs > 0 && l[d].out != t.outputs) ? d : npos;
 }
+#define SANENET_E8_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E8", "output-width",                                                                              \
+                         "the last Dense must have as many units as the task has outputs (K for Classification<K> and "     \
+                         "MultiLabel<K>, 1 for Binary)",                                                                    \
+                         "make the last layer sn::Dense<K> with the task's K")
 
 // E9: two activations in a row (regularizers in between do not count).
 constexpr std::size_t rule_e9_two_activations(specs_view l) {
@@ -2583,6 +2646,47 @@ constexpr std::size_t rule_e9_two_activations(specs_view l) {
         return s[i].k == kind::activation && n != npos && s[n].k == kind::activation;
     });
 }
+#define SANENET_E9_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E9", "two-activations",                                                                           \
+                         "two activations in a row (the note names the first): the second only distorts the first",         \
+                         "remove one, or put a sn::Dense between them")
+
+// E12 (in sn::Allow, lints/lint.hpp): a waiver that names no lint tag.
+
+}  // namespace sanenet::detail
+// end file sanenet/lints/structure.hpp
+// begin file sanenet/lints/thresholds.hpp
+// Every lint threshold, in one place. The compile-time ones can be overridden by defining
+// the macro before including sanenet; the run-time ones are fields of sn::Thresholds.
+
+#ifndef SANENET_LINT_MIN_DROPOUT_KEEP
+#define SANENET_LINT_MIN_DROPOUT_KEEP 0.5
+#endif
+#ifndef SANENET_LINT_MAX_DENSE_LAYERS
+#define SANENET_LINT_MAX_DENSE_LAYERS 8
+#endif
+#ifndef SANENET_LINT_HIDDEN_PER_CLASS
+#define SANENET_LINT_HIDDEN_PER_CLASS 5
+#endif
+#ifndef SANENET_LINT_HIDDEN_PER_REGRESSION_IO
+#define SANENET_LINT_HIDDEN_PER_REGRESSION_IO 2
+#endif
+
+namespace sanenet::thresholds {
+
+// L4.2: a keep probability below this is probably a drop rate typed as keep.
+inline constexpr double min_dropout_keep = SANENET_LINT_MIN_DROPOUT_KEEP;
+// L10.1: the article's "start with 3-8 layers".
+inline constexpr int max_dense_layers = SANENET_LINT_MAX_DENSE_LAYERS;
+// L11.1: hidden width >= this many units per class (article: 5-10x the classes) ...
+inline constexpr int hidden_per_class = SANENET_LINT_HIDDEN_PER_CLASS;
+// ... and, for regression, this many times max(inputs, outputs) (article: 2-3x).
+inline constexpr int hidden_per_regression_io = SANENET_LINT_HIDDEN_PER_REGRESSION_IO;
+
+}  // namespace sanenet::thresholds
+// end file sanenet/lints/thresholds.hpp
+
+namespace sanenet::detail {
 
 // X1: Dense directly followed by Dense: two linear maps collapse into one.
 constexpr std::size_t rule_x1_missing_nonlinearity(specs_view l) {
@@ -2591,6 +2695,12 @@ constexpr std::size_t rule_x1_missing_nonlinearity(specs_view l) {
         return s[i].k == kind::dense && n != npos && s[n].k == kind::dense;
     });
 }
+#define SANENET_X1_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("X1", "missing-nonlinearity",                                                                      \
+                         "a Dense is directly followed by another Dense (the note names the first): two linear maps "       \
+                         "collapse into one, so the extra layer adds parameters but no capacity",                           \
+                         "put an activation between them, e.g. sn::Dense<256>, sn::ELU, sn::Dense<128>",                    \
+                         MissingNonlinearity)
 
 // L7.2: Classification must end in Softmax, MultiLabel/Binary in Sigmoid (the loss is fused with it).
 constexpr std::size_t rule_l72_output_matches_task(specs_view l, task_spec t) {
@@ -2599,15 +2709,104 @@ constexpr std::size_t rule_l72_output_matches_task(specs_view l, task_spec t) {
     const act want = t.k == task_kind::classification ? act::softmax : act::sigmoid;
     return l[o].a == want ? npos : o;
 }
+#define SANENET_L7_2_MESSAGE                                                                                                \
+    SANENET_LINT_MESSAGE("L7.2", "output-matches-task",                                                                     \
+                         "Classification must end in Softmax and MultiLabel/Binary in Sigmoid: the loss is computed from "  \
+                         "the logits together with that activation, any other output makes it wrong",                       \
+                         "end with sn::Dense<K>, sn::Softmax for Classification<K> or sn::Dense<K>, sn::Sigmoid for "       \
+                         "MultiLabel<K>/Binary; for real-valued targets use sn::Regression")
 
 // L7.1: Regression must end in Identity: a bounded output cannot reach standardized targets.
 constexpr std::size_t rule_l71_bounded_regression_output(specs_view l, task_spec t) {
     const std::size_t o = output_activation(l);
     return (o != npos && t.k == task_kind::regression && l[o].a != act::identity) ? o : npos;
 }
+#define SANENET_L7_1_MESSAGE                                                                                                \
+    SANENET_LINT_MESSAGE("L7.1", "bounded-regression-output",                                                               \
+                         "a Regression network ends in a bounded or one-sided activation (article item 7): standardized "   \
+                         "targets lie on both sides of zero, outputs that cannot reach them stay stuck and their gradient " \
+                         "dies",                                                                                            \
+                         "end with sn::Dense<outputs>, sn::Identity", BoundedRegressionOutput)
+
+// L4.2: Dropout<Keep> with a small Keep: probably a drop rate (Keras, PyTorch) typed as keep.
+constexpr std::size_t rule_l42_keep_reads_as_drop_rate(specs_view l) {
+    return find_first(l, [](specs_view s, std::size_t i) {
+        return s[i].k == kind::dropout && s[i].param > 0.f && s[i].param < static_cast<float>(thresholds::min_dropout_keep);
+    });
+}
+#define SANENET_L4_2_MESSAGE                                                                                                \
+    SANENET_LINT_MESSAGE("L4.2", "keep-reads-as-drop-rate",                                                                 \
+                         "sn::Dropout<Keep> takes the probability of KEEPING a unit (article item 4: 0.75-0.9); a Keep "    \
+                         "below 0.5 (the note names the layer) reads like a drop rate as Keras and PyTorch take it, and "   \
+                         "would drop most of the units",                                                                    \
+                         "write the keep probability: sn::Dropout<0.9> instead of sn::Dropout<0.1>",                        \
+                         KeepReadsAsDropRate)
+
+// L9.1: Zeros or Constant<V> weights: every unit of the layer computes the same thing and
+// receives the same gradient, so they never become different.
+constexpr std::size_t rule_l91_constant_init(specs_view l) {
+    return find_first(l, [](specs_view s, std::size_t i) {
+        return s[i].k == kind::dense && (s[i].i == init::zeros || s[i].i == init::constant);
+    });
+}
+#define SANENET_L9_1_MESSAGE                                                                                                \
+    SANENET_LINT_MESSAGE("L9.1", "constant-init",                                                                           \
+                         "a Dense layer starts with constant weights (the note names it): all its units compute the same "  \
+                         "output and get the same gradient, so they stay identical (article item 9)",                       \
+                         "use sn::He for ReLU-family layers, sn::LeCun (the default) or sn::Xavier, e.g. "                  \
+                         "sn::Dense<256, sn::He>; biases already start at zero",                                            \
+                         ConstantInit)
+
+// L4.1: no Dropout or GaussianNoise anywhere.
+constexpr bool rule_l41_no_regularization(specs_view l) {
+    for (const auto& s : l)
+        if (is_regularizer(s.k)) return false;
+    return true;
+}
+#define SANENET_L4_1_MESSAGE                                                                                                \
+    SANENET_LINT_MESSAGE("L4.1", "no-regularization",                                                                       \
+                         "the network has no Dropout or GaussianNoise: without regularization it will fit noise and "       \
+                         "overfit (article item 4)",                                                                        \
+                         "put sn::Dropout<0.9> (keep probability) before each hidden sn::Dense",                            \
+                         NoRegularization)
+
+constexpr int dense_count(specs_view l) {
+    int n = 0;
+    for (const auto& s : l) n += s.k == kind::dense;
+    return n;
+}
+
+// L10.1: more Dense layers than the article's starting range.
+constexpr bool rule_l101_too_deep(specs_view l) { return dense_count(l) > thresholds::max_dense_layers; }
+#define SANENET_L10_1_MESSAGE                                                                                               \
+    SANENET_LINT_MESSAGE("L10.1", "too-deep",                                                                               \
+                         "the network has more than 8 Dense layers: deep plain MLPs train slowly and their gradients "       \
+                         "vanish or explode (article item 10: start with 3-8 layers)",                                      \
+                         "start with 3-8 Dense layers and add depth only when it measurably helps",                         \
+                         TooDeep)
+
+// The narrowest width a hidden layer should have for this task (article item 11).
+constexpr int min_hidden_width(specs_view l, task_spec t) {
+    if (t.k != task_kind::regression) return thresholds::hidden_per_class * t.outputs;
+    const std::size_t d = last_dense(l);
+    const int in = l.empty() ? 0 : l.front().out, out = d == npos ? 0 : l[d].out;
+    return thresholds::hidden_per_regression_io * (in > out ? in : out);
+}
+
+// L11.1: a hidden Dense narrower than min_hidden_width.
+constexpr std::size_t rule_l111_too_few_hidden_units(specs_view l, task_spec t) {
+    const std::size_t d = last_dense(l);
+    const int need = min_hidden_width(l, t);
+    return find_first(l, [d, need](specs_view s, std::size_t i) { return s[i].k == kind::dense && i != d && s[i].out < need; });
+}
+#define SANENET_L11_1_MESSAGE                                                                                               \
+    SANENET_LINT_MESSAGE("L11.1", "too-few-hidden-units",                                                                   \
+                         "a hidden Dense is narrower than 5x the classes (Classification, MultiLabel) or 2x max(inputs, "   \
+                         "outputs) (Regression): too few units to represent the task (article item 11: 256-1024 to start)", \
+                         "widen the hidden layers, e.g. sn::Dense<256>", TooFewHiddenUnits)
 
 }  // namespace sanenet::detail
-// end file sanenet/lints/structure.hpp
+// end file sanenet/lints/compile_time.hpp
 // begin file sanenet/report/summary.hpp
 // Network::summary(): a Keras-like table of layers, output shapes and parameter counts.
 
@@ -2724,20 +2923,23 @@ inline constexpr bool item_ok<npos, void> = true;
 
 }  // namespace detail
 
+// Inside Network: a rule's offending index, and the static_assert whose note names that layer.
+#define SANENET_RULE(var, index_expr, message)       \
+    static constexpr std::size_t var = (index_expr); \
+    static_assert(detail::layer_ok<var, layer_at<var>>, message)
+#define SANENET_UNLESS_WAIVED(Tag, expr) (waivers.template waives<lint::Tag>() ? detail::npos : (expr))
+// A warning lint is a constructor marked deprecated, chosen by a requires clause, so the
+// warning lands on the user's line (where the network is constructed) and survives -isystem.
+#define SANENET_WARNING_CONSTRUCTORS(mask, message)                                                       \
+    [[deprecated(message)]] Network()                                                                     \
+        requires(warnings_ == (mask))                                                                     \
+        : Network(Seed{}, constructed{}) {}                                                               \
+    [[deprecated(message)]] explicit Network(Seed seed)                                                   \
+        requires(warnings_ == (mask))                                                                     \
+        : Network(seed, constructed{}) {}
+
 template <class TaskT, class... Items>
 class Network {
-    static_assert(Task<TaskT>, SANENET_LINT_MESSAGE("E0", "task-first",
-        "the first argument of sn::Network must be a task (sn::Regression, sn::Classification<K>, sn::MultiLabel<K> "
-        "or sn::Binary): it decides the loss, the output rules and the metric",
-        "write sn::Network<sn::Classification<10>, sn::Input<784>, ...>"));
-
-    static constexpr std::size_t e10_ = detail::first_unknown_item<Items...>();
-    static_assert(detail::item_ok<e10_, detail::at_or_void_t<e10_, detail::type_list<Items...>>>,
-        SANENET_LINT_MESSAGE("E10", "unknown-item",
-        "every item after the task must be a sanenet layer (Input, Dense, an activation, Dropout, GaussianNoise) or "
-        "sn::Allow<...>; the item named in the note below is not",
-        "remove it or replace it with a sanenet layer"));
-
     using layer_list = detail::filter<detail::is_layer, Items...>;
     static constexpr auto specs_ = detail::specs_of<layer_list>::value;
     static constexpr detail::task_spec task_ = detail::task_of<TaskT>();
@@ -2762,69 +2964,49 @@ public:
     }();
 
 private:
-    // One static_assert per rule, so the first error line is the rule's own message.
-    static constexpr std::size_t e1_ = detail::rule_e1_input_first(specs_);
-    static_assert(detail::layer_ok<e1_, layer_at<e1_>>, SANENET_LINT_MESSAGE("E1", "input-first",
-        "the first layer must be sn::Input<N> with N > 0 (the number of features), and Input may appear only there",
-        "start the list with sn::Input<number of features>, right after the task"));
-    static constexpr std::size_t e2_ = detail::rule_e2_dense_units(specs_);
-    static_assert(detail::layer_ok<e2_, layer_at<e2_>>, SANENET_LINT_MESSAGE("E2", "dense-units",
-        "a Dense layer has no units (the note below names it)",
-        "give it a width > 0, e.g. sn::Dense<256>"));
-    static constexpr std::size_t e3_ = detail::rule_e3_dropout_keep(specs_);
-    static_assert(detail::layer_ok<e3_, layer_at<e3_>>, SANENET_LINT_MESSAGE("E3", "dropout-keep-range",
-        "sn::Dropout<Keep> takes the probability of KEEPING a unit, which must be in (0, 1]",
-        "use a keep probability between 0.75 and 0.9 (article item 4), e.g. sn::Dropout<0.9>"));
-    static constexpr std::size_t e11_ = detail::rule_e11_noise_stddev(specs_);
-    static_assert(detail::layer_ok<e11_, layer_at<e11_>>, SANENET_LINT_MESSAGE("E11", "noise-stddev-range",
-        "sn::GaussianNoise<Stddev> needs a finite standard deviation >= 0",
-        "use a small positive stddev relative to standardized inputs, e.g. sn::GaussianNoise<0.1>"));
-    static constexpr std::size_t e9_ = detail::rule_e9_two_activations(specs_);
-    static_assert(detail::layer_ok<e9_, layer_at<e9_>>, SANENET_LINT_MESSAGE("E9", "two-activations",
-        "two activations in a row (the note names the first): the second only distorts the first",
-        "remove one, or put a sn::Dense between them"));
-    static constexpr std::size_t x1_ = waivers.template waives<lint::MissingNonlinearity>() ? detail::npos : detail::rule_x1_missing_nonlinearity(specs_);
-    static_assert(detail::layer_ok<x1_, layer_at<x1_>>, SANENET_LINT_MESSAGE("X1", "missing-nonlinearity",
-        "a Dense is directly followed by another Dense (the note names the first): two linear maps collapse into one, "
-        "so the extra layer adds parameters but no capacity",
-        "put an activation between them, e.g. sn::Dense<256>, sn::ELU, sn::Dense<128>", MissingNonlinearity));
-    static constexpr std::size_t e6_ = detail::rule_e6_output_only(specs_);
-    static_assert(detail::layer_ok<e6_, layer_at<e6_>>, SANENET_LINT_MESSAGE("E6", "output-only-activation",
-        "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense",
-        "use sn::ReLU, sn::LeakyReLU, sn::ELU or sn::Tanh between hidden layers"));
-    static constexpr std::size_t e4_ = detail::rule_e4_output_activation(specs_);
-    static_assert(detail::layer_ok<e4_, layer_at<e4_>>, SANENET_LINT_MESSAGE("E4", "missing-output-activation",
-        "the network must end with its last Dense followed by the output activation: sn::Identity for Regression, "
-        "sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",
-        "end the list with e.g. sn::Dense<10>, sn::Softmax"));
-    static constexpr std::size_t e5_ = detail::rule_e5_nothing_after_output(specs_);
-    static_assert(detail::layer_ok<e5_, layer_at<e5_>>, SANENET_LINT_MESSAGE("E5", "nothing-after-output",
-        "the output activation must be the last item; the item named in the note follows it",
-        "remove it, or move a regularizer before the last Dense"));
-    static constexpr std::size_t e7_ = detail::rule_e7_regularizer_before_output(specs_);
-    static_assert(detail::layer_ok<e7_, layer_at<e7_>>, SANENET_LINT_MESSAGE("E7", "regularizer-before-output",
-        "Dropout or GaussianNoise between the last Dense and the output activation perturbs the prediction itself",
-        "put it before the last Dense: sn::Dropout<0.9>, sn::Dense<K>, <output activation>"));
-    static constexpr std::size_t e8_ = detail::rule_e8_output_width(specs_, task_);
-    static_assert(detail::layer_ok<e8_, layer_at<e8_>>, SANENET_LINT_MESSAGE("E8", "output-width",
-        "the last Dense must have as many units as the task has outputs (K for Classification<K> and MultiLabel<K>, "
-        "1 for Binary)",
-        "make the last layer sn::Dense<K> with the task's K"));
-    static constexpr std::size_t l72_ = detail::rule_l72_output_matches_task(specs_, task_);
-    static_assert(detail::layer_ok<l72_, layer_at<l72_>>, SANENET_LINT_MESSAGE("L7.2", "output-matches-task",
-        "Classification must end in Softmax and MultiLabel/Binary in Sigmoid: the loss is computed from the logits "
-        "together with that activation, any other output makes it wrong",
-        "end with sn::Dense<K>, sn::Softmax for Classification<K> or sn::Dense<K>, sn::Sigmoid for MultiLabel<K>/Binary; "
-        "for real-valued targets use sn::Regression"));
-    static constexpr std::size_t l71_ = waivers.template waives<lint::BoundedRegressionOutput>() ? detail::npos : detail::rule_l71_bounded_regression_output(specs_, task_);
-    static_assert(detail::layer_ok<l71_, layer_at<l71_>>, SANENET_LINT_MESSAGE("L7.1", "bounded-regression-output",
-        "a Regression network ends in a bounded or one-sided activation (article item 7): standardized targets lie on "
-        "both sides of zero, outputs that cannot reach them stay stuck and their gradient dies",
-        "end with sn::Dense<outputs>, sn::Identity", BoundedRegressionOutput));
+#if !defined(SANENET_TESTING_DISABLE_LINTS)
+    // One static_assert per rule, in this order, so the first error line is the first
+    // broken rule's own message.
+    static_assert(Task<TaskT>, SANENET_E0_MESSAGE);
+    static constexpr std::size_t e10_ = detail::first_unknown_item<Items...>();
+    static_assert(detail::item_ok<e10_, detail::at_or_void_t<e10_, detail::type_list<Items...>>>, SANENET_E10_MESSAGE);
+    SANENET_RULE(e1_, detail::rule_e1_input_first(specs_), SANENET_E1_MESSAGE);
+    SANENET_RULE(e2_, detail::rule_e2_dense_units(specs_), SANENET_E2_MESSAGE);
+    SANENET_RULE(e3_, detail::rule_e3_dropout_keep(specs_), SANENET_E3_MESSAGE);
+    SANENET_RULE(e11_, detail::rule_e11_noise_stddev(specs_), SANENET_E11_MESSAGE);
+    SANENET_RULE(e9_, detail::rule_e9_two_activations(specs_), SANENET_E9_MESSAGE);
+    SANENET_RULE(x1_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)), SANENET_X1_MESSAGE);
+    SANENET_RULE(e6_, detail::rule_e6_output_only(specs_), SANENET_E6_MESSAGE);
+    SANENET_RULE(e4_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
+    SANENET_RULE(e5_, detail::rule_e5_nothing_after_output(specs_), SANENET_E5_MESSAGE);
+    SANENET_RULE(e7_, detail::rule_e7_regularizer_before_output(specs_), SANENET_E7_MESSAGE);
+    SANENET_RULE(e8_, detail::rule_e8_output_width(specs_, task_), SANENET_E8_MESSAGE);
+    SANENET_RULE(l72_, detail::rule_l72_output_matches_task(specs_, task_), SANENET_L7_2_MESSAGE);
+    SANENET_RULE(l71_, SANENET_UNLESS_WAIVED(BoundedRegressionOutput, detail::rule_l71_bounded_regression_output(specs_, task_)),
+                 SANENET_L7_1_MESSAGE);
+    SANENET_RULE(l42_, SANENET_UNLESS_WAIVED(KeepReadsAsDropRate, detail::rule_l42_keep_reads_as_drop_rate(specs_)), SANENET_L4_2_MESSAGE);
+    SANENET_RULE(l91_, SANENET_UNLESS_WAIVED(ConstantInit, detail::rule_l91_constant_init(specs_)), SANENET_L9_1_MESSAGE);
+
+    static constexpr int warnings_ =
+        (!waivers.template waives<lint::NoRegularization>() && detail::rule_l41_no_regularization(specs_) ? 1 : 0) |
+        (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
+        (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos ? 4 : 0);
+#else
+    static constexpr int warnings_ = 0;
+#endif
+    struct constructed {};
+    Network(Seed seed, constructed) : model_(specs_, task_, seed.value) {}
 
 public:
-    Network() : Network(Seed{}) {}
-    explicit Network(Seed seed) : model_(specs_, task_, seed.value) {}
+    Network() requires(warnings_ == 0) : Network(Seed{}, constructed{}) {}
+    explicit Network(Seed seed) requires(warnings_ == 0) : Network(seed, constructed{}) {}
+    SANENET_WARNING_CONSTRUCTORS(1, SANENET_L4_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(2, SANENET_L10_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(3, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(4, SANENET_L11_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(5, SANENET_L4_1_MESSAGE " " SANENET_L11_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(6, SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(7, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE)
 
     // A Keras-like table: layer, output shape, parameters.
     std::string summary() const { return detail::summary_table(specs_, task_); }
@@ -2859,6 +3041,10 @@ public:
 private:
     detail::model model_;
 };
+
+#undef SANENET_RULE
+#undef SANENET_UNLESS_WAIVED
+#undef SANENET_WARNING_CONSTRUCTORS
 
 // static_assert(sn::valid<Net>) next to a network's alias runs its compile-time checks there:
 // true for a well-formed network, a compile error naming the rule otherwise.

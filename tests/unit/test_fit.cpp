@@ -11,6 +11,9 @@
 
 namespace sn = sanenet;
 
+// Networks without dropout on purpose (L4.1 is about training, not what these tests check).
+using NoDropout = sn::Allow<sn::lint::NoRegularization>;
+
 namespace {
 
 struct blobs_data {
@@ -41,7 +44,7 @@ sn::matrix normal_matrix(std::size_t n, std::size_t d, std::uint64_t seed) {
 }
 
 using Classifier = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dropout<0.9>, sn::Dense<4>, sn::Softmax>;
-using Regressor = sn::Network<sn::Regression, sn::Input<3>, sn::Dense<64, sn::He>, sn::ELU, sn::Dense<64, sn::He>, sn::ELU, sn::Dense<2>,
+using Regressor = sn::Network<sn::Regression, NoDropout, sn::Input<3>, sn::Dense<64, sn::He>, sn::ELU, sn::Dense<64, sn::He>, sn::ELU, sn::Dense<2>,
                               sn::Identity>;
 
 sn::FitOptions quiet(int epochs, std::size_t batch = 16) {
@@ -102,13 +105,13 @@ TEST_CASE("MultiLabel and Binary converge with sigmoid cross-entropy") {
         y(i, 2) = x(i, 3) * x(i, 0) > 0;
         yb(i, 0) = x(i, 0) * x(i, 0) + x(i, 1) * x(i, 1) < 1.4f;  // inside a circle
     }
-    sn::Network<sn::MultiLabel<3>, sn::Input<4>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<3>, sn::Sigmoid> multi;
+    sn::Network<sn::MultiLabel<3>, NoDropout, sn::Input<4>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<3>, sn::Sigmoid> multi;
     auto o = quiet(20, 16);
     o.validation = sn::Validation{x, y};
     const auto hm = sn::fit(multi, x, y, o);
     CHECK(*hm.epochs.back().val_metric > 0.95);
 
-    sn::Network<sn::Binary, sn::Input<4>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<1>, sn::Sigmoid> binary;
+    sn::Network<sn::Binary, NoDropout, sn::Input<4>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<1>, sn::Sigmoid> binary;
     o.validation = sn::Validation{x, yb};
     const auto hb = sn::fit(binary, x, yb, o);
     CHECK(*hb.epochs.back().val_metric > 0.95);

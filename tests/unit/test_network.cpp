@@ -10,6 +10,9 @@
 
 namespace sn = sanenet;
 
+// Networks without dropout on purpose (L4.1 is about training, not what these tests check).
+using NoDropout = sn::Allow<sn::lint::NoRegularization>;
+
 using Mlp = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>,
                         sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 static_assert(sn::valid<Mlp>);
@@ -22,14 +25,14 @@ static_assert(Mlp::layers[2].in == 784 && Mlp::layers[2].out == 256 && Mlp::laye
 static_assert(Mlp::layers[7].i == sn::detail::init::lecun);  // Dense's default initializer
 
 // Allow<> is not a layer: it changes neither the shapes nor the indices.
-using Waived = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedRegressionOutput>, sn::Input<8>, sn::Dense<32>, sn::ELU, sn::Dense<3>,
+using Waived = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedRegressionOutput, sn::lint::NoRegularization>, sn::Input<8>, sn::Dense<32>, sn::ELU, sn::Dense<3>,
                            sn::Tanh>;
 static_assert(Waived::layers.size() == 5 && Waived::layers[0].k == sn::detail::kind::input);
 static_assert(Waived::waivers.waives<sn::lint::BoundedRegressionOutput>());
 static_assert(!Waived::waivers.waives<sn::lint::TooDeep>());
 static_assert(Waived::parameter_count == 8 * 32 + 32 + 32 * 3 + 3);
 
-using Small = sn::Network<sn::Regression, sn::Input<3>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<2>, sn::Identity>;
+using Small = sn::Network<sn::Regression, NoDropout, sn::Input<3>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<2>, sn::Identity>;
 
 TEST_CASE("summary lists every layer with its output shape and parameters") {
     const std::string s = Mlp{}.summary();
@@ -64,7 +67,7 @@ TEST_CASE("initialization: same seed same weights, biases zero, scale from fan-i
 }
 
 TEST_CASE("Zeros and Constant<V> initialize exactly (they exist so that lint L9.1 can reject them)") {
-    using Z = sn::Network<sn::Regression, sn::Input<2>, sn::Dense<4, sn::Constant<0.5>>, sn::ELU, sn::Dense<1, sn::Zeros>, sn::Identity>;
+    using Z = sn::Network<sn::Regression, sn::Allow<sn::lint::ConstantInit, sn::lint::NoRegularization, sn::lint::TooFewHiddenUnits>, sn::Input<2>, sn::Dense<4, sn::Constant<0.5>>, sn::ELU, sn::Dense<1, sn::Zeros>, sn::Identity>;
     Z z;
     const auto& st = z.engine().stages();
     CHECK(z.engine().params()[st[0].w] == 0.5f);

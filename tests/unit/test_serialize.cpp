@@ -18,19 +18,22 @@
 #include <vector>
 
 namespace sn = sanenet;
+
+// Networks without dropout on purpose (L4.1 is about training, not what these tests check).
+using NoDropout = sn::Allow<sn::lint::NoRegularization>;
 namespace fs = std::filesystem;
 
 namespace {
 
-using Net = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
+using Net = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
 using NetWithDropout = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dropout<0.9>, sn::Dense<16, sn::He>, sn::ReLU,
                                    sn::Dropout<0.8>, sn::Dense<3>, sn::Softmax>;
-using WiderNet = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<32, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
-using TanhNet = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<16>, sn::Tanh, sn::Dense<3>, sn::Softmax>;
+using WiderNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<32, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
+using TanhNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16>, sn::Tanh, sn::Dense<3>, sn::Softmax>;
 // Same layers, another task (the output rule waived to make it compile).
-using RegressionNet = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedRegressionOutput>, sn::Input<4>, sn::Dense<16, sn::He>,
+using RegressionNet = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedRegressionOutput, sn::lint::NoRegularization>, sn::Input<4>, sn::Dense<16, sn::He>,
                                   sn::ReLU, sn::Dense<3>, sn::Softmax>;
-using DeeperNet = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<16, sn::He>, sn::ReLU,
+using DeeperNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<16, sn::He>, sn::ReLU,
                               sn::Dense<3>, sn::Softmax>;
 
 using bytes = std::vector<unsigned char>;

@@ -11,6 +11,7 @@
 #include <sanenet/io/serialize.hpp>
 #include <sanenet/layers/layers.hpp>
 #include <sanenet/lints/lint.hpp>
+#include <sanenet/lints/compile_time.hpp>
 #include <sanenet/lints/structure.hpp>
 #include <sanenet/report/summary.hpp>
 #include <sanenet/train/engine.hpp>
@@ -83,20 +84,23 @@ inline constexpr bool item_ok<npos, void> = true;
 
 }  // namespace detail
 
+// Inside Network: a rule's offending index, and the static_assert whose note names that layer.
+#define SANENET_RULE(var, index_expr, message)       \
+    static constexpr std::size_t var = (index_expr); \
+    static_assert(detail::layer_ok<var, layer_at<var>>, message)
+#define SANENET_UNLESS_WAIVED(Tag, expr) (waivers.template waives<lint::Tag>() ? detail::npos : (expr))
+// A warning lint is a constructor marked deprecated, chosen by a requires clause, so the
+// warning lands on the user's line (where the network is constructed) and survives -isystem.
+#define SANENET_WARNING_CONSTRUCTORS(mask, message)                                                       \
+    [[deprecated(message)]] Network()                                                                     \
+        requires(warnings_ == (mask))                                                                     \
+        : Network(Seed{}, constructed{}) {}                                                               \
+    [[deprecated(message)]] explicit Network(Seed seed)                                                   \
+        requires(warnings_ == (mask))                                                                     \
+        : Network(seed, constructed{}) {}
+
 template <class TaskT, class... Items>
 class Network {
-    static_assert(Task<TaskT>, SANENET_LINT_MESSAGE("E0", "task-first",
-        "the first argument of sn::Network must be a task (sn::Regression, sn::Classification<K>, sn::MultiLabel<K> "
-        "or sn::Binary): it decides the loss, the output rules and the metric",
-        "write sn::Network<sn::Classification<10>, sn::Input<784>, ...>"));
-
-    static constexpr std::size_t e10_ = detail::first_unknown_item<Items...>();
-    static_assert(detail::item_ok<e10_, detail::at_or_void_t<e10_, detail::type_list<Items...>>>,
-        SANENET_LINT_MESSAGE("E10", "unknown-item",
-        "every item after the task must be a sanenet layer (Input, Dense, an activation, Dropout, GaussianNoise) or "
-        "sn::Allow<...>; the item named in the note below is not",
-        "remove it or replace it with a sanenet layer"));
-
     using layer_list = detail::filter<detail::is_layer, Items...>;
     static constexpr auto specs_ = detail::specs_of<layer_list>::value;
     static constexpr detail::task_spec task_ = detail::task_of<TaskT>();
@@ -121,69 +125,49 @@ public:
     }();
 
 private:
-    // One static_assert per rule, so the first error line is the rule's own message.
-    static constexpr std::size_t e1_ = detail::rule_e1_input_first(specs_);
-    static_assert(detail::layer_ok<e1_, layer_at<e1_>>, SANENET_LINT_MESSAGE("E1", "input-first",
-        "the first layer must be sn::Input<N> with N > 0 (the number of features), and Input may appear only there",
-        "start the list with sn::Input<number of features>, right after the task"));
-    static constexpr std::size_t e2_ = detail::rule_e2_dense_units(specs_);
-    static_assert(detail::layer_ok<e2_, layer_at<e2_>>, SANENET_LINT_MESSAGE("E2", "dense-units",
-        "a Dense layer has no units (the note below names it)",
-        "give it a width > 0, e.g. sn::Dense<256>"));
-    static constexpr std::size_t e3_ = detail::rule_e3_dropout_keep(specs_);
-    static_assert(detail::layer_ok<e3_, layer_at<e3_>>, SANENET_LINT_MESSAGE("E3", "dropout-keep-range",
-        "sn::Dropout<Keep> takes the probability of KEEPING a unit, which must be in (0, 1]",
-        "use a keep probability between 0.75 and 0.9 (article item 4), e.g. sn::Dropout<0.9>"));
-    static constexpr std::size_t e11_ = detail::rule_e11_noise_stddev(specs_);
-    static_assert(detail::layer_ok<e11_, layer_at<e11_>>, SANENET_LINT_MESSAGE("E11", "noise-stddev-range",
-        "sn::GaussianNoise<Stddev> needs a finite standard deviation >= 0",
-        "use a small positive stddev relative to standardized inputs, e.g. sn::GaussianNoise<0.1>"));
-    static constexpr std::size_t e9_ = detail::rule_e9_two_activations(specs_);
-    static_assert(detail::layer_ok<e9_, layer_at<e9_>>, SANENET_LINT_MESSAGE("E9", "two-activations",
-        "two activations in a row (the note names the first): the second only distorts the first",
-        "remove one, or put a sn::Dense between them"));
-    static constexpr std::size_t x1_ = waivers.template waives<lint::MissingNonlinearity>() ? detail::npos : detail::rule_x1_missing_nonlinearity(specs_);
-    static_assert(detail::layer_ok<x1_, layer_at<x1_>>, SANENET_LINT_MESSAGE("X1", "missing-nonlinearity",
-        "a Dense is directly followed by another Dense (the note names the first): two linear maps collapse into one, "
-        "so the extra layer adds parameters but no capacity",
-        "put an activation between them, e.g. sn::Dense<256>, sn::ELU, sn::Dense<128>", MissingNonlinearity));
-    static constexpr std::size_t e6_ = detail::rule_e6_output_only(specs_);
-    static_assert(detail::layer_ok<e6_, layer_at<e6_>>, SANENET_LINT_MESSAGE("E6", "output-only-activation",
-        "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense",
-        "use sn::ReLU, sn::LeakyReLU, sn::ELU or sn::Tanh between hidden layers"));
-    static constexpr std::size_t e4_ = detail::rule_e4_output_activation(specs_);
-    static_assert(detail::layer_ok<e4_, layer_at<e4_>>, SANENET_LINT_MESSAGE("E4", "missing-output-activation",
-        "the network must end with its last Dense followed by the output activation: sn::Identity for Regression, "
-        "sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",
-        "end the list with e.g. sn::Dense<10>, sn::Softmax"));
-    static constexpr std::size_t e5_ = detail::rule_e5_nothing_after_output(specs_);
-    static_assert(detail::layer_ok<e5_, layer_at<e5_>>, SANENET_LINT_MESSAGE("E5", "nothing-after-output",
-        "the output activation must be the last item; the item named in the note follows it",
-        "remove it, or move a regularizer before the last Dense"));
-    static constexpr std::size_t e7_ = detail::rule_e7_regularizer_before_output(specs_);
-    static_assert(detail::layer_ok<e7_, layer_at<e7_>>, SANENET_LINT_MESSAGE("E7", "regularizer-before-output",
-        "Dropout or GaussianNoise between the last Dense and the output activation perturbs the prediction itself",
-        "put it before the last Dense: sn::Dropout<0.9>, sn::Dense<K>, <output activation>"));
-    static constexpr std::size_t e8_ = detail::rule_e8_output_width(specs_, task_);
-    static_assert(detail::layer_ok<e8_, layer_at<e8_>>, SANENET_LINT_MESSAGE("E8", "output-width",
-        "the last Dense must have as many units as the task has outputs (K for Classification<K> and MultiLabel<K>, "
-        "1 for Binary)",
-        "make the last layer sn::Dense<K> with the task's K"));
-    static constexpr std::size_t l72_ = detail::rule_l72_output_matches_task(specs_, task_);
-    static_assert(detail::layer_ok<l72_, layer_at<l72_>>, SANENET_LINT_MESSAGE("L7.2", "output-matches-task",
-        "Classification must end in Softmax and MultiLabel/Binary in Sigmoid: the loss is computed from the logits "
-        "together with that activation, any other output makes it wrong",
-        "end with sn::Dense<K>, sn::Softmax for Classification<K> or sn::Dense<K>, sn::Sigmoid for MultiLabel<K>/Binary; "
-        "for real-valued targets use sn::Regression"));
-    static constexpr std::size_t l71_ = waivers.template waives<lint::BoundedRegressionOutput>() ? detail::npos : detail::rule_l71_bounded_regression_output(specs_, task_);
-    static_assert(detail::layer_ok<l71_, layer_at<l71_>>, SANENET_LINT_MESSAGE("L7.1", "bounded-regression-output",
-        "a Regression network ends in a bounded or one-sided activation (article item 7): standardized targets lie on "
-        "both sides of zero, outputs that cannot reach them stay stuck and their gradient dies",
-        "end with sn::Dense<outputs>, sn::Identity", BoundedRegressionOutput));
+#if !defined(SANENET_TESTING_DISABLE_LINTS)
+    // One static_assert per rule, in this order, so the first error line is the first
+    // broken rule's own message.
+    static_assert(Task<TaskT>, SANENET_E0_MESSAGE);
+    static constexpr std::size_t e10_ = detail::first_unknown_item<Items...>();
+    static_assert(detail::item_ok<e10_, detail::at_or_void_t<e10_, detail::type_list<Items...>>>, SANENET_E10_MESSAGE);
+    SANENET_RULE(e1_, detail::rule_e1_input_first(specs_), SANENET_E1_MESSAGE);
+    SANENET_RULE(e2_, detail::rule_e2_dense_units(specs_), SANENET_E2_MESSAGE);
+    SANENET_RULE(e3_, detail::rule_e3_dropout_keep(specs_), SANENET_E3_MESSAGE);
+    SANENET_RULE(e11_, detail::rule_e11_noise_stddev(specs_), SANENET_E11_MESSAGE);
+    SANENET_RULE(e9_, detail::rule_e9_two_activations(specs_), SANENET_E9_MESSAGE);
+    SANENET_RULE(x1_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)), SANENET_X1_MESSAGE);
+    SANENET_RULE(e6_, detail::rule_e6_output_only(specs_), SANENET_E6_MESSAGE);
+    SANENET_RULE(e4_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
+    SANENET_RULE(e5_, detail::rule_e5_nothing_after_output(specs_), SANENET_E5_MESSAGE);
+    SANENET_RULE(e7_, detail::rule_e7_regularizer_before_output(specs_), SANENET_E7_MESSAGE);
+    SANENET_RULE(e8_, detail::rule_e8_output_width(specs_, task_), SANENET_E8_MESSAGE);
+    SANENET_RULE(l72_, detail::rule_l72_output_matches_task(specs_, task_), SANENET_L7_2_MESSAGE);
+    SANENET_RULE(l71_, SANENET_UNLESS_WAIVED(BoundedRegressionOutput, detail::rule_l71_bounded_regression_output(specs_, task_)),
+                 SANENET_L7_1_MESSAGE);
+    SANENET_RULE(l42_, SANENET_UNLESS_WAIVED(KeepReadsAsDropRate, detail::rule_l42_keep_reads_as_drop_rate(specs_)), SANENET_L4_2_MESSAGE);
+    SANENET_RULE(l91_, SANENET_UNLESS_WAIVED(ConstantInit, detail::rule_l91_constant_init(specs_)), SANENET_L9_1_MESSAGE);
+
+    static constexpr int warnings_ =
+        (!waivers.template waives<lint::NoRegularization>() && detail::rule_l41_no_regularization(specs_) ? 1 : 0) |
+        (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
+        (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos ? 4 : 0);
+#else
+    static constexpr int warnings_ = 0;
+#endif
+    struct constructed {};
+    Network(Seed seed, constructed) : model_(specs_, task_, seed.value) {}
 
 public:
-    Network() : Network(Seed{}) {}
-    explicit Network(Seed seed) : model_(specs_, task_, seed.value) {}
+    Network() requires(warnings_ == 0) : Network(Seed{}, constructed{}) {}
+    explicit Network(Seed seed) requires(warnings_ == 0) : Network(seed, constructed{}) {}
+    SANENET_WARNING_CONSTRUCTORS(1, SANENET_L4_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(2, SANENET_L10_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(3, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(4, SANENET_L11_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(5, SANENET_L4_1_MESSAGE " " SANENET_L11_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(6, SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(7, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE)
 
     // A Keras-like table: layer, output shape, parameters.
     std::string summary() const { return detail::summary_table(specs_, task_); }
@@ -218,6 +202,10 @@ public:
 private:
     detail::model model_;
 };
+
+#undef SANENET_RULE
+#undef SANENET_UNLESS_WAIVED
+#undef SANENET_WARNING_CONSTRUCTORS
 
 // static_assert(sn::valid<Net>) next to a network's alias runs its compile-time checks there:
 // true for a well-formed network, a compile error naming the rule otherwise.

@@ -40,8 +40,14 @@ inline labels take_rows(const labels& y, std::size_t begin, std::size_t end) {
 }
 
 namespace detail {
+// Built by appending: g++ 12 warns (-Wrestrict, a false positive) on "(" + std::string&&.
 inline std::string shape_string(std::size_t rows, std::size_t cols) {
-    return "(" + std::to_string(rows) + ", " + std::to_string(cols) + ")";
+    std::string s = "(";
+    s += std::to_string(rows);
+    s += ", ";
+    s += std::to_string(cols);
+    s += ")";
+    return s;
 }
 template <class E>
 std::string shape_string(const E& e) {

@@ -1,9 +1,11 @@
-// Structural rules E1-E11 and the output rules X1, L7.1, L7.2: predicates over the
-// layer specs that return the index of the first offending layer, or npos. Network
-// static_asserts each one with its message (lints/messages.hpp).
+// Structural rules E0-E12: a network that breaks one is not a network. Each rule is a
+// predicate over the layer specs that returns the index of the first offending layer (or
+// npos), declared next to its message. Network static_asserts each one. E-rules have no
+// tag, so they cannot be waived.
 #pragma once
 
 #include <sanenet/core/spec.hpp>
+#include <sanenet/lints/lint.hpp>
 
 #include <cstddef>
 #include <span>
@@ -40,6 +42,19 @@ constexpr std::size_t find_first(specs_view l, Pred p) {
     return npos;
 }
 
+#define SANENET_E0_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E0", "task-first",                                                                                \
+                         "the first argument of sn::Network must be a task (sn::Regression, sn::Classification<K>, "       \
+                         "sn::MultiLabel<K> or sn::Binary): it decides the loss, the output rules and the metric",          \
+                         "write sn::Network<sn::Classification<10>, sn::Input<784>, ...>")
+
+// E10: an item that is neither a layer nor sn::Allow<...> (checked on the types, in network.hpp).
+#define SANENET_E10_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E10", "unknown-item",                                                                             \
+                         "every item after the task must be a sanenet layer (Input, Dense, an activation, Dropout, "        \
+                         "GaussianNoise) or sn::Allow<...>; the item named in the note below is not",                       \
+                         "remove it or replace it with a sanenet layer")
+
 // E1: Input<N> first (N > 0), and nowhere else.
 constexpr std::size_t rule_e1_input_first(specs_view l) {
     if (l.empty()) return 0;
@@ -47,11 +62,19 @@ constexpr std::size_t rule_e1_input_first(specs_view l) {
         return (i == 0) != (s[i].k == kind::input) || (i == 0 && s[i].out <= 0);
     });
 }
+#define SANENET_E1_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E1", "input-first",                                                                               \
+                         "the first layer must be sn::Input<N> with N > 0 (the number of features), and Input may "         \
+                         "appear only there",                                                                               \
+                         "start the list with sn::Input<number of features>, right after the task")
 
 // E2: a Dense layer with no units.
 constexpr std::size_t rule_e2_dense_units(specs_view l) {
     return find_first(l, [](specs_view s, std::size_t i) { return s[i].k == kind::dense && s[i].out <= 0; });
 }
+#define SANENET_E2_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E2", "dense-units", "a Dense layer has no units (the note below names it)",                       \
+                         "give it a width > 0, e.g. sn::Dense<256>")
 
 // E3: Dropout keep probability outside (0, 1].
 constexpr std::size_t rule_e3_dropout_keep(specs_view l) {
@@ -59,6 +82,10 @@ constexpr std::size_t rule_e3_dropout_keep(specs_view l) {
         return s[i].k == kind::dropout && !(s[i].param > 0.f && s[i].param <= 1.f);
     });
 }
+#define SANENET_E3_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E3", "dropout-keep-range",                                                                        \
+                         "sn::Dropout<Keep> takes the probability of KEEPING a unit, which must be in (0, 1]",              \
+                         "use a keep probability between 0.75 and 0.9 (article item 4), e.g. sn::Dropout<0.9>")
 
 // E11: GaussianNoise with a negative or non-finite stddev.
 constexpr std::size_t rule_e11_noise_stddev(specs_view l) {
@@ -66,6 +93,9 @@ constexpr std::size_t rule_e11_noise_stddev(specs_view l) {
         return s[i].k == kind::gaussian_noise && !(s[i].param >= 0.f && s[i].param < 1e30f);
     });
 }
+#define SANENET_E11_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E11", "noise-stddev-range", "sn::GaussianNoise<Stddev> needs a finite standard deviation >= 0",   \
+                         "use a small positive stddev relative to standardized inputs, e.g. sn::GaussianNoise<0.1>")
 
 // E4: no output activation after the last Dense (or no Dense at all).
 constexpr std::size_t rule_e4_output_activation(specs_view l) {
@@ -76,12 +106,21 @@ constexpr std::size_t rule_e4_output_activation(specs_view l) {
     const std::size_t n = next_non_regularizer(l, d);
     return (n != npos && l[n].k == kind::activation) ? npos : d;
 }
+#define SANENET_E4_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E4", "missing-output-activation",                                                                 \
+                         "the network must end with its last Dense followed by the output activation: sn::Identity for "    \
+                         "Regression, sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",               \
+                         "end the list with e.g. sn::Dense<10>, sn::Softmax")
 
 // E5: something after the output activation.
 constexpr std::size_t rule_e5_nothing_after_output(specs_view l) {
     const std::size_t o = output_activation(l);
     return (o != npos && o + 1 < l.size()) ? o + 1 : npos;
 }
+#define SANENET_E5_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E5", "nothing-after-output",                                                                      \
+                         "the output activation must be the last item; the item named in the note follows it",              \
+                         "remove it, or move a regularizer before the last Dense")
 
 // E6: Softmax, Sigmoid or Identity anywhere but as the output activation.
 constexpr std::size_t rule_e6_output_only(specs_view l) {
@@ -90,6 +129,10 @@ constexpr std::size_t rule_e6_output_only(specs_view l) {
         return s[i].k == kind::activation && is_output_only(s[i].a) && i != o && next_non_regularizer(s, i) != npos;
     });
 }
+#define SANENET_E6_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                    \
+                         "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense",   \
+                         "use sn::ReLU, sn::LeakyReLU, sn::ELU or sn::Tanh between hidden layers")
 
 // E7: Dropout or GaussianNoise between the last Dense and the output activation.
 constexpr std::size_t rule_e7_regularizer_before_output(specs_view l) {
@@ -101,12 +144,22 @@ constexpr std::size_t rule_e7_regularizer_before_output(specs_view l) {
     }
     return npos;
 }
+#define SANENET_E7_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E7", "regularizer-before-output",                                                                 \
+                         "Dropout or GaussianNoise between the last Dense and the output activation perturbs the "          \
+                         "prediction itself",                                                                               \
+                         "put it before the last Dense: sn::Dropout<0.9>, sn::Dense<K>, <output activation>")
 
 // E8: the last Dense must have as many units as the task has outputs.
 constexpr std::size_t rule_e8_output_width(specs_view l, task_spec t) {
     const std::size_t d = last_dense(l);
     return (d != npos && t.outputs > 0 && l[d].out != t.outputs) ? d : npos;
 }
+#define SANENET_E8_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E8", "output-width",                                                                              \
+                         "the last Dense must have as many units as the task has outputs (K for Classification<K> and "     \
+                         "MultiLabel<K>, 1 for Binary)",                                                                    \
+                         "make the last layer sn::Dense<K> with the task's K")
 
 // E9: two activations in a row (regularizers in between do not count).
 constexpr std::size_t rule_e9_two_activations(specs_view l) {
@@ -115,27 +168,11 @@ constexpr std::size_t rule_e9_two_activations(specs_view l) {
         return s[i].k == kind::activation && n != npos && s[n].k == kind::activation;
     });
 }
+#define SANENET_E9_MESSAGE                                                                                                  \
+    SANENET_LINT_MESSAGE("E9", "two-activations",                                                                           \
+                         "two activations in a row (the note names the first): the second only distorts the first",         \
+                         "remove one, or put a sn::Dense between them")
 
-// X1: Dense directly followed by Dense: two linear maps collapse into one.
-constexpr std::size_t rule_x1_missing_nonlinearity(specs_view l) {
-    return find_first(l, [](specs_view s, std::size_t i) {
-        const std::size_t n = next_non_regularizer(s, i);
-        return s[i].k == kind::dense && n != npos && s[n].k == kind::dense;
-    });
-}
-
-// L7.2: Classification must end in Softmax, MultiLabel/Binary in Sigmoid (the loss is fused with it).
-constexpr std::size_t rule_l72_output_matches_task(specs_view l, task_spec t) {
-    const std::size_t o = output_activation(l);
-    if (o == npos || t.k == task_kind::regression) return npos;
-    const act want = t.k == task_kind::classification ? act::softmax : act::sigmoid;
-    return l[o].a == want ? npos : o;
-}
-
-// L7.1: Regression must end in Identity: a bounded output cannot reach standardized targets.
-constexpr std::size_t rule_l71_bounded_regression_output(specs_view l, task_spec t) {
-    const std::size_t o = output_activation(l);
-    return (o != npos && t.k == task_kind::regression && l[o].a != act::identity) ? o : npos;
-}
+// E12 (in sn::Allow, lints/lint.hpp): a waiver that names no lint tag.
 
 }  // namespace sanenet::detail
