@@ -117,22 +117,32 @@ def check_clean(cmd):
     return None, lines
 
 
-def main(argv):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_compiler_arguments(ap):
+    """The options that say how to compile; tools/test_compile_messages.py takes the same."""
     ap.add_argument("--cxx", required=True, help="the C++ compiler (the one the build uses)")
     ap.add_argument("--isystem", action="append", default=[], metavar="DIR",
                     help="include directory passed with -isystem (repeatable)")
     ap.add_argument("--flag", action="append", default=[], metavar="FLAG",
                     help="compiler flag, written --flag=-std=c++20 (repeatable)")
+
+
+def compiler_command(args, path):
+    """The command that compiles one file; the file comes last (check_warning relies on it)."""
+    cmd = [args.cxx] + args.flag
+    for d in args.isystem:
+        cmd += ["-isystem", d]
+    return cmd + [path]
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_compiler_arguments(ap)
     ap.add_argument("file")
     args = ap.parse_args(argv)
 
     try:
         kind, text = parse_directive(args.file)
-        cmd = [args.cxx] + args.flag
-        for d in args.isystem:
-            cmd += ["-isystem", d]
-        cmd.append(args.file)
+        cmd = compiler_command(args, args.file)
         print(f"expectation: {kind}" + (f" {text!r}" if text else ""))
         if kind == "error":
             problem, lines = check_error(cmd, text)

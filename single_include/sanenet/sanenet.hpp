@@ -854,8 +854,8 @@ SANENET_KERNELS_END
 
 // begin file sanenet/kernels/thread_pool.hpp
 // A persistent thread pool with a deterministic split: task t always computes the same
-// piece of the output, whichever thread runs it, so results do not depend on timing.
-// Dispatch allocates nothing (a function pointer and a context pointer).
+// piece of the output, whichever thread runs it, so results do not depend on timing or on
+// how many threads there are. Dispatch allocates nothing.
 
 
 #include <algorithm>
@@ -908,7 +908,7 @@ public:
     using task_fn = void (*)(void* ctx, int task);
 
     explicit thread_pool(int workers) {
-        for (int w = 0; w < workers; ++w) threads_.emplace_back([this, w] { worker(w + 1); });
+        for (int w = 0; w < workers; ++w) threads_.emplace_back([this] { worker(); });
     }
     ~thread_pool() {
         stop_.store(true);
@@ -927,8 +927,10 @@ public:
 
     int max_threads() const { return static_cast<int>(threads_.size()) + 1; }
 
-    // Runs fn(ctx, t) for every t in [0, tasks) on `threads` threads including the caller;
-    // thread i runs tasks i, i + threads, ... Returns when all are done.
+    // Runs fn(ctx, t) for every t in [0, tasks) on up to `threads` threads, the caller
+    // included, and returns when all are done. Threads claim tasks from a counter, so a
+    // worker that the OS has not scheduled yet delays nothing: the caller takes its share.
+    // Which thread runs a task never changes what the task computes.
     void run(int threads, int tasks, task_fn fn, void* ctx) {
         threads = std::clamp(std::min(threads, tasks), 1, max_threads());
         // A second caller while the pool is busy runs inline: same tasks, same results.
@@ -937,25 +939,55 @@ public:
             for (int t = 0; t < tasks; ++t) fn(ctx, t);
             return;
         }
-        fn_ = fn;
-        ctx_ = ctx;
-        tasks_ = tasks;
-        active_ = threads;
-        // Every worker acknowledges every job, so none can mix up the fields of two jobs.
-        pending_.store(max_threads() - 1);
-        generation_.fetch_add(1, std::memory_order_release);
+        job j{fn, ctx, tasks, threads};
+        job_.store(&j);
+        generation_.fetch_add(1);
         generation_.notify_all();
-        for (int t = 0; t < tasks; t += threads) fn(ctx, t);
-        for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
-            if (spin < spin_limit) cpu_relax();
-            else std::this_thread::yield();
-        }
+        j.work();
+        for (int spin = 0; j.done.load(std::memory_order_acquire) != tasks; ++spin) wait_a_little(spin);
+        // No worker may still hold a pointer to j once this returns.
+        job_.store(nullptr);
+        for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
+    }
+
+    // Runs fn(ctx, 0) once on every thread of the pool, the caller included: for per-thread
+    // set-up (workspaces) that must not happen later, inside a step that allocates nothing.
+    void run_on_every_thread(task_fn fn, void* ctx) {
+        std::lock_guard<std::mutex> lock(busy_);
+        fn(ctx, 0);
+        job j{fn, ctx, 0, max_threads(), true};
+        job_.store(&j);
+        generation_.fetch_add(1);
+        generation_.notify_all();
+        for (int spin = 0; j.done.load(std::memory_order_acquire) != max_threads() - 1; ++spin) wait_a_little(spin);
+        job_.store(nullptr);
+        for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
     }
 
 private:
-    static constexpr int spin_limit = 1 << 14;
+    struct job {
+        task_fn fn;
+        void* ctx;
+        int tasks;
+        int participants;
+        bool every_thread = false;
+        std::atomic<int> next{0}, done{0}, joined{1};
+        void work() {
+            for (int t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) {
+                fn(ctx, t);
+                done.fetch_add(1, std::memory_order_release);
+            }
+        }
+    };
 
-    void worker(int id) {
+    // Spin briefly (a job is often a few microseconds away), then give the core away.
+    static constexpr int spin_limit = 2000;
+    static void wait_a_little(int spin) {
+        if (spin < spin_limit) cpu_relax();
+        else std::this_thread::yield();
+    }
+
+    void worker() {
         scoped_flush_denormals ftz;
         std::uint64_t seen = 0;
         for (;;) {
@@ -970,21 +1002,25 @@ private:
             }
             seen = g;
             if (stop_.load()) return;
-            if (id < active_)
-                for (int t = id; t < tasks_; t += active_) fn_(ctx_, t);
-            pending_.fetch_sub(1, std::memory_order_acq_rel);
+            inside_.fetch_add(1);
+            if (job* j = job_.load()) {
+                if (j->every_thread) {
+                    j->fn(j->ctx, 0);
+                    j->done.fetch_add(1, std::memory_order_release);
+                } else if (j->joined.fetch_add(1) < j->participants) {
+                    j->work();
+                }
+            }
+            inside_.fetch_sub(1);
         }
     }
 
     std::mutex busy_;
     std::vector<std::thread> threads_;
     std::atomic<std::uint64_t> generation_{0};
-    std::atomic<int> pending_{0};
+    std::atomic<job*> job_{nullptr};
+    std::atomic<int> inside_{0};
     std::atomic<bool> stop_{false};
-    task_fn fn_ = nullptr;
-    void* ctx_ = nullptr;
-    int tasks_ = 0;
-    int active_ = 0;
 };
 
 // How many threads `requested` means: 0 is every core.
@@ -1242,6 +1278,11 @@ inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool 
 
 }  // namespace detail_gemm
 
+// Sizes the packing buffers of every pool thread now, so that no later GEMM allocates.
+inline void prepare_gemm_threads() {
+    thread_pool::instance().run_on_every_thread([](void*, int) { detail_gemm::buffers(); }, nullptr);
+}
+
 // C[m x n] (row stride ldc) = A[m x k] B[k x n] (+ C when accumulate); then + bias, activation.
 // Splits the columns over up to `threads` threads in whole register panels (deterministic).
 inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep = {},
@@ -1260,11 +1301,14 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         return;
     }
     const int panels = (n + nr - 1) / nr;
+    // A few tasks per thread, so that a thread the OS delays leaves its share to the others.
     int tasks = 1;
-    if (threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma) tasks = std::min(threads, panels);
-    job jb{m, n, k, A, B, C, ldc, &ep, accumulate, (panels + tasks - 1) / tasks};
+    if (threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma) tasks = std::min(4 * threads, panels);
+    const int per_task = (panels + tasks - 1) / tasks;
+    tasks = (panels + per_task - 1) / per_task;
+    job jb{m, n, k, A, B, C, ldc, &ep, accumulate, per_task};
     if (tasks == 1) run_columns(jb, 0, n);
-    else thread_pool::instance().run(tasks, tasks, &run_task, &jb);
+    else thread_pool::instance().run(threads, tasks, &run_task, &jb);
 }
 
 }  // namespace sanenet::kernels
@@ -1516,6 +1560,7 @@ class trainer {
 public:
     trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed)
         : m_(m), opt_(opt), max_batch_(max_batch), threads_(threads), seed_(seed) {
+        if (threads > 1) kernels::prepare_gemm_threads();
         const std::size_t n = m.parameter_count();
         grads_.resize(n);
         state1_.resize(n);
@@ -2452,9 +2497,10 @@ constexpr Waivers allow() {
 // tag, so they cannot be waived.
 template <class... Tags>
 struct Allow {
-    static_assert((LintTag<Tags> && ...), SANENET_LINT_MESSAGE("E12", "unknown-waiver",
+    static constexpr bool tags_are_lint_tags = (LintTag<Tags> && ...);
+    static_assert(tags_are_lint_tags, SANENET_LINT_MESSAGE("E12", "unknown-waiver",
         "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); structural "
-        "rules (E1-E12) cannot be waived",
+        "rules (E0-E13) cannot be waived",
         "name the tag printed in the lint's own message, or fix the structure"));
     static constexpr bool sanenet_allow = true;
     static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::tag_bit<Tags>())};
@@ -2479,7 +2525,7 @@ struct Diagnostic {
 // Errors are static_asserts in Network; warnings are its deprecated constructors.
 
 // begin file sanenet/lints/structure.hpp
-// Structural rules E0-E12: a network that breaks one is not a network. Each rule is a
+// Structural rules E0-E13: a network that breaks one is not a network. Each rule is a
 // predicate over the layer specs that returns the index of the first offending layer (or
 // npos), declared next to its message. Network static_asserts each one. E-rules have no
 // tag, so they cannot be waived.
@@ -2525,6 +2571,16 @@ constexpr std::size_t find_first(specs_view l, Pred p) {
                          "the first argument of sn::Network must be a task (sn::Regression, sn::Classification<K>, "       \
                          "sn::MultiLabel<K> or sn::Binary): it decides the loss, the output rules and the metric",          \
                          "write sn::Network<sn::Classification<10>, sn::Input<784>, ...>")
+
+// E13: a task with no valid number of outputs.
+constexpr bool task_outputs_valid(task_spec t) {
+    return t.k == task_kind::regression || (t.k == task_kind::classification ? t.outputs >= 2 : t.outputs >= 1);
+}
+#define SANENET_E13_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E13", "task-outputs",                                                                             \
+                         "sn::Classification<K> needs K >= 2 classes (a softmax over one class is always 1 and learns "     \
+                         "nothing) and sn::MultiLabel<K> needs K >= 1 outputs",                                             \
+                         "give the number of classes; for a yes/no target use sn::Binary with sn::Dense<1>, sn::Sigmoid")
 
 // E10: an item that is neither a layer nor sn::Allow<...> (checked on the types, in network.hpp).
 #define SANENET_E10_MESSAGE                                                                                                 \
@@ -2588,7 +2644,8 @@ constexpr std::size_t rule_e4_output_activation(specs_view l) {
     SANENET_LINT_MESSAGE("E4", "missing-output-activation",                                                                 \
                          "the network must end with its last Dense followed by the output activation: sn::Identity for "    \
                          "Regression, sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",               \
-                         "end the list with e.g. sn::Dense<10>, sn::Softmax")
+                         "end the list with sn::Dense<outputs> and the task's output activation, e.g. sn::Dense<1>, "       \
+                         "sn::Identity (Regression) or sn::Dense<10>, sn::Softmax (Classification<10>)")
 
 // E5: something after the output activation.
 constexpr std::size_t rule_e5_nothing_after_output(specs_view l) {
@@ -2870,8 +2927,14 @@ struct Seed {
 
 namespace detail {
 
+// sn::Allow<...> is recognized by its template, not by a member: a malformed Allow (E12)
+// must still count as an Allow, or clang reports a second, misleading error (E10).
 template <class T>
-concept AllowItem = requires { T::sanenet_allow; };
+struct is_allow : std::false_type {};
+template <class... Tags>
+struct is_allow<Allow<Tags...>> : std::true_type {};
+template <class T>
+concept AllowItem = is_allow<T>::value;
 
 template <class T>
 struct is_layer : std::bool_constant<Layer<T>> {};
@@ -2905,10 +2968,15 @@ constexpr std::size_t first_unknown_item() {
 }
 
 template <class T>
-constexpr std::uint32_t waiver_bits() {
-    if constexpr (AllowItem<T>) return T::waivers.bits;
-    else return 0;
-}
+struct waiver_bits_of : std::integral_constant<std::uint32_t, 0> {};
+template <class... Tags>
+struct waiver_bits_of<Allow<Tags...>> : std::integral_constant<std::uint32_t, (std::uint32_t{0} | ... | tag_bit<Tags>())> {};
+
+// False for an Allow that names something other than a lint tag (E12 reports it).
+template <class T>
+inline constexpr bool waiver_well_formed = true;
+template <class... Tags>
+inline constexpr bool waiver_well_formed<Allow<Tags...>> = (LintTag<Tags> && ...);
 
 // Where a rule fires. g++ prints "note: 'sanenet::detail::layer_ok<3, sanenet::Dense<0> >'
 // evaluates to false" under the message, naming the offending layer's index and type.
@@ -2923,9 +2991,12 @@ inline constexpr bool item_ok<npos, void> = true;
 
 }  // namespace detail
 
-// Inside Network: a rule's offending index, and the static_assert whose note names that layer.
-#define SANENET_RULE(var, index_expr, message)       \
-    static constexpr std::size_t var = (index_expr); \
+// Inside Network: a rule's offending index, and the static_assert whose note names that
+// layer. A rule runs only while every rule before it passed (prev##clear), so a network
+// gets one error, the first, and no follow-ups computed from a broken structure.
+#define SANENET_RULE(var, prev, index_expr, message)                                      \
+    static constexpr std::size_t var = prev##clear ? (index_expr) : detail::npos;         \
+    static constexpr bool var##clear = prev##clear && var == detail::npos;                \
     static_assert(detail::layer_ok<var, layer_at<var>>, message)
 #define SANENET_UNLESS_WAIVED(Tag, expr) (waivers.template waives<lint::Tag>() ? detail::npos : (expr))
 // A warning lint is a constructor marked deprecated, chosen by a requires clause, so the
@@ -2948,7 +3019,7 @@ class Network {
 
 public:
     using task_type = TaskT;
-    static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::waiver_bits<Items>())};
+    static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::waiver_bits_of<Items>::value)};
     static constexpr std::span<const detail::layer_spec> layers{specs_};
     static constexpr int input_size = specs_.empty() ? 0 : specs_.front().out;
     static constexpr int output_size = specs_.empty() ? 0 : specs_[detail::last_dense(specs_) == detail::npos ? 0 : detail::last_dense(specs_)].out;
@@ -2970,27 +3041,35 @@ private:
     static_assert(Task<TaskT>, SANENET_E0_MESSAGE);
     static constexpr std::size_t e10_ = detail::first_unknown_item<Items...>();
     static_assert(detail::item_ok<e10_, detail::at_or_void_t<e10_, detail::type_list<Items...>>>, SANENET_E10_MESSAGE);
-    SANENET_RULE(e1_, detail::rule_e1_input_first(specs_), SANENET_E1_MESSAGE);
-    SANENET_RULE(e2_, detail::rule_e2_dense_units(specs_), SANENET_E2_MESSAGE);
-    SANENET_RULE(e3_, detail::rule_e3_dropout_keep(specs_), SANENET_E3_MESSAGE);
-    SANENET_RULE(e11_, detail::rule_e11_noise_stddev(specs_), SANENET_E11_MESSAGE);
-    SANENET_RULE(e9_, detail::rule_e9_two_activations(specs_), SANENET_E9_MESSAGE);
-    SANENET_RULE(x1_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)), SANENET_X1_MESSAGE);
-    SANENET_RULE(e6_, detail::rule_e6_output_only(specs_), SANENET_E6_MESSAGE);
-    SANENET_RULE(e4_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
-    SANENET_RULE(e5_, detail::rule_e5_nothing_after_output(specs_), SANENET_E5_MESSAGE);
-    SANENET_RULE(e7_, detail::rule_e7_regularizer_before_output(specs_), SANENET_E7_MESSAGE);
-    SANENET_RULE(e8_, detail::rule_e8_output_width(specs_, task_), SANENET_E8_MESSAGE);
-    SANENET_RULE(l72_, detail::rule_l72_output_matches_task(specs_, task_), SANENET_L7_2_MESSAGE);
-    SANENET_RULE(l71_, SANENET_UNLESS_WAIVED(BoundedRegressionOutput, detail::rule_l71_bounded_regression_output(specs_, task_)),
+    static constexpr bool e13_clear = !Task<TaskT> || detail::task_outputs_valid(task_);
+    static_assert(e13_clear, SANENET_E13_MESSAGE);
+    static constexpr bool start_clear = Task<TaskT> && e10_ == detail::npos && e13_clear && (detail::waiver_well_formed<Items> && ...);
+    SANENET_RULE(e1_, start_, detail::rule_e1_input_first(specs_), SANENET_E1_MESSAGE);
+    SANENET_RULE(e2_, e1_, detail::rule_e2_dense_units(specs_), SANENET_E2_MESSAGE);
+    SANENET_RULE(e3_, e2_, detail::rule_e3_dropout_keep(specs_), SANENET_E3_MESSAGE);
+    SANENET_RULE(e11_, e3_, detail::rule_e11_noise_stddev(specs_), SANENET_E11_MESSAGE);
+    SANENET_RULE(e9_, e11_, detail::rule_e9_two_activations(specs_), SANENET_E9_MESSAGE);
+    SANENET_RULE(x1_, e9_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)), SANENET_X1_MESSAGE);
+    SANENET_RULE(e6_, x1_, detail::rule_e6_output_only(specs_), SANENET_E6_MESSAGE);
+    SANENET_RULE(e4_, e6_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
+    SANENET_RULE(e5_, e4_, detail::rule_e5_nothing_after_output(specs_), SANENET_E5_MESSAGE);
+    SANENET_RULE(e7_, e5_, detail::rule_e7_regularizer_before_output(specs_), SANENET_E7_MESSAGE);
+    SANENET_RULE(e8_, e7_, detail::rule_e8_output_width(specs_, task_), SANENET_E8_MESSAGE);
+    SANENET_RULE(l72_, e8_, detail::rule_l72_output_matches_task(specs_, task_), SANENET_L7_2_MESSAGE);
+    SANENET_RULE(l71_, l72_, SANENET_UNLESS_WAIVED(BoundedRegressionOutput, detail::rule_l71_bounded_regression_output(specs_, task_)),
                  SANENET_L7_1_MESSAGE);
-    SANENET_RULE(l42_, SANENET_UNLESS_WAIVED(KeepReadsAsDropRate, detail::rule_l42_keep_reads_as_drop_rate(specs_)), SANENET_L4_2_MESSAGE);
-    SANENET_RULE(l91_, SANENET_UNLESS_WAIVED(ConstantInit, detail::rule_l91_constant_init(specs_)), SANENET_L9_1_MESSAGE);
+    SANENET_RULE(l42_, l71_, SANENET_UNLESS_WAIVED(KeepReadsAsDropRate, detail::rule_l42_keep_reads_as_drop_rate(specs_)),
+                 SANENET_L4_2_MESSAGE);
+    SANENET_RULE(l91_, l42_, SANENET_UNLESS_WAIVED(ConstantInit, detail::rule_l91_constant_init(specs_)), SANENET_L9_1_MESSAGE);
 
+    // Warnings only for a network without errors: they would be computed from a broken structure.
     static constexpr int warnings_ =
-        (!waivers.template waives<lint::NoRegularization>() && detail::rule_l41_no_regularization(specs_) ? 1 : 0) |
-        (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
-        (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos ? 4 : 0);
+        !l91_clear ? 0
+                   : (!waivers.template waives<lint::NoRegularization>() && detail::rule_l41_no_regularization(specs_) ? 1 : 0) |
+                         (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
+                         (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos
+                              ? 4
+                              : 0);
 #else
     static constexpr int warnings_ = 0;
 #endif

@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <cmath>
 #include <cstring>
 #include <thread>
@@ -289,4 +291,22 @@ TEST_CASE("counter-based and sequential random numbers are reproducible") {
     for (int i = 0; i < 1000; ++i) CHECK(a.below(7) < 7);
     CHECK(k::counter_bits(1, 5) == k::counter_bits(1, 5));
     CHECK(k::counter_bits(1, 5) != k::counter_bits(2, 5));
+}
+
+TEST_CASE("run_on_every_thread reaches each pool thread exactly once") {
+    auto& pool = k::thread_pool::instance();
+    struct seen_t {
+        std::mutex m;
+        std::vector<std::thread::id> ids;
+    } seen;
+    pool.run_on_every_thread(
+        [](void* c, int) {
+            auto* s = static_cast<seen_t*>(c);
+            std::lock_guard<std::mutex> lock(s->m);
+            s->ids.push_back(std::this_thread::get_id());
+        },
+        &seen);
+    CHECK(static_cast<int>(seen.ids.size()) == pool.max_threads());
+    std::sort(seen.ids.begin(), seen.ids.end());
+    CHECK(std::unique(seen.ids.begin(), seen.ids.end()) == seen.ids.end());
 }

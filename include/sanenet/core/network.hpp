@@ -31,8 +31,14 @@ struct Seed {
 
 namespace detail {
 
+// sn::Allow<...> is recognized by its template, not by a member: a malformed Allow (E12)
+// must still count as an Allow, or clang reports a second, misleading error (E10).
 template <class T>
-concept AllowItem = requires { T::sanenet_allow; };
+struct is_allow : std::false_type {};
+template <class... Tags>
+struct is_allow<Allow<Tags...>> : std::true_type {};
+template <class T>
+concept AllowItem = is_allow<T>::value;
 
 template <class T>
 struct is_layer : std::bool_constant<Layer<T>> {};
@@ -66,10 +72,15 @@ constexpr std::size_t first_unknown_item() {
 }
 
 template <class T>
-constexpr std::uint32_t waiver_bits() {
-    if constexpr (AllowItem<T>) return T::waivers.bits;
-    else return 0;
-}
+struct waiver_bits_of : std::integral_constant<std::uint32_t, 0> {};
+template <class... Tags>
+struct waiver_bits_of<Allow<Tags...>> : std::integral_constant<std::uint32_t, (std::uint32_t{0} | ... | tag_bit<Tags>())> {};
+
+// False for an Allow that names something other than a lint tag (E12 reports it).
+template <class T>
+inline constexpr bool waiver_well_formed = true;
+template <class... Tags>
+inline constexpr bool waiver_well_formed<Allow<Tags...>> = (LintTag<Tags> && ...);
 
 // Where a rule fires. g++ prints "note: 'sanenet::detail::layer_ok<3, sanenet::Dense<0> >'
 // evaluates to false" under the message, naming the offending layer's index and type.
@@ -84,9 +95,12 @@ inline constexpr bool item_ok<npos, void> = true;
 
 }  // namespace detail
 
-// Inside Network: a rule's offending index, and the static_assert whose note names that layer.
-#define SANENET_RULE(var, index_expr, message)       \
-    static constexpr std::size_t var = (index_expr); \
+// Inside Network: a rule's offending index, and the static_assert whose note names that
+// layer. A rule runs only while every rule before it passed (prev##clear), so a network
+// gets one error, the first, and no follow-ups computed from a broken structure.
+#define SANENET_RULE(var, prev, index_expr, message)                                      \
+    static constexpr std::size_t var = prev##clear ? (index_expr) : detail::npos;         \
+    static constexpr bool var##clear = prev##clear && var == detail::npos;                \
     static_assert(detail::layer_ok<var, layer_at<var>>, message)
 #define SANENET_UNLESS_WAIVED(Tag, expr) (waivers.template waives<lint::Tag>() ? detail::npos : (expr))
 // A warning lint is a constructor marked deprecated, chosen by a requires clause, so the
@@ -109,7 +123,7 @@ class Network {
 
 public:
     using task_type = TaskT;
-    static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::waiver_bits<Items>())};
+    static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::waiver_bits_of<Items>::value)};
     static constexpr std::span<const detail::layer_spec> layers{specs_};
     static constexpr int input_size = specs_.empty() ? 0 : specs_.front().out;
     static constexpr int output_size = specs_.empty() ? 0 : specs_[detail::last_dense(specs_) == detail::npos ? 0 : detail::last_dense(specs_)].out;
@@ -131,27 +145,35 @@ private:
     static_assert(Task<TaskT>, SANENET_E0_MESSAGE);
     static constexpr std::size_t e10_ = detail::first_unknown_item<Items...>();
     static_assert(detail::item_ok<e10_, detail::at_or_void_t<e10_, detail::type_list<Items...>>>, SANENET_E10_MESSAGE);
-    SANENET_RULE(e1_, detail::rule_e1_input_first(specs_), SANENET_E1_MESSAGE);
-    SANENET_RULE(e2_, detail::rule_e2_dense_units(specs_), SANENET_E2_MESSAGE);
-    SANENET_RULE(e3_, detail::rule_e3_dropout_keep(specs_), SANENET_E3_MESSAGE);
-    SANENET_RULE(e11_, detail::rule_e11_noise_stddev(specs_), SANENET_E11_MESSAGE);
-    SANENET_RULE(e9_, detail::rule_e9_two_activations(specs_), SANENET_E9_MESSAGE);
-    SANENET_RULE(x1_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)), SANENET_X1_MESSAGE);
-    SANENET_RULE(e6_, detail::rule_e6_output_only(specs_), SANENET_E6_MESSAGE);
-    SANENET_RULE(e4_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
-    SANENET_RULE(e5_, detail::rule_e5_nothing_after_output(specs_), SANENET_E5_MESSAGE);
-    SANENET_RULE(e7_, detail::rule_e7_regularizer_before_output(specs_), SANENET_E7_MESSAGE);
-    SANENET_RULE(e8_, detail::rule_e8_output_width(specs_, task_), SANENET_E8_MESSAGE);
-    SANENET_RULE(l72_, detail::rule_l72_output_matches_task(specs_, task_), SANENET_L7_2_MESSAGE);
-    SANENET_RULE(l71_, SANENET_UNLESS_WAIVED(BoundedRegressionOutput, detail::rule_l71_bounded_regression_output(specs_, task_)),
+    static constexpr bool e13_clear = !Task<TaskT> || detail::task_outputs_valid(task_);
+    static_assert(e13_clear, SANENET_E13_MESSAGE);
+    static constexpr bool start_clear = Task<TaskT> && e10_ == detail::npos && e13_clear && (detail::waiver_well_formed<Items> && ...);
+    SANENET_RULE(e1_, start_, detail::rule_e1_input_first(specs_), SANENET_E1_MESSAGE);
+    SANENET_RULE(e2_, e1_, detail::rule_e2_dense_units(specs_), SANENET_E2_MESSAGE);
+    SANENET_RULE(e3_, e2_, detail::rule_e3_dropout_keep(specs_), SANENET_E3_MESSAGE);
+    SANENET_RULE(e11_, e3_, detail::rule_e11_noise_stddev(specs_), SANENET_E11_MESSAGE);
+    SANENET_RULE(e9_, e11_, detail::rule_e9_two_activations(specs_), SANENET_E9_MESSAGE);
+    SANENET_RULE(x1_, e9_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)), SANENET_X1_MESSAGE);
+    SANENET_RULE(e6_, x1_, detail::rule_e6_output_only(specs_), SANENET_E6_MESSAGE);
+    SANENET_RULE(e4_, e6_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
+    SANENET_RULE(e5_, e4_, detail::rule_e5_nothing_after_output(specs_), SANENET_E5_MESSAGE);
+    SANENET_RULE(e7_, e5_, detail::rule_e7_regularizer_before_output(specs_), SANENET_E7_MESSAGE);
+    SANENET_RULE(e8_, e7_, detail::rule_e8_output_width(specs_, task_), SANENET_E8_MESSAGE);
+    SANENET_RULE(l72_, e8_, detail::rule_l72_output_matches_task(specs_, task_), SANENET_L7_2_MESSAGE);
+    SANENET_RULE(l71_, l72_, SANENET_UNLESS_WAIVED(BoundedRegressionOutput, detail::rule_l71_bounded_regression_output(specs_, task_)),
                  SANENET_L7_1_MESSAGE);
-    SANENET_RULE(l42_, SANENET_UNLESS_WAIVED(KeepReadsAsDropRate, detail::rule_l42_keep_reads_as_drop_rate(specs_)), SANENET_L4_2_MESSAGE);
-    SANENET_RULE(l91_, SANENET_UNLESS_WAIVED(ConstantInit, detail::rule_l91_constant_init(specs_)), SANENET_L9_1_MESSAGE);
+    SANENET_RULE(l42_, l71_, SANENET_UNLESS_WAIVED(KeepReadsAsDropRate, detail::rule_l42_keep_reads_as_drop_rate(specs_)),
+                 SANENET_L4_2_MESSAGE);
+    SANENET_RULE(l91_, l42_, SANENET_UNLESS_WAIVED(ConstantInit, detail::rule_l91_constant_init(specs_)), SANENET_L9_1_MESSAGE);
 
+    // Warnings only for a network without errors: they would be computed from a broken structure.
     static constexpr int warnings_ =
-        (!waivers.template waives<lint::NoRegularization>() && detail::rule_l41_no_regularization(specs_) ? 1 : 0) |
-        (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
-        (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos ? 4 : 0);
+        !l91_clear ? 0
+                   : (!waivers.template waives<lint::NoRegularization>() && detail::rule_l41_no_regularization(specs_) ? 1 : 0) |
+                         (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
+                         (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos
+                              ? 4
+                              : 0);
 #else
     static constexpr int warnings_ = 0;
 #endif

@@ -252,6 +252,11 @@ inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool 
 
 }  // namespace detail_gemm
 
+// Sizes the packing buffers of every pool thread now, so that no later GEMM allocates.
+inline void prepare_gemm_threads() {
+    thread_pool::instance().run_on_every_thread([](void*, int) { detail_gemm::buffers(); }, nullptr);
+}
+
 // C[m x n] (row stride ldc) = A[m x k] B[k x n] (+ C when accumulate); then + bias, activation.
 // Splits the columns over up to `threads` threads in whole register panels (deterministic).
 inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep = {},
@@ -270,11 +275,14 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         return;
     }
     const int panels = (n + nr - 1) / nr;
+    // A few tasks per thread, so that a thread the OS delays leaves its share to the others.
     int tasks = 1;
-    if (threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma) tasks = std::min(threads, panels);
-    job jb{m, n, k, A, B, C, ldc, &ep, accumulate, (panels + tasks - 1) / tasks};
+    if (threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma) tasks = std::min(4 * threads, panels);
+    const int per_task = (panels + tasks - 1) / tasks;
+    tasks = (panels + per_task - 1) / per_task;
+    job jb{m, n, k, A, B, C, ldc, &ep, accumulate, per_task};
     if (tasks == 1) run_columns(jb, 0, n);
-    else thread_pool::instance().run(tasks, tasks, &run_task, &jb);
+    else thread_pool::instance().run(threads, tasks, &run_task, &jb);
 }
 
 }  // namespace sanenet::kernels

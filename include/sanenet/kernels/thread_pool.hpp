@@ -1,6 +1,6 @@
 // A persistent thread pool with a deterministic split: task t always computes the same
-// piece of the output, whichever thread runs it, so results do not depend on timing.
-// Dispatch allocates nothing (a function pointer and a context pointer).
+// piece of the output, whichever thread runs it, so results do not depend on timing or on
+// how many threads there are. Dispatch allocates nothing.
 #pragma once
 
 #include <sanenet/kernels/simd.hpp>
@@ -55,7 +55,7 @@ public:
     using task_fn = void (*)(void* ctx, int task);
 
     explicit thread_pool(int workers) {
-        for (int w = 0; w < workers; ++w) threads_.emplace_back([this, w] { worker(w + 1); });
+        for (int w = 0; w < workers; ++w) threads_.emplace_back([this] { worker(); });
     }
     ~thread_pool() {
         stop_.store(true);
@@ -74,8 +74,10 @@ public:
 
     int max_threads() const { return static_cast<int>(threads_.size()) + 1; }
 
-    // Runs fn(ctx, t) for every t in [0, tasks) on `threads` threads including the caller;
-    // thread i runs tasks i, i + threads, ... Returns when all are done.
+    // Runs fn(ctx, t) for every t in [0, tasks) on up to `threads` threads, the caller
+    // included, and returns when all are done. Threads claim tasks from a counter, so a
+    // worker that the OS has not scheduled yet delays nothing: the caller takes its share.
+    // Which thread runs a task never changes what the task computes.
     void run(int threads, int tasks, task_fn fn, void* ctx) {
         threads = std::clamp(std::min(threads, tasks), 1, max_threads());
         // A second caller while the pool is busy runs inline: same tasks, same results.
@@ -84,25 +86,55 @@ public:
             for (int t = 0; t < tasks; ++t) fn(ctx, t);
             return;
         }
-        fn_ = fn;
-        ctx_ = ctx;
-        tasks_ = tasks;
-        active_ = threads;
-        // Every worker acknowledges every job, so none can mix up the fields of two jobs.
-        pending_.store(max_threads() - 1);
-        generation_.fetch_add(1, std::memory_order_release);
+        job j{fn, ctx, tasks, threads};
+        job_.store(&j);
+        generation_.fetch_add(1);
         generation_.notify_all();
-        for (int t = 0; t < tasks; t += threads) fn(ctx, t);
-        for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
-            if (spin < spin_limit) cpu_relax();
-            else std::this_thread::yield();
-        }
+        j.work();
+        for (int spin = 0; j.done.load(std::memory_order_acquire) != tasks; ++spin) wait_a_little(spin);
+        // No worker may still hold a pointer to j once this returns.
+        job_.store(nullptr);
+        for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
+    }
+
+    // Runs fn(ctx, 0) once on every thread of the pool, the caller included: for per-thread
+    // set-up (workspaces) that must not happen later, inside a step that allocates nothing.
+    void run_on_every_thread(task_fn fn, void* ctx) {
+        std::lock_guard<std::mutex> lock(busy_);
+        fn(ctx, 0);
+        job j{fn, ctx, 0, max_threads(), true};
+        job_.store(&j);
+        generation_.fetch_add(1);
+        generation_.notify_all();
+        for (int spin = 0; j.done.load(std::memory_order_acquire) != max_threads() - 1; ++spin) wait_a_little(spin);
+        job_.store(nullptr);
+        for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
     }
 
 private:
-    static constexpr int spin_limit = 1 << 14;
+    struct job {
+        task_fn fn;
+        void* ctx;
+        int tasks;
+        int participants;
+        bool every_thread = false;
+        std::atomic<int> next{0}, done{0}, joined{1};
+        void work() {
+            for (int t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) {
+                fn(ctx, t);
+                done.fetch_add(1, std::memory_order_release);
+            }
+        }
+    };
 
-    void worker(int id) {
+    // Spin briefly (a job is often a few microseconds away), then give the core away.
+    static constexpr int spin_limit = 2000;
+    static void wait_a_little(int spin) {
+        if (spin < spin_limit) cpu_relax();
+        else std::this_thread::yield();
+    }
+
+    void worker() {
         scoped_flush_denormals ftz;
         std::uint64_t seen = 0;
         for (;;) {
@@ -117,21 +149,25 @@ private:
             }
             seen = g;
             if (stop_.load()) return;
-            if (id < active_)
-                for (int t = id; t < tasks_; t += active_) fn_(ctx_, t);
-            pending_.fetch_sub(1, std::memory_order_acq_rel);
+            inside_.fetch_add(1);
+            if (job* j = job_.load()) {
+                if (j->every_thread) {
+                    j->fn(j->ctx, 0);
+                    j->done.fetch_add(1, std::memory_order_release);
+                } else if (j->joined.fetch_add(1) < j->participants) {
+                    j->work();
+                }
+            }
+            inside_.fetch_sub(1);
         }
     }
 
     std::mutex busy_;
     std::vector<std::thread> threads_;
     std::atomic<std::uint64_t> generation_{0};
-    std::atomic<int> pending_{0};
+    std::atomic<job*> job_{nullptr};
+    std::atomic<int> inside_{0};
     std::atomic<bool> stop_{false};
-    task_fn fn_ = nullptr;
-    void* ctx_ = nullptr;
-    int tasks_ = 0;
-    int active_ = 0;
 };
 
 // How many threads `requested` means: 0 is every core.

@@ -86,9 +86,10 @@ constexpr Waivers allow() {
 // tag, so they cannot be waived.
 template <class... Tags>
 struct Allow {
-    static_assert((LintTag<Tags> && ...), SANENET_LINT_MESSAGE("E12", "unknown-waiver",
+    static constexpr bool tags_are_lint_tags = (LintTag<Tags> && ...);
+    static_assert(tags_are_lint_tags, SANENET_LINT_MESSAGE("E12", "unknown-waiver",
         "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); structural "
-        "rules (E1-E12) cannot be waived",
+        "rules (E0-E13) cannot be waived",
         "name the tag printed in the lint's own message, or fix the structure"));
     static constexpr bool sanenet_allow = true;
     static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::tag_bit<Tags>())};

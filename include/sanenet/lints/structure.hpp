@@ -1,4 +1,4 @@
-// Structural rules E0-E12: a network that breaks one is not a network. Each rule is a
+// Structural rules E0-E13: a network that breaks one is not a network. Each rule is a
 // predicate over the layer specs that returns the index of the first offending layer (or
 // npos), declared next to its message. Network static_asserts each one. E-rules have no
 // tag, so they cannot be waived.
@@ -47,6 +47,16 @@ constexpr std::size_t find_first(specs_view l, Pred p) {
                          "the first argument of sn::Network must be a task (sn::Regression, sn::Classification<K>, "       \
                          "sn::MultiLabel<K> or sn::Binary): it decides the loss, the output rules and the metric",          \
                          "write sn::Network<sn::Classification<10>, sn::Input<784>, ...>")
+
+// E13: a task with no valid number of outputs.
+constexpr bool task_outputs_valid(task_spec t) {
+    return t.k == task_kind::regression || (t.k == task_kind::classification ? t.outputs >= 2 : t.outputs >= 1);
+}
+#define SANENET_E13_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E13", "task-outputs",                                                                             \
+                         "sn::Classification<K> needs K >= 2 classes (a softmax over one class is always 1 and learns "     \
+                         "nothing) and sn::MultiLabel<K> needs K >= 1 outputs",                                             \
+                         "give the number of classes; for a yes/no target use sn::Binary with sn::Dense<1>, sn::Sigmoid")
 
 // E10: an item that is neither a layer nor sn::Allow<...> (checked on the types, in network.hpp).
 #define SANENET_E10_MESSAGE                                                                                                 \
@@ -110,7 +120,8 @@ constexpr std::size_t rule_e4_output_activation(specs_view l) {
     SANENET_LINT_MESSAGE("E4", "missing-output-activation",                                                                 \
                          "the network must end with its last Dense followed by the output activation: sn::Identity for "    \
                          "Regression, sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",               \
-                         "end the list with e.g. sn::Dense<10>, sn::Softmax")
+                         "end the list with sn::Dense<outputs> and the task's output activation, e.g. sn::Dense<1>, "       \
+                         "sn::Identity (Regression) or sn::Dense<10>, sn::Softmax (Classification<10>)")
 
 // E5: something after the output activation.
 constexpr std::size_t rule_e5_nothing_after_output(specs_view l) {

@@ -152,6 +152,7 @@ class trainer {
 public:
     trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed)
         : m_(m), opt_(opt), max_batch_(max_batch), threads_(threads), seed_(seed) {
+        if (threads > 1) kernels::prepare_gemm_threads();
         const std::size_t n = m.parameter_count();
         grads_.resize(n);
         state1_.resize(n);

@@ -1,0 +1,14 @@
+// EXPECT: error "sanenet E10 unknown-item:"
+// The initializer written as an item of its own instead of Dense's second argument.
+#include <sanenet/sanenet.hpp>
+
+namespace sn = sanenet;
+
+using Net = sn::Network<sn::Classification<10>, sn::Input<784>,
+                        sn::Dropout<0.9>, sn::Dense<128>, sn::He, sn::ReLU,
+                        sn::Dense<10>, sn::Softmax>;
+
+int main() {
+    Net net;
+    (void)net;
+}

@@ -1,0 +1,15 @@
+// EXPECT: clean
+// Twin of E12_unknown_waiver.cpp: sn::Allow names the tag from X1's message.
+#include <sanenet/sanenet.hpp>
+
+namespace sn = sanenet;
+
+using Net = sn::Network<sn::Classification<10>, sn::Allow<sn::lint::MissingNonlinearity>, sn::Input<784>,
+                        sn::Dropout<0.9>, sn::Dense<256, sn::He>,
+                        sn::Dense<128, sn::He>, sn::ReLU,
+                        sn::Dense<10>, sn::Softmax>;
+
+int main() {
+    Net net;
+    (void)net;
+}

@@ -1,0 +1,14 @@
+// EXPECT: clean
+// Twin of E1_input_first_4.cpp: one Input; the widths in between follow from the Dense layers.
+#include <sanenet/sanenet.hpp>
+
+namespace sn = sanenet;
+
+using Net = sn::Network<sn::Classification<10>, sn::Input<784>,
+                        sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU,
+                        sn::Dense<10>, sn::Softmax>;
+
+int main() {
+    Net net;
+    (void)net;
+}
