@@ -21,3 +21,6 @@
 
 // io
 #include <sanenet/io/npy.hpp>
+
+// report
+#include <sanenet/report/plot.hpp>

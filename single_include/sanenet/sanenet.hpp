@@ -1512,8 +1512,10 @@ public:
 
     // Inference on `rows` rows: in (rows x input) -> out (rows x output), output activation
     // applied. ping/pong hold rows x max_width each. Dropout and noise are off. No allocation.
+    // visit, when given, sees every stage's output (rows x width) as it is computed.
+    using stage_visitor = void (*)(void* ctx, std::size_t stage, const float* out, std::size_t rows);
     void infer(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads,
-               bool apply_output = true) const {
+               bool apply_output = true, stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
         const float* cur = in;
         float* bufs[2] = {ping, pong};
         int flip = 0;
@@ -1535,6 +1537,7 @@ public:
                 std::copy(cur, cur + rows * static_cast<std::size_t>(st.out), dst);
                 if (!last || apply_output) kernels::activation_forward(dst, rows, static_cast<std::size_t>(st.out), st.a, st.param);
             }
+            if (visit) visit(visit_ctx, s, dst, rows);
             cur = dst;
         }
     }
@@ -1591,6 +1594,17 @@ public:
 
     model& net() { return m_; }
     std::size_t max_batch() const { return max_batch_; }
+    // The learning rate of the configured optimizer, changed in place (the LR range test).
+    void set_learning_rate(float lr) {
+        std::visit([lr](auto& o) { o.learning_rate = lr; }, opt_);
+    }
+    // Dropout and noise on (training) or off (the doctor's overfit probe).
+    void set_regularization(bool on) { regularize_ = on; }
+    std::size_t dense_layers() const { return segments_.size(); }
+    // L2 norm of the weight gradient of the i-th Dense layer, from the last forward_backward.
+    double weight_gradient_norm(std::size_t i) const {
+        return std::sqrt(kernels::sum_squares(grads_.data() + segments_[i].w, segments_[i].wn));
+    }
     float* input() { return input_.data(); }
     float* target_values() { return target_values_.data(); }
     std::int32_t* target_labels() { return target_labels_.data(); }
@@ -1689,11 +1703,12 @@ private:
                 break;
             case kind::dropout:
                 std::copy(in, in + n, out);
-                kernels::dropout_forward(out, masks_[s].data(), n, st.param, kernels::derive_key(seed_, s, step_));
+                if (regularize_) kernels::dropout_forward(out, masks_[s].data(), n, st.param, kernels::derive_key(seed_, s, step_));
+                else std::fill(masks_[s].data(), masks_[s].data() + n, 1.f);
                 break;
             case kind::gaussian_noise:
                 std::copy(in, in + n, out);
-                kernels::add_gaussian_noise(out, n, st.param, kernels::derive_key(seed_ ^ 0x5eedull, s, step_));
+                if (regularize_) kernels::add_gaussian_noise(out, n, st.param, kernels::derive_key(seed_ ^ 0x5eedull, s, step_));
                 break;
             case kind::input: break;
         }
@@ -1793,6 +1808,7 @@ private:
     std::uint64_t seed_;
     std::uint64_t step_ = 0, updates_ = 0;
     double grad_norm_ = 0.0;
+    bool regularize_ = true;
     std::size_t first_dense_ = 0;
     aligned_buffer<float> grads_, state1_, state2_, input_, target_values_;
     aligned_buffer<std::int32_t> target_labels_;
@@ -2435,34 +2451,49 @@ struct lint_tag {
 };
 }  // namespace detail
 
+// Every waivable lint, once: tag, bit, ID, slug.
+#define SANENET_LINT_TAGS(X)                                          \
+    X(UnnormalizedInputs, 0, "L1.1", "unnormalized-inputs")           \
+    X(FeatureScaleSpread, 1, "L1.2", "feature-scale-spread")          \
+    X(ConstantFeature, 2, "L1.3", "constant-feature")                 \
+    X(UnnormalizedTargets, 3, "L1.4", "unnormalized-targets")         \
+    X(NoValidation, 4, "L2.1", "no-validation")                       \
+    X(ValidationLeak, 5, "L2.2", "validation-leak")                   \
+    X(NoBetterThanBaseline, 6, "L2.3", "no-better-than-baseline")     \
+    X(NoRegularization, 7, "L4.1", "no-regularization")               \
+    X(KeepReadsAsDropRate, 8, "L4.2", "keep-reads-as-drop-rate")      \
+    X(Overfitting, 9, "L4.3", "overfitting")                          \
+    X(LargeBatch, 10, "L5.1", "large-batch")                          \
+    X(ClippingMasksLR, 11, "L6.2", "clipping-masks-lr")               \
+    X(BoundedRegressionOutput, 12, "L7.1", "bounded-regression-output") \
+    X(DeadUnits, 13, "L8.1", "dead-units")                            \
+    X(VanishingGradient, 14, "L8.2", "vanishing-gradient")            \
+    X(ConstantInit, 15, "L9.1", "constant-init")                      \
+    X(LossAtInit, 16, "L9.2", "loss-at-init")                         \
+    X(TooDeep, 17, "L10.1", "too-deep")                               \
+    X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")         \
+    X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")
+
 namespace lint {
-#define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)      \
-    struct Tag : detail::lint_tag<Bit> {                  \
-        static constexpr std::string_view id = Id;        \
-        static constexpr std::string_view slug = Slug;    \
-    }
-SANENET_DECLARE_LINT_TAG(UnnormalizedInputs, 0, "L1.1", "unnormalized-inputs");
-SANENET_DECLARE_LINT_TAG(FeatureScaleSpread, 1, "L1.2", "feature-scale-spread");
-SANENET_DECLARE_LINT_TAG(ConstantFeature, 2, "L1.3", "constant-feature");
-SANENET_DECLARE_LINT_TAG(UnnormalizedTargets, 3, "L1.4", "unnormalized-targets");
-SANENET_DECLARE_LINT_TAG(NoValidation, 4, "L2.1", "no-validation");
-SANENET_DECLARE_LINT_TAG(ValidationLeak, 5, "L2.2", "validation-leak");
-SANENET_DECLARE_LINT_TAG(NoBetterThanBaseline, 6, "L2.3", "no-better-than-baseline");
-SANENET_DECLARE_LINT_TAG(NoRegularization, 7, "L4.1", "no-regularization");
-SANENET_DECLARE_LINT_TAG(KeepReadsAsDropRate, 8, "L4.2", "keep-reads-as-drop-rate");
-SANENET_DECLARE_LINT_TAG(Overfitting, 9, "L4.3", "overfitting");
-SANENET_DECLARE_LINT_TAG(LargeBatch, 10, "L5.1", "large-batch");
-SANENET_DECLARE_LINT_TAG(ClippingMasksLR, 11, "L6.2", "clipping-masks-lr");
-SANENET_DECLARE_LINT_TAG(BoundedRegressionOutput, 12, "L7.1", "bounded-regression-output");
-SANENET_DECLARE_LINT_TAG(DeadUnits, 13, "L8.1", "dead-units");
-SANENET_DECLARE_LINT_TAG(VanishingGradient, 14, "L8.2", "vanishing-gradient");
-SANENET_DECLARE_LINT_TAG(ConstantInit, 15, "L9.1", "constant-init");
-SANENET_DECLARE_LINT_TAG(LossAtInit, 16, "L9.2", "loss-at-init");
-SANENET_DECLARE_LINT_TAG(TooDeep, 17, "L10.1", "too-deep");
-SANENET_DECLARE_LINT_TAG(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units");
-SANENET_DECLARE_LINT_TAG(MissingNonlinearity, 19, "X1", "missing-nonlinearity");
+#define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)   \
+    struct Tag : detail::lint_tag<Bit> {               \
+        static constexpr std::string_view id = Id;     \
+        static constexpr std::string_view slug = Slug; \
+    };
+SANENET_LINT_TAGS(SANENET_DECLARE_LINT_TAG)
 #undef SANENET_DECLARE_LINT_TAG
 }  // namespace lint
+
+namespace detail {
+// The waiver bit of a run-time finding's ID; 0 for a lint that has no tag.
+inline std::uint32_t waiver_bit(std::string_view id) {
+#define SANENET_TAG_BIT(Tag, Bit, Id, Slug) \
+    if (id == Id) return std::uint32_t{1} << Bit;
+    SANENET_LINT_TAGS(SANENET_TAG_BIT)
+#undef SANENET_TAG_BIT
+    return 0;
+}
+}  // namespace detail
 
 template <class T>
 concept LintTag = requires {
@@ -2716,6 +2747,8 @@ constexpr std::size_t rule_e9_two_activations(specs_view l) {
 // Every lint threshold, in one place. The compile-time ones can be overridden by defining
 // the macro before including sanenet; the run-time ones are fields of sn::Thresholds.
 
+#include <cstddef>
+
 #ifndef SANENET_LINT_MIN_DROPOUT_KEEP
 #define SANENET_LINT_MIN_DROPOUT_KEEP 0.5
 #endif
@@ -2741,6 +2774,39 @@ inline constexpr int hidden_per_class = SANENET_LINT_HIDDEN_PER_CLASS;
 inline constexpr int hidden_per_regression_io = SANENET_LINT_HIDDEN_PER_REGRESSION_IO;
 
 }  // namespace sanenet::thresholds
+
+namespace sanenet {
+
+// The run-time lints' thresholds (DESIGN.md section 2), overridable per fit:
+// FitOptions{.thresholds = {.max_batch = 128}}.
+struct Thresholds {
+    double max_feature_rms = 10.0;         // L1.1: sqrt(mean^2 + std^2) of a feature
+    double max_scale_spread = 100.0;       // L1.2: largest / smallest range (max - min) over non-constant, non-binary features
+    double max_target_abs_mean = 1.0;      // L1.4: regression targets' |mean| ...
+    double min_target_std = 0.2;           // ... and std in [min, max]
+    double max_target_std = 5.0;
+    double max_validation_leak = 0.01;     // L2.2: share of validation rows found in training
+    double baseline_ratio = 0.9;           // L2.3: final val loss >= this x the constant-prediction loss
+    double overfit_gap = 0.1;              // L4.3: (val - train) / train above this ...
+    double overfit_rise = 1.02;            // ... and val >= this x the best val ...
+    int overfit_epochs = 3;                // ... for this many epochs in a row
+    std::size_t max_batch = 64;            // L5.1
+    double divergence_factor = 4.0;        // L6.1: smoothed loss > this x its running minimum ...
+    int divergence_warmup_steps = 50;      // ... after this many steps
+    double clipping_share = 0.5;           // L6.2: clipping active on more than this share of an epoch's steps
+    double dead_unit_share = 0.5;          // L8.1: share of a ReLU layer's units that never fire ...
+    std::size_t probe_samples = 256;       // ... over this many probe samples
+    double vanishing_ratio = 1e-3;         // L8.2: first / last Dense gradient norm below this ...
+    double vanishing_norm = 1e-4;          // ... and the first norm below this
+    double loss_at_init_factor = 0.5;      // L9.2: classification |L0 - ln K| > this x ln K
+    double loss_at_init_regression = 10.0; // L9.2: regression L0 above this
+    std::size_t overfit_probe_samples = 16; // X6: the doctor's tiny training set ...
+    int overfit_probe_steps = 1000;        // ... this many steps ...
+    double overfit_probe_max_error = 0.05; // ... must reach this classification error ...
+    double overfit_probe_max_mse = 1e-3;   // ... or this standardized MSE
+};
+
+}  // namespace sanenet
 // end file sanenet/lints/thresholds.hpp
 
 namespace sanenet::detail {
@@ -3158,10 +3224,426 @@ inline std::string build_info() {
 
 // training
 // begin file sanenet/train/fit.hpp
-// sn::fit and sn::evaluate: the training loop over the engine, with the checks that must
-// pass before the first step (shapes, label range, NaN/Inf, batch size) and the
-// progress display. Divergence (L6.1) restores the last good weights before throwing.
+// sn::fit, sn::evaluate and sn::check_data: the training loop over the engine, with the
+// data lints before the first step, the monitors around the steps, and the progress
+// display. Divergence (L6.1) restores the last good weights before throwing.
 
+// begin file sanenet/lints/data.hpp
+// The data lints (article items 1, 2, 3 and 5): what the numbers handed to fit reveal
+// before any training. sn::check_data runs them alone; sn::fit runs them before the first
+// step, throws the first error-level finding and reports the warnings.
+
+// begin file sanenet/train/options.hpp
+// What sn::fit takes: FitOptions, the validation data, and the targets of either kind.
+
+// begin file sanenet/train/history.hpp
+// sn::History: what fit did, epoch by epoch, which diagnostics fired and how it ended.
+
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sanenet {
+
+struct EpochRecord {
+    int epoch = 0;                     // 1-based
+    double train_loss = 0.0;           // mean over the epoch's steps, dropout on
+    std::optional<double> val_loss;    // on the validation data, inference mode
+    std::optional<double> val_metric;  // History::metric on the validation data
+    double seconds = 0.0;
+    double samples_per_second = 0.0;
+};
+
+enum class StopReason { completed, diverged };
+
+struct History {
+    std::string metric;  // "accuracy" (Classification, MultiLabel) or "r2" (Regression)
+    std::vector<EpochRecord> epochs;
+    std::vector<Diagnostic> diagnostics;
+    StopReason stop = StopReason::completed;
+    std::string stop_message;
+
+    std::vector<double> train_loss() const {
+        std::vector<double> v;
+        for (const auto& e : epochs) v.push_back(e.train_loss);
+        return v;
+    }
+    std::vector<double> val_loss() const {
+        std::vector<double> v;
+        for (const auto& e : epochs)
+            if (e.val_loss) v.push_back(*e.val_loss);
+        return v;
+    }
+    std::vector<double> val_metric() const {
+        std::vector<double> v;
+        for (const auto& e : epochs)
+            if (e.val_metric) v.push_back(*e.val_metric);
+        return v;
+    }
+    bool fired(std::string_view id) const {
+        for (const auto& d : diagnostics)
+            if (d.id == id) return true;
+        return false;
+    }
+};
+
+// L6.1: training diverged. The network already holds its last good weights again;
+// history() is what was recorded up to the divergence.
+class divergence_error : public lint_error {
+public:
+    divergence_error(const std::string& message, History h) : lint_error("L6.1", message), history_(std::move(h)) {}
+    const History& history() const noexcept { return history_; }
+
+private:
+    History history_;
+};
+
+}  // namespace sanenet
+// end file sanenet/train/history.hpp
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <variant>
+
+namespace sanenet {
+
+// Held-out data evaluated after every epoch (its absence is lint L2.1).
+struct Validation {
+    matrix x;
+    std::variant<labels, matrix> y;
+    Validation(matrix vx, labels vy) : x(std::move(vx)), y(std::move(vy)) {}
+    Validation(matrix vx, matrix vy) : x(std::move(vx)), y(std::move(vy)) {}
+};
+
+struct FitOptions {
+    int epochs = 10;
+    std::size_t batch_size = 32;              // article item 5: start small (16, 8 or 1)
+    Optimizer optimizer = Adam{};
+    std::optional<Validation> validation = std::nullopt;
+    std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
+    Waivers allow = {};
+    std::uint64_t seed = 42;                  // shuffling, dropout and noise
+    int threads = 0;                          // 0 = all cores
+    bool progress = true;                     // the live line on a terminal; silent otherwise
+    std::function<void(const EpochRecord&)> on_epoch = {};
+    bool shuffle = true;
+    Thresholds thresholds = {};               // the run-time lints' thresholds
+    bool monitor = true;                      // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
+};
+
+namespace detail {
+
+// A task's targets, whichever kind: class labels or a samples x outputs matrix.
+struct targets {
+    const labels* cls = nullptr;
+    const matrix* values = nullptr;
+    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
+};
+
+inline targets targets_of(const std::variant<labels, matrix>& y) {
+    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
+    return {nullptr, &std::get<matrix>(y)};
+}
+
+}  // namespace detail
+}  // namespace sanenet
+// end file sanenet/train/options.hpp
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace sanenet::detail {
+
+// What the lints need to know of a network: its task and its widths.
+struct net_shape {
+    task_spec task;
+    int inputs = 0;
+    int outputs = 0;
+};
+
+inline std::string fmt(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return buf;
+}
+
+// One run-time finding in the shared message format; tag is empty for lints that cannot be waived.
+inline Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
+                                  const std::string& what, const std::string& fix, std::string evidence) {
+    std::string m = "sanenet ";
+    m += id;
+    m += ' ';
+    m += slug;
+    m += ": ";
+    m += what;
+    m += ". Fix: ";
+    m += fix;
+    m += '.';
+    if (!tag.empty()) {
+        m += " Waive: FitOptions::allow = sn::allow<sn::lint::";
+        m += tag;
+        m += ">().";
+    }
+    return Diagnostic{std::string(id), severity, std::move(m), std::move(evidence)};
+}
+
+template <class Tag>
+Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix, std::string evidence) {
+    return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence));
+}
+#define SANENET_TAGGED(Tag, ...) ::sanenet::detail::tagged<::sanenet::lint::Tag>(#Tag, __VA_ARGS__)
+
+inline std::string position(std::size_t row, std::size_t col) {
+    return "row " + std::to_string(row) + ", column " + std::to_string(col);
+}
+
+// "3, 17, 40 and 12 more"
+inline std::string list_indices(const std::vector<std::size_t>& v, std::size_t shown = 8) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size() && i < shown; ++i) {
+        if (i) s += ", ";
+        s += std::to_string(v[i]);
+    }
+    if (v.size() > shown) s += " and " + std::to_string(v.size() - shown) + " more";
+    return s;
+}
+
+// Shapes and label ranges: a mismatch is a shape_error naming both shapes. `what` names the data.
+inline void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what) {
+    const std::size_t rows = x.shape()[0], cols = x.shape()[1];
+    if (rows == 0) throw shape_error(what + " has no rows");
+    if (cols != static_cast<std::size_t>(s.inputs))
+        throw shape_error(what + " has shape " + shape_string(rows, cols) + " but the network's Input<" + std::to_string(s.inputs) +
+                          "> expects " + shape_string(rows, static_cast<std::size_t>(s.inputs)));
+    if ((s.task.k == task_kind::classification) != (y.cls != nullptr))
+        throw shape_error(what + ": " + task_name(s.task) +
+                          (y.cls ? " takes float targets (samples x outputs), not labels" : " takes int32 labels, not a float matrix"));
+    if (y.rows() != rows)
+        throw shape_error(what + " has " + std::to_string(rows) + " rows but its targets have " + std::to_string(y.rows()));
+    const std::size_t k = static_cast<std::size_t>(s.outputs);
+    if (y.values && y.values->shape()[1] != k)
+        throw shape_error(what + ": targets have shape " + shape_string(*y.values) + " but the network outputs " + shape_string(rows, k));
+    if (y.cls)
+        for (std::size_t r = 0; r < rows; ++r)
+            if ((*y.cls)(r) < 0 || static_cast<std::size_t>((*y.cls)(r)) >= k)
+                throw shape_error(what + ": label " + std::to_string((*y.cls)(r)) + " at row " + std::to_string(r) + " is outside [0, " +
+                                  std::to_string(k) + ") of " + task_name(s.task) + " (lint L3.1)");
+    if (y.values && s.task.k == task_kind::multilabel)
+        for (std::size_t i = 0; i < y.values->size(); ++i) {
+            const float v = y.values->data()[i];
+            if (std::isfinite(v) && !(v >= 0.f && v <= 1.f))
+                throw shape_error(what + ": target " + std::to_string(v) + " at " + position(i / k, i % k) + " is outside [0, 1] of " +
+                                  task_name(s.task));
+        }
+}
+
+// L3.1: the first NaN or Inf in a matrix, as a finding (or nothing).
+inline bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out) {
+    const std::size_t cols = m.shape()[1];
+    const float* d = m.data();
+    for (std::size_t i = 0; i < m.size(); ++i)
+        if (!std::isfinite(d[i])) {
+            std::size_t count = 0;
+            for (std::size_t j = i; j < m.size(); ++j) count += !std::isfinite(d[j]);
+            out.push_back(make_diagnostic("L3.1", "non-finite-data", "", Severity::error,
+                                          what + " holds " + std::to_string(d[i]) + " at " + position(i / cols, i % cols) + " (" +
+                                              std::to_string(count) + " non-finite values in all); NaN spreads to every weight in one step",
+                                          "remove or impute those samples before training (article item 3)",
+                                          std::to_string(count) + " non-finite values"));
+            return true;
+        }
+    return false;
+}
+
+// Per-column mean and standard deviation (population), computed in double around a
+// shift (the first row) so that large offsets do not cancel; and whether the column takes
+// at most two distinct values.
+struct column_stats {
+    std::vector<double> mean, stddev, range;
+    std::vector<std::uint8_t> binary;
+};
+
+inline column_stats column_statistics(const matrix& x) {
+    const std::size_t n = x.shape()[0], d = x.shape()[1];
+    column_stats s;
+    s.mean.assign(d, 0.0);
+    s.stddev.assign(d, 0.0);
+    s.range.assign(d, 0.0);
+    s.binary.assign(d, 1);
+    if (n == 0) return s;
+    std::vector<double> sum(d, 0.0), sumsq(d, 0.0);
+    std::vector<float> lo(x.data(), x.data() + d), hi(x.data(), x.data() + d);
+    std::vector<float> second(d);
+    std::vector<std::uint8_t> has_second(d, 0);
+    const float* first = x.data();
+    for (std::size_t r = 0; r < n; ++r) {
+        const float* row = x.data() + r * d;
+        for (std::size_t c = 0; c < d; ++c) {
+            const double v = static_cast<double>(row[c]) - first[c];
+            sum[c] += v;
+            sumsq[c] += v * v;
+            lo[c] = std::min(lo[c], row[c]);
+            hi[c] = std::max(hi[c], row[c]);
+            if (row[c] != first[c] && s.binary[c]) {
+                if (!has_second[c]) {
+                    has_second[c] = 1;
+                    second[c] = row[c];
+                } else if (row[c] != second[c]) {
+                    s.binary[c] = 0;
+                }
+            }
+        }
+    }
+    const double nn = static_cast<double>(n);
+    for (std::size_t c = 0; c < d; ++c) {
+        const double m = sum[c] / nn;
+        s.mean[c] = m + first[c];
+        s.stddev[c] = std::sqrt(std::max(0.0, sumsq[c] / nn - m * m));
+        if (!has_second[c]) s.stddev[c] = 0.0;  // exactly constant, whatever rounding says
+        s.range[c] = static_cast<double>(hi[c]) - lo[c];
+    }
+    return s;
+}
+
+// FNV-1a over a row's bytes, for the leak check.
+inline std::uint64_t row_hash(const float* row, std::size_t cols) {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    const auto* b = reinterpret_cast<const unsigned char*>(row);
+    for (std::size_t i = 0; i < cols * sizeof(float); ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+// L2.2: how many rows of v appear exactly in x.
+inline std::size_t rows_found_in(const matrix& v, const matrix& x) {
+    const std::size_t cols = x.shape()[1];
+    std::unordered_multimap<std::uint64_t, std::size_t> index;
+    index.reserve(x.shape()[0]);
+    for (std::size_t r = 0; r < x.shape()[0]; ++r) index.emplace(row_hash(x.data() + r * cols, cols), r);
+    std::size_t found = 0;
+    for (std::size_t r = 0; r < v.shape()[0]; ++r) {
+        const float* row = v.data() + r * cols;
+        auto [lo, hi] = index.equal_range(row_hash(row, cols));
+        for (auto it = lo; it != hi; ++it)
+            if (std::memcmp(row, x.data() + it->second * cols, cols * sizeof(float)) == 0) {
+                ++found;
+                break;
+            }
+    }
+    return found;
+}
+
+// The data lints, in catalogue order. Shapes must already be checked (check_shapes).
+inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o) {
+    std::vector<Diagnostic> out;
+    const Thresholds& t = o.thresholds;
+    const std::size_t n = x.shape()[0], d = x.shape()[1];
+    bool non_finite = find_non_finite(x, "x", out);
+    if (y.values) non_finite |= find_non_finite(*y.values, "the targets", out);
+    if (o.validation) {
+        non_finite |= find_non_finite(o.validation->x, "validation x", out);
+        if (const auto* vy = std::get_if<matrix>(&o.validation->y)) non_finite |= find_non_finite(*vy, "the validation targets", out);
+    }
+    if (!non_finite) {
+        const column_stats cs = column_statistics(x);
+        std::vector<std::size_t> loud, constant, scaled;
+        std::size_t worst = 0;
+        double worst_rms = 0.0;
+        for (std::size_t c = 0; c < d; ++c) {
+            const double rms = std::sqrt(cs.mean[c] * cs.mean[c] + cs.stddev[c] * cs.stddev[c]);
+            if (rms > t.max_feature_rms) loud.push_back(c);
+            if (rms > worst_rms) worst_rms = rms, worst = c;
+            if (cs.stddev[c] == 0.0) constant.push_back(c);
+            else if (!cs.binary[c]) scaled.push_back(c);
+        }
+        if (!loud.empty())
+            out.push_back(SANENET_TAGGED(UnnormalizedInputs, Severity::error,
+                "x is not normalized (article item 1): " + std::to_string(loud.size()) + " of " + std::to_string(d) +
+                    " features have an RMS sqrt(mean^2 + std^2) above " + fmt(t.max_feature_rms) + ", the largest " + fmt(worst_rms) +
+                    " at feature " + std::to_string(worst) + " (mean " + fmt(cs.mean[worst]) + ", std " + fmt(cs.stddev[worst]) +
+                    "); weights, activations and learning rates all assume inputs around 0 with a std near 1",
+                "standardize on the training split: sn::Standardizer s; s.fit(x_train); then s.transform() every split (a group "
+                "of all pixels for images, or x / 255)",
+                "features " + list_indices(loud)));
+        // The range, not the std: pixels that are almost always 0 have a tiny std but the
+        // same unit as the others (a group-standardized image must not warn); a feature in
+        // millimetres next to one in metres differs in range too.
+        if (scaled.size() >= 2) {
+            auto [lo, hi] = std::minmax_element(scaled.begin(), scaled.end(),
+                                                [&](std::size_t a, std::size_t b) { return cs.range[a] < cs.range[b]; });
+            const double ratio = cs.range[*hi] / cs.range[*lo];
+            if (ratio > t.max_scale_spread)
+                out.push_back(SANENET_TAGGED(FeatureScaleSpread, Severity::warning,
+                    "the features' scales differ by a factor " + fmt(ratio) + " (range " + fmt(cs.range[*lo]) + " at feature " +
+                        std::to_string(*lo) + ", " + fmt(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
+                        "): the small ones barely move the first layer (article item 1)",
+                    "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
+                    "range ratio " + fmt(ratio)));
+        }
+        if (!constant.empty())
+            out.push_back(SANENET_TAGGED(ConstantFeature, Severity::warning,
+                std::to_string(constant.size()) + " feature(s) never change in x: " + list_indices(constant) +
+                    "; they carry no information and a scaler cannot give them unit variance",
+                "drop them, or check that the data were loaded and joined as intended",
+                "constant features " + list_indices(constant)));
+        if (y.values && s.task.k == task_kind::regression) {
+            const column_stats ts = column_statistics(*y.values);
+            std::vector<std::size_t> bad;
+            for (std::size_t c = 0; c < ts.mean.size(); ++c)
+                if (std::fabs(ts.mean[c]) > t.max_target_abs_mean || ts.stddev[c] < t.min_target_std || ts.stddev[c] > t.max_target_std)
+                    bad.push_back(c);
+            if (!bad.empty())
+                out.push_back(SANENET_TAGGED(UnnormalizedTargets, Severity::error,
+                    "the regression targets are not normalized (article item 1): output " + std::to_string(bad[0]) + " has mean " +
+                        fmt(ts.mean[bad[0]]) + " and std " + fmt(ts.stddev[bad[0]]) + " (expected |mean| <= " + fmt(t.max_target_abs_mean) +
+                        ", std in [" + fmt(t.min_target_std) + ", " + fmt(t.max_target_std) +
+                        "]); an untrained network outputs values near 0 with a std near 1, so the loss and its gradients start far off",
+                    "standardize the targets on the training split with sn::Standardizer and inverse_transform() the predictions",
+                    "outputs " + list_indices(bad)));
+        }
+    }
+    if (!o.validation) {
+        out.push_back(SANENET_TAGGED(NoValidation, Severity::warning,
+            "no validation data: nothing will tell overfitting or a broken pipeline from progress (article item 2)",
+            "hold out 10-20% of the training samples and pass them as FitOptions::validation = sn::Validation{x_val, y_val}",
+            "FitOptions::validation is empty"));
+    } else if (!non_finite) {
+        const std::size_t vn = o.validation->x.shape()[0];
+        const std::size_t leaked = rows_found_in(o.validation->x, x);
+        if (vn && static_cast<double>(leaked) > t.max_validation_leak * static_cast<double>(vn))
+            out.push_back(SANENET_TAGGED(ValidationLeak, Severity::warning,
+                std::to_string(leaked) + " of the " + std::to_string(vn) + " validation rows also appear in the training data: the "
+                    "validation score will look better than it is (article item 2)",
+                "split the samples once, before any shuffling or augmentation, and keep the validation rows out of training",
+                std::to_string(leaked) + " shared rows"));
+    }
+    if (o.batch_size > t.max_batch && o.batch_size <= n)
+        out.push_back(SANENET_TAGGED(LargeBatch, Severity::warning,
+            "batch_size " + std::to_string(o.batch_size) + " is large: big batches average away the gradient noise that helps "
+                "generalization and take fewer steps per epoch (article item 5)",
+            "start with 32, 16 or 8 and raise it only for speed once training works",
+            "batch_size " + std::to_string(o.batch_size)));
+    if (o.batch_size > n)
+        out.push_back(make_diagnostic("L5.2", "batch-larger-than-data", "", Severity::error,
+            "batch_size " + std::to_string(o.batch_size) + " exceeds the " + std::to_string(n) +
+                " training samples, so every step would see the whole set",
+            "use a batch of 16, 8 or 1 (article item 5)", "batch_size " + std::to_string(o.batch_size)));
+    return out;
+}
+
+inline bool waived(const Diagnostic& d, Waivers allow) { return (allow.bits & waiver_bit(d.id)) != 0; }
+
+}  // namespace sanenet::detail
+// end file sanenet/lints/data.hpp
 // begin file sanenet/report/progress.hpp
 // The one-line progress display of fit on a terminal: epoch, loss, validation metric,
 // samples/s, ETA. Silent when stderr is not a terminal or when progress is off.
@@ -3270,72 +3752,6 @@ private:
 }  // namespace detail
 }  // namespace sanenet
 // end file sanenet/report/progress.hpp
-// begin file sanenet/train/history.hpp
-// sn::History: what fit did, epoch by epoch, which diagnostics fired and how it ended.
-
-
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace sanenet {
-
-struct EpochRecord {
-    int epoch = 0;                     // 1-based
-    double train_loss = 0.0;           // mean over the epoch's steps, dropout on
-    std::optional<double> val_loss;    // on the validation data, inference mode
-    std::optional<double> val_metric;  // History::metric on the validation data
-    double seconds = 0.0;
-    double samples_per_second = 0.0;
-};
-
-enum class StopReason { completed, diverged };
-
-struct History {
-    std::string metric;  // "accuracy" (Classification, MultiLabel) or "r2" (Regression)
-    std::vector<EpochRecord> epochs;
-    std::vector<Diagnostic> diagnostics;
-    StopReason stop = StopReason::completed;
-    std::string stop_message;
-
-    std::vector<double> train_loss() const {
-        std::vector<double> v;
-        for (const auto& e : epochs) v.push_back(e.train_loss);
-        return v;
-    }
-    std::vector<double> val_loss() const {
-        std::vector<double> v;
-        for (const auto& e : epochs)
-            if (e.val_loss) v.push_back(*e.val_loss);
-        return v;
-    }
-    std::vector<double> val_metric() const {
-        std::vector<double> v;
-        for (const auto& e : epochs)
-            if (e.val_metric) v.push_back(*e.val_metric);
-        return v;
-    }
-    bool fired(std::string_view id) const {
-        for (const auto& d : diagnostics)
-            if (d.id == id) return true;
-        return false;
-    }
-};
-
-// L6.1: training diverged. The network already holds its last good weights again;
-// history() is what was recorded up to the divergence.
-class divergence_error : public lint_error {
-public:
-    divergence_error(const std::string& message, History h) : lint_error("L6.1", message), history_(std::move(h)) {}
-    const History& history() const noexcept { return history_; }
-
-private:
-    History history_;
-};
-
-}  // namespace sanenet
-// end file sanenet/train/history.hpp
 // begin file sanenet/train/metrics.hpp
 // Metrics: accuracy, mean squared error, R^2 and the confusion matrix.
 
@@ -3468,6 +3884,257 @@ inline ConfusionMatrix confusion_matrix(const matrix& probabilities, const label
 
 }  // namespace sanenet
 // end file sanenet/train/metrics.hpp
+// begin file sanenet/train/monitors.hpp
+// What only training reveals (article items 2, 4, 6, 8): the monitors sn::fit runs around
+// its steps. Each is cheap enough to stay on by default; FitOptions::monitor = false turns
+// them off. A finding is reported once per fit.
+
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace sanenet::detail {
+
+// Where warnings go: the History, and one line on stderr unless the fit is quiet.
+class diagnostics_sink {
+public:
+    diagnostics_sink(History& h, bool print, Waivers allow, progress_line* progress)
+        : h_(h), print_(print), allow_(allow), progress_(progress) {}
+
+    // Records a finding unless it is waived; returns whether it was recorded.
+    bool report(Diagnostic d) {
+        if (waived(d, allow_)) return false;
+        for (const auto& seen : h_.diagnostics)
+            if (seen.id == d.id) return false;
+        if (print_) {
+            if (progress_) progress_->clear();
+            std::string line = d.message;
+            line.insert(std::min<std::size_t>(line.size(), 8), d.severity == Severity::error ? "error " : "warning ");
+            std::fprintf(stderr, "%s\n", line.c_str());
+        }
+        h_.diagnostics.push_back(std::move(d));
+        return true;
+    }
+    bool waives(std::string_view id) const { return (allow_.bits & waiver_bit(id)) != 0; }
+
+private:
+    History& h_;
+    bool print_;
+    Waivers allow_;
+    progress_line* progress_;
+};
+
+// L6.1 (smoothed form): a debiased exponential average of the step losses; divergence is
+// that average rising above factor x its running minimum after a warm-up.
+class divergence_watch {
+public:
+    explicit divergence_watch(const Thresholds& t) : factor_(t.divergence_factor), warmup_(t.divergence_warmup_steps) {}
+
+    // Returns true when the loss has diverged.
+    bool add(double loss) {
+        ++steps_;
+        avg_ = beta * avg_ + (1 - beta) * loss;
+        smoothed_ = avg_ / (1 - std::pow(beta, static_cast<double>(steps_)));
+        if (steps_ < warmup_) return false;
+        if (steps_ == warmup_) first_ = smoothed_;
+        minimum_ = std::min(minimum_, smoothed_);
+        // A floor on the minimum: a loss that has reached ~0 may wobble by large factors.
+        return smoothed_ > factor_ * std::max(minimum_, 0.01 * first_);
+    }
+    double smoothed() const { return smoothed_; }
+    double minimum() const { return minimum_; }
+
+private:
+    static constexpr double beta = 0.98;
+    double factor_;
+    int warmup_;
+    int steps_ = 0;
+    double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
+};
+
+// The loss of predicting a constant learned from the training targets: class frequencies,
+// label frequencies, or the mean (L2.3's baseline), measured on the validation targets.
+inline double baseline_loss(const net_shape& s, const targets& train, const targets& val) {
+    const std::size_t k = static_cast<std::size_t>(s.outputs);
+    if (train.cls) {
+        std::vector<double> p(k, 1.0);  // Laplace smoothing: no class gets probability 0
+        for (std::size_t i = 0; i < train.cls->size(); ++i) p[static_cast<std::size_t>((*train.cls)(i))] += 1.0;
+        const double total = static_cast<double>(train.cls->size() + k);
+        double loss = 0.0;
+        for (std::size_t i = 0; i < val.cls->size(); ++i) loss -= std::log(p[static_cast<std::size_t>((*val.cls)(i))] / total);
+        return loss / static_cast<double>(val.cls->size());
+    }
+    const matrix& ty = *train.values;
+    const matrix& vy = *val.values;
+    std::vector<double> mean(k, 0.0);
+    for (std::size_t i = 0; i < ty.shape()[0]; ++i)
+        for (std::size_t j = 0; j < k; ++j) mean[j] += ty(i, j);
+    for (auto& m : mean) m /= static_cast<double>(ty.shape()[0]);
+    double loss = 0.0;
+    for (std::size_t i = 0; i < vy.shape()[0]; ++i)
+        for (std::size_t j = 0; j < k; ++j) {
+            if (s.task.k == task_kind::multilabel) {
+                const double q = std::clamp(mean[j], 1e-6, 1 - 1e-6), t = vy(i, j);
+                loss -= t * std::log(q) + (1 - t) * std::log(1 - q);
+            } else {
+                const double e = vy(i, j) - mean[j];
+                loss += e * e;
+            }
+        }
+    return loss / static_cast<double>(vy.size());
+}
+
+// The epoch-level monitors: L4.3, L6.2, L8.1, L8.2, and L2.3 at the end.
+class training_monitor {
+public:
+    training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
+        : m_(m), o_(o), t_(o.thresholds), sink_(sink) {
+        // The probe set for dead units: evenly spaced training rows, gathered once.
+        const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size());
+        const std::size_t p = std::min(n, t_.probe_samples);
+        probe_ = matrix::from_shape({p, in});
+        for (std::size_t i = 0; i < p; ++i) {
+            const std::size_t r = i * n / p;
+            std::copy(x.data() + r * in, x.data() + (r + 1) * in, probe_.data() + i * in);
+        }
+        const std::size_t w = p * static_cast<std::size_t>(m.max_width());
+        ping_.resize(w);
+        pong_.resize(w);
+        out_.resize(p * static_cast<std::size_t>(m.output_size()));
+        unit_max_.resize(static_cast<std::size_t>(m.max_width()));
+    }
+
+    // After each step: gradient norms for L8.2 (sampled) and clipping for L6.2.
+    void after_step(const trainer& tr, bool clipped) {
+        ++steps_;
+        clipped_ += clipped;
+        if (tr.dense_layers() >= 2 && steps_ % sample_every == 1) {
+            first_norm_ += tr.weight_gradient_norm(0);
+            last_norm_ += tr.weight_gradient_norm(tr.dense_layers() - 1);
+            ++norm_samples_;
+        }
+    }
+
+    void end_epoch(const EpochRecord& e, const std::optional<double>& previous_train_loss, int threads) {
+        check_clipping(e.epoch);
+        check_overfitting(e);
+        check_vanishing(e, previous_train_loss);
+        check_dead_units(e.epoch, threads);
+        steps_ = clipped_ = norm_samples_ = 0;
+        first_norm_ = last_norm_ = 0.0;
+    }
+
+    // L2.3, once training is over: the validation loss against a constant prediction.
+    void end_fit(const History& h, const net_shape& s, const targets& train) {
+        if (!o_.validation || h.epochs.empty() || !h.epochs.back().val_loss) return;
+        const double base = baseline_loss(s, train, targets_of(o_.validation->y));
+        const double final_loss = *h.epochs.back().val_loss;
+        if (final_loss >= t_.baseline_ratio * base)
+            sink_.report(SANENET_TAGGED(NoBetterThanBaseline, Severity::warning,
+                "after " + std::to_string(h.epochs.size()) + " epochs the validation loss " + fmt(final_loss) +
+                    " is no better than predicting a constant learned from the training targets (" + fmt(base) +
+                    "): the network has learned nothing that generalizes (article item 2)",
+                "look at the data and the predictions: are inputs and targets aligned, normalized, shuffled? Then run sn::doctor",
+                "validation loss " + fmt(final_loss) + ", baseline " + fmt(base)));
+    }
+
+private:
+    static constexpr std::size_t sample_every = 10;
+
+    void check_clipping(int epoch) {
+        if (!o_.clip_grad_norm || steps_ == 0) return;
+        const double share = static_cast<double>(clipped_) / static_cast<double>(steps_);
+        if (share > t_.clipping_share)
+            sink_.report(SANENET_TAGGED(ClippingMasksLR, Severity::warning,
+                "gradient clipping was active on " + fmt(100 * share) + "% of the steps of epoch " + std::to_string(epoch) +
+                    ": it is hiding a learning rate that is too high (article item 6)",
+                "turn clipping off (clip_grad_norm = std::nullopt), find the largest stable rate with sn::find_learning_rate and "
+                "use a tenth of it",
+                fmt(100 * share) + "% of steps clipped"));
+    }
+
+    void check_overfitting(const EpochRecord& e) {
+        if (!e.val_loss) return;
+        const double val = *e.val_loss;
+        best_val_ = std::min(best_val_, val);
+        const bool gap = e.train_loss > 0 && (val - e.train_loss) / e.train_loss > t_.overfit_gap;
+        overfit_run_ = gap && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
+        if (overfit_run_ >= t_.overfit_epochs)
+            sink_.report(SANENET_TAGGED(Overfitting, Severity::warning,
+                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + fmt(val) + " (best " +
+                    fmt(best_val_) + ") while the training loss is " + fmt(e.train_loss) +
+                    ": the network is memorizing the training set (article item 4)",
+                "stop at the best epoch, add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get "
+                "more data",
+                "epoch " + std::to_string(e.epoch)));
+    }
+
+    void check_vanishing(const EpochRecord& e, const std::optional<double>& previous) {
+        if (norm_samples_ == 0 || !previous) return;
+        const double first = first_norm_ / norm_samples_, last = last_norm_ / norm_samples_;
+        const bool stalled = e.train_loss > 0.99 * *previous;
+        if (stalled && last > 0 && first / last < t_.vanishing_ratio && first < t_.vanishing_norm)
+            sink_.report(SANENET_TAGGED(VanishingGradient, Severity::warning,
+                "the first Dense layer's gradient (norm " + fmt(first) + ") is " + fmt(last / std::max(first, 1e-300)) +
+                    " times smaller than the last one's (" + fmt(last) + ") and the loss has stopped improving: the early "
+                    "layers are not learning (article item 8)",
+                "use fewer layers (article item 10), LeakyReLU or ELU with He/LeCun init, and normalized inputs",
+                "epoch " + std::to_string(e.epoch)));
+    }
+
+    // L8.1: per ReLU layer, the share of units whose output is 0 for every probe sample.
+    void check_dead_units(int epoch, int threads) {
+        if (probe_.shape()[0] < t_.probe_samples || sink_.waives("L8.1")) return;
+        dead_layer_ = npos;
+        m_.infer(probe_.data(), probe_.shape()[0], out_.data(), ping_.data(), pong_.data(), threads, true, &visit_stage, this);
+        if (dead_layer_ != npos)
+            sink_.report(SANENET_TAGGED(DeadUnits, Severity::warning,
+                fmt(100 * dead_share_) + "% of the units of the ReLU after layer " + std::to_string(dead_layer_) +
+                    " output 0 for every one of " + std::to_string(probe_.shape()[0]) +
+                    " probe samples after epoch " + std::to_string(epoch) +
+                    ": dead ReLUs get no gradient and never recover (article item 8)",
+                "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
+                "layer " + std::to_string(dead_layer_)));
+    }
+
+    static void visit_stage(void* ctx, std::size_t s, const float* out, std::size_t rows) {
+        auto& self = *static_cast<training_monitor*>(ctx);
+        const stage& st = self.m_.stages()[s];
+        if (st.a != act::relu || self.dead_layer_ != npos || s + 1 == self.m_.stages().size()) return;
+        const std::size_t w = static_cast<std::size_t>(st.out);
+        float* mx = self.unit_max_.data();
+        std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
+        std::size_t dead = 0;
+        for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
+        const double share = static_cast<double>(dead) / static_cast<double>(w);
+        if (share >= self.t_.dead_unit_share) {
+            self.dead_layer_ = st.spec;
+            self.dead_share_ = share;
+        }
+    }
+
+    const model& m_;
+    const FitOptions& o_;
+    const Thresholds& t_;
+    diagnostics_sink& sink_;
+    matrix probe_;
+    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
+    std::size_t steps_ = 0, clipped_ = 0, norm_samples_ = 0;
+    double first_norm_ = 0.0, last_norm_ = 0.0;
+    double best_val_ = std::numeric_limits<double>::infinity();
+    int overfit_run_ = 0;
+    std::size_t dead_layer_ = npos;
+    double dead_share_ = 0.0;
+};
+
+}  // namespace sanenet::detail
+// end file sanenet/train/monitors.hpp
 
 #include <chrono>
 #include <cmath>
@@ -3482,28 +4149,6 @@ inline ConfusionMatrix confusion_matrix(const matrix& probabilities, const label
 
 namespace sanenet {
 
-// Held-out data evaluated after every epoch (its absence is lint L2.1).
-struct Validation {
-    matrix x;
-    std::variant<labels, matrix> y;
-    Validation(matrix vx, labels vy) : x(std::move(vx)), y(std::move(vy)) {}
-    Validation(matrix vx, matrix vy) : x(std::move(vx)), y(std::move(vy)) {}
-};
-
-struct FitOptions {
-    int epochs = 10;
-    std::size_t batch_size = 32;              // article item 5: start small (16, 8 or 1)
-    Optimizer optimizer = Adam{};
-    std::optional<Validation> validation = std::nullopt;
-    std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
-    Waivers allow = {};
-    std::uint64_t seed = 42;                  // shuffling, dropout and noise
-    int threads = 0;                          // 0 = all cores
-    bool progress = true;                     // the live line on a terminal; silent otherwise
-    std::function<void(const EpochRecord&)> on_epoch = {};
-    bool shuffle = true;
-};
-
 struct Evaluation {
     double loss = 0.0;
     double metric = 0.0;
@@ -3512,75 +4157,29 @@ struct Evaluation {
 
 namespace detail {
 
-struct targets {
-    const labels* cls = nullptr;
-    const matrix* values = nullptr;
-    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
-};
-
-inline targets targets_of(const std::variant<labels, matrix>& y) {
-    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
-    return {nullptr, &std::get<matrix>(y)};
-}
-
 inline std::string metric_name(const model& m) { return m.task().k == task_kind::regression ? "r2" : "accuracy"; }
 
-inline std::string position(std::size_t row, std::size_t col) {
-    return "row " + std::to_string(row) + ", column " + std::to_string(col);
-}
+inline net_shape shape_of(const model& m) { return {m.task(), m.input_size(), m.output_size()}; }
 
-// Everything that must hold before the first step. `what` names the data ("x", "validation x").
-inline void check_data(const model& m, const matrix& x, const targets& y, const std::string& what) {
-    const std::size_t rows = x.shape()[0], cols = x.shape()[1];
-    if (rows == 0) throw shape_error(what + " has no rows");
-    check_input_width(what.c_str(), rows, cols, m.input_size());
-    const task_spec t = m.task();
-    if ((t.k == task_kind::classification) != (y.cls != nullptr))
-        throw shape_error(what + ": " + task_name(t) + (y.cls ? " takes float targets (samples x outputs), not labels"
-                                                              : " takes int32 labels, not a float matrix"));
-    if (y.rows() != rows)
-        throw shape_error(what + " has " + std::to_string(rows) + " rows but its targets have " + std::to_string(y.rows()));
-    const std::size_t k = static_cast<std::size_t>(m.output_size());
-    if (y.values && y.values->shape()[1] != k)
-        throw shape_error(what + ": targets have shape " + shape_string(*y.values) + " but the network outputs " +
-                          shape_string(rows, k));
-    const float* xd = x.data();
-    for (std::size_t i = 0; i < x.size(); ++i)
-        if (!std::isfinite(xd[i]))
-            throw lint_error("L3.1", "sanenet L3.1 non-finite-data: " + what + " holds " + std::to_string(xd[i]) + " at " +
-                                         position(i / cols, i % cols) +
-                                         ". Fix: remove or impute the sample before training (article item 3); NaN spreads "
-                                         "to every weight in one step.");
-    if (y.cls) {
-        for (std::size_t r = 0; r < rows; ++r)
-            if ((*y.cls)(r) < 0 || static_cast<std::size_t>((*y.cls)(r)) >= k)
-                throw shape_error(what + ": label " + std::to_string((*y.cls)(r)) + " at row " + std::to_string(r) +
-                                  " is outside [0, " + std::to_string(k) + ") of " + task_name(t) + " (lint L3.1)");
-        return;
-    }
-    const float* yd = y.values->data();
-    for (std::size_t i = 0; i < y.values->size(); ++i) {
-        if (!std::isfinite(yd[i]))
-            throw lint_error("L3.1", "sanenet L3.1 non-finite-data: the targets of " + what + " hold " + std::to_string(yd[i]) +
-                                         " at " + position(i / k, i % k) + ". Fix: remove or impute the sample before training.");
-        if (t.k == task_kind::multilabel && !(yd[i] >= 0.f && yd[i] <= 1.f))
-            throw shape_error(what + ": target " + std::to_string(yd[i]) + " at " + position(i / k, i % k) + " is outside [0, 1] of " +
-                              task_name(t));
-    }
-}
-
-inline void check_options(const FitOptions& o, std::size_t samples) {
+// Option values that make no sense at all (not lints: there is nothing to waive).
+inline void check_options(const FitOptions& o) {
     if (o.epochs < 0) throw std::invalid_argument("sanenet: FitOptions::epochs is " + std::to_string(o.epochs) + ", expected >= 0");
     if (o.batch_size == 0) throw std::invalid_argument("sanenet: FitOptions::batch_size is 0, expected >= 1 (article item 5: 16, 8 or 1)");
-    if (o.batch_size > samples)
-        throw lint_error("L5.2", "sanenet L5.2 batch-larger-than-data: batch_size " + std::to_string(o.batch_size) + " exceeds the " +
-                                     std::to_string(samples) + " training samples, so every step would see the whole set. Fix: use a "
-                                     "batch of 16, 8 or 1 (article item 5).");
     const float lr = learning_rate_of(o.optimizer);
     if (!(lr > 0.f) || !std::isfinite(lr))
         throw std::invalid_argument("sanenet: learning_rate is " + std::to_string(lr) + ", expected a finite value > 0");
     if (o.clip_grad_norm && !(*o.clip_grad_norm > 0.f))
         throw std::invalid_argument("sanenet: clip_grad_norm is " + std::to_string(*o.clip_grad_norm) + ", expected > 0 or std::nullopt");
+}
+
+// Shapes, then the data lints: warnings to the sink, the first error thrown.
+inline void check_before_training(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o, diagnostics_sink& sink) {
+    check_shapes(s, x, y, "x");
+    if (o.validation) check_shapes(s, o.validation->x, targets_of(o.validation->y), "validation x");
+    const std::vector<Diagnostic> found = data_lints(s, x, y, o);
+    for (const Diagnostic& d : found)
+        if (d.severity == Severity::error && !sink.waives(d.id)) throw lint_error(d.id, d.message);
+    for (const Diagnostic& d : found) sink.report(d);
 }
 
 // Validation loss and metric in inference mode, in chunks; buffers are sized once.
@@ -3656,36 +4255,47 @@ private:
     std::vector<double> sum_d_, sumsq_d_, sse_d_;
 };
 
-inline History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o) {
-    check_data(m, x, y, "x");
-    if (o.validation) check_data(m, o.validation->x, targets_of(o.validation->y), "validation x");
+inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o) {
+    return "sanenet L6.1 diverged: " + what + " (learning rate " + fmt(learning_rate_of(o.optimizer)) +
+           "); training stopped and the network was restored to its weights at the start of epoch " + std::to_string(epoch) +
+           ". Fix: turn clipping off, find the largest stable learning rate with sn::find_learning_rate and use a tenth of it "
+           "(article item 6).";
+}
+
+inline History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
+    check_options(o);
+    History h;
+    h.metric = metric_name(m);
     const std::size_t n = x.shape()[0];
-    check_options(o, n);
+    progress_line progress(o.progress, o.epochs, n, h.metric);
+    diagnostics_sink sink(h, o.progress, o.allow | net_waivers, &progress);
+    const net_shape shape = shape_of(m);
+    check_before_training(shape, x, y, o, sink);
 
     const int threads = kernels::resolve_threads(o.threads);
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, o.batch_size, threads, o.seed);
     evaluator eval(m);
-    History h;
-    h.metric = metric_name(m);
+    std::optional<training_monitor> monitor;
+    if (o.monitor) monitor.emplace(m, x, o, sink);
+    divergence_watch watch(o.thresholds);
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
     kernels::rng shuffle_rng(o.seed ^ 0x243F6A8885A308D3ull);
     trainer::snapshot good;
-    progress_line progress(o.progress, o.epochs, n, h.metric);
     const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
     using clock = std::chrono::steady_clock;
 
+    auto diverge = [&](const std::string& what, int epoch) {
+        tr.restore(good);
+        h.stop = StopReason::diverged;
+        h.stop_message = divergence_message(what, epoch, o);
+        progress.clear();
+        throw divergence_error(h.stop_message, h);
+    };
+
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-        if (!kernels::all_finite(m.params(), m.parameter_count())) {
-            tr.restore(good);
-            h.stop = StopReason::diverged;
-            h.stop_message = "sanenet L6.1 diverged: the weights became non-finite during epoch " + std::to_string(epoch - 1) +
-                             "; the network was restored to its weights at the start of that epoch. Fix: lower the learning rate "
-                             "(sn::find_learning_rate, then a tenth of the largest stable rate; article item 6).";
-            progress.clear();
-            throw divergence_error(h.stop_message, h);
-        }
+        if (!kernels::all_finite(m.params(), m.parameter_count())) diverge("the weights became non-finite", epoch - 1);
         tr.save(good);
         if (o.shuffle)
             for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng.below(i)]);
@@ -3699,18 +4309,16 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
                 if (y.cls) tr.target_labels()[r] = (*y.cls)(src);
                 else std::memcpy(tr.target_values() + r * k, y.values->data() + src * k, k * sizeof(float));
             }
-            const double loss = tr.step(rows, o.clip_grad_norm);
-            if (!std::isfinite(loss)) {
-                tr.restore(good);
-                h.stop = StopReason::diverged;
-                h.stop_message = "sanenet L6.1 diverged: the training loss became " + std::to_string(loss) + " at epoch " +
-                                 std::to_string(epoch) + ", sample " + std::to_string(b) + " (learning rate " +
-                                 std::to_string(learning_rate_of(o.optimizer)) + "); the network was restored to its weights at "
-                                 "the start of the epoch. Fix: lower the learning rate (sn::find_learning_rate, then a tenth of "
-                                 "the largest stable rate; article item 6).";
-                progress.clear();
-                throw divergence_error(h.stop_message, h);
-            }
+            const double loss = tr.forward_backward(rows);
+            if (!std::isfinite(loss))
+                diverge("the training loss became " + fmt(loss) + " in epoch " + std::to_string(epoch) + " at sample " + std::to_string(b), epoch);
+            if (o.monitor && watch.add(loss))
+                diverge("the smoothed training loss rose to " + fmt(watch.smoothed()) + ", over " + fmt(o.thresholds.divergence_factor) +
+                            " times its minimum " + fmt(watch.minimum()) + ", in epoch " + std::to_string(epoch),
+                        epoch);
+            const bool clipped = o.clip_grad_norm && tr.clip(*o.clip_grad_norm);
+            tr.update();
+            if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
             progress.update(epoch, b + rows, loss_sum / static_cast<double>(b + rows));
         }
@@ -3724,10 +4332,13 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
             rec.val_loss = e.loss;
             rec.val_metric = e.metric;
         }
+        const std::optional<double> previous = h.epochs.empty() ? std::nullopt : std::optional<double>(h.epochs.back().train_loss);
         h.epochs.push_back(rec);
         progress.end_epoch(epoch, rec.train_loss, rec.val_loss, rec.val_metric, rec.samples_per_second, rec.seconds);
+        if (monitor) monitor->end_epoch(rec, previous, threads);
         if (o.on_epoch) o.on_epoch(rec);
     }
+    if (monitor) monitor->end_fit(h, shape, y);
     return h;
 }
 
@@ -3749,16 +4360,34 @@ targets targets_for(const Y& y) {
 // Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
 template <class Net, class Y>
 History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options);
+    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
 }
 
 // Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
 template <class Net, class Y>
 Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
     const detail::targets t = detail::targets_for<Net>(y);
-    detail::check_data(net.engine(), x, t, "x");
+    detail::check_shapes(detail::shape_of(net.engine()), x, t, "x");
     detail::evaluator e(net.engine());
     return e.run(net.engine(), x, t, kernels::resolve_threads(threads));
+}
+
+}  // namespace sanenet
+
+namespace sanenet {
+
+// The data lints alone (no training), waivers and thresholds from options: every finding,
+// errors included, as Diagnostics. Shapes are still checked (shape_error).
+template <class Net, class Y>
+std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::net_shape s{Net::task_type::sanenet_task, Net::input_size, Net::output_size};
+    const detail::targets t = detail::targets_for<Net>(y);
+    detail::check_shapes(s, x, t, "x");
+    if (options.validation) detail::check_shapes(s, options.validation->x, detail::targets_of(options.validation->y), "validation x");
+    std::vector<Diagnostic> found = detail::data_lints(s, x, t, options);
+    const Waivers allow = options.allow | Net::waivers;
+    std::erase_if(found, [allow](const Diagnostic& d) { return detail::waived(d, allow); });
+    return found;
 }
 
 }  // namespace sanenet
@@ -4667,4 +5296,677 @@ void export_npy(const Net& net, const std::filesystem::path& dir) {
 
 }  // namespace sanenet
 // end file sanenet/io/npy.hpp
+
+// report
+// begin file sanenet/report/plot.hpp
+// sn::plot: look at your results (article item 2). Training history, prediction-vs-target
+// scatter and any x-y curve as plain SVG; image grids as binary PGM; no dependency.
+// Every file is written atomically; NaN/Inf values are skipped, never drawn, and never
+// stretch an axis. Numbers are printed with std::to_chars (printf %g/%f, locale-independent).
+
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sanenet {
+
+namespace plot {
+
+// What curve_svg draws around the data; the learning-rate range test is the first user.
+struct CurveOptions {
+    // Default member initializers everywhere: designated initializers that leave fields out
+    // stay clean under g++'s -Wmissing-field-initializers.
+    std::string title{}, x_label{}, y_label{};
+    bool log_x = false, log_y = false;                     // values <= 0 are skipped on a log axis
+    std::vector<std::pair<double, std::string>> markers{};  // vertical lines at x, with labels
+};
+
+}  // namespace plot
+
+namespace detail::svg {
+
+inline constexpr std::size_t marker_limit = 50;  // a series with more points is a bare line
+inline constexpr std::size_t scatter_limit = 5000;
+inline constexpr std::size_t max_scatter_panels = 8;
+
+inline constexpr const char* train_color = "#1f77b4";
+inline constexpr const char* val_color = "#ff7f0e";
+inline constexpr const char* best_color = "#2ca02c";
+inline constexpr const char* marker_color = "#d62728";
+
+// printf("%.<precision>g") without the locale, and with a short exponent: 1e-05 -> 1e-5.
+inline std::string num(double v, int precision = 6) {
+    if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : (v > 0 ? "Inf" : "-Inf");
+    if (v == 0.0) v = 0.0;  // no "-0"
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, precision);
+    std::string s(buf, r.ptr);
+    if (const std::size_t e = s.find('e'); e != std::string::npos) {
+        std::size_t i = e + 1;
+        const bool negative = s[i] == '-';
+        if (s[i] == '+' || s[i] == '-') ++i;
+        while (i + 1 < s.size() && s[i] == '0') ++i;
+        s = s.substr(0, e) + (negative ? "e-" : "e") + s.substr(i);
+    }
+    return s;
+}
+
+// printf("%.<decimals>f") without the locale; "-0.00" prints as "0.00".
+inline std::string fixed(double v, int decimals) {
+    if (!std::isfinite(v)) return num(v);
+    char buf[400];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+    std::string s(buf, r.ptr);
+    if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
+    return s;
+}
+
+// An SVG coordinate: one decimal, "12.0" printed as "12".
+inline std::string coord(double v) {
+    std::string s = fixed(v, 1);
+    if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
+    return s == "-0" ? "0" : s;
+}
+
+// Text content or attribute value; control characters XML 1.0 forbids become '?'.
+inline std::string escape(std::string_view t) {
+    std::string s;
+    s.reserve(t.size());
+    for (const char c : t) {
+        switch (c) {
+            case '&': s += "&amp;"; break;
+            case '<': s += "&lt;"; break;
+            case '>': s += "&gt;"; break;
+            case '"': s += "&quot;"; break;
+            case '\'': s += "&apos;"; break;
+            default: s += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') ? '?' : c; break;
+        }
+    }
+    return s;
+}
+
+// Approximate rendered width of a sans-serif text, for centring legends.
+inline double text_width(std::string_view t, double font_size) {
+    std::size_t glyphs = 0;
+    for (const char c : t) glyphs += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return 0.58 * font_size * static_cast<double>(glyphs);
+}
+
+inline std::string shorten(std::string s, std::size_t max_bytes) {
+    if (s.size() <= max_bytes) return s;
+    std::size_t cut = max_bytes - 3;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+    s.resize(cut);
+    return s + "...";
+}
+
+// Finite (and, on a log axis, positive) values seen so far.
+struct extent {
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -std::numeric_limits<double>::infinity();
+    bool log = false;
+
+    bool accepts(double v) const { return std::isfinite(v) && (!log || v > 0.0); }
+    void add(double v) {
+        if (!accepts(v)) return;
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    bool empty() const { return !(lo <= hi); }
+};
+
+// A linear or log10 axis over [lo, hi] in data units.
+struct axis {
+    double lo = 0.0, hi = 1.0;
+    bool log = false;
+    bool integer = false;  // ticks on whole numbers only (epochs)
+
+    bool accepts(double v) const { return std::isfinite(v) && (!log || v > 0.0); }
+    double unit(double v) const {  // 0 at lo, 1 at hi
+        return log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
+    }
+};
+
+// The data range padded by `pad` of its span on each side; a single value gets a span of its own.
+inline axis make_axis(const extent& e, double pad, bool integer = false) {
+    axis a;
+    a.log = e.log;
+    a.integer = integer;
+    if (e.empty()) {
+        a.lo = e.log ? 1.0 : 0.0;
+        a.hi = e.log ? 10.0 : 1.0;
+        return a;
+    }
+    if (e.log) {
+        double l = std::log10(e.lo), h = std::log10(e.hi);
+        if (h - l < 1e-9) {
+            l -= 0.5;
+            h += 0.5;
+        }
+        const double p = pad * (h - l);
+        a.lo = std::pow(10.0, l - p);
+        a.hi = std::pow(10.0, h + p);
+        return a;
+    }
+    double l = e.lo, h = e.hi;
+    if (h - l <= 1e-9 * std::max(std::abs(l), std::abs(h))) {
+        const double half = integer ? 0.5 : (l != 0.0 ? 0.1 * std::abs(l) : 0.5);
+        l -= half;
+        h += half;
+    }
+    const double p = std::max(pad * (h - l), integer ? 0.3 : 0.0);
+    a.lo = l - p;
+    a.hi = h + p;
+    return a;
+}
+
+inline double nice_step(double span, double target) {
+    const double raw = span / target;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double f = raw / mag;
+    return (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
+}
+
+inline std::vector<double> linear_ticks(double lo, double hi, bool integer, double target = 5.0) {
+    std::vector<double> t;
+    double step = nice_step(hi - lo, target);
+    if (integer) step = std::max(1.0, std::round(step));
+    const double first = std::ceil(lo / step - 1e-9);
+    for (double k = first;; k += 1.0) {
+        double v = k * step;
+        if (v > hi + 1e-9 * step) break;
+        if (std::abs(v) < 1e-9 * step) v = 0.0;
+        t.push_back(v);
+        if (t.size() > 50) break;
+    }
+    return t;
+}
+
+// Decades; 1-2-5 when fewer than three decades show; linear ticks if even those are too few.
+inline std::vector<double> ticks(const axis& a) {
+    if (!a.log) return linear_ticks(a.lo, a.hi, a.integer);
+    const double l = std::log10(a.lo), h = std::log10(a.hi);
+    const int e0 = static_cast<int>(std::ceil(l - 1e-9)), e1 = static_cast<int>(std::floor(h + 1e-9));
+    std::vector<double> t;
+    if (e1 - e0 >= 2) {
+        const int stride = std::max(1, (e1 - e0 + 8) / 8);
+        for (int e = e0; e <= e1; ++e)
+            if ((e - e0) % stride == 0) t.push_back(std::pow(10.0, e));
+        return t;
+    }
+    for (int e = static_cast<int>(std::floor(l)); e <= static_cast<int>(std::ceil(h)); ++e)
+        for (const double m : {1.0, 2.0, 5.0}) {
+            const double v = m * std::pow(10.0, e);
+            if (v >= a.lo * (1 - 1e-9) && v <= a.hi * (1 + 1e-9)) t.push_back(v);
+        }
+    if (t.size() >= 3) return t;
+    return linear_ticks(a.lo, a.hi, false, 4.0);
+}
+
+// The plotting area of one panel and its two axes.
+struct panel {
+    double left = 0, top = 0, width = 0, height = 0;
+    axis x, y;
+
+    double px(double v) const { return left + x.unit(v) * width; }
+    double py(double v) const { return top + height - y.unit(v) * height; }
+    double right() const { return left + width; }
+    double bottom() const { return top + height; }
+    bool accepts(double vx, double vy) const { return x.accepts(vx) && y.accepts(vy); }
+};
+
+class document {
+public:
+    document(double width, double height) {
+        s_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + coord(width) +
+             "\" height=\"" + coord(height) + "\" viewBox=\"0 0 " + coord(width) + " " + coord(height) +
+             "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\" fill=\"#222222\">\n"
+             "<rect x=\"0\" y=\"0\" width=\"" + coord(width) + "\" height=\"" + coord(height) + "\" fill=\"#ffffff\"/>\n";
+    }
+    // Attributes come first, so "<circle class=..." reads (and greps) as the element's kind.
+    void line(double x1, double y1, double x2, double y2, std::string_view attributes) {
+        element("line", attributes, " x1=\"" + coord(x1) + "\" y1=\"" + coord(y1) + "\" x2=\"" + coord(x2) + "\" y2=\"" + coord(y2) + "\"");
+    }
+    void circle(double x, double y, double r, std::string_view attributes) {
+        element("circle", attributes, " cx=\"" + coord(x) + "\" cy=\"" + coord(y) + "\" r=\"" + coord(r) + "\"");
+    }
+    void rect(double x, double y, double w, double h, std::string_view attributes) {
+        element("rect", attributes, " x=\"" + coord(x) + "\" y=\"" + coord(y) + "\" width=\"" + coord(w) + "\" height=\"" + coord(h) + "\"");
+    }
+    // `content` is plain text (escaped here); `attributes` is trusted markup.
+    void text(double x, double y, std::string_view content, std::string_view attributes = {}) {
+        s_ += "<text x=\"" + coord(x) + "\" y=\"" + coord(y) + "\"";
+        if (!attributes.empty()) {
+            s_ += ' ';
+            s_ += attributes;
+        }
+        s_ += ">" + escape(content) + "</text>\n";
+    }
+    void raw(std::string_view markup) { s_ += markup; }
+    std::string finish() {
+        s_ += "</svg>\n";
+        return std::move(s_);
+    }
+
+private:
+    void element(const char* name, std::string_view attributes, const std::string& geometry) {
+        s_ += '<';
+        s_ += name;
+        s_ += ' ';
+        s_ += attributes;
+        s_ += geometry;
+        s_ += "/>\n";
+    }
+    std::string s_;
+};
+
+inline void write_text(const std::filesystem::path& path, const std::string& content) {
+    serial::write_file_atomically(
+        path, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(content.data()), content.size()), "write plot");
+}
+
+// Grid, frame, ticks, tick labels, axis labels, and a title (bold) with an optional subtitle
+// above the frame. A panel without data gets no y ticks: a made-up range would read as data.
+inline void draw_axes(document& d, const panel& p, std::string_view title, std::string_view subtitle,
+                      std::string_view x_label, std::string_view y_label, bool y_ticks = true) {
+    const double cx = p.left + p.width / 2;
+    if (!title.empty())
+        d.text(cx, p.top - (subtitle.empty() ? 10 : 24), title, "text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\"");
+    if (!subtitle.empty()) d.text(cx, p.top - 8, subtitle, "text-anchor=\"middle\" font-size=\"11\" fill=\"#555555\"");
+    const auto xt = ticks(p.x), yt = y_ticks ? ticks(p.y) : std::vector<double>{};
+    for (const double v : xt) {
+        const double x = p.px(v);
+        d.line(x, p.top, x, p.bottom(), "stroke=\"#e6e6e6\" stroke-width=\"1\"");
+        d.line(x, p.bottom(), x, p.bottom() + 5, "stroke=\"#444444\" stroke-width=\"1\"");
+        d.text(x, p.bottom() + 18, num(v), "text-anchor=\"middle\" font-size=\"11\" fill=\"#444444\"");
+    }
+    for (const double v : yt) {
+        const double y = p.py(v);
+        d.line(p.left, y, p.right(), y, "stroke=\"#e6e6e6\" stroke-width=\"1\"");
+        d.line(p.left - 5, y, p.left, y, "stroke=\"#444444\" stroke-width=\"1\"");
+        d.text(p.left - 8, y + 4, num(v), "text-anchor=\"end\" font-size=\"11\" fill=\"#444444\"");
+    }
+    d.rect(p.left, p.top, p.width, p.height, "fill=\"none\" stroke=\"#444444\" stroke-width=\"1\"");
+    if (!x_label.empty()) d.text(cx, p.bottom() + 38, x_label, "text-anchor=\"middle\" font-size=\"12.5\"");
+    if (!y_label.empty()) {
+        const double x = p.left - 52, y = p.top + p.height / 2;
+        d.text(x, y, y_label, "text-anchor=\"middle\" font-size=\"12.5\" transform=\"rotate(-90 " + coord(x) + " " + coord(y) + ")\"");
+    }
+}
+
+inline void no_data(document& d, const panel& p, std::string_view what) {
+    d.text(p.left + p.width / 2, p.top + p.height / 2, what, "text-anchor=\"middle\" font-size=\"13\" fill=\"#777777\"");
+}
+
+// One polyline per run of drawable points (a NaN/Inf or, on a log axis, a value <= 0 breaks
+// the line) and a circle per drawable point when the series has at most marker_limit of them;
+// in a longer series only a point standing alone gets a circle. Returns the points drawn.
+inline std::size_t draw_series(document& d, const panel& p, const std::vector<double>& xs, const std::vector<double>& ys,
+                               const char* color, const char* css_class) {
+    std::size_t drawable = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) drawable += p.accepts(xs[i], ys[i]);
+    const bool markers = drawable <= marker_limit;
+    const std::string dot = "class=\"" + std::string(css_class) + "\" fill=\"" + color + "\" stroke=\"#ffffff\" stroke-width=\"1\"";
+    std::string points;
+    std::size_t run = 0, run_start = 0;
+    const auto flush = [&] {
+        if (run >= 2)
+            d.raw("<polyline class=\"" + std::string(css_class) + "\" fill=\"none\" stroke=\"" + color +
+                  "\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"" + points + "\"/>\n");
+        if (run == 1 && !markers) d.circle(p.px(xs[run_start]), p.py(ys[run_start]), 3, dot);
+        points.clear();
+        run = 0;
+    };
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        if (!p.accepts(xs[i], ys[i])) {
+            flush();
+            continue;
+        }
+        if (run) points += ' ';
+        else run_start = i;
+        points += coord(p.px(xs[i])) + "," + coord(p.py(ys[i]));
+        ++run;
+    }
+    flush();
+    if (markers)
+        for (std::size_t i = 0; i < xs.size(); ++i)
+            if (p.accepts(xs[i], ys[i])) d.circle(p.px(xs[i]), p.py(ys[i]), 3, dot);
+    return drawable;
+}
+
+// A ring around the best point and a dashed vertical line through it.
+inline void draw_best(document& d, const panel& p, double x, double y) {
+    const double px = p.px(x);
+    d.line(px, p.top, px, p.bottom(), std::string("stroke=\"") + best_color + "\" stroke-width=\"1.2\" stroke-dasharray=\"5 4\"");
+    d.circle(px, p.py(y), 7, std::string("class=\"best\" fill=\"none\" stroke=\"") + best_color + "\" stroke-width=\"2\"");
+}
+
+// One row of legend entries centred at (cx, y): a line sample (with a dot) or a ring.
+struct legend_entry {
+    std::string label;
+    const char* color;
+    bool ring = false;
+};
+inline void draw_legend(document& d, double cx, double y, const std::vector<legend_entry>& entries) {
+    constexpr double line_sample = 26, ring_sample = 14, gap = 7, spacing = 28, font = 12;
+    const auto sample = [&](const legend_entry& e) { return e.ring ? ring_sample : line_sample; };
+    double total = 0;
+    for (const auto& e : entries) total += sample(e) + gap + text_width(e.label, font);
+    total += spacing * static_cast<double>(entries.size() ? entries.size() - 1 : 0);
+    double x = cx - total / 2;
+    for (const auto& e : entries) {
+        const std::string stroke = std::string("stroke=\"") + e.color + "\" stroke-width=\"2\"";
+        const double w = sample(e);
+        if (e.ring) {
+            d.circle(x + w / 2, y - 4, 6, "fill=\"none\" " + stroke);
+        } else {
+            d.line(x, y - 4, x + w, y - 4, stroke);
+            d.circle(x + w / 2, y - 4, 3, std::string("fill=\"") + e.color + "\" stroke=\"#ffffff\" stroke-width=\"1\"");
+        }
+        d.text(x + w + gap, y, e.label, "font-size=\"12\"");
+        x += w + gap + text_width(e.label, font) + spacing;
+    }
+}
+
+inline std::string metric_title(const std::string& metric) {
+    if (metric == "r2") return "R\xC2\xB2";
+    if (metric.empty()) return "metric";
+    return metric;
+}
+
+// Index of the best finite value (first on ties), if any.
+inline std::optional<std::size_t> best_index(const std::vector<double>& v, bool lower_is_better) {
+    std::optional<std::size_t> best;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!std::isfinite(v[i])) continue;
+        if (!best || (lower_is_better ? v[i] < v[*best] : v[i] > v[*best])) best = i;
+    }
+    return best;
+}
+
+}  // namespace detail::svg
+
+namespace plot {
+
+// Two panels: loss per epoch (train and validation; log y when the positive losses span more
+// than a factor 20) and the validation metric per epoch, with the best validation epoch
+// ringed in each (lowest loss, highest metric). Fired lints and a divergence go in the footer.
+inline void history_svg(const History& h, const std::filesystem::path& path) {
+    using namespace detail::svg;
+    constexpr double width = 1000;
+    const char* title_style = "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"";
+    if (h.epochs.empty()) {
+        document d(width, 200);
+        d.text(width / 2, 30, "Training history", title_style);
+        d.text(width / 2, 110, "no epochs", "text-anchor=\"middle\" font-size=\"16\" fill=\"#777777\"");
+        write_text(path, d.finish());
+        return;
+    }
+    const double footer_lines = (h.stop == StopReason::diverged ? 1.0 : 0.0) + (h.diagnostics.empty() ? 0.0 : 1.0);
+    const double height = 438 + 18 * footer_lines;
+    document d(width, height);
+    d.text(width / 2, 30, "Training history", title_style);
+
+    std::vector<double> ex, train, vx, vloss, mx, metric;
+    for (const EpochRecord& e : h.epochs) {
+        ex.push_back(e.epoch);
+        train.push_back(e.train_loss);
+        if (e.val_loss) {
+            vx.push_back(e.epoch);
+            vloss.push_back(*e.val_loss);
+        }
+        if (e.val_metric) {
+            mx.push_back(e.epoch);
+            metric.push_back(*e.val_metric);
+        }
+    }
+
+    extent epochs, loss, met;
+    for (const double v : ex) epochs.add(v);
+    for (const double v : train) loss.add(v);
+    for (const double v : vloss) loss.add(v);
+    for (const double v : metric) met.add(v);
+    bool all_positive = !loss.empty();
+    for (const double v : train) all_positive = all_positive && (!std::isfinite(v) || v > 0);
+    for (const double v : vloss) all_positive = all_positive && (!std::isfinite(v) || v > 0);
+    const bool log_loss = all_positive && loss.hi > 20.0 * loss.lo;
+    loss.log = log_loss;
+
+    const axis x_axis = make_axis(epochs, 0.03, true);
+    const panel lp{75, 112, 400, 270, x_axis, make_axis(loss, 0.06)};
+    const panel mp{575, 112, 400, 270, x_axis, make_axis(met, 0.06)};
+
+    const auto best_loss = best_index(vloss, true);
+    const auto best_metric = best_index(metric, false);
+    const std::string mname = metric_title(h.metric);
+
+    std::vector<legend_entry> legend{{"train loss", train_color}};
+    if (!vloss.empty() || !metric.empty()) legend.push_back({"validation", val_color});
+    if (best_loss || best_metric) legend.push_back({"best validation epoch", best_color, true});
+    draw_legend(d, width / 2, 60, legend);
+
+    const std::string loss_sub =
+        best_loss ? "best validation " + num(vloss[*best_loss], 4) + " at epoch " + num(vx[*best_loss]) : std::string();
+    draw_axes(d, lp, "Loss", loss_sub, "epoch", log_loss ? "loss (log scale)" : "loss", !loss.empty());
+    std::size_t drawn = draw_series(d, lp, ex, train, train_color, "train");
+    drawn += draw_series(d, lp, vx, vloss, val_color, "val");
+    if (best_loss) draw_best(d, lp, vx[*best_loss], vloss[*best_loss]);
+    if (!drawn) no_data(d, lp, "no finite loss values");
+
+    const std::string metric_sub =
+        best_metric ? "best " + num(metric[*best_metric], 4) + " at epoch " + num(mx[*best_metric]) : std::string();
+    draw_axes(d, mp, "Validation " + mname, metric_sub, "epoch", mname, !met.empty());
+    if (metric.empty()) {
+        no_data(d, mp, vloss.empty() ? "no validation data" : "no validation metric");
+    } else {
+        if (!draw_series(d, mp, mx, metric, val_color, "val")) no_data(d, mp, "no finite values");
+        if (best_metric) draw_best(d, mp, mx[*best_metric], metric[*best_metric]);
+    }
+
+    double footer = 446;
+    if (h.stop == StopReason::diverged) {
+        d.text(40, footer, shorten("training diverged: " + h.stop_message, 150), "font-size=\"11.5\" fill=\"#c00000\"");
+        footer += 17;
+    }
+    if (!h.diagnostics.empty()) {
+        std::vector<std::string> seen;
+        std::string ids;
+        for (const Diagnostic& g : h.diagnostics) {
+            if (std::find(seen.begin(), seen.end(), g.id) != seen.end()) continue;
+            seen.push_back(g.id);
+            ids += (ids.empty() ? "" : ", ") + g.id;
+        }
+        d.text(40, footer, shorten("lints fired: " + ids + " (see History::diagnostics)", 150), "font-size=\"11.5\" fill=\"#555555\"");
+    }
+    write_text(path, d.finish());
+}
+
+// Prediction (y) against target (x), one square panel per output column with the y = x
+// diagonal and that column's R^2 (over its finite pairs; sn::r2 of the column when all are
+// finite) in the title. More than 5000 finite pairs: every k-th is drawn, deterministically.
+inline void scatter_svg(const matrix& prediction, const matrix& target, const std::filesystem::path& path) {
+    using namespace detail::svg;
+    if (prediction.shape() != target.shape())
+        throw shape_error("scatter_svg: prediction has shape " + detail::shape_string(prediction) + " but target has shape " +
+                          detail::shape_string(target));
+    const std::size_t n = prediction.shape()[0], k = prediction.shape()[1];
+    if (k == 0 || k > max_scatter_panels)
+        throw std::invalid_argument("sanenet: scatter_svg: " + std::to_string(k) + " output columns; one plot holds 1 to " +
+                                    std::to_string(max_scatter_panels) + " panels (pass a selection of columns)");
+
+    constexpr double cell_w = 390, cell_h = 392, head = 58, plot_size = 300;
+    const std::size_t cols = k <= 4 ? k : (k + 1) / 2, rows = (k + cols - 1) / cols;  // 5 and 6 panels: 3 + 3
+    const double width = std::max(cell_w * static_cast<double>(cols), 480.0);
+    const double height = head + cell_h * static_cast<double>(rows);
+    const double offset = (width - cell_w * static_cast<double>(cols)) / 2;
+    document d(width, height);
+    d.text(width / 2, 28, "Prediction vs target", "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"");
+
+    double r2_sum = 0.0;
+    std::size_t r2_count = 0;
+    for (std::size_t j = 0; j < k; ++j) {
+        std::vector<std::size_t> finite;
+        for (std::size_t i = 0; i < n; ++i)
+            if (std::isfinite(prediction(i, j)) && std::isfinite(target(i, j))) finite.push_back(i);
+        matrix p = matrix::from_shape({finite.size(), 1}), t = matrix::from_shape({finite.size(), 1});
+        extent both;
+        for (std::size_t r = 0; r < finite.size(); ++r) {
+            p(r, 0) = prediction(finite[r], j);
+            t(r, 0) = target(finite[r], j);
+            both.add(p(r, 0));
+            both.add(t(r, 0));
+        }
+        const axis a = make_axis(both, 0.05);
+        const double left = offset + cell_w * static_cast<double>(j % cols) + 70;
+        const double top = head + cell_h * static_cast<double>(j / cols) + 40;
+        const panel pn{left, top, plot_size, plot_size, a, a};
+
+        std::string title = (k > 1 ? "output " + std::to_string(j) + ": " : std::string()) + "R\xC2\xB2 = ";
+        if (!finite.empty()) {
+            const double r = r2(p, t);
+            r2_sum += r;
+            ++r2_count;
+            title += fixed(r, 4);
+        } else {
+            title += "n/a";
+        }
+        std::string subtitle;
+        if (finite.size() < n)
+            subtitle = std::to_string(n - finite.size()) + (n - finite.size() == 1 ? " non-finite pair" : " non-finite pairs") + " skipped";
+        draw_axes(d, pn, title, subtitle, "target", "prediction", !finite.empty());
+        if (finite.empty()) {
+            no_data(d, pn, "no finite pairs");
+            continue;
+        }
+        d.line(pn.px(a.lo), pn.py(a.lo), pn.px(a.hi), pn.py(a.hi), "stroke=\"#555555\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"");
+        const std::size_t shown = std::min(finite.size(), scatter_limit);
+        const bool few = shown <= 500;
+        const std::string style = std::string("class=\"point\" fill=\"") + train_color + "\" fill-opacity=\"" +
+                                  (few ? "0.75" : "0.35") + "\"";
+        for (std::size_t s = 0; s < shown; ++s) {
+            const std::size_t r = shown == finite.size() ? s : s * finite.size() / shown;
+            d.circle(pn.px(t(r, 0)), pn.py(p(r, 0)), few ? 3 : 1.8, style);
+        }
+    }
+    // The mean of the panels' R^2: sn::r2(prediction, target) when every value is finite.
+    std::string sub = std::to_string(n) + (n == 1 ? " sample" : " samples");
+    if (n > scatter_limit) sub += ", " + std::to_string(scatter_limit) + " shown per panel";
+    if (k > 1 && r2_count) sub += "; mean R\xC2\xB2 = " + fixed(r2_sum / static_cast<double>(r2_count), 4);
+    sub += "; dashed: y = x";
+    d.text(width / 2, 48, sub, "text-anchor=\"middle\" font-size=\"12\" fill=\"#555555\"");
+    write_text(path, d.finish());
+}
+
+// One line through (x[i], y[i]) in order, with labelled vertical markers. A point that cannot be
+// drawn (NaN/Inf, or <= 0 on a log axis) breaks the line. Markers count in the x range.
+inline void curve_svg(const std::vector<double>& x, const std::vector<double>& y, const std::filesystem::path& path,
+                      const CurveOptions& options = {}) {
+    using namespace detail::svg;
+    if (x.size() != y.size())
+        throw shape_error("curve_svg: x has " + std::to_string(x.size()) + " values but y has " + std::to_string(y.size()));
+    constexpr double width = 760, height = 456;
+    document d(width, height);
+    extent ex, ey;
+    ex.log = options.log_x;
+    ey.log = options.log_y;
+    for (std::size_t i = 0; i < x.size(); ++i)
+        if (ex.accepts(x[i]) && ey.accepts(y[i])) {
+            ex.add(x[i]);
+            ey.add(y[i]);
+        }
+    for (const auto& m : options.markers) ex.add(m.first);
+    const panel p{90, 70, 630, 330, make_axis(ex, 0.03), make_axis(ey, 0.06)};
+    if (!options.title.empty())
+        d.text(width / 2, 30, options.title, "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"");
+    draw_axes(d, p, {}, {}, options.x_label + (options.log_x ? " (log scale)" : ""),
+              options.y_label + (options.log_y ? " (log scale)" : ""), !ey.empty());
+    if (!draw_series(d, p, x, y, train_color, "curve")) no_data(d, p, "no finite points");
+    for (const auto& m : options.markers)
+        if (p.x.accepts(m.first))
+            d.line(p.px(m.first), p.top, p.px(m.first), p.bottom(),
+                   std::string("class=\"marker\" stroke=\"") + marker_color + "\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"");
+    double label_y = p.top + 16;  // labels after every line, one row each, haloed to stay readable over lines
+    for (const auto& [mx, label] : options.markers) {
+        if (!p.x.accepts(mx)) continue;
+        const double px = p.px(mx);
+        const std::string text = label.empty() ? num(mx, 4) : label + " (" + num(mx, 3) + ")";
+        const double tw = text_width(text, 11.5);
+        const bool to_left = px + 6 + tw > p.right() && px - 6 - tw >= p.left;
+        d.text(to_left ? px - 6 : px + 6, label_y, text,
+               std::string(to_left ? "text-anchor=\"end\" " : "") + "font-size=\"11.5\" fill=\"" + marker_color +
+                   "\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\"");
+        label_y += 18;
+    }
+    write_text(path, d.finish());
+}
+
+// Rows `rows` of `images` (each a width x height image, row-major) as a grid of `columns`
+// tiles with 1-pixel grey gaps, written as binary PGM (P5). Each tile is scaled from its own
+// finite min..max to 0..255 (a constant tile is black; NaN/Inf pixels are black). No rows: one
+// grey tile, so a perfect classifier still gets a valid file.
+inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t height, const std::vector<std::size_t>& rows,
+                           const std::filesystem::path& path, std::size_t columns = 10) {
+    if (width == 0 || height == 0 || images.shape()[1] != width * height)
+        throw shape_error("image_grid_pgm: images have shape " + detail::shape_string(images) + " but " + std::to_string(width) +
+                          " x " + std::to_string(height) + " images need " + std::to_string(width * height) + " columns");
+    if (columns == 0) throw std::invalid_argument("sanenet: image_grid_pgm: columns must be at least 1");
+    for (const std::size_t r : rows)
+        if (r >= images.shape()[0])
+            throw shape_error("image_grid_pgm: row " + std::to_string(r) + " is outside the " + std::to_string(images.shape()[0]) +
+                              " rows of images " + detail::shape_string(images));
+    constexpr unsigned char gap = 128;
+    const std::size_t count = std::max<std::size_t>(rows.size(), 1);
+    const std::size_t across = std::min(columns, count), down = (count + across - 1) / across;
+    const std::size_t w = across * width + (across - 1), h = down * height + (down - 1);
+    const std::string header = "P5\n" + std::to_string(w) + " " + std::to_string(h) + "\n255\n";
+    std::vector<unsigned char> out(header.begin(), header.end());
+    const std::size_t at = out.size();
+    out.resize(at + w * h, gap);
+    for (std::size_t t = 0; t < rows.size(); ++t) {
+        const float* img = images.data() + rows[t] * width * height;
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        for (std::size_t i = 0; i < width * height; ++i)
+            if (std::isfinite(img[i])) {
+                lo = std::min(lo, static_cast<double>(img[i]));
+                hi = std::max(hi, static_cast<double>(img[i]));
+            }
+        const double scale = hi > lo ? 255.0 / (hi - lo) : 0.0;
+        const std::size_t x0 = (t % across) * (width + 1), y0 = (t / across) * (height + 1);
+        for (std::size_t yy = 0; yy < height; ++yy)
+            for (std::size_t xx = 0; xx < width; ++xx) {
+                const float v = img[yy * width + xx];
+                const double s = std::isfinite(v) ? std::round((v - lo) * scale) : 0.0;
+                out[at + (y0 + yy) * w + x0 + xx] = static_cast<unsigned char>(std::clamp(s, 0.0, 255.0));
+            }
+    }
+    detail::serial::write_file_atomically(path, out, "write image");
+}
+
+// Up to `max` rows, in order, whose predicted class (argmax; p >= 0.5 for one output)
+// differs from the label: the rows to pass to image_grid_pgm.
+inline std::vector<std::size_t> misclassified(const matrix& probabilities, const labels& y, std::size_t max = 100) {
+    detail::check_rows("misclassified", probabilities.shape()[0], y.size());
+    if (probabilities.shape()[1] == 0 && y.size() > 0)
+        throw shape_error("misclassified: probabilities have shape " + detail::shape_string(probabilities) + ", no class column");
+    std::vector<std::size_t> out;
+    for (std::size_t r = 0; r < y.size() && out.size() < max; ++r)
+        if (detail::predicted_class(probabilities, r) != y(r)) out.push_back(r);
+    return out;
+}
+
+}  // namespace plot
+}  // namespace sanenet
+// end file sanenet/report/plot.hpp
 // end file sanenet/sanenet.hpp

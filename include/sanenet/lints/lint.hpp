@@ -24,34 +24,49 @@ struct lint_tag {
 };
 }  // namespace detail
 
+// Every waivable lint, once: tag, bit, ID, slug.
+#define SANENET_LINT_TAGS(X)                                          \
+    X(UnnormalizedInputs, 0, "L1.1", "unnormalized-inputs")           \
+    X(FeatureScaleSpread, 1, "L1.2", "feature-scale-spread")          \
+    X(ConstantFeature, 2, "L1.3", "constant-feature")                 \
+    X(UnnormalizedTargets, 3, "L1.4", "unnormalized-targets")         \
+    X(NoValidation, 4, "L2.1", "no-validation")                       \
+    X(ValidationLeak, 5, "L2.2", "validation-leak")                   \
+    X(NoBetterThanBaseline, 6, "L2.3", "no-better-than-baseline")     \
+    X(NoRegularization, 7, "L4.1", "no-regularization")               \
+    X(KeepReadsAsDropRate, 8, "L4.2", "keep-reads-as-drop-rate")      \
+    X(Overfitting, 9, "L4.3", "overfitting")                          \
+    X(LargeBatch, 10, "L5.1", "large-batch")                          \
+    X(ClippingMasksLR, 11, "L6.2", "clipping-masks-lr")               \
+    X(BoundedRegressionOutput, 12, "L7.1", "bounded-regression-output") \
+    X(DeadUnits, 13, "L8.1", "dead-units")                            \
+    X(VanishingGradient, 14, "L8.2", "vanishing-gradient")            \
+    X(ConstantInit, 15, "L9.1", "constant-init")                      \
+    X(LossAtInit, 16, "L9.2", "loss-at-init")                         \
+    X(TooDeep, 17, "L10.1", "too-deep")                               \
+    X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")         \
+    X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")
+
 namespace lint {
-#define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)      \
-    struct Tag : detail::lint_tag<Bit> {                  \
-        static constexpr std::string_view id = Id;        \
-        static constexpr std::string_view slug = Slug;    \
-    }
-SANENET_DECLARE_LINT_TAG(UnnormalizedInputs, 0, "L1.1", "unnormalized-inputs");
-SANENET_DECLARE_LINT_TAG(FeatureScaleSpread, 1, "L1.2", "feature-scale-spread");
-SANENET_DECLARE_LINT_TAG(ConstantFeature, 2, "L1.3", "constant-feature");
-SANENET_DECLARE_LINT_TAG(UnnormalizedTargets, 3, "L1.4", "unnormalized-targets");
-SANENET_DECLARE_LINT_TAG(NoValidation, 4, "L2.1", "no-validation");
-SANENET_DECLARE_LINT_TAG(ValidationLeak, 5, "L2.2", "validation-leak");
-SANENET_DECLARE_LINT_TAG(NoBetterThanBaseline, 6, "L2.3", "no-better-than-baseline");
-SANENET_DECLARE_LINT_TAG(NoRegularization, 7, "L4.1", "no-regularization");
-SANENET_DECLARE_LINT_TAG(KeepReadsAsDropRate, 8, "L4.2", "keep-reads-as-drop-rate");
-SANENET_DECLARE_LINT_TAG(Overfitting, 9, "L4.3", "overfitting");
-SANENET_DECLARE_LINT_TAG(LargeBatch, 10, "L5.1", "large-batch");
-SANENET_DECLARE_LINT_TAG(ClippingMasksLR, 11, "L6.2", "clipping-masks-lr");
-SANENET_DECLARE_LINT_TAG(BoundedRegressionOutput, 12, "L7.1", "bounded-regression-output");
-SANENET_DECLARE_LINT_TAG(DeadUnits, 13, "L8.1", "dead-units");
-SANENET_DECLARE_LINT_TAG(VanishingGradient, 14, "L8.2", "vanishing-gradient");
-SANENET_DECLARE_LINT_TAG(ConstantInit, 15, "L9.1", "constant-init");
-SANENET_DECLARE_LINT_TAG(LossAtInit, 16, "L9.2", "loss-at-init");
-SANENET_DECLARE_LINT_TAG(TooDeep, 17, "L10.1", "too-deep");
-SANENET_DECLARE_LINT_TAG(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units");
-SANENET_DECLARE_LINT_TAG(MissingNonlinearity, 19, "X1", "missing-nonlinearity");
+#define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)   \
+    struct Tag : detail::lint_tag<Bit> {               \
+        static constexpr std::string_view id = Id;     \
+        static constexpr std::string_view slug = Slug; \
+    };
+SANENET_LINT_TAGS(SANENET_DECLARE_LINT_TAG)
 #undef SANENET_DECLARE_LINT_TAG
 }  // namespace lint
+
+namespace detail {
+// The waiver bit of a run-time finding's ID; 0 for a lint that has no tag.
+inline std::uint32_t waiver_bit(std::string_view id) {
+#define SANENET_TAG_BIT(Tag, Bit, Id, Slug) \
+    if (id == Id) return std::uint32_t{1} << Bit;
+    SANENET_LINT_TAGS(SANENET_TAG_BIT)
+#undef SANENET_TAG_BIT
+    return 0;
+}
+}  // namespace detail
 
 template <class T>
 concept LintTag = requires {

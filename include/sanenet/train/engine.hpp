@@ -104,8 +104,10 @@ public:
 
     // Inference on `rows` rows: in (rows x input) -> out (rows x output), output activation
     // applied. ping/pong hold rows x max_width each. Dropout and noise are off. No allocation.
+    // visit, when given, sees every stage's output (rows x width) as it is computed.
+    using stage_visitor = void (*)(void* ctx, std::size_t stage, const float* out, std::size_t rows);
     void infer(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads,
-               bool apply_output = true) const {
+               bool apply_output = true, stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
         const float* cur = in;
         float* bufs[2] = {ping, pong};
         int flip = 0;
@@ -127,6 +129,7 @@ public:
                 std::copy(cur, cur + rows * static_cast<std::size_t>(st.out), dst);
                 if (!last || apply_output) kernels::activation_forward(dst, rows, static_cast<std::size_t>(st.out), st.a, st.param);
             }
+            if (visit) visit(visit_ctx, s, dst, rows);
             cur = dst;
         }
     }
@@ -183,6 +186,17 @@ public:
 
     model& net() { return m_; }
     std::size_t max_batch() const { return max_batch_; }
+    // The learning rate of the configured optimizer, changed in place (the LR range test).
+    void set_learning_rate(float lr) {
+        std::visit([lr](auto& o) { o.learning_rate = lr; }, opt_);
+    }
+    // Dropout and noise on (training) or off (the doctor's overfit probe).
+    void set_regularization(bool on) { regularize_ = on; }
+    std::size_t dense_layers() const { return segments_.size(); }
+    // L2 norm of the weight gradient of the i-th Dense layer, from the last forward_backward.
+    double weight_gradient_norm(std::size_t i) const {
+        return std::sqrt(kernels::sum_squares(grads_.data() + segments_[i].w, segments_[i].wn));
+    }
     float* input() { return input_.data(); }
     float* target_values() { return target_values_.data(); }
     std::int32_t* target_labels() { return target_labels_.data(); }
@@ -281,11 +295,12 @@ private:
                 break;
             case kind::dropout:
                 std::copy(in, in + n, out);
-                kernels::dropout_forward(out, masks_[s].data(), n, st.param, kernels::derive_key(seed_, s, step_));
+                if (regularize_) kernels::dropout_forward(out, masks_[s].data(), n, st.param, kernels::derive_key(seed_, s, step_));
+                else std::fill(masks_[s].data(), masks_[s].data() + n, 1.f);
                 break;
             case kind::gaussian_noise:
                 std::copy(in, in + n, out);
-                kernels::add_gaussian_noise(out, n, st.param, kernels::derive_key(seed_ ^ 0x5eedull, s, step_));
+                if (regularize_) kernels::add_gaussian_noise(out, n, st.param, kernels::derive_key(seed_ ^ 0x5eedull, s, step_));
                 break;
             case kind::input: break;
         }
@@ -385,6 +400,7 @@ private:
     std::uint64_t seed_;
     std::uint64_t step_ = 0, updates_ = 0;
     double grad_norm_ = 0.0;
+    bool regularize_ = true;
     std::size_t first_dense_ = 0;
     aligned_buffer<float> grads_, state1_, state2_, input_, target_values_;
     aligned_buffer<std::int32_t> target_labels_;

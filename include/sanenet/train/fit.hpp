@@ -1,17 +1,20 @@
-// sn::fit and sn::evaluate: the training loop over the engine, with the checks that must
-// pass before the first step (shapes, label range, NaN/Inf, batch size) and the
-// progress display. Divergence (L6.1) restores the last good weights before throwing.
+// sn::fit, sn::evaluate and sn::check_data: the training loop over the engine, with the
+// data lints before the first step, the monitors around the steps, and the progress
+// display. Divergence (L6.1) restores the last good weights before throwing.
 #pragma once
 
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/network.hpp>
 #include <sanenet/core/xt.hpp>
+#include <sanenet/lints/data.hpp>
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/report/progress.hpp>
 #include <sanenet/train/engine.hpp>
 #include <sanenet/train/history.hpp>
 #include <sanenet/train/metrics.hpp>
+#include <sanenet/train/monitors.hpp>
 #include <sanenet/train/optimizers.hpp>
+#include <sanenet/train/options.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -26,28 +29,6 @@
 
 namespace sanenet {
 
-// Held-out data evaluated after every epoch (its absence is lint L2.1).
-struct Validation {
-    matrix x;
-    std::variant<labels, matrix> y;
-    Validation(matrix vx, labels vy) : x(std::move(vx)), y(std::move(vy)) {}
-    Validation(matrix vx, matrix vy) : x(std::move(vx)), y(std::move(vy)) {}
-};
-
-struct FitOptions {
-    int epochs = 10;
-    std::size_t batch_size = 32;              // article item 5: start small (16, 8 or 1)
-    Optimizer optimizer = Adam{};
-    std::optional<Validation> validation = std::nullopt;
-    std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
-    Waivers allow = {};
-    std::uint64_t seed = 42;                  // shuffling, dropout and noise
-    int threads = 0;                          // 0 = all cores
-    bool progress = true;                     // the live line on a terminal; silent otherwise
-    std::function<void(const EpochRecord&)> on_epoch = {};
-    bool shuffle = true;
-};
-
 struct Evaluation {
     double loss = 0.0;
     double metric = 0.0;
@@ -56,75 +37,29 @@ struct Evaluation {
 
 namespace detail {
 
-struct targets {
-    const labels* cls = nullptr;
-    const matrix* values = nullptr;
-    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
-};
-
-inline targets targets_of(const std::variant<labels, matrix>& y) {
-    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
-    return {nullptr, &std::get<matrix>(y)};
-}
-
 inline std::string metric_name(const model& m) { return m.task().k == task_kind::regression ? "r2" : "accuracy"; }
 
-inline std::string position(std::size_t row, std::size_t col) {
-    return "row " + std::to_string(row) + ", column " + std::to_string(col);
-}
+inline net_shape shape_of(const model& m) { return {m.task(), m.input_size(), m.output_size()}; }
 
-// Everything that must hold before the first step. `what` names the data ("x", "validation x").
-inline void check_data(const model& m, const matrix& x, const targets& y, const std::string& what) {
-    const std::size_t rows = x.shape()[0], cols = x.shape()[1];
-    if (rows == 0) throw shape_error(what + " has no rows");
-    check_input_width(what.c_str(), rows, cols, m.input_size());
-    const task_spec t = m.task();
-    if ((t.k == task_kind::classification) != (y.cls != nullptr))
-        throw shape_error(what + ": " + task_name(t) + (y.cls ? " takes float targets (samples x outputs), not labels"
-                                                              : " takes int32 labels, not a float matrix"));
-    if (y.rows() != rows)
-        throw shape_error(what + " has " + std::to_string(rows) + " rows but its targets have " + std::to_string(y.rows()));
-    const std::size_t k = static_cast<std::size_t>(m.output_size());
-    if (y.values && y.values->shape()[1] != k)
-        throw shape_error(what + ": targets have shape " + shape_string(*y.values) + " but the network outputs " +
-                          shape_string(rows, k));
-    const float* xd = x.data();
-    for (std::size_t i = 0; i < x.size(); ++i)
-        if (!std::isfinite(xd[i]))
-            throw lint_error("L3.1", "sanenet L3.1 non-finite-data: " + what + " holds " + std::to_string(xd[i]) + " at " +
-                                         position(i / cols, i % cols) +
-                                         ". Fix: remove or impute the sample before training (article item 3); NaN spreads "
-                                         "to every weight in one step.");
-    if (y.cls) {
-        for (std::size_t r = 0; r < rows; ++r)
-            if ((*y.cls)(r) < 0 || static_cast<std::size_t>((*y.cls)(r)) >= k)
-                throw shape_error(what + ": label " + std::to_string((*y.cls)(r)) + " at row " + std::to_string(r) +
-                                  " is outside [0, " + std::to_string(k) + ") of " + task_name(t) + " (lint L3.1)");
-        return;
-    }
-    const float* yd = y.values->data();
-    for (std::size_t i = 0; i < y.values->size(); ++i) {
-        if (!std::isfinite(yd[i]))
-            throw lint_error("L3.1", "sanenet L3.1 non-finite-data: the targets of " + what + " hold " + std::to_string(yd[i]) +
-                                         " at " + position(i / k, i % k) + ". Fix: remove or impute the sample before training.");
-        if (t.k == task_kind::multilabel && !(yd[i] >= 0.f && yd[i] <= 1.f))
-            throw shape_error(what + ": target " + std::to_string(yd[i]) + " at " + position(i / k, i % k) + " is outside [0, 1] of " +
-                              task_name(t));
-    }
-}
-
-inline void check_options(const FitOptions& o, std::size_t samples) {
+// Option values that make no sense at all (not lints: there is nothing to waive).
+inline void check_options(const FitOptions& o) {
     if (o.epochs < 0) throw std::invalid_argument("sanenet: FitOptions::epochs is " + std::to_string(o.epochs) + ", expected >= 0");
     if (o.batch_size == 0) throw std::invalid_argument("sanenet: FitOptions::batch_size is 0, expected >= 1 (article item 5: 16, 8 or 1)");
-    if (o.batch_size > samples)
-        throw lint_error("L5.2", "sanenet L5.2 batch-larger-than-data: batch_size " + std::to_string(o.batch_size) + " exceeds the " +
-                                     std::to_string(samples) + " training samples, so every step would see the whole set. Fix: use a "
-                                     "batch of 16, 8 or 1 (article item 5).");
     const float lr = learning_rate_of(o.optimizer);
     if (!(lr > 0.f) || !std::isfinite(lr))
         throw std::invalid_argument("sanenet: learning_rate is " + std::to_string(lr) + ", expected a finite value > 0");
     if (o.clip_grad_norm && !(*o.clip_grad_norm > 0.f))
         throw std::invalid_argument("sanenet: clip_grad_norm is " + std::to_string(*o.clip_grad_norm) + ", expected > 0 or std::nullopt");
+}
+
+// Shapes, then the data lints: warnings to the sink, the first error thrown.
+inline void check_before_training(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o, diagnostics_sink& sink) {
+    check_shapes(s, x, y, "x");
+    if (o.validation) check_shapes(s, o.validation->x, targets_of(o.validation->y), "validation x");
+    const std::vector<Diagnostic> found = data_lints(s, x, y, o);
+    for (const Diagnostic& d : found)
+        if (d.severity == Severity::error && !sink.waives(d.id)) throw lint_error(d.id, d.message);
+    for (const Diagnostic& d : found) sink.report(d);
 }
 
 // Validation loss and metric in inference mode, in chunks; buffers are sized once.
@@ -200,36 +135,47 @@ private:
     std::vector<double> sum_d_, sumsq_d_, sse_d_;
 };
 
-inline History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o) {
-    check_data(m, x, y, "x");
-    if (o.validation) check_data(m, o.validation->x, targets_of(o.validation->y), "validation x");
+inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o) {
+    return "sanenet L6.1 diverged: " + what + " (learning rate " + fmt(learning_rate_of(o.optimizer)) +
+           "); training stopped and the network was restored to its weights at the start of epoch " + std::to_string(epoch) +
+           ". Fix: turn clipping off, find the largest stable learning rate with sn::find_learning_rate and use a tenth of it "
+           "(article item 6).";
+}
+
+inline History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
+    check_options(o);
+    History h;
+    h.metric = metric_name(m);
     const std::size_t n = x.shape()[0];
-    check_options(o, n);
+    progress_line progress(o.progress, o.epochs, n, h.metric);
+    diagnostics_sink sink(h, o.progress, o.allow | net_waivers, &progress);
+    const net_shape shape = shape_of(m);
+    check_before_training(shape, x, y, o, sink);
 
     const int threads = kernels::resolve_threads(o.threads);
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, o.batch_size, threads, o.seed);
     evaluator eval(m);
-    History h;
-    h.metric = metric_name(m);
+    std::optional<training_monitor> monitor;
+    if (o.monitor) monitor.emplace(m, x, o, sink);
+    divergence_watch watch(o.thresholds);
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
     kernels::rng shuffle_rng(o.seed ^ 0x243F6A8885A308D3ull);
     trainer::snapshot good;
-    progress_line progress(o.progress, o.epochs, n, h.metric);
     const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
     using clock = std::chrono::steady_clock;
 
+    auto diverge = [&](const std::string& what, int epoch) {
+        tr.restore(good);
+        h.stop = StopReason::diverged;
+        h.stop_message = divergence_message(what, epoch, o);
+        progress.clear();
+        throw divergence_error(h.stop_message, h);
+    };
+
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-        if (!kernels::all_finite(m.params(), m.parameter_count())) {
-            tr.restore(good);
-            h.stop = StopReason::diverged;
-            h.stop_message = "sanenet L6.1 diverged: the weights became non-finite during epoch " + std::to_string(epoch - 1) +
-                             "; the network was restored to its weights at the start of that epoch. Fix: lower the learning rate "
-                             "(sn::find_learning_rate, then a tenth of the largest stable rate; article item 6).";
-            progress.clear();
-            throw divergence_error(h.stop_message, h);
-        }
+        if (!kernels::all_finite(m.params(), m.parameter_count())) diverge("the weights became non-finite", epoch - 1);
         tr.save(good);
         if (o.shuffle)
             for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng.below(i)]);
@@ -243,18 +189,16 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
                 if (y.cls) tr.target_labels()[r] = (*y.cls)(src);
                 else std::memcpy(tr.target_values() + r * k, y.values->data() + src * k, k * sizeof(float));
             }
-            const double loss = tr.step(rows, o.clip_grad_norm);
-            if (!std::isfinite(loss)) {
-                tr.restore(good);
-                h.stop = StopReason::diverged;
-                h.stop_message = "sanenet L6.1 diverged: the training loss became " + std::to_string(loss) + " at epoch " +
-                                 std::to_string(epoch) + ", sample " + std::to_string(b) + " (learning rate " +
-                                 std::to_string(learning_rate_of(o.optimizer)) + "); the network was restored to its weights at "
-                                 "the start of the epoch. Fix: lower the learning rate (sn::find_learning_rate, then a tenth of "
-                                 "the largest stable rate; article item 6).";
-                progress.clear();
-                throw divergence_error(h.stop_message, h);
-            }
+            const double loss = tr.forward_backward(rows);
+            if (!std::isfinite(loss))
+                diverge("the training loss became " + fmt(loss) + " in epoch " + std::to_string(epoch) + " at sample " + std::to_string(b), epoch);
+            if (o.monitor && watch.add(loss))
+                diverge("the smoothed training loss rose to " + fmt(watch.smoothed()) + ", over " + fmt(o.thresholds.divergence_factor) +
+                            " times its minimum " + fmt(watch.minimum()) + ", in epoch " + std::to_string(epoch),
+                        epoch);
+            const bool clipped = o.clip_grad_norm && tr.clip(*o.clip_grad_norm);
+            tr.update();
+            if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
             progress.update(epoch, b + rows, loss_sum / static_cast<double>(b + rows));
         }
@@ -268,10 +212,13 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
             rec.val_loss = e.loss;
             rec.val_metric = e.metric;
         }
+        const std::optional<double> previous = h.epochs.empty() ? std::nullopt : std::optional<double>(h.epochs.back().train_loss);
         h.epochs.push_back(rec);
         progress.end_epoch(epoch, rec.train_loss, rec.val_loss, rec.val_metric, rec.samples_per_second, rec.seconds);
+        if (monitor) monitor->end_epoch(rec, previous, threads);
         if (o.on_epoch) o.on_epoch(rec);
     }
+    if (monitor) monitor->end_fit(h, shape, y);
     return h;
 }
 
@@ -293,16 +240,34 @@ targets targets_for(const Y& y) {
 // Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
 template <class Net, class Y>
 History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options);
+    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
 }
 
 // Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
 template <class Net, class Y>
 Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
     const detail::targets t = detail::targets_for<Net>(y);
-    detail::check_data(net.engine(), x, t, "x");
+    detail::check_shapes(detail::shape_of(net.engine()), x, t, "x");
     detail::evaluator e(net.engine());
     return e.run(net.engine(), x, t, kernels::resolve_threads(threads));
+}
+
+}  // namespace sanenet
+
+namespace sanenet {
+
+// The data lints alone (no training), waivers and thresholds from options: every finding,
+// errors included, as Diagnostics. Shapes are still checked (shape_error).
+template <class Net, class Y>
+std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::net_shape s{Net::task_type::sanenet_task, Net::input_size, Net::output_size};
+    const detail::targets t = detail::targets_for<Net>(y);
+    detail::check_shapes(s, x, t, "x");
+    if (options.validation) detail::check_shapes(s, options.validation->x, detail::targets_of(options.validation->y), "validation x");
+    std::vector<Diagnostic> found = detail::data_lints(s, x, t, options);
+    const Waivers allow = options.allow | Net::waivers;
+    std::erase_if(found, [allow](const Diagnostic& d) { return detail::waived(d, allow); });
+    return found;
 }
 
 }  // namespace sanenet

@@ -1,0 +1,303 @@
+// The data lints (article items 1, 2, 3 and 5): what the numbers handed to fit reveal
+// before any training. sn::check_data runs them alone; sn::fit runs them before the first
+// step, throws the first error-level finding and reports the warnings.
+#pragma once
+
+#include <sanenet/core/errors.hpp>
+#include <sanenet/core/spec.hpp>
+#include <sanenet/core/xt.hpp>
+#include <sanenet/lints/lint.hpp>
+#include <sanenet/lints/thresholds.hpp>
+#include <sanenet/train/options.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace sanenet::detail {
+
+// What the lints need to know of a network: its task and its widths.
+struct net_shape {
+    task_spec task;
+    int inputs = 0;
+    int outputs = 0;
+};
+
+inline std::string fmt(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4g", v);
+    return buf;
+}
+
+// One run-time finding in the shared message format; tag is empty for lints that cannot be waived.
+inline Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
+                                  const std::string& what, const std::string& fix, std::string evidence) {
+    std::string m = "sanenet ";
+    m += id;
+    m += ' ';
+    m += slug;
+    m += ": ";
+    m += what;
+    m += ". Fix: ";
+    m += fix;
+    m += '.';
+    if (!tag.empty()) {
+        m += " Waive: FitOptions::allow = sn::allow<sn::lint::";
+        m += tag;
+        m += ">().";
+    }
+    return Diagnostic{std::string(id), severity, std::move(m), std::move(evidence)};
+}
+
+template <class Tag>
+Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix, std::string evidence) {
+    return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence));
+}
+#define SANENET_TAGGED(Tag, ...) ::sanenet::detail::tagged<::sanenet::lint::Tag>(#Tag, __VA_ARGS__)
+
+inline std::string position(std::size_t row, std::size_t col) {
+    return "row " + std::to_string(row) + ", column " + std::to_string(col);
+}
+
+// "3, 17, 40 and 12 more"
+inline std::string list_indices(const std::vector<std::size_t>& v, std::size_t shown = 8) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size() && i < shown; ++i) {
+        if (i) s += ", ";
+        s += std::to_string(v[i]);
+    }
+    if (v.size() > shown) s += " and " + std::to_string(v.size() - shown) + " more";
+    return s;
+}
+
+// Shapes and label ranges: a mismatch is a shape_error naming both shapes. `what` names the data.
+inline void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what) {
+    const std::size_t rows = x.shape()[0], cols = x.shape()[1];
+    if (rows == 0) throw shape_error(what + " has no rows");
+    if (cols != static_cast<std::size_t>(s.inputs))
+        throw shape_error(what + " has shape " + shape_string(rows, cols) + " but the network's Input<" + std::to_string(s.inputs) +
+                          "> expects " + shape_string(rows, static_cast<std::size_t>(s.inputs)));
+    if ((s.task.k == task_kind::classification) != (y.cls != nullptr))
+        throw shape_error(what + ": " + task_name(s.task) +
+                          (y.cls ? " takes float targets (samples x outputs), not labels" : " takes int32 labels, not a float matrix"));
+    if (y.rows() != rows)
+        throw shape_error(what + " has " + std::to_string(rows) + " rows but its targets have " + std::to_string(y.rows()));
+    const std::size_t k = static_cast<std::size_t>(s.outputs);
+    if (y.values && y.values->shape()[1] != k)
+        throw shape_error(what + ": targets have shape " + shape_string(*y.values) + " but the network outputs " + shape_string(rows, k));
+    if (y.cls)
+        for (std::size_t r = 0; r < rows; ++r)
+            if ((*y.cls)(r) < 0 || static_cast<std::size_t>((*y.cls)(r)) >= k)
+                throw shape_error(what + ": label " + std::to_string((*y.cls)(r)) + " at row " + std::to_string(r) + " is outside [0, " +
+                                  std::to_string(k) + ") of " + task_name(s.task) + " (lint L3.1)");
+    if (y.values && s.task.k == task_kind::multilabel)
+        for (std::size_t i = 0; i < y.values->size(); ++i) {
+            const float v = y.values->data()[i];
+            if (std::isfinite(v) && !(v >= 0.f && v <= 1.f))
+                throw shape_error(what + ": target " + std::to_string(v) + " at " + position(i / k, i % k) + " is outside [0, 1] of " +
+                                  task_name(s.task));
+        }
+}
+
+// L3.1: the first NaN or Inf in a matrix, as a finding (or nothing).
+inline bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out) {
+    const std::size_t cols = m.shape()[1];
+    const float* d = m.data();
+    for (std::size_t i = 0; i < m.size(); ++i)
+        if (!std::isfinite(d[i])) {
+            std::size_t count = 0;
+            for (std::size_t j = i; j < m.size(); ++j) count += !std::isfinite(d[j]);
+            out.push_back(make_diagnostic("L3.1", "non-finite-data", "", Severity::error,
+                                          what + " holds " + std::to_string(d[i]) + " at " + position(i / cols, i % cols) + " (" +
+                                              std::to_string(count) + " non-finite values in all); NaN spreads to every weight in one step",
+                                          "remove or impute those samples before training (article item 3)",
+                                          std::to_string(count) + " non-finite values"));
+            return true;
+        }
+    return false;
+}
+
+// Per-column mean and standard deviation (population), computed in double around a
+// shift (the first row) so that large offsets do not cancel; and whether the column takes
+// at most two distinct values.
+struct column_stats {
+    std::vector<double> mean, stddev, range;
+    std::vector<std::uint8_t> binary;
+};
+
+inline column_stats column_statistics(const matrix& x) {
+    const std::size_t n = x.shape()[0], d = x.shape()[1];
+    column_stats s;
+    s.mean.assign(d, 0.0);
+    s.stddev.assign(d, 0.0);
+    s.range.assign(d, 0.0);
+    s.binary.assign(d, 1);
+    if (n == 0) return s;
+    std::vector<double> sum(d, 0.0), sumsq(d, 0.0);
+    std::vector<float> lo(x.data(), x.data() + d), hi(x.data(), x.data() + d);
+    std::vector<float> second(d);
+    std::vector<std::uint8_t> has_second(d, 0);
+    const float* first = x.data();
+    for (std::size_t r = 0; r < n; ++r) {
+        const float* row = x.data() + r * d;
+        for (std::size_t c = 0; c < d; ++c) {
+            const double v = static_cast<double>(row[c]) - first[c];
+            sum[c] += v;
+            sumsq[c] += v * v;
+            lo[c] = std::min(lo[c], row[c]);
+            hi[c] = std::max(hi[c], row[c]);
+            if (row[c] != first[c] && s.binary[c]) {
+                if (!has_second[c]) {
+                    has_second[c] = 1;
+                    second[c] = row[c];
+                } else if (row[c] != second[c]) {
+                    s.binary[c] = 0;
+                }
+            }
+        }
+    }
+    const double nn = static_cast<double>(n);
+    for (std::size_t c = 0; c < d; ++c) {
+        const double m = sum[c] / nn;
+        s.mean[c] = m + first[c];
+        s.stddev[c] = std::sqrt(std::max(0.0, sumsq[c] / nn - m * m));
+        if (!has_second[c]) s.stddev[c] = 0.0;  // exactly constant, whatever rounding says
+        s.range[c] = static_cast<double>(hi[c]) - lo[c];
+    }
+    return s;
+}
+
+// FNV-1a over a row's bytes, for the leak check.
+inline std::uint64_t row_hash(const float* row, std::size_t cols) {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    const auto* b = reinterpret_cast<const unsigned char*>(row);
+    for (std::size_t i = 0; i < cols * sizeof(float); ++i) h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+// L2.2: how many rows of v appear exactly in x.
+inline std::size_t rows_found_in(const matrix& v, const matrix& x) {
+    const std::size_t cols = x.shape()[1];
+    std::unordered_multimap<std::uint64_t, std::size_t> index;
+    index.reserve(x.shape()[0]);
+    for (std::size_t r = 0; r < x.shape()[0]; ++r) index.emplace(row_hash(x.data() + r * cols, cols), r);
+    std::size_t found = 0;
+    for (std::size_t r = 0; r < v.shape()[0]; ++r) {
+        const float* row = v.data() + r * cols;
+        auto [lo, hi] = index.equal_range(row_hash(row, cols));
+        for (auto it = lo; it != hi; ++it)
+            if (std::memcmp(row, x.data() + it->second * cols, cols * sizeof(float)) == 0) {
+                ++found;
+                break;
+            }
+    }
+    return found;
+}
+
+// The data lints, in catalogue order. Shapes must already be checked (check_shapes).
+inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o) {
+    std::vector<Diagnostic> out;
+    const Thresholds& t = o.thresholds;
+    const std::size_t n = x.shape()[0], d = x.shape()[1];
+    bool non_finite = find_non_finite(x, "x", out);
+    if (y.values) non_finite |= find_non_finite(*y.values, "the targets", out);
+    if (o.validation) {
+        non_finite |= find_non_finite(o.validation->x, "validation x", out);
+        if (const auto* vy = std::get_if<matrix>(&o.validation->y)) non_finite |= find_non_finite(*vy, "the validation targets", out);
+    }
+    if (!non_finite) {
+        const column_stats cs = column_statistics(x);
+        std::vector<std::size_t> loud, constant, scaled;
+        std::size_t worst = 0;
+        double worst_rms = 0.0;
+        for (std::size_t c = 0; c < d; ++c) {
+            const double rms = std::sqrt(cs.mean[c] * cs.mean[c] + cs.stddev[c] * cs.stddev[c]);
+            if (rms > t.max_feature_rms) loud.push_back(c);
+            if (rms > worst_rms) worst_rms = rms, worst = c;
+            if (cs.stddev[c] == 0.0) constant.push_back(c);
+            else if (!cs.binary[c]) scaled.push_back(c);
+        }
+        if (!loud.empty())
+            out.push_back(SANENET_TAGGED(UnnormalizedInputs, Severity::error,
+                "x is not normalized (article item 1): " + std::to_string(loud.size()) + " of " + std::to_string(d) +
+                    " features have an RMS sqrt(mean^2 + std^2) above " + fmt(t.max_feature_rms) + ", the largest " + fmt(worst_rms) +
+                    " at feature " + std::to_string(worst) + " (mean " + fmt(cs.mean[worst]) + ", std " + fmt(cs.stddev[worst]) +
+                    "); weights, activations and learning rates all assume inputs around 0 with a std near 1",
+                "standardize on the training split: sn::Standardizer s; s.fit(x_train); then s.transform() every split (a group "
+                "of all pixels for images, or x / 255)",
+                "features " + list_indices(loud)));
+        // The range, not the std: pixels that are almost always 0 have a tiny std but the
+        // same unit as the others (a group-standardized image must not warn); a feature in
+        // millimetres next to one in metres differs in range too.
+        if (scaled.size() >= 2) {
+            auto [lo, hi] = std::minmax_element(scaled.begin(), scaled.end(),
+                                                [&](std::size_t a, std::size_t b) { return cs.range[a] < cs.range[b]; });
+            const double ratio = cs.range[*hi] / cs.range[*lo];
+            if (ratio > t.max_scale_spread)
+                out.push_back(SANENET_TAGGED(FeatureScaleSpread, Severity::warning,
+                    "the features' scales differ by a factor " + fmt(ratio) + " (range " + fmt(cs.range[*lo]) + " at feature " +
+                        std::to_string(*lo) + ", " + fmt(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
+                        "): the small ones barely move the first layer (article item 1)",
+                    "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
+                    "range ratio " + fmt(ratio)));
+        }
+        if (!constant.empty())
+            out.push_back(SANENET_TAGGED(ConstantFeature, Severity::warning,
+                std::to_string(constant.size()) + " feature(s) never change in x: " + list_indices(constant) +
+                    "; they carry no information and a scaler cannot give them unit variance",
+                "drop them, or check that the data were loaded and joined as intended",
+                "constant features " + list_indices(constant)));
+        if (y.values && s.task.k == task_kind::regression) {
+            const column_stats ts = column_statistics(*y.values);
+            std::vector<std::size_t> bad;
+            for (std::size_t c = 0; c < ts.mean.size(); ++c)
+                if (std::fabs(ts.mean[c]) > t.max_target_abs_mean || ts.stddev[c] < t.min_target_std || ts.stddev[c] > t.max_target_std)
+                    bad.push_back(c);
+            if (!bad.empty())
+                out.push_back(SANENET_TAGGED(UnnormalizedTargets, Severity::error,
+                    "the regression targets are not normalized (article item 1): output " + std::to_string(bad[0]) + " has mean " +
+                        fmt(ts.mean[bad[0]]) + " and std " + fmt(ts.stddev[bad[0]]) + " (expected |mean| <= " + fmt(t.max_target_abs_mean) +
+                        ", std in [" + fmt(t.min_target_std) + ", " + fmt(t.max_target_std) +
+                        "]); an untrained network outputs values near 0 with a std near 1, so the loss and its gradients start far off",
+                    "standardize the targets on the training split with sn::Standardizer and inverse_transform() the predictions",
+                    "outputs " + list_indices(bad)));
+        }
+    }
+    if (!o.validation) {
+        out.push_back(SANENET_TAGGED(NoValidation, Severity::warning,
+            "no validation data: nothing will tell overfitting or a broken pipeline from progress (article item 2)",
+            "hold out 10-20% of the training samples and pass them as FitOptions::validation = sn::Validation{x_val, y_val}",
+            "FitOptions::validation is empty"));
+    } else if (!non_finite) {
+        const std::size_t vn = o.validation->x.shape()[0];
+        const std::size_t leaked = rows_found_in(o.validation->x, x);
+        if (vn && static_cast<double>(leaked) > t.max_validation_leak * static_cast<double>(vn))
+            out.push_back(SANENET_TAGGED(ValidationLeak, Severity::warning,
+                std::to_string(leaked) + " of the " + std::to_string(vn) + " validation rows also appear in the training data: the "
+                    "validation score will look better than it is (article item 2)",
+                "split the samples once, before any shuffling or augmentation, and keep the validation rows out of training",
+                std::to_string(leaked) + " shared rows"));
+    }
+    if (o.batch_size > t.max_batch && o.batch_size <= n)
+        out.push_back(SANENET_TAGGED(LargeBatch, Severity::warning,
+            "batch_size " + std::to_string(o.batch_size) + " is large: big batches average away the gradient noise that helps "
+                "generalization and take fewer steps per epoch (article item 5)",
+            "start with 32, 16 or 8 and raise it only for speed once training works",
+            "batch_size " + std::to_string(o.batch_size)));
+    if (o.batch_size > n)
+        out.push_back(make_diagnostic("L5.2", "batch-larger-than-data", "", Severity::error,
+            "batch_size " + std::to_string(o.batch_size) + " exceeds the " + std::to_string(n) +
+                " training samples, so every step would see the whole set",
+            "use a batch of 16, 8 or 1 (article item 5)", "batch_size " + std::to_string(o.batch_size)));
+    return out;
+}
+
+inline bool waived(const Diagnostic& d, Waivers allow) { return (allow.bits & waiver_bit(d.id)) != 0; }
+
+}  // namespace sanenet::detail

@@ -1,0 +1,255 @@
+// What only training reveals (article items 2, 4, 6, 8): the monitors sn::fit runs around
+// its steps. Each is cheap enough to stay on by default; FitOptions::monitor = false turns
+// them off. A finding is reported once per fit.
+#pragma once
+
+#include <sanenet/lints/data.hpp>
+#include <sanenet/report/progress.hpp>
+#include <sanenet/train/engine.hpp>
+#include <sanenet/train/history.hpp>
+#include <sanenet/train/options.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace sanenet::detail {
+
+// Where warnings go: the History, and one line on stderr unless the fit is quiet.
+class diagnostics_sink {
+public:
+    diagnostics_sink(History& h, bool print, Waivers allow, progress_line* progress)
+        : h_(h), print_(print), allow_(allow), progress_(progress) {}
+
+    // Records a finding unless it is waived; returns whether it was recorded.
+    bool report(Diagnostic d) {
+        if (waived(d, allow_)) return false;
+        for (const auto& seen : h_.diagnostics)
+            if (seen.id == d.id) return false;
+        if (print_) {
+            if (progress_) progress_->clear();
+            std::string line = d.message;
+            line.insert(std::min<std::size_t>(line.size(), 8), d.severity == Severity::error ? "error " : "warning ");
+            std::fprintf(stderr, "%s\n", line.c_str());
+        }
+        h_.diagnostics.push_back(std::move(d));
+        return true;
+    }
+    bool waives(std::string_view id) const { return (allow_.bits & waiver_bit(id)) != 0; }
+
+private:
+    History& h_;
+    bool print_;
+    Waivers allow_;
+    progress_line* progress_;
+};
+
+// L6.1 (smoothed form): a debiased exponential average of the step losses; divergence is
+// that average rising above factor x its running minimum after a warm-up.
+class divergence_watch {
+public:
+    explicit divergence_watch(const Thresholds& t) : factor_(t.divergence_factor), warmup_(t.divergence_warmup_steps) {}
+
+    // Returns true when the loss has diverged.
+    bool add(double loss) {
+        ++steps_;
+        avg_ = beta * avg_ + (1 - beta) * loss;
+        smoothed_ = avg_ / (1 - std::pow(beta, static_cast<double>(steps_)));
+        if (steps_ < warmup_) return false;
+        if (steps_ == warmup_) first_ = smoothed_;
+        minimum_ = std::min(minimum_, smoothed_);
+        // A floor on the minimum: a loss that has reached ~0 may wobble by large factors.
+        return smoothed_ > factor_ * std::max(minimum_, 0.01 * first_);
+    }
+    double smoothed() const { return smoothed_; }
+    double minimum() const { return minimum_; }
+
+private:
+    static constexpr double beta = 0.98;
+    double factor_;
+    int warmup_;
+    int steps_ = 0;
+    double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
+};
+
+// The loss of predicting a constant learned from the training targets: class frequencies,
+// label frequencies, or the mean (L2.3's baseline), measured on the validation targets.
+inline double baseline_loss(const net_shape& s, const targets& train, const targets& val) {
+    const std::size_t k = static_cast<std::size_t>(s.outputs);
+    if (train.cls) {
+        std::vector<double> p(k, 1.0);  // Laplace smoothing: no class gets probability 0
+        for (std::size_t i = 0; i < train.cls->size(); ++i) p[static_cast<std::size_t>((*train.cls)(i))] += 1.0;
+        const double total = static_cast<double>(train.cls->size() + k);
+        double loss = 0.0;
+        for (std::size_t i = 0; i < val.cls->size(); ++i) loss -= std::log(p[static_cast<std::size_t>((*val.cls)(i))] / total);
+        return loss / static_cast<double>(val.cls->size());
+    }
+    const matrix& ty = *train.values;
+    const matrix& vy = *val.values;
+    std::vector<double> mean(k, 0.0);
+    for (std::size_t i = 0; i < ty.shape()[0]; ++i)
+        for (std::size_t j = 0; j < k; ++j) mean[j] += ty(i, j);
+    for (auto& m : mean) m /= static_cast<double>(ty.shape()[0]);
+    double loss = 0.0;
+    for (std::size_t i = 0; i < vy.shape()[0]; ++i)
+        for (std::size_t j = 0; j < k; ++j) {
+            if (s.task.k == task_kind::multilabel) {
+                const double q = std::clamp(mean[j], 1e-6, 1 - 1e-6), t = vy(i, j);
+                loss -= t * std::log(q) + (1 - t) * std::log(1 - q);
+            } else {
+                const double e = vy(i, j) - mean[j];
+                loss += e * e;
+            }
+        }
+    return loss / static_cast<double>(vy.size());
+}
+
+// The epoch-level monitors: L4.3, L6.2, L8.1, L8.2, and L2.3 at the end.
+class training_monitor {
+public:
+    training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
+        : m_(m), o_(o), t_(o.thresholds), sink_(sink) {
+        // The probe set for dead units: evenly spaced training rows, gathered once.
+        const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size());
+        const std::size_t p = std::min(n, t_.probe_samples);
+        probe_ = matrix::from_shape({p, in});
+        for (std::size_t i = 0; i < p; ++i) {
+            const std::size_t r = i * n / p;
+            std::copy(x.data() + r * in, x.data() + (r + 1) * in, probe_.data() + i * in);
+        }
+        const std::size_t w = p * static_cast<std::size_t>(m.max_width());
+        ping_.resize(w);
+        pong_.resize(w);
+        out_.resize(p * static_cast<std::size_t>(m.output_size()));
+        unit_max_.resize(static_cast<std::size_t>(m.max_width()));
+    }
+
+    // After each step: gradient norms for L8.2 (sampled) and clipping for L6.2.
+    void after_step(const trainer& tr, bool clipped) {
+        ++steps_;
+        clipped_ += clipped;
+        if (tr.dense_layers() >= 2 && steps_ % sample_every == 1) {
+            first_norm_ += tr.weight_gradient_norm(0);
+            last_norm_ += tr.weight_gradient_norm(tr.dense_layers() - 1);
+            ++norm_samples_;
+        }
+    }
+
+    void end_epoch(const EpochRecord& e, const std::optional<double>& previous_train_loss, int threads) {
+        check_clipping(e.epoch);
+        check_overfitting(e);
+        check_vanishing(e, previous_train_loss);
+        check_dead_units(e.epoch, threads);
+        steps_ = clipped_ = norm_samples_ = 0;
+        first_norm_ = last_norm_ = 0.0;
+    }
+
+    // L2.3, once training is over: the validation loss against a constant prediction.
+    void end_fit(const History& h, const net_shape& s, const targets& train) {
+        if (!o_.validation || h.epochs.empty() || !h.epochs.back().val_loss) return;
+        const double base = baseline_loss(s, train, targets_of(o_.validation->y));
+        const double final_loss = *h.epochs.back().val_loss;
+        if (final_loss >= t_.baseline_ratio * base)
+            sink_.report(SANENET_TAGGED(NoBetterThanBaseline, Severity::warning,
+                "after " + std::to_string(h.epochs.size()) + " epochs the validation loss " + fmt(final_loss) +
+                    " is no better than predicting a constant learned from the training targets (" + fmt(base) +
+                    "): the network has learned nothing that generalizes (article item 2)",
+                "look at the data and the predictions: are inputs and targets aligned, normalized, shuffled? Then run sn::doctor",
+                "validation loss " + fmt(final_loss) + ", baseline " + fmt(base)));
+    }
+
+private:
+    static constexpr std::size_t sample_every = 10;
+
+    void check_clipping(int epoch) {
+        if (!o_.clip_grad_norm || steps_ == 0) return;
+        const double share = static_cast<double>(clipped_) / static_cast<double>(steps_);
+        if (share > t_.clipping_share)
+            sink_.report(SANENET_TAGGED(ClippingMasksLR, Severity::warning,
+                "gradient clipping was active on " + fmt(100 * share) + "% of the steps of epoch " + std::to_string(epoch) +
+                    ": it is hiding a learning rate that is too high (article item 6)",
+                "turn clipping off (clip_grad_norm = std::nullopt), find the largest stable rate with sn::find_learning_rate and "
+                "use a tenth of it",
+                fmt(100 * share) + "% of steps clipped"));
+    }
+
+    void check_overfitting(const EpochRecord& e) {
+        if (!e.val_loss) return;
+        const double val = *e.val_loss;
+        best_val_ = std::min(best_val_, val);
+        const bool gap = e.train_loss > 0 && (val - e.train_loss) / e.train_loss > t_.overfit_gap;
+        overfit_run_ = gap && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
+        if (overfit_run_ >= t_.overfit_epochs)
+            sink_.report(SANENET_TAGGED(Overfitting, Severity::warning,
+                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + fmt(val) + " (best " +
+                    fmt(best_val_) + ") while the training loss is " + fmt(e.train_loss) +
+                    ": the network is memorizing the training set (article item 4)",
+                "stop at the best epoch, add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get "
+                "more data",
+                "epoch " + std::to_string(e.epoch)));
+    }
+
+    void check_vanishing(const EpochRecord& e, const std::optional<double>& previous) {
+        if (norm_samples_ == 0 || !previous) return;
+        const double first = first_norm_ / norm_samples_, last = last_norm_ / norm_samples_;
+        const bool stalled = e.train_loss > 0.99 * *previous;
+        if (stalled && last > 0 && first / last < t_.vanishing_ratio && first < t_.vanishing_norm)
+            sink_.report(SANENET_TAGGED(VanishingGradient, Severity::warning,
+                "the first Dense layer's gradient (norm " + fmt(first) + ") is " + fmt(last / std::max(first, 1e-300)) +
+                    " times smaller than the last one's (" + fmt(last) + ") and the loss has stopped improving: the early "
+                    "layers are not learning (article item 8)",
+                "use fewer layers (article item 10), LeakyReLU or ELU with He/LeCun init, and normalized inputs",
+                "epoch " + std::to_string(e.epoch)));
+    }
+
+    // L8.1: per ReLU layer, the share of units whose output is 0 for every probe sample.
+    void check_dead_units(int epoch, int threads) {
+        if (probe_.shape()[0] < t_.probe_samples || sink_.waives("L8.1")) return;
+        dead_layer_ = npos;
+        m_.infer(probe_.data(), probe_.shape()[0], out_.data(), ping_.data(), pong_.data(), threads, true, &visit_stage, this);
+        if (dead_layer_ != npos)
+            sink_.report(SANENET_TAGGED(DeadUnits, Severity::warning,
+                fmt(100 * dead_share_) + "% of the units of the ReLU after layer " + std::to_string(dead_layer_) +
+                    " output 0 for every one of " + std::to_string(probe_.shape()[0]) +
+                    " probe samples after epoch " + std::to_string(epoch) +
+                    ": dead ReLUs get no gradient and never recover (article item 8)",
+                "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
+                "layer " + std::to_string(dead_layer_)));
+    }
+
+    static void visit_stage(void* ctx, std::size_t s, const float* out, std::size_t rows) {
+        auto& self = *static_cast<training_monitor*>(ctx);
+        const stage& st = self.m_.stages()[s];
+        if (st.a != act::relu || self.dead_layer_ != npos || s + 1 == self.m_.stages().size()) return;
+        const std::size_t w = static_cast<std::size_t>(st.out);
+        float* mx = self.unit_max_.data();
+        std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
+        std::size_t dead = 0;
+        for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
+        const double share = static_cast<double>(dead) / static_cast<double>(w);
+        if (share >= self.t_.dead_unit_share) {
+            self.dead_layer_ = st.spec;
+            self.dead_share_ = share;
+        }
+    }
+
+    const model& m_;
+    const FitOptions& o_;
+    const Thresholds& t_;
+    diagnostics_sink& sink_;
+    matrix probe_;
+    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
+    std::size_t steps_ = 0, clipped_ = 0, norm_samples_ = 0;
+    double first_norm_ = 0.0, last_norm_ = 0.0;
+    double best_val_ = std::numeric_limits<double>::infinity();
+    int overfit_run_ = 0;
+    std::size_t dead_layer_ = npos;
+    double dead_share_ = 0.0;
+};
+
+}  // namespace sanenet::detail

@@ -1,0 +1,56 @@
+// What sn::fit takes: FitOptions, the validation data, and the targets of either kind.
+#pragma once
+
+#include <sanenet/core/xt.hpp>
+#include <sanenet/lints/lint.hpp>
+#include <sanenet/lints/thresholds.hpp>
+#include <sanenet/train/history.hpp>
+#include <sanenet/train/optimizers.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <variant>
+
+namespace sanenet {
+
+// Held-out data evaluated after every epoch (its absence is lint L2.1).
+struct Validation {
+    matrix x;
+    std::variant<labels, matrix> y;
+    Validation(matrix vx, labels vy) : x(std::move(vx)), y(std::move(vy)) {}
+    Validation(matrix vx, matrix vy) : x(std::move(vx)), y(std::move(vy)) {}
+};
+
+struct FitOptions {
+    int epochs = 10;
+    std::size_t batch_size = 32;              // article item 5: start small (16, 8 or 1)
+    Optimizer optimizer = Adam{};
+    std::optional<Validation> validation = std::nullopt;
+    std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
+    Waivers allow = {};
+    std::uint64_t seed = 42;                  // shuffling, dropout and noise
+    int threads = 0;                          // 0 = all cores
+    bool progress = true;                     // the live line on a terminal; silent otherwise
+    std::function<void(const EpochRecord&)> on_epoch = {};
+    bool shuffle = true;
+    Thresholds thresholds = {};               // the run-time lints' thresholds
+    bool monitor = true;                      // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
+};
+
+namespace detail {
+
+// A task's targets, whichever kind: class labels or a samples x outputs matrix.
+struct targets {
+    const labels* cls = nullptr;
+    const matrix* values = nullptr;
+    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
+};
+
+inline targets targets_of(const std::variant<labels, matrix>& y) {
+    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
+    return {nullptr, &std::get<matrix>(y)};
+}
+
+}  // namespace detail
+}  // namespace sanenet
