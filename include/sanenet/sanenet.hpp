@@ -11,6 +11,8 @@
 
 // training
 #include <sanenet/train/fit.hpp>
+#include <sanenet/train/lr_finder.hpp>
+#include <sanenet/train/doctor.hpp>
 #include <sanenet/train/metrics.hpp>
 
 // data

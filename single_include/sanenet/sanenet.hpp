@@ -1886,7 +1886,7 @@ inline constexpr std::size_t record_size = 16;
 
 using bytes = std::vector<unsigned char>;
 
-inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+inline std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
 
 inline std::string os_error(int err) { return std::generic_category().message(err); }
 
@@ -2039,7 +2039,7 @@ inline bool same_group(const layer_group& a, const layer_group& b) {
 
 // "Dense<128> ReLU" in the overview line.
 inline std::string group_name(const layer_group& g) {
-    return layer_name(g.main) + (g.has_act ? " " + layer_name(g.activation) : "");
+    return layer_name(g.main) + (g.has_act ? std::string(" ") + layer_name(g.activation) : "");
 }
 // "Dense 784->128 ReLU" in the difference.
 inline std::string group_detail(const layer_group& g) {
@@ -2438,6 +2438,8 @@ constexpr layer_spec spec_of(int in) {
 // One message format for every lint, built into one string literal:
 //   sanenet <ID> <slug>: <what and why>. Fix: <exact change>. [Waive: sn::Allow<sn::lint::<Tag>>.]
 // E-rules pass no tag: they have no waiver.
+#define SANENET_STRINGIZE_VALUE(x) SANENET_STRINGIZE(x)
+#define SANENET_STRINGIZE(x) #x
 #define SANENET_LINT_MESSAGE(id, slug, what, fix, ...) \
     "sanenet " id " " slug ": " what ". Fix: " fix "." __VA_OPT__(" Waive: sn::Allow<sn::lint::" #__VA_ARGS__ ">.")
 
@@ -2530,8 +2532,8 @@ template <class... Tags>
 struct Allow {
     static constexpr bool tags_are_lint_tags = (LintTag<Tags> && ...);
     static_assert(tags_are_lint_tags, SANENET_LINT_MESSAGE("E12", "unknown-waiver",
-        "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); structural "
-        "rules (E0-E13) cannot be waived",
+        "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); the structural "
+        "rules (E0-E13) and the other lints without a tag (L7.2) cannot be waived",
         "name the tag printed in the lint's own message, or fix the structure"));
     static constexpr bool sanenet_allow = true;
     static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::tag_bit<Tags>())};
@@ -2563,6 +2565,7 @@ struct Diagnostic {
 
 
 #include <cstddef>
+#include <limits>
 #include <span>
 
 namespace sanenet::detail {
@@ -2655,7 +2658,7 @@ constexpr std::size_t rule_e3_dropout_keep(specs_view l) {
 // E11: GaussianNoise with a negative or non-finite stddev.
 constexpr std::size_t rule_e11_noise_stddev(specs_view l) {
     return find_first(l, [](specs_view s, std::size_t i) {
-        return s[i].k == kind::gaussian_noise && !(s[i].param >= 0.f && s[i].param < 1e30f);
+        return s[i].k == kind::gaussian_noise && !(s[i].param >= 0.f && s[i].param <= std::numeric_limits<float>::max());
     });
 }
 #define SANENET_E11_MESSAGE                                                                                                 \
@@ -2860,7 +2863,8 @@ constexpr std::size_t rule_l42_keep_reads_as_drop_rate(specs_view l) {
 #define SANENET_L4_2_MESSAGE                                                                                                \
     SANENET_LINT_MESSAGE("L4.2", "keep-reads-as-drop-rate",                                                                 \
                          "sn::Dropout<Keep> takes the probability of KEEPING a unit (article item 4: 0.75-0.9); a Keep "    \
-                         "below 0.5 (the note names the layer) reads like a drop rate as Keras and PyTorch take it, and "   \
+                         "below " SANENET_STRINGIZE_VALUE(SANENET_LINT_MIN_DROPOUT_KEEP) " (the note names the layer) "    \
+                         "reads like a drop rate as Keras and PyTorch take it, and "                                        \
                          "would drop most of the units",                                                                    \
                          "write the keep probability: sn::Dropout<0.9> instead of sn::Dropout<0.1>",                        \
                          KeepReadsAsDropRate)
@@ -2880,15 +2884,16 @@ constexpr std::size_t rule_l91_constant_init(specs_view l) {
                          "sn::Dense<256, sn::He>; biases already start at zero",                                            \
                          ConstantInit)
 
-// L4.1: no Dropout or GaussianNoise anywhere.
+// L4.1: no Dropout or GaussianNoise that does anything (Dropout<1.0> and GaussianNoise<0> do not).
 constexpr bool rule_l41_no_regularization(specs_view l) {
     for (const auto& s : l)
-        if (is_regularizer(s.k)) return false;
+        if ((s.k == kind::dropout && s.param < 1.f) || (s.k == kind::gaussian_noise && s.param > 0.f)) return false;
     return true;
 }
 #define SANENET_L4_1_MESSAGE                                                                                                \
     SANENET_LINT_MESSAGE("L4.1", "no-regularization",                                                                       \
-                         "the network has no Dropout or GaussianNoise: without regularization it will fit noise and "       \
+                         "the network has no Dropout or GaussianNoise (or only Dropout<1> / GaussianNoise<0>): without "    \
+                         "regularization it will fit noise and "                                                            \
                          "overfit (article item 4)",                                                                        \
                          "put sn::Dropout<0.9> (keep probability) before each hidden sn::Dense",                            \
                          NoRegularization)
@@ -2903,7 +2908,8 @@ constexpr int dense_count(specs_view l) {
 constexpr bool rule_l101_too_deep(specs_view l) { return dense_count(l) > thresholds::max_dense_layers; }
 #define SANENET_L10_1_MESSAGE                                                                                               \
     SANENET_LINT_MESSAGE("L10.1", "too-deep",                                                                               \
-                         "the network has more than 8 Dense layers: deep plain MLPs train slowly and their gradients "       \
+                         "the network has more than " SANENET_STRINGIZE_VALUE(SANENET_LINT_MAX_DENSE_LAYERS)               \
+                         " Dense layers: deep plain MLPs train slowly and their gradients "                                 \
                          "vanish or explode (article item 10: start with 3-8 layers)",                                      \
                          "start with 3-8 Dense layers and add depth only when it measurably helps",                         \
                          TooDeep)
@@ -2924,8 +2930,11 @@ constexpr std::size_t rule_l111_too_few_hidden_units(specs_view l, task_spec t) 
 }
 #define SANENET_L11_1_MESSAGE                                                                                               \
     SANENET_LINT_MESSAGE("L11.1", "too-few-hidden-units",                                                                   \
-                         "a hidden Dense is narrower than 5x the classes (Classification, MultiLabel) or 2x max(inputs, "   \
-                         "outputs) (Regression): too few units to represent the task (article item 11: 256-1024 to start)", \
+                         "a hidden Dense is narrower than " SANENET_STRINGIZE_VALUE(SANENET_LINT_HIDDEN_PER_CLASS)           \
+                         "x the classes (Classification, MultiLabel) or "                                                   \
+                         SANENET_STRINGIZE_VALUE(SANENET_LINT_HIDDEN_PER_REGRESSION_IO)                                     \
+                         "x max(inputs, outputs) (Regression): too few units to represent the task (article item 11: "      \
+                         "256-1024 to start)",                                                                              \
                          "widen the hidden layers, e.g. sn::Dense<256>", TooFewHiddenUnits)
 
 }  // namespace sanenet::detail
@@ -3306,6 +3315,7 @@ private:
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <type_traits>
 #include <variant>
 
 namespace sanenet {
@@ -3346,6 +3356,20 @@ struct targets {
 inline targets targets_of(const std::variant<labels, matrix>& y) {
     if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
     return {nullptr, &std::get<matrix>(y)};
+}
+
+// The targets of a Net's task, checked at compile time: labels or a matrix.
+template <class Net, class Y>
+targets targets_for(const Y& y) {
+    constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
+    if constexpr (cls) {
+        static_assert(std::is_same_v<Y, labels>, "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
+        return {&y, nullptr};
+    } else {
+        static_assert(std::is_same_v<Y, matrix>,
+                      "sanenet: Regression and MultiLabel networks take targets as xt::xtensor<float, 2> (samples x outputs)");
+        return {nullptr, &y};
+    }
 }
 
 }  // namespace detail
@@ -4295,7 +4319,6 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     };
 
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-        if (!kernels::all_finite(m.params(), m.parameter_count())) diverge("the weights became non-finite", epoch - 1);
         tr.save(good);
         if (o.shuffle)
             for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng.below(i)]);
@@ -4322,6 +4345,8 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
             loss_sum += loss * static_cast<double>(rows);
             progress.update(epoch, b + rows, loss_sum / static_cast<double>(b + rows));
         }
+        // The last update may have left non-finite weights behind a finite loss.
+        if (!kernels::all_finite(m.params(), m.parameter_count())) diverge("the weights became non-finite in epoch " + std::to_string(epoch), epoch);
         EpochRecord rec;
         rec.epoch = epoch;
         rec.train_loss = loss_sum / static_cast<double>(n);
@@ -4340,19 +4365,6 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     }
     if (monitor) monitor->end_fit(h, shape, y);
     return h;
-}
-
-template <class Net, class Y>
-targets targets_for(const Y& y) {
-    constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
-    if constexpr (cls) {
-        static_assert(std::is_same_v<Y, labels>, "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
-        return {&y, nullptr};
-    } else {
-        static_assert(std::is_same_v<Y, matrix>,
-                      "sanenet: Regression and MultiLabel networks take targets as xt::xtensor<float, 2> (samples x outputs)");
-        return {nullptr, &y};
-    }
 }
 
 }  // namespace detail
@@ -4392,6 +4404,1311 @@ std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions
 
 }  // namespace sanenet
 // end file sanenet/train/fit.hpp
+// begin file sanenet/train/lr_finder.hpp
+// sn::find_learning_rate: the article's recipe for item 6. With clipping off, raise the
+// learning rate exponentially, one step at a time, on a copy of the network until the
+// smoothed loss explodes; the largest rate before that is the largest stable one, and the
+// rate to train with is one order of magnitude lower.
+
+// begin file sanenet/report/plot.hpp
+// sn::plot: look at your results (article item 2). Training history, prediction-vs-target
+// scatter and any x-y curve as plain SVG; image grids as binary PGM; no dependency.
+// Every file is written atomically; NaN/Inf values are skipped, never drawn, and never
+// stretch an axis. Numbers are printed with std::to_chars (printf %g/%f, locale-independent).
+
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sanenet {
+
+namespace plot {
+
+// What curve_svg draws around the data; the learning-rate range test is the first user.
+struct CurveOptions {
+    // Default member initializers everywhere: designated initializers that leave fields out
+    // stay clean under g++'s -Wmissing-field-initializers.
+    std::string title{}, x_label{}, y_label{};
+    bool log_x = false, log_y = false;                     // values <= 0 are skipped on a log axis
+    std::vector<std::pair<double, std::string>> markers{};  // vertical lines at x, with labels
+};
+
+}  // namespace plot
+
+namespace detail::svg {
+
+inline constexpr std::size_t marker_limit = 50;  // a series with more points is a bare line
+inline constexpr std::size_t scatter_limit = 5000;
+inline constexpr std::size_t max_scatter_panels = 8;
+
+inline constexpr const char* train_color = "#1f77b4";
+inline constexpr const char* val_color = "#ff7f0e";
+inline constexpr const char* best_color = "#2ca02c";
+inline constexpr const char* marker_color = "#d62728";
+
+// printf("%.<precision>g") without the locale, and with a short exponent: 1e-05 -> 1e-5.
+inline std::string num(double v, int precision = 6) {
+    if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : (v > 0 ? "Inf" : "-Inf");
+    if (v == 0.0) v = 0.0;  // no "-0"
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, precision);
+    std::string s(buf, r.ptr);
+    if (const std::size_t e = s.find('e'); e != std::string::npos) {
+        std::size_t i = e + 1;
+        const bool negative = s[i] == '-';
+        if (s[i] == '+' || s[i] == '-') ++i;
+        while (i + 1 < s.size() && s[i] == '0') ++i;
+        s = s.substr(0, e) + (negative ? "e-" : "e") + s.substr(i);
+    }
+    return s;
+}
+
+// printf("%.<decimals>f") without the locale; "-0.00" prints as "0.00".
+inline std::string fixed(double v, int decimals) {
+    if (!std::isfinite(v)) return num(v);
+    char buf[400];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+    std::string s(buf, r.ptr);
+    if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
+    return s;
+}
+
+// An SVG coordinate: one decimal, "12.0" printed as "12".
+inline std::string coord(double v) {
+    std::string s = fixed(v, 1);
+    if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
+    return s == "-0" ? "0" : s;
+}
+
+// Text content or attribute value; control characters XML 1.0 forbids become '?'.
+inline std::string escape(std::string_view t) {
+    std::string s;
+    s.reserve(t.size());
+    for (const char c : t) {
+        switch (c) {
+            case '&': s += "&amp;"; break;
+            case '<': s += "&lt;"; break;
+            case '>': s += "&gt;"; break;
+            case '"': s += "&quot;"; break;
+            case '\'': s += "&apos;"; break;
+            default: s += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') ? '?' : c; break;
+        }
+    }
+    return s;
+}
+
+// Approximate rendered width of a sans-serif text, for centring legends.
+inline double text_width(std::string_view t, double font_size) {
+    std::size_t glyphs = 0;
+    for (const char c : t) glyphs += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return 0.58 * font_size * static_cast<double>(glyphs);
+}
+
+inline std::string shorten(std::string s, std::size_t max_bytes) {
+    if (s.size() <= max_bytes) return s;
+    std::size_t cut = max_bytes - 3;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+    s.resize(cut);
+    return s + "...";
+}
+
+// Finite (and, on a log axis, positive) values seen so far.
+struct extent {
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -std::numeric_limits<double>::infinity();
+    bool log = false;
+
+    bool accepts(double v) const { return std::isfinite(v) && (!log || v > 0.0); }
+    void add(double v) {
+        if (!accepts(v)) return;
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+    }
+    bool empty() const { return !(lo <= hi); }
+};
+
+// A linear or log10 axis over [lo, hi] in data units.
+struct axis {
+    double lo = 0.0, hi = 1.0;
+    bool log = false;
+    bool integer = false;  // ticks on whole numbers only (epochs)
+
+    bool accepts(double v) const { return std::isfinite(v) && (!log || v > 0.0); }
+    double unit(double v) const {  // 0 at lo, 1 at hi
+        return log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
+    }
+};
+
+// The data range padded by `pad` of its span on each side; a single value gets a span of its own.
+inline axis make_axis(const extent& e, double pad, bool integer = false) {
+    axis a;
+    a.log = e.log;
+    a.integer = integer;
+    if (e.empty()) {
+        a.lo = e.log ? 1.0 : 0.0;
+        a.hi = e.log ? 10.0 : 1.0;
+        return a;
+    }
+    if (e.log) {
+        double l = std::log10(e.lo), h = std::log10(e.hi);
+        if (h - l < 1e-9) {
+            l -= 0.5;
+            h += 0.5;
+        }
+        const double p = pad * (h - l);
+        a.lo = std::pow(10.0, l - p);
+        a.hi = std::pow(10.0, h + p);
+        return a;
+    }
+    double l = e.lo, h = e.hi;
+    if (h - l <= 1e-9 * std::max(std::abs(l), std::abs(h))) {
+        const double half = integer ? 0.5 : (l != 0.0 ? 0.1 * std::abs(l) : 0.5);
+        l -= half;
+        h += half;
+    }
+    const double p = std::max(pad * (h - l), integer ? 0.3 : 0.0);
+    a.lo = l - p;
+    a.hi = h + p;
+    return a;
+}
+
+inline double nice_step(double span, double target) {
+    const double raw = span / target;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double f = raw / mag;
+    return (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
+}
+
+inline std::vector<double> linear_ticks(double lo, double hi, bool integer, double target = 5.0) {
+    std::vector<double> t;
+    double step = nice_step(hi - lo, target);
+    if (integer) step = std::max(1.0, std::round(step));
+    const double first = std::ceil(lo / step - 1e-9);
+    for (double k = first;; k += 1.0) {
+        double v = k * step;
+        if (v > hi + 1e-9 * step) break;
+        if (std::abs(v) < 1e-9 * step) v = 0.0;
+        t.push_back(v);
+        if (t.size() > 50) break;
+    }
+    return t;
+}
+
+// Decades; 1-2-5 when fewer than three decades show; linear ticks if even those are too few.
+inline std::vector<double> ticks(const axis& a) {
+    if (!a.log) return linear_ticks(a.lo, a.hi, a.integer);
+    const double l = std::log10(a.lo), h = std::log10(a.hi);
+    const int e0 = static_cast<int>(std::ceil(l - 1e-9)), e1 = static_cast<int>(std::floor(h + 1e-9));
+    std::vector<double> t;
+    if (e1 - e0 >= 2) {
+        const int stride = std::max(1, (e1 - e0 + 8) / 8);
+        for (int e = e0; e <= e1; ++e)
+            if ((e - e0) % stride == 0) t.push_back(std::pow(10.0, e));
+        return t;
+    }
+    for (int e = static_cast<int>(std::floor(l)); e <= static_cast<int>(std::ceil(h)); ++e)
+        for (const double m : {1.0, 2.0, 5.0}) {
+            const double v = m * std::pow(10.0, e);
+            if (v >= a.lo * (1 - 1e-9) && v <= a.hi * (1 + 1e-9)) t.push_back(v);
+        }
+    if (t.size() >= 3) return t;
+    return linear_ticks(a.lo, a.hi, false, 4.0);
+}
+
+// The plotting area of one panel and its two axes.
+struct panel {
+    double left = 0, top = 0, width = 0, height = 0;
+    axis x, y;
+
+    double px(double v) const { return left + x.unit(v) * width; }
+    double py(double v) const { return top + height - y.unit(v) * height; }
+    double right() const { return left + width; }
+    double bottom() const { return top + height; }
+    bool accepts(double vx, double vy) const { return x.accepts(vx) && y.accepts(vy); }
+};
+
+class document {
+public:
+    document(double width, double height) {
+        s_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + coord(width) +
+             "\" height=\"" + coord(height) + "\" viewBox=\"0 0 " + coord(width) + " " + coord(height) +
+             "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\" fill=\"#222222\">\n"
+             "<rect x=\"0\" y=\"0\" width=\"" + coord(width) + "\" height=\"" + coord(height) + "\" fill=\"#ffffff\"/>\n";
+    }
+    // Attributes come first, so "<circle class=..." reads (and greps) as the element's kind.
+    void line(double x1, double y1, double x2, double y2, std::string_view attributes) {
+        element("line", attributes, " x1=\"" + coord(x1) + "\" y1=\"" + coord(y1) + "\" x2=\"" + coord(x2) + "\" y2=\"" + coord(y2) + "\"");
+    }
+    void circle(double x, double y, double r, std::string_view attributes) {
+        element("circle", attributes, " cx=\"" + coord(x) + "\" cy=\"" + coord(y) + "\" r=\"" + coord(r) + "\"");
+    }
+    void rect(double x, double y, double w, double h, std::string_view attributes) {
+        element("rect", attributes, " x=\"" + coord(x) + "\" y=\"" + coord(y) + "\" width=\"" + coord(w) + "\" height=\"" + coord(h) + "\"");
+    }
+    // `content` is plain text (escaped here); `attributes` is trusted markup.
+    void text(double x, double y, std::string_view content, std::string_view attributes = {}) {
+        s_ += "<text x=\"" + coord(x) + "\" y=\"" + coord(y) + "\"";
+        if (!attributes.empty()) {
+            s_ += ' ';
+            s_ += attributes;
+        }
+        s_ += ">";
+        s_ += escape(content) + "</text>\n";
+    }
+    void raw(std::string_view markup) { s_ += markup; }
+    std::string finish() {
+        s_ += "</svg>\n";
+        return std::move(s_);
+    }
+
+private:
+    void element(const char* name, std::string_view attributes, const std::string& geometry) {
+        s_ += '<';
+        s_ += name;
+        s_ += ' ';
+        s_ += attributes;
+        s_ += geometry;
+        s_ += "/>\n";
+    }
+    std::string s_;
+};
+
+inline void write_text(const std::filesystem::path& path, const std::string& content) {
+    serial::write_file_atomically(
+        path, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(content.data()), content.size()), "write plot");
+}
+
+// Grid, frame, ticks, tick labels, axis labels, and a title (bold) with an optional subtitle
+// above the frame. A panel without data gets no y ticks: a made-up range would read as data.
+inline void draw_axes(document& d, const panel& p, std::string_view title, std::string_view subtitle,
+                      std::string_view x_label, std::string_view y_label, bool y_ticks = true) {
+    const double cx = p.left + p.width / 2;
+    if (!title.empty())
+        d.text(cx, p.top - (subtitle.empty() ? 10 : 24), title, "text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\"");
+    if (!subtitle.empty()) d.text(cx, p.top - 8, subtitle, "text-anchor=\"middle\" font-size=\"11\" fill=\"#555555\"");
+    const auto xt = ticks(p.x), yt = y_ticks ? ticks(p.y) : std::vector<double>{};
+    for (const double v : xt) {
+        const double x = p.px(v);
+        d.line(x, p.top, x, p.bottom(), "stroke=\"#e6e6e6\" stroke-width=\"1\"");
+        d.line(x, p.bottom(), x, p.bottom() + 5, "stroke=\"#444444\" stroke-width=\"1\"");
+        d.text(x, p.bottom() + 18, num(v), "text-anchor=\"middle\" font-size=\"11\" fill=\"#444444\"");
+    }
+    for (const double v : yt) {
+        const double y = p.py(v);
+        d.line(p.left, y, p.right(), y, "stroke=\"#e6e6e6\" stroke-width=\"1\"");
+        d.line(p.left - 5, y, p.left, y, "stroke=\"#444444\" stroke-width=\"1\"");
+        d.text(p.left - 8, y + 4, num(v), "text-anchor=\"end\" font-size=\"11\" fill=\"#444444\"");
+    }
+    d.rect(p.left, p.top, p.width, p.height, "fill=\"none\" stroke=\"#444444\" stroke-width=\"1\"");
+    if (!x_label.empty()) d.text(cx, p.bottom() + 38, x_label, "text-anchor=\"middle\" font-size=\"12.5\"");
+    if (!y_label.empty()) {
+        const double x = p.left - 52, y = p.top + p.height / 2;
+        d.text(x, y, y_label, "text-anchor=\"middle\" font-size=\"12.5\" transform=\"rotate(-90 " + coord(x) + " " + coord(y) + ")\"");
+    }
+}
+
+inline void no_data(document& d, const panel& p, std::string_view what) {
+    d.text(p.left + p.width / 2, p.top + p.height / 2, what, "text-anchor=\"middle\" font-size=\"13\" fill=\"#777777\"");
+}
+
+// One polyline per run of drawable points (a NaN/Inf or, on a log axis, a value <= 0 breaks
+// the line) and a circle per drawable point when the series has at most marker_limit of them;
+// in a longer series only a point standing alone gets a circle. Returns the points drawn.
+inline std::size_t draw_series(document& d, const panel& p, const std::vector<double>& xs, const std::vector<double>& ys,
+                               const char* color, const char* css_class) {
+    std::size_t drawable = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) drawable += p.accepts(xs[i], ys[i]);
+    const bool markers = drawable <= marker_limit;
+    const std::string dot = "class=\"" + std::string(css_class) + "\" fill=\"" + color + "\" stroke=\"#ffffff\" stroke-width=\"1\"";
+    std::string points;
+    std::size_t run = 0, run_start = 0;
+    const auto flush = [&] {
+        if (run >= 2)
+            d.raw("<polyline class=\"" + std::string(css_class) + "\" fill=\"none\" stroke=\"" + color +
+                  "\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"" + points + "\"/>\n");
+        if (run == 1 && !markers) d.circle(p.px(xs[run_start]), p.py(ys[run_start]), 3, dot);
+        points.clear();
+        run = 0;
+    };
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        if (!p.accepts(xs[i], ys[i])) {
+            flush();
+            continue;
+        }
+        if (run) points += ' ';
+        else run_start = i;
+        points += coord(p.px(xs[i])) + "," + coord(p.py(ys[i]));
+        ++run;
+    }
+    flush();
+    if (markers)
+        for (std::size_t i = 0; i < xs.size(); ++i)
+            if (p.accepts(xs[i], ys[i])) d.circle(p.px(xs[i]), p.py(ys[i]), 3, dot);
+    return drawable;
+}
+
+// A ring around the best point and a dashed vertical line through it.
+inline void draw_best(document& d, const panel& p, double x, double y) {
+    const double px = p.px(x);
+    d.line(px, p.top, px, p.bottom(), std::string("stroke=\"") + best_color + "\" stroke-width=\"1.2\" stroke-dasharray=\"5 4\"");
+    d.circle(px, p.py(y), 7, std::string("class=\"best\" fill=\"none\" stroke=\"") + best_color + "\" stroke-width=\"2\"");
+}
+
+// One row of legend entries centred at (cx, y): a line sample (with a dot) or a ring.
+struct legend_entry {
+    std::string label;
+    const char* color;
+    bool ring = false;
+};
+inline void draw_legend(document& d, double cx, double y, const std::vector<legend_entry>& entries) {
+    constexpr double line_sample = 26, ring_sample = 14, gap = 7, spacing = 28, font = 12;
+    const auto sample = [&](const legend_entry& e) { return e.ring ? ring_sample : line_sample; };
+    double total = 0;
+    for (const auto& e : entries) total += sample(e) + gap + text_width(e.label, font);
+    total += spacing * static_cast<double>(entries.size() ? entries.size() - 1 : 0);
+    double x = cx - total / 2;
+    for (const auto& e : entries) {
+        const std::string stroke = std::string("stroke=\"") + e.color + "\" stroke-width=\"2\"";
+        const double w = sample(e);
+        if (e.ring) {
+            d.circle(x + w / 2, y - 4, 6, "fill=\"none\" " + stroke);
+        } else {
+            d.line(x, y - 4, x + w, y - 4, stroke);
+            d.circle(x + w / 2, y - 4, 3, std::string("fill=\"") + e.color + "\" stroke=\"#ffffff\" stroke-width=\"1\"");
+        }
+        d.text(x + w + gap, y, e.label, "font-size=\"12\"");
+        x += w + gap + text_width(e.label, font) + spacing;
+    }
+}
+
+inline std::string metric_title(const std::string& metric) {
+    if (metric == "r2") return "R\xC2\xB2";
+    if (metric.empty()) return "metric";
+    return metric;
+}
+
+// Index of the best finite value (first on ties), if any.
+inline std::optional<std::size_t> best_index(const std::vector<double>& v, bool lower_is_better) {
+    std::optional<std::size_t> best;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!std::isfinite(v[i])) continue;
+        if (!best || (lower_is_better ? v[i] < v[*best] : v[i] > v[*best])) best = i;
+    }
+    return best;
+}
+
+}  // namespace detail::svg
+
+namespace plot {
+
+// Two panels: loss per epoch (train and validation; log y when the positive losses span more
+// than a factor 20) and the validation metric per epoch, with the best validation epoch
+// ringed in each (lowest loss, highest metric). Fired lints and a divergence go in the footer.
+inline void history_svg(const History& h, const std::filesystem::path& path) {
+    using namespace detail::svg;
+    constexpr double width = 1000;
+    const char* title_style = "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"";
+    if (h.epochs.empty()) {
+        document d(width, 200);
+        d.text(width / 2, 30, "Training history", title_style);
+        d.text(width / 2, 110, "no epochs", "text-anchor=\"middle\" font-size=\"16\" fill=\"#777777\"");
+        write_text(path, d.finish());
+        return;
+    }
+    const double footer_lines = (h.stop == StopReason::diverged ? 1.0 : 0.0) + (h.diagnostics.empty() ? 0.0 : 1.0);
+    const double height = 438 + 18 * footer_lines;
+    document d(width, height);
+    d.text(width / 2, 30, "Training history", title_style);
+
+    std::vector<double> ex, train, vx, vloss, mx, metric;
+    for (const EpochRecord& e : h.epochs) {
+        ex.push_back(e.epoch);
+        train.push_back(e.train_loss);
+        if (e.val_loss) {
+            vx.push_back(e.epoch);
+            vloss.push_back(*e.val_loss);
+        }
+        if (e.val_metric) {
+            mx.push_back(e.epoch);
+            metric.push_back(*e.val_metric);
+        }
+    }
+
+    extent epochs, loss, met;
+    for (const double v : ex) epochs.add(v);
+    for (const double v : train) loss.add(v);
+    for (const double v : vloss) loss.add(v);
+    for (const double v : metric) met.add(v);
+    bool all_positive = !loss.empty();
+    for (const double v : train) all_positive = all_positive && (!std::isfinite(v) || v > 0);
+    for (const double v : vloss) all_positive = all_positive && (!std::isfinite(v) || v > 0);
+    const bool log_loss = all_positive && loss.hi > 20.0 * loss.lo;
+    loss.log = log_loss;
+
+    const axis x_axis = make_axis(epochs, 0.03, true);
+    const panel lp{75, 112, 400, 270, x_axis, make_axis(loss, 0.06)};
+    const panel mp{575, 112, 400, 270, x_axis, make_axis(met, 0.06)};
+
+    const auto best_loss = best_index(vloss, true);
+    const auto best_metric = best_index(metric, false);
+    const std::string mname = metric_title(h.metric);
+
+    std::vector<legend_entry> legend{{"train loss", train_color}};
+    if (!vloss.empty() || !metric.empty()) legend.push_back({"validation", val_color});
+    if (best_loss || best_metric) legend.push_back({"best validation epoch", best_color, true});
+    draw_legend(d, width / 2, 60, legend);
+
+    const std::string loss_sub =
+        best_loss ? "best validation " + num(vloss[*best_loss], 4) + " at epoch " + num(vx[*best_loss]) : std::string();
+    draw_axes(d, lp, "Loss", loss_sub, "epoch", log_loss ? "loss (log scale)" : "loss", !loss.empty());
+    std::size_t drawn = draw_series(d, lp, ex, train, train_color, "train");
+    drawn += draw_series(d, lp, vx, vloss, val_color, "val");
+    if (best_loss) draw_best(d, lp, vx[*best_loss], vloss[*best_loss]);
+    if (!drawn) no_data(d, lp, "no finite loss values");
+
+    const std::string metric_sub =
+        best_metric ? "best " + num(metric[*best_metric], 4) + " at epoch " + num(mx[*best_metric]) : std::string();
+    draw_axes(d, mp, "Validation " + mname, metric_sub, "epoch", mname, !met.empty());
+    if (metric.empty()) {
+        no_data(d, mp, vloss.empty() ? "no validation data" : "no validation metric");
+    } else {
+        if (!draw_series(d, mp, mx, metric, val_color, "val")) no_data(d, mp, "no finite values");
+        if (best_metric) draw_best(d, mp, mx[*best_metric], metric[*best_metric]);
+    }
+
+    double footer = 446;
+    if (h.stop == StopReason::diverged) {
+        d.text(40, footer, shorten("training diverged: " + h.stop_message, 150), "font-size=\"11.5\" fill=\"#c00000\"");
+        footer += 17;
+    }
+    if (!h.diagnostics.empty()) {
+        std::vector<std::string> seen;
+        std::string ids;
+        for (const Diagnostic& g : h.diagnostics) {
+            if (std::find(seen.begin(), seen.end(), g.id) != seen.end()) continue;
+            seen.push_back(g.id);
+            ids += (ids.empty() ? "" : ", ") + g.id;
+        }
+        d.text(40, footer, shorten("lints fired: " + ids + " (see History::diagnostics)", 150), "font-size=\"11.5\" fill=\"#555555\"");
+    }
+    write_text(path, d.finish());
+}
+
+// Prediction (y) against target (x), one square panel per output column with the y = x
+// diagonal and that column's R^2 (over its finite pairs; sn::r2 of the column when all are
+// finite) in the title. More than 5000 finite pairs: every k-th is drawn, deterministically.
+inline void scatter_svg(const matrix& prediction, const matrix& target, const std::filesystem::path& path) {
+    using namespace detail::svg;
+    if (prediction.shape() != target.shape())
+        throw shape_error("scatter_svg: prediction has shape " + detail::shape_string(prediction) + " but target has shape " +
+                          detail::shape_string(target));
+    const std::size_t n = prediction.shape()[0], k = prediction.shape()[1];
+    if (k == 0 || k > max_scatter_panels)
+        throw std::invalid_argument("sanenet: scatter_svg: " + std::to_string(k) + " output columns; one plot holds 1 to " +
+                                    std::to_string(max_scatter_panels) + " panels (pass a selection of columns)");
+
+    constexpr double cell_w = 390, cell_h = 392, head = 58, plot_size = 300;
+    const std::size_t cols = k <= 4 ? k : (k + 1) / 2, rows = (k + cols - 1) / cols;  // 5 and 6 panels: 3 + 3
+    const double width = std::max(cell_w * static_cast<double>(cols), 480.0);
+    const double height = head + cell_h * static_cast<double>(rows);
+    const double offset = (width - cell_w * static_cast<double>(cols)) / 2;
+    document d(width, height);
+    d.text(width / 2, 28, "Prediction vs target", "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"");
+
+    double r2_sum = 0.0;
+    std::size_t r2_count = 0;
+    for (std::size_t j = 0; j < k; ++j) {
+        std::vector<std::size_t> finite;
+        for (std::size_t i = 0; i < n; ++i)
+            if (std::isfinite(prediction(i, j)) && std::isfinite(target(i, j))) finite.push_back(i);
+        matrix p = matrix::from_shape({finite.size(), 1}), t = matrix::from_shape({finite.size(), 1});
+        extent both;
+        for (std::size_t r = 0; r < finite.size(); ++r) {
+            p(r, 0) = prediction(finite[r], j);
+            t(r, 0) = target(finite[r], j);
+            both.add(p(r, 0));
+            both.add(t(r, 0));
+        }
+        const axis a = make_axis(both, 0.05);
+        const double left = offset + cell_w * static_cast<double>(j % cols) + 70;
+        const double top = head + cell_h * static_cast<double>(j / cols) + 40;
+        const panel pn{left, top, plot_size, plot_size, a, a};
+
+        std::string title = (k > 1 ? "output " + std::to_string(j) + ": " : std::string()) + "R\xC2\xB2 = ";
+        if (!finite.empty()) {
+            const double r = r2(p, t);
+            r2_sum += r;
+            ++r2_count;
+            title += fixed(r, 4);
+        } else {
+            title += "n/a";
+        }
+        std::string subtitle;
+        if (finite.size() < n)
+            subtitle = std::to_string(n - finite.size()) + (n - finite.size() == 1 ? " non-finite pair" : " non-finite pairs") + " skipped";
+        draw_axes(d, pn, title, subtitle, "target", "prediction", !finite.empty());
+        if (finite.empty()) {
+            no_data(d, pn, "no finite pairs");
+            continue;
+        }
+        d.line(pn.px(a.lo), pn.py(a.lo), pn.px(a.hi), pn.py(a.hi), "stroke=\"#555555\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"");
+        const std::size_t shown = std::min(finite.size(), scatter_limit);
+        const bool few = shown <= 500;
+        const std::string style = std::string("class=\"point\" fill=\"") + train_color + "\" fill-opacity=\"" +
+                                  (few ? "0.75" : "0.35") + "\"";
+        for (std::size_t s = 0; s < shown; ++s) {
+            const std::size_t r = shown == finite.size() ? s : s * finite.size() / shown;
+            d.circle(pn.px(t(r, 0)), pn.py(p(r, 0)), few ? 3 : 1.8, style);
+        }
+    }
+    // The mean of the panels' R^2: sn::r2(prediction, target) when every value is finite.
+    std::string sub = std::to_string(n) + (n == 1 ? " sample" : " samples");
+    if (n > scatter_limit) sub += ", " + std::to_string(scatter_limit) + " shown per panel";
+    if (k > 1 && r2_count) sub += "; mean R\xC2\xB2 = " + fixed(r2_sum / static_cast<double>(r2_count), 4);
+    sub += "; dashed: y = x";
+    d.text(width / 2, 48, sub, "text-anchor=\"middle\" font-size=\"12\" fill=\"#555555\"");
+    write_text(path, d.finish());
+}
+
+// One line through (x[i], y[i]) in order, with labelled vertical markers. A point that cannot be
+// drawn (NaN/Inf, or <= 0 on a log axis) breaks the line. Markers count in the x range.
+inline void curve_svg(const std::vector<double>& x, const std::vector<double>& y, const std::filesystem::path& path,
+                      const CurveOptions& options = {}) {
+    using namespace detail::svg;
+    if (x.size() != y.size())
+        throw shape_error("curve_svg: x has " + std::to_string(x.size()) + " values but y has " + std::to_string(y.size()));
+    constexpr double width = 760, height = 456;
+    document d(width, height);
+    extent ex, ey;
+    ex.log = options.log_x;
+    ey.log = options.log_y;
+    for (std::size_t i = 0; i < x.size(); ++i)
+        if (ex.accepts(x[i]) && ey.accepts(y[i])) {
+            ex.add(x[i]);
+            ey.add(y[i]);
+        }
+    for (const auto& m : options.markers) ex.add(m.first);
+    const panel p{90, 70, 630, 330, make_axis(ex, 0.03), make_axis(ey, 0.06)};
+    if (!options.title.empty())
+        d.text(width / 2, 30, options.title, "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"");
+    draw_axes(d, p, {}, {}, options.x_label + (options.log_x ? " (log scale)" : ""),
+              options.y_label + (options.log_y ? " (log scale)" : ""), !ey.empty());
+    if (!draw_series(d, p, x, y, train_color, "curve")) no_data(d, p, "no finite points");
+    for (const auto& m : options.markers)
+        if (p.x.accepts(m.first))
+            d.line(p.px(m.first), p.top, p.px(m.first), p.bottom(),
+                   std::string("class=\"marker\" stroke=\"") + marker_color + "\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"");
+    double label_y = p.top + 16;  // labels after every line, one row each, haloed to stay readable over lines
+    for (const auto& [mx, label] : options.markers) {
+        if (!p.x.accepts(mx)) continue;
+        const double px = p.px(mx);
+        const std::string text = label.empty() ? num(mx, 4) : label + " (" + num(mx, 3) + ")";
+        const double tw = text_width(text, 11.5);
+        const bool to_left = px + 6 + tw > p.right() && px - 6 - tw >= p.left;
+        d.text(to_left ? px - 6 : px + 6, label_y, text,
+               std::string(to_left ? "text-anchor=\"end\" " : "") + "font-size=\"11.5\" fill=\"" + marker_color +
+                   "\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\"");
+        label_y += 18;
+    }
+    write_text(path, d.finish());
+}
+
+// Rows `rows` of `images` (each a width x height image, row-major) as a grid of `columns`
+// tiles with 1-pixel grey gaps, written as binary PGM (P5). Each tile is scaled from its own
+// finite min..max to 0..255 (a constant tile is black; NaN/Inf pixels are black). No rows: one
+// grey tile, so a perfect classifier still gets a valid file.
+inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t height, const std::vector<std::size_t>& rows,
+                           const std::filesystem::path& path, std::size_t columns = 10) {
+    if (width == 0 || height == 0 || images.shape()[1] != width * height)
+        throw shape_error("image_grid_pgm: images have shape " + detail::shape_string(images) + " but " + std::to_string(width) +
+                          " x " + std::to_string(height) + " images need " + std::to_string(width * height) + " columns");
+    if (columns == 0) throw std::invalid_argument("sanenet: image_grid_pgm: columns must be at least 1");
+    for (const std::size_t r : rows)
+        if (r >= images.shape()[0])
+            throw shape_error("image_grid_pgm: row " + std::to_string(r) + " is outside the " + std::to_string(images.shape()[0]) +
+                              " rows of images " + detail::shape_string(images));
+    constexpr unsigned char gap = 128;
+    const std::size_t count = std::max<std::size_t>(rows.size(), 1);
+    const std::size_t across = std::min(columns, count), down = (count + across - 1) / across;
+    const std::size_t w = across * width + (across - 1), h = down * height + (down - 1);
+    const std::string header = "P5\n" + std::to_string(w) + " " + std::to_string(h) + "\n255\n";
+    std::vector<unsigned char> out(header.begin(), header.end());
+    const std::size_t at = out.size();
+    out.resize(at + w * h, gap);
+    for (std::size_t t = 0; t < rows.size(); ++t) {
+        const float* img = images.data() + rows[t] * width * height;
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        for (std::size_t i = 0; i < width * height; ++i)
+            if (std::isfinite(img[i])) {
+                lo = std::min(lo, static_cast<double>(img[i]));
+                hi = std::max(hi, static_cast<double>(img[i]));
+            }
+        const double scale = hi > lo ? 255.0 / (hi - lo) : 0.0;
+        const std::size_t x0 = (t % across) * (width + 1), y0 = (t / across) * (height + 1);
+        for (std::size_t yy = 0; yy < height; ++yy)
+            for (std::size_t xx = 0; xx < width; ++xx) {
+                const float v = img[yy * width + xx];
+                const double s = std::isfinite(v) ? std::round((v - lo) * scale) : 0.0;
+                out[at + (y0 + yy) * w + x0 + xx] = static_cast<unsigned char>(std::clamp(s, 0.0, 255.0));
+            }
+    }
+    detail::serial::write_file_atomically(path, out, "write image");
+}
+
+// Up to `max` rows, in order, whose predicted class (argmax; p >= 0.5 for one output)
+// differs from the label: the rows to pass to image_grid_pgm.
+inline std::vector<std::size_t> misclassified(const matrix& probabilities, const labels& y, std::size_t max = 100) {
+    detail::check_rows("misclassified", probabilities.shape()[0], y.size());
+    if (probabilities.shape()[1] == 0 && y.size() > 0)
+        throw shape_error("misclassified: probabilities have shape " + detail::shape_string(probabilities) + ", no class column");
+    std::vector<std::size_t> out;
+    for (std::size_t r = 0; r < y.size() && out.size() < max; ++r)
+        if (detail::predicted_class(probabilities, r) != y(r)) out.push_back(r);
+    return out;
+}
+
+}  // namespace plot
+}  // namespace sanenet
+// end file sanenet/report/plot.hpp
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace sanenet {
+
+struct LrOptions {
+    Optimizer optimizer = Adam{};  // its learning_rate is what the test sweeps
+    std::size_t batch_size = 32;
+    double start = 1e-7;           // first learning rate
+    double stop = 10.0;            // last learning rate, if nothing explodes before
+    int steps = 200;               // steps from start to stop, a constant factor apart
+    double explosion_factor = 4.0; // smoothed loss above this x its best: exploded
+    std::uint64_t seed = 42;
+    int threads = 0;
+};
+
+struct LrPoint {
+    double learning_rate = 0.0;
+    double loss = 0.0;      // the step's loss
+    double smoothed = 0.0;  // debiased exponential average
+};
+
+struct LrFinding {
+    double max_stable = 0.0;  // the largest rate tried before the loss exploded
+    double suggested = 0.0;   // max_stable / 10: train with this
+    double exploded_at = 0.0; // the rate at which it exploded; 0 if it never did up to LrOptions::stop
+    std::vector<LrPoint> curve;
+
+    bool exploded() const { return exploded_at > 0.0; }
+    std::string to_string() const {
+        char buf[256];
+        if (exploded())
+            std::snprintf(buf, sizeof buf, "the loss explodes at learning rate %.3g; largest stable %.3g; suggested %.3g", exploded_at,
+                          max_stable, suggested);
+        else
+            std::snprintf(buf, sizeof buf, "no explosion up to learning rate %.3g; suggested %.3g", max_stable, suggested);
+        return buf;
+    }
+};
+
+namespace detail {
+
+inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
+    check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
+    if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
+        throw std::invalid_argument("sanenet: find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
+    const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
+    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
+    kernels::scoped_flush_denormals ftz;
+    trainer tr(m, o.optimizer, batch, kernels::resolve_threads(o.threads), o.seed);
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    kernels::rng r(o.seed);
+    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
+
+    LrFinding f;
+    const double growth = std::pow(o.stop / o.start, 1.0 / (o.steps - 1));
+    // Light smoothing: a heavy average would react many steps (and factors of the rate) late.
+    constexpr double beta = 0.8;
+    double avg = 0.0, best = std::numeric_limits<double>::infinity(), lr = o.start;
+    std::size_t cursor = 0;
+    for (int s = 0; s < o.steps; ++s, lr *= growth) {
+        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
+            const std::size_t src = order[cursor];
+            std::memcpy(tr.input() + b * in, x.data() + src * in, in * sizeof(float));
+            if (y.cls) tr.target_labels()[b] = (*y.cls)(src);
+            else std::memcpy(tr.target_values() + b * k, y.values->data() + src * k, k * sizeof(float));
+        }
+        tr.set_learning_rate(static_cast<float>(lr));
+        const double loss = tr.forward_backward(batch);
+        avg = beta * avg + (1 - beta) * loss;
+        const double smoothed = avg / (1 - std::pow(beta, s + 1));
+        f.curve.push_back({lr, loss, smoothed});
+        if (!std::isfinite(loss) || smoothed > o.explosion_factor * best) {
+            f.exploded_at = lr;
+            break;
+        }
+        best = std::min(best, smoothed);
+        tr.update();
+    }
+    f.max_stable = f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
+    f.suggested = f.max_stable / 10.0;
+    return f;
+}
+
+}  // namespace detail
+
+// The learning-rate range test on a copy of net (net itself is not touched).
+// y: labels for Classification, a samples x outputs matrix otherwise.
+template <class Net, class Y>
+LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
+    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
+}
+
+namespace plot {
+// The range test's curve: loss against learning rate (log scale), with the explosion and
+// the suggestion marked.
+inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path) {
+    std::vector<double> lr, loss;
+    for (const LrPoint& p : f.curve) {
+        lr.push_back(p.learning_rate);
+        loss.push_back(p.smoothed);
+    }
+    CurveOptions o;
+    o.title = "Learning-rate range test (" + f.to_string() + ")";
+    o.x_label = "learning rate";
+    o.y_label = "smoothed training loss";
+    o.log_x = true;
+    if (f.exploded()) o.markers.push_back({f.exploded_at, "explodes"});
+    o.markers.push_back({f.suggested, "suggested"});
+    curve_svg(lr, loss, path, o);
+}
+}  // namespace plot
+
+}  // namespace sanenet
+// end file sanenet/train/lr_finder.hpp
+// begin file sanenet/train/doctor.hpp
+// sn::doctor: "my network isn't working, what should I do?" It runs every check that does
+// not need a full training run - the data lints, the loss at initialization (L9.2), the
+// dead-unit probe (L8.1), whether the network can overfit 16 samples with regularization
+// off (X6), the learning-rate range test against the rate the user chose (L6.1) and a
+// short run at the user's settings (L6.1, L2.3) - and prints what it checked and what it
+// found, most important first, each with its fix.
+
+// begin file sanenet/data/standardizer.hpp
+// Standardizer: zero mean, unit standard deviation per feature or per group of features
+// (article item 1), fitted on the training split only.
+
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sanenet {
+
+class Standardizer {
+public:
+    // Every feature gets its own mean and standard deviation.
+    Standardizer& fit(const sanenet::matrix& x) { return fit(x, {}); }
+
+    // Each group (e.g. the x, y, z of a position) shares one mean and one standard deviation
+    // computed over all its values, so the group keeps its internal proportions; features in
+    // no group are standardized on their own.
+    Standardizer& fit(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
+        const std::size_t rows = x.shape()[0];
+        const std::size_t cols = x.shape()[1];
+        if (rows == 0)
+            throw std::invalid_argument("sanenet: Standardizer::fit got 0 rows of " + std::to_string(cols) +
+                                        " features: expected at least one training sample");
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < cols; ++c)
+                if (!std::isfinite(x(r, c)))
+                    throw std::invalid_argument("sanenet: Standardizer::fit: feature " + std::to_string(c) + ", row " +
+                                                std::to_string(r) + " is " + std::to_string(x(r, c)) +
+                                                ": expected finite values (remove or impute NaN/Inf first)");
+
+        constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+        std::vector<std::size_t> group_of(cols, none);
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            if (groups[g].empty())
+                throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
+                                            " is empty: expected at least one feature index");
+            for (std::size_t f : groups[g]) {
+                if (f >= cols)
+                    throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
+                                                " names feature " + std::to_string(f) + " but x has " +
+                                                std::to_string(cols) + " features: expected indices 0.." +
+                                                std::to_string(cols == 0 ? 0 : cols - 1));
+                if (group_of[f] != none)
+                    throw std::invalid_argument(
+                        "sanenet: Standardizer::fit: feature " + std::to_string(f) +
+                        (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
+                                          : " is in group " + std::to_string(group_of[f]) + " and in group " +
+                                                std::to_string(g)) +
+                        ": expected each feature in at most one group");
+                group_of[f] = g;
+            }
+        }
+
+        // Units of statistics: each group, then each feature outside every group.
+        std::vector<std::vector<std::size_t>> units(groups);
+        for (std::size_t c = 0; c < cols; ++c)
+            if (group_of[c] == none) units.push_back({c});
+
+        std::vector<float> mean(cols, 0.0f), scale(cols, 1.0f);
+        std::vector<std::size_t> constant;
+        for (const auto& unit : units) {
+            const double count = static_cast<double>(rows) * static_cast<double>(unit.size());
+            double sum = 0;
+            for (std::size_t r = 0; r < rows; ++r)
+                for (std::size_t f : unit) sum += x(r, f);
+            const double m = sum / count;
+            double squares = 0;
+            for (std::size_t r = 0; r < rows; ++r)
+                for (std::size_t f : unit) {
+                    const double d = x(r, f) - m;
+                    squares += d * d;
+                }
+            const double sd = std::sqrt(squares / count);
+            // A std too small to divide by in float counts as 0: the feature is only centered.
+            const bool is_constant = !(static_cast<float>(sd) >= std::numeric_limits<float>::min());
+            for (std::size_t f : unit) {
+                mean[f] = static_cast<float>(m);
+                scale[f] = is_constant ? 1.0f : static_cast<float>(sd);
+                if (is_constant) constant.push_back(f);
+            }
+        }
+        std::sort(constant.begin(), constant.end());
+
+        mean_ = std::move(mean);
+        scale_ = std::move(scale);
+        constant_ = std::move(constant);
+        fitted_rows_ = rows;
+        fitted_ = true;
+        return *this;
+    }
+
+    sanenet::matrix transform(const sanenet::matrix& x) const {
+        check(x, "transform");
+        sanenet::matrix out = sanenet::matrix::from_shape(x.shape());
+        for (std::size_t r = 0; r < x.shape()[0]; ++r)
+            for (std::size_t c = 0; c < x.shape()[1]; ++c) out(r, c) = (x(r, c) - mean_[c]) / scale_[c];
+        return out;
+    }
+
+    sanenet::matrix inverse_transform(const sanenet::matrix& y) const {
+        check(y, "inverse_transform");
+        sanenet::matrix out = sanenet::matrix::from_shape(y.shape());
+        for (std::size_t r = 0; r < y.shape()[0]; ++r)
+            for (std::size_t c = 0; c < y.shape()[1]; ++c) out(r, c) = y(r, c) * scale_[c] + mean_[c];
+        return out;
+    }
+
+    sanenet::matrix fit_transform(const sanenet::matrix& x) { return fit(x).transform(x); }
+    sanenet::matrix fit_transform(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
+        return fit(x, groups).transform(x);
+    }
+
+    bool fitted() const { return fitted_; }
+    std::size_t features() const { return mean_.size(); }
+    const std::vector<float>& mean() const { return mean_; }
+    // The standard deviation each feature is divided by; 1 for constant features.
+    const std::vector<float>& scale() const { return scale_; }
+    // Features whose standard deviation was 0: centered, never divided by zero.
+    const std::vector<std::size_t>& constant_features() const { return constant_; }
+
+private:
+    void check(const sanenet::matrix& x, const char* method) const {
+        if (!fitted_)
+            throw std::logic_error(std::string("sanenet: Standardizer::") + method +
+                                   " called before fit: call fit(x_train) on the training split first");
+        if (x.shape()[1] != features())
+            throw shape_error(std::string("Standardizer::") + method + ": got x of shape " +
+                              detail::shape_string(x) + " but the Standardizer was fitted on shape " +
+                              detail::shape_string(fitted_rows_, features()) + ": expected shape " +
+                              detail::shape_string(x.shape()[0], features()));
+    }
+
+    std::vector<float> mean_;
+    std::vector<float> scale_;
+    std::vector<std::size_t> constant_;
+    std::size_t fitted_rows_ = 0;
+    bool fitted_ = false;
+};
+
+}  // namespace sanenet
+// end file sanenet/data/standardizer.hpp
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace sanenet {
+
+struct Check {
+    std::string name;    // what was checked
+    Severity outcome = Severity::info;  // info: passed
+    std::string result;  // the numbers
+};
+
+struct Report {
+    std::string network;                // task and sizes
+    std::vector<Check> checks;          // in the order they ran
+    std::vector<Diagnostic> findings;   // errors first, then warnings
+    double loss_at_init = 0.0;
+    double expected_loss_at_init = 0.0; // ln K for classification; 0 means no expectation
+    bool overfits_small_set = false;    // X6
+    LrFinding learning_rate;
+
+    bool healthy() const {
+        return std::none_of(findings.begin(), findings.end(), [](const Diagnostic& d) { return d.severity == Severity::error; });
+    }
+    bool found(std::string_view id) const {
+        return std::any_of(findings.begin(), findings.end(), [&](const Diagnostic& d) { return d.id == id; });
+    }
+    std::string to_string() const {
+        static constexpr const char* tag[] = {"ok", "warning", "error"};
+        std::string s = "sanenet doctor: " + network + "\n\nChecked:\n";
+        for (const Check& c : checks) {
+            std::string t = std::string("  [") + tag[static_cast<int>(c.outcome)] + "]";
+            t.resize(12, ' ');
+            s += t + c.name + ": " + c.result + "\n";
+        }
+        if (findings.empty()) return s + "\nNothing found: train, and look at the validation curve (sn::plot::history_svg).\n";
+        s += "\nFindings, most important first:\n";
+        for (std::size_t i = 0; i < findings.size(); ++i) s += std::to_string(i + 1) + ". " + findings[i].message + "\n";
+        return s;
+    }
+};
+
+namespace detail {
+
+// The loss of the network as it is, in inference mode, on up to 1024 samples.
+inline double loss_on_sample(const model& m, const matrix& x, const targets& y, int threads) {
+    const std::size_t n = std::min<std::size_t>(x.shape()[0], 1024);
+    const matrix xs = take_rows(x, 0, n);
+    evaluator e(m);
+    if (y.cls) {
+        const labels ys = take_rows(*y.cls, 0, n);
+        return e.run(m, xs, {&ys, nullptr}, threads).loss;
+    }
+    const matrix ys = take_rows(*y.values, 0, n);
+    return e.run(m, xs, {nullptr, &ys}, threads).loss;
+}
+
+// X6: full-batch training on the first `count` samples with dropout and noise off. Returns
+// the final classification error (share of the samples) or the MSE relative to the
+// targets' variance, and whether it reached the threshold.
+inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const targets& y, const Thresholds& t, int threads) {
+    const std::size_t n = std::min(x.shape()[0], t.overfit_probe_samples);
+    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
+    trainer tr(m, Adam{.learning_rate = 1e-3f}, n, threads, 1);
+    tr.set_regularization(false);
+    std::memcpy(tr.input(), x.data(), n * in * sizeof(float));
+    if (y.cls) std::copy(y.cls->data(), y.cls->data() + n, tr.target_labels());
+    else std::memcpy(tr.target_values(), y.values->data(), n * k * sizeof(float));
+    double variance = 1.0;
+    if (y.values && m.task().k == task_kind::regression) {
+        const column_stats s = column_statistics(take_rows(*y.values, 0, n));
+        variance = 0.0;
+        for (double sd : s.stddev) variance += sd * sd / static_cast<double>(k);
+        variance = std::max(variance, 1e-12);
+    }
+    const matrix xs = take_rows(x, 0, n);
+    auto score = [&] {
+        const matrix p = predict(m, xs, threads);
+        if (m.task().k == task_kind::regression) {
+            double se = 0.0;
+            for (std::size_t i = 0; i < n * k; ++i) {
+                const double e = static_cast<double>(p.data()[i]) - tr.target_values()[i];
+                se += e * e;
+            }
+            return se / static_cast<double>(n * k) / variance;
+        }
+        std::size_t wrong = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (y.cls) wrong += predicted_class(p, i) != tr.target_labels()[i];
+            else
+                for (std::size_t j = 0; j < k; ++j) wrong += (p(i, j) >= 0.5f) != (tr.target_values()[i * k + j] >= 0.5f);
+        }
+        return static_cast<double>(wrong) / static_cast<double>(y.cls ? n : n * k);
+    };
+    const double limit = m.task().k == task_kind::regression ? t.overfit_probe_max_mse : t.overfit_probe_max_error;
+    double s = score();
+    for (int step = 0; step < t.overfit_probe_steps && !(s <= limit); ++step) {
+        tr.step(n);
+        if ((step + 1) % 50 == 0) s = score();
+    }
+    s = score();
+    return {s, s <= limit};
+}
+
+// The largest share of dead units over the ReLU stages, and where.
+inline std::pair<double, std::size_t> dead_units(const model& m, const matrix& x, const Thresholds& t, int threads) {
+    const std::size_t n = std::min(x.shape()[0], t.probe_samples);
+    const matrix probe = take_rows(x, 0, n);
+    struct state {
+        const model* m;
+        std::vector<float> mx;
+        double share = 0.0;
+        std::size_t layer = npos;
+    } st{&m, std::vector<float>(static_cast<std::size_t>(m.max_width())), 0.0, npos};
+    auto visit = [](void* ctx, std::size_t s, const float* out, std::size_t rows) {
+        auto& self = *static_cast<state*>(ctx);
+        const stage& sg = self.m->stages()[s];
+        if (sg.a != act::relu || s + 1 == self.m->stages().size()) return;
+        const std::size_t w = static_cast<std::size_t>(sg.out);
+        std::fill(self.mx.begin(), self.mx.begin() + static_cast<std::ptrdiff_t>(w), -std::numeric_limits<float>::infinity());
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t j = 0; j < w; ++j) self.mx[j] = std::max(self.mx[j], out[r * w + j]);
+        std::size_t dead = 0;
+        for (std::size_t j = 0; j < w; ++j) dead += self.mx[j] <= 0.f;
+        const double share = static_cast<double>(dead) / static_cast<double>(w);
+        if (share > self.share) self.share = share, self.layer = sg.spec;
+    };
+    const std::size_t ws = n * static_cast<std::size_t>(m.max_width());
+    kernels::aligned_buffer<float> ping(ws), pong(ws), out(n * static_cast<std::size_t>(m.output_size()));
+    m.infer(probe.data(), n, out.data(), ping.data(), pong.data(), threads, true, visit, &st);
+    return {st.share, st.layer};
+}
+
+struct trial_result {
+    bool finite = true, exploded = false;
+    int steps = 0;
+    double initial_loss = 0.0, final_loss = 0.0, dead_share = 0.0;
+};
+
+// Up to 200 steps of training on a copy at the user's optimizer, rate, batch and clipping.
+inline trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
+    const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
+    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
+    trainer tr(m, o.optimizer, batch, threads, o.seed);
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    kernels::rng r(o.seed);
+    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
+    Thresholds t = o.thresholds;
+    t.divergence_warmup_steps = 20;
+    divergence_watch watch(t);
+    trial_result res;
+    res.initial_loss = loss_on_sample(m, x, y, threads);
+    std::size_t cursor = 0;
+    for (; res.steps < 200; ++res.steps) {
+        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
+            const std::size_t src = order[cursor];
+            std::memcpy(tr.input() + b * in, x.data() + src * in, in * sizeof(float));
+            if (y.cls) tr.target_labels()[b] = (*y.cls)(src);
+            else std::memcpy(tr.target_values() + b * k, y.values->data() + src * k, k * sizeof(float));
+        }
+        const double loss = tr.forward_backward(batch);
+        if (!std::isfinite(loss)) {
+            res.finite = false;
+            break;
+        }
+        if (watch.add(loss)) {
+            res.exploded = true;
+            break;
+        }
+        if (o.clip_grad_norm) tr.clip(*o.clip_grad_norm);
+        tr.update();
+    }
+    res.final_loss = res.finite ? loss_on_sample(m, x, y, threads) : std::numeric_limits<double>::infinity();
+    if (!std::isfinite(res.final_loss)) res.finite = false;
+    if (res.finite) res.dead_share = dead_units(m, x, o.thresholds, threads).first;
+    return res;
+}
+
+inline Report doctor(const model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
+    const net_shape shape{m.task(), m.input_size(), m.output_size()};
+    check_shapes(shape, x, y, "x");
+    if (o.validation) check_shapes(shape, o.validation->x, targets_of(o.validation->y), "validation x");
+    const Thresholds& t = o.thresholds;
+    const Waivers allow = o.allow | net_waivers;
+    const int threads = kernels::resolve_threads(o.threads);
+    kernels::scoped_flush_denormals ftz;
+    Report r;
+    r.network = task_name(m.task()) + ", " + std::to_string(m.input_size()) + " inputs -> " + std::to_string(m.output_size()) +
+                " outputs, " + std::to_string(m.parameter_count()) + " parameters, " + std::to_string(x.shape()[0]) + " samples";
+    auto add = [&](Diagnostic d) {
+        if (!waived(d, allow)) r.findings.push_back(std::move(d));
+    };
+    auto check = [&](std::string name, std::size_t findings_before, std::string result) {
+        Severity worst = Severity::info;
+        for (std::size_t i = findings_before; i < r.findings.size(); ++i) worst = std::max(worst, r.findings[i].severity);
+        r.checks.push_back({std::move(name), worst, std::move(result)});
+    };
+
+    // 1. The data lints.
+    std::size_t before = r.findings.size();
+    for (Diagnostic& d : data_lints(shape, x, y, o)) add(std::move(d));
+    const bool data_ok = std::none_of(r.findings.begin(), r.findings.end(), [](const Diagnostic& d) { return d.id == "L3.1"; });
+    check("data lints (L1.x, L2.x, L3.1, L5.x)", before,
+          std::to_string(r.findings.size() - before) + (r.findings.size() - before == 1 ? " finding" : " findings"));
+    if (!data_ok) {
+        r.checks.push_back({"the probes below", Severity::error, "skipped: the data hold NaN or Inf"});
+        return r;
+    }
+
+    // 2. L9.2: the loss of the untrained network.
+    before = r.findings.size();
+    r.loss_at_init = loss_on_sample(m, x, y, threads);
+    const std::size_t k = static_cast<std::size_t>(m.output_size());
+    std::string expectation;
+    bool off = false;
+    if (m.task().k == task_kind::regression) {
+        off = !(r.loss_at_init <= t.loss_at_init_regression);
+        expectation = "at most " + fmt(t.loss_at_init_regression) + " on standardized targets";
+    } else {
+        const double classes = m.task().k == task_kind::classification ? static_cast<double>(k) : 2.0;
+        r.expected_loss_at_init = std::log(classes);
+        off = !(std::fabs(r.loss_at_init - r.expected_loss_at_init) <= t.loss_at_init_factor * r.expected_loss_at_init);
+        expectation = "ln " + fmt(classes) + " = " + fmt(r.expected_loss_at_init) + " for an uninformed guess";
+    }
+    if (off)
+        add(tagged<lint::LossAtInit>("LossAtInit", Severity::warning,
+            "the loss of the untrained network is " + fmt(r.loss_at_init) + ", expected " + expectation +
+                ": the initial outputs are far from neutral, so the first steps only undo the start (article item 9)",
+            "normalize inputs and targets (article item 1), keep He/LeCun/Xavier init with zero biases",
+            "loss at init " + fmt(r.loss_at_init)));
+    check("loss at initialization (L9.2)", before, fmt(r.loss_at_init) + ", expected " + expectation);
+
+    // 3. L8.1 at initialization.
+    before = r.findings.size();
+    const auto [dead_share, dead_layer] = dead_units(m, x, t, threads);
+    if (dead_share >= t.dead_unit_share)
+        add(tagged<lint::DeadUnits>("DeadUnits", Severity::warning,
+            fmt(100 * dead_share) + "% of the units of the ReLU after layer " + std::to_string(dead_layer) +
+                " output 0 for every probe sample before any training: they get no gradient (article item 8)",
+            "use sn::LeakyReLU or sn::ELU, normalize the inputs, keep biases at zero",
+            "layer " + std::to_string(dead_layer)));
+    check("dead ReLU units at initialization (L8.1)", before,
+          dead_layer == npos ? "none" : fmt(100 * dead_share) + "% in the ReLU after layer " + std::to_string(dead_layer));
+
+    // 4. X6: can it fit 16 samples with regularization off?
+    before = r.findings.size();
+    const auto [error, overfits] = overfit_small_set(m, x, y, t, threads);
+    r.overfits_small_set = overfits;
+    const std::string measure = m.task().k == task_kind::regression ? "relative MSE " : "error ";
+    if (!overfits)
+        add(make_diagnostic("X6", "cannot-overfit", "", Severity::error,
+            "the network cannot fit " + std::to_string(std::min(x.shape()[0], t.overfit_probe_samples)) +
+                " samples with dropout and noise off (" + measure + fmt(error) + " after " + std::to_string(t.overfit_probe_steps) +
+                " Adam steps): something between the data, the targets and the loss is broken",
+            "look at a few samples and their targets (article item 2), then check normalization (item 1) and the output "
+            "activation (item 7)",
+            measure + fmt(error)));
+    check("fits " + std::to_string(std::min(x.shape()[0], t.overfit_probe_samples)) + " samples, regularization off (X6)", before,
+          measure + fmt(error));
+
+    // 5. The learning-rate range test against the rate the user chose. On unnormalized data
+    // its curve says little (a network fed raw values dies rather than explodes), so when
+    // L1.1 or L1.4 fired, test the data as their fix would make them.
+    const matrix* lx = &x;
+    targets ly = y;
+    matrix fixed_x, fixed_y;
+    std::string on;
+    if (r.found("L1.1")) {
+        fixed_x = Standardizer{}.fit_transform(x);
+        lx = &fixed_x;
+        on = " (on standardized inputs, as L1.1's fix makes them)";
+    }
+    if (r.found("L1.4") && y.values) {
+        fixed_y = Standardizer{}.fit_transform(*y.values);
+        ly = {nullptr, &fixed_y};
+        on = " (on standardized data, as L1.x's fixes make them)";
+    }
+    before = r.findings.size();
+    LrOptions lo;
+    lo.optimizer = o.optimizer;
+    lo.batch_size = std::min(o.batch_size, x.shape()[0]);
+    lo.seed = o.seed;
+    lo.threads = o.threads;
+    r.learning_rate = find_learning_rate(m, *lx, ly, lo);
+    const double chosen = learning_rate_of(o.optimizer);
+    if (r.learning_rate.exploded() && chosen > r.learning_rate.max_stable)
+        add(make_diagnostic("L6.1", "diverged", "", Severity::error,
+            "the learning rate " + fmt(chosen) + " is above the largest stable rate " + fmt(r.learning_rate.max_stable) +
+                " found by the range test" + on + " (the loss explodes at " + fmt(r.learning_rate.exploded_at) +
+                "): training will diverge",
+            "use about " + fmt(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
+            r.learning_rate.to_string()));
+    else if (o.clip_grad_norm && r.learning_rate.exploded() && chosen > r.learning_rate.max_stable / 3)
+        add(tagged<lint::ClippingMasksLR>("ClippingMasksLR", Severity::warning,
+            "gradient clipping is on and the learning rate " + fmt(chosen) + " is close to the largest stable rate " +
+                fmt(r.learning_rate.max_stable) + ": clipping would hide the divergence (article item 6)",
+            "turn clipping off and use about " + fmt(r.learning_rate.suggested), r.learning_rate.to_string()));
+    check("learning rate " + fmt(chosen) + " against the range test" + on, before, r.learning_rate.to_string());
+
+    // 6. A short run at the user's settings: does the loss fall, and below a constant prediction?
+    before = r.findings.size();
+    const trial_result trial = short_run(m, *lx, ly, o, threads);
+    const double base = baseline_loss(shape, ly, ly);
+    if (!trial.finite || trial.exploded) {
+        if (!r.found("L6.1"))
+            add(make_diagnostic("L6.1", "diverged", "", Severity::error,
+                "a short run at learning rate " + fmt(chosen) + on + " diverged after " + std::to_string(trial.steps) + " steps (" +
+                    (trial.finite ? "the smoothed loss rose over 4x its minimum" : "the loss became non-finite") + ")",
+                "use about " + fmt(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
+                "loss " + fmt(trial.final_loss)));
+    } else if (trial.final_loss >= t.baseline_ratio * base) {
+        add(tagged<lint::NoBetterThanBaseline>("NoBetterThanBaseline", Severity::warning,
+            "after " + std::to_string(trial.steps) + " steps at learning rate " + fmt(chosen) + " the loss is " + fmt(trial.final_loss) +
+                ", no better than predicting a constant (" + fmt(base) + ")" +
+                (trial.dead_share >= t.dead_unit_share ? "; " + fmt(100 * trial.dead_share) + "% of a ReLU layer's units are dead" : "") +
+                ": the network is not learning at this rate",
+            "normalize the inputs (article item 1) and use about " + fmt(r.learning_rate.suggested) +
+                " (the range test's suggestion, article item 6)",
+            "loss " + fmt(trial.final_loss) + ", baseline " + fmt(base)));
+    }
+    check("a short run at these settings, " + std::to_string(trial.steps) + " steps" + on, before,
+          trial.finite ? "loss " + fmt(trial.initial_loss) + " -> " + fmt(trial.final_loss) + " (constant prediction: " + fmt(base) + ")"
+                       : "the loss became non-finite");
+
+    std::stable_sort(r.findings.begin(), r.findings.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) { return a.severity > b.severity; });
+    return r;
+}
+
+}  // namespace detail
+
+// Runs the doctor's checks for training net on (x, y) with options (the batch size,
+// optimizer and rate you intend to use); prints the report unless options.progress is
+// false, and returns it. The network is not changed.
+template <class Net, class Y>
+Report doctor(const Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    Report r = detail::doctor(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
+    if (options.progress) std::fputs(r.to_string().c_str(), stdout);
+    return r;
+}
+
+}  // namespace sanenet
+// end file sanenet/train/doctor.hpp
 
 // data
 // begin file sanenet/data/idx.hpp
@@ -4432,7 +5749,7 @@ inline std::string hex_byte(unsigned value) {
     return std::string{'0', 'x', digits[(value >> 4) & 0xF], digits[value & 0xF]};
 }
 
-inline std::string quoted_path(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+inline std::string quoted_path(const std::filesystem::path& path) { return std::string(1, '\'') + path.string() + "'"; }
 
 inline const char* idx_type_list() {
     return "0x08 ubyte, 0x09 sbyte, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64";
@@ -4954,154 +6271,6 @@ inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& op
 
 }  // namespace sanenet::data
 // end file sanenet/data/csv.hpp
-// begin file sanenet/data/standardizer.hpp
-// Standardizer: zero mean, unit standard deviation per feature or per group of features
-// (article item 1), fitted on the training split only.
-
-
-#include <algorithm>
-#include <cmath>
-#include <cstddef>
-#include <limits>
-#include <stdexcept>
-#include <string>
-#include <utility>
-#include <vector>
-
-namespace sanenet {
-
-class Standardizer {
-public:
-    // Every feature gets its own mean and standard deviation.
-    Standardizer& fit(const sanenet::matrix& x) { return fit(x, {}); }
-
-    // Each group (e.g. the x, y, z of a position) shares one mean and one standard deviation
-    // computed over all its values, so the group keeps its internal proportions; features in
-    // no group are standardized on their own.
-    Standardizer& fit(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
-        const std::size_t rows = x.shape()[0];
-        const std::size_t cols = x.shape()[1];
-        if (rows == 0)
-            throw std::invalid_argument("sanenet: Standardizer::fit got 0 rows of " + std::to_string(cols) +
-                                        " features: expected at least one training sample");
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t c = 0; c < cols; ++c)
-                if (!std::isfinite(x(r, c)))
-                    throw std::invalid_argument("sanenet: Standardizer::fit: feature " + std::to_string(c) + ", row " +
-                                                std::to_string(r) + " is " + std::to_string(x(r, c)) +
-                                                ": expected finite values (remove or impute NaN/Inf first)");
-
-        constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
-        std::vector<std::size_t> group_of(cols, none);
-        for (std::size_t g = 0; g < groups.size(); ++g) {
-            if (groups[g].empty())
-                throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
-                                            " is empty: expected at least one feature index");
-            for (std::size_t f : groups[g]) {
-                if (f >= cols)
-                    throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
-                                                " names feature " + std::to_string(f) + " but x has " +
-                                                std::to_string(cols) + " features: expected indices 0.." +
-                                                std::to_string(cols == 0 ? 0 : cols - 1));
-                if (group_of[f] != none)
-                    throw std::invalid_argument(
-                        "sanenet: Standardizer::fit: feature " + std::to_string(f) +
-                        (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
-                                          : " is in group " + std::to_string(group_of[f]) + " and in group " +
-                                                std::to_string(g)) +
-                        ": expected each feature in at most one group");
-                group_of[f] = g;
-            }
-        }
-
-        // Units of statistics: each group, then each feature outside every group.
-        std::vector<std::vector<std::size_t>> units(groups);
-        for (std::size_t c = 0; c < cols; ++c)
-            if (group_of[c] == none) units.push_back({c});
-
-        std::vector<float> mean(cols, 0.0f), scale(cols, 1.0f);
-        std::vector<std::size_t> constant;
-        for (const auto& unit : units) {
-            const double count = static_cast<double>(rows) * static_cast<double>(unit.size());
-            double sum = 0;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t f : unit) sum += x(r, f);
-            const double m = sum / count;
-            double squares = 0;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t f : unit) {
-                    const double d = x(r, f) - m;
-                    squares += d * d;
-                }
-            const double sd = std::sqrt(squares / count);
-            // A std too small to divide by in float counts as 0: the feature is only centered.
-            const bool is_constant = !(static_cast<float>(sd) >= std::numeric_limits<float>::min());
-            for (std::size_t f : unit) {
-                mean[f] = static_cast<float>(m);
-                scale[f] = is_constant ? 1.0f : static_cast<float>(sd);
-                if (is_constant) constant.push_back(f);
-            }
-        }
-        std::sort(constant.begin(), constant.end());
-
-        mean_ = std::move(mean);
-        scale_ = std::move(scale);
-        constant_ = std::move(constant);
-        fitted_rows_ = rows;
-        fitted_ = true;
-        return *this;
-    }
-
-    sanenet::matrix transform(const sanenet::matrix& x) const {
-        check(x, "transform");
-        sanenet::matrix out = sanenet::matrix::from_shape(x.shape());
-        for (std::size_t r = 0; r < x.shape()[0]; ++r)
-            for (std::size_t c = 0; c < x.shape()[1]; ++c) out(r, c) = (x(r, c) - mean_[c]) / scale_[c];
-        return out;
-    }
-
-    sanenet::matrix inverse_transform(const sanenet::matrix& y) const {
-        check(y, "inverse_transform");
-        sanenet::matrix out = sanenet::matrix::from_shape(y.shape());
-        for (std::size_t r = 0; r < y.shape()[0]; ++r)
-            for (std::size_t c = 0; c < y.shape()[1]; ++c) out(r, c) = y(r, c) * scale_[c] + mean_[c];
-        return out;
-    }
-
-    sanenet::matrix fit_transform(const sanenet::matrix& x) { return fit(x).transform(x); }
-    sanenet::matrix fit_transform(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
-        return fit(x, groups).transform(x);
-    }
-
-    bool fitted() const { return fitted_; }
-    std::size_t features() const { return mean_.size(); }
-    const std::vector<float>& mean() const { return mean_; }
-    // The standard deviation each feature is divided by; 1 for constant features.
-    const std::vector<float>& scale() const { return scale_; }
-    // Features whose standard deviation was 0: centered, never divided by zero.
-    const std::vector<std::size_t>& constant_features() const { return constant_; }
-
-private:
-    void check(const sanenet::matrix& x, const char* method) const {
-        if (!fitted_)
-            throw std::logic_error(std::string("sanenet: Standardizer::") + method +
-                                   " called before fit: call fit(x_train) on the training split first");
-        if (x.shape()[1] != features())
-            throw shape_error(std::string("Standardizer::") + method + ": got x of shape " +
-                              detail::shape_string(x) + " but the Standardizer was fitted on shape " +
-                              detail::shape_string(fitted_rows_, features()) + ": expected shape " +
-                              detail::shape_string(x.shape()[0], features()));
-    }
-
-    std::vector<float> mean_;
-    std::vector<float> scale_;
-    std::vector<std::size_t> constant_;
-    std::size_t fitted_rows_ = 0;
-    bool fitted_ = false;
-};
-
-}  // namespace sanenet
-// end file sanenet/data/standardizer.hpp
 // begin file sanenet/data/fashion_mnist.hpp
 // Fashion-MNIST loader over the Debian package dataset-fashion-mnist: Dataset, fashion_mnist, class names.
 
@@ -5298,675 +6467,4 @@ void export_npy(const Net& net, const std::filesystem::path& dir) {
 // end file sanenet/io/npy.hpp
 
 // report
-// begin file sanenet/report/plot.hpp
-// sn::plot: look at your results (article item 2). Training history, prediction-vs-target
-// scatter and any x-y curve as plain SVG; image grids as binary PGM; no dependency.
-// Every file is written atomically; NaN/Inf values are skipped, never drawn, and never
-// stretch an axis. Numbers are printed with std::to_chars (printf %g/%f, locale-independent).
-
-
-#include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <filesystem>
-#include <limits>
-#include <optional>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-namespace sanenet {
-
-namespace plot {
-
-// What curve_svg draws around the data; the learning-rate range test is the first user.
-struct CurveOptions {
-    // Default member initializers everywhere: designated initializers that leave fields out
-    // stay clean under g++'s -Wmissing-field-initializers.
-    std::string title{}, x_label{}, y_label{};
-    bool log_x = false, log_y = false;                     // values <= 0 are skipped on a log axis
-    std::vector<std::pair<double, std::string>> markers{};  // vertical lines at x, with labels
-};
-
-}  // namespace plot
-
-namespace detail::svg {
-
-inline constexpr std::size_t marker_limit = 50;  // a series with more points is a bare line
-inline constexpr std::size_t scatter_limit = 5000;
-inline constexpr std::size_t max_scatter_panels = 8;
-
-inline constexpr const char* train_color = "#1f77b4";
-inline constexpr const char* val_color = "#ff7f0e";
-inline constexpr const char* best_color = "#2ca02c";
-inline constexpr const char* marker_color = "#d62728";
-
-// printf("%.<precision>g") without the locale, and with a short exponent: 1e-05 -> 1e-5.
-inline std::string num(double v, int precision = 6) {
-    if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : (v > 0 ? "Inf" : "-Inf");
-    if (v == 0.0) v = 0.0;  // no "-0"
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, precision);
-    std::string s(buf, r.ptr);
-    if (const std::size_t e = s.find('e'); e != std::string::npos) {
-        std::size_t i = e + 1;
-        const bool negative = s[i] == '-';
-        if (s[i] == '+' || s[i] == '-') ++i;
-        while (i + 1 < s.size() && s[i] == '0') ++i;
-        s = s.substr(0, e) + (negative ? "e-" : "e") + s.substr(i);
-    }
-    return s;
-}
-
-// printf("%.<decimals>f") without the locale; "-0.00" prints as "0.00".
-inline std::string fixed(double v, int decimals) {
-    if (!std::isfinite(v)) return num(v);
-    char buf[400];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
-    std::string s(buf, r.ptr);
-    if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
-    return s;
-}
-
-// An SVG coordinate: one decimal, "12.0" printed as "12".
-inline std::string coord(double v) {
-    std::string s = fixed(v, 1);
-    if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
-    return s == "-0" ? "0" : s;
-}
-
-// Text content or attribute value; control characters XML 1.0 forbids become '?'.
-inline std::string escape(std::string_view t) {
-    std::string s;
-    s.reserve(t.size());
-    for (const char c : t) {
-        switch (c) {
-            case '&': s += "&amp;"; break;
-            case '<': s += "&lt;"; break;
-            case '>': s += "&gt;"; break;
-            case '"': s += "&quot;"; break;
-            case '\'': s += "&apos;"; break;
-            default: s += (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n') ? '?' : c; break;
-        }
-    }
-    return s;
-}
-
-// Approximate rendered width of a sans-serif text, for centring legends.
-inline double text_width(std::string_view t, double font_size) {
-    std::size_t glyphs = 0;
-    for (const char c : t) glyphs += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    return 0.58 * font_size * static_cast<double>(glyphs);
-}
-
-inline std::string shorten(std::string s, std::size_t max_bytes) {
-    if (s.size() <= max_bytes) return s;
-    std::size_t cut = max_bytes - 3;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
-    s.resize(cut);
-    return s + "...";
-}
-
-// Finite (and, on a log axis, positive) values seen so far.
-struct extent {
-    double lo = std::numeric_limits<double>::infinity();
-    double hi = -std::numeric_limits<double>::infinity();
-    bool log = false;
-
-    bool accepts(double v) const { return std::isfinite(v) && (!log || v > 0.0); }
-    void add(double v) {
-        if (!accepts(v)) return;
-        lo = std::min(lo, v);
-        hi = std::max(hi, v);
-    }
-    bool empty() const { return !(lo <= hi); }
-};
-
-// A linear or log10 axis over [lo, hi] in data units.
-struct axis {
-    double lo = 0.0, hi = 1.0;
-    bool log = false;
-    bool integer = false;  // ticks on whole numbers only (epochs)
-
-    bool accepts(double v) const { return std::isfinite(v) && (!log || v > 0.0); }
-    double unit(double v) const {  // 0 at lo, 1 at hi
-        return log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo)) : (v - lo) / (hi - lo);
-    }
-};
-
-// The data range padded by `pad` of its span on each side; a single value gets a span of its own.
-inline axis make_axis(const extent& e, double pad, bool integer = false) {
-    axis a;
-    a.log = e.log;
-    a.integer = integer;
-    if (e.empty()) {
-        a.lo = e.log ? 1.0 : 0.0;
-        a.hi = e.log ? 10.0 : 1.0;
-        return a;
-    }
-    if (e.log) {
-        double l = std::log10(e.lo), h = std::log10(e.hi);
-        if (h - l < 1e-9) {
-            l -= 0.5;
-            h += 0.5;
-        }
-        const double p = pad * (h - l);
-        a.lo = std::pow(10.0, l - p);
-        a.hi = std::pow(10.0, h + p);
-        return a;
-    }
-    double l = e.lo, h = e.hi;
-    if (h - l <= 1e-9 * std::max(std::abs(l), std::abs(h))) {
-        const double half = integer ? 0.5 : (l != 0.0 ? 0.1 * std::abs(l) : 0.5);
-        l -= half;
-        h += half;
-    }
-    const double p = std::max(pad * (h - l), integer ? 0.3 : 0.0);
-    a.lo = l - p;
-    a.hi = h + p;
-    return a;
-}
-
-inline double nice_step(double span, double target) {
-    const double raw = span / target;
-    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-    const double f = raw / mag;
-    return (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
-}
-
-inline std::vector<double> linear_ticks(double lo, double hi, bool integer, double target = 5.0) {
-    std::vector<double> t;
-    double step = nice_step(hi - lo, target);
-    if (integer) step = std::max(1.0, std::round(step));
-    const double first = std::ceil(lo / step - 1e-9);
-    for (double k = first;; k += 1.0) {
-        double v = k * step;
-        if (v > hi + 1e-9 * step) break;
-        if (std::abs(v) < 1e-9 * step) v = 0.0;
-        t.push_back(v);
-        if (t.size() > 50) break;
-    }
-    return t;
-}
-
-// Decades; 1-2-5 when fewer than three decades show; linear ticks if even those are too few.
-inline std::vector<double> ticks(const axis& a) {
-    if (!a.log) return linear_ticks(a.lo, a.hi, a.integer);
-    const double l = std::log10(a.lo), h = std::log10(a.hi);
-    const int e0 = static_cast<int>(std::ceil(l - 1e-9)), e1 = static_cast<int>(std::floor(h + 1e-9));
-    std::vector<double> t;
-    if (e1 - e0 >= 2) {
-        const int stride = std::max(1, (e1 - e0 + 8) / 8);
-        for (int e = e0; e <= e1; ++e)
-            if ((e - e0) % stride == 0) t.push_back(std::pow(10.0, e));
-        return t;
-    }
-    for (int e = static_cast<int>(std::floor(l)); e <= static_cast<int>(std::ceil(h)); ++e)
-        for (const double m : {1.0, 2.0, 5.0}) {
-            const double v = m * std::pow(10.0, e);
-            if (v >= a.lo * (1 - 1e-9) && v <= a.hi * (1 + 1e-9)) t.push_back(v);
-        }
-    if (t.size() >= 3) return t;
-    return linear_ticks(a.lo, a.hi, false, 4.0);
-}
-
-// The plotting area of one panel and its two axes.
-struct panel {
-    double left = 0, top = 0, width = 0, height = 0;
-    axis x, y;
-
-    double px(double v) const { return left + x.unit(v) * width; }
-    double py(double v) const { return top + height - y.unit(v) * height; }
-    double right() const { return left + width; }
-    double bottom() const { return top + height; }
-    bool accepts(double vx, double vy) const { return x.accepts(vx) && y.accepts(vy); }
-};
-
-class document {
-public:
-    document(double width, double height) {
-        s_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + coord(width) +
-             "\" height=\"" + coord(height) + "\" viewBox=\"0 0 " + coord(width) + " " + coord(height) +
-             "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\" fill=\"#222222\">\n"
-             "<rect x=\"0\" y=\"0\" width=\"" + coord(width) + "\" height=\"" + coord(height) + "\" fill=\"#ffffff\"/>\n";
-    }
-    // Attributes come first, so "<circle class=..." reads (and greps) as the element's kind.
-    void line(double x1, double y1, double x2, double y2, std::string_view attributes) {
-        element("line", attributes, " x1=\"" + coord(x1) + "\" y1=\"" + coord(y1) + "\" x2=\"" + coord(x2) + "\" y2=\"" + coord(y2) + "\"");
-    }
-    void circle(double x, double y, double r, std::string_view attributes) {
-        element("circle", attributes, " cx=\"" + coord(x) + "\" cy=\"" + coord(y) + "\" r=\"" + coord(r) + "\"");
-    }
-    void rect(double x, double y, double w, double h, std::string_view attributes) {
-        element("rect", attributes, " x=\"" + coord(x) + "\" y=\"" + coord(y) + "\" width=\"" + coord(w) + "\" height=\"" + coord(h) + "\"");
-    }
-    // `content` is plain text (escaped here); `attributes` is trusted markup.
-    void text(double x, double y, std::string_view content, std::string_view attributes = {}) {
-        s_ += "<text x=\"" + coord(x) + "\" y=\"" + coord(y) + "\"";
-        if (!attributes.empty()) {
-            s_ += ' ';
-            s_ += attributes;
-        }
-        s_ += ">" + escape(content) + "</text>\n";
-    }
-    void raw(std::string_view markup) { s_ += markup; }
-    std::string finish() {
-        s_ += "</svg>\n";
-        return std::move(s_);
-    }
-
-private:
-    void element(const char* name, std::string_view attributes, const std::string& geometry) {
-        s_ += '<';
-        s_ += name;
-        s_ += ' ';
-        s_ += attributes;
-        s_ += geometry;
-        s_ += "/>\n";
-    }
-    std::string s_;
-};
-
-inline void write_text(const std::filesystem::path& path, const std::string& content) {
-    serial::write_file_atomically(
-        path, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(content.data()), content.size()), "write plot");
-}
-
-// Grid, frame, ticks, tick labels, axis labels, and a title (bold) with an optional subtitle
-// above the frame. A panel without data gets no y ticks: a made-up range would read as data.
-inline void draw_axes(document& d, const panel& p, std::string_view title, std::string_view subtitle,
-                      std::string_view x_label, std::string_view y_label, bool y_ticks = true) {
-    const double cx = p.left + p.width / 2;
-    if (!title.empty())
-        d.text(cx, p.top - (subtitle.empty() ? 10 : 24), title, "text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\"");
-    if (!subtitle.empty()) d.text(cx, p.top - 8, subtitle, "text-anchor=\"middle\" font-size=\"11\" fill=\"#555555\"");
-    const auto xt = ticks(p.x), yt = y_ticks ? ticks(p.y) : std::vector<double>{};
-    for (const double v : xt) {
-        const double x = p.px(v);
-        d.line(x, p.top, x, p.bottom(), "stroke=\"#e6e6e6\" stroke-width=\"1\"");
-        d.line(x, p.bottom(), x, p.bottom() + 5, "stroke=\"#444444\" stroke-width=\"1\"");
-        d.text(x, p.bottom() + 18, num(v), "text-anchor=\"middle\" font-size=\"11\" fill=\"#444444\"");
-    }
-    for (const double v : yt) {
-        const double y = p.py(v);
-        d.line(p.left, y, p.right(), y, "stroke=\"#e6e6e6\" stroke-width=\"1\"");
-        d.line(p.left - 5, y, p.left, y, "stroke=\"#444444\" stroke-width=\"1\"");
-        d.text(p.left - 8, y + 4, num(v), "text-anchor=\"end\" font-size=\"11\" fill=\"#444444\"");
-    }
-    d.rect(p.left, p.top, p.width, p.height, "fill=\"none\" stroke=\"#444444\" stroke-width=\"1\"");
-    if (!x_label.empty()) d.text(cx, p.bottom() + 38, x_label, "text-anchor=\"middle\" font-size=\"12.5\"");
-    if (!y_label.empty()) {
-        const double x = p.left - 52, y = p.top + p.height / 2;
-        d.text(x, y, y_label, "text-anchor=\"middle\" font-size=\"12.5\" transform=\"rotate(-90 " + coord(x) + " " + coord(y) + ")\"");
-    }
-}
-
-inline void no_data(document& d, const panel& p, std::string_view what) {
-    d.text(p.left + p.width / 2, p.top + p.height / 2, what, "text-anchor=\"middle\" font-size=\"13\" fill=\"#777777\"");
-}
-
-// One polyline per run of drawable points (a NaN/Inf or, on a log axis, a value <= 0 breaks
-// the line) and a circle per drawable point when the series has at most marker_limit of them;
-// in a longer series only a point standing alone gets a circle. Returns the points drawn.
-inline std::size_t draw_series(document& d, const panel& p, const std::vector<double>& xs, const std::vector<double>& ys,
-                               const char* color, const char* css_class) {
-    std::size_t drawable = 0;
-    for (std::size_t i = 0; i < xs.size(); ++i) drawable += p.accepts(xs[i], ys[i]);
-    const bool markers = drawable <= marker_limit;
-    const std::string dot = "class=\"" + std::string(css_class) + "\" fill=\"" + color + "\" stroke=\"#ffffff\" stroke-width=\"1\"";
-    std::string points;
-    std::size_t run = 0, run_start = 0;
-    const auto flush = [&] {
-        if (run >= 2)
-            d.raw("<polyline class=\"" + std::string(css_class) + "\" fill=\"none\" stroke=\"" + color +
-                  "\" stroke-width=\"2\" stroke-linejoin=\"round\" points=\"" + points + "\"/>\n");
-        if (run == 1 && !markers) d.circle(p.px(xs[run_start]), p.py(ys[run_start]), 3, dot);
-        points.clear();
-        run = 0;
-    };
-    for (std::size_t i = 0; i < xs.size(); ++i) {
-        if (!p.accepts(xs[i], ys[i])) {
-            flush();
-            continue;
-        }
-        if (run) points += ' ';
-        else run_start = i;
-        points += coord(p.px(xs[i])) + "," + coord(p.py(ys[i]));
-        ++run;
-    }
-    flush();
-    if (markers)
-        for (std::size_t i = 0; i < xs.size(); ++i)
-            if (p.accepts(xs[i], ys[i])) d.circle(p.px(xs[i]), p.py(ys[i]), 3, dot);
-    return drawable;
-}
-
-// A ring around the best point and a dashed vertical line through it.
-inline void draw_best(document& d, const panel& p, double x, double y) {
-    const double px = p.px(x);
-    d.line(px, p.top, px, p.bottom(), std::string("stroke=\"") + best_color + "\" stroke-width=\"1.2\" stroke-dasharray=\"5 4\"");
-    d.circle(px, p.py(y), 7, std::string("class=\"best\" fill=\"none\" stroke=\"") + best_color + "\" stroke-width=\"2\"");
-}
-
-// One row of legend entries centred at (cx, y): a line sample (with a dot) or a ring.
-struct legend_entry {
-    std::string label;
-    const char* color;
-    bool ring = false;
-};
-inline void draw_legend(document& d, double cx, double y, const std::vector<legend_entry>& entries) {
-    constexpr double line_sample = 26, ring_sample = 14, gap = 7, spacing = 28, font = 12;
-    const auto sample = [&](const legend_entry& e) { return e.ring ? ring_sample : line_sample; };
-    double total = 0;
-    for (const auto& e : entries) total += sample(e) + gap + text_width(e.label, font);
-    total += spacing * static_cast<double>(entries.size() ? entries.size() - 1 : 0);
-    double x = cx - total / 2;
-    for (const auto& e : entries) {
-        const std::string stroke = std::string("stroke=\"") + e.color + "\" stroke-width=\"2\"";
-        const double w = sample(e);
-        if (e.ring) {
-            d.circle(x + w / 2, y - 4, 6, "fill=\"none\" " + stroke);
-        } else {
-            d.line(x, y - 4, x + w, y - 4, stroke);
-            d.circle(x + w / 2, y - 4, 3, std::string("fill=\"") + e.color + "\" stroke=\"#ffffff\" stroke-width=\"1\"");
-        }
-        d.text(x + w + gap, y, e.label, "font-size=\"12\"");
-        x += w + gap + text_width(e.label, font) + spacing;
-    }
-}
-
-inline std::string metric_title(const std::string& metric) {
-    if (metric == "r2") return "R\xC2\xB2";
-    if (metric.empty()) return "metric";
-    return metric;
-}
-
-// Index of the best finite value (first on ties), if any.
-inline std::optional<std::size_t> best_index(const std::vector<double>& v, bool lower_is_better) {
-    std::optional<std::size_t> best;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (!std::isfinite(v[i])) continue;
-        if (!best || (lower_is_better ? v[i] < v[*best] : v[i] > v[*best])) best = i;
-    }
-    return best;
-}
-
-}  // namespace detail::svg
-
-namespace plot {
-
-// Two panels: loss per epoch (train and validation; log y when the positive losses span more
-// than a factor 20) and the validation metric per epoch, with the best validation epoch
-// ringed in each (lowest loss, highest metric). Fired lints and a divergence go in the footer.
-inline void history_svg(const History& h, const std::filesystem::path& path) {
-    using namespace detail::svg;
-    constexpr double width = 1000;
-    const char* title_style = "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"";
-    if (h.epochs.empty()) {
-        document d(width, 200);
-        d.text(width / 2, 30, "Training history", title_style);
-        d.text(width / 2, 110, "no epochs", "text-anchor=\"middle\" font-size=\"16\" fill=\"#777777\"");
-        write_text(path, d.finish());
-        return;
-    }
-    const double footer_lines = (h.stop == StopReason::diverged ? 1.0 : 0.0) + (h.diagnostics.empty() ? 0.0 : 1.0);
-    const double height = 438 + 18 * footer_lines;
-    document d(width, height);
-    d.text(width / 2, 30, "Training history", title_style);
-
-    std::vector<double> ex, train, vx, vloss, mx, metric;
-    for (const EpochRecord& e : h.epochs) {
-        ex.push_back(e.epoch);
-        train.push_back(e.train_loss);
-        if (e.val_loss) {
-            vx.push_back(e.epoch);
-            vloss.push_back(*e.val_loss);
-        }
-        if (e.val_metric) {
-            mx.push_back(e.epoch);
-            metric.push_back(*e.val_metric);
-        }
-    }
-
-    extent epochs, loss, met;
-    for (const double v : ex) epochs.add(v);
-    for (const double v : train) loss.add(v);
-    for (const double v : vloss) loss.add(v);
-    for (const double v : metric) met.add(v);
-    bool all_positive = !loss.empty();
-    for (const double v : train) all_positive = all_positive && (!std::isfinite(v) || v > 0);
-    for (const double v : vloss) all_positive = all_positive && (!std::isfinite(v) || v > 0);
-    const bool log_loss = all_positive && loss.hi > 20.0 * loss.lo;
-    loss.log = log_loss;
-
-    const axis x_axis = make_axis(epochs, 0.03, true);
-    const panel lp{75, 112, 400, 270, x_axis, make_axis(loss, 0.06)};
-    const panel mp{575, 112, 400, 270, x_axis, make_axis(met, 0.06)};
-
-    const auto best_loss = best_index(vloss, true);
-    const auto best_metric = best_index(metric, false);
-    const std::string mname = metric_title(h.metric);
-
-    std::vector<legend_entry> legend{{"train loss", train_color}};
-    if (!vloss.empty() || !metric.empty()) legend.push_back({"validation", val_color});
-    if (best_loss || best_metric) legend.push_back({"best validation epoch", best_color, true});
-    draw_legend(d, width / 2, 60, legend);
-
-    const std::string loss_sub =
-        best_loss ? "best validation " + num(vloss[*best_loss], 4) + " at epoch " + num(vx[*best_loss]) : std::string();
-    draw_axes(d, lp, "Loss", loss_sub, "epoch", log_loss ? "loss (log scale)" : "loss", !loss.empty());
-    std::size_t drawn = draw_series(d, lp, ex, train, train_color, "train");
-    drawn += draw_series(d, lp, vx, vloss, val_color, "val");
-    if (best_loss) draw_best(d, lp, vx[*best_loss], vloss[*best_loss]);
-    if (!drawn) no_data(d, lp, "no finite loss values");
-
-    const std::string metric_sub =
-        best_metric ? "best " + num(metric[*best_metric], 4) + " at epoch " + num(mx[*best_metric]) : std::string();
-    draw_axes(d, mp, "Validation " + mname, metric_sub, "epoch", mname, !met.empty());
-    if (metric.empty()) {
-        no_data(d, mp, vloss.empty() ? "no validation data" : "no validation metric");
-    } else {
-        if (!draw_series(d, mp, mx, metric, val_color, "val")) no_data(d, mp, "no finite values");
-        if (best_metric) draw_best(d, mp, mx[*best_metric], metric[*best_metric]);
-    }
-
-    double footer = 446;
-    if (h.stop == StopReason::diverged) {
-        d.text(40, footer, shorten("training diverged: " + h.stop_message, 150), "font-size=\"11.5\" fill=\"#c00000\"");
-        footer += 17;
-    }
-    if (!h.diagnostics.empty()) {
-        std::vector<std::string> seen;
-        std::string ids;
-        for (const Diagnostic& g : h.diagnostics) {
-            if (std::find(seen.begin(), seen.end(), g.id) != seen.end()) continue;
-            seen.push_back(g.id);
-            ids += (ids.empty() ? "" : ", ") + g.id;
-        }
-        d.text(40, footer, shorten("lints fired: " + ids + " (see History::diagnostics)", 150), "font-size=\"11.5\" fill=\"#555555\"");
-    }
-    write_text(path, d.finish());
-}
-
-// Prediction (y) against target (x), one square panel per output column with the y = x
-// diagonal and that column's R^2 (over its finite pairs; sn::r2 of the column when all are
-// finite) in the title. More than 5000 finite pairs: every k-th is drawn, deterministically.
-inline void scatter_svg(const matrix& prediction, const matrix& target, const std::filesystem::path& path) {
-    using namespace detail::svg;
-    if (prediction.shape() != target.shape())
-        throw shape_error("scatter_svg: prediction has shape " + detail::shape_string(prediction) + " but target has shape " +
-                          detail::shape_string(target));
-    const std::size_t n = prediction.shape()[0], k = prediction.shape()[1];
-    if (k == 0 || k > max_scatter_panels)
-        throw std::invalid_argument("sanenet: scatter_svg: " + std::to_string(k) + " output columns; one plot holds 1 to " +
-                                    std::to_string(max_scatter_panels) + " panels (pass a selection of columns)");
-
-    constexpr double cell_w = 390, cell_h = 392, head = 58, plot_size = 300;
-    const std::size_t cols = k <= 4 ? k : (k + 1) / 2, rows = (k + cols - 1) / cols;  // 5 and 6 panels: 3 + 3
-    const double width = std::max(cell_w * static_cast<double>(cols), 480.0);
-    const double height = head + cell_h * static_cast<double>(rows);
-    const double offset = (width - cell_w * static_cast<double>(cols)) / 2;
-    document d(width, height);
-    d.text(width / 2, 28, "Prediction vs target", "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"");
-
-    double r2_sum = 0.0;
-    std::size_t r2_count = 0;
-    for (std::size_t j = 0; j < k; ++j) {
-        std::vector<std::size_t> finite;
-        for (std::size_t i = 0; i < n; ++i)
-            if (std::isfinite(prediction(i, j)) && std::isfinite(target(i, j))) finite.push_back(i);
-        matrix p = matrix::from_shape({finite.size(), 1}), t = matrix::from_shape({finite.size(), 1});
-        extent both;
-        for (std::size_t r = 0; r < finite.size(); ++r) {
-            p(r, 0) = prediction(finite[r], j);
-            t(r, 0) = target(finite[r], j);
-            both.add(p(r, 0));
-            both.add(t(r, 0));
-        }
-        const axis a = make_axis(both, 0.05);
-        const double left = offset + cell_w * static_cast<double>(j % cols) + 70;
-        const double top = head + cell_h * static_cast<double>(j / cols) + 40;
-        const panel pn{left, top, plot_size, plot_size, a, a};
-
-        std::string title = (k > 1 ? "output " + std::to_string(j) + ": " : std::string()) + "R\xC2\xB2 = ";
-        if (!finite.empty()) {
-            const double r = r2(p, t);
-            r2_sum += r;
-            ++r2_count;
-            title += fixed(r, 4);
-        } else {
-            title += "n/a";
-        }
-        std::string subtitle;
-        if (finite.size() < n)
-            subtitle = std::to_string(n - finite.size()) + (n - finite.size() == 1 ? " non-finite pair" : " non-finite pairs") + " skipped";
-        draw_axes(d, pn, title, subtitle, "target", "prediction", !finite.empty());
-        if (finite.empty()) {
-            no_data(d, pn, "no finite pairs");
-            continue;
-        }
-        d.line(pn.px(a.lo), pn.py(a.lo), pn.px(a.hi), pn.py(a.hi), "stroke=\"#555555\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"");
-        const std::size_t shown = std::min(finite.size(), scatter_limit);
-        const bool few = shown <= 500;
-        const std::string style = std::string("class=\"point\" fill=\"") + train_color + "\" fill-opacity=\"" +
-                                  (few ? "0.75" : "0.35") + "\"";
-        for (std::size_t s = 0; s < shown; ++s) {
-            const std::size_t r = shown == finite.size() ? s : s * finite.size() / shown;
-            d.circle(pn.px(t(r, 0)), pn.py(p(r, 0)), few ? 3 : 1.8, style);
-        }
-    }
-    // The mean of the panels' R^2: sn::r2(prediction, target) when every value is finite.
-    std::string sub = std::to_string(n) + (n == 1 ? " sample" : " samples");
-    if (n > scatter_limit) sub += ", " + std::to_string(scatter_limit) + " shown per panel";
-    if (k > 1 && r2_count) sub += "; mean R\xC2\xB2 = " + fixed(r2_sum / static_cast<double>(r2_count), 4);
-    sub += "; dashed: y = x";
-    d.text(width / 2, 48, sub, "text-anchor=\"middle\" font-size=\"12\" fill=\"#555555\"");
-    write_text(path, d.finish());
-}
-
-// One line through (x[i], y[i]) in order, with labelled vertical markers. A point that cannot be
-// drawn (NaN/Inf, or <= 0 on a log axis) breaks the line. Markers count in the x range.
-inline void curve_svg(const std::vector<double>& x, const std::vector<double>& y, const std::filesystem::path& path,
-                      const CurveOptions& options = {}) {
-    using namespace detail::svg;
-    if (x.size() != y.size())
-        throw shape_error("curve_svg: x has " + std::to_string(x.size()) + " values but y has " + std::to_string(y.size()));
-    constexpr double width = 760, height = 456;
-    document d(width, height);
-    extent ex, ey;
-    ex.log = options.log_x;
-    ey.log = options.log_y;
-    for (std::size_t i = 0; i < x.size(); ++i)
-        if (ex.accepts(x[i]) && ey.accepts(y[i])) {
-            ex.add(x[i]);
-            ey.add(y[i]);
-        }
-    for (const auto& m : options.markers) ex.add(m.first);
-    const panel p{90, 70, 630, 330, make_axis(ex, 0.03), make_axis(ey, 0.06)};
-    if (!options.title.empty())
-        d.text(width / 2, 30, options.title, "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"");
-    draw_axes(d, p, {}, {}, options.x_label + (options.log_x ? " (log scale)" : ""),
-              options.y_label + (options.log_y ? " (log scale)" : ""), !ey.empty());
-    if (!draw_series(d, p, x, y, train_color, "curve")) no_data(d, p, "no finite points");
-    for (const auto& m : options.markers)
-        if (p.x.accepts(m.first))
-            d.line(p.px(m.first), p.top, p.px(m.first), p.bottom(),
-                   std::string("class=\"marker\" stroke=\"") + marker_color + "\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"");
-    double label_y = p.top + 16;  // labels after every line, one row each, haloed to stay readable over lines
-    for (const auto& [mx, label] : options.markers) {
-        if (!p.x.accepts(mx)) continue;
-        const double px = p.px(mx);
-        const std::string text = label.empty() ? num(mx, 4) : label + " (" + num(mx, 3) + ")";
-        const double tw = text_width(text, 11.5);
-        const bool to_left = px + 6 + tw > p.right() && px - 6 - tw >= p.left;
-        d.text(to_left ? px - 6 : px + 6, label_y, text,
-               std::string(to_left ? "text-anchor=\"end\" " : "") + "font-size=\"11.5\" fill=\"" + marker_color +
-                   "\" stroke=\"#ffffff\" stroke-width=\"3\" stroke-linejoin=\"round\" paint-order=\"stroke\"");
-        label_y += 18;
-    }
-    write_text(path, d.finish());
-}
-
-// Rows `rows` of `images` (each a width x height image, row-major) as a grid of `columns`
-// tiles with 1-pixel grey gaps, written as binary PGM (P5). Each tile is scaled from its own
-// finite min..max to 0..255 (a constant tile is black; NaN/Inf pixels are black). No rows: one
-// grey tile, so a perfect classifier still gets a valid file.
-inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t height, const std::vector<std::size_t>& rows,
-                           const std::filesystem::path& path, std::size_t columns = 10) {
-    if (width == 0 || height == 0 || images.shape()[1] != width * height)
-        throw shape_error("image_grid_pgm: images have shape " + detail::shape_string(images) + " but " + std::to_string(width) +
-                          " x " + std::to_string(height) + " images need " + std::to_string(width * height) + " columns");
-    if (columns == 0) throw std::invalid_argument("sanenet: image_grid_pgm: columns must be at least 1");
-    for (const std::size_t r : rows)
-        if (r >= images.shape()[0])
-            throw shape_error("image_grid_pgm: row " + std::to_string(r) + " is outside the " + std::to_string(images.shape()[0]) +
-                              " rows of images " + detail::shape_string(images));
-    constexpr unsigned char gap = 128;
-    const std::size_t count = std::max<std::size_t>(rows.size(), 1);
-    const std::size_t across = std::min(columns, count), down = (count + across - 1) / across;
-    const std::size_t w = across * width + (across - 1), h = down * height + (down - 1);
-    const std::string header = "P5\n" + std::to_string(w) + " " + std::to_string(h) + "\n255\n";
-    std::vector<unsigned char> out(header.begin(), header.end());
-    const std::size_t at = out.size();
-    out.resize(at + w * h, gap);
-    for (std::size_t t = 0; t < rows.size(); ++t) {
-        const float* img = images.data() + rows[t] * width * height;
-        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-        for (std::size_t i = 0; i < width * height; ++i)
-            if (std::isfinite(img[i])) {
-                lo = std::min(lo, static_cast<double>(img[i]));
-                hi = std::max(hi, static_cast<double>(img[i]));
-            }
-        const double scale = hi > lo ? 255.0 / (hi - lo) : 0.0;
-        const std::size_t x0 = (t % across) * (width + 1), y0 = (t / across) * (height + 1);
-        for (std::size_t yy = 0; yy < height; ++yy)
-            for (std::size_t xx = 0; xx < width; ++xx) {
-                const float v = img[yy * width + xx];
-                const double s = std::isfinite(v) ? std::round((v - lo) * scale) : 0.0;
-                out[at + (y0 + yy) * w + x0 + xx] = static_cast<unsigned char>(std::clamp(s, 0.0, 255.0));
-            }
-    }
-    detail::serial::write_file_atomically(path, out, "write image");
-}
-
-// Up to `max` rows, in order, whose predicted class (argmax; p >= 0.5 for one output)
-// differs from the label: the rows to pass to image_grid_pgm.
-inline std::vector<std::size_t> misclassified(const matrix& probabilities, const labels& y, std::size_t max = 100) {
-    detail::check_rows("misclassified", probabilities.shape()[0], y.size());
-    if (probabilities.shape()[1] == 0 && y.size() > 0)
-        throw shape_error("misclassified: probabilities have shape " + detail::shape_string(probabilities) + ", no class column");
-    std::vector<std::size_t> out;
-    for (std::size_t r = 0; r < y.size() && out.size() < max; ++r)
-        if (detail::predicted_class(probabilities, r) != y(r)) out.push_back(r);
-    return out;
-}
-
-}  // namespace plot
-}  // namespace sanenet
-// end file sanenet/report/plot.hpp
 // end file sanenet/sanenet.hpp

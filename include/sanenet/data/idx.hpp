@@ -38,7 +38,7 @@ inline std::string hex_byte(unsigned value) {
     return std::string{'0', 'x', digits[(value >> 4) & 0xF], digits[value & 0xF]};
 }
 
-inline std::string quoted_path(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+inline std::string quoted_path(const std::filesystem::path& path) { return std::string(1, '\'') + path.string() + "'"; }
 
 inline const char* idx_type_list() {
     return "0x08 ubyte, 0x09 sbyte, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64";

@@ -53,7 +53,7 @@ inline constexpr std::size_t record_size = 16;
 
 using bytes = std::vector<unsigned char>;
 
-inline std::string quoted(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+inline std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
 
 inline std::string os_error(int err) { return std::generic_category().message(err); }
 
@@ -206,7 +206,7 @@ inline bool same_group(const layer_group& a, const layer_group& b) {
 
 // "Dense<128> ReLU" in the overview line.
 inline std::string group_name(const layer_group& g) {
-    return layer_name(g.main) + (g.has_act ? " " + layer_name(g.activation) : "");
+    return layer_name(g.main) + (g.has_act ? std::string(" ") + layer_name(g.activation) : "");
 }
 // "Dense 784->128 ReLU" in the difference.
 inline std::string group_detail(const layer_group& g) {

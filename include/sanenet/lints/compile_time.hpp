@@ -59,7 +59,8 @@ constexpr std::size_t rule_l42_keep_reads_as_drop_rate(specs_view l) {
 #define SANENET_L4_2_MESSAGE                                                                                                \
     SANENET_LINT_MESSAGE("L4.2", "keep-reads-as-drop-rate",                                                                 \
                          "sn::Dropout<Keep> takes the probability of KEEPING a unit (article item 4: 0.75-0.9); a Keep "    \
-                         "below 0.5 (the note names the layer) reads like a drop rate as Keras and PyTorch take it, and "   \
+                         "below " SANENET_STRINGIZE_VALUE(SANENET_LINT_MIN_DROPOUT_KEEP) " (the note names the layer) "    \
+                         "reads like a drop rate as Keras and PyTorch take it, and "                                        \
                          "would drop most of the units",                                                                    \
                          "write the keep probability: sn::Dropout<0.9> instead of sn::Dropout<0.1>",                        \
                          KeepReadsAsDropRate)
@@ -79,15 +80,16 @@ constexpr std::size_t rule_l91_constant_init(specs_view l) {
                          "sn::Dense<256, sn::He>; biases already start at zero",                                            \
                          ConstantInit)
 
-// L4.1: no Dropout or GaussianNoise anywhere.
+// L4.1: no Dropout or GaussianNoise that does anything (Dropout<1.0> and GaussianNoise<0> do not).
 constexpr bool rule_l41_no_regularization(specs_view l) {
     for (const auto& s : l)
-        if (is_regularizer(s.k)) return false;
+        if ((s.k == kind::dropout && s.param < 1.f) || (s.k == kind::gaussian_noise && s.param > 0.f)) return false;
     return true;
 }
 #define SANENET_L4_1_MESSAGE                                                                                                \
     SANENET_LINT_MESSAGE("L4.1", "no-regularization",                                                                       \
-                         "the network has no Dropout or GaussianNoise: without regularization it will fit noise and "       \
+                         "the network has no Dropout or GaussianNoise (or only Dropout<1> / GaussianNoise<0>): without "    \
+                         "regularization it will fit noise and "                                                            \
                          "overfit (article item 4)",                                                                        \
                          "put sn::Dropout<0.9> (keep probability) before each hidden sn::Dense",                            \
                          NoRegularization)
@@ -102,7 +104,8 @@ constexpr int dense_count(specs_view l) {
 constexpr bool rule_l101_too_deep(specs_view l) { return dense_count(l) > thresholds::max_dense_layers; }
 #define SANENET_L10_1_MESSAGE                                                                                               \
     SANENET_LINT_MESSAGE("L10.1", "too-deep",                                                                               \
-                         "the network has more than 8 Dense layers: deep plain MLPs train slowly and their gradients "       \
+                         "the network has more than " SANENET_STRINGIZE_VALUE(SANENET_LINT_MAX_DENSE_LAYERS)               \
+                         " Dense layers: deep plain MLPs train slowly and their gradients "                                 \
                          "vanish or explode (article item 10: start with 3-8 layers)",                                      \
                          "start with 3-8 Dense layers and add depth only when it measurably helps",                         \
                          TooDeep)
@@ -123,8 +126,11 @@ constexpr std::size_t rule_l111_too_few_hidden_units(specs_view l, task_spec t) 
 }
 #define SANENET_L11_1_MESSAGE                                                                                               \
     SANENET_LINT_MESSAGE("L11.1", "too-few-hidden-units",                                                                   \
-                         "a hidden Dense is narrower than 5x the classes (Classification, MultiLabel) or 2x max(inputs, "   \
-                         "outputs) (Regression): too few units to represent the task (article item 11: 256-1024 to start)", \
+                         "a hidden Dense is narrower than " SANENET_STRINGIZE_VALUE(SANENET_LINT_HIDDEN_PER_CLASS)           \
+                         "x the classes (Classification, MultiLabel) or "                                                   \
+                         SANENET_STRINGIZE_VALUE(SANENET_LINT_HIDDEN_PER_REGRESSION_IO)                                     \
+                         "x max(inputs, outputs) (Regression): too few units to represent the task (article item 11: "      \
+                         "256-1024 to start)",                                                                              \
                          "widen the hidden layers, e.g. sn::Dense<256>", TooFewHiddenUnits)
 
 }  // namespace sanenet::detail

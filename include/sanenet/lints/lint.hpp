@@ -11,6 +11,8 @@
 // One message format for every lint, built into one string literal:
 //   sanenet <ID> <slug>: <what and why>. Fix: <exact change>. [Waive: sn::Allow<sn::lint::<Tag>>.]
 // E-rules pass no tag: they have no waiver.
+#define SANENET_STRINGIZE_VALUE(x) SANENET_STRINGIZE(x)
+#define SANENET_STRINGIZE(x) #x
 #define SANENET_LINT_MESSAGE(id, slug, what, fix, ...) \
     "sanenet " id " " slug ": " what ". Fix: " fix "." __VA_OPT__(" Waive: sn::Allow<sn::lint::" #__VA_ARGS__ ">.")
 
@@ -103,8 +105,8 @@ template <class... Tags>
 struct Allow {
     static constexpr bool tags_are_lint_tags = (LintTag<Tags> && ...);
     static_assert(tags_are_lint_tags, SANENET_LINT_MESSAGE("E12", "unknown-waiver",
-        "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); structural "
-        "rules (E0-E13) cannot be waived",
+        "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); the structural "
+        "rules (E0-E13) and the other lints without a tag (L7.2) cannot be waived",
         "name the tag printed in the lint's own message, or fix the structure"));
     static constexpr bool sanenet_allow = true;
     static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::tag_bit<Tags>())};

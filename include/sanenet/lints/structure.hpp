@@ -8,6 +8,7 @@
 #include <sanenet/lints/lint.hpp>
 
 #include <cstddef>
+#include <limits>
 #include <span>
 
 namespace sanenet::detail {
@@ -100,7 +101,7 @@ constexpr std::size_t rule_e3_dropout_keep(specs_view l) {
 // E11: GaussianNoise with a negative or non-finite stddev.
 constexpr std::size_t rule_e11_noise_stddev(specs_view l) {
     return find_first(l, [](specs_view s, std::size_t i) {
-        return s[i].k == kind::gaussian_noise && !(s[i].param >= 0.f && s[i].param < 1e30f);
+        return s[i].k == kind::gaussian_noise && !(s[i].param >= 0.f && s[i].param <= std::numeric_limits<float>::max());
     });
 }
 #define SANENET_E11_MESSAGE                                                                                                 \

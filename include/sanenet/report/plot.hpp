@@ -257,7 +257,8 @@ public:
             s_ += ' ';
             s_ += attributes;
         }
-        s_ += ">" + escape(content) + "</text>\n";
+        s_ += ">";
+        s_ += escape(content) + "</text>\n";
     }
     void raw(std::string_view markup) { s_ += markup; }
     std::string finish() {

@@ -175,7 +175,6 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     };
 
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-        if (!kernels::all_finite(m.params(), m.parameter_count())) diverge("the weights became non-finite", epoch - 1);
         tr.save(good);
         if (o.shuffle)
             for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng.below(i)]);
@@ -202,6 +201,8 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
             loss_sum += loss * static_cast<double>(rows);
             progress.update(epoch, b + rows, loss_sum / static_cast<double>(b + rows));
         }
+        // The last update may have left non-finite weights behind a finite loss.
+        if (!kernels::all_finite(m.params(), m.parameter_count())) diverge("the weights became non-finite in epoch " + std::to_string(epoch), epoch);
         EpochRecord rec;
         rec.epoch = epoch;
         rec.train_loss = loss_sum / static_cast<double>(n);
@@ -220,19 +221,6 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     }
     if (monitor) monitor->end_fit(h, shape, y);
     return h;
-}
-
-template <class Net, class Y>
-targets targets_for(const Y& y) {
-    constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
-    if constexpr (cls) {
-        static_assert(std::is_same_v<Y, labels>, "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
-        return {&y, nullptr};
-    } else {
-        static_assert(std::is_same_v<Y, matrix>,
-                      "sanenet: Regression and MultiLabel networks take targets as xt::xtensor<float, 2> (samples x outputs)");
-        return {nullptr, &y};
-    }
 }
 
 }  // namespace detail

@@ -1,6 +1,7 @@
 // What sn::fit takes: FitOptions, the validation data, and the targets of either kind.
 #pragma once
 
+#include <sanenet/core/spec.hpp>
 #include <sanenet/core/xt.hpp>
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/lints/thresholds.hpp>
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <type_traits>
 #include <variant>
 
 namespace sanenet {
@@ -50,6 +52,20 @@ struct targets {
 inline targets targets_of(const std::variant<labels, matrix>& y) {
     if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
     return {nullptr, &std::get<matrix>(y)};
+}
+
+// The targets of a Net's task, checked at compile time: labels or a matrix.
+template <class Net, class Y>
+targets targets_for(const Y& y) {
+    constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
+    if constexpr (cls) {
+        static_assert(std::is_same_v<Y, labels>, "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
+        return {&y, nullptr};
+    } else {
+        static_assert(std::is_same_v<Y, matrix>,
+                      "sanenet: Regression and MultiLabel networks take targets as xt::xtensor<float, 2> (samples x outputs)");
+        return {nullptr, &y};
+    }
 }
 
 }  // namespace detail

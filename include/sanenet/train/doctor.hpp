@@ -1,0 +1,362 @@
+// sn::doctor: "my network isn't working, what should I do?" It runs every check that does
+// not need a full training run - the data lints, the loss at initialization (L9.2), the
+// dead-unit probe (L8.1), whether the network can overfit 16 samples with regularization
+// off (X6), the learning-rate range test against the rate the user chose (L6.1) and a
+// short run at the user's settings (L6.1, L2.3) - and prints what it checked and what it
+// found, most important first, each with its fix.
+#pragma once
+
+#include <sanenet/data/standardizer.hpp>
+#include <sanenet/lints/data.hpp>
+#include <sanenet/train/engine.hpp>
+#include <sanenet/train/fit.hpp>
+#include <sanenet/train/lr_finder.hpp>
+#include <sanenet/train/monitors.hpp>
+#include <sanenet/train/options.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace sanenet {
+
+struct Check {
+    std::string name;    // what was checked
+    Severity outcome = Severity::info;  // info: passed
+    std::string result;  // the numbers
+};
+
+struct Report {
+    std::string network;                // task and sizes
+    std::vector<Check> checks;          // in the order they ran
+    std::vector<Diagnostic> findings;   // errors first, then warnings
+    double loss_at_init = 0.0;
+    double expected_loss_at_init = 0.0; // ln K for classification; 0 means no expectation
+    bool overfits_small_set = false;    // X6
+    LrFinding learning_rate;
+
+    bool healthy() const {
+        return std::none_of(findings.begin(), findings.end(), [](const Diagnostic& d) { return d.severity == Severity::error; });
+    }
+    bool found(std::string_view id) const {
+        return std::any_of(findings.begin(), findings.end(), [&](const Diagnostic& d) { return d.id == id; });
+    }
+    std::string to_string() const {
+        static constexpr const char* tag[] = {"ok", "warning", "error"};
+        std::string s = "sanenet doctor: " + network + "\n\nChecked:\n";
+        for (const Check& c : checks) {
+            std::string t = std::string("  [") + tag[static_cast<int>(c.outcome)] + "]";
+            t.resize(12, ' ');
+            s += t + c.name + ": " + c.result + "\n";
+        }
+        if (findings.empty()) return s + "\nNothing found: train, and look at the validation curve (sn::plot::history_svg).\n";
+        s += "\nFindings, most important first:\n";
+        for (std::size_t i = 0; i < findings.size(); ++i) s += std::to_string(i + 1) + ". " + findings[i].message + "\n";
+        return s;
+    }
+};
+
+namespace detail {
+
+// The loss of the network as it is, in inference mode, on up to 1024 samples.
+inline double loss_on_sample(const model& m, const matrix& x, const targets& y, int threads) {
+    const std::size_t n = std::min<std::size_t>(x.shape()[0], 1024);
+    const matrix xs = take_rows(x, 0, n);
+    evaluator e(m);
+    if (y.cls) {
+        const labels ys = take_rows(*y.cls, 0, n);
+        return e.run(m, xs, {&ys, nullptr}, threads).loss;
+    }
+    const matrix ys = take_rows(*y.values, 0, n);
+    return e.run(m, xs, {nullptr, &ys}, threads).loss;
+}
+
+// X6: full-batch training on the first `count` samples with dropout and noise off. Returns
+// the final classification error (share of the samples) or the MSE relative to the
+// targets' variance, and whether it reached the threshold.
+inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const targets& y, const Thresholds& t, int threads) {
+    const std::size_t n = std::min(x.shape()[0], t.overfit_probe_samples);
+    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
+    trainer tr(m, Adam{.learning_rate = 1e-3f}, n, threads, 1);
+    tr.set_regularization(false);
+    std::memcpy(tr.input(), x.data(), n * in * sizeof(float));
+    if (y.cls) std::copy(y.cls->data(), y.cls->data() + n, tr.target_labels());
+    else std::memcpy(tr.target_values(), y.values->data(), n * k * sizeof(float));
+    double variance = 1.0;
+    if (y.values && m.task().k == task_kind::regression) {
+        const column_stats s = column_statistics(take_rows(*y.values, 0, n));
+        variance = 0.0;
+        for (double sd : s.stddev) variance += sd * sd / static_cast<double>(k);
+        variance = std::max(variance, 1e-12);
+    }
+    const matrix xs = take_rows(x, 0, n);
+    auto score = [&] {
+        const matrix p = predict(m, xs, threads);
+        if (m.task().k == task_kind::regression) {
+            double se = 0.0;
+            for (std::size_t i = 0; i < n * k; ++i) {
+                const double e = static_cast<double>(p.data()[i]) - tr.target_values()[i];
+                se += e * e;
+            }
+            return se / static_cast<double>(n * k) / variance;
+        }
+        std::size_t wrong = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (y.cls) wrong += predicted_class(p, i) != tr.target_labels()[i];
+            else
+                for (std::size_t j = 0; j < k; ++j) wrong += (p(i, j) >= 0.5f) != (tr.target_values()[i * k + j] >= 0.5f);
+        }
+        return static_cast<double>(wrong) / static_cast<double>(y.cls ? n : n * k);
+    };
+    const double limit = m.task().k == task_kind::regression ? t.overfit_probe_max_mse : t.overfit_probe_max_error;
+    double s = score();
+    for (int step = 0; step < t.overfit_probe_steps && !(s <= limit); ++step) {
+        tr.step(n);
+        if ((step + 1) % 50 == 0) s = score();
+    }
+    s = score();
+    return {s, s <= limit};
+}
+
+// The largest share of dead units over the ReLU stages, and where.
+inline std::pair<double, std::size_t> dead_units(const model& m, const matrix& x, const Thresholds& t, int threads) {
+    const std::size_t n = std::min(x.shape()[0], t.probe_samples);
+    const matrix probe = take_rows(x, 0, n);
+    struct state {
+        const model* m;
+        std::vector<float> mx;
+        double share = 0.0;
+        std::size_t layer = npos;
+    } st{&m, std::vector<float>(static_cast<std::size_t>(m.max_width())), 0.0, npos};
+    auto visit = [](void* ctx, std::size_t s, const float* out, std::size_t rows) {
+        auto& self = *static_cast<state*>(ctx);
+        const stage& sg = self.m->stages()[s];
+        if (sg.a != act::relu || s + 1 == self.m->stages().size()) return;
+        const std::size_t w = static_cast<std::size_t>(sg.out);
+        std::fill(self.mx.begin(), self.mx.begin() + static_cast<std::ptrdiff_t>(w), -std::numeric_limits<float>::infinity());
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t j = 0; j < w; ++j) self.mx[j] = std::max(self.mx[j], out[r * w + j]);
+        std::size_t dead = 0;
+        for (std::size_t j = 0; j < w; ++j) dead += self.mx[j] <= 0.f;
+        const double share = static_cast<double>(dead) / static_cast<double>(w);
+        if (share > self.share) self.share = share, self.layer = sg.spec;
+    };
+    const std::size_t ws = n * static_cast<std::size_t>(m.max_width());
+    kernels::aligned_buffer<float> ping(ws), pong(ws), out(n * static_cast<std::size_t>(m.output_size()));
+    m.infer(probe.data(), n, out.data(), ping.data(), pong.data(), threads, true, visit, &st);
+    return {st.share, st.layer};
+}
+
+struct trial_result {
+    bool finite = true, exploded = false;
+    int steps = 0;
+    double initial_loss = 0.0, final_loss = 0.0, dead_share = 0.0;
+};
+
+// Up to 200 steps of training on a copy at the user's optimizer, rate, batch and clipping.
+inline trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
+    const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
+    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
+    trainer tr(m, o.optimizer, batch, threads, o.seed);
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    kernels::rng r(o.seed);
+    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
+    Thresholds t = o.thresholds;
+    t.divergence_warmup_steps = 20;
+    divergence_watch watch(t);
+    trial_result res;
+    res.initial_loss = loss_on_sample(m, x, y, threads);
+    std::size_t cursor = 0;
+    for (; res.steps < 200; ++res.steps) {
+        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
+            const std::size_t src = order[cursor];
+            std::memcpy(tr.input() + b * in, x.data() + src * in, in * sizeof(float));
+            if (y.cls) tr.target_labels()[b] = (*y.cls)(src);
+            else std::memcpy(tr.target_values() + b * k, y.values->data() + src * k, k * sizeof(float));
+        }
+        const double loss = tr.forward_backward(batch);
+        if (!std::isfinite(loss)) {
+            res.finite = false;
+            break;
+        }
+        if (watch.add(loss)) {
+            res.exploded = true;
+            break;
+        }
+        if (o.clip_grad_norm) tr.clip(*o.clip_grad_norm);
+        tr.update();
+    }
+    res.final_loss = res.finite ? loss_on_sample(m, x, y, threads) : std::numeric_limits<double>::infinity();
+    if (!std::isfinite(res.final_loss)) res.finite = false;
+    if (res.finite) res.dead_share = dead_units(m, x, o.thresholds, threads).first;
+    return res;
+}
+
+inline Report doctor(const model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
+    const net_shape shape{m.task(), m.input_size(), m.output_size()};
+    check_shapes(shape, x, y, "x");
+    if (o.validation) check_shapes(shape, o.validation->x, targets_of(o.validation->y), "validation x");
+    const Thresholds& t = o.thresholds;
+    const Waivers allow = o.allow | net_waivers;
+    const int threads = kernels::resolve_threads(o.threads);
+    kernels::scoped_flush_denormals ftz;
+    Report r;
+    r.network = task_name(m.task()) + ", " + std::to_string(m.input_size()) + " inputs -> " + std::to_string(m.output_size()) +
+                " outputs, " + std::to_string(m.parameter_count()) + " parameters, " + std::to_string(x.shape()[0]) + " samples";
+    auto add = [&](Diagnostic d) {
+        if (!waived(d, allow)) r.findings.push_back(std::move(d));
+    };
+    auto check = [&](std::string name, std::size_t findings_before, std::string result) {
+        Severity worst = Severity::info;
+        for (std::size_t i = findings_before; i < r.findings.size(); ++i) worst = std::max(worst, r.findings[i].severity);
+        r.checks.push_back({std::move(name), worst, std::move(result)});
+    };
+
+    // 1. The data lints.
+    std::size_t before = r.findings.size();
+    for (Diagnostic& d : data_lints(shape, x, y, o)) add(std::move(d));
+    const bool data_ok = std::none_of(r.findings.begin(), r.findings.end(), [](const Diagnostic& d) { return d.id == "L3.1"; });
+    check("data lints (L1.x, L2.x, L3.1, L5.x)", before,
+          std::to_string(r.findings.size() - before) + (r.findings.size() - before == 1 ? " finding" : " findings"));
+    if (!data_ok) {
+        r.checks.push_back({"the probes below", Severity::error, "skipped: the data hold NaN or Inf"});
+        return r;
+    }
+
+    // 2. L9.2: the loss of the untrained network.
+    before = r.findings.size();
+    r.loss_at_init = loss_on_sample(m, x, y, threads);
+    const std::size_t k = static_cast<std::size_t>(m.output_size());
+    std::string expectation;
+    bool off = false;
+    if (m.task().k == task_kind::regression) {
+        off = !(r.loss_at_init <= t.loss_at_init_regression);
+        expectation = "at most " + fmt(t.loss_at_init_regression) + " on standardized targets";
+    } else {
+        const double classes = m.task().k == task_kind::classification ? static_cast<double>(k) : 2.0;
+        r.expected_loss_at_init = std::log(classes);
+        off = !(std::fabs(r.loss_at_init - r.expected_loss_at_init) <= t.loss_at_init_factor * r.expected_loss_at_init);
+        expectation = "ln " + fmt(classes) + " = " + fmt(r.expected_loss_at_init) + " for an uninformed guess";
+    }
+    if (off)
+        add(tagged<lint::LossAtInit>("LossAtInit", Severity::warning,
+            "the loss of the untrained network is " + fmt(r.loss_at_init) + ", expected " + expectation +
+                ": the initial outputs are far from neutral, so the first steps only undo the start (article item 9)",
+            "normalize inputs and targets (article item 1), keep He/LeCun/Xavier init with zero biases",
+            "loss at init " + fmt(r.loss_at_init)));
+    check("loss at initialization (L9.2)", before, fmt(r.loss_at_init) + ", expected " + expectation);
+
+    // 3. L8.1 at initialization.
+    before = r.findings.size();
+    const auto [dead_share, dead_layer] = dead_units(m, x, t, threads);
+    if (dead_share >= t.dead_unit_share)
+        add(tagged<lint::DeadUnits>("DeadUnits", Severity::warning,
+            fmt(100 * dead_share) + "% of the units of the ReLU after layer " + std::to_string(dead_layer) +
+                " output 0 for every probe sample before any training: they get no gradient (article item 8)",
+            "use sn::LeakyReLU or sn::ELU, normalize the inputs, keep biases at zero",
+            "layer " + std::to_string(dead_layer)));
+    check("dead ReLU units at initialization (L8.1)", before,
+          dead_layer == npos ? "none" : fmt(100 * dead_share) + "% in the ReLU after layer " + std::to_string(dead_layer));
+
+    // 4. X6: can it fit 16 samples with regularization off?
+    before = r.findings.size();
+    const auto [error, overfits] = overfit_small_set(m, x, y, t, threads);
+    r.overfits_small_set = overfits;
+    const std::string measure = m.task().k == task_kind::regression ? "relative MSE " : "error ";
+    if (!overfits)
+        add(make_diagnostic("X6", "cannot-overfit", "", Severity::error,
+            "the network cannot fit " + std::to_string(std::min(x.shape()[0], t.overfit_probe_samples)) +
+                " samples with dropout and noise off (" + measure + fmt(error) + " after " + std::to_string(t.overfit_probe_steps) +
+                " Adam steps): something between the data, the targets and the loss is broken",
+            "look at a few samples and their targets (article item 2), then check normalization (item 1) and the output "
+            "activation (item 7)",
+            measure + fmt(error)));
+    check("fits " + std::to_string(std::min(x.shape()[0], t.overfit_probe_samples)) + " samples, regularization off (X6)", before,
+          measure + fmt(error));
+
+    // 5. The learning-rate range test against the rate the user chose. On unnormalized data
+    // its curve says little (a network fed raw values dies rather than explodes), so when
+    // L1.1 or L1.4 fired, test the data as their fix would make them.
+    const matrix* lx = &x;
+    targets ly = y;
+    matrix fixed_x, fixed_y;
+    std::string on;
+    if (r.found("L1.1")) {
+        fixed_x = Standardizer{}.fit_transform(x);
+        lx = &fixed_x;
+        on = " (on standardized inputs, as L1.1's fix makes them)";
+    }
+    if (r.found("L1.4") && y.values) {
+        fixed_y = Standardizer{}.fit_transform(*y.values);
+        ly = {nullptr, &fixed_y};
+        on = " (on standardized data, as L1.x's fixes make them)";
+    }
+    before = r.findings.size();
+    LrOptions lo;
+    lo.optimizer = o.optimizer;
+    lo.batch_size = std::min(o.batch_size, x.shape()[0]);
+    lo.seed = o.seed;
+    lo.threads = o.threads;
+    r.learning_rate = find_learning_rate(m, *lx, ly, lo);
+    const double chosen = learning_rate_of(o.optimizer);
+    if (r.learning_rate.exploded() && chosen > r.learning_rate.max_stable)
+        add(make_diagnostic("L6.1", "diverged", "", Severity::error,
+            "the learning rate " + fmt(chosen) + " is above the largest stable rate " + fmt(r.learning_rate.max_stable) +
+                " found by the range test" + on + " (the loss explodes at " + fmt(r.learning_rate.exploded_at) +
+                "): training will diverge",
+            "use about " + fmt(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
+            r.learning_rate.to_string()));
+    else if (o.clip_grad_norm && r.learning_rate.exploded() && chosen > r.learning_rate.max_stable / 3)
+        add(tagged<lint::ClippingMasksLR>("ClippingMasksLR", Severity::warning,
+            "gradient clipping is on and the learning rate " + fmt(chosen) + " is close to the largest stable rate " +
+                fmt(r.learning_rate.max_stable) + ": clipping would hide the divergence (article item 6)",
+            "turn clipping off and use about " + fmt(r.learning_rate.suggested), r.learning_rate.to_string()));
+    check("learning rate " + fmt(chosen) + " against the range test" + on, before, r.learning_rate.to_string());
+
+    // 6. A short run at the user's settings: does the loss fall, and below a constant prediction?
+    before = r.findings.size();
+    const trial_result trial = short_run(m, *lx, ly, o, threads);
+    const double base = baseline_loss(shape, ly, ly);
+    if (!trial.finite || trial.exploded) {
+        if (!r.found("L6.1"))
+            add(make_diagnostic("L6.1", "diverged", "", Severity::error,
+                "a short run at learning rate " + fmt(chosen) + on + " diverged after " + std::to_string(trial.steps) + " steps (" +
+                    (trial.finite ? "the smoothed loss rose over 4x its minimum" : "the loss became non-finite") + ")",
+                "use about " + fmt(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
+                "loss " + fmt(trial.final_loss)));
+    } else if (trial.final_loss >= t.baseline_ratio * base) {
+        add(tagged<lint::NoBetterThanBaseline>("NoBetterThanBaseline", Severity::warning,
+            "after " + std::to_string(trial.steps) + " steps at learning rate " + fmt(chosen) + " the loss is " + fmt(trial.final_loss) +
+                ", no better than predicting a constant (" + fmt(base) + ")" +
+                (trial.dead_share >= t.dead_unit_share ? "; " + fmt(100 * trial.dead_share) + "% of a ReLU layer's units are dead" : "") +
+                ": the network is not learning at this rate",
+            "normalize the inputs (article item 1) and use about " + fmt(r.learning_rate.suggested) +
+                " (the range test's suggestion, article item 6)",
+            "loss " + fmt(trial.final_loss) + ", baseline " + fmt(base)));
+    }
+    check("a short run at these settings, " + std::to_string(trial.steps) + " steps" + on, before,
+          trial.finite ? "loss " + fmt(trial.initial_loss) + " -> " + fmt(trial.final_loss) + " (constant prediction: " + fmt(base) + ")"
+                       : "the loss became non-finite");
+
+    std::stable_sort(r.findings.begin(), r.findings.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) { return a.severity > b.severity; });
+    return r;
+}
+
+}  // namespace detail
+
+// Runs the doctor's checks for training net on (x, y) with options (the batch size,
+// optimizer and rate you intend to use); prints the report unless options.progress is
+// false, and returns it. The network is not changed.
+template <class Net, class Y>
+Report doctor(const Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    Report r = detail::doctor(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
+    if (options.progress) std::fputs(r.to_string().c_str(), stdout);
+    return r;
+}
+
+}  // namespace sanenet

@@ -1,0 +1,132 @@
+// sn::find_learning_rate: the article's recipe for item 6. With clipping off, raise the
+// learning rate exponentially, one step at a time, on a copy of the network until the
+// smoothed loss explodes; the largest rate before that is the largest stable one, and the
+// rate to train with is one order of magnitude lower.
+#pragma once
+
+#include <sanenet/lints/data.hpp>
+#include <sanenet/report/plot.hpp>
+#include <sanenet/train/engine.hpp>
+#include <sanenet/train/options.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace sanenet {
+
+struct LrOptions {
+    Optimizer optimizer = Adam{};  // its learning_rate is what the test sweeps
+    std::size_t batch_size = 32;
+    double start = 1e-7;           // first learning rate
+    double stop = 10.0;            // last learning rate, if nothing explodes before
+    int steps = 200;               // steps from start to stop, a constant factor apart
+    double explosion_factor = 4.0; // smoothed loss above this x its best: exploded
+    std::uint64_t seed = 42;
+    int threads = 0;
+};
+
+struct LrPoint {
+    double learning_rate = 0.0;
+    double loss = 0.0;      // the step's loss
+    double smoothed = 0.0;  // debiased exponential average
+};
+
+struct LrFinding {
+    double max_stable = 0.0;  // the largest rate tried before the loss exploded
+    double suggested = 0.0;   // max_stable / 10: train with this
+    double exploded_at = 0.0; // the rate at which it exploded; 0 if it never did up to LrOptions::stop
+    std::vector<LrPoint> curve;
+
+    bool exploded() const { return exploded_at > 0.0; }
+    std::string to_string() const {
+        char buf[256];
+        if (exploded())
+            std::snprintf(buf, sizeof buf, "the loss explodes at learning rate %.3g; largest stable %.3g; suggested %.3g", exploded_at,
+                          max_stable, suggested);
+        else
+            std::snprintf(buf, sizeof buf, "no explosion up to learning rate %.3g; suggested %.3g", max_stable, suggested);
+        return buf;
+    }
+};
+
+namespace detail {
+
+inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
+    check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
+    if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
+        throw std::invalid_argument("sanenet: find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
+    const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
+    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
+    kernels::scoped_flush_denormals ftz;
+    trainer tr(m, o.optimizer, batch, kernels::resolve_threads(o.threads), o.seed);
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    kernels::rng r(o.seed);
+    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
+
+    LrFinding f;
+    const double growth = std::pow(o.stop / o.start, 1.0 / (o.steps - 1));
+    // Light smoothing: a heavy average would react many steps (and factors of the rate) late.
+    constexpr double beta = 0.8;
+    double avg = 0.0, best = std::numeric_limits<double>::infinity(), lr = o.start;
+    std::size_t cursor = 0;
+    for (int s = 0; s < o.steps; ++s, lr *= growth) {
+        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
+            const std::size_t src = order[cursor];
+            std::memcpy(tr.input() + b * in, x.data() + src * in, in * sizeof(float));
+            if (y.cls) tr.target_labels()[b] = (*y.cls)(src);
+            else std::memcpy(tr.target_values() + b * k, y.values->data() + src * k, k * sizeof(float));
+        }
+        tr.set_learning_rate(static_cast<float>(lr));
+        const double loss = tr.forward_backward(batch);
+        avg = beta * avg + (1 - beta) * loss;
+        const double smoothed = avg / (1 - std::pow(beta, s + 1));
+        f.curve.push_back({lr, loss, smoothed});
+        if (!std::isfinite(loss) || smoothed > o.explosion_factor * best) {
+            f.exploded_at = lr;
+            break;
+        }
+        best = std::min(best, smoothed);
+        tr.update();
+    }
+    f.max_stable = f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
+    f.suggested = f.max_stable / 10.0;
+    return f;
+}
+
+}  // namespace detail
+
+// The learning-rate range test on a copy of net (net itself is not touched).
+// y: labels for Classification, a samples x outputs matrix otherwise.
+template <class Net, class Y>
+LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
+    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
+}
+
+namespace plot {
+// The range test's curve: loss against learning rate (log scale), with the explosion and
+// the suggestion marked.
+inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path) {
+    std::vector<double> lr, loss;
+    for (const LrPoint& p : f.curve) {
+        lr.push_back(p.learning_rate);
+        loss.push_back(p.smoothed);
+    }
+    CurveOptions o;
+    o.title = "Learning-rate range test (" + f.to_string() + ")";
+    o.x_label = "learning rate";
+    o.y_label = "smoothed training loss";
+    o.log_x = true;
+    if (f.exploded()) o.markers.push_back({f.exploded_at, "explodes"});
+    o.markers.push_back({f.suggested, "suggested"});
+    curve_svg(lr, loss, path, o);
+}
+}  // namespace plot
+
+}  // namespace sanenet
