@@ -6,7 +6,7 @@ The lint IDs in the code are collected from include/:
     its optional last argument;
   - run time: every lint_error("<ID>", ...), every call whose first two arguments are the ID
     and slug literals (such as make_diagnostic("L3.1", "non-finite-data", ...)), every
-    SANENET_TAGGED(<Tag>, ...) (the tag's ID), and every message literal "sanenet <ID> <slug>:"
+    SANENET_TAGGED(<Tag>, ...) or tagged<lint::<Tag>>(...) (the tag's ID), and every message literal "sanenet <ID> <slug>:"
     that is not a compile-time message;
   - the tag table of include/sanenet/lints/lint.hpp: every (Tag, bit, "<ID>", "<slug>") entry,
     as SANENET_DECLARE_LINT_TAG(...) or an X-macro row X(...).
@@ -47,10 +47,13 @@ ID = r"(?:E\d+|L\d+\.\d+|X\d+)"
 
 MESSAGE_CALL = re.compile(r"\bSANENET_LINT_MESSAGE\(\s*\"(" + ID + r")\"")
 LINT_ERROR = re.compile(r"\blint_error\(\s*\"(" + ID + r")\"")
-# A run-time finding built from its tag: SANENET_TAGGED(LargeBatch, ...).
-TAGGED_CALL = re.compile(r"(?<!#define )\bSANENET_TAGGED\(\s*(\w+)\s*,")
+# A run-time finding built from its tag: SANENET_TAGGED(LargeBatch, ...), or the function the
+# macro expands to, tagged<lint::LossAtInit>("LossAtInit", ...) (the doctor calls it directly).
+TAGGED_CALL = re.compile(r"(?<!#define )\bSANENET_TAGGED\(\s*(\w+)\s*,"
+                         r"|\btagged<\s*(?:(?:::)?\w+::)*lint::(\w+)\s*>\s*\(")
 # A run-time finding built from ID and slug literals, e.g. make_diagnostic("L3.1", "non-finite-data", ...).
 RUNTIME_CALL = re.compile(r"\b(?!SANENET_LINT_MESSAGE\b)\w+\(\s*\"(" + ID + r")\"\s*,\s*\"([a-z][a-z0-9-]*)\"")
+DEFINE_LINE = re.compile(r"[ \t]*#[ \t]*define\b")  # a macro's definition is not a call
 LITERAL = re.compile(r"\"sanenet (?:warning )?(" + ID + r") ([a-z0-9][a-z0-9-]*):")
 TAG_DECL = re.compile(r"\b\w+\(\s*(\w+)\s*,\s*(\d+)\s*,\s*\"(" + ID + r")\"\s*,\s*\"([^\"]*)\"\s*\)")
 DIRECTIVE = re.compile(r'^\s*//\s*EXPECT:\s*(?:(error|warning)\s+"([^"]+)"|(clean))\s*$')
@@ -129,7 +132,8 @@ class Code:
         for path in headers:
             rel = os.path.relpath(path, root)
             text = read(path)
-            tagged += [(m.group(1), f"{rel}:{line_of(text, m.start())}") for m in TAGGED_CALL.finditer(text)]
+            tagged += [(m.group(1) or m.group(2), f"{rel}:{line_of(text, m.start())}") for m in TAGGED_CALL.finditer(text)
+                       if not DEFINE_LINE.match(text, text.rfind("\n", 0, m.start()) + 1)]
             for m in MESSAGE_CALL.finditer(text):
                 where = f"{rel}:{line_of(text, m.start())}"
                 args = [" ".join(a.replace("\\\n", " ").split())
@@ -162,7 +166,10 @@ class Code:
             if tag not in self.tags:
                 self.problems.append(f"{where}: SANENET_TAGGED({tag}, ...) names no tag of lint.hpp")
             else:
-                self.runtime_ids.setdefault(self.tags[tag][1], where)
+                _, lid, slug = self.tags[tag]
+                self.runtime_ids.setdefault(lid, where)
+                # The message is built from the tag's own ID and slug (Tag::id, Tag::slug).
+                self.slugs.setdefault(lid, {}).setdefault(slug, where)
         if not self.tags:
             raise CheckError(f"no tag entries (Tag, bit, \"<ID>\", \"<slug>\") found in {lint_hpp}")
         # An ID with a compile-time message is a compile-time lint, whatever else mentions it.
