@@ -6,6 +6,10 @@
 
 #include <xsimd/xsimd.hpp>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -40,6 +44,29 @@ inline constexpr int gemm_nr = static_cast<int>(width) * gemm_nv;
 inline constexpr int gemm_mr = width >= 16 ? 8 : 6;
 
 inline constexpr std::size_t alignment = 64;
+
+// The first `count` (< width) lanes from p, the others zero, without touching memory past
+// p + count: masked loads where the instruction set has them.
+inline vfloat load_partial(const float* p, int count) {
+#if defined(__AVX512F__)
+    if constexpr (width == 16) return vfloat(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), p));
+#endif
+    alignas(alignment) float tmp[width] = {};
+    for (int i = 0; i < count; ++i) tmp[i] = p[i];
+    return vfloat::load_aligned(tmp);
+}
+
+inline void store_partial(float* p, vfloat v, int count) {
+#if defined(__AVX512F__)
+    if constexpr (width == 16) {
+        _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1u), v);
+        return;
+    }
+#endif
+    alignas(alignment) float tmp[width];
+    v.store_aligned(tmp);
+    for (int i = 0; i < count; ++i) p[i] = tmp[i];
+}
 
 inline const char* arch_name() { return arch::name(); }
 
