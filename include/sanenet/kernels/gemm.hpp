@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::kernels {
@@ -38,6 +39,10 @@ inline constexpr int nv = gemm_nv;
 inline constexpr int kc_max = 256;
 inline constexpr int mc_max = mr * 16;
 inline constexpr int nc_max = 512;
+inline constexpr int direct_b_max_stride = 512;
+inline constexpr int direct_b_min_m = 32;
+// Up to this k, a GEMM is a rank-k update computed row by row (faster than packing).
+inline constexpr int small_k_max = 4;
 // Below this many multiply-adds a second thread costs more than it saves.
 inline constexpr double parallel_min_fma = 1 << 19;
 
@@ -57,14 +62,26 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
         const int rows = std::min(mr, mc - ip);
         float* dst = out + static_cast<std::ptrdiff_t>(ip) * kc;
         if (A.cs == 1) {
-            for (int i = 0; i < mr; ++i) {
-                if (i < rows) {
-                    const float* src = A.p + (ic + ip + i) * A.rs + pc;
-                    for (int k = 0; k < kc; ++k) dst[k * mr + i] = src[k];
-                } else {
-                    for (int k = 0; k < kc; ++k) dst[k * mr + i] = 0.f;
+            int k = 0;
+#if defined(__AVX512F__)
+            // Row-major A: load width values from each of the mr rows, interleave them.
+            if constexpr (has_interleave && mr == 8) {
+                constexpr int w = static_cast<int>(width);
+                for (; k + w <= kc; k += w) {
+                    vfloat v[mr], t[mr];
+                    for (int i = 0; i < mr; ++i) v[i] = i < rows ? vfloat::load_unaligned(A.p + (ic + ip + i) * A.rs + pc + k) : vfloat(0.f);
+                    interleave<mr>(v, t);
+                    for (int i = 0; i < mr; ++i) t[i].store_unaligned(dst + k * mr + i * w);
                 }
             }
+#endif
+            for (int i = 0; i < mr; ++i) {
+                const float* src = A.p + (ic + ip + i) * A.rs + pc;
+                for (int kk = k; kk < kc; ++kk) dst[kk * mr + i] = i < rows ? src[kk] : 0.f;
+            }
+        } else if (A.rs == 1 && rows == mr) {
+            // A transposed (X^T in dW = X^T dY): each k is mr contiguous values.
+            for (int k = 0; k < kc; ++k) std::memcpy(dst + k * mr, A.p + (pc + k) * A.cs + ic + ip, mr * sizeof(float));
         } else {
             for (int k = 0; k < kc; ++k) {
                 const float* src = A.p + (pc + k) * A.cs + (ic + ip) * A.rs;
@@ -76,61 +93,78 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
 
 // B[pc:pc+kc, jc:jc+cols] as one NR-wide panel (k-major), zero-padded columns.
 inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, float* dst) {
+    constexpr int w = static_cast<int>(width);
     if (B.cs == 1) {
         for (int k = 0; k < kc; ++k) {
             const float* src = B.p + (pc + k) * B.rs + jc;
             float* d = dst + k * nr;
-            int j = 0;
-            for (; j < cols; ++j) d[j] = src[j];
-            for (; j < nr; ++j) d[j] = 0.f;
-        }
-    } else {
-        for (int j = 0; j < nr; ++j) {
-            if (j < cols) {
-                const float* src = B.p + (jc + j) * B.cs + pc * B.rs;
-                for (int k = 0; k < kc; ++k) dst[k * nr + j] = src[k * B.rs];
-            } else {
-                for (int k = 0; k < kc; ++k) dst[k * nr + j] = 0.f;
+            for (int v = 0; v < nv; ++v) {
+                const int c = std::min(w, cols - v * w);
+                (c > 0 ? load_partial(src + v * w, c) : vfloat(0.f)).store_unaligned(d + v * w);
             }
         }
+        return;
+    }
+    int k = 0;
+#if defined(__AVX512F__)
+    // Column j of B is contiguous along k (a transposed weight matrix): load width values of
+    // each of width columns and interleave them into width rows of the panel.
+    if constexpr (has_interleave) {
+        if (B.rs == 1)
+            for (; k + w <= kc; k += w)
+                for (int v = 0; v < nv; ++v) {
+                    vfloat c[w], t[w];
+                    for (int j = 0; j < w; ++j)
+                        c[j] = v * w + j < cols ? vfloat::load_unaligned(B.p + (jc + v * w + j) * B.cs + pc + k) : vfloat(0.f);
+                    interleave<w>(c, t);
+                    for (int kk = 0; kk < w; ++kk) t[kk].store_unaligned(dst + (k + kk) * nr + v * w);
+                }
+    }
+#endif
+    for (int j = 0; j < nr; ++j) {
+        const float* src = B.p + (jc + j) * B.cs + pc * B.rs;
+        for (int kk = k; kk < kc; ++kk) dst[kk * nr + j] = j < cols ? src[kk * B.rs] : 0.f;
     }
 }
 
-// C tile (mr_ x nr_ valid) = [C +] a_panel * b_panel over kc.
-inline void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_RESTRICT b, std::ptrdiff_t ldb,
-                         float* c, std::ptrdiff_t ldc, int rows, int cols, bool load_c) {
-    vfloat acc[mr][nv];
+// C tile (rows x cols valid) = [C +] a_panel * b_panel over kc, NV vectors wide: NV = nv
+// for full panels, 1 for a last panel of at most one vector (the 10 outputs of a classifier).
+template <int NV>
+void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_RESTRICT b, std::ptrdiff_t ldb, float* c,
+                  std::ptrdiff_t ldc, int rows, int cols, bool load_c) {
+    constexpr int w = static_cast<int>(width);
+    vfloat acc[mr][NV];
 #pragma GCC unroll 16
     for (int i = 0; i < mr; ++i)
 #pragma GCC unroll 4
-        for (int v = 0; v < nv; ++v) acc[i][v] = vfloat(0.f);
+        for (int v = 0; v < NV; ++v) acc[i][v] = vfloat(0.f);
     for (int k = 0; k < kc; ++k) {
-        vfloat bv[nv];
+        vfloat bv[NV];
 #pragma GCC unroll 4
-        for (int v = 0; v < nv; ++v) bv[v] = vfloat::load_unaligned(b + k * ldb + v * static_cast<int>(width));
+        for (int v = 0; v < NV; ++v) bv[v] = vfloat::load_unaligned(b + k * ldb + v * w);
 #pragma GCC unroll 16
         for (int i = 0; i < mr; ++i) {
             const vfloat ai(a[k * mr + i]);
 #pragma GCC unroll 4
-            for (int v = 0; v < nv; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
+            for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
         }
     }
-    if (rows == mr && cols == nr) {
+    if (rows == mr && cols == NV * w) {
 #pragma GCC unroll 16
         for (int i = 0; i < mr; ++i)
 #pragma GCC unroll 4
-            for (int v = 0; v < nv; ++v) {
-                float* cp = c + i * ldc + v * static_cast<int>(width);
+            for (int v = 0; v < NV; ++v) {
+                float* cp = c + i * ldc + v * w;
                 const vfloat x = load_c ? acc[i][v] + vfloat::load_unaligned(cp) : acc[i][v];
                 x.store_unaligned(cp);
             }
         return;
     }
-    alignas(alignment) float tile[mr * nr];
+    alignas(alignment) float tile[mr * NV * w];
     for (int i = 0; i < mr; ++i)
-        for (int v = 0; v < nv; ++v) acc[i][v].store_aligned(tile + i * nr + v * static_cast<int>(width));
+        for (int v = 0; v < NV; ++v) acc[i][v].store_aligned(tile + i * NV * w + v * w);
     for (int i = 0; i < rows; ++i)
-        for (int j = 0; j < cols; ++j) c[i * ldc + j] = load_c ? c[i * ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+        for (int j = 0; j < cols; ++j) c[i * ldc + j] = load_c ? c[i * ldc + j] + tile[i * NV * w + j] : tile[i * NV * w + j];
 }
 
 // Bias and activation over a block of C, columns [j0, j0 + cols), while it is hot in cache.
@@ -168,7 +202,9 @@ struct job {
 // The columns of task t: whole NR panels, so every element is computed the same way whatever the split.
 inline void run_columns(const job& jb, int c0, int c1) {
     pack_buffers& buf = buffers();
-    const bool direct_b = jb.B.cs == 1;
+    // Contiguous rows of B are read in place, unless they lie so far apart that they alias
+    // in the L1 cache and miss the TLB, and there are enough rows of A to repay a copy.
+    const bool direct_b = jb.B.cs == 1 && (jb.B.rs < direct_b_max_stride || jb.m < direct_b_min_m);
     for (int jc = c0; jc < c1; jc += nc_max) {
         const int nc = std::min(nc_max, c1 - jc);
         for (int pc = 0; pc < jb.k; pc += kc_max) {
@@ -190,8 +226,9 @@ inline void run_columns(const job& jb, int c0, int c1) {
                     const std::ptrdiff_t ldb = packed ? nr : jb.B.rs;
                     for (int ir = 0; ir < mc; ir += mr) {
                         float* c = jb.C + (ic + ir) * jb.ldc + jc + jr;
-                        micro_kernel(kc, buf.a.data() + static_cast<std::ptrdiff_t>(ir) * kc, bp, ldb, c, jb.ldc,
-                                     std::min(mr, mc - ir), cols, load_c);
+                        const float* ap = buf.a.data() + static_cast<std::ptrdiff_t>(ir) * kc;
+                        if (cols <= static_cast<int>(width)) micro_kernel<1>(kc, ap, bp, ldb, c, jb.ldc, std::min(mr, mc - ir), cols, load_c);
+                        else micro_kernel<nv>(kc, ap, bp, ldb, c, jb.ldc, std::min(mr, mc - ir), cols, load_c);
                     }
                     if (last) apply_epilogue(jb.C + ic * jb.ldc, jb.ldc, mc, jc + jr, cols, *jb.ep);
                 }
@@ -208,31 +245,96 @@ inline void run_task(void* ctx, int t) {
 }
 
 // y[0:n] = x[0:k] B (+ y), one row: B streamed once, no packing.
+// Row i, columns [j0, j0 + Block * width) of C = A B for a small k, in Block registers.
+template <int Block>
+SANENET_ALWAYS_INLINE void small_k_block(int i, int j0, int k, const operand& A, const operand& B, float* c, bool accumulate) {
+    constexpr int w = static_cast<int>(width);
+    vfloat acc[Block];
+#pragma GCC unroll 16
+    for (int v = 0; v < Block; ++v) acc[v] = accumulate ? vfloat::load_unaligned(c + j0 + v * w) : vfloat(0.f);
+    for (int kk = 0; kk < k; ++kk) {
+        const vfloat a(A.at(i, kk));
+        const float* row = B.p + kk * B.rs + j0;
+#pragma GCC unroll 16
+        for (int v = 0; v < Block; ++v) acc[v] = xsimd::fma(a, vfloat::load_unaligned(row + v * w), acc[v]);
+    }
+#pragma GCC unroll 16
+    for (int v = 0; v < Block; ++v) acc[v].store_unaligned(c + j0 + v * w);
+}
+
+// C = A B for n <= width (a classifier's 10 outputs), without packing: mr rows at a time,
+// one masked vector per row, A read in place.
+inline void gemm_narrow(int m, int n, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc, bool accumulate) {
+    for (int i0 = 0; i0 < m; i0 += mr) {
+        const int rows = std::min(mr, m - i0);
+        vfloat acc[mr];
+#pragma GCC unroll 16
+        for (int r = 0; r < mr; ++r) acc[r] = accumulate && r < rows ? load_partial(C + (i0 + r) * ldc, n) : vfloat(0.f);
+        for (int kk = 0; kk < k; ++kk) {
+            const vfloat b = load_partial(B.p + kk * B.rs, n);
+            if (rows == mr) {
+#pragma GCC unroll 16
+                for (int r = 0; r < mr; ++r) acc[r] = xsimd::fma(vfloat(A.at(i0 + r, kk)), b, acc[r]);
+            } else {
+                for (int r = 0; r < rows; ++r) acc[r] = xsimd::fma(vfloat(A.at(i0 + r, kk)), b, acc[r]);
+            }
+        }
+        for (int r = 0; r < rows; ++r) store_partial(C + (i0 + r) * ldc, acc[r], n);
+    }
+}
+
+// C = A B for a small k (a rank-k update: dW at batch 1-4), row by row without packing.
+inline void gemm_small_k(int m, int n, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc, bool accumulate) {
+    constexpr int w = static_cast<int>(width);
+    for (int i = 0; i < m; ++i) {
+        float* c = C + i * ldc;
+        int j = 0;
+        for (; j + 16 * w <= n; j += 16 * w) small_k_block<16>(i, j, k, A, B, c, accumulate);
+        for (; j + 4 * w <= n; j += 4 * w) small_k_block<4>(i, j, k, A, B, c, accumulate);
+        for (; j < n; j += w) {
+            const int cols = std::min(w, n - j);
+            vfloat acc = accumulate ? load_partial(c + j, cols) : vfloat(0.f);
+            for (int kk = 0; kk < k; ++kk) acc = xsimd::fma(vfloat(A.at(i, kk)), load_partial(B.p + kk * B.rs + j, cols), acc);
+            store_partial(c + j, acc, cols);
+        }
+    }
+}
+
+// y[j0 : j0 + Block * width] of a row-major GEMV: Block accumulators, one per vector of
+// the row segment, so each row of B is read as one contiguous run.
+template <int Block>
+SANENET_ALWAYS_INLINE void gemv_block(int j0, int k, const float* x, const operand& B, float* y, bool accumulate) {
+    constexpr int w = static_cast<int>(width);
+    vfloat acc[Block];
+#pragma GCC unroll 16
+    for (int v = 0; v < Block; ++v) acc[v] = accumulate ? vfloat::load_unaligned(y + j0 + v * w) : vfloat(0.f);
+    for (int kk = 0; kk < k; ++kk) {
+        const vfloat xv(x[kk]);
+        const float* row = B.p + kk * B.rs + j0;
+#pragma GCC unroll 16
+        for (int v = 0; v < Block; ++v) acc[v] = xsimd::fma(xv, vfloat::load_unaligned(row + v * w), acc[v]);
+    }
+#pragma GCC unroll 16
+    for (int v = 0; v < Block; ++v) acc[v].store_unaligned(y + j0 + v * w);
+}
+
 inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool accumulate, const epilogue& ep) {
     const int w = static_cast<int>(width);
     if (B.cs == 1) {
-        constexpr int block = 4;
         int j = 0;
-        for (; j + block * w <= n; j += block * w) {
-            vfloat acc[block];
-            for (int v = 0; v < block; ++v) acc[v] = accumulate ? vfloat::load_unaligned(y + j + v * w) : vfloat(0.f);
-            for (int kk = 0; kk < k; ++kk) {
-                const vfloat xv(x[kk]);
-                const float* row = B.p + kk * B.rs + j;
-#pragma GCC unroll 4
-                for (int v = 0; v < block; ++v) acc[v] = xsimd::fma(xv, vfloat::load_unaligned(row + v * w), acc[v]);
+        for (; j + 16 * w <= n; j += 16 * w) gemv_block<16>(j, k, x, B, y, accumulate);
+        for (; j + 8 * w <= n; j += 8 * w) gemv_block<8>(j, k, x, B, y, accumulate);
+        for (; j + 4 * w <= n; j += 4 * w) gemv_block<4>(j, k, x, B, y, accumulate);
+        for (; j < n; j += w) {
+            const int cols = std::min(w, n - j);
+            vfloat even = accumulate ? load_partial(y + j, cols) : vfloat(0.f), odd(0.f);
+            int kk = 0;
+            for (; kk + 2 <= k; kk += 2) {
+                even = xsimd::fma(vfloat(x[kk]), load_partial(B.p + kk * B.rs + j, cols), even);
+                odd = xsimd::fma(vfloat(x[kk + 1]), load_partial(B.p + (kk + 1) * B.rs + j, cols), odd);
             }
-            for (int v = 0; v < block; ++v) acc[v].store_unaligned(y + j + v * w);
-        }
-        for (; j + w <= n; j += w) {
-            vfloat acc = accumulate ? vfloat::load_unaligned(y + j) : vfloat(0.f);
-            for (int kk = 0; kk < k; ++kk) acc = xsimd::fma(vfloat(x[kk]), vfloat::load_unaligned(B.p + kk * B.rs + j), acc);
-            acc.store_unaligned(y + j);
-        }
-        for (; j < n; ++j) {
-            float s = accumulate ? y[j] : 0.f;
-            for (int kk = 0; kk < k; ++kk) s += x[kk] * B.p[kk * B.rs + j];
-            y[j] = s;
+            if (kk < k) even = xsimd::fma(vfloat(x[kk]), load_partial(B.p + kk * B.rs + j, cols), even);
+            store_partial(y + j, even + odd, cols);
         }
     } else {
         // Column j of B is contiguous along k when rs == 1: a dot product per output.
@@ -241,7 +343,10 @@ inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool 
             vfloat acc(0.f);
             int kk = 0;
             if (B.rs == 1)
-                for (; kk + w <= k; kk += w) acc = xsimd::fma(vfloat::load_unaligned(x + kk), vfloat::load_unaligned(col + kk), acc);
+                for (; kk < k; kk += w) {
+                    const int c = std::min(w, k - kk);
+                    acc = xsimd::fma(load_partial(x + kk, c), load_partial(col + kk, c), acc);
+                }
             float s = xsimd::hadd(acc);
             for (; kk < k; ++kk) s += x[kk] * col[kk * B.rs];
             y[j] = accumulate ? y[j] + s : s;
@@ -272,6 +377,16 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
     }
     if (m == 1 && A.cs == 1) {
         gemv(n, k, A.p, B, C, accumulate, ep);
+        return;
+    }
+    if (n <= static_cast<int>(width) && B.cs == 1) {
+        gemm_narrow(m, n, k, A, B, C, ldc, accumulate);
+        apply_epilogue(C, ldc, m, 0, n, ep);
+        return;
+    }
+    if (k <= small_k_max && B.cs == 1) {
+        gemm_small_k(m, n, k, A, B, C, ldc, accumulate);
+        apply_epilogue(C, ldc, m, 0, n, ep);
         return;
     }
     const int panels = (n + nr - 1) / nr;

@@ -6,6 +6,10 @@
 
 #include <xsimd/xsimd.hpp>
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -40,6 +44,65 @@ inline constexpr int gemm_nr = static_cast<int>(width) * gemm_nv;
 inline constexpr int gemm_mr = width >= 16 ? 8 : 6;
 
 inline constexpr std::size_t alignment = 64;
+
+// The first `count` (< width) lanes from p, the others zero, without touching memory past
+// p + count: masked loads where the instruction set has them.
+inline vfloat load_partial(const float* p, int count) {
+#if defined(__AVX512F__)
+    if constexpr (width == 16) return vfloat(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), p));
+#endif
+    alignas(alignment) float tmp[width] = {};
+    for (int i = 0; i < count; ++i) tmp[i] = p[i];
+    return vfloat::load_aligned(tmp);
+}
+
+#if defined(__AVX512F__)
+inline constexpr bool has_interleave = width == 16;
+// The true 2-way interleave of x and y (xsimd's zip_lo/zip_hi work within 128-bit lanes):
+// lo = x0 y0 x1 y1 ... x7 y7, hi = x8 y8 ... x15 y15.
+inline vfloat interleave_lo(vfloat x, vfloat y) {
+    const __m512i idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    return vfloat(_mm512_permutex2var_ps(x, idx, y));
+}
+inline vfloat interleave_hi(vfloat x, vfloat y) {
+    const __m512i idx = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    return vfloat(_mm512_permutex2var_ps(x, idx, y));
+}
+// Interleaves N (a power of two up to 16) sequences of `width` floats: out holds
+// v[0][0], v[1][0], ..., v[N-1][0], v[0][1], ... - a transposition, as packing needs it.
+template <int N>
+SANENET_ALWAYS_INLINE void interleave(const vfloat* v, vfloat* out) {
+    if constexpr (N == 1) {
+        out[0] = v[0];
+    } else {
+        vfloat even_in[N / 2], odd_in[N / 2], even[N / 2], odd[N / 2];
+        for (int i = 0; i < N / 2; ++i) {
+            even_in[i] = v[2 * i];
+            odd_in[i] = v[2 * i + 1];
+        }
+        interleave<N / 2>(even_in, even);
+        interleave<N / 2>(odd_in, odd);
+        for (int t = 0; t < N / 2; ++t) {
+            out[2 * t] = interleave_lo(even[t], odd[t]);
+            out[2 * t + 1] = interleave_hi(even[t], odd[t]);
+        }
+    }
+}
+#else
+inline constexpr bool has_interleave = false;
+#endif
+
+inline void store_partial(float* p, vfloat v, int count) {
+#if defined(__AVX512F__)
+    if constexpr (width == 16) {
+        _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1u), v);
+        return;
+    }
+#endif
+    alignas(alignment) float tmp[width];
+    v.store_aligned(tmp);
+    for (int i = 0; i < count; ++i) p[i] = tmp[i];
+}
 
 inline const char* arch_name() { return arch::name(); }
 

@@ -188,15 +188,14 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
                 if (y.cls) tr.target_labels()[r] = (*y.cls)(src);
                 else std::memcpy(tr.target_values() + r * k, y.values->data() + src * k, k * sizeof(float));
             }
-            const double loss = tr.forward_backward(rows);
+            // The update is already applied here; a divergence restores the epoch's start anyway.
+            const auto [loss, clipped] = tr.train_step(rows, o.clip_grad_norm);
             if (!std::isfinite(loss))
                 diverge("the training loss became " + fmt(loss) + " in epoch " + std::to_string(epoch) + " at sample " + std::to_string(b), epoch);
             if (o.monitor && watch.add(loss))
                 diverge("the smoothed training loss rose to " + fmt(watch.smoothed()) + ", over " + fmt(o.thresholds.divergence_factor) +
                             " times its minimum " + fmt(watch.minimum()) + ", in epoch " + std::to_string(epoch),
                         epoch);
-            const bool clipped = o.clip_grad_norm && tr.clip(*o.clip_grad_norm);
-            tr.update();
             if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
             progress.update(epoch, b + rows, loss_sum / static_cast<double>(b + rows));

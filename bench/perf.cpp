@@ -1,0 +1,241 @@
+// sanenet's performance benchmark, the C++ side: the GEMM kernels against OpenBLAS's
+// cblas_sgemm at the MLP's shapes and at 1024^3 (interleaved, same process), training
+// throughput of the 784-256-128-10 MLP with SGD + momentum, predict_one latency, the cost
+// of fit's monitors, and peak memory. Prints one JSON object per measurement; bench/run.py
+// runs it with the PyTorch script and writes the table (docs/benchmarks.md).
+#include <sanenet/sanenet.hpp>
+
+#include <cblas.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <string>
+#include <vector>
+
+extern "C" void openblas_set_num_threads(int);
+
+namespace sn = sanenet;
+using clk = std::chrono::steady_clock;
+
+using Net = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>,
+                        sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
+
+namespace {
+
+double seconds_since(clk::time_point t0) { return std::chrono::duration<double>(clk::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+std::vector<float> random_vector(std::size_t n, std::uint64_t seed) {
+    sn::kernels::rng r(seed);
+    std::vector<float> v(n);
+    for (auto& x : v) x = static_cast<float>(r.normal());
+    return v;
+}
+
+// One GEMM as the MLP uses it: C[m x n] = op(A)[m x k] op(B)[k x n], row-major.
+struct shape {
+    const char* name;
+    int m, n, k;
+    bool ta, tb;
+};
+
+// Runs f until at least `min_seconds` have passed; returns seconds per call.
+template <class F>
+double time_per_call(F&& f, double min_seconds) {
+    f();
+    int reps = 1;
+    for (;;) {
+        const auto t0 = clk::now();
+        for (int i = 0; i < reps; ++i) f();
+        const double s = seconds_since(t0);
+        if (s >= min_seconds) return s / reps;
+        reps *= 2;
+    }
+}
+
+void bench_gemm(const shape& s, int batch, int rounds) {
+    const auto A = random_vector(static_cast<std::size_t>(s.m) * s.k, 1), B = random_vector(static_cast<std::size_t>(s.k) * s.n, 2);
+    std::vector<float> C(static_cast<std::size_t>(s.m) * s.n);
+    const sn::kernels::operand a = s.ta ? sn::kernels::transposed(A.data(), s.m) : sn::kernels::row_major(A.data(), s.k);
+    const sn::kernels::operand b = s.tb ? sn::kernels::transposed(B.data(), s.k) : sn::kernels::row_major(B.data(), s.n);
+    std::vector<double> ours, blas;
+    for (int r = 0; r < rounds; ++r) {
+        ours.push_back(time_per_call([&] { sn::kernels::gemm(s.m, s.n, s.k, a, b, C.data(), s.n, {}, false, 1); }, 0.02));
+        blas.push_back(time_per_call(
+            [&] {
+                cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.f, A.data(),
+                            s.ta ? s.m : s.k, B.data(), s.tb ? s.k : s.n, 0.f, C.data(), s.n);
+            },
+            0.02));
+    }
+    const double flops = 2.0 * s.m * s.n * s.k;
+    std::printf("{\"case\": \"gemm\", \"shape\": \"%s\", \"batch\": %d, \"m\": %d, \"n\": %d, \"k\": %d, \"sanenet_gflops\": %.2f, "
+                "\"openblas_gflops\": %.2f}\n",
+                s.name, batch, s.m, s.n, s.k, flops / median(ours) * 1e-9, flops / median(blas) * 1e-9);
+    std::fflush(stdout);
+}
+
+// The 8 GEMMs of one training step of the MLP at this batch.
+std::vector<shape> step_shapes(int b) {
+    return {{"fwd 784->256", b, 256, 784, false, false}, {"fwd 256->128", b, 128, 256, false, false},
+            {"fwd 128->10", b, 10, 128, false, false},   {"dW 784x256", 784, 256, b, true, false},
+            {"dW 256x128", 256, 128, b, true, false},    {"dW 128x10", 128, 10, b, true, false},
+            {"dX 128->256", b, 256, 128, false, true},   {"dX 10->128", b, 128, 10, false, true}};
+}
+
+// Samples/s if a step cost only OpenBLAS's 8 GEMMs.
+void bench_step_bound(int batch) {
+    std::vector<std::vector<float>> a, b, c;
+    for (const shape& s : step_shapes(batch)) {
+        a.push_back(random_vector(static_cast<std::size_t>(s.m) * s.k, 3));
+        b.push_back(random_vector(static_cast<std::size_t>(s.k) * s.n, 4));
+        c.emplace_back(static_cast<std::size_t>(s.m) * s.n);
+    }
+    const auto shapes = step_shapes(batch);
+    const double t = time_per_call(
+        [&] {
+            for (std::size_t i = 0; i < shapes.size(); ++i) {
+                const shape& s = shapes[i];
+                cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.f,
+                            a[i].data(), s.ta ? s.m : s.k, b[i].data(), s.tb ? s.k : s.n, 0.f, c[i].data(), s.n);
+            }
+        },
+        0.2);
+    std::printf("{\"case\": \"openblas_step_bound\", \"batch\": %d, \"samples_per_s\": %.1f}\n", batch, batch / t);
+    std::fflush(stdout);
+}
+
+struct fashion {
+    sn::matrix x;
+    sn::labels y;
+};
+
+fashion load(std::size_t limit) {
+    auto d = sn::data::fashion_mnist("/usr/share/datasets/fashion-mnist", "train", limit);
+    std::vector<std::size_t> pixels(784);
+    std::iota(pixels.begin(), pixels.end(), std::size_t{0});
+    sn::Standardizer s;
+    s.fit(d.x, {pixels});
+    return {s.transform(d.x), d.y};
+}
+
+// Training steps through the engine directly (no validation, no lints): the kernels' speed.
+void bench_train(const fashion& d, int batch, int threads, std::size_t samples) {
+    Net net{sn::Seed{1}};
+    sn::detail::trainer tr(net.engine(), sn::SGD{.learning_rate = 0.01f, .momentum = 0.9f}, static_cast<std::size_t>(batch), threads, 1);
+    sn::kernels::scoped_flush_denormals ftz;
+    const std::size_t n = d.x.shape()[0], b = static_cast<std::size_t>(batch);
+    std::size_t cursor = 0;
+    auto step = [&] {
+        for (std::size_t r = 0; r < b; ++r, cursor = (cursor + 1) % n) {
+            std::memcpy(tr.input() + r * 784, d.x.data() + cursor * 784, 784 * sizeof(float));
+            tr.target_labels()[r] = d.y(cursor);
+        }
+        tr.step(b);
+    };
+    for (int i = 0; i < 50; ++i) step();
+    const std::size_t steps = std::max<std::size_t>(1, samples / b);
+    const auto t0 = clk::now();
+    for (std::size_t i = 0; i < steps; ++i) step();
+    std::printf("{\"system\": \"sanenet\", \"case\": \"train\", \"batch\": %d, \"threads\": %d, \"samples_per_s\": %.1f}\n", batch, threads,
+                static_cast<double>(steps * b) / seconds_since(t0));
+    std::fflush(stdout);
+}
+
+// sn::fit with and without its monitors (FitOptions::monitor): their cost.
+void bench_monitors(const fashion& d, int rounds) {
+    std::vector<double> on, off;
+    for (int r = 0; r < rounds; ++r)
+        for (bool monitor : {true, false}) {
+            Net net{sn::Seed{1}};
+            sn::FitOptions o;
+            o.epochs = 1;
+            o.optimizer = sn::SGD{.learning_rate = 0.01f, .momentum = 0.9f};
+            o.progress = false;
+            o.monitor = monitor;
+            o.threads = 1;
+            o.allow = sn::allow<sn::lint::NoValidation>();
+            const auto t0 = clk::now();
+            sn::fit(net, d.x, d.y, o);
+            (monitor ? on : off).push_back(seconds_since(t0));
+        }
+    std::printf("{\"case\": \"monitor_overhead\", \"fit_seconds_monitors_on\": %.3f, \"fit_seconds_monitors_off\": %.3f}\n", median(on),
+                median(off));
+    std::fflush(stdout);
+}
+
+void bench_predict_one() {
+    Net net{sn::Seed{1}};
+    const auto x = random_vector(784, 5);
+    std::vector<float> out(10);
+    for (int i = 0; i < 1000; ++i) net.predict_one(x, out);
+    std::vector<double> t(20000);
+    for (auto& v : t) {
+        const auto t0 = clk::now();
+        net.predict_one(x, out);
+        v = seconds_since(t0);
+    }
+    std::sort(t.begin(), t.end());
+    std::printf("{\"system\": \"sanenet\", \"case\": \"predict_one\", \"median_us\": %.3f, \"p99_us\": %.3f}\n", t[t.size() / 2] * 1e6,
+                t[t.size() * 99 / 100] * 1e6);
+    std::fflush(stdout);
+}
+
+double peak_rss_mib() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string mode = argc > 1 ? argv[1] : "all";
+    const int rounds = 3;
+    openblas_set_num_threads(1);
+    if (mode == "rss-train") {  // the demo's training, alone in its process
+        auto d = sn::data::fashion_mnist();
+        std::vector<std::size_t> pixels(784);
+        std::iota(pixels.begin(), pixels.end(), std::size_t{0});
+        sn::Standardizer s;
+        s.fit(d.x, {pixels});
+        Net net;
+        sn::FitOptions o;
+        o.epochs = 1;
+        o.progress = false;
+        o.allow = sn::allow<sn::lint::NoValidation>();
+        sn::fit(net, s.transform(d.x), d.y, o);
+        std::printf("{\"case\": \"peak_rss\", \"what\": \"demo training, 1 epoch\", \"mib\": %.1f}\n", peak_rss_mib());
+        return 0;
+    }
+    if (mode == "rss-predict") {
+        Net net;
+        std::vector<float> in(784, 0.5f), out(10);
+        for (int i = 0; i < 1000000; ++i) net.predict_one(in, out);
+        std::printf("{\"case\": \"peak_rss\", \"what\": \"predict_one x 1e6\", \"mib\": %.1f}\n", peak_rss_mib());
+        return 0;
+    }
+    if (mode == "all" || mode == "gemm") {
+        for (int b : {1, 8, 32, 128, 1024})
+            for (const shape& s : step_shapes(b)) bench_gemm(s, b, rounds);
+        bench_gemm({"square 1024", 1024, 1024, 1024, false, false}, 0, rounds);
+        for (int b : {1, 8, 32, 128}) bench_step_bound(b);
+    }
+    if (mode == "all" || mode == "train") {
+        const fashion d = load(60000);
+        for (int threads : {1, 2})
+            for (int b : {1, 8, 32, 128}) bench_train(d, b, threads, b == 1 ? 20000 : 60000);
+        bench_predict_one();
+        bench_monitors(d, rounds);
+    }
+    return 0;
+}
