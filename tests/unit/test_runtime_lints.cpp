@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,18 @@ TEST_CASE("L1.1 unnormalized inputs: raw byte-range features are an error; z-sco
     CHECK_FALSE(has(sn::check_data<Classifier>(raw, d.y, o), "L1.1"));
     Classifier net;
     CHECK_NOTHROW(sn::fit(net, raw, d.y, o));
+}
+
+TEST_CASE("L3.1 non-finite data: fit and evaluate refuse it") {
+    auto d = blobs(200, 30);
+    d.x(5, 2) = std::numeric_limits<float>::infinity();
+    Classifier net;
+    CHECK(lint_error_id([&] { sn::fit(net, d.x, d.y, options()); }) == "L3.1");
+    CHECK(lint_error_id([&] { sn::evaluate(net, d.x, d.y); }) == "L3.1");
+    const auto found = sn::check_data<Classifier>(d.x, d.y, options());
+    REQUIRE(has(found, "L3.1"));
+    CHECK(found.front().message.find("row 5, column 2") != std::string::npos);
+    CHECK(found.front().message.find("1 non-finite value in all") != std::string::npos);
 }
 
 TEST_CASE("L1.2 feature scale spread and L1.3 constant feature are warnings") {

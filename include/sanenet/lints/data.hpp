@@ -106,7 +106,7 @@ inline void check_shapes(const net_shape& s, const matrix& x, const targets& y, 
 }
 
 // L3.1: the first NaN or Inf in a matrix, as a finding (or nothing).
-inline bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out) {
+inline bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural = false) {
     const std::size_t cols = m.shape()[1];
     const float* d = m.data();
     for (std::size_t i = 0; i < m.size(); ++i)
@@ -114,8 +114,9 @@ inline bool find_non_finite(const matrix& m, const std::string& what, std::vecto
             std::size_t count = 0;
             for (std::size_t j = i; j < m.size(); ++j) count += !std::isfinite(d[j]);
             out.push_back(make_diagnostic("L3.1", "non-finite-data", "", Severity::error,
-                                          what + " holds " + std::to_string(d[i]) + " at " + position(i / cols, i % cols) + " (" +
-                                              std::to_string(count) + " non-finite values in all); NaN spreads to every weight in one step",
+                                          what + " " + (plural ? "hold " : "holds ") + std::to_string(d[i]) + " at " + position(i / cols, i % cols) +
+                                              " (" + std::to_string(count) + (count == 1 ? " non-finite value" : " non-finite values") +
+                                              " in all); one NaN or Inf spreads to every weight in a single step",
                                           "remove or impute those samples before training (article item 3)",
                                           std::to_string(count) + " non-finite values"));
             return true;
@@ -206,10 +207,10 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
     const Thresholds& t = o.thresholds;
     const std::size_t n = x.shape()[0], d = x.shape()[1];
     bool non_finite = find_non_finite(x, "x", out);
-    if (y.values) non_finite |= find_non_finite(*y.values, "the targets", out);
+    if (y.values) non_finite |= find_non_finite(*y.values, "the targets", out, true);
     if (o.validation) {
         non_finite |= find_non_finite(o.validation->x, "validation x", out);
-        if (const auto* vy = std::get_if<matrix>(&o.validation->y)) non_finite |= find_non_finite(*vy, "the validation targets", out);
+        if (const auto* vy = std::get_if<matrix>(&o.validation->y)) non_finite |= find_non_finite(*vy, "the validation targets", out, true);
     }
     if (!non_finite) {
         const column_stats cs = column_statistics(x);

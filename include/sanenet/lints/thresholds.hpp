@@ -41,7 +41,8 @@ struct Thresholds {
     double min_target_std = 0.2;           // ... and std in [min, max]
     double max_target_std = 5.0;
     double max_validation_leak = 0.01;     // L2.2: share of validation rows found in training
-    double baseline_ratio = 0.9;           // L2.3: final val loss >= this x the constant-prediction loss
+    double baseline_ratio = 0.9;           // L2.3: final val loss >= this x the constant-prediction loss ...
+    std::size_t baseline_min_steps = 50;   // ... after at least this many steps
     double overfit_gap = 0.1;              // L4.3: (val - train) / train above this ...
     double overfit_rise = 1.02;            // ... and val >= this x the best val ...
     int overfit_epochs = 3;                // ... for this many epochs in a row

@@ -165,9 +165,7 @@ inline trial_result short_run(model m, const matrix& x, const targets& y, const 
     std::iota(order.begin(), order.end(), std::size_t{0});
     kernels::rng r(o.seed);
     for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
-    Thresholds t = o.thresholds;
-    t.divergence_warmup_steps = 20;
-    divergence_watch watch(t);
+    divergence_watch watch(o.thresholds);
     trial_result res;
     res.initial_loss = loss_on_sample(m, x, y, threads);
     std::size_t cursor = 0;
@@ -255,7 +253,7 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     const auto [dead_share, dead_layer] = dead_units(m, x, t, threads);
     if (dead_share >= t.dead_unit_share)
         add(tagged<lint::DeadUnits>("DeadUnits", Severity::warning,
-            fmt(100 * dead_share) + "% of the units of the ReLU after layer " + std::to_string(dead_layer) +
+            fmt(100 * dead_share) + "% of the units of the ReLU after layer " + std::to_string(dead_layer) + " (Input is 0)" +
                 " output 0 for every probe sample before any training: they get no gradient (article item 8)",
             "use sn::LeakyReLU or sn::ELU, normalize the inputs, keep biases at zero",
             "layer " + std::to_string(dead_layer)));
@@ -301,13 +299,14 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     lo.batch_size = std::min(o.batch_size, x.shape()[0]);
     lo.seed = o.seed;
     lo.threads = o.threads;
+    lo.explosion_factor = t.divergence_factor;
     r.learning_rate = find_learning_rate(m, *lx, ly, lo);
     const double chosen = learning_rate_of(o.optimizer);
     if (r.learning_rate.exploded() && chosen > r.learning_rate.max_stable)
         add(make_diagnostic("L6.1", "diverged", "", Severity::error,
             "the learning rate " + fmt(chosen) + " is above the largest stable rate " + fmt(r.learning_rate.max_stable) +
-                " found by the range test" + on + " (the loss explodes at " + fmt(r.learning_rate.exploded_at) +
-                "): training will diverge",
+                " found by the range test" + on + ", where the loss explodes at " + fmt(r.learning_rate.exploded_at) +
+                ": training will diverge",
             "use about " + fmt(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
             r.learning_rate.to_string()));
     else if (o.clip_grad_norm && r.learning_rate.exploded() && chosen > r.learning_rate.max_stable / 3)
@@ -325,7 +324,7 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
         if (!r.found("L6.1"))
             add(make_diagnostic("L6.1", "diverged", "", Severity::error,
                 "a short run at learning rate " + fmt(chosen) + on + " diverged after " + std::to_string(trial.steps) + " steps (" +
-                    (trial.finite ? "the smoothed loss rose over 4x its minimum" : "the loss became non-finite") + ")",
+                    (trial.finite ? "the smoothed loss rose over " + fmt(t.divergence_factor) + "x its minimum" : std::string("the loss became non-finite")) + ")",
                 "use about " + fmt(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
                 "loss " + fmt(trial.final_loss)));
     } else if (trial.final_loss >= t.baseline_ratio * base) {
@@ -334,8 +333,10 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
                 ", no better than predicting a constant (" + fmt(base) + ")" +
                 (trial.dead_share >= t.dead_unit_share ? "; " + fmt(100 * trial.dead_share) + "% of a ReLU layer's units are dead" : "") +
                 ": the network is not learning at this rate",
-            "normalize the inputs (article item 1) and use about " + fmt(r.learning_rate.suggested) +
-                " (the range test's suggestion, article item 6)",
+            std::string(r.found("L1.1") ? "normalize the inputs (article item 1), then " : "") +
+                (r.learning_rate.exploded() ? "use about " + fmt(r.learning_rate.suggested) + " (the range test's suggestion, article item 6)"
+                                            : std::string("look at the data and the targets (article item 2): the range test found no rate "
+                                                          "at which the loss even explodes")),
             "loss " + fmt(trial.final_loss) + ", baseline " + fmt(base)));
     }
     check("a short run at these settings, " + std::to_string(trial.steps) + " steps" + on, before,

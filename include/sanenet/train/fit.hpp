@@ -138,8 +138,8 @@ private:
 inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o) {
     return "sanenet L6.1 diverged: " + what + " (learning rate " + fmt(learning_rate_of(o.optimizer)) +
            "); training stopped and the network was restored to its weights at the start of epoch " + std::to_string(epoch) +
-           ". Fix: turn clipping off, find the largest stable learning rate with sn::find_learning_rate and use a tenth of it "
-           "(article item 6).";
+           ". Fix: " + (o.clip_grad_norm ? "turn clipping off, " : "") +
+           "find the largest stable learning rate with sn::find_learning_rate and use a tenth of it (article item 6).";
 }
 
 inline History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
@@ -235,6 +235,9 @@ template <class Net, class Y>
 Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
     const detail::targets t = detail::targets_for<Net>(y);
     detail::check_shapes(detail::shape_of(net.engine()), x, t, "x");
+    std::vector<Diagnostic> non_finite;
+    if (detail::find_non_finite(x, "x", non_finite) || (t.values && detail::find_non_finite(*t.values, "the targets", non_finite, true)))
+        throw lint_error(non_finite.front().id, non_finite.front().message);
     detail::evaluator e(net.engine());
     return e.run(net.engine(), x, t, kernels::resolve_threads(threads));
 }

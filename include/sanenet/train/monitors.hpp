@@ -130,6 +130,7 @@ public:
     // After each step: gradient norms for L8.2 (sampled) and clipping for L6.2.
     void after_step(const trainer& tr, bool clipped) {
         ++steps_;
+        ++total_steps_;
         clipped_ += clipped;
         if (tr.dense_layers() >= 2 && steps_ % sample_every == 1) {
             first_norm_ += tr.weight_gradient_norm(0);
@@ -149,12 +150,14 @@ public:
 
     // L2.3, once training is over: the validation loss against a constant prediction.
     void end_fit(const History& h, const net_shape& s, const targets& train) {
-        if (!o_.validation || h.epochs.empty() || !h.epochs.back().val_loss) return;
+        // Too short a fit says nothing about what the network can learn.
+        if (!o_.validation || h.epochs.empty() || !h.epochs.back().val_loss || total_steps_ < t_.baseline_min_steps) return;
         const double base = baseline_loss(s, train, targets_of(o_.validation->y));
         const double final_loss = *h.epochs.back().val_loss;
         if (final_loss >= t_.baseline_ratio * base)
             sink_.report(SANENET_TAGGED(NoBetterThanBaseline, Severity::warning,
-                "after " + std::to_string(h.epochs.size()) + " epochs the validation loss " + fmt(final_loss) +
+                "after " + std::to_string(h.epochs.size()) + (h.epochs.size() == 1 ? " epoch" : " epochs") + " the validation loss " +
+                    fmt(final_loss) +
                     " is no better than predicting a constant learned from the training targets (" + fmt(base) +
                     "): the network has learned nothing that generalizes (article item 2)",
                 "look at the data and the predictions: are inputs and targets aligned, normalized, shuffled? Then run sn::doctor",
@@ -212,7 +215,7 @@ private:
         m_.infer(probe_.data(), probe_.shape()[0], out_.data(), ping_.data(), pong_.data(), threads, true, &visit_stage, this);
         if (dead_layer_ != npos)
             sink_.report(SANENET_TAGGED(DeadUnits, Severity::warning,
-                fmt(100 * dead_share_) + "% of the units of the ReLU after layer " + std::to_string(dead_layer_) +
+                fmt(100 * dead_share_) + "% of the units of the ReLU after layer " + std::to_string(dead_layer_) + " (Input is 0)" +
                     " output 0 for every one of " + std::to_string(probe_.shape()[0]) +
                     " probe samples after epoch " + std::to_string(epoch) +
                     ": dead ReLUs get no gradient and never recover (article item 8)",
@@ -244,7 +247,7 @@ private:
     diagnostics_sink& sink_;
     matrix probe_;
     kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
-    std::size_t steps_ = 0, clipped_ = 0, norm_samples_ = 0;
+    std::size_t steps_ = 0, clipped_ = 0, norm_samples_ = 0, total_steps_ = 0;
     double first_norm_ = 0.0, last_norm_ = 0.0;
     double best_val_ = std::numeric_limits<double>::infinity();
     int overfit_run_ = 0;
