@@ -90,6 +90,11 @@ test: test-packages
 	ctest --test-dir $(BUILD_CLANG) --output-on-failure -j$(JOBS)
 	$(call header,"test: all passed")
 
+# make mistakes: build and run the mistake benchmark (docs/diagnostics.md); one CSV row per run in $(BUILD)/mistakes.csv
+.PHONY: mistakes
+mistakes: demo-packages
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_BENCH=ON -DSANENET_BUILD_TESTS=OFF -DSANENET_BUILD_EXAMPLES=OFF && cmake --build $(BUILD) --target mistakes -j$(JOBS) && $(BUILD)/bench/mistakes --csv $(BUILD)/mistakes.csv
+
 single:
 	$(PYTHON) tools/amalgamate.py
 
