@@ -196,15 +196,19 @@ struct job {
     std::ptrdiff_t ldc;
     const epilogue* ep;
     bool accumulate;
-    int panels_per_task;
+    bool split_rows;  // tasks own rows of C (B read in place by all) or columns (each packs its B)
+    int per_task;     // rows (a multiple of mr) or NR panels per task
 };
 
-// The columns of task t: whole NR panels, so every element is computed the same way whatever the split.
-inline void run_columns(const job& jb, int c0, int c1) {
+// Contiguous rows of B are read in place, unless they lie so far apart that they alias in
+// the L1 cache and miss the TLB, and there are enough rows of A to repay a copy.
+inline bool reads_b_in_place(const operand& B, int m) { return B.cs == 1 && (B.rs < direct_b_max_stride || m < direct_b_min_m); }
+
+// C[r0:r1, c0:c1]. Every element is computed the same way whatever the block, so results
+// do not depend on how the work is split.
+inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
     pack_buffers& buf = buffers();
-    // Contiguous rows of B are read in place, unless they lie so far apart that they alias
-    // in the L1 cache and miss the TLB, and there are enough rows of A to repay a copy.
-    const bool direct_b = jb.B.cs == 1 && (jb.B.rs < direct_b_max_stride || jb.m < direct_b_min_m);
+    const bool direct_b = reads_b_in_place(jb.B, jb.m);
     for (int jc = c0; jc < c1; jc += nc_max) {
         const int nc = std::min(nc_max, c1 - jc);
         for (int pc = 0; pc < jb.k; pc += kc_max) {
@@ -216,8 +220,8 @@ inline void run_columns(const job& jb, int c0, int c1) {
                 if (!direct_b || cols < nr)
                     pack_b_panel(jb.B, pc, kc, jc + jr, cols, buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc);
             }
-            for (int ic = 0; ic < jb.m; ic += mc_max) {
-                const int mc = std::min(mc_max, jb.m - ic);
+            for (int ic = r0; ic < r1; ic += mc_max) {
+                const int mc = std::min(mc_max, r1 - ic);
                 pack_a(jb.A, ic, mc, pc, kc, buf.a.data());
                 for (int jr = 0; jr < nc; jr += nr) {
                     const int cols = std::min(nr, nc - jr);
@@ -239,12 +243,16 @@ inline void run_columns(const job& jb, int c0, int c1) {
 
 inline void run_task(void* ctx, int t) {
     const job& jb = *static_cast<const job*>(ctx);
-    const int c0 = t * jb.panels_per_task * nr;
-    const int c1 = std::min(jb.n, c0 + jb.panels_per_task * nr);
-    if (c0 < c1) run_columns(jb, c0, c1);
+    if (jb.split_rows) {
+        const int r0 = t * jb.per_task, r1 = std::min(jb.m, r0 + jb.per_task);
+        if (r0 < r1) run_block(jb, r0, r1, 0, jb.n);
+        return;
+    }
+    const int c0 = t * jb.per_task * nr;
+    const int c1 = std::min(jb.n, c0 + jb.per_task * nr);
+    if (c0 < c1) run_block(jb, 0, jb.m, c0, c1);
 }
 
-// y[0:n] = x[0:k] B (+ y), one row: B streamed once, no packing.
 // Row i, columns [j0, j0 + Block * width) of C = A B for a small k, in Block registers.
 template <int Block>
 SANENET_ALWAYS_INLINE void small_k_block(int i, int j0, int k, const operand& A, const operand& B, float* c, bool accumulate) {
@@ -318,6 +326,7 @@ SANENET_ALWAYS_INLINE void gemv_block(int j0, int k, const float* x, const opera
     for (int v = 0; v < Block; ++v) acc[v].store_unaligned(y + j0 + v * w);
 }
 
+// y[0:n] = x[0:k] B (+ y), one row: B streamed once, no packing.
 inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool accumulate, const epilogue& ep) {
     const int w = static_cast<int>(width);
     if (B.cs == 1) {
@@ -389,15 +398,18 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         apply_epilogue(C, ldc, m, 0, n, ep);
         return;
     }
-    const int panels = (n + nr - 1) / nr;
     // A few tasks per thread, so that a thread the OS delays leaves its share to the others.
-    int tasks = 1;
-    if (threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma) tasks = std::min(4 * threads, panels);
-    const int per_task = (panels + tasks - 1) / tasks;
-    tasks = (panels + per_task - 1) / per_task;
-    job jb{m, n, k, A, B, C, ldc, &ep, accumulate, per_task};
-    if (tasks == 1) run_columns(jb, 0, n);
-    else thread_pool::instance().run(threads, tasks, &run_task, &jb);
+    // When B is read in place, tasks take rows of C (nothing is packed twice); otherwise
+    // columns, each task packing only its own panels of B.
+    const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
+    const bool split_rows = reads_b_in_place(B, m) && m >= 2 * mr;
+    const int units = split_rows ? (m + mr - 1) / mr : (n + nr - 1) / nr;
+    int tasks = multi ? std::min(4 * threads, units) : 1;
+    const int per_unit_task = (units + tasks - 1) / tasks;
+    tasks = (units + per_unit_task - 1) / per_unit_task;
+    const job jb{m, n, k, A, B, C, ldc, &ep, accumulate, split_rows, split_rows ? per_unit_task * mr : per_unit_task};
+    if (tasks == 1) run_block(jb, 0, m, 0, n);
+    else thread_pool::instance().run(threads, tasks, &run_task, const_cast<job*>(&jb));
 }
 
 }  // namespace sanenet::kernels

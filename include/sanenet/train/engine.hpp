@@ -427,7 +427,26 @@ private:
 
     void apply(float* p, std::size_t off, std::size_t n, bool is_weight) {
         with_rule(is_weight, [&](const auto& rule, bool two_states) {
-            kernels::apply_update(p + off, grads_.data() + off, state1_.data() + off, two_states ? state2_.data() + off : nullptr, n, rule);
+            using rule_t = std::decay_t<decltype(rule)>;
+            struct chunked {
+                const rule_t* rule;
+                float *p, *s1, *s2;
+                const float* g;
+                std::size_t n, chunk;
+            } job{&rule, p + off, state1_.data() + off, two_states ? state2_.data() + off : nullptr, grads_.data() + off, n, n};
+            auto run = [](void* ctx, int t) {
+                const auto& j = *static_cast<const chunked*>(ctx);
+                const std::size_t b = static_cast<std::size_t>(t) * j.chunk, e = std::min(j.n, b + j.chunk);
+                if (b < e) kernels::apply_update(j.p + b, j.g + b, j.s1 + b, j.s2 ? j.s2 + b : nullptr, e - b, *j.rule);
+            };
+            // Large layers are updated in parallel, in chunks that do not depend on the thread count.
+            constexpr std::size_t chunk = 1 << 14;
+            if (threads_ > 1 && n >= 4 * chunk) {
+                job.chunk = chunk;
+                kernels::thread_pool::instance().run(threads_, static_cast<int>((n + chunk - 1) / chunk), run, &job);
+            } else {
+                run(&job, 0);
+            }
         });
     }
 

@@ -3,6 +3,7 @@
 // display. Divergence (L6.1) restores the last good weights before throwing.
 #pragma once
 
+#include <sanenet/core/build_info.hpp>
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/network.hpp>
 #include <sanenet/core/xt.hpp>
@@ -151,6 +152,13 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     diagnostics_sink sink(h, o.progress, o.allow | net_waivers, &progress);
     const net_shape shape = shape_of(m);
     check_before_training(shape, x, y, o, sink);
+    if (o.progress) {
+        static const bool said = [] {
+            if (const std::string note = simd_note(); !note.empty()) std::fprintf(stderr, "sanenet note: %s\n", note.c_str());
+            return true;
+        }();
+        (void)said;
+    }
 
     const int threads = kernels::resolve_threads(o.threads);
     kernels::scoped_flush_denormals ftz;
