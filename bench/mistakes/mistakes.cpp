@@ -910,7 +910,7 @@ std::vector<Case> mutation_cases() {
         add_case("spiral-hot-warmup", "spiral", 8, {"L8.1"}, false, "a first epoch at SGD 3.0 (warm-up reversed), then the real run",
                  job<SpiralNet, L>([spiral] { return *spiral; }, spiral_cfg, hot_warmup<SpiralNet>(spiral, sgd(3.f))));
     }
-    add_case("blobs-deep-tanh-small-init", "blobs", 8, {"L8.2"}, true, "7 Tanh layers with weights x 0.08 (N(0, 0.01)), SGD 0.01",
+    add_case("blobs-deep-tanh-small-init", "blobs", 8, {"L8.2", "L9.3"}, true, "7 Tanh layers with weights x 0.08 (N(0, 0.01)), SGD 0.01",
              job<BlobDeepTanh, L>(blobs_clean, with(blobs_cfg, [](Config& c) { c.optimizer = sgd(0.01f); }), scale_weights<BlobDeepTanh>(0.08f)));
     {
         auto fashion = std::make_shared<const ClsData>(fashion_clean());
@@ -919,7 +919,7 @@ std::vector<Case> mutation_cases() {
     }
 
     // Item 9: initialization.
-    add_case("blobs-deep-tanh-tiny-init-adam", "blobs", 9, {"L9.2", "L8.2"}, false, "7 Tanh layers with weights x 0.08 (N(0, 0.01)), Adam",
+    add_case("blobs-deep-tanh-tiny-init-adam", "blobs", 9, {"L9.2", "L9.3", "L8.2"}, false, "7 Tanh layers with weights x 0.08 (N(0, 0.01)), Adam",
              job<BlobDeepTanh, L>(blobs_clean, blobs_cfg, scale_weights<BlobDeepTanh>(0.08f)));
     add_case("fashion-init-x10", "fashion", 9, {"L9.2"}, true, "every weight x 10 (a hand-written N(0, 1) init)",
              job<FashionNet, L>(fashion_clean, fashion_cfg, scale_weights<FashionNet>(10.f)));

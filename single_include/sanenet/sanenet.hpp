@@ -1285,15 +1285,19 @@ struct job {
     std::ptrdiff_t ldc;
     const epilogue* ep;
     bool accumulate;
-    int panels_per_task;
+    bool split_rows;  // tasks own rows of C (B read in place by all) or columns (each packs its B)
+    int per_task;     // rows (a multiple of mr) or NR panels per task
 };
 
-// The columns of task t: whole NR panels, so every element is computed the same way whatever the split.
-inline void run_columns(const job& jb, int c0, int c1) {
+// Contiguous rows of B are read in place, unless they lie so far apart that they alias in
+// the L1 cache and miss the TLB, and there are enough rows of A to repay a copy.
+inline bool reads_b_in_place(const operand& B, int m) { return B.cs == 1 && (B.rs < direct_b_max_stride || m < direct_b_min_m); }
+
+// C[r0:r1, c0:c1]. Every element is computed the same way whatever the block, so results
+// do not depend on how the work is split.
+inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
     pack_buffers& buf = buffers();
-    // Contiguous rows of B are read in place, unless they lie so far apart that they alias
-    // in the L1 cache and miss the TLB, and there are enough rows of A to repay a copy.
-    const bool direct_b = jb.B.cs == 1 && (jb.B.rs < direct_b_max_stride || jb.m < direct_b_min_m);
+    const bool direct_b = reads_b_in_place(jb.B, jb.m);
     for (int jc = c0; jc < c1; jc += nc_max) {
         const int nc = std::min(nc_max, c1 - jc);
         for (int pc = 0; pc < jb.k; pc += kc_max) {
@@ -1305,8 +1309,8 @@ inline void run_columns(const job& jb, int c0, int c1) {
                 if (!direct_b || cols < nr)
                     pack_b_panel(jb.B, pc, kc, jc + jr, cols, buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc);
             }
-            for (int ic = 0; ic < jb.m; ic += mc_max) {
-                const int mc = std::min(mc_max, jb.m - ic);
+            for (int ic = r0; ic < r1; ic += mc_max) {
+                const int mc = std::min(mc_max, r1 - ic);
                 pack_a(jb.A, ic, mc, pc, kc, buf.a.data());
                 for (int jr = 0; jr < nc; jr += nr) {
                     const int cols = std::min(nr, nc - jr);
@@ -1328,12 +1332,16 @@ inline void run_columns(const job& jb, int c0, int c1) {
 
 inline void run_task(void* ctx, int t) {
     const job& jb = *static_cast<const job*>(ctx);
-    const int c0 = t * jb.panels_per_task * nr;
-    const int c1 = std::min(jb.n, c0 + jb.panels_per_task * nr);
-    if (c0 < c1) run_columns(jb, c0, c1);
+    if (jb.split_rows) {
+        const int r0 = t * jb.per_task, r1 = std::min(jb.m, r0 + jb.per_task);
+        if (r0 < r1) run_block(jb, r0, r1, 0, jb.n);
+        return;
+    }
+    const int c0 = t * jb.per_task * nr;
+    const int c1 = std::min(jb.n, c0 + jb.per_task * nr);
+    if (c0 < c1) run_block(jb, 0, jb.m, c0, c1);
 }
 
-// y[0:n] = x[0:k] B (+ y), one row: B streamed once, no packing.
 // Row i, columns [j0, j0 + Block * width) of C = A B for a small k, in Block registers.
 template <int Block>
 SANENET_ALWAYS_INLINE void small_k_block(int i, int j0, int k, const operand& A, const operand& B, float* c, bool accumulate) {
@@ -1407,6 +1415,7 @@ SANENET_ALWAYS_INLINE void gemv_block(int j0, int k, const float* x, const opera
     for (int v = 0; v < Block; ++v) acc[v].store_unaligned(y + j0 + v * w);
 }
 
+// y[0:n] = x[0:k] B (+ y), one row: B streamed once, no packing.
 inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool accumulate, const epilogue& ep) {
     const int w = static_cast<int>(width);
     if (B.cs == 1) {
@@ -1478,15 +1487,18 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         apply_epilogue(C, ldc, m, 0, n, ep);
         return;
     }
-    const int panels = (n + nr - 1) / nr;
     // A few tasks per thread, so that a thread the OS delays leaves its share to the others.
-    int tasks = 1;
-    if (threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma) tasks = std::min(4 * threads, panels);
-    const int per_task = (panels + tasks - 1) / tasks;
-    tasks = (panels + per_task - 1) / per_task;
-    job jb{m, n, k, A, B, C, ldc, &ep, accumulate, per_task};
-    if (tasks == 1) run_columns(jb, 0, n);
-    else thread_pool::instance().run(threads, tasks, &run_task, &jb);
+    // When B is read in place, tasks take rows of C (nothing is packed twice); otherwise
+    // columns, each task packing only its own panels of B.
+    const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
+    const bool split_rows = reads_b_in_place(B, m) && m >= 2 * mr;
+    const int units = split_rows ? (m + mr - 1) / mr : (n + nr - 1) / nr;
+    int tasks = multi ? std::min(4 * threads, units) : 1;
+    const int per_unit_task = (units + tasks - 1) / tasks;
+    tasks = (units + per_unit_task - 1) / per_unit_task;
+    const job jb{m, n, k, A, B, C, ldc, &ep, accumulate, split_rows, split_rows ? per_unit_task * mr : per_unit_task};
+    if (tasks == 1) run_block(jb, 0, m, 0, n);
+    else thread_pool::instance().run(threads, tasks, &run_task, const_cast<job*>(&jb));
 }
 
 }  // namespace sanenet::kernels
@@ -2057,7 +2069,26 @@ private:
 
     void apply(float* p, std::size_t off, std::size_t n, bool is_weight) {
         with_rule(is_weight, [&](const auto& rule, bool two_states) {
-            kernels::apply_update(p + off, grads_.data() + off, state1_.data() + off, two_states ? state2_.data() + off : nullptr, n, rule);
+            using rule_t = std::decay_t<decltype(rule)>;
+            struct chunked {
+                const rule_t* rule;
+                float *p, *s1, *s2;
+                const float* g;
+                std::size_t n, chunk;
+            } job{&rule, p + off, state1_.data() + off, two_states ? state2_.data() + off : nullptr, grads_.data() + off, n, n};
+            auto run = [](void* ctx, int t) {
+                const auto& j = *static_cast<const chunked*>(ctx);
+                const std::size_t b = static_cast<std::size_t>(t) * j.chunk, e = std::min(j.n, b + j.chunk);
+                if (b < e) kernels::apply_update(j.p + b, j.g + b, j.s1 + b, j.s2 ? j.s2 + b : nullptr, e - b, *j.rule);
+            };
+            // Large layers are updated in parallel, in chunks that do not depend on the thread count.
+            constexpr std::size_t chunk = 1 << 14;
+            if (threads_ > 1 && n >= 4 * chunk) {
+                job.chunk = chunk;
+                kernels::thread_pool::instance().run(threads_, static_cast<int>((n + chunk - 1) / chunk), run, &job);
+            } else {
+                run(&job, 0);
+            }
         });
     }
 
@@ -2746,7 +2777,8 @@ struct lint_tag {
     X(LossAtInit, 16, "L9.2", "loss-at-init")                         \
     X(TooDeep, 17, "L10.1", "too-deep")                               \
     X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")         \
-    X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")
+    X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")         \
+    X(SignalAtInit, 20, "L9.3", "signal-at-init")
 
 namespace lint {
 #define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)   \
@@ -3056,7 +3088,11 @@ namespace sanenet {
 // FitOptions{.thresholds = {.max_batch = 128}}.
 struct Thresholds {
     double max_feature_rms = 10.0;         // L1.1: sqrt(mean^2 + std^2) of a feature
-    double max_scale_spread = 100.0;       // L1.2: largest / smallest range (max - min) over non-constant, non-binary features
+    double max_scale_spread = 100.0;       // L1.2: largest / smallest range (max - min) over features that are
+                                           // neither constant, binary nor nearly constant ...
+    double nearly_constant_share = 0.99;   // ... (at least this share of the values at the minimum or the maximum:
+                                           // an image's border pixels)
+    std::size_t constant_feature_max_inputs = 256;  // L1.3 only below this many inputs (images have blank borders)
     double max_target_abs_mean = 1.0;      // L1.4: regression targets' |mean| ...
     double min_target_std = 0.2;           // ... and std in [min, max]
     double max_target_std = 5.0;
@@ -3064,18 +3100,23 @@ struct Thresholds {
     double baseline_ratio = 0.9;           // L2.3: final val loss >= this x the constant-prediction loss ...
     std::size_t baseline_min_steps = 50;   // ... after at least this many steps
     double overfit_gap = 0.1;              // L4.3: (val - train) / train above this ...
-    double overfit_rise = 1.02;            // ... and val >= this x the best val ...
-    int overfit_epochs = 3;                // ... for this many epochs in a row
+    double overfit_rise = 1.05;            // ... and val >= this x the best val, while the training loss
+    int overfit_epochs = 5;                // is below its value at that best epoch, for this many epochs in a row
     std::size_t max_batch = 64;            // L5.1
     double divergence_factor = 4.0;        // L6.1: smoothed loss > this x its running minimum ...
+    double divergence_floor = 0.05;        // ... floored at this share of the loss after warm-up (memorizing
+                                           // a small set takes the loss near 0, where it wobbles by large factors)
     int divergence_warmup_steps = 50;      // ... after this many steps
     double clipping_share = 0.5;           // L6.2: clipping active on more than this share of an epoch's steps
-    double dead_unit_share = 0.5;          // L8.1: share of a ReLU layer's units that never fire ...
+    double dead_unit_share = 0.6;          // L8.1: share of a ReLU layer's units that never fire ...
     std::size_t probe_samples = 256;       // ... over this many probe samples
     double vanishing_ratio = 1e-3;         // L8.2: first / last Dense gradient norm below this ...
     double vanishing_norm = 1e-4;          // ... and the first norm below this
-    double loss_at_init_factor = 0.5;      // L9.2: classification |L0 - ln K| > this x ln K
+    double loss_at_init_factor = 1.0;      // L9.2: classification |L0 - ln K| > this x ln K
     double loss_at_init_regression = 10.0; // L9.2: regression L0 above this
+    double max_signal_ratio = 100.0;       // L9.3: last / first hidden layer's activation RMS at init outside
+                                           // [1 / this, this]: the signal vanishes or explodes through the layers
+    int short_run_steps = 1000;            // the doctor's short run at the user's settings (L6.1, L2.3)
     std::size_t overfit_probe_samples = 16; // X6: the doctor's tiny training set ...
     int overfit_probe_steps = 1000;        // ... this many steps ...
     double overfit_probe_max_error = 0.05; // ... must reach this classification error ...
@@ -3482,23 +3523,34 @@ inline constexpr bool valid = sizeof(Net) > 0 && Net::parameter_count >= 0;
 // end file sanenet/core/network.hpp
 // begin file sanenet/core/build_info.hpp
 // sn::build_info(): the version, the SIMD architecture the kernels were compiled for and
-// the thread count, so that a slow build (no -march flags) is visible, not silent.
+// the thread count, so that a slow build (no -march flags) is visible, not silent; fit says
+// so once per process when it shows progress.
 
 
 #include <string>
 
 namespace sanenet {
 
+// Empty when the kernels use the widest vectors this CPU has; otherwise the advice to
+// rebuild: a build without -march flags runs SSE2 kernels, several times slower.
+inline std::string simd_note() {
+    const auto cpu = xsimd::available_architectures();
+    if (cpu.best <= kernels::arch::version()) return {};
+    std::string widest = cpu.avx512f ? "AVX-512" : cpu.avx2 ? "AVX2" : cpu.avx ? "AVX" : "wider vectors";
+    return std::string("the kernels were compiled for ") + kernels::arch_name() + ", but this CPU has " + widest +
+           ": build with -march=native (CMake: SANENET_NATIVE=ON) for several times faster training";
+}
+
 inline std::string build_info() {
     std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
                     std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" +
                     std::to_string(kernels::width) + " floats per vector), " +
                     std::to_string(kernels::thread_pool::instance().max_threads()) + " threads";
-#if defined(__OPTIMIZE__)
-    return s;
-#else
-    return s + ", built without optimization (-O2 makes it ~10x faster)";
+    if (const std::string note = simd_note(); !note.empty()) s += "; " + note;
+#if !defined(__OPTIMIZE__)
+    s += "; built without optimization (-O2 makes it ~10x faster)";
 #endif
+    return s;
 }
 
 }  // namespace sanenet
@@ -3769,6 +3821,7 @@ inline bool find_non_finite(const matrix& m, const std::string& what, std::vecto
 struct column_stats {
     std::vector<double> mean, stddev, range;
     std::vector<std::uint8_t> binary;
+    std::vector<std::size_t> at_min, at_max;  // how many values equal the minimum, the maximum
 };
 
 inline column_stats column_statistics(const matrix& x) {
@@ -3781,6 +3834,8 @@ inline column_stats column_statistics(const matrix& x) {
     if (n == 0) return s;
     std::vector<double> sum(d, 0.0), sumsq(d, 0.0);
     std::vector<float> lo(x.data(), x.data() + d), hi(x.data(), x.data() + d);
+    s.at_min.assign(d, 0);
+    s.at_max.assign(d, 0);
     std::vector<float> second(d);
     std::vector<std::uint8_t> has_second(d, 0);
     const float* first = x.data();
@@ -3790,8 +3845,10 @@ inline column_stats column_statistics(const matrix& x) {
             const double v = static_cast<double>(row[c]) - first[c];
             sum[c] += v;
             sumsq[c] += v * v;
-            lo[c] = std::min(lo[c], row[c]);
-            hi[c] = std::max(hi[c], row[c]);
+            if (row[c] < lo[c]) lo[c] = row[c], s.at_min[c] = 0;
+            if (row[c] > hi[c]) hi[c] = row[c], s.at_max[c] = 0;
+            s.at_min[c] += row[c] == lo[c];
+            s.at_max[c] += row[c] == hi[c];
             if (row[c] != first[c] && s.binary[c]) {
                 if (!has_second[c]) {
                     has_second[c] = 1;
@@ -3860,8 +3917,9 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
             const double rms = std::sqrt(cs.mean[c] * cs.mean[c] + cs.stddev[c] * cs.stddev[c]);
             if (rms > t.max_feature_rms) loud.push_back(c);
             if (rms > worst_rms) worst_rms = rms, worst = c;
+            const double common = static_cast<double>(std::max(cs.at_min[c], cs.at_max[c])) / static_cast<double>(n);
             if (cs.stddev[c] == 0.0) constant.push_back(c);
-            else if (!cs.binary[c]) scaled.push_back(c);
+            else if (!cs.binary[c] && common < t.nearly_constant_share) scaled.push_back(c);
         }
         if (!loud.empty())
             out.push_back(SANENET_TAGGED(UnnormalizedInputs, Severity::error,
@@ -3887,7 +3945,7 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
                     "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
                     "range ratio " + fmt(ratio)));
         }
-        if (!constant.empty())
+        if (!constant.empty() && d < t.constant_feature_max_inputs)
             out.push_back(SANENET_TAGGED(ConstantFeature, Severity::warning,
                 std::to_string(constant.size()) + " feature(s) never change in x: " + list_indices(constant) +
                     "; they carry no information and a scaler cannot give them unit variance",
@@ -4230,7 +4288,8 @@ private:
 // that average rising above factor x its running minimum after a warm-up.
 class divergence_watch {
 public:
-    explicit divergence_watch(const Thresholds& t) : factor_(t.divergence_factor), warmup_(t.divergence_warmup_steps) {}
+    explicit divergence_watch(const Thresholds& t)
+        : factor_(t.divergence_factor), floor_(t.divergence_floor), warmup_(t.divergence_warmup_steps) {}
 
     // Returns true when the loss has diverged.
     bool add(double loss) {
@@ -4241,14 +4300,14 @@ public:
         if (steps_ == warmup_) first_ = smoothed_;
         minimum_ = std::min(minimum_, smoothed_);
         // A floor on the minimum: a loss that has reached ~0 may wobble by large factors.
-        return smoothed_ > factor_ * std::max(minimum_, 0.01 * first_);
+        return smoothed_ > factor_ * std::max(minimum_, floor_ * first_);
     }
     double smoothed() const { return smoothed_; }
     double minimum() const { return minimum_; }
 
 private:
     static constexpr double beta = 0.98;
-    double factor_;
+    double factor_, floor_;
     int warmup_;
     int steps_ = 0;
     double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
@@ -4361,9 +4420,15 @@ private:
     void check_overfitting(const EpochRecord& e) {
         if (!e.val_loss) return;
         const double val = *e.val_loss;
-        best_val_ = std::min(best_val_, val);
+        if (val < best_val_) {
+            best_val_ = val;
+            train_at_best_ = e.train_loss;
+        }
+        // Overfitting is the validation loss rising while the training loss keeps falling;
+        // a validation loss that wobbles while both improve is not.
         const bool gap = e.train_loss > 0 && (val - e.train_loss) / e.train_loss > t_.overfit_gap;
-        overfit_run_ = gap && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
+        const bool memorizing = e.train_loss < train_at_best_;
+        overfit_run_ = gap && memorizing && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
         if (overfit_run_ >= t_.overfit_epochs)
             sink_.report(SANENET_TAGGED(Overfitting, Severity::warning,
                 "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + fmt(val) + " (best " +
@@ -4428,7 +4493,7 @@ private:
     kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
     std::size_t steps_ = 0, clipped_ = 0, norm_samples_ = 0, total_steps_ = 0;
     double first_norm_ = 0.0, last_norm_ = 0.0;
-    double best_val_ = std::numeric_limits<double>::infinity();
+    double best_val_ = std::numeric_limits<double>::infinity(), train_at_best_ = 0.0;
     int overfit_run_ = 0;
     std::size_t dead_layer_ = npos;
     double dead_share_ = 0.0;
@@ -4572,6 +4637,13 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     diagnostics_sink sink(h, o.progress, o.allow | net_waivers, &progress);
     const net_shape shape = shape_of(m);
     check_before_training(shape, x, y, o, sink);
+    if (o.progress) {
+        static const bool said = [] {
+            if (const std::string note = simd_note(); !note.empty()) std::fprintf(stderr, "sanenet note: %s\n", note.c_str());
+            return true;
+        }();
+        (void)said;
+    }
 
     const int threads = kernels::resolve_threads(o.threads);
     kernels::scoped_flush_denormals ftz;
@@ -5487,7 +5559,7 @@ inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& p
 // begin file sanenet/train/doctor.hpp
 // sn::doctor: "my network isn't working, what should I do?" It runs every check that does
 // not need a full training run - the data lints, the loss at initialization (L9.2), the
-// dead-unit probe (L8.1), whether the network can overfit 16 samples with regularization
+// dead-unit probe (L8.1), the signal's scale through the layers (L9.3), whether the network can overfit 16 samples with regularization
 // off (X6), the learning-rate range test against the rate the user chose (L6.1) and a
 // short run at the user's settings (L6.1, L2.3) - and prints what it checked and what it
 // found, most important first, each with its fix.
@@ -5748,6 +5820,27 @@ inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const
     return {s, s <= limit};
 }
 
+// The RMS of every hidden Dense layer's output (after its activation) on the probe samples.
+inline std::vector<double> hidden_rms(const model& m, const matrix& x, const Thresholds& t, int threads) {
+    const std::size_t n = std::min(x.shape()[0], t.probe_samples);
+    const matrix probe = take_rows(x, 0, n);
+    struct state {
+        const model* m;
+        std::vector<double> rms;
+    } st{&m, {}};
+    auto visit = [](void* ctx, std::size_t s, const float* out, std::size_t rows) {
+        auto& self = *static_cast<state*>(ctx);
+        const stage& sg = self.m->stages()[s];
+        if (sg.k != kind::dense || s + 1 == self.m->stages().size()) return;
+        const std::size_t cells = rows * static_cast<std::size_t>(sg.out);
+        self.rms.push_back(std::sqrt(kernels::sum_squares(out, cells) / static_cast<double>(cells)));
+    };
+    const std::size_t ws = n * static_cast<std::size_t>(m.max_width());
+    kernels::aligned_buffer<float> ping(ws), pong(ws), out(n * static_cast<std::size_t>(m.output_size()));
+    m.infer(probe.data(), n, out.data(), ping.data(), pong.data(), threads, true, visit, &st);
+    return st.rms;
+}
+
 // The largest share of dead units over the ReLU stages, and where.
 inline std::pair<double, std::size_t> dead_units(const model& m, const matrix& x, const Thresholds& t, int threads) {
     const std::size_t n = std::min(x.shape()[0], t.probe_samples);
@@ -5783,7 +5876,8 @@ struct trial_result {
     double initial_loss = 0.0, final_loss = 0.0, dead_share = 0.0;
 };
 
-// Up to 200 steps of training on a copy at the user's optimizer, rate, batch and clipping.
+// Up to Thresholds::short_run_steps steps of training on a copy at the user's optimizer,
+// rate, batch and clipping.
 inline trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
@@ -5796,7 +5890,7 @@ inline trial_result short_run(model m, const matrix& x, const targets& y, const 
     trial_result res;
     res.initial_loss = loss_on_sample(m, x, y, threads);
     std::size_t cursor = 0;
-    for (; res.steps < 200; ++res.steps) {
+    for (; res.steps < o.thresholds.short_run_steps; ++res.steps) {
         for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
             const std::size_t src = order[cursor];
             std::memcpy(tr.input() + b * in, x.data() + src * in, in * sizeof(float));
@@ -5887,6 +5981,25 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     check("dead ReLU units at initialization (L8.1)", before,
           dead_layer == npos ? "none" : fmt(100 * dead_share) + "% in the ReLU after layer " + std::to_string(dead_layer));
 
+    // L9.3: does the signal keep its scale from the first hidden layer to the last?
+    before = r.findings.size();
+    const std::vector<double> rms = hidden_rms(m, x, t, threads);
+    std::string signal = "one hidden layer";
+    if (rms.size() >= 2) {
+        const double ratio = rms.back() / std::max(rms.front(), 1e-30);
+        signal = "last / first hidden layer RMS " + fmt(ratio);
+        if (!(ratio >= 1.0 / t.max_signal_ratio && ratio <= t.max_signal_ratio))
+            add(tagged<lint::SignalAtInit>("SignalAtInit", Severity::warning,
+                "at initialization the activations " + std::string(ratio < 1 ? "shrink" : "grow") + " by a factor " +
+                    fmt(ratio < 1 ? 1 / ratio : ratio) + " from the first hidden layer (RMS " + fmt(rms.front()) + ") to the last (RMS " +
+                    fmt(rms.back()) + "): the " + (ratio < 1 ? "gradients vanish" : "gradients explode") +
+                    " on the way back (article item 9)",
+                "initialize with sn::He for ReLU-family layers and sn::LeCun or sn::Xavier for Tanh, keep the weights as initialized, "
+                "and use fewer layers (article item 10)",
+                signal));
+    }
+    check("signal scale through the layers at initialization (L9.3)", before, signal);
+
     // 4. X6: can it fit 16 samples with regularization off?
     before = r.findings.size();
     const auto [error, overfits] = overfit_small_set(m, x, y, t, threads);
@@ -5970,8 +6083,13 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
           trial.finite ? "loss " + fmt(trial.initial_loss) + " -> " + fmt(trial.final_loss) + " (constant prediction: " + fmt(base) + ")"
                        : "the loss became non-finite");
 
-    std::stable_sort(r.findings.begin(), r.findings.end(),
-                     [](const Diagnostic& a, const Diagnostic& b) { return a.severity > b.severity; });
+    // Errors first, each group in the order found (a stable partition by hand: libstdc++'s
+    // stable_sort draws a deprecation warning from clang 19).
+    std::vector<Diagnostic> ordered;
+    for (Severity s : {Severity::error, Severity::warning, Severity::info})
+        for (Diagnostic& d : r.findings)
+            if (d.severity == s) ordered.push_back(std::move(d));
+    r.findings = std::move(ordered);
     return r;
 }
 

@@ -87,7 +87,7 @@ TEST_CASE("find_learning_rate: a curve that never explodes says so; the plot is 
     CHECK_THROWS_AS(sn::find_learning_rate(net, d.x, d.y, sn::LrOptions{.start = 1.0, .stop = 0.1}), std::invalid_argument);
 }
 
-TEST_CASE("doctor: a healthy setup has no error, six checks, and the network is untouched") {
+TEST_CASE("doctor: a healthy setup has no error, seven checks, and the network is untouched") {
     const auto d = blobs(1000, 3), v = blobs(200, 4);
     Classifier net;
     const auto before = params(net);
@@ -97,7 +97,7 @@ TEST_CASE("doctor: a healthy setup has no error, six checks, and the network is 
     INFO(r.to_string());
     CHECK(r.healthy());
     CHECK(r.findings.empty());
-    CHECK(r.checks.size() == 6);
+    CHECK(r.checks.size() == 7);
     CHECK(r.overfits_small_set);
     CHECK(r.loss_at_init == doctest::Approx(std::log(4.0)).epsilon(0.5));
     CHECK(r.learning_rate.exploded());
@@ -142,6 +142,23 @@ TEST_CASE("doctor L8.1: ReLUs dead before training") {
     auto o = quiet();
     o.allow = sn::allow<sn::lint::NoValidation>();
     CHECK(sn::doctor(net, d.x, d.y, o).found("L8.1"));
+}
+
+TEST_CASE("doctor L9.3: a deep stack whose initial weights are far too small loses the signal") {
+    using Deep = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh,
+                             sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh, sn::Dense<4>, sn::Softmax>;
+    const auto d = blobs(400, 10);
+    auto o = quiet();
+    o.allow = sn::allow<sn::lint::NoValidation>();
+    Deep healthy;
+    CHECK_FALSE(sn::doctor(healthy, d.x, d.y, o).found("L9.3"));
+    Deep tiny;
+    for (const auto& st : tiny.engine().stages())
+        if (st.k == sn::detail::kind::dense)
+            for (std::size_t i = 0; i < static_cast<std::size_t>(st.in * st.out); ++i) tiny.engine().params()[st.w + i] *= 0.1f;
+    const sn::Report r = sn::doctor(tiny, d.x, d.y, o);
+    INFO(r.to_string());
+    CHECK(r.found("L9.3"));
 }
 
 TEST_CASE("doctor stops at NaN data, and waivers apply") {

@@ -130,6 +130,7 @@ inline bool find_non_finite(const matrix& m, const std::string& what, std::vecto
 struct column_stats {
     std::vector<double> mean, stddev, range;
     std::vector<std::uint8_t> binary;
+    std::vector<std::size_t> at_min, at_max;  // how many values equal the minimum, the maximum
 };
 
 inline column_stats column_statistics(const matrix& x) {
@@ -142,6 +143,8 @@ inline column_stats column_statistics(const matrix& x) {
     if (n == 0) return s;
     std::vector<double> sum(d, 0.0), sumsq(d, 0.0);
     std::vector<float> lo(x.data(), x.data() + d), hi(x.data(), x.data() + d);
+    s.at_min.assign(d, 0);
+    s.at_max.assign(d, 0);
     std::vector<float> second(d);
     std::vector<std::uint8_t> has_second(d, 0);
     const float* first = x.data();
@@ -151,8 +154,10 @@ inline column_stats column_statistics(const matrix& x) {
             const double v = static_cast<double>(row[c]) - first[c];
             sum[c] += v;
             sumsq[c] += v * v;
-            lo[c] = std::min(lo[c], row[c]);
-            hi[c] = std::max(hi[c], row[c]);
+            if (row[c] < lo[c]) lo[c] = row[c], s.at_min[c] = 0;
+            if (row[c] > hi[c]) hi[c] = row[c], s.at_max[c] = 0;
+            s.at_min[c] += row[c] == lo[c];
+            s.at_max[c] += row[c] == hi[c];
             if (row[c] != first[c] && s.binary[c]) {
                 if (!has_second[c]) {
                     has_second[c] = 1;
@@ -221,8 +226,9 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
             const double rms = std::sqrt(cs.mean[c] * cs.mean[c] + cs.stddev[c] * cs.stddev[c]);
             if (rms > t.max_feature_rms) loud.push_back(c);
             if (rms > worst_rms) worst_rms = rms, worst = c;
+            const double common = static_cast<double>(std::max(cs.at_min[c], cs.at_max[c])) / static_cast<double>(n);
             if (cs.stddev[c] == 0.0) constant.push_back(c);
-            else if (!cs.binary[c]) scaled.push_back(c);
+            else if (!cs.binary[c] && common < t.nearly_constant_share) scaled.push_back(c);
         }
         if (!loud.empty())
             out.push_back(SANENET_TAGGED(UnnormalizedInputs, Severity::error,
@@ -248,7 +254,7 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
                     "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
                     "range ratio " + fmt(ratio)));
         }
-        if (!constant.empty())
+        if (!constant.empty() && d < t.constant_feature_max_inputs)
             out.push_back(SANENET_TAGGED(ConstantFeature, Severity::warning,
                 std::to_string(constant.size()) + " feature(s) never change in x: " + list_indices(constant) +
                     "; they carry no information and a scaler cannot give them unit variance",

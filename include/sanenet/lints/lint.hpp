@@ -47,7 +47,8 @@ struct lint_tag {
     X(LossAtInit, 16, "L9.2", "loss-at-init")                         \
     X(TooDeep, 17, "L10.1", "too-deep")                               \
     X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")         \
-    X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")
+    X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")         \
+    X(SignalAtInit, 20, "L9.3", "signal-at-init")
 
 namespace lint {
 #define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)   \

@@ -1,6 +1,6 @@
 // sn::doctor: "my network isn't working, what should I do?" It runs every check that does
 // not need a full training run - the data lints, the loss at initialization (L9.2), the
-// dead-unit probe (L8.1), whether the network can overfit 16 samples with regularization
+// dead-unit probe (L8.1), the signal's scale through the layers (L9.3), whether the network can overfit 16 samples with regularization
 // off (X6), the learning-rate range test against the rate the user chose (L6.1) and a
 // short run at the user's settings (L6.1, L2.3) - and prints what it checked and what it
 // found, most important first, each with its fix.
@@ -121,6 +121,27 @@ inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const
     return {s, s <= limit};
 }
 
+// The RMS of every hidden Dense layer's output (after its activation) on the probe samples.
+inline std::vector<double> hidden_rms(const model& m, const matrix& x, const Thresholds& t, int threads) {
+    const std::size_t n = std::min(x.shape()[0], t.probe_samples);
+    const matrix probe = take_rows(x, 0, n);
+    struct state {
+        const model* m;
+        std::vector<double> rms;
+    } st{&m, {}};
+    auto visit = [](void* ctx, std::size_t s, const float* out, std::size_t rows) {
+        auto& self = *static_cast<state*>(ctx);
+        const stage& sg = self.m->stages()[s];
+        if (sg.k != kind::dense || s + 1 == self.m->stages().size()) return;
+        const std::size_t cells = rows * static_cast<std::size_t>(sg.out);
+        self.rms.push_back(std::sqrt(kernels::sum_squares(out, cells) / static_cast<double>(cells)));
+    };
+    const std::size_t ws = n * static_cast<std::size_t>(m.max_width());
+    kernels::aligned_buffer<float> ping(ws), pong(ws), out(n * static_cast<std::size_t>(m.output_size()));
+    m.infer(probe.data(), n, out.data(), ping.data(), pong.data(), threads, true, visit, &st);
+    return st.rms;
+}
+
 // The largest share of dead units over the ReLU stages, and where.
 inline std::pair<double, std::size_t> dead_units(const model& m, const matrix& x, const Thresholds& t, int threads) {
     const std::size_t n = std::min(x.shape()[0], t.probe_samples);
@@ -156,7 +177,8 @@ struct trial_result {
     double initial_loss = 0.0, final_loss = 0.0, dead_share = 0.0;
 };
 
-// Up to 200 steps of training on a copy at the user's optimizer, rate, batch and clipping.
+// Up to Thresholds::short_run_steps steps of training on a copy at the user's optimizer,
+// rate, batch and clipping.
 inline trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
@@ -169,7 +191,7 @@ inline trial_result short_run(model m, const matrix& x, const targets& y, const 
     trial_result res;
     res.initial_loss = loss_on_sample(m, x, y, threads);
     std::size_t cursor = 0;
-    for (; res.steps < 200; ++res.steps) {
+    for (; res.steps < o.thresholds.short_run_steps; ++res.steps) {
         for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
             const std::size_t src = order[cursor];
             std::memcpy(tr.input() + b * in, x.data() + src * in, in * sizeof(float));
@@ -260,6 +282,25 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     check("dead ReLU units at initialization (L8.1)", before,
           dead_layer == npos ? "none" : fmt(100 * dead_share) + "% in the ReLU after layer " + std::to_string(dead_layer));
 
+    // L9.3: does the signal keep its scale from the first hidden layer to the last?
+    before = r.findings.size();
+    const std::vector<double> rms = hidden_rms(m, x, t, threads);
+    std::string signal = "one hidden layer";
+    if (rms.size() >= 2) {
+        const double ratio = rms.back() / std::max(rms.front(), 1e-30);
+        signal = "last / first hidden layer RMS " + fmt(ratio);
+        if (!(ratio >= 1.0 / t.max_signal_ratio && ratio <= t.max_signal_ratio))
+            add(tagged<lint::SignalAtInit>("SignalAtInit", Severity::warning,
+                "at initialization the activations " + std::string(ratio < 1 ? "shrink" : "grow") + " by a factor " +
+                    fmt(ratio < 1 ? 1 / ratio : ratio) + " from the first hidden layer (RMS " + fmt(rms.front()) + ") to the last (RMS " +
+                    fmt(rms.back()) + "): the " + (ratio < 1 ? "gradients vanish" : "gradients explode") +
+                    " on the way back (article item 9)",
+                "initialize with sn::He for ReLU-family layers and sn::LeCun or sn::Xavier for Tanh, keep the weights as initialized, "
+                "and use fewer layers (article item 10)",
+                signal));
+    }
+    check("signal scale through the layers at initialization (L9.3)", before, signal);
+
     // 4. X6: can it fit 16 samples with regularization off?
     before = r.findings.size();
     const auto [error, overfits] = overfit_small_set(m, x, y, t, threads);
@@ -343,8 +384,13 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
           trial.finite ? "loss " + fmt(trial.initial_loss) + " -> " + fmt(trial.final_loss) + " (constant prediction: " + fmt(base) + ")"
                        : "the loss became non-finite");
 
-    std::stable_sort(r.findings.begin(), r.findings.end(),
-                     [](const Diagnostic& a, const Diagnostic& b) { return a.severity > b.severity; });
+    // Errors first, each group in the order found (a stable partition by hand: libstdc++'s
+    // stable_sort draws a deprecation warning from clang 19).
+    std::vector<Diagnostic> ordered;
+    for (Severity s : {Severity::error, Severity::warning, Severity::info})
+        for (Diagnostic& d : r.findings)
+            if (d.severity == s) ordered.push_back(std::move(d));
+    r.findings = std::move(ordered);
     return r;
 }
 

@@ -51,7 +51,8 @@ private:
 // that average rising above factor x its running minimum after a warm-up.
 class divergence_watch {
 public:
-    explicit divergence_watch(const Thresholds& t) : factor_(t.divergence_factor), warmup_(t.divergence_warmup_steps) {}
+    explicit divergence_watch(const Thresholds& t)
+        : factor_(t.divergence_factor), floor_(t.divergence_floor), warmup_(t.divergence_warmup_steps) {}
 
     // Returns true when the loss has diverged.
     bool add(double loss) {
@@ -62,14 +63,14 @@ public:
         if (steps_ == warmup_) first_ = smoothed_;
         minimum_ = std::min(minimum_, smoothed_);
         // A floor on the minimum: a loss that has reached ~0 may wobble by large factors.
-        return smoothed_ > factor_ * std::max(minimum_, 0.01 * first_);
+        return smoothed_ > factor_ * std::max(minimum_, floor_ * first_);
     }
     double smoothed() const { return smoothed_; }
     double minimum() const { return minimum_; }
 
 private:
     static constexpr double beta = 0.98;
-    double factor_;
+    double factor_, floor_;
     int warmup_;
     int steps_ = 0;
     double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
@@ -182,9 +183,15 @@ private:
     void check_overfitting(const EpochRecord& e) {
         if (!e.val_loss) return;
         const double val = *e.val_loss;
-        best_val_ = std::min(best_val_, val);
+        if (val < best_val_) {
+            best_val_ = val;
+            train_at_best_ = e.train_loss;
+        }
+        // Overfitting is the validation loss rising while the training loss keeps falling;
+        // a validation loss that wobbles while both improve is not.
         const bool gap = e.train_loss > 0 && (val - e.train_loss) / e.train_loss > t_.overfit_gap;
-        overfit_run_ = gap && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
+        const bool memorizing = e.train_loss < train_at_best_;
+        overfit_run_ = gap && memorizing && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
         if (overfit_run_ >= t_.overfit_epochs)
             sink_.report(SANENET_TAGGED(Overfitting, Severity::warning,
                 "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + fmt(val) + " (best " +
@@ -249,7 +256,7 @@ private:
     kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
     std::size_t steps_ = 0, clipped_ = 0, norm_samples_ = 0, total_steps_ = 0;
     double first_norm_ = 0.0, last_norm_ = 0.0;
-    double best_val_ = std::numeric_limits<double>::infinity();
+    double best_val_ = std::numeric_limits<double>::infinity(), train_at_best_ = 0.0;
     int overfit_run_ = 0;
     std::size_t dead_layer_ = npos;
     double dead_share_ = 0.0;
