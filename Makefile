@@ -2,6 +2,9 @@
 #   make demo    install what the demo needs, build and run the Fashion-MNIST example
 #   make test    install what the tests need, build and run every test with g++, then the
 #                unit tests with clang++-19 (this is what .ci/run runs)
+#   make bench   install the anchors (OpenBLAS, PyTorch, dlib), build and run the benchmark,
+#                write docs/benchmarks.md
+#   make mistakes  build and run the mistake benchmark (docs/diagnostics.md)
 #   make single  regenerate single_include/sanenet/sanenet.hpp
 #   make clean   remove the build directories
 
@@ -14,10 +17,11 @@ JOBS ?= 2
 BUILD ?= build
 BUILD_CLANG ?= build-clang
 CLANGXX ?= clang++-19
-BENCH ?= OFF
+BENCH ?= ON
 
 DEMO_PACKAGES := g++ cmake make xtensor-dev libxsimd-dev xtl-dev zlib1g-dev dataset-fashion-mnist
 TEST_PACKAGES := $(DEMO_PACKAGES) doctest-dev clang-19 python3
+BENCH_PACKAGES := $(DEMO_PACKAGES) libopenblas-dev python3-torch libdlib-dev pkg-config
 
 # $(call ensure_packages,<packages>): install the missing Debian packages (root), or print the
 # exact command and fail (not root).
@@ -50,7 +54,7 @@ define header
 	@printf '\n==== %s ====\n' $(1)
 endef
 
-.PHONY: all demo test single clean demo-packages test-packages
+.PHONY: all demo test single clean demo-packages test-packages bench-packages bench
 
 all: test
 
@@ -100,3 +104,15 @@ single:
 
 clean:
 	rm -rf $(BUILD) $(BUILD_CLANG)
+
+bench-packages:
+	$(call header,bench: Debian packages)
+	$(call ensure_packages,$(BENCH_PACKAGES))
+
+# make bench: sanenet against OpenBLAS, PyTorch and dlib, side by side; writes docs/benchmarks.md
+bench: bench-packages
+	$(call header,bench: configure and build $(BUILD)/)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_BENCH=ON -DSANENET_BUILD_TESTS=OFF -DSANENET_BUILD_EXAMPLES=OFF
+	cmake --build $(BUILD) --target perf dlib_mlp -j$(JOBS)
+	$(call header,bench: run (a few minutes))
+	/usr/bin/python3 bench/run.py --build $(BUILD)
