@@ -1657,6 +1657,7 @@ inline float learning_rate_of(const Optimizer& o) {
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -1784,10 +1785,11 @@ private:
     int max_width_ = 0;
 };
 
-// A batch's targets: class labels (Classification) or values (Regression, MultiLabel).
-struct target_ref {
-    const std::int32_t* labels = nullptr;
-    const float* values = nullptr;
+// A task's targets, whichever kind: class labels or a samples x outputs matrix.
+struct targets {
+    const labels* cls = nullptr;
+    const matrix* values = nullptr;
+    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
 };
 
 // Training state for one model: gradients, optimizer moments, per-stage activations and
@@ -1846,6 +1848,13 @@ public:
         return std::sqrt(kernels::sum_squares(grads_.data() + segments_[i].w, segments_[i].wn));
     }
     float* input() { return input_.data(); }
+    // Sample src of (x, y) into row `slot` of the batch.
+    void load_sample(std::size_t slot, const matrix& x, const targets& y, std::size_t src) {
+        const std::size_t in = static_cast<std::size_t>(m_.input_size()), k = static_cast<std::size_t>(m_.output_size());
+        std::memcpy(input_.data() + slot * in, x.data() + src * in, in * sizeof(float));
+        if (y.cls) target_labels_[slot] = (*y.cls)(src);
+        else std::memcpy(target_values_.data() + slot * k, y.values->data() + src * k, k * sizeof(float));
+    }
     float* target_values() { return target_values_.data(); }
     std::int32_t* target_labels() { return target_labels_.data(); }
     const float* gradients() const { return grads_.data(); }
@@ -3671,13 +3680,6 @@ struct FitOptions {
 
 namespace detail {
 
-// A task's targets, whichever kind: class labels or a samples x outputs matrix.
-struct targets {
-    const labels* cls = nullptr;
-    const matrix* values = nullptr;
-    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
-};
-
 inline targets targets_of(const std::variant<labels, matrix>& y) {
     if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
     return {nullptr, &std::get<matrix>(y)};
@@ -4345,14 +4347,20 @@ inline double baseline_loss(const net_shape& s, const targets& train, const targ
     return loss / static_cast<double>(vy.size());
 }
 
-// The epoch-level monitors: L4.3, L6.2, L8.1, L8.2, and L2.3 at the end.
-class training_monitor {
+// The network in inference mode on a fixed probe set (evenly spaced rows of x, gathered
+// once): per hidden stage, what L8.1 and L9.3 need - the share of ReLU units that output 0
+// for every probe sample, and the RMS of each hidden Dense layer's output. run() allocates
+// nothing.
+class activity_probe {
 public:
-    training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
-        : m_(m), o_(o), t_(o.thresholds), sink_(sink) {
-        // The probe set for dead units: evenly spaced training rows, gathered once.
-        const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size());
-        const std::size_t p = std::min(n, t_.probe_samples);
+    struct result {
+        double dead_share = 0.0;     // the largest share of dead units over the ReLU stages ...
+        std::size_t dead_layer = npos;  // ... at the Dense before that ReLU (spec index)
+        std::vector<double> hidden_rms;
+    };
+
+    activity_probe(const model& m, const matrix& x, std::size_t samples) : m_(m) {
+        const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size()), p = std::min(n, samples);
         probe_ = matrix::from_shape({p, in});
         for (std::size_t i = 0; i < p; ++i) {
             const std::size_t r = i * n / p;
@@ -4363,7 +4371,48 @@ public:
         pong_.resize(w);
         out_.resize(p * static_cast<std::size_t>(m.output_size()));
         unit_max_.resize(static_cast<std::size_t>(m.max_width()));
+        r_.hidden_rms.reserve(m.stages().size());
     }
+
+    std::size_t samples() const { return probe_.shape()[0]; }
+
+    const result& run(int threads) {
+        r_ = {0.0, npos, std::move(r_.hidden_rms)};
+        r_.hidden_rms.clear();
+        m_.infer(probe_.data(), samples(), out_.data(), ping_.data(), pong_.data(), threads, true, &visit, this);
+        return r_;
+    }
+
+private:
+    static void visit(void* ctx, std::size_t s, const float* out, std::size_t rows) {
+        auto& self = *static_cast<activity_probe*>(ctx);
+        const stage& st = self.m_.stages()[s];
+        if (s + 1 == self.m_.stages().size()) return;
+        const std::size_t w = static_cast<std::size_t>(st.out);
+        if (st.k == kind::dense)
+            self.r_.hidden_rms.push_back(std::sqrt(kernels::sum_squares(out, rows * w) / static_cast<double>(rows * w)));
+        if (st.a != act::relu) return;
+        float* mx = self.unit_max_.data();
+        std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
+        std::size_t dead = 0;
+        for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
+        const double share = static_cast<double>(dead) / static_cast<double>(w);
+        if (share > self.r_.dead_share) self.r_.dead_share = share, self.r_.dead_layer = st.spec;
+    }
+
+    const model& m_;
+    matrix probe_;
+    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
+    result r_;
+};
+
+// The epoch-level monitors: L4.3, L6.2, L8.1, L8.2, and L2.3 at the end.
+class training_monitor {
+public:
+    training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
+        : m_(m), o_(o), t_(o.thresholds), sink_(sink), probe_(m, x, o.thresholds.probe_samples) {}
 
     // After each step: gradient norms for L8.2 (sampled) and clipping for L6.2.
     void after_step(const trainer& tr, bool clipped) {
@@ -4454,49 +4503,26 @@ private:
 
     // L8.1: per ReLU layer, the share of units whose output is 0 for every probe sample.
     void check_dead_units(int epoch, int threads) {
-        if (probe_.shape()[0] < t_.probe_samples || sink_.waives("L8.1")) return;
-        dead_layer_ = npos;
-        m_.infer(probe_.data(), probe_.shape()[0], out_.data(), ping_.data(), pong_.data(), threads, true, &visit_stage, this);
-        if (dead_layer_ != npos)
+        if (probe_.samples() < t_.probe_samples || sink_.waives("L8.1")) return;
+        const activity_probe::result& r = probe_.run(threads);
+        if (r.dead_share >= t_.dead_unit_share)
             sink_.report(SANENET_TAGGED(DeadUnits, Severity::warning,
-                fmt(100 * dead_share_) + "% of the units of the ReLU after layer " + std::to_string(dead_layer_) + " (Input is 0)" +
-                    " output 0 for every one of " + std::to_string(probe_.shape()[0]) +
-                    " probe samples after epoch " + std::to_string(epoch) +
-                    ": dead ReLUs get no gradient and never recover (article item 8)",
+                fmt(100 * r.dead_share) + "% of the units of the ReLU after layer " + std::to_string(r.dead_layer) + " (Input is 0)" +
+                    " output 0 for every one of " + std::to_string(probe_.samples()) + " probe samples after epoch " +
+                    std::to_string(epoch) + ": dead ReLUs get no gradient and never recover (article item 8)",
                 "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
-                "layer " + std::to_string(dead_layer_)));
-    }
-
-    static void visit_stage(void* ctx, std::size_t s, const float* out, std::size_t rows) {
-        auto& self = *static_cast<training_monitor*>(ctx);
-        const stage& st = self.m_.stages()[s];
-        if (st.a != act::relu || self.dead_layer_ != npos || s + 1 == self.m_.stages().size()) return;
-        const std::size_t w = static_cast<std::size_t>(st.out);
-        float* mx = self.unit_max_.data();
-        std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
-        std::size_t dead = 0;
-        for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
-        const double share = static_cast<double>(dead) / static_cast<double>(w);
-        if (share >= self.t_.dead_unit_share) {
-            self.dead_layer_ = st.spec;
-            self.dead_share_ = share;
-        }
+                "layer " + std::to_string(r.dead_layer)));
     }
 
     const model& m_;
     const FitOptions& o_;
     const Thresholds& t_;
     diagnostics_sink& sink_;
-    matrix probe_;
-    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
+    activity_probe probe_;
     std::size_t steps_ = 0, clipped_ = 0, norm_samples_ = 0, total_steps_ = 0;
     double first_norm_ = 0.0, last_norm_ = 0.0;
     double best_val_ = std::numeric_limits<double>::infinity(), train_at_best_ = 0.0;
     int overfit_run_ = 0;
-    std::size_t dead_layer_ = npos;
-    double dead_share_ = 0.0;
 };
 
 }  // namespace sanenet::detail
@@ -4656,7 +4682,6 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     std::iota(order.begin(), order.end(), std::size_t{0});
     kernels::rng shuffle_rng(o.seed ^ 0x243F6A8885A308D3ull);
     trainer::snapshot good;
-    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
     using clock = std::chrono::steady_clock;
 
     auto diverge = [&](const std::string& what, int epoch) {
@@ -4675,12 +4700,7 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
         double loss_sum = 0.0;
         for (std::size_t b = 0; b < n; b += o.batch_size) {
             const std::size_t rows = std::min(o.batch_size, n - b);
-            for (std::size_t r = 0; r < rows; ++r) {
-                const std::size_t src = order[b + r];
-                std::memcpy(tr.input() + r * in, x.data() + src * in, in * sizeof(float));
-                if (y.cls) tr.target_labels()[r] = (*y.cls)(src);
-                else std::memcpy(tr.target_values() + r * k, y.values->data() + src * k, k * sizeof(float));
-            }
+            for (std::size_t r = 0; r < rows; ++r) tr.load_sample(r, x, y, order[b + r]);
             // The update is already applied here; a divergence restores the epoch's start anyway.
             const auto [loss, clipped] = tr.train_step(rows, o.clip_grad_norm);
             if (!std::isfinite(loss))
@@ -5487,7 +5507,6 @@ inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, 
     if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
         throw std::invalid_argument("sanenet: find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
-    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, batch, kernels::resolve_threads(o.threads), o.seed);
     std::vector<std::size_t> order(n);
@@ -5502,12 +5521,7 @@ inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, 
     double avg = 0.0, best = std::numeric_limits<double>::infinity(), lr = o.start;
     std::size_t cursor = 0;
     for (int s = 0; s < o.steps; ++s, lr *= growth) {
-        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
-            const std::size_t src = order[cursor];
-            std::memcpy(tr.input() + b * in, x.data() + src * in, in * sizeof(float));
-            if (y.cls) tr.target_labels()[b] = (*y.cls)(src);
-            else std::memcpy(tr.target_values() + b * k, y.values->data() + src * k, k * sizeof(float));
-        }
+        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) tr.load_sample(b, x, y, order[cursor]);
         tr.set_learning_rate(static_cast<float>(lr));
         const double loss = tr.forward_backward(batch);
         avg = beta * avg + (1 - beta) * loss;
@@ -5778,12 +5792,10 @@ inline double loss_on_sample(const model& m, const matrix& x, const targets& y, 
 // targets' variance, and whether it reached the threshold.
 inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const targets& y, const Thresholds& t, int threads) {
     const std::size_t n = std::min(x.shape()[0], t.overfit_probe_samples);
-    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
+    const std::size_t k = static_cast<std::size_t>(m.output_size());
     trainer tr(m, Adam{.learning_rate = 1e-3f}, n, threads, 1);
     tr.set_regularization(false);
-    std::memcpy(tr.input(), x.data(), n * in * sizeof(float));
-    if (y.cls) std::copy(y.cls->data(), y.cls->data() + n, tr.target_labels());
-    else std::memcpy(tr.target_values(), y.values->data(), n * k * sizeof(float));
+    for (std::size_t i = 0; i < n; ++i) tr.load_sample(i, x, y, i);
     double variance = 1.0;
     if (y.values && m.task().k == task_kind::regression) {
         const column_stats s = column_statistics(take_rows(*y.values, 0, n));
@@ -5820,56 +5832,6 @@ inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const
     return {s, s <= limit};
 }
 
-// The RMS of every hidden Dense layer's output (after its activation) on the probe samples.
-inline std::vector<double> hidden_rms(const model& m, const matrix& x, const Thresholds& t, int threads) {
-    const std::size_t n = std::min(x.shape()[0], t.probe_samples);
-    const matrix probe = take_rows(x, 0, n);
-    struct state {
-        const model* m;
-        std::vector<double> rms;
-    } st{&m, {}};
-    auto visit = [](void* ctx, std::size_t s, const float* out, std::size_t rows) {
-        auto& self = *static_cast<state*>(ctx);
-        const stage& sg = self.m->stages()[s];
-        if (sg.k != kind::dense || s + 1 == self.m->stages().size()) return;
-        const std::size_t cells = rows * static_cast<std::size_t>(sg.out);
-        self.rms.push_back(std::sqrt(kernels::sum_squares(out, cells) / static_cast<double>(cells)));
-    };
-    const std::size_t ws = n * static_cast<std::size_t>(m.max_width());
-    kernels::aligned_buffer<float> ping(ws), pong(ws), out(n * static_cast<std::size_t>(m.output_size()));
-    m.infer(probe.data(), n, out.data(), ping.data(), pong.data(), threads, true, visit, &st);
-    return st.rms;
-}
-
-// The largest share of dead units over the ReLU stages, and where.
-inline std::pair<double, std::size_t> dead_units(const model& m, const matrix& x, const Thresholds& t, int threads) {
-    const std::size_t n = std::min(x.shape()[0], t.probe_samples);
-    const matrix probe = take_rows(x, 0, n);
-    struct state {
-        const model* m;
-        std::vector<float> mx;
-        double share = 0.0;
-        std::size_t layer = npos;
-    } st{&m, std::vector<float>(static_cast<std::size_t>(m.max_width())), 0.0, npos};
-    auto visit = [](void* ctx, std::size_t s, const float* out, std::size_t rows) {
-        auto& self = *static_cast<state*>(ctx);
-        const stage& sg = self.m->stages()[s];
-        if (sg.a != act::relu || s + 1 == self.m->stages().size()) return;
-        const std::size_t w = static_cast<std::size_t>(sg.out);
-        std::fill(self.mx.begin(), self.mx.begin() + static_cast<std::ptrdiff_t>(w), -std::numeric_limits<float>::infinity());
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t j = 0; j < w; ++j) self.mx[j] = std::max(self.mx[j], out[r * w + j]);
-        std::size_t dead = 0;
-        for (std::size_t j = 0; j < w; ++j) dead += self.mx[j] <= 0.f;
-        const double share = static_cast<double>(dead) / static_cast<double>(w);
-        if (share > self.share) self.share = share, self.layer = sg.spec;
-    };
-    const std::size_t ws = n * static_cast<std::size_t>(m.max_width());
-    kernels::aligned_buffer<float> ping(ws), pong(ws), out(n * static_cast<std::size_t>(m.output_size()));
-    m.infer(probe.data(), n, out.data(), ping.data(), pong.data(), threads, true, visit, &st);
-    return {st.share, st.layer};
-}
-
 struct trial_result {
     bool finite = true, exploded = false;
     int steps = 0;
@@ -5880,7 +5842,6 @@ struct trial_result {
 // rate, batch and clipping.
 inline trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
-    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
     trainer tr(m, o.optimizer, batch, threads, o.seed);
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -5891,12 +5852,7 @@ inline trial_result short_run(model m, const matrix& x, const targets& y, const 
     res.initial_loss = loss_on_sample(m, x, y, threads);
     std::size_t cursor = 0;
     for (; res.steps < o.thresholds.short_run_steps; ++res.steps) {
-        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
-            const std::size_t src = order[cursor];
-            std::memcpy(tr.input() + b * in, x.data() + src * in, in * sizeof(float));
-            if (y.cls) tr.target_labels()[b] = (*y.cls)(src);
-            else std::memcpy(tr.target_values() + b * k, y.values->data() + src * k, k * sizeof(float));
-        }
+        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) tr.load_sample(b, x, y, order[cursor]);
         const double loss = tr.forward_backward(batch);
         if (!std::isfinite(loss)) {
             res.finite = false;
@@ -5911,7 +5867,7 @@ inline trial_result short_run(model m, const matrix& x, const targets& y, const 
     }
     res.final_loss = res.finite ? loss_on_sample(m, x, y, threads) : std::numeric_limits<double>::infinity();
     if (!std::isfinite(res.final_loss)) res.finite = false;
-    if (res.finite) res.dead_share = dead_units(m, x, o.thresholds, threads).first;
+    if (res.finite) res.dead_share = activity_probe(m, x, o.thresholds.probe_samples).run(threads).dead_share;
     return res;
 }
 
@@ -5969,21 +5925,21 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
             "loss at init " + fmt(r.loss_at_init)));
     check("loss at initialization (L9.2)", before, fmt(r.loss_at_init) + ", expected " + expectation);
 
-    // 3. L8.1 at initialization.
+    // 3. L8.1 and L9.3 at initialization: dead ReLUs, and the signal's scale through the layers.
     before = r.findings.size();
-    const auto [dead_share, dead_layer] = dead_units(m, x, t, threads);
-    if (dead_share >= t.dead_unit_share)
+    const activity_probe::result at_init = activity_probe(m, x, t.probe_samples).run(threads);
+    if (at_init.dead_share >= t.dead_unit_share)
         add(tagged<lint::DeadUnits>("DeadUnits", Severity::warning,
-            fmt(100 * dead_share) + "% of the units of the ReLU after layer " + std::to_string(dead_layer) + " (Input is 0)" +
-                " output 0 for every probe sample before any training: they get no gradient (article item 8)",
+            fmt(100 * at_init.dead_share) + "% of the units of the ReLU after layer " + std::to_string(at_init.dead_layer) +
+                " (Input is 0) output 0 for every probe sample before any training: they get no gradient (article item 8)",
             "use sn::LeakyReLU or sn::ELU, normalize the inputs, keep biases at zero",
-            "layer " + std::to_string(dead_layer)));
+            "layer " + std::to_string(at_init.dead_layer)));
     check("dead ReLU units at initialization (L8.1)", before,
-          dead_layer == npos ? "none" : fmt(100 * dead_share) + "% in the ReLU after layer " + std::to_string(dead_layer));
+          at_init.dead_layer == npos ? "none"
+                                     : fmt(100 * at_init.dead_share) + "% in the ReLU after layer " + std::to_string(at_init.dead_layer));
 
-    // L9.3: does the signal keep its scale from the first hidden layer to the last?
     before = r.findings.size();
-    const std::vector<double> rms = hidden_rms(m, x, t, threads);
+    const std::vector<double>& rms = at_init.hidden_rms;
     std::string signal = "one hidden layer";
     if (rms.size() >= 2) {
         const double ratio = rms.back() / std::max(rms.front(), 1e-30);

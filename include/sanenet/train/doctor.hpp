@@ -79,12 +79,10 @@ inline double loss_on_sample(const model& m, const matrix& x, const targets& y, 
 // targets' variance, and whether it reached the threshold.
 inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const targets& y, const Thresholds& t, int threads) {
     const std::size_t n = std::min(x.shape()[0], t.overfit_probe_samples);
-    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
+    const std::size_t k = static_cast<std::size_t>(m.output_size());
     trainer tr(m, Adam{.learning_rate = 1e-3f}, n, threads, 1);
     tr.set_regularization(false);
-    std::memcpy(tr.input(), x.data(), n * in * sizeof(float));
-    if (y.cls) std::copy(y.cls->data(), y.cls->data() + n, tr.target_labels());
-    else std::memcpy(tr.target_values(), y.values->data(), n * k * sizeof(float));
+    for (std::size_t i = 0; i < n; ++i) tr.load_sample(i, x, y, i);
     double variance = 1.0;
     if (y.values && m.task().k == task_kind::regression) {
         const column_stats s = column_statistics(take_rows(*y.values, 0, n));
@@ -121,56 +119,6 @@ inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const
     return {s, s <= limit};
 }
 
-// The RMS of every hidden Dense layer's output (after its activation) on the probe samples.
-inline std::vector<double> hidden_rms(const model& m, const matrix& x, const Thresholds& t, int threads) {
-    const std::size_t n = std::min(x.shape()[0], t.probe_samples);
-    const matrix probe = take_rows(x, 0, n);
-    struct state {
-        const model* m;
-        std::vector<double> rms;
-    } st{&m, {}};
-    auto visit = [](void* ctx, std::size_t s, const float* out, std::size_t rows) {
-        auto& self = *static_cast<state*>(ctx);
-        const stage& sg = self.m->stages()[s];
-        if (sg.k != kind::dense || s + 1 == self.m->stages().size()) return;
-        const std::size_t cells = rows * static_cast<std::size_t>(sg.out);
-        self.rms.push_back(std::sqrt(kernels::sum_squares(out, cells) / static_cast<double>(cells)));
-    };
-    const std::size_t ws = n * static_cast<std::size_t>(m.max_width());
-    kernels::aligned_buffer<float> ping(ws), pong(ws), out(n * static_cast<std::size_t>(m.output_size()));
-    m.infer(probe.data(), n, out.data(), ping.data(), pong.data(), threads, true, visit, &st);
-    return st.rms;
-}
-
-// The largest share of dead units over the ReLU stages, and where.
-inline std::pair<double, std::size_t> dead_units(const model& m, const matrix& x, const Thresholds& t, int threads) {
-    const std::size_t n = std::min(x.shape()[0], t.probe_samples);
-    const matrix probe = take_rows(x, 0, n);
-    struct state {
-        const model* m;
-        std::vector<float> mx;
-        double share = 0.0;
-        std::size_t layer = npos;
-    } st{&m, std::vector<float>(static_cast<std::size_t>(m.max_width())), 0.0, npos};
-    auto visit = [](void* ctx, std::size_t s, const float* out, std::size_t rows) {
-        auto& self = *static_cast<state*>(ctx);
-        const stage& sg = self.m->stages()[s];
-        if (sg.a != act::relu || s + 1 == self.m->stages().size()) return;
-        const std::size_t w = static_cast<std::size_t>(sg.out);
-        std::fill(self.mx.begin(), self.mx.begin() + static_cast<std::ptrdiff_t>(w), -std::numeric_limits<float>::infinity());
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t j = 0; j < w; ++j) self.mx[j] = std::max(self.mx[j], out[r * w + j]);
-        std::size_t dead = 0;
-        for (std::size_t j = 0; j < w; ++j) dead += self.mx[j] <= 0.f;
-        const double share = static_cast<double>(dead) / static_cast<double>(w);
-        if (share > self.share) self.share = share, self.layer = sg.spec;
-    };
-    const std::size_t ws = n * static_cast<std::size_t>(m.max_width());
-    kernels::aligned_buffer<float> ping(ws), pong(ws), out(n * static_cast<std::size_t>(m.output_size()));
-    m.infer(probe.data(), n, out.data(), ping.data(), pong.data(), threads, true, visit, &st);
-    return {st.share, st.layer};
-}
-
 struct trial_result {
     bool finite = true, exploded = false;
     int steps = 0;
@@ -181,7 +129,6 @@ struct trial_result {
 // rate, batch and clipping.
 inline trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
-    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
     trainer tr(m, o.optimizer, batch, threads, o.seed);
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -192,12 +139,7 @@ inline trial_result short_run(model m, const matrix& x, const targets& y, const 
     res.initial_loss = loss_on_sample(m, x, y, threads);
     std::size_t cursor = 0;
     for (; res.steps < o.thresholds.short_run_steps; ++res.steps) {
-        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
-            const std::size_t src = order[cursor];
-            std::memcpy(tr.input() + b * in, x.data() + src * in, in * sizeof(float));
-            if (y.cls) tr.target_labels()[b] = (*y.cls)(src);
-            else std::memcpy(tr.target_values() + b * k, y.values->data() + src * k, k * sizeof(float));
-        }
+        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) tr.load_sample(b, x, y, order[cursor]);
         const double loss = tr.forward_backward(batch);
         if (!std::isfinite(loss)) {
             res.finite = false;
@@ -212,7 +154,7 @@ inline trial_result short_run(model m, const matrix& x, const targets& y, const 
     }
     res.final_loss = res.finite ? loss_on_sample(m, x, y, threads) : std::numeric_limits<double>::infinity();
     if (!std::isfinite(res.final_loss)) res.finite = false;
-    if (res.finite) res.dead_share = dead_units(m, x, o.thresholds, threads).first;
+    if (res.finite) res.dead_share = activity_probe(m, x, o.thresholds.probe_samples).run(threads).dead_share;
     return res;
 }
 
@@ -270,21 +212,21 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
             "loss at init " + fmt(r.loss_at_init)));
     check("loss at initialization (L9.2)", before, fmt(r.loss_at_init) + ", expected " + expectation);
 
-    // 3. L8.1 at initialization.
+    // 3. L8.1 and L9.3 at initialization: dead ReLUs, and the signal's scale through the layers.
     before = r.findings.size();
-    const auto [dead_share, dead_layer] = dead_units(m, x, t, threads);
-    if (dead_share >= t.dead_unit_share)
+    const activity_probe::result at_init = activity_probe(m, x, t.probe_samples).run(threads);
+    if (at_init.dead_share >= t.dead_unit_share)
         add(tagged<lint::DeadUnits>("DeadUnits", Severity::warning,
-            fmt(100 * dead_share) + "% of the units of the ReLU after layer " + std::to_string(dead_layer) + " (Input is 0)" +
-                " output 0 for every probe sample before any training: they get no gradient (article item 8)",
+            fmt(100 * at_init.dead_share) + "% of the units of the ReLU after layer " + std::to_string(at_init.dead_layer) +
+                " (Input is 0) output 0 for every probe sample before any training: they get no gradient (article item 8)",
             "use sn::LeakyReLU or sn::ELU, normalize the inputs, keep biases at zero",
-            "layer " + std::to_string(dead_layer)));
+            "layer " + std::to_string(at_init.dead_layer)));
     check("dead ReLU units at initialization (L8.1)", before,
-          dead_layer == npos ? "none" : fmt(100 * dead_share) + "% in the ReLU after layer " + std::to_string(dead_layer));
+          at_init.dead_layer == npos ? "none"
+                                     : fmt(100 * at_init.dead_share) + "% in the ReLU after layer " + std::to_string(at_init.dead_layer));
 
-    // L9.3: does the signal keep its scale from the first hidden layer to the last?
     before = r.findings.size();
-    const std::vector<double> rms = hidden_rms(m, x, t, threads);
+    const std::vector<double>& rms = at_init.hidden_rms;
     std::string signal = "one hidden layer";
     if (rms.size() >= 2) {
         const double ratio = rms.back() / std::max(rms.front(), 1e-30);

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -142,10 +143,11 @@ private:
     int max_width_ = 0;
 };
 
-// A batch's targets: class labels (Classification) or values (Regression, MultiLabel).
-struct target_ref {
-    const std::int32_t* labels = nullptr;
-    const float* values = nullptr;
+// A task's targets, whichever kind: class labels or a samples x outputs matrix.
+struct targets {
+    const labels* cls = nullptr;
+    const matrix* values = nullptr;
+    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
 };
 
 // Training state for one model: gradients, optimizer moments, per-stage activations and
@@ -204,6 +206,13 @@ public:
         return std::sqrt(kernels::sum_squares(grads_.data() + segments_[i].w, segments_[i].wn));
     }
     float* input() { return input_.data(); }
+    // Sample src of (x, y) into row `slot` of the batch.
+    void load_sample(std::size_t slot, const matrix& x, const targets& y, std::size_t src) {
+        const std::size_t in = static_cast<std::size_t>(m_.input_size()), k = static_cast<std::size_t>(m_.output_size());
+        std::memcpy(input_.data() + slot * in, x.data() + src * in, in * sizeof(float));
+        if (y.cls) target_labels_[slot] = (*y.cls)(src);
+        else std::memcpy(target_values_.data() + slot * k, y.values->data() + src * k, k * sizeof(float));
+    }
     float* target_values() { return target_values_.data(); }
     std::int32_t* target_labels() { return target_labels_.data(); }
     const float* gradients() const { return grads_.data(); }

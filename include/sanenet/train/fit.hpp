@@ -171,7 +171,6 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     std::iota(order.begin(), order.end(), std::size_t{0});
     kernels::rng shuffle_rng(o.seed ^ 0x243F6A8885A308D3ull);
     trainer::snapshot good;
-    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
     using clock = std::chrono::steady_clock;
 
     auto diverge = [&](const std::string& what, int epoch) {
@@ -190,12 +189,7 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
         double loss_sum = 0.0;
         for (std::size_t b = 0; b < n; b += o.batch_size) {
             const std::size_t rows = std::min(o.batch_size, n - b);
-            for (std::size_t r = 0; r < rows; ++r) {
-                const std::size_t src = order[b + r];
-                std::memcpy(tr.input() + r * in, x.data() + src * in, in * sizeof(float));
-                if (y.cls) tr.target_labels()[r] = (*y.cls)(src);
-                else std::memcpy(tr.target_values() + r * k, y.values->data() + src * k, k * sizeof(float));
-            }
+            for (std::size_t r = 0; r < rows; ++r) tr.load_sample(r, x, y, order[b + r]);
             // The update is already applied here; a divergence restores the epoch's start anyway.
             const auto [loss, clipped] = tr.train_step(rows, o.clip_grad_norm);
             if (!std::isfinite(loss))

@@ -62,7 +62,6 @@ inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, 
     if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
         throw std::invalid_argument("sanenet: find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
-    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, batch, kernels::resolve_threads(o.threads), o.seed);
     std::vector<std::size_t> order(n);
@@ -77,12 +76,7 @@ inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, 
     double avg = 0.0, best = std::numeric_limits<double>::infinity(), lr = o.start;
     std::size_t cursor = 0;
     for (int s = 0; s < o.steps; ++s, lr *= growth) {
-        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
-            const std::size_t src = order[cursor];
-            std::memcpy(tr.input() + b * in, x.data() + src * in, in * sizeof(float));
-            if (y.cls) tr.target_labels()[b] = (*y.cls)(src);
-            else std::memcpy(tr.target_values() + b * k, y.values->data() + src * k, k * sizeof(float));
-        }
+        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) tr.load_sample(b, x, y, order[cursor]);
         tr.set_learning_rate(static_cast<float>(lr));
         const double loss = tr.forward_backward(batch);
         avg = beta * avg + (1 - beta) * loss;

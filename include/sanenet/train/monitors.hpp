@@ -108,14 +108,20 @@ inline double baseline_loss(const net_shape& s, const targets& train, const targ
     return loss / static_cast<double>(vy.size());
 }
 
-// The epoch-level monitors: L4.3, L6.2, L8.1, L8.2, and L2.3 at the end.
-class training_monitor {
+// The network in inference mode on a fixed probe set (evenly spaced rows of x, gathered
+// once): per hidden stage, what L8.1 and L9.3 need - the share of ReLU units that output 0
+// for every probe sample, and the RMS of each hidden Dense layer's output. run() allocates
+// nothing.
+class activity_probe {
 public:
-    training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
-        : m_(m), o_(o), t_(o.thresholds), sink_(sink) {
-        // The probe set for dead units: evenly spaced training rows, gathered once.
-        const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size());
-        const std::size_t p = std::min(n, t_.probe_samples);
+    struct result {
+        double dead_share = 0.0;     // the largest share of dead units over the ReLU stages ...
+        std::size_t dead_layer = npos;  // ... at the Dense before that ReLU (spec index)
+        std::vector<double> hidden_rms;
+    };
+
+    activity_probe(const model& m, const matrix& x, std::size_t samples) : m_(m) {
+        const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size()), p = std::min(n, samples);
         probe_ = matrix::from_shape({p, in});
         for (std::size_t i = 0; i < p; ++i) {
             const std::size_t r = i * n / p;
@@ -126,7 +132,48 @@ public:
         pong_.resize(w);
         out_.resize(p * static_cast<std::size_t>(m.output_size()));
         unit_max_.resize(static_cast<std::size_t>(m.max_width()));
+        r_.hidden_rms.reserve(m.stages().size());
     }
+
+    std::size_t samples() const { return probe_.shape()[0]; }
+
+    const result& run(int threads) {
+        r_ = {0.0, npos, std::move(r_.hidden_rms)};
+        r_.hidden_rms.clear();
+        m_.infer(probe_.data(), samples(), out_.data(), ping_.data(), pong_.data(), threads, true, &visit, this);
+        return r_;
+    }
+
+private:
+    static void visit(void* ctx, std::size_t s, const float* out, std::size_t rows) {
+        auto& self = *static_cast<activity_probe*>(ctx);
+        const stage& st = self.m_.stages()[s];
+        if (s + 1 == self.m_.stages().size()) return;
+        const std::size_t w = static_cast<std::size_t>(st.out);
+        if (st.k == kind::dense)
+            self.r_.hidden_rms.push_back(std::sqrt(kernels::sum_squares(out, rows * w) / static_cast<double>(rows * w)));
+        if (st.a != act::relu) return;
+        float* mx = self.unit_max_.data();
+        std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
+        std::size_t dead = 0;
+        for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
+        const double share = static_cast<double>(dead) / static_cast<double>(w);
+        if (share > self.r_.dead_share) self.r_.dead_share = share, self.r_.dead_layer = st.spec;
+    }
+
+    const model& m_;
+    matrix probe_;
+    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
+    result r_;
+};
+
+// The epoch-level monitors: L4.3, L6.2, L8.1, L8.2, and L2.3 at the end.
+class training_monitor {
+public:
+    training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
+        : m_(m), o_(o), t_(o.thresholds), sink_(sink), probe_(m, x, o.thresholds.probe_samples) {}
 
     // After each step: gradient norms for L8.2 (sampled) and clipping for L6.2.
     void after_step(const trainer& tr, bool clipped) {
@@ -217,49 +264,26 @@ private:
 
     // L8.1: per ReLU layer, the share of units whose output is 0 for every probe sample.
     void check_dead_units(int epoch, int threads) {
-        if (probe_.shape()[0] < t_.probe_samples || sink_.waives("L8.1")) return;
-        dead_layer_ = npos;
-        m_.infer(probe_.data(), probe_.shape()[0], out_.data(), ping_.data(), pong_.data(), threads, true, &visit_stage, this);
-        if (dead_layer_ != npos)
+        if (probe_.samples() < t_.probe_samples || sink_.waives("L8.1")) return;
+        const activity_probe::result& r = probe_.run(threads);
+        if (r.dead_share >= t_.dead_unit_share)
             sink_.report(SANENET_TAGGED(DeadUnits, Severity::warning,
-                fmt(100 * dead_share_) + "% of the units of the ReLU after layer " + std::to_string(dead_layer_) + " (Input is 0)" +
-                    " output 0 for every one of " + std::to_string(probe_.shape()[0]) +
-                    " probe samples after epoch " + std::to_string(epoch) +
-                    ": dead ReLUs get no gradient and never recover (article item 8)",
+                fmt(100 * r.dead_share) + "% of the units of the ReLU after layer " + std::to_string(r.dead_layer) + " (Input is 0)" +
+                    " output 0 for every one of " + std::to_string(probe_.samples()) + " probe samples after epoch " +
+                    std::to_string(epoch) + ": dead ReLUs get no gradient and never recover (article item 8)",
                 "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
-                "layer " + std::to_string(dead_layer_)));
-    }
-
-    static void visit_stage(void* ctx, std::size_t s, const float* out, std::size_t rows) {
-        auto& self = *static_cast<training_monitor*>(ctx);
-        const stage& st = self.m_.stages()[s];
-        if (st.a != act::relu || self.dead_layer_ != npos || s + 1 == self.m_.stages().size()) return;
-        const std::size_t w = static_cast<std::size_t>(st.out);
-        float* mx = self.unit_max_.data();
-        std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
-        std::size_t dead = 0;
-        for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
-        const double share = static_cast<double>(dead) / static_cast<double>(w);
-        if (share >= self.t_.dead_unit_share) {
-            self.dead_layer_ = st.spec;
-            self.dead_share_ = share;
-        }
+                "layer " + std::to_string(r.dead_layer)));
     }
 
     const model& m_;
     const FitOptions& o_;
     const Thresholds& t_;
     diagnostics_sink& sink_;
-    matrix probe_;
-    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
+    activity_probe probe_;
     std::size_t steps_ = 0, clipped_ = 0, norm_samples_ = 0, total_steps_ = 0;
     double first_norm_ = 0.0, last_norm_ = 0.0;
     double best_val_ = std::numeric_limits<double>::infinity(), train_at_best_ = 0.0;
     int overfit_run_ = 0;
-    std::size_t dead_layer_ = npos;
-    double dead_share_ = 0.0;
 };
 
 }  // namespace sanenet::detail

@@ -6,6 +6,7 @@
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/lints/thresholds.hpp>
 #include <sanenet/train/history.hpp>
+#include <sanenet/train/engine.hpp>
 #include <sanenet/train/optimizers.hpp>
 
 #include <cstdint>
@@ -41,13 +42,6 @@ struct FitOptions {
 };
 
 namespace detail {
-
-// A task's targets, whichever kind: class labels or a samples x outputs matrix.
-struct targets {
-    const labels* cls = nullptr;
-    const matrix* values = nullptr;
-    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
-};
 
 inline targets targets_of(const std::variant<labels, matrix>& y) {
     if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
