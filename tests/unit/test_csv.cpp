@@ -3,56 +3,25 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono>
+#include "test_support.hpp"
+
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace sn = sanenet;
 namespace fs = std::filesystem;
+using namespace sanenet_test;
 
 namespace {
 
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("sanenet_test_csv_" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
-                "_" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
-
-fs::path write_text(const temp_dir& dir, const std::string& text, const std::string& name = "data.csv") {
-    const fs::path p = dir.path / name;
-    std::FILE* f = std::fopen(p.c_str(), "wb");
-    REQUIRE(f != nullptr);
-    if (!text.empty()) REQUIRE(std::fwrite(text.data(), 1, text.size(), f) == text.size());
-    std::fclose(f);
-    return p;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+// `text` as the file data.csv in `dir`.
+fs::path write_text(const temp_dir& dir, const std::string& text) { return write_file(dir.path / "data.csv", text); }
 
 std::string io_error_of(const fs::path& p, const sn::data::CsvOptions& options = {}) {
-    try {
-        (void)sn::data::load_csv(p, options);
-    } catch (const sn::io_error& e) {
-        return e.what();
-    }
-    FAIL("load_csv accepted the bad file " << p);
-    return {};
+    return message_of<sn::io_error>([&] { (void)sn::data::load_csv(p, options); }, "load_csv accepted the bad file " + p.string());
 }
 
 void check_values(const sn::matrix& m, const std::vector<std::vector<float>>& expected) {

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -11,47 +13,20 @@
 #include <vector>
 
 namespace sn = sanenet;
+using namespace sanenet_test;
 
 namespace {
 
 using Classifier = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
-
-struct data {
-    sn::matrix x;
-    sn::labels y;
-};
-
-data blobs(std::size_t n, std::uint64_t seed) {
-    sn::kernels::rng r(seed);
-    data d{sn::matrix::from_shape({n, 10}), sn::labels::from_shape({n})};
-    for (std::size_t i = 0; i < n; ++i) {
-        const int c = static_cast<int>(i % 4);
-        d.y(i) = c;
-        for (std::size_t j = 0; j < 10; ++j) d.x(i, j) = static_cast<float>((j % 4 == static_cast<std::size_t>(c) ? 1.5 : 0.0) + 0.6 * r.normal());
-    }
-    return d;
-}
-
-sn::FitOptions quiet(sn::Optimizer opt = sn::Adam{}) {
-    sn::FitOptions o;
-    o.optimizer = opt;
-    o.progress = false;
-    o.threads = 1;
-    return o;
-}
-
-std::vector<float> params(const Classifier& net) {
-    return {net.engine().params(), net.engine().params() + Classifier::parameter_count};
-}
 
 }  // namespace
 
 TEST_CASE("find_learning_rate: explodes, suggests a tenth of the largest stable rate, leaves the network alone") {
     const auto d = blobs(1000, 1);
     Classifier net;
-    const auto before = params(net);
+    const auto before = params_of(net);
     const sn::LrFinding f = sn::find_learning_rate(net, d.x, d.y, sn::LrOptions{.optimizer = sn::SGD{.momentum = 0.9f}, .threads = 1});
-    CHECK(params(net) == before);
+    CHECK(params_of(net) == before);
     REQUIRE(f.exploded());
     CHECK(f.max_stable < f.exploded_at);
     CHECK(f.suggested == doctest::Approx(f.max_stable / 10));
@@ -77,20 +52,20 @@ TEST_CASE("find_learning_rate: a curve that never explodes says so; the plot is 
     CHECK_FALSE(f.exploded());
     CHECK(f.max_stable == doctest::Approx(1e-5));
     CHECK(f.to_string().find("no explosion") != std::string::npos);
-    const auto path = std::filesystem::temp_directory_path() / "sanenet_test_lr.svg";
+    const temp_dir dir("lr");
+    const auto path = dir.path / "lr.svg";
     sn::plot::learning_rate_svg(f, path);
     std::ifstream in(path);
     std::string svg((std::istreambuf_iterator<char>(in)), {});
     CHECK(svg.find("<svg") != std::string::npos);
     CHECK(svg.find("learning rate") != std::string::npos);
-    std::filesystem::remove(path);
     CHECK_THROWS_AS(sn::find_learning_rate(net, d.x, d.y, sn::LrOptions{.start = 1.0, .stop = 0.1}), std::invalid_argument);
 }
 
 TEST_CASE("doctor: a healthy setup has no error, seven checks, and the network is untouched") {
     const auto d = blobs(1000, 3), v = blobs(200, 4);
     Classifier net;
-    const auto before = params(net);
+    const auto before = params_of(net);
     auto o = quiet();
     o.validation = sn::Validation{v.x, v.y};
     const sn::Report r = sn::doctor(net, d.x, d.y, o);
@@ -101,7 +76,7 @@ TEST_CASE("doctor: a healthy setup has no error, seven checks, and the network i
     CHECK(r.overfits_small_set);
     CHECK(r.loss_at_init == doctest::Approx(std::log(4.0)).epsilon(0.5));
     CHECK(r.learning_rate.exploded());
-    CHECK(params(net) == before);
+    CHECK(params_of(net) == before);
     CHECK(r.to_string().find("Nothing found") != std::string::npos);
 }
 
@@ -153,9 +128,7 @@ TEST_CASE("doctor L9.3: a deep stack whose initial weights are far too small los
     Deep healthy;
     CHECK_FALSE(sn::doctor(healthy, d.x, d.y, o).found("L9.3"));
     Deep tiny;
-    for (const auto& st : tiny.engine().stages())
-        if (st.k == sn::detail::kind::dense)
-            for (std::size_t i = 0; i < static_cast<std::size_t>(st.in * st.out); ++i) tiny.engine().params()[st.w + i] *= 0.1f;
+    scale_dense_weights(tiny, 0.1f);
     const sn::Report r = sn::doctor(tiny, d.x, d.y, o);
     INFO(r.to_string());
     CHECK(r.found("L9.3"));

@@ -3,13 +3,12 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -17,56 +16,27 @@
 
 namespace sn = sanenet;
 namespace fs = std::filesystem;
+using namespace sanenet_test;
 
 namespace {
 
 const fs::path real_dir = "/usr/share/datasets/fashion-mnist";
 
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("sanenet_test_fmnist_" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
-                "_" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 // A plain (not gzipped) IDX ubyte file.
-void write_idx(const fs::path& p, const std::vector<std::uint32_t>& dims, const std::vector<unsigned char>& data) {
-    std::vector<unsigned char> b{0, 0, 0x08, static_cast<unsigned char>(dims.size())};
-    for (auto d : dims)
-        for (int i = 3; i >= 0; --i) b.push_back(static_cast<unsigned char>(d >> (8 * i)));
+void write_idx(const fs::path& p, const std::vector<std::uint32_t>& dims, const bytes& data) {
+    bytes b = idx_header(0x08, dims);
     b.insert(b.end(), data.begin(), data.end());
-    std::FILE* f = std::fopen(p.c_str(), "wb");
-    REQUIRE(f != nullptr);
-    REQUIRE(std::fwrite(b.data(), 1, b.size(), f) == b.size());
-    std::fclose(f);
+    write_file(p, b);
 }
 
-std::vector<unsigned char> pixels(std::size_t images, std::size_t rows = 28, std::size_t cols = 28) {
-    std::vector<unsigned char> out(images * rows * cols);
+bytes pixels(std::size_t images, std::size_t rows = 28, std::size_t cols = 28) {
+    bytes out(images * rows * cols);
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<unsigned char>(i % 256);
     return out;
 }
 
 std::string io_error_of(const fs::path& dir, std::string_view split = "train") {
-    try {
-        (void)sn::data::fashion_mnist(dir, split);
-    } catch (const sn::io_error& e) {
-        return e.what();
-    }
-    FAIL("fashion_mnist accepted " << dir);
-    return {};
+    return message_of<sn::io_error>([&] { (void)sn::data::fashion_mnist(dir, split); }, "fashion_mnist accepted " + dir.string());
 }
 
 #if SANENET_WITH_ZLIB

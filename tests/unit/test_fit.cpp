@@ -5,24 +5,20 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 namespace sn = sanenet;
-
-// Networks without dropout on purpose (L4.1 is about training, not what these tests check).
-using NoDropout = sn::Allow<sn::lint::NoRegularization>;
+using namespace sanenet_test;
 
 namespace {
 
-struct blobs_data {
-    sn::matrix x;
-    sn::labels y;
-};
-
-// k Gaussian blobs in d dimensions, centers 3 apart.
-blobs_data blobs(std::size_t n, std::size_t d, int k, std::uint64_t seed) {
+// k Gaussian blobs in d dimensions around random centers (N(0, 1.5^2) per coordinate), noise
+// N(0, 0.5^2); unlike sanenet_test::blobs, whose centers are fixed.
+blobs_data random_blobs(std::size_t n, std::size_t d, int k, std::uint64_t seed) {
     sn::kernels::rng r(seed);
     std::vector<std::vector<double>> centers(static_cast<std::size_t>(k), std::vector<double>(d));
     for (auto& c : centers)
@@ -36,30 +32,14 @@ blobs_data blobs(std::size_t n, std::size_t d, int k, std::uint64_t seed) {
     return b;
 }
 
-sn::matrix normal_matrix(std::size_t n, std::size_t d, std::uint64_t seed) {
-    sn::kernels::rng r(seed);
-    sn::matrix x = sn::matrix::from_shape({n, d});
-    for (auto& v : x) v = static_cast<float>(r.normal());
-    return x;
-}
-
 using Classifier = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dropout<0.9>, sn::Dense<4>, sn::Softmax>;
 using Regressor = sn::Network<sn::Regression, NoDropout, sn::Input<3>, sn::Dense<64, sn::He>, sn::ELU, sn::Dense<64, sn::He>, sn::ELU, sn::Dense<2>,
                               sn::Identity>;
 
-sn::FitOptions quiet(int epochs, std::size_t batch = 16) {
-    sn::FitOptions o;
-    o.epochs = epochs;
-    o.batch_size = batch;
-    o.progress = false;
-    o.threads = 1;
-    return o;
-}
-
 }  // namespace
 
 TEST_CASE("classification converges on Gaussian blobs") {
-    const auto train = blobs(2000, 10, 4, 1), val = blobs(500, 10, 4, 1);
+    const auto train = random_blobs(2000, 10, 4, 1), val = random_blobs(500, 10, 4, 1);
     Classifier net;
     const double before = sn::accuracy(net.predict(val.x), val.y);
     auto o = quiet(5);
@@ -121,7 +101,7 @@ TEST_CASE("MultiLabel and Binary converge with sigmoid cross-entropy") {
 }
 
 TEST_CASE("SGD with momentum, Nesterov and AdamW all train") {
-    const auto train = blobs(1000, 10, 4, 3);
+    const auto train = random_blobs(1000, 10, 4, 3);
     for (const sn::Optimizer& opt : {sn::Optimizer{sn::SGD{.learning_rate = 0.05f, .momentum = 0.9f}},
                                      sn::Optimizer{sn::SGD{.learning_rate = 0.05f, .momentum = 0.9f, .nesterov = true}},
                                      sn::Optimizer{sn::AdamW{.learning_rate = 1e-3f, .weight_decay = 0.01f}}}) {
@@ -134,7 +114,7 @@ TEST_CASE("SGD with momentum, Nesterov and AdamW all train") {
 }
 
 TEST_CASE("same seed and threads give bit-identical weights; so do 1 and 2 threads") {
-    const auto train = blobs(1000, 10, 4, 4);
+    const auto train = random_blobs(1000, 10, 4, 4);
     auto run = [&](int threads, std::uint64_t seed) {
         Classifier net{sn::Seed{seed}};
         auto o = quiet(2, 128);  // large enough that the GEMMs are split between threads
@@ -142,7 +122,7 @@ TEST_CASE("same seed and threads give bit-identical weights; so do 1 and 2 threa
         o.seed = seed;
         o.allow = sn::allow<sn::lint::LargeBatch>();
         sn::fit(net, train.x, train.y, o);
-        return std::vector<float>(net.engine().params(), net.engine().params() + Classifier::parameter_count);
+        return params_of(net);
     };
     const auto a = run(1, 9), b = run(1, 9), c = run(2, 9), d = run(1, 10);
     CHECK(a == b);
@@ -165,9 +145,9 @@ TEST_CASE("clipping by global gradient norm is off by default and bounds the ste
 }
 
 TEST_CASE("bad input is rejected before any step, and the network is left untouched") {
-    const auto d = blobs(100, 10, 4, 6);
+    const auto d = random_blobs(100, 10, 4, 6);
     Classifier net;
-    const std::vector<float> before(net.engine().params(), net.engine().params() + Classifier::parameter_count);
+    const std::vector<float> before = params_of(net);
     auto o = quiet(1);
 
     CHECK_THROWS_WITH_AS(sn::fit(net, normal_matrix(100, 9, 1), d.y, o), doctest::Contains("(100, 9)"), sn::shape_error);
@@ -216,11 +196,11 @@ TEST_CASE("bad input is rejected before any step, and the network is left untouc
 }
 
 TEST_CASE("L6.1: a diverging fit restores the weights of the last good epoch and keeps its History") {
-    const auto d = blobs(500, 10, 4, 7);
+    const auto d = random_blobs(500, 10, 4, 7);
     Classifier net;
     auto o = quiet(1);
     sn::fit(net, d.x, d.y, o);  // one good epoch
-    const std::vector<float> good(net.engine().params(), net.engine().params() + Classifier::parameter_count);
+    const std::vector<float> good = params_of(net);
     o.epochs = 5;
     o.optimizer = sn::SGD{.learning_rate = 1e6f, .momentum = 0.9f};
     try {
@@ -236,14 +216,14 @@ TEST_CASE("L6.1: a diverging fit restores the weights of the last good epoch and
 }
 
 TEST_CASE("on_epoch sees every epoch; epochs = 0 trains nothing") {
-    const auto d = blobs(200, 10, 4, 8);
+    const auto d = random_blobs(200, 10, 4, 8);
     Classifier net;
     int calls = 0;
     auto o = quiet(3);
     o.on_epoch = [&](const sn::EpochRecord& e) { CHECK(e.epoch == ++calls); };
     sn::fit(net, d.x, d.y, o);
     CHECK(calls == 3);
-    const std::vector<float> before(net.engine().params(), net.engine().params() + Classifier::parameter_count);
+    const std::vector<float> before = params_of(net);
     const auto h = sn::fit(net, d.x, d.y, quiet(0));
     CHECK(h.epochs.empty());
     CHECK(std::memcmp(before.data(), net.engine().params(), before.size() * sizeof(float)) == 0);

@@ -3,56 +3,21 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono>
+#include "test_support.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
 namespace sn = sanenet;
 namespace fs = std::filesystem;
+using namespace sanenet_test;
 
 namespace {
-
-using bytes = std::vector<unsigned char>;
-
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("sanenet_test_idx_" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
-                "_" + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
-
-void write_file(const fs::path& p, const bytes& content) {
-    std::FILE* f = std::fopen(p.c_str(), "wb");
-    REQUIRE(f != nullptr);
-    if (!content.empty()) REQUIRE(std::fwrite(content.data(), 1, content.size(), f) == content.size());
-    std::fclose(f);
-}
-
-void put_big_endian(bytes& out, std::uint64_t value, std::size_t size) {
-    for (std::size_t i = size; i-- > 0;) out.push_back(static_cast<unsigned char>(value >> (8 * i)));
-}
-
-bytes idx_header(std::uint8_t type, const std::vector<std::uint32_t>& dims) {
-    bytes out{0, 0, type, static_cast<unsigned char>(dims.size())};
-    for (auto d : dims) put_big_endian(out, d, 4);
-    return out;
-}
 
 // The file's big-endian encoding of one value of the given type code.
 void put_value(bytes& out, std::uint8_t type, double v) {
@@ -84,16 +49,8 @@ bytes idx_file(std::uint8_t type, const std::vector<std::uint32_t>& dims, const 
     return out;
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
 std::string io_error_of(const fs::path& p) {
-    try {
-        (void)sn::data::load_idx(p);
-    } catch (const sn::io_error& e) {
-        return e.what();
-    }
-    FAIL("load_idx accepted the bad file " << p);
-    return {};
+    return message_of<sn::io_error>([&] { (void)sn::data::load_idx(p); }, "load_idx accepted the bad file " + p.string());
 }
 
 #if SANENET_WITH_ZLIB
@@ -104,6 +61,7 @@ void write_gzip(const fs::path& p, const bytes& content) {
     REQUIRE(gzclose(gz) == Z_OK);
 }
 
+// Checks the open and that every byte was read (sanenet_test::read_bytes checks the open only).
 bytes read_file(const fs::path& p) {
     bytes out(fs::file_size(p));
     std::FILE* f = std::fopen(p.c_str(), "rb");
@@ -189,7 +147,7 @@ TEST_CASE("load_idx reports missing, unreadable and empty files") {
     }
     SUBCASE("empty file") {
         const fs::path p = dir.path / "empty";
-        write_file(p, {});
+        write_file(p, bytes{});
         const auto msg = io_error_of(p);
         CHECK(contains(msg, p.string()));
         CHECK(contains(msg, "is empty"));

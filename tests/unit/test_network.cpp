@@ -4,14 +4,14 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <vector>
 
 namespace sn = sanenet;
-
-// Networks without dropout on purpose (L4.1 is about training, not what these tests check).
-using NoDropout = sn::Allow<sn::lint::NoRegularization>;
+using sanenet_test::NoDropout;
 
 using Mlp = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>,
                         sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;

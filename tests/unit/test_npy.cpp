@@ -3,43 +3,23 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <bit>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
-#include <random>
 #include <string>
 #include <vector>
 
 namespace sn = sanenet;
 namespace fs = std::filesystem;
+using namespace sanenet_test;
 
 namespace {
 
 using Net = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dropout<0.9>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>,
                         sn::Softmax>;
-
-using bytes = std::vector<unsigned char>;
-
-struct temp_dir {
-    fs::path path;
-    explicit temp_dir(const std::string& name) {
-        path = fs::temp_directory_path() / ("sanenet_test_npy_" + std::to_string(std::random_device{}()) + "_" + name);
-        fs::remove_all(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-bytes read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE(in);
-    return bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 struct npy {
     std::string header;
@@ -70,8 +50,6 @@ npy parse_npy(const fs::path& p) {
     }
     return out;
 }
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 bool same_bits(float a, float b) { return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b); }
 
@@ -121,8 +99,7 @@ TEST_CASE("export_npy writes every Dense weight transposed to (out, in) and ever
         CHECK(equal);
     }
 
-    const bytes m = read_bytes(out / "manifest.txt");
-    const std::string manifest(m.begin(), m.end());
+    const std::string manifest = read_text(out / "manifest.txt");
     CHECK(contains(manifest, "dense0_weight.npy (16, 4) layer 2 Dense<16, He>\n"));
     CHECK(contains(manifest, "dense0_bias.npy (16,) layer 2 Dense<16, He>\n"));
     CHECK(contains(manifest, "dense1_weight.npy (3, 16) layer 4 Dense<3>\n"));
@@ -137,7 +114,6 @@ TEST_CASE("export_npy writes every Dense weight transposed to (out, in) and ever
 
 TEST_CASE("export_npy into a path under a regular file throws io_error naming the path") {
     temp_dir dir("blocked");
-    fs::create_directories(dir.path);
     const fs::path file = dir.path / "plain.txt";
     std::ofstream(file) << "not a directory\n";
     Net net;

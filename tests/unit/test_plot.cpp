@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <algorithm>
 #include <clocale>
 #include <cmath>
@@ -20,45 +22,19 @@
 
 namespace sn = sanenet;
 namespace fs = std::filesystem;
+using namespace sanenet_test;
 
 namespace {
 
 constexpr double nan_value = std::numeric_limits<double>::quiet_NaN();
 constexpr double inf_value = std::numeric_limits<double>::infinity();
 
-// A fresh, empty directory per test, removed afterwards.
-struct temp_dir {
-    fs::path path;
-    explicit temp_dir(const std::string& name) {
-        path = fs::temp_directory_path() / ("sanenet_test_plot_" + std::to_string(std::random_device{}()) + "_" + name);
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::vector<std::string> names() const {
-        std::vector<std::string> n;
-        for (const auto& e : fs::directory_iterator(path)) n.push_back(e.path().filename().string());
-        std::sort(n.begin(), n.end());
-        return n;
-    }
-};
-
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE(in);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
+// Checks only that the file opens (sanenet_test::write_file also checks the write).
 void write_text(const fs::path& p, const std::string& s) {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     REQUIRE(out);
     out << s;
 }
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 std::size_t count(const std::string& s, const std::string& part) {
     std::size_t n = 0;
@@ -153,17 +129,6 @@ std::string fixed4(double v) {
     char b[64];
     std::snprintf(b, sizeof b, "%.4f", v);
     return b;
-}
-
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    FAIL("the expected exception was not thrown");
-    return {};
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,44 +14,12 @@
 #include <vector>
 
 namespace sn = sanenet;
+using namespace sanenet_test;
 
 namespace {
 
 using Classifier = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
 using Regressor = sn::Network<sn::Regression, sn::Input<4>, sn::Dropout<0.9>, sn::Dense<64>, sn::ELU, sn::Dense<2>, sn::Identity>;
-
-struct data {
-    sn::matrix x;
-    sn::labels y;
-};
-
-// Four Gaussian blobs in 10-D: z-scored-looking inputs.
-data blobs(std::size_t n, std::uint64_t seed, std::size_t offset = 0) {
-    sn::kernels::rng r(seed);
-    data d{sn::matrix::from_shape({n, 10}), sn::labels::from_shape({n})};
-    for (std::size_t i = 0; i < n; ++i) {
-        const int c = static_cast<int>((i + offset) % 4);
-        d.y(i) = c;
-        for (std::size_t j = 0; j < 10; ++j) d.x(i, j) = static_cast<float>((j % 4 == static_cast<std::size_t>(c) ? 1.5 : 0.0) + 0.6 * r.normal());
-    }
-    return d;
-}
-
-sn::matrix normal_matrix(std::size_t n, std::size_t d, std::uint64_t seed) {
-    sn::kernels::rng r(seed);
-    sn::matrix x = sn::matrix::from_shape({n, d});
-    for (auto& v : x) v = static_cast<float>(r.normal());
-    return x;
-}
-
-sn::FitOptions options(int epochs = 2, std::size_t batch = 16) {
-    sn::FitOptions o;
-    o.epochs = epochs;
-    o.batch_size = batch;
-    o.progress = false;
-    o.threads = 1;
-    return o;
-}
 
 bool has(const std::vector<sn::Diagnostic>& v, const std::string& id) {
     return std::any_of(v.begin(), v.end(), [&](const sn::Diagnostic& d) { return d.id == id; });
@@ -70,7 +40,7 @@ std::string lint_error_id(F&& f) {
 TEST_CASE("L1.1 unnormalized inputs: raw byte-range features are an error; z-scored, [0,1] and [-1,1] are not") {
     const auto d = blobs(400, 1);
     sn::matrix raw = d.x * 40.f + 128.f;  // pixel-like 0-255
-    auto o = options();
+    auto o = quiet(2);
     o.validation = sn::Validation{d.x, d.y};
     CHECK(lint_error_id([&] { Classifier net; sn::fit(net, raw, d.y, o); }) == "L1.1");
     const auto found = sn::check_data<Classifier>(raw, d.y, o);
@@ -95,9 +65,9 @@ TEST_CASE("L3.1 non-finite data: fit and evaluate refuse it") {
     auto d = blobs(200, 30);
     d.x(5, 2) = std::numeric_limits<float>::infinity();
     Classifier net;
-    CHECK(lint_error_id([&] { sn::fit(net, d.x, d.y, options()); }) == "L3.1");
+    CHECK(lint_error_id([&] { sn::fit(net, d.x, d.y, quiet(2)); }) == "L3.1");
     CHECK(lint_error_id([&] { sn::evaluate(net, d.x, d.y); }) == "L3.1");
-    const auto found = sn::check_data<Classifier>(d.x, d.y, options());
+    const auto found = sn::check_data<Classifier>(d.x, d.y, quiet(2));
     REQUIRE(has(found, "L3.1"));
     CHECK(found.front().message.find("row 5, column 2") != std::string::npos);
     CHECK(found.front().message.find("1 non-finite value in all") != std::string::npos);
@@ -105,7 +75,7 @@ TEST_CASE("L3.1 non-finite data: fit and evaluate refuse it") {
 
 TEST_CASE("L1.2 feature scale spread and L1.3 constant feature are warnings") {
     const auto d = blobs(400, 2);
-    auto o = options(1);
+    auto o = quiet(1);
     o.validation = sn::Validation{d.x, d.y};
     sn::matrix spread = d.x;
     for (std::size_t i = 0; i < 400; ++i) spread(i, 3) *= 0.001f;  // a feature in other units
@@ -133,7 +103,7 @@ TEST_CASE("L1.4 unnormalized regression targets are an error") {
         y(i, 0) = x(i, 0) + x(i, 1);
         y(i, 1) = x(i, 2) - x(i, 3);
     }
-    auto o = options(1);
+    auto o = quiet(1);
     o.validation = sn::Validation{x, y};
     CHECK_FALSE(has(sn::check_data<Regressor>(x, y, o), "L1.4"));
     sn::matrix raw = y * 1000.f + 500.f;
@@ -146,7 +116,7 @@ TEST_CASE("L1.4 unnormalized regression targets are an error") {
 TEST_CASE("L2.1 no validation and L2.2 validation leak are warnings") {
     const auto d = blobs(400, 4), v = blobs(100, 5);
     Classifier net;
-    auto o = options(1);
+    auto o = quiet(1);
     CHECK(sn::fit(net, d.x, d.y, o).fired("L2.1"));
     o.validation = sn::Validation{v.x, v.y};
     const auto clean = sn::fit(net, d.x, d.y, o);
@@ -159,7 +129,7 @@ TEST_CASE("L2.1 no validation and L2.2 validation leak are warnings") {
 TEST_CASE("L2.3 no better than a constant prediction: labels unrelated to the inputs") {
     auto d = blobs(800, 6);
     const auto v = blobs(200, 7);
-    auto o = options(3);
+    auto o = quiet(3);
     o.validation = sn::Validation{v.x, v.y};
     Classifier clean;
     CHECK_FALSE(sn::fit(clean, d.x, d.y, o).fired("L2.3"));
@@ -179,7 +149,7 @@ TEST_CASE("L4.3 overfitting: a big network on a tiny, noisy set") {
     sn::kernels::rng r(3);
     for (std::size_t i = 0; i < 48; i += 3) d.y(i) = static_cast<std::int32_t>(r.below(4));  // label noise to memorize
     const auto v = blobs(400, 9);
-    auto o = options(60, 8);
+    auto o = quiet(60, 8);
     o.validation = sn::Validation{v.x, v.y};
     o.allow = sn::allow<sn::lint::DeadUnits>();
     Big big;
@@ -193,7 +163,7 @@ TEST_CASE("L4.3 overfitting: a big network on a tiny, noisy set") {
 
 TEST_CASE("L5.1 large batch is a warning; L5.2 a batch larger than the data an error") {
     const auto d = blobs(400, 11), v = blobs(100, 12);
-    auto o = options(1, 128);
+    auto o = quiet(1, 128);
     o.validation = sn::Validation{v.x, v.y};
     Classifier net;
     CHECK(sn::fit(net, d.x, d.y, o).fired("L5.1"));
@@ -208,10 +178,10 @@ TEST_CASE("L5.1 large batch is a warning; L5.2 a batch larger than the data an e
 
 TEST_CASE("L6.1 a finite loss that explodes (smoothed) stops the fit and restores the weights") {
     const auto d = blobs(4000, 13), v = blobs(200, 14);
-    auto o = options(3, 16);
+    auto o = quiet(3, 16);
     o.validation = sn::Validation{v.x, v.y};
     Classifier net;
-    sn::fit(net, d.x, d.y, options(1));
+    sn::fit(net, d.x, d.y, quiet(1));
     const std::vector<float> before(net.engine().params(), net.engine().params() + Classifier::parameter_count);
     o.optimizer = sn::SGD{.learning_rate = 3.0f, .momentum = 0.9f};
     std::string message;
@@ -231,7 +201,7 @@ TEST_CASE("L6.1 a finite loss that explodes (smoothed) stops the fit and restore
 
 TEST_CASE("L6.2 clipping active on most steps masks the learning rate") {
     const auto d = blobs(400, 15), v = blobs(100, 16);
-    auto o = options(1);
+    auto o = quiet(1);
     o.validation = sn::Validation{v.x, v.y};
     o.clip_grad_norm = 1e-3f;
     Classifier net;
@@ -244,7 +214,7 @@ TEST_CASE("L6.2 clipping active on most steps masks the learning rate") {
 
 TEST_CASE("L8.1 dead ReLUs: a layer whose units never fire on the probe set") {
     const auto d = blobs(600, 17), v = blobs(100, 18);
-    auto o = options(1);
+    auto o = quiet(1);
     o.validation = sn::Validation{v.x, v.y};
     Classifier net;
     CHECK_FALSE(sn::fit(net, d.x, d.y, o).fired("L8.1"));
@@ -264,23 +234,21 @@ TEST_CASE("L8.2 vanishing gradients: a deep tanh stack with tiny weights stalls"
                              sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh,
                              sn::Dense<4>, sn::Softmax>;
     const auto d = blobs(800, 19), v = blobs(100, 20);
-    auto o = options(4);
+    auto o = quiet(4);
     o.validation = sn::Validation{v.x, v.y};
     o.optimizer = sn::SGD{.learning_rate = 0.01f, .momentum = 0.f};
     o.allow = sn::allow<sn::lint::NoBetterThanBaseline>();
     Deep healthy;
     CHECK_FALSE(sn::fit(healthy, d.x, d.y, o).fired("L8.2"));
     Deep tiny;
-    for (const auto& st : tiny.engine().stages())
-        if (st.k == sn::detail::kind::dense)
-            for (std::size_t i = 0; i < static_cast<std::size_t>(st.in * st.out); ++i) tiny.engine().params()[st.w + i] *= 0.02f;
+    scale_dense_weights(tiny, 0.02f);
     CHECK(sn::fit(tiny, d.x, d.y, o).fired("L8.2"));
 }
 
 TEST_CASE("warnings go to stderr as one line each, unless progress is off") {
     const auto d = blobs(200, 21);
     Classifier net;
-    auto o = options(1);
+    auto o = quiet(1);
     o.progress = true;  // stderr is not a terminal in the tests: no live line, but warnings print
     const auto h = sn::fit(net, d.x, d.y, o);
     CHECK(h.fired("L2.1"));
@@ -288,5 +256,5 @@ TEST_CASE("warnings go to stderr as one line each, unless progress is off") {
     using Waived = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoValidation>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>,
                                sn::ReLU, sn::Dense<4>, sn::Softmax>;
     Waived w;
-    CHECK_FALSE(sn::fit(w, d.x, d.y, options(1)).fired("L2.1"));
+    CHECK_FALSE(sn::fit(w, d.x, d.y, quiet(1)).fired("L2.1"));
 }

@@ -3,25 +3,21 @@
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
+#include "test_support.hpp"
+
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <iterator>
-#include <random>
 #include <limits>
 #include <string>
 #include <vector>
 
 namespace sn = sanenet;
-
-// Networks without dropout on purpose (L4.1 is about training, not what these tests check).
-using NoDropout = sn::Allow<sn::lint::NoRegularization>;
 namespace fs = std::filesystem;
+using namespace sanenet_test;
 
 namespace {
 
@@ -36,45 +32,13 @@ using RegressionNet = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedReg
 using DeeperNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<16, sn::He>, sn::ReLU,
                               sn::Dense<3>, sn::Softmax>;
 
-using bytes = std::vector<unsigned char>;
-
-// A fresh, empty directory per test, removed afterwards.
-struct temp_dir {
-    fs::path path;
-    explicit temp_dir(const std::string& name) {
-        path = fs::temp_directory_path() / ("sanenet_test_serialize_" + std::to_string(std::random_device{}()) + "_" + name);
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::vector<std::string> names() const {
-        std::vector<std::string> n;
-        for (const auto& e : fs::directory_iterator(path)) n.push_back(e.path().filename().string());
-        std::sort(n.begin(), n.end());
-        return n;
-    }
-};
-
-bytes read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    REQUIRE(in);
-    return bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
+// Checks the stream after opening and after writing, an empty write too (sanenet_test::write_file
+// checks the write only when there is something to write).
 void write_bytes(const fs::path& p, const bytes& b) {
     std::ofstream out(p, std::ios::binary | std::ios::trunc);
     REQUIRE(out);
     out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
     REQUIRE(out);
-}
-
-template <class N>
-std::vector<float> params_of(const N& net) {
-    const float* p = net.engine().params();
-    return std::vector<float>(p, p + net.engine().parameter_count());
 }
 
 template <class N>
@@ -89,18 +53,6 @@ void perturb(N& net, float scale = 0.01f) {
     float* p = net.engine().params();
     for (std::size_t i = 0; i < net.engine().parameter_count(); ++i) p[i] += scale * static_cast<float>(static_cast<int>(i % 17) - 8);
 }
-
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const sn::io_error& e) {
-        return e.what();
-    }
-    FAIL("no sn::io_error was thrown");
-    return {};
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // The format's checksum: FNV-1a 64 over every byte before the last 8, stored little-endian.
 void fix_checksum(bytes& b) {
@@ -166,7 +118,7 @@ TEST_CASE("loading another architecture throws, names the differing layer and le
     SUBCASE("a wider hidden layer") {
         WiderNet wide{sn::Seed{4}};
         const auto before = params_of(wide);
-        const std::string msg = message_of([&] { wide.load(file); });
+        const std::string msg = message_of<sn::io_error>([&] { wide.load(file); });
         CHECK(same_bits(wide, before));
         CHECK(contains(msg, "net.snn"));
         CHECK(contains(msg, "the file holds Classification<3>: Input<4>, Dense<16> ReLU, Dense<3> Softmax"));
@@ -176,21 +128,21 @@ TEST_CASE("loading another architecture throws, names the differing layer and le
     SUBCASE("another activation") {
         TanhNet tanh_net{sn::Seed{4}};
         const auto before = params_of(tanh_net);
-        const std::string msg = message_of([&] { tanh_net.load(file); });
+        const std::string msg = message_of<sn::io_error>([&] { tanh_net.load(file); });
         CHECK(same_bits(tanh_net, before));
         CHECK(contains(msg, "layer 1 differs: file Dense 4->16 ReLU, network Dense 4->16 Tanh"));
     }
     SUBCASE("an extra layer") {
         DeeperNet deep{sn::Seed{4}};
         const auto before = params_of(deep);
-        const std::string msg = message_of([&] { deep.load(file); });
+        const std::string msg = message_of<sn::io_error>([&] { deep.load(file); });
         CHECK(same_bits(deep, before));
         CHECK(contains(msg, "layer 2 differs: file Dense 16->3 Softmax, network Dense 16->16 ReLU"));
     }
     SUBCASE("another task") {
         RegressionNet reg{sn::Seed{4}};
         const auto before = params_of(reg);
-        const std::string msg = message_of([&] { reg.load(file); });
+        const std::string msg = message_of<sn::io_error>([&] { reg.load(file); });
         CHECK(same_bits(reg, before));
         CHECK(contains(msg, "the task differs: file Classification<3>, network Regression"));
     }
@@ -199,7 +151,7 @@ TEST_CASE("loading another architecture throws, names the differing layer and le
         deep.save(dir.path / "deep.snn");
         Net small{sn::Seed{6}};
         const auto before = params_of(small);
-        const std::string msg = message_of([&] { small.load(dir.path / "deep.snn"); });
+        const std::string msg = message_of<sn::io_error>([&] { small.load(dir.path / "deep.snn"); });
         CHECK(same_bits(small, before));
         CHECK(contains(msg, "deep.snn"));
         CHECK(contains(msg, "Dense<16> ReLU, Dense<16> ReLU, Dense<3> Softmax"));
@@ -234,7 +186,7 @@ TEST_CASE("a truncated file of any length is refused and leaves the network unch
     for (std::size_t len = 0; len < size; ++len) {
         CAPTURE(len);
         write_bytes(cut, bytes(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(len)));
-        const std::string msg = message_of([&] { net.load(cut); });
+        const std::string msg = message_of<sn::io_error>([&] { net.load(cut); });
         CHECK(contains(msg, "cut.snn"));
         CHECK(same_bits(net, before));
         if (len >= 8) CHECK(contains(msg, "truncated: expected "));
@@ -254,7 +206,7 @@ TEST_CASE("a truncated file says where it was cut: header, records, parameters o
 
     const auto load_prefix = [&](std::size_t len) {
         write_bytes(cut, bytes(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(len)));
-        const std::string msg = message_of([&] { net.load(cut); });
+        const std::string msg = message_of<sn::io_error>([&] { net.load(cut); });
         CHECK(same_bits(net, before));
         return msg;
     };
@@ -278,7 +230,7 @@ TEST_CASE("a truncated file says where it was cut: header, records, parameters o
         bytes longer = full;
         longer.push_back(0);
         write_bytes(cut, longer);
-        CHECK(contains(message_of([&] { net.load(cut); }), "trailing data"));
+        CHECK(contains(message_of<sn::io_error>([&] { net.load(cut); }), "trailing data"));
         CHECK(same_bits(net, before));
     }
 }
@@ -293,7 +245,7 @@ TEST_CASE("damaged files are refused with a message that says what is wrong") {
     const auto before = params_of(net);
     const auto load_patched = [&](const bytes& b) {
         write_bytes(bad, b);
-        const std::string msg = message_of([&] { net.load(bad); });
+        const std::string msg = message_of<sn::io_error>([&] { net.load(bad); });
         CHECK(same_bits(net, before));
         CHECK(contains(msg, "bad.snn"));
         return msg;
@@ -354,7 +306,7 @@ TEST_CASE("loading a missing file names it and the OS error") {
     temp_dir dir("missing");
     Net net{sn::Seed{13}};
     const auto before = params_of(net);
-    const std::string msg = message_of([&] { net.load(dir.path / "nowhere.snn"); });
+    const std::string msg = message_of<sn::io_error>([&] { net.load(dir.path / "nowhere.snn"); });
     CHECK(contains(msg, "nowhere.snn"));
     CHECK(contains(msg, "No such file or directory"));
     CHECK(same_bits(net, before));
@@ -369,18 +321,18 @@ TEST_CASE("a failed save throws, names the path, leaves no temporary file and to
     perturb(net);
 
     SUBCASE("the parent is a regular file (tests run as root, so no read-only directory)") {
-        const std::string msg = message_of([&] { net.save(good / "net.snn"); });
+        const std::string msg = message_of<sn::io_error>([&] { net.save(good / "net.snn"); });
         CHECK(contains(msg, (good / "net.snn").string()));
         CHECK(contains(msg, "Not a directory"));
     }
     SUBCASE("the directory does not exist") {
-        const std::string msg = message_of([&] { net.save(dir.path / "absent" / "net.snn"); });
+        const std::string msg = message_of<sn::io_error>([&] { net.save(dir.path / "absent" / "net.snn"); });
         CHECK(contains(msg, "absent"));
         CHECK(contains(msg, "No such file or directory"));
     }
     SUBCASE("the target is a directory: the rename fails after the temporary file was written") {
         fs::create_directories(dir.path / "occupied" / "inside");
-        const std::string msg = message_of([&] { net.save(dir.path / "occupied"); });
+        const std::string msg = message_of<sn::io_error>([&] { net.save(dir.path / "occupied"); });
         CHECK(contains(msg, "occupied"));
         CHECK(contains(msg, "renaming"));
         CHECK(fs::is_directory(dir.path / "occupied" / "inside"));
@@ -393,7 +345,7 @@ TEST_CASE("saving non-finite weights is refused, so no file exists that load wou
     temp_dir dir("nan_save");
     Net net{sn::Seed{15}};
     net.engine().params()[5] = std::numeric_limits<float>::infinity();
-    const std::string msg = message_of([&] { net.save(dir.path / "net.snn"); });
+    const std::string msg = message_of<sn::io_error>([&] { net.save(dir.path / "net.snn"); });
     CHECK(contains(msg, "parameter 5 (dense0 weight, input 0, unit 5) is +Inf"));
     CHECK(dir.names().empty());
 }

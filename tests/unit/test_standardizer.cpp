@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <vector>
 
 namespace sn = sanenet;
+using namespace sanenet_test;
 
 namespace {
 
@@ -21,19 +24,6 @@ sn::matrix make(const std::vector<std::vector<float>>& rows) {
     for (std::size_t r = 0; r < rows.size(); ++r)
         for (std::size_t c = 0; c < cols; ++c) m(r, c) = rows[r][c];
     return m;
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-template <class Exception, class F>
-std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const Exception& e) {
-        return e.what();
-    }
-    FAIL("expected an exception");
-    return {};
 }
 
 const sn::matrix four_by_two = make({{1, 10}, {2, 20}, {3, 30}, {4, 40}});
