@@ -38,8 +38,7 @@ int main(int argc, char** argv) {
     const sn::matrix x = scaler.transform(train.x);
     const sn::Report fixed = sn::doctor(net, x, train.y, sn::FitOptions{
         .optimizer = sn::Adam{.learning_rate = 1e-3f},
-        .validation = sn::Validation{scaler.transform(val.x), val.y},
-        .allow = sn::allow<sn::lint::ConstantFeature>()});  // the corner pixel is blank in this subset
+        .validation = sn::Validation{scaler.transform(val.x), val.y}});
 
     // The example checks itself: the doctor must catch both mistakes and clear the fix.
     const bool ok = broken.found("L1.1") && broken.found("L6.1") && fixed.healthy();
