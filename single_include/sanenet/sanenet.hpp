@@ -880,18 +880,19 @@ inline bool all_finite(const float* x, std::size_t n) {
     return s == 0.f;
 }
 
-// Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask.
-inline void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key) {
+// Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask. The random
+// number of x[i] is that of element first + i, so a range can be done in pieces.
+inline void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key, std::uint32_t first = 0) {
     const float inv = 1.f / keep;
     std::size_t i = 0;
     for (; i + w_ <= n; i += w_) {
-        const vfloat u = bits_to_unit(counter_bits(key, lane_indices(static_cast<std::uint32_t>(i))));
+        const vfloat u = bits_to_unit(counter_bits(key, lane_indices(first + static_cast<std::uint32_t>(i))));
         const vfloat m = xsimd::select(u < vfloat(keep), vfloat(inv), vfloat(0.f));
         m.store_unaligned(mask + i);
         (vfloat::load_unaligned(x + i) * m).store_unaligned(x + i);
     }
     for (; i < n; ++i) {
-        mask[i] = bits_to_unit(counter_bits(key, static_cast<std::uint32_t>(i))) < keep ? inv : 0.f;
+        mask[i] = bits_to_unit(counter_bits(key, first + static_cast<std::uint32_t>(i))) < keep ? inv : 0.f;
         x[i] *= mask[i];
     }
 }
@@ -1085,6 +1086,26 @@ private:
     std::atomic<int> inside_{0};
     std::atomic<bool> stop_{false};
 };
+
+// f(begin, end) over [0, n) in chunks of `grain`, on up to `threads` threads. The chunks do
+// not depend on the thread count, so neither do the results. Allocates nothing.
+template <class F>
+void parallel_for(int threads, std::size_t n, std::size_t grain, const F& f) {
+    const std::size_t chunks = (n + grain - 1) / grain;
+    if (threads <= 1 || chunks <= 1) {
+        f(std::size_t{0}, n);
+        return;
+    }
+    struct ctx_t {
+        const F* f;
+        std::size_t n, grain;
+    } ctx{&f, n, grain};
+    thread_pool::instance().run(threads, static_cast<int>(chunks), [](void* c, int t) {
+        const auto& x = *static_cast<const ctx_t*>(c);
+        const std::size_t b = static_cast<std::size_t>(t) * x.grain;
+        (*x.f)(b, std::min(x.n, b + x.grain));
+    }, &ctx);
+}
 
 // How many threads `requested` means: 0 is every core.
 inline int resolve_threads(int requested) {
@@ -1477,20 +1498,23 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         gemv(n, k, A.p, B, C, accumulate, ep);
         return;
     }
-    if (n <= static_cast<int>(width) && B.cs == 1) {
-        gemm_narrow(m, n, k, A, B, C, ldc, accumulate);
-        apply_epilogue(C, ldc, m, 0, n, ep);
-        return;
-    }
-    if (k <= small_k_max && B.cs == 1) {
-        gemm_small_k(m, n, k, A, B, C, ldc, accumulate);
-        apply_epilogue(C, ldc, m, 0, n, ep);
+    const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
+    // The unpacked paths work row by row: split rows between threads.
+    if ((n <= static_cast<int>(width) || k <= small_k_max) && B.cs == 1) {
+        const bool narrow = n <= static_cast<int>(width);
+        parallel_for(multi ? threads : 1, static_cast<std::size_t>(m), 4 * mr, [&](std::size_t r0, std::size_t r1) {
+            const int rows = static_cast<int>(r1 - r0);
+            const operand a{A.p + static_cast<std::ptrdiff_t>(r0) * A.rs, A.rs, A.cs};
+            float* c = C + static_cast<std::ptrdiff_t>(r0) * ldc;
+            if (narrow) gemm_narrow(rows, n, k, a, B, c, ldc, accumulate);
+            else gemm_small_k(rows, n, k, a, B, c, ldc, accumulate);
+            apply_epilogue(c, ldc, rows, 0, n, ep);
+        });
         return;
     }
     // A few tasks per thread, so that a thread the OS delays leaves its share to the others.
     // When B is read in place, tasks take rows of C (nothing is packed twice); otherwise
     // columns, each task packing only its own panels of B.
-    const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
     const bool split_rows = reads_b_in_place(B, m) && m >= 2 * mr;
     const int units = split_rows ? (m + mr - 1) / mr : (n + nr - 1) / nr;
     int tasks = multi ? std::min(4 * threads, units) : 1;
@@ -1973,11 +1997,17 @@ private:
                 std::copy(in, in + n, out);
                 if (!(last && m_.loss_fuses_output())) kernels::activation_forward(out, rows, static_cast<std::size_t>(st.out), st.a, st.param);
                 break;
-            case kind::dropout:
-                std::copy(in, in + n, out);
-                if (regularize_) kernels::dropout_forward(out, masks_[s].data(), n, st.param, kernels::derive_key(seed_, s, step_));
-                else std::fill(masks_[s].data(), masks_[s].data() + n, 1.f);
+            case kind::dropout: {
+                const std::uint64_t key = kernels::derive_key(seed_, s, step_);
+                float* mask = masks_[s].data();
+                elementwise(n, [&](std::size_t b, std::size_t e) {
+                    std::copy(in + b, in + e, out + b);
+                    // Element i's mask depends on (key, i) only: chunks start at their own index.
+                    if (regularize_) kernels::dropout_forward(out + b, mask + b, e - b, st.param, key, static_cast<std::uint32_t>(b));
+                    else std::fill(mask + b, mask + e, 1.f);
+                });
                 break;
+            }
             case kind::gaussian_noise:
                 std::copy(in, in + n, out);
                 if (regularize_) kernels::add_gaussian_noise(out, n, st.param, kernels::derive_key(seed_ ^ 0x5eedull, s, step_));
@@ -2035,8 +2065,10 @@ private:
                 break;
             case kind::dropout:
                 if (!need_input_grad) break;
-                std::copy(d, d + n, d_in);
-                kernels::multiply_in_place(d_in, masks_[s].data(), n);
+                elementwise(n, [&](std::size_t b, std::size_t e) {
+                    std::copy(d + b, d + e, d_in + b);
+                    kernels::multiply_in_place(d_in + b, masks_[s].data() + b, e - b);
+                });
                 break;
             case kind::gaussian_noise:
                 if (need_input_grad) std::copy(d, d + n, d_in);
@@ -2076,28 +2108,19 @@ private:
         }, opt_);
     }
 
+    // Elementwise work on n values, in parallel chunks when it is large (results do not depend on the split).
+    template <class F>
+    void elementwise(std::size_t n, const F& f) const {
+        kernels::parallel_for(n >= 2 * elementwise_grain ? threads_ : 1, n, elementwise_grain, f);
+    }
+    static constexpr std::size_t elementwise_grain = 1 << 14;
+
     void apply(float* p, std::size_t off, std::size_t n, bool is_weight) {
         with_rule(is_weight, [&](const auto& rule, bool two_states) {
-            using rule_t = std::decay_t<decltype(rule)>;
-            struct chunked {
-                const rule_t* rule;
-                float *p, *s1, *s2;
-                const float* g;
-                std::size_t n, chunk;
-            } job{&rule, p + off, state1_.data() + off, two_states ? state2_.data() + off : nullptr, grads_.data() + off, n, n};
-            auto run = [](void* ctx, int t) {
-                const auto& j = *static_cast<const chunked*>(ctx);
-                const std::size_t b = static_cast<std::size_t>(t) * j.chunk, e = std::min(j.n, b + j.chunk);
-                if (b < e) kernels::apply_update(j.p + b, j.g + b, j.s1 + b, j.s2 ? j.s2 + b : nullptr, e - b, *j.rule);
-            };
-            // Large layers are updated in parallel, in chunks that do not depend on the thread count.
-            constexpr std::size_t chunk = 1 << 14;
-            if (threads_ > 1 && n >= 4 * chunk) {
-                job.chunk = chunk;
-                kernels::thread_pool::instance().run(threads_, static_cast<int>((n + chunk - 1) / chunk), run, &job);
-            } else {
-                run(&job, 0);
-            }
+            float* s2 = two_states ? state2_.data() + off : nullptr;
+            elementwise(n, [&](std::size_t b, std::size_t e) {
+                kernels::apply_update(p + off + b, grads_.data() + off + b, state1_.data() + off + b, s2 ? s2 + b : nullptr, e - b, rule);
+            });
         });
     }
 

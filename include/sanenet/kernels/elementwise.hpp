@@ -180,18 +180,19 @@ inline bool all_finite(const float* x, std::size_t n) {
     return s == 0.f;
 }
 
-// Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask.
-inline void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key) {
+// Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask. The random
+// number of x[i] is that of element first + i, so a range can be done in pieces.
+inline void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key, std::uint32_t first = 0) {
     const float inv = 1.f / keep;
     std::size_t i = 0;
     for (; i + w_ <= n; i += w_) {
-        const vfloat u = bits_to_unit(counter_bits(key, lane_indices(static_cast<std::uint32_t>(i))));
+        const vfloat u = bits_to_unit(counter_bits(key, lane_indices(first + static_cast<std::uint32_t>(i))));
         const vfloat m = xsimd::select(u < vfloat(keep), vfloat(inv), vfloat(0.f));
         m.store_unaligned(mask + i);
         (vfloat::load_unaligned(x + i) * m).store_unaligned(x + i);
     }
     for (; i < n; ++i) {
-        mask[i] = bits_to_unit(counter_bits(key, static_cast<std::uint32_t>(i))) < keep ? inv : 0.f;
+        mask[i] = bits_to_unit(counter_bits(key, first + static_cast<std::uint32_t>(i))) < keep ? inv : 0.f;
         x[i] *= mask[i];
     }
 }

@@ -388,20 +388,23 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         gemv(n, k, A.p, B, C, accumulate, ep);
         return;
     }
-    if (n <= static_cast<int>(width) && B.cs == 1) {
-        gemm_narrow(m, n, k, A, B, C, ldc, accumulate);
-        apply_epilogue(C, ldc, m, 0, n, ep);
-        return;
-    }
-    if (k <= small_k_max && B.cs == 1) {
-        gemm_small_k(m, n, k, A, B, C, ldc, accumulate);
-        apply_epilogue(C, ldc, m, 0, n, ep);
+    const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
+    // The unpacked paths work row by row: split rows between threads.
+    if ((n <= static_cast<int>(width) || k <= small_k_max) && B.cs == 1) {
+        const bool narrow = n <= static_cast<int>(width);
+        parallel_for(multi ? threads : 1, static_cast<std::size_t>(m), 4 * mr, [&](std::size_t r0, std::size_t r1) {
+            const int rows = static_cast<int>(r1 - r0);
+            const operand a{A.p + static_cast<std::ptrdiff_t>(r0) * A.rs, A.rs, A.cs};
+            float* c = C + static_cast<std::ptrdiff_t>(r0) * ldc;
+            if (narrow) gemm_narrow(rows, n, k, a, B, c, ldc, accumulate);
+            else gemm_small_k(rows, n, k, a, B, c, ldc, accumulate);
+            apply_epilogue(c, ldc, rows, 0, n, ep);
+        });
         return;
     }
     // A few tasks per thread, so that a thread the OS delays leaves its share to the others.
     // When B is read in place, tasks take rows of C (nothing is packed twice); otherwise
     // columns, each task packing only its own panels of B.
-    const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
     const bool split_rows = reads_b_in_place(B, m) && m >= 2 * mr;
     const int units = split_rows ? (m + mr - 1) / mr : (n + nr - 1) / nr;
     int tasks = multi ? std::min(4 * threads, units) : 1;

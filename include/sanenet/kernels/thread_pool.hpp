@@ -170,6 +170,26 @@ private:
     std::atomic<bool> stop_{false};
 };
 
+// f(begin, end) over [0, n) in chunks of `grain`, on up to `threads` threads. The chunks do
+// not depend on the thread count, so neither do the results. Allocates nothing.
+template <class F>
+void parallel_for(int threads, std::size_t n, std::size_t grain, const F& f) {
+    const std::size_t chunks = (n + grain - 1) / grain;
+    if (threads <= 1 || chunks <= 1) {
+        f(std::size_t{0}, n);
+        return;
+    }
+    struct ctx_t {
+        const F* f;
+        std::size_t n, grain;
+    } ctx{&f, n, grain};
+    thread_pool::instance().run(threads, static_cast<int>(chunks), [](void* c, int t) {
+        const auto& x = *static_cast<const ctx_t*>(c);
+        const std::size_t b = static_cast<std::size_t>(t) * x.grain;
+        (*x.f)(b, std::min(x.n, b + x.grain));
+    }, &ctx);
+}
+
 // How many threads `requested` means: 0 is every core.
 inline int resolve_threads(int requested) {
     const int hw = thread_pool::instance().max_threads();

@@ -331,11 +331,17 @@ private:
                 std::copy(in, in + n, out);
                 if (!(last && m_.loss_fuses_output())) kernels::activation_forward(out, rows, static_cast<std::size_t>(st.out), st.a, st.param);
                 break;
-            case kind::dropout:
-                std::copy(in, in + n, out);
-                if (regularize_) kernels::dropout_forward(out, masks_[s].data(), n, st.param, kernels::derive_key(seed_, s, step_));
-                else std::fill(masks_[s].data(), masks_[s].data() + n, 1.f);
+            case kind::dropout: {
+                const std::uint64_t key = kernels::derive_key(seed_, s, step_);
+                float* mask = masks_[s].data();
+                elementwise(n, [&](std::size_t b, std::size_t e) {
+                    std::copy(in + b, in + e, out + b);
+                    // Element i's mask depends on (key, i) only: chunks start at their own index.
+                    if (regularize_) kernels::dropout_forward(out + b, mask + b, e - b, st.param, key, static_cast<std::uint32_t>(b));
+                    else std::fill(mask + b, mask + e, 1.f);
+                });
                 break;
+            }
             case kind::gaussian_noise:
                 std::copy(in, in + n, out);
                 if (regularize_) kernels::add_gaussian_noise(out, n, st.param, kernels::derive_key(seed_ ^ 0x5eedull, s, step_));
@@ -393,8 +399,10 @@ private:
                 break;
             case kind::dropout:
                 if (!need_input_grad) break;
-                std::copy(d, d + n, d_in);
-                kernels::multiply_in_place(d_in, masks_[s].data(), n);
+                elementwise(n, [&](std::size_t b, std::size_t e) {
+                    std::copy(d + b, d + e, d_in + b);
+                    kernels::multiply_in_place(d_in + b, masks_[s].data() + b, e - b);
+                });
                 break;
             case kind::gaussian_noise:
                 if (need_input_grad) std::copy(d, d + n, d_in);
@@ -434,28 +442,19 @@ private:
         }, opt_);
     }
 
+    // Elementwise work on n values, in parallel chunks when it is large (results do not depend on the split).
+    template <class F>
+    void elementwise(std::size_t n, const F& f) const {
+        kernels::parallel_for(n >= 2 * elementwise_grain ? threads_ : 1, n, elementwise_grain, f);
+    }
+    static constexpr std::size_t elementwise_grain = 1 << 14;
+
     void apply(float* p, std::size_t off, std::size_t n, bool is_weight) {
         with_rule(is_weight, [&](const auto& rule, bool two_states) {
-            using rule_t = std::decay_t<decltype(rule)>;
-            struct chunked {
-                const rule_t* rule;
-                float *p, *s1, *s2;
-                const float* g;
-                std::size_t n, chunk;
-            } job{&rule, p + off, state1_.data() + off, two_states ? state2_.data() + off : nullptr, grads_.data() + off, n, n};
-            auto run = [](void* ctx, int t) {
-                const auto& j = *static_cast<const chunked*>(ctx);
-                const std::size_t b = static_cast<std::size_t>(t) * j.chunk, e = std::min(j.n, b + j.chunk);
-                if (b < e) kernels::apply_update(j.p + b, j.g + b, j.s1 + b, j.s2 ? j.s2 + b : nullptr, e - b, *j.rule);
-            };
-            // Large layers are updated in parallel, in chunks that do not depend on the thread count.
-            constexpr std::size_t chunk = 1 << 14;
-            if (threads_ > 1 && n >= 4 * chunk) {
-                job.chunk = chunk;
-                kernels::thread_pool::instance().run(threads_, static_cast<int>((n + chunk - 1) / chunk), run, &job);
-            } else {
-                run(&job, 0);
-            }
+            float* s2 = two_states ? state2_.data() + off : nullptr;
+            elementwise(n, [&](std::size_t b, std::size_t e) {
+                kernels::apply_update(p + off + b, grads_.data() + off + b, state1_.data() + off + b, s2 ? s2 + b : nullptr, e - b, rule);
+            });
         });
     }
 
