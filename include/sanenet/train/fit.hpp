@@ -71,20 +71,17 @@ public:
     explicit evaluator(const model& m)
         : ping_(chunk * static_cast<std::size_t>(m.max_width())), pong_(chunk * static_cast<std::size_t>(m.max_width())),
           out_(chunk * static_cast<std::size_t>(m.output_size())), scratch_(chunk * static_cast<std::size_t>(m.output_size())),
-          sse_(static_cast<std::size_t>(m.output_size())), sum_(static_cast<std::size_t>(m.output_size())),
-          sumsq_(static_cast<std::size_t>(m.output_size())) {}
+          sum_(static_cast<std::size_t>(m.output_size())), sumsq_(static_cast<std::size_t>(m.output_size())),
+          sse_(static_cast<std::size_t>(m.output_size())) {}
 
     Evaluation run(const model& m, const matrix& x, const targets& y, int threads) {
         const std::size_t rows = x.shape()[0], k = static_cast<std::size_t>(m.output_size()), in = static_cast<std::size_t>(m.input_size());
         const bool fused = m.loss_fuses_output();
         double loss = 0.0, hits = 0.0;
-        sse_.fill(0.f);
-        std::vector<double>& sum = sum_d_;
-        std::vector<double>& sumsq = sumsq_d_;
-        std::vector<double>& sse = sse_d_;
-        sum.assign(k, 0.0);
-        sumsq.assign(k, 0.0);
-        sse.assign(k, 0.0);
+        // Per output: the targets' sum and sum of squares and the squared error, for R^2.
+        std::fill(sum_.begin(), sum_.end(), 0.0);
+        std::fill(sumsq_.begin(), sumsq_.end(), 0.0);
+        std::fill(sse_.begin(), sse_.end(), 0.0);
         for (std::size_t r = 0; r < rows; r += chunk) {
             const std::size_t n = std::min(chunk, rows - r);
             m.infer(x.data() + r * in, n, out_.data(), ping_.data(), pong_.data(), threads, !fused);
@@ -105,9 +102,9 @@ public:
             for (std::size_t i = 0; i < n; ++i)
                 for (std::size_t j = 0; j < k; ++j) {
                     const double e = static_cast<double>(o[i * k + j]) - t[i * k + j];
-                    sse[j] += e * e;
-                    sum[j] += t[i * k + j];
-                    sumsq[j] += static_cast<double>(t[i * k + j]) * t[i * k + j];
+                    sse_[j] += e * e;
+                    sum_[j] += t[i * k + j];
+                    sumsq_[j] += static_cast<double>(t[i * k + j]) * t[i * k + j];
                 }
         }
         Evaluation e;
@@ -123,8 +120,8 @@ public:
             e.loss = loss / (n * static_cast<double>(k));
             double r2 = 0.0;
             for (std::size_t j = 0; j < k; ++j) {
-                const double sst = sumsq[j] - sum[j] * sum[j] / n;
-                r2 += sst > 0.0 ? 1.0 - sse[j] / sst : (sse[j] == 0.0 ? 1.0 : 0.0);
+                const double sst = sumsq_[j] - sum_[j] * sum_[j] / n;
+                r2 += sst > 0.0 ? 1.0 - sse_[j] / sst : (sse_[j] == 0.0 ? 1.0 : 0.0);
             }
             e.metric = r2 / static_cast<double>(k);
         }
@@ -132,8 +129,8 @@ public:
     }
 
 private:
-    kernels::aligned_buffer<float> ping_, pong_, out_, scratch_, sse_, sum_, sumsq_;
-    std::vector<double> sum_d_, sumsq_d_, sse_d_;
+    kernels::aligned_buffer<float> ping_, pong_, out_, scratch_;
+    std::vector<double> sum_, sumsq_, sse_;
 };
 
 inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o) {
