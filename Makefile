@@ -73,7 +73,7 @@ demo: demo-packages
 	$(call header,"demo: build fashion_mnist")
 	cmake --build $(BUILD) --target fashion_mnist -j$(JOBS)
 	$(call header,"demo: run $(BUILD)/examples/fashion_mnist")
-	./$(BUILD)/examples/fashion_mnist
+	$(abspath $(BUILD))/examples/fashion_mnist
 
 test: test-packages
 	$(call header,"test: configure $(BUILD)/ with g++ (all tests + single-include variant + examples)")

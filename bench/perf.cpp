@@ -18,6 +18,7 @@
 #include <vector>
 
 extern "C" void openblas_set_num_threads(int);
+extern "C" char* openblas_get_corename(void);
 
 namespace sn = sanenet;
 using clk = std::chrono::steady_clock;
@@ -225,6 +226,8 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (mode == "all" || mode == "gemm") {
+        std::printf("{\"case\": \"openblas_core\", \"core\": \"%s\", \"sanenet_arch\": \"%s\"}\n", openblas_get_corename(),
+                    sn::kernels::arch_name());
         for (int b : {1, 8, 32, 128, 1024})
             for (const shape& s : step_shapes(b)) bench_gemm(s, b, rounds);
         bench_gemm({"square 1024", 1024, 1024, 1024, false, false}, 0, rounds);

@@ -44,6 +44,14 @@ def cpu_name():
     return platform.processor() or "unknown"
 
 
+def cpu_has(flag):
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and flag in line.split() for line in f)
+    except OSError:
+        return False
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -57,10 +65,15 @@ def main():
     if not os.path.exists(perf):
         sys.exit(f"run.py: {perf} is not built (make bench builds it)")
     have_dlib = os.path.exists(dlib)
-    fast_blas = {"OPENBLAS_CORETYPE": "SkylakeX", "OPENBLAS_NUM_THREADS": "1"}
+    # Debian's OpenBLAS 0.3.21 does not recognise recent AVX-512 CPUs and falls back to older
+    # kernels: force its AVX-512 ones there. Elsewhere (AVX2 only) SkylakeX would be an illegal
+    # instruction, and its own detection is the fast setting.
+    avx512 = cpu_has("avx512f")
+    fast_blas = {"OPENBLAS_NUM_THREADS": "1", **({"OPENBLAS_CORETYPE": "SkylakeX"} if avx512 else {})}
 
     gemm = run_json([perf, "gemm"], fast_blas)
-    gemm_default = run_json([perf, "gemm"], {"OPENBLAS_NUM_THREADS": "1"})
+    gemm_default = run_json([perf, "gemm"], {"OPENBLAS_NUM_THREADS": "1"}) if avx512 else []
+    core = next((g for g in gemm if g["case"] == "openblas_core"), {"core": "?", "sanenet_arch": "?"})
     train = {}  # (system, batch, threads) -> [samples/s]
     latency = {}  # system -> [(median, p99)]
     monitor = []
@@ -69,7 +82,7 @@ def main():
         jobs = [("sanenet", [perf, "train"], fast_blas),
                 ("pytorch", [TORCH_PYTHON, os.path.join(ROOT, "bench", "torch_mlp.py"), "--latency"], None)]
         if have_dlib:
-            jobs.append(("dlib", [dlib], {"OPENBLAS_NUM_THREADS": "1"}))
+            jobs.append(("dlib", [dlib], fast_blas))  # dlib calls OpenBLAS: the same fast setting
         jobs = jobs[r % len(jobs):] + jobs[:r % len(jobs)]
         for name, cmd, env in jobs:
             for row in run_json(cmd, env):
@@ -90,11 +103,17 @@ def main():
          "session. The machine is shared: absolute numbers move from run to run, the ratios much less.\n")
 
     emit("## GEMM kernels against OpenBLAS (1 thread)\n")
-    emit("OpenBLAS 0.3.21 from Debian with `OPENBLAS_CORETYPE=SkylakeX` (its AVX-512 kernels; "
-         "without it, Debian's build falls back to older kernels on this CPU - column *default*). "
-         "GFLOP/s; the MLP's 8 GEMMs of one training step at each batch size, and 1024^3.\n")
-    emit("| GEMM | batch | m x n x k | sanenet | OpenBLAS | ratio | OpenBLAS default |")
-    emit("|---|---:|---|---:|---:|---:|---:|")
+    if avx512:
+        emit(f"OpenBLAS 0.3.21 from Debian with `OPENBLAS_CORETYPE=SkylakeX` (its AVX-512 kernels; "
+             "without it, Debian's build falls back to older kernels on this CPU - column *default*); "
+             f"sanenet's kernels: {core['sanenet_arch']}. "
+             "GFLOP/s; the MLP's 8 GEMMs of one training step at each batch size, and 1024^3.\n")
+    else:
+        emit(f"This CPU has no AVX-512: OpenBLAS 0.3.21 from Debian with the kernels it detects "
+             f"({core['core']}), sanenet's kernels {core['sanenet_arch']}. "
+             "GFLOP/s; the MLP's 8 GEMMs of one training step at each batch size, and 1024^3.\n")
+    emit("| GEMM | batch | m x n x k | sanenet | OpenBLAS | ratio |" + (" OpenBLAS default |" if avx512 else ""))
+    emit("|---|---:|---|---:|---:|---:|" + ("---:|" if avx512 else ""))
     default = {(g["shape"], g["batch"]): g["openblas_gflops"] for g in gemm_default if g["case"] == "gemm"}
     below = []
     for g in gemm:
@@ -104,7 +123,8 @@ def main():
         if g["batch"] and g["batch"] <= 32 and ratio < 1.0:
             below.append(f'{g["shape"]} at batch {g["batch"]} ({ratio:.2f})')
         emit(f'| {g["shape"]} | {g["batch"] or "-"} | {g["m"]} x {g["n"]} x {g["k"]} | {g["sanenet_gflops"]:.1f} | '
-             f'{g["openblas_gflops"]:.1f} | {ratio:.2f} | {default.get((g["shape"], g["batch"]), float("nan")):.1f} |')
+             f'{g["openblas_gflops"]:.1f} | {ratio:.2f} |' +
+             (f' {default.get((g["shape"], g["batch"]), float("nan")):.1f} |' if avx512 else ""))
     bound = {g["batch"]: g["samples_per_s"] for g in gemm if g["case"] == "openblas_step_bound"}
     emit("")
 

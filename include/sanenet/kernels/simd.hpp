@@ -6,7 +6,7 @@
 
 #include <xsimd/xsimd.hpp>
 
-#if defined(__AVX512F__)
+#if defined(__AVX__)
 #include <immintrin.h>
 #endif
 
@@ -45,11 +45,23 @@ inline constexpr int gemm_mr = width >= 16 ? 8 : 6;
 
 inline constexpr std::size_t alignment = 64;
 
-// The first `count` (< width) lanes from p, the others zero, without touching memory past
-// p + count: masked loads where the instruction set has them.
+#if defined(__AVX__) && !defined(__AVX512F__)
+// The 8-lane mask whose first `count` lanes are set: 8 words from (8 - count).
+alignas(64) inline constexpr std::int32_t avx_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+inline __m256i avx_first_lanes(int count) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(avx_mask_table + 8 - count));
+}
+#endif
+
+// The first `count` lanes from p (all of them when count >= width), the others zero,
+// without touching memory past p + count: masked loads where the instruction set has them
+// (AVX-512, AVX), a copy through the stack otherwise.
 inline vfloat load_partial(const float* p, int count) {
+    if (count >= static_cast<int>(width)) return vfloat::load_unaligned(p);
 #if defined(__AVX512F__)
     if constexpr (width == 16) return vfloat(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), p));
+#elif defined(__AVX__)
+    if constexpr (width == 8) return vfloat(_mm256_maskload_ps(p, avx_first_lanes(count)));
 #endif
     alignas(alignment) float tmp[width] = {};
     for (int i = 0; i < count; ++i) tmp[i] = p[i];
@@ -92,10 +104,17 @@ SANENET_ALWAYS_INLINE void interleave(const vfloat* v, vfloat* out) {
 inline constexpr bool has_interleave = false;
 #endif
 
+// The first `count` lanes of v to p (all of them when count >= width), nothing past p + count.
 inline void store_partial(float* p, vfloat v, int count) {
+    if (count >= static_cast<int>(width)) return v.store_unaligned(p);
 #if defined(__AVX512F__)
     if constexpr (width == 16) {
         _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1u), v);
+        return;
+    }
+#elif defined(__AVX__)
+    if constexpr (width == 8) {
+        _mm256_maskstore_ps(p, avx_first_lanes(count), v);
         return;
     }
 #endif
