@@ -75,8 +75,9 @@ double gemm_error(const gemm_case& c, int threads, std::vector<float>* result = 
 }  // namespace
 
 TEST_CASE("gemm matches a double-precision reference in every layout and size class") {
-    const int ms[] = {1, 2, 7, 8, 9, 33, 130};
-    const int ns[] = {1, 15, 32, 33, 100, 530};
+    // Around the register tiles (6 or 8 rows, 2 vectors of 8 or 16) and the narrow paths (10 outputs).
+    const int ms[] = {1, 2, 6, 7, 8, 9, 12, 33, 130};
+    const int ns[] = {1, 10, 15, 16, 32, 33, 100, 530};
     const int ks[] = {1, 3, 31, 256, 257, 600};
     int cases = 0;
     for (int m : ms)
@@ -106,7 +107,8 @@ TEST_CASE("gemm fuses bias and every activation into its epilogue") {
 TEST_CASE("gemm gives bit-identical results with 1 and 2 threads") {
     for (const gemm_case& c : {gemm_case{128, 256, 784, false, false, false, true, act::relu, 0.f},
                                gemm_case{784, 256, 128, true, false, false, false, act::identity, 0.f},
-                               gemm_case{128, 784, 256, false, true, false, false, act::identity, 0.f}}) {
+                               gemm_case{128, 784, 256, false, true, false, false, act::identity, 0.f},
+                               gemm_case{1000, 10, 128, false, false, false, true, act::identity, 0.f}}) {
         std::vector<float> one, two;
         CHECK(gemm_error(c, 1, &one) < 1e-5);
         CHECK(gemm_error(c, 2, &two) < 1e-5);

@@ -38,7 +38,7 @@ inline constexpr int nr = gemm_nr;
 inline constexpr int nv = gemm_nv;
 inline constexpr int kc_max = 256;
 inline constexpr int mc_max = mr * 16;
-inline constexpr int nc_max = 512;
+inline constexpr int nc_max = 512 / nr * nr;  // whole panels: packing writes nr columns at a time
 inline constexpr int direct_b_max_stride = 512;
 inline constexpr int direct_b_min_m = 32;
 // Up to this k, a GEMM is a rank-k update computed row by row (faster than packing).
@@ -75,6 +75,11 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
                 }
             }
 #endif
+            // 6-row panels (AVX2, SSE): 6 x 4 blocks transposed in registers.
+            if constexpr (has_transpose4 && mr == 6) {
+                if (rows == mr)
+                    for (; k + 4 <= kc; k += 4) transpose6x4(A.p + (ic + ip) * A.rs + pc + k, A.rs, dst + k * mr);
+            }
             for (int i = 0; i < mr; ++i) {
                 const float* src = A.p + (ic + ip + i) * A.rs + pc;
                 for (int kk = k; kk < kc; ++kk) dst[kk * mr + i] = i < rows ? src[kk] : 0.f;
@@ -121,9 +126,20 @@ inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, flo
                 }
     }
 #endif
+    // Without AVX-512: 4 x 4 blocks of the transposed weights transposed in registers; the
+    // block [0, kv) x [0, jv) of the panel is done by them.
+    int kv = 0, jv = 0;
+    if constexpr (has_transpose4 && !has_interleave) {
+        if (B.rs == 1) {
+            kv = kc / 4 * 4;
+            jv = cols / 4 * 4;
+            for (int j0 = 0; j0 < jv; j0 += 4)
+                for (int kk = 0; kk < kv; kk += 4) transpose4(B.p + (jc + j0) * B.cs + pc + kk, B.cs, dst + kk * nr + j0, nr);
+        }
+    }
     for (int j = 0; j < nr; ++j) {
         const float* src = B.p + (jc + j) * B.cs + pc * B.rs;
-        for (int kk = k; kk < kc; ++kk) dst[kk * nr + j] = j < cols ? src[kk * B.rs] : 0.f;
+        for (int kk = std::max(k, j < jv ? kv : 0); kk < kc; ++kk) dst[kk * nr + j] = j < cols ? src[kk * B.rs] : 0.f;
     }
 }
 
@@ -165,6 +181,17 @@ void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_
         for (int v = 0; v < NV; ++v) acc[i][v].store_aligned(tile + i * NV * w + v * w);
     for (int i = 0; i < rows; ++i)
         for (int j = 0; j < cols; ++j) c[i * ldc + j] = load_c ? c[i * ldc + j] + tile[i * NV * w + j] : tile[i * NV * w + j];
+}
+
+// The micro-kernel as wide as a panel's columns need: a last panel of 10 or 16 columns
+// computes one or two vectors, not nv.
+inline void micro_kernel_for(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc, int rows, int cols,
+                             bool load_c) {
+    const int vectors = (cols + static_cast<int>(width) - 1) / static_cast<int>(width);
+    if (vectors >= nv) return micro_kernel<nv>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+    if constexpr (nv > 2)
+        if (vectors == 2) return micro_kernel<2>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+    micro_kernel<1>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
 }
 
 // Bias and activation over a block of C, columns [j0, j0 + cols), while it is hot in cache.
@@ -231,8 +258,7 @@ inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
                     for (int ir = 0; ir < mc; ir += mr) {
                         float* c = jb.C + (ic + ir) * jb.ldc + jc + jr;
                         const float* ap = buf.a.data() + static_cast<std::ptrdiff_t>(ir) * kc;
-                        if (cols <= static_cast<int>(width)) micro_kernel<1>(kc, ap, bp, ldb, c, jb.ldc, std::min(mr, mc - ir), cols, load_c);
-                        else micro_kernel<nv>(kc, ap, bp, ldb, c, jb.ldc, std::min(mr, mc - ir), cols, load_c);
+                        micro_kernel_for(kc, ap, bp, ldb, c, jb.ldc, std::min(mr, mc - ir), cols, load_c);
                     }
                     if (last) apply_epilogue(jb.C + ic * jb.ldc, jb.ldc, mc, jc + jr, cols, *jb.ep);
                 }
@@ -270,24 +296,40 @@ SANENET_ALWAYS_INLINE void small_k_block(int i, int j0, int k, const operand& A,
     for (int v = 0; v < Block; ++v) acc[v].store_unaligned(c + j0 + v * w);
 }
 
-// C = A B for n <= width (a classifier's 10 outputs), without packing: mr rows at a time,
-// one masked vector per row, A read in place.
-inline void gemm_narrow(int m, int n, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc, bool accumulate) {
-    for (int i0 = 0; i0 < m; i0 += mr) {
-        const int rows = std::min(mr, m - i0);
-        vfloat acc[mr];
-#pragma GCC unroll 16
-        for (int r = 0; r < mr; ++r) acc[r] = accumulate && r < rows ? load_partial(C + (i0 + r) * ldc, n) : vfloat(0.f);
+// C = A B for n <= narrow_max (a classifier's 10 outputs) without packing: R rows at a time,
+// NV vectors per row (the last one masked), A read in place.
+inline constexpr int narrow_max = static_cast<int>(width) * (width >= 16 ? 1 : 2);
+template <int NV>
+void gemm_narrow(int m, int n, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc, bool accumulate) {
+    constexpr int w = static_cast<int>(width);
+    constexpr int R = NV == 1 ? 8 : 6;       // R x NV accumulators, NV vectors of B and a broadcast in 16 registers
+    const int tail = n - (NV - 1) * w;       // columns in the last vector, 1..w
+    for (int i0 = 0; i0 < m; i0 += R) {
+        const int rows = std::min(R, m - i0);
+        vfloat acc[R][NV];
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v)
+                acc[r][v] = accumulate && r < rows ? load_partial(C + (i0 + r) * ldc + v * w, v + 1 == NV ? tail : w) : vfloat(0.f);
         for (int kk = 0; kk < k; ++kk) {
-            const vfloat b = load_partial(B.p + kk * B.rs, n);
-            if (rows == mr) {
-#pragma GCC unroll 16
-                for (int r = 0; r < mr; ++r) acc[r] = xsimd::fma(vfloat(A.at(i0 + r, kk)), b, acc[r]);
+            vfloat b[NV];
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) b[v] = load_partial(B.p + kk * B.rs + v * w, v + 1 == NV ? tail : w);
+            if (rows == R) {
+#pragma GCC unroll 8
+                for (int r = 0; r < R; ++r) {
+                    const vfloat a(A.at(i0 + r, kk));
+#pragma GCC unroll 2
+                    for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(a, b[v], acc[r][v]);
+                }
             } else {
-                for (int r = 0; r < rows; ++r) acc[r] = xsimd::fma(vfloat(A.at(i0 + r, kk)), b, acc[r]);
+                for (int r = 0; r < rows; ++r)
+                    for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(vfloat(A.at(i0 + r, kk)), b[v], acc[r][v]);
             }
         }
-        for (int r = 0; r < rows; ++r) store_partial(C + (i0 + r) * ldc, acc[r], n);
+        for (int r = 0; r < rows; ++r)
+            for (int v = 0; v < NV; ++v) store_partial(C + (i0 + r) * ldc + v * w, acc[r][v], v + 1 == NV ? tail : w);
     }
 }
 
@@ -390,13 +432,14 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
     }
     const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
     // The unpacked paths work row by row: split rows between threads.
-    if ((n <= static_cast<int>(width) || k <= small_k_max) && B.cs == 1) {
-        const bool narrow = n <= static_cast<int>(width);
+    if ((n <= narrow_max || k <= small_k_max) && B.cs == 1) {
+        const bool narrow = n <= narrow_max;
         parallel_for(multi ? threads : 1, static_cast<std::size_t>(m), 4 * mr, [&](std::size_t r0, std::size_t r1) {
             const int rows = static_cast<int>(r1 - r0);
             const operand a{A.p + static_cast<std::ptrdiff_t>(r0) * A.rs, A.rs, A.cs};
             float* c = C + static_cast<std::ptrdiff_t>(r0) * ldc;
-            if (narrow) gemm_narrow(rows, n, k, a, B, c, ldc, accumulate);
+            if (narrow && n <= static_cast<int>(width)) gemm_narrow<1>(rows, n, k, a, B, c, ldc, accumulate);
+            else if (narrow) gemm_narrow<2>(rows, n, k, a, B, c, ldc, accumulate);
             else gemm_small_k(rows, n, k, a, B, c, ldc, accumulate);
             apply_epilogue(c, ldc, rows, 0, n, ep);
         });

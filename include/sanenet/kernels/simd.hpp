@@ -8,6 +8,8 @@
 
 #if defined(__AVX__)
 #include <immintrin.h>
+#elif defined(__SSE__)
+#include <xmmintrin.h>
 #endif
 
 #include <cstddef>
@@ -38,7 +40,8 @@ using vuint = xsimd::batch<std::uint32_t, arch>;
 inline constexpr std::size_t width = vfloat::size;
 
 // Register tile of the GEMM micro-kernel: MR rows x (NV vectors) columns of C.
-// 32 vector registers (AVX-512) hold 8 x 2 accumulators plus B and the broadcasts; 16 hold 6 x 2.
+// 32 vector registers (AVX-512) hold 8 x 2 accumulators plus B and the broadcasts; 16 hold
+// 6 x 2 (4 x 3 would load less per FMA, but g++ then folds B's loads into the FMAs).
 inline constexpr int gemm_nv = 2;
 inline constexpr int gemm_nr = static_cast<int>(width) * gemm_nv;
 inline constexpr int gemm_mr = width >= 16 ? 8 : 6;
@@ -102,6 +105,33 @@ SANENET_ALWAYS_INLINE void interleave(const vfloat* v, vfloat* out) {
 }
 #else
 inline constexpr bool has_interleave = false;
+#endif
+
+#if defined(__SSE__)
+// Transposes through SSE registers, for packing without AVX-512. transpose4: the 4 x 4 block
+// in[r * in_stride + c] becomes out[c * out_stride + r]. transpose6x4: 6 rows of 4 values
+// become 4 groups of 6, out[c * 6 + r], as a 6-row GEMM panel stores them.
+inline constexpr bool has_transpose4 = true;
+SANENET_ALWAYS_INLINE void transpose4(const float* in, std::ptrdiff_t in_stride, float* out, std::ptrdiff_t out_stride) {
+    __m128 r0 = _mm_loadu_ps(in), r1 = _mm_loadu_ps(in + in_stride), r2 = _mm_loadu_ps(in + 2 * in_stride),
+           r3 = _mm_loadu_ps(in + 3 * in_stride);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(out, r0);
+    _mm_storeu_ps(out + out_stride, r1);
+    _mm_storeu_ps(out + 2 * out_stride, r2);
+    _mm_storeu_ps(out + 3 * out_stride, r3);
+}
+SANENET_ALWAYS_INLINE void transpose6x4(const float* in, std::ptrdiff_t in_stride, float* out) {
+    transpose4(in, in_stride, out, 6);
+    const __m128 r4 = _mm_loadu_ps(in + 4 * in_stride), r5 = _mm_loadu_ps(in + 5 * in_stride);
+    const __m128 lo = _mm_unpacklo_ps(r4, r5), hi = _mm_unpackhi_ps(r4, r5);  // r4c0 r5c0 r4c1 r5c1, r4c2 r5c2 r4c3 r5c3
+    _mm_storel_pi(reinterpret_cast<__m64*>(out + 4), lo);
+    _mm_storeh_pi(reinterpret_cast<__m64*>(out + 10), lo);
+    _mm_storel_pi(reinterpret_cast<__m64*>(out + 16), hi);
+    _mm_storeh_pi(reinterpret_cast<__m64*>(out + 22), hi);
+}
+#else
+inline constexpr bool has_transpose4 = false;
 #endif
 
 // The first `count` lanes of v to p (all of them when count >= width), nothing past p + count.
