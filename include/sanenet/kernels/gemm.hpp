@@ -143,15 +143,16 @@ inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, flo
     }
 }
 
-// C tile (rows x cols valid) = [C +] a_panel * b_panel over kc, NV vectors wide: NV = nv
-// for full panels, 1 for a last panel of at most one vector (the 10 outputs of a classifier).
-template <int NV>
+// C tile (rows x cols valid) = [C +] a_panel * b_panel over kc, MR rows and NV vectors: a
+// last panel is computed only as tall and as wide as it is (the 2 rows left of a batch of 32
+// after 6-row tiles, the 10 outputs of a classifier).
+template <int NV, int MR>
 void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_RESTRICT b, std::ptrdiff_t ldb, float* c,
                   std::ptrdiff_t ldc, int rows, int cols, bool load_c) {
     constexpr int w = static_cast<int>(width);
-    vfloat acc[mr][NV];
+    vfloat acc[MR][NV];
 #pragma GCC unroll 16
-    for (int i = 0; i < mr; ++i)
+    for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[i][v] = vfloat(0.f);
     for (int k = 0; k < kc; ++k) {
@@ -159,15 +160,15 @@ void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) bv[v] = vfloat::load_unaligned(b + k * ldb + v * w);
 #pragma GCC unroll 16
-        for (int i = 0; i < mr; ++i) {
+        for (int i = 0; i < MR; ++i) {
             const vfloat ai(a[k * mr + i]);
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
         }
     }
-    if (rows == mr && cols == NV * w) {
+    if (rows == MR && cols == NV * w) {
 #pragma GCC unroll 16
-        for (int i = 0; i < mr; ++i)
+        for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) {
                 float* cp = c + i * ldc + v * w;
@@ -176,22 +177,25 @@ void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_
             }
         return;
     }
-    alignas(alignment) float tile[mr * NV * w];
-    for (int i = 0; i < mr; ++i)
-        for (int v = 0; v < NV; ++v) acc[i][v].store_aligned(tile + i * NV * w + v * w);
     for (int i = 0; i < rows; ++i)
-        for (int j = 0; j < cols; ++j) c[i * ldc + j] = load_c ? c[i * ldc + j] + tile[i * NV * w + j] : tile[i * NV * w + j];
+        for (int v = 0; v < NV && v * w < cols; ++v) {
+            const int count = std::min(w, cols - v * w);
+            float* cp = c + i * ldc + v * w;
+            store_partial(cp, load_c ? acc[i][v] + load_partial(cp, count) : acc[i][v], count);
+        }
 }
 
-// The micro-kernel as wide as a panel's columns need: a last panel of 10 or 16 columns
-// computes one or two vectors, not nv.
+// The micro-kernel for a panel of `rows` (<= mr) rows and `cols` (<= nr = 2 vectors) columns.
 inline void micro_kernel_for(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc, int rows, int cols,
                              bool load_c) {
-    const int vectors = (cols + static_cast<int>(width) - 1) / static_cast<int>(width);
-    if (vectors >= nv) return micro_kernel<nv>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
-    if constexpr (nv > 2)
-        if (vectors == 2) return micro_kernel<2>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
-    micro_kernel<1>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+    static_assert(nv == 2);
+    const auto run = [&]<int MR>() {
+        if (cols > static_cast<int>(width)) micro_kernel<2, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+        else micro_kernel<1, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+    };
+    if (rows > 4 || rows == mr) run.template operator()<mr>();
+    else if (rows > 2) run.template operator()<4>();
+    else run.template operator()<2>();
 }
 
 // Bias and activation over a block of C, columns [j0, j0 + cols), while it is hot in cache.
@@ -296,41 +300,44 @@ SANENET_ALWAYS_INLINE void small_k_block(int i, int j0, int k, const operand& A,
     for (int v = 0; v < Block; ++v) acc[v].store_unaligned(c + j0 + v * w);
 }
 
-// C = A B for n <= narrow_max (a classifier's 10 outputs) without packing: R rows at a time,
-// NV vectors per row (the last one masked), A read in place.
+// Rows [i0, i0 + R) of C = A B for n <= NV vectors (the last one holding `tail` columns), in
+// R x NV registers; A read in place.
+template <int NV, int R>
+SANENET_ALWAYS_INLINE void narrow_rows(int i0, int k, int tail, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc,
+                                       bool accumulate) {
+    constexpr int w = static_cast<int>(width);
+    vfloat acc[R][NV];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[r][v] = accumulate ? load_partial(C + (i0 + r) * ldc + v * w, v + 1 == NV ? tail : w) : vfloat(0.f);
+    for (int kk = 0; kk < k; ++kk) {
+        vfloat b[NV];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) b[v] = load_partial(B.p + kk * B.rs + v * w, v + 1 == NV ? tail : w);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+            const vfloat a(A.at(i0 + r, kk));
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(a, b[v], acc[r][v]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) store_partial(C + (i0 + r) * ldc + v * w, acc[r][v], v + 1 == NV ? tail : w);
+}
+
+// C = A B for n <= narrow_max (a classifier's 10 outputs) without packing: R rows at a time
+// (R x NV accumulators, NV vectors of B and a broadcast fit in 16 registers), then row by row.
 inline constexpr int narrow_max = static_cast<int>(width) * (width >= 16 ? 1 : 2);
 template <int NV>
 void gemm_narrow(int m, int n, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc, bool accumulate) {
-    constexpr int w = static_cast<int>(width);
-    constexpr int R = NV == 1 ? 8 : 6;       // R x NV accumulators, NV vectors of B and a broadcast in 16 registers
-    const int tail = n - (NV - 1) * w;       // columns in the last vector, 1..w
-    for (int i0 = 0; i0 < m; i0 += R) {
-        const int rows = std::min(R, m - i0);
-        vfloat acc[R][NV];
-#pragma GCC unroll 8
-        for (int r = 0; r < R; ++r)
-#pragma GCC unroll 2
-            for (int v = 0; v < NV; ++v)
-                acc[r][v] = accumulate && r < rows ? load_partial(C + (i0 + r) * ldc + v * w, v + 1 == NV ? tail : w) : vfloat(0.f);
-        for (int kk = 0; kk < k; ++kk) {
-            vfloat b[NV];
-#pragma GCC unroll 2
-            for (int v = 0; v < NV; ++v) b[v] = load_partial(B.p + kk * B.rs + v * w, v + 1 == NV ? tail : w);
-            if (rows == R) {
-#pragma GCC unroll 8
-                for (int r = 0; r < R; ++r) {
-                    const vfloat a(A.at(i0 + r, kk));
-#pragma GCC unroll 2
-                    for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(a, b[v], acc[r][v]);
-                }
-            } else {
-                for (int r = 0; r < rows; ++r)
-                    for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(vfloat(A.at(i0 + r, kk)), b[v], acc[r][v]);
-            }
-        }
-        for (int r = 0; r < rows; ++r)
-            for (int v = 0; v < NV; ++v) store_partial(C + (i0 + r) * ldc + v * w, acc[r][v], v + 1 == NV ? tail : w);
-    }
+    constexpr int R = NV == 1 ? 8 : 6;
+    const int tail = n - (NV - 1) * static_cast<int>(width);
+    int i0 = 0;
+    for (; i0 + R <= m; i0 += R) narrow_rows<NV, R>(i0, k, tail, A, B, C, ldc, accumulate);
+    for (; i0 < m; ++i0) narrow_rows<NV, 1>(i0, k, tail, A, B, C, ldc, accumulate);
 }
 
 // C = A B for a small k (a rank-k update: dW at batch 1-4), row by row without packing.
