@@ -230,6 +230,36 @@ inline void apply_epilogue(float* c, std::ptrdiff_t ldc, int rows, int j0, int c
     dispatch_act(ep.a, [&]<act A>() { apply_epilogue_as<A>(c, ldc, rows, j0, cols, ep); });
 }
 
+// k in equal blocks of a multiple of 4 (784 = 4 x 196, not 3 x 256 + 16: a short last block
+// costs a pass over C).
+struct k_split {
+    int step;
+    explicit k_split(int k) {
+        const int blocks = (k + kc_max - 1) / kc_max;
+        step = ((k + blocks - 1) / blocks + 3) / 4 * 4;
+    }
+};
+
+// B packed whole, shared by the threads: block (jc, pc) of kc_step x nc_max floats, panels of
+// kc x nr inside it as run_block packs them.
+struct packed_b_layout {
+    int n, k;
+    k_split ks;
+    int k_blocks() const { return (k + ks.step - 1) / ks.step; }
+    int panels() const { return (n + nr - 1) / nr; }
+    std::size_t size() const {
+        return static_cast<std::size_t>((n + nc_max - 1) / nc_max) * k_blocks() * ks.step * nc_max;
+    }
+    std::ptrdiff_t panel(int jc, int pc, int jr) const {
+        return (static_cast<std::ptrdiff_t>(jc / nc_max) * k_blocks() + pc / ks.step) * ks.step * nc_max +
+               static_cast<std::ptrdiff_t>(jr) * std::min(ks.step, k - pc);
+    }
+};
+inline aligned_buffer<float>& shared_b_buffer() {
+    thread_local aligned_buffer<float> b;  // of the calling thread, grown to the largest B
+    return b;
+}
+
 struct job {
     int m, n, k;
     operand A, B;
@@ -237,8 +267,10 @@ struct job {
     std::ptrdiff_t ldc;
     const epilogue* ep;
     bool accumulate;
-    bool split_rows;  // tasks own rows of C (B read in place by all) or columns (each packs its B)
+    bool split_rows;  // tasks own rows of C (B read in place or packed once for all) or columns (each packs its B)
     int per_task;     // rows (a multiple of mr) or NR panels per task
+    bool direct_b;    // B's rows read in place
+    const float* packed_b = nullptr;  // B packed by pack_b_task, laid out as packed_b_layout
 };
 
 // Contiguous rows of B are read in place, unless they lie so far apart that they alias in
@@ -249,28 +281,29 @@ inline bool reads_b_in_place(const operand& B, int m) { return B.cs == 1 && (B.r
 // do not depend on how the work is split.
 inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
     pack_buffers& buf = buffers();
-    const bool direct_b = reads_b_in_place(jb.B, jb.m);
-    // k in equal blocks (784 = 4 x 196, not 3 x 256 + 16: a short last block costs a pass over C).
-    const int k_blocks = (jb.k + kc_max - 1) / kc_max;
-    const int kc_step = ((jb.k + k_blocks - 1) / k_blocks + 3) / 4 * 4;
+    const packed_b_layout shared{jb.n, jb.k, k_split(jb.k)};
+    const int kc_step = shared.ks.step;
     for (int jc = c0; jc < c1; jc += nc_max) {
         const int nc = std::min(nc_max, c1 - jc);
         for (int pc = 0; pc < jb.k; pc += kc_step) {
             const int kc = std::min(kc_step, jb.k - pc);
             const bool load_c = pc > 0 || jb.accumulate;
             const bool last = pc + kc == jb.k;
-            for (int jr = 0; jr < nc; jr += nr) {
-                const int cols = std::min(nr, nc - jr);
-                if (!direct_b || cols < nr)
-                    pack_b_panel(jb.B, pc, kc, jc + jr, cols, buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc);
-            }
+            if (!jb.packed_b)
+                for (int jr = 0; jr < nc; jr += nr) {
+                    const int cols = std::min(nr, nc - jr);
+                    if (!jb.direct_b || cols < nr)
+                        pack_b_panel(jb.B, pc, kc, jc + jr, cols, buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc);
+                }
             for (int ic = r0; ic < r1; ic += mc_max) {
                 const int mc = std::min(mc_max, r1 - ic);
                 pack_a(jb.A, ic, mc, pc, kc, buf.a.data());
                 for (int jr = 0; jr < nc; jr += nr) {
                     const int cols = std::min(nr, nc - jr);
-                    const bool packed = !direct_b || cols < nr;
-                    const float* bp = packed ? buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc : jb.B.p + pc * jb.B.rs + jc + jr;
+                    const bool packed = !jb.direct_b || cols < nr;
+                    const float* bp = jb.packed_b ? jb.packed_b + shared.panel(jc, pc, jr)
+                                      : packed    ? buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc
+                                                  : jb.B.p + pc * jb.B.rs + jc + jr;
                     const std::ptrdiff_t ldb = packed ? nr : jb.B.rs;
                     for (int ir = 0; ir < mc; ir += mr) {
                         float* c = jb.C + (ic + ir) * jb.ldc + jc + jr;
@@ -281,6 +314,22 @@ inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
                 }
             }
         }
+    }
+}
+
+// Packs panels [t * per_task, (t + 1) * per_task) of B, counted over k blocks then panels.
+struct pack_b_job {
+    operand B;
+    packed_b_layout layout;
+    float* out;
+    int per_task;
+};
+inline void pack_b_task(void* ctx, int t) {
+    const pack_b_job& pj = *static_cast<const pack_b_job*>(ctx);
+    const int panels = pj.layout.panels(), units = pj.layout.k_blocks() * panels, step = pj.layout.ks.step;
+    for (int u = t * pj.per_task; u < std::min(units, (t + 1) * pj.per_task); ++u) {
+        const int pc = u / panels * step, j = u % panels * nr, jc = j / nc_max * nc_max;
+        pack_b_panel(pj.B, pc, std::min(step, pj.layout.k - pc), j, std::min(nr, pj.layout.n - j), pj.out + pj.layout.panel(jc, pc, j - jc));
     }
 }
 
@@ -466,16 +515,29 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         return;
     }
     // A few tasks per thread, so that a thread the OS delays leaves its share to the others.
-    // When B is read in place, tasks take rows of C (nothing is packed twice); otherwise
-    // columns, each task packing only its own panels of B.
-    const bool split_rows = reads_b_in_place(B, m) && m >= 2 * mr;
+    // Tasks take rows of C, so that nothing is packed twice: B is read in place, or packed
+    // once by all the threads first. With too few rows, tasks take columns and each packs
+    // only its own panels of B.
+    const bool direct_b = reads_b_in_place(B, m);
+    const bool split_rows = multi && m >= 2 * mr;
     const int units = split_rows ? (m + mr - 1) / mr : (n + nr - 1) / nr;
     int tasks = multi ? std::min(4 * threads, units) : 1;
     const int per_unit_task = (units + tasks - 1) / tasks;
     tasks = (units + per_unit_task - 1) / per_unit_task;
-    const job jb{m, n, k, A, B, C, ldc, &ep, accumulate, split_rows, split_rows ? per_unit_task * mr : per_unit_task};
-    if (tasks == 1) run_block(jb, 0, m, 0, n);
-    else thread_pool::instance().run(threads, tasks, &run_task, const_cast<job*>(&jb));
+    job jb{m, n, k, A, B, C, ldc, &ep, accumulate, split_rows, split_rows ? per_unit_task * mr : per_unit_task, direct_b};
+    if (tasks == 1) return run_block(jb, 0, m, 0, n);
+    thread_pool& pool = thread_pool::instance();
+    if (split_rows && !direct_b) {
+        aligned_buffer<float>& shared = shared_b_buffer();
+        const packed_b_layout layout{n, k, k_split(k)};
+        shared.resize(layout.size());
+        const int pack_units = layout.k_blocks() * layout.panels();
+        const int per_pack = (pack_units + 4 * threads - 1) / (4 * threads);
+        pack_b_job pj{B, layout, shared.data(), per_pack};
+        pool.run(threads, (pack_units + per_pack - 1) / per_pack, &pack_b_task, &pj);
+        jb.packed_b = shared.data();
+    }
+    pool.run(threads, tasks, &run_task, &jb);
 }
 
 }  // namespace sanenet::kernels
