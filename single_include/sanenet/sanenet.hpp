@@ -358,8 +358,10 @@ using at_or_void_t = typename at_or_void<I, List>::type;
 
 #include <xsimd/xsimd.hpp>
 
-#if defined(__AVX512F__)
+#if defined(__AVX__)
 #include <immintrin.h>
+#elif defined(__SSE__)
+#include <xmmintrin.h>
 #endif
 
 #include <cstddef>
@@ -390,18 +392,31 @@ using vuint = xsimd::batch<std::uint32_t, arch>;
 inline constexpr std::size_t width = vfloat::size;
 
 // Register tile of the GEMM micro-kernel: MR rows x (NV vectors) columns of C.
-// 32 vector registers (AVX-512) hold 8 x 2 accumulators plus B and the broadcasts; 16 hold 6 x 2.
+// 32 vector registers (AVX-512) hold 8 x 2 accumulators plus B and the broadcasts; 16 hold
+// 6 x 2 (4 x 3 would load less per FMA, but g++ then folds B's loads into the FMAs).
 inline constexpr int gemm_nv = 2;
 inline constexpr int gemm_nr = static_cast<int>(width) * gemm_nv;
 inline constexpr int gemm_mr = width >= 16 ? 8 : 6;
 
 inline constexpr std::size_t alignment = 64;
 
-// The first `count` (< width) lanes from p, the others zero, without touching memory past
-// p + count: masked loads where the instruction set has them.
+#if defined(__AVX__) && !defined(__AVX512F__)
+// The 8-lane mask whose first `count` lanes are set: 8 words from (8 - count).
+alignas(64) inline constexpr std::int32_t avx_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+inline __m256i avx_first_lanes(int count) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(avx_mask_table + 8 - count));
+}
+#endif
+
+// The first `count` lanes from p (all of them when count >= width), the others zero,
+// without touching memory past p + count: masked loads where the instruction set has them
+// (AVX-512, AVX), a copy through the stack otherwise.
 inline vfloat load_partial(const float* p, int count) {
+    if (count >= static_cast<int>(width)) return vfloat::load_unaligned(p);
 #if defined(__AVX512F__)
     if constexpr (width == 16) return vfloat(_mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << count) - 1u), p));
+#elif defined(__AVX__)
+    if constexpr (width == 8) return vfloat(_mm256_maskload_ps(p, avx_first_lanes(count)));
 #endif
     alignas(alignment) float tmp[width] = {};
     for (int i = 0; i < count; ++i) tmp[i] = p[i];
@@ -444,10 +459,44 @@ SANENET_ALWAYS_INLINE void interleave(const vfloat* v, vfloat* out) {
 inline constexpr bool has_interleave = false;
 #endif
 
+#if defined(__SSE__)
+// Transposes through SSE registers, for packing without AVX-512. transpose4: the 4 x 4 block
+// in[r * in_stride + c] becomes out[c * out_stride + r]. transpose6x4: 6 rows of 4 values
+// become 4 groups of 6, out[c * 6 + r], as a 6-row GEMM panel stores them.
+inline constexpr bool has_transpose4 = true;
+SANENET_ALWAYS_INLINE void transpose4(const float* in, std::ptrdiff_t in_stride, float* out, std::ptrdiff_t out_stride) {
+    __m128 r0 = _mm_loadu_ps(in), r1 = _mm_loadu_ps(in + in_stride), r2 = _mm_loadu_ps(in + 2 * in_stride),
+           r3 = _mm_loadu_ps(in + 3 * in_stride);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(out, r0);
+    _mm_storeu_ps(out + out_stride, r1);
+    _mm_storeu_ps(out + 2 * out_stride, r2);
+    _mm_storeu_ps(out + 3 * out_stride, r3);
+}
+SANENET_ALWAYS_INLINE void transpose6x4(const float* in, std::ptrdiff_t in_stride, float* out) {
+    transpose4(in, in_stride, out, 6);
+    const __m128 r4 = _mm_loadu_ps(in + 4 * in_stride), r5 = _mm_loadu_ps(in + 5 * in_stride);
+    const __m128 lo = _mm_unpacklo_ps(r4, r5), hi = _mm_unpackhi_ps(r4, r5);  // r4c0 r5c0 r4c1 r5c1, r4c2 r5c2 r4c3 r5c3
+    _mm_storel_pi(reinterpret_cast<__m64*>(out + 4), lo);
+    _mm_storeh_pi(reinterpret_cast<__m64*>(out + 10), lo);
+    _mm_storel_pi(reinterpret_cast<__m64*>(out + 16), hi);
+    _mm_storeh_pi(reinterpret_cast<__m64*>(out + 22), hi);
+}
+#else
+inline constexpr bool has_transpose4 = false;
+#endif
+
+// The first `count` lanes of v to p (all of them when count >= width), nothing past p + count.
 inline void store_partial(float* p, vfloat v, int count) {
+    if (count >= static_cast<int>(width)) return v.store_unaligned(p);
 #if defined(__AVX512F__)
     if constexpr (width == 16) {
         _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1u), v);
+        return;
+    }
+#elif defined(__AVX__)
+    if constexpr (width == 8) {
+        _mm256_maskstore_ps(p, avx_first_lanes(count), v);
         return;
     }
 #endif
@@ -1148,8 +1197,11 @@ inline constexpr int nr = gemm_nr;
 inline constexpr int nv = gemm_nv;
 inline constexpr int kc_max = 256;
 inline constexpr int mc_max = mr * 16;
-inline constexpr int nc_max = 512;
-inline constexpr int direct_b_max_stride = 512;
+inline constexpr int nc_max = 512 / nr * nr;  // whole panels: packing writes nr columns at a time
+// B's rows are read in place below this stride (floats); farther apart, a panel's rows fall
+// into few L1 sets. Measured: 512 on AVX-512 (2-line rows of a 32-float panel); with 16-float
+// panels (AVX2) packing pays from a 256-float stride on (fwd 784->256 at batch 128: 0.88 -> 1.0).
+inline constexpr int direct_b_max_stride = width >= 16 ? 512 : 128;
 inline constexpr int direct_b_min_m = 32;
 // Up to this k, a GEMM is a rank-k update computed row by row (faster than packing).
 inline constexpr int small_k_max = 4;
@@ -1185,6 +1237,11 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
                 }
             }
 #endif
+            // 6-row panels (AVX2, SSE): 6 x 4 blocks transposed in registers.
+            if constexpr (has_transpose4 && mr == 6) {
+                if (rows == mr)
+                    for (; k + 4 <= kc; k += 4) transpose6x4(A.p + (ic + ip) * A.rs + pc + k, A.rs, dst + k * mr);
+            }
             for (int i = 0; i < mr; ++i) {
                 const float* src = A.p + (ic + ip + i) * A.rs + pc;
                 for (int kk = k; kk < kc; ++kk) dst[kk * mr + i] = i < rows ? src[kk] : 0.f;
@@ -1231,37 +1288,56 @@ inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, flo
                 }
     }
 #endif
+    // Without AVX-512: 4 x 4 blocks of the transposed weights transposed in registers; the
+    // block [0, kv) x [0, jv) of the panel is done by them.
+    int kv = 0, jv = 0;
+    if constexpr (has_transpose4 && !has_interleave) {
+        if (B.rs == 1) {
+            kv = kc / 4 * 4;
+            jv = cols / 4 * 4;
+            for (int j0 = 0; j0 < jv; j0 += 4)
+                for (int kk = 0; kk < kv; kk += 4) transpose4(B.p + (jc + j0) * B.cs + pc + kk, B.cs, dst + kk * nr + j0, nr);
+        }
+    }
     for (int j = 0; j < nr; ++j) {
         const float* src = B.p + (jc + j) * B.cs + pc * B.rs;
-        for (int kk = k; kk < kc; ++kk) dst[kk * nr + j] = j < cols ? src[kk * B.rs] : 0.f;
+        for (int kk = std::max(k, j < jv ? kv : 0); kk < kc; ++kk) dst[kk * nr + j] = j < cols ? src[kk * B.rs] : 0.f;
     }
 }
 
-// C tile (rows x cols valid) = [C +] a_panel * b_panel over kc, NV vectors wide: NV = nv
-// for full panels, 1 for a last panel of at most one vector (the 10 outputs of a classifier).
-template <int NV>
+// C tile (rows x cols valid) = [C +] a_panel * b_panel over kc, MR rows and NV vectors: a
+// last panel is computed only as tall and as wide as it is (the 2 rows left of a batch of 32
+// after 6-row tiles, the 10 outputs of a classifier).
+template <int NV, int MR>
 void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_RESTRICT b, std::ptrdiff_t ldb, float* c,
                   std::ptrdiff_t ldc, int rows, int cols, bool load_c) {
     constexpr int w = static_cast<int>(width);
-    vfloat acc[mr][NV];
+    // C's rows lie a matrix row apart and miss the cache: fetch them while the k loop runs
+    // (1024^3 on AVX2: 0.72 -> 0.90 of OpenBLAS with the unrolled loop below).
+    for (int i = 0; i < rows; ++i) {
+        __builtin_prefetch(c + i * ldc, 1);
+        __builtin_prefetch(c + i * ldc + cols - 1, 1);
+    }
+    vfloat acc[MR][NV];
 #pragma GCC unroll 16
-    for (int i = 0; i < mr; ++i)
+    for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) acc[i][v] = vfloat(0.f);
+#pragma GCC unroll 4
     for (int k = 0; k < kc; ++k) {
         vfloat bv[NV];
 #pragma GCC unroll 4
         for (int v = 0; v < NV; ++v) bv[v] = vfloat::load_unaligned(b + k * ldb + v * w);
 #pragma GCC unroll 16
-        for (int i = 0; i < mr; ++i) {
+        for (int i = 0; i < MR; ++i) {
             const vfloat ai(a[k * mr + i]);
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
         }
     }
-    if (rows == mr && cols == NV * w) {
+    if (rows == MR && cols == NV * w) {
 #pragma GCC unroll 16
-        for (int i = 0; i < mr; ++i)
+        for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) {
                 float* cp = c + i * ldc + v * w;
@@ -1270,11 +1346,25 @@ void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_
             }
         return;
     }
-    alignas(alignment) float tile[mr * NV * w];
-    for (int i = 0; i < mr; ++i)
-        for (int v = 0; v < NV; ++v) acc[i][v].store_aligned(tile + i * NV * w + v * w);
     for (int i = 0; i < rows; ++i)
-        for (int j = 0; j < cols; ++j) c[i * ldc + j] = load_c ? c[i * ldc + j] + tile[i * NV * w + j] : tile[i * NV * w + j];
+        for (int v = 0; v < NV && v * w < cols; ++v) {
+            const int count = std::min(w, cols - v * w);
+            float* cp = c + i * ldc + v * w;
+            store_partial(cp, load_c ? acc[i][v] + load_partial(cp, count) : acc[i][v], count);
+        }
+}
+
+// The micro-kernel for a panel of `rows` (<= mr) rows and `cols` (<= nr = 2 vectors) columns.
+inline void micro_kernel_for(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc, int rows, int cols,
+                             bool load_c) {
+    static_assert(nv == 2);
+    const auto run = [&]<int MR>() {
+        if (cols > static_cast<int>(width)) micro_kernel<2, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+        else micro_kernel<1, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+    };
+    if (rows > 4 || rows == mr) run.template operator()<mr>();
+    else if (rows > 2) run.template operator()<4>();
+    else run.template operator()<2>();
 }
 
 // Bias and activation over a block of C, columns [j0, j0 + cols), while it is hot in cache.
@@ -1299,6 +1389,36 @@ inline void apply_epilogue(float* c, std::ptrdiff_t ldc, int rows, int j0, int c
     dispatch_act(ep.a, [&]<act A>() { apply_epilogue_as<A>(c, ldc, rows, j0, cols, ep); });
 }
 
+// k in equal blocks of a multiple of 4 (784 = 4 x 196, not 3 x 256 + 16: a short last block
+// costs a pass over C).
+struct k_split {
+    int step;
+    explicit k_split(int k) {
+        const int blocks = (k + kc_max - 1) / kc_max;
+        step = ((k + blocks - 1) / blocks + 3) / 4 * 4;
+    }
+};
+
+// B packed whole, shared by the threads: block (jc, pc) of kc_step x nc_max floats, panels of
+// kc x nr inside it as run_block packs them.
+struct packed_b_layout {
+    int n, k;
+    k_split ks;
+    int k_blocks() const { return (k + ks.step - 1) / ks.step; }
+    int panels() const { return (n + nr - 1) / nr; }
+    std::size_t size() const {
+        return static_cast<std::size_t>((n + nc_max - 1) / nc_max) * k_blocks() * ks.step * nc_max;
+    }
+    std::ptrdiff_t panel(int jc, int pc, int jr) const {
+        return (static_cast<std::ptrdiff_t>(jc / nc_max) * k_blocks() + pc / ks.step) * ks.step * nc_max +
+               static_cast<std::ptrdiff_t>(jr) * std::min(ks.step, k - pc);
+    }
+};
+inline aligned_buffer<float>& shared_b_buffer() {
+    thread_local aligned_buffer<float> b;  // of the calling thread, grown to the largest B
+    return b;
+}
+
 struct job {
     int m, n, k;
     operand A, B;
@@ -1306,8 +1426,10 @@ struct job {
     std::ptrdiff_t ldc;
     const epilogue* ep;
     bool accumulate;
-    bool split_rows;  // tasks own rows of C (B read in place by all) or columns (each packs its B)
+    bool split_rows;  // tasks own rows of C (B read in place or packed once for all) or columns (each packs its B)
     int per_task;     // rows (a multiple of mr) or NR panels per task
+    bool direct_b;    // B's rows read in place
+    const float* packed_b = nullptr;  // B packed by pack_b_task, laid out as packed_b_layout
 };
 
 // Contiguous rows of B are read in place, unless they lie so far apart that they alias in
@@ -1318,36 +1440,55 @@ inline bool reads_b_in_place(const operand& B, int m) { return B.cs == 1 && (B.r
 // do not depend on how the work is split.
 inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
     pack_buffers& buf = buffers();
-    const bool direct_b = reads_b_in_place(jb.B, jb.m);
+    const packed_b_layout shared{jb.n, jb.k, k_split(jb.k)};
+    const int kc_step = shared.ks.step;
     for (int jc = c0; jc < c1; jc += nc_max) {
         const int nc = std::min(nc_max, c1 - jc);
-        for (int pc = 0; pc < jb.k; pc += kc_max) {
-            const int kc = std::min(kc_max, jb.k - pc);
+        for (int pc = 0; pc < jb.k; pc += kc_step) {
+            const int kc = std::min(kc_step, jb.k - pc);
             const bool load_c = pc > 0 || jb.accumulate;
             const bool last = pc + kc == jb.k;
-            for (int jr = 0; jr < nc; jr += nr) {
-                const int cols = std::min(nr, nc - jr);
-                if (!direct_b || cols < nr)
-                    pack_b_panel(jb.B, pc, kc, jc + jr, cols, buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc);
-            }
+            if (!jb.packed_b)
+                for (int jr = 0; jr < nc; jr += nr) {
+                    const int cols = std::min(nr, nc - jr);
+                    if (!jb.direct_b || cols < nr)
+                        pack_b_panel(jb.B, pc, kc, jc + jr, cols, buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc);
+                }
             for (int ic = r0; ic < r1; ic += mc_max) {
                 const int mc = std::min(mc_max, r1 - ic);
                 pack_a(jb.A, ic, mc, pc, kc, buf.a.data());
                 for (int jr = 0; jr < nc; jr += nr) {
                     const int cols = std::min(nr, nc - jr);
-                    const bool packed = !direct_b || cols < nr;
-                    const float* bp = packed ? buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc : jb.B.p + pc * jb.B.rs + jc + jr;
+                    const bool packed = !jb.direct_b || cols < nr;
+                    const float* bp = jb.packed_b ? jb.packed_b + shared.panel(jc, pc, jr)
+                                      : packed    ? buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc
+                                                  : jb.B.p + pc * jb.B.rs + jc + jr;
                     const std::ptrdiff_t ldb = packed ? nr : jb.B.rs;
                     for (int ir = 0; ir < mc; ir += mr) {
                         float* c = jb.C + (ic + ir) * jb.ldc + jc + jr;
                         const float* ap = buf.a.data() + static_cast<std::ptrdiff_t>(ir) * kc;
-                        if (cols <= static_cast<int>(width)) micro_kernel<1>(kc, ap, bp, ldb, c, jb.ldc, std::min(mr, mc - ir), cols, load_c);
-                        else micro_kernel<nv>(kc, ap, bp, ldb, c, jb.ldc, std::min(mr, mc - ir), cols, load_c);
+                        micro_kernel_for(kc, ap, bp, ldb, c, jb.ldc, std::min(mr, mc - ir), cols, load_c);
                     }
                     if (last) apply_epilogue(jb.C + ic * jb.ldc, jb.ldc, mc, jc + jr, cols, *jb.ep);
                 }
             }
         }
+    }
+}
+
+// Packs panels [t * per_task, (t + 1) * per_task) of B, counted over k blocks then panels.
+struct pack_b_job {
+    operand B;
+    packed_b_layout layout;
+    float* out;
+    int per_task;
+};
+inline void pack_b_task(void* ctx, int t) {
+    const pack_b_job& pj = *static_cast<const pack_b_job*>(ctx);
+    const int panels = pj.layout.panels(), units = pj.layout.k_blocks() * panels, step = pj.layout.ks.step;
+    for (int u = t * pj.per_task; u < std::min(units, (t + 1) * pj.per_task); ++u) {
+        const int pc = u / panels * step, j = u % panels * nr, jc = j / nc_max * nc_max;
+        pack_b_panel(pj.B, pc, std::min(step, pj.layout.k - pc), j, std::min(nr, pj.layout.n - j), pj.out + pj.layout.panel(jc, pc, j - jc));
     }
 }
 
@@ -1380,25 +1521,44 @@ SANENET_ALWAYS_INLINE void small_k_block(int i, int j0, int k, const operand& A,
     for (int v = 0; v < Block; ++v) acc[v].store_unaligned(c + j0 + v * w);
 }
 
-// C = A B for n <= width (a classifier's 10 outputs), without packing: mr rows at a time,
-// one masked vector per row, A read in place.
-inline void gemm_narrow(int m, int n, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc, bool accumulate) {
-    for (int i0 = 0; i0 < m; i0 += mr) {
-        const int rows = std::min(mr, m - i0);
-        vfloat acc[mr];
-#pragma GCC unroll 16
-        for (int r = 0; r < mr; ++r) acc[r] = accumulate && r < rows ? load_partial(C + (i0 + r) * ldc, n) : vfloat(0.f);
-        for (int kk = 0; kk < k; ++kk) {
-            const vfloat b = load_partial(B.p + kk * B.rs, n);
-            if (rows == mr) {
-#pragma GCC unroll 16
-                for (int r = 0; r < mr; ++r) acc[r] = xsimd::fma(vfloat(A.at(i0 + r, kk)), b, acc[r]);
-            } else {
-                for (int r = 0; r < rows; ++r) acc[r] = xsimd::fma(vfloat(A.at(i0 + r, kk)), b, acc[r]);
-            }
+// Rows [i0, i0 + R) of C = A B for n <= NV vectors (the last one holding `tail` columns), in
+// R x NV registers; A read in place.
+template <int NV, int R>
+SANENET_ALWAYS_INLINE void narrow_rows(int i0, int k, int tail, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc,
+                                       bool accumulate) {
+    constexpr int w = static_cast<int>(width);
+    vfloat acc[R][NV];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) acc[r][v] = accumulate ? load_partial(C + (i0 + r) * ldc + v * w, v + 1 == NV ? tail : w) : vfloat(0.f);
+    for (int kk = 0; kk < k; ++kk) {
+        vfloat b[NV];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) b[v] = load_partial(B.p + kk * B.rs + v * w, v + 1 == NV ? tail : w);
+#pragma GCC unroll 8
+        for (int r = 0; r < R; ++r) {
+            const vfloat a(A.at(i0 + r, kk));
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(a, b[v], acc[r][v]);
         }
-        for (int r = 0; r < rows; ++r) store_partial(C + (i0 + r) * ldc, acc[r], n);
     }
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) store_partial(C + (i0 + r) * ldc + v * w, acc[r][v], v + 1 == NV ? tail : w);
+}
+
+// C = A B for n <= narrow_max (a classifier's 10 outputs) without packing: R rows at a time
+// (R x NV accumulators, NV vectors of B and a broadcast fit in 16 registers), then row by row.
+inline constexpr int narrow_max = static_cast<int>(width) * (width >= 16 ? 1 : 2);
+template <int NV>
+void gemm_narrow(int m, int n, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc, bool accumulate) {
+    constexpr int R = NV == 1 ? 8 : 6;
+    const int tail = n - (NV - 1) * static_cast<int>(width);
+    int i0 = 0;
+    for (; i0 + R <= m; i0 += R) narrow_rows<NV, R>(i0, k, tail, A, B, C, ldc, accumulate);
+    for (; i0 < m; ++i0) narrow_rows<NV, 1>(i0, k, tail, A, B, C, ldc, accumulate);
 }
 
 // C = A B for a small k (a rank-k update: dW at batch 1-4), row by row without packing.
@@ -1500,29 +1660,43 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
     }
     const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
     // The unpacked paths work row by row: split rows between threads.
-    if ((n <= static_cast<int>(width) || k <= small_k_max) && B.cs == 1) {
-        const bool narrow = n <= static_cast<int>(width);
+    if ((n <= narrow_max || k <= small_k_max) && B.cs == 1) {
+        const bool narrow = n <= narrow_max;
         parallel_for(multi ? threads : 1, static_cast<std::size_t>(m), 4 * mr, [&](std::size_t r0, std::size_t r1) {
             const int rows = static_cast<int>(r1 - r0);
             const operand a{A.p + static_cast<std::ptrdiff_t>(r0) * A.rs, A.rs, A.cs};
             float* c = C + static_cast<std::ptrdiff_t>(r0) * ldc;
-            if (narrow) gemm_narrow(rows, n, k, a, B, c, ldc, accumulate);
+            if (narrow && n <= static_cast<int>(width)) gemm_narrow<1>(rows, n, k, a, B, c, ldc, accumulate);
+            else if (narrow) gemm_narrow<2>(rows, n, k, a, B, c, ldc, accumulate);
             else gemm_small_k(rows, n, k, a, B, c, ldc, accumulate);
             apply_epilogue(c, ldc, rows, 0, n, ep);
         });
         return;
     }
     // A few tasks per thread, so that a thread the OS delays leaves its share to the others.
-    // When B is read in place, tasks take rows of C (nothing is packed twice); otherwise
-    // columns, each task packing only its own panels of B.
-    const bool split_rows = reads_b_in_place(B, m) && m >= 2 * mr;
+    // Tasks take rows of C, so that nothing is packed twice: B is read in place, or packed
+    // once by all the threads first. With too few rows, tasks take columns and each packs
+    // only its own panels of B.
+    const bool direct_b = reads_b_in_place(B, m);
+    const bool split_rows = multi && m >= 2 * mr;
     const int units = split_rows ? (m + mr - 1) / mr : (n + nr - 1) / nr;
     int tasks = multi ? std::min(4 * threads, units) : 1;
     const int per_unit_task = (units + tasks - 1) / tasks;
     tasks = (units + per_unit_task - 1) / per_unit_task;
-    const job jb{m, n, k, A, B, C, ldc, &ep, accumulate, split_rows, split_rows ? per_unit_task * mr : per_unit_task};
-    if (tasks == 1) run_block(jb, 0, m, 0, n);
-    else thread_pool::instance().run(threads, tasks, &run_task, const_cast<job*>(&jb));
+    job jb{m, n, k, A, B, C, ldc, &ep, accumulate, split_rows, split_rows ? per_unit_task * mr : per_unit_task, direct_b};
+    if (tasks == 1) return run_block(jb, 0, m, 0, n);
+    thread_pool& pool = thread_pool::instance();
+    if (split_rows && !direct_b) {
+        aligned_buffer<float>& shared = shared_b_buffer();
+        const packed_b_layout layout{n, k, k_split(k)};
+        shared.resize(layout.size());
+        const int pack_units = layout.k_blocks() * layout.panels();
+        const int per_pack = (pack_units + 4 * threads - 1) / (4 * threads);
+        pack_b_job pj{B, layout, shared.data(), per_pack};
+        pool.run(threads, (pack_units + per_pack - 1) / per_pack, &pack_b_task, &pj);
+        jb.packed_b = shared.data();
+    }
+    pool.run(threads, tasks, &run_task, &jb);
 }
 
 }  // namespace sanenet::kernels
