@@ -1440,8 +1440,8 @@ inline bool reads_b_in_place(const operand& B, int m) { return B.cs == 1 && (B.r
 // do not depend on how the work is split.
 inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
     pack_buffers& buf = buffers();
-    const packed_b_layout shared{jb.n, jb.k, k_split(jb.k)};
-    const int kc_step = shared.ks.step;
+    const packed_b_layout layout{jb.n, jb.k, k_split(jb.k)};
+    const int kc_step = layout.ks.step;
     for (int jc = c0; jc < c1; jc += nc_max) {
         const int nc = std::min(nc_max, c1 - jc);
         for (int pc = 0; pc < jb.k; pc += kc_step) {
@@ -1460,7 +1460,7 @@ inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
                 for (int jr = 0; jr < nc; jr += nr) {
                     const int cols = std::min(nr, nc - jr);
                     const bool packed = !jb.direct_b || cols < nr;
-                    const float* bp = jb.packed_b ? jb.packed_b + shared.panel(jc, pc, jr)
+                    const float* bp = jb.packed_b ? jb.packed_b + layout.panel(jc, pc, jr)
                                       : packed    ? buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc
                                                   : jb.B.p + pc * jb.B.rs + jc + jr;
                     const std::ptrdiff_t ldb = packed ? nr : jb.B.rs;
@@ -1642,7 +1642,8 @@ inline void prepare_gemm_threads() {
 }
 
 // C[m x n] (row stride ldc) = A[m x k] B[k x n] (+ C when accumulate); then + bias, activation.
-// Splits the columns over up to `threads` threads in whole register panels (deterministic).
+// Splits the work over up to `threads` threads in whole register tiles; the result does not
+// depend on the split (every element is computed in the same order).
 inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep = {},
                  bool accumulate = false, int threads = 1) {
     using namespace detail_gemm;
