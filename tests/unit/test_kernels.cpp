@@ -93,6 +93,22 @@ TEST_CASE("gemm matches a double-precision reference in every layout and size cl
     CHECK(cases > 200);
 }
 
+TEST_CASE("gemm at the MLP's training shapes, with and without accumulation, on 1 and 2 threads") {
+    // 784-256-128-10 at batch 1-32: the GEMV and dot-product rows, B packed row by row (and
+    // once for both threads), transposed weights whose k is not a multiple of 4.
+    for (int b : {1, 3, 4, 5, 8, 32})
+        for (bool acc : {false, true})
+            for (int threads : {1, 2})
+                for (const gemm_case& c : {gemm_case{b, 256, 784, false, false, acc, !acc, act::relu, 0.f},
+                                           gemm_case{b, 10, 128, false, false, acc, false, act::identity, 0.f},
+                                           gemm_case{784, 256, b, true, false, acc, false, act::identity, 0.f},
+                                           gemm_case{b, 256, 128, false, true, acc, false, act::identity, 0.f},
+                                           gemm_case{b, 128, 10, false, true, acc, false, act::identity, 0.f}}) {
+                    INFO("m=" << c.m << " n=" << c.n << " k=" << c.k << " trans_b=" << c.trans_b << " acc=" << acc << " threads=" << threads);
+                    CHECK(gemm_error(c, threads) < 1e-5);
+                }
+}
+
 TEST_CASE("gemm fuses bias and every activation into its epilogue") {
     for (act a : {act::identity, act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid}) {
         for (int m : {1, 5, 40}) {

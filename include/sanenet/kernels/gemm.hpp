@@ -46,6 +46,8 @@ inline constexpr int direct_b_max_stride = width >= 16 ? 512 : 128;
 inline constexpr int direct_b_min_m = 32;
 // Up to this k, a GEMM is a rank-k update computed row by row (faster than packing).
 inline constexpr int small_k_max = 4;
+// Up to this many rows, C = A B^T (B read along k) is computed as dot products row by row.
+inline constexpr int dot_rows_max = 4;
 // Below this many multiply-adds a second thread costs more than it saves.
 inline constexpr double parallel_min_fma = 1 << 19;
 
@@ -99,22 +101,34 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
     }
 }
 
+// Rows [k0, k0 + rows), columns [jc, jc + nc) of a row-major B into the NR-wide panels of
+// panel_kc rows at dst (dst: row k0 of the first; zero-padded columns), read row by row so that B
+// streams in order. Panel by panel, each row would be fetched 64 bytes at a time: fwd
+// 784->256 at batch 32 on AVX2 spent 28% of the GEMM packing B that way, 0.86 -> 1.02 of
+// OpenBLAS.
+inline void pack_b_rows(const operand& B, int k0, int rows, int jc, int nc, float* dst, std::ptrdiff_t panel_kc) {
+    constexpr int w = static_cast<int>(width);
+    const int full = nc / nr * nr;
+    for (int k = 0; k < rows; ++k) {
+        const float* src = B.p + (k0 + k) * B.rs + jc;
+        float* d = dst + k * nr;
+        for (int jr = 0; jr < full; jr += nr)
+#pragma GCC unroll 4
+            for (int v = 0; v < nv; ++v) vfloat::load_unaligned(src + jr + v * w).store_unaligned(d + jr * panel_kc + v * w);
+        if (full < nc)
+            for (int v = 0; v < nv; ++v) {
+                const int c = std::min(w, nc - full - v * w);
+                (c > 0 ? load_partial(src + full + v * w, c) : vfloat(0.f)).store_unaligned(d + full * panel_kc + v * w);
+            }
+    }
+}
+
 // B[pc:pc+kc, jc:jc+cols] as one NR-wide panel (k-major), zero-padded columns.
 inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, float* dst) {
-    constexpr int w = static_cast<int>(width);
-    if (B.cs == 1) {
-        for (int k = 0; k < kc; ++k) {
-            const float* src = B.p + (pc + k) * B.rs + jc;
-            float* d = dst + k * nr;
-            for (int v = 0; v < nv; ++v) {
-                const int c = std::min(w, cols - v * w);
-                (c > 0 ? load_partial(src + v * w, c) : vfloat(0.f)).store_unaligned(d + v * w);
-            }
-        }
-        return;
-    }
+    if (B.cs == 1) return pack_b_rows(B, pc, kc, jc, cols, dst, 0);
     int k = 0;
 #if defined(__AVX512F__)
+    constexpr int w = static_cast<int>(width);
     // Column j of B is contiguous along k (a transposed weight matrix): load width values of
     // each of width columns and interleave them into width rows of the panel.
     if constexpr (has_interleave) {
@@ -129,20 +143,24 @@ inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, flo
                 }
     }
 #endif
-    // Without AVX-512: 4 x 4 blocks of the transposed weights transposed in registers; the
-    // block [0, kv) x [0, jv) of the panel is done by them.
-    int kv = 0, jv = 0;
+    // Without AVX-512: 4 x 4 blocks of the transposed weights transposed in registers, the
+    // last k % 4 rows too (copied one float at a time, they were half of the packing in dX
+    // 10->128); they do columns [0, jv) of the panel.
+    int jv = 0;
     if constexpr (has_transpose4 && !has_interleave) {
         if (B.rs == 1) {
-            kv = kc / 4 * 4;
             jv = cols / 4 * 4;
-            for (int j0 = 0; j0 < jv; j0 += 4)
-                for (int kk = 0; kk < kv; kk += 4) transpose4(B.p + (jc + j0) * B.cs + pc + kk, B.cs, dst + kk * nr + j0, nr);
+            const int kv = kc / 4 * 4;
+            for (int j0 = 0; j0 < jv; j0 += 4) {
+                const float* src = B.p + (jc + j0) * B.cs + pc;
+                for (int kk = 0; kk < kv; kk += 4) transpose4(src + kk, B.cs, dst + kk * nr + j0, nr);
+                if (kv < kc) transpose4_first(src + kv, B.cs, dst + kv * nr + j0, nr, kc - kv);
+            }
         }
     }
     for (int j = 0; j < nr; ++j) {
         const float* src = B.p + (jc + j) * B.cs + pc * B.rs;
-        for (int kk = std::max(k, j < jv ? kv : 0); kk < kc; ++kk) dst[kk * nr + j] = j < cols ? src[kk * B.rs] : 0.f;
+        for (int kk = j < jv ? kc : k; kk < kc; ++kk) dst[kk * nr + j] = j < cols ? src[kk * B.rs] : 0.f;
     }
 }
 
@@ -247,9 +265,10 @@ struct packed_b_layout {
     k_split ks;
     int k_blocks() const { return (k + ks.step - 1) / ks.step; }
     int panels() const { return (n + nr - 1) / nr; }
-    std::size_t size() const {
-        return static_cast<std::size_t>((n + nc_max - 1) / nc_max) * k_blocks() * ks.step * nc_max;
-    }
+    int column_blocks() const { return (n + nc_max - 1) / nc_max; }
+    // pack_b_task's units: rows of a column block for a row-major B, else (k block, panel).
+    int pack_units(const operand& B) const { return B.cs == 1 ? column_blocks() * k : k_blocks() * panels(); }
+    std::size_t size() const { return static_cast<std::size_t>(column_blocks()) * k_blocks() * ks.step * nc_max; }
     std::ptrdiff_t panel(int jc, int pc, int jr) const {
         return (static_cast<std::ptrdiff_t>(jc / nc_max) * k_blocks() + pc / ks.step) * ks.step * nc_max +
                static_cast<std::ptrdiff_t>(jr) * std::min(ks.step, k - pc);
@@ -289,12 +308,17 @@ inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
             const int kc = std::min(kc_step, jb.k - pc);
             const bool load_c = pc > 0 || jb.accumulate;
             const bool last = pc + kc == jb.k;
-            if (!jb.packed_b)
-                for (int jr = 0; jr < nc; jr += nr) {
-                    const int cols = std::min(nr, nc - jr);
-                    if (!jb.direct_b || cols < nr)
-                        pack_b_panel(jb.B, pc, kc, jc + jr, cols, buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc);
-                }
+            // B into this thread's buffer, unless packed for all threads: row-major B whole
+            // (row by row), else panel by panel, or only a last narrow panel when read in place.
+            if (!jb.packed_b) {
+                if (!jb.direct_b && jb.B.cs == 1) pack_b_rows(jb.B, pc, kc, jc, nc, buf.b.data(), kc);
+                else
+                    for (int jr = 0; jr < nc; jr += nr) {
+                        const int cols = std::min(nr, nc - jr);
+                        if (!jb.direct_b || cols < nr)
+                            pack_b_panel(jb.B, pc, kc, jc + jr, cols, buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc);
+                    }
+            }
             for (int ic = r0; ic < r1; ic += mc_max) {
                 const int mc = std::min(mc_max, r1 - ic);
                 pack_a(jb.A, ic, mc, pc, kc, buf.a.data());
@@ -326,10 +350,22 @@ struct pack_b_job {
 };
 inline void pack_b_task(void* ctx, int t) {
     const pack_b_job& pj = *static_cast<const pack_b_job*>(ctx);
-    const int panels = pj.layout.panels(), units = pj.layout.k_blocks() * panels, step = pj.layout.ks.step;
-    for (int u = t * pj.per_task; u < std::min(units, (t + 1) * pj.per_task); ++u) {
+    const packed_b_layout& l = pj.layout;
+    const int step = l.ks.step, end = std::min(l.pack_units(pj.B), (t + 1) * pj.per_task);
+    if (pj.B.cs == 1) {
+        // Row-major B: units are the rows of each column block, packed in runs inside one k block.
+        for (int u = t * pj.per_task; u < end;) {
+            const int jc = u / l.k * nc_max, k0 = u % l.k, pc = k0 / step * step;
+            const int rows = std::min({end - u, pc + step - k0, l.k - k0});
+            pack_b_rows(pj.B, k0, rows, jc, std::min(nc_max, l.n - jc), pj.out + l.panel(jc, pc, 0) + (k0 - pc) * nr, std::min(step, l.k - pc));
+            u += rows;
+        }
+        return;
+    }
+    const int panels = l.panels();
+    for (int u = t * pj.per_task; u < end; ++u) {
         const int pc = u / panels * step, j = u % panels * nr, jc = j / nc_max * nc_max;
-        pack_b_panel(pj.B, pc, std::min(step, pj.layout.k - pc), j, std::min(nr, pj.layout.n - j), pj.out + pj.layout.panel(jc, pc, j - jc));
+        pack_b_panel(pj.B, pc, std::min(step, l.k - pc), j, std::min(nr, l.n - j), pj.out + l.panel(jc, pc, j - jc));
     }
 }
 
@@ -437,6 +473,24 @@ SANENET_ALWAYS_INLINE void gemv_block(int j0, int k, const float* x, const opera
     for (int v = 0; v < Block; ++v) acc[v].store_unaligned(y + j0 + v * w);
 }
 
+// y[j0 : j0 + width] = x[0:k] B (+ y) for columns of B contiguous along k: width dot
+// products, summed across lanes together (haddp) instead of one horizontal sum each.
+SANENET_ALWAYS_INLINE void gemv_dots(int j0, int k, const float* x, const operand& B, float* y, bool accumulate) {
+    constexpr int w = static_cast<int>(width);
+    vfloat acc[w];
+#pragma GCC unroll 16
+    for (int r = 0; r < w; ++r) acc[r] = vfloat(0.f);
+    for (int kk = 0; kk < k; kk += w) {
+        const int c = std::min(w, k - kk);
+        const vfloat xv = load_partial(x + kk, c);
+#pragma GCC unroll 16
+        for (int r = 0; r < w; ++r) acc[r] = xsimd::fma(xv, load_partial(B.p + (j0 + r) * B.cs + kk, c), acc[r]);
+    }
+    vfloat sums = xsimd::haddp(acc);
+    if (accumulate) sums += vfloat::load_unaligned(y + j0);
+    sums.store_unaligned(y + j0);
+}
+
 // y[0:n] = x[0:k] B (+ y), one row: B streamed once, no packing.
 inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool accumulate, const epilogue& ep) {
     const int w = static_cast<int>(width);
@@ -457,8 +511,12 @@ inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool 
             store_partial(y + j, even + odd, cols);
         }
     } else {
-        // Column j of B is contiguous along k when rs == 1: a dot product per output.
-        for (int j = 0; j < n; ++j) {
+        // Column j of B is contiguous along k when rs == 1 (a transposed weight matrix): a dot
+        // product per output, width of them at a time, then the rest one by one.
+        int j = 0;
+        if (B.rs == 1)
+            for (; j + w <= n; j += w) gemv_dots(j, k, x, B, y, accumulate);
+        for (; j < n; ++j) {
             const float* col = B.p + j * B.cs;
             vfloat acc(0.f);
             int kk = 0;
@@ -496,8 +554,10 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         apply_epilogue(C, ldc, m, 0, n, ep);
         return;
     }
-    if (m == 1 && A.cs == 1) {
-        gemv(n, k, A.p, B, C, accumulate, ep);
+    // One row, or a few against a transposed B (dX = dY W^T at batch <= dot_rows_max): row by
+    // row without packing.
+    if (A.cs == 1 && (m == 1 || (m <= dot_rows_max && B.rs == 1 && B.cs != 1))) {
+        for (int i = 0; i < m; ++i) gemv(n, k, A.p + i * A.rs, B, C + i * ldc, accumulate, ep);
         return;
     }
     const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
@@ -532,7 +592,7 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         aligned_buffer<float>& shared = shared_b_buffer();
         const packed_b_layout layout{n, k, k_split(k)};
         shared.resize(layout.size());
-        const int pack_units = layout.k_blocks() * layout.panels();
+        const int pack_units = layout.pack_units(B);
         const int per_pack = (pack_units + 4 * threads - 1) / (4 * threads);
         pack_b_job pj{B, layout, shared.data(), per_pack};
         pool.run(threads, (pack_units + per_pack - 1) / per_pack, &pack_b_task, &pj);

@@ -111,6 +111,8 @@ inline constexpr bool has_interleave = false;
 // Transposes through SSE registers, for packing without AVX-512. transpose4: the 4 x 4 block
 // in[r * in_stride + c] becomes out[c * out_stride + r]. transpose6x4: 6 rows of 4 values
 // become 4 groups of 6, out[c * 6 + r], as a 6-row GEMM panel stores them.
+// transpose4_first: the same for the first `count` (1-3) columns of the block, nothing read
+// past them, `count` rows of out written (the last k % 4 of a panel).
 inline constexpr bool has_transpose4 = true;
 SANENET_ALWAYS_INLINE void transpose4(const float* in, std::ptrdiff_t in_stride, float* out, std::ptrdiff_t out_stride) {
     __m128 r0 = _mm_loadu_ps(in), r1 = _mm_loadu_ps(in + in_stride), r2 = _mm_loadu_ps(in + 2 * in_stride),
@@ -120,6 +122,21 @@ SANENET_ALWAYS_INLINE void transpose4(const float* in, std::ptrdiff_t in_stride,
     _mm_storeu_ps(out + out_stride, r1);
     _mm_storeu_ps(out + 2 * out_stride, r2);
     _mm_storeu_ps(out + 3 * out_stride, r3);
+}
+SANENET_ALWAYS_INLINE void transpose4_first(const float* in, std::ptrdiff_t in_stride, float* out, std::ptrdiff_t out_stride, int count) {
+    __m128 r[4];
+#if defined(__AVX__)
+    const __m128i mask = _mm_cmpgt_epi32(_mm_set1_epi32(count), _mm_setr_epi32(0, 1, 2, 3));
+    for (int i = 0; i < 4; ++i) r[i] = _mm_maskload_ps(in + i * in_stride, mask);
+#else
+    for (int i = 0; i < 4; ++i) {
+        alignas(16) float t[4] = {};
+        for (int c = 0; c < count; ++c) t[c] = in[i * in_stride + c];
+        r[i] = _mm_load_ps(t);
+    }
+#endif
+    _MM_TRANSPOSE4_PS(r[0], r[1], r[2], r[3]);
+    for (int c = 0; c < count; ++c) _mm_storeu_ps(out + c * out_stride, r[c]);
 }
 SANENET_ALWAYS_INLINE void transpose6x4(const float* in, std::ptrdiff_t in_stride, float* out) {
     transpose4(in, in_stride, out, 6);
