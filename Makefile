@@ -51,7 +51,7 @@ define ensure_packages
 endef
 
 define header
-	@printf '\n==== %s ====\n' "$(1)"
+	@printf '\n==== %s ====\n' $(1)
 endef
 
 .PHONY: all demo test single clean demo-packages test-packages bench-packages bench
@@ -106,13 +106,13 @@ clean:
 	rm -rf $(BUILD) $(BUILD_CLANG)
 
 bench-packages:
-	$(call header,bench: Debian packages)
+	$(call header,"bench: Debian packages")
 	$(call ensure_packages,$(BENCH_PACKAGES))
 
 # make bench: sanenet against OpenBLAS, PyTorch and dlib, side by side; writes docs/benchmarks.md
 bench: bench-packages
-	$(call header,bench: configure and build $(BUILD)/)
+	$(call header,"bench: configure and build $(BUILD)/")
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_BENCH=ON -DSANENET_BUILD_TESTS=OFF -DSANENET_BUILD_EXAMPLES=OFF
 	cmake --build $(BUILD) --target perf dlib_mlp -j$(JOBS)
-	$(call header,bench: run (about 10 minutes))
+	$(call header,"bench: run (about 10 minutes)")
 	/usr/bin/python3 bench/run.py --build $(BUILD)
