@@ -368,6 +368,7 @@ using at_or_void_t = typename at_or_void<I, List>::type;
 #include <cstdint>
 #include <new>
 #include <string>
+#include <utility>
 
 // g++ 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics once they are
 // inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it cannot see
@@ -418,8 +419,9 @@ inline vfloat load_partial(const float* p, int count) {
 #elif defined(__AVX__)
     if constexpr (width == 8) return vfloat(_mm256_maskload_ps(p, avx_first_lanes(count)));
 #endif
+    // (Bounded by width too: g++ 12 -O2 cannot see that count < width here and warns.)
     alignas(alignment) float tmp[width] = {};
-    for (int i = 0; i < count; ++i) tmp[i] = p[i];
+    for (int i = 0; i < count && i < static_cast<int>(width); ++i) tmp[i] = p[i];
     return vfloat::load_aligned(tmp);
 }
 
@@ -502,6 +504,50 @@ SANENET_ALWAYS_INLINE void transpose6x4(const float* in, std::ptrdiff_t in_strid
 #else
 inline constexpr bool has_transpose4 = false;
 #endif
+
+// Transposes a width x width tile held in width registers: lane j of v[i] becomes lane i of
+// v[j] (AVX-512 through interleave, AVX in unpack / shuffle / 128-bit permute steps, SSE
+// with _MM_TRANSPOSE4_PS, other targets through memory).
+SANENET_ALWAYS_INLINE void transpose_tile(vfloat* v) {
+#if defined(__AVX512F__)
+    if constexpr (width == 16) {
+        vfloat t[16];
+        interleave<16>(v, t);
+        for (int i = 0; i < 16; ++i) v[i] = t[i];
+        return;
+    }
+#elif defined(__AVX__)
+    if constexpr (width == 8) {
+        // Pairs of rows interleaved (t01: lanes 0, 1 of rows 0 and 1 | lanes 4, 5), then
+        // quadruples (s0: lane 0 of rows 0-3 | lane 4), then the 128-bit halves swapped.
+        const __m256 t01 = _mm256_unpacklo_ps(v[0], v[1]), u01 = _mm256_unpackhi_ps(v[0], v[1]);
+        const __m256 t23 = _mm256_unpacklo_ps(v[2], v[3]), u23 = _mm256_unpackhi_ps(v[2], v[3]);
+        const __m256 t45 = _mm256_unpacklo_ps(v[4], v[5]), u45 = _mm256_unpackhi_ps(v[4], v[5]);
+        const __m256 t67 = _mm256_unpacklo_ps(v[6], v[7]), u67 = _mm256_unpackhi_ps(v[6], v[7]);
+        const __m256 s0 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s2 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s4 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s6 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(3, 2, 3, 2));
+        v[0] = vfloat(_mm256_permute2f128_ps(s0, s4, 0x20)), v[4] = vfloat(_mm256_permute2f128_ps(s0, s4, 0x31));
+        v[1] = vfloat(_mm256_permute2f128_ps(s1, s5, 0x20)), v[5] = vfloat(_mm256_permute2f128_ps(s1, s5, 0x31));
+        v[2] = vfloat(_mm256_permute2f128_ps(s2, s6, 0x20)), v[6] = vfloat(_mm256_permute2f128_ps(s2, s6, 0x31));
+        v[3] = vfloat(_mm256_permute2f128_ps(s3, s7, 0x20)), v[7] = vfloat(_mm256_permute2f128_ps(s3, s7, 0x31));
+        return;
+    }
+#elif defined(__SSE__)
+    if constexpr (width == 4) {
+        __m128 r0 = v[0], r1 = v[1], r2 = v[2], r3 = v[3];
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        v[0] = vfloat(r0), v[1] = vfloat(r1), v[2] = vfloat(r2), v[3] = vfloat(r3);
+        return;
+    }
+#endif
+    alignas(alignment) float t[width * width];
+    for (std::size_t i = 0; i < width; ++i) v[i].store_aligned(t + i * width);
+    for (std::size_t i = 0; i < width; ++i)
+        for (std::size_t j = 0; j < i; ++j) std::swap(t[i * width + j], t[j * width + i]);
+    for (std::size_t i = 0; i < width; ++i) v[i] = vfloat::load_aligned(t + i * width);
+}
 
 // The first `count` lanes of v to p (all of them when count >= width), nothing past p + count.
 inline void store_partial(float* p, vfloat v, int count) {
@@ -1236,8 +1282,13 @@ inline constexpr int direct_b_max_stride = width >= 16 ? 512 : 128;
 inline constexpr int direct_b_min_m = 32;
 // Up to this k, a GEMM is a rank-k update computed row by row (faster than packing).
 inline constexpr int small_k_max = 4;
-// Up to this many rows, C = A B^T (B read along k) is computed as dot products row by row.
-inline constexpr int dot_rows_max = 4;
+// C = A B with B's columns contiguous along k (B^T stored): up to gemv_rows_max rows, a GEMV
+// per row; up to dots_rows_max, dot products with the rows in the lanes (gemm_dots). Measured
+// on AVX2 against the packed GEMM, dX at batch 2 / 4 / 8 / 16 / 32: 10->128 0.38 vs 0.57 us
+// (GEMV rows vs dots), 0.77 vs 1.19, 0.95 vs 1.76, 1.86 vs 2.18, 3.46 vs 3.39; 128->256 at
+// batch 8 8.2 vs 13.3 us, at 32 34.1 vs 34.1.
+inline constexpr int gemv_rows_max = 2;
+inline constexpr int dots_rows_max = 16;
 // Below this many multiply-adds a second thread costs more than it saves.
 inline constexpr double parallel_min_fma = 1 << 19;
 
@@ -1251,18 +1302,28 @@ inline pack_buffers& buffers() {
     return b;
 }
 
-// A[ic:ic+mc, pc:pc+kc] into MR-row panels, k-major inside a panel, zero-padded rows.
+// The rows of A a panel takes when `rest` rows of the block are left, and the height it is
+// packed and computed at (the micro-kernel's MR; rows below it are zeros). With 6-row tiles
+// (AVX2) the last 7 or 8 rows are two 4-row tiles: a 6 x 2-vector tile takes 6 cycles per k
+// (12 FMAs, two a cycle), a 4- or 2-row one 4 (FMA latency), so 6 + 2 costs 10 and 4 + 4 costs 8.
+inline int panel_rows(int rest) { return mr == 6 && (rest == 7 || rest == 8) ? 4 : std::min(mr, rest); }
+inline int panel_height(int rows) { return rows > 4 ? mr : rows > 2 ? 4 : 2; }
+
+// A[ic:ic+mc, pc:pc+kc] into panels of panel_rows rows, k-major inside a panel (panel_height
+// values per k, zero-padded), the panel at row ip starting at out + ip * kc.
 inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out) {
-    for (int ip = 0; ip < mc; ip += mr) {
-        const int rows = std::min(mr, mc - ip);
+    for (int ip = 0, rows = 0; ip < mc; ip += rows) {
+        rows = panel_rows(mc - ip);
+        const int h = panel_height(rows);
         float* dst = out + static_cast<std::ptrdiff_t>(ip) * kc;
+        const float* a0 = A.p + (ic + ip) * A.rs + pc * A.cs;
         if (A.cs == 1) {
             int k = 0;
 #if defined(__AVX512F__)
             // Row-major A: load width values from each of the mr rows, interleave them.
             if constexpr (has_interleave && mr == 8) {
                 constexpr int w = static_cast<int>(width);
-                for (; k + w <= kc; k += w) {
+                for (; h == mr && k + w <= kc; k += w) {
                     vfloat v[mr], t[mr];
                     for (int i = 0; i < mr; ++i) v[i] = i < rows ? vfloat::load_unaligned(A.p + (ic + ip + i) * A.rs + pc + k) : vfloat(0.f);
                     interleave<mr>(v, t);
@@ -1270,23 +1331,21 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
                 }
             }
 #endif
-            // 6-row panels (AVX2, SSE): 6 x 4 blocks transposed in registers.
-            if constexpr (has_transpose4 && mr == 6) {
-                if (rows == mr)
-                    for (; k + 4 <= kc; k += 4) transpose6x4(A.p + (ic + ip) * A.rs + pc + k, A.rs, dst + k * mr);
+            // Full 6- and 4-row panels (AVX2, SSE): 6 x 4 and 4 x 4 blocks transposed in registers.
+            if constexpr (has_transpose4) {
+                if (rows == 6 && h == 6)
+                    for (; k + 4 <= kc; k += 4) transpose6x4(a0 + k, A.rs, dst + k * 6);
+                if (rows == 4 && h == 4)
+                    for (; k + 4 <= kc; k += 4) transpose4(a0 + k, A.rs, dst + k * 4, 4);
             }
-            for (int i = 0; i < mr; ++i) {
-                const float* src = A.p + (ic + ip + i) * A.rs + pc;
-                for (int kk = k; kk < kc; ++kk) dst[kk * mr + i] = i < rows ? src[kk] : 0.f;
-            }
-        } else if (A.rs == 1 && rows == mr) {
-            // A transposed (X^T in dW = X^T dY): each k is mr contiguous values.
-            for (int k = 0; k < kc; ++k) std::memcpy(dst + k * mr, A.p + (pc + k) * A.cs + ic + ip, mr * sizeof(float));
+            for (int i = 0; i < h; ++i)
+                for (int kk = k; kk < kc; ++kk) dst[kk * h + i] = i < rows ? a0[i * A.rs + kk] : 0.f;
+        } else if (A.rs == 1 && rows == h) {
+            // A transposed (X^T in dW = X^T dY): each k is h contiguous values.
+            for (int k = 0; k < kc; ++k) std::memcpy(dst + k * h, a0 + k * A.cs, static_cast<std::size_t>(h) * sizeof(float));
         } else {
-            for (int k = 0; k < kc; ++k) {
-                const float* src = A.p + (pc + k) * A.cs + (ic + ip) * A.rs;
-                for (int i = 0; i < mr; ++i) dst[k * mr + i] = i < rows ? src[i * A.rs] : 0.f;
-            }
+            for (int k = 0; k < kc; ++k)
+                for (int i = 0; i < h; ++i) dst[k * h + i] = i < rows ? a0[k * A.cs + i * A.rs] : 0.f;
         }
     }
 }
@@ -1355,9 +1414,9 @@ inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, flo
     }
 }
 
-// C tile (rows x cols valid) = [C +] a_panel * b_panel over kc, MR rows and NV vectors: a
-// last panel is computed only as tall and as wide as it is (the 2 rows left of a batch of 32
-// after 6-row tiles, the 10 outputs of a classifier).
+// C tile (rows x cols valid) = [C +] a_panel * b_panel over kc, MR (the panel's height) rows
+// and NV vectors: a panel is computed only as tall and as wide as it is (the two 4-row tiles
+// that end a batch of 32 after 6-row ones, the 10 outputs of a classifier).
 template <int NV, int MR>
 void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_RESTRICT b, std::ptrdiff_t ldb, float* c,
                   std::ptrdiff_t ldc, int rows, int cols, bool load_c) {
@@ -1380,7 +1439,7 @@ void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_
         for (int v = 0; v < NV; ++v) bv[v] = vfloat::load_unaligned(b + k * ldb + v * w);
 #pragma GCC unroll 16
         for (int i = 0; i < MR; ++i) {
-            const vfloat ai(a[k * mr + i]);
+            const vfloat ai(a[k * MR + i]);
 #pragma GCC unroll 4
             for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(ai, bv[v], acc[i][v]);
         }
@@ -1404,7 +1463,8 @@ void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_
         }
 }
 
-// The micro-kernel for a panel of `rows` (<= mr) rows and `cols` (<= nr = 2 vectors) columns.
+// The micro-kernel for a panel of `rows` rows (packed at panel_height) and `cols` (<= nr = 2
+// vectors) columns.
 inline void micro_kernel_for(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc, int rows, int cols,
                              bool load_c) {
     static_assert(nv == 2);
@@ -1412,8 +1472,9 @@ inline void micro_kernel_for(int kc, const float* a, const float* b, std::ptrdif
         if (cols > static_cast<int>(width)) micro_kernel<2, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
         else micro_kernel<1, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
     };
-    if (rows > 4 || rows == mr) run.template operator()<mr>();
-    else if (rows > 2) run.template operator()<4>();
+    const int h = panel_height(rows);
+    if (h == mr) run.template operator()<mr>();
+    else if (h == 4) run.template operator()<4>();
     else run.template operator()<2>();
 }
 
@@ -1520,10 +1581,11 @@ inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
                                       : packed    ? buf.b.data() + static_cast<std::ptrdiff_t>(jr) * kc
                                                   : jb.B.p + pc * jb.B.rs + jc + jr;
                     const std::ptrdiff_t ldb = packed ? nr : jb.B.rs;
-                    for (int ir = 0; ir < mc; ir += mr) {
+                    for (int ir = 0, rows = 0; ir < mc; ir += rows) {
+                        rows = panel_rows(mc - ir);
                         float* c = jb.C + (ic + ir) * jb.ldc + jc + jr;
                         const float* ap = buf.a.data() + static_cast<std::ptrdiff_t>(ir) * kc;
-                        micro_kernel_for(kc, ap, bp, ldb, c, jb.ldc, std::min(mr, mc - ir), cols, load_c);
+                        micro_kernel_for(kc, ap, bp, ldb, c, jb.ldc, rows, cols, load_c);
                     }
                     if (last) apply_epilogue(jb.C + ic * jb.ldc, jb.ldc, mc, jc + jr, cols, *jb.ep);
                 }
@@ -1725,6 +1787,67 @@ inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool 
     apply_epilogue(y, n, 1, 0, n, ep);
 }
 
+// C = A B for a few rows of A against a B whose columns are contiguous along k (B.rs == 1:
+// dX = dZ W^T at a small batch), without packing B. A block of width rows of A goes into the
+// lanes: transposed once into k vectors (at[kk] = A[i0:i0 + width, kk]), so that each block of
+// width columns of C is width dot products accumulated side by side, a broadcast of B per
+// multiply-add, then transposed back into rows of C in registers. Packing the transposed B
+// instead was ~45% of dX 10->128 at batch 8.
+inline void transpose_rows(const operand& A, int i0, int rows, int k, float* at) {
+    constexpr int w = static_cast<int>(width);
+    if (A.cs != 1) {
+        for (int kk = 0; kk < k; ++kk)
+            for (int r = 0; r < w; ++r) at[kk * w + r] = r < rows ? A.at(i0 + r, kk) : 0.f;
+        return;
+    }
+    for (int k0 = 0; k0 < k; k0 += w) {
+        const int c = std::min(w, k - k0);
+        vfloat v[w];
+        for (int r = 0; r < w; ++r) v[r] = r < rows ? load_partial(A.p + (i0 + r) * A.rs + k0, c) : vfloat(0.f);
+        transpose_tile(v);
+        for (int kk = 0; kk < c; ++kk) v[kk].store_aligned(at + (k0 + kk) * w);
+    }
+}
+
+SANENET_ALWAYS_INLINE void dots_tile(int i0, int rows, int j0, int cols, int k, const float* at, const operand& B, float* C,
+                                     std::ptrdiff_t ldc, bool accumulate) {
+    constexpr int w = static_cast<int>(width);
+    const float* col[w];  // the columns past n repeat the last one; their sums are not stored
+    for (int j = 0; j < w; ++j) col[j] = B.p + static_cast<std::ptrdiff_t>(j0 + std::min(j, cols - 1)) * B.cs;
+    vfloat acc[w];
+#pragma GCC unroll 16
+    for (int j = 0; j < w; ++j) acc[j] = vfloat(0.f);
+    for (int kk = 0; kk < k; ++kk) {
+        const vfloat a = vfloat::load_aligned(at + kk * w);
+#pragma GCC unroll 16
+        for (int j = 0; j < w; ++j) acc[j] = xsimd::fma(vfloat(col[j][kk]), a, acc[j]);
+    }
+    transpose_tile(acc);
+    for (int r = 0; r < rows; ++r) {
+        float* c = C + (i0 + r) * ldc + j0;
+        store_partial(c, accumulate ? acc[r] + load_partial(c, cols) : acc[r], cols);
+    }
+}
+
+// Columns [c0, c1) of C, every row; k in blocks of at most kc_max (the transposed rows of A
+// live on the stack).
+inline void gemm_dots(int m, int c0, int c1, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc, bool accumulate,
+                      const epilogue& ep) {
+    constexpr int w = static_cast<int>(width);
+    alignas(alignment) float at[kc_max * width];
+    const int step = k_split(k).step;
+    for (int i0 = 0; i0 < m; i0 += w) {
+        const int rows = std::min(w, m - i0);
+        for (int pc = 0; pc < k; pc += step) {
+            const int kc = std::min(step, k - pc);
+            transpose_rows({A.p + pc * A.cs, A.rs, A.cs}, i0, rows, kc, at);
+            const operand b{B.p + pc * B.rs, B.rs, B.cs};
+            for (int j0 = c0; j0 < c1; j0 += w) dots_tile(i0, rows, j0, std::min(w, c1 - j0), kc, at, b, C, ldc, accumulate || pc > 0);
+        }
+        apply_epilogue(C + i0 * ldc, ldc, rows, c0, c1 - c0, ep);
+    }
+}
+
 }  // namespace detail_gemm
 
 // Sizes the packing buffers of every pool thread now, so that no later GEMM allocates.
@@ -1746,13 +1869,22 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         apply_epilogue(C, ldc, m, 0, n, ep);
         return;
     }
-    // One row, or a few against a transposed B (dX = dY W^T at batch <= dot_rows_max): row by
-    // row without packing.
-    if (A.cs == 1 && (m == 1 || (m <= dot_rows_max && B.rs == 1 && B.cs != 1))) {
+    // One row, or two against a transposed B (dX = dZ W^T at batch 1-2): row by row without
+    // packing. A few more rows against a transposed B: dot products with the rows in the lanes.
+    const bool b_transposed = B.rs == 1 && B.cs != 1;
+    if (A.cs == 1 && (m == 1 || (m <= gemv_rows_max && b_transposed))) {
         for (int i = 0; i < m; ++i) gemv(n, k, A.p + i * A.rs, B, C + i * ldc, accumulate, ep);
         return;
     }
     const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
+    if (b_transposed && m <= dots_rows_max) {
+        const std::size_t w = width, blocks = (static_cast<std::size_t>(n) + w - 1) / w;
+        const std::size_t per_task = multi ? (blocks + 4 * threads - 1) / (4 * threads) : blocks;
+        parallel_for(multi ? threads : 1, blocks, per_task, [&](std::size_t b0, std::size_t b1) {
+            gemm_dots(m, static_cast<int>(b0 * w), static_cast<int>(std::min<std::size_t>(n, b1 * w)), k, A, B, C, ldc, accumulate, ep);
+        });
+        return;
+    }
     // The unpacked paths work row by row: split rows between threads.
     if ((n <= narrow_max || k <= small_k_max) && B.cs == 1) {
         const bool narrow = n <= narrow_max;

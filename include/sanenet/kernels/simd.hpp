@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <new>
 #include <string>
+#include <utility>
 
 // g++ 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics once they are
 // inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it cannot see
@@ -66,8 +67,9 @@ inline vfloat load_partial(const float* p, int count) {
 #elif defined(__AVX__)
     if constexpr (width == 8) return vfloat(_mm256_maskload_ps(p, avx_first_lanes(count)));
 #endif
+    // (Bounded by width too: g++ 12 -O2 cannot see that count < width here and warns.)
     alignas(alignment) float tmp[width] = {};
-    for (int i = 0; i < count; ++i) tmp[i] = p[i];
+    for (int i = 0; i < count && i < static_cast<int>(width); ++i) tmp[i] = p[i];
     return vfloat::load_aligned(tmp);
 }
 
@@ -150,6 +152,50 @@ SANENET_ALWAYS_INLINE void transpose6x4(const float* in, std::ptrdiff_t in_strid
 #else
 inline constexpr bool has_transpose4 = false;
 #endif
+
+// Transposes a width x width tile held in width registers: lane j of v[i] becomes lane i of
+// v[j] (AVX-512 through interleave, AVX in unpack / shuffle / 128-bit permute steps, SSE
+// with _MM_TRANSPOSE4_PS, other targets through memory).
+SANENET_ALWAYS_INLINE void transpose_tile(vfloat* v) {
+#if defined(__AVX512F__)
+    if constexpr (width == 16) {
+        vfloat t[16];
+        interleave<16>(v, t);
+        for (int i = 0; i < 16; ++i) v[i] = t[i];
+        return;
+    }
+#elif defined(__AVX__)
+    if constexpr (width == 8) {
+        // Pairs of rows interleaved (t01: lanes 0, 1 of rows 0 and 1 | lanes 4, 5), then
+        // quadruples (s0: lane 0 of rows 0-3 | lane 4), then the 128-bit halves swapped.
+        const __m256 t01 = _mm256_unpacklo_ps(v[0], v[1]), u01 = _mm256_unpackhi_ps(v[0], v[1]);
+        const __m256 t23 = _mm256_unpacklo_ps(v[2], v[3]), u23 = _mm256_unpackhi_ps(v[2], v[3]);
+        const __m256 t45 = _mm256_unpacklo_ps(v[4], v[5]), u45 = _mm256_unpackhi_ps(v[4], v[5]);
+        const __m256 t67 = _mm256_unpacklo_ps(v[6], v[7]), u67 = _mm256_unpackhi_ps(v[6], v[7]);
+        const __m256 s0 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s2 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s4 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s6 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(3, 2, 3, 2));
+        v[0] = vfloat(_mm256_permute2f128_ps(s0, s4, 0x20)), v[4] = vfloat(_mm256_permute2f128_ps(s0, s4, 0x31));
+        v[1] = vfloat(_mm256_permute2f128_ps(s1, s5, 0x20)), v[5] = vfloat(_mm256_permute2f128_ps(s1, s5, 0x31));
+        v[2] = vfloat(_mm256_permute2f128_ps(s2, s6, 0x20)), v[6] = vfloat(_mm256_permute2f128_ps(s2, s6, 0x31));
+        v[3] = vfloat(_mm256_permute2f128_ps(s3, s7, 0x20)), v[7] = vfloat(_mm256_permute2f128_ps(s3, s7, 0x31));
+        return;
+    }
+#elif defined(__SSE__)
+    if constexpr (width == 4) {
+        __m128 r0 = v[0], r1 = v[1], r2 = v[2], r3 = v[3];
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        v[0] = vfloat(r0), v[1] = vfloat(r1), v[2] = vfloat(r2), v[3] = vfloat(r3);
+        return;
+    }
+#endif
+    alignas(alignment) float t[width * width];
+    for (std::size_t i = 0; i < width; ++i) v[i].store_aligned(t + i * width);
+    for (std::size_t i = 0; i < width; ++i)
+        for (std::size_t j = 0; j < i; ++j) std::swap(t[i * width + j], t[j * width + i]);
+    for (std::size_t i = 0; i < width; ++i) v[i] = vfloat::load_aligned(t + i * width);
+}
 
 // The first `count` lanes of v to p (all of them when count >= width), nothing past p + count.
 inline void store_partial(float* p, vfloat v, int count) {
