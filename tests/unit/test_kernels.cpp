@@ -281,34 +281,48 @@ TEST_CASE("gaussian noise has the asked standard deviation") {
     CHECK(sd == doctest::Approx(0.5).epsilon(0.01));
 }
 
-TEST_CASE("optimizer updates follow the PyTorch formulas") {
-    const std::size_t n = 37;
+TEST_CASE("optimizer updates follow the PyTorch formulas, in every branch of the rules") {
+    const std::size_t n = 37;  // vectors and a scalar tail
     const auto p0 = random_vector(n, 41), g = random_vector(n, 42);
-    // Adam, two steps, against a scalar double reference.
-    std::vector<float> p = p0, m(n, 0.f), v(n, 0.f);
-    std::vector<double> pr(p0.begin(), p0.end()), mr(n, 0.0), vr(n, 0.0);
-    for (int t = 1; t <= 2; ++t) {
-        k::adam_update(p.data(), g.data(), m.data(), v.data(), n, 0.01f, 0.9f, 0.999f, 1e-8f, 1.f - std::pow(0.9f, t), 1.f - std::pow(0.999f, t), 0.1f);
-        for (std::size_t i = 0; i < n; ++i) {
-            mr[i] = 0.9 * mr[i] + 0.1 * g[i];
-            vr[i] = 0.999 * vr[i] + 0.001 * g[i] * g[i];
-            pr[i] *= 1 - 0.01 * 0.1;
-            pr[i] -= 0.01 / (1 - std::pow(0.9, t)) * mr[i] / (std::sqrt(vr[i]) / std::sqrt(1 - std::pow(0.999, t)) + 1e-8);
+    // Adam and AdamW, two steps, against a scalar double reference.
+    for (float decay : {0.f, 0.1f}) {
+        std::vector<float> p = p0, m(n, 0.f), v(n, 0.f);
+        std::vector<double> pr(p0.begin(), p0.end()), mr(n, 0.0), vr(n, 0.0);
+        for (int t = 1; t <= 2; ++t) {
+            k::adam_update(p.data(), g.data(), m.data(), v.data(), n, 0.01f, 0.9f, 0.999f, 1e-8f, 1.f - std::pow(0.9f, t), 1.f - std::pow(0.999f, t), decay);
+            for (std::size_t i = 0; i < n; ++i) {
+                mr[i] = 0.9 * mr[i] + 0.1 * g[i];
+                vr[i] = 0.999 * vr[i] + 0.001 * g[i] * g[i];
+                pr[i] *= 1 - 0.01 * decay;
+                pr[i] -= 0.01 / (1 - std::pow(0.9, t)) * mr[i] / (std::sqrt(vr[i]) / std::sqrt(1 - std::pow(0.999, t)) + 1e-8);
+            }
         }
+        INFO("Adam, decay " << decay);
+        for (std::size_t i = 0; i < n; ++i) CHECK(p[i] == doctest::Approx(pr[i]).epsilon(1e-5));
     }
-    for (std::size_t i = 0; i < n; ++i) CHECK(p[i] == doctest::Approx(pr[i]).epsilon(1e-5));
-    // SGD with Nesterov momentum and L2.
-    std::vector<float> q = p0, buf(n, 0.f);
-    std::vector<double> qr(p0.begin(), p0.end()), br(n, 0.0);
-    for (int t = 0; t < 2; ++t) {
-        k::sgd_update(q.data(), g.data(), buf.data(), n, 0.1f, 0.9f, true, 0.01f);
-        for (std::size_t i = 0; i < n; ++i) {
-            const double gi = g[i] + 0.01 * qr[i];
-            br[i] = 0.9 * br[i] + gi;
-            qr[i] -= 0.1 * (gi + 0.9 * br[i]);
-        }
-    }
-    for (std::size_t i = 0; i < n; ++i) CHECK(q[i] == doctest::Approx(qr[i]).epsilon(1e-5));
+    // SGD with and without momentum, Nesterov, L2; without momentum the buffer stays untouched.
+    for (float mu : {0.f, 0.9f})
+        for (bool nesterov : {false, true})
+            for (float decay : {0.f, 0.01f}) {
+                std::vector<float> q = p0, buf(n, 0.f);
+                std::vector<double> qr(p0.begin(), p0.end()), br(n, 0.0);
+                for (int t = 0; t < 2; ++t) {
+                    k::sgd_update(q.data(), g.data(), buf.data(), n, 0.1f, mu, nesterov, decay);
+                    for (std::size_t i = 0; i < n; ++i) {
+                        double gi = g[i] + decay * qr[i];
+                        if (mu != 0.f) {
+                            br[i] = mu * br[i] + gi;
+                            gi = nesterov ? gi + mu * br[i] : br[i];
+                        }
+                        qr[i] -= 0.1 * gi;
+                    }
+                }
+                INFO("SGD, momentum " << mu << ", nesterov " << nesterov << ", decay " << decay);
+                for (std::size_t i = 0; i < n; ++i) {
+                    CHECK(q[i] == doctest::Approx(qr[i]).epsilon(1e-5));
+                    CHECK(buf[i] == doctest::Approx(br[i]).epsilon(1e-5));
+                }
+            }
 }
 
 TEST_CASE("thread pool: every task runs exactly once, and a busy pool runs a second caller inline") {
