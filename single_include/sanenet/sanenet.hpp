@@ -1879,7 +1879,7 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
     const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
     if (b_transposed && m <= dots_rows_max) {
         const std::size_t w = width, blocks = (static_cast<std::size_t>(n) + w - 1) / w;
-        const std::size_t per_task = multi ? (blocks + 4 * threads - 1) / (4 * threads) : blocks;
+        const std::size_t tasks = multi ? static_cast<std::size_t>(4 * threads) : 1, per_task = (blocks + tasks - 1) / tasks;
         parallel_for(multi ? threads : 1, blocks, per_task, [&](std::size_t b0, std::size_t b1) {
             gemm_dots(m, static_cast<int>(b0 * w), static_cast<int>(std::min<std::size_t>(n, b1 * w)), k, A, B, C, ldc, accumulate, ep);
         });
@@ -1940,8 +1940,9 @@ SANENET_KERNELS_BEGIN
 namespace sanenet::kernels {
 
 // The update loops apply a rule through rule.fixed(f), which calls f with the rule's
-// branches fixed at compile time, so that nothing is tested per vector (batch-1 steps, where
-// the update is the step: 165-220 -> 108-130 us on AVX2). rule.two_states: it keeps s2.
+// branches fixed at compile time, so that nothing is tested per vector (a batch-1 step on
+// AVX2, mostly the update: 165-220 us testing them, 113-142 us so). rule.two_states: it
+// keeps s2.
 
 // SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
 // decay adds decay * p to the gradient (classic L2). Without momentum buf is left alone.

@@ -644,7 +644,7 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
     const bool multi = threads > 1 && static_cast<double>(m) * n * k >= parallel_min_fma;
     if (b_transposed && m <= dots_rows_max) {
         const std::size_t w = width, blocks = (static_cast<std::size_t>(n) + w - 1) / w;
-        const std::size_t per_task = multi ? (blocks + 4 * threads - 1) / (4 * threads) : blocks;
+        const std::size_t tasks = multi ? static_cast<std::size_t>(4 * threads) : 1, per_task = (blocks + tasks - 1) / tasks;
         parallel_for(multi ? threads : 1, blocks, per_task, [&](std::size_t b0, std::size_t b1) {
             gemm_dots(m, static_cast<int>(b0 * w), static_cast<int>(std::min<std::size_t>(n, b1 * w)), k, A, B, C, ldc, accumulate, ep);
         });

@@ -12,8 +12,9 @@ SANENET_KERNELS_BEGIN
 namespace sanenet::kernels {
 
 // The update loops apply a rule through rule.fixed(f), which calls f with the rule's
-// branches fixed at compile time, so that nothing is tested per vector (batch-1 steps, where
-// the update is the step: 165-220 -> 108-130 us on AVX2). rule.two_states: it keeps s2.
+// branches fixed at compile time, so that nothing is tested per vector (a batch-1 step on
+// AVX2, mostly the update: 165-220 us testing them, 113-142 us so). rule.two_states: it
+// keeps s2.
 
 // SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
 // decay adds decay * p to the gradient (classic L2). Without momentum buf is left alone.
