@@ -3,6 +3,8 @@
 // throughput of the 784-256-128-10 MLP with SGD + momentum, predict_one latency, the cost
 // of fit's monitors, and peak memory. Prints one JSON object per measurement; bench/run.py
 // runs it with the PyTorch script and writes the table (docs/benchmarks.md).
+// Modes: all (the default), gemm, train, rss-train, rss-predict; `train-one BATCH THREADS`
+// and `predict-one` run one case alone, to profile it (perf record -e cpu-clock ...).
 #include <sanenet/sanenet.hpp>
 
 #include <cblas.h>
@@ -223,6 +225,11 @@ int main(int argc, char** argv) {
         std::vector<float> in(784, 0.5f), out(10);
         for (int i = 0; i < 1000000; ++i) net.predict_one(in, out);
         std::printf("{\"case\": \"peak_rss\", \"what\": \"predict_one x 1e6\", \"mib\": %.1f}\n", peak_rss_mib());
+        return 0;
+    }
+    if (mode == "train-one" || mode == "predict-one") {  // one case alone, e.g. under perf record
+        if (mode == "predict-one") bench_predict_one();
+        else bench_train(load(60000), argc > 2 ? std::atoi(argv[2]) : 1, argc > 3 ? std::atoi(argv[3]) : 1, 20000);
         return 0;
     }
     if (mode == "all" || mode == "gemm") {
