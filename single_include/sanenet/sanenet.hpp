@@ -1941,8 +1941,8 @@ namespace sanenet::kernels {
 
 // The update loops apply a rule through rule.fixed(f), which calls f with the rule's
 // branches fixed at compile time, so that nothing is tested per vector (a batch-1 step on
-// AVX2, mostly the update: 165-220 us testing them, 113-142 us so). rule.two_states: it
-// keeps s2.
+// AVX2, mostly the update: 165-220 us testing them, 113-142 us so). R::two_states: it keeps
+// s2.
 
 // SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
 // decay adds decay * p to the gradient (classic L2). Without momentum buf is left alone.
@@ -1997,25 +1997,28 @@ struct adam_rule {
     }
 };
 
-// p[i] = rule(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states).
+// p[i] = r(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states). Every
+// argument is a value: read through the caller's lambda, g++ re-read the pointers for every
+// vector, since the stores could have changed them.
+template <class R>
+void apply_fixed(const R r, float* p, const float* g, float* s1, float* s2, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + width <= n; i += width) {
+        vfloat a = vfloat::load_unaligned(s1 + i), b = R::two_states ? vfloat::load_unaligned(s2 + i) : vfloat(0.f);
+        r(vfloat::load_unaligned(p + i), vfloat::load_unaligned(g + i), a, b).store_unaligned(p + i);
+        a.store_unaligned(s1 + i);
+        if constexpr (R::two_states) b.store_unaligned(s2 + i);
+    }
+    for (; i < n; ++i) {
+        float a = s1[i], b = R::two_states ? s2[i] : 0.f;
+        p[i] = r(p[i], g[i], a, b);
+        s1[i] = a;
+        if constexpr (R::two_states) s2[i] = b;
+    }
+}
 template <class Rule>
 void apply_update(float* p, const float* g, float* s1, float* s2, std::size_t n, const Rule& rule) {
-    rule.fixed([&](const auto r) {
-        constexpr bool two = decltype(r)::two_states;
-        std::size_t i = 0;
-        for (; i + width <= n; i += width) {
-            vfloat a = vfloat::load_unaligned(s1 + i), b = two ? vfloat::load_unaligned(s2 + i) : vfloat(0.f);
-            r(vfloat::load_unaligned(p + i), vfloat::load_unaligned(g + i), a, b).store_unaligned(p + i);
-            a.store_unaligned(s1 + i);
-            if constexpr (two) b.store_unaligned(s2 + i);
-        }
-        for (; i < n; ++i) {
-            float a = s1[i], b = two ? s2[i] : 0.f;
-            p[i] = r(p[i], g[i], a, b);
-            s1[i] = a;
-            if constexpr (two) s2[i] = b;
-        }
-    });
+    rule.fixed([&](const auto r) { apply_fixed(r, p, g, s1, s2, n); });
 }
 
 inline void sgd_update(float* p, const float* g, float* buf, std::size_t n, float lr, float mu, bool nesterov, float decay) {
@@ -2044,29 +2047,33 @@ SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, c
 // k <= rank_k_max), applied by the rule as it is computed: G never goes to memory, which
 // saves a third of the traffic of a batch-1 step. Each vector of G is k FMAs and is used at
 // once; the squared norm of G (returned) is summed in 4 chains per row. Everything the loop
-// reads is a local copy (A's row, the rule, the pointers), so that the stores to p cannot
-// alias it: through references g++ re-read the rule and the pointers for every vector.
+// reads is a value (A's row copied out, the rule, the pointers), so that the stores to p
+// cannot alias it: through references g++ re-read the rule and the pointers for every
+// vector (a batch-1 step: 113-142 -> 75-96 us).
 inline constexpr int rank_k_max = 8;
-template <class Rule>
-double rank_k_update(int m, int n, int k, const operand& A, const float* B, float* p, float* s1, float* s2, const Rule& rule) {
+template <class R>
+double rank_k_fixed(const R r, int m, int n, int k, const operand A, const float* B, float* p, float* s1, float* s2) {
     constexpr int w = static_cast<int>(width);
     double norm2 = 0.0;
-    const operand a_op = A;
-    rule.fixed([=, &norm2](const auto r) {
-        for (int i = 0; i < m; ++i) {
-            float a[rank_k_max];
-            for (int kk = 0; kk < k; ++kk) a[kk] = a_op.at(i, kk);
-            const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(i) * n;
-            float *pr = p + row, *s1r = s1 + row, *s2r = s2 ? s2 + row : nullptr;
-            vfloat sq[4] = {vfloat(0.f), vfloat(0.f), vfloat(0.f), vfloat(0.f)};
-            int j = 0;
-            for (; j + 4 * w <= n; j += 4 * w)
+    for (int i = 0; i < m; ++i) {
+        float a[rank_k_max];
+        for (int kk = 0; kk < k; ++kk) a[kk] = A.at(i, kk);
+        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(i) * n;
+        float *pr = p + row, *s1r = s1 + row, *s2r = s2 ? s2 + row : nullptr;
+        vfloat sq[4] = {vfloat(0.f), vfloat(0.f), vfloat(0.f), vfloat(0.f)};
+        int j = 0;
+        for (; j + 4 * w <= n; j += 4 * w)
 #pragma GCC unroll 4
-                for (int u = 0; u < 4; ++u) rank_k_vector(r, a, k, B, n, j + u * w, w, pr, s1r, s2r, sq[u]);
-            for (; j < n; j += w) rank_k_vector(r, a, k, B, n, j, std::min(w, n - j), pr, s1r, s2r, sq[0]);
-            norm2 += static_cast<double>(xsimd::hadd((sq[0] + sq[1]) + (sq[2] + sq[3])));
-        }
-    });
+            for (int u = 0; u < 4; ++u) rank_k_vector(r, a, k, B, n, j + u * w, w, pr, s1r, s2r, sq[u]);
+        for (; j < n; j += w) rank_k_vector(r, a, k, B, n, j, std::min(w, n - j), pr, s1r, s2r, sq[0]);
+        norm2 += static_cast<double>(xsimd::hadd((sq[0] + sq[1]) + (sq[2] + sq[3])));
+    }
+    return norm2;
+}
+template <class Rule>
+double rank_k_update(int m, int n, int k, const operand& A, const float* B, float* p, float* s1, float* s2, const Rule& rule) {
+    double norm2 = 0.0;
+    rule.fixed([&](const auto r) { norm2 = rank_k_fixed(r, m, n, k, A, B, p, s1, s2); });
     return norm2;
 }
 
