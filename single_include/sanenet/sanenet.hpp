@@ -1037,7 +1037,8 @@ SANENET_KERNELS_END
 // end file sanenet/kernels/elementwise.hpp
 // begin file sanenet/kernels/gemm.hpp
 // Packed, cache-blocked GEMM with an xsimd register-tile micro-kernel, bias + activation
-// fused into the epilogue, and a GEMV path for single rows (predict_one, batch 1).
+// fused into the epilogue, a GEMV path for single rows (predict_one, batch 1) and a
+// dot-product path for a few rows against a transposed B (dX at small batches).
 // Operands are strided views, so the forward GEMM (X W), dX = dY W^T and dW = X^T dY
 // are all this one routine; transposes are absorbed by the packing.
 
@@ -1325,7 +1326,7 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
                 constexpr int w = static_cast<int>(width);
                 for (; h == mr && k + w <= kc; k += w) {
                     vfloat v[mr], t[mr];
-                    for (int i = 0; i < mr; ++i) v[i] = i < rows ? vfloat::load_unaligned(A.p + (ic + ip + i) * A.rs + pc + k) : vfloat(0.f);
+                    for (int i = 0; i < mr; ++i) v[i] = i < rows ? vfloat::load_unaligned(a0 + i * A.rs + k) : vfloat(0.f);
                     interleave<mr>(v, t);
                     for (int i = 0; i < mr; ++i) t[i].store_unaligned(dst + k * mr + i * w);
                 }
@@ -1942,7 +1943,9 @@ namespace sanenet::kernels {
 // The update loops apply a rule through rule.fixed(f), which calls f with the rule's
 // branches fixed at compile time, so that nothing is tested per vector (a batch-1 step on
 // AVX2, mostly the update: 165-220 us testing them, 113-142 us so). R::two_states: it keeps
-// s2.
+// s2. The loops (apply_fixed, rank_k_fixed) take every operand as a value: read through a
+// lambda's references, g++ re-read the rule and the pointers for every vector, since the
+// stores could have changed them (113-142 -> 75-96 us).
 
 // SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
 // decay adds decay * p to the gradient (classic L2). Without momentum buf is left alone.
@@ -1997,9 +2000,7 @@ struct adam_rule {
     }
 };
 
-// p[i] = r(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states). Every
-// argument is a value: read through the caller's lambda, g++ re-read the pointers for every
-// vector, since the stores could have changed them.
+// p[i] = r(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states).
 template <class R>
 void apply_fixed(const R r, float* p, const float* g, float* s1, float* s2, std::size_t n) {
     std::size_t i = 0;
@@ -2046,10 +2047,8 @@ SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, c
 // The weight gradient of a small batch, G = A B (A: m x k strided, B: k x n row-major,
 // k <= rank_k_max), applied by the rule as it is computed: G never goes to memory, which
 // saves a third of the traffic of a batch-1 step. Each vector of G is k FMAs and is used at
-// once; the squared norm of G (returned) is summed in 4 chains per row. Everything the loop
-// reads is a value (A's row copied out, the rule, the pointers), so that the stores to p
-// cannot alias it: through references g++ re-read the rule and the pointers for every
-// vector (a batch-1 step: 113-142 -> 75-96 us).
+// once; the squared norm of G (returned) is summed in 4 chains per row. A's row is copied
+// out, so that the stores to p cannot alias it.
 inline constexpr int rank_k_max = 8;
 template <class R>
 double rank_k_fixed(const R r, int m, int n, int k, const operand A, const float* B, float* p, float* s1, float* s2) {

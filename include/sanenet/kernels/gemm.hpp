@@ -1,5 +1,6 @@
 // Packed, cache-blocked GEMM with an xsimd register-tile micro-kernel, bias + activation
-// fused into the epilogue, and a GEMV path for single rows (predict_one, batch 1).
+// fused into the epilogue, a GEMV path for single rows (predict_one, batch 1) and a
+// dot-product path for a few rows against a transposed B (dX at small batches).
 // Operands are strided views, so the forward GEMM (X W), dX = dY W^T and dW = X^T dY
 // are all this one routine; transposes are absorbed by the packing.
 #pragma once
@@ -90,7 +91,7 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
                 constexpr int w = static_cast<int>(width);
                 for (; h == mr && k + w <= kc; k += w) {
                     vfloat v[mr], t[mr];
-                    for (int i = 0; i < mr; ++i) v[i] = i < rows ? vfloat::load_unaligned(A.p + (ic + ip + i) * A.rs + pc + k) : vfloat(0.f);
+                    for (int i = 0; i < mr; ++i) v[i] = i < rows ? vfloat::load_unaligned(a0 + i * A.rs + k) : vfloat(0.f);
                     interleave<mr>(v, t);
                     for (int i = 0; i < mr; ++i) t[i].store_unaligned(dst + k * mr + i * w);
                 }

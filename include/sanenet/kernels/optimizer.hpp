@@ -14,7 +14,9 @@ namespace sanenet::kernels {
 // The update loops apply a rule through rule.fixed(f), which calls f with the rule's
 // branches fixed at compile time, so that nothing is tested per vector (a batch-1 step on
 // AVX2, mostly the update: 165-220 us testing them, 113-142 us so). R::two_states: it keeps
-// s2.
+// s2. The loops (apply_fixed, rank_k_fixed) take every operand as a value: read through a
+// lambda's references, g++ re-read the rule and the pointers for every vector, since the
+// stores could have changed them (113-142 -> 75-96 us).
 
 // SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
 // decay adds decay * p to the gradient (classic L2). Without momentum buf is left alone.
@@ -69,9 +71,7 @@ struct adam_rule {
     }
 };
 
-// p[i] = r(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states). Every
-// argument is a value: read through the caller's lambda, g++ re-read the pointers for every
-// vector, since the stores could have changed them.
+// p[i] = r(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states).
 template <class R>
 void apply_fixed(const R r, float* p, const float* g, float* s1, float* s2, std::size_t n) {
     std::size_t i = 0;
@@ -118,10 +118,8 @@ SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, c
 // The weight gradient of a small batch, G = A B (A: m x k strided, B: k x n row-major,
 // k <= rank_k_max), applied by the rule as it is computed: G never goes to memory, which
 // saves a third of the traffic of a batch-1 step. Each vector of G is k FMAs and is used at
-// once; the squared norm of G (returned) is summed in 4 chains per row. Everything the loop
-// reads is a value (A's row copied out, the rule, the pointers), so that the stores to p
-// cannot alias it: through references g++ re-read the rule and the pointers for every
-// vector (a batch-1 step: 113-142 -> 75-96 us).
+// once; the squared norm of G (returned) is summed in 4 chains per row. A's row is copied
+// out, so that the stores to p cannot alias it.
 inline constexpr int rank_k_max = 8;
 template <class R>
 double rank_k_fixed(const R r, int m, int n, int k, const operand A, const float* B, float* p, float* s1, float* s2) {
