@@ -83,7 +83,7 @@ test: test-packages
 	$(call header,"test: build $(BUILD)/ (g++)")
 	cmake --build $(BUILD) -j$(JOBS)
 	$(call header,"test: ctest $(BUILD)/ (g++)")
-	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --output-junit $(abspath $(BUILD))/ctest-junit.xml
 	$(call header,"test: configure $(BUILD_CLANG)/ with $(CLANGXX) (unit tests only)")
 	CXX=$(CLANGXX) cmake -S . -B $(BUILD_CLANG) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_TESTS=ON \
 	  -DSANENET_TEST_SINGLE_INCLUDE=OFF -DSANENET_TEST_UNIT_ONLY=ON -DSANENET_BUILD_EXAMPLES=OFF \
@@ -91,8 +91,9 @@ test: test-packages
 	$(call header,"test: build $(BUILD_CLANG)/ ($(CLANGXX))")
 	cmake --build $(BUILD_CLANG) -j$(JOBS)
 	$(call header,"test: ctest $(BUILD_CLANG)/ ($(CLANGXX))")
-	ctest --test-dir $(BUILD_CLANG) --output-on-failure -j$(JOBS)
-	$(call header,"test: all passed")
+	ctest --test-dir $(BUILD_CLANG) --output-on-failure -j$(JOBS) --output-junit $(abspath $(BUILD_CLANG))/ctest-junit.xml
+	$(call header,"test: all passed; the SIMD architecture builds (tests/CMakeLists.txt)")
+	$(PYTHON) tools/arch_report.py g++=$(BUILD)/ctest-junit.xml $(CLANGXX)=$(BUILD_CLANG)/ctest-junit.xml
 
 # make mistakes: build and run the mistake benchmark (docs/diagnostics.md); one CSV row per run in $(BUILD)/mistakes.csv
 .PHONY: mistakes

@@ -71,6 +71,13 @@ private:
     std::string id_;
 };
 
+// A SIMD primitive disagreed with scalar code in the first-use self-check
+// (kernels/self_check.hpp): this build would compute wrong numbers on this CPU.
+class simd_error : public std::runtime_error {
+public:
+    explicit simd_error(const std::string& what) : std::runtime_error("sanenet: " + what) {}
+};
+
 }  // namespace sanenet
 // end file sanenet/core/errors.hpp
 // begin file sanenet/core/xt.hpp
@@ -352,8 +359,9 @@ using at_or_void_t = typename at_or_void<I, List>::type;
 // the activation's output y, so the forward pass keeps only post-activation values.
 
 // begin file sanenet/kernels/simd.hpp
-// The only door to xsimd. Everything numeric in sanenet goes through kernels/, which is
-// templated on the scalar type and the SIMD architecture only, never on a network type.
+// The only door to xsimd: the vector types of the architecture the compiler flags select,
+// and the primitives built on them that xsimd lacks or gets wrong (partial loads and stores,
+// transposes, horizontal sums). Nothing in kernels/ depends on a network type.
 
 
 #include <xsimd/xsimd.hpp>
@@ -370,13 +378,14 @@ using at_or_void_t = typename at_or_void<I, List>::type;
 #include <string>
 #include <utility>
 
-// g++ 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics once they are
-// inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it cannot see
-// are guarded when the buffer's size is a known constant; silence both for the kernels only.
+// g++ 12 reports -Wuninitialized and -Wmaybe-uninitialized inside its own AVX-512 intrinsics
+// once they are inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it
+// cannot see are guarded when the buffer's size is a known constant; silence these for the
+// kernels only (and for tests that call xsimd directly).
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#define SANENET_KERNELS_BEGIN                                                  \
-    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
-        _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
+#define SANENET_KERNELS_BEGIN                                                                     \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")         \
+        _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
 #define SANENET_KERNELS_END _Pragma("GCC diagnostic pop")
 #else
 #define SANENET_KERNELS_BEGIN
@@ -547,6 +556,27 @@ SANENET_ALWAYS_INLINE void transpose_tile(vfloat* v) {
     for (std::size_t i = 0; i < width; ++i)
         for (std::size_t j = 0; j < i; ++j) std::swap(t[i * width + j], t[j * width + i]);
     for (std::size_t i = 0; i < width; ++i) v[i] = vfloat::load_aligned(t + i * width);
+}
+
+// Horizontal sums, sanenet's own: xsimd 8.1's AVX-512 haddp returns its 16 sums in a
+// permuted lane order, so these are built from stores and transpose_tile, which the tests and
+// the self-check (self_check.hpp) compare with scalar code at every width.
+// The sum of v's lanes, added pairwise.
+SANENET_ALWAYS_INLINE float reduce_add(vfloat v) {
+    alignas(alignment) float t[width];
+    v.store_aligned(t);
+    for (std::size_t half = width / 2; half > 0; half /= 2)
+        for (std::size_t i = 0; i < half; ++i) t[i] += t[i + half];
+    return t[0];
+}
+// Lane r of the result is the sum of v[r]'s lanes, for width vectors v[0..width).
+SANENET_ALWAYS_INLINE vfloat reduce_add_each(const vfloat* v) {
+    vfloat t[width];
+    for (std::size_t i = 0; i < width; ++i) t[i] = v[i];
+    transpose_tile(t);
+    for (std::size_t half = width / 2; half > 0; half /= 2)
+        for (std::size_t i = 0; i < half; ++i) t[i] += t[i + half];
+    return t[0];
 }
 
 // The first `count` lanes of v to p (all of them when count >= width), nothing past p + count.
@@ -910,9 +940,9 @@ inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act
     if (a == act::softmax) return softmax_rows(x, rows, cols);
     const std::size_t n = rows * cols;
     dispatch_act(a, [&]<act A>() {
-        std::size_t i = 0;
-        for (; i + w_ <= n; i += w_) activate<A>(vfloat::load_unaligned(x + i), p).store_unaligned(x + i);
-        for (; i < n; ++i) x[i] = activate<A>(x[i], p);
+        const std::size_t vectors = n / w_ * w_;
+        for (std::size_t i = 0; i < vectors; i += w_) activate<A>(vfloat::load_unaligned(x + i), p).store_unaligned(x + i);
+        for (std::size_t i = vectors; i < n; ++i) x[i] = activate<A>(x[i], p);
     });
 }
 
@@ -959,7 +989,7 @@ inline double squared_error(const float* y, const float* t, std::size_t n, float
         acc = xsimd::fma(d, d, acc);
         if (grad) (d * two_s).store_unaligned(grad + i);
     }
-    double loss = static_cast<double>(xsimd::hadd(acc));
+    double loss = static_cast<double>(reduce_add(acc));
     for (; i < n; ++i) {
         const float d = y[i] - t[i];
         loss += static_cast<double>(d * d);
@@ -975,7 +1005,7 @@ inline double sum_squares(const float* x, std::size_t n) {
         const vfloat v = vfloat::load_unaligned(x + i);
         acc = xsimd::fma(v, v, acc);
     }
-    double s = static_cast<double>(xsimd::hadd(acc));
+    double s = static_cast<double>(reduce_add(acc));
     for (; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
     return s;
 }
@@ -1000,7 +1030,7 @@ inline bool all_finite(const float* x, std::size_t n) {
         const vfloat v = vfloat::load_unaligned(x + i);
         acc += v - v;
     }
-    float s = xsimd::hadd(acc);
+    float s = reduce_add(acc);
     for (; i < n; ++i) s += x[i] - x[i];
     return s == 0.f;
 }
@@ -1729,7 +1759,7 @@ SANENET_ALWAYS_INLINE void gemv_block(int j0, int k, const float* x, const opera
 }
 
 // y[j0 : j0 + width] = x[0:k] B (+ y) for columns of B contiguous along k: width dot
-// products, summed across lanes together (haddp) instead of one horizontal sum each.
+// products, summed across lanes together instead of one horizontal sum each.
 SANENET_ALWAYS_INLINE void gemv_dots(int j0, int k, const float* x, const operand& B, float* y, bool accumulate) {
     constexpr int w = static_cast<int>(width);
     vfloat acc[w];
@@ -1741,7 +1771,7 @@ SANENET_ALWAYS_INLINE void gemv_dots(int j0, int k, const float* x, const operan
 #pragma GCC unroll 16
         for (int r = 0; r < w; ++r) acc[r] = xsimd::fma(xv, load_partial(B.p + (j0 + r) * B.cs + kk, c), acc[r]);
     }
-    vfloat sums = xsimd::haddp(acc);
+    vfloat sums = reduce_add_each(acc);
     if (accumulate) sums += vfloat::load_unaligned(y + j0);
     sums.store_unaligned(y + j0);
 }
@@ -1780,7 +1810,7 @@ inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool 
                     const int c = std::min(w, k - kk);
                     acc = xsimd::fma(load_partial(x + kk, c), load_partial(col + kk, c), acc);
                 }
-            float s = xsimd::hadd(acc);
+            float s = reduce_add(acc);
             for (; kk < k; ++kk) s += x[kk] * col[kk * B.rs];
             y[j] = accumulate ? y[j] + s : s;
         }
@@ -2065,7 +2095,7 @@ double rank_k_fixed(const R r, int m, int n, int k, const operand A, const float
 #pragma GCC unroll 4
             for (int u = 0; u < 4; ++u) rank_k_vector(r, a, k, B, n, j + u * w, w, pr, s1r, s2r, sq[u]);
         for (; j < n; j += w) rank_k_vector(r, a, k, B, n, j, std::min(w, n - j), pr, s1r, s2r, sq[0]);
-        norm2 += static_cast<double>(xsimd::hadd((sq[0] + sq[1]) + (sq[2] + sq[3])));
+        norm2 += static_cast<double>(reduce_add((sq[0] + sq[1]) + (sq[2] + sq[3])));
     }
     return norm2;
 }
@@ -2079,6 +2109,177 @@ double rank_k_update(int m, int n, int k, const operand& A, const float* B, floa
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
 // end file sanenet/kernels/optimizer.hpp
+// begin file sanenet/kernels/self_check.hpp
+// The first-use self-check of the SIMD primitives the kernels rely on: each one against
+// scalar code on a few inputs, once per process (a few microseconds), so that a primitive
+// that is wrong on a CPU, compiler or xsimd version nobody here has tested stops the program
+// with an error that names it, instead of training on wrong numbers. frugally-deep's
+// load-time self-test is the model; the unit tests (tests/unit/test_simd.cpp) check the same
+// primitives far more thoroughly, once per architecture.
+
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+// What the self-check found: the primitive that disagreed with scalar code and how, or an
+// empty primitive when all agreed.
+struct simd_fault {
+    std::string primitive;
+    std::string detail;
+    explicit operator bool() const { return !primitive.empty(); }
+};
+
+namespace detail_check {
+
+constexpr int w = static_cast<int>(width);
+
+// Sets f (if not already set) when some got[i] differs from want[i] by more than
+// tol * (1 + |want[i]|); tol = 0 asks for equality. Returns whether f is set.
+inline bool compare(simd_fault& f, const char* primitive, const float* got, const double* want, int n, double tol) {
+    if (f) return true;
+    for (int i = 0; i < n; ++i) {
+        const double g = got[i], e = want[i];
+        const bool same = tol == 0.0 ? g == e || (std::isnan(g) && std::isnan(e)) : std::fabs(g - e) <= tol * (1.0 + std::fabs(e));
+        if (!same) {
+            f = {primitive, "element " + std::to_string(i) + " is " + std::to_string(g) + ", scalar code gives " + std::to_string(e)};
+            return true;
+        }
+    }
+    return false;
+}
+
+inline void store(vfloat v, float* out) { v.store_unaligned(out); }
+
+// The test inputs: lane l of vector r is r * 100 + l (exact sums, every lane distinct), and
+// a spread of values on both sides of zero for the elementwise functions.
+inline float pattern(int r, int l) { return static_cast<float>(r * 100 + l); }
+inline float spread(int i) { return -9.5f + 1.37f * static_cast<float>(i % 15) + 0.01f * static_cast<float>(i); }
+
+inline void check_reductions(simd_fault& f) {
+    vfloat v[width];
+    double want[width];
+    for (int r = 0; r < w; ++r) {
+        alignas(alignment) float lanes[width];
+        double s = 0.0;
+        for (int l = 0; l < w; ++l) s += lanes[l] = pattern(r, l);
+        v[r] = vfloat::load_aligned(lanes);
+        want[r] = s;
+    }
+    float got[width];
+    store(reduce_add_each(v), got);
+    compare(f, "reduce_add_each (the horizontal sums of a vector array; xsimd::haddp's job)", got, want, w, 0.0);
+    for (int r = 0; r < w; ++r) got[r] = reduce_add(v[r]);
+    compare(f, "reduce_add (the horizontal sum)", got, want, w, 0.0);
+    // transpose_tile: lane l of vector r becomes lane r of vector l.
+    transpose_tile(v);
+    for (int l = 0; l < w && !f; ++l) {
+        double lane_want[width];
+        for (int r = 0; r < w; ++r) lane_want[r] = pattern(r, l);
+        store(v[l], got);
+        compare(f, "transpose_tile", got, lane_want, w, 0.0);
+    }
+}
+
+inline void check_partial(simd_fault& f) {
+    float src[width], dst[width + 1];
+    for (int l = 0; l < w; ++l) src[l] = pattern(1, l);
+    for (int count = 0; count <= w && !f; ++count) {
+        float got[width];
+        double want[width + 1];
+        store(load_partial(src, count), got);
+        for (int l = 0; l < w; ++l) want[l] = l < count ? src[l] : 0.0;
+        compare(f, "load_partial", got, want, w, 0.0);
+        for (float& d : dst) d = -1.f;
+        store_partial(dst, vfloat::load_unaligned(src), count);
+        for (int l = 0; l <= w; ++l) want[l] = l < count ? src[l] : -1.0;
+        compare(f, "store_partial", dst, want, w + 1, 0.0);
+    }
+}
+
+// Arithmetic, comparisons and the math functions through the activations (their vector form
+// against their scalar form) and the optimizers' sqrt, division and fma.
+inline void check_elementwise(simd_fault& f) {
+    constexpr int n = 4 * w;
+    alignas(alignment) float x[n];
+    for (int i = 0; i < n; ++i) x[i] = spread(i);
+    float got[n];
+    double want[n];
+    for (act a : {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid}) {
+        if (f) return;
+        const float p = a == act::elu ? 1.f : 0.01f;
+        dispatch_act(a, [&]<act A>() {
+            for (int i = 0; i < n; i += w) store(activate<A>(vfloat::load_aligned(x + i), p), got + i);
+            for (int i = 0; i < n; ++i) want[i] = activate<A>(x[i], p);
+            compare(f, A == act::elu ? "exp (ELU)" : A == act::tanh ? "tanh" : A == act::sigmoid ? "exp (sigmoid)" : "max / select",
+                    got, want, n, 2e-6);
+            for (int i = 0; i < n; i += w) store(derivative<A>(vfloat::load_aligned(x + i), p), got + i);
+            for (int i = 0; i < n; ++i) want[i] = derivative<A>(x[i], p);
+            compare(f, "select / comparison (an activation's derivative)", got, want, n, 1e-6);
+        });
+    }
+    for (int i = 0; i < n; i += w) {
+        const vfloat v = vfloat::load_aligned(x + i);
+        store(xsimd::fma(v, v, vfloat(0.5f)) / (xsimd::sqrt(v * v) + vfloat(1.f)), got + i);
+    }
+    for (int i = 0; i < n; ++i) {
+        const double v = x[i];
+        want[i] = (v * v + 0.5) / (std::fabs(v) + 1.0);
+    }
+    compare(f, "fma / sqrt / division", got, want, n, 1e-6);
+}
+
+// The counter-based random numbers of dropout: 32-bit integer multiply, shifts, xor, or, and
+// the cast of the bits to float.
+inline void check_integers(simd_fault& f) {
+    float got[width];
+    double want[width];
+    const std::uint64_t key = 0x0123456789ABCDEFull;
+    const vuint bits = counter_bits(key, lane_indices(1000u));
+    alignas(alignment) std::uint32_t b[width];
+    bits.store_aligned(b);
+    for (int l = 0; l < w; ++l) {
+        got[l] = static_cast<float>(b[l] >> 8);  // exact in a float
+        want[l] = static_cast<double>(counter_bits(key, 1000u + static_cast<std::uint32_t>(l)) >> 8);
+    }
+    compare(f, "32-bit integer multiply / shift / xor (counter_bits)", got, want, w, 0.0);
+    store(bits_to_unit(bits), got);
+    for (int l = 0; l < w; ++l) want[l] = bits_to_unit(counter_bits(key, 1000u + static_cast<std::uint32_t>(l)));
+    compare(f, "bitwise_cast (bits_to_unit)", got, want, w, 0.0);
+}
+
+}  // namespace detail_check
+
+// Every check, in order; the first disagreement, or an empty fault.
+inline simd_fault find_simd_fault() {
+    simd_fault f;
+    detail_check::check_reductions(f);
+    detail_check::check_partial(f);
+    detail_check::check_elementwise(f);
+    detail_check::check_integers(f);
+    return f;
+}
+
+inline std::string simd_fault_message(const simd_fault& f) {
+    return "the SIMD self-check failed on " + std::string(arch_name()) + " (" + std::to_string(width) +
+           " floats per vector): " + f.primitive + " disagrees with scalar code (" + f.detail +
+           "), so training and inference would compute wrong numbers with this build on this CPU. Build for another "
+           "architecture (without -march flags the kernels use SSE2) and report it with the output of sn::build_info().";
+}
+
+// Runs the self-check once per process; throws sn::simd_error on every call if it failed.
+inline void verify_simd() {
+    static const simd_fault fault = find_simd_fault();
+    if (fault) throw simd_error(simd_fault_message(fault));
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/self_check.hpp
 // begin file sanenet/train/optimizers.hpp
 // The optimizers users choose in FitOptions: SGD (momentum, Nesterov), Adam, AdamW.
 
@@ -2146,6 +2347,7 @@ struct stage {
 class model {
 public:
     model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
+        kernels::verify_simd();
         std::size_t offset = 0;
         for (std::size_t i = 1; i < specs.size(); ++i) {
             const layer_spec& s = specs[i];
@@ -4014,10 +4216,16 @@ inline std::string simd_note() {
            ": build with -march=native (CMake: SANENET_NATIVE=ON) for several times faster training";
 }
 
+// The outcome of the SIMD self-check (kernels/self_check.hpp), in a few words.
+inline std::string simd_self_check() {
+    const kernels::simd_fault f = kernels::find_simd_fault();
+    return f ? "SIMD self-check FAILED: " + f.primitive : "SIMD self-check passed";
+}
+
 inline std::string build_info() {
     std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
                     std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" +
-                    std::to_string(kernels::width) + " floats per vector), " +
+                    std::to_string(kernels::width) + " floats per vector, " + simd_self_check() + "), " +
                     std::to_string(kernels::thread_pool::instance().max_threads()) + " threads";
     if (const std::string note = simd_note(); !note.empty()) s += "; " + note;
 #if !defined(__OPTIMIZE__)

@@ -109,18 +109,6 @@ TEST_CASE("gemm at the MLP's training shapes, with and without accumulation, on 
                 }
 }
 
-TEST_CASE("transpose_tile turns lane j of register i into lane i of register j") {
-    constexpr std::size_t w = k::width;
-    alignas(k::alignment) float in[w * w], out[w * w];
-    for (std::size_t i = 0; i < w * w; ++i) in[i] = static_cast<float>(i);
-    k::vfloat v[w];
-    for (std::size_t i = 0; i < w; ++i) v[i] = k::vfloat::load_aligned(in + i * w);
-    k::transpose_tile(v);
-    for (std::size_t i = 0; i < w; ++i) v[i].store_aligned(out + i * w);
-    for (std::size_t i = 0; i < w; ++i)
-        for (std::size_t j = 0; j < w; ++j) CHECK(out[j * w + i] == in[i * w + j]);
-}
-
 TEST_CASE("gemm against a transposed B with a few rows: dot products with the rows in the lanes") {
     // 3-16 rows (GEMV rows below), every column count around the vector width, k split into
     // blocks past 256, A stored either way, the epilogue, accumulation and 2 threads.

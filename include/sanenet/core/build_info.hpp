@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sanenet/core/config.hpp>
+#include <sanenet/kernels/self_check.hpp>
 #include <sanenet/kernels/simd.hpp>
 #include <sanenet/kernels/thread_pool.hpp>
 
@@ -21,10 +22,16 @@ inline std::string simd_note() {
            ": build with -march=native (CMake: SANENET_NATIVE=ON) for several times faster training";
 }
 
+// The outcome of the SIMD self-check (kernels/self_check.hpp), in a few words.
+inline std::string simd_self_check() {
+    const kernels::simd_fault f = kernels::find_simd_fault();
+    return f ? "SIMD self-check FAILED: " + f.primitive : "SIMD self-check passed";
+}
+
 inline std::string build_info() {
     std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
                     std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" +
-                    std::to_string(kernels::width) + " floats per vector), " +
+                    std::to_string(kernels::width) + " floats per vector, " + simd_self_check() + "), " +
                     std::to_string(kernels::thread_pool::instance().max_threads()) + " threads";
     if (const std::string note = simd_note(); !note.empty()) s += "; " + note;
 #if !defined(__OPTIMIZE__)

@@ -30,4 +30,11 @@ private:
     std::string id_;
 };
 
+// A SIMD primitive disagreed with scalar code in the first-use self-check
+// (kernels/self_check.hpp): this build would compute wrong numbers on this CPU.
+class simd_error : public std::runtime_error {
+public:
+    explicit simd_error(const std::string& what) : std::runtime_error("sanenet: " + what) {}
+};
+
 }  // namespace sanenet

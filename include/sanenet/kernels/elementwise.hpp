@@ -85,9 +85,9 @@ inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act
     if (a == act::softmax) return softmax_rows(x, rows, cols);
     const std::size_t n = rows * cols;
     dispatch_act(a, [&]<act A>() {
-        std::size_t i = 0;
-        for (; i + w_ <= n; i += w_) activate<A>(vfloat::load_unaligned(x + i), p).store_unaligned(x + i);
-        for (; i < n; ++i) x[i] = activate<A>(x[i], p);
+        const std::size_t vectors = n / w_ * w_;
+        for (std::size_t i = 0; i < vectors; i += w_) activate<A>(vfloat::load_unaligned(x + i), p).store_unaligned(x + i);
+        for (std::size_t i = vectors; i < n; ++i) x[i] = activate<A>(x[i], p);
     });
 }
 
@@ -134,7 +134,7 @@ inline double squared_error(const float* y, const float* t, std::size_t n, float
         acc = xsimd::fma(d, d, acc);
         if (grad) (d * two_s).store_unaligned(grad + i);
     }
-    double loss = static_cast<double>(xsimd::hadd(acc));
+    double loss = static_cast<double>(reduce_add(acc));
     for (; i < n; ++i) {
         const float d = y[i] - t[i];
         loss += static_cast<double>(d * d);
@@ -150,7 +150,7 @@ inline double sum_squares(const float* x, std::size_t n) {
         const vfloat v = vfloat::load_unaligned(x + i);
         acc = xsimd::fma(v, v, acc);
     }
-    double s = static_cast<double>(xsimd::hadd(acc));
+    double s = static_cast<double>(reduce_add(acc));
     for (; i < n; ++i) s += static_cast<double>(x[i]) * x[i];
     return s;
 }
@@ -175,7 +175,7 @@ inline bool all_finite(const float* x, std::size_t n) {
         const vfloat v = vfloat::load_unaligned(x + i);
         acc += v - v;
     }
-    float s = xsimd::hadd(acc);
+    float s = reduce_add(acc);
     for (; i < n; ++i) s += x[i] - x[i];
     return s == 0.f;
 }

@@ -494,7 +494,7 @@ SANENET_ALWAYS_INLINE void gemv_block(int j0, int k, const float* x, const opera
 }
 
 // y[j0 : j0 + width] = x[0:k] B (+ y) for columns of B contiguous along k: width dot
-// products, summed across lanes together (haddp) instead of one horizontal sum each.
+// products, summed across lanes together instead of one horizontal sum each.
 SANENET_ALWAYS_INLINE void gemv_dots(int j0, int k, const float* x, const operand& B, float* y, bool accumulate) {
     constexpr int w = static_cast<int>(width);
     vfloat acc[w];
@@ -506,7 +506,7 @@ SANENET_ALWAYS_INLINE void gemv_dots(int j0, int k, const float* x, const operan
 #pragma GCC unroll 16
         for (int r = 0; r < w; ++r) acc[r] = xsimd::fma(xv, load_partial(B.p + (j0 + r) * B.cs + kk, c), acc[r]);
     }
-    vfloat sums = xsimd::haddp(acc);
+    vfloat sums = reduce_add_each(acc);
     if (accumulate) sums += vfloat::load_unaligned(y + j0);
     sums.store_unaligned(y + j0);
 }
@@ -545,7 +545,7 @@ inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool 
                     const int c = std::min(w, k - kk);
                     acc = xsimd::fma(load_partial(x + kk, c), load_partial(col + kk, c), acc);
                 }
-            float s = xsimd::hadd(acc);
+            float s = reduce_add(acc);
             for (; kk < k; ++kk) s += x[kk] * col[kk * B.rs];
             y[j] = accumulate ? y[j] + s : s;
         }

@@ -136,7 +136,7 @@ double rank_k_fixed(const R r, int m, int n, int k, const operand A, const float
 #pragma GCC unroll 4
             for (int u = 0; u < 4; ++u) rank_k_vector(r, a, k, B, n, j + u * w, w, pr, s1r, s2r, sq[u]);
         for (; j < n; j += w) rank_k_vector(r, a, k, B, n, j, std::min(w, n - j), pr, s1r, s2r, sq[0]);
-        norm2 += static_cast<double>(xsimd::hadd((sq[0] + sq[1]) + (sq[2] + sq[3])));
+        norm2 += static_cast<double>(reduce_add((sq[0] + sq[1]) + (sq[2] + sq[3])));
     }
     return norm2;
 }

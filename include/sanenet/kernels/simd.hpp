@@ -1,5 +1,6 @@
-// The only door to xsimd. Everything numeric in sanenet goes through kernels/, which is
-// templated on the scalar type and the SIMD architecture only, never on a network type.
+// The only door to xsimd: the vector types of the architecture the compiler flags select,
+// and the primitives built on them that xsimd lacks or gets wrong (partial loads and stores,
+// transposes, horizontal sums). Nothing in kernels/ depends on a network type.
 #pragma once
 
 #include <sanenet/core/config.hpp>
@@ -18,13 +19,14 @@
 #include <string>
 #include <utility>
 
-// g++ 12 reports -Wmaybe-uninitialized inside its own AVX-512 intrinsics once they are
-// inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it cannot see
-// are guarded when the buffer's size is a known constant; silence both for the kernels only.
+// g++ 12 reports -Wuninitialized and -Wmaybe-uninitialized inside its own AVX-512 intrinsics
+// once they are inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it
+// cannot see are guarded when the buffer's size is a known constant; silence these for the
+// kernels only (and for tests that call xsimd directly).
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#define SANENET_KERNELS_BEGIN                                                  \
-    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
-        _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
+#define SANENET_KERNELS_BEGIN                                                                     \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")         \
+        _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
 #define SANENET_KERNELS_END _Pragma("GCC diagnostic pop")
 #else
 #define SANENET_KERNELS_BEGIN
@@ -195,6 +197,27 @@ SANENET_ALWAYS_INLINE void transpose_tile(vfloat* v) {
     for (std::size_t i = 0; i < width; ++i)
         for (std::size_t j = 0; j < i; ++j) std::swap(t[i * width + j], t[j * width + i]);
     for (std::size_t i = 0; i < width; ++i) v[i] = vfloat::load_aligned(t + i * width);
+}
+
+// Horizontal sums, sanenet's own: xsimd 8.1's AVX-512 haddp returns its 16 sums in a
+// permuted lane order, so these are built from stores and transpose_tile, which the tests and
+// the self-check (self_check.hpp) compare with scalar code at every width.
+// The sum of v's lanes, added pairwise.
+SANENET_ALWAYS_INLINE float reduce_add(vfloat v) {
+    alignas(alignment) float t[width];
+    v.store_aligned(t);
+    for (std::size_t half = width / 2; half > 0; half /= 2)
+        for (std::size_t i = 0; i < half; ++i) t[i] += t[i + half];
+    return t[0];
+}
+// Lane r of the result is the sum of v[r]'s lanes, for width vectors v[0..width).
+SANENET_ALWAYS_INLINE vfloat reduce_add_each(const vfloat* v) {
+    vfloat t[width];
+    for (std::size_t i = 0; i < width; ++i) t[i] = v[i];
+    transpose_tile(t);
+    for (std::size_t half = width / 2; half > 0; half /= 2)
+        for (std::size_t i = 0; i < half; ++i) t[i] += t[i + half];
+    return t[0];
 }
 
 // The first `count` lanes of v to p (all of them when count >= width), nothing past p + count.

@@ -10,6 +10,7 @@
 #include <sanenet/kernels/gemm.hpp>
 #include <sanenet/kernels/optimizer.hpp>
 #include <sanenet/kernels/random.hpp>
+#include <sanenet/kernels/self_check.hpp>
 #include <sanenet/train/optimizers.hpp>
 
 #include <algorithm>
@@ -40,6 +41,7 @@ struct stage {
 class model {
 public:
     model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
+        kernels::verify_simd();
         std::size_t offset = 0;
         for (std::size_t i = 1; i < specs.size(); ++i) {
             const layer_spec& s = specs[i];
