@@ -5,6 +5,7 @@
 #   make bench   install the anchors (OpenBLAS, PyTorch, dlib), build and run the benchmark,
 #                write docs/benchmarks.md
 #   make mistakes  build and run the mistake benchmark (docs/diagnostics.md)
+#   make parity  install PyTorch, replay the oracle's training cases in it (docs/parity.md)
 #   make single  regenerate single_include/sanenet/sanenet.hpp
 #   make clean   remove the build directories
 
@@ -109,6 +110,19 @@ clean:
 bench-packages:
 	$(call header,"bench: Debian packages")
 	$(call ensure_packages,$(BENCH_PACKAGES))
+
+# make parity: the oracle's training cases replayed in PyTorch, per SIMD architecture; writes docs/parity.md
+.PHONY: parity parity-packages
+parity-packages:
+	$(call header,"parity: Debian packages")
+	$(call ensure_packages,$(DEMO_PACKAGES) python3-torch)
+
+parity: parity-packages
+	$(call header,"parity: configure and build $(BUILD)/")
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_BENCH=ON -DSANENET_BUILD_TESTS=OFF -DSANENET_BUILD_EXAMPLES=OFF
+	cmake --build $(BUILD) --target parity_sse2 parity_avx2 parity_avx512 -j$(JOBS)
+	$(call header,"parity: train in sanenet and replay in PyTorch")
+	/usr/bin/python3 bench/parity.py --build $(BUILD)
 
 # make bench: sanenet against OpenBLAS, PyTorch and dlib, side by side; writes docs/benchmarks.md
 bench: bench-packages

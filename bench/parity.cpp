@@ -1,0 +1,103 @@
+// parity OUTDIR: the oracle's cases (tests/unit/oracle_cases.hpp) trained by sanenet and written
+// out for bench/parity.py, which replays each in PyTorch (`make parity`). Per case, a directory
+// caseNN/ with case.json (the layers, task, optimizer, batch, epochs, clipping, threads), x.npy,
+// y.npy (the class index as float32 for classification) and the weights before (start/) and
+// after (final/) training, as sn::export_npy writes them (dense<i>_weight.npy is (out, in)).
+#include "../tests/unit/oracle_cases.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <type_traits>
+#include <variant>
+
+namespace {
+
+namespace sn = sanenet;
+using namespace oracle;
+
+std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (char ch : s) {
+        if (ch == '"' || ch == '\\') out += '\\';
+        out += ch;
+    }
+    return out + "\"";
+}
+
+std::string number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+}
+
+std::string optimizer_json(const sn::Optimizer& o) {
+    return std::visit(
+        [](const auto& opt) {
+            using O = std::decay_t<decltype(opt)>;
+            if constexpr (std::is_same_v<O, sn::SGD>)
+                return "{\"type\": \"sgd\", \"lr\": " + number(opt.learning_rate) + ", \"momentum\": " + number(opt.momentum) +
+                       ", \"nesterov\": " + (opt.nesterov ? "true" : "false") + ", \"weight_decay\": " + number(opt.weight_decay) + "}";
+            else {
+                double decay = 0.0;
+                if constexpr (std::is_same_v<O, sn::AdamW>) decay = opt.weight_decay;
+                return std::string("{\"type\": \"") + (std::is_same_v<O, sn::AdamW> ? "adamw" : "adam") + "\", \"lr\": " +
+                       number(opt.learning_rate) + ", \"beta1\": " + number(opt.beta1) + ", \"beta2\": " + number(opt.beta2) +
+                       ", \"eps\": " + number(opt.epsilon) + ", \"weight_decay\": " + number(decay) + "}";
+            }
+        },
+        o);
+}
+
+std::string case_json(const oracle_case& c) {
+    std::string layers;
+    for (std::size_t i = 1; i < c.specs.size(); ++i) {
+        const layer_spec& s = c.specs[i];
+        layers += std::string(layers.empty() ? "" : ", ") +
+                  (s.k == kind::dense ? "{\"kind\": \"dense\", \"in\": " + std::to_string(s.in) + ", \"out\": " + std::to_string(s.out) + "}"
+                                      : "{\"kind\": \"activation\", \"act\": " + json_string(std::string(sn::detail::act_name(s.a))) +
+                                            ", \"param\": " + number(s.param) + "}");
+    }
+    const char* task = c.task.k == task_kind::regression ? "regression" : c.task.k == task_kind::classification ? "classification" : "multilabel";
+    return "{\"name\": " + json_string(c.name) + ", \"arch\": " + json_string(sn::kernels::arch_name()) + ", \"task\": \"" + task +
+           "\", \"layers\": [" + layers + "], \"optimizer\": " + optimizer_json(c.optimizer) + ", \"batch\": " + std::to_string(c.batch) +
+           ", \"epochs\": " + std::to_string(c.epochs) + ", \"threads\": " + std::to_string(c.threads) +
+           ", \"clip\": " + (c.clip ? number(*c.clip) : std::string("null")) + "}\n";
+}
+
+void write(const std::filesystem::path& path, const sn::detail::serial::bytes& b) {
+    sn::detail::serial::write_file_atomically(path, b, "parity");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+        return 2;
+    }
+    const std::filesystem::path out = argv[1];
+    const std::vector<oracle_case> all = cases();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const oracle_case& c = all[i];
+        char stem[32];
+        std::snprintf(stem, sizeof stem, "case%02zu", i);
+        const std::filesystem::path dir = out / stem;
+        const data d = make_data(c);
+        sn::detail::model m = make_model(c);
+        sn::detail::export_npy(m, dir / "start");
+        sn::detail::fit_model(m, d.x, d.targets(), fit_options(c), {});
+        sn::detail::export_npy(m, dir / "final");
+        const std::size_t n = c.samples;
+        write(dir / "x.npy", sn::detail::serial::npy_file({n, d.x.shape()[1]}, d.x.data(), d.x.size()));
+        if (c.task.k == task_kind::classification) {
+            std::vector<float> y(d.labels.begin(), d.labels.end());
+            write(dir / "y.npy", sn::detail::serial::npy_file({n}, y.data(), n));
+        } else {
+            write(dir / "y.npy", sn::detail::serial::npy_file({n, d.values.shape()[1]}, d.values.data(), d.values.size()));
+        }
+        const std::string json = case_json(c);
+        write(dir / "case.json", sn::detail::serial::bytes(json.begin(), json.end()));
+    }
+    std::printf("parity: %zu cases trained on %s, written to %s\n", all.size(), sn::kernels::arch_name(), out.c_str());
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""`make parity`: sanenet's training runs replayed in PyTorch, case by case.
+
+For each SIMD architecture build of bench/parity.cpp that this CPU can run (parity_sse2,
+parity_avx2, parity_avx512 in BUILD/bench), the program trains the oracle's cases
+(tests/unit/oracle_cases.hpp) and writes, per case, the layers, optimizer and batching, the
+data and the weights before and after. This script rebuilds each network in PyTorch (float32,
+one thread) from the same initial weights, trains it on the same batches in the same order
+with torch.optim and the loss sanenet documents for the task, and prints the largest
+difference between the final weights as a fraction of the largest update. It writes the table
+to docs/parity.md and exits with 1 if a case differs by more than --tolerance (1e-3).
+
+    make parity
+    /usr/bin/python3 bench/parity.py --build build
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ARCHS = {"sse2": ["sse2"], "avx2": ["avx2", "fma"], "avx512": ["avx512f", "avx512bw", "avx512dq", "avx512vl"]}
+
+
+def cpu_flags():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def cpu_name():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def activation(layer):
+    name, p = layer["act"], layer["param"]
+    return {
+        "Identity": lambda: torch.nn.Identity(),
+        "ReLU": lambda: torch.nn.ReLU(),
+        "LeakyReLU": lambda: torch.nn.LeakyReLU(p),
+        "ELU": lambda: torch.nn.ELU(alpha=p),
+        "Tanh": lambda: torch.nn.Tanh(),
+        "Sigmoid": lambda: torch.nn.Sigmoid(),
+        "Softmax": lambda: torch.nn.Softmax(dim=1),
+    }[name]()
+
+
+def load(path):
+    return torch.from_numpy(np.load(path).astype(np.float32))
+
+
+def replay(case_dir):
+    """Returns (name, largest |sanenet - torch| / largest |torch update|)."""
+    with open(os.path.join(case_dir, "case.json")) as f:
+        case = json.load(f)
+    task = case["task"]
+    layers = case["layers"]
+    # Classification and MultiLabel compute the loss from the logits (sanenet fuses the final
+    # Softmax / Sigmoid with it, as CrossEntropyLoss and BCEWithLogitsLoss do).
+    if task != "regression":
+        layers = layers[:-1]
+    modules, linears = [], []
+    for layer in layers:
+        if layer["kind"] == "dense":
+            lin = torch.nn.Linear(layer["in"], layer["out"])
+            i = len(linears)
+            with torch.no_grad():
+                lin.weight.copy_(load(os.path.join(case_dir, "start", f"dense{i}_weight.npy")))
+                lin.bias.copy_(load(os.path.join(case_dir, "start", f"dense{i}_bias.npy")))
+            linears.append(lin)
+            modules.append(lin)
+        else:
+            modules.append(activation(layer))
+    model = torch.nn.Sequential(*modules)
+    start = [(l.weight.detach().clone(), l.bias.detach().clone()) for l in linears]
+
+    o = case["optimizer"]
+    weights = [l.weight for l in linears]
+    biases = [l.bias for l in linears]
+    if o["type"] == "sgd":
+        opt = torch.optim.SGD([{"params": weights, "weight_decay": o["weight_decay"]}, {"params": biases, "weight_decay": 0.0}],
+                              lr=o["lr"], momentum=o["momentum"], nesterov=o["nesterov"])
+    elif o["type"] == "adam":
+        opt = torch.optim.Adam(weights + biases, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"])
+    else:
+        opt = torch.optim.AdamW([{"params": weights, "weight_decay": o["weight_decay"]}, {"params": biases, "weight_decay": 0.0}],
+                                lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"])
+
+    x = load(os.path.join(case_dir, "x.npy"))
+    y = load(os.path.join(case_dir, "y.npy"))
+    n, batch = x.shape[0], case["batch"]
+    for _ in range(case["epochs"]):
+        for b in range(0, n, batch):
+            xb, yb = x[b:b + batch], y[b:b + batch]
+            opt.zero_grad()
+            out = model(xb)
+            if task == "classification":
+                loss = torch.nn.functional.cross_entropy(out, yb.long())
+            elif task == "multilabel":
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(out, yb)
+            else:
+                loss = torch.nn.functional.mse_loss(out, yb)
+            loss.backward()
+            if case["clip"] is not None:
+                torch.nn.utils.clip_grad_norm_(weights + biases, case["clip"])
+            opt.step()
+
+    diff = update = 0.0
+    for i, (lin, (w0, b0)) in enumerate(zip(linears, start)):
+        for tensor, t0, stem in ((lin.weight, w0, "weight"), (lin.bias, b0, "bias")):
+            final = load(os.path.join(case_dir, "final", f"dense{i}_{stem}.npy"))
+            t = tensor.detach()
+            diff = max(diff, float((t - final).abs().max()))
+            update = max(update, float((t - t0).abs().max()))
+    return case["name"], (diff / update if update > 0 else float("inf"))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--tolerance", type=float, default=1e-3)
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "parity.md"))
+    ap.add_argument("--no-write", action="store_true", help="print only, do not rewrite docs/parity.md")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+
+    flags = cpu_flags()
+    results, ran, skipped = {}, [], []
+    with tempfile.TemporaryDirectory(prefix="sanenet_parity_") as tmp:
+        for arch, needs in ARCHS.items():
+            exe = os.path.join(args.build, "bench", f"parity_{arch}")
+            if not os.path.exists(exe):
+                skipped.append(f"{arch} (not built: {exe})")
+                continue
+            missing = [f for f in needs if f not in flags]
+            if missing:
+                skipped.append(f"{arch} (this CPU lacks {', '.join(missing)})")
+                continue
+            out = os.path.join(tmp, arch)
+            subprocess.run([exe, out], check=True)
+            ran.append(arch)
+            for d in sorted(os.listdir(out)):
+                name, err = replay(os.path.join(out, d))
+                results.setdefault(name, {})[arch] = err
+    if not ran:
+        print("parity: no architecture build could run", file=sys.stderr)
+        return 1
+
+    width = max(len(n) for n in results)
+    lines = [f"| case | {' | '.join(ran)} |", "|---|" + "---:|" * len(ran)]
+    print(f"{'case':<{width}}  " + "  ".join(f"{a:>9}" for a in ran))
+    worst = {a: 0.0 for a in ran}
+    for name, errs in results.items():
+        print(f"{name:<{width}}  " + "  ".join(f"{errs[a]:9.2e}" for a in ran))
+        lines.append(f"| {name} | " + " | ".join(f"{errs[a]:.2e}" for a in ran) + " |")
+        for a in ran:
+            worst[a] = max(worst[a], errs[a])
+    lines.append("| **worst** | " + " | ".join(f"**{worst[a]:.2e}**" for a in ran) + " |")
+    summary = ", ".join(f"{a} {worst[a]:.2e}" for a in ran)
+    print(f"parity: {len(results)} cases, worst difference / update: {summary} (tolerance {args.tolerance:g})")
+    if skipped:
+        print("parity: not run: " + "; ".join(skipped))
+
+    if not args.no_write:
+        text = [
+            "# Parity with PyTorch",
+            "",
+            "Generated by `make parity` (`bench/parity.py`); do not edit by hand. Each case of the",
+            "oracle (`tests/unit/oracle_cases.hpp`) is trained by sanenet, built once per SIMD",
+            "architecture, and replayed in PyTorch from the same initial weights on the same batches",
+            "(float32, one thread, `torch.optim`, the task's loss). The figure is the largest difference",
+            "between the final weights as a fraction of the largest update; the tolerance is",
+            f"{args.tolerance:g}. See docs/testing.md for what the cases cover.",
+            "",
+            f"- date: {datetime.date.today().isoformat()}",
+            f"- machine: {cpu_name()}, {os.cpu_count()} cores",
+            f"- PyTorch {torch.__version__}, NumPy {np.__version__}, Python {platform.python_version()}",
+            f"- architectures run: {', '.join(ran)}" + (f"; not run: {'; '.join(skipped)}" if skipped else ""),
+            "",
+        ] + lines + [""]
+        with open(args.out, "w") as f:
+            f.write("\n".join(text))
+        print(f"parity: wrote {args.out}")
+    return 0 if all(w <= args.tolerance for w in worst.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+// The oracle's cases, shared by tests/unit/test_oracle.cpp (against the double-precision
+// reference trainer) and bench/parity.cpp (`make parity`, against PyTorch): networks as
+// runtime specs, their data, and sanenet's side of a run (fit without shuffling, from the
+// initial weights of Seed 7). Every case is one sn::fit; the replays take the same batches in
+// order.
+#pragma once
+
+#include <sanenet/sanenet.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace oracle {
+
+namespace sn = sanenet;
+using sn::detail::act;
+using sn::detail::kind;
+using sn::detail::layer_spec;
+using sn::detail::task_kind;
+using sn::detail::task_spec;
+
+// ---- networks as runtime specs (what Network<...> computes at compile time) ----------
+
+struct item {
+    kind k;
+    int units;
+    act a;
+    float param;
+};
+inline item dense(int units) { return {kind::dense, units, act::identity, 0.f}; }
+inline item activation(act a, float param = 0.f) { return {kind::activation, 0, a, param}; }
+
+inline std::vector<layer_spec> network(int inputs, const std::vector<item>& items) {
+    std::vector<layer_spec> specs{{kind::input, 0, inputs, act::identity, sn::detail::init::lecun, 0.f}};
+    int width = inputs;
+    for (const item& it : items) {
+        const int out = it.k == kind::dense ? it.units : width;
+        specs.push_back({it.k, width, out, it.a, sn::detail::init::lecun, it.param});
+        width = out;
+    }
+    return specs;
+}
+
+// ---- the cases -----------------------------------------------------------------------
+
+struct oracle_case {
+    std::string name;
+    std::vector<layer_spec> specs;
+    task_spec task;
+    sn::Optimizer optimizer;
+    std::size_t batch;
+    std::size_t samples;
+    int epochs = 2;
+    int threads = 1;
+    std::optional<float> clip = std::nullopt;
+    // Of the largest update. The 784-input net's ReLUs and Adam's normalized steps amplify float
+    // rounding (see large_net_eps): 7e-5 seen there, 3e-5 at most elsewhere.
+    double tolerance = 1e-4;
+};
+
+// Regression 7-33-17-3: k = 7 is no multiple of any width, 33 and 17 lie above 4, 8 and 16, 3 below.
+inline std::vector<layer_spec> regression_net() {
+    return network(7, {dense(33), activation(act::elu, 1.f), dense(17), activation(act::tanh), dense(3), activation(act::identity)});
+}
+// Wider regression for rows 1-16 against several blocks of columns: 40-70-36-10.
+inline std::vector<layer_spec> wide_regression_net() {
+    return network(40, {dense(70), activation(act::relu), dense(36), activation(act::leaky_relu, 0.01f), dense(10), activation(act::identity)});
+}
+// An activation before the first Dense, two Dense layers in a row (X1 waived), a hidden Sigmoid.
+inline std::vector<layer_spec> odd_regression_net() {
+    return network(5, {activation(act::tanh), dense(12), dense(16), activation(act::sigmoid), dense(4), activation(act::identity)});
+}
+inline std::vector<layer_spec> classifier_net() { return network(13, {dense(40), activation(act::relu), dense(10), activation(act::softmax)}); }
+// The demo's MLP: at batch 3 and up its GEMMs pass the threshold where a second thread joins.
+inline std::vector<layer_spec> mnist_net() {
+    return network(784, {dense(256), activation(act::relu), dense(128), activation(act::leaky_relu, 0.01f), dense(10), activation(act::softmax)});
+}
+inline std::vector<layer_spec> multilabel_net() {
+    return network(9, {dense(24), activation(act::leaky_relu, 0.2f), dense(5), activation(act::sigmoid)});
+}
+inline std::vector<layer_spec> binary_net() { return network(6, {dense(20), activation(act::elu, 0.5f), dense(1), activation(act::sigmoid)}); }
+
+inline const task_spec regression{task_kind::regression, 0};
+inline const task_spec classes10{task_kind::classification, 10};
+inline const task_spec labels5{task_kind::multilabel, 5};
+inline const task_spec binary{task_kind::multilabel, 1};
+
+inline sn::SGD sgd(float mu = 0.f, bool nesterov = false, float decay = 0.f) { return {.learning_rate = 0.05f, .momentum = mu, .nesterov = nesterov, .weight_decay = decay}; }
+inline sn::Adam adam(float eps = 1e-8f) { return {.learning_rate = 0.01f, .epsilon = eps}; }
+inline sn::AdamW adamw(float eps = 1e-8f) { return {.learning_rate = 0.01f, .epsilon = eps, .weight_decay = 0.05f}; }
+// Adam's first step is lr g / (|g| + eps): about lr whatever |g|, unless |g| is near eps. Among
+// the 235k gradients of the 784-input net, a few cancel to ~1e-8 (4e-6 of their terms), and
+// their step then depends on float rounding, in any float32 implementation (up to 2e-3 of the
+// update with eps = 1e-8). With eps = 1e-4 such steps are lr g / eps, linear in g.
+inline constexpr float large_net_eps = 1e-4f;
+
+inline std::vector<oracle_case> cases() {
+    return {
+        // Every optimizer branch at batches 1-8, partial last batches of 1-6 rows.
+        {"regression, SGD, batch 1", regression_net(), regression, sgd(), 1, 6},
+        {"regression, SGD momentum, batch 2 (last 1)", regression_net(), regression, sgd(0.9f), 2, 7},
+        {"regression, SGD Nesterov, batch 3 (last 2)", regression_net(), regression, sgd(0.9f, true), 3, 11},
+        {"regression, SGD momentum + weight decay, batch 4 (last 3)", regression_net(), regression, sgd(0.9f, false, 0.01f), 4, 15},
+        {"regression, SGD Nesterov + weight decay, batch 5 (last 4)", regression_net(), regression, sgd(0.5f, true, 0.02f), 5, 14},
+        {"regression, Adam, batch 5 (last 1)", regression_net(), regression, adam(), 5, 16},
+        {"regression, AdamW, batch 8 (last 6)", regression_net(), regression, adamw(), 8, 22},
+        // Rows 7-16 against several column blocks (the dot-product path), each optimizer.
+        {"wide regression, Adam, batch 16 (last 7)", wide_regression_net(), regression, adam(), 16, 39},
+        {"wide regression, SGD momentum, batch 16 (last 9)", wide_regression_net(), regression, sgd(0.9f), 16, 41},
+        {"wide regression, AdamW, batch 15 (last 10)", wide_regression_net(), regression, adamw(), 15, 40},
+        {"wide regression, SGD, batch 12 (last 11)", wide_regression_net(), regression, sgd(), 12, 35},
+        {"odd regression (Tanh first, Dense-Dense, Sigmoid), SGD momentum, batch 5 (last 3)", odd_regression_net(), regression, sgd(0.9f), 5, 23},
+        {"regression ending in Tanh (L7.1 waived), Adam, batch 4 (last 2)",
+         network(4, {dense(19), activation(act::relu), dense(2), activation(act::tanh)}), regression, adam(), 4, 18},
+        {"regression ending in Softmax (L7.1 waived), SGD, batch 8 (last 3)",
+         network(4, {dense(8), activation(act::elu, 1.f), dense(3), activation(act::softmax)}), regression, sgd(), 8, 19},
+        // Classification, 10 outputs (the narrow GEMM path).
+        {"classification, Adam, batch 16 (last 14)", classifier_net(), classes10, adam(), 16, 46},
+        {"classification, SGD Nesterov, batch 8 (last 4)", classifier_net(), classes10, sgd(0.9f, true), 8, 20},
+        {"classification, SGD, batch 16 (last 13)", classifier_net(), classes10, sgd(), 16, 29},
+        {"classification, AdamW, batch 16 (last 15)", classifier_net(), classes10, adamw(), 16, 31},
+        {"classification, Adam, batch 1", classifier_net(), classes10, adam(), 1, 5},
+        // MultiLabel and Binary (sigmoid cross-entropy).
+        {"multilabel, Adam, batch 8 (last 5)", multilabel_net(), labels5, adam(), 8, 29},
+        {"multilabel, SGD, batch 1", multilabel_net(), labels5, sgd(), 1, 5},
+        {"binary, SGD Nesterov + weight decay, batch 2 (last 1)", binary_net(), binary, sgd(0.9f, true, 0.01f), 2, 9},
+        {"binary, AdamW, batch 33 (last 7)", binary_net(), binary, adamw(), 33, 40},
+        // Clipping on: the unfused small-batch path, and with Adam.
+        {"regression, SGD, clipping 0.1, batch 4 (last 2)", regression_net(), regression, sgd(), 4, 14, 2, 1, 0.1f},
+        {"classification, Adam, clipping 0.5, batch 16 (last 9)", classifier_net(), classes10, adam(), 16, 41, 2, 1, 0.5f},
+        // The demo's MLP on 1 and 2 threads (GEMMs, packing and the updates split).
+        {"784-256-128-10, SGD momentum, batch 33 (last 4), 1 thread", mnist_net(), classes10, sgd(0.9f), 33, 70, 2, 1, {}, 1e-3},
+        {"784-256-128-10, SGD momentum, batch 33 (last 4), 2 threads", mnist_net(), classes10, sgd(0.9f), 33, 70, 2, 2, {}, 1e-3},
+        {"784-256-128-10, Adam (eps 1e-4), batch 16 (last 12), 2 threads", mnist_net(), classes10, adam(large_net_eps), 16, 44, 1, 2, {}, 1e-3},
+        {"784-256-128-10, AdamW (eps 1e-4), batch 3 (last 1), 2 threads", mnist_net(), classes10, adamw(large_net_eps), 3, 7, 1, 2, {}, 1e-3},
+        {"784-256-128-10, SGD, clipping 1, batch 33 (last 4), 2 threads", mnist_net(), classes10, sgd(), 33, 70, 1, 2, 1.f, 1e-3},
+    };
+}
+
+// The inputs (N(0, 1)) and targets of a case: labels for classification, 0/1 for MultiLabel
+// and Binary, N(0, 1) for regression.
+struct data {
+    sn::matrix x, values;
+    sn::labels labels;
+    sn::detail::targets targets() const {
+        return labels.size() ? sn::detail::targets{&labels, nullptr} : sn::detail::targets{nullptr, &values};
+    }
+};
+inline data make_data(const oracle_case& c) {
+    const std::size_t n = c.samples, inputs = static_cast<std::size_t>(c.specs.front().out), outputs = static_cast<std::size_t>(c.specs.back().out);
+    sn::kernels::rng r(1000 + n * 7 + outputs);
+    data d{sn::matrix::from_shape({n, inputs}), sn::matrix::from_shape({n, outputs}), sn::labels::from_shape({0})};
+    for (auto& v : d.x) v = static_cast<float>(r.normal());
+    for (auto& v : d.values) v = c.task.k == task_kind::multilabel ? (r.uniform() < 0.4 ? 1.f : 0.f) : static_cast<float>(r.normal());
+    if (c.task.k == task_kind::classification) {
+        d.labels = sn::labels::from_shape({n});
+        for (std::size_t i = 0; i < n; ++i) d.labels(i) = static_cast<std::int32_t>((i * 7 + 3) % outputs);
+    }
+    return d;
+}
+
+inline sn::FitOptions fit_options(const oracle_case& c) {
+    sn::FitOptions o;
+    o.epochs = c.epochs;
+    o.batch_size = c.batch;
+    o.optimizer = c.optimizer;
+    o.clip_grad_norm = c.clip;
+    o.threads = c.threads;
+    o.shuffle = false;
+    o.progress = false;
+    return o;
+}
+
+// The case's network with its initial weights (Seed 7).
+inline sn::detail::model make_model(const oracle_case& c) { return sn::detail::model(c.specs, c.task, 7); }
+
+}  // namespace oracle
