@@ -1,7 +1,7 @@
 # sanenet set-up commands (Debian 12):
 #   make demo    install what the demo needs, build and run the Fashion-MNIST example
 #   make test    install what the tests need, build and run every test with g++, then the
-#                unit tests with clang++-19 (this is what .ci/run runs)
+#                unit, per-architecture and compile-check tests with clang++-19 (what .ci/run runs)
 #   make bench   install the anchors (OpenBLAS, PyTorch, dlib), build and run the benchmark,
 #                write docs/benchmarks.md
 #   make mistakes  build and run the mistake benchmark (docs/diagnostics.md)
@@ -85,7 +85,7 @@ test: test-packages
 	cmake --build $(BUILD) -j$(JOBS)
 	$(call header,"test: ctest $(BUILD)/ (g++)")
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --output-junit $(abspath $(BUILD))/ctest-junit.xml
-	$(call header,"test: configure $(BUILD_CLANG)/ with $(CLANGXX) (unit tests only)")
+	$(call header,"test: configure $(BUILD_CLANG)/ with $(CLANGXX) (unit and per-architecture tests and compile checks)")
 	CXX=$(CLANGXX) cmake -S . -B $(BUILD_CLANG) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_TESTS=ON \
 	  -DSANENET_TEST_SINGLE_INCLUDE=OFF -DSANENET_TEST_UNIT_ONLY=ON -DSANENET_BUILD_EXAMPLES=OFF \
 	  -DSANENET_BUILD_BENCH=OFF

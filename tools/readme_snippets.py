@@ -5,7 +5,10 @@ A snippet is a ```cpp block whose first line is `// readme-example: <name>` (nam
 digits, '_' and '-'). Blocks with the same name are joined in README order into one file,
 so a tour can be told in several blocks with prose between them; other ```cpp blocks are
 left alone. A snippet that defines `int main(` is a complete program: it is linked and run;
-any other snippet is only compiled (-c).
+any other snippet is only compiled (-c). A complete program's marker may state what its
+output must show, so that the README's claims are checked, not only printed:
+`// readme-example: <name> (expects: <label> >= <number>; <label> <= <number>)` requires the
+last number printed after each label to satisfy the comparison.
 
     readme_snippets.py list                      the snippet names, one a line
     readme_snippets.py extract --out DIR         write DIR/<name>.cpp for every snippet
@@ -14,8 +17,8 @@ any other snippet is only compiled (-c).
 
 `check` re-reads the README every time, so an edit is tested without reconfiguring. It
 fails when the snippet does not compile, when a complete program exits with a non-zero
-status, or when its output contains a `sanenet warning` line (the front page's examples
-must be clean). Exit status: 0 pass, 1 fail, 2 the check could not run (no such snippet,
+status, when its output contains a `sanenet warning` line (the front page's examples must be
+clean) or does not meet the marker's expectations. Exit status: 0 pass, 1 fail, 2 the check could not run (no such snippet,
 malformed marker, compiler missing). Every command run is printed.
 """
 
@@ -28,7 +31,8 @@ import sys
 import time
 
 FENCE = re.compile(r'^(\s*)(`{3,}|~{3,})\s*([\w+-]*)')
-MARKER = re.compile(r'^\s*//\s*readme-example:\s*(\S*)\s*$')
+MARKER = re.compile(r'^\s*//\s*readme-example:\s*([^\s(]*)\s*(?:\(expects:\s*([^)]*)\))?\s*$')
+EXPECTATION = re.compile(r'^\s*(.*?\S)\s*(>=|<=)\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*$')
 MARKER_PREFIX = re.compile(r'^\s*//\s*readme-example\b')
 NAME = re.compile(r'^[A-Za-z0-9_-]+$')
 MAIN = re.compile(r'\bint\s+main\s*\(')
@@ -64,7 +68,7 @@ def code_blocks(text, path):
 
 
 def snippets(readme):
-    """{name: (source text, [first line of each block])} in README order."""
+    """{name: (source text, [first line of each block], [(label, op, bound)])} in README order."""
     try:
         with open(readme, encoding="utf-8") as f:
             text = f.read()
@@ -83,11 +87,31 @@ def snippets(readme):
         name = m.group(1)
         if not NAME.match(name):
             raise SnippetError(f"{readme}:{line}: snippet name {name!r}: expected letters, digits, '_' or '-'")
-        source, starts = found.get(name, ("", []))
+        expects = []
+        for clause in filter(None, (c.strip() for c in (m.group(2) or "").split(";"))):
+            e = EXPECTATION.match(clause)
+            if not e:
+                raise SnippetError(f"{readme}:{line}: expectation {clause!r}: expected '<label> >= <number>' or '<label> <= <number>'")
+            expects.append((e.group(1), e.group(2), float(e.group(3))))
+        source, starts, known = found.get(name, ("", [], []))
         # A #line per block, so compiler messages point into README.md.
         source += f'#line {line} "{os.path.abspath(readme)}"\n' + "\n".join(body) + "\n"
-        found[name] = (source, starts + [line])
+        found[name] = (source, starts + [line], known + expects)
     return found
+
+
+def unmet(expects, out):
+    """The expectations that the program's output does not meet, as messages."""
+    failures = []
+    for label, op, bound in expects:
+        values = re.findall(re.escape(label) + r"\s*[:=]?\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)", out)
+        if not values:
+            failures.append(f"the output prints no number after '{label}'")
+            continue
+        value = float(values[-1])
+        if not (value >= bound if op == ">=" else value <= bound):
+            failures.append(f"'{label}' is {value:g}, expected {op} {bound:g}")
+    return failures
 
 
 def run(cmd, cwd=None, timeout=None):
@@ -110,7 +134,7 @@ def check(args):
     if args.name not in found:
         known = ", ".join(sorted(found)) or "none"
         raise SnippetError(f"{args.readme}: no snippet '{args.name}' (known: {known})")
-    source, starts = found[args.name]
+    source, starts, expects = found[args.name]
     os.makedirs(args.work, exist_ok=True)
     path = os.path.join(args.work, args.name + ".cpp")
     with open(path, "w", encoding="utf-8") as f:
@@ -148,7 +172,11 @@ def check(args):
     if warnings:
         print(f"FAIL: snippet '{args.name}' makes sanenet warn ({len(warnings)} lines, first: {warnings[0].strip()})")
         return 1
-    print(f"ran in {seconds:.1f} s", flush=True)
+    failures = unmet(expects, out)
+    if failures:
+        print(f"FAIL: snippet '{args.name}': " + "; ".join(failures))
+        return 1
+    print(f"ran in {seconds:.1f} s" + (f"; met {len(expects)} expectation(s)" if expects else ""), flush=True)
     return 0
 
 
@@ -180,7 +208,7 @@ def main(argv):
             return 0
         if args.command == "extract":
             os.makedirs(args.out, exist_ok=True)
-            for name, (source, _) in snippets(args.readme).items():
+            for name, (source, _, _) in snippets(args.readme).items():
                 path = os.path.join(args.out, name + ".cpp")
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(source)

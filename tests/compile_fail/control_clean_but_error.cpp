@@ -1,3 +1,3 @@
 // EXPECT: clean
-// Control, registered WILL_FAIL: a plain C++ error, so the harness must refuse "clean".
+// Control, wrong on purpose: a plain C++ error, so the harness must refuse "clean".
 int main() { return undeclared_variable; }

@@ -1,5 +1,5 @@
 // EXPECT: clean
-// Control, registered WILL_FAIL: a warning that mentions sanenet, so "clean" must be refused.
+// Control, wrong on purpose: a warning that mentions sanenet, so "clean" must be refused.
 [[deprecated("sanenet selftest: a warning that mentions the library")]] inline int old_api() { return 0; }
 
 int main() { return old_api(); }

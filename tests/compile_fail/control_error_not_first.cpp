@@ -1,5 +1,5 @@
 // EXPECT: error "sanenet E2 "
-// Control, registered WILL_FAIL: the expected text is in the SECOND error only, so the
+// Control, wrong on purpose: the expected text is in the SECOND error only, so the
 // harness must report that the first error line does not match.
 static_assert(sizeof(char) == 0, "an unrelated first error");
 static_assert(sizeof(char) == 0, "sanenet E2 appears too late");

@@ -65,7 +65,7 @@ inline void check_reductions(simd_fault& f) {
     }
     float got[width];
     store(reduce_add_each(v), got);
-    compare(f, "reduce_add_each (the horizontal sums of a vector array; xsimd::haddp's job)", got, want, w, 0.0);
+    compare(f, "reduce_add_each (the horizontal sums of an array of vectors, as haddp computes them)", got, want, w, 0.0);
     for (int r = 0; r < w; ++r) got[r] = reduce_add(v[r]);
     compare(f, "reduce_add (the horizontal sum)", got, want, w, 0.0);
     // transpose_tile: lane l of vector r becomes lane r of vector l.
