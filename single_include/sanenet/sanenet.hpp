@@ -2550,11 +2550,13 @@ public:
         return loss_and_output_gradient(rows);
     }
 
-    // Global gradient-norm clipping; returns true when it scaled the gradients.
+    // Global gradient-norm clipping as torch.nn.utils.clip_grad_norm_: the gradients are scaled
+    // by max_norm / (norm + 1e-6) when that is below 1. Returns true when it scaled them.
     bool clip(float max_norm) {
         grad_norm_ = std::sqrt(kernels::sum_squares(grads_.data(), grads_.size()));
-        if (!(grad_norm_ > max_norm)) return false;
-        kernels::scale_in_place(grads_.data(), grads_.size(), static_cast<float>(max_norm / grad_norm_));
+        const double scale = max_norm / (grad_norm_ + 1e-6);
+        if (!(scale < 1.0)) return false;
+        kernels::scale_in_place(grads_.data(), grads_.size(), static_cast<float>(scale));
         return true;
     }
 
