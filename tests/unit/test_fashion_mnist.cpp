@@ -1,4 +1,5 @@
-// fashion_mnist: the real data set from dataset-fashion-mnist, limits, and bad directories.
+// fashion_mnist: the real data set from dataset-fashion-mnist (checked against values read
+// independently), limits, and bad directories.
 #include <sanenet/sanenet.hpp>
 
 #include <doctest/doctest.h>
@@ -68,6 +69,29 @@ void check_real_split(const sn::data::Dataset& d, std::size_t n) {
         INFO("class " << k);
         CHECK(per_class[k] == n / 10);
     }
+}
+
+// The data set's own values, read with Python's gzip module (not sanenet's inflate): the first
+// twelve labels, the sum of every pixel and of the first image's, six pixels of the first image.
+struct known_split {
+    std::array<std::int32_t, 12> first_labels;
+    double pixel_sum, first_image_sum;
+    std::array<float, 6> first_image_300;
+};
+const known_split known_train{{9, 0, 0, 3, 0, 2, 7, 2, 5, 5, 0, 9}, 3431114169.0, 76247.0, {210, 211, 213, 223, 220, 243}};
+const known_split known_t10k{{9, 2, 1, 1, 6, 1, 4, 6, 5, 7, 4, 5}, 573469082.0, 33456.0, {157, 166, 135, 154, 168, 140}};
+
+void check_known_values(const sn::data::Dataset& d, const known_split& k) {
+    for (std::size_t i = 0; i < k.first_labels.size(); ++i) {
+        INFO("label " << i);
+        CHECK(d.y(i) == k.first_labels[i]);
+    }
+    double all = 0.0, first = 0.0;
+    for (std::size_t i = 0; i < d.x.size(); ++i) all += d.x.data()[i];
+    for (std::size_t i = 0; i < 784; ++i) first += d.x.data()[i];
+    CHECK(all == k.pixel_sum);
+    CHECK(first == k.first_image_sum);
+    for (std::size_t i = 0; i < k.first_image_300.size(); ++i) CHECK(d.x(0, 300 + i) == k.first_image_300[i]);
 }
 #endif
 
@@ -162,14 +186,16 @@ TEST_CASE("fashion_mnist reads plain IDX files and checks them") {
 
 #if SANENET_WITH_ZLIB
 
-TEST_CASE("fashion_mnist train: the real 60000 x 784 raw pixels, 6000 per class") {
+TEST_CASE("fashion_mnist train: the real 60000 x 784 raw pixels, 6000 per class, the data set's own values") {
     const auto d = sn::data::fashion_mnist();
     check_real_split(d, 60000);
+    check_known_values(d, known_train);
 }
 
 TEST_CASE("fashion_mnist t10k: 10000 samples, 1000 per class, and limit keeps the first ones") {
     const auto d = sn::data::fashion_mnist(real_dir, "t10k");
     check_real_split(d, 10000);
+    check_known_values(d, known_t10k);
     const auto first = sn::data::fashion_mnist(real_dir, "t10k", 100);
     REQUIRE(first.x.shape()[0] == 100);
     REQUIRE(first.y.shape()[0] == 100);
