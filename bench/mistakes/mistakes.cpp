@@ -1386,12 +1386,19 @@ int main(int argc, char** argv) {
 
     if (show_analysis) analysis(results);
 
-    // Notes: runs with unexpected exceptions, clean runs below target.
+    // Runs with unexpected exceptions, and clean runs below their base's target, are failures:
+    // a clean set-up that crashes or stops learning must not pass because nothing fired.
     for (const Result& r : results) {
-        if (!r.o.note.empty()) std::printf("note: %s seed %llu: %s\n", r.c->name.c_str(), static_cast<unsigned long long>(r.seed), r.o.note.c_str());
-        if (r.c->item == 0 && !(r.o.metric >= info(r.c->base).target))
-            std::printf("note: clean %s seed %llu misses its base's target: %.3f < %.2f\n", r.c->name.c_str(),
+        if (!r.o.note.empty()) {
+            std::printf("FAILED: %s seed %llu threw unexpectedly: %s\n", r.c->name.c_str(), static_cast<unsigned long long>(r.seed),
+                        r.o.note.c_str());
+            ok = false;
+        }
+        if (r.c->item == 0 && !(r.o.metric >= info(r.c->base).target)) {
+            std::printf("FAILED: clean %s seed %llu misses its base's target: %.3f < %.2f\n", r.c->name.c_str(),
                         static_cast<unsigned long long>(r.seed), r.o.metric, info(r.c->base).target);
+            ok = false;
+        }
     }
 
     // One CSV row per run.
