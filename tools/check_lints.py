@@ -18,8 +18,21 @@ It fails, with one line per problem, when
       (one with a tag) has no <case stem>_waived.cpp that compiles clean and names the tag;
       a file named after a lint (E2_..., L7_1_..., X1_...) expects another ID, or is a
       _clean/_waived twin without its case;
-  (b) a run-time ID is not asserted in tests/unit/*.cpp or tests/integration/*.cpp: no line
-      with CHECK... or REQUIRE... holds "<ID>";
+  (b) a run-time ID has no firing test, or a waivable one (an ID with a tag) no waiver test,
+      in tests/unit/*.cpp or tests/integration/*.cpp. An assertion is a doctest CHECK...(...)
+      or REQUIRE...(...) call, read whole (it may span lines); it "holds" the ID when the
+      literal "<ID>" is in it. It is negative when the macro ends in _FALSE, _NE or _NOTHROW
+      or the expression has a '!' (!x, !=) outside literals; otherwise positive. Then
+        - firing test: a positive assertion holding "<ID>" (CHECK(h.fired("L1.2")),
+          CHECK(severity(found, "L1.2") == "warning"), CHECK(lint_error_id(...) == "L1.4"));
+          CHECK_FALSE(has(found, "L1.2")) alone is not one;
+        - waiver test: one TEST_CASE (its text runs to the next TEST_CASE) that names the tag
+          in a waiver, sn::allow<..., sn::lint::<Tag>, ...>() or
+          sn::Allow<..., sn::lint::<Tag>, ...> (inside the TEST_CASE, not in a file-scope
+          alias), and holds a positive assertion of "<ID>" (it fires) followed by a negative
+          one that also comes after the tag's first mention (silent once waived). So: fire
+          it, then waive it and check it is silent; a silent twin checked before the firing
+          case does not count as the waiver's check.
   (c) an ID in the code has no `## <ID> <slug>` section in docs/lints.md (the slug must be the
       code's), or the code spells one ID with two slugs (messages and tag table included);
   (d) docs/lints.md has a section for an ID the code lacks, unless the ID is in its Planned
@@ -61,6 +74,8 @@ EXPECT_ID = re.compile(r"\bsanenet\s+(" + ID + r")\b")
 FILE_ID = re.compile(r"^(E\d+|L\d+_\d+|X\d+)_")
 INCLUDES_EXAMPLE = re.compile(r'^\s*#\s*include\s+"((?:\.\./)*examples/[^"]+)"', re.M)
 ASSERTION = re.compile(r"\b(?:CHECK|REQUIRE)\w*\s*\(")
+RAW_PREFIX = re.compile(r"(?:^|(?<=[^\w]))(?:u8|[uUL])?R$")  # searched in the 4 characters before a '"'
+TEST_CASE = re.compile(r"^[ \t]*TEST_CASE(?:_TEMPLATE|_FIXTURE)?\s*\(", re.M)
 SECTION = re.compile(r"^##\s+(" + ID + r")(?=\s|$)(?:\s+(\S+))?")
 
 
@@ -250,15 +265,103 @@ def check_compile_tests(code, cases, root):
     return problems
 
 
+def literal_end(text, i):
+    """The end of the string or character literal starting at text[i] (a '"' or "'"), or None
+    when text[i] starts none (a digit separator, 1'000). Raw strings R"x(...)x" included."""
+    if text[i] == '"' and RAW_PREFIX.search(text, max(i - 4, 0), i):
+        m = re.match(r'"([^()\\\s]{0,16})\(', text[i:])
+        if m:
+            close = text.find(")" + m.group(1) + '"', i + m.end())
+            return len(text) if close < 0 else close + len(m.group(1)) + 2
+    if text[i] == "'" and i > 0 and text[i - 1].isdigit():
+        return None
+    j = i + 1
+    while j < len(text) and text[j] not in (text[i], "\n"):
+        j += 2 if text[j] == "\\" else 1
+    return min(j + 1, len(text))
+
+
+def strip_comments(text):
+    """The text with // and /* */ comments blanked (literals kept, newlines kept)."""
+    out, i = [], 0
+    while i < len(text):
+        c = text[i]
+        end = literal_end(text, i) if c in "\"'" else None
+        if end is not None:
+            out.append(text[i:end])
+            i = end
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = len(text) if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = len(text) if j < 0 else j + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:j]))
+            i = j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def assertions(text):
+    """[(position, positive, expression)] of the doctest assertions in text (comments stripped):
+    the macro's parenthesized arguments, read whole; `positive` as in (b) of the docstring."""
+    found = []
+    for m in ASSERTION.finditer(text):
+        depth, i, bare = 0, m.end() - 1, []
+        while i < len(text):
+            c = text[i]
+            end = literal_end(text, i) if c in "\"'" else None
+            if end is not None:  # literals count for the ID, not for parentheses or negation
+                bare.append('""')
+                i = end
+                continue
+            depth += c == "("
+            depth -= c == ")"
+            bare.append(c)
+            i += 1
+            if depth == 0:
+                break
+        macro = m.group(0).rstrip("( \t")
+        positive = not macro.endswith(("_FALSE", "_NE", "_NOTHROW")) and "!" not in "".join(bare)
+        found.append((m.start(), positive, text[m.end() - 1:i]))
+    return found
+
+
+def test_cases(text):
+    """The TEST_CASE bodies of a test file: each from its TEST_CASE to the next (or the end)."""
+    starts = [m.start() for m in TEST_CASE.finditer(text)]
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+
+
 def check_runtime_tests(code, root):
     problems = []
     files = sorted(glob.glob(os.path.join(root, "tests", "unit", "*.cpp")) +
                    glob.glob(os.path.join(root, "tests", "integration", "*.cpp")))
-    lines = [l for f in files for l in read(f).splitlines() if ASSERTION.search(l)]
+    cases = [case for f in files for case in test_cases(strip_comments(read(f)))]
+    parsed = [(case, assertions(case)) for case in cases]
     for lid, where in sorted(code.runtime_ids.items()):
-        if not any(f'"{lid}"' in l for l in lines):
-            problems.append(f"{lid} ({where}): run-time lint not asserted in tests/unit or tests/integration "
-                            f"(no CHECK/REQUIRE line holds \"{lid}\")")
+        literal = f'"{lid}"'
+        if not any(positive and literal in e for _, found in parsed for _, positive, e in found):
+            problems.append(f"{lid} ({where}): no test where the run-time lint fires (no positive CHECK/REQUIRE in "
+                            f"tests/unit or tests/integration holds {literal}; CHECK_FALSE and '!' do not count)")
+        tag = code.tag_of(lid)
+        if not tag:
+            continue
+        waiver = re.compile(r"\b(?:allow|Allow)\s*<[^;{}()>]*\blint::" + tag + r"\b")
+        waived = False
+        for case, found in parsed:
+            named = waiver.search(case)
+            fires = [at for at, positive, e in found if positive and literal in e]
+            if named and fires and any(not positive and literal in e and at > max(named.start(), fires[0])
+                                       for at, positive, e in found):
+                waived = True
+                break
+        if not waived:
+            problems.append(f"{lid} ({where}): waivable (sn::lint::{tag}) but no waiver test: no TEST_CASE names "
+                            f"allow<sn::lint::{tag}>() or Allow<sn::lint::{tag}> and asserts {literal} fires (CHECK), "
+                            f"then, after the waiver, that it does not (CHECK_FALSE)")
     return problems
 
 
