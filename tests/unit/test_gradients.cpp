@@ -1,11 +1,13 @@
 // Finite-difference gradient checks for every layer kind, activation and loss: the
 // analytic gradient of the engine against central differences of its own loss, with the
-// same dropout masks and noise.
+// same dropout masks and noise, at batches of 1, 2, 5 and 9 rows (each reaches other GEMM
+// paths), and on 2 threads at a width where the GEMMs split.
 #include <sanenet/sanenet.hpp>
 
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,15 @@ struct check_result {
     std::size_t bad = 0;
     double worst = 0.0;
     std::string first_bad;
+    bool same_loss = false;  // both trainers saw the same loss: the same masks and noise
+};
+
+struct check_setup {
+    std::uint64_t seed = 7;
+    std::size_t rows = 5;
+    int threads = 1;
+    std::vector<std::size_t> which = {};  // the parameters to check; all when empty
+    float scale_analytic = 1.f;           // != 1 corrupts the analytic gradient, to prove the check can fail
 };
 
 // Fills the trainer's batch with N(0, 1) inputs and task-appropriate targets.
@@ -35,70 +46,109 @@ void fill_batch(sn::detail::trainer& tr, std::size_t rows, std::uint64_t seed) {
                                                                                  : static_cast<float>(r.normal());
 }
 
-// Central differences of the training loss for every parameter, against the analytic gradient.
-// scale_analytic != 1 corrupts the analytic gradient, to prove the check can fail.
-check_result gradient_check(sn::detail::model& m, std::uint64_t seed, float scale_analytic = 1.f) {
-    constexpr std::size_t rows = 5;
-    sn::detail::trainer tr(m, sn::SGD{}, rows, 1, seed);
-    fill_batch(tr, rows, seed);
+// Central differences of the training loss against the analytic gradient.
+check_result gradient_check(sn::detail::model& m, const check_setup& s) {
+    // Two trainers with the same seed draw the same dropout masks and noise for their first
+    // step: one takes the analytic gradient, the other only evaluates the loss and so never
+    // moves on to the next masks.
+    sn::detail::trainer analytic(m, sn::SGD{}, s.rows, s.threads, s.seed), numeric(m, sn::SGD{}, s.rows, s.threads, s.seed);
+    fill_batch(analytic, s.rows, s.seed);
+    fill_batch(numeric, s.rows, s.seed);
+    const double loss = analytic.forward_backward(s.rows);
+    check_result r;
+    r.same_loss = numeric.forward_loss(s.rows) == loss;
     float* p = m.params();
-    auto numeric = [&](std::size_t i, float eps) {
+    auto difference = [&](std::size_t i, float eps) {
         const float orig = p[i];
         p[i] = orig + eps;
-        const double up = tr.forward_loss(rows);
+        const double up = numeric.forward_loss(s.rows);
         p[i] = orig - eps;
-        const double down = tr.forward_loss(rows);
+        const double down = numeric.forward_loss(s.rows);
         p[i] = orig;
         return (up - down) / (2.0 * static_cast<double>(eps));
     };
     auto relative_error = [](double a, double n) { return std::fabs(a - n) / (1e-3 + std::max(std::fabs(a), std::fabs(n))); };
-    // Both step sizes before forward_backward, which moves on to the next dropout masks.
-    std::vector<double> fd(m.parameter_count()), fd_small(m.parameter_count()), fd_large(m.parameter_count());
-    for (std::size_t i = 0; i < m.parameter_count(); ++i) {
-        fd[i] = numeric(i, 2e-3f);
-        fd_small[i] = numeric(i, 2.5e-4f);
-        fd_large[i] = numeric(i, 1e-2f);
+    std::vector<std::size_t> which = s.which;
+    if (which.empty()) {
+        which.resize(m.parameter_count());
+        std::iota(which.begin(), which.end(), std::size_t{0});
     }
-    tr.forward_backward(rows);
-    check_result r;
-    for (std::size_t i = 0; i < m.parameter_count(); ++i) {
-        const double a = static_cast<double>(tr.gradients()[i]) * scale_analytic;
-        double err = relative_error(a, fd[i]);
+    for (const std::size_t i : which) {
+        const double a = static_cast<double>(analytic.gradients()[i]) * s.scale_analytic, fd = difference(i, 2e-3f);
+        double err = relative_error(a, fd);
         // A ReLU kink inside [-eps, eps] shows as a mismatch that vanishes with a smaller step, float
         // rounding of a tiny gradient as one that vanishes with a larger step; a wrong gradient matches at no step.
-        if (err > 0.03) err = std::min(relative_error(a, fd_small[i]), relative_error(a, fd_large[i]));
+        if (err > 0.03) err = std::min(relative_error(a, difference(i, 2.5e-4f)), relative_error(a, difference(i, 1e-2f)));
         ++r.checked;
         r.worst = std::max(r.worst, err);
         if (err > 0.03 && r.bad++ == 0)
-            r.first_bad = "parameter " + std::to_string(i) + ": analytic " + std::to_string(a) + ", numeric " + std::to_string(fd[i]);
+            r.first_bad = "parameter " + std::to_string(i) + ": analytic " + std::to_string(a) + ", numeric " + std::to_string(fd);
     }
     return r;
 }
 
+// Biases start at zero; give them values so that their gradients are exercised off zero.
+void randomize_biases(sn::detail::model& m, std::uint64_t seed) {
+    sn::kernels::rng r(seed);
+    for (const auto& st : m.stages())
+        if (st.k == sn::detail::kind::dense)
+            for (int j = 0; j < st.out; ++j) m.params()[st.b + static_cast<std::size_t>(j)] = static_cast<float>(0.1 * r.normal());
+}
+
+// Every parameter, at 1 and 2 rows (dX = dZ W^T row by row, kernels::gemv), 5 and 9 (dot
+// products with the rows in the lanes; 9 rows fill more than one AVX2 register). Not a
+// template, so that the checks are compiled once, not once per network.
+void expect_gradients_match(sn::detail::model& m, const std::string& summary, std::size_t parameters, std::uint64_t seed) {
+    randomize_biases(m, seed + 1);
+    INFO(summary);
+    for (const std::size_t rows : {std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{9}}) {
+        const check_result res = gradient_check(m, {.seed = seed, .rows = rows});
+        INFO("rows " << rows << ": worst relative error " << res.worst << "; " << res.first_bad);
+        CHECK(res.same_loss);
+        CHECK(res.checked == parameters);
+        CHECK(res.bad == 0);
+    }
+}
 template <class Net>
 void expect_gradients_match(std::uint64_t seed = 7) {
     Net net{sn::Seed{seed}};
-    // Biases start at zero; give them values so that their gradients are exercised off zero.
-    sn::kernels::rng r(seed + 1);
-    for (const auto& st : net.engine().stages())
-        if (st.k == sn::detail::kind::dense)
-            for (int j = 0; j < st.out; ++j) net.engine().params()[st.b + static_cast<std::size_t>(j)] = static_cast<float>(0.1 * r.normal());
-    const check_result res = gradient_check(net.engine(), seed);
-    INFO(net.summary());
-    INFO("worst relative error " << res.worst << "; " << res.first_bad);
-    CHECK(res.checked == Net::parameter_count);
-    CHECK(res.bad == 0);
+    expect_gradients_match(net.engine(), net.summary(), Net::parameter_count, seed);
 }
+
+// A deterministic sample of every Dense layer's parameters: `weights` of its weights (drawn
+// with replacement) and its first `biases` biases.
+std::vector<std::size_t> sample_parameters(const sn::detail::model& m, std::size_t weights, std::size_t biases, std::uint64_t seed) {
+    sn::kernels::rng r(seed);
+    std::vector<std::size_t> out;
+    for (const auto& st : m.stages()) {
+        if (st.k != sn::detail::kind::dense) continue;
+        const std::size_t wn = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
+        for (std::size_t i = 0; i < weights; ++i) out.push_back(st.w + r.below(wn));
+        for (std::size_t j = 0; j < biases && j < static_cast<std::size_t>(st.out); ++j) out.push_back(st.b + j);
+    }
+    return out;
+}
+
+// Wide enough that at 9 rows every GEMM of the first two Dense layers splits between threads:
+// forward 9 x 300 x 200 and 9 x 200 x 300, dX = dZ W^T 9 x 300 x 200, dW 200 x 300 x 9 and
+// 300 x 200 x 9 multiply-adds, each >= kernels::detail_gemm::parallel_min_fma.
+using Wide = sn::Network<sn::Classification<10>, Quiet, sn::Input<200>, sn::Dense<300, sn::He>, sn::ReLU, sn::Dense<200, sn::He>, sn::ReLU,
+                         sn::Dense<10>, sn::Softmax>;
+constexpr std::size_t wide_rows = 9;
+static_assert(static_cast<double>(wide_rows) * 300 * 200 >= sn::kernels::detail_gemm::parallel_min_fma);
 
 }  // namespace
 
 TEST_CASE("the gradient check detects a wrong gradient") {
     using Net = sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<6, sn::He>, sn::ELU, sn::Dense<2>, sn::Identity>;
     Net net;
-    const check_result right = gradient_check(net.engine(), 3);
-    CHECK(right.bad == 0);
-    const check_result wrong = gradient_check(net.engine(), 3, 1.1f);
-    CHECK(wrong.bad > Net::parameter_count / 2);
+    for (const std::size_t rows : {std::size_t{1}, std::size_t{5}}) {
+        INFO("rows " << rows);
+        const check_result right = gradient_check(net.engine(), {.seed = 3, .rows = rows});
+        CHECK(right.bad == 0);
+        const check_result wrong = gradient_check(net.engine(), {.seed = 3, .rows = rows, .scale_analytic = 1.1f});
+        CHECK(wrong.bad > Net::parameter_count / 2);
+    }
 }
 
 TEST_CASE("gradients: Dense with every hidden activation, mean squared error") {
@@ -139,4 +189,20 @@ TEST_CASE("gradients: two Dense layers in a row when X1 is waived") {
     expect_gradients_match<sn::Network<sn::Regression, sn::Allow<sn::lint::MissingNonlinearity, sn::lint::NoRegularization, sn::lint::TooFewHiddenUnits>,
                                        sn::Input<3>, sn::Dense<5>, sn::Dense<4>,
                                        sn::ELU, sn::Dense<2>, sn::Identity>>();
+}
+
+TEST_CASE("gradients on 2 threads at a width where the GEMMs split, on a sample of every layer's weights and biases") {
+    REQUIRE_MESSAGE(sn::kernels::thread_pool::instance().max_threads() >= 2,
+                    "this test needs 2 cores: on one, threads = 2 runs the 1-thread code and proves nothing");
+    Wide net{sn::Seed{11}};
+    randomize_biases(net.engine(), 12);
+    const std::vector<std::size_t> sample = sample_parameters(net.engine(), 80, 20, 13);
+    REQUIRE(sample.size() == 3 * 80 + 20 + 20 + 10);
+    const check_result res = gradient_check(net.engine(), {.seed = 11, .rows = wide_rows, .threads = 2, .which = sample});
+    INFO("worst relative error " << res.worst << "; " << res.first_bad);
+    CHECK(res.same_loss);
+    CHECK(res.checked == sample.size());
+    CHECK(res.bad == 0);
+    const check_result wrong = gradient_check(net.engine(), {.seed = 11, .rows = wide_rows, .threads = 2, .which = sample, .scale_analytic = 1.1f});
+    CHECK(wrong.bad > sample.size() / 2);
 }
