@@ -356,7 +356,8 @@ using at_or_void_t = typename at_or_void<I, List>::type;
 
 // begin file sanenet/kernels/activation.hpp
 // Activations and their derivatives, vectorized. Every derivative is written in terms of
-// the activation's output y, so the forward pass keeps only post-activation values.
+// the activation's output y, so the forward pass keeps only post-activation values. A NaN
+// input gives a NaN output (as in PyTorch), so that it reaches the loss and L6.1 sees it.
 
 // begin file sanenet/kernels/simd.hpp
 // The only door to xsimd: the vector types of the architecture the compiler flags select,
@@ -684,9 +685,9 @@ using detail::act;
 template <act A>
 SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) {
     if constexpr (A == act::identity || A == act::softmax) return x;  // softmax is a row operation
-    else if constexpr (A == act::relu) return xsimd::max(x, vfloat(0.f));
+    else if constexpr (A == act::relu) return xsimd::select(x < vfloat(0.f), vfloat(0.f), x);
     else if constexpr (A == act::leaky_relu) return xsimd::select(x > vfloat(0.f), x, x * vfloat(p));
-    else if constexpr (A == act::elu) return xsimd::select(x > vfloat(0.f), x, vfloat(p) * (xsimd::exp(xsimd::min(x, vfloat(0.f))) - vfloat(1.f)));
+    else if constexpr (A == act::elu) return xsimd::select(x < vfloat(0.f), vfloat(p) * (xsimd::exp(xsimd::min(x, vfloat(0.f))) - vfloat(1.f)), x);
     else if constexpr (A == act::tanh) return xsimd::tanh(x);
     else return vfloat(1.f) / (vfloat(1.f) + xsimd::exp(-x));
 }
@@ -694,9 +695,9 @@ SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) {
 template <act A>
 SANENET_ALWAYS_INLINE float activate(float x, float p) {
     if constexpr (A == act::identity || A == act::softmax) return x;
-    else if constexpr (A == act::relu) return x > 0.f ? x : 0.f;
+    else if constexpr (A == act::relu) return x < 0.f ? 0.f : x;
     else if constexpr (A == act::leaky_relu) return x > 0.f ? x : x * p;
-    else if constexpr (A == act::elu) return x > 0.f ? x : p * std::expm1(x);
+    else if constexpr (A == act::elu) return x < 0.f ? p * std::expm1(x) : x;
     else if constexpr (A == act::tanh) return std::tanh(x);
     else return 1.f / (1.f + std::exp(-x));
 }
@@ -5210,6 +5211,7 @@ private:
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -5227,15 +5229,39 @@ inline std::string metric_name(const model& m) { return m.task().k == task_kind:
 
 inline net_shape shape_of(const model& m) { return {m.task(), m.input_size(), m.output_size()}; }
 
-// Option values that make no sense at all (not lints: there is nothing to waive).
+// Option values that make no sense at all (not lints: there is nothing to waive). The
+// optimizers' ranges are torch.optim's, except that a momentum or beta of 1 or more, which
+// can only diverge, is refused too.
 inline void check_options(const FitOptions& o) {
+    const auto refuse = [](const std::string& what, float v, const char* expected) {
+        throw std::invalid_argument("sanenet: " + what + " is " + fmt(v) + ", expected " + expected);
+    };
     if (o.epochs < 0) throw std::invalid_argument("sanenet: FitOptions::epochs is " + std::to_string(o.epochs) + ", expected >= 0");
     if (o.batch_size == 0) throw std::invalid_argument("sanenet: FitOptions::batch_size is 0, expected >= 1 (article item 5: 16, 8 or 1)");
     const float lr = learning_rate_of(o.optimizer);
-    if (!(lr > 0.f) || !std::isfinite(lr))
-        throw std::invalid_argument("sanenet: learning_rate is " + std::to_string(lr) + ", expected a finite value > 0");
-    if (o.clip_grad_norm && !(*o.clip_grad_norm > 0.f))
-        throw std::invalid_argument("sanenet: clip_grad_norm is " + std::to_string(*o.clip_grad_norm) + ", expected > 0 or std::nullopt");
+    if (!(lr > 0.f) || !std::isfinite(lr)) refuse("learning_rate", lr, "a finite value > 0");
+    if (o.clip_grad_norm && !(*o.clip_grad_norm > 0.f && std::isfinite(*o.clip_grad_norm)))
+        refuse("clip_grad_norm", *o.clip_grad_norm, "a finite value > 0, or std::nullopt (off)");
+    const auto in_unit = [&](const std::string& name, float v) {
+        if (!(v >= 0.f && v < 1.f)) refuse(name, v, "a value in [0, 1)");
+    };
+    const auto decay = [&](const std::string& name, float v) {
+        if (!(v >= 0.f) || !std::isfinite(v)) refuse(name, v, "a finite value >= 0");
+    };
+    std::visit([&](const auto& opt) {
+        using O = std::decay_t<decltype(opt)>;
+        if constexpr (std::is_same_v<O, SGD>) {
+            in_unit("SGD::momentum", opt.momentum);
+            decay("SGD::weight_decay", opt.weight_decay);
+            if (opt.nesterov && opt.momentum == 0.f) refuse("SGD::momentum", 0.f, "> 0 with nesterov = true (Nesterov needs momentum)");
+        } else {
+            const std::string name = std::is_same_v<O, AdamW> ? "AdamW::" : "Adam::";
+            in_unit(name + "beta1", opt.beta1);
+            in_unit(name + "beta2", opt.beta2);
+            decay(name + "epsilon", opt.epsilon);
+            if constexpr (std::is_same_v<O, AdamW>) decay("AdamW::weight_decay", opt.weight_decay);
+        }
+    }, o.optimizer);
 }
 
 // Shapes, then the data lints: warnings to the sink, the first error thrown.

@@ -15,6 +15,7 @@
 #include <iterator>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sn = sanenet;
@@ -390,11 +391,32 @@ TEST_CASE("bad input is rejected before any step, and the network is left untouc
     CHECK(contains(option_error(c), "learning_rate is -0.001"));
     c.optimizer = sn::Adam{.learning_rate = std::numeric_limits<float>::infinity()};
     CHECK(contains(option_error(c), "learning_rate is inf"));
-    for (const float clip : {0.f, -1.f, std::nanf("")}) {
+    for (const float clip : {0.f, -1.f, std::nanf(""), std::numeric_limits<float>::infinity()}) {
         INFO("clip_grad_norm " << clip);
         c = o;
         c.clip_grad_norm = clip;
         CHECK(contains(option_error(c), "clip_grad_norm is"));
+    }
+    // The optimizers' constants, in torch.optim's ranges (a momentum or beta >= 1 can only diverge).
+    const std::pair<sn::Optimizer, const char*> bad_optimizers[] = {
+        {sn::SGD{.momentum = -0.1f}, "SGD::momentum is -0.1, expected a value in [0, 1)"},
+        {sn::SGD{.momentum = 1.f}, "SGD::momentum is 1, expected a value in [0, 1)"},
+        {sn::SGD{.momentum = std::nanf("")}, "SGD::momentum is nan"},
+        {sn::SGD{.momentum = 0.f, .nesterov = true}, "Nesterov needs momentum"},
+        {sn::SGD{.weight_decay = -1.f}, "SGD::weight_decay is -1, expected a finite value >= 0"},
+        {sn::Adam{.beta1 = 1.f}, "Adam::beta1 is 1, expected a value in [0, 1)"},
+        {sn::Adam{.beta2 = -0.5f}, "Adam::beta2 is -0.5"},
+        {sn::AdamW{.beta1 = std::nanf("")}, "AdamW::beta1 is nan"},
+        {sn::Adam{.epsilon = -1.f}, "Adam::epsilon is -1, expected a finite value >= 0"},
+        {sn::AdamW{.epsilon = std::nanf("")}, "AdamW::epsilon is nan"},
+        {sn::AdamW{.weight_decay = -5.f}, "AdamW::weight_decay is -5"},
+        {sn::AdamW{.weight_decay = std::numeric_limits<float>::infinity()}, "AdamW::weight_decay is inf"},
+    };
+    for (const auto& [opt, message] : bad_optimizers) {
+        INFO(message);
+        c = o;
+        c.optimizer = opt;
+        CHECK(contains(option_error(c), message));
     }
 
     // Regression targets: an Inf in training, a NaN in validation.

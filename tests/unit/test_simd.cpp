@@ -217,6 +217,24 @@ TEST_CASE("every activation and derivative: the vector form equals the scalar fo
     }
 }
 
+TEST_CASE("every activation passes NaN and infinities on, in vector and scalar form") {
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    for (act a : {act::identity, act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid}) {
+        k::dispatch_act(a, [&]<act A>() {
+            INFO(sn::detail::act_name(a));
+            CHECK(std::isnan(lanes(k::activate<A>(k::vfloat(nan), 0.1f))[0]));
+            CHECK(std::isnan(k::activate<A>(nan, 0.1f)));
+            // +inf: inf for the unbounded ones, 1 for Tanh and Sigmoid; -inf: their lower limit.
+            const float up = a == act::tanh || a == act::sigmoid ? 1.f : inf;
+            const float down = a == act::identity || a == act::leaky_relu ? -inf : a == act::relu || a == act::sigmoid ? 0.f : a == act::tanh ? -1.f : -0.1f;
+            CHECK(lanes(k::activate<A>(k::vfloat(inf), 0.1f))[0] == up);
+            CHECK(k::activate<A>(inf, 0.1f) == up);
+            CHECK(lanes(k::activate<A>(k::vfloat(-inf), 0.1f))[0] == down);
+            CHECK(k::activate<A>(-inf, 0.1f) == down);
+        });
+    }
+}
+
 TEST_CASE("integer lanes: counter_bits, bits_to_unit and lane_indices match their scalar forms") {
     for (std::uint64_t key : {0ull, 1ull, 0xDEADBEEFCAFEF00Dull}) {
         for (std::uint32_t base : {0u, 7u, 123456789u, 0xFFFFFFF0u}) {

@@ -1,5 +1,6 @@
 // Activations and their derivatives, vectorized. Every derivative is written in terms of
-// the activation's output y, so the forward pass keeps only post-activation values.
+// the activation's output y, so the forward pass keeps only post-activation values. A NaN
+// input gives a NaN output (as in PyTorch), so that it reaches the loss and L6.1 sees it.
 #pragma once
 
 #include <sanenet/core/spec.hpp>
@@ -15,9 +16,9 @@ using detail::act;
 template <act A>
 SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) {
     if constexpr (A == act::identity || A == act::softmax) return x;  // softmax is a row operation
-    else if constexpr (A == act::relu) return xsimd::max(x, vfloat(0.f));
+    else if constexpr (A == act::relu) return xsimd::select(x < vfloat(0.f), vfloat(0.f), x);
     else if constexpr (A == act::leaky_relu) return xsimd::select(x > vfloat(0.f), x, x * vfloat(p));
-    else if constexpr (A == act::elu) return xsimd::select(x > vfloat(0.f), x, vfloat(p) * (xsimd::exp(xsimd::min(x, vfloat(0.f))) - vfloat(1.f)));
+    else if constexpr (A == act::elu) return xsimd::select(x < vfloat(0.f), vfloat(p) * (xsimd::exp(xsimd::min(x, vfloat(0.f))) - vfloat(1.f)), x);
     else if constexpr (A == act::tanh) return xsimd::tanh(x);
     else return vfloat(1.f) / (vfloat(1.f) + xsimd::exp(-x));
 }
@@ -25,9 +26,9 @@ SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) {
 template <act A>
 SANENET_ALWAYS_INLINE float activate(float x, float p) {
     if constexpr (A == act::identity || A == act::softmax) return x;
-    else if constexpr (A == act::relu) return x > 0.f ? x : 0.f;
+    else if constexpr (A == act::relu) return x < 0.f ? 0.f : x;
     else if constexpr (A == act::leaky_relu) return x > 0.f ? x : x * p;
-    else if constexpr (A == act::elu) return x > 0.f ? x : p * std::expm1(x);
+    else if constexpr (A == act::elu) return x < 0.f ? p * std::expm1(x) : x;
     else if constexpr (A == act::tanh) return std::tanh(x);
     else return 1.f / (1.f + std::exp(-x));
 }
