@@ -1,15 +1,17 @@
 // Kernels against plain double-precision references: the GEMM in every layout, size class,
 // epilogue and thread count; the elementwise ops, losses, dropout, noise and optimizers;
-// the thread pool's split.
+// the thread pool's split, inline fallback and limits; the random generators' uniformity.
 #include <sanenet/sanenet.hpp>
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
+#include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -248,7 +250,10 @@ TEST_CASE("dropout keeps units with probability keep, scales by 1/keep, and is r
         kept += mask[i] != 0.f;
         CHECK(x[i] == mask[i]);
     }
-    CHECK(static_cast<double>(kept) / n == doctest::Approx(0.8).epsilon(0.01));
+    // Within 5 standard errors of 0.8 (doctest::Approx(0.8).epsilon(0.01) would allow 0.018: its scale is 1).
+    const double kept_share = static_cast<double>(kept) / n;
+    CAPTURE(kept_share);
+    CHECK(std::fabs(kept_share - 0.8) < 5 * std::sqrt(0.8 * 0.2 / n));
     CHECK(mask == mask2);
     std::vector<float> x3(n, 1.f), mask3(n);
     k::dropout_forward(x3.data(), mask3.data(), n, 0.8f, 54321);
@@ -265,8 +270,64 @@ TEST_CASE("gaussian noise has the asked standard deviation") {
         ss += static_cast<double>(v) * v;
     }
     const double mean = s / n, sd = std::sqrt(ss / n - mean * mean);
-    CHECK(std::fabs(mean) < 0.01);
-    CHECK(sd == doctest::Approx(0.5).epsilon(0.01));
+    CAPTURE(mean);
+    CAPTURE(sd);
+    // Within 5 standard errors: sd / sqrt(n) for the mean, sd / sqrt(2n) for the sd.
+    CHECK(std::fabs(mean) < 5 * 0.5 / std::sqrt(static_cast<double>(n)));
+    CHECK(std::fabs(sd - 0.5) < 5 * 0.5 / std::sqrt(2.0 * n));
+}
+
+TEST_CASE("gaussian noise: the same key gives the same noise, another key other noise, and the shape is normal") {
+    const std::size_t n = 200000;
+    const float sd = 0.5f;
+    std::vector<float> a(n, 0.f), b(n, 0.f), c(n, 0.f), prefix(1000, 0.f), shifted(n, 3.f);
+    k::add_gaussian_noise(a.data(), n, sd, 99);
+    k::add_gaussian_noise(b.data(), n, sd, 99);
+    k::add_gaussian_noise(c.data(), n, sd, 100);
+    k::add_gaussian_noise(prefix.data(), prefix.size(), sd, 99);
+    k::add_gaussian_noise(shifted.data(), n, sd, 99);
+    CHECK(std::memcmp(a.data(), b.data(), n * sizeof(float)) == 0);
+    // Element i depends on (key, i) only, not on how many elements the call covers.
+    CHECK(std::memcmp(a.data(), prefix.data(), prefix.size() * sizeof(float)) == 0);
+    // Added to x, not written over it (3 + v - 3 is v up to the rounding of 3 + v).
+    std::size_t added = 0;
+    for (std::size_t i = 0; i < n; ++i) added += std::fabs((shifted[i] - 3.f) - a[i]) <= 4e-7f;
+    CHECK(added == n);
+    // Another key: unrelated values (correlation within 5 standard errors of 0, few equal).
+    std::size_t equal = 0;
+    double sac = 0, saa = 0, scc = 0, lag = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        equal += a[i] == c[i];
+        sac += static_cast<double>(a[i]) * c[i];
+        saa += static_cast<double>(a[i]) * a[i];
+        scc += static_cast<double>(c[i]) * c[i];
+        if (i + 1 < n) lag += static_cast<double>(a[i]) * a[i + 1];
+    }
+    const double five_se = 5.0 / std::sqrt(static_cast<double>(n));
+    CHECK(equal < 100);
+    CHECK(std::fabs(sac / std::sqrt(saa * scc)) < five_se);
+    CHECK(std::fabs(lag / saa) < five_se);  // neighbouring elements are independent too
+    // Normal, not merely the right mean and sd: the share within 1, 2 and 3 sd (a uniform
+    // distribution with sd 0.5 has 0.577, 1 and 1) and the fourth moment (3 sd^4; uniform 1.8).
+    std::size_t within[3] = {0, 0, 0};
+    double m2 = 0, m4 = 0;
+    for (float v : a) {
+        const double z = std::fabs(static_cast<double>(v)) / sd;
+        for (int j = 0; j < 3; ++j) within[j] += z < j + 1;
+        m2 += z * z;
+        m4 += z * z * z * z;
+    }
+    const double normal_share[3] = {0.682689492, 0.954499736, 0.997300204};
+    for (int j = 0; j < 3; ++j) {
+        const double share = static_cast<double>(within[j]) / n, p = normal_share[j];
+        INFO("within " << j + 1 << " sd: " << share << ", normal " << p);
+        CHECK(std::fabs(share - p) < 5 * std::sqrt(p * (1 - p) / n));
+    }
+    m2 /= n;
+    m4 /= n;
+    const double kurtosis = m4 / (m2 * m2);
+    CAPTURE(kurtosis);
+    CHECK(std::fabs(kurtosis - 3.0) < 5 * std::sqrt(24.0 / n));
 }
 
 TEST_CASE("optimizer updates follow the PyTorch formulas, in every branch of the rules") {
@@ -313,7 +374,7 @@ TEST_CASE("optimizer updates follow the PyTorch formulas, in every branch of the
             }
 }
 
-TEST_CASE("thread pool: every task runs exactly once, and a busy pool runs a second caller inline") {
+TEST_CASE("thread pool: every task runs exactly once, also when two callers share the pool") {
     auto& pool = k::thread_pool::instance();
     std::vector<std::atomic<int>> hits(103);
     struct ctx_t { std::vector<std::atomic<int>>* hits; } ctx{&hits};
@@ -331,16 +392,243 @@ TEST_CASE("thread pool: every task runs exactly once, and a busy pool runs a sec
     CHECK(total.load() == 2 * 200 * 8);
 }
 
-TEST_CASE("counter-based and sequential random numbers are reproducible") {
+namespace {
+
+// Which thread ran each task, and how often each task ran.
+struct task_log {
+    std::mutex m;
+    std::vector<int> order;
+    std::vector<std::thread::id> ids;
+    static void record(void* c, int t) {
+        auto* log = static_cast<task_log*>(c);
+        std::lock_guard<std::mutex> lock(log->m);
+        log->order.push_back(t);
+        log->ids.push_back(std::this_thread::get_id());
+    }
+    std::vector<std::thread::id> distinct_ids() {
+        std::vector<std::thread::id> d = ids;
+        std::sort(d.begin(), d.end());
+        d.erase(std::unique(d.begin(), d.end()), d.end());
+        return d;
+    }
+    std::vector<int> sorted_order() {
+        std::vector<int> o = order;
+        std::sort(o.begin(), o.end());
+        return o;
+    }
+};
+
+std::vector<int> iota_vector(int n) {
+    std::vector<int> v(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = i;
+    return v;
+}
+
+}  // namespace
+
+// A pool of its own with one worker, so these run with two threads whatever the host's core count.
+TEST_CASE("thread pool: a caller that finds the pool busy runs its tasks inline, on its own thread, without waiting") {
+    k::thread_pool pool(1);
+    REQUIRE(pool.max_threads() == 2);
+    // The first caller's two tasks block (one on the caller, one on the worker) until released,
+    // so the pool stays busy while the second caller runs. A watchdog releases them after 5 s,
+    // so a pool that makes the second caller wait fails instead of hanging.
+    struct hold_t {
+        std::atomic<int> started{0};
+        std::atomic<bool> release{false}, watchdog_fired{false};
+    } hold;
+    std::thread first([&] {
+        pool.run(2, 2, [](void* c, int) {
+            auto* h = static_cast<hold_t*>(c);
+            h->started.fetch_add(1);
+            while (!h->release.load()) std::this_thread::yield();
+        }, &hold);
+    });
+    std::atomic<bool> done{false};
+    std::thread watchdog([&] {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!done.load() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (!done.load()) hold.watchdog_fired.store(true);
+        hold.release.store(true);
+    });
+    while (hold.started.load() == 0 && !hold.release.load()) std::this_thread::yield();
+
+    task_log log;
+    pool.run(2, 8, &task_log::record, &log);
+    const bool returned_while_busy = !hold.release.load();
+    done.store(true);
+    watchdog.join();
+    first.join();
+
+    CHECK(returned_while_busy);
+    CHECK_FALSE(hold.watchdog_fired.load());
+    CHECK(log.order == iota_vector(8));  // inline: one after the other, in order
+    REQUIRE(log.ids.size() == 8);
+    for (const auto& id : log.ids) CHECK(id == std::this_thread::get_id());
+    CHECK(hold.started.load() == 2);
+}
+
+TEST_CASE("thread pool: more threads than the pool has means all of them; no tasks means no call") {
+    k::thread_pool pool(1);
+    REQUIRE(pool.max_threads() == 2);
+    SUBCASE("threads > max_threads: every task once, on both threads and no others") {
+        // The first tasks wait (at most 5 s in all) until a second thread has joined, so the
+        // worker's part does not depend on how fast it wakes up.
+        struct meet_t {
+            task_log log;
+            std::atomic<int> threads_seen{0};
+            std::atomic<bool> gave_up{false};
+            std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        } meet;
+        pool.run(64, 40, [](void* c, int t) {
+            auto* m = static_cast<meet_t*>(c);
+            task_log::record(&m->log, t);
+            {
+                std::lock_guard<std::mutex> lock(m->log.m);
+                std::vector<std::thread::id> d = m->log.ids;
+                std::sort(d.begin(), d.end());
+                m->threads_seen.store(static_cast<int>(std::unique(d.begin(), d.end()) - d.begin()));
+            }
+            while (m->threads_seen.load() < 2 && !m->gave_up.load()) {
+                if (std::chrono::steady_clock::now() > m->deadline) m->gave_up.store(true);
+                std::this_thread::yield();
+            }
+        }, &meet);
+        CHECK(meet.log.sorted_order() == iota_vector(40));
+        CHECK_FALSE(meet.gave_up.load());
+        CHECK(meet.log.distinct_ids().size() == 2);
+    }
+    SUBCASE("tasks = 0 calls nothing and returns, on one thread or several") {
+        for (int threads : {1, 2, 64}) {
+            task_log log;
+            pool.run(threads, 0, &task_log::record, &log);
+            CHECK(log.order.empty());
+        }
+        task_log after;  // and the pool still works afterwards
+        pool.run(2, 5, &task_log::record, &after);
+        CHECK(after.sorted_order() == iota_vector(5));
+    }
+}
+
+namespace {
+
+// Pearson's chi-square of `counts` against equal expected counts.
+double chi_square(const std::vector<std::size_t>& counts) {
+    double total = 0;
+    for (std::size_t c : counts) total += static_cast<double>(c);
+    const double expected = total / static_cast<double>(counts.size());
+    double x = 0;
+    for (std::size_t c : counts) x += (static_cast<double>(c) - expected) * (static_cast<double>(c) - expected) / expected;
+    return x;
+}
+
+// The chi-square quantile at z standard deviations (Wilson-Hilferty), for buckets - 1 degrees of freedom.
+double chi_square_quantile(std::size_t buckets, double z) {
+    const double dof = static_cast<double>(buckets - 1), a = 2.0 / (9.0 * dof);
+    return dof * std::pow(std::max(0.0, 1.0 - a + z * std::sqrt(a)), 3.0);
+}
+// What a uniform source exceeds with probability about 1e-6.
+double chi_square_limit(std::size_t buckets) { return chi_square_quantile(buckets, 4.75); }
+// Counts this even are as suspicious as uneven ones (structured, not random): probability about 1e-6.
+double chi_square_floor(std::size_t buckets) { return chi_square_quantile(buckets, -4.75); }
+
+}  // namespace
+
+TEST_CASE("sequential random numbers are reproducible per seed and uniform") {
     k::rng a(5), b(5), c(6);
     for (int i = 0; i < 10; ++i) {
         const auto x = a.next();
         CHECK(x == b.next());
         CHECK(x != c.next());
     }
-    for (int i = 0; i < 1000; ++i) CHECK(a.below(7) < 7);
-    CHECK(k::counter_bits(1, 5) == k::counter_bits(1, 5));
+    SUBCASE("uniform() in [0, 1), flat over 100 buckets") {
+        k::rng r(11);
+        std::vector<std::size_t> counts(100);
+        double lo = 1, hi = 0, sum = 0;
+        const std::size_t n = 200000;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double u = r.uniform();
+            lo = std::min(lo, u);
+            hi = std::max(hi, u);
+            sum += u;
+            counts[std::min<std::size_t>(static_cast<std::size_t>(u * 100), 99)]++;
+        }
+        CHECK(lo >= 0.0);
+        CHECK(hi < 1.0);
+        CHECK(hi > 0.999);
+        CHECK(lo < 0.001);
+        CHECK(std::fabs(sum / n - 0.5) < 5 * std::sqrt(1.0 / 12 / n));
+        CHECK(chi_square(counts) < chi_square_limit(100));
+        CHECK(chi_square(counts) > chi_square_floor(100));
+    }
+    SUBCASE("below(n) hits every value of [0, n) equally often") {
+        for (std::uint64_t m : {std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{7}, std::uint64_t{10}, std::uint64_t{1000}}) {
+            k::rng r(m);
+            std::vector<std::size_t> counts(static_cast<std::size_t>(m));
+            bool inside = true;
+            for (std::size_t i = 0; i < 200 * m + 2000; ++i) {
+                const std::uint64_t v = r.below(m);
+                inside = inside && v < m;
+                if (v < m) counts[static_cast<std::size_t>(v)]++;
+            }
+            INFO("n = " << m);
+            CHECK(inside);
+            if (m > 1) CHECK(chi_square(counts) < chi_square_limit(static_cast<std::size_t>(m)));
+            if (m > 1) CHECK(chi_square(counts) > chi_square_floor(static_cast<std::size_t>(m)));
+        }
+    }
+    SUBCASE("below(n) is unbiased where a plain modulo is not: n = 3 * 2^62") {
+        // next() % n would put half of the draws in the first third of [0, n).
+        const std::uint64_t m = 3ull << 62;
+        k::rng r(17);
+        std::vector<std::size_t> thirds(3);
+        for (int i = 0; i < 30000; ++i) thirds[static_cast<std::size_t>(r.below(m) >> 62)]++;
+        CAPTURE(thirds[0]);
+        CHECK(chi_square(thirds) < chi_square_limit(3));
+    }
+}
+
+TEST_CASE("counter-based random bits: different per key and index, and uniform") {
     CHECK(k::counter_bits(1, 5) != k::counter_bits(2, 5));
+    CHECK(k::counter_bits(1, 5) != k::counter_bits(1, 6));
+    CHECK(k::counter_bits(1ull << 32, 5) != k::counter_bits(2ull << 32, 5));  // the key's high half counts
+    // Consecutive indices under keys made as the trainer makes them (derive_key(seed, layer, step)).
+    // (Keys that differ only in the low 16 bits would give permutations of one set of values
+    // over indices 0 .. 2^16 - 1, so the counts of such keys are not independent.)
+    const std::uint32_t per_key = 1u << 16;
+    std::vector<std::size_t> ones(32), low(256), high(256), pairs(256);
+    std::size_t total = 0;
+    for (std::uint64_t key : {k::derive_key(42, 1, 0), k::derive_key(42, 1, 1), k::derive_key(42, 3, 7), k::derive_key(7, 0, 0)}) {
+        std::uint32_t previous = k::counter_bits(key, 0);
+        for (std::uint32_t i = 0; i < per_key; ++i) {
+            const std::uint32_t v = k::counter_bits(key, i);
+            for (int bit = 0; bit < 32; ++bit) ones[static_cast<std::size_t>(bit)] += (v >> bit) & 1u;
+            low[v & 0xffu]++;
+            high[v >> 24]++;
+            if (i > 0) pairs[((previous >> 28) << 4) | (v >> 28)]++;  // neighbours independent
+            previous = v;
+            ++total;
+        }
+    }
+    for (int bit = 0; bit < 32; ++bit) {
+        INFO("bit " << bit << " set " << ones[static_cast<std::size_t>(bit)] << " of " << total);
+        CHECK(std::fabs(static_cast<double>(ones[static_cast<std::size_t>(bit)]) / static_cast<double>(total) - 0.5) <
+              5 * 0.5 / std::sqrt(static_cast<double>(total)));
+    }
+    for (const auto* counts : {&low, &high, &pairs}) {
+        CHECK(chi_square(*counts) < chi_square_limit(256));
+        CHECK(chi_square(*counts) > chi_square_floor(256));
+    }
+    // bits_to_unit maps them onto [0, 1) evenly.
+    std::vector<std::size_t> units(64);
+    for (std::uint32_t i = 0; i < per_key; ++i) {
+        const float u = k::bits_to_unit(k::counter_bits(99, i));
+        REQUIRE(u >= 0.f);
+        REQUIRE(u < 1.f);
+        units[static_cast<std::size_t>(u * 64)]++;
+    }
+    CHECK(chi_square(units) < chi_square_limit(64));
+    CHECK(chi_square(units) > chi_square_floor(64));
 }
 
 TEST_CASE("run_on_every_thread reaches each pool thread exactly once") {

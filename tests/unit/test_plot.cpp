@@ -1,4 +1,6 @@
-// sn::plot: SVG history/scatter/curve plots and PGM image grids - structure, data, errors, atomic writes.
+// sn::plot: SVG history/scatter/curve plots and PGM image grids - structure, coordinates read back
+// through the axes, data, locale independence, errors, atomic writes; and the metrics they show
+// (accuracy, mse, r2, confusion_matrix) on hand-computed examples.
 #include <sanenet/sanenet.hpp>
 
 #include <doctest/doctest.h>
@@ -10,12 +12,16 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <locale>
+#include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -129,6 +135,170 @@ std::string fixed4(double v) {
     char b[64];
     std::snprintf(b, sizeof b, "%.4f", v);
     return b;
+}
+
+
+// ---- reading coordinates back from an SVG ----
+
+// One element in document order: its name, attributes and, for <text>, its content.
+struct svg_element {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> attributes;
+    std::string text;
+    const std::string* find(const std::string& attribute) const {
+        for (const auto& [key, value] : attributes)
+            if (key == attribute) return &value;
+        return nullptr;
+    }
+    double number(const std::string& attribute) const {
+        const std::string* v = find(attribute);
+        if (!v) FAIL("<" << name << "> has no " << attribute);
+        return v ? std::stod(*v) : nan_value;
+    }
+    bool has(const std::string& attribute, const std::string& value) const {
+        const std::string* v = find(attribute);
+        return v && *v == value;
+    }
+};
+
+std::vector<svg_element> svg_elements(const std::string& s) {
+    std::vector<svg_element> out;
+    for (std::size_t at = s.find('<'); at != std::string::npos; at = s.find('<', at + 1)) {
+        if (s[at + 1] == '/' || s[at + 1] == '?') continue;
+        const std::size_t end = s.find('>', at);
+        const std::string tag = s.substr(at + 1, end - at - 1);
+        svg_element e;
+        e.name = tag.substr(0, tag.find_first_of(" /"));
+        for (std::size_t q = tag.find("=\""); q != std::string::npos; q = tag.find("=\"", q + 1)) {
+            const std::size_t name_begin = tag.rfind(' ', q) + 1, value_end = tag.find('"', q + 2);
+            e.attributes.emplace_back(tag.substr(name_begin, q - name_begin), tag.substr(q + 2, value_end - q - 2));
+            q = value_end;
+        }
+        if (e.name == "text") e.text = s.substr(end + 1, s.find("</text>", end) - end - 1);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+// A number and nothing else (tick labels), as the SVG prints it: "0.25", "-3", "1e-5".
+std::optional<double> as_number(const std::string& t) {
+    if (t.empty() || t.find_first_not_of("0123456789.-e") != std::string::npos) return std::nullopt;
+    std::size_t used = 0;
+    const double v = std::stod(t, &used);
+    return used == t.size() ? std::optional<double>(v) : std::nullopt;
+}
+
+// data = a + b * position, or log10(data) = a + b * position on a log axis; fitted to the
+// tick labels and their tick marks by least squares.
+struct axis_map {
+    double a = 0, b = 0;
+    bool log = false;
+    double worst_residual = 0;  // in pixels: how far the ticks lie from one straight map
+    std::size_t ticks = 0;
+    double value(double position) const { return log ? std::pow(10.0, a + b * position) : a + b * position; }
+    double position(double v) const { return ((log ? std::log10(v) : v) - a) / b; }
+};
+
+axis_map fit_axis(const std::vector<std::pair<double, double>>& ticks, bool log) {  // (position, label)
+    axis_map m;
+    m.log = log;
+    m.ticks = ticks.size();
+    if (ticks.size() < 2) return m;
+    double sp = 0, sv = 0, spp = 0, spv = 0;
+    const double n = static_cast<double>(ticks.size());
+    for (const auto& [pos, label] : ticks) {
+        const double v = log ? std::log10(label) : label;
+        sp += pos;
+        sv += v;
+        spp += pos * pos;
+        spv += pos * v;
+    }
+    m.b = (n * spv - sp * sv) / (n * spp - sp * sp);
+    m.a = (sv - m.b * sp) / n;
+    for (const auto& [pos, label] : ticks) m.worst_residual = std::max(m.worst_residual, std::fabs(m.position(label) - pos));
+    return m;
+}
+
+// A plotting area (its frame rectangle) with the two maps read from its tick marks and labels.
+struct plot_area {
+    double left, top, width, height;
+    axis_map x, y;
+    bool contains(double px, double py) const { return px >= left - 0.05 && px <= left + width + 0.05 && py >= top - 0.05 && py <= top + height + 0.05; }
+};
+
+// Every frame (a rectangle with fill="none") with its axes: a tick mark is a short line right
+// before a text that is only a number; vertical on the frame's bottom edge for x, horizontal
+// ending at its left edge for y.
+std::vector<plot_area> plot_areas(const std::vector<svg_element>& el, bool log_y = false) {
+    std::vector<plot_area> areas;
+    for (const auto& e : el)
+        if (e.name == "rect" && e.has("fill", "none"))
+            areas.push_back({e.number("x"), e.number("y"), e.number("width"), e.number("height"), {}, {}});
+    std::vector<std::vector<std::pair<double, double>>> xt(areas.size()), yt(areas.size());
+    for (std::size_t i = 1; i < el.size(); ++i) {
+        const auto label = el[i].name == "text" ? as_number(el[i].text) : std::nullopt;
+        if (!label || el[i - 1].name != "line") continue;
+        const svg_element& mark = el[i - 1];
+        const double x1 = mark.number("x1"), y1 = mark.number("y1"), x2 = mark.number("x2"), y2 = mark.number("y2");
+        for (std::size_t a = 0; a < areas.size(); ++a) {
+            const plot_area& p = areas[a];
+            if (x1 == x2 && std::fabs(y2 - y1) <= 6 && std::fabs(y1 - (p.top + p.height)) < 0.05 && x1 >= p.left - 0.05 && x1 <= p.left + p.width + 0.05)
+                xt[a].emplace_back(x1, *label);
+            if (y1 == y2 && std::fabs(x2 - x1) <= 6 && std::fabs(x2 - p.left) < 0.05 && y1 >= p.top - 0.05 && y1 <= p.top + p.height + 0.05)
+                yt[a].emplace_back(y1, *label);
+        }
+    }
+    for (std::size_t a = 0; a < areas.size(); ++a) {
+        areas[a].x = fit_axis(xt[a], false);
+        areas[a].y = fit_axis(yt[a], log_y);
+    }
+    return areas;
+}
+
+// Empty when the axes are readable: at least 3 ticks each, all on one straight map (within the
+// 0.1-pixel rounding of the coordinates), values growing to the right and upwards. Else what is wrong.
+std::string axes_problem(const plot_area& p) {
+    std::ostringstream why;
+    why << "frame at (" << p.left << ", " << p.top << "):";
+    const std::size_t clean = why.str().size();
+    if (p.x.ticks < 3 || p.y.ticks < 3) why << " " << p.x.ticks << " x ticks and " << p.y.ticks << " y ticks;";
+    if (!(p.x.worst_residual < 0.11)) why << " x ticks " << p.x.worst_residual << " px off a straight map;";
+    if (!(p.y.worst_residual < 0.11)) why << " y ticks " << p.y.worst_residual << " px off a straight map;";
+    if (!(p.x.b > 0)) why << " x values do not grow to the right;";
+    if (!(p.y.b < 0)) why << " y values do not grow upwards (SVG y grows downwards);";
+    return why.str().size() == clean ? std::string() : why.str();
+}
+
+// Empty when the drawn point (px, py) is inside the frame and within 0.1 pixel of where the
+// data (x, y) belong on the axes; else what it reads as.
+std::string point_problem(const plot_area& p, double px, double py, double x, double y) {
+    if (p.contains(px, py) && std::fabs(p.x.position(x) - px) < 0.11 && std::fabs(p.y.position(y) - py) < 0.11) return {};
+    std::ostringstream why;
+    why << "point (" << px << ", " << py << ") reads as (" << p.x.value(px) << ", " << p.y.value(py) << "), expected (" << x << ", " << y
+        << ") at (" << p.x.position(x) << ", " << p.y.position(y) << ")" << (p.contains(px, py) ? "" : ", outside the frame");
+    return why.str();
+}
+
+// "x1,y1 x2,y2 ..." of a polyline.
+std::vector<std::pair<double, double>> polyline_points(const svg_element& e) {
+    std::vector<std::pair<double, double>> pts;
+    const std::string* points = e.find("points");
+    REQUIRE(points != nullptr);
+    std::istringstream in(*points);
+    in.imbue(std::locale::classic());
+    std::string pair;
+    while (in >> pair) {
+        const std::size_t comma = pair.find(',');
+        pts.emplace_back(std::stod(pair.substr(0, comma)), std::stod(pair.substr(comma + 1)));
+    }
+    return pts;
+}
+
+std::vector<const svg_element*> with_class(const std::vector<svg_element>& el, const std::string& name, const std::string& css) {
+    std::vector<const svg_element*> out;
+    for (const auto& e : el)
+        if (e.name == name && e.has("class", css)) out.push_back(&e);
+    return out;
 }
 
 }  // namespace
@@ -289,6 +459,135 @@ TEST_CASE("scatter_svg: one panel per column, R^2 as sn::r2 computes it, y = x d
     }
 }
 
+TEST_CASE("scatter_svg: every point sits at (target, prediction) on the axes that its tick labels describe") {
+    temp_dir dir("scatter_xy");
+    const fs::path file = dir.path / "s.svg";
+    const auto check_scatter = [&](const sn::matrix& pred, const sn::matrix& target) {
+        sn::plot::scatter_svg(pred, target, file);
+        const std::string s = read_text(file);
+        check_svg(s);
+        const auto el = svg_elements(s);
+        auto areas = plot_areas(el);
+        const std::size_t n = target.shape()[0], k = target.shape()[1];
+        REQUIRE(areas.size() == k);
+        std::sort(areas.begin(), areas.end(), [](const plot_area& a, const plot_area& b) { return a.left < b.left; });
+        const auto circles = with_class(el, "circle", "point");
+        REQUIRE(circles.size() == n * k);
+        for (std::size_t j = 0; j < k; ++j) {
+            const plot_area& p = areas[j];
+            CAPTURE(j);
+            CHECK(axes_problem(p) == "");
+            // Rows in order, each at (target, prediction).
+            std::size_t row = 0;
+            for (const svg_element* c : circles) {
+                if (!p.contains(c->number("cx"), c->number("cy"))) continue;
+                REQUIRE(row < n);
+                CAPTURE(row);
+                CHECK(point_problem(p, c->number("cx"), c->number("cy"), target(row, j), pred(row, j)) == "");
+                ++row;
+            }
+            CHECK(row == n);
+            // One scale for both axes, so the dashed diagonal, corner to corner, is y = x.
+            std::vector<std::string> diagonals;
+            for (const auto& e : el)
+                if (e.name == "line" && e.has("stroke-dasharray", "6 4") && p.contains(e.number("x1"), e.number("y1"))) {
+                    const double x1 = e.number("x1"), y1 = e.number("y1"), x2 = e.number("x2"), y2 = e.number("y2");
+                    diagonals.push_back(point_problem(p, x1, y1, p.x.value(x1), p.x.value(x1)) + point_problem(p, x2, y2, p.x.value(x2), p.x.value(x2)) +
+                                        (std::fabs(x2 - x1) > 0.9 * p.width ? "" : "shorter than the frame"));
+                }
+            CHECK(diagonals == std::vector<std::string>{""});
+            // The data fill the panel: its smallest and largest values lie within 10 % of the frame's edges.
+            double lo = inf_value, hi = -inf_value;
+            for (std::size_t i = 0; i < n; ++i) {
+                lo = std::min({lo, static_cast<double>(pred(i, j)), static_cast<double>(target(i, j))});
+                hi = std::max({hi, static_cast<double>(pred(i, j)), static_cast<double>(target(i, j))});
+            }
+            const double margins[4] = {p.x.position(lo) - p.left, p.left + p.width - p.x.position(hi), p.top + p.height - p.y.position(lo),
+                                       p.y.position(hi) - p.top};
+            CHECK(*std::max_element(std::begin(margins), std::end(margins)) < 0.1 * std::min(p.width, p.height));
+        }
+    };
+    SUBCASE("two columns on different ranges") {
+        check_scatter(make_matrix(5, 2, {1.5f, 12.f, 2.f, 18.f, 2.5f, 33.f, 5.f, 41.f, 4.2f, 47.f}),
+                      make_matrix(5, 2, {1.f, 10.f, 2.f, 20.f, 3.f, 30.f, 4.f, 40.f, 5.f, 50.f}));
+    }
+    SUBCASE("one column around zero") {
+        check_scatter(make_matrix(4, 1, {-2.5f, -1.5f, 0.5f, 1.f}), make_matrix(4, 1, {-3.f, -1.f, 0.f, 2.f}));
+    }
+}
+
+TEST_CASE("history_svg: every point and line vertex sits at (epoch, value) on the axes that its tick labels describe") {
+    temp_dir dir("history_xy");
+    const fs::path file = dir.path / "h.svg";
+    // The vertices of the polylines and the circles of `css` in the panel, as data.
+    const auto check_series = [](const std::vector<svg_element>& el, const plot_area& p, const std::string& css,
+                                 const std::vector<double>& epochs, const std::vector<double>& values) {
+        CAPTURE(css);
+        std::vector<std::pair<double, double>> vertices, dots;
+        for (const svg_element* e : with_class(el, "polyline", css))
+            for (const auto& v : polyline_points(*e))
+                if (p.contains(v.first, v.second)) vertices.push_back(v);
+        for (const svg_element* e : with_class(el, "circle", css))
+            if (p.contains(e->number("cx"), e->number("cy"))) dots.emplace_back(e->number("cx"), e->number("cy"));
+        for (const auto* drawn : {&vertices, &dots}) {
+            REQUIRE(drawn->size() == values.size());
+            for (std::size_t i = 0; i < values.size(); ++i) CHECK(point_problem(p, (*drawn)[i].first, (*drawn)[i].second, epochs[i], values[i]) == "");
+        }
+    };
+    const auto ring = [](const std::vector<svg_element>& el, const plot_area& p) {
+        for (const svg_element* e : with_class(el, "circle", "best"))
+            if (p.contains(e->number("cx"), e->number("cy"))) return std::make_pair(e->number("cx"), e->number("cy"));
+        FAIL("no best-epoch ring in the panel");
+        return std::make_pair(0.0, 0.0);
+    };
+    const std::vector<double> epochs = {1, 2, 3, 4, 5};
+
+    SUBCASE("linear loss axis; the metric panel has its own y axis") {
+        const std::vector<double> train = {1.0, 0.8, 0.6, 0.5, 0.45}, val = {1.2, 0.9, 0.7, 0.75, 0.8}, metric = {0.5, 0.7, 0.8, 0.85, 0.84};
+        sn::History h;
+        h.metric = "accuracy";
+        for (std::size_t i = 0; i < 5; ++i) h.epochs.push_back(epoch(static_cast<int>(i) + 1, train[i], val[i], metric[i]));
+        sn::plot::history_svg(h, file);
+        const std::string s = read_text(file);
+        check_svg(s);
+        const auto el = svg_elements(s);
+        auto areas = plot_areas(el);
+        REQUIRE(areas.size() == 2);
+        std::sort(areas.begin(), areas.end(), [](const plot_area& a, const plot_area& b) { return a.left < b.left; });
+        const plot_area &loss = areas[0], &met = areas[1];
+        CHECK(axes_problem(loss) == "");
+        CHECK(axes_problem(met) == "");
+        check_series(el, loss, "train", epochs, train);
+        check_series(el, loss, "val", epochs, val);
+        check_series(el, met, "val", epochs, metric);
+        const auto [lx, ly] = ring(el, loss);
+        CHECK(point_problem(loss, lx, ly, 3, 0.7) == "");  // lowest validation loss
+        const auto [mx, my] = ring(el, met);
+        CHECK(point_problem(met, mx, my, 4, 0.85) == "");  // highest metric
+    }
+    SUBCASE("log loss axis: four decades") {
+        const std::vector<double> train = {100.0, 10.0, 1.0, 0.1, 0.01};
+        sn::History h;
+        h.metric = "r2";
+        for (std::size_t i = 0; i < 5; ++i) h.epochs.push_back(epoch(static_cast<int>(i) + 1, train[i]));
+        sn::plot::history_svg(h, file);
+        const std::string s = read_text(file);
+        check_svg(s);
+        REQUIRE(contains(s, ">loss (log scale)</text>"));
+        const auto el = svg_elements(s);
+        auto areas = plot_areas(el, true);
+        REQUIRE(areas.size() == 2);
+        std::sort(areas.begin(), areas.end(), [](const plot_area& a, const plot_area& b) { return a.left < b.left; });
+        CHECK(axes_problem(areas[0]) == "");
+        check_series(el, areas[0], "train", epochs, train);
+        // Equal ratios are equal distances: the five points are evenly spaced in y.
+        const auto dots = with_class(el, "circle", "train");
+        REQUIRE(dots.size() == 5);
+        for (std::size_t i = 1; i + 1 < 5; ++i)
+            CHECK(std::fabs((dots[i + 1]->number("cy") - dots[i]->number("cy")) - (dots[i]->number("cy") - dots[i - 1]->number("cy"))) < 0.15);
+    }
+}
+
 TEST_CASE("scatter_svg: non-finite pairs are skipped; more than 5000 points are subsampled deterministically") {
     temp_dir dir("scatter_big");
     SUBCASE("NaN and Inf") {
@@ -411,23 +710,106 @@ TEST_CASE("curve_svg: line broken at skipped points, log axes, labelled markers"
     }
 }
 
-TEST_CASE("numbers do not follow the C locale's decimal separator") {
-    const char* previous = std::setlocale(LC_NUMERIC, nullptr);
-    const std::string saved = previous ? previous : "C";
-    const char* comma = nullptr;
-    for (const char* name : {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "de_DE", "fr_FR"})
-        if (!comma && std::setlocale(LC_NUMERIC, name)) comma = name;
-    if (!comma) {
-        MESSAGE("no comma-decimal locale installed; the locale check only ran std::to_chars in the C locale");
+namespace {
+
+// ',' for the decimal point and '.' between groups of three digits, as in de_DE.
+struct comma_numpunct : std::numpunct<char> {
+    char do_decimal_point() const override { return ','; }
+    char do_thousands_sep() const override { return '.'; }
+    std::string do_grouping() const override { return "\3"; }
+};
+
+// What each SVG writer puts in its file for one fixed set of inputs with fractional numbers
+// everywhere: tick labels, subtitles, R², marker labels, coordinates, and a count above 1000.
+std::vector<std::string> every_svg(const fs::path& dir) {
+    sn::History h;
+    h.metric = "accuracy";
+    for (int e = 1; e <= 12; ++e) h.epochs.push_back(epoch(e, 1.5 / e, 1.7 / e + 0.01 * e, 0.5 + 0.03 * e));
+    sn::plot::history_svg(h, dir / "h.svg");
+    const std::size_t n = 1200;
+    sn::matrix target = sn::matrix::from_shape({n, 2}), pred = target;
+    for (std::size_t i = 0; i < 2 * n; ++i) {
+        target.data()[i] = 0.25f * static_cast<float>(i % 37) - 3.5f;
+        pred.data()[i] = target.data()[i] + 0.125f * static_cast<float>(i % 5);
     }
+    sn::plot::scatter_svg(pred, target, dir / "s.svg");
+    sn::plot::curve_svg({0.5, 1.5, 2.5, 3.5}, {0.25, 0.75, 1.25, 0.125}, dir / "c.svg",
+                        {.title = "t", .x_label = "x", .y_label = "y", .markers = {{1.25, "mark"}, {2.75, ""}}});
+    sn::plot::curve_svg({1e-5, 1e-4, 1e-3, 1e-2}, {2.5, 1.5, 0.5, 9.5}, dir / "l.svg", {.log_x = true, .markers = {{3e-4, "lr"}}});
+    return {read_text(dir / "h.svg"), read_text(dir / "s.svg"), read_text(dir / "c.svg"), read_text(dir / "l.svg")};
+}
+
+// Empty when equal, else the first differing stretch of each.
+std::string first_difference(const std::string& got, const std::string& want) {
+    if (got == want) return {};
+    std::size_t i = 0;
+    while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
+    const std::size_t from = i < 40 ? 0 : i - 40;
+    return "at byte " + std::to_string(i) + ": got \"" + got.substr(from, 80) + "\", want \"" + want.substr(from, 80) + "\"";
+}
+
+// Restores the global C++ locale, the C locale's LC_NUMERIC and LOCPATH however the test ends.
+struct locale_guard {
+    std::locale cpp = std::locale();
+    std::string c = std::setlocale(LC_NUMERIC, nullptr);
+    std::optional<std::string> locpath = std::getenv("LOCPATH") ? std::optional<std::string>(std::getenv("LOCPATH")) : std::nullopt;
+    ~locale_guard() {
+        std::locale::global(cpp);
+        std::setlocale(LC_NUMERIC, c.c_str());
+#if defined(__GLIBC__)
+        if (locpath) ::setenv("LOCPATH", locpath->c_str(), 1);
+        else ::unsetenv("LOCPATH");
+#endif
+    }
+};
+
+}  // namespace
+
+TEST_CASE("numbers in the SVG files use '.' whatever the global C++ locale or the C locale says") {
     temp_dir dir("locale");
-    const fs::path file = dir.path / "c.svg";
-    sn::plot::curve_svg({0.5, 1.5, 2.5}, {0.25, 0.75, 1.25}, file);
-    std::setlocale(LC_NUMERIC, saved.c_str());
-    const std::string s = read_text(file);
-    check_svg(s);
-    CHECK(contains(s, ">0.5</text>"));
-    CHECK_FALSE(contains(s, "0,5"));
+    locale_guard guard;
+    const std::vector<std::string> reference = every_svg(dir.path);  // in the classic "C" locale
+    for (const auto& svg : reference) check_svg(svg);
+    CHECK(contains(reference[0], ">best validation 0.2617 at epoch 12</text>"));  // 1.7 / 12 + 0.12
+    CHECK(contains(reference[1], ">1200 samples; mean R² = "));
+    CHECK(contains(reference[2], ">0.5</text>"));
+    CHECK(contains(reference[2], ">mark (1.25)</text>"));
+    CHECK(contains(reference[3], ">lr (0.0003)</text>"));
+
+    SUBCASE("a global std::locale with ',' as the decimal point and '.' between thousands") {
+        std::locale::global(std::locale(std::locale::classic(), new comma_numpunct));
+        std::ostringstream probe;  // the locale is in force: a stream made now follows it
+        probe << 0.5 << ' ' << 12000;
+        REQUIRE(probe.str() == "0,5 12.000");
+        const std::vector<std::string> under = every_svg(dir.path);
+        for (std::size_t i = 0; i < reference.size(); ++i) {
+            CAPTURE(i);
+            CHECK(first_difference(under[i], reference[i]) == "");
+        }
+    }
+    SUBCASE("a C locale whose LC_NUMERIC has ',' as the decimal point, built here (no installed locale needed)") {
+#if defined(__GLIBC__)
+        // glibc's compiled LC_NUMERIC: magic, 6 items, their offsets, then decimal point ",",
+        // thousands separator ".", grouping 3;3, the two as wide characters, codeset "UTF-8".
+        const bytes lc_numeric = {0x14, 0x11, 0x03, 0x20, 6, 0, 0, 0, 0x20, 0, 0, 0, 0x22, 0, 0, 0, 0x24, 0, 0, 0, 0x28, 0, 0, 0,
+                                  0x2c, 0, 0, 0, 0x30, 0, 0, 0, ',', 0, '.', 0, 3, 3, 0, 0, ',', 0, 0, 0, '.', 0, 0, 0,
+                                  'U', 'T', 'F', '-', '8', 0};
+        fs::create_directories(dir.path / "locales" / "sanenet_comma");
+        write_file(dir.path / "locales" / "sanenet_comma" / "LC_NUMERIC", lc_numeric);
+        ::setenv("LOCPATH", (dir.path / "locales").c_str(), 1);
+        REQUIRE(std::setlocale(LC_NUMERIC, "sanenet_comma") != nullptr);
+        char probe[32];
+        std::snprintf(probe, sizeof probe, "%.1f %g", 0.5, 0.25);
+        REQUIRE(std::string(probe) == "0,5 0,25");  // printf-style formatting follows it
+        const std::vector<std::string> under = every_svg(dir.path);
+        for (std::size_t i = 0; i < reference.size(); ++i) {
+            CAPTURE(i);
+            CHECK(first_difference(under[i], reference[i]) == "");
+        }
+#else
+        MESSAGE("not glibc: the C-locale half needs glibc's locale file format; the std::locale half ran");
+#endif
+    }
 }
 
 TEST_CASE("image_grid_pgm: P5 header, grid layout with grey gaps, per-image min..max scaling") {
@@ -523,6 +905,143 @@ TEST_CASE("misclassified: rows whose predicted class is not the label, in order,
         CHECK(contains(msg, "5 rows"));
         CHECK(contains(msg, "4"));
     }
+}
+
+namespace {
+
+sn::labels make_labels(const std::vector<std::int32_t>& v) {
+    sn::labels y = sn::labels::from_shape({v.size()});
+    std::copy(v.begin(), v.end(), y.data());
+    return y;
+}
+
+// One hand-computed value: what it is, what the library gave, the exact answer, and how far
+// from it the library may be (0: not at all).
+struct expected_value {
+    std::string what;
+    double got, want, tolerance = 0.0;
+};
+
+void check_values(const std::vector<expected_value>& values) {
+    for (const auto& v : values) {
+        INFO(v.what << ": got " << v.got << ", want " << v.want);
+        CHECK(std::fabs(v.got - v.want) <= v.tolerance);
+    }
+}
+
+// "shape_error: <message>" for a shape_error, "other: ..." for any other exception, else "no exception".
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const sn::shape_error& e) {
+        return std::string("shape_error: ") + e.what();
+    } catch (const std::exception& e) {
+        return std::string("other: ") + e.what();
+    }
+    return "no exception";
+}
+
+}  // namespace
+
+TEST_CASE("accuracy, mse and r2 on hand-computed examples") {
+    const sn::matrix p = make_matrix(5, 3, {0.7f, 0.2f, 0.1f,    // predicted 0
+                                            0.1f, 0.8f, 0.1f,    // 1
+                                            0.2f, 0.2f, 0.6f,    // 2
+                                            0.5f, 0.4f, 0.1f,    // 0
+                                            0.1f, 0.3f, 0.6f});  // 2
+    const sn::matrix binary = make_matrix(4, 1, {0.5f, 0.49f, 0.9f, 0.1f});  // one output, p >= 0.5 is class 1: 1, 0, 1, 0
+    const sn::matrix pred = make_matrix(2, 2, {1.f, 2.f, 3.f, 4.f}), y = make_matrix(2, 2, {0.f, 2.f, 3.f, 1.f});
+    // r2: y = 1 2 3 4 has mean 2.5 and SST = 2.25 + 0.25 + 0.25 + 2.25 = 5.
+    const sn::matrix y1 = make_matrix(4, 1, {1.f, 2.f, 3.f, 4.f});
+    // Two outputs: the first as above, predicted 1 2 3 5 (SSE 1): 0.8; the second y = 2 4 6 8 (SST 20)
+    // predicted 3 4 6 8 (SSE 1): 0.95. Their mean is 0.875 (pooling the sums would give 1 - 2/25 = 0.92).
+    const sn::matrix y2 = make_matrix(4, 2, {1.f, 2.f, 2.f, 4.f, 3.f, 6.f, 4.f, 8.f});
+    const sn::matrix p2 = make_matrix(4, 2, {1.f, 3.f, 2.f, 4.f, 3.f, 6.f, 5.f, 8.f});
+    // A third output whose target is constant: 1 when predicted exactly, else 0 (never NaN or -Inf).
+    const sn::matrix y3 = make_matrix(4, 3, {1.f, 2.f, 7.f, 2.f, 4.f, 7.f, 3.f, 6.f, 7.f, 4.f, 8.f, 7.f});
+    const sn::matrix p3 = make_matrix(4, 3, {1.f, 3.f, 7.f, 2.f, 4.f, 7.f, 3.f, 6.f, 7.f, 5.f, 8.f, 7.f});
+    sn::matrix p3_off = p3;
+    p3_off(2, 2) = 7.5f;
+    const double close = 1e-12;
+    check_values({
+        {"accuracy, right at rows 0, 2, 4", sn::accuracy(p, make_labels({0, 2, 2, 1, 2})), 3.0 / 5.0},
+        {"accuracy, all right", sn::accuracy(p, make_labels({0, 1, 2, 0, 2})), 1.0},
+        {"accuracy, all wrong", sn::accuracy(p, make_labels({1, 0, 0, 2, 1})), 0.0},
+        {"accuracy, one output", sn::accuracy(binary, make_labels({1, 1, 1, 0})), 3.0 / 4.0},
+        {"accuracy, no rows", sn::accuracy(sn::matrix::from_shape({0, 3}), sn::labels::from_shape({0})), 0.0},
+        {"mse (1 + 0 + 0 + 9) / 4", sn::mse(pred, y), 2.5},
+        {"mse, arguments swapped", sn::mse(y, pred), 2.5},
+        {"mse of a matrix with itself", sn::mse(pred, pred), 0.0},
+        {"mse in double (4097^2 is not a float)", sn::mse(make_matrix(1, 1, {4097.f}), make_matrix(1, 1, {0.f})), 4097.0 * 4097.0},
+        {"mse, no rows", sn::mse(sn::matrix::from_shape({0, 2}), sn::matrix::from_shape({0, 2})), 0.0},
+        {"r2, SSE 1 of SST 5", sn::r2(make_matrix(4, 1, {1.f, 2.f, 3.f, 5.f}), y1), 0.8, close},
+        {"r2, exact", sn::r2(y1, y1), 1.0},
+        {"r2, predicting the mean", sn::r2(make_matrix(4, 1, {2.5f, 2.5f, 2.5f, 2.5f}), y1), 0.0, close},
+        {"r2, worse than the mean: SSE 8 of SST 2", sn::r2(make_matrix(3, 1, {3.f, 2.f, 1.f}), make_matrix(3, 1, {1.f, 2.f, 3.f})), -3.0, close},
+        {"r2, two outputs: the mean of 0.8 and 0.95", sn::r2(p2, y2), 0.875, close},
+        {"r2, constant target predicted exactly", sn::r2(p3, y3), (0.8 + 0.95 + 1.0) / 3.0, close},
+        {"r2, constant target missed", sn::r2(p3_off, y3), (0.8 + 0.95 + 0.0) / 3.0, close},
+        {"r2, no rows", sn::r2(sn::matrix::from_shape({0, 2}), sn::matrix::from_shape({0, 2})), 0.0},
+    });
+    CHECK(contains(error_of([&] { sn::accuracy(p, make_labels({0, 1})); }), "shape_error: sanenet: accuracy: predictions have 5 rows but the targets have 2"));
+    CHECK(contains(error_of([&] { sn::mse(pred, sn::matrix::from_shape({2, 3})); }), "shape_error: sanenet: mse: predictions have shape (2, 2)"));
+    CHECK(contains(error_of([&] { sn::r2(p2, y1); }), "shape_error: sanenet: r2: predictions have shape (4, 2)"));
+}
+
+TEST_CASE("confusion_matrix: counts(true class, predicted class), recall per class, and its table") {
+    const sn::matrix p = make_matrix(6, 3, {0.6f, 0.3f, 0.1f,    // predicted 0, true 0
+                                            0.5f, 0.4f, 0.1f,    // 0, true 1
+                                            0.2f, 0.7f, 0.1f,    // 1, true 1
+                                            0.1f, 0.2f, 0.7f,    // 2, true 2
+                                            0.3f, 0.3f, 0.4f,    // 2, true 0
+                                            0.1f, 0.8f, 0.1f});  // 1, true 1
+    const sn::labels y = make_labels({0, 1, 1, 2, 0, 1});
+    const sn::ConfusionMatrix cm = sn::confusion_matrix(p, y);
+    // One output (Binary): two classes, p >= 0.5 is class 1. Predicted 1, 0, 1, 0, 1 for labels 1, 0, 0, 1, 1.
+    const sn::ConfusionMatrix b = sn::confusion_matrix(make_matrix(5, 1, {0.9f, 0.2f, 0.6f, 0.4f, 0.5f}), make_labels({1, 0, 0, 1, 1}));
+    const sn::ConfusionMatrix none = sn::confusion_matrix(sn::matrix::from_shape({0, 3}), sn::labels::from_shape({0}));
+    REQUIRE(cm.classes() == 3);
+    REQUIRE(b.classes() == 2);
+    REQUIRE(none.classes() == 3);
+    // The counts row by row (true class), "|" between rows.
+    const auto counts = [](const sn::ConfusionMatrix& m) {
+        std::string r;
+        for (std::size_t i = 0; i < m.classes(); ++i)
+            for (std::size_t j = 0; j < m.classes(); ++j) r += (j ? " " : i ? " | " : "") + std::to_string(m.counts(i, j));
+        return r;
+    };
+    CHECK(counts(cm) == "1 0 1 | 1 2 0 | 0 0 1");
+    CHECK(counts(b) == "1 1 | 1 2");
+    CHECK(counts(none) == "0 0 0 | 0 0 0 | 0 0 0");
+    check_values({{"recall of class 0 (1 of 2)", cm.recall(0), 0.5},
+                  {"recall of class 1 (2 of 3)", cm.recall(1), 2.0 / 3.0},
+                  {"recall of class 2 (1 of 1)", cm.recall(2), 1.0},
+                  {"recall of class 1, one output (2 of 3)", b.recall(1), 2.0 / 3.0},
+                  {"recall of a class without samples", none.recall(1), 0.0}});
+
+    // The table: true classes as rows (named), their counts by predicted class, then the recall.
+    const std::string table = cm.to_string({"cat", "dog", "emu"});
+    std::istringstream lines(table);
+    std::string line;
+    std::vector<std::string> rows;  // the first five words of each class's line
+    while (std::getline(lines, line)) {
+        std::istringstream words(line);
+        std::string w, first5;
+        for (int i = 0; i < 5 && words >> w; ++i) first5 += (i ? " " : "") + w;
+        if (first5.starts_with("cat ") || first5.starts_with("dog ") || first5.starts_with("emu ")) rows.push_back(first5);
+    }
+    INFO(table);
+    CHECK(contains(table, "predicted"));
+    CHECK(contains(table, "recall"));
+    std::string joined;
+    for (const auto& r : rows) joined += (joined.empty() ? "" : " | ") + r;
+    CHECK(joined == "cat 1 0 1 0.500 | dog 1 2 0 0.667 | emu 0 0 1 1.000");
+
+    // Labels outside [0, K) and row-count mismatches are shape errors.
+    CHECK(contains(error_of([&] { sn::confusion_matrix(p, make_labels({0, 1, 3, 2, 0, 1})); }),
+                   "shape_error: sanenet: confusion_matrix: label 3 at row 2 is outside [0, 3)"));
+    CHECK(contains(error_of([&] { sn::confusion_matrix(p, make_labels({0, 1, 1, 2, -1, 1})); }), "shape_error: sanenet: confusion_matrix: label -1 at row 4"));
+    CHECK(contains(error_of([&] { sn::confusion_matrix(p, make_labels({0, 1})); }), "shape_error: sanenet: confusion_matrix: predictions have 6 rows but the targets have 2"));
 }
 
 TEST_CASE("every writer: a failed write is an io_error naming the path, the old file stays, no temporary file") {

@@ -1,10 +1,12 @@
-// Network::save / Network::load: round trip, architecture checks, damaged files, atomic writes.
+// Network::save / Network::load: round trip, the golden file of format version 1, architecture
+// checks, damaged and crafted files (an independent writer of the format), atomic writes.
 #include <sanenet/sanenet.hpp>
 
 #include <doctest/doctest.h>
 
 #include "test_support.hpp"
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -76,6 +78,96 @@ sn::matrix sample_inputs() {
     sn::matrix x = sn::matrix::from_shape({5, 4});
     for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = std::sin(0.7f * static_cast<float>(i)) * 1.5f;
     return x;
+}
+
+// ---- format version 1, written independently of serialize.hpp (from the layout in its header comment) ----
+
+void put_le(bytes& b, std::uint64_t v, int size) {
+    for (int i = 0; i < size; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+
+std::uint64_t fnv1a64(const bytes& b, std::size_t n) {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+// One 16-byte layer record: kind (0 Input, 1 Dense, 2 activation), activation (0 Identity,
+// 1 ReLU, 2 LeakyReLU, 3 ELU, 4 Tanh, 5 Sigmoid, 6 Softmax), two zero bytes, in, out, constant.
+struct layer_record {
+    std::uint8_t kind, activation;
+    std::uint32_t in, out;
+    float constant = 0.f;
+};
+
+// Bytes 20 .. 32+16L: task kind (0 regression, 1 classification, 2 multilabel), task outputs, L, the records.
+bytes architecture_record(std::uint32_t task_kind, std::uint32_t outputs, const std::vector<layer_record>& layers) {
+    bytes b;
+    put_le(b, task_kind, 4);
+    put_le(b, outputs, 4);
+    put_le(b, layers.size(), 4);
+    for (const layer_record& r : layers) {
+        b.push_back(r.kind);
+        b.push_back(r.activation);
+        b.push_back(0);
+        b.push_back(0);
+        put_le(b, r.in, 4);
+        put_le(b, r.out, 4);
+        put_le(b, std::bit_cast<std::uint32_t>(r.constant), 4);
+    }
+    return b;
+}
+
+// A whole file: magic, version 1, the record's fingerprint, the record, the announced parameter
+// count, the parameters, and the checksum over everything before it.
+bytes model_file(const bytes& record, std::uint64_t count, const std::vector<float>& params) {
+    bytes b = {'S', 'A', 'N', 'E', 'N', 'E', 'T', 0x1a};
+    put_le(b, 1, 4);
+    put_le(b, fnv1a64(record, record.size()), 8);
+    b.insert(b.end(), record.begin(), record.end());
+    put_le(b, count, 8);
+    for (float v : params) put_le(b, std::bit_cast<std::uint32_t>(v), 4);
+    put_le(b, fnv1a64(b, b.size()), 8);
+    return b;
+}
+
+// ---- the golden file: tests/data/golden_v1.sanenet ----
+// 232 bytes written once from the documented layout, not by save() (by a short script kept out of
+// the repository); model_file(golden_record(), 26, golden_params()) is the same generator in C++
+// and the first test checks that both agree. Never regenerate it to make a test pass: a library
+// change that breaks these tests changed format version 1 (raise format_version and add a new file).
+
+using GoldenNet = sn::Network<sn::Classification<2>, sn::Allow<sn::lint::TooFewHiddenUnits>, sn::Input<3>, sn::Dense<4, sn::He>,
+                              sn::LeakyReLUWith<0.25>, sn::Dropout<0.9>, sn::Dense<2>, sn::Softmax>;
+
+fs::path golden_path() { return fs::path(__FILE__).parent_path() / ".." / "data" / "golden_v1.sanenet"; }
+
+// Dropout is not recorded; Dense records carry no activation and no constant.
+bytes golden_record() {
+    return architecture_record(1, 2, {{0, 0, 3, 3}, {1, 0, 3, 4}, {2, 2, 4, 4, 0.25f}, {1, 0, 4, 2}, {2, 6, 2, 2}});
+}
+
+// W1 (3 x 4, row i = input i), b1, W2 (4 x 2), b2: short binary fractions, so the forward pass
+// below is exact in float.
+std::vector<float> golden_params() {
+    return {0.5f,  -1.f,   0.25f, 2.f,    // W1 input 0
+            1.5f,  0.75f,  -0.5f, -1.f,   // W1 input 1
+            -2.f,  0.125f, 1.f,   0.5f,   // W1 input 2
+            0.25f, -0.5f,  0.f,   1.f,    // b1
+            0.5f,  -0.25f,                // W2 unit 0
+            1.f,   0.5f,                  // W2 unit 1
+            -0.25f, 0.75f,                // W2 unit 2
+            0.125f, -1.f,                 // W2 unit 3
+            0.25f, -0.125f};              // b2
+}
+
+template <class N>
+void set_params(N& net, const std::vector<float>& values) {
+    REQUIRE(values.size() == net.engine().parameter_count());
+    std::copy(values.begin(), values.end(), net.engine().params());
 }
 
 }  // namespace
@@ -298,7 +390,7 @@ TEST_CASE("damaged files are refused with a message that says what is wrong") {
         bytes b = full;
         b[32 + 16 + 8] ^= 0x01;  // layer 1's out width, 16 -> 17
         fix_checksum(b);
-        CHECK(contains(load_patched(b), "corrupted"));
+        CHECK(contains(load_patched(b), "corrupted header: the architecture record does not match its fingerprint"));
     }
 }
 
@@ -379,4 +471,146 @@ TEST_CASE("saving over an existing file replaces it and leaves no temporary file
         CHECK(same_bits(loaded, params_of(first)));
         CHECK(dir.names() == std::vector<std::string>{"net.snn", "relative.snn"});
     }
+}
+
+TEST_CASE("the golden file of format version 1 loads with every parameter and prediction as written") {
+    REQUIRE(fs::exists(golden_path()));
+    const bytes golden = read_bytes(golden_path());
+    REQUIRE(golden.size() == 232);  // 32 + 16 * 5 layers + 8 + 4 * 26 parameters + 8
+    // The test's own writer agrees with the file, so the crafted files below are real version-1 files.
+    CHECK(model_file(golden_record(), 26, golden_params()) == golden);
+
+    GoldenNet net{sn::Seed{5}};
+    net.load(golden_path());
+    CHECK(same_bits(net, golden_params()));
+
+    // By hand for x = (1, 2, -1): W1^T x + b1 = (0.5 + 3 + 2 + 0.25, -1 + 1.5 - 0.125 - 0.5, 0.25 - 1 - 1 + 0,
+    // 2 - 2 - 0.5 + 1) = (5.75, -0.125, -1.75, 0.5); LeakyReLU 0.25 -> (5.75, -0.03125, -0.4375, 0.5);
+    // W2^T h + b2 = (2.875 - 0.03125 + 0.109375 + 0.0625 + 0.25, -1.4375 - 0.015625 - 0.328125 - 0.5 - 0.125)
+    // = (3.265625, -2.40625). For x = 0 the hidden layer is LeakyReLU(b1) = (0.25, -0.125, 0, 1), logits
+    // (0.375, -1.25); for x = (-0.5, 0.25, 1.5): (-2.625, 0.375, 1.25, 0.5) -> (-0.65625, 0.375, 1.25, 0.5),
+    // logits (0.046875, 0.6640625). Every step is exact in float.
+    const sn::matrix x = {{1.f, 2.f, -1.f}, {0.f, 0.f, 0.f}, {-0.5f, 0.25f, 1.5f}};
+    const double logits[3][2] = {{3.265625, -2.40625}, {0.375, -1.25}, {0.046875, 0.6640625}};
+    const sn::matrix z = sn::detail::predict(net.engine(), x, 1, false);
+    const sn::matrix p = net.predict(x, 1);
+    REQUIRE(p.shape() == (std::array<std::size_t, 2>{3, 2}));
+    for (std::size_t i = 0; i < 3; ++i) {
+        INFO("row " << i);
+        CHECK(z(i, 0) == static_cast<float>(logits[i][0]));
+        CHECK(z(i, 1) == static_cast<float>(logits[i][1]));
+        const double p0 = 1.0 / (1.0 + std::exp(logits[i][1] - logits[i][0]));  // softmax of two
+        CHECK(std::fabs(p(i, 0) - p0) < 1e-6);
+        CHECK(std::fabs(p(i, 1) - (1.0 - p0)) < 1e-6);
+    }
+    CHECK(p(0, 0) > 0.99f);  // 0.99657
+    CHECK(p(2, 0) < 0.36f);  // 0.35042
+}
+
+TEST_CASE("saving the golden network gives the golden file byte for byte") {
+    temp_dir dir("golden");
+    GoldenNet net{sn::Seed{6}};
+    set_params(net, golden_params());
+    net.save(dir.path / "again.sanenet");
+    CHECK(read_bytes(dir.path / "again.sanenet") == read_bytes(golden_path()));
+}
+
+TEST_CASE("crafted headers: every consistency guard names what is wrong and leaves the network unchanged") {
+    temp_dir dir("crafted");
+    const fs::path file = dir.path / "crafted.sanenet";
+    GoldenNet net{sn::Seed{7}};
+    const auto before = params_of(net);
+    const auto refused = [&](const bytes& b) {
+        write_bytes(file, b);
+        const std::string msg = message_of<sn::io_error>([&] { net.load(file); });
+        CHECK(same_bits(net, before));
+        CHECK(contains(msg, "crafted.sanenet"));
+        return msg;
+    };
+    const std::vector<float> params = golden_params();
+
+    SUBCASE("the layer count L is huge: the records would end far past the file") {
+        for (std::uint64_t layers : {std::uint64_t{0xffffffffu}, std::uint64_t{0x10000002u}, std::uint64_t{1000}}) {
+            bytes b = model_file(golden_record(), 26, params);
+            for (int i = 0; i < 4; ++i) b[28 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(layers >> (8 * i));
+            CAPTURE(layers);
+            CHECK(contains(refused(b), "truncated: expected at least " + std::to_string(32 + 16 * layers + 8) + " bytes, file has 232"));
+        }
+    }
+    SUBCASE("the parameter count N is so large that 4 N overflows: refused before any size arithmetic") {
+        // 4 (2^62 + 26) wraps to 4 * 26, so the file's size would match the announced count.
+        for (std::uint64_t count : {(std::uint64_t{1} << 62) + 26, ~std::uint64_t{0}}) {
+            CAPTURE(count);
+            CHECK(contains(refused(model_file(golden_record(), count, params)),
+                           "corrupted: the header announces " + std::to_string(count) + " parameters, the file has 232 bytes"));
+        }
+    }
+    SUBCASE("a record that does not decode: checksum and fingerprint fine, contents impossible") {
+        std::vector<layer_record> layers = {{0, 0, 3, 3}, {1, 0, 3, 4}, {2, 2, 4, 4, 0.25f}, {1, 0, 4, 2}, {2, 6, 2, 2}};
+        const auto with = [&](std::size_t at, layer_record r) {
+            auto l = layers;
+            l[at] = r;
+            return model_file(architecture_record(1, 2, l), 26, params);
+        };
+        CHECK(contains(refused(with(2, {9, 2, 4, 4, 0.25f})), "corrupted architecture record (layer record 2: unknown layer kind 9)"));
+        CHECK(contains(refused(with(2, {3, 0, 4, 4, 0.9f})), "corrupted architecture record (layer record 2: unknown layer kind 3)"));  // Dropout is never recorded
+        CHECK(contains(refused(with(4, {2, 7, 2, 2})), "corrupted architecture record (layer record 4: unknown activation 7)"));
+        CHECK(contains(refused(with(2, {2, 2, 0x80000000u, 4, 0.25f})), "corrupted architecture record (layer record 2: impossible width)"));
+        CHECK(contains(refused(model_file(architecture_record(3, 2, layers), 26, params)), "corrupted architecture record (unknown task kind 3)"));
+        CHECK(contains(refused(model_file(architecture_record(1, 0x80000000u, layers), 26, params)),
+                       "corrupted architecture record (impossible task output count 2147483648)"));
+    }
+    SUBCASE("a record whose layers hold another number of parameters than the header announces") {
+        // Dense<5> in place of Dense<4>: 3*5 + 5 + 5*2 + 2 = 32 parameters, the header says 26 (and 26 follow).
+        const bytes record = architecture_record(1, 2, {{0, 0, 3, 3}, {1, 0, 3, 5}, {2, 2, 5, 5, 0.25f}, {1, 0, 5, 2}, {2, 6, 2, 2}});
+        CHECK(contains(refused(model_file(record, 26, params)), "corrupted header: the layers hold 32 parameters, the header says 26"));
+        // Consistent, it is a valid file of another architecture.
+        const std::string other = refused(model_file(record, 32, std::vector<float>(32, 0.5f)));
+        CHECK(contains(other, "layer 1 differs: file Dense 3->5 LeakyReLUWith<0.25>, network Dense 3->4 LeakyReLUWith<0.25>"));
+    }
+    SUBCASE("positive control: the same writer with other parameter values loads") {
+        std::vector<float> other = params;
+        other[7] = -3.5f;
+        write_bytes(file, model_file(golden_record(), 26, other));
+        net.load(file);
+        CHECK(same_bits(net, other));
+    }
+}
+
+namespace {
+template <double Slope>
+using LeakyNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::LeakyReLUWith<Slope>, sn::Dense<3>, sn::Softmax>;
+using DefaultLeakyNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::LeakyReLU, sn::Dense<3>, sn::Softmax>;
+using EluHalfNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ELUWith<0.5>, sn::Dense<3>, sn::Softmax>;
+using EluNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ELU, sn::Dense<3>, sn::Softmax>;
+
+template <class From, class Into>
+std::string load_other(const fs::path& file) {
+    From from{sn::Seed{31}};
+    perturb(from);
+    from.save(file);
+    Into into{sn::Seed{32}};
+    const auto before = params_of(into);
+    const std::string msg = message_of<sn::io_error>([&] { into.load(file); });
+    CHECK(same_bits(into, before));
+    return msg;
+}
+}  // namespace
+
+TEST_CASE("an activation constant is part of the architecture: LeakyReLUWith<0.1> does not load into <0.2>") {
+    temp_dir dir("constant");
+    const fs::path file = dir.path / "net.snn";
+    CHECK(contains(load_other<LeakyNet<0.1>, LeakyNet<0.2>>(file),
+                   "layer 1 differs: file Dense 4->16 LeakyReLUWith<0.1>, network Dense 4->16 LeakyReLUWith<0.2>"));
+    CHECK(contains(load_other<LeakyNet<0.2>, LeakyNet<0.1>>(file),
+                   "layer 1 differs: file Dense 4->16 LeakyReLUWith<0.2>, network Dense 4->16 LeakyReLUWith<0.1>"));
+    CHECK(contains(load_other<DefaultLeakyNet, LeakyNet<0.2>>(file),
+                   "layer 1 differs: file Dense 4->16 LeakyReLU, network Dense 4->16 LeakyReLUWith<0.2>"));
+    CHECK(contains(load_other<EluHalfNet, EluNet>(file), "layer 1 differs: file Dense 4->16 ELUWith<0.5>, network Dense 4->16 ELU"));
+    // The same constant loads.
+    LeakyNet<0.1> a{sn::Seed{33}}, b{sn::Seed{34}};
+    perturb(a);
+    a.save(file);
+    b.load(file);
+    CHECK(same_bits(b, params_of(a)));
 }
