@@ -6,6 +6,7 @@
 #                write docs/benchmarks.md
 #   make mistakes  build and run the mistake benchmark (docs/diagnostics.md)
 #   make parity  install PyTorch, replay the oracle's training cases in it (docs/parity.md)
+#   make test-avx512-emulated  the AVX-512 builds of the SIMD tests on an emulated CPU (Bochs)
 #   make single  regenerate single_include/sanenet/sanenet.hpp
 #   make clean   remove the build directories
 
@@ -110,6 +111,13 @@ clean:
 bench-packages:
 	$(call header,"bench: Debian packages")
 	$(call ensure_packages,$(BENCH_PACKAGES))
+
+# make test-avx512-emulated: the AVX-512 builds of the per-architecture tests on an emulated
+# AVX-512 CPU (Bochs), for machines without AVX-512; about 10 minutes, plus 10-25 the first time
+.PHONY: test-avx512-emulated
+test-avx512-emulated: demo-packages
+	$(call header,"test-avx512-emulated: tools/avx512_emulator/test_arch.sh")
+	tools/avx512_emulator/test_arch.sh
 
 # make parity: the oracle's training cases replayed in PyTorch, per SIMD architecture; writes docs/parity.md
 .PHONY: parity parity-packages
