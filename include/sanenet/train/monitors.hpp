@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sanenet/lints/data.hpp>
+#include <sanenet/lints/structure.hpp>
 #include <sanenet/report/progress.hpp>
 #include <sanenet/train/engine.hpp>
 #include <sanenet/train/history.hpp>
