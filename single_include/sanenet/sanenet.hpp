@@ -884,9 +884,6 @@ inline void activation_backward(float* d, const float* y, std::size_t n, act a, 
     });
 }
 
-// Activation applied in place (a standalone activation layer, or the output at inference).
-inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p);
-
 // out[j] = sum_i x[i, j]: the bias gradient.
 inline void column_sums(const float* x, std::size_t rows, std::size_t cols, float* out) {
     std::size_t j = 0;
@@ -937,6 +934,7 @@ inline void softmax_rows(float* x, std::size_t rows, std::size_t cols) {
     }
 }
 
+// Activation applied in place (a standalone activation layer, or the output at inference).
 inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p) {
     if (a == act::softmax) return softmax_rows(x, rows, cols);
     const std::size_t n = rows * cols;
@@ -2382,8 +2380,6 @@ public:
     std::size_t parameter_count() const { return params_.size(); }
     float* params() { return params_.data(); }
     const float* params() const { return params_.data(); }
-    // The output activation, applied after the last stage at inference.
-    act output_activation() const { return stages_.empty() ? act::identity : stages_.back().a; }
     bool loss_fuses_output() const { return task_.k != task_kind::regression; }
 
     // Weights from the layer's initializer (article item 9), biases zero.
@@ -2465,7 +2461,7 @@ struct targets {
 class trainer {
 public:
     trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed)
-        : m_(m), opt_(opt), max_batch_(max_batch), threads_(threads), seed_(seed) {
+        : m_(m), opt_(opt), threads_(threads), seed_(seed) {
         if (threads > 1) kernels::prepare_gemm_threads();
         const std::size_t n = m.parameter_count();
         grads_.resize(n);
@@ -2501,7 +2497,6 @@ public:
     }
 
     model& net() { return m_; }
-    std::size_t max_batch() const { return max_batch_; }
     // The learning rate of the configured optimizer, changed in place (the LR range test).
     void set_learning_rate(float lr) {
         std::visit([lr](auto& o) { o.learning_rate = lr; }, opt_);
@@ -2526,7 +2521,6 @@ public:
     std::int32_t* target_labels() { return target_labels_.data(); }
     const float* gradients() const { return grads_.data(); }
     float* gradients() { return grads_.data(); }
-    std::uint64_t steps() const { return step_; }
     double last_gradient_norm() const { return grad_norm_; }
 
     // Forward in training mode (dropout and noise on) and backward for `rows` gathered rows;
@@ -2781,7 +2775,6 @@ private:
 
     model& m_;
     Optimizer opt_;
-    std::size_t max_batch_;
     int threads_;
     std::uint64_t seed_;
     std::uint64_t step_ = 0, updates_ = 0;
@@ -3517,8 +3510,6 @@ struct Allow {
         "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); the structural "
         "rules (E0-E13) and the other lints without a tag (L7.2) cannot be waived",
         "name the tag printed in the lint's own message, or fix the structure"));
-    static constexpr bool sanenet_allow = true;
-    static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::tag_bit<Tags>())};
 };
 
 enum class Severity : std::uint8_t { info, warning, error };
@@ -4729,7 +4720,6 @@ public:
         : on_(requested && stderr_is_terminal()), epochs_(epochs), per_epoch_(samples_per_epoch), metric_(std::move(metric)),
           start_(clock::now()), last_(start_) {}
 
-    bool enabled() const { return on_; }
 
     // During an epoch, at most every 100 ms.
     void update(int epoch, std::size_t done, double loss) {

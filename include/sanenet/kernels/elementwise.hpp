@@ -28,9 +28,6 @@ inline void activation_backward(float* d, const float* y, std::size_t n, act a, 
     });
 }
 
-// Activation applied in place (a standalone activation layer, or the output at inference).
-inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p);
-
 // out[j] = sum_i x[i, j]: the bias gradient.
 inline void column_sums(const float* x, std::size_t rows, std::size_t cols, float* out) {
     std::size_t j = 0;
@@ -81,6 +78,7 @@ inline void softmax_rows(float* x, std::size_t rows, std::size_t cols) {
     }
 }
 
+// Activation applied in place (a standalone activation layer, or the output at inference).
 inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p) {
     if (a == act::softmax) return softmax_rows(x, rows, cols);
     const std::size_t n = rows * cols;

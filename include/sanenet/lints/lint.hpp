@@ -109,8 +109,6 @@ struct Allow {
         "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); the structural "
         "rules (E0-E13) and the other lints without a tag (L7.2) cannot be waived",
         "name the tag printed in the lint's own message, or fix the structure"));
-    static constexpr bool sanenet_allow = true;
-    static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::tag_bit<Tags>())};
 };
 
 enum class Severity : std::uint8_t { info, warning, error };

@@ -50,7 +50,6 @@ public:
         : on_(requested && stderr_is_terminal()), epochs_(epochs), per_epoch_(samples_per_epoch), metric_(std::move(metric)),
           start_(clock::now()), last_(start_) {}
 
-    bool enabled() const { return on_; }
 
     // During an epoch, at most every 100 ms.
     void update(int epoch, std::size_t done, double loss) {

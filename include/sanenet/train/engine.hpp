@@ -75,8 +75,6 @@ public:
     std::size_t parameter_count() const { return params_.size(); }
     float* params() { return params_.data(); }
     const float* params() const { return params_.data(); }
-    // The output activation, applied after the last stage at inference.
-    act output_activation() const { return stages_.empty() ? act::identity : stages_.back().a; }
     bool loss_fuses_output() const { return task_.k != task_kind::regression; }
 
     // Weights from the layer's initializer (article item 9), biases zero.
@@ -158,7 +156,7 @@ struct targets {
 class trainer {
 public:
     trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed)
-        : m_(m), opt_(opt), max_batch_(max_batch), threads_(threads), seed_(seed) {
+        : m_(m), opt_(opt), threads_(threads), seed_(seed) {
         if (threads > 1) kernels::prepare_gemm_threads();
         const std::size_t n = m.parameter_count();
         grads_.resize(n);
@@ -194,7 +192,6 @@ public:
     }
 
     model& net() { return m_; }
-    std::size_t max_batch() const { return max_batch_; }
     // The learning rate of the configured optimizer, changed in place (the LR range test).
     void set_learning_rate(float lr) {
         std::visit([lr](auto& o) { o.learning_rate = lr; }, opt_);
@@ -219,7 +216,6 @@ public:
     std::int32_t* target_labels() { return target_labels_.data(); }
     const float* gradients() const { return grads_.data(); }
     float* gradients() { return grads_.data(); }
-    std::uint64_t steps() const { return step_; }
     double last_gradient_norm() const { return grad_norm_; }
 
     // Forward in training mode (dropout and noise on) and backward for `rows` gathered rows;
@@ -474,7 +470,6 @@ private:
 
     model& m_;
     Optimizer opt_;
-    std::size_t max_batch_;
     int threads_;
     std::uint64_t seed_;
     std::uint64_t step_ = 0, updates_ = 0;
