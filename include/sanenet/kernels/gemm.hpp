@@ -41,18 +41,14 @@ inline constexpr int kc_max = 256;
 inline constexpr int mc_max = mr * 16;
 inline constexpr int nc_max = 512 / nr * nr;  // whole panels: packing writes nr columns at a time
 // B's rows are read in place below this stride (floats); farther apart, a panel's rows fall
-// into few L1 sets. Measured: 512 on AVX-512 (2-line rows of a 32-float panel); with 16-float
-// panels (AVX2) packing pays from a 128-float stride on (fwd 256->128 at batch 128: 0.89-0.96
-// of OpenBLAS read in place, 1.09 packed).
+// into few L1 sets and packing pays, sooner for AVX2's 16-float panels (docs/kernel-tuning.md).
 inline constexpr int direct_b_max_stride = width >= 16 ? 512 : 128;
 inline constexpr int direct_b_min_m = 32;
 // Up to this k, a GEMM is a rank-k update computed row by row (faster than packing).
 inline constexpr int small_k_max = 4;
 // C = A B with B's columns contiguous along k (B^T stored): up to gemv_rows_max rows, a GEMV
-// per row; up to dots_rows_max, dot products with the rows in the lanes (gemm_dots). Measured
-// on AVX2 against the packed GEMM, dX at batch 2 / 4 / 8 / 16 / 32: 10->128 0.38 vs 0.57 us
-// (GEMV rows vs dots), 0.77 vs 1.19, 0.95 vs 1.76, 1.86 vs 2.18, 3.46 vs 3.39; 128->256 at
-// batch 8 8.2 vs 13.3 us, at 32 34.1 vs 34.1.
+// per row; up to dots_rows_max, dot products with the rows in the lanes (gemm_dots); beyond,
+// the packed GEMM, which the dots path no longer beats (docs/kernel-tuning.md).
 inline constexpr int gemv_rows_max = 2;
 inline constexpr int dots_rows_max = 16;
 // Below this many multiply-adds a second thread costs more than it saves.
@@ -118,9 +114,7 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
 
 // Rows [k0, k0 + rows), columns [jc, jc + nc) of a row-major B into the NR-wide panels of
 // panel_kc rows at dst (dst: row k0 of the first; zero-padded columns), read row by row so that B
-// streams in order. Panel by panel, each row would be fetched 64 bytes at a time: fwd
-// 784->256 at batch 32 on AVX2 spent 28% of the GEMM packing B that way, 0.86 -> 1.02 of
-// OpenBLAS.
+// streams in order; panel by panel, each row would be fetched 64 bytes at a time.
 inline void pack_b_rows(const operand& B, int k0, int rows, int jc, int nc, float* dst, std::ptrdiff_t panel_kc) {
     constexpr int w = static_cast<int>(width);
     const int full = nc / nr * nr;
@@ -160,8 +154,8 @@ inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, flo
     }
 #endif
     // Without AVX-512: 4 x 4 blocks of the transposed weights transposed in registers, the
-    // last k % 4 rows too (copied one float at a time, they were half of the packing in dX
-    // 10->128); they do columns [0, jv) of the panel.
+    // last k % 4 rows too (one float at a time, they would dominate the packing of a short
+    // k); they do columns [0, jv) of the panel.
     int jv = 0;
     if constexpr (has_transpose4 && !has_interleave) {
         if (B.rs == 1) {
@@ -187,8 +181,7 @@ template <int NV, int MR>
 void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_RESTRICT b, std::ptrdiff_t ldb, float* c,
                   std::ptrdiff_t ldc, int rows, int cols, bool load_c) {
     constexpr int w = static_cast<int>(width);
-    // C's rows lie a matrix row apart and miss the cache: fetch them while the k loop runs
-    // (1024^3 on AVX2: 0.72 -> 0.90 of OpenBLAS with the unrolled loop below).
+    // C's rows lie a matrix row apart and miss the cache: fetch them while the k loop runs.
     for (int i = 0; i < rows; ++i) {
         __builtin_prefetch(c + i * ldc, 1);
         __builtin_prefetch(c + i * ldc + cols - 1, 1);
@@ -557,8 +550,8 @@ inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool 
 // dX = dZ W^T at a small batch), without packing B. A block of width rows of A goes into the
 // lanes: transposed once into k vectors (at[kk] = A[i0:i0 + width, kk]), so that each block of
 // width columns of C is width dot products accumulated side by side, a broadcast of B per
-// multiply-add, then transposed back into rows of C in registers. Packing the transposed B
-// instead was ~45% of dX 10->128 at batch 8.
+// multiply-add, then transposed back into rows of C in registers: cheaper than packing the
+// transposed B, which would dominate a small batch's dX.
 inline void transpose_rows(const operand& A, int i0, int rows, int k, float* at) {
     constexpr int w = static_cast<int>(width);
     if (A.cs != 1) {

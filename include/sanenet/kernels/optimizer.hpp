@@ -12,11 +12,10 @@ SANENET_KERNELS_BEGIN
 namespace sanenet::kernels {
 
 // The update loops apply a rule through rule.fixed(f), which calls f with the rule's
-// branches fixed at compile time, so that nothing is tested per vector (a batch-1 step on
-// AVX2, mostly the update: 165-220 us testing them, 113-142 us so). R::two_states: it keeps
-// s2. The loops (apply_fixed, rank_k_fixed) take every operand as a value: read through a
-// lambda's references, g++ re-read the rule and the pointers for every vector, since the
-// stores could have changed them (113-142 -> 75-96 us).
+// branches fixed at compile time, so that nothing is tested per vector. R::two_states: it
+// keeps s2. The loops (apply_fixed, rank_k_fixed) take every operand as a value: read through
+// a lambda's references, g++ re-read the rule and the pointers for every vector, since the
+// stores could have changed them (docs/kernel-tuning.md has the step times).
 
 // SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
 // decay adds decay * p to the gradient (classic L2). Without momentum buf is left alone.

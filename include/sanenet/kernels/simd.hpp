@@ -36,7 +36,7 @@
 SANENET_KERNELS_BEGIN
 namespace sanenet::kernels {
 
-// xsimd's best architecture for the compiler flags (-march=native: AVX-512 here).
+// xsimd's best architecture for the compiler flags (SSE2 without -m flags on x86-64).
 using arch = xsimd::default_arch;
 using vfloat = xsimd::batch<float, arch>;
 using vuint = xsimd::batch<std::uint32_t, arch>;
@@ -229,8 +229,8 @@ inline void store_partial(float* p, vfloat v, int count) {
         return;
     }
 #elif defined(__AVX__)
-    // 4, 2 and 1 lanes by plain stores: a masked store (vmaskmovps) is slow on AMD (Zen 3:
-    // the 10-float rows of dW 128x10 at batch 1 took 1.05 us with it, 0.65 us so).
+    // 4, 2 and 1 lanes by plain stores: a masked store (vmaskmovps) is slow on AMD
+    // (docs/kernel-tuning.md).
     if constexpr (width == 8) {
         __m128 lo = _mm256_castps256_ps128(v);
         if (count & 4) {

@@ -264,9 +264,8 @@ public:
         bool clipped;
     };
     // A small batch fuses each weight gradient with its update (without clipping, which needs
-    // the whole gradient first): there the update dominates the step. Measured on AVX2 (us a
-    // step, fused vs GEMM + update): batch 2 128-136 vs 208-210, 4 189-208 vs 241-244, 6
-    // 244-278 vs 264-300, 8 299-360 vs 299-323.
+    // the whole gradient first): there the update dominates the step, and the fused form stops
+    // paying at about 8 rows (docs/kernel-tuning.md).
     static constexpr std::size_t fused_max_rows = 6;
     static_assert(fused_max_rows <= kernels::rank_k_max);
 
