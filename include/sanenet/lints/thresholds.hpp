@@ -32,7 +32,7 @@ inline constexpr int hidden_per_regression_io = SANENET_LINT_HIDDEN_PER_REGRESSI
 
 namespace sanenet {
 
-// The run-time lints' thresholds (DESIGN.md section 2), overridable per fit:
+// The run-time lints' thresholds (docs/lints.md has each one's reasoning), overridable per fit:
 // FitOptions{.thresholds = {.max_batch = 128}}.
 struct Thresholds {
     double max_feature_rms = 10.0;         // L1.1: sqrt(mean^2 + std^2) of a feature
