@@ -1,28 +1,34 @@
 // sanenet: the one header users include. Networks declared as types that refuse the
 // classic training mistakes (Holden, "My Neural Network isn't working!").
+//
+// The headers, lowest level first (no header includes one from a later line):
+//   core/      config, errors, the spec tables, tasks, targets, number formatting, xtensor types
+//   kernels/   the only door to xsimd: GEMM, elementwise math, optimizer updates, threads, RNG
+//   layers/    each layer kind with all its behaviour (layer.hpp is the seam)
+//   model/     the non-template model: stages, parameters, the one forward pass
+//   lints/     the lint tags and the compile-time and data rules
+//   network/   sn::Network<Task, Items...> and its summary
+//   train/     the trainer, fit, evaluate, monitors, the learning-rate finder
+//   io/ data/ report/   files, loaders, plots
+//   doctor/    the "my network isn't working" report
 #pragma once
 
-// core
 #include <sanenet/core/config.hpp>
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/xt.hpp>
-#include <sanenet/core/network.hpp>
-#include <sanenet/core/build_info.hpp>
+#include <sanenet/kernels/build_info.hpp>
+#include <sanenet/network/network.hpp>
 
-// training
 #include <sanenet/train/fit.hpp>
 #include <sanenet/train/lr_finder.hpp>
-#include <sanenet/train/doctor.hpp>
 #include <sanenet/train/metrics.hpp>
 
-// data
-#include <sanenet/data/idx.hpp>
 #include <sanenet/data/csv.hpp>
-#include <sanenet/data/standardizer.hpp>
 #include <sanenet/data/fashion_mnist.hpp>
-
-// io
+#include <sanenet/data/idx.hpp>
+#include <sanenet/data/standardizer.hpp>
+#include <sanenet/io/model_file.hpp>
 #include <sanenet/io/npy.hpp>
-
-// report
 #include <sanenet/report/plot.hpp>
+
+#include <sanenet/doctor/doctor.hpp>

@@ -6,8 +6,18 @@
 // begin file sanenet/sanenet.hpp
 // sanenet: the one header users include. Networks declared as types that refuse the
 // classic training mistakes (Holden, "My Neural Network isn't working!").
+//
+// The headers, lowest level first (no header includes one from a later line):
+//   core/      config, errors, the spec tables, tasks, targets, number formatting, xtensor types
+//   kernels/   the only door to xsimd: GEMM, elementwise math, optimizer updates, threads, RNG
+//   layers/    each layer kind with all its behaviour (layer.hpp is the seam)
+//   model/     the non-template model: stages, parameters, the one forward pass
+//   lints/     the lint tags and the compile-time and data rules
+//   network/   sn::Network<Task, Items...> and its summary
+//   train/     the trainer, fit, evaluate, monitors, the learning-rate finder
+//   io/ data/ report/   files, loaders, plots
+//   doctor/    the "my network isn't working" report
 
-// core
 // begin file sanenet/core/config.hpp
 // Version, compiler requirements and the few configuration macros sanenet reads.
 
@@ -143,15 +153,33 @@ std::string shape_string(const E& e) {
 }  // namespace detail
 }  // namespace sanenet
 // end file sanenet/core/xt.hpp
-// begin file sanenet/core/network.hpp
-// sanenet::Network<Task, Items...>: a network declared as a flat type list. Shapes,
-// parameter counts and the structural rules are computed at compile time from constexpr
-// layer specs; the work is done by the non-template engine (train/engine.hpp).
+// begin file sanenet/kernels/build_info.hpp
+// sn::build_info(): the version, the SIMD architecture the kernels were compiled for and
+// the thread count, so that a slow build (no -march flags) is visible, not silent; fit says
+// so once per process when it shows progress.
+
+// begin file sanenet/kernels/self_check.hpp
+// The first-use self-check of the SIMD primitives the kernels rely on: each one against
+// scalar code on a few inputs, once per process (a few microseconds), so that a primitive
+// that is wrong on a CPU, compiler or xsimd version nobody here has tested stops the program
+// with an error that names it, instead of training on wrong numbers. frugally-deep's
+// load-time self-test is the model; the unit tests (tests/unit/test_simd.cpp) check the same
+// primitives far more thoroughly, once per architecture.
+
+// begin file sanenet/kernels/activation.hpp
+// The activations' math, vectorized: one activation_fn<A> per row of the activation table
+// (core/spec.hpp), with the function and its derivative in vector and scalar form. The
+// derivative of a from_output activation is written in its output y (the forward pass then
+// keeps only y); the others (GELU, SiLU) take their input x. An activation without an
+// activation_fn does not compile. A NaN input gives a NaN output (as in PyTorch), so that it
+// reaches the loss and L6.1 sees it.
 
 // begin file sanenet/core/spec.hpp
-// The runtime description of a network: one layer_spec per item of the type list.
-// Network<...> computes these at compile time; everything after that (lints, the
-// training engine, save/load, summary) works on plain constexpr data, not on types.
+// The runtime description of a network: one layer_spec per item of the type list, and the
+// tables of layer kinds and activations. Network<...> computes the specs at compile time;
+// everything after that (lints, the model, save/load, summary) works on plain constexpr
+// data, not on types. A kind's behaviour lives in layers/<kind>.hpp, an activation's math
+// in kernels/activation.hpp: a row added here without them does not compile.
 
 #include <cstddef>
 #include <cstdint>
@@ -160,10 +188,45 @@ std::string shape_string(const E& e) {
 
 namespace sanenet::detail {
 
-enum class kind : std::uint8_t { input, dense, activation, dropout, gaussian_noise };
-enum class act : std::uint8_t { identity, relu, leaky_relu, elu, tanh, sigmoid, softmax };
+// X(enumerator, code): the code is the value in model files, so it never changes.
+#define SANENET_LAYER_KINDS(X) \
+    X(input, 0)                \
+    X(dense, 1)                \
+    X(activation, 2)           \
+    X(dropout, 3)              \
+    X(gaussian_noise, 4)       \
+    X(layer_norm, 5)
+
+// X(enumerator, user type, code, constant, output_only, from_output): the constant of the plain
+// type (LeakyReLU's slope, ELU's alpha, as in PyTorch; ...With<C> picks another); output_only
+// activations may appear only as the output activation (E6); from_output ones have a
+// derivative written in their output y, so a Dense fuses them into its GEMM and keeps only y;
+// the others (GELU, SiLU) are differentiated through their input. Softmax is a row
+// operation, never fused. Math: kernels/activation.hpp.
+#define SANENET_ACTIVATIONS(X)                        \
+    X(identity, Identity, 0, 0.0, true, true)         \
+    X(relu, ReLU, 1, 0.0, false, true)                \
+    X(leaky_relu, LeakyReLU, 2, 0.01, false, true)    \
+    X(elu, ELU, 3, 1.0, false, true)                  \
+    X(tanh, Tanh, 4, 0.0, false, true)                \
+    X(sigmoid, Sigmoid, 5, 0.0, true, true)           \
+    X(softmax, Softmax, 6, 0.0, true, false)          \
+    X(gelu, GELU, 7, 0.0, false, false)               \
+    X(silu, SiLU, 8, 0.0, false, false)
+
+#define SANENET_ENUMERATOR(name, code) name = code,
+enum class kind : std::uint8_t { SANENET_LAYER_KINDS(SANENET_ENUMERATOR) };
+#undef SANENET_ENUMERATOR
+#define SANENET_ENUMERATOR(name, type, code, ...) name = code,
+enum class act : std::uint8_t { SANENET_ACTIVATIONS(SANENET_ENUMERATOR) };
+#undef SANENET_ENUMERATOR
 enum class init : std::uint8_t { lecun, he, xavier, lecun_uniform, he_uniform, xavier_uniform, zeros, constant };
 enum class task_kind : std::uint8_t { regression, classification, multilabel };
+
+#define SANENET_COUNT(...) +1
+inline constexpr unsigned kind_count = 0 SANENET_LAYER_KINDS(SANENET_COUNT);
+inline constexpr unsigned act_count = 0 SANENET_ACTIVATIONS(SANENET_COUNT);
+#undef SANENET_COUNT
 
 struct layer_spec {
     kind k = kind::input;
@@ -179,25 +242,43 @@ struct task_spec {
     int outputs = 0;  // 0: any (regression)
 };
 
-constexpr bool is_output_only(act a) { return a == act::identity || a == act::softmax || a == act::sigmoid; }
-constexpr bool is_regularizer(kind k) { return k == kind::dropout || k == kind::gaussian_noise; }
-
-constexpr std::size_t dense_parameters(const layer_spec& s) {
-    return s.k == kind::dense ? static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out) + static_cast<std::size_t>(s.out) : 0;
+constexpr bool is_output_only(act a) {
+    switch (a) {
+#define SANENET_CASE(name, type, code, constant, output_only, from_output) \
+    case act::name: return output_only;
+        SANENET_ACTIVATIONS(SANENET_CASE)
+#undef SANENET_CASE
+    }
+    return false;
 }
-
+constexpr bool derivative_from_output(act a) {
+    switch (a) {
+#define SANENET_CASE(name, type, code, constant, output_only, from_output) \
+    case act::name: return from_output;
+        SANENET_ACTIVATIONS(SANENET_CASE)
+#undef SANENET_CASE
+    }
+    return false;
+}
 constexpr std::string_view act_name(act a) {
     switch (a) {
-        case act::identity: return "Identity";
-        case act::relu: return "ReLU";
-        case act::leaky_relu: return "LeakyReLU";
-        case act::elu: return "ELU";
-        case act::tanh: return "Tanh";
-        case act::sigmoid: return "Sigmoid";
-        case act::softmax: return "Softmax";
+#define SANENET_CASE(name, type, ...) \
+    case act::name: return #type;
+        SANENET_ACTIVATIONS(SANENET_CASE)
+#undef SANENET_CASE
     }
     return "?";
 }
+constexpr float default_constant(act a) {
+    switch (a) {
+#define SANENET_CASE(name, type, code, constant, ...) \
+    case act::name: return static_cast<float>(constant);
+        SANENET_ACTIVATIONS(SANENET_CASE)
+#undef SANENET_CASE
+    }
+    return 0.f;
+}
+constexpr bool is_regularizer(kind k) { return k == kind::dropout || k == kind::gaussian_noise; }
 
 constexpr std::string_view init_name(init i) {
     switch (i) {
@@ -213,37 +294,6 @@ constexpr std::string_view init_name(init i) {
     return "?";
 }
 
-inline std::string format_float(float v) {
-    std::string s = std::to_string(v);
-    while (s.size() > 1 && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-    return s;
-}
-
-// The layer as the user typed it, e.g. "Dense<256, He>" or "Dropout<0.9>".
-inline std::string layer_name(const layer_spec& s) {
-    switch (s.k) {
-        case kind::input: return "Input<" + std::to_string(s.out) + ">";
-        case kind::dense: {
-            std::string n = "Dense<" + std::to_string(s.out);
-            if (s.i != init::lecun) {
-                n += ", " + std::string(init_name(s.i));
-                if (s.i == init::constant) n += "<" + format_float(s.param) + ">";
-            }
-            return n + ">";
-        }
-        case kind::activation: {
-            std::string n(act_name(s.a));
-            if ((s.a == act::leaky_relu && s.param != 0.01f) || (s.a == act::elu && s.param != 1.f))
-                n += "With<" + format_float(s.param) + ">";
-            return n;
-        }
-        case kind::dropout: return "Dropout<" + format_float(s.param) + ">";
-        case kind::gaussian_noise: return "GaussianNoise<" + format_float(s.param) + ">";
-    }
-    return "?";
-}
-
 inline std::string task_name(const task_spec& t) {
     switch (t.k) {
         case task_kind::regression: return "Regression";
@@ -255,117 +305,29 @@ inline std::string task_name(const task_spec& t) {
 
 }  // namespace sanenet::detail
 // end file sanenet/core/spec.hpp
-// begin file sanenet/core/tasks.hpp
-// Tasks, the first argument of Network: they decide the loss, the output rules and the metric.
-
-
-#include <concepts>
-
-namespace sanenet {
-
-// Mean squared error on the raw output; the network must end in Identity (lint L7.1).
-struct Regression {
-    static constexpr detail::task_spec sanenet_task{detail::task_kind::regression, 0};
-};
-
-// Softmax cross-entropy computed from the logits; labels are int32 in [0, K).
-template <int K>
-struct Classification {
-    static constexpr detail::task_spec sanenet_task{detail::task_kind::classification, K};
-};
-
-// Sigmoid binary cross-entropy per output, computed from the logits; targets in [0, 1].
-template <int K>
-struct MultiLabel {
-    static constexpr detail::task_spec sanenet_task{detail::task_kind::multilabel, K};
-};
-
-struct Binary {
-    static constexpr detail::task_spec sanenet_task{detail::task_kind::multilabel, 1};
-};
-
-template <class T>
-concept Task = requires {
-    { T::sanenet_task } -> std::convertible_to<detail::task_spec>;
-};
-
-}  // namespace sanenet
-// end file sanenet/core/tasks.hpp
-// begin file sanenet/core/type_list.hpp
-// Minimal type-list tools for Network's flat item list (no recursion depth per layer).
-
-#include <cstddef>
-#include <tuple>
-#include <type_traits>
-
-namespace sanenet::detail {
-
-template <class... Ts>
-struct type_list {
-    static constexpr std::size_t size = sizeof...(Ts);
-};
-
-template <class... As, class... Bs>
-type_list<As..., Bs...> operator+(type_list<As...>, type_list<Bs...>);
-
-// The items of Ts for which Keep<T>::value holds, in order.
-template <template <class> class Keep, class... Ts>
-using filter = decltype((type_list<>{} + ... + std::conditional_t<Keep<Ts>::value, type_list<Ts>, type_list<>>{}));
-
-// The I-th type of a list, or void when I is out of range (so error paths never fail twice).
-template <std::size_t I, class List>
-struct at_or_void {
-    using type = void;
-};
-template <std::size_t I, class... Ts>
-    requires(I < sizeof...(Ts))
-struct at_or_void<I, type_list<Ts...>> {
-    using type = std::tuple_element_t<I, std::tuple<Ts...>>;
-};
-template <std::size_t I, class List>
-using at_or_void_t = typename at_or_void<I, List>::type;
-
-}  // namespace sanenet::detail
-// end file sanenet/core/type_list.hpp
-// begin file sanenet/io/serialize.hpp
-// Network::save / Network::load: the binary model file and the atomic file writer.
-//
-// Layout, every integer little-endian, every float IEEE-754 binary32 little-endian:
-//   offset 0   8 bytes   magic "SANENET\x1a"
-//          8   u32       format version (1)
-//         12   u64       architecture fingerprint: FNV-1a 64 over bytes 20 .. 32+16L (the record below)
-//         20   u32       task kind (0 regression, 1 classification, 2 multilabel)
-//         24   u32       task outputs (0 = any, for regression)
-//         28   u32       L, the number of weight-relevant layers (Input, Dense, activations)
-//         32   16 x L    per layer: u8 kind, u8 activation, u16 zero, u32 in, u32 out, f32 constant
-//                        (activation constant; 0 for Input and Dense)
-//   32+16L     u64       N, the parameter count
-//   40+16L     4 x N     the parameters: per Dense in order, W (in x out, row-major), then b (out)
-//   40+16L+4N  u64       checksum: FNV-1a 64 over every byte before it
-// Dropout, GaussianNoise and the initializers are not recorded: weights trained with
-// dropout load into the same network without it.
-
-// begin file sanenet/train/engine.hpp
-// The engine behind every Network type: parameters, inference and the training step.
-// It is not a template: Network<...> hands it the constexpr layer specs, so the code
-// that does the work is compiled once whatever networks a program declares.
-
-// begin file sanenet/kernels/elementwise.hpp
-// Vectorized elementwise kernels and reductions: activation backward, bias gradients,
-// softmax, the fused losses, dropout and noise, norms, finiteness.
-
-// begin file sanenet/kernels/activation.hpp
-// Activations and their derivatives, vectorized. Every derivative is written in terms of
-// the activation's output y, so the forward pass keeps only post-activation values. A NaN
-// input gives a NaN output (as in PyTorch), so that it reaches the loss and L6.1 sees it.
-
 // begin file sanenet/kernels/simd.hpp
 // The only door to xsimd: the vector types of the architecture the compiler flags select,
 // and the primitives built on them that xsimd lacks or gets wrong (partial loads and stores,
 // transposes, horizontal sums). Nothing in kernels/ depends on a network type.
 
 
+// g++ 12 reports -Wuninitialized and -Wmaybe-uninitialized inside its own AVX-512 intrinsics
+// once they are inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it
+// cannot see are guarded when the buffer's size is a known constant; silence these for the
+// kernels and for xsimd's own templates (erf, exp), and for tests that call xsimd directly.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+#define SANENET_KERNELS_BEGIN                                                                     \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")         \
+        _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
+#define SANENET_KERNELS_END _Pragma("GCC diagnostic pop")
+#else
+#define SANENET_KERNELS_BEGIN
+#define SANENET_KERNELS_END
+#endif
+
+SANENET_KERNELS_BEGIN
 #include <xsimd/xsimd.hpp>
+SANENET_KERNELS_END
 
 #if defined(__AVX__)
 #include <immintrin.h>
@@ -378,20 +340,6 @@ using at_or_void_t = typename at_or_void<I, List>::type;
 #include <new>
 #include <string>
 #include <utility>
-
-// g++ 12 reports -Wuninitialized and -Wmaybe-uninitialized inside its own AVX-512 intrinsics
-// once they are inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it
-// cannot see are guarded when the buffer's size is a known constant; silence these for the
-// kernels only (and for tests that call xsimd directly).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#define SANENET_KERNELS_BEGIN                                                                     \
-    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")         \
-        _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
-#define SANENET_KERNELS_END _Pragma("GCC diagnostic pop")
-#else
-#define SANENET_KERNELS_BEGIN
-#define SANENET_KERNELS_END
-#endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::kernels {
@@ -683,57 +631,102 @@ namespace sanenet::kernels {
 using detail::act;
 
 template <act A>
-SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) {
-    if constexpr (A == act::identity || A == act::softmax) return x;  // softmax is a row operation
-    else if constexpr (A == act::relu) return xsimd::select(x < vfloat(0.f), vfloat(0.f), x);
-    else if constexpr (A == act::leaky_relu) return xsimd::select(x > vfloat(0.f), x, x * vfloat(p));
-    else if constexpr (A == act::elu) return xsimd::select(x < vfloat(0.f), vfloat(p) * (xsimd::exp(xsimd::min(x, vfloat(0.f))) - vfloat(1.f)), x);
-    else if constexpr (A == act::tanh) return xsimd::tanh(x);
-    else return vfloat(1.f) / (vfloat(1.f) + xsimd::exp(-x));
-}
+struct activation_fn;  // no definition: a row of the table without its math does not compile
+
+// Identity, and Softmax as an elementwise function (it is a row operation: softmax_rows).
+template <>
+struct activation_fn<act::identity> {
+    template <class V> static V f(V x, float) { return x; }
+    template <class V> static V df(V, float) { return V(1.f); }
+};
+template <>
+struct activation_fn<act::softmax> : activation_fn<act::identity> {};
+
+template <>
+struct activation_fn<act::relu> {
+    static vfloat f(vfloat x, float) { return xsimd::select(x < vfloat(0.f), vfloat(0.f), x); }
+    static float f(float x, float) { return x < 0.f ? 0.f : x; }
+    static vfloat df(vfloat y, float) { return xsimd::select(y > vfloat(0.f), vfloat(1.f), vfloat(0.f)); }
+    static float df(float y, float) { return y > 0.f ? 1.f : 0.f; }
+};
+
+template <>
+struct activation_fn<act::leaky_relu> {
+    static vfloat f(vfloat x, float p) { return xsimd::select(x > vfloat(0.f), x, x * vfloat(p)); }
+    static float f(float x, float p) { return x > 0.f ? x : x * p; }
+    static vfloat df(vfloat y, float p) { return xsimd::select(y > vfloat(0.f), vfloat(1.f), vfloat(p)); }
+    static float df(float y, float p) { return y > 0.f ? 1.f : p; }
+};
+
+template <>
+struct activation_fn<act::elu> {
+    static vfloat f(vfloat x, float p) {
+        return xsimd::select(x < vfloat(0.f), vfloat(p) * (xsimd::exp(xsimd::min(x, vfloat(0.f))) - vfloat(1.f)), x);
+    }
+    static float f(float x, float p) { return x < 0.f ? p * std::expm1(x) : x; }
+    static vfloat df(vfloat y, float p) { return xsimd::select(y > vfloat(0.f), vfloat(1.f), y + vfloat(p)); }
+    static float df(float y, float p) { return y > 0.f ? 1.f : y + p; }
+};
+
+template <>
+struct activation_fn<act::tanh> {
+    static vfloat f(vfloat x, float) { return xsimd::tanh(x); }
+    static float f(float x, float) { return std::tanh(x); }
+    template <class V> static V df(V y, float) { return V(1.f) - y * y; }
+};
+
+template <>
+struct activation_fn<act::sigmoid> {
+    static vfloat f(vfloat x, float) { return vfloat(1.f) / (vfloat(1.f) + xsimd::exp(-x)); }
+    static float f(float x, float) { return 1.f / (1.f + std::exp(-x)); }
+    template <class V> static V df(V y, float) { return y * (V(1.f) - y); }
+};
+
+// GELU, the exact form of torch.nn.GELU(): x Phi(x); dy/dx = Phi(x) + x phi(x).
+template <>
+struct activation_fn<act::gelu> {
+    static constexpr float inv_sqrt2 = 0.70710678118654752f, inv_sqrt_2pi = 0.39894228040143268f;
+    static vfloat f(vfloat x, float) { return x * vfloat(0.5f) * (vfloat(1.f) + xsimd::erf(x * vfloat(inv_sqrt2))); }
+    static float f(float x, float) { return x * 0.5f * (1.f + std::erf(x * inv_sqrt2)); }
+    static vfloat df(vfloat x, float) {
+        return vfloat(0.5f) * (vfloat(1.f) + xsimd::erf(x * vfloat(inv_sqrt2))) + x * vfloat(inv_sqrt_2pi) * xsimd::exp(vfloat(-0.5f) * x * x);
+    }
+    static float df(float x, float) { return 0.5f * (1.f + std::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * std::exp(-0.5f * x * x); }
+};
+
+// SiLU, torch.nn.SiLU(): x sigmoid(x); dy/dx = s (1 + x (1 - s)).
+template <>
+struct activation_fn<act::silu> {
+    static vfloat f(vfloat x, float) { return x / (vfloat(1.f) + xsimd::exp(-x)); }
+    static float f(float x, float) { return x / (1.f + std::exp(-x)); }
+    static vfloat df(vfloat x, float) {
+        const vfloat s = vfloat(1.f) / (vfloat(1.f) + xsimd::exp(-x));
+        return s * (vfloat(1.f) + x * (vfloat(1.f) - s));
+    }
+    static float df(float x, float) {
+        const float s = 1.f / (1.f + std::exp(-x));
+        return s * (1.f + x * (1.f - s));
+    }
+};
 
 template <act A>
-SANENET_ALWAYS_INLINE float activate(float x, float p) {
-    if constexpr (A == act::identity || A == act::softmax) return x;
-    else if constexpr (A == act::relu) return x < 0.f ? 0.f : x;
-    else if constexpr (A == act::leaky_relu) return x > 0.f ? x : x * p;
-    else if constexpr (A == act::elu) return x < 0.f ? p * std::expm1(x) : x;
-    else if constexpr (A == act::tanh) return std::tanh(x);
-    else return 1.f / (1.f + std::exp(-x));
-}
-
-// dy/dx expressed through y.
+SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) { return activation_fn<A>::f(x, p); }
 template <act A>
-SANENET_ALWAYS_INLINE vfloat derivative(vfloat y, float p) {
-    if constexpr (A == act::identity || A == act::softmax) return vfloat(1.f);
-    else if constexpr (A == act::relu) return xsimd::select(y > vfloat(0.f), vfloat(1.f), vfloat(0.f));
-    else if constexpr (A == act::leaky_relu) return xsimd::select(y > vfloat(0.f), vfloat(1.f), vfloat(p));
-    else if constexpr (A == act::elu) return xsimd::select(y > vfloat(0.f), vfloat(1.f), y + vfloat(p));
-    else if constexpr (A == act::tanh) return vfloat(1.f) - y * y;
-    else return y * (vfloat(1.f) - y);
-}
-
+SANENET_ALWAYS_INLINE float activate(float x, float p) { return activation_fn<A>::f(x, p); }
+// dy/dx, from y when derivative_from_output(A), else from x.
 template <act A>
-SANENET_ALWAYS_INLINE float derivative(float y, float p) {
-    if constexpr (A == act::identity || A == act::softmax) return 1.f;
-    else if constexpr (A == act::relu) return y > 0.f ? 1.f : 0.f;
-    else if constexpr (A == act::leaky_relu) return y > 0.f ? 1.f : p;
-    else if constexpr (A == act::elu) return y > 0.f ? 1.f : y + p;
-    else if constexpr (A == act::tanh) return 1.f - y * y;
-    else return y * (1.f - y);
-}
+SANENET_ALWAYS_INLINE vfloat derivative(vfloat v, float p) { return activation_fn<A>::df(v, p); }
+template <act A>
+SANENET_ALWAYS_INLINE float derivative(float v, float p) { return activation_fn<A>::df(v, p); }
 
 // Calls f.template operator()<A>() with the activation as a compile-time constant.
 template <class F>
 SANENET_ALWAYS_INLINE decltype(auto) dispatch_act(act a, F&& f) {
     switch (a) {
-        case act::relu: return f.template operator()<act::relu>();
-        case act::leaky_relu: return f.template operator()<act::leaky_relu>();
-        case act::elu: return f.template operator()<act::elu>();
-        case act::tanh: return f.template operator()<act::tanh>();
-        case act::sigmoid: return f.template operator()<act::sigmoid>();
-        case act::softmax: return f.template operator()<act::softmax>();
-        case act::identity: break;
+#define SANENET_CASE(name, ...) \
+    case act::name: return f.template operator()<act::name>();
+        SANENET_ACTIVATIONS(SANENET_CASE)
+#undef SANENET_CASE
     }
     return f.template operator()<act::identity>();
 }
@@ -860,6 +853,547 @@ SANENET_ALWAYS_INLINE vuint lane_indices(std::uint32_t base) {
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
 // end file sanenet/kernels/random.hpp
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+// What the self-check found: the primitive that disagreed with scalar code and how, or an
+// empty primitive when all agreed.
+struct simd_fault {
+    std::string primitive;
+    std::string detail;
+    explicit operator bool() const { return !primitive.empty(); }
+};
+
+namespace detail_check {
+
+constexpr int w = static_cast<int>(width);
+
+// Sets f (if not already set) when some got[i] differs from want[i] by more than
+// tol * (1 + |want[i]|); tol = 0 asks for equality. Returns whether f is set.
+inline bool compare(simd_fault& f, const char* primitive, const float* got, const double* want, int n, double tol) {
+    if (f) return true;
+    for (int i = 0; i < n; ++i) {
+        const double g = got[i], e = want[i];
+        const bool same = tol == 0.0 ? g == e || (std::isnan(g) && std::isnan(e)) : std::fabs(g - e) <= tol * (1.0 + std::fabs(e));
+        if (!same) {
+            f = {primitive, "element " + std::to_string(i) + " is " + std::to_string(g) + ", scalar code gives " + std::to_string(e)};
+            return true;
+        }
+    }
+    return false;
+}
+
+inline void store(vfloat v, float* out) { v.store_unaligned(out); }
+
+// The test inputs: lane l of vector r is r * 100 + l (exact sums, every lane distinct), and
+// a spread of values on both sides of zero for the elementwise functions.
+inline float pattern(int r, int l) { return static_cast<float>(r * 100 + l); }
+inline float spread(int i) { return -9.5f + 1.37f * static_cast<float>(i % 15) + 0.01f * static_cast<float>(i); }
+
+inline void check_reductions(simd_fault& f) {
+    vfloat v[width];
+    double want[width];
+    for (int r = 0; r < w; ++r) {
+        alignas(alignment) float lanes[width];
+        double s = 0.0;
+        for (int l = 0; l < w; ++l) s += lanes[l] = pattern(r, l);
+        v[r] = vfloat::load_aligned(lanes);
+        want[r] = s;
+    }
+    float got[width];
+    store(reduce_add_each(v), got);
+    compare(f, "reduce_add_each (the horizontal sums of an array of vectors, as haddp computes them)", got, want, w, 0.0);
+    for (int r = 0; r < w; ++r) got[r] = reduce_add(v[r]);
+    compare(f, "reduce_add (the horizontal sum)", got, want, w, 0.0);
+    // transpose_tile: lane l of vector r becomes lane r of vector l.
+    transpose_tile(v);
+    for (int l = 0; l < w && !f; ++l) {
+        double lane_want[width];
+        for (int r = 0; r < w; ++r) lane_want[r] = pattern(r, l);
+        store(v[l], got);
+        compare(f, "transpose_tile", got, lane_want, w, 0.0);
+    }
+}
+
+inline void check_partial(simd_fault& f) {
+    float src[width], dst[width + 1];
+    for (int l = 0; l < w; ++l) src[l] = pattern(1, l);
+    for (int count = 0; count <= w && !f; ++count) {
+        float got[width];
+        double want[width + 1];
+        store(load_partial(src, count), got);
+        for (int l = 0; l < w; ++l) want[l] = l < count ? src[l] : 0.0;
+        compare(f, "load_partial", got, want, w, 0.0);
+        for (float& d : dst) d = -1.f;
+        store_partial(dst, vfloat::load_unaligned(src), count);
+        for (int l = 0; l <= w; ++l) want[l] = l < count ? src[l] : -1.0;
+        compare(f, "store_partial", dst, want, w + 1, 0.0);
+    }
+}
+
+// Arithmetic, comparisons and the math functions through the activations (their vector form
+// against their scalar form) and the optimizers' sqrt, division and fma.
+inline void check_elementwise(simd_fault& f) {
+    constexpr int n = 4 * w;
+    alignas(alignment) float x[n];
+    for (int i = 0; i < n; ++i) x[i] = spread(i);
+    float got[n];
+    double want[n];
+    for (act a : {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid}) {
+        if (f) return;
+        const float p = a == act::elu ? 1.f : 0.01f;
+        dispatch_act(a, [&]<act A>() {
+            for (int i = 0; i < n; i += w) store(activate<A>(vfloat::load_aligned(x + i), p), got + i);
+            for (int i = 0; i < n; ++i) want[i] = activate<A>(x[i], p);
+            compare(f, A == act::elu ? "exp (ELU)" : A == act::tanh ? "tanh" : A == act::sigmoid ? "exp (sigmoid)" : "max / select",
+                    got, want, n, 2e-6);
+            for (int i = 0; i < n; i += w) store(derivative<A>(vfloat::load_aligned(x + i), p), got + i);
+            for (int i = 0; i < n; ++i) want[i] = derivative<A>(x[i], p);
+            compare(f, "select / comparison (an activation's derivative)", got, want, n, 1e-6);
+        });
+    }
+    for (int i = 0; i < n; i += w) {
+        const vfloat v = vfloat::load_aligned(x + i);
+        store(xsimd::fma(v, v, vfloat(0.5f)) / (xsimd::sqrt(v * v) + vfloat(1.f)), got + i);
+    }
+    for (int i = 0; i < n; ++i) {
+        const double v = x[i];
+        want[i] = (v * v + 0.5) / (std::fabs(v) + 1.0);
+    }
+    compare(f, "fma / sqrt / division", got, want, n, 1e-6);
+}
+
+// The counter-based random numbers of dropout: 32-bit integer multiply, shifts, xor, or, and
+// the cast of the bits to float.
+inline void check_integers(simd_fault& f) {
+    float got[width];
+    double want[width];
+    const std::uint64_t key = 0x0123456789ABCDEFull;
+    const vuint bits = counter_bits(key, lane_indices(1000u));
+    alignas(alignment) std::uint32_t b[width];
+    bits.store_aligned(b);
+    for (int l = 0; l < w; ++l) {
+        got[l] = static_cast<float>(b[l] >> 8);  // exact in a float
+        want[l] = static_cast<double>(counter_bits(key, 1000u + static_cast<std::uint32_t>(l)) >> 8);
+    }
+    compare(f, "32-bit integer multiply / shift / xor (counter_bits)", got, want, w, 0.0);
+    store(bits_to_unit(bits), got);
+    for (int l = 0; l < w; ++l) want[l] = bits_to_unit(counter_bits(key, 1000u + static_cast<std::uint32_t>(l)));
+    compare(f, "bitwise_cast (bits_to_unit)", got, want, w, 0.0);
+}
+
+}  // namespace detail_check
+
+// Every check, in order; the first disagreement, or an empty fault.
+inline simd_fault find_simd_fault() {
+    simd_fault f;
+    detail_check::check_reductions(f);
+    detail_check::check_partial(f);
+    detail_check::check_elementwise(f);
+    detail_check::check_integers(f);
+    return f;
+}
+
+inline std::string simd_fault_message(const simd_fault& f) {
+    return "the SIMD self-check failed on " + std::string(arch_name()) + " (" + std::to_string(width) +
+           " floats per vector): " + f.primitive + " disagrees with scalar code (" + f.detail +
+           "), so training and inference would compute wrong numbers with this build on this CPU. Build for another "
+           "architecture (without -march flags the kernels use SSE2) and report it with the output of sn::build_info().";
+}
+
+// Runs the self-check once per process; throws sn::simd_error on every call if it failed.
+inline void verify_simd() {
+    static const simd_fault fault = find_simd_fault();
+    if (fault) throw simd_error(simd_fault_message(fault));
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/self_check.hpp
+// begin file sanenet/kernels/thread_pool.hpp
+// A persistent thread pool with a deterministic split: task t always computes the same
+// piece of the output, whichever thread runs it, so results do not depend on timing or on
+// how many threads there are. Dispatch allocates nothing.
+
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__SSE__) || defined(_M_X64)
+#include <xmmintrin.h>
+#define SANENET_HAS_MXCSR 1
+#else
+#define SANENET_HAS_MXCSR 0
+#endif
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+// Flush-to-zero and denormals-are-zero for the current thread; restores the old mode when destroyed.
+// Denormals in momentum buffers make small-batch training several times slower.
+class scoped_flush_denormals {
+public:
+    scoped_flush_denormals() {
+#if SANENET_HAS_MXCSR
+        saved_ = _mm_getcsr();
+        _mm_setcsr(saved_ | 0x8040u);
+#endif
+    }
+    ~scoped_flush_denormals() {
+#if SANENET_HAS_MXCSR
+        _mm_setcsr(saved_);
+#endif
+    }
+    scoped_flush_denormals(const scoped_flush_denormals&) = delete;
+    scoped_flush_denormals& operator=(const scoped_flush_denormals&) = delete;
+
+private:
+    unsigned saved_ = 0;
+};
+
+inline void cpu_relax() {
+#if SANENET_HAS_MXCSR
+    _mm_pause();
+#endif
+}
+
+class thread_pool {
+public:
+    using task_fn = void (*)(void* ctx, int task);
+
+    explicit thread_pool(int workers) {
+        for (int w = 0; w < workers; ++w) threads_.emplace_back([this] { worker(); });
+    }
+    ~thread_pool() {
+        stop_.store(true);
+        generation_.fetch_add(1);
+        generation_.notify_all();
+        for (auto& t : threads_) t.join();
+    }
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
+
+    // The process-wide pool, one thread per core (the caller is the first).
+    static thread_pool& instance() {
+        static thread_pool pool(std::max(1, static_cast<int>(std::thread::hardware_concurrency())) - 1);
+        return pool;
+    }
+
+    int max_threads() const { return static_cast<int>(threads_.size()) + 1; }
+
+    // Runs fn(ctx, t) for every t in [0, tasks) on up to `threads` threads, the caller
+    // included, and returns when all are done. Threads claim tasks from a counter, so a
+    // worker that the OS has not scheduled yet delays nothing: the caller takes its share.
+    // Which thread runs a task never changes what the task computes.
+    void run(int threads, int tasks, task_fn fn, void* ctx) {
+        threads = std::clamp(std::min(threads, tasks), 1, max_threads());
+        // A second caller while the pool is busy runs inline: same tasks, same results.
+        std::unique_lock<std::mutex> lock(busy_, std::try_to_lock);
+        if (threads == 1 || !lock.owns_lock()) {
+            for (int t = 0; t < tasks; ++t) fn(ctx, t);
+            return;
+        }
+        job j{fn, ctx, tasks, threads};
+        job_.store(&j);
+        generation_.fetch_add(1);
+        generation_.notify_all();
+        j.work();
+        for (int spin = 0; j.done.load(std::memory_order_acquire) != tasks; ++spin) wait_a_little(spin);
+        // No worker may still hold a pointer to j once this returns.
+        job_.store(nullptr);
+        for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
+    }
+
+    // Runs fn(ctx, 0) once on every thread of the pool, the caller included: for per-thread
+    // set-up (workspaces) that must not happen later, inside a step that allocates nothing.
+    void run_on_every_thread(task_fn fn, void* ctx) {
+        std::lock_guard<std::mutex> lock(busy_);
+        fn(ctx, 0);
+        job j{fn, ctx, 0, max_threads(), true};
+        job_.store(&j);
+        generation_.fetch_add(1);
+        generation_.notify_all();
+        for (int spin = 0; j.done.load(std::memory_order_acquire) != max_threads() - 1; ++spin) wait_a_little(spin);
+        job_.store(nullptr);
+        for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
+    }
+
+private:
+    struct job {
+        task_fn fn;
+        void* ctx;
+        int tasks;
+        int participants;
+        bool every_thread = false;
+        std::atomic<int> next{0}, done{0}, joined{1};
+        void work() {
+            for (int t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) {
+                fn(ctx, t);
+                done.fetch_add(1, std::memory_order_release);
+            }
+        }
+    };
+
+    // Spin briefly (a job is often a few microseconds away), then give the core away.
+    static constexpr int spin_limit = 2000;
+    static void wait_a_little(int spin) {
+        if (spin < spin_limit) cpu_relax();
+        else std::this_thread::yield();
+    }
+
+    void worker() {
+        scoped_flush_denormals ftz;
+        std::uint64_t seen = 0;
+        for (;;) {
+            std::uint64_t g = generation_.load(std::memory_order_acquire);
+            for (int spin = 0; g == seen && spin < spin_limit; ++spin) {
+                cpu_relax();
+                g = generation_.load(std::memory_order_acquire);
+            }
+            if (g == seen) {
+                generation_.wait(seen, std::memory_order_acquire);
+                continue;
+            }
+            seen = g;
+            if (stop_.load()) return;
+            inside_.fetch_add(1);
+            if (job* j = job_.load()) {
+                if (j->every_thread) {
+                    j->fn(j->ctx, 0);
+                    j->done.fetch_add(1, std::memory_order_release);
+                } else if (j->joined.fetch_add(1) < j->participants) {
+                    j->work();
+                }
+            }
+            inside_.fetch_sub(1);
+        }
+    }
+
+    std::mutex busy_;
+    std::vector<std::thread> threads_;
+    std::atomic<std::uint64_t> generation_{0};
+    std::atomic<job*> job_{nullptr};
+    std::atomic<int> inside_{0};
+    std::atomic<bool> stop_{false};
+};
+
+// f(begin, end) over [0, n) in chunks of `grain`, on up to `threads` threads. The chunks do
+// not depend on the thread count, so neither do the results. Allocates nothing.
+template <class F>
+void parallel_for(int threads, std::size_t n, std::size_t grain, const F& f) {
+    const std::size_t chunks = (n + grain - 1) / grain;
+    if (threads <= 1 || chunks <= 1) {
+        f(std::size_t{0}, n);
+        return;
+    }
+    struct ctx_t {
+        const F* f;
+        std::size_t n, grain;
+    } ctx{&f, n, grain};
+    thread_pool::instance().run(threads, static_cast<int>(chunks), [](void* c, int t) {
+        const auto& x = *static_cast<const ctx_t*>(c);
+        const std::size_t b = static_cast<std::size_t>(t) * x.grain;
+        (*x.f)(b, std::min(x.n, b + x.grain));
+    }, &ctx);
+}
+
+// How many threads `requested` means: 0 is every core.
+inline int resolve_threads(int requested) {
+    const int hw = thread_pool::instance().max_threads();
+    return requested <= 0 ? hw : std::min(requested, hw);
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/thread_pool.hpp
+
+#include <string>
+
+namespace sanenet {
+
+// Empty when the kernels use the widest vectors this CPU has; otherwise the advice to
+// rebuild: a build without -march flags runs SSE2 kernels, several times slower.
+inline std::string simd_note() {
+    const auto cpu = xsimd::available_architectures();
+    if (cpu.best <= kernels::arch::version()) return {};
+    std::string widest = cpu.avx512f ? "AVX-512" : cpu.avx2 ? "AVX2" : cpu.avx ? "AVX" : "wider vectors";
+    return std::string("the kernels were compiled for ") + kernels::arch_name() + ", but this CPU has " + widest +
+           ": build with -march=native (CMake: SANENET_NATIVE=ON) for several times faster training";
+}
+
+// The outcome of the SIMD self-check (kernels/self_check.hpp), in a few words.
+inline std::string simd_self_check() {
+    const kernels::simd_fault f = kernels::find_simd_fault();
+    return f ? "SIMD self-check FAILED: " + f.primitive : "SIMD self-check passed";
+}
+
+inline std::string build_info() {
+    std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
+                    std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" +
+                    std::to_string(kernels::width) + " floats per vector, " + simd_self_check() + "), " +
+                    std::to_string(kernels::thread_pool::instance().max_threads()) + " threads";
+    if (const std::string note = simd_note(); !note.empty()) s += "; " + note;
+#if !defined(__OPTIMIZE__)
+    s += "; built without optimization (-O2 makes it ~10x faster)";
+#endif
+    return s;
+}
+
+}  // namespace sanenet
+// end file sanenet/kernels/build_info.hpp
+// begin file sanenet/network/network.hpp
+// sanenet::Network<Task, Items...>: a network declared as a flat type list. Shapes,
+// parameter counts and the structural rules are computed at compile time from constexpr
+// layer specs; the work is done by the non-template model (model/model.hpp).
+
+// begin file sanenet/core/tasks.hpp
+// Tasks, the first argument of Network: they decide the loss, the output rules and the metric.
+
+
+#include <concepts>
+
+namespace sanenet {
+
+// Mean squared error on the raw output; the network must end in Identity (lint L7.1).
+struct Regression {
+    static constexpr detail::task_spec sanenet_task{detail::task_kind::regression, 0};
+};
+
+// Softmax cross-entropy computed from the logits; labels are int32 in [0, K).
+template <int K>
+struct Classification {
+    static constexpr detail::task_spec sanenet_task{detail::task_kind::classification, K};
+};
+
+// Sigmoid binary cross-entropy per output, computed from the logits; targets in [0, 1].
+template <int K>
+struct MultiLabel {
+    static constexpr detail::task_spec sanenet_task{detail::task_kind::multilabel, K};
+};
+
+struct Binary {
+    static constexpr detail::task_spec sanenet_task{detail::task_kind::multilabel, 1};
+};
+
+template <class T>
+concept Task = requires {
+    { T::sanenet_task } -> std::convertible_to<detail::task_spec>;
+};
+
+}  // namespace sanenet
+// end file sanenet/core/tasks.hpp
+// begin file sanenet/core/type_list.hpp
+// Minimal type-list tools for Network's flat item list (no recursion depth per layer).
+
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+
+namespace sanenet::detail {
+
+template <class... Ts>
+struct type_list {
+    static constexpr std::size_t size = sizeof...(Ts);
+};
+
+template <class... As, class... Bs>
+type_list<As..., Bs...> operator+(type_list<As...>, type_list<Bs...>);
+
+// The items of Ts for which Keep<T>::value holds, in order.
+template <template <class> class Keep, class... Ts>
+using filter = decltype((type_list<>{} + ... + std::conditional_t<Keep<Ts>::value, type_list<Ts>, type_list<>>{}));
+
+// The I-th type of a list, or void when I is out of range (so error paths never fail twice).
+template <std::size_t I, class List>
+struct at_or_void {
+    using type = void;
+};
+template <std::size_t I, class... Ts>
+    requires(I < sizeof...(Ts))
+struct at_or_void<I, type_list<Ts...>> {
+    using type = std::tuple_element_t<I, std::tuple<Ts...>>;
+};
+template <std::size_t I, class List>
+using at_or_void_t = typename at_or_void<I, List>::type;
+
+}  // namespace sanenet::detail
+// end file sanenet/core/type_list.hpp
+// begin file sanenet/layers/layers.hpp
+// Every layer kind, one header each (the kind table is in core/spec.hpp), and what Network
+// needs of an item: the Layer concept and its spec.
+
+// begin file sanenet/layers/activations.hpp
+// The activations: plain types (sn::ReLU, sn::GELU, ...) generated from the activation table
+// (core/spec.hpp), the forms with a chosen constant, and the activation layer, which applies
+// kernels/activation.hpp's math to its input. A Dense followed by a from_output activation
+// runs it in its own epilogue instead (layers/dense.hpp).
+
+// begin file sanenet/core/format.hpp
+// Numbers in messages, names and files, written the same under every locale (std::to_chars:
+// a German locale must not turn Dropout<0.9> into "Dropout<0,9>").
+
+#include <charconv>
+#include <string>
+
+namespace sanenet::detail {
+
+// As printf's %.<significant>g: "0.001234", "1.235e+06", "nan", "inf".
+inline std::string format_number(double v, int significant = 4) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, significant);
+    return std::string(buf, r.ptr);
+}
+
+// The shortest text that reads back as the same float: "0.9", "1e-07".
+inline std::string format_shortest(float v) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
+
+// As printf's %.<decimals>f: "0.891".
+inline std::string format_fixed(double v, int decimals) {
+    char buf[512];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+    return r.ec == std::errc{} ? std::string(buf, r.ptr) : format_number(v, decimals + 1);
+}
+
+}  // namespace sanenet::detail
+// end file sanenet/core/format.hpp
+// begin file sanenet/layers/layer.hpp
+// The layer seam. Each kind of the kind table (core/spec.hpp) has one layers/<kind>.hpp that
+// holds all its behaviour: the user-facing type, its spec, name, parameter tensors,
+// initialization, forward and backward passes, in a specialization of layer_ops<K>:
+//
+//   template <> struct layer_ops<kind::K> {
+//       static constexpr const char* stem;                       // export_npy files ("dense"), or nullptr
+//       static std::string name(const layer_spec&);               // as the user typed it: "Dense<256, He>"
+//       static constexpr std::size_t parameter_count(const layer_spec&);
+//       template <class F> static void tensors(const layer_spec&, const stage&, F&& each);  // each(tensor)
+//       static void initialize(const layer_spec&, float* params, kernels::rng&);
+//       static std::size_t state_size(const stage&, std::size_t rows);  // floats kept from forward for backward
+//       static void forward(const stage_io&);
+//       static void backward(const stage_io&, const grad_io&);
+//   };
+//
+// The model and the trainer iterate over stages and dispatch through visit_kind, whose switch
+// is generated from the kind table: a kind without its layer_ops does not compile. The lint
+// traits of a kind are its columns in the kind table and its own rules in lints/.
+
+// begin file sanenet/kernels/elementwise.hpp
+// Vectorized elementwise kernels and reductions: activation backward, bias gradients,
+// softmax, the fused losses, dropout and noise, norms, finiteness.
+
 
 #include <cmath>
 #include <cstddef>
@@ -1071,206 +1605,6 @@ SANENET_KERNELS_END
 // Operands are strided views, so the forward GEMM (X W), dX = dY W^T and dW = X^T dY
 // are all this one routine; transposes are absorbed by the packing.
 
-// begin file sanenet/kernels/thread_pool.hpp
-// A persistent thread pool with a deterministic split: task t always computes the same
-// piece of the output, whichever thread runs it, so results do not depend on timing or on
-// how many threads there are. Dispatch allocates nothing.
-
-
-#include <algorithm>
-#include <atomic>
-#include <cstdint>
-#include <mutex>
-#include <thread>
-#include <vector>
-
-#if defined(__SSE__) || defined(_M_X64)
-#include <xmmintrin.h>
-#define SANENET_HAS_MXCSR 1
-#else
-#define SANENET_HAS_MXCSR 0
-#endif
-
-SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
-
-// Flush-to-zero and denormals-are-zero for the current thread; restores the old mode when destroyed.
-// Denormals in momentum buffers make small-batch training several times slower.
-class scoped_flush_denormals {
-public:
-    scoped_flush_denormals() {
-#if SANENET_HAS_MXCSR
-        saved_ = _mm_getcsr();
-        _mm_setcsr(saved_ | 0x8040u);
-#endif
-    }
-    ~scoped_flush_denormals() {
-#if SANENET_HAS_MXCSR
-        _mm_setcsr(saved_);
-#endif
-    }
-    scoped_flush_denormals(const scoped_flush_denormals&) = delete;
-    scoped_flush_denormals& operator=(const scoped_flush_denormals&) = delete;
-
-private:
-    unsigned saved_ = 0;
-};
-
-inline void cpu_relax() {
-#if SANENET_HAS_MXCSR
-    _mm_pause();
-#endif
-}
-
-class thread_pool {
-public:
-    using task_fn = void (*)(void* ctx, int task);
-
-    explicit thread_pool(int workers) {
-        for (int w = 0; w < workers; ++w) threads_.emplace_back([this] { worker(); });
-    }
-    ~thread_pool() {
-        stop_.store(true);
-        generation_.fetch_add(1);
-        generation_.notify_all();
-        for (auto& t : threads_) t.join();
-    }
-    thread_pool(const thread_pool&) = delete;
-    thread_pool& operator=(const thread_pool&) = delete;
-
-    // The process-wide pool, one thread per core (the caller is the first).
-    static thread_pool& instance() {
-        static thread_pool pool(std::max(1, static_cast<int>(std::thread::hardware_concurrency())) - 1);
-        return pool;
-    }
-
-    int max_threads() const { return static_cast<int>(threads_.size()) + 1; }
-
-    // Runs fn(ctx, t) for every t in [0, tasks) on up to `threads` threads, the caller
-    // included, and returns when all are done. Threads claim tasks from a counter, so a
-    // worker that the OS has not scheduled yet delays nothing: the caller takes its share.
-    // Which thread runs a task never changes what the task computes.
-    void run(int threads, int tasks, task_fn fn, void* ctx) {
-        threads = std::clamp(std::min(threads, tasks), 1, max_threads());
-        // A second caller while the pool is busy runs inline: same tasks, same results.
-        std::unique_lock<std::mutex> lock(busy_, std::try_to_lock);
-        if (threads == 1 || !lock.owns_lock()) {
-            for (int t = 0; t < tasks; ++t) fn(ctx, t);
-            return;
-        }
-        job j{fn, ctx, tasks, threads};
-        job_.store(&j);
-        generation_.fetch_add(1);
-        generation_.notify_all();
-        j.work();
-        for (int spin = 0; j.done.load(std::memory_order_acquire) != tasks; ++spin) wait_a_little(spin);
-        // No worker may still hold a pointer to j once this returns.
-        job_.store(nullptr);
-        for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
-    }
-
-    // Runs fn(ctx, 0) once on every thread of the pool, the caller included: for per-thread
-    // set-up (workspaces) that must not happen later, inside a step that allocates nothing.
-    void run_on_every_thread(task_fn fn, void* ctx) {
-        std::lock_guard<std::mutex> lock(busy_);
-        fn(ctx, 0);
-        job j{fn, ctx, 0, max_threads(), true};
-        job_.store(&j);
-        generation_.fetch_add(1);
-        generation_.notify_all();
-        for (int spin = 0; j.done.load(std::memory_order_acquire) != max_threads() - 1; ++spin) wait_a_little(spin);
-        job_.store(nullptr);
-        for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
-    }
-
-private:
-    struct job {
-        task_fn fn;
-        void* ctx;
-        int tasks;
-        int participants;
-        bool every_thread = false;
-        std::atomic<int> next{0}, done{0}, joined{1};
-        void work() {
-            for (int t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) {
-                fn(ctx, t);
-                done.fetch_add(1, std::memory_order_release);
-            }
-        }
-    };
-
-    // Spin briefly (a job is often a few microseconds away), then give the core away.
-    static constexpr int spin_limit = 2000;
-    static void wait_a_little(int spin) {
-        if (spin < spin_limit) cpu_relax();
-        else std::this_thread::yield();
-    }
-
-    void worker() {
-        scoped_flush_denormals ftz;
-        std::uint64_t seen = 0;
-        for (;;) {
-            std::uint64_t g = generation_.load(std::memory_order_acquire);
-            for (int spin = 0; g == seen && spin < spin_limit; ++spin) {
-                cpu_relax();
-                g = generation_.load(std::memory_order_acquire);
-            }
-            if (g == seen) {
-                generation_.wait(seen, std::memory_order_acquire);
-                continue;
-            }
-            seen = g;
-            if (stop_.load()) return;
-            inside_.fetch_add(1);
-            if (job* j = job_.load()) {
-                if (j->every_thread) {
-                    j->fn(j->ctx, 0);
-                    j->done.fetch_add(1, std::memory_order_release);
-                } else if (j->joined.fetch_add(1) < j->participants) {
-                    j->work();
-                }
-            }
-            inside_.fetch_sub(1);
-        }
-    }
-
-    std::mutex busy_;
-    std::vector<std::thread> threads_;
-    std::atomic<std::uint64_t> generation_{0};
-    std::atomic<job*> job_{nullptr};
-    std::atomic<int> inside_{0};
-    std::atomic<bool> stop_{false};
-};
-
-// f(begin, end) over [0, n) in chunks of `grain`, on up to `threads` threads. The chunks do
-// not depend on the thread count, so neither do the results. Allocates nothing.
-template <class F>
-void parallel_for(int threads, std::size_t n, std::size_t grain, const F& f) {
-    const std::size_t chunks = (n + grain - 1) / grain;
-    if (threads <= 1 || chunks <= 1) {
-        f(std::size_t{0}, n);
-        return;
-    }
-    struct ctx_t {
-        const F* f;
-        std::size_t n, grain;
-    } ctx{&f, n, grain};
-    thread_pool::instance().run(threads, static_cast<int>(chunks), [](void* c, int t) {
-        const auto& x = *static_cast<const ctx_t*>(c);
-        const std::size_t b = static_cast<std::size_t>(t) * x.grain;
-        (*x.f)(b, std::min(x.n, b + x.grain));
-    }, &ctx);
-}
-
-// How many threads `requested` means: 0 is every core.
-inline int resolve_threads(int requested) {
-    const int hw = thread_pool::instance().max_threads();
-    return requested <= 0 ? hw : std::min(requested, hw);
-}
-
-}  // namespace sanenet::kernels
-SANENET_KERNELS_END
-// end file sanenet/kernels/thread_pool.hpp
 
 #include <algorithm>
 #include <cstddef>
@@ -1951,1329 +2285,166 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
 // end file sanenet/kernels/gemm.hpp
-// begin file sanenet/kernels/optimizer.hpp
-// Optimizer updates. Each rule is one per-element step, written once for vectors and
-// scalars; the update loops and the fused rank-k weight update (small batches) apply it.
 
-
-#include <cmath>
-#include <cstddef>
-
-SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
-
-// The update loops apply a rule through rule.fixed(f), which calls f with the rule's
-// branches fixed at compile time, so that nothing is tested per vector. R::two_states: it
-// keeps s2. The loops (apply_fixed, rank_k_fixed) take every operand as a value: read through
-// a lambda's references, g++ re-read the rule and the pointers for every vector, since the
-// stores could have changed them (docs/kernel-tuning.md has the step times).
-
-// SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
-// decay adds decay * p to the gradient (classic L2). Without momentum buf is left alone.
-template <bool Decay, bool Momentum, bool Nesterov>
-struct sgd_fixed {
-    static constexpr bool two_states = false;
-    float lr, mu, decay;
-    template <class V>
-    SANENET_ALWAYS_INLINE V operator()(V p, V g, V& buf, V&) const {
-        if constexpr (Decay) g = xsimd::fma(V(decay), p, g);
-        if constexpr (Momentum) {
-            buf = xsimd::fma(V(mu), buf, g);
-            g = Nesterov ? xsimd::fma(V(mu), buf, g) : buf;
-        }
-        return p - V(lr) * g;
-    }
-};
-struct sgd_rule {
-    static constexpr bool two_states = false;
-    float lr, mu, decay;
-    bool nesterov;
-    template <class F>
-    void fixed(F&& f) const {
-        const auto with_decay = [&]<bool D>() {
-            if (mu == 0.f) f(sgd_fixed<D, false, false>{lr, mu, decay});
-            else if (nesterov) f(sgd_fixed<D, true, true>{lr, mu, decay});
-            else f(sgd_fixed<D, true, false>{lr, mu, decay});
-        };
-        if (decay != 0.f) with_decay.template operator()<true>();
-        else with_decay.template operator()<false>();
-    }
-};
-
-// Adam (PyTorch's form): m, v moments; step = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps.
-// decay > 0 is AdamW's decoupled weight decay: p *= 1 - lr * decay first (shrink is exactly 1
-// without it, so no branch).
-struct adam_rule {
-    static constexpr bool two_states = true;
-    float b1, b2, eps, step, inv_sqrt_bc2, shrink;
-    adam_rule(float lr, float beta1, float beta2, float epsilon, float bias_correction1, float bias_correction2, float weight_decay)
-        : b1(beta1), b2(beta2), eps(epsilon), step(lr / bias_correction1), inv_sqrt_bc2(1.f / std::sqrt(bias_correction2)),
-          shrink(1.f - lr * weight_decay) {}
-    template <class F>
-    void fixed(F&& f) const {
-        f(*this);
-    }
-    template <class V>
-    SANENET_ALWAYS_INLINE V operator()(V p, V g, V& m, V& v) const {
-        m = xsimd::fma(V(b1), m, V(1.f - b1) * g);
-        v = xsimd::fma(V(b2), v, V(1.f - b2) * g * g);
-        return p * V(shrink) - V(step) * m / xsimd::fma(xsimd::sqrt(v), V(inv_sqrt_bc2), V(eps));
-    }
-};
-
-// p[i] = r(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states).
-template <class R>
-void apply_fixed(const R r, float* p, const float* g, float* s1, float* s2, std::size_t n) {
-    std::size_t i = 0;
-    for (; i + width <= n; i += width) {
-        vfloat a = vfloat::load_unaligned(s1 + i), b = R::two_states ? vfloat::load_unaligned(s2 + i) : vfloat(0.f);
-        r(vfloat::load_unaligned(p + i), vfloat::load_unaligned(g + i), a, b).store_unaligned(p + i);
-        a.store_unaligned(s1 + i);
-        if constexpr (R::two_states) b.store_unaligned(s2 + i);
-    }
-    for (; i < n; ++i) {
-        float a = s1[i], b = R::two_states ? s2[i] : 0.f;
-        p[i] = r(p[i], g[i], a, b);
-        s1[i] = a;
-        if constexpr (R::two_states) s2[i] = b;
-    }
-}
-template <class Rule>
-void apply_update(float* p, const float* g, float* s1, float* s2, std::size_t n, const Rule& rule) {
-    rule.fixed([&](const auto r) { apply_fixed(r, p, g, s1, s2, n); });
-}
-
-inline void sgd_update(float* p, const float* g, float* buf, std::size_t n, float lr, float mu, bool nesterov, float decay) {
-    apply_update(p, g, buf, nullptr, n, sgd_rule{lr, mu, decay, nesterov});
-}
-
-inline void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, float lr, float b1, float b2, float eps,
-                        float bias_correction1, float bias_correction2, float decay) {
-    apply_update(p, g, m, v, n, adam_rule(lr, b1, b2, eps, bias_correction1, bias_correction2, decay));
-}
-
-// One vector of the fused update below: g = a[0:k] B[0:k, j:j+cols], applied to p, s1, s2 at j.
-template <class Rule>
-SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, const float* B, std::ptrdiff_t n, std::ptrdiff_t j, int cols,
-                                         float* p, float* s1, float* s2, vfloat& norm2) {
-    vfloat g(0.f);
-    for (int kk = 0; kk < k; ++kk) g = xsimd::fma(vfloat(a[kk]), load_partial(B + kk * n + j, cols), g);
-    norm2 = xsimd::fma(g, g, norm2);
-    vfloat s = load_partial(s1 + j, cols), t = Rule::two_states ? load_partial(s2 + j, cols) : vfloat(0.f);
-    store_partial(p + j, r(load_partial(p + j, cols), g, s, t), cols);
-    store_partial(s1 + j, s, cols);
-    if constexpr (Rule::two_states) store_partial(s2 + j, t, cols);
-}
-
-// The weight gradient of a small batch, G = A B (A: m x k strided, B: k x n row-major,
-// k <= rank_k_max), applied by the rule as it is computed: G never goes to memory, which
-// saves a third of the traffic of a batch-1 step. Each vector of G is k FMAs and is used at
-// once; the squared norm of G (returned) is summed in 4 chains per row. A's row is copied
-// out, so that the stores to p cannot alias it.
-inline constexpr int rank_k_max = 8;
-template <class R>
-double rank_k_fixed(const R r, int m, int n, int k, const operand A, const float* B, float* p, float* s1, float* s2) {
-    constexpr int w = static_cast<int>(width);
-    double norm2 = 0.0;
-    for (int i = 0; i < m; ++i) {
-        float a[rank_k_max];
-        for (int kk = 0; kk < k; ++kk) a[kk] = A.at(i, kk);
-        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(i) * n;
-        float *pr = p + row, *s1r = s1 + row, *s2r = s2 ? s2 + row : nullptr;
-        vfloat sq[4] = {vfloat(0.f), vfloat(0.f), vfloat(0.f), vfloat(0.f)};
-        int j = 0;
-        for (; j + 4 * w <= n; j += 4 * w)
-#pragma GCC unroll 4
-            for (int u = 0; u < 4; ++u) rank_k_vector(r, a, k, B, n, j + u * w, w, pr, s1r, s2r, sq[u]);
-        for (; j < n; j += w) rank_k_vector(r, a, k, B, n, j, std::min(w, n - j), pr, s1r, s2r, sq[0]);
-        norm2 += static_cast<double>(reduce_add((sq[0] + sq[1]) + (sq[2] + sq[3])));
-    }
-    return norm2;
-}
-template <class Rule>
-double rank_k_update(int m, int n, int k, const operand& A, const float* B, float* p, float* s1, float* s2, const Rule& rule) {
-    double norm2 = 0.0;
-    rule.fixed([&](const auto r) { norm2 = rank_k_fixed(r, m, n, k, A, B, p, s1, s2); });
-    return norm2;
-}
-
-}  // namespace sanenet::kernels
-SANENET_KERNELS_END
-// end file sanenet/kernels/optimizer.hpp
-// begin file sanenet/kernels/self_check.hpp
-// The first-use self-check of the SIMD primitives the kernels rely on: each one against
-// scalar code on a few inputs, once per process (a few microseconds), so that a primitive
-// that is wrong on a CPU, compiler or xsimd version nobody here has tested stops the program
-// with an error that names it, instead of training on wrong numbers. frugally-deep's
-// load-time self-test is the model; the unit tests (tests/unit/test_simd.cpp) check the same
-// primitives far more thoroughly, once per architecture.
-
-
-#include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
-
-SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
-
-// What the self-check found: the primitive that disagreed with scalar code and how, or an
-// empty primitive when all agreed.
-struct simd_fault {
-    std::string primitive;
-    std::string detail;
-    explicit operator bool() const { return !primitive.empty(); }
-};
-
-namespace detail_check {
-
-constexpr int w = static_cast<int>(width);
-
-// Sets f (if not already set) when some got[i] differs from want[i] by more than
-// tol * (1 + |want[i]|); tol = 0 asks for equality. Returns whether f is set.
-inline bool compare(simd_fault& f, const char* primitive, const float* got, const double* want, int n, double tol) {
-    if (f) return true;
-    for (int i = 0; i < n; ++i) {
-        const double g = got[i], e = want[i];
-        const bool same = tol == 0.0 ? g == e || (std::isnan(g) && std::isnan(e)) : std::fabs(g - e) <= tol * (1.0 + std::fabs(e));
-        if (!same) {
-            f = {primitive, "element " + std::to_string(i) + " is " + std::to_string(g) + ", scalar code gives " + std::to_string(e)};
-            return true;
-        }
-    }
-    return false;
-}
-
-inline void store(vfloat v, float* out) { v.store_unaligned(out); }
-
-// The test inputs: lane l of vector r is r * 100 + l (exact sums, every lane distinct), and
-// a spread of values on both sides of zero for the elementwise functions.
-inline float pattern(int r, int l) { return static_cast<float>(r * 100 + l); }
-inline float spread(int i) { return -9.5f + 1.37f * static_cast<float>(i % 15) + 0.01f * static_cast<float>(i); }
-
-inline void check_reductions(simd_fault& f) {
-    vfloat v[width];
-    double want[width];
-    for (int r = 0; r < w; ++r) {
-        alignas(alignment) float lanes[width];
-        double s = 0.0;
-        for (int l = 0; l < w; ++l) s += lanes[l] = pattern(r, l);
-        v[r] = vfloat::load_aligned(lanes);
-        want[r] = s;
-    }
-    float got[width];
-    store(reduce_add_each(v), got);
-    compare(f, "reduce_add_each (the horizontal sums of an array of vectors, as haddp computes them)", got, want, w, 0.0);
-    for (int r = 0; r < w; ++r) got[r] = reduce_add(v[r]);
-    compare(f, "reduce_add (the horizontal sum)", got, want, w, 0.0);
-    // transpose_tile: lane l of vector r becomes lane r of vector l.
-    transpose_tile(v);
-    for (int l = 0; l < w && !f; ++l) {
-        double lane_want[width];
-        for (int r = 0; r < w; ++r) lane_want[r] = pattern(r, l);
-        store(v[l], got);
-        compare(f, "transpose_tile", got, lane_want, w, 0.0);
-    }
-}
-
-inline void check_partial(simd_fault& f) {
-    float src[width], dst[width + 1];
-    for (int l = 0; l < w; ++l) src[l] = pattern(1, l);
-    for (int count = 0; count <= w && !f; ++count) {
-        float got[width];
-        double want[width + 1];
-        store(load_partial(src, count), got);
-        for (int l = 0; l < w; ++l) want[l] = l < count ? src[l] : 0.0;
-        compare(f, "load_partial", got, want, w, 0.0);
-        for (float& d : dst) d = -1.f;
-        store_partial(dst, vfloat::load_unaligned(src), count);
-        for (int l = 0; l <= w; ++l) want[l] = l < count ? src[l] : -1.0;
-        compare(f, "store_partial", dst, want, w + 1, 0.0);
-    }
-}
-
-// Arithmetic, comparisons and the math functions through the activations (their vector form
-// against their scalar form) and the optimizers' sqrt, division and fma.
-inline void check_elementwise(simd_fault& f) {
-    constexpr int n = 4 * w;
-    alignas(alignment) float x[n];
-    for (int i = 0; i < n; ++i) x[i] = spread(i);
-    float got[n];
-    double want[n];
-    for (act a : {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid}) {
-        if (f) return;
-        const float p = a == act::elu ? 1.f : 0.01f;
-        dispatch_act(a, [&]<act A>() {
-            for (int i = 0; i < n; i += w) store(activate<A>(vfloat::load_aligned(x + i), p), got + i);
-            for (int i = 0; i < n; ++i) want[i] = activate<A>(x[i], p);
-            compare(f, A == act::elu ? "exp (ELU)" : A == act::tanh ? "tanh" : A == act::sigmoid ? "exp (sigmoid)" : "max / select",
-                    got, want, n, 2e-6);
-            for (int i = 0; i < n; i += w) store(derivative<A>(vfloat::load_aligned(x + i), p), got + i);
-            for (int i = 0; i < n; ++i) want[i] = derivative<A>(x[i], p);
-            compare(f, "select / comparison (an activation's derivative)", got, want, n, 1e-6);
-        });
-    }
-    for (int i = 0; i < n; i += w) {
-        const vfloat v = vfloat::load_aligned(x + i);
-        store(xsimd::fma(v, v, vfloat(0.5f)) / (xsimd::sqrt(v * v) + vfloat(1.f)), got + i);
-    }
-    for (int i = 0; i < n; ++i) {
-        const double v = x[i];
-        want[i] = (v * v + 0.5) / (std::fabs(v) + 1.0);
-    }
-    compare(f, "fma / sqrt / division", got, want, n, 1e-6);
-}
-
-// The counter-based random numbers of dropout: 32-bit integer multiply, shifts, xor, or, and
-// the cast of the bits to float.
-inline void check_integers(simd_fault& f) {
-    float got[width];
-    double want[width];
-    const std::uint64_t key = 0x0123456789ABCDEFull;
-    const vuint bits = counter_bits(key, lane_indices(1000u));
-    alignas(alignment) std::uint32_t b[width];
-    bits.store_aligned(b);
-    for (int l = 0; l < w; ++l) {
-        got[l] = static_cast<float>(b[l] >> 8);  // exact in a float
-        want[l] = static_cast<double>(counter_bits(key, 1000u + static_cast<std::uint32_t>(l)) >> 8);
-    }
-    compare(f, "32-bit integer multiply / shift / xor (counter_bits)", got, want, w, 0.0);
-    store(bits_to_unit(bits), got);
-    for (int l = 0; l < w; ++l) want[l] = bits_to_unit(counter_bits(key, 1000u + static_cast<std::uint32_t>(l)));
-    compare(f, "bitwise_cast (bits_to_unit)", got, want, w, 0.0);
-}
-
-}  // namespace detail_check
-
-// Every check, in order; the first disagreement, or an empty fault.
-inline simd_fault find_simd_fault() {
-    simd_fault f;
-    detail_check::check_reductions(f);
-    detail_check::check_partial(f);
-    detail_check::check_elementwise(f);
-    detail_check::check_integers(f);
-    return f;
-}
-
-inline std::string simd_fault_message(const simd_fault& f) {
-    return "the SIMD self-check failed on " + std::string(arch_name()) + " (" + std::to_string(width) +
-           " floats per vector): " + f.primitive + " disagrees with scalar code (" + f.detail +
-           "), so training and inference would compute wrong numbers with this build on this CPU. Build for another "
-           "architecture (without -march flags the kernels use SSE2) and report it with the output of sn::build_info().";
-}
-
-// Runs the self-check once per process; throws sn::simd_error on every call if it failed.
-inline void verify_simd() {
-    static const simd_fault fault = find_simd_fault();
-    if (fault) throw simd_error(simd_fault_message(fault));
-}
-
-}  // namespace sanenet::kernels
-SANENET_KERNELS_END
-// end file sanenet/kernels/self_check.hpp
-// begin file sanenet/train/optimizers.hpp
-// The optimizers users choose in FitOptions: SGD (momentum, Nesterov), Adam, AdamW.
-
-#include <variant>
-
-namespace sanenet {
-
-struct SGD {
-    float learning_rate = 0.01f;
-    float momentum = 0.9f;
-    bool nesterov = false;
-    float weight_decay = 0.f;  // L2 added to the gradient of the weights (not biases)
-};
-
-struct Adam {
-    float learning_rate = 1e-3f;
-    float beta1 = 0.9f;
-    float beta2 = 0.999f;
-    float epsilon = 1e-8f;
-};
-
-// Adam with decoupled weight decay (Loshchilov & Hutter), applied to weights, not biases.
-struct AdamW {
-    float learning_rate = 1e-3f;
-    float beta1 = 0.9f;
-    float beta2 = 0.999f;
-    float epsilon = 1e-8f;
-    float weight_decay = 0.01f;
-};
-
-using Optimizer = std::variant<Adam, SGD, AdamW>;
-
-inline float learning_rate_of(const Optimizer& o) {
-    return std::visit([](const auto& x) { return x.learning_rate; }, o);
-}
-
-}  // namespace sanenet
-// end file sanenet/train/optimizers.hpp
-
-#include <algorithm>
-#include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <optional>
-#include <span>
-#include <string>
-#include <type_traits>
-#include <variant>
-#include <vector>
 
 namespace sanenet::detail {
 
-using kernels::aligned_buffer;
-
-// One step of the forward pass: every spec after Input, with a Dense's activation fused in.
+// One step of the forward pass: every spec after Input, with a Dense's activation fused in
+// when its derivative is written in its output (derivative_from_output).
 struct stage {
     kind k;
     int in, out;
     act a;         // Dense: the fused activation (identity when none follows); activation: itself
     float param;   // activation constant, dropout keep or noise stddev
-    std::size_t w = 0, b = 0;  // Dense: offsets of W (in x out, row-major) and b in the parameter buffer
+    std::size_t w = 0, b = 0;  // offsets of the weight (Dense: in x out, row-major; LayerNorm: gain) and the bias
     std::size_t spec = 0;      // index into the specs (Input is 0)
 };
 
-class model {
-public:
-    model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
-        kernels::verify_simd();
-        std::size_t offset = 0;
-        for (std::size_t i = 1; i < specs.size(); ++i) {
-            const layer_spec& s = specs[i];
-            if (s.k == kind::activation && !stages_.empty() && stages_.back().k == kind::dense &&
-                stages_.back().spec + 1 == i) {
-                stages_.back().a = s.a;
-                stages_.back().param = s.param;
-                continue;
-            }
-            stage st{s.k, s.in, s.out, s.k == kind::activation ? s.a : act::identity, s.param, 0, 0, i};
-            if (s.k == kind::dense) {
-                st.param = 0.f;
-                st.w = offset;
-                st.b = offset + static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out);
-                offset = st.b + static_cast<std::size_t>(s.out);
-            }
-            stages_.push_back(st);
-        }
-        params_.resize(offset);
-        max_width_ = specs.empty() ? 0 : specs[0].out;
-        for (const auto& s : specs) max_width_ = std::max(max_width_, s.out);
-        initialize(seed);
-    }
-
-    std::span<const layer_spec> specs() const { return specs_; }
-    const std::vector<stage>& stages() const { return stages_; }
-    task_spec task() const { return task_; }
-    int input_size() const { return specs_.empty() ? 0 : specs_.front().out; }
-    int output_size() const { return stages_.empty() ? 0 : stages_.back().out; }
-    int max_width() const { return max_width_; }
-    std::size_t parameter_count() const { return params_.size(); }
-    float* params() { return params_.data(); }
-    const float* params() const { return params_.data(); }
-    bool loss_fuses_output() const { return task_.k != task_kind::regression; }
-
-    // Weights from the layer's initializer (article item 9), biases zero.
-    void initialize(std::uint64_t seed) {
-        kernels::rng r(seed);
-        for (const stage& st : stages_) {
-            if (st.k != kind::dense) continue;
-            const layer_spec& s = specs_[st.spec];
-            const double fan_in = s.in, fan_out = s.out;
-            double stddev = 0.0;
-            switch (s.i) {
-                case init::lecun: case init::lecun_uniform: stddev = std::sqrt(1.0 / fan_in); break;
-                case init::he: case init::he_uniform: stddev = std::sqrt(2.0 / fan_in); break;
-                case init::xavier: case init::xavier_uniform: stddev = std::sqrt(2.0 / (fan_in + fan_out)); break;
-                case init::zeros: case init::constant: break;
-            }
-            const bool uniform = s.i == init::lecun_uniform || s.i == init::he_uniform || s.i == init::xavier_uniform;
-            const std::size_t n = static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out);
-            float* w = params_.data() + st.w;
-            for (std::size_t j = 0; j < n; ++j) {
-                if (s.i == init::zeros || s.i == init::constant) w[j] = s.param;
-                else if (uniform) w[j] = static_cast<float>((2.0 * r.uniform() - 1.0) * std::sqrt(3.0) * stddev);
-                else w[j] = static_cast<float>(r.normal() * stddev);
-            }
-            std::fill(params_.data() + st.b, params_.data() + st.b + s.out, 0.f);
-        }
-    }
-
-    // Inference on `rows` rows: in (rows x input) -> out (rows x output), output activation
-    // applied. ping/pong hold rows x max_width each. Dropout and noise are off. No allocation.
-    // visit, when given, sees every stage's output (rows x width) as it is computed.
-    using stage_visitor = void (*)(void* ctx, std::size_t stage, const float* out, std::size_t rows);
-    void infer(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads,
-               bool apply_output = true, stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
-        const float* cur = in;
-        float* bufs[2] = {ping, pong};
-        int flip = 0;
-        for (std::size_t s = 0; s < stages_.size(); ++s) {
-            const stage& st = stages_[s];
-            const bool last = s + 1 == stages_.size();
-            if (st.k == kind::dropout || st.k == kind::gaussian_noise) {
-                if (last) std::copy(cur, cur + rows * static_cast<std::size_t>(st.out), out);
-                continue;
-            }
-            float* dst = last ? out : bufs[flip ^= 1];
-            if (st.k == kind::dense) {
-                const act fused = (last && !apply_output) || st.a == act::softmax ? act::identity : st.a;
-                kernels::gemm(static_cast<int>(rows), st.out, st.in, kernels::row_major(cur, st.in),
-                              kernels::row_major(params_.data() + st.w, st.out), dst, st.out,
-                              kernels::epilogue{params_.data() + st.b, fused, st.param}, false, threads);
-                if (st.a == act::softmax && (!last || apply_output)) kernels::softmax_rows(dst, rows, static_cast<std::size_t>(st.out));
-            } else {
-                std::copy(cur, cur + rows * static_cast<std::size_t>(st.out), dst);
-                if (!last || apply_output) kernels::activation_forward(dst, rows, static_cast<std::size_t>(st.out), st.a, st.param);
-            }
-            if (visit) visit(visit_ctx, s, dst, rows);
-            cur = dst;
-        }
-    }
-
-private:
-    std::span<const layer_spec> specs_;
-    task_spec task_;
-    std::vector<stage> stages_;
-    aligned_buffer<float> params_;
-    int max_width_ = 0;
+// A parameter tensor: rows x cols row-major, or a vector of `rows` when cols is 0. Weights
+// (Dense W) take weight decay, are fused with their update on small batches and have their
+// gradient norm watched (L8.2); biases and gains do not.
+struct tensor {
+    const char* name;  // "weight" or "bias"
+    std::size_t offset, rows, cols;
+    bool weight;
+    std::size_t size() const { return cols ? rows * cols : rows; }
 };
 
-// A task's targets, whichever kind: class labels or a samples x outputs matrix.
-struct targets {
-    const labels* cls = nullptr;
-    const matrix* values = nullptr;
-    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
+// What a stage's forward pass sees; every buffer is rows x width, row-major.
+struct stage_io {
+    const stage& st;
+    std::size_t index;            // of the stage
+    std::size_t rows;
+    const float* in;              // rows x st.in
+    float* out;                   // rows x st.out
+    const float* params;          // the model's parameters (st.w and st.b index them)
+    float* state;                 // training: state_size floats kept for backward; nullptr in inference
+    bool regularize;              // dropout and noise on
+    bool apply_activation;        // false for the output activation when the loss fuses it
+    int threads;
+    std::uint64_t seed, step;     // the random streams of dropout and noise
 };
 
-// Training state for one model: gradients, optimizer moments, per-stage activations and
-// gradients sized for the largest batch, and the dropout masks. Built once per fit;
-// step() allocates nothing.
-class trainer {
-public:
-    trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed)
-        : m_(m), opt_(opt), threads_(threads), seed_(seed) {
-        if (threads > 1) kernels::prepare_gemm_threads();
-        const std::size_t n = m.parameter_count();
-        grads_.resize(n);
-        state1_.resize(n);
-        state2_.resize(std::holds_alternative<SGD>(opt) ? 0 : n);
-        state1_.fill(0.f);
-        state2_.fill(0.f);
-        const auto& st = m.stages();
-        acts_.resize(st.size());
-        deltas_.resize(st.size());
-        masks_.resize(st.size());
-        for (std::size_t s = 0; s < st.size(); ++s) {
-            const std::size_t cells = max_batch * static_cast<std::size_t>(st[s].out);
-            acts_[s].resize(cells);
-            deltas_[s].resize(cells);
-            if (st[s].k == kind::dropout) masks_[s].resize(cells);
-        }
-        input_.resize(max_batch * static_cast<std::size_t>(m.input_size()));
-        const std::size_t outs = max_batch * static_cast<std::size_t>(m.output_size());
-        target_values_.resize(outs);
-        target_labels_.resize(max_batch);
-        for (const auto& s : st)
-            if (s.k == kind::dense) {
-                dense_ordinal_.resize(s.spec + 1);
-                dense_ordinal_[s.spec] = segments_.size();
-                segments_.push_back({s.w, static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out), s.b, static_cast<std::size_t>(s.out)});
-            }
-        fused_norm2_.assign(segments_.size(), 0.0);
-        // The first stage whose input gradient is needed: the one after the first Dense.
-        first_dense_ = st.size();
-        for (std::size_t s = 0; s < st.size(); ++s)
-            if (st[s].k == kind::dense) { first_dense_ = s; break; }
-    }
-
-    model& net() { return m_; }
-    // The learning rate of the configured optimizer, changed in place (the LR range test).
-    void set_learning_rate(float lr) {
-        std::visit([lr](auto& o) { o.learning_rate = lr; }, opt_);
-    }
-    // Dropout and noise on (training) or off (the doctor's overfit probe).
-    void set_regularization(bool on) { regularize_ = on; }
-    std::size_t dense_layers() const { return segments_.size(); }
-    // L2 norm of the weight gradient of the i-th Dense layer, from the last step.
-    double weight_gradient_norm(std::size_t i) const {
-        if (last_step_fused_) return std::sqrt(fused_norm2_[i]);
-        return std::sqrt(kernels::sum_squares(grads_.data() + segments_[i].w, segments_[i].wn));
-    }
-    float* input() { return input_.data(); }
-    // Sample src of (x, y) into row `slot` of the batch.
-    void load_sample(std::size_t slot, const matrix& x, const targets& y, std::size_t src) {
-        const std::size_t in = static_cast<std::size_t>(m_.input_size()), k = static_cast<std::size_t>(m_.output_size());
-        std::memcpy(input_.data() + slot * in, x.data() + src * in, in * sizeof(float));
-        if (y.cls) target_labels_[slot] = (*y.cls)(src);
-        else std::memcpy(target_values_.data() + slot * k, y.values->data() + src * k, k * sizeof(float));
-    }
-    float* target_values() { return target_values_.data(); }
-    std::int32_t* target_labels() { return target_labels_.data(); }
-    const float* gradients() const { return grads_.data(); }
-    float* gradients() { return grads_.data(); }
-    double last_gradient_norm() const { return grad_norm_; }
-
-    // Forward in training mode (dropout and noise on) and backward for `rows` gathered rows;
-    // fills the gradients and returns the mean loss. Does not update the parameters.
-    double forward_backward(std::size_t rows) {
-        const double loss = forward_loss(rows);
-        for (std::size_t s = m_.stages().size(); s-- > 0;) backward_stage(s, rows, false);
-        ++step_;
-        last_step_fused_ = false;
-        return loss;
-    }
-
-    // The training-mode forward pass and loss only, with the dropout masks and noise the next
-    // forward_backward will use (gradient checks compare the two).
-    double forward_loss(std::size_t rows) {
-        const auto& st = m_.stages();
-        const float* cur = input_.data();
-        for (std::size_t s = 0; s < st.size(); ++s) {
-            forward_stage(s, cur, rows);
-            cur = acts_[s].data();
-        }
-        return loss_and_output_gradient(rows);
-    }
-
-    // Global gradient-norm clipping as torch.nn.utils.clip_grad_norm_: the gradients are scaled
-    // by max_norm / (norm + 1e-6) when that is below 1. Returns true when it scaled them.
-    bool clip(float max_norm) {
-        grad_norm_ = std::sqrt(kernels::sum_squares(grads_.data(), grads_.size()));
-        const double scale = max_norm / (grad_norm_ + 1e-6);
-        if (!(scale < 1.0)) return false;
-        kernels::scale_in_place(grads_.data(), grads_.size(), static_cast<float>(scale));
-        return true;
-    }
-
-    void update() {
-        ++updates_;
-        float* p = m_.params();
-        for (const auto& seg : segments_) {
-            apply(p, seg.w, seg.wn, true);
-            apply(p, seg.b, seg.bn, false);
-        }
-    }
-
-    struct step_result {
-        double loss;
-        bool clipped;
-    };
-    // A small batch fuses each weight gradient with its update (without clipping, which needs
-    // the whole gradient first): there the update dominates the step, and the fused form stops
-    // paying at about 8 rows (docs/kernel-tuning.md).
-    static constexpr std::size_t fused_max_rows = 6;
-    static_assert(fused_max_rows <= kernels::rank_k_max);
-
-    // One training step: forward, backward, clipping when asked, update.
-    step_result train_step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt) {
-        if (clip_norm || rows > fused_max_rows) {
-            const double loss = forward_backward(rows);
-            const bool clipped = clip_norm && clip(*clip_norm);
-            update();
-            return {loss, clipped};
-        }
-        const double loss = forward_loss(rows);
-        ++updates_;
-        for (std::size_t s = m_.stages().size(); s-- > 0;) backward_stage(s, rows, true);
-        ++step_;
-        last_step_fused_ = true;
-        float* p = m_.params();
-        for (const auto& seg : segments_) apply(p, seg.b, seg.bn, false);
-        return {loss, false};
-    }
-
-    double step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt) { return train_step(rows, clip_norm).loss; }
-
-    // Optimizer state, to save and restore together with the weights on divergence.
-    struct snapshot {
-        aligned_buffer<float> params, state1, state2;
-        std::uint64_t updates = 0;
-    };
-    void save(snapshot& s) const {
-        s.params.resize(m_.parameter_count());
-        std::copy(m_.params(), m_.params() + m_.parameter_count(), s.params.data());
-        s.state1 = state1_;
-        s.state2 = state2_;
-        s.updates = updates_;
-    }
-    void restore(const snapshot& s) {
-        std::copy(s.params.data(), s.params.data() + s.params.size(), m_.params());
-        state1_ = s.state1;
-        state2_ = s.state2;
-        updates_ = s.updates;
-    }
-
-private:
-    struct segment { std::size_t w, wn, b, bn; };
-
-    const float* stage_input(std::size_t s) const { return s == 0 ? input_.data() : acts_[s - 1].data(); }
-
-    void forward_stage(std::size_t s, const float* in, std::size_t rows) {
-        const stage& st = m_.stages()[s];
-        const bool last = s + 1 == m_.stages().size();
-        float* out = acts_[s].data();
-        const std::size_t n = rows * static_cast<std::size_t>(st.out);
-        switch (st.k) {
-            case kind::dense: {
-                // The loss is computed from the logits when it fuses the output activation; softmax is a row op.
-                const act fused = (last && m_.loss_fuses_output()) || st.a == act::softmax ? act::identity : st.a;
-                kernels::gemm(static_cast<int>(rows), st.out, st.in, kernels::row_major(in, st.in),
-                              kernels::row_major(m_.params() + st.w, st.out), out, st.out,
-                              kernels::epilogue{m_.params() + st.b, fused, st.param}, false, threads_);
-                if (st.a == act::softmax && !(last && m_.loss_fuses_output())) kernels::softmax_rows(out, rows, static_cast<std::size_t>(st.out));
-                break;
-            }
-            case kind::activation:
-                std::copy(in, in + n, out);
-                if (!(last && m_.loss_fuses_output())) kernels::activation_forward(out, rows, static_cast<std::size_t>(st.out), st.a, st.param);
-                break;
-            case kind::dropout: {
-                const std::uint64_t key = kernels::derive_key(seed_, s, step_);
-                float* mask = masks_[s].data();
-                elementwise(n, [&](std::size_t b, std::size_t e) {
-                    std::copy(in + b, in + e, out + b);
-                    // Element i's mask depends on (key, i) only: chunks start at their own index.
-                    if (regularize_) kernels::dropout_forward(out + b, mask + b, e - b, st.param, key, static_cast<std::uint32_t>(b));
-                    else std::fill(mask + b, mask + e, 1.f);
-                });
-                break;
-            }
-            case kind::gaussian_noise:
-                std::copy(in, in + n, out);
-                if (regularize_) kernels::add_gaussian_noise(out, n, st.param, kernels::derive_key(seed_ ^ 0x5eedull, s, step_));
-                break;
-            case kind::input: break;
-        }
-    }
-
-    // Mean loss over the batch; writes dLoss/d(output of the last stage) into its delta,
-    // already through the output activation when the loss fuses it.
-    double loss_and_output_gradient(std::size_t rows) {
-        const std::size_t s = m_.stages().size() - 1;
-        const float* y = acts_[s].data();
-        float* d = deltas_[s].data();
-        const std::size_t k = static_cast<std::size_t>(m_.output_size());
-        switch (m_.task().k) {
-            case task_kind::classification:
-                return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) / static_cast<double>(rows);
-            case task_kind::multilabel:
-                return kernels::sigmoid_cross_entropy(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) / static_cast<double>(rows * k);
-            case task_kind::regression:
-                return kernels::squared_error(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) / static_cast<double>(rows * k);
-        }
-        return 0.0;
-    }
-
-    // fuse: apply the weight update while computing the weight gradient (train_step).
-    void backward_stage(std::size_t s, std::size_t rows, bool fuse) {
-        const auto& stages = m_.stages();
-        const stage& st = stages[s];
-        const bool last = s + 1 == stages.size();
-        float* d = deltas_[s].data();
-        const std::size_t n = rows * static_cast<std::size_t>(st.out);
-        const bool fused_by_loss = last && m_.loss_fuses_output();
-        const bool need_input_grad = s > first_dense_;
-        float* d_in = s > 0 ? deltas_[s - 1].data() : nullptr;
-        switch (st.k) {
-            case kind::dense: {
-                if (!fused_by_loss) activation_gradient(d, acts_[s].data(), rows, st.out, st.a, st.param);
-                const kernels::operand x = kernels::transposed(stage_input(s), st.in);
-                float* g = grads_.data();
-                // db = column sums of dZ; dX = dZ W^T, before a fused update changes W; dW = X^T dZ.
-                kernels::column_sums(d, rows, static_cast<std::size_t>(st.out), g + st.b);
-                if (need_input_grad)
-                    kernels::gemm(static_cast<int>(rows), st.in, st.out, kernels::row_major(d, st.out),
-                                  kernels::transposed(m_.params() + st.w, st.out), d_in, st.in, {}, false, threads_);
-                if (fuse) fused_weight_update(st, x, d, rows);
-                else kernels::gemm(st.in, st.out, static_cast<int>(rows), x, kernels::row_major(d, st.out), g + st.w, st.out, {}, false, threads_);
-                break;
-            }
-            case kind::activation:
-                if (!need_input_grad) break;
-                std::copy(d, d + n, d_in);
-                if (!fused_by_loss) activation_gradient(d_in, acts_[s].data(), rows, st.out, st.a, st.param);
-                break;
-            case kind::dropout:
-                if (!need_input_grad) break;
-                elementwise(n, [&](std::size_t b, std::size_t e) {
-                    std::copy(d + b, d + e, d_in + b);
-                    kernels::multiply_in_place(d_in + b, masks_[s].data() + b, e - b);
-                });
-                break;
-            case kind::gaussian_noise:
-                if (need_input_grad) std::copy(d, d + n, d_in);
-                break;
-            case kind::input: break;
-        }
-    }
-
-    // d <- d * f'(y); softmax (only as a waived regression output) needs its Jacobian.
-    static void activation_gradient(float* d, const float* y, std::size_t rows, int cols, act a, float p) {
-        if (a != act::softmax) return kernels::activation_backward(d, y, rows * static_cast<std::size_t>(cols), a, p);
-        for (std::size_t r = 0; r < rows; ++r) {
-            float* dr = d + r * static_cast<std::size_t>(cols);
-            const float* yr = y + r * static_cast<std::size_t>(cols);
-            float dot = 0.f;
-            for (int j = 0; j < cols; ++j) dot += dr[j] * yr[j];
-            for (int j = 0; j < cols; ++j) dr[j] = yr[j] * (dr[j] - dot);
-        }
-    }
-
-    // Calls f with the optimizer's per-element rule for this step (weights decay, biases do not).
-    template <class F>
-    void with_rule(bool is_weight, F&& f) const {
-        std::visit([&](const auto& o) {
-            using O = std::decay_t<decltype(o)>;
-            if constexpr (std::is_same_v<O, SGD>) {
-                f(kernels::sgd_rule{o.learning_rate, o.momentum, is_weight ? o.weight_decay : 0.f, o.nesterov});
-            } else {
-                float decay = 0.f;
-                if constexpr (std::is_same_v<O, AdamW>) decay = is_weight ? o.weight_decay : 0.f;
-                const double t = static_cast<double>(updates_);
-                f(kernels::adam_rule(o.learning_rate, o.beta1, o.beta2, o.epsilon,
-                                     static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta1), t)),
-                                     static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta2), t)), decay));
-            }
-        }, opt_);
-    }
-
-    // Elementwise work on n values, in parallel chunks when it is large (results do not depend on the split).
-    template <class F>
-    void elementwise(std::size_t n, const F& f) const {
-        kernels::parallel_for(n >= 2 * elementwise_grain ? threads_ : 1, n, elementwise_grain, f);
-    }
-    static constexpr std::size_t elementwise_grain = 1 << 14;
-
-    void apply(float* p, std::size_t off, std::size_t n, bool is_weight) {
-        with_rule(is_weight, [&](const auto& rule) {
-            float* s2 = rule.two_states ? state2_.data() + off : nullptr;
-            elementwise(n, [&](std::size_t b, std::size_t e) {
-                kernels::apply_update(p + off + b, grads_.data() + off + b, state1_.data() + off + b, s2 ? s2 + b : nullptr, e - b, rule);
-            });
-        });
-    }
-
-    void fused_weight_update(const stage& st, const kernels::operand& x, const float* d, std::size_t rows) {
-        float* p = m_.params();
-        with_rule(true, [&](const auto& rule) {
-            fused_norm2_[dense_ordinal_[st.spec]] =
-                kernels::rank_k_update(st.in, st.out, static_cast<int>(rows), x, d, p + st.w, state1_.data() + st.w,
-                                       rule.two_states ? state2_.data() + st.w : nullptr, rule);
-        });
-    }
-
-    model& m_;
-    Optimizer opt_;
-    int threads_;
-    std::uint64_t seed_;
-    std::uint64_t step_ = 0, updates_ = 0;
-    double grad_norm_ = 0.0;
-    bool regularize_ = true;
-    bool last_step_fused_ = false;
-    std::vector<std::size_t> dense_ordinal_;  // spec index of a Dense -> its place among the Dense layers
-    std::vector<double> fused_norm2_;         // squared weight-gradient norms of the last fused step
-    std::size_t first_dense_ = 0;
-    aligned_buffer<float> grads_, state1_, state2_, input_, target_values_;
-    aligned_buffer<std::int32_t> target_labels_;
-    std::vector<aligned_buffer<float>> acts_, deltas_, masks_;
-    std::vector<segment> segments_;
+// Updates a Dense weight from its gradient's factors while computing it (the trainer's
+// small-batch path): run(self, stage, X^T, dZ, rows).
+struct fused_update {
+    void* self;
+    void (*run)(void* self, const stage& st, const kernels::operand& xt, const float* d, std::size_t rows);
 };
 
-}  // namespace sanenet::detail
+// What a stage's backward pass sees besides its forward view.
+struct grad_io {
+    float* d_out;                 // dLoss/d(out), rows x st.out; the stage may overwrite it
+    float* d_in;                  // dLoss/d(in) to write, or nullptr when no earlier stage needs it
+    float* grads;                 // the model's gradient buffer, laid out as params
+    const fused_update* fuse;     // non-null: update the weights as their gradient is formed
+};
 
-namespace sanenet::detail {
+template <kind K>
+struct layer_ops;  // no definition: a kind of the table without its layers/<kind>.hpp does not compile
 
-inline void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
-    if (in != static_cast<std::size_t>(input_size) || out != static_cast<std::size_t>(output_size))
-        throw shape_error("predict_one: got an input span of " + std::to_string(in) + " values and an output span of " +
-                          std::to_string(out) + ", the network takes " + std::to_string(input_size) + " and gives " +
-                          std::to_string(output_size));
+// Calls f.template operator()<K>() with the kind as a compile-time constant.
+template <class F>
+constexpr decltype(auto) visit_kind(kind k, F&& f) {
+    switch (k) {
+#define SANENET_CASE(name, code) \
+    case kind::name: return f.template operator()<kind::name>();
+        SANENET_LAYER_KINDS(SANENET_CASE)
+#undef SANENET_CASE
+    }
+    return f.template operator()<kind::input>();
 }
 
-inline void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size) {
-    if (cols != static_cast<std::size_t>(input_size))
-        throw shape_error(std::string(where) + ": x has shape " + shape_string(rows, cols) + " but the network's Input<" +
-                          std::to_string(input_size) + "> expects " + shape_string(rows, static_cast<std::size_t>(input_size)));
-}
-
-// Batched inference into a new matrix, in chunks so the workspaces stay small.
-inline xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output = true) {
-    const std::size_t rows = x.shape()[0];
-    check_input_width("predict", rows, x.shape()[1], m.input_size());
-    xt::xtensor<float, 2> out = xt::xtensor<float, 2>::from_shape({rows, static_cast<std::size_t>(m.output_size())});
-    constexpr std::size_t chunk = 256;
-    const std::size_t ws = std::min(rows, chunk) * static_cast<std::size_t>(m.max_width());
-    aligned_buffer<float> ping(ws), pong(ws);
-    const int t = kernels::resolve_threads(threads);
-    for (std::size_t r = 0; r < rows; r += chunk) {
-        const std::size_t n = std::min(chunk, rows - r);
-        m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n, out.data() + r * static_cast<std::size_t>(m.output_size()),
-                ping.data(), pong.data(), t, apply_output);
-    }
-    return out;
+// Elementwise work on n values, in parallel chunks when it is large (the results do not
+// depend on the split).
+template <class F>
+void for_chunks(const stage_io& io, std::size_t n, const F& f) {
+    constexpr std::size_t grain = 1 << 14;
+    kernels::parallel_for(n >= 2 * grain ? io.threads : 1, n, grain, f);
 }
 
 }  // namespace sanenet::detail
-// end file sanenet/train/engine.hpp
+// end file sanenet/layers/layer.hpp
 
 #include <algorithm>
-#include <atomic>
-#include <bit>
-#include <cerrno>
-#include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <limits>
-#include <span>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <vector>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
+namespace sanenet {
 
-namespace sanenet::detail {
-
-namespace serial {
-
-inline constexpr char magic[8] = {'S', 'A', 'N', 'E', 'N', 'E', 'T', '\x1a'};
-inline constexpr std::uint32_t format_version = 1;
-inline constexpr std::size_t fixed_header = 32;  // magic .. L
-inline constexpr std::size_t record_size = 16;
-
-using bytes = std::vector<unsigned char>;
-
-inline std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
-
-inline std::string os_error(int err) { return std::generic_category().message(err); }
-
-inline std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ull) {
-    for (std::size_t i = 0; i < n; ++i) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
-// Explicit byte order, so a file written on any host reads the same on any other.
-// (resize + memcpy rather than vector::insert, which trips g++ 12's -Wstringop-overflow.)
-inline void put_raw(bytes& b, const void* p, std::size_t n) {
-    const std::size_t at = b.size();
-    b.resize(at + n);
-    if (n) std::memcpy(b.data() + at, p, n);
-}
-inline void put_u32(bytes& b, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
-}
-inline void put_u64(bytes& b, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
-}
-inline std::uint32_t get_u32(const unsigned char* p) {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
-    return v;
-}
-inline std::uint64_t get_u64(const unsigned char* p) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
-    return v;
-}
-
-inline void put_floats(bytes& b, const float* x, std::size_t n) {
-    const std::size_t at = b.size();
-    b.resize(at + 4 * n);
-    if constexpr (std::endian::native == std::endian::little) {
-        if (n) std::memcpy(b.data() + at, x, 4 * n);
-    } else {
-        for (std::size_t i = 0; i < n; ++i) {
-            const auto v = std::bit_cast<std::uint32_t>(x[i]);
-            for (int k = 0; k < 4; ++k) b[at + 4 * i + static_cast<std::size_t>(k)] = static_cast<unsigned char>(v >> (8 * k));
-        }
-    }
-}
-inline void get_floats(const unsigned char* p, float* x, std::size_t n) {
-    if constexpr (std::endian::native == std::endian::little) {
-        if (n) std::memcpy(x, p, 4 * n);
-    } else {
-        for (std::size_t i = 0; i < n; ++i) x[i] = std::bit_cast<float>(get_u32(p + 4 * i));
-    }
-}
-
-// The weight-relevant layers of a network as they are recorded: Dropout/GaussianNoise
-// dropped, the initializer and its constant cleared.
-inline std::vector<layer_spec> weight_layers(std::span<const layer_spec> specs) {
-    std::vector<layer_spec> out;
-    for (const layer_spec& s : specs) {
-        if (is_regularizer(s.k)) continue;
-        layer_spec r{};
-        r.k = s.k;
-        r.in = s.in;
-        r.out = s.out;
-        if (s.k == kind::activation) {
-            r.a = s.a;
-            r.param = s.param;
-        }
-        out.push_back(r);
-    }
-    return out;
-}
-
-// The architecture record (bytes 20 .. 32+16L); its FNV-1a is the fingerprint.
-inline bytes architecture_record(task_spec task, const std::vector<layer_spec>& layers) {
-    bytes b;
-    put_u32(b, static_cast<std::uint32_t>(task.k));
-    put_u32(b, static_cast<std::uint32_t>(task.outputs));
-    put_u32(b, static_cast<std::uint32_t>(layers.size()));
-    for (const layer_spec& s : layers) {
-        b.push_back(static_cast<unsigned char>(s.k));
-        b.push_back(static_cast<unsigned char>(s.a));
-        b.push_back(0);
-        b.push_back(0);
-        put_u32(b, static_cast<std::uint32_t>(s.in));
-        put_u32(b, static_cast<std::uint32_t>(s.out));
-        put_u32(b, std::bit_cast<std::uint32_t>(s.param));
-    }
-    return b;
-}
-
-inline std::uint64_t fingerprint(const bytes& record) { return fnv1a(record.data(), record.size()); }
-
-// Where parameter `index` lives, e.g. "dense0 weight, row 2, column 3" or "dense1 bias 4".
-inline std::string parameter_place(const model& m, std::size_t index) {
-    std::size_t dense = 0;
-    for (const stage& st : m.stages()) {
-        if (st.k != kind::dense) continue;
-        const std::size_t wn = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
-        const std::string name = "dense" + std::to_string(dense++);
-        if (index >= st.w && index < st.w + wn)
-            return name + " weight, input " + std::to_string((index - st.w) / static_cast<std::size_t>(st.out)) +
-                   ", unit " + std::to_string((index - st.w) % static_cast<std::size_t>(st.out));
-        if (index >= st.b && index < st.b + static_cast<std::size_t>(st.out))
-            return name + " bias, unit " + std::to_string(index - st.b);
-    }
-    return "unplaced";
-}
-
-// Empty when every value is finite, otherwise e.g. "parameter 123 (dense0 weight, ...) is NaN".
-inline std::string first_non_finite(const model& m, const float* p, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-        if (std::isfinite(p[i])) continue;
-        const char* what = std::isnan(p[i]) ? "NaN" : p[i] > 0 ? "+Inf" : "-Inf";
-        return "parameter " + std::to_string(i) + " (" + parameter_place(m, i) + ") is " + what;
-    }
-    return {};
-}
-
-// ---- architecture descriptions for the mismatch message ----
-
-// A Dense with the activation fused after it, an Input, or a lone activation.
-struct layer_group {
-    layer_spec main;
-    bool has_act = false;
-    layer_spec activation{};
+namespace detail {
+template <act A, double P = 0.0>
+struct activation_item {
+    static constexpr kind sanenet_kind = kind::activation;
+    static constexpr act activation = A;
+    static constexpr float param = static_cast<float>(P);
+    static constexpr layer_spec spec(int in) { return {kind::activation, in, in, A, init::lecun, param}; }
 };
+}  // namespace detail
 
-inline std::vector<layer_group> group_layers(const std::vector<layer_spec>& layers) {
-    std::vector<layer_group> g;
-    for (const layer_spec& s : layers) {
-        if (s.k == kind::activation && !g.empty() && g.back().main.k == kind::dense && !g.back().has_act) {
-            g.back().has_act = true;
-            g.back().activation = s;
-        } else {
-            g.push_back({s, false, {}});
+// Named structs, not aliases, so that compiler messages print what the user typed.
+#define SANENET_ACTIVATION_TYPE(name, type, code, constant, ...) \
+    struct type : detail::activation_item<detail::act::name, constant> {};
+SANENET_ACTIVATIONS(SANENET_ACTIVATION_TYPE)
+#undef SANENET_ACTIVATION_TYPE
+template <double Slope>
+struct LeakyReLUWith : detail::activation_item<detail::act::leaky_relu, Slope> {};
+template <double Alpha>
+struct ELUWith : detail::activation_item<detail::act::elu, Alpha> {};
+
+namespace detail {
+template <>
+struct layer_ops<kind::activation> {
+    static constexpr const char* stem = nullptr;
+
+    static std::string name(const layer_spec& s) {
+        std::string n(act_name(s.a));
+        if (s.param != default_constant(s.a)) n += "With<" + format_shortest(s.param) + ">";
+        return n;
+    }
+    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
+    template <class F>
+    static void tensors(const layer_spec&, const stage&, F&&) {}
+    static void initialize(const layer_spec&, float*, kernels::rng&) {}
+    static std::size_t state_size(const stage&, std::size_t) { return 0; }
+
+    static void forward(const stage_io& io) {
+        const std::size_t cols = static_cast<std::size_t>(io.st.out), n = io.rows * cols;
+        std::copy(io.in, io.in + n, io.out);
+        if (io.apply_activation) kernels::activation_forward(io.out, io.rows, cols, io.st.a, io.st.param);
+    }
+
+    // d_in = d_out f'(.), through y or x as the activation's derivative is written;
+    // Softmax (only as a waived regression output) through its Jacobian.
+    static void backward(const stage_io& io, const grad_io& g) {
+        if (!g.d_in) return;
+        const stage& st = io.st;
+        const std::size_t cols = static_cast<std::size_t>(st.out), n = io.rows * cols;
+        std::copy(g.d_out, g.d_out + n, g.d_in);
+        if (!io.apply_activation) return;
+        if (st.a != act::softmax)
+            return kernels::activation_backward(g.d_in, derivative_from_output(st.a) ? io.out : io.in, n, st.a, st.param);
+        for (std::size_t r = 0; r < io.rows; ++r) {
+            float* dr = g.d_in + r * cols;
+            const float* yr = io.out + r * cols;
+            float dot = 0.f;
+            for (std::size_t j = 0; j < cols; ++j) dot += dr[j] * yr[j];
+            for (std::size_t j = 0; j < cols; ++j) dr[j] = yr[j] * (dr[j] - dot);
         }
     }
-    return g;
-}
+};
+}  // namespace detail
 
-inline bool same_layer(const layer_spec& a, const layer_spec& b) {
-    return a.k == b.k && a.in == b.in && a.out == b.out && a.a == b.a &&
-           std::bit_cast<std::uint32_t>(a.param) == std::bit_cast<std::uint32_t>(b.param);
-}
-inline bool same_group(const layer_group& a, const layer_group& b) {
-    return same_layer(a.main, b.main) && a.has_act == b.has_act && (!a.has_act || same_layer(a.activation, b.activation));
-}
+}  // namespace sanenet
+// end file sanenet/layers/activations.hpp
+// begin file sanenet/layers/dense.hpp
+// sn::Dense<Units, Init>: y = x W + b, with the activation that follows fused into the GEMM's
+// epilogue when its derivative is written in its output. W starts from the initializer
+// (article item 9), b at zero.
 
-// "Dense<128> ReLU" in the overview line.
-inline std::string group_name(const layer_group& g) {
-    return layer_name(g.main) + (g.has_act ? std::string(" ") + layer_name(g.activation) : "");
-}
-// "Dense 784->128 ReLU" in the difference.
-inline std::string group_detail(const layer_group& g) {
-    std::string s;
-    switch (g.main.k) {
-        case kind::input: s = "Input " + std::to_string(g.main.out); break;
-        case kind::dense: s = "Dense " + std::to_string(g.main.in) + "->" + std::to_string(g.main.out); break;
-        default: s = layer_name(g.main) + " on " + std::to_string(g.main.out) + " units"; break;
-    }
-    if (g.has_act) s += " " + layer_name(g.activation);
-    return s;
-}
-
-inline std::string describe(task_spec task, const std::vector<layer_group>& groups) {
-    std::string s = task_name(task) + ":";
-    for (std::size_t i = 0; i < groups.size(); ++i) s += (i ? ", " : " ") + group_name(groups[i]);
-    return s;
-}
-
-inline std::string architecture_difference(task_spec file_task, const std::vector<layer_spec>& file_layers,
-                                           task_spec net_task, const std::vector<layer_spec>& net_layers) {
-    const auto fg = group_layers(file_layers), ng = group_layers(net_layers);
-    std::string s = "the file holds " + describe(file_task, fg) + "; this network is " + describe(net_task, ng) + ": ";
-    const std::size_t common = std::min(fg.size(), ng.size());
-    for (std::size_t i = 0; i < common; ++i)
-        if (!same_group(fg[i], ng[i]))
-            return s + "layer " + std::to_string(i) + " differs: file " + group_detail(fg[i]) + ", network " + group_detail(ng[i]);
-    if (fg.size() != ng.size()) {
-        const bool file_longer = fg.size() > ng.size();
-        const layer_group& extra = file_longer ? fg[common] : ng[common];
-        return s + "the file has " + std::to_string(fg.size()) + " layers, the network " + std::to_string(ng.size()) +
-               ": layer " + std::to_string(common) + " (" + group_detail(extra) + ") is only in the " +
-               (file_longer ? "file" : "network");
-    }
-    return s + "the task differs: file " + task_name(file_task) + ", network " + task_name(net_task);
-}
-
-// Decodes a record after the checksum passed; empty string on success, else what is wrong.
-inline std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
-    const std::uint32_t tk = get_u32(p), outputs = get_u32(p + 4), count = get_u32(p + 8);
-    if (tk > static_cast<std::uint32_t>(task_kind::multilabel)) return "unknown task kind " + std::to_string(tk);
-    if (outputs > 0x7fffffffu) return "impossible task output count " + std::to_string(outputs);
-    task = {static_cast<task_kind>(tk), static_cast<int>(outputs)};
-    layers.clear();
-    for (std::uint32_t i = 0; i < count; ++i) {
-        const unsigned char* r = p + 12 + record_size * i;
-        const std::string where = "layer record " + std::to_string(i) + ": ";
-        if (r[0] > static_cast<unsigned>(kind::gaussian_noise) || is_regularizer(static_cast<kind>(r[0])))
-            return where + "unknown layer kind " + std::to_string(r[0]);
-        if (r[1] > static_cast<unsigned>(act::softmax)) return where + "unknown activation " + std::to_string(r[1]);
-        layer_spec s{};
-        s.k = static_cast<kind>(r[0]);
-        s.a = static_cast<act>(r[1]);
-        const std::uint32_t in = get_u32(r + 4), out = get_u32(r + 8);
-        if (in > 0x7fffffffu || out > 0x7fffffffu) return where + "impossible width";
-        s.in = static_cast<int>(in);
-        s.out = static_cast<int>(out);
-        s.param = std::bit_cast<float>(get_u32(r + 12));
-        layers.push_back(s);
-    }
-    return {};
-}
-
-// ---- files ----
-
-inline bytes read_file(const std::filesystem::path& path, const std::string& verb) {
-    bytes b;
-#if defined(__unix__) || defined(__APPLE__)
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw io_error("cannot " + verb + " " + quoted(path) + ": " + os_error(errno));
-    struct ::stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) b.reserve(static_cast<std::size_t>(st.st_size));
-    unsigned char chunk[1 << 16];
-    for (;;) {
-        const ::ssize_t got = ::read(fd, chunk, sizeof chunk);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            const int err = errno;
-            ::close(fd);
-            throw io_error("cannot " + verb + " " + quoted(path) + ": reading failed: " + os_error(err));
-        }
-        if (got == 0) break;
-        b.insert(b.end(), chunk, chunk + got);
-    }
-    ::close(fd);
-#else
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw io_error("cannot " + verb + " " + quoted(path) + ": " + os_error(errno));
-    b.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad()) throw io_error("cannot " + verb + " " + quoted(path) + ": reading failed");
-#endif
-    return b;
-}
-
-// Writes `data` to `path` atomically: a temporary file in the same directory, flushed and
-// fsynced, then renamed over the target. On failure the temporary file is removed, an
-// existing target is left as it was, and io_error names the path and the OS error.
-inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
-                                  const std::string& verb) {
-    static std::atomic<unsigned> counter{0};
-    const std::string fail = "cannot " + verb + " " + quoted(path) + ": ";
-    if (path.filename().empty()) throw io_error(fail + "the path names no file");
-#if defined(__unix__) || defined(__APPLE__)
-    const long pid = static_cast<long>(::getpid());
-#else
-    const long pid = 0;
-#endif
-    std::filesystem::path tmp;
-#if defined(__unix__) || defined(__APPLE__)
-    int fd = -1;
-    for (int attempt = 0; fd < 0; ++attempt) {
-        tmp = path;
-        tmp += ".tmp." + std::to_string(pid) + "." + std::to_string(counter.fetch_add(1));
-        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && (errno != EEXIST || attempt >= 100))
-            throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno));
-    }
-    const auto abandon = [&](const std::string& what, int err) {
-        if (fd >= 0) ::close(fd);
-        ::unlink(tmp.c_str());
-        return io_error(fail + what + " " + quoted(tmp) + ": " + os_error(err));
-    };
-    for (std::size_t done = 0; done < data.size();) {
-        const ::ssize_t put = ::write(fd, data.data() + done, data.size() - done);
-        if (put < 0 && errno == EINTR) continue;
-        if (put <= 0) throw abandon("writing", put < 0 ? errno : EIO);
-        done += static_cast<std::size_t>(put);
-    }
-    if (::fsync(fd) != 0) throw abandon("fsync of", errno);
-    const int closed = ::close(fd);
-    fd = -1;
-    if (closed != 0) throw abandon("closing", errno);
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        ::unlink(tmp.c_str());
-        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message());
-    }
-    // Make the rename itself durable; a directory that cannot be fsynced is not an error.
-    const std::filesystem::path dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
-#else
-    tmp = path;
-    tmp += ".tmp." + std::to_string(pid) + "." + std::to_string(counter.fetch_add(1));
-    std::error_code ec;
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno));
-        out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-        out.flush();
-        if (!out) {
-            const int err = errno;
-            out.close();
-            std::filesystem::remove(tmp, ec);
-            throw io_error(fail + "writing " + quoted(tmp) + ": " + os_error(err));
-        }
-    }
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::error_code ignored;
-        std::filesystem::remove(tmp, ignored);
-        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message());
-    }
-#endif
-}
-
-}  // namespace serial
-
-inline void save_model(const model& m, const std::filesystem::path& path) {
-    using namespace serial;
-    const std::size_t n = m.parameter_count();
-    if (const std::string bad = first_non_finite(m, m.params(), n); !bad.empty())
-        throw io_error("refusing to save " + quoted(path) + ": " + bad + " (a file that load would refuse)");
-    const bytes record = architecture_record(m.task(), weight_layers(m.specs()));
-    bytes b;
-    b.reserve(fixed_header - 12 + record.size() + 8 + 4 * n + 8);
-    put_raw(b, magic, sizeof magic);
-    put_u32(b, format_version);
-    put_u64(b, fingerprint(record));
-    put_raw(b, record.data(), record.size());
-    put_u64(b, static_cast<std::uint64_t>(n));
-    put_floats(b, m.params(), n);
-    put_u64(b, fnv1a(b.data(), b.size()));
-    write_file_atomically(path, b, "save");
-}
-
-inline void load_model(model& m, const std::filesystem::path& path) {
-    using namespace serial;
-    const bytes b = read_file(path, "load");
-    const std::string fail = "cannot load " + quoted(path) + ": ";
-    const std::size_t size = b.size();
-    const auto truncated = [&](std::size_t expected, const char* at_least) {
-        return io_error(fail + "truncated: expected " + at_least + std::to_string(expected) + " bytes, file has " +
-                        std::to_string(size));
-    };
-    if (size == 0) throw io_error(fail + "the file is empty (0 bytes), not a sanenet file");
-    const std::size_t head = std::min(size, sizeof magic);
-    if (std::memcmp(b.data(), magic, head) != 0) {
-        std::string seen;
-        for (std::size_t i = 0; i < head; ++i) {
-            const unsigned char c = b[i];
-            if (c >= 0x20 && c < 0x7f && c != '\\') seen += static_cast<char>(c);
-            else {
-                static constexpr char hex[] = "0123456789abcdef";
-                seen += "\\x";
-                seen += hex[c >> 4];
-                seen += hex[c & 15];
-            }
-        }
-        throw io_error(fail + "not a sanenet file (magic \"" + seen + "\", expected \"SANENET\\x1a\")");
-    }
-    if (size < fixed_header) throw truncated(fixed_header, "at least ");
-    const std::uint32_t version = get_u32(b.data() + 8);
-    if (version != format_version)
-        throw io_error(fail + "format version " + std::to_string(version) + ", this build reads " + std::to_string(format_version));
-    const std::uint64_t layers_in_file = get_u32(b.data() + 28);
-    const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
-    if (size < count_at + 8) throw truncated(static_cast<std::size_t>(count_at + 8), "at least ");
-    const std::uint64_t count = get_u64(b.data() + count_at);
-    const std::uint64_t params_at = count_at + 8;
-    if (count > (std::numeric_limits<std::size_t>::max() - params_at - 8) / 4)  // no size_t could hold the file
-        throw io_error(fail + "corrupted: the header announces " + std::to_string(count) + " parameters, the file has " +
-                       std::to_string(size) + " bytes");
-    const std::size_t expected = static_cast<std::size_t>(params_at + 4 * count + 8);
-    if (size < expected) throw truncated(expected, "");
-    if (size > expected)
-        throw io_error(fail + "expected " + std::to_string(expected) + " bytes, file has " + std::to_string(size) +
-                       " (trailing data: corrupted or not written by save)");
-    if (fnv1a(b.data(), size - 8) != get_u64(b.data() + size - 8)) throw io_error(fail + "checksum mismatch (file corrupted)");
-
-    task_spec file_task{};
-    std::vector<layer_spec> file_layers;
-    if (const std::string bad = decode_record(b.data() + 20, file_task, file_layers); !bad.empty())
-        throw io_error(fail + "corrupted architecture record (" + bad + ")");
-    const std::uint64_t stored_fingerprint = get_u64(b.data() + 12);
-    if (fingerprint(architecture_record(file_task, file_layers)) != stored_fingerprint)
-        throw io_error(fail + "corrupted header: the architecture record does not match its fingerprint");
-    std::uint64_t file_params = 0;
-    for (const layer_spec& s : file_layers) file_params += dense_parameters(s);
-    if (file_params != count)
-        throw io_error(fail + "corrupted header: the layers hold " + std::to_string(file_params) + " parameters, the header says " +
-                       std::to_string(count));
-
-    const std::vector<layer_spec> net_layers = weight_layers(m.specs());
-    if (fingerprint(architecture_record(m.task(), net_layers)) != stored_fingerprint)
-        throw io_error(fail + architecture_difference(file_task, file_layers, m.task(), net_layers));
-    if (count != m.parameter_count())
-        throw io_error(fail + "the file holds " + std::to_string(count) + " parameters, this network has " +
-                       std::to_string(m.parameter_count()));
-
-    std::vector<float> values(static_cast<std::size_t>(count));
-    get_floats(b.data() + params_at, values.data(), values.size());
-    if (const std::string bad = first_non_finite(m, values.data(), values.size()); !bad.empty())
-        throw io_error(fail + bad);
-    std::copy(values.begin(), values.end(), m.params());
-}
-
-}  // namespace sanenet::detail
-// end file sanenet/io/serialize.hpp
-// begin file sanenet/layers/layers.hpp
-// The items of a network's type list: Input, Dense, the activations, Dropout and
-// GaussianNoise. Each is an empty type whose constants describe it; Network turns
-// them into detail::layer_spec at compile time.
-
-// begin file sanenet/init/initializers.hpp
+// begin file sanenet/layers/initializers.hpp
 // Weight initializers for Dense (article item 9): He, LeCun, Xavier scale with fan-in.
 // Zeros and Constant<V> exist so that lint L9.1 can reject them. Biases always start at zero.
 
@@ -3296,7 +2467,199 @@ concept Initializer = requires {
 };
 
 }  // namespace sanenet
-// end file sanenet/init/initializers.hpp
+// end file sanenet/layers/initializers.hpp
+
+#include <algorithm>
+#include <cmath>
+
+namespace sanenet {
+
+template <int Units, class Init = LeCun>
+struct Dense {
+    static constexpr detail::kind sanenet_kind = detail::kind::dense;
+    static constexpr int units = Units;
+    using initializer = Init;
+    static constexpr detail::layer_spec spec(int in) {
+        detail::layer_spec s{detail::kind::dense, in, Units};
+        if constexpr (Initializer<Init>) {
+            s.i = Init::sanenet_init;
+            s.param = Init::value;
+        }
+        return s;
+    }
+};
+
+namespace detail {
+template <>
+struct layer_ops<kind::dense> {
+    static constexpr const char* stem = "dense";
+
+    static std::string name(const layer_spec& s) {
+        // append, not operator+: g++ 12 -O2 warns falsely (-Wrestrict) on "..." + std::string&&
+        std::string n = "Dense<";
+        n.append(std::to_string(s.out));
+        if (s.i != init::lecun) {
+            n.append(", ").append(init_name(s.i));
+            if (s.i == init::constant) n.append("<").append(format_shortest(s.param)).append(">");
+        }
+        return n.append(">");
+    }
+
+    static constexpr std::size_t parameter_count(const layer_spec& s) {
+        return static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out) + static_cast<std::size_t>(s.out);
+    }
+
+    template <class F>
+    static void tensors(const layer_spec& s, const stage& st, F&& each) {
+        each(tensor{"weight", st.w, static_cast<std::size_t>(s.in), static_cast<std::size_t>(s.out), true});
+        each(tensor{"bias", st.b, static_cast<std::size_t>(s.out), 0, false});
+    }
+
+    static void initialize(const layer_spec& s, float* p, kernels::rng& r) {
+        const double fan_in = s.in, fan_out = s.out;
+        double stddev = 0.0;
+        switch (s.i) {
+            case init::lecun: case init::lecun_uniform: stddev = std::sqrt(1.0 / fan_in); break;
+            case init::he: case init::he_uniform: stddev = std::sqrt(2.0 / fan_in); break;
+            case init::xavier: case init::xavier_uniform: stddev = std::sqrt(2.0 / (fan_in + fan_out)); break;
+            case init::zeros: case init::constant: break;
+        }
+        const bool uniform = s.i == init::lecun_uniform || s.i == init::he_uniform || s.i == init::xavier_uniform;
+        const std::size_t n = static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out);
+        for (std::size_t j = 0; j < n; ++j) {
+            if (s.i == init::zeros || s.i == init::constant) p[j] = s.param;
+            else if (uniform) p[j] = static_cast<float>((2.0 * r.uniform() - 1.0) * std::sqrt(3.0) * stddev);
+            else p[j] = static_cast<float>(r.normal() * stddev);
+        }
+        std::fill(p + n, p + n + s.out, 0.f);
+    }
+
+    static std::size_t state_size(const stage&, std::size_t) { return 0; }
+
+    static void forward(const stage_io& io) {
+        const stage& st = io.st;
+        kernels::gemm(static_cast<int>(io.rows), st.out, st.in, kernels::row_major(io.in, st.in),
+                      kernels::row_major(io.params + st.w, st.out), io.out, st.out,
+                      kernels::epilogue{io.params + st.b, io.apply_activation ? st.a : act::identity, st.param}, false, io.threads);
+    }
+
+    // dZ = dY f'(y); db = column sums of dZ; dX = dZ W^T, before a fused update changes W; dW = X^T dZ.
+    static void backward(const stage_io& io, const grad_io& g) {
+        const stage& st = io.st;
+        const std::size_t rows = io.rows, out = static_cast<std::size_t>(st.out);
+        float* d = g.d_out;
+        if (io.apply_activation) kernels::activation_backward(d, io.out, rows * out, st.a, st.param);
+        kernels::column_sums(d, rows, out, g.grads + st.b);
+        if (g.d_in)
+            kernels::gemm(static_cast<int>(rows), st.in, st.out, kernels::row_major(d, st.out),
+                          kernels::transposed(io.params + st.w, st.out), g.d_in, st.in, {}, false, io.threads);
+        const kernels::operand xt = kernels::transposed(io.in, st.in);
+        if (g.fuse) g.fuse->run(g.fuse->self, st, xt, d, rows);
+        else kernels::gemm(st.in, st.out, static_cast<int>(rows), xt, kernels::row_major(d, st.out), g.grads + st.w, st.out, {}, false, io.threads);
+    }
+};
+}  // namespace detail
+
+}  // namespace sanenet
+// end file sanenet/layers/dense.hpp
+// begin file sanenet/layers/dropout.hpp
+// sn::Dropout<Keep>: inverted dropout in training, the identity in inference. Keep is the
+// probability of KEEPING a unit, as in the article (0.75-0.9).
+
+
+#include <algorithm>
+
+namespace sanenet {
+
+template <double Keep>
+struct Dropout {
+    static constexpr detail::kind sanenet_kind = detail::kind::dropout;
+    static constexpr float param = static_cast<float>(Keep);
+    static constexpr detail::layer_spec spec(int in) { return {detail::kind::dropout, in, in, detail::act::identity, detail::init::lecun, param}; }
+};
+
+namespace detail {
+template <>
+struct layer_ops<kind::dropout> {
+    static constexpr const char* stem = nullptr;
+    static std::string name(const layer_spec& s) { return "Dropout<" + format_shortest(s.param) + ">"; }
+    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
+    template <class F>
+    static void tensors(const layer_spec&, const stage&, F&&) {}
+    static void initialize(const layer_spec&, float*, kernels::rng&) {}
+    // The mask, 0 or 1/keep per value.
+    static std::size_t state_size(const stage& st, std::size_t rows) { return rows * static_cast<std::size_t>(st.out); }
+
+    static void forward(const stage_io& io) {
+        const std::size_t n = io.rows * static_cast<std::size_t>(io.st.out);
+        const std::uint64_t key = kernels::derive_key(io.seed, io.index, io.step);
+        float* mask = io.state;
+        for_chunks(io, n, [&](std::size_t b, std::size_t e) {
+            std::copy(io.in + b, io.in + e, io.out + b);
+            // Element i's mask depends on (key, i) only: chunks start at their own index.
+            if (io.regularize) kernels::dropout_forward(io.out + b, mask + b, e - b, io.st.param, key, static_cast<std::uint32_t>(b));
+            else std::fill(mask + b, mask + e, 1.f);
+        });
+    }
+
+    static void backward(const stage_io& io, const grad_io& g) {
+        if (!g.d_in) return;
+        for_chunks(io, io.rows * static_cast<std::size_t>(io.st.out), [&](std::size_t b, std::size_t e) {
+            std::copy(g.d_out + b, g.d_out + e, g.d_in + b);
+            kernels::multiply_in_place(g.d_in + b, io.state + b, e - b);
+        });
+    }
+};
+}  // namespace detail
+
+}  // namespace sanenet
+// end file sanenet/layers/dropout.hpp
+// begin file sanenet/layers/gaussian_noise.hpp
+// sn::GaussianNoise<Stddev>: adds N(0, Stddev^2) noise in training, the identity in inference.
+
+
+#include <algorithm>
+
+namespace sanenet {
+
+template <double Stddev>
+struct GaussianNoise {
+    static constexpr detail::kind sanenet_kind = detail::kind::gaussian_noise;
+    static constexpr float param = static_cast<float>(Stddev);
+    static constexpr detail::layer_spec spec(int in) {
+        return {detail::kind::gaussian_noise, in, in, detail::act::identity, detail::init::lecun, param};
+    }
+};
+
+namespace detail {
+template <>
+struct layer_ops<kind::gaussian_noise> {
+    static constexpr const char* stem = nullptr;
+    static std::string name(const layer_spec& s) { return "GaussianNoise<" + format_shortest(s.param) + ">"; }
+    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
+    template <class F>
+    static void tensors(const layer_spec&, const stage&, F&&) {}
+    static void initialize(const layer_spec&, float*, kernels::rng&) {}
+    static std::size_t state_size(const stage&, std::size_t) { return 0; }
+
+    static void forward(const stage_io& io) {
+        const std::size_t n = io.rows * static_cast<std::size_t>(io.st.out);
+        std::copy(io.in, io.in + n, io.out);
+        if (io.regularize) kernels::add_gaussian_noise(io.out, n, io.st.param, kernels::derive_key(io.seed ^ 0x5eedull, io.index, io.step));
+    }
+
+    static void backward(const stage_io& io, const grad_io& g) {
+        if (g.d_in) std::copy(g.d_out, g.d_out + io.rows * static_cast<std::size_t>(io.st.out), g.d_in);
+    }
+};
+}  // namespace detail
+
+}  // namespace sanenet
+// end file sanenet/layers/gaussian_noise.hpp
+// begin file sanenet/layers/input.hpp
+// sn::Input<N>: the first item of every network, N features wide. It is no stage: the model
+// starts after it.
+
 
 namespace sanenet {
 
@@ -3304,92 +2667,156 @@ template <int N>
 struct Input {
     static constexpr detail::kind sanenet_kind = detail::kind::input;
     static constexpr int units = N;
-};
-
-template <int Units, class Init = LeCun>
-struct Dense {
-    static constexpr detail::kind sanenet_kind = detail::kind::dense;
-    static constexpr int units = Units;
-    using initializer = Init;
+    static constexpr detail::layer_spec spec(int) { return {detail::kind::input, N, N}; }
 };
 
 namespace detail {
-template <act A, double P = 0.0>
-struct activation_item {
-    static constexpr kind sanenet_kind = kind::activation;
-    static constexpr act activation = A;
-    static constexpr float param = static_cast<float>(P);
+template <>
+struct layer_ops<kind::input> {
+    static constexpr const char* stem = nullptr;
+    static std::string name(const layer_spec& s) { return "Input<" + std::to_string(s.out) + ">"; }
+    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
+    template <class F>
+    static void tensors(const layer_spec&, const stage&, F&&) {}
+    static void initialize(const layer_spec&, float*, kernels::rng&) {}
+    static std::size_t state_size(const stage&, std::size_t) { return 0; }
+    static void forward(const stage_io&) {}
+    static void backward(const stage_io&, const grad_io&) {}
 };
 }  // namespace detail
 
-// Named structs, not aliases, so that compiler messages print what the user typed.
-struct Identity : detail::activation_item<detail::act::identity> {};
-struct ReLU : detail::activation_item<detail::act::relu> {};
-struct LeakyReLU : detail::activation_item<detail::act::leaky_relu, 0.01> {};
-struct ELU : detail::activation_item<detail::act::elu, 1.0> {};
-struct Tanh : detail::activation_item<detail::act::tanh> {};
-struct Sigmoid : detail::activation_item<detail::act::sigmoid> {};
-struct Softmax : detail::activation_item<detail::act::softmax> {};
-template <double Slope>
-struct LeakyReLUWith : detail::activation_item<detail::act::leaky_relu, Slope> {};
-template <double Alpha>
-struct ELUWith : detail::activation_item<detail::act::elu, Alpha> {};
+}  // namespace sanenet
+// end file sanenet/layers/input.hpp
+// begin file sanenet/layers/layer_norm.hpp
+// sn::LayerNorm: each sample normalized over its features, then scaled and shifted by a
+// learnable gain (init 1) and bias (init 0), as torch.nn.LayerNorm(width) with eps 1e-5:
+//   y = gain * (x - mean) / sqrt(var + eps) + bias, mean and (biased) var over the row.
 
-// Keep is the probability of KEEPING a unit, as in the article (0.75-0.9).
-template <double Keep>
-struct Dropout {
-    static constexpr detail::kind sanenet_kind = detail::kind::dropout;
-    static constexpr float param = static_cast<float>(Keep);
+
+#include <algorithm>
+#include <cmath>
+
+namespace sanenet {
+
+struct LayerNorm {
+    static constexpr detail::kind sanenet_kind = detail::kind::layer_norm;
+    static constexpr detail::layer_spec spec(int in) { return {detail::kind::layer_norm, in, in}; }
 };
 
-template <double Stddev>
-struct GaussianNoise {
-    static constexpr detail::kind sanenet_kind = detail::kind::gaussian_noise;
-    static constexpr float param = static_cast<float>(Stddev);
+namespace detail {
+template <>
+struct layer_ops<kind::layer_norm> {
+    static constexpr const char* stem = "layernorm";
+    static constexpr double eps = 1e-5;
+
+    static std::string name(const layer_spec&) { return "LayerNorm"; }
+    static constexpr std::size_t parameter_count(const layer_spec& s) { return 2 * static_cast<std::size_t>(s.out); }
+
+    template <class F>
+    static void tensors(const layer_spec& s, const stage& st, F&& each) {
+        each(tensor{"weight", st.w, static_cast<std::size_t>(s.out), 0, false});
+        each(tensor{"bias", st.b, static_cast<std::size_t>(s.out), 0, false});
+    }
+
+    static void initialize(const layer_spec& s, float* p, kernels::rng&) {
+        std::fill(p, p + s.out, 1.f);
+        std::fill(p + s.out, p + 2 * s.out, 0.f);
+    }
+
+    // Per row: the mean and 1 / sqrt(var + eps).
+    static std::size_t state_size(const stage&, std::size_t rows) { return 2 * rows; }
+
+    static void forward(const stage_io& io) {
+        const std::size_t n = static_cast<std::size_t>(io.st.out);
+        const float* gain = io.params + io.st.w;
+        const float* bias = io.params + io.st.b;
+        for (std::size_t r = 0; r < io.rows; ++r) {
+            const float* x = io.in + r * n;
+            float* y = io.out + r * n;
+            double sum = 0.0, sq = 0.0;
+            for (std::size_t j = 0; j < n; ++j) sum += x[j];
+            const double mean = sum / static_cast<double>(n);
+            for (std::size_t j = 0; j < n; ++j) sq += (x[j] - mean) * (x[j] - mean);
+            const double rstd = 1.0 / std::sqrt(sq / static_cast<double>(n) + eps);
+            for (std::size_t j = 0; j < n; ++j) y[j] = static_cast<float>(gain[j] * ((x[j] - mean) * rstd) + bias[j]);
+            if (io.state) {
+                io.state[r] = static_cast<float>(mean);
+                io.state[io.rows + r] = static_cast<float>(rstd);
+            }
+        }
+    }
+
+    // With xhat = (x - mean) rstd and g = dY gain: dgain = sum over rows of dY xhat, dbias = sum of dY,
+    // dX = rstd (g - mean(g) - xhat mean(g xhat)) per row.
+    static void backward(const stage_io& io, const grad_io& g) {
+        const std::size_t n = static_cast<std::size_t>(io.st.out);
+        const float* gain = io.params + io.st.w;
+        float* dgain = g.grads + io.st.w;
+        float* dbias = g.grads + io.st.b;
+        std::fill(dgain, dgain + n, 0.f);
+        std::fill(dbias, dbias + n, 0.f);
+        for (std::size_t r = 0; r < io.rows; ++r) {
+            const float* x = io.in + r * n;
+            const float* dy = g.d_out + r * n;
+            const double mean = io.state[r], rstd = io.state[io.rows + r];
+            double mean_g = 0.0, mean_gx = 0.0;
+            for (std::size_t j = 0; j < n; ++j) {
+                const double xhat = (x[j] - mean) * rstd;
+                dgain[j] += static_cast<float>(dy[j] * xhat);
+                dbias[j] += dy[j];
+                mean_g += dy[j] * gain[j];
+                mean_gx += dy[j] * gain[j] * xhat;
+            }
+            if (!g.d_in) continue;
+            mean_g /= static_cast<double>(n);
+            mean_gx /= static_cast<double>(n);
+            float* dx = g.d_in + r * n;
+            for (std::size_t j = 0; j < n; ++j) {
+                const double xhat = (x[j] - mean) * rstd;
+                dx[j] = static_cast<float>(rstd * (dy[j] * gain[j] - mean_g - xhat * mean_gx));
+            }
+        }
+    }
 };
+}  // namespace detail
+
+}  // namespace sanenet
+// end file sanenet/layers/layer_norm.hpp
+
+#include <concepts>
+#include <string>
+
+namespace sanenet {
 
 template <class T>
 concept Layer = requires {
     { T::sanenet_kind } -> std::convertible_to<detail::kind>;
+    { T::spec(0) } -> std::same_as<detail::layer_spec>;
 };
 
 namespace detail {
-template <class T>
-constexpr init init_of() {
-    if constexpr (Initializer<typename T::initializer>) return T::initializer::sanenet_init;
-    else return init::lecun;
-}
-template <class T>
-constexpr float init_value_of() {
-    if constexpr (Initializer<typename T::initializer>) return T::initializer::value;
-    else return 0.f;
-}
 
 // The spec of item T given the width entering it.
 template <Layer T>
-constexpr layer_spec spec_of(int in) {
-    layer_spec s{};
-    s.k = T::sanenet_kind;
-    s.in = in;
-    s.out = in;
-    if constexpr (T::sanenet_kind == kind::input) {
-        s.in = s.out = T::units;
-    } else if constexpr (T::sanenet_kind == kind::dense) {
-        s.out = T::units;
-        s.i = init_of<T>();
-        s.param = init_value_of<T>();
-    } else if constexpr (T::sanenet_kind == kind::activation) {
-        s.a = T::activation;
-        s.param = T::param;
-    } else {
-        s.param = T::param;
-    }
-    return s;
-}
-}  // namespace detail
+constexpr layer_spec spec_of(int in) { return T::spec(in); }
 
+constexpr std::size_t parameter_count(const layer_spec& s) {
+    return visit_kind(s.k, [&]<kind K>() { return layer_ops<K>::parameter_count(s); });
+}
+
+// The layer as the user typed it, e.g. "Dense<256, He>" or "Dropout<0.9>".
+inline std::string layer_name(const layer_spec& s) {
+    return visit_kind(s.k, [&]<kind K>() { return layer_ops<K>::name(s); });
+}
+
+}  // namespace detail
 }  // namespace sanenet
 // end file sanenet/layers/layers.hpp
+// begin file sanenet/lints/compile_time.hpp
+// The article's mistakes visible in a network's type (items 4, 7, 9, 10, 11) and X1: each
+// lint is its tag (lints/lint.hpp), a predicate named after the mistake, and one message.
+// Errors are static_asserts in Network; warnings are its deprecated constructors.
+
 // begin file sanenet/lints/lint.hpp
 // The one lint mechanism shared by compile-time and run-time checks: a tag per
 // waivable lint, one message macro, waivers (Allow<> in a network type, allow<>() at
@@ -3516,13 +2943,8 @@ struct Diagnostic {
 
 }  // namespace sanenet
 // end file sanenet/lints/lint.hpp
-// begin file sanenet/lints/compile_time.hpp
-// The article's mistakes visible in a network's type (items 4, 7, 9, 10, 11) and X1: each
-// lint is its tag (lints/lint.hpp), a predicate named after the mistake, and one message.
-// Errors are static_asserts in Network; warnings are its deprecated constructors.
-
 // begin file sanenet/lints/structure.hpp
-// Structural rules E0-E13: a network that breaks one is not a network. Each rule is a
+// Structural rules E0-E14: a network that breaks one is not a network. Each rule is a
 // predicate over the layer specs that returns the index of the first offending layer (or
 // npos), declared next to its message. Network static_asserts each one. E-rules have no
 // tag, so they cannot be waived.
@@ -3584,7 +3006,7 @@ constexpr bool task_outputs_valid(task_spec t) {
 #define SANENET_E10_MESSAGE                                                                                                 \
     SANENET_LINT_MESSAGE("E10", "unknown-item",                                                                             \
                          "every item after the task must be a sanenet layer (Input, Dense, an activation, Dropout, "        \
-                         "GaussianNoise) or sn::Allow<...>; the item named in the note below is not",                       \
+                         "GaussianNoise, LayerNorm) or sn::Allow<...>; the item named in the note below is not",                       \
                          "remove it or replace it with a sanenet layer")
 
 // E1: Input<N> first (N > 0), and nowhere else.
@@ -3634,7 +3056,9 @@ constexpr std::size_t rule_e4_output_activation(specs_view l) {
     if (output_activation(l) != npos || l.empty()) return npos;
     const std::size_t d = last_dense(l);
     if (d == npos) return l.size() - 1;
-    // A regularizer between the last Dense and an activation is E7's case, not this one.
+    // A regularizer between the last Dense and an activation is E7's case, a LayerNorm E14's.
+    for (std::size_t j = d + 1; j < l.size() && l[j].k != kind::activation; ++j)
+        if (l[j].k == kind::layer_norm) return npos;
     const std::size_t n = next_non_regularizer(l, d);
     return (n != npos && l[n].k == kind::activation) ? npos : d;
 }
@@ -3644,6 +3068,21 @@ constexpr std::size_t rule_e4_output_activation(specs_view l) {
                          "Regression, sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",               \
                          "end the list with sn::Dense<outputs> and the task's output activation, e.g. sn::Dense<1>, "       \
                          "sn::Identity (Regression) or sn::Dense<10>, sn::Softmax (Classification<10>)")
+
+// E14: LayerNorm after the last Dense, where it would normalize the outputs themselves.
+constexpr std::size_t rule_e14_norm_before_output(specs_view l) {
+    const std::size_t d = last_dense(l);
+    if (d == npos) return npos;
+    for (std::size_t j = d + 1; j < l.size() && l[j].k != kind::activation; ++j)
+        if (l[j].k == kind::layer_norm) return j;
+    return npos;
+}
+#define SANENET_E14_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E14", "norm-before-output",                                                                       \
+                         "a LayerNorm after the last Dense normalizes the outputs themselves: every sample's outputs are "  \
+                         "forced to the same mean and spread (its bias and gain), so regression targets and confident "     \
+                         "class scores are out of reach",                                                                   \
+                         "normalize hidden features instead: sn::LayerNorm, sn::Dense<outputs>, <output activation>")
 
 // E5: something after the output activation.
 constexpr std::size_t rule_e5_nothing_after_output(specs_view l) {
@@ -3913,11 +3352,176 @@ constexpr std::size_t rule_l111_too_few_hidden_units(specs_view l, task_spec t) 
 
 }  // namespace sanenet::detail
 // end file sanenet/lints/compile_time.hpp
-// begin file sanenet/report/summary.hpp
+// begin file sanenet/model/model.hpp
+// The model behind every Network type: the stages, the parameters, their initialization and
+// the one forward pass, for inference and for training. It is not a template: Network<...>
+// hands it the constexpr layer specs, so the code that does the work is compiled once
+// whatever networks a program declares. Each stage's work is its kind's (layers/).
+
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sanenet::detail {
+
+using kernels::aligned_buffer;
+
+// How a forward pass runs. Inference: regularizers off, the output activation applied.
+struct forward_pass {
+    bool regularize = false;     // dropout and noise on
+    bool apply_output = true;    // false: stop at the logits (the loss fuses the output activation)
+    int threads = 1;
+    std::uint64_t seed = 0, step = 0;  // the random streams of dropout and noise
+};
+
+// Where a forward pass writes. Inference: two alternating workspaces of rows x max_width,
+// and `out`. Training: every stage's output in its own buffer, kept for the backward pass,
+// and every stage's state (layer_ops::state_size).
+struct forward_buffers {
+    float* out = nullptr;
+    float* ping = nullptr;
+    float* pong = nullptr;
+    float* const* outputs = nullptr;
+    float* const* states = nullptr;
+};
+
+class model {
+public:
+    model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
+        kernels::verify_simd();
+        std::size_t offset = 0;
+        for (std::size_t i = 1; i < specs.size(); ++i) {
+            const layer_spec& s = specs[i];
+            // A Dense runs the activation after it in its epilogue when the backward pass needs only the output.
+            if (s.k == kind::activation && derivative_from_output(s.a) && !stages_.empty() && stages_.back().k == kind::dense &&
+                stages_.back().spec + 1 == i) {
+                stages_.back().a = s.a;
+                stages_.back().param = s.param;
+                continue;
+            }
+            stage st{s.k, s.in, s.out, s.k == kind::activation ? s.a : act::identity, s.k == kind::dense ? 0.f : s.param, 0, 0, i};
+            const std::size_t n = detail::parameter_count(s);
+            // Every kind with parameters has a weight and a bias, the bias last (out values).
+            if (n) {
+                st.w = offset;
+                st.b = offset + n - static_cast<std::size_t>(s.out);
+                offset += n;
+            }
+            stages_.push_back(st);
+        }
+        params_.resize(offset);
+        max_width_ = specs.empty() ? 0 : specs[0].out;
+        for (const auto& s : specs) max_width_ = std::max(max_width_, s.out);
+        initialize(seed);
+    }
+
+    std::span<const layer_spec> specs() const { return specs_; }
+    const std::vector<stage>& stages() const { return stages_; }
+    task_spec task() const { return task_; }
+    int input_size() const { return specs_.empty() ? 0 : specs_.front().out; }
+    int output_size() const { return stages_.empty() ? 0 : stages_.back().out; }
+    int max_width() const { return max_width_; }
+    std::size_t parameter_count() const { return params_.size(); }
+    float* params() { return params_.data(); }
+    const float* params() const { return params_.data(); }
+    bool loss_fuses_output() const { return task_.k != task_kind::regression; }
+
+    // Every parameter tensor, stage by stage: f(stage, tensor).
+    template <class F>
+    void for_each_tensor(F&& f) const {
+        for (const stage& st : stages_)
+            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::tensors(specs_[st.spec], st, [&](const tensor& t) { f(st, t); }); });
+    }
+
+    // Every layer's parameters from its kind's initializer (Dense: article item 9, biases zero).
+    void initialize(std::uint64_t seed) {
+        kernels::rng r(seed);
+        for (const stage& st : stages_)
+            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::initialize(specs_[st.spec], params_.data() + st.w, r); });
+    }
+
+    // The forward pass on `rows` rows of `in` (rows x input). No allocation.
+    // visit, when given, sees every stage's output (rows x width) as it is computed.
+    using stage_visitor = void (*)(void* ctx, std::size_t stage, const float* out, std::size_t rows);
+    void forward(const float* in, std::size_t rows, const forward_pass& pass, const forward_buffers& buf,
+                 stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
+        const float* cur = in;
+        float* const ws[2] = {buf.ping, buf.pong};
+        int flip = 0;
+        const bool training = buf.outputs != nullptr;
+        for (std::size_t s = 0; s < stages_.size(); ++s) {
+            const stage& st = stages_[s];
+            const bool last = s + 1 == stages_.size();
+            const std::size_t n = rows * static_cast<std::size_t>(st.out);
+            // In inference a regularizer is the identity: skipped, unless it is last.
+            if (!training && is_regularizer(st.k)) {
+                if (last) std::copy(cur, cur + n, buf.out);
+                continue;
+            }
+            float* dst = training ? buf.outputs[s] : last ? buf.out : ws[flip];
+            if (!training && !last) flip ^= 1;
+            const stage_io io{st, s, rows, cur, dst, params_.data(), training ? buf.states[s] : nullptr, pass.regularize,
+                              !(last && !pass.apply_output), pass.threads, pass.seed, pass.step};
+            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
+            if (visit) visit(visit_ctx, s, dst, rows);
+            cur = dst;
+        }
+    }
+
+    // Inference: in (rows x input) -> out (rows x output), the output activation applied unless
+    // apply_output is false; ping and pong hold rows x max_width each.
+    void infer(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads, bool apply_output = true,
+               stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
+        forward(in, rows, forward_pass{false, apply_output, threads}, forward_buffers{out, ping, pong}, visit, visit_ctx);
+    }
+
+private:
+    std::span<const layer_spec> specs_;
+    task_spec task_;
+    std::vector<stage> stages_;
+    aligned_buffer<float> params_;
+    int max_width_ = 0;
+};
+
+inline void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
+    if (in != static_cast<std::size_t>(input_size) || out != static_cast<std::size_t>(output_size))
+        throw shape_error("predict_one: got an input span of " + std::to_string(in) + " values and an output span of " +
+                          std::to_string(out) + ", the network takes " + std::to_string(input_size) + " and gives " +
+                          std::to_string(output_size));
+}
+
+inline void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size) {
+    if (cols != static_cast<std::size_t>(input_size))
+        throw shape_error(std::string(where) + ": x has shape " + shape_string(rows, cols) + " but the network's Input<" +
+                          std::to_string(input_size) + "> expects " + shape_string(rows, static_cast<std::size_t>(input_size)));
+}
+
+// Batched inference into a new matrix, in chunks so the workspaces stay small.
+inline xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output = true) {
+    const std::size_t rows = x.shape()[0];
+    check_input_width("predict", rows, x.shape()[1], m.input_size());
+    xt::xtensor<float, 2> out = xt::xtensor<float, 2>::from_shape({rows, static_cast<std::size_t>(m.output_size())});
+    constexpr std::size_t chunk = 256;
+    const std::size_t ws = std::min(rows, chunk) * static_cast<std::size_t>(m.max_width());
+    aligned_buffer<float> ping(ws), pong(ws);
+    const int t = kernels::resolve_threads(threads);
+    for (std::size_t r = 0; r < rows; r += chunk) {
+        const std::size_t n = std::min(chunk, rows - r);
+        m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n, out.data() + r * static_cast<std::size_t>(m.output_size()),
+                ping.data(), pong.data(), t, apply_output);
+    }
+    return out;
+}
+
+}  // namespace sanenet::detail
+// end file sanenet/model/model.hpp
+// begin file sanenet/network/summary.hpp
 // Network::summary(): a Keras-like table of layers, output shapes and parameter counts.
 
 
-#include <cstdio>
 #include <span>
 #include <string>
 
@@ -3946,24 +3550,21 @@ inline std::string summary_table(std::span<const layer_spec> specs, task_spec ta
     s += pad_right(" #", 4) + pad_right("Layer", 24) + pad_right("Output shape", 16) + pad_left("Params", 12) + "\n";
     std::size_t total = 0;
     for (std::size_t i = 0; i < specs.size(); ++i) {
-        const std::size_t p = dense_parameters(specs[i]);
+        const std::size_t p = parameter_count(specs[i]);
         total += p;
         s += pad_left(std::to_string(i), 2) + "  " + pad_right(layer_name(specs[i]), 24) +
              pad_right("(batch, " + std::to_string(specs[i].out) + ")", 16) + pad_left(std::to_string(p), 12) + "\n";
     }
-    char kib[32];
-    std::snprintf(kib, sizeof kib, "%.1f", static_cast<double>(total) * 4.0 / 1024.0);
-    s += "Total parameters: " + std::to_string(total) + " (" + kib + " KiB as float32)\n";
+    s += "Total parameters: " + std::to_string(total) + " (" + format_fixed(static_cast<double>(total) * 4.0 / 1024.0, 1) + " KiB as float32)\n";
     s += "Loss: " + loss_name(task) + "\n";
     return s;
 }
 
 }  // namespace sanenet::detail
-// end file sanenet/report/summary.hpp
+// end file sanenet/network/summary.hpp
 
 #include <array>
 #include <cstdint>
-#include <filesystem>
 #include <span>
 #include <string>
 
@@ -3987,6 +3588,10 @@ concept AllowItem = is_allow<T>::value;
 
 template <class T>
 struct is_layer : std::bool_constant<Layer<T>> {};
+
+// Defined in io/model_file.hpp, so that a program that never saves does not parse file code.
+template <class Path>
+struct model_file;
 
 template <class List>
 struct specs_of;
@@ -4074,7 +3679,7 @@ public:
     static constexpr int output_size = specs_.empty() ? 0 : specs_[detail::last_dense(specs_) == detail::npos ? 0 : detail::last_dense(specs_)].out;
     static constexpr std::size_t parameter_count = [] {
         std::size_t n = 0;
-        for (const auto& s : specs_) n += detail::dense_parameters(s);
+        for (const auto& s : specs_) n += detail::parameter_count(s);
         return n;
     }();
     static constexpr int max_width = [] {
@@ -4100,7 +3705,8 @@ private:
     SANENET_RULE(e9_, e11_, detail::rule_e9_two_activations(specs_), SANENET_E9_MESSAGE);
     SANENET_RULE(x1_, e9_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)), SANENET_X1_MESSAGE);
     SANENET_RULE(e6_, x1_, detail::rule_e6_output_only(specs_), SANENET_E6_MESSAGE);
-    SANENET_RULE(e4_, e6_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
+    SANENET_RULE(e14_, e6_, detail::rule_e14_norm_before_output(specs_), SANENET_E14_MESSAGE);
+    SANENET_RULE(e4_, e14_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
     SANENET_RULE(e5_, e4_, detail::rule_e5_nothing_after_output(specs_), SANENET_E5_MESSAGE);
     SANENET_RULE(e7_, e5_, detail::rule_e7_regularizer_before_output(specs_), SANENET_E7_MESSAGE);
     SANENET_RULE(e8_, e7_, detail::rule_e8_output_width(specs_, task_), SANENET_E8_MESSAGE);
@@ -4158,11 +3764,14 @@ public:
     }
 
     // Binary file with magic, version, architecture fingerprint and checksum; written atomically.
-    void save(const std::filesystem::path& path) const { detail::save_model(model_, path); }
+    // path: anything a std::filesystem::path is made from (io/model_file.hpp).
+    template <class Path>
+    void save(const Path& path) const { detail::model_file<Path>::save(model_, path); }
     // Throws io_error naming what differs and leaves the network unchanged on any problem.
-    void load(const std::filesystem::path& path) { detail::load_model(model_, path); }
+    template <class Path>
+    void load(const Path& path) { detail::model_file<Path>::load(model_, path); }
 
-    // The engine, for sn::fit and the tools; not needed for ordinary use.
+    // The model, for sn::fit and the tools; not needed for ordinary use (not a stable API).
     detail::model& engine() { return model_; }
     const detail::model& engine() const { return model_; }
 
@@ -4180,49 +3789,8 @@ template <class Net>
 inline constexpr bool valid = sizeof(Net) > 0 && Net::parameter_count >= 0;
 
 }  // namespace sanenet
-// end file sanenet/core/network.hpp
-// begin file sanenet/core/build_info.hpp
-// sn::build_info(): the version, the SIMD architecture the kernels were compiled for and
-// the thread count, so that a slow build (no -march flags) is visible, not silent; fit says
-// so once per process when it shows progress.
+// end file sanenet/network/network.hpp
 
-
-#include <string>
-
-namespace sanenet {
-
-// Empty when the kernels use the widest vectors this CPU has; otherwise the advice to
-// rebuild: a build without -march flags runs SSE2 kernels, several times slower.
-inline std::string simd_note() {
-    const auto cpu = xsimd::available_architectures();
-    if (cpu.best <= kernels::arch::version()) return {};
-    std::string widest = cpu.avx512f ? "AVX-512" : cpu.avx2 ? "AVX2" : cpu.avx ? "AVX" : "wider vectors";
-    return std::string("the kernels were compiled for ") + kernels::arch_name() + ", but this CPU has " + widest +
-           ": build with -march=native (CMake: SANENET_NATIVE=ON) for several times faster training";
-}
-
-// The outcome of the SIMD self-check (kernels/self_check.hpp), in a few words.
-inline std::string simd_self_check() {
-    const kernels::simd_fault f = kernels::find_simd_fault();
-    return f ? "SIMD self-check FAILED: " + f.primitive : "SIMD self-check passed";
-}
-
-inline std::string build_info() {
-    std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
-                    std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" +
-                    std::to_string(kernels::width) + " floats per vector, " + simd_self_check() + "), " +
-                    std::to_string(kernels::thread_pool::instance().max_threads()) + " threads";
-    if (const std::string note = simd_note(); !note.empty()) s += "; " + note;
-#if !defined(__OPTIMIZE__)
-    s += "; built without optimization (-O2 makes it ~10x faster)";
-#endif
-    return s;
-}
-
-}  // namespace sanenet
-// end file sanenet/core/build_info.hpp
-
-// training
 // begin file sanenet/train/fit.hpp
 // sn::fit, sn::evaluate and sn::check_data: the training loop over the engine, with the
 // data lints before the first step, the monitors around the steps, and the progress
@@ -4233,132 +3801,22 @@ inline std::string build_info() {
 // before any training. sn::check_data runs them alone; sn::fit runs them before the first
 // step, throws the first error-level finding and reports the warnings.
 
-// begin file sanenet/train/options.hpp
-// What sn::fit takes: FitOptions, the validation data, and the targets of either kind.
-
-// begin file sanenet/train/history.hpp
-// sn::History: what fit did, epoch by epoch, which diagnostics fired and how it ended.
+// begin file sanenet/core/targets.hpp
+// A task's targets, whichever kind: class labels or a samples x outputs matrix.
 
 
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
+#include <cstddef>
 
-namespace sanenet {
+namespace sanenet::detail {
 
-struct EpochRecord {
-    int epoch = 0;                     // 1-based
-    double train_loss = 0.0;           // mean over the epoch's steps, dropout on
-    std::optional<double> val_loss;    // on the validation data, inference mode
-    std::optional<double> val_metric;  // History::metric on the validation data
-    double seconds = 0.0;
-    double samples_per_second = 0.0;
+struct targets {
+    const labels* cls = nullptr;
+    const matrix* values = nullptr;
+    std::size_t rows() const { return cls ? cls->size() : values->shape()[0]; }
 };
 
-enum class StopReason { completed, diverged };
-
-struct History {
-    std::string metric;  // "accuracy" (Classification, MultiLabel) or "r2" (Regression)
-    std::vector<EpochRecord> epochs;
-    std::vector<Diagnostic> diagnostics;
-    StopReason stop = StopReason::completed;
-    std::string stop_message;
-
-    std::vector<double> train_loss() const {
-        std::vector<double> v;
-        for (const auto& e : epochs) v.push_back(e.train_loss);
-        return v;
-    }
-    std::vector<double> val_loss() const {
-        std::vector<double> v;
-        for (const auto& e : epochs)
-            if (e.val_loss) v.push_back(*e.val_loss);
-        return v;
-    }
-    std::vector<double> val_metric() const {
-        std::vector<double> v;
-        for (const auto& e : epochs)
-            if (e.val_metric) v.push_back(*e.val_metric);
-        return v;
-    }
-    bool fired(std::string_view id) const {
-        for (const auto& d : diagnostics)
-            if (d.id == id) return true;
-        return false;
-    }
-};
-
-// L6.1: training diverged. The network already holds its last good weights again;
-// history() is what was recorded up to the divergence.
-class divergence_error : public lint_error {
-public:
-    divergence_error(const std::string& message, History h) : lint_error("L6.1", message), history_(std::move(h)) {}
-    const History& history() const noexcept { return history_; }
-
-private:
-    History history_;
-};
-
-}  // namespace sanenet
-// end file sanenet/train/history.hpp
-
-#include <cstdint>
-#include <functional>
-#include <optional>
-#include <type_traits>
-#include <variant>
-
-namespace sanenet {
-
-// Held-out data evaluated after every epoch (its absence is lint L2.1).
-struct Validation {
-    matrix x;
-    std::variant<labels, matrix> y;
-    Validation(matrix vx, labels vy) : x(std::move(vx)), y(std::move(vy)) {}
-    Validation(matrix vx, matrix vy) : x(std::move(vx)), y(std::move(vy)) {}
-};
-
-struct FitOptions {
-    int epochs = 10;
-    std::size_t batch_size = 32;              // article item 5: start small (16, 8 or 1)
-    Optimizer optimizer = Adam{};
-    std::optional<Validation> validation = std::nullopt;
-    std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
-    Waivers allow = {};
-    std::uint64_t seed = 42;                  // shuffling, dropout and noise
-    int threads = 0;                          // 0 = all cores
-    bool progress = true;                     // the live line on a terminal; silent otherwise
-    std::function<void(const EpochRecord&)> on_epoch = {};
-    bool shuffle = true;
-    Thresholds thresholds = {};               // the run-time lints' thresholds
-    bool monitor = true;                      // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
-};
-
-namespace detail {
-
-inline targets targets_of(const std::variant<labels, matrix>& y) {
-    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
-    return {nullptr, &std::get<matrix>(y)};
-}
-
-// The targets of a Net's task, checked at compile time: labels or a matrix.
-template <class Net, class Y>
-targets targets_for(const Y& y) {
-    constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
-    if constexpr (cls) {
-        static_assert(std::is_same_v<Y, labels>, "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
-        return {&y, nullptr};
-    } else {
-        static_assert(std::is_same_v<Y, matrix>,
-                      "sanenet: Regression and MultiLabel networks take targets as xt::xtensor<float, 2> (samples x outputs)");
-        return {nullptr, &y};
-    }
-}
-
-}  // namespace detail
-}  // namespace sanenet
-// end file sanenet/train/options.hpp
+}  // namespace sanenet::detail
+// end file sanenet/core/targets.hpp
 
 #include <algorithm>
 #include <cmath>
@@ -4378,12 +3836,6 @@ struct net_shape {
     int inputs = 0;
     int outputs = 0;
 };
-
-inline std::string fmt(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v);
-    return buf;
-}
 
 // One run-time finding in the shared message format; tag is empty for lints that cannot be waived.
 inline Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
@@ -4557,15 +4009,23 @@ inline std::size_t rows_found_in(const matrix& v, const matrix& x) {
 }
 
 // The data lints, in catalogue order. Shapes must already be checked (check_shapes).
-inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o) {
+// What the data lints look at: the training data and the parts of the fit that concern it.
+struct data_check {
+    const matrix* validation_x = nullptr;
+    targets validation_y{};
+    std::size_t batch_size = 32;
+    Thresholds thresholds{};
+};
+
+inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const data_check& o) {
     std::vector<Diagnostic> out;
     const Thresholds& t = o.thresholds;
     const std::size_t n = x.shape()[0], d = x.shape()[1];
     bool non_finite = find_non_finite(x, "x", out);
     if (y.values) non_finite |= find_non_finite(*y.values, "the targets", out, true);
-    if (o.validation) {
-        non_finite |= find_non_finite(o.validation->x, "validation x", out);
-        if (const auto* vy = std::get_if<matrix>(&o.validation->y)) non_finite |= find_non_finite(*vy, "the validation targets", out, true);
+    if (o.validation_x) {
+        non_finite |= find_non_finite(*o.validation_x, "validation x", out);
+        if (o.validation_y.values) non_finite |= find_non_finite(*o.validation_y.values, "the validation targets", out, true);
     }
     if (!non_finite) {
         const column_stats cs = column_statistics(x);
@@ -4583,8 +4043,8 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
         if (!loud.empty())
             out.push_back(SANENET_TAGGED(UnnormalizedInputs, Severity::error,
                 "x is not normalized (article item 1): " + std::to_string(loud.size()) + " of " + std::to_string(d) +
-                    " features have an RMS sqrt(mean^2 + std^2) above " + fmt(t.max_feature_rms) + ", the largest " + fmt(worst_rms) +
-                    " at feature " + std::to_string(worst) + " (mean " + fmt(cs.mean[worst]) + ", std " + fmt(cs.stddev[worst]) +
+                    " features have an RMS sqrt(mean^2 + std^2) above " + format_number(t.max_feature_rms) + ", the largest " + format_number(worst_rms) +
+                    " at feature " + std::to_string(worst) + " (mean " + format_number(cs.mean[worst]) + ", std " + format_number(cs.stddev[worst]) +
                     "); weights, activations and learning rates all assume inputs around 0 with a std near 1",
                 "standardize on the training split: sn::Standardizer s; s.fit(x_train); then s.transform() every split (a group "
                 "of all pixels for images, or x / 255)",
@@ -4598,11 +4058,11 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
             const double ratio = cs.range[*hi] / cs.range[*lo];
             if (ratio > t.max_scale_spread)
                 out.push_back(SANENET_TAGGED(FeatureScaleSpread, Severity::warning,
-                    "the features' scales differ by a factor " + fmt(ratio) + " (range " + fmt(cs.range[*lo]) + " at feature " +
-                        std::to_string(*lo) + ", " + fmt(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
+                    "the features' scales differ by a factor " + format_number(ratio) + " (range " + format_number(cs.range[*lo]) + " at feature " +
+                        std::to_string(*lo) + ", " + format_number(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
                         "): the small ones barely move the first layer (article item 1)",
                     "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
-                    "range ratio " + fmt(ratio)));
+                    "range ratio " + format_number(ratio)));
         }
         if (!constant.empty() && d < t.constant_feature_max_inputs)
             out.push_back(SANENET_TAGGED(ConstantFeature, Severity::warning,
@@ -4619,21 +4079,21 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
             if (!bad.empty())
                 out.push_back(SANENET_TAGGED(UnnormalizedTargets, Severity::error,
                     "the regression targets are not normalized (article item 1): output " + std::to_string(bad[0]) + " has mean " +
-                        fmt(ts.mean[bad[0]]) + " and std " + fmt(ts.stddev[bad[0]]) + " (expected |mean| <= " + fmt(t.max_target_abs_mean) +
-                        ", std in [" + fmt(t.min_target_std) + ", " + fmt(t.max_target_std) +
+                        format_number(ts.mean[bad[0]]) + " and std " + format_number(ts.stddev[bad[0]]) + " (expected |mean| <= " + format_number(t.max_target_abs_mean) +
+                        ", std in [" + format_number(t.min_target_std) + ", " + format_number(t.max_target_std) +
                         "]); an untrained network outputs values near 0 with a std near 1, so the loss and its gradients start far off",
                     "standardize the targets on the training split with sn::Standardizer and inverse_transform() the predictions",
                     "outputs " + list_indices(bad)));
         }
     }
-    if (!o.validation) {
+    if (!o.validation_x) {
         out.push_back(SANENET_TAGGED(NoValidation, Severity::warning,
             "no validation data: nothing will tell overfitting or a broken pipeline from progress (article item 2)",
             "hold out 10-20% of the training samples and pass them as FitOptions::validation = sn::Validation{x_val, y_val}",
             "FitOptions::validation is empty"));
     } else if (!non_finite) {
-        const std::size_t vn = o.validation->x.shape()[0];
-        const std::size_t leaked = rows_found_in(o.validation->x, x);
+        const std::size_t vn = (*o.validation_x).shape()[0];
+        const std::size_t leaked = rows_found_in((*o.validation_x), x);
         if (vn && static_cast<double>(leaked) > t.max_validation_leak * static_cast<double>(vn))
             out.push_back(SANENET_TAGGED(ValidationLeak, Severity::warning,
                 std::to_string(leaked) + " of the " + std::to_string(vn) + " validation rows also appear in the training data: the "
@@ -4659,7 +4119,7 @@ inline bool waived(const Diagnostic& d, Waivers allow) { return (allow.bits & wa
 
 }  // namespace sanenet::detail
 // end file sanenet/lints/data.hpp
-// begin file sanenet/report/progress.hpp
+// begin file sanenet/train/progress.hpp
 // The one-line progress display of fit on a terminal: epoch, loss, validation metric,
 // samples/s, ETA. Silent when stderr is not a terminal or when progress is off.
 
@@ -4765,7 +4225,527 @@ private:
 
 }  // namespace detail
 }  // namespace sanenet
-// end file sanenet/report/progress.hpp
+// end file sanenet/train/progress.hpp
+// begin file sanenet/train/trainer.hpp
+// The training step over a model: the training-mode forward pass (model::forward), the loss,
+// the backward pass through each stage's kind (layers/), gradient clipping and the optimizer
+// update. Gradients, optimizer moments and every stage's outputs, gradients and state are
+// sized once for the largest batch; a step allocates nothing.
+
+// begin file sanenet/kernels/optimizer.hpp
+// Optimizer updates. Each rule is one per-element step, written once for vectors and
+// scalars; the update loops and the fused rank-k weight update (small batches) apply it.
+
+
+#include <cmath>
+#include <cstddef>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::kernels {
+
+// The update loops apply a rule through rule.fixed(f), which calls f with the rule's
+// branches fixed at compile time, so that nothing is tested per vector. R::two_states: it
+// keeps s2. The loops (apply_fixed, rank_k_fixed) take every operand as a value: read through
+// a lambda's references, g++ re-read the rule and the pointers for every vector, since the
+// stores could have changed them (docs/kernel-tuning.md has the step times).
+
+// SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
+// decay adds decay * p to the gradient (classic L2). Without momentum buf is left alone.
+template <bool Decay, bool Momentum, bool Nesterov>
+struct sgd_fixed {
+    static constexpr bool two_states = false;
+    float lr, mu, decay;
+    template <class V>
+    SANENET_ALWAYS_INLINE V operator()(V p, V g, V& buf, V&) const {
+        if constexpr (Decay) g = xsimd::fma(V(decay), p, g);
+        if constexpr (Momentum) {
+            buf = xsimd::fma(V(mu), buf, g);
+            g = Nesterov ? xsimd::fma(V(mu), buf, g) : buf;
+        }
+        return p - V(lr) * g;
+    }
+};
+struct sgd_rule {
+    static constexpr bool two_states = false;
+    float lr, mu, decay;
+    bool nesterov;
+    template <class F>
+    void fixed(F&& f) const {
+        const auto with_decay = [&]<bool D>() {
+            if (mu == 0.f) f(sgd_fixed<D, false, false>{lr, mu, decay});
+            else if (nesterov) f(sgd_fixed<D, true, true>{lr, mu, decay});
+            else f(sgd_fixed<D, true, false>{lr, mu, decay});
+        };
+        if (decay != 0.f) with_decay.template operator()<true>();
+        else with_decay.template operator()<false>();
+    }
+};
+
+// Adam (PyTorch's form): m, v moments; step = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps.
+// decay > 0 is AdamW's decoupled weight decay: p *= 1 - lr * decay first (shrink is exactly 1
+// without it, so no branch).
+struct adam_rule {
+    static constexpr bool two_states = true;
+    float b1, b2, eps, step, inv_sqrt_bc2, shrink;
+    adam_rule(float lr, float beta1, float beta2, float epsilon, float bias_correction1, float bias_correction2, float weight_decay)
+        : b1(beta1), b2(beta2), eps(epsilon), step(lr / bias_correction1), inv_sqrt_bc2(1.f / std::sqrt(bias_correction2)),
+          shrink(1.f - lr * weight_decay) {}
+    template <class F>
+    void fixed(F&& f) const {
+        f(*this);
+    }
+    template <class V>
+    SANENET_ALWAYS_INLINE V operator()(V p, V g, V& m, V& v) const {
+        m = xsimd::fma(V(b1), m, V(1.f - b1) * g);
+        v = xsimd::fma(V(b2), v, V(1.f - b2) * g * g);
+        return p * V(shrink) - V(step) * m / xsimd::fma(xsimd::sqrt(v), V(inv_sqrt_bc2), V(eps));
+    }
+};
+
+// p[i] = r(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states).
+template <class R>
+void apply_fixed(const R r, float* p, const float* g, float* s1, float* s2, std::size_t n) {
+    std::size_t i = 0;
+    for (; i + width <= n; i += width) {
+        vfloat a = vfloat::load_unaligned(s1 + i), b = R::two_states ? vfloat::load_unaligned(s2 + i) : vfloat(0.f);
+        r(vfloat::load_unaligned(p + i), vfloat::load_unaligned(g + i), a, b).store_unaligned(p + i);
+        a.store_unaligned(s1 + i);
+        if constexpr (R::two_states) b.store_unaligned(s2 + i);
+    }
+    for (; i < n; ++i) {
+        float a = s1[i], b = R::two_states ? s2[i] : 0.f;
+        p[i] = r(p[i], g[i], a, b);
+        s1[i] = a;
+        if constexpr (R::two_states) s2[i] = b;
+    }
+}
+template <class Rule>
+void apply_update(float* p, const float* g, float* s1, float* s2, std::size_t n, const Rule& rule) {
+    rule.fixed([&](const auto r) { apply_fixed(r, p, g, s1, s2, n); });
+}
+
+inline void sgd_update(float* p, const float* g, float* buf, std::size_t n, float lr, float mu, bool nesterov, float decay) {
+    apply_update(p, g, buf, nullptr, n, sgd_rule{lr, mu, decay, nesterov});
+}
+
+inline void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, float lr, float b1, float b2, float eps,
+                        float bias_correction1, float bias_correction2, float decay) {
+    apply_update(p, g, m, v, n, adam_rule(lr, b1, b2, eps, bias_correction1, bias_correction2, decay));
+}
+
+// One vector of the fused update below: g = a[0:k] B[0:k, j:j+cols], applied to p, s1, s2 at j.
+template <class Rule>
+SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, const float* B, std::ptrdiff_t n, std::ptrdiff_t j, int cols,
+                                         float* p, float* s1, float* s2, vfloat& norm2) {
+    vfloat g(0.f);
+    for (int kk = 0; kk < k; ++kk) g = xsimd::fma(vfloat(a[kk]), load_partial(B + kk * n + j, cols), g);
+    norm2 = xsimd::fma(g, g, norm2);
+    vfloat s = load_partial(s1 + j, cols), t = Rule::two_states ? load_partial(s2 + j, cols) : vfloat(0.f);
+    store_partial(p + j, r(load_partial(p + j, cols), g, s, t), cols);
+    store_partial(s1 + j, s, cols);
+    if constexpr (Rule::two_states) store_partial(s2 + j, t, cols);
+}
+
+// The weight gradient of a small batch, G = A B (A: m x k strided, B: k x n row-major,
+// k <= rank_k_max), applied by the rule as it is computed: G never goes to memory, which
+// saves a third of the traffic of a batch-1 step. Each vector of G is k FMAs and is used at
+// once; the squared norm of G (returned) is summed in 4 chains per row. A's row is copied
+// out, so that the stores to p cannot alias it.
+inline constexpr int rank_k_max = 8;
+template <class R>
+double rank_k_fixed(const R r, int m, int n, int k, const operand A, const float* B, float* p, float* s1, float* s2) {
+    constexpr int w = static_cast<int>(width);
+    double norm2 = 0.0;
+    for (int i = 0; i < m; ++i) {
+        float a[rank_k_max];
+        for (int kk = 0; kk < k; ++kk) a[kk] = A.at(i, kk);
+        const std::ptrdiff_t row = static_cast<std::ptrdiff_t>(i) * n;
+        float *pr = p + row, *s1r = s1 + row, *s2r = s2 ? s2 + row : nullptr;
+        vfloat sq[4] = {vfloat(0.f), vfloat(0.f), vfloat(0.f), vfloat(0.f)};
+        int j = 0;
+        for (; j + 4 * w <= n; j += 4 * w)
+#pragma GCC unroll 4
+            for (int u = 0; u < 4; ++u) rank_k_vector(r, a, k, B, n, j + u * w, w, pr, s1r, s2r, sq[u]);
+        for (; j < n; j += w) rank_k_vector(r, a, k, B, n, j, std::min(w, n - j), pr, s1r, s2r, sq[0]);
+        norm2 += static_cast<double>(reduce_add((sq[0] + sq[1]) + (sq[2] + sq[3])));
+    }
+    return norm2;
+}
+template <class Rule>
+double rank_k_update(int m, int n, int k, const operand& A, const float* B, float* p, float* s1, float* s2, const Rule& rule) {
+    double norm2 = 0.0;
+    rule.fixed([&](const auto r) { norm2 = rank_k_fixed(r, m, n, k, A, B, p, s1, s2); });
+    return norm2;
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+// end file sanenet/kernels/optimizer.hpp
+// begin file sanenet/train/optimizers.hpp
+// The optimizers users choose in FitOptions: SGD (momentum, Nesterov), Adam, AdamW.
+
+#include <variant>
+
+namespace sanenet {
+
+struct SGD {
+    float learning_rate = 0.01f;
+    float momentum = 0.9f;
+    bool nesterov = false;
+    float weight_decay = 0.f;  // L2 added to the gradient of the weights (not biases)
+};
+
+struct Adam {
+    float learning_rate = 1e-3f;
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float epsilon = 1e-8f;
+};
+
+// Adam with decoupled weight decay (Loshchilov & Hutter), applied to weights, not biases.
+struct AdamW {
+    float learning_rate = 1e-3f;
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float epsilon = 1e-8f;
+    float weight_decay = 0.01f;
+};
+
+using Optimizer = std::variant<Adam, SGD, AdamW>;
+
+inline float learning_rate_of(const Optimizer& o) {
+    return std::visit([](const auto& x) { return x.learning_rate; }, o);
+}
+
+}  // namespace sanenet
+// end file sanenet/train/optimizers.hpp
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace sanenet::detail {
+
+// Training state for one model: gradients, optimizer moments, every stage's outputs,
+// gradients and state sized for the largest batch. Built once per fit; a step allocates nothing.
+class trainer {
+public:
+    trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed)
+        : m_(m), opt_(opt), threads_(threads), seed_(seed) {
+        if (threads > 1) kernels::prepare_gemm_threads();
+        const std::size_t n = m.parameter_count();
+        grads_.resize(n);
+        state1_.resize(n);
+        state2_.resize(std::holds_alternative<SGD>(opt) ? 0 : n);
+        state1_.fill(0.f);
+        state2_.fill(0.f);
+        const auto& st = m.stages();
+        acts_.resize(st.size());
+        deltas_.resize(st.size());
+        states_.resize(st.size());
+        for (std::size_t s = 0; s < st.size(); ++s) {
+            const std::size_t cells = max_batch * static_cast<std::size_t>(st[s].out);
+            acts_[s].resize(cells);
+            deltas_[s].resize(cells);
+            states_[s].resize(visit_kind(st[s].k, [&]<kind K>() { return layer_ops<K>::state_size(st[s], max_batch); }));
+            act_ptrs_.push_back(acts_[s].data());
+            state_ptrs_.push_back(states_[s].data());
+        }
+        input_.resize(max_batch * static_cast<std::size_t>(m.input_size()));
+        const std::size_t outs = max_batch * static_cast<std::size_t>(m.output_size());
+        target_values_.resize(outs);
+        target_labels_.resize(max_batch);
+        m.for_each_tensor([&](const stage& s, const tensor& t) {
+            tensors_.push_back(t);
+            if (t.weight) weights_.push_back({t.offset, t.size(), s.spec});
+        });
+        fused_norm2_.assign(weights_.size(), 0.0);
+        // The first stage with parameters: the stages up to it need no input gradient.
+        first_parametric_ = st.size();
+        for (std::size_t s = 0; s < st.size(); ++s)
+            if (detail::parameter_count(m.specs()[st[s].spec])) { first_parametric_ = s; break; }
+    }
+
+    model& net() { return m_; }
+    // The learning rate of the configured optimizer, changed in place (the LR range test).
+    void set_learning_rate(float lr) {
+        std::visit([lr](auto& o) { o.learning_rate = lr; }, opt_);
+    }
+    // Dropout and noise on (training) or off (the doctor's overfit probe).
+    void set_regularization(bool on) { regularize_ = on; }
+    // The weight matrices (one per Dense), in order.
+    std::size_t dense_layers() const { return weights_.size(); }
+    // L2 norm of the gradient of the i-th weight matrix, from the last step.
+    double weight_gradient_norm(std::size_t i) const {
+        if (last_step_fused_) return std::sqrt(fused_norm2_[i]);
+        return std::sqrt(kernels::sum_squares(grads_.data() + weights_[i].offset, weights_[i].size));
+    }
+    float* input() { return input_.data(); }
+    // Sample src of (x, y) into row `slot` of the batch.
+    void load_sample(std::size_t slot, const matrix& x, const targets& y, std::size_t src) {
+        const std::size_t in = static_cast<std::size_t>(m_.input_size()), k = static_cast<std::size_t>(m_.output_size());
+        std::memcpy(input_.data() + slot * in, x.data() + src * in, in * sizeof(float));
+        if (y.cls) target_labels_[slot] = (*y.cls)(src);
+        else std::memcpy(target_values_.data() + slot * k, y.values->data() + src * k, k * sizeof(float));
+    }
+    float* target_values() { return target_values_.data(); }
+    std::int32_t* target_labels() { return target_labels_.data(); }
+    const float* gradients() const { return grads_.data(); }
+    float* gradients() { return grads_.data(); }
+    double last_gradient_norm() const { return grad_norm_; }
+
+    // Forward in training mode (dropout and noise on) and backward for `rows` gathered rows;
+    // fills the gradients and returns the mean loss. Does not update the parameters.
+    double forward_backward(std::size_t rows) {
+        const double loss = forward_loss(rows);
+        backward(rows, nullptr);
+        last_step_fused_ = false;
+        return loss;
+    }
+
+    // The training-mode forward pass and loss only, with the dropout masks and noise the next
+    // forward_backward will use (gradient checks compare the two).
+    double forward_loss(std::size_t rows) {
+        m_.forward(input_.data(), rows, forward_pass{regularize_, !m_.loss_fuses_output(), threads_, seed_, step_},
+                   forward_buffers{nullptr, nullptr, nullptr, act_ptrs_.data(), state_ptrs_.data()});
+        return loss_and_output_gradient(rows);
+    }
+
+    // Global gradient-norm clipping as torch.nn.utils.clip_grad_norm_: the gradients are scaled
+    // by max_norm / (norm + 1e-6) when that is below 1. Returns true when it scaled them.
+    bool clip(float max_norm) {
+        grad_norm_ = std::sqrt(kernels::sum_squares(grads_.data(), grads_.size()));
+        const double scale = max_norm / (grad_norm_ + 1e-6);
+        if (!(scale < 1.0)) return false;
+        kernels::scale_in_place(grads_.data(), grads_.size(), static_cast<float>(scale));
+        return true;
+    }
+
+    void update() {
+        ++updates_;
+        for (const tensor& t : tensors_) apply(t);
+    }
+
+    struct step_result {
+        double loss;
+        bool clipped;
+    };
+    // A small batch fuses each weight gradient with its update (without clipping, which needs
+    // the whole gradient first): there the update dominates the step, and the fused form stops
+    // paying at about 8 rows (docs/kernel-tuning.md).
+    static constexpr std::size_t fused_max_rows = 6;
+    static_assert(fused_max_rows <= kernels::rank_k_max);
+
+    // One training step: forward, backward, clipping when asked, update.
+    step_result train_step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt) {
+        if (clip_norm || rows > fused_max_rows) {
+            const double loss = forward_backward(rows);
+            const bool clipped = clip_norm && clip(*clip_norm);
+            update();
+            return {loss, clipped};
+        }
+        const double loss = forward_loss(rows);
+        ++updates_;
+        const fused_update fuse{this, [](void* self, const stage& st, const kernels::operand& xt, const float* d, std::size_t n) {
+                                    static_cast<trainer*>(self)->fused_weight_update(st, xt, d, n);
+                                }};
+        backward(rows, &fuse);
+        last_step_fused_ = true;
+        for (const tensor& t : tensors_)
+            if (!t.weight) apply(t);
+        return {loss, false};
+    }
+
+    double step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt) { return train_step(rows, clip_norm).loss; }
+
+    // Optimizer state, to save and restore together with the weights on divergence.
+    struct snapshot {
+        aligned_buffer<float> params, state1, state2;
+        std::uint64_t updates = 0;
+    };
+    void save(snapshot& s) const {
+        s.params.resize(m_.parameter_count());
+        std::copy(m_.params(), m_.params() + m_.parameter_count(), s.params.data());
+        s.state1 = state1_;
+        s.state2 = state2_;
+        s.updates = updates_;
+    }
+    void restore(const snapshot& s) {
+        std::copy(s.params.data(), s.params.data() + s.params.size(), m_.params());
+        state1_ = s.state1;
+        state2_ = s.state2;
+        updates_ = s.updates;
+    }
+
+private:
+    struct weight_matrix {
+        std::size_t offset, size, spec;
+    };
+
+    // Mean loss over the batch; writes dLoss/d(output of the last stage) into its delta,
+    // already through the output activation when the loss fuses it.
+    double loss_and_output_gradient(std::size_t rows) {
+        const std::size_t s = m_.stages().size() - 1;
+        const float* y = acts_[s].data();
+        float* d = deltas_[s].data();
+        const std::size_t k = static_cast<std::size_t>(m_.output_size());
+        switch (m_.task().k) {
+            case task_kind::classification:
+                return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) / static_cast<double>(rows);
+            case task_kind::multilabel:
+                return kernels::sigmoid_cross_entropy(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) / static_cast<double>(rows * k);
+            case task_kind::regression:
+                return kernels::squared_error(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) / static_cast<double>(rows * k);
+        }
+        return 0.0;
+    }
+
+    // The backward pass, last stage first, each through its kind; fuse: update the weights as
+    // their gradients are formed (train_step).
+    void backward(std::size_t rows, const fused_update* fuse) {
+        const auto& stages = m_.stages();
+        for (std::size_t s = stages.size(); s-- > 0;) {
+            const stage& st = stages[s];
+            const bool last = s + 1 == stages.size();
+            const stage_io io{st, s, rows, s == 0 ? input_.data() : acts_[s - 1].data(), acts_[s].data(), m_.params(),
+                              states_[s].data(), regularize_, !(last && m_.loss_fuses_output()), threads_, seed_, step_};
+            const grad_io g{deltas_[s].data(), s > first_parametric_ ? deltas_[s - 1].data() : nullptr, grads_.data(), fuse};
+            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::backward(io, g); });
+        }
+        ++step_;
+    }
+
+    // Calls f with the optimizer's per-element rule for this step (weights decay, biases do not).
+    template <class F>
+    void with_rule(bool is_weight, F&& f) const {
+        std::visit([&](const auto& o) {
+            using O = std::decay_t<decltype(o)>;
+            if constexpr (std::is_same_v<O, SGD>) {
+                f(kernels::sgd_rule{o.learning_rate, o.momentum, is_weight ? o.weight_decay : 0.f, o.nesterov});
+            } else {
+                float decay = 0.f;
+                if constexpr (std::is_same_v<O, AdamW>) decay = is_weight ? o.weight_decay : 0.f;
+                const double t = static_cast<double>(updates_);
+                f(kernels::adam_rule(o.learning_rate, o.beta1, o.beta2, o.epsilon,
+                                     static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta1), t)),
+                                     static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta2), t)), decay));
+            }
+        }, opt_);
+    }
+
+    void apply(const tensor& t) {
+        float* p = m_.params();
+        const std::size_t off = t.offset, n = t.size();
+        with_rule(t.weight, [&](const auto& rule) {
+            float* s2 = rule.two_states ? state2_.data() + off : nullptr;
+            kernels::parallel_for(n >= 2 * elementwise_grain ? threads_ : 1, n, elementwise_grain, [&](std::size_t b, std::size_t e) {
+                kernels::apply_update(p + off + b, grads_.data() + off + b, state1_.data() + off + b, s2 ? s2 + b : nullptr, e - b, rule);
+            });
+        });
+    }
+    static constexpr std::size_t elementwise_grain = 1 << 14;
+
+    void fused_weight_update(const stage& st, const kernels::operand& xt, const float* d, std::size_t rows) {
+        float* p = m_.params();
+        std::size_t i = 0;
+        while (weights_[i].spec != st.spec) ++i;
+        with_rule(true, [&](const auto& rule) {
+            fused_norm2_[i] = kernels::rank_k_update(st.in, st.out, static_cast<int>(rows), xt, d, p + st.w, state1_.data() + st.w,
+                                                     rule.two_states ? state2_.data() + st.w : nullptr, rule);
+        });
+    }
+
+    model& m_;
+    Optimizer opt_;
+    int threads_;
+    std::uint64_t seed_;
+    std::uint64_t step_ = 0, updates_ = 0;
+    double grad_norm_ = 0.0;
+    bool regularize_ = true;
+    bool last_step_fused_ = false;
+    std::vector<tensor> tensors_;             // every parameter tensor, in order
+    std::vector<weight_matrix> weights_;      // the weight matrices, in order
+    std::vector<double> fused_norm2_;         // their squared gradient norms in the last fused step
+    std::size_t first_parametric_ = 0;
+    aligned_buffer<float> grads_, state1_, state2_, input_, target_values_;
+    aligned_buffer<std::int32_t> target_labels_;
+    std::vector<aligned_buffer<float>> acts_, deltas_, states_;
+    std::vector<float*> act_ptrs_, state_ptrs_;
+};
+
+}  // namespace sanenet::detail
+// end file sanenet/train/trainer.hpp
+// begin file sanenet/train/history.hpp
+// sn::History: what fit did, epoch by epoch, which diagnostics fired and how it ended.
+
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sanenet {
+
+struct EpochRecord {
+    int epoch = 0;                     // 1-based
+    double train_loss = 0.0;           // mean over the epoch's steps, dropout on
+    std::optional<double> val_loss;    // on the validation data, inference mode
+    std::optional<double> val_metric;  // History::metric on the validation data
+    double seconds = 0.0;
+    double samples_per_second = 0.0;
+};
+
+enum class StopReason { completed, diverged };
+
+struct History {
+    std::string metric;  // "accuracy" (Classification, MultiLabel) or "r2" (Regression)
+    std::vector<EpochRecord> epochs;
+    std::vector<Diagnostic> diagnostics;
+    StopReason stop = StopReason::completed;
+    std::string stop_message;
+
+    std::vector<double> train_loss() const {
+        std::vector<double> v;
+        for (const auto& e : epochs) v.push_back(e.train_loss);
+        return v;
+    }
+    std::vector<double> val_loss() const {
+        std::vector<double> v;
+        for (const auto& e : epochs)
+            if (e.val_loss) v.push_back(*e.val_loss);
+        return v;
+    }
+    std::vector<double> val_metric() const {
+        std::vector<double> v;
+        for (const auto& e : epochs)
+            if (e.val_metric) v.push_back(*e.val_metric);
+        return v;
+    }
+    bool fired(std::string_view id) const {
+        for (const auto& d : diagnostics)
+            if (d.id == id) return true;
+        return false;
+    }
+};
+
+// L6.1: training diverged. The network already holds its last good weights again;
+// history() is what was recorded up to the divergence.
+class divergence_error : public lint_error {
+public:
+    divergence_error(const std::string& message, History h) : lint_error("L6.1", message), history_(std::move(h)) {}
+    const History& history() const noexcept { return history_; }
+
+private:
+    History history_;
+};
+
+}  // namespace sanenet
+// end file sanenet/train/history.hpp
 // begin file sanenet/train/metrics.hpp
 // Metrics: accuracy, mean squared error, R^2 and the confusion matrix.
 
@@ -4903,6 +4883,78 @@ inline ConfusionMatrix confusion_matrix(const matrix& probabilities, const label
 // its steps. Each is cheap enough to stay on by default; FitOptions::monitor = false turns
 // them off. A finding is reported once per fit.
 
+// begin file sanenet/train/options.hpp
+// What sn::fit takes: FitOptions, the validation data, and the targets of either kind.
+
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <type_traits>
+#include <variant>
+
+namespace sanenet {
+
+// Held-out data evaluated after every epoch (its absence is lint L2.1).
+struct Validation {
+    matrix x;
+    std::variant<labels, matrix> y;
+    Validation(matrix vx, labels vy) : x(std::move(vx)), y(std::move(vy)) {}
+    Validation(matrix vx, matrix vy) : x(std::move(vx)), y(std::move(vy)) {}
+};
+
+struct FitOptions {
+    int epochs = 10;
+    std::size_t batch_size = 32;              // article item 5: start small (16, 8 or 1)
+    Optimizer optimizer = Adam{};
+    std::optional<Validation> validation = std::nullopt;
+    std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
+    Waivers allow = {};
+    std::uint64_t seed = 42;                  // shuffling, dropout and noise
+    int threads = 0;                          // 0 = all cores
+    bool progress = true;                     // the live line on a terminal; silent otherwise
+    std::function<void(const EpochRecord&)> on_epoch = {};
+    bool shuffle = true;
+    Thresholds thresholds = {};               // the run-time lints' thresholds
+    bool monitor = true;                      // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
+};
+
+namespace detail {
+
+inline targets targets_of(const std::variant<labels, matrix>& y) {
+    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
+    return {nullptr, &std::get<matrix>(y)};
+}
+
+// What the data lints look at in a fit's options.
+inline data_check data_check_of(const FitOptions& o) {
+    data_check c;
+    if (o.validation) {
+        c.validation_x = &o.validation->x;
+        c.validation_y = targets_of(o.validation->y);
+    }
+    c.batch_size = o.batch_size;
+    c.thresholds = o.thresholds;
+    return c;
+}
+
+// The targets of a Net's task, checked at compile time: labels or a matrix.
+template <class Net, class Y>
+targets targets_for(const Y& y) {
+    constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
+    if constexpr (cls) {
+        static_assert(std::is_same_v<Y, labels>, "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
+        return {&y, nullptr};
+    } else {
+        static_assert(std::is_same_v<Y, matrix>,
+                      "sanenet: Regression and MultiLabel networks take targets as xt::xtensor<float, 2> (samples x outputs)");
+        return {nullptr, &y};
+    }
+}
+
+}  // namespace detail
+}  // namespace sanenet
+// end file sanenet/train/options.hpp
 
 #include <algorithm>
 #include <cmath>
@@ -5100,11 +5152,11 @@ public:
         if (final_loss >= t_.baseline_ratio * base)
             sink_.report(SANENET_TAGGED(NoBetterThanBaseline, Severity::warning,
                 "after " + std::to_string(h.epochs.size()) + (h.epochs.size() == 1 ? " epoch" : " epochs") + " the validation loss " +
-                    fmt(final_loss) +
-                    " is no better than predicting a constant learned from the training targets (" + fmt(base) +
+                    format_number(final_loss) +
+                    " is no better than predicting a constant learned from the training targets (" + format_number(base) +
                     "): the network has learned nothing that generalizes (article item 2)",
                 "look at the data and the predictions: are inputs and targets aligned, normalized, shuffled? Then run sn::doctor",
-                "validation loss " + fmt(final_loss) + ", baseline " + fmt(base)));
+                "validation loss " + format_number(final_loss) + ", baseline " + format_number(base)));
     }
 
 private:
@@ -5115,11 +5167,11 @@ private:
         const double share = static_cast<double>(clipped_) / static_cast<double>(steps_);
         if (share > t_.clipping_share)
             sink_.report(SANENET_TAGGED(ClippingMasksLR, Severity::warning,
-                "gradient clipping was active on " + fmt(100 * share) + "% of the steps of epoch " + std::to_string(epoch) +
+                "gradient clipping was active on " + format_number(100 * share) + "% of the steps of epoch " + std::to_string(epoch) +
                     ": it is hiding a learning rate that is too high (article item 6)",
                 "turn clipping off (clip_grad_norm = std::nullopt), find the largest stable rate with sn::find_learning_rate and "
                 "use a tenth of it",
-                fmt(100 * share) + "% of steps clipped"));
+                format_number(100 * share) + "% of steps clipped"));
     }
 
     void check_overfitting(const EpochRecord& e) {
@@ -5136,8 +5188,8 @@ private:
         overfit_run_ = gap && memorizing && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
         if (overfit_run_ >= t_.overfit_epochs)
             sink_.report(SANENET_TAGGED(Overfitting, Severity::warning,
-                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + fmt(val) + " (best " +
-                    fmt(best_val_) + ") while the training loss is " + fmt(e.train_loss) +
+                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + format_number(val) + " (best " +
+                    format_number(best_val_) + ") while the training loss is " + format_number(e.train_loss) +
                     ": the network is memorizing the training set (article item 4)",
                 "stop at the best epoch, add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get "
                 "more data",
@@ -5150,8 +5202,8 @@ private:
         const bool stalled = e.train_loss > 0.99 * *previous;
         if (stalled && last > 0 && first / last < t_.vanishing_ratio && first < t_.vanishing_norm)
             sink_.report(SANENET_TAGGED(VanishingGradient, Severity::warning,
-                "the first Dense layer's gradient (norm " + fmt(first) + ") is " + fmt(last / std::max(first, 1e-300)) +
-                    " times smaller than the last one's (" + fmt(last) + ") and the loss has stopped improving: the early "
+                "the first Dense layer's gradient (norm " + format_number(first) + ") is " + format_number(last / std::max(first, 1e-300)) +
+                    " times smaller than the last one's (" + format_number(last) + ") and the loss has stopped improving: the early "
                     "layers are not learning (article item 8)",
                 "use fewer layers (article item 10), LeakyReLU or ELU with He/LeCun init, and normalized inputs",
                 "epoch " + std::to_string(e.epoch)));
@@ -5163,7 +5215,7 @@ private:
         const activity_probe::result& r = probe_.run(threads);
         if (r.dead_share >= t_.dead_unit_share)
             sink_.report(SANENET_TAGGED(DeadUnits, Severity::warning,
-                fmt(100 * r.dead_share) + "% of the units of the ReLU after layer " + std::to_string(r.dead_layer) + " (Input is 0)" +
+                format_number(100 * r.dead_share) + "% of the units of the ReLU after layer " + std::to_string(r.dead_layer) + " (Input is 0)" +
                     " output 0 for every one of " + std::to_string(probe_.samples()) + " probe samples after epoch " +
                     std::to_string(epoch) + ": dead ReLUs get no gradient and never recover (article item 8)",
                 "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
@@ -5215,7 +5267,7 @@ inline net_shape shape_of(const model& m) { return {m.task(), m.input_size(), m.
 // can only diverge, is refused too.
 inline void check_options(const FitOptions& o) {
     const auto refuse = [](const std::string& what, float v, const char* expected) {
-        throw std::invalid_argument("sanenet: " + what + " is " + fmt(v) + ", expected " + expected);
+        throw std::invalid_argument("sanenet: " + what + " is " + format_number(v) + ", expected " + expected);
     };
     if (o.epochs < 0) throw std::invalid_argument("sanenet: FitOptions::epochs is " + std::to_string(o.epochs) + ", expected >= 0");
     if (o.batch_size == 0) throw std::invalid_argument("sanenet: FitOptions::batch_size is 0, expected >= 1 (article item 5: 16, 8 or 1)");
@@ -5249,7 +5301,7 @@ inline void check_options(const FitOptions& o) {
 inline void check_before_training(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o, diagnostics_sink& sink) {
     check_shapes(s, x, y, "x");
     if (o.validation) check_shapes(s, o.validation->x, targets_of(o.validation->y), "validation x");
-    const std::vector<Diagnostic> found = data_lints(s, x, y, o);
+    const std::vector<Diagnostic> found = data_lints(s, x, y, data_check_of(o));
     for (const Diagnostic& d : found)
         if (d.severity == Severity::error && !sink.waives(d.id)) throw lint_error(d.id, d.message);
     for (const Diagnostic& d : found) sink.report(d);
@@ -5326,7 +5378,7 @@ private:
 };
 
 inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o) {
-    return "sanenet L6.1 diverged: " + what + " (learning rate " + fmt(learning_rate_of(o.optimizer)) +
+    return "sanenet L6.1 diverged: " + what + " (learning rate " + format_number(learning_rate_of(o.optimizer)) +
            "); training stopped and the network was restored to its weights at the start of epoch " + std::to_string(epoch) +
            ". Fix: " + (o.clip_grad_norm ? "turn clipping off, " : "") +
            "find the largest stable learning rate with sn::find_learning_rate and use a tenth of it (article item 6).";
@@ -5382,10 +5434,10 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
             // The update is already applied here; a divergence restores the epoch's start anyway.
             const auto [loss, clipped] = tr.train_step(rows, o.clip_grad_norm);
             if (!std::isfinite(loss))
-                diverge("the training loss became " + fmt(loss) + " in epoch " + std::to_string(epoch) + " at sample " + std::to_string(b), epoch);
+                diverge("the training loss became " + format_number(loss) + " in epoch " + std::to_string(epoch) + " at sample " + std::to_string(b), epoch);
             if (o.monitor && watch.add(loss))
-                diverge("the smoothed training loss rose to " + fmt(watch.smoothed()) + ", over " + fmt(o.thresholds.divergence_factor) +
-                            " times its minimum " + fmt(watch.minimum()) + ", in epoch " + std::to_string(epoch),
+                diverge("the smoothed training loss rose to " + format_number(watch.smoothed()) + ", over " + format_number(o.thresholds.divergence_factor) +
+                            " times its minimum " + format_number(watch.minimum()) + ", in epoch " + std::to_string(epoch),
                         epoch);
             if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
@@ -5445,7 +5497,7 @@ std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions
     const detail::targets t = detail::targets_for<Net>(y);
     detail::check_shapes(s, x, t, "x");
     if (options.validation) detail::check_shapes(s, options.validation->x, detail::targets_of(options.validation->y), "validation x");
-    std::vector<Diagnostic> found = detail::data_lints(s, x, t, options);
+    std::vector<Diagnostic> found = detail::data_lints(s, x, t, detail::data_check_of(options));
     const Waivers allow = options.allow | Net::waivers;
     std::erase_if(found, [allow](const Diagnostic& d) { return detail::waived(d, allow); });
     return found;
@@ -5459,6 +5511,1472 @@ std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions
 // smoothed loss explodes; the largest rate before that is the largest stable one, and the
 // rate to train with is one order of magnitude lower.
 
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace sanenet {
+
+struct LrOptions {
+    Optimizer optimizer = Adam{};  // its learning_rate is what the test sweeps
+    std::size_t batch_size = 32;
+    double start = 1e-7;           // first learning rate
+    double stop = 10.0;            // last learning rate, if nothing explodes before
+    int steps = 200;               // steps from start to stop, a constant factor apart
+    double explosion_factor = 4.0; // smoothed loss above this x its best: exploded
+    std::uint64_t seed = 42;
+    int threads = 0;
+};
+
+struct LrPoint {
+    double learning_rate = 0.0;
+    double loss = 0.0;      // the step's loss
+    double smoothed = 0.0;  // debiased exponential average
+};
+
+struct LrFinding {
+    double max_stable = 0.0;  // the largest rate tried before the loss exploded
+    double suggested = 0.0;   // max_stable / 10: train with this
+    double exploded_at = 0.0; // the rate at which it exploded; 0 if it never did up to LrOptions::stop
+    std::vector<LrPoint> curve;
+
+    bool exploded() const { return exploded_at > 0.0; }
+    std::string to_string() const {
+        using detail::format_number;
+        if (exploded())
+            return "the loss explodes at learning rate " + format_number(exploded_at, 3) + "; largest stable " + format_number(max_stable, 3) +
+                   "; suggested " + format_number(suggested, 3);
+        return "no explosion up to learning rate " + format_number(max_stable, 3) + "; suggested " + format_number(suggested, 3);
+    }
+};
+
+namespace detail {
+
+inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
+    check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
+    if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
+        throw std::invalid_argument("sanenet: find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
+    const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
+    kernels::scoped_flush_denormals ftz;
+    trainer tr(m, o.optimizer, batch, kernels::resolve_threads(o.threads), o.seed);
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    kernels::rng r(o.seed);
+    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
+
+    LrFinding f;
+    const double growth = std::pow(o.stop / o.start, 1.0 / (o.steps - 1));
+    // Light smoothing: a heavy average would react many steps (and factors of the rate) late.
+    constexpr double beta = 0.8;
+    double avg = 0.0, best = std::numeric_limits<double>::infinity(), lr = o.start;
+    std::size_t cursor = 0;
+    for (int s = 0; s < o.steps; ++s, lr *= growth) {
+        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) tr.load_sample(b, x, y, order[cursor]);
+        tr.set_learning_rate(static_cast<float>(lr));
+        const double loss = tr.forward_backward(batch);
+        avg = beta * avg + (1 - beta) * loss;
+        const double smoothed = avg / (1 - std::pow(beta, s + 1));
+        f.curve.push_back({lr, loss, smoothed});
+        if (!std::isfinite(loss) || smoothed > o.explosion_factor * best) {
+            f.exploded_at = lr;
+            break;
+        }
+        best = std::min(best, smoothed);
+        tr.update();
+    }
+    f.max_stable = f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
+    f.suggested = f.max_stable / 10.0;
+    return f;
+}
+
+}  // namespace detail
+
+// The learning-rate range test on a copy of net (net itself is not touched).
+// y: labels for Classification, a samples x outputs matrix otherwise.
+template <class Net, class Y>
+LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
+    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
+}
+
+
+}  // namespace sanenet
+// end file sanenet/train/lr_finder.hpp
+
+// begin file sanenet/data/csv.hpp
+// Numeric CSV reader: CsvOptions, CsvTable and load_csv, with file:line errors.
+
+// begin file sanenet/io/file.hpp
+// Files: the whole-file reader, the atomic writer and the path quoting that every reader and
+// writer (model files, .npy, IDX, CSV, plots) shares. Every failure is an io_error that names
+// the path and the operating system's reason.
+
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+namespace sanenet::detail {
+
+inline std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
+
+inline std::string os_error(int err) { return std::generic_category().message(err); }
+
+inline std::string hex_byte(unsigned value) {
+    static constexpr char digits[] = "0123456789abcdef";
+    return std::string{'0', 'x', digits[(value >> 4) & 0xF], digits[value & 0xF]};
+}
+
+// The whole file; every failure names the file and its role (`what`, e.g. "IDX file").
+inline std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what) {
+    std::vector<unsigned char> b;
+    const std::string fail = "cannot read " + what + " " + quoted(path) + ": ";
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw io_error(fail + "it is a directory, expected a file");
+#if defined(__unix__) || defined(__APPLE__)
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw io_error(fail + os_error(errno));
+    struct ::stat st {};
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) b.reserve(static_cast<std::size_t>(st.st_size));
+    unsigned char chunk[1 << 16];
+    for (;;) {
+        const ::ssize_t got = ::read(fd, chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            const int err = errno;
+            ::close(fd);
+            throw io_error(fail + "reading failed: " + os_error(err));
+        }
+        if (got == 0) break;
+        b.insert(b.end(), chunk, chunk + got);
+    }
+    ::close(fd);
+#else
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw io_error(fail + os_error(errno));
+    b.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (in.bad()) throw io_error(fail + "reading failed");
+#endif
+    return b;
+}
+
+// Writes `data` to `path` atomically: a temporary file in the same directory, flushed and
+// fsynced, then renamed over the target. On failure the temporary file is removed, an
+// existing target is left as it was, and io_error names the path and the OS error.
+inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
+                                  const std::string& verb) {
+    static std::atomic<unsigned> counter{0};
+    const std::string fail = "cannot " + verb + " " + quoted(path) + ": ";
+    if (path.filename().empty()) throw io_error(fail + "the path names no file");
+#if defined(__unix__) || defined(__APPLE__)
+    const long pid = static_cast<long>(::getpid());
+#else
+    const long pid = 0;
+#endif
+    std::filesystem::path tmp;
+#if defined(__unix__) || defined(__APPLE__)
+    int fd = -1;
+    for (int attempt = 0; fd < 0; ++attempt) {
+        tmp = path;
+        tmp += ".tmp." + std::to_string(pid) + "." + std::to_string(counter.fetch_add(1));
+        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && (errno != EEXIST || attempt >= 100))
+            throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno));
+    }
+    const auto abandon = [&](const std::string& what, int err) {
+        if (fd >= 0) ::close(fd);
+        ::unlink(tmp.c_str());
+        return io_error(fail + what + " " + quoted(tmp) + ": " + os_error(err));
+    };
+    for (std::size_t done = 0; done < data.size();) {
+        const ::ssize_t put = ::write(fd, data.data() + done, data.size() - done);
+        if (put < 0 && errno == EINTR) continue;
+        if (put <= 0) throw abandon("writing", put < 0 ? errno : EIO);
+        done += static_cast<std::size_t>(put);
+    }
+    if (::fsync(fd) != 0) throw abandon("fsync of", errno);
+    const int closed = ::close(fd);
+    fd = -1;
+    if (closed != 0) throw abandon("closing", errno);
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        ::unlink(tmp.c_str());
+        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message());
+    }
+    // Make the rename itself durable; a directory that cannot be fsynced is not an error.
+    const std::filesystem::path dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+#else
+    tmp = path;
+    tmp += ".tmp." + std::to_string(pid) + "." + std::to_string(counter.fetch_add(1));
+    std::error_code ec;
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno));
+        out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+        out.flush();
+        if (!out) {
+            const int err = errno;
+            out.close();
+            std::filesystem::remove(tmp, ec);
+            throw io_error(fail + "writing " + quoted(tmp) + ": " + os_error(err));
+        }
+    }
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(tmp, ignored);
+        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message());
+    }
+#endif
+}
+
+}  // namespace sanenet::detail
+// end file sanenet/io/file.hpp
+
+#include <algorithm>
+#include <charconv>
+#include <cstddef>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace sanenet::data {
+
+struct CsvOptions {
+    char delimiter = ',';
+    std::optional<bool> header = std::nullopt;  // nullopt: a header if any field of the first line is not a number
+};
+
+// A CSV file of numbers: column names (from the header, or "0", "1", ...) and a rows x columns matrix.
+struct CsvTable {
+    std::vector<std::string> columns;
+    sanenet::matrix values;
+
+    // Index of the first column called `name`; std::out_of_range naming the known columns otherwise.
+    std::size_t column(std::string_view name) const {
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            if (columns[i] == name) return i;
+        std::string known;
+        constexpr std::size_t shown = 20;
+        for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
+        if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
+        throw std::out_of_range("sanenet: no column '" + std::string(name) + "' in the CSV table: known columns are " +
+                                (known.empty() ? std::string("none") : known));
+    }
+
+    // The named columns, in the order given, as a rows x names.size() matrix.
+    sanenet::matrix select(const std::vector<std::string>& names) const {
+        std::vector<std::size_t> index;
+        index.reserve(names.size());
+        for (const auto& name : names) index.push_back(column(name));
+        const std::size_t rows = values.shape()[0];
+        auto out = sanenet::matrix::from_shape({rows, names.size()});
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
+        return out;
+    }
+};
+
+namespace detail {
+
+struct csv_field {
+    std::string text;
+    bool quoted = false;
+};
+
+struct csv_record {
+    std::size_t line = 0;
+    std::vector<csv_field> fields;
+};
+
+enum class number_parse { ok, not_a_number, out_of_range };
+
+// std::from_chars accepts "nan" and "inf" (the data lints reject them later) but not a leading '+'.
+inline number_parse parse_float(std::string_view text, float& out) {
+    if (text.size() > 1 && text[0] == '+' && text[1] != '+' && text[1] != '-') text.remove_prefix(1);
+    if (text.empty()) return number_parse::not_a_number;
+    const char* first = text.data();
+    const char* last = first + text.size();
+    auto r = std::from_chars(first, last, out);
+    if (r.ec == std::errc{} && r.ptr == last) return number_parse::ok;
+    if (r.ec != std::errc::result_out_of_range || r.ptr != last) return number_parse::not_a_number;
+    // Out of range as float: underflow becomes 0 or a denormal, overflow is an error.
+    double wide = 0;
+    auto rd = std::from_chars(first, last, wide);
+    if (rd.ec != std::errc{} || rd.ptr != last) return number_parse::out_of_range;
+    if (wide > std::numeric_limits<float>::max() || wide < -std::numeric_limits<float>::max())
+        return number_parse::out_of_range;
+    out = static_cast<float>(wide);
+    return number_parse::ok;
+}
+
+// xtensor's xcsv reports no line numbers, so sanenet parses CSV itself: RFC 4180 quoting
+// ("" inside quotes, delimiters and newlines in quoted fields), CRLF, spaces around fields.
+class csv_reader {
+public:
+    csv_reader(std::string_view text, char delimiter, const std::filesystem::path& path)
+        : s_(text), delim_(delimiter), path_(path) {}
+
+    std::size_t line() const { return line_; }
+
+    // Reads the next record, skipping blank lines; false at the end of the file.
+    bool next(csv_record& rec) {
+        skip_blank_lines();
+        if (pos_ >= s_.size()) return false;
+        rec.line = line_;
+        rec.fields.clear();
+        for (;;) {
+            csv_field field;
+            skip_spaces();
+            if (pos_ < s_.size() && s_[pos_] == '"') {
+                read_quoted(field, rec);
+            } else {
+                const std::size_t start = pos_;
+                while (pos_ < s_.size() && s_[pos_] != delim_ && s_[pos_] != '\n') ++pos_;
+                std::size_t end = pos_;
+                while (end > start && is_space_or_cr(s_[end - 1])) --end;
+                field.text.assign(s_.substr(start, end - start));
+            }
+            rec.fields.push_back(std::move(field));
+            if (pos_ >= s_.size()) return true;
+            if (s_[pos_] == '\n') {
+                ++pos_;
+                ++line_;
+                return true;
+            }
+            ++pos_;  // the delimiter: another field follows, possibly empty
+        }
+    }
+
+private:
+    bool is_space(char c) const { return (c == ' ' || c == '\t') && c != delim_; }
+    bool is_space_or_cr(char c) const { return is_space(c) || c == '\r'; }
+
+    void skip_spaces() {
+        while (pos_ < s_.size() && is_space(s_[pos_])) ++pos_;
+    }
+
+    void skip_blank_lines() {
+        for (;;) {
+            std::size_t p = pos_;
+            while (p < s_.size() && is_space_or_cr(s_[p])) ++p;
+            if (p < s_.size() && s_[p] == '\n') {
+                pos_ = p + 1;
+                ++line_;
+            } else {
+                if (p >= s_.size()) pos_ = p;
+                return;
+            }
+        }
+    }
+
+    void read_quoted(csv_field& field, const csv_record& rec) {
+        field.quoted = true;
+        const std::size_t open_line = line_;
+        ++pos_;
+        for (;;) {
+            if (pos_ >= s_.size())
+                throw io_error(path_.string() + ":" + std::to_string(open_line) + ": column " +
+                               std::to_string(rec.fields.size() + 1) +
+                               ": unterminated quote: expected a closing '\"' before the end of the file");
+            const char c = s_[pos_];
+            if (c == '"') {
+                if (pos_ + 1 < s_.size() && s_[pos_ + 1] == '"') {
+                    field.text += '"';
+                    pos_ += 2;
+                    continue;
+                }
+                ++pos_;
+                break;
+            }
+            if (c == '\n') ++line_;
+            field.text += c;
+            ++pos_;
+        }
+        while (pos_ < s_.size() && is_space_or_cr(s_[pos_])) ++pos_;
+        if (pos_ < s_.size() && s_[pos_] != delim_ && s_[pos_] != '\n')
+            throw io_error(path_.string() + ":" + std::to_string(line_) + ": column " +
+                           std::to_string(rec.fields.size() + 1) + ": found '" + std::string(1, s_[pos_]) +
+                           "' after a closing quote: expected the delimiter '" + std::string(1, delim_) +
+                           "' or the end of the line");
+        std::size_t a = 0, b = field.text.size();
+        while (a < b && (field.text[a] == ' ' || field.text[a] == '\t')) ++a;
+        while (b > a && (field.text[b - 1] == ' ' || field.text[b - 1] == '\t')) --b;
+        field.text = field.text.substr(a, b - a);
+    }
+
+    std::string_view s_;
+    char delim_;
+    const std::filesystem::path& path_;
+    std::size_t pos_ = 0;
+    std::size_t line_ = 1;
+};
+
+inline std::string cell_excerpt(const std::string& text) {
+    constexpr std::size_t longest = 40;
+    return text.size() <= longest ? text : text.substr(0, longest) + "...";
+}
+
+}  // namespace detail
+
+// Loads a CSV file of numbers. Blank lines are skipped; every cell must be a float.
+inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options = {}) {
+    const char d = options.delimiter;
+    if (d == '"' || d == '\n' || d == '\r' || d == ' ')
+        throw std::invalid_argument("sanenet: load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
+                                    " (a quote, space or line break) is not usable: expected a character such as "
+                                    "',', ';' or '\\t'");
+    const auto bytes = sanenet::detail::read_file(path, "CSV file");
+    std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+    const std::string file = path.string();
+    if (text.empty())
+        throw io_error(file + ":1: empty file: expected a header line or a row of numbers");
+
+    detail::csv_reader reader(text, d, path);
+    detail::csv_record first;
+    if (!reader.next(first))
+        throw io_error(file + ":" + std::to_string(reader.line()) +
+                       ": empty file (only blank lines): expected a header line or a row of numbers");
+
+    float scratch = 0;
+    bool has_header = false;
+    if (options.header) {
+        has_header = *options.header;
+    } else {
+        for (const auto& f : first.fields)
+            if (detail::parse_float(f.text, scratch) == detail::number_parse::not_a_number) has_header = true;
+    }
+
+    CsvTable table;
+    const std::size_t width = first.fields.size();
+    table.columns.reserve(width);
+    for (std::size_t c = 0; c < width; ++c)
+        table.columns.push_back(has_header ? first.fields[c].text : std::to_string(c));
+
+    auto column_label = [&](std::size_t c) {
+        std::string label = "column " + std::to_string(c + 1);
+        if (has_header) label += " ('" + table.columns[c] + "')";
+        return label;
+    };
+
+    std::vector<float> values;
+    std::size_t rows = 0;
+    auto add_row = [&](const detail::csv_record& rec) {
+        const std::string where = file + ":" + std::to_string(rec.line) + ": ";
+        if (rec.fields.size() != width)
+            throw io_error(where + "expected " + std::to_string(width) + " fields as in line " +
+                           std::to_string(first.line) + ", found " + std::to_string(rec.fields.size()));
+        for (std::size_t c = 0; c < width; ++c) {
+            const auto& cell = rec.fields[c].text;
+            if (cell.empty())
+                throw io_error(where + column_label(c) +
+                               ": empty cell: expected a number (fill or drop missing values before loading)");
+            float v = 0;
+            switch (detail::parse_float(cell, v)) {
+                case detail::number_parse::ok:
+                    break;
+                case detail::number_parse::not_a_number:
+                    throw io_error(where + column_label(c) + ": '" + detail::cell_excerpt(cell) +
+                                   "' is not a number: expected a float such as 1.5, -2e3, nan or inf");
+                case detail::number_parse::out_of_range:
+                    throw io_error(where + column_label(c) + ": '" + detail::cell_excerpt(cell) +
+                                   "' is out of the float range: expected a magnitude below 3.4e38");
+            }
+            values.push_back(v);
+        }
+        ++rows;
+    };
+
+    if (!has_header) add_row(first);
+    detail::csv_record rec;
+    while (reader.next(rec)) add_row(rec);
+    if (rows == 0)
+        throw io_error(file + ":" + std::to_string(first.line) +
+                       ": a header but no data rows: expected at least one row of numbers after the header");
+
+    table.values = sanenet::matrix::from_shape({rows, width});
+    std::copy(values.begin(), values.end(), table.values.data());
+    return table;
+}
+
+}  // namespace sanenet::data
+// end file sanenet/data/csv.hpp
+// begin file sanenet/data/fashion_mnist.hpp
+// Fashion-MNIST loader over the Debian package dataset-fashion-mnist: Dataset, fashion_mnist, class names.
+
+// begin file sanenet/data/idx.hpp
+// IDX reader (the MNIST file format): load_idx, plain or gzip-compressed, with byte-exact errors.
+
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+// gzip support needs zlib (-lz); define SANENET_WITH_ZLIB=0 to build without it.
+#ifndef SANENET_WITH_ZLIB
+#if __has_include(<zlib.h>)
+#define SANENET_WITH_ZLIB 1
+#else
+#define SANENET_WITH_ZLIB 0
+#endif
+#endif
+
+#if SANENET_WITH_ZLIB
+#include <zlib.h>
+#endif
+
+namespace sanenet::data {
+namespace detail {
+
+using sanenet::detail::hex_byte;
+using sanenet::detail::quoted;
+using sanenet::detail::read_file;
+
+inline const char* idx_type_list() {
+    return "0x08 ubyte, 0x09 sbyte, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64";
+}
+
+// Element size of an IDX type code, 0 for an unknown code.
+inline std::size_t idx_element_size(std::uint8_t type) {
+    switch (type) {
+        case 0x08: case 0x09: return 1;
+        case 0x0B: return 2;
+        case 0x0C: case 0x0D: return 4;
+        case 0x0E: return 8;
+        default: return 0;
+    }
+}
+
+inline bool is_gzip(const std::vector<unsigned char>& bytes) {
+    return bytes.size() >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
+}
+
+#if SANENET_WITH_ZLIB
+// Inflates every gzip member of `in`; corrupt or truncated streams name the compressed byte offset.
+inline std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path) {
+    auto fail = [&](std::size_t offset, const std::string& what) {
+        return io_error("corrupt gzip stream in " + quoted(path) + " at compressed byte " +
+                        std::to_string(offset) + ": " + what +
+                        " (expected a complete gzip file; re-download or re-compress it)");
+    };
+    std::vector<unsigned char> out;
+    // The trailer's ISIZE (size mod 2^32 of the last member) is a good first guess for one member.
+    std::size_t guess = in.size() * 2;
+    if (in.size() >= 18) {
+        const std::size_t n = in.size();
+        const std::size_t isize = std::size_t{in[n - 4]} | std::size_t{in[n - 3]} << 8 |
+                                  std::size_t{in[n - 2]} << 16 | std::size_t{in[n - 1]} << 24;
+        guess = std::clamp(isize, guess, in.size() * 64);
+    }
+    out.resize(guess + 1);
+    std::size_t pos = 0, produced = 0;
+    while (pos < in.size()) {
+        z_stream zs{};
+        if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw fail(pos, "zlib could not start inflating");
+        std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, &inflateEnd);
+        int rc = Z_OK;
+        while (rc != Z_STREAM_END) {
+            if (produced == out.size()) out.resize(out.size() * 2);
+            constexpr std::size_t max_chunk = std::numeric_limits<uInt>::max();
+            const std::size_t in_left = in.size() - pos;
+            zs.next_in = const_cast<Bytef*>(in.data() + pos);
+            zs.avail_in = static_cast<uInt>(std::min(in_left, max_chunk));
+            zs.next_out = out.data() + produced;
+            zs.avail_out = static_cast<uInt>(std::min(out.size() - produced, max_chunk));
+            const uInt in_before = zs.avail_in, out_before = zs.avail_out;
+            rc = inflate(&zs, Z_NO_FLUSH);
+            pos += in_before - zs.avail_in;
+            produced += out_before - zs.avail_out;
+            if (rc == Z_STREAM_END) break;
+            if (rc == Z_BUF_ERROR && pos == in.size())
+                throw fail(pos, "the stream ends early (file truncated)");
+            if (rc != Z_OK && rc != Z_BUF_ERROR)
+                throw fail(pos, zs.msg ? zs.msg : "zlib error " + std::to_string(rc));
+            if (rc == Z_OK && pos == in.size() && zs.avail_out != 0)
+                throw fail(pos, "the stream ends early (file truncated)");
+        }
+        if (pos < in.size() && !(in.size() - pos >= 2 && in[pos] == 0x1F && in[pos + 1] == 0x8B))
+            throw fail(pos, std::to_string(in.size() - pos) +
+                                " bytes follow the end of the gzip stream, expected another gzip member or the end of the file");
+    }
+    out.resize(produced);
+    return out;
+}
+#endif
+
+template <class U>
+inline U load_big_endian(const unsigned char* p) {
+    U value{};
+    for (std::size_t i = 0; i < sizeof(U); ++i) value = static_cast<U>((value << 8) | p[i]);
+    return value;
+}
+
+// A parsed IDX file: its shape, type code and payload; decoding into floats is separate
+// so that callers such as fashion_mnist can fill their own containers without a copy.
+struct idx_file {
+    std::filesystem::path path;
+    bool gzipped = false;
+    std::uint8_t type = 0;
+    std::vector<std::size_t> shape;
+    std::size_t header_size = 0;
+    std::vector<unsigned char> bytes;  // the whole (decompressed) file
+
+    std::size_t size() const {
+        std::size_t n = 1;
+        for (auto d : shape) n *= d;
+        return n;
+    }
+
+    // Decodes elements [first, first + count) into out, as unscaled floats.
+    void to_float(float* out, std::size_t first, std::size_t count) const {
+        const unsigned char* p = bytes.data() + header_size + first * idx_element_size(type);
+        switch (type) {
+            case 0x08:
+                for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<float>(p[i]);
+                break;
+            case 0x09:
+                for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<float>(static_cast<std::int8_t>(p[i]));
+                break;
+            case 0x0B:
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = static_cast<float>(static_cast<std::int16_t>(load_big_endian<std::uint16_t>(p + 2 * i)));
+                break;
+            case 0x0C:
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = static_cast<float>(static_cast<std::int32_t>(load_big_endian<std::uint32_t>(p + 4 * i)));
+                break;
+            case 0x0D:
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = std::bit_cast<float>(load_big_endian<std::uint32_t>(p + 4 * i));
+                break;
+            case 0x0E:
+                for (std::size_t i = 0; i < count; ++i)
+                    out[i] = static_cast<float>(std::bit_cast<double>(load_big_endian<std::uint64_t>(p + 8 * i)));
+                break;
+            default:
+                break;
+        }
+    }
+};
+
+inline idx_file read_idx(const std::filesystem::path& path) {
+    idx_file f;
+    f.path = path;
+    auto raw = read_file(path, "IDX file");
+    if (raw.empty())
+        throw io_error("IDX file " + quoted(path) +
+                       " is empty: at byte 0 expected a 4-byte magic number (0x00 0x00 type ndims), found 0 bytes");
+    f.gzipped = is_gzip(raw);
+    if (f.gzipped) {
+#if SANENET_WITH_ZLIB
+        f.bytes = gunzip(raw, path);
+#else
+        throw io_error("IDX file " + quoted(path) +
+                       " is gzip-compressed but sanenet was built without zlib (SANENET_WITH_ZLIB=0): "
+                       "link zlib (-lz, package zlib1g-dev) or gunzip the file first");
+#endif
+    } else {
+        f.bytes = std::move(raw);
+    }
+    const auto& b = f.bytes;
+    const std::string where = "IDX file " + quoted(path) + (f.gzipped ? " (after gunzip)" : "");
+    auto fail = [&](std::size_t offset, const std::string& what) {
+        return io_error(where + " at byte " + std::to_string(offset) + ": " + what);
+    };
+    if (b.empty()) throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found an empty file");
+    if (b.size() < 4)
+        throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found only " +
+                          std::to_string(b.size()) + " bytes");
+    if (b[0] != 0 || b[1] != 0)
+        throw fail(0, "expected the magic number to start with 0x00 0x00, found " + hex_byte(b[0]) + " " +
+                          hex_byte(b[1]) + " (not an IDX file)");
+    f.type = b[2];
+    const std::size_t element = idx_element_size(f.type);
+    if (element == 0)
+        throw fail(2, std::string("expected a type code (") + idx_type_list() + "), found " + hex_byte(f.type));
+    const std::size_t ndims = b[3];
+    if (ndims == 0) throw fail(3, "expected at least 1 dimension, found 0");
+    f.header_size = 4 + 4 * ndims;
+    if (b.size() < f.header_size)
+        throw fail(b.size(), "expected a " + std::to_string(f.header_size) + "-byte header with " +
+                                 std::to_string(ndims) + " dimension sizes, found only " +
+                                 std::to_string(b.size()) + " bytes (file truncated)");
+    std::size_t expected = element;
+    for (std::size_t i = 0; i < ndims; ++i) {
+        const std::size_t offset = 4 + 4 * i;
+        const std::size_t d = load_big_endian<std::uint32_t>(b.data() + offset);
+        if (d == 0) throw fail(offset, "expected dimension " + std::to_string(i) + " to be at least 1, found 0");
+        if (expected > std::numeric_limits<std::size_t>::max() / d)
+            throw fail(offset, "the dimension sizes multiply to more bytes than can be addressed");
+        expected *= d;
+        f.shape.push_back(d);
+    }
+    const std::size_t found = b.size() - f.header_size;
+    if (found < expected)
+        throw fail(b.size(), "expected " + std::to_string(expected) + " bytes of data after the " +
+                                 std::to_string(f.header_size) + "-byte header, found " + std::to_string(found) +
+                                 " (file truncated)");
+    if (found > expected)
+        throw fail(f.header_size + expected,
+                   "expected the file to end after " + std::to_string(expected) + " bytes of data after the " +
+                       std::to_string(f.header_size) + "-byte header, found " + std::to_string(found - expected) +
+                       " trailing bytes");
+    return f;
+}
+
+}  // namespace detail
+
+// Reads an IDX file (plain or gzip, detected by content) into floats with the file's shape,
+// unscaled: MNIST pixels stay 0..255.
+inline xt::xarray<float> load_idx(const std::filesystem::path& path) {
+    const auto f = detail::read_idx(path);
+    auto out = xt::xarray<float>::from_shape(f.shape);
+    f.to_float(out.data(), 0, f.size());
+    return out;
+}
+
+}  // namespace sanenet::data
+// end file sanenet/data/idx.hpp
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace sanenet::data {
+
+// x: samples x features, y: one label per sample.
+struct Dataset {
+    sanenet::matrix x;
+    sanenet::labels y;
+    std::size_t size() const { return y.size(); }
+    // Samples [begin, end), e.g. to hold out a validation split.
+    Dataset rows(std::size_t begin, std::size_t end) const { return {take_rows(x, begin, end), take_rows(y, begin, end)}; }
+};
+
+inline constexpr std::array<std::string_view, 10> fashion_mnist_classes = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+
+namespace detail {
+inline std::filesystem::path find_fashion_mnist_file(const std::filesystem::path& dir, const std::string& name) {
+    const std::filesystem::path plain = dir / name;
+    const std::filesystem::path gz = dir / (name + ".gz");
+    std::error_code ec;
+    if (std::filesystem::exists(plain, ec)) return plain;
+    if (std::filesystem::exists(gz, ec)) return gz;
+    throw io_error("Fashion-MNIST file not found: tried " + quoted(plain) + " and " + quoted(gz) +
+                   ". Fix: apt-get install dataset-fashion-mnist, or pass the directory that holds the files");
+}
+
+inline std::string shortest_string(float v) {
+    char buf[32];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return std::string(buf, r.ptr);
+}
+}  // namespace detail
+
+// Loads split "train" (60000 samples) or "t10k" (10000): x is N x 784 raw pixels in 0..255
+// (normalizing is the caller's job), y the labels 0..9. limit > 0 keeps the first `limit` samples.
+inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/datasets/fashion-mnist",
+                             std::string_view split = "train", std::size_t limit = 0) {
+    if (split != "train" && split != "t10k")
+        throw std::invalid_argument("sanenet: fashion_mnist split '" + std::string(split) +
+                                    "' is not valid: expected \"train\" or \"t10k\"");
+    const std::string prefix(split);
+    const auto images = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-images-idx3-ubyte"));
+    const auto labels = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-labels-idx1-ubyte"));
+
+    if (images.shape.size() != 3 || images.shape[1] != 28 || images.shape[2] != 28) {
+        std::string shape;
+        for (auto d : images.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
+        throw io_error("Fashion-MNIST images " + detail::quoted(images.path) +
+                       ": expected N x 28 x 28 images, found shape " + shape);
+    }
+    if (labels.shape.size() != 1)
+        throw io_error("Fashion-MNIST labels " + detail::quoted(labels.path) +
+                       ": expected a 1-dimensional label file, found " + std::to_string(labels.shape.size()) +
+                       " dimensions");
+    if (images.shape[0] != labels.shape[0])
+        throw io_error("Fashion-MNIST " + prefix + " split: " + detail::quoted(images.path) + " has " +
+                       std::to_string(images.shape[0]) + " images but " + detail::quoted(labels.path) +
+                       " has " + std::to_string(labels.shape[0]) + " labels: expected the same count");
+
+    const std::size_t n = limit == 0 ? images.shape[0] : std::min(limit, images.shape[0]);
+    constexpr std::size_t pixels = 28 * 28;
+    Dataset d;
+    d.x = sanenet::matrix::from_shape({n, pixels});
+    images.to_float(d.x.data(), 0, n * pixels);
+
+    auto raw = xt::xtensor<float, 1>::from_shape({n});
+    labels.to_float(raw.data(), 0, n);
+    d.y = sanenet::labels::from_shape({n});
+    for (std::size_t i = 0; i < n; ++i) {
+        const float v = raw(i);
+        if (!(v >= 0.0f && v <= 9.0f) || v != static_cast<float>(static_cast<std::int32_t>(v)))
+            throw io_error("Fashion-MNIST labels " + detail::quoted(labels.path) + ": label " +
+                           detail::shortest_string(v) + " of sample " + std::to_string(i) + " (element at byte " +
+                           std::to_string(labels.header_size + i * detail::idx_element_size(labels.type)) +
+                           ") is outside 0..9: expected an integer class index 0..9");
+        d.y(i) = static_cast<std::int32_t>(v);
+    }
+    return d;
+}
+
+}  // namespace sanenet::data
+// end file sanenet/data/fashion_mnist.hpp
+// begin file sanenet/data/standardizer.hpp
+// Standardizer: zero mean, unit standard deviation per feature or per group of features
+// (article item 1), fitted on the training split only.
+
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sanenet {
+
+class Standardizer {
+public:
+    // Every feature gets its own mean and standard deviation.
+    Standardizer& fit(const sanenet::matrix& x) { return fit(x, {}); }
+
+    // Each group (e.g. the x, y, z of a position) shares one mean and one standard deviation
+    // computed over all its values, so the group keeps its internal proportions; features in
+    // no group are standardized on their own.
+    Standardizer& fit(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
+        const std::size_t rows = x.shape()[0];
+        const std::size_t cols = x.shape()[1];
+        if (rows == 0)
+            throw std::invalid_argument("sanenet: Standardizer::fit got 0 rows of " + std::to_string(cols) +
+                                        " features: expected at least one training sample");
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < cols; ++c)
+                if (!std::isfinite(x(r, c)))
+                    throw std::invalid_argument("sanenet: Standardizer::fit: feature " + std::to_string(c) + ", row " +
+                                                std::to_string(r) + " is " + std::to_string(x(r, c)) +
+                                                ": expected finite values (remove or impute NaN/Inf first)");
+
+        constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+        std::vector<std::size_t> group_of(cols, none);
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            if (groups[g].empty())
+                throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
+                                            " is empty: expected at least one feature index");
+            for (std::size_t f : groups[g]) {
+                if (f >= cols)
+                    throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
+                                                " names feature " + std::to_string(f) + " but x has " +
+                                                std::to_string(cols) + " features: expected indices 0.." +
+                                                std::to_string(cols == 0 ? 0 : cols - 1));
+                if (group_of[f] != none)
+                    throw std::invalid_argument(
+                        "sanenet: Standardizer::fit: feature " + std::to_string(f) +
+                        (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
+                                          : " is in group " + std::to_string(group_of[f]) + " and in group " +
+                                                std::to_string(g)) +
+                        ": expected each feature in at most one group");
+                group_of[f] = g;
+            }
+        }
+
+        // Units of statistics: each group, then each feature outside every group.
+        std::vector<std::vector<std::size_t>> units(groups);
+        for (std::size_t c = 0; c < cols; ++c)
+            if (group_of[c] == none) units.push_back({c});
+
+        std::vector<float> mean(cols, 0.0f), scale(cols, 1.0f);
+        std::vector<std::size_t> constant;
+        for (const auto& unit : units) {
+            const double count = static_cast<double>(rows) * static_cast<double>(unit.size());
+            double sum = 0;
+            for (std::size_t r = 0; r < rows; ++r)
+                for (std::size_t f : unit) sum += x(r, f);
+            const double m = sum / count;
+            double squares = 0;
+            for (std::size_t r = 0; r < rows; ++r)
+                for (std::size_t f : unit) {
+                    const double d = x(r, f) - m;
+                    squares += d * d;
+                }
+            const double sd = std::sqrt(squares / count);
+            // A std too small to divide by in float counts as 0: the feature is only centered.
+            const bool is_constant = !(static_cast<float>(sd) >= std::numeric_limits<float>::min());
+            for (std::size_t f : unit) {
+                mean[f] = static_cast<float>(m);
+                scale[f] = is_constant ? 1.0f : static_cast<float>(sd);
+                if (is_constant) constant.push_back(f);
+            }
+        }
+        std::sort(constant.begin(), constant.end());
+
+        mean_ = std::move(mean);
+        scale_ = std::move(scale);
+        constant_ = std::move(constant);
+        fitted_rows_ = rows;
+        fitted_ = true;
+        return *this;
+    }
+
+    sanenet::matrix transform(const sanenet::matrix& x) const {
+        check(x, "transform");
+        sanenet::matrix out = sanenet::matrix::from_shape(x.shape());
+        for (std::size_t r = 0; r < x.shape()[0]; ++r)
+            for (std::size_t c = 0; c < x.shape()[1]; ++c) out(r, c) = (x(r, c) - mean_[c]) / scale_[c];
+        return out;
+    }
+
+    sanenet::matrix inverse_transform(const sanenet::matrix& y) const {
+        check(y, "inverse_transform");
+        sanenet::matrix out = sanenet::matrix::from_shape(y.shape());
+        for (std::size_t r = 0; r < y.shape()[0]; ++r)
+            for (std::size_t c = 0; c < y.shape()[1]; ++c) out(r, c) = y(r, c) * scale_[c] + mean_[c];
+        return out;
+    }
+
+    sanenet::matrix fit_transform(const sanenet::matrix& x) { return fit(x).transform(x); }
+    sanenet::matrix fit_transform(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
+        return fit(x, groups).transform(x);
+    }
+
+    bool fitted() const { return fitted_; }
+    std::size_t features() const { return mean_.size(); }
+    const std::vector<float>& mean() const { return mean_; }
+    // The standard deviation each feature is divided by; 1 for constant features.
+    const std::vector<float>& scale() const { return scale_; }
+    // Features whose standard deviation was 0: centered, never divided by zero.
+    const std::vector<std::size_t>& constant_features() const { return constant_; }
+
+private:
+    void check(const sanenet::matrix& x, const char* method) const {
+        if (!fitted_)
+            throw std::logic_error(std::string("sanenet: Standardizer::") + method +
+                                   " called before fit: call fit(x_train) on the training split first");
+        if (x.shape()[1] != features())
+            throw shape_error(std::string("Standardizer::") + method + ": got x of shape " +
+                              detail::shape_string(x) + " but the Standardizer was fitted on shape " +
+                              detail::shape_string(fitted_rows_, features()) + ": expected shape " +
+                              detail::shape_string(x.shape()[0], features()));
+    }
+
+    std::vector<float> mean_;
+    std::vector<float> scale_;
+    std::vector<std::size_t> constant_;
+    std::size_t fitted_rows_ = 0;
+    bool fitted_ = false;
+};
+
+}  // namespace sanenet
+// end file sanenet/data/standardizer.hpp
+// begin file sanenet/io/model_file.hpp
+// Network::save / Network::load: the binary model file.
+//
+// Layout, every integer little-endian, every float IEEE-754 binary32 little-endian:
+//   offset 0   8 bytes   magic "SANENET\x1a"
+//          8   u32       format version (1)
+//         12   u64       architecture fingerprint: FNV-1a 64 over bytes 20 .. 32+16L (the record below)
+//         20   u32       task kind (0 regression, 1 classification, 2 multilabel)
+//         24   u32       task outputs (0 = any, for regression)
+//         28   u32       L, the number of weight-relevant layers (every kind but Dropout and GaussianNoise)
+//         32   16 x L    per layer: u8 kind, u8 activation, u16 zero, u32 in, u32 out, f32 constant
+//                        (activation constant; 0 for the other kinds); the codes of core/spec.hpp
+//   32+16L     u64       N, the parameter count
+//   40+16L     4 x N     the parameters, layer by layer: Dense W (in x out, row-major) then b (out);
+//                        LayerNorm gain (width) then bias (width)
+//   40+16L+4N  u64       checksum: FNV-1a 64 over every byte before it
+// Dropout, GaussianNoise and the initializers are not recorded: weights trained with
+// dropout load into the same network without it.
+
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sanenet::detail {
+
+namespace serial {
+
+inline constexpr char magic[8] = {'S', 'A', 'N', 'E', 'N', 'E', 'T', '\x1a'};
+inline constexpr std::uint32_t format_version = 1;
+inline constexpr std::size_t fixed_header = 32;  // magic .. L
+inline constexpr std::size_t record_size = 16;
+
+using bytes = std::vector<unsigned char>;
+
+inline std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ull) {
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+// Explicit byte order, so a file written on any host reads the same on any other.
+// (resize + memcpy rather than vector::insert, which trips g++ 12's -Wstringop-overflow.)
+inline void put_raw(bytes& b, const void* p, std::size_t n) {
+    const std::size_t at = b.size();
+    b.resize(at + n);
+    if (n) std::memcpy(b.data() + at, p, n);
+}
+inline void put_u32(bytes& b, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+inline void put_u64(bytes& b, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
+}
+inline std::uint32_t get_u32(const unsigned char* p) {
+    std::uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
+    return v;
+}
+inline std::uint64_t get_u64(const unsigned char* p) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+    return v;
+}
+
+inline void put_floats(bytes& b, const float* x, std::size_t n) {
+    const std::size_t at = b.size();
+    b.resize(at + 4 * n);
+    if constexpr (std::endian::native == std::endian::little) {
+        if (n) std::memcpy(b.data() + at, x, 4 * n);
+    } else {
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto v = std::bit_cast<std::uint32_t>(x[i]);
+            for (int k = 0; k < 4; ++k) b[at + 4 * i + static_cast<std::size_t>(k)] = static_cast<unsigned char>(v >> (8 * k));
+        }
+    }
+}
+inline void get_floats(const unsigned char* p, float* x, std::size_t n) {
+    if constexpr (std::endian::native == std::endian::little) {
+        if (n) std::memcpy(x, p, 4 * n);
+    } else {
+        for (std::size_t i = 0; i < n; ++i) x[i] = std::bit_cast<float>(get_u32(p + 4 * i));
+    }
+}
+
+// The weight-relevant layers of a network as they are recorded: Dropout/GaussianNoise
+// dropped, the initializer and its constant cleared.
+inline std::vector<layer_spec> weight_layers(std::span<const layer_spec> specs) {
+    std::vector<layer_spec> out;
+    for (const layer_spec& s : specs) {
+        if (is_regularizer(s.k)) continue;
+        layer_spec r{};
+        r.k = s.k;
+        r.in = s.in;
+        r.out = s.out;
+        if (s.k == kind::activation) {
+            r.a = s.a;
+            r.param = s.param;
+        }
+        out.push_back(r);
+    }
+    return out;
+}
+
+// The architecture record (bytes 20 .. 32+16L); its FNV-1a is the fingerprint.
+inline bytes architecture_record(task_spec task, const std::vector<layer_spec>& layers) {
+    bytes b;
+    put_u32(b, static_cast<std::uint32_t>(task.k));
+    put_u32(b, static_cast<std::uint32_t>(task.outputs));
+    put_u32(b, static_cast<std::uint32_t>(layers.size()));
+    for (const layer_spec& s : layers) {
+        b.push_back(static_cast<unsigned char>(s.k));
+        b.push_back(static_cast<unsigned char>(s.a));
+        b.push_back(0);
+        b.push_back(0);
+        put_u32(b, static_cast<std::uint32_t>(s.in));
+        put_u32(b, static_cast<std::uint32_t>(s.out));
+        put_u32(b, std::bit_cast<std::uint32_t>(s.param));
+    }
+    return b;
+}
+
+inline std::uint64_t fingerprint(const bytes& record) { return fnv1a(record.data(), record.size()); }
+
+// Where parameter `index` lives, e.g. "dense0 weight, input 2, unit 3" or "layernorm0 bias, unit 4".
+inline std::string parameter_place(const model& m, std::size_t index) {
+    std::string place = "unplaced";
+    std::size_t ordinal[kind_count] = {};
+    for (const stage& st : m.stages()) {
+        const char* stem = visit_kind(st.k, [&]<kind K>() { return layer_ops<K>::stem; });
+        if (!stem) continue;
+        const std::string name = stem + std::to_string(ordinal[static_cast<unsigned>(st.k)]++);
+        visit_kind(st.k, [&]<kind K>() {
+            layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) {
+                if (index < t.offset || index >= t.offset + t.size()) return;
+                const std::size_t i = index - t.offset;
+                place = name + " " + t.name + (t.cols ? ", input " + std::to_string(i / t.cols) + ", unit " + std::to_string(i % t.cols)
+                                                      : ", unit " + std::to_string(i));
+            });
+        });
+    }
+    return place;
+}
+
+// Empty when every value is finite, otherwise e.g. "parameter 123 (dense0 weight, ...) is NaN".
+inline std::string first_non_finite(const model& m, const float* p, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        if (std::isfinite(p[i])) continue;
+        const char* what = std::isnan(p[i]) ? "NaN" : p[i] > 0 ? "+Inf" : "-Inf";
+        return "parameter " + std::to_string(i) + " (" + parameter_place(m, i) + ") is " + what;
+    }
+    return {};
+}
+
+// ---- architecture descriptions for the mismatch message ----
+
+// A Dense with the activation fused after it, an Input, or a lone activation.
+struct layer_group {
+    layer_spec main;
+    bool has_act = false;
+    layer_spec activation{};
+};
+
+inline std::vector<layer_group> group_layers(const std::vector<layer_spec>& layers) {
+    std::vector<layer_group> g;
+    for (const layer_spec& s : layers) {
+        if (s.k == kind::activation && !g.empty() && g.back().main.k == kind::dense && !g.back().has_act) {
+            g.back().has_act = true;
+            g.back().activation = s;
+        } else {
+            g.push_back({s, false, {}});
+        }
+    }
+    return g;
+}
+
+inline bool same_layer(const layer_spec& a, const layer_spec& b) {
+    return a.k == b.k && a.in == b.in && a.out == b.out && a.a == b.a &&
+           std::bit_cast<std::uint32_t>(a.param) == std::bit_cast<std::uint32_t>(b.param);
+}
+inline bool same_group(const layer_group& a, const layer_group& b) {
+    return same_layer(a.main, b.main) && a.has_act == b.has_act && (!a.has_act || same_layer(a.activation, b.activation));
+}
+
+// "Dense<128> ReLU" in the overview line.
+inline std::string group_name(const layer_group& g) {
+    return layer_name(g.main) + (g.has_act ? std::string(" ") + layer_name(g.activation) : "");
+}
+// "Dense 784->128 ReLU" in the difference.
+inline std::string group_detail(const layer_group& g) {
+    std::string s;
+    switch (g.main.k) {
+        case kind::input: s = "Input " + std::to_string(g.main.out); break;
+        case kind::dense: s = "Dense " + std::to_string(g.main.in) + "->" + std::to_string(g.main.out); break;
+        default: s = layer_name(g.main) + " on " + std::to_string(g.main.out) + " units"; break;
+    }
+    if (g.has_act) s += " " + layer_name(g.activation);
+    return s;
+}
+
+inline std::string describe(task_spec task, const std::vector<layer_group>& groups) {
+    std::string s = task_name(task) + ":";
+    for (std::size_t i = 0; i < groups.size(); ++i) s += (i ? ", " : " ") + group_name(groups[i]);
+    return s;
+}
+
+inline std::string architecture_difference(task_spec file_task, const std::vector<layer_spec>& file_layers,
+                                           task_spec net_task, const std::vector<layer_spec>& net_layers) {
+    const auto fg = group_layers(file_layers), ng = group_layers(net_layers);
+    std::string s = "the file holds " + describe(file_task, fg) + "; this network is " + describe(net_task, ng) + ": ";
+    const std::size_t common = std::min(fg.size(), ng.size());
+    for (std::size_t i = 0; i < common; ++i)
+        if (!same_group(fg[i], ng[i]))
+            return s + "layer " + std::to_string(i) + " differs: file " + group_detail(fg[i]) + ", network " + group_detail(ng[i]);
+    if (fg.size() != ng.size()) {
+        const bool file_longer = fg.size() > ng.size();
+        const layer_group& extra = file_longer ? fg[common] : ng[common];
+        return s + "the file has " + std::to_string(fg.size()) + " layers, the network " + std::to_string(ng.size()) +
+               ": layer " + std::to_string(common) + " (" + group_detail(extra) + ") is only in the " +
+               (file_longer ? "file" : "network");
+    }
+    return s + "the task differs: file " + task_name(file_task) + ", network " + task_name(net_task);
+}
+
+// Decodes a record after the checksum passed; empty string on success, else what is wrong.
+inline std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
+    const std::uint32_t tk = get_u32(p), outputs = get_u32(p + 4), count = get_u32(p + 8);
+    if (tk > static_cast<std::uint32_t>(task_kind::multilabel)) return "unknown task kind " + std::to_string(tk);
+    if (outputs > 0x7fffffffu) return "impossible task output count " + std::to_string(outputs);
+    task = {static_cast<task_kind>(tk), static_cast<int>(outputs)};
+    layers.clear();
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const unsigned char* r = p + 12 + record_size * i;
+        const std::string where = "layer record " + std::to_string(i) + ": ";
+        if (r[0] >= kind_count || is_regularizer(static_cast<kind>(r[0]))) return where + "unknown layer kind " + std::to_string(r[0]);
+        if (r[1] >= act_count) return where + "unknown activation " + std::to_string(r[1]);
+        layer_spec s{};
+        s.k = static_cast<kind>(r[0]);
+        s.a = static_cast<act>(r[1]);
+        const std::uint32_t in = get_u32(r + 4), out = get_u32(r + 8);
+        if (in > 0x7fffffffu || out > 0x7fffffffu) return where + "impossible width";
+        s.in = static_cast<int>(in);
+        s.out = static_cast<int>(out);
+        s.param = std::bit_cast<float>(get_u32(r + 12));
+        layers.push_back(s);
+    }
+    return {};
+}
+
+}  // namespace serial
+
+inline void save_model(const model& m, const std::filesystem::path& path) {
+    using namespace serial;
+    const std::size_t n = m.parameter_count();
+    if (const std::string bad = first_non_finite(m, m.params(), n); !bad.empty())
+        throw io_error("refusing to save " + quoted(path) + ": " + bad + " (a file that load would refuse)");
+    const bytes record = architecture_record(m.task(), weight_layers(m.specs()));
+    bytes b;
+    b.reserve(fixed_header - 12 + record.size() + 8 + 4 * n + 8);
+    put_raw(b, magic, sizeof magic);
+    put_u32(b, format_version);
+    put_u64(b, fingerprint(record));
+    put_raw(b, record.data(), record.size());
+    put_u64(b, static_cast<std::uint64_t>(n));
+    put_floats(b, m.params(), n);
+    put_u64(b, fnv1a(b.data(), b.size()));
+    write_file_atomically(path, b, "save");
+}
+
+inline void load_model(model& m, const std::filesystem::path& path) {
+    using namespace serial;
+    const bytes b = read_file(path, "model file");
+    const std::string fail = "cannot load " + quoted(path) + ": ";
+    const std::size_t size = b.size();
+    const auto truncated = [&](std::size_t expected, const char* at_least) {
+        return io_error(fail + "truncated: expected " + at_least + std::to_string(expected) + " bytes, file has " +
+                        std::to_string(size));
+    };
+    if (size == 0) throw io_error(fail + "the file is empty (0 bytes), not a sanenet file");
+    const std::size_t head = std::min(size, sizeof magic);
+    if (std::memcmp(b.data(), magic, head) != 0) {
+        std::string seen;
+        for (std::size_t i = 0; i < head; ++i) {
+            const unsigned char c = b[i];
+            if (c >= 0x20 && c < 0x7f && c != '\\') seen += static_cast<char>(c);
+            else seen += "\\x" + hex_byte(c).substr(2);
+        }
+        throw io_error(fail + "not a sanenet file (magic \"" + seen + "\", expected \"SANENET\\x1a\")");
+    }
+    if (size < fixed_header) throw truncated(fixed_header, "at least ");
+    const std::uint32_t version = get_u32(b.data() + 8);
+    if (version != format_version)
+        throw io_error(fail + "format version " + std::to_string(version) + ", this build reads " + std::to_string(format_version));
+    const std::uint64_t layers_in_file = get_u32(b.data() + 28);
+    const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
+    if (size < count_at + 8) throw truncated(static_cast<std::size_t>(count_at + 8), "at least ");
+    const std::uint64_t count = get_u64(b.data() + count_at);
+    const std::uint64_t params_at = count_at + 8;
+    if (count > (std::numeric_limits<std::size_t>::max() - params_at - 8) / 4)  // no size_t could hold the file
+        throw io_error(fail + "corrupted: the header announces " + std::to_string(count) + " parameters, the file has " +
+                       std::to_string(size) + " bytes");
+    const std::size_t expected = static_cast<std::size_t>(params_at + 4 * count + 8);
+    if (size < expected) throw truncated(expected, "");
+    if (size > expected)
+        throw io_error(fail + "expected " + std::to_string(expected) + " bytes, file has " + std::to_string(size) +
+                       " (trailing data: corrupted or not written by save)");
+    if (fnv1a(b.data(), size - 8) != get_u64(b.data() + size - 8)) throw io_error(fail + "checksum mismatch (file corrupted)");
+
+    task_spec file_task{};
+    std::vector<layer_spec> file_layers;
+    if (const std::string bad = decode_record(b.data() + 20, file_task, file_layers); !bad.empty())
+        throw io_error(fail + "corrupted architecture record (" + bad + ")");
+    const std::uint64_t stored_fingerprint = get_u64(b.data() + 12);
+    if (fingerprint(architecture_record(file_task, file_layers)) != stored_fingerprint)
+        throw io_error(fail + "corrupted header: the architecture record does not match its fingerprint");
+    std::uint64_t file_params = 0;
+    for (const layer_spec& s : file_layers) file_params += parameter_count(s);
+    if (file_params != count)
+        throw io_error(fail + "corrupted header: the layers hold " + std::to_string(file_params) + " parameters, the header says " +
+                       std::to_string(count));
+
+    const std::vector<layer_spec> net_layers = weight_layers(m.specs());
+    if (fingerprint(architecture_record(m.task(), net_layers)) != stored_fingerprint)
+        throw io_error(fail + architecture_difference(file_task, file_layers, m.task(), net_layers));
+    if (count != m.parameter_count())
+        throw io_error(fail + "the file holds " + std::to_string(count) + " parameters, this network has " +
+                       std::to_string(m.parameter_count()));
+
+    std::vector<float> values(static_cast<std::size_t>(count));
+    get_floats(b.data() + params_at, values.data(), values.size());
+    if (const std::string bad = first_non_finite(m, values.data(), values.size()); !bad.empty())
+        throw io_error(fail + bad);
+    std::copy(values.begin(), values.end(), m.params());
+}
+
+// What Network::save and Network::load call (declared in network/network.hpp).
+template <class Path>
+struct model_file {
+    static void save(const model& m, const Path& path) { save_model(m, path); }
+    static void load(model& m, const Path& path) { load_model(m, path); }
+};
+
+}  // namespace sanenet::detail
+// end file sanenet/io/model_file.hpp
+// begin file sanenet/io/npy.hpp
+// sn::export_npy(net, dir): every parameter tensor as a NumPy .npy file, for NumPy and
+// PyTorch interop, plus a manifest.txt.
+//
+// Files: dense<i>_weight.npy, shape (out, in), and dense<i>_bias.npy, shape (out,), i
+// counting the Dense layers from 0; layernorm<i>_weight.npy (the gain) and
+// layernorm<i>_bias.npy, shape (width,), i counting the LayerNorm layers from 0 (as
+// torch.nn.LayerNorm's weight and bias); float32 little-endian ('<f4'), C order, NPY 1.0.
+// The weight is in PyTorch's nn.Linear layout (out x in, the transpose of sanenet's
+// in x out), so `linear.weight.data = torch.from_numpy(np.load("dense0_weight.npy"))`
+// and `linear.bias.data = torch.from_numpy(np.load("dense0_bias.npy"))` reproduce the
+// layer; with NumPy alone, y = x @ W.T + b.
+//
+// The NPY header is written here rather than by xt::dump_npy: that one writes host byte
+// order, throws std::runtime_error and does not check that the data reached the disk.
+
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace sanenet {
+
+namespace detail {
+
+namespace serial {
+
+// A complete NPY 1.0 file of float32 values in C order.
+inline bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count) {
+    std::string dims = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) dims += (i ? ", " : "") + std::to_string(shape[i]);
+    if (shape.size() == 1) dims += ",";
+    dims += ")";
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + dims + ", }";
+    // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64 ending in '\n'.
+    const std::size_t unpadded = 10 + header.size() + 1;
+    header.append((64 - unpadded % 64) % 64, ' ');
+    header += '\n';
+    bytes b;
+    b.reserve(10 + header.size() + 4 * count);
+    const unsigned char preamble[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
+    put_raw(b, preamble, sizeof preamble);
+    b.push_back(static_cast<unsigned char>(header.size() & 0xff));
+    b.push_back(static_cast<unsigned char>(header.size() >> 8));
+    put_raw(b, header.data(), header.size());
+    put_floats(b, values, count);
+    return b;
+}
+
+}  // namespace serial
+
+inline void export_npy(const model& m, const std::filesystem::path& dir) {
+    using namespace serial;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) throw io_error("cannot export to " + quoted(dir) + ": creating the directory: " + ec.message());
+    if (!std::filesystem::is_directory(dir, ec))
+        throw io_error("cannot export to " + quoted(dir) + ": it exists and is not a directory");
+
+    std::string manifest = "# sanenet export_npy: " + task_name(m.task()) +
+                           "; float32 little-endian; weights (out, in) as PyTorch nn.Linear.weight, biases (out,)\n"
+                           "# file shape layer\n";
+    std::vector<float> transposed;
+    std::size_t ordinal[kind_count] = {};
+    for (const stage& st : m.stages()) {
+        const char* stem_of_kind = visit_kind(st.k, [&]<kind K>() { return layer_ops<K>::stem; });
+        if (!stem_of_kind) continue;
+        const std::string stem = stem_of_kind + std::to_string(ordinal[static_cast<unsigned>(st.k)]++);
+        const std::string layer = "layer " + std::to_string(st.spec) + " " + layer_name(m.specs()[st.spec]);
+        visit_kind(st.k, [&]<kind K>() {
+            layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) {
+                const std::string file = stem + "_" + t.name + ".npy";
+                const float* v = m.params() + t.offset;
+                std::string shape;
+                if (t.cols) {  // rows x cols row-major, written transposed: (cols, rows), as nn.Linear.weight
+                    transposed.resize(t.size());
+                    for (std::size_t r = 0; r < t.rows; ++r)
+                        for (std::size_t c = 0; c < t.cols; ++c) transposed[c * t.rows + r] = v[r * t.cols + c];
+                    write_file_atomically(dir / file, npy_file({t.cols, t.rows}, transposed.data(), t.size()), "export");
+                    shape = "(" + std::to_string(t.cols) + ", " + std::to_string(t.rows) + ")";
+                } else {
+                    write_file_atomically(dir / file, npy_file({t.rows}, v, t.rows), "export");
+                    shape = "(" + std::to_string(t.rows) + ",)";
+                }
+                manifest += file + " " + shape + " " + layer + "\n";
+            });
+        });
+    }
+    const bytes text(manifest.begin(), manifest.end());
+    write_file_atomically(dir / "manifest.txt", text, "export");
+}
+
+}  // namespace detail
+
+// Writes dense<i>_weight.npy (out x in, PyTorch nn.Linear layout) and dense<i>_bias.npy for
+// every Dense layer of `net`, layernorm<i>_weight.npy and layernorm<i>_bias.npy for every
+// LayerNorm, and manifest.txt, into `dir` (created if needed).
+// Throws io_error naming the path on any failure.
+template <class Net>
+    requires requires(const Net& n) { { n.engine() } -> std::convertible_to<const detail::model&>; }
+void export_npy(const Net& net, const std::filesystem::path& dir) {
+    detail::export_npy(net.engine(), dir);
+}
+
+}  // namespace sanenet
+// end file sanenet/io/npy.hpp
 // begin file sanenet/report/plot.hpp
 // sn::plot: look at your results (article item 2). Training history, prediction-vs-target
 // scatter and any x-y curve as plain SVG; image grids as binary PGM; no dependency.
@@ -5735,7 +7253,7 @@ private:
 };
 
 inline void write_text(const std::filesystem::path& path, const std::string& content) {
-    serial::write_file_atomically(
+    write_file_atomically(
         path, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(content.data()), content.size()), "write plot");
 }
 
@@ -6113,7 +7631,7 @@ inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t 
                 out[at + (y0 + yy) * w + x0 + xx] = static_cast<unsigned char>(std::clamp(s, 0.0, 255.0));
             }
     }
-    detail::serial::write_file_atomically(path, out, "write image");
+    detail::write_file_atomically(path, out, "write image");
 }
 
 // Up to `max` rows, in order, whose predicted class (argmax; p >= 0.5 for one output)
@@ -6128,105 +7646,6 @@ inline std::vector<std::size_t> misclassified(const matrix& probabilities, const
     return out;
 }
 
-}  // namespace plot
-}  // namespace sanenet
-// end file sanenet/report/plot.hpp
-
-#include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <limits>
-#include <numeric>
-#include <string>
-#include <vector>
-
-namespace sanenet {
-
-struct LrOptions {
-    Optimizer optimizer = Adam{};  // its learning_rate is what the test sweeps
-    std::size_t batch_size = 32;
-    double start = 1e-7;           // first learning rate
-    double stop = 10.0;            // last learning rate, if nothing explodes before
-    int steps = 200;               // steps from start to stop, a constant factor apart
-    double explosion_factor = 4.0; // smoothed loss above this x its best: exploded
-    std::uint64_t seed = 42;
-    int threads = 0;
-};
-
-struct LrPoint {
-    double learning_rate = 0.0;
-    double loss = 0.0;      // the step's loss
-    double smoothed = 0.0;  // debiased exponential average
-};
-
-struct LrFinding {
-    double max_stable = 0.0;  // the largest rate tried before the loss exploded
-    double suggested = 0.0;   // max_stable / 10: train with this
-    double exploded_at = 0.0; // the rate at which it exploded; 0 if it never did up to LrOptions::stop
-    std::vector<LrPoint> curve;
-
-    bool exploded() const { return exploded_at > 0.0; }
-    std::string to_string() const {
-        char buf[256];
-        if (exploded())
-            std::snprintf(buf, sizeof buf, "the loss explodes at learning rate %.3g; largest stable %.3g; suggested %.3g", exploded_at,
-                          max_stable, suggested);
-        else
-            std::snprintf(buf, sizeof buf, "no explosion up to learning rate %.3g; suggested %.3g", max_stable, suggested);
-        return buf;
-    }
-};
-
-namespace detail {
-
-inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
-    check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
-    if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
-        throw std::invalid_argument("sanenet: find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
-    const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
-    kernels::scoped_flush_denormals ftz;
-    trainer tr(m, o.optimizer, batch, kernels::resolve_threads(o.threads), o.seed);
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    kernels::rng r(o.seed);
-    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
-
-    LrFinding f;
-    const double growth = std::pow(o.stop / o.start, 1.0 / (o.steps - 1));
-    // Light smoothing: a heavy average would react many steps (and factors of the rate) late.
-    constexpr double beta = 0.8;
-    double avg = 0.0, best = std::numeric_limits<double>::infinity(), lr = o.start;
-    std::size_t cursor = 0;
-    for (int s = 0; s < o.steps; ++s, lr *= growth) {
-        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) tr.load_sample(b, x, y, order[cursor]);
-        tr.set_learning_rate(static_cast<float>(lr));
-        const double loss = tr.forward_backward(batch);
-        avg = beta * avg + (1 - beta) * loss;
-        const double smoothed = avg / (1 - std::pow(beta, s + 1));
-        f.curve.push_back({lr, loss, smoothed});
-        if (!std::isfinite(loss) || smoothed > o.explosion_factor * best) {
-            f.exploded_at = lr;
-            break;
-        }
-        best = std::min(best, smoothed);
-        tr.update();
-    }
-    f.max_stable = f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
-    f.suggested = f.max_stable / 10.0;
-    return f;
-}
-
-}  // namespace detail
-
-// The learning-rate range test on a copy of net (net itself is not touched).
-// y: labels for Classification, a samples x outputs matrix otherwise.
-template <class Net, class Y>
-LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
-    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
-}
-
-namespace plot {
 // The range test's curve: loss against learning rate (log scale), with the explosion and
 // the suggestion marked.
 inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path) {
@@ -6245,10 +7664,10 @@ inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& p
     curve_svg(lr, loss, path, o);
 }
 }  // namespace plot
-
 }  // namespace sanenet
-// end file sanenet/train/lr_finder.hpp
-// begin file sanenet/train/doctor.hpp
+// end file sanenet/report/plot.hpp
+
+// begin file sanenet/doctor/doctor.hpp
 // sn::doctor: "my network isn't working, what should I do?" It runs every check that does
 // not need a full training run - the data lints, the loss at initialization (L9.2), the
 // dead-unit probe (L8.1), the signal's scale through the layers (L9.3), whether the network can overfit 16 samples with regularization
@@ -6256,154 +7675,6 @@ inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& p
 // short run at the user's settings (L6.1, L2.3) - and prints what it checked and what it
 // found, most important first, each with its fix.
 
-// begin file sanenet/data/standardizer.hpp
-// Standardizer: zero mean, unit standard deviation per feature or per group of features
-// (article item 1), fitted on the training split only.
-
-
-#include <algorithm>
-#include <cmath>
-#include <cstddef>
-#include <limits>
-#include <stdexcept>
-#include <string>
-#include <utility>
-#include <vector>
-
-namespace sanenet {
-
-class Standardizer {
-public:
-    // Every feature gets its own mean and standard deviation.
-    Standardizer& fit(const sanenet::matrix& x) { return fit(x, {}); }
-
-    // Each group (e.g. the x, y, z of a position) shares one mean and one standard deviation
-    // computed over all its values, so the group keeps its internal proportions; features in
-    // no group are standardized on their own.
-    Standardizer& fit(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
-        const std::size_t rows = x.shape()[0];
-        const std::size_t cols = x.shape()[1];
-        if (rows == 0)
-            throw std::invalid_argument("sanenet: Standardizer::fit got 0 rows of " + std::to_string(cols) +
-                                        " features: expected at least one training sample");
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t c = 0; c < cols; ++c)
-                if (!std::isfinite(x(r, c)))
-                    throw std::invalid_argument("sanenet: Standardizer::fit: feature " + std::to_string(c) + ", row " +
-                                                std::to_string(r) + " is " + std::to_string(x(r, c)) +
-                                                ": expected finite values (remove or impute NaN/Inf first)");
-
-        constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
-        std::vector<std::size_t> group_of(cols, none);
-        for (std::size_t g = 0; g < groups.size(); ++g) {
-            if (groups[g].empty())
-                throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
-                                            " is empty: expected at least one feature index");
-            for (std::size_t f : groups[g]) {
-                if (f >= cols)
-                    throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
-                                                " names feature " + std::to_string(f) + " but x has " +
-                                                std::to_string(cols) + " features: expected indices 0.." +
-                                                std::to_string(cols == 0 ? 0 : cols - 1));
-                if (group_of[f] != none)
-                    throw std::invalid_argument(
-                        "sanenet: Standardizer::fit: feature " + std::to_string(f) +
-                        (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
-                                          : " is in group " + std::to_string(group_of[f]) + " and in group " +
-                                                std::to_string(g)) +
-                        ": expected each feature in at most one group");
-                group_of[f] = g;
-            }
-        }
-
-        // Units of statistics: each group, then each feature outside every group.
-        std::vector<std::vector<std::size_t>> units(groups);
-        for (std::size_t c = 0; c < cols; ++c)
-            if (group_of[c] == none) units.push_back({c});
-
-        std::vector<float> mean(cols, 0.0f), scale(cols, 1.0f);
-        std::vector<std::size_t> constant;
-        for (const auto& unit : units) {
-            const double count = static_cast<double>(rows) * static_cast<double>(unit.size());
-            double sum = 0;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t f : unit) sum += x(r, f);
-            const double m = sum / count;
-            double squares = 0;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t f : unit) {
-                    const double d = x(r, f) - m;
-                    squares += d * d;
-                }
-            const double sd = std::sqrt(squares / count);
-            // A std too small to divide by in float counts as 0: the feature is only centered.
-            const bool is_constant = !(static_cast<float>(sd) >= std::numeric_limits<float>::min());
-            for (std::size_t f : unit) {
-                mean[f] = static_cast<float>(m);
-                scale[f] = is_constant ? 1.0f : static_cast<float>(sd);
-                if (is_constant) constant.push_back(f);
-            }
-        }
-        std::sort(constant.begin(), constant.end());
-
-        mean_ = std::move(mean);
-        scale_ = std::move(scale);
-        constant_ = std::move(constant);
-        fitted_rows_ = rows;
-        fitted_ = true;
-        return *this;
-    }
-
-    sanenet::matrix transform(const sanenet::matrix& x) const {
-        check(x, "transform");
-        sanenet::matrix out = sanenet::matrix::from_shape(x.shape());
-        for (std::size_t r = 0; r < x.shape()[0]; ++r)
-            for (std::size_t c = 0; c < x.shape()[1]; ++c) out(r, c) = (x(r, c) - mean_[c]) / scale_[c];
-        return out;
-    }
-
-    sanenet::matrix inverse_transform(const sanenet::matrix& y) const {
-        check(y, "inverse_transform");
-        sanenet::matrix out = sanenet::matrix::from_shape(y.shape());
-        for (std::size_t r = 0; r < y.shape()[0]; ++r)
-            for (std::size_t c = 0; c < y.shape()[1]; ++c) out(r, c) = y(r, c) * scale_[c] + mean_[c];
-        return out;
-    }
-
-    sanenet::matrix fit_transform(const sanenet::matrix& x) { return fit(x).transform(x); }
-    sanenet::matrix fit_transform(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
-        return fit(x, groups).transform(x);
-    }
-
-    bool fitted() const { return fitted_; }
-    std::size_t features() const { return mean_.size(); }
-    const std::vector<float>& mean() const { return mean_; }
-    // The standard deviation each feature is divided by; 1 for constant features.
-    const std::vector<float>& scale() const { return scale_; }
-    // Features whose standard deviation was 0: centered, never divided by zero.
-    const std::vector<std::size_t>& constant_features() const { return constant_; }
-
-private:
-    void check(const sanenet::matrix& x, const char* method) const {
-        if (!fitted_)
-            throw std::logic_error(std::string("sanenet: Standardizer::") + method +
-                                   " called before fit: call fit(x_train) on the training split first");
-        if (x.shape()[1] != features())
-            throw shape_error(std::string("Standardizer::") + method + ": got x of shape " +
-                              detail::shape_string(x) + " but the Standardizer was fitted on shape " +
-                              detail::shape_string(fitted_rows_, features()) + ": expected shape " +
-                              detail::shape_string(x.shape()[0], features()));
-    }
-
-    std::vector<float> mean_;
-    std::vector<float> scale_;
-    std::vector<std::size_t> constant_;
-    std::size_t fitted_rows_ = 0;
-    bool fitted_ = false;
-};
-
-}  // namespace sanenet
-// end file sanenet/data/standardizer.hpp
 
 #include <algorithm>
 #include <cmath>
@@ -6571,7 +7842,7 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
 
     // 1. The data lints.
     std::size_t before = r.findings.size();
-    for (Diagnostic& d : data_lints(shape, x, y, o)) add(std::move(d));
+    for (Diagnostic& d : data_lints(shape, x, y, data_check_of(o))) add(std::move(d));
     const bool data_ok = std::none_of(r.findings.begin(), r.findings.end(), [](const Diagnostic& d) { return d.id == "L3.1"; });
     check("data lints (L1.x, L2.x, L3.1, L5.x)", before,
           std::to_string(r.findings.size() - before) + (r.findings.size() - before == 1 ? " finding" : " findings"));
@@ -6588,45 +7859,45 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     bool off = false;
     if (m.task().k == task_kind::regression) {
         off = !(r.loss_at_init <= t.loss_at_init_regression);
-        expectation = "at most " + fmt(t.loss_at_init_regression) + " on standardized targets";
+        expectation = "at most " + format_number(t.loss_at_init_regression) + " on standardized targets";
     } else {
         const double classes = m.task().k == task_kind::classification ? static_cast<double>(k) : 2.0;
         r.expected_loss_at_init = std::log(classes);
         off = !(std::fabs(r.loss_at_init - r.expected_loss_at_init) <= t.loss_at_init_factor * r.expected_loss_at_init);
-        expectation = "ln " + fmt(classes) + " = " + fmt(r.expected_loss_at_init) + " for an uninformed guess";
+        expectation = "ln " + format_number(classes) + " = " + format_number(r.expected_loss_at_init) + " for an uninformed guess";
     }
     if (off)
         add(tagged<lint::LossAtInit>("LossAtInit", Severity::warning,
-            "the loss of the untrained network is " + fmt(r.loss_at_init) + ", expected " + expectation +
+            "the loss of the untrained network is " + format_number(r.loss_at_init) + ", expected " + expectation +
                 ": the initial outputs are far from neutral, so the first steps only undo the start (article item 9)",
             "normalize inputs and targets (article item 1), keep He/LeCun/Xavier init with zero biases",
-            "loss at init " + fmt(r.loss_at_init)));
-    check("loss at initialization (L9.2)", before, fmt(r.loss_at_init) + ", expected " + expectation);
+            "loss at init " + format_number(r.loss_at_init)));
+    check("loss at initialization (L9.2)", before, format_number(r.loss_at_init) + ", expected " + expectation);
 
     // 3. L8.1 and L9.3 at initialization: dead ReLUs, and the signal's scale through the layers.
     before = r.findings.size();
     const activity_probe::result at_init = activity_probe(m, x, t.probe_samples).run(threads);
     if (at_init.dead_share >= t.dead_unit_share)
         add(tagged<lint::DeadUnits>("DeadUnits", Severity::warning,
-            fmt(100 * at_init.dead_share) + "% of the units of the ReLU after layer " + std::to_string(at_init.dead_layer) +
+            format_number(100 * at_init.dead_share) + "% of the units of the ReLU after layer " + std::to_string(at_init.dead_layer) +
                 " (Input is 0) output 0 for every probe sample before any training: they get no gradient (article item 8)",
             "use sn::LeakyReLU or sn::ELU, normalize the inputs, keep biases at zero",
             "layer " + std::to_string(at_init.dead_layer)));
     check("dead ReLU units at initialization (L8.1)", before,
           at_init.dead_layer == npos ? "none"
-                                     : fmt(100 * at_init.dead_share) + "% in the ReLU after layer " + std::to_string(at_init.dead_layer));
+                                     : format_number(100 * at_init.dead_share) + "% in the ReLU after layer " + std::to_string(at_init.dead_layer));
 
     before = r.findings.size();
     const std::vector<double>& rms = at_init.hidden_rms;
     std::string signal = "one hidden layer";
     if (rms.size() >= 2) {
         const double ratio = rms.back() / std::max(rms.front(), 1e-30);
-        signal = "last / first hidden layer RMS " + fmt(ratio);
+        signal = "last / first hidden layer RMS " + format_number(ratio);
         if (!(ratio >= 1.0 / t.max_signal_ratio && ratio <= t.max_signal_ratio))
             add(tagged<lint::SignalAtInit>("SignalAtInit", Severity::warning,
                 "at initialization the activations " + std::string(ratio < 1 ? "shrink" : "grow") + " by a factor " +
-                    fmt(ratio < 1 ? 1 / ratio : ratio) + " from the first hidden layer (RMS " + fmt(rms.front()) + ") to the last (RMS " +
-                    fmt(rms.back()) + "): the " + (ratio < 1 ? "gradients vanish" : "gradients explode") +
+                    format_number(ratio < 1 ? 1 / ratio : ratio) + " from the first hidden layer (RMS " + format_number(rms.front()) + ") to the last (RMS " +
+                    format_number(rms.back()) + "): the " + (ratio < 1 ? "gradients vanish" : "gradients explode") +
                     " on the way back (article item 9)",
                 "initialize with sn::He for ReLU-family layers and sn::LeCun or sn::Xavier for Tanh, keep the weights as initialized, "
                 "and use fewer layers (article item 10)",
@@ -6642,13 +7913,13 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     if (!overfits)
         add(make_diagnostic("X6", "cannot-overfit", "", Severity::error,
             "the network cannot fit " + std::to_string(std::min(x.shape()[0], t.overfit_probe_samples)) +
-                " samples with dropout and noise off (" + measure + fmt(error) + " after " + std::to_string(t.overfit_probe_steps) +
+                " samples with dropout and noise off (" + measure + format_number(error) + " after " + std::to_string(t.overfit_probe_steps) +
                 " Adam steps): something between the data, the targets and the loss is broken",
             "look at a few samples and their targets (article item 2), then check normalization (item 1) and the output "
             "activation (item 7)",
-            measure + fmt(error)));
+            measure + format_number(error)));
     check("fits " + std::to_string(std::min(x.shape()[0], t.overfit_probe_samples)) + " samples, regularization off (X6)", before,
-          measure + fmt(error));
+          measure + format_number(error));
 
     // 5. The learning-rate range test against the rate the user chose. On unnormalized data
     // its curve says little (a network fed raw values dies rather than explodes), so when
@@ -6678,17 +7949,17 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     const double chosen = learning_rate_of(o.optimizer);
     if (r.learning_rate.exploded() && chosen > r.learning_rate.max_stable)
         add(make_diagnostic("L6.1", "diverged", "", Severity::error,
-            "the learning rate " + fmt(chosen) + " is above the largest stable rate " + fmt(r.learning_rate.max_stable) +
-                " found by the range test" + on + ", where the loss explodes at " + fmt(r.learning_rate.exploded_at) +
+            "the learning rate " + format_number(chosen) + " is above the largest stable rate " + format_number(r.learning_rate.max_stable) +
+                " found by the range test" + on + ", where the loss explodes at " + format_number(r.learning_rate.exploded_at) +
                 ": training will diverge",
-            "use about " + fmt(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
+            "use about " + format_number(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
             r.learning_rate.to_string()));
     else if (o.clip_grad_norm && r.learning_rate.exploded() && chosen > r.learning_rate.max_stable / 3)
         add(tagged<lint::ClippingMasksLR>("ClippingMasksLR", Severity::warning,
-            "gradient clipping is on and the learning rate " + fmt(chosen) + " is close to the largest stable rate " +
-                fmt(r.learning_rate.max_stable) + ": clipping would hide the divergence (article item 6)",
-            "turn clipping off and use about " + fmt(r.learning_rate.suggested), r.learning_rate.to_string()));
-    check("learning rate " + fmt(chosen) + " against the range test" + on, before, r.learning_rate.to_string());
+            "gradient clipping is on and the learning rate " + format_number(chosen) + " is close to the largest stable rate " +
+                format_number(r.learning_rate.max_stable) + ": clipping would hide the divergence (article item 6)",
+            "turn clipping off and use about " + format_number(r.learning_rate.suggested), r.learning_rate.to_string()));
+    check("learning rate " + format_number(chosen) + " against the range test" + on, before, r.learning_rate.to_string());
 
     // 6. A short run at the user's settings: does the loss fall, and below a constant prediction?
     before = r.findings.size();
@@ -6697,24 +7968,24 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     if (!trial.finite || trial.exploded) {
         if (!r.found("L6.1"))
             add(make_diagnostic("L6.1", "diverged", "", Severity::error,
-                "a short run at learning rate " + fmt(chosen) + on + " diverged after " + std::to_string(trial.steps) + " steps (" +
-                    (trial.finite ? "the smoothed loss rose over " + fmt(t.divergence_factor) + "x its minimum" : std::string("the loss became non-finite")) + ")",
-                "use about " + fmt(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
-                "loss " + fmt(trial.final_loss)));
+                "a short run at learning rate " + format_number(chosen) + on + " diverged after " + std::to_string(trial.steps) + " steps (" +
+                    (trial.finite ? "the smoothed loss rose over " + format_number(t.divergence_factor) + "x its minimum" : std::string("the loss became non-finite")) + ")",
+                "use about " + format_number(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
+                "loss " + format_number(trial.final_loss)));
     } else if (trial.final_loss >= t.baseline_ratio * base) {
         add(tagged<lint::NoBetterThanBaseline>("NoBetterThanBaseline", Severity::warning,
-            "after " + std::to_string(trial.steps) + " steps at learning rate " + fmt(chosen) + " the loss is " + fmt(trial.final_loss) +
-                ", no better than predicting a constant (" + fmt(base) + ")" +
-                (trial.dead_share >= t.dead_unit_share ? "; " + fmt(100 * trial.dead_share) + "% of a ReLU layer's units are dead" : "") +
+            "after " + std::to_string(trial.steps) + " steps at learning rate " + format_number(chosen) + " the loss is " + format_number(trial.final_loss) +
+                ", no better than predicting a constant (" + format_number(base) + ")" +
+                (trial.dead_share >= t.dead_unit_share ? "; " + format_number(100 * trial.dead_share) + "% of a ReLU layer's units are dead" : "") +
                 ": the network is not learning at this rate",
             std::string(r.found("L1.1") ? "normalize the inputs (article item 1), then " : "") +
-                (r.learning_rate.exploded() ? "use about " + fmt(r.learning_rate.suggested) + " (the range test's suggestion, article item 6)"
+                (r.learning_rate.exploded() ? "use about " + format_number(r.learning_rate.suggested) + " (the range test's suggestion, article item 6)"
                                             : std::string("look at the data and the targets (article item 2): the range test found no rate "
                                                           "at which the loss even explodes")),
-            "loss " + fmt(trial.final_loss) + ", baseline " + fmt(base)));
+            "loss " + format_number(trial.final_loss) + ", baseline " + format_number(base)));
     }
     check("a short run at these settings, " + std::to_string(trial.steps) + " steps" + on, before,
-          trial.finite ? "loss " + fmt(trial.initial_loss) + " -> " + fmt(trial.final_loss) + " (constant prediction: " + fmt(base) + ")"
+          trial.finite ? "loss " + format_number(trial.initial_loss) + " -> " + format_number(trial.final_loss) + " (constant prediction: " + format_number(base) + ")"
                        : "the loss became non-finite");
 
     // Errors first, each group in the order found (a stable partition by hand: libstdc++'s
@@ -6740,763 +8011,5 @@ Report doctor(const Net& net, const matrix& x, const Y& y, const FitOptions& opt
 }
 
 }  // namespace sanenet
-// end file sanenet/train/doctor.hpp
-
-// data
-// begin file sanenet/data/idx.hpp
-// IDX reader (the MNIST file format): load_idx, plain or gzip-compressed, with byte-exact errors.
-
-
-#include <algorithm>
-#include <bit>
-#include <cerrno>
-#include <cstddef>
-#include <cstdint>
-#include <cstdio>
-#include <filesystem>
-#include <limits>
-#include <memory>
-#include <string>
-#include <system_error>
-#include <vector>
-
-// gzip support needs zlib (-lz); define SANENET_WITH_ZLIB=0 to build without it.
-#ifndef SANENET_WITH_ZLIB
-#if __has_include(<zlib.h>)
-#define SANENET_WITH_ZLIB 1
-#else
-#define SANENET_WITH_ZLIB 0
-#endif
-#endif
-
-#if SANENET_WITH_ZLIB
-#include <zlib.h>
-#endif
-
-namespace sanenet::data {
-namespace detail {
-
-inline std::string hex_byte(unsigned value) {
-    static constexpr char digits[] = "0123456789abcdef";
-    return std::string{'0', 'x', digits[(value >> 4) & 0xF], digits[value & 0xF]};
-}
-
-inline std::string quoted_path(const std::filesystem::path& path) { return std::string(1, '\'') + path.string() + "'"; }
-
-inline const char* idx_type_list() {
-    return "0x08 ubyte, 0x09 sbyte, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64";
-}
-
-// Element size of an IDX type code, 0 for an unknown code.
-inline std::size_t idx_element_size(std::uint8_t type) {
-    switch (type) {
-        case 0x08: case 0x09: return 1;
-        case 0x0B: return 2;
-        case 0x0C: case 0x0D: return 4;
-        case 0x0E: return 8;
-        default: return 0;
-    }
-}
-
-inline bool is_gzip(const std::vector<unsigned char>& bytes) {
-    return bytes.size() >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
-}
-
-// Reads a whole file in large chunks; every failure names the file.
-inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path, const char* what) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status))
-        throw io_error(std::string("cannot open ") + what + " " + quoted_path(path) +
-                       ": no such file (expected an existing file)");
-    if (std::filesystem::is_directory(status))
-        throw io_error(std::string("cannot read ") + what + " " + quoted_path(path) +
-                       ": it is a directory, expected a file");
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!file) {
-        const int error = errno;
-        throw io_error(std::string("cannot open ") + what + " " + quoted_path(path) + ": " +
-                       std::generic_category().message(error));
-    }
-    std::vector<unsigned char> bytes;
-    constexpr std::size_t chunk = std::size_t{1} << 22;
-    const auto size = std::filesystem::file_size(path, ec);
-    // One byte past the known size lets a single fread both read everything and see the end.
-    bytes.resize(ec ? chunk : static_cast<std::size_t>(size) + 1);
-    std::size_t used = 0;
-    for (;;) {
-        if (used == bytes.size()) bytes.resize(bytes.size() + std::max(chunk, bytes.size() / 2));
-        const std::size_t got = std::fread(bytes.data() + used, 1, bytes.size() - used, file.get());
-        used += got;
-        if (got == 0 || std::feof(file.get()) || std::ferror(file.get())) break;
-    }
-    if (std::ferror(file.get())) {
-        const int error = errno;
-        throw io_error(std::string("cannot read ") + what + " " + quoted_path(path) + " at byte " +
-                       std::to_string(used) + ": " + std::generic_category().message(error));
-    }
-    bytes.resize(used);
-    return bytes;
-}
-
-#if SANENET_WITH_ZLIB
-// Inflates every gzip member of `in`; corrupt or truncated streams name the compressed byte offset.
-inline std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path) {
-    auto fail = [&](std::size_t offset, const std::string& what) {
-        return io_error("corrupt gzip stream in " + quoted_path(path) + " at compressed byte " +
-                        std::to_string(offset) + ": " + what +
-                        " (expected a complete gzip file; re-download or re-compress it)");
-    };
-    std::vector<unsigned char> out;
-    // The trailer's ISIZE (size mod 2^32 of the last member) is a good first guess for one member.
-    std::size_t guess = in.size() * 2;
-    if (in.size() >= 18) {
-        const std::size_t n = in.size();
-        const std::size_t isize = std::size_t{in[n - 4]} | std::size_t{in[n - 3]} << 8 |
-                                  std::size_t{in[n - 2]} << 16 | std::size_t{in[n - 1]} << 24;
-        guess = std::clamp(isize, guess, in.size() * 64);
-    }
-    out.resize(guess + 1);
-    std::size_t pos = 0, produced = 0;
-    while (pos < in.size()) {
-        z_stream zs{};
-        if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw fail(pos, "zlib could not start inflating");
-        std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, &inflateEnd);
-        int rc = Z_OK;
-        while (rc != Z_STREAM_END) {
-            if (produced == out.size()) out.resize(out.size() * 2);
-            constexpr std::size_t max_chunk = std::numeric_limits<uInt>::max();
-            const std::size_t in_left = in.size() - pos;
-            zs.next_in = const_cast<Bytef*>(in.data() + pos);
-            zs.avail_in = static_cast<uInt>(std::min(in_left, max_chunk));
-            zs.next_out = out.data() + produced;
-            zs.avail_out = static_cast<uInt>(std::min(out.size() - produced, max_chunk));
-            const uInt in_before = zs.avail_in, out_before = zs.avail_out;
-            rc = inflate(&zs, Z_NO_FLUSH);
-            pos += in_before - zs.avail_in;
-            produced += out_before - zs.avail_out;
-            if (rc == Z_STREAM_END) break;
-            if (rc == Z_BUF_ERROR && pos == in.size())
-                throw fail(pos, "the stream ends early (file truncated)");
-            if (rc != Z_OK && rc != Z_BUF_ERROR)
-                throw fail(pos, zs.msg ? zs.msg : "zlib error " + std::to_string(rc));
-            if (rc == Z_OK && pos == in.size() && zs.avail_out != 0)
-                throw fail(pos, "the stream ends early (file truncated)");
-        }
-        if (pos < in.size() && !(in.size() - pos >= 2 && in[pos] == 0x1F && in[pos + 1] == 0x8B))
-            throw fail(pos, std::to_string(in.size() - pos) +
-                                " bytes follow the end of the gzip stream, expected another gzip member or the end of the file");
-    }
-    out.resize(produced);
-    return out;
-}
-#endif
-
-template <class U>
-inline U load_big_endian(const unsigned char* p) {
-    U value{};
-    for (std::size_t i = 0; i < sizeof(U); ++i) value = static_cast<U>((value << 8) | p[i]);
-    return value;
-}
-
-// A parsed IDX file: its shape, type code and payload; decoding into floats is separate
-// so that callers such as fashion_mnist can fill their own containers without a copy.
-struct idx_file {
-    std::filesystem::path path;
-    bool gzipped = false;
-    std::uint8_t type = 0;
-    std::vector<std::size_t> shape;
-    std::size_t header_size = 0;
-    std::vector<unsigned char> bytes;  // the whole (decompressed) file
-
-    std::size_t size() const {
-        std::size_t n = 1;
-        for (auto d : shape) n *= d;
-        return n;
-    }
-
-    // Decodes elements [first, first + count) into out, as unscaled floats.
-    void to_float(float* out, std::size_t first, std::size_t count) const {
-        const unsigned char* p = bytes.data() + header_size + first * idx_element_size(type);
-        switch (type) {
-            case 0x08:
-                for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<float>(p[i]);
-                break;
-            case 0x09:
-                for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<float>(static_cast<std::int8_t>(p[i]));
-                break;
-            case 0x0B:
-                for (std::size_t i = 0; i < count; ++i)
-                    out[i] = static_cast<float>(static_cast<std::int16_t>(load_big_endian<std::uint16_t>(p + 2 * i)));
-                break;
-            case 0x0C:
-                for (std::size_t i = 0; i < count; ++i)
-                    out[i] = static_cast<float>(static_cast<std::int32_t>(load_big_endian<std::uint32_t>(p + 4 * i)));
-                break;
-            case 0x0D:
-                for (std::size_t i = 0; i < count; ++i)
-                    out[i] = std::bit_cast<float>(load_big_endian<std::uint32_t>(p + 4 * i));
-                break;
-            case 0x0E:
-                for (std::size_t i = 0; i < count; ++i)
-                    out[i] = static_cast<float>(std::bit_cast<double>(load_big_endian<std::uint64_t>(p + 8 * i)));
-                break;
-            default:
-                break;
-        }
-    }
-};
-
-inline idx_file read_idx(const std::filesystem::path& path) {
-    idx_file f;
-    f.path = path;
-    auto raw = read_file_bytes(path, "IDX file");
-    if (raw.empty())
-        throw io_error("IDX file " + quoted_path(path) +
-                       " is empty: at byte 0 expected a 4-byte magic number (0x00 0x00 type ndims), found 0 bytes");
-    f.gzipped = is_gzip(raw);
-    if (f.gzipped) {
-#if SANENET_WITH_ZLIB
-        f.bytes = gunzip(raw, path);
-#else
-        throw io_error("IDX file " + quoted_path(path) +
-                       " is gzip-compressed but sanenet was built without zlib (SANENET_WITH_ZLIB=0): "
-                       "link zlib (-lz, package zlib1g-dev) or gunzip the file first");
-#endif
-    } else {
-        f.bytes = std::move(raw);
-    }
-    const auto& b = f.bytes;
-    const std::string where = "IDX file " + quoted_path(path) + (f.gzipped ? " (after gunzip)" : "");
-    auto fail = [&](std::size_t offset, const std::string& what) {
-        return io_error(where + " at byte " + std::to_string(offset) + ": " + what);
-    };
-    if (b.empty()) throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found an empty file");
-    if (b.size() < 4)
-        throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found only " +
-                          std::to_string(b.size()) + " bytes");
-    if (b[0] != 0 || b[1] != 0)
-        throw fail(0, "expected the magic number to start with 0x00 0x00, found " + hex_byte(b[0]) + " " +
-                          hex_byte(b[1]) + " (not an IDX file)");
-    f.type = b[2];
-    const std::size_t element = idx_element_size(f.type);
-    if (element == 0)
-        throw fail(2, std::string("expected a type code (") + idx_type_list() + "), found " + hex_byte(f.type));
-    const std::size_t ndims = b[3];
-    if (ndims == 0) throw fail(3, "expected at least 1 dimension, found 0");
-    f.header_size = 4 + 4 * ndims;
-    if (b.size() < f.header_size)
-        throw fail(b.size(), "expected a " + std::to_string(f.header_size) + "-byte header with " +
-                                 std::to_string(ndims) + " dimension sizes, found only " +
-                                 std::to_string(b.size()) + " bytes (file truncated)");
-    std::size_t expected = element;
-    for (std::size_t i = 0; i < ndims; ++i) {
-        const std::size_t offset = 4 + 4 * i;
-        const std::size_t d = load_big_endian<std::uint32_t>(b.data() + offset);
-        if (d == 0) throw fail(offset, "expected dimension " + std::to_string(i) + " to be at least 1, found 0");
-        if (expected > std::numeric_limits<std::size_t>::max() / d)
-            throw fail(offset, "the dimension sizes multiply to more bytes than can be addressed");
-        expected *= d;
-        f.shape.push_back(d);
-    }
-    const std::size_t found = b.size() - f.header_size;
-    if (found < expected)
-        throw fail(b.size(), "expected " + std::to_string(expected) + " bytes of data after the " +
-                                 std::to_string(f.header_size) + "-byte header, found " + std::to_string(found) +
-                                 " (file truncated)");
-    if (found > expected)
-        throw fail(f.header_size + expected,
-                   "expected the file to end after " + std::to_string(expected) + " bytes of data after the " +
-                       std::to_string(f.header_size) + "-byte header, found " + std::to_string(found - expected) +
-                       " trailing bytes");
-    return f;
-}
-
-}  // namespace detail
-
-// Reads an IDX file (plain or gzip, detected by content) into floats with the file's shape,
-// unscaled: MNIST pixels stay 0..255.
-inline xt::xarray<float> load_idx(const std::filesystem::path& path) {
-    const auto f = detail::read_idx(path);
-    auto out = xt::xarray<float>::from_shape(f.shape);
-    f.to_float(out.data(), 0, f.size());
-    return out;
-}
-
-}  // namespace sanenet::data
-// end file sanenet/data/idx.hpp
-// begin file sanenet/data/csv.hpp
-// Numeric CSV reader: CsvOptions, CsvTable and load_csv, with file:line errors.
-
-
-#include <algorithm>
-#include <charconv>
-#include <cstddef>
-#include <filesystem>
-#include <limits>
-#include <optional>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <vector>
-
-namespace sanenet::data {
-
-struct CsvOptions {
-    char delimiter = ',';
-    std::optional<bool> header = std::nullopt;  // nullopt: a header if any field of the first line is not a number
-};
-
-// A CSV file of numbers: column names (from the header, or "0", "1", ...) and a rows x columns matrix.
-struct CsvTable {
-    std::vector<std::string> columns;
-    sanenet::matrix values;
-
-    // Index of the first column called `name`; std::out_of_range naming the known columns otherwise.
-    std::size_t column(std::string_view name) const {
-        for (std::size_t i = 0; i < columns.size(); ++i)
-            if (columns[i] == name) return i;
-        std::string known;
-        constexpr std::size_t shown = 20;
-        for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
-        if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
-        throw std::out_of_range("sanenet: no column '" + std::string(name) + "' in the CSV table: known columns are " +
-                                (known.empty() ? std::string("none") : known));
-    }
-
-    // The named columns, in the order given, as a rows x names.size() matrix.
-    sanenet::matrix select(const std::vector<std::string>& names) const {
-        std::vector<std::size_t> index;
-        index.reserve(names.size());
-        for (const auto& name : names) index.push_back(column(name));
-        const std::size_t rows = values.shape()[0];
-        auto out = sanenet::matrix::from_shape({rows, names.size()});
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
-        return out;
-    }
-};
-
-namespace detail {
-
-struct csv_field {
-    std::string text;
-    bool quoted = false;
-};
-
-struct csv_record {
-    std::size_t line = 0;
-    std::vector<csv_field> fields;
-};
-
-enum class number_parse { ok, not_a_number, out_of_range };
-
-// std::from_chars accepts "nan" and "inf" (the data lints reject them later) but not a leading '+'.
-inline number_parse parse_float(std::string_view text, float& out) {
-    if (text.size() > 1 && text[0] == '+' && text[1] != '+' && text[1] != '-') text.remove_prefix(1);
-    if (text.empty()) return number_parse::not_a_number;
-    const char* first = text.data();
-    const char* last = first + text.size();
-    auto r = std::from_chars(first, last, out);
-    if (r.ec == std::errc{} && r.ptr == last) return number_parse::ok;
-    if (r.ec != std::errc::result_out_of_range || r.ptr != last) return number_parse::not_a_number;
-    // Out of range as float: underflow becomes 0 or a denormal, overflow is an error.
-    double wide = 0;
-    auto rd = std::from_chars(first, last, wide);
-    if (rd.ec != std::errc{} || rd.ptr != last) return number_parse::out_of_range;
-    if (wide > std::numeric_limits<float>::max() || wide < -std::numeric_limits<float>::max())
-        return number_parse::out_of_range;
-    out = static_cast<float>(wide);
-    return number_parse::ok;
-}
-
-// xtensor's xcsv reports no line numbers, so sanenet parses CSV itself: RFC 4180 quoting
-// ("" inside quotes, delimiters and newlines in quoted fields), CRLF, spaces around fields.
-class csv_reader {
-public:
-    csv_reader(std::string_view text, char delimiter, const std::filesystem::path& path)
-        : s_(text), delim_(delimiter), path_(path) {}
-
-    std::size_t line() const { return line_; }
-
-    // Reads the next record, skipping blank lines; false at the end of the file.
-    bool next(csv_record& rec) {
-        skip_blank_lines();
-        if (pos_ >= s_.size()) return false;
-        rec.line = line_;
-        rec.fields.clear();
-        for (;;) {
-            csv_field field;
-            skip_spaces();
-            if (pos_ < s_.size() && s_[pos_] == '"') {
-                read_quoted(field, rec);
-            } else {
-                const std::size_t start = pos_;
-                while (pos_ < s_.size() && s_[pos_] != delim_ && s_[pos_] != '\n') ++pos_;
-                std::size_t end = pos_;
-                while (end > start && is_space_or_cr(s_[end - 1])) --end;
-                field.text.assign(s_.substr(start, end - start));
-            }
-            rec.fields.push_back(std::move(field));
-            if (pos_ >= s_.size()) return true;
-            if (s_[pos_] == '\n') {
-                ++pos_;
-                ++line_;
-                return true;
-            }
-            ++pos_;  // the delimiter: another field follows, possibly empty
-        }
-    }
-
-private:
-    bool is_space(char c) const { return (c == ' ' || c == '\t') && c != delim_; }
-    bool is_space_or_cr(char c) const { return is_space(c) || c == '\r'; }
-
-    void skip_spaces() {
-        while (pos_ < s_.size() && is_space(s_[pos_])) ++pos_;
-    }
-
-    void skip_blank_lines() {
-        for (;;) {
-            std::size_t p = pos_;
-            while (p < s_.size() && is_space_or_cr(s_[p])) ++p;
-            if (p < s_.size() && s_[p] == '\n') {
-                pos_ = p + 1;
-                ++line_;
-            } else {
-                if (p >= s_.size()) pos_ = p;
-                return;
-            }
-        }
-    }
-
-    void read_quoted(csv_field& field, const csv_record& rec) {
-        field.quoted = true;
-        const std::size_t open_line = line_;
-        ++pos_;
-        for (;;) {
-            if (pos_ >= s_.size())
-                throw io_error(path_.string() + ":" + std::to_string(open_line) + ": column " +
-                               std::to_string(rec.fields.size() + 1) +
-                               ": unterminated quote: expected a closing '\"' before the end of the file");
-            const char c = s_[pos_];
-            if (c == '"') {
-                if (pos_ + 1 < s_.size() && s_[pos_ + 1] == '"') {
-                    field.text += '"';
-                    pos_ += 2;
-                    continue;
-                }
-                ++pos_;
-                break;
-            }
-            if (c == '\n') ++line_;
-            field.text += c;
-            ++pos_;
-        }
-        while (pos_ < s_.size() && is_space_or_cr(s_[pos_])) ++pos_;
-        if (pos_ < s_.size() && s_[pos_] != delim_ && s_[pos_] != '\n')
-            throw io_error(path_.string() + ":" + std::to_string(line_) + ": column " +
-                           std::to_string(rec.fields.size() + 1) + ": found '" + std::string(1, s_[pos_]) +
-                           "' after a closing quote: expected the delimiter '" + std::string(1, delim_) +
-                           "' or the end of the line");
-        std::size_t a = 0, b = field.text.size();
-        while (a < b && (field.text[a] == ' ' || field.text[a] == '\t')) ++a;
-        while (b > a && (field.text[b - 1] == ' ' || field.text[b - 1] == '\t')) --b;
-        field.text = field.text.substr(a, b - a);
-    }
-
-    std::string_view s_;
-    char delim_;
-    const std::filesystem::path& path_;
-    std::size_t pos_ = 0;
-    std::size_t line_ = 1;
-};
-
-inline std::string cell_excerpt(const std::string& text) {
-    constexpr std::size_t longest = 40;
-    return text.size() <= longest ? text : text.substr(0, longest) + "...";
-}
-
-}  // namespace detail
-
-// Loads a CSV file of numbers. Blank lines are skipped; every cell must be a float.
-inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options = {}) {
-    const char d = options.delimiter;
-    if (d == '"' || d == '\n' || d == '\r' || d == ' ')
-        throw std::invalid_argument("sanenet: load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
-                                    " (a quote, space or line break) is not usable: expected a character such as "
-                                    "',', ';' or '\\t'");
-    const auto bytes = detail::read_file_bytes(path, "CSV file");
-    std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-    const std::string file = path.string();
-    if (text.empty())
-        throw io_error(file + ":1: empty file: expected a header line or a row of numbers");
-
-    detail::csv_reader reader(text, d, path);
-    detail::csv_record first;
-    if (!reader.next(first))
-        throw io_error(file + ":" + std::to_string(reader.line()) +
-                       ": empty file (only blank lines): expected a header line or a row of numbers");
-
-    float scratch = 0;
-    bool has_header = false;
-    if (options.header) {
-        has_header = *options.header;
-    } else {
-        for (const auto& f : first.fields)
-            if (detail::parse_float(f.text, scratch) == detail::number_parse::not_a_number) has_header = true;
-    }
-
-    CsvTable table;
-    const std::size_t width = first.fields.size();
-    table.columns.reserve(width);
-    for (std::size_t c = 0; c < width; ++c)
-        table.columns.push_back(has_header ? first.fields[c].text : std::to_string(c));
-
-    auto column_label = [&](std::size_t c) {
-        std::string label = "column " + std::to_string(c + 1);
-        if (has_header) label += " ('" + table.columns[c] + "')";
-        return label;
-    };
-
-    std::vector<float> values;
-    std::size_t rows = 0;
-    auto add_row = [&](const detail::csv_record& rec) {
-        const std::string where = file + ":" + std::to_string(rec.line) + ": ";
-        if (rec.fields.size() != width)
-            throw io_error(where + "expected " + std::to_string(width) + " fields as in line " +
-                           std::to_string(first.line) + ", found " + std::to_string(rec.fields.size()));
-        for (std::size_t c = 0; c < width; ++c) {
-            const auto& cell = rec.fields[c].text;
-            if (cell.empty())
-                throw io_error(where + column_label(c) +
-                               ": empty cell: expected a number (fill or drop missing values before loading)");
-            float v = 0;
-            switch (detail::parse_float(cell, v)) {
-                case detail::number_parse::ok:
-                    break;
-                case detail::number_parse::not_a_number:
-                    throw io_error(where + column_label(c) + ": '" + detail::cell_excerpt(cell) +
-                                   "' is not a number: expected a float such as 1.5, -2e3, nan or inf");
-                case detail::number_parse::out_of_range:
-                    throw io_error(where + column_label(c) + ": '" + detail::cell_excerpt(cell) +
-                                   "' is out of the float range: expected a magnitude below 3.4e38");
-            }
-            values.push_back(v);
-        }
-        ++rows;
-    };
-
-    if (!has_header) add_row(first);
-    detail::csv_record rec;
-    while (reader.next(rec)) add_row(rec);
-    if (rows == 0)
-        throw io_error(file + ":" + std::to_string(first.line) +
-                       ": a header but no data rows: expected at least one row of numbers after the header");
-
-    table.values = sanenet::matrix::from_shape({rows, width});
-    std::copy(values.begin(), values.end(), table.values.data());
-    return table;
-}
-
-}  // namespace sanenet::data
-// end file sanenet/data/csv.hpp
-// begin file sanenet/data/fashion_mnist.hpp
-// Fashion-MNIST loader over the Debian package dataset-fashion-mnist: Dataset, fashion_mnist, class names.
-
-
-#include <algorithm>
-#include <array>
-#include <charconv>
-#include <cstddef>
-#include <cstdint>
-#include <filesystem>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-
-namespace sanenet::data {
-
-// x: samples x features, y: one label per sample.
-struct Dataset {
-    sanenet::matrix x;
-    sanenet::labels y;
-    std::size_t size() const { return y.size(); }
-    // Samples [begin, end), e.g. to hold out a validation split.
-    Dataset rows(std::size_t begin, std::size_t end) const { return {take_rows(x, begin, end), take_rows(y, begin, end)}; }
-};
-
-inline constexpr std::array<std::string_view, 10> fashion_mnist_classes = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
-
-namespace detail {
-inline std::filesystem::path find_fashion_mnist_file(const std::filesystem::path& dir, const std::string& name) {
-    const std::filesystem::path plain = dir / name;
-    const std::filesystem::path gz = dir / (name + ".gz");
-    std::error_code ec;
-    if (std::filesystem::exists(plain, ec)) return plain;
-    if (std::filesystem::exists(gz, ec)) return gz;
-    throw io_error("Fashion-MNIST file not found: tried " + quoted_path(plain) + " and " + quoted_path(gz) +
-                   ". Fix: apt-get install dataset-fashion-mnist, or pass the directory that holds the files");
-}
-
-inline std::string shortest_string(float v) {
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
-}
-}  // namespace detail
-
-// Loads split "train" (60000 samples) or "t10k" (10000): x is N x 784 raw pixels in 0..255
-// (normalizing is the caller's job), y the labels 0..9. limit > 0 keeps the first `limit` samples.
-inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/datasets/fashion-mnist",
-                             std::string_view split = "train", std::size_t limit = 0) {
-    if (split != "train" && split != "t10k")
-        throw std::invalid_argument("sanenet: fashion_mnist split '" + std::string(split) +
-                                    "' is not valid: expected \"train\" or \"t10k\"");
-    const std::string prefix(split);
-    const auto images = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-images-idx3-ubyte"));
-    const auto labels = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-labels-idx1-ubyte"));
-
-    if (images.shape.size() != 3 || images.shape[1] != 28 || images.shape[2] != 28) {
-        std::string shape;
-        for (auto d : images.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
-        throw io_error("Fashion-MNIST images " + detail::quoted_path(images.path) +
-                       ": expected N x 28 x 28 images, found shape " + shape);
-    }
-    if (labels.shape.size() != 1)
-        throw io_error("Fashion-MNIST labels " + detail::quoted_path(labels.path) +
-                       ": expected a 1-dimensional label file, found " + std::to_string(labels.shape.size()) +
-                       " dimensions");
-    if (images.shape[0] != labels.shape[0])
-        throw io_error("Fashion-MNIST " + prefix + " split: " + detail::quoted_path(images.path) + " has " +
-                       std::to_string(images.shape[0]) + " images but " + detail::quoted_path(labels.path) +
-                       " has " + std::to_string(labels.shape[0]) + " labels: expected the same count");
-
-    const std::size_t n = limit == 0 ? images.shape[0] : std::min(limit, images.shape[0]);
-    constexpr std::size_t pixels = 28 * 28;
-    Dataset d;
-    d.x = sanenet::matrix::from_shape({n, pixels});
-    images.to_float(d.x.data(), 0, n * pixels);
-
-    auto raw = xt::xtensor<float, 1>::from_shape({n});
-    labels.to_float(raw.data(), 0, n);
-    d.y = sanenet::labels::from_shape({n});
-    for (std::size_t i = 0; i < n; ++i) {
-        const float v = raw(i);
-        if (!(v >= 0.0f && v <= 9.0f) || v != static_cast<float>(static_cast<std::int32_t>(v)))
-            throw io_error("Fashion-MNIST labels " + detail::quoted_path(labels.path) + ": label " +
-                           detail::shortest_string(v) + " of sample " + std::to_string(i) + " (element at byte " +
-                           std::to_string(labels.header_size + i * detail::idx_element_size(labels.type)) +
-                           ") is outside 0..9: expected an integer class index 0..9");
-        d.y(i) = static_cast<std::int32_t>(v);
-    }
-    return d;
-}
-
-}  // namespace sanenet::data
-// end file sanenet/data/fashion_mnist.hpp
-
-// io
-// begin file sanenet/io/npy.hpp
-// sn::export_npy(net, dir): every Dense's weight and bias as NumPy .npy files, for NumPy
-// and PyTorch interop, plus a manifest.txt.
-//
-// Files: dense<i>_weight.npy, shape (out, in), and dense<i>_bias.npy, shape (out,), i
-// counting the Dense layers from 0; float32 little-endian ('<f4'), C order, NPY 1.0.
-// The weight is in PyTorch's nn.Linear layout (out x in, the transpose of sanenet's
-// in x out), so `linear.weight.data = torch.from_numpy(np.load("dense0_weight.npy"))`
-// and `linear.bias.data = torch.from_numpy(np.load("dense0_bias.npy"))` reproduce the
-// layer; with NumPy alone, y = x @ W.T + b.
-//
-// The NPY header is written here rather than by xt::dump_npy: that one writes host byte
-// order, throws std::runtime_error and does not check that the data reached the disk.
-
-
-#include <concepts>
-#include <cstddef>
-#include <cstdint>
-#include <filesystem>
-#include <string>
-#include <system_error>
-#include <vector>
-
-namespace sanenet {
-
-namespace detail {
-
-namespace serial {
-
-// A complete NPY 1.0 file of float32 values in C order.
-inline bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count) {
-    std::string dims = "(";
-    for (std::size_t i = 0; i < shape.size(); ++i) dims += (i ? ", " : "") + std::to_string(shape[i]);
-    if (shape.size() == 1) dims += ",";
-    dims += ")";
-    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + dims + ", }";
-    // magic (6) + version (2) + header length (2) + header, padded with spaces to a multiple of 64 ending in '\n'.
-    const std::size_t unpadded = 10 + header.size() + 1;
-    header.append((64 - unpadded % 64) % 64, ' ');
-    header += '\n';
-    bytes b;
-    b.reserve(10 + header.size() + 4 * count);
-    const unsigned char preamble[8] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
-    put_raw(b, preamble, sizeof preamble);
-    b.push_back(static_cast<unsigned char>(header.size() & 0xff));
-    b.push_back(static_cast<unsigned char>(header.size() >> 8));
-    put_raw(b, header.data(), header.size());
-    put_floats(b, values, count);
-    return b;
-}
-
-}  // namespace serial
-
-inline void export_npy(const model& m, const std::filesystem::path& dir) {
-    using namespace serial;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) throw io_error("cannot export to " + quoted(dir) + ": creating the directory: " + ec.message());
-    if (!std::filesystem::is_directory(dir, ec))
-        throw io_error("cannot export to " + quoted(dir) + ": it exists and is not a directory");
-
-    std::string manifest = "# sanenet export_npy: " + task_name(m.task()) +
-                           "; float32 little-endian; weights (out, in) as PyTorch nn.Linear.weight, biases (out,)\n"
-                           "# file shape layer\n";
-    std::vector<float> transposed;
-    std::size_t dense = 0;
-    for (const stage& st : m.stages()) {
-        if (st.k != kind::dense) continue;
-        const std::size_t in = static_cast<std::size_t>(st.in), out = static_cast<std::size_t>(st.out);
-        const float* w = m.params() + st.w;  // in x out, row-major
-        transposed.resize(in * out);
-        for (std::size_t r = 0; r < in; ++r)
-            for (std::size_t c = 0; c < out; ++c) transposed[c * in + r] = w[r * out + c];
-        const std::string stem = "dense" + std::to_string(dense++);
-        const std::string layer = "layer " + std::to_string(st.spec) + " " + layer_name(m.specs()[st.spec]);
-        write_file_atomically(dir / (stem + "_weight.npy"), npy_file({out, in}, transposed.data(), in * out), "export");
-        write_file_atomically(dir / (stem + "_bias.npy"), npy_file({out}, m.params() + st.b, out), "export");
-        manifest += stem + "_weight.npy (" + std::to_string(out) + ", " + std::to_string(in) + ") " + layer + "\n";
-        manifest += stem + "_bias.npy (" + std::to_string(out) + ",) " + layer + "\n";
-    }
-    const bytes text(manifest.begin(), manifest.end());
-    write_file_atomically(dir / "manifest.txt", text, "export");
-}
-
-}  // namespace detail
-
-// Writes dense<i>_weight.npy (out x in, PyTorch nn.Linear layout) and dense<i>_bias.npy for
-// every Dense layer of `net`, and manifest.txt, into `dir` (created if needed).
-// Throws io_error naming the path on any failure.
-template <class Net>
-    requires requires(const Net& n) { { n.engine() } -> std::convertible_to<const detail::model&>; }
-void export_npy(const Net& net, const std::filesystem::path& dir) {
-    detail::export_npy(net.engine(), dir);
-}
-
-}  // namespace sanenet
-// end file sanenet/io/npy.hpp
-
-// report
+// end file sanenet/doctor/doctor.hpp
 // end file sanenet/sanenet.hpp

@@ -15,7 +15,7 @@
 
 namespace reference {
 
-enum class op_kind { dense, identity, relu, leaky_relu, elu, tanh, sigmoid, softmax };
+enum class op_kind { dense, identity, relu, leaky_relu, elu, tanh, sigmoid, softmax, gelu, silu };
 
 // One layer: a dense layer (in x out weights, out biases) or an activation of width `out`
 // with its constant (leaky slope, ELU alpha).
@@ -191,6 +191,8 @@ private:
             case op_kind::elu: return x > 0.0 ? x : o.param * (std::exp(x) - 1.0);
             case op_kind::tanh: return std::tanh(x);
             case op_kind::sigmoid: return 1.0 / (1.0 + std::exp(-x));
+            case op_kind::gelu: return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));  // torch.nn.GELU()
+            case op_kind::silu: return x / (1.0 + std::exp(-x));
             case op_kind::identity: return x;
             default: throw std::logic_error("reference: not an elementwise activation");
         }
@@ -205,6 +207,14 @@ private:
             case op_kind::sigmoid: {
                 const double s = 1.0 / (1.0 + std::exp(-x));
                 return s * (1.0 - s);
+            }
+            case op_kind::gelu: {  // Phi(x) + x phi(x)
+                const double pi = 3.14159265358979323846;
+                return 0.5 * (1.0 + std::erf(x / std::sqrt(2.0))) + x * std::exp(-0.5 * x * x) / std::sqrt(2.0 * pi);
+            }
+            case op_kind::silu: {  // s (1 + x (1 - s))
+                const double s = 1.0 / (1.0 + std::exp(-x));
+                return s * (1.0 + x * (1.0 - s));
             }
             case op_kind::identity: return 1.0;
             default: throw std::logic_error("reference: not an elementwise activation");

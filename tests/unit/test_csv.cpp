@@ -159,7 +159,7 @@ TEST_CASE("load_csv reports missing and empty files") {
         const fs::path p = dir.path / "missing.csv";
         const auto msg = io_error_of(p);
         CHECK(contains(msg, p.string()));
-        CHECK(contains(msg, "no such file"));
+        CHECK(contains(msg, "No such file or directory"));
     }
     SUBCASE("empty file") {
         const fs::path p = write_text(dir, "");

@@ -40,7 +40,9 @@ double cross_entropy(const N& net, const sn::matrix& x, const sn::labels& y) {
 // The last Dense layer's bias of class 0 raised: the untrained network is confident in class 0.
 template <class N>
 void favour_class_0(N& net, float bias) {
-    net.engine().params()[net.engine().stages().back().b] = bias;
+    const auto& stages = net.engine().stages();
+    const auto last_dense = std::find_if(stages.rbegin(), stages.rend(), [](const auto& st) { return st.k == sn::detail::kind::dense; });
+    net.engine().params()[last_dense->b] = bias;
 }
 
 // The value of attribute `name` of the element that starts at s[at] ("" when it has none).

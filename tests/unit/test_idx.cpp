@@ -138,7 +138,7 @@ TEST_CASE("load_idx reports missing, unreadable and empty files") {
         const fs::path p = dir.path / "nope-idx1-ubyte";
         const auto msg = io_error_of(p);
         CHECK(contains(msg, p.string()));
-        CHECK(contains(msg, "no such file"));
+        CHECK(contains(msg, "No such file or directory"));
     }
     SUBCASE("a directory") {
         const auto msg = io_error_of(dir.path);

@@ -36,6 +36,8 @@ reference::op_kind reference_kind(act a) {
         case act::tanh: return reference::op_kind::tanh;
         case act::sigmoid: return reference::op_kind::sigmoid;
         case act::softmax: return reference::op_kind::softmax;
+        case act::gelu: return reference::op_kind::gelu;
+        case act::silu: return reference::op_kind::silu;
     }
     throw std::logic_error("unknown activation");
 }

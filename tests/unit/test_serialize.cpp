@@ -554,7 +554,7 @@ TEST_CASE("crafted headers: every consistency guard names what is wrong and leav
         };
         CHECK(contains(refused(with(2, {9, 2, 4, 4, 0.25f})), "corrupted architecture record (layer record 2: unknown layer kind 9)"));
         CHECK(contains(refused(with(2, {3, 0, 4, 4, 0.9f})), "corrupted architecture record (layer record 2: unknown layer kind 3)"));  // Dropout is never recorded
-        CHECK(contains(refused(with(4, {2, 7, 2, 2})), "corrupted architecture record (layer record 4: unknown activation 7)"));
+        CHECK(contains(refused(with(4, {2, 9, 2, 2})), "corrupted architecture record (layer record 4: unknown activation 9)"));  // one past SiLU, the last
         CHECK(contains(refused(with(2, {2, 2, 0x80000000u, 4, 0.25f})), "corrupted architecture record (layer record 2: impossible width)"));
         CHECK(contains(refused(model_file(architecture_record(3, 2, layers), 26, params)), "corrupted architecture record (unknown task kind 3)"));
         CHECK(contains(refused(model_file(architecture_record(1, 0x80000000u, layers), 26, params)),

@@ -1,6 +1,8 @@
-// The runtime description of a network: one layer_spec per item of the type list.
-// Network<...> computes these at compile time; everything after that (lints, the
-// training engine, save/load, summary) works on plain constexpr data, not on types.
+// The runtime description of a network: one layer_spec per item of the type list, and the
+// tables of layer kinds and activations. Network<...> computes the specs at compile time;
+// everything after that (lints, the model, save/load, summary) works on plain constexpr
+// data, not on types. A kind's behaviour lives in layers/<kind>.hpp, an activation's math
+// in kernels/activation.hpp: a row added here without them does not compile.
 #pragma once
 
 #include <cstddef>
@@ -10,10 +12,45 @@
 
 namespace sanenet::detail {
 
-enum class kind : std::uint8_t { input, dense, activation, dropout, gaussian_noise };
-enum class act : std::uint8_t { identity, relu, leaky_relu, elu, tanh, sigmoid, softmax };
+// X(enumerator, code): the code is the value in model files, so it never changes.
+#define SANENET_LAYER_KINDS(X) \
+    X(input, 0)                \
+    X(dense, 1)                \
+    X(activation, 2)           \
+    X(dropout, 3)              \
+    X(gaussian_noise, 4)       \
+    X(layer_norm, 5)
+
+// X(enumerator, user type, code, constant, output_only, from_output): the constant of the plain
+// type (LeakyReLU's slope, ELU's alpha, as in PyTorch; ...With<C> picks another); output_only
+// activations may appear only as the output activation (E6); from_output ones have a
+// derivative written in their output y, so a Dense fuses them into its GEMM and keeps only y;
+// the others (GELU, SiLU) are differentiated through their input. Softmax is a row
+// operation, never fused. Math: kernels/activation.hpp.
+#define SANENET_ACTIVATIONS(X)                        \
+    X(identity, Identity, 0, 0.0, true, true)         \
+    X(relu, ReLU, 1, 0.0, false, true)                \
+    X(leaky_relu, LeakyReLU, 2, 0.01, false, true)    \
+    X(elu, ELU, 3, 1.0, false, true)                  \
+    X(tanh, Tanh, 4, 0.0, false, true)                \
+    X(sigmoid, Sigmoid, 5, 0.0, true, true)           \
+    X(softmax, Softmax, 6, 0.0, true, false)          \
+    X(gelu, GELU, 7, 0.0, false, false)               \
+    X(silu, SiLU, 8, 0.0, false, false)
+
+#define SANENET_ENUMERATOR(name, code) name = code,
+enum class kind : std::uint8_t { SANENET_LAYER_KINDS(SANENET_ENUMERATOR) };
+#undef SANENET_ENUMERATOR
+#define SANENET_ENUMERATOR(name, type, code, ...) name = code,
+enum class act : std::uint8_t { SANENET_ACTIVATIONS(SANENET_ENUMERATOR) };
+#undef SANENET_ENUMERATOR
 enum class init : std::uint8_t { lecun, he, xavier, lecun_uniform, he_uniform, xavier_uniform, zeros, constant };
 enum class task_kind : std::uint8_t { regression, classification, multilabel };
+
+#define SANENET_COUNT(...) +1
+inline constexpr unsigned kind_count = 0 SANENET_LAYER_KINDS(SANENET_COUNT);
+inline constexpr unsigned act_count = 0 SANENET_ACTIVATIONS(SANENET_COUNT);
+#undef SANENET_COUNT
 
 struct layer_spec {
     kind k = kind::input;
@@ -29,25 +66,43 @@ struct task_spec {
     int outputs = 0;  // 0: any (regression)
 };
 
-constexpr bool is_output_only(act a) { return a == act::identity || a == act::softmax || a == act::sigmoid; }
-constexpr bool is_regularizer(kind k) { return k == kind::dropout || k == kind::gaussian_noise; }
-
-constexpr std::size_t dense_parameters(const layer_spec& s) {
-    return s.k == kind::dense ? static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out) + static_cast<std::size_t>(s.out) : 0;
+constexpr bool is_output_only(act a) {
+    switch (a) {
+#define SANENET_CASE(name, type, code, constant, output_only, from_output) \
+    case act::name: return output_only;
+        SANENET_ACTIVATIONS(SANENET_CASE)
+#undef SANENET_CASE
+    }
+    return false;
 }
-
+constexpr bool derivative_from_output(act a) {
+    switch (a) {
+#define SANENET_CASE(name, type, code, constant, output_only, from_output) \
+    case act::name: return from_output;
+        SANENET_ACTIVATIONS(SANENET_CASE)
+#undef SANENET_CASE
+    }
+    return false;
+}
 constexpr std::string_view act_name(act a) {
     switch (a) {
-        case act::identity: return "Identity";
-        case act::relu: return "ReLU";
-        case act::leaky_relu: return "LeakyReLU";
-        case act::elu: return "ELU";
-        case act::tanh: return "Tanh";
-        case act::sigmoid: return "Sigmoid";
-        case act::softmax: return "Softmax";
+#define SANENET_CASE(name, type, ...) \
+    case act::name: return #type;
+        SANENET_ACTIVATIONS(SANENET_CASE)
+#undef SANENET_CASE
     }
     return "?";
 }
+constexpr float default_constant(act a) {
+    switch (a) {
+#define SANENET_CASE(name, type, code, constant, ...) \
+    case act::name: return static_cast<float>(constant);
+        SANENET_ACTIVATIONS(SANENET_CASE)
+#undef SANENET_CASE
+    }
+    return 0.f;
+}
+constexpr bool is_regularizer(kind k) { return k == kind::dropout || k == kind::gaussian_noise; }
 
 constexpr std::string_view init_name(init i) {
     switch (i) {
@@ -59,37 +114,6 @@ constexpr std::string_view init_name(init i) {
         case init::xavier_uniform: return "XavierUniform";
         case init::zeros: return "Zeros";
         case init::constant: return "Constant";
-    }
-    return "?";
-}
-
-inline std::string format_float(float v) {
-    std::string s = std::to_string(v);
-    while (s.size() > 1 && s.back() == '0') s.pop_back();
-    if (!s.empty() && s.back() == '.') s.pop_back();
-    return s;
-}
-
-// The layer as the user typed it, e.g. "Dense<256, He>" or "Dropout<0.9>".
-inline std::string layer_name(const layer_spec& s) {
-    switch (s.k) {
-        case kind::input: return "Input<" + std::to_string(s.out) + ">";
-        case kind::dense: {
-            std::string n = "Dense<" + std::to_string(s.out);
-            if (s.i != init::lecun) {
-                n += ", " + std::string(init_name(s.i));
-                if (s.i == init::constant) n += "<" + format_float(s.param) + ">";
-            }
-            return n + ">";
-        }
-        case kind::activation: {
-            std::string n(act_name(s.a));
-            if ((s.a == act::leaky_relu && s.param != 0.01f) || (s.a == act::elu && s.param != 1.f))
-                n += "With<" + format_float(s.param) + ">";
-            return n;
-        }
-        case kind::dropout: return "Dropout<" + format_float(s.param) + ">";
-        case kind::gaussian_noise: return "GaussianNoise<" + format_float(s.param) + ">";
     }
     return "?";
 }

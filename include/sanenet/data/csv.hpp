@@ -3,7 +3,7 @@
 
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/xt.hpp>
-#include <sanenet/data/idx.hpp>
+#include <sanenet/io/file.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -203,7 +203,7 @@ inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& op
         throw std::invalid_argument("sanenet: load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
                                     " (a quote, space or line break) is not usable: expected a character such as "
                                     "',', ';' or '\\t'");
-    const auto bytes = detail::read_file_bytes(path, "CSV file");
+    const auto bytes = sanenet::detail::read_file(path, "CSV file");
     std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     const std::string file = path.string();

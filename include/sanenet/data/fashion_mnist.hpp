@@ -36,7 +36,7 @@ inline std::filesystem::path find_fashion_mnist_file(const std::filesystem::path
     std::error_code ec;
     if (std::filesystem::exists(plain, ec)) return plain;
     if (std::filesystem::exists(gz, ec)) return gz;
-    throw io_error("Fashion-MNIST file not found: tried " + quoted_path(plain) + " and " + quoted_path(gz) +
+    throw io_error("Fashion-MNIST file not found: tried " + quoted(plain) + " and " + quoted(gz) +
                    ". Fix: apt-get install dataset-fashion-mnist, or pass the directory that holds the files");
 }
 
@@ -61,16 +61,16 @@ inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/data
     if (images.shape.size() != 3 || images.shape[1] != 28 || images.shape[2] != 28) {
         std::string shape;
         for (auto d : images.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
-        throw io_error("Fashion-MNIST images " + detail::quoted_path(images.path) +
+        throw io_error("Fashion-MNIST images " + detail::quoted(images.path) +
                        ": expected N x 28 x 28 images, found shape " + shape);
     }
     if (labels.shape.size() != 1)
-        throw io_error("Fashion-MNIST labels " + detail::quoted_path(labels.path) +
+        throw io_error("Fashion-MNIST labels " + detail::quoted(labels.path) +
                        ": expected a 1-dimensional label file, found " + std::to_string(labels.shape.size()) +
                        " dimensions");
     if (images.shape[0] != labels.shape[0])
-        throw io_error("Fashion-MNIST " + prefix + " split: " + detail::quoted_path(images.path) + " has " +
-                       std::to_string(images.shape[0]) + " images but " + detail::quoted_path(labels.path) +
+        throw io_error("Fashion-MNIST " + prefix + " split: " + detail::quoted(images.path) + " has " +
+                       std::to_string(images.shape[0]) + " images but " + detail::quoted(labels.path) +
                        " has " + std::to_string(labels.shape[0]) + " labels: expected the same count");
 
     const std::size_t n = limit == 0 ? images.shape[0] : std::min(limit, images.shape[0]);
@@ -85,7 +85,7 @@ inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/data
     for (std::size_t i = 0; i < n; ++i) {
         const float v = raw(i);
         if (!(v >= 0.0f && v <= 9.0f) || v != static_cast<float>(static_cast<std::int32_t>(v)))
-            throw io_error("Fashion-MNIST labels " + detail::quoted_path(labels.path) + ": label " +
+            throw io_error("Fashion-MNIST labels " + detail::quoted(labels.path) + ": label " +
                            detail::shortest_string(v) + " of sample " + std::to_string(i) + " (element at byte " +
                            std::to_string(labels.header_size + i * detail::idx_element_size(labels.type)) +
                            ") is outside 0..9: expected an integer class index 0..9");

@@ -3,6 +3,7 @@
 
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/xt.hpp>
+#include <sanenet/io/file.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -33,12 +34,9 @@
 namespace sanenet::data {
 namespace detail {
 
-inline std::string hex_byte(unsigned value) {
-    static constexpr char digits[] = "0123456789abcdef";
-    return std::string{'0', 'x', digits[(value >> 4) & 0xF], digits[value & 0xF]};
-}
-
-inline std::string quoted_path(const std::filesystem::path& path) { return std::string(1, '\'') + path.string() + "'"; }
+using sanenet::detail::hex_byte;
+using sanenet::detail::quoted;
+using sanenet::detail::read_file;
 
 inline const char* idx_type_list() {
     return "0x08 ubyte, 0x09 sbyte, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64";
@@ -59,48 +57,11 @@ inline bool is_gzip(const std::vector<unsigned char>& bytes) {
     return bytes.size() >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
 }
 
-// Reads a whole file in large chunks; every failure names the file.
-inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path, const char* what) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status))
-        throw io_error(std::string("cannot open ") + what + " " + quoted_path(path) +
-                       ": no such file (expected an existing file)");
-    if (std::filesystem::is_directory(status))
-        throw io_error(std::string("cannot read ") + what + " " + quoted_path(path) +
-                       ": it is a directory, expected a file");
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!file) {
-        const int error = errno;
-        throw io_error(std::string("cannot open ") + what + " " + quoted_path(path) + ": " +
-                       std::generic_category().message(error));
-    }
-    std::vector<unsigned char> bytes;
-    constexpr std::size_t chunk = std::size_t{1} << 22;
-    const auto size = std::filesystem::file_size(path, ec);
-    // One byte past the known size lets a single fread both read everything and see the end.
-    bytes.resize(ec ? chunk : static_cast<std::size_t>(size) + 1);
-    std::size_t used = 0;
-    for (;;) {
-        if (used == bytes.size()) bytes.resize(bytes.size() + std::max(chunk, bytes.size() / 2));
-        const std::size_t got = std::fread(bytes.data() + used, 1, bytes.size() - used, file.get());
-        used += got;
-        if (got == 0 || std::feof(file.get()) || std::ferror(file.get())) break;
-    }
-    if (std::ferror(file.get())) {
-        const int error = errno;
-        throw io_error(std::string("cannot read ") + what + " " + quoted_path(path) + " at byte " +
-                       std::to_string(used) + ": " + std::generic_category().message(error));
-    }
-    bytes.resize(used);
-    return bytes;
-}
-
 #if SANENET_WITH_ZLIB
 // Inflates every gzip member of `in`; corrupt or truncated streams name the compressed byte offset.
 inline std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path) {
     auto fail = [&](std::size_t offset, const std::string& what) {
-        return io_error("corrupt gzip stream in " + quoted_path(path) + " at compressed byte " +
+        return io_error("corrupt gzip stream in " + quoted(path) + " at compressed byte " +
                         std::to_string(offset) + ": " + what +
                         " (expected a complete gzip file; re-download or re-compress it)");
     };
@@ -207,16 +168,16 @@ struct idx_file {
 inline idx_file read_idx(const std::filesystem::path& path) {
     idx_file f;
     f.path = path;
-    auto raw = read_file_bytes(path, "IDX file");
+    auto raw = read_file(path, "IDX file");
     if (raw.empty())
-        throw io_error("IDX file " + quoted_path(path) +
+        throw io_error("IDX file " + quoted(path) +
                        " is empty: at byte 0 expected a 4-byte magic number (0x00 0x00 type ndims), found 0 bytes");
     f.gzipped = is_gzip(raw);
     if (f.gzipped) {
 #if SANENET_WITH_ZLIB
         f.bytes = gunzip(raw, path);
 #else
-        throw io_error("IDX file " + quoted_path(path) +
+        throw io_error("IDX file " + quoted(path) +
                        " is gzip-compressed but sanenet was built without zlib (SANENET_WITH_ZLIB=0): "
                        "link zlib (-lz, package zlib1g-dev) or gunzip the file first");
 #endif
@@ -224,7 +185,7 @@ inline idx_file read_idx(const std::filesystem::path& path) {
         f.bytes = std::move(raw);
     }
     const auto& b = f.bytes;
-    const std::string where = "IDX file " + quoted_path(path) + (f.gzipped ? " (after gunzip)" : "");
+    const std::string where = "IDX file " + quoted(path) + (f.gzipped ? " (after gunzip)" : "");
     auto fail = [&](std::size_t offset, const std::string& what) {
         return io_error(where + " at byte " + std::to_string(offset) + ": " + what);
     };

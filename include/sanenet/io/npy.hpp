@@ -1,8 +1,10 @@
-// sn::export_npy(net, dir): every Dense's weight and bias as NumPy .npy files, for NumPy
-// and PyTorch interop, plus a manifest.txt.
+// sn::export_npy(net, dir): every parameter tensor as a NumPy .npy file, for NumPy and
+// PyTorch interop, plus a manifest.txt.
 //
 // Files: dense<i>_weight.npy, shape (out, in), and dense<i>_bias.npy, shape (out,), i
-// counting the Dense layers from 0; float32 little-endian ('<f4'), C order, NPY 1.0.
+// counting the Dense layers from 0; layernorm<i>_weight.npy (the gain) and
+// layernorm<i>_bias.npy, shape (width,), i counting the LayerNorm layers from 0 (as
+// torch.nn.LayerNorm's weight and bias); float32 little-endian ('<f4'), C order, NPY 1.0.
 // The weight is in PyTorch's nn.Linear layout (out x in, the transpose of sanenet's
 // in x out), so `linear.weight.data = torch.from_numpy(np.load("dense0_weight.npy"))`
 // and `linear.bias.data = torch.from_numpy(np.load("dense0_bias.npy"))` reproduce the
@@ -14,8 +16,9 @@
 
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/spec.hpp>
-#include <sanenet/io/serialize.hpp>
-#include <sanenet/train/engine.hpp>
+#include <sanenet/io/file.hpp>
+#include <sanenet/io/model_file.hpp>
+#include <sanenet/model/model.hpp>
 
 #include <concepts>
 #include <cstddef>
@@ -67,20 +70,30 @@ inline void export_npy(const model& m, const std::filesystem::path& dir) {
                            "; float32 little-endian; weights (out, in) as PyTorch nn.Linear.weight, biases (out,)\n"
                            "# file shape layer\n";
     std::vector<float> transposed;
-    std::size_t dense = 0;
+    std::size_t ordinal[kind_count] = {};
     for (const stage& st : m.stages()) {
-        if (st.k != kind::dense) continue;
-        const std::size_t in = static_cast<std::size_t>(st.in), out = static_cast<std::size_t>(st.out);
-        const float* w = m.params() + st.w;  // in x out, row-major
-        transposed.resize(in * out);
-        for (std::size_t r = 0; r < in; ++r)
-            for (std::size_t c = 0; c < out; ++c) transposed[c * in + r] = w[r * out + c];
-        const std::string stem = "dense" + std::to_string(dense++);
+        const char* stem_of_kind = visit_kind(st.k, [&]<kind K>() { return layer_ops<K>::stem; });
+        if (!stem_of_kind) continue;
+        const std::string stem = stem_of_kind + std::to_string(ordinal[static_cast<unsigned>(st.k)]++);
         const std::string layer = "layer " + std::to_string(st.spec) + " " + layer_name(m.specs()[st.spec]);
-        write_file_atomically(dir / (stem + "_weight.npy"), npy_file({out, in}, transposed.data(), in * out), "export");
-        write_file_atomically(dir / (stem + "_bias.npy"), npy_file({out}, m.params() + st.b, out), "export");
-        manifest += stem + "_weight.npy (" + std::to_string(out) + ", " + std::to_string(in) + ") " + layer + "\n";
-        manifest += stem + "_bias.npy (" + std::to_string(out) + ",) " + layer + "\n";
+        visit_kind(st.k, [&]<kind K>() {
+            layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) {
+                const std::string file = stem + "_" + t.name + ".npy";
+                const float* v = m.params() + t.offset;
+                std::string shape;
+                if (t.cols) {  // rows x cols row-major, written transposed: (cols, rows), as nn.Linear.weight
+                    transposed.resize(t.size());
+                    for (std::size_t r = 0; r < t.rows; ++r)
+                        for (std::size_t c = 0; c < t.cols; ++c) transposed[c * t.rows + r] = v[r * t.cols + c];
+                    write_file_atomically(dir / file, npy_file({t.cols, t.rows}, transposed.data(), t.size()), "export");
+                    shape = "(" + std::to_string(t.cols) + ", " + std::to_string(t.rows) + ")";
+                } else {
+                    write_file_atomically(dir / file, npy_file({t.rows}, v, t.rows), "export");
+                    shape = "(" + std::to_string(t.rows) + ",)";
+                }
+                manifest += file + " " + shape + " " + layer + "\n";
+            });
+        });
     }
     const bytes text(manifest.begin(), manifest.end());
     write_file_atomically(dir / "manifest.txt", text, "export");
@@ -89,7 +102,8 @@ inline void export_npy(const model& m, const std::filesystem::path& dir) {
 }  // namespace detail
 
 // Writes dense<i>_weight.npy (out x in, PyTorch nn.Linear layout) and dense<i>_bias.npy for
-// every Dense layer of `net`, and manifest.txt, into `dir` (created if needed).
+// every Dense layer of `net`, layernorm<i>_weight.npy and layernorm<i>_bias.npy for every
+// LayerNorm, and manifest.txt, into `dir` (created if needed).
 // Throws io_error naming the path on any failure.
 template <class Net>
     requires requires(const Net& n) { { n.engine() } -> std::convertible_to<const detail::model&>; }

@@ -5,7 +5,23 @@
 
 #include <sanenet/core/config.hpp>
 
+// g++ 12 reports -Wuninitialized and -Wmaybe-uninitialized inside its own AVX-512 intrinsics
+// once they are inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it
+// cannot see are guarded when the buffer's size is a known constant; silence these for the
+// kernels and for xsimd's own templates (erf, exp), and for tests that call xsimd directly.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+#define SANENET_KERNELS_BEGIN                                                                     \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")         \
+        _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
+#define SANENET_KERNELS_END _Pragma("GCC diagnostic pop")
+#else
+#define SANENET_KERNELS_BEGIN
+#define SANENET_KERNELS_END
+#endif
+
+SANENET_KERNELS_BEGIN
 #include <xsimd/xsimd.hpp>
+SANENET_KERNELS_END
 
 #if defined(__AVX__)
 #include <immintrin.h>
@@ -18,20 +34,6 @@
 #include <new>
 #include <string>
 #include <utility>
-
-// g++ 12 reports -Wuninitialized and -Wmaybe-uninitialized inside its own AVX-512 intrinsics
-// once they are inlined (GCC bug 105593, fixed in 13), and -Warray-bounds for vector loops it
-// cannot see are guarded when the buffer's size is a known constant; silence these for the
-// kernels only (and for tests that call xsimd directly).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#define SANENET_KERNELS_BEGIN                                                                     \
-    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")         \
-        _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
-#define SANENET_KERNELS_END _Pragma("GCC diagnostic pop")
-#else
-#define SANENET_KERNELS_BEGIN
-#define SANENET_KERNELS_END
-#endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::kernels {

@@ -4,11 +4,12 @@
 #pragma once
 
 #include <sanenet/core/errors.hpp>
+#include <sanenet/core/format.hpp>
 #include <sanenet/core/spec.hpp>
+#include <sanenet/core/targets.hpp>
 #include <sanenet/core/xt.hpp>
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/lints/thresholds.hpp>
-#include <sanenet/train/options.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -28,12 +29,6 @@ struct net_shape {
     int inputs = 0;
     int outputs = 0;
 };
-
-inline std::string fmt(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.4g", v);
-    return buf;
-}
 
 // One run-time finding in the shared message format; tag is empty for lints that cannot be waived.
 inline Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
@@ -207,15 +202,23 @@ inline std::size_t rows_found_in(const matrix& v, const matrix& x) {
 }
 
 // The data lints, in catalogue order. Shapes must already be checked (check_shapes).
-inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o) {
+// What the data lints look at: the training data and the parts of the fit that concern it.
+struct data_check {
+    const matrix* validation_x = nullptr;
+    targets validation_y{};
+    std::size_t batch_size = 32;
+    Thresholds thresholds{};
+};
+
+inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const data_check& o) {
     std::vector<Diagnostic> out;
     const Thresholds& t = o.thresholds;
     const std::size_t n = x.shape()[0], d = x.shape()[1];
     bool non_finite = find_non_finite(x, "x", out);
     if (y.values) non_finite |= find_non_finite(*y.values, "the targets", out, true);
-    if (o.validation) {
-        non_finite |= find_non_finite(o.validation->x, "validation x", out);
-        if (const auto* vy = std::get_if<matrix>(&o.validation->y)) non_finite |= find_non_finite(*vy, "the validation targets", out, true);
+    if (o.validation_x) {
+        non_finite |= find_non_finite(*o.validation_x, "validation x", out);
+        if (o.validation_y.values) non_finite |= find_non_finite(*o.validation_y.values, "the validation targets", out, true);
     }
     if (!non_finite) {
         const column_stats cs = column_statistics(x);
@@ -233,8 +236,8 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
         if (!loud.empty())
             out.push_back(SANENET_TAGGED(UnnormalizedInputs, Severity::error,
                 "x is not normalized (article item 1): " + std::to_string(loud.size()) + " of " + std::to_string(d) +
-                    " features have an RMS sqrt(mean^2 + std^2) above " + fmt(t.max_feature_rms) + ", the largest " + fmt(worst_rms) +
-                    " at feature " + std::to_string(worst) + " (mean " + fmt(cs.mean[worst]) + ", std " + fmt(cs.stddev[worst]) +
+                    " features have an RMS sqrt(mean^2 + std^2) above " + format_number(t.max_feature_rms) + ", the largest " + format_number(worst_rms) +
+                    " at feature " + std::to_string(worst) + " (mean " + format_number(cs.mean[worst]) + ", std " + format_number(cs.stddev[worst]) +
                     "); weights, activations and learning rates all assume inputs around 0 with a std near 1",
                 "standardize on the training split: sn::Standardizer s; s.fit(x_train); then s.transform() every split (a group "
                 "of all pixels for images, or x / 255)",
@@ -248,11 +251,11 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
             const double ratio = cs.range[*hi] / cs.range[*lo];
             if (ratio > t.max_scale_spread)
                 out.push_back(SANENET_TAGGED(FeatureScaleSpread, Severity::warning,
-                    "the features' scales differ by a factor " + fmt(ratio) + " (range " + fmt(cs.range[*lo]) + " at feature " +
-                        std::to_string(*lo) + ", " + fmt(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
+                    "the features' scales differ by a factor " + format_number(ratio) + " (range " + format_number(cs.range[*lo]) + " at feature " +
+                        std::to_string(*lo) + ", " + format_number(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
                         "): the small ones barely move the first layer (article item 1)",
                     "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
-                    "range ratio " + fmt(ratio)));
+                    "range ratio " + format_number(ratio)));
         }
         if (!constant.empty() && d < t.constant_feature_max_inputs)
             out.push_back(SANENET_TAGGED(ConstantFeature, Severity::warning,
@@ -269,21 +272,21 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
             if (!bad.empty())
                 out.push_back(SANENET_TAGGED(UnnormalizedTargets, Severity::error,
                     "the regression targets are not normalized (article item 1): output " + std::to_string(bad[0]) + " has mean " +
-                        fmt(ts.mean[bad[0]]) + " and std " + fmt(ts.stddev[bad[0]]) + " (expected |mean| <= " + fmt(t.max_target_abs_mean) +
-                        ", std in [" + fmt(t.min_target_std) + ", " + fmt(t.max_target_std) +
+                        format_number(ts.mean[bad[0]]) + " and std " + format_number(ts.stddev[bad[0]]) + " (expected |mean| <= " + format_number(t.max_target_abs_mean) +
+                        ", std in [" + format_number(t.min_target_std) + ", " + format_number(t.max_target_std) +
                         "]); an untrained network outputs values near 0 with a std near 1, so the loss and its gradients start far off",
                     "standardize the targets on the training split with sn::Standardizer and inverse_transform() the predictions",
                     "outputs " + list_indices(bad)));
         }
     }
-    if (!o.validation) {
+    if (!o.validation_x) {
         out.push_back(SANENET_TAGGED(NoValidation, Severity::warning,
             "no validation data: nothing will tell overfitting or a broken pipeline from progress (article item 2)",
             "hold out 10-20% of the training samples and pass them as FitOptions::validation = sn::Validation{x_val, y_val}",
             "FitOptions::validation is empty"));
     } else if (!non_finite) {
-        const std::size_t vn = o.validation->x.shape()[0];
-        const std::size_t leaked = rows_found_in(o.validation->x, x);
+        const std::size_t vn = (*o.validation_x).shape()[0];
+        const std::size_t leaked = rows_found_in((*o.validation_x), x);
         if (vn && static_cast<double>(leaked) > t.max_validation_leak * static_cast<double>(vn))
             out.push_back(SANENET_TAGGED(ValidationLeak, Severity::warning,
                 std::to_string(leaked) + " of the " + std::to_string(vn) + " validation rows also appear in the training data: the "

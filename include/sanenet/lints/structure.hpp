@@ -1,4 +1,4 @@
-// Structural rules E0-E13: a network that breaks one is not a network. Each rule is a
+// Structural rules E0-E14: a network that breaks one is not a network. Each rule is a
 // predicate over the layer specs that returns the index of the first offending layer (or
 // npos), declared next to its message. Network static_asserts each one. E-rules have no
 // tag, so they cannot be waived.
@@ -63,7 +63,7 @@ constexpr bool task_outputs_valid(task_spec t) {
 #define SANENET_E10_MESSAGE                                                                                                 \
     SANENET_LINT_MESSAGE("E10", "unknown-item",                                                                             \
                          "every item after the task must be a sanenet layer (Input, Dense, an activation, Dropout, "        \
-                         "GaussianNoise) or sn::Allow<...>; the item named in the note below is not",                       \
+                         "GaussianNoise, LayerNorm) or sn::Allow<...>; the item named in the note below is not",                       \
                          "remove it or replace it with a sanenet layer")
 
 // E1: Input<N> first (N > 0), and nowhere else.
@@ -113,7 +113,9 @@ constexpr std::size_t rule_e4_output_activation(specs_view l) {
     if (output_activation(l) != npos || l.empty()) return npos;
     const std::size_t d = last_dense(l);
     if (d == npos) return l.size() - 1;
-    // A regularizer between the last Dense and an activation is E7's case, not this one.
+    // A regularizer between the last Dense and an activation is E7's case, a LayerNorm E14's.
+    for (std::size_t j = d + 1; j < l.size() && l[j].k != kind::activation; ++j)
+        if (l[j].k == kind::layer_norm) return npos;
     const std::size_t n = next_non_regularizer(l, d);
     return (n != npos && l[n].k == kind::activation) ? npos : d;
 }
@@ -123,6 +125,21 @@ constexpr std::size_t rule_e4_output_activation(specs_view l) {
                          "Regression, sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",               \
                          "end the list with sn::Dense<outputs> and the task's output activation, e.g. sn::Dense<1>, "       \
                          "sn::Identity (Regression) or sn::Dense<10>, sn::Softmax (Classification<10>)")
+
+// E14: LayerNorm after the last Dense, where it would normalize the outputs themselves.
+constexpr std::size_t rule_e14_norm_before_output(specs_view l) {
+    const std::size_t d = last_dense(l);
+    if (d == npos) return npos;
+    for (std::size_t j = d + 1; j < l.size() && l[j].k != kind::activation; ++j)
+        if (l[j].k == kind::layer_norm) return j;
+    return npos;
+}
+#define SANENET_E14_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E14", "norm-before-output",                                                                       \
+                         "a LayerNorm after the last Dense normalizes the outputs themselves: every sample's outputs are "  \
+                         "forced to the same mean and spread (its bias and gain), so regression targets and confident "     \
+                         "class scores are out of reach",                                                                   \
+                         "normalize hidden features instead: sn::LayerNorm, sn::Dense<outputs>, <output activation>")
 
 // E5: something after the output activation.
 constexpr std::size_t rule_e5_nothing_after_output(specs_view l) {

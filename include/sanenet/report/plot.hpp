@@ -6,8 +6,9 @@
 
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/xt.hpp>
-#include <sanenet/io/serialize.hpp>
+#include <sanenet/io/file.hpp>
 #include <sanenet/train/history.hpp>
+#include <sanenet/train/lr_finder.hpp>
 #include <sanenet/train/metrics.hpp>
 
 #include <algorithm>
@@ -279,7 +280,7 @@ private:
 };
 
 inline void write_text(const std::filesystem::path& path, const std::string& content) {
-    serial::write_file_atomically(
+    write_file_atomically(
         path, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(content.data()), content.size()), "write plot");
 }
 
@@ -657,7 +658,7 @@ inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t 
                 out[at + (y0 + yy) * w + x0 + xx] = static_cast<unsigned char>(std::clamp(s, 0.0, 255.0));
             }
     }
-    detail::serial::write_file_atomically(path, out, "write image");
+    detail::write_file_atomically(path, out, "write image");
 }
 
 // Up to `max` rows, in order, whose predicted class (argmax; p >= 0.5 for one output)
@@ -672,5 +673,22 @@ inline std::vector<std::size_t> misclassified(const matrix& probabilities, const
     return out;
 }
 
+// The range test's curve: loss against learning rate (log scale), with the explosion and
+// the suggestion marked.
+inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path) {
+    std::vector<double> lr, loss;
+    for (const LrPoint& p : f.curve) {
+        lr.push_back(p.learning_rate);
+        loss.push_back(p.smoothed);
+    }
+    CurveOptions o;
+    o.title = "Learning-rate range test (" + f.to_string() + ")";
+    o.x_label = "learning rate";
+    o.y_label = "smoothed training loss";
+    o.log_x = true;
+    if (f.exploded()) o.markers.push_back({f.exploded_at, "explodes"});
+    o.markers.push_back({f.suggested, "suggested"});
+    curve_svg(lr, loss, path, o);
+}
 }  // namespace plot
 }  // namespace sanenet

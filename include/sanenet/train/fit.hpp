@@ -3,14 +3,14 @@
 // display. Divergence (L6.1) restores the last good weights before throwing.
 #pragma once
 
-#include <sanenet/core/build_info.hpp>
+#include <sanenet/kernels/build_info.hpp>
 #include <sanenet/core/errors.hpp>
-#include <sanenet/core/network.hpp>
+#include <sanenet/network/network.hpp>
 #include <sanenet/core/xt.hpp>
 #include <sanenet/lints/data.hpp>
 #include <sanenet/lints/lint.hpp>
-#include <sanenet/report/progress.hpp>
-#include <sanenet/train/engine.hpp>
+#include <sanenet/train/progress.hpp>
+#include <sanenet/train/trainer.hpp>
 #include <sanenet/train/history.hpp>
 #include <sanenet/train/metrics.hpp>
 #include <sanenet/train/monitors.hpp>
@@ -48,7 +48,7 @@ inline net_shape shape_of(const model& m) { return {m.task(), m.input_size(), m.
 // can only diverge, is refused too.
 inline void check_options(const FitOptions& o) {
     const auto refuse = [](const std::string& what, float v, const char* expected) {
-        throw std::invalid_argument("sanenet: " + what + " is " + fmt(v) + ", expected " + expected);
+        throw std::invalid_argument("sanenet: " + what + " is " + format_number(v) + ", expected " + expected);
     };
     if (o.epochs < 0) throw std::invalid_argument("sanenet: FitOptions::epochs is " + std::to_string(o.epochs) + ", expected >= 0");
     if (o.batch_size == 0) throw std::invalid_argument("sanenet: FitOptions::batch_size is 0, expected >= 1 (article item 5: 16, 8 or 1)");
@@ -82,7 +82,7 @@ inline void check_options(const FitOptions& o) {
 inline void check_before_training(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o, diagnostics_sink& sink) {
     check_shapes(s, x, y, "x");
     if (o.validation) check_shapes(s, o.validation->x, targets_of(o.validation->y), "validation x");
-    const std::vector<Diagnostic> found = data_lints(s, x, y, o);
+    const std::vector<Diagnostic> found = data_lints(s, x, y, data_check_of(o));
     for (const Diagnostic& d : found)
         if (d.severity == Severity::error && !sink.waives(d.id)) throw lint_error(d.id, d.message);
     for (const Diagnostic& d : found) sink.report(d);
@@ -159,7 +159,7 @@ private:
 };
 
 inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o) {
-    return "sanenet L6.1 diverged: " + what + " (learning rate " + fmt(learning_rate_of(o.optimizer)) +
+    return "sanenet L6.1 diverged: " + what + " (learning rate " + format_number(learning_rate_of(o.optimizer)) +
            "); training stopped and the network was restored to its weights at the start of epoch " + std::to_string(epoch) +
            ". Fix: " + (o.clip_grad_norm ? "turn clipping off, " : "") +
            "find the largest stable learning rate with sn::find_learning_rate and use a tenth of it (article item 6).";
@@ -215,10 +215,10 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
             // The update is already applied here; a divergence restores the epoch's start anyway.
             const auto [loss, clipped] = tr.train_step(rows, o.clip_grad_norm);
             if (!std::isfinite(loss))
-                diverge("the training loss became " + fmt(loss) + " in epoch " + std::to_string(epoch) + " at sample " + std::to_string(b), epoch);
+                diverge("the training loss became " + format_number(loss) + " in epoch " + std::to_string(epoch) + " at sample " + std::to_string(b), epoch);
             if (o.monitor && watch.add(loss))
-                diverge("the smoothed training loss rose to " + fmt(watch.smoothed()) + ", over " + fmt(o.thresholds.divergence_factor) +
-                            " times its minimum " + fmt(watch.minimum()) + ", in epoch " + std::to_string(epoch),
+                diverge("the smoothed training loss rose to " + format_number(watch.smoothed()) + ", over " + format_number(o.thresholds.divergence_factor) +
+                            " times its minimum " + format_number(watch.minimum()) + ", in epoch " + std::to_string(epoch),
                         epoch);
             if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
@@ -278,7 +278,7 @@ std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions
     const detail::targets t = detail::targets_for<Net>(y);
     detail::check_shapes(s, x, t, "x");
     if (options.validation) detail::check_shapes(s, options.validation->x, detail::targets_of(options.validation->y), "validation x");
-    std::vector<Diagnostic> found = detail::data_lints(s, x, t, options);
+    std::vector<Diagnostic> found = detail::data_lints(s, x, t, detail::data_check_of(options));
     const Waivers allow = options.allow | Net::waivers;
     std::erase_if(found, [allow](const Diagnostic& d) { return detail::waived(d, allow); });
     return found;

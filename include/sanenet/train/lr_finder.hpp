@@ -4,15 +4,13 @@
 // rate to train with is one order of magnitude lower.
 #pragma once
 
+#include <sanenet/core/format.hpp>
 #include <sanenet/lints/data.hpp>
-#include <sanenet/report/plot.hpp>
-#include <sanenet/train/engine.hpp>
+#include <sanenet/train/trainer.hpp>
 #include <sanenet/train/options.hpp>
 
 #include <cmath>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -45,13 +43,11 @@ struct LrFinding {
 
     bool exploded() const { return exploded_at > 0.0; }
     std::string to_string() const {
-        char buf[256];
+        using detail::format_number;
         if (exploded())
-            std::snprintf(buf, sizeof buf, "the loss explodes at learning rate %.3g; largest stable %.3g; suggested %.3g", exploded_at,
-                          max_stable, suggested);
-        else
-            std::snprintf(buf, sizeof buf, "no explosion up to learning rate %.3g; suggested %.3g", max_stable, suggested);
-        return buf;
+            return "the loss explodes at learning rate " + format_number(exploded_at, 3) + "; largest stable " + format_number(max_stable, 3) +
+                   "; suggested " + format_number(suggested, 3);
+        return "no explosion up to learning rate " + format_number(max_stable, 3) + "; suggested " + format_number(suggested, 3);
     }
 };
 
@@ -103,24 +99,5 @@ LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const 
     return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
 }
 
-namespace plot {
-// The range test's curve: loss against learning rate (log scale), with the explosion and
-// the suggestion marked.
-inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path) {
-    std::vector<double> lr, loss;
-    for (const LrPoint& p : f.curve) {
-        lr.push_back(p.learning_rate);
-        loss.push_back(p.smoothed);
-    }
-    CurveOptions o;
-    o.title = "Learning-rate range test (" + f.to_string() + ")";
-    o.x_label = "learning rate";
-    o.y_label = "smoothed training loss";
-    o.log_x = true;
-    if (f.exploded()) o.markers.push_back({f.exploded_at, "explodes"});
-    o.markers.push_back({f.suggested, "suggested"});
-    curve_svg(lr, loss, path, o);
-}
-}  // namespace plot
 
 }  // namespace sanenet

@@ -5,8 +5,8 @@
 
 #include <sanenet/lints/data.hpp>
 #include <sanenet/lints/structure.hpp>
-#include <sanenet/report/progress.hpp>
-#include <sanenet/train/engine.hpp>
+#include <sanenet/train/progress.hpp>
+#include <sanenet/train/trainer.hpp>
 #include <sanenet/train/history.hpp>
 #include <sanenet/train/options.hpp>
 
@@ -206,11 +206,11 @@ public:
         if (final_loss >= t_.baseline_ratio * base)
             sink_.report(SANENET_TAGGED(NoBetterThanBaseline, Severity::warning,
                 "after " + std::to_string(h.epochs.size()) + (h.epochs.size() == 1 ? " epoch" : " epochs") + " the validation loss " +
-                    fmt(final_loss) +
-                    " is no better than predicting a constant learned from the training targets (" + fmt(base) +
+                    format_number(final_loss) +
+                    " is no better than predicting a constant learned from the training targets (" + format_number(base) +
                     "): the network has learned nothing that generalizes (article item 2)",
                 "look at the data and the predictions: are inputs and targets aligned, normalized, shuffled? Then run sn::doctor",
-                "validation loss " + fmt(final_loss) + ", baseline " + fmt(base)));
+                "validation loss " + format_number(final_loss) + ", baseline " + format_number(base)));
     }
 
 private:
@@ -221,11 +221,11 @@ private:
         const double share = static_cast<double>(clipped_) / static_cast<double>(steps_);
         if (share > t_.clipping_share)
             sink_.report(SANENET_TAGGED(ClippingMasksLR, Severity::warning,
-                "gradient clipping was active on " + fmt(100 * share) + "% of the steps of epoch " + std::to_string(epoch) +
+                "gradient clipping was active on " + format_number(100 * share) + "% of the steps of epoch " + std::to_string(epoch) +
                     ": it is hiding a learning rate that is too high (article item 6)",
                 "turn clipping off (clip_grad_norm = std::nullopt), find the largest stable rate with sn::find_learning_rate and "
                 "use a tenth of it",
-                fmt(100 * share) + "% of steps clipped"));
+                format_number(100 * share) + "% of steps clipped"));
     }
 
     void check_overfitting(const EpochRecord& e) {
@@ -242,8 +242,8 @@ private:
         overfit_run_ = gap && memorizing && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
         if (overfit_run_ >= t_.overfit_epochs)
             sink_.report(SANENET_TAGGED(Overfitting, Severity::warning,
-                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + fmt(val) + " (best " +
-                    fmt(best_val_) + ") while the training loss is " + fmt(e.train_loss) +
+                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + format_number(val) + " (best " +
+                    format_number(best_val_) + ") while the training loss is " + format_number(e.train_loss) +
                     ": the network is memorizing the training set (article item 4)",
                 "stop at the best epoch, add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get "
                 "more data",
@@ -256,8 +256,8 @@ private:
         const bool stalled = e.train_loss > 0.99 * *previous;
         if (stalled && last > 0 && first / last < t_.vanishing_ratio && first < t_.vanishing_norm)
             sink_.report(SANENET_TAGGED(VanishingGradient, Severity::warning,
-                "the first Dense layer's gradient (norm " + fmt(first) + ") is " + fmt(last / std::max(first, 1e-300)) +
-                    " times smaller than the last one's (" + fmt(last) + ") and the loss has stopped improving: the early "
+                "the first Dense layer's gradient (norm " + format_number(first) + ") is " + format_number(last / std::max(first, 1e-300)) +
+                    " times smaller than the last one's (" + format_number(last) + ") and the loss has stopped improving: the early "
                     "layers are not learning (article item 8)",
                 "use fewer layers (article item 10), LeakyReLU or ELU with He/LeCun init, and normalized inputs",
                 "epoch " + std::to_string(e.epoch)));
@@ -269,7 +269,7 @@ private:
         const activity_probe::result& r = probe_.run(threads);
         if (r.dead_share >= t_.dead_unit_share)
             sink_.report(SANENET_TAGGED(DeadUnits, Severity::warning,
-                fmt(100 * r.dead_share) + "% of the units of the ReLU after layer " + std::to_string(r.dead_layer) + " (Input is 0)" +
+                format_number(100 * r.dead_share) + "% of the units of the ReLU after layer " + std::to_string(r.dead_layer) + " (Input is 0)" +
                     " output 0 for every one of " + std::to_string(probe_.samples()) + " probe samples after epoch " +
                     std::to_string(epoch) + ": dead ReLUs get no gradient and never recover (article item 8)",
                 "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",

@@ -2,11 +2,12 @@
 #pragma once
 
 #include <sanenet/core/spec.hpp>
+#include <sanenet/core/targets.hpp>
 #include <sanenet/core/xt.hpp>
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/lints/thresholds.hpp>
 #include <sanenet/train/history.hpp>
-#include <sanenet/train/engine.hpp>
+#include <sanenet/lints/data.hpp>
 #include <sanenet/train/optimizers.hpp>
 
 #include <cstdint>
@@ -46,6 +47,18 @@ namespace detail {
 inline targets targets_of(const std::variant<labels, matrix>& y) {
     if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
     return {nullptr, &std::get<matrix>(y)};
+}
+
+// What the data lints look at in a fit's options.
+inline data_check data_check_of(const FitOptions& o) {
+    data_check c;
+    if (o.validation) {
+        c.validation_x = &o.validation->x;
+        c.validation_y = targets_of(o.validation->y);
+    }
+    c.batch_size = o.batch_size;
+    c.thresholds = o.thresholds;
+    return c;
 }
 
 // The targets of a Net's task, checked at compile time: labels or a matrix.

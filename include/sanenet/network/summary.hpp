@@ -1,9 +1,10 @@
 // Network::summary(): a Keras-like table of layers, output shapes and parameter counts.
 #pragma once
 
+#include <sanenet/core/format.hpp>
 #include <sanenet/core/spec.hpp>
+#include <sanenet/layers/layers.hpp>
 
-#include <cstdio>
 #include <span>
 #include <string>
 
@@ -32,14 +33,12 @@ inline std::string summary_table(std::span<const layer_spec> specs, task_spec ta
     s += pad_right(" #", 4) + pad_right("Layer", 24) + pad_right("Output shape", 16) + pad_left("Params", 12) + "\n";
     std::size_t total = 0;
     for (std::size_t i = 0; i < specs.size(); ++i) {
-        const std::size_t p = dense_parameters(specs[i]);
+        const std::size_t p = parameter_count(specs[i]);
         total += p;
         s += pad_left(std::to_string(i), 2) + "  " + pad_right(layer_name(specs[i]), 24) +
              pad_right("(batch, " + std::to_string(specs[i].out) + ")", 16) + pad_left(std::to_string(p), 12) + "\n";
     }
-    char kib[32];
-    std::snprintf(kib, sizeof kib, "%.1f", static_cast<double>(total) * 4.0 / 1024.0);
-    s += "Total parameters: " + std::to_string(total) + " (" + kib + " KiB as float32)\n";
+    s += "Total parameters: " + std::to_string(total) + " (" + format_fixed(static_cast<double>(total) * 4.0 / 1024.0, 1) + " KiB as float32)\n";
     s += "Loss: " + loss_name(task) + "\n";
     return s;
 }

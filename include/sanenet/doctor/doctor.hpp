@@ -8,7 +8,7 @@
 
 #include <sanenet/data/standardizer.hpp>
 #include <sanenet/lints/data.hpp>
-#include <sanenet/train/engine.hpp>
+#include <sanenet/train/trainer.hpp>
 #include <sanenet/train/fit.hpp>
 #include <sanenet/train/lr_finder.hpp>
 #include <sanenet/train/monitors.hpp>
@@ -180,7 +180,7 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
 
     // 1. The data lints.
     std::size_t before = r.findings.size();
-    for (Diagnostic& d : data_lints(shape, x, y, o)) add(std::move(d));
+    for (Diagnostic& d : data_lints(shape, x, y, data_check_of(o))) add(std::move(d));
     const bool data_ok = std::none_of(r.findings.begin(), r.findings.end(), [](const Diagnostic& d) { return d.id == "L3.1"; });
     check("data lints (L1.x, L2.x, L3.1, L5.x)", before,
           std::to_string(r.findings.size() - before) + (r.findings.size() - before == 1 ? " finding" : " findings"));
@@ -197,45 +197,45 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     bool off = false;
     if (m.task().k == task_kind::regression) {
         off = !(r.loss_at_init <= t.loss_at_init_regression);
-        expectation = "at most " + fmt(t.loss_at_init_regression) + " on standardized targets";
+        expectation = "at most " + format_number(t.loss_at_init_regression) + " on standardized targets";
     } else {
         const double classes = m.task().k == task_kind::classification ? static_cast<double>(k) : 2.0;
         r.expected_loss_at_init = std::log(classes);
         off = !(std::fabs(r.loss_at_init - r.expected_loss_at_init) <= t.loss_at_init_factor * r.expected_loss_at_init);
-        expectation = "ln " + fmt(classes) + " = " + fmt(r.expected_loss_at_init) + " for an uninformed guess";
+        expectation = "ln " + format_number(classes) + " = " + format_number(r.expected_loss_at_init) + " for an uninformed guess";
     }
     if (off)
         add(tagged<lint::LossAtInit>("LossAtInit", Severity::warning,
-            "the loss of the untrained network is " + fmt(r.loss_at_init) + ", expected " + expectation +
+            "the loss of the untrained network is " + format_number(r.loss_at_init) + ", expected " + expectation +
                 ": the initial outputs are far from neutral, so the first steps only undo the start (article item 9)",
             "normalize inputs and targets (article item 1), keep He/LeCun/Xavier init with zero biases",
-            "loss at init " + fmt(r.loss_at_init)));
-    check("loss at initialization (L9.2)", before, fmt(r.loss_at_init) + ", expected " + expectation);
+            "loss at init " + format_number(r.loss_at_init)));
+    check("loss at initialization (L9.2)", before, format_number(r.loss_at_init) + ", expected " + expectation);
 
     // 3. L8.1 and L9.3 at initialization: dead ReLUs, and the signal's scale through the layers.
     before = r.findings.size();
     const activity_probe::result at_init = activity_probe(m, x, t.probe_samples).run(threads);
     if (at_init.dead_share >= t.dead_unit_share)
         add(tagged<lint::DeadUnits>("DeadUnits", Severity::warning,
-            fmt(100 * at_init.dead_share) + "% of the units of the ReLU after layer " + std::to_string(at_init.dead_layer) +
+            format_number(100 * at_init.dead_share) + "% of the units of the ReLU after layer " + std::to_string(at_init.dead_layer) +
                 " (Input is 0) output 0 for every probe sample before any training: they get no gradient (article item 8)",
             "use sn::LeakyReLU or sn::ELU, normalize the inputs, keep biases at zero",
             "layer " + std::to_string(at_init.dead_layer)));
     check("dead ReLU units at initialization (L8.1)", before,
           at_init.dead_layer == npos ? "none"
-                                     : fmt(100 * at_init.dead_share) + "% in the ReLU after layer " + std::to_string(at_init.dead_layer));
+                                     : format_number(100 * at_init.dead_share) + "% in the ReLU after layer " + std::to_string(at_init.dead_layer));
 
     before = r.findings.size();
     const std::vector<double>& rms = at_init.hidden_rms;
     std::string signal = "one hidden layer";
     if (rms.size() >= 2) {
         const double ratio = rms.back() / std::max(rms.front(), 1e-30);
-        signal = "last / first hidden layer RMS " + fmt(ratio);
+        signal = "last / first hidden layer RMS " + format_number(ratio);
         if (!(ratio >= 1.0 / t.max_signal_ratio && ratio <= t.max_signal_ratio))
             add(tagged<lint::SignalAtInit>("SignalAtInit", Severity::warning,
                 "at initialization the activations " + std::string(ratio < 1 ? "shrink" : "grow") + " by a factor " +
-                    fmt(ratio < 1 ? 1 / ratio : ratio) + " from the first hidden layer (RMS " + fmt(rms.front()) + ") to the last (RMS " +
-                    fmt(rms.back()) + "): the " + (ratio < 1 ? "gradients vanish" : "gradients explode") +
+                    format_number(ratio < 1 ? 1 / ratio : ratio) + " from the first hidden layer (RMS " + format_number(rms.front()) + ") to the last (RMS " +
+                    format_number(rms.back()) + "): the " + (ratio < 1 ? "gradients vanish" : "gradients explode") +
                     " on the way back (article item 9)",
                 "initialize with sn::He for ReLU-family layers and sn::LeCun or sn::Xavier for Tanh, keep the weights as initialized, "
                 "and use fewer layers (article item 10)",
@@ -251,13 +251,13 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     if (!overfits)
         add(make_diagnostic("X6", "cannot-overfit", "", Severity::error,
             "the network cannot fit " + std::to_string(std::min(x.shape()[0], t.overfit_probe_samples)) +
-                " samples with dropout and noise off (" + measure + fmt(error) + " after " + std::to_string(t.overfit_probe_steps) +
+                " samples with dropout and noise off (" + measure + format_number(error) + " after " + std::to_string(t.overfit_probe_steps) +
                 " Adam steps): something between the data, the targets and the loss is broken",
             "look at a few samples and their targets (article item 2), then check normalization (item 1) and the output "
             "activation (item 7)",
-            measure + fmt(error)));
+            measure + format_number(error)));
     check("fits " + std::to_string(std::min(x.shape()[0], t.overfit_probe_samples)) + " samples, regularization off (X6)", before,
-          measure + fmt(error));
+          measure + format_number(error));
 
     // 5. The learning-rate range test against the rate the user chose. On unnormalized data
     // its curve says little (a network fed raw values dies rather than explodes), so when
@@ -287,17 +287,17 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     const double chosen = learning_rate_of(o.optimizer);
     if (r.learning_rate.exploded() && chosen > r.learning_rate.max_stable)
         add(make_diagnostic("L6.1", "diverged", "", Severity::error,
-            "the learning rate " + fmt(chosen) + " is above the largest stable rate " + fmt(r.learning_rate.max_stable) +
-                " found by the range test" + on + ", where the loss explodes at " + fmt(r.learning_rate.exploded_at) +
+            "the learning rate " + format_number(chosen) + " is above the largest stable rate " + format_number(r.learning_rate.max_stable) +
+                " found by the range test" + on + ", where the loss explodes at " + format_number(r.learning_rate.exploded_at) +
                 ": training will diverge",
-            "use about " + fmt(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
+            "use about " + format_number(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
             r.learning_rate.to_string()));
     else if (o.clip_grad_norm && r.learning_rate.exploded() && chosen > r.learning_rate.max_stable / 3)
         add(tagged<lint::ClippingMasksLR>("ClippingMasksLR", Severity::warning,
-            "gradient clipping is on and the learning rate " + fmt(chosen) + " is close to the largest stable rate " +
-                fmt(r.learning_rate.max_stable) + ": clipping would hide the divergence (article item 6)",
-            "turn clipping off and use about " + fmt(r.learning_rate.suggested), r.learning_rate.to_string()));
-    check("learning rate " + fmt(chosen) + " against the range test" + on, before, r.learning_rate.to_string());
+            "gradient clipping is on and the learning rate " + format_number(chosen) + " is close to the largest stable rate " +
+                format_number(r.learning_rate.max_stable) + ": clipping would hide the divergence (article item 6)",
+            "turn clipping off and use about " + format_number(r.learning_rate.suggested), r.learning_rate.to_string()));
+    check("learning rate " + format_number(chosen) + " against the range test" + on, before, r.learning_rate.to_string());
 
     // 6. A short run at the user's settings: does the loss fall, and below a constant prediction?
     before = r.findings.size();
@@ -306,24 +306,24 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     if (!trial.finite || trial.exploded) {
         if (!r.found("L6.1"))
             add(make_diagnostic("L6.1", "diverged", "", Severity::error,
-                "a short run at learning rate " + fmt(chosen) + on + " diverged after " + std::to_string(trial.steps) + " steps (" +
-                    (trial.finite ? "the smoothed loss rose over " + fmt(t.divergence_factor) + "x its minimum" : std::string("the loss became non-finite")) + ")",
-                "use about " + fmt(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
-                "loss " + fmt(trial.final_loss)));
+                "a short run at learning rate " + format_number(chosen) + on + " diverged after " + std::to_string(trial.steps) + " steps (" +
+                    (trial.finite ? "the smoothed loss rose over " + format_number(t.divergence_factor) + "x its minimum" : std::string("the loss became non-finite")) + ")",
+                "use about " + format_number(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
+                "loss " + format_number(trial.final_loss)));
     } else if (trial.final_loss >= t.baseline_ratio * base) {
         add(tagged<lint::NoBetterThanBaseline>("NoBetterThanBaseline", Severity::warning,
-            "after " + std::to_string(trial.steps) + " steps at learning rate " + fmt(chosen) + " the loss is " + fmt(trial.final_loss) +
-                ", no better than predicting a constant (" + fmt(base) + ")" +
-                (trial.dead_share >= t.dead_unit_share ? "; " + fmt(100 * trial.dead_share) + "% of a ReLU layer's units are dead" : "") +
+            "after " + std::to_string(trial.steps) + " steps at learning rate " + format_number(chosen) + " the loss is " + format_number(trial.final_loss) +
+                ", no better than predicting a constant (" + format_number(base) + ")" +
+                (trial.dead_share >= t.dead_unit_share ? "; " + format_number(100 * trial.dead_share) + "% of a ReLU layer's units are dead" : "") +
                 ": the network is not learning at this rate",
             std::string(r.found("L1.1") ? "normalize the inputs (article item 1), then " : "") +
-                (r.learning_rate.exploded() ? "use about " + fmt(r.learning_rate.suggested) + " (the range test's suggestion, article item 6)"
+                (r.learning_rate.exploded() ? "use about " + format_number(r.learning_rate.suggested) + " (the range test's suggestion, article item 6)"
                                             : std::string("look at the data and the targets (article item 2): the range test found no rate "
                                                           "at which the loss even explodes")),
-            "loss " + fmt(trial.final_loss) + ", baseline " + fmt(base)));
+            "loss " + format_number(trial.final_loss) + ", baseline " + format_number(base)));
     }
     check("a short run at these settings, " + std::to_string(trial.steps) + " steps" + on, before,
-          trial.finite ? "loss " + fmt(trial.initial_loss) + " -> " + fmt(trial.final_loss) + " (constant prediction: " + fmt(base) + ")"
+          trial.finite ? "loss " + format_number(trial.initial_loss) + " -> " + format_number(trial.final_loss) + " (constant prediction: " + format_number(base) + ")"
                        : "the loss became non-finite");
 
     // Errors first, each group in the order found (a stable partition by hand: libstdc++'s

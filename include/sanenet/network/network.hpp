@@ -1,6 +1,6 @@
 // sanenet::Network<Task, Items...>: a network declared as a flat type list. Shapes,
 // parameter counts and the structural rules are computed at compile time from constexpr
-// layer specs; the work is done by the non-template engine (train/engine.hpp).
+// layer specs; the work is done by the non-template model (model/model.hpp).
 #pragma once
 
 #include <sanenet/core/errors.hpp>
@@ -8,17 +8,15 @@
 #include <sanenet/core/tasks.hpp>
 #include <sanenet/core/type_list.hpp>
 #include <sanenet/core/xt.hpp>
-#include <sanenet/io/serialize.hpp>
 #include <sanenet/layers/layers.hpp>
-#include <sanenet/lints/lint.hpp>
 #include <sanenet/lints/compile_time.hpp>
+#include <sanenet/lints/lint.hpp>
 #include <sanenet/lints/structure.hpp>
-#include <sanenet/report/summary.hpp>
-#include <sanenet/train/engine.hpp>
+#include <sanenet/model/model.hpp>
+#include <sanenet/network/summary.hpp>
 
 #include <array>
 #include <cstdint>
-#include <filesystem>
 #include <span>
 #include <string>
 
@@ -42,6 +40,10 @@ concept AllowItem = is_allow<T>::value;
 
 template <class T>
 struct is_layer : std::bool_constant<Layer<T>> {};
+
+// Defined in io/model_file.hpp, so that a program that never saves does not parse file code.
+template <class Path>
+struct model_file;
 
 template <class List>
 struct specs_of;
@@ -129,7 +131,7 @@ public:
     static constexpr int output_size = specs_.empty() ? 0 : specs_[detail::last_dense(specs_) == detail::npos ? 0 : detail::last_dense(specs_)].out;
     static constexpr std::size_t parameter_count = [] {
         std::size_t n = 0;
-        for (const auto& s : specs_) n += detail::dense_parameters(s);
+        for (const auto& s : specs_) n += detail::parameter_count(s);
         return n;
     }();
     static constexpr int max_width = [] {
@@ -155,7 +157,8 @@ private:
     SANENET_RULE(e9_, e11_, detail::rule_e9_two_activations(specs_), SANENET_E9_MESSAGE);
     SANENET_RULE(x1_, e9_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)), SANENET_X1_MESSAGE);
     SANENET_RULE(e6_, x1_, detail::rule_e6_output_only(specs_), SANENET_E6_MESSAGE);
-    SANENET_RULE(e4_, e6_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
+    SANENET_RULE(e14_, e6_, detail::rule_e14_norm_before_output(specs_), SANENET_E14_MESSAGE);
+    SANENET_RULE(e4_, e14_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
     SANENET_RULE(e5_, e4_, detail::rule_e5_nothing_after_output(specs_), SANENET_E5_MESSAGE);
     SANENET_RULE(e7_, e5_, detail::rule_e7_regularizer_before_output(specs_), SANENET_E7_MESSAGE);
     SANENET_RULE(e8_, e7_, detail::rule_e8_output_width(specs_, task_), SANENET_E8_MESSAGE);
@@ -213,11 +216,14 @@ public:
     }
 
     // Binary file with magic, version, architecture fingerprint and checksum; written atomically.
-    void save(const std::filesystem::path& path) const { detail::save_model(model_, path); }
+    // path: anything a std::filesystem::path is made from (io/model_file.hpp).
+    template <class Path>
+    void save(const Path& path) const { detail::model_file<Path>::save(model_, path); }
     // Throws io_error naming what differs and leaves the network unchanged on any problem.
-    void load(const std::filesystem::path& path) { detail::load_model(model_, path); }
+    template <class Path>
+    void load(const Path& path) { detail::model_file<Path>::load(model_, path); }
 
-    // The engine, for sn::fit and the tools; not needed for ordinary use.
+    // The model, for sn::fit and the tools; not needed for ordinary use (not a stable API).
     detail::model& engine() { return model_; }
     const detail::model& engine() const { return model_; }
 

@@ -1,4 +1,4 @@
-// Network::save / Network::load: the binary model file and the atomic file writer.
+// Network::save / Network::load: the binary model file.
 //
 // Layout, every integer little-endian, every float IEEE-754 binary32 little-endian:
 //   offset 0   8 bytes   magic "SANENET\x1a"
@@ -6,11 +6,12 @@
 //         12   u64       architecture fingerprint: FNV-1a 64 over bytes 20 .. 32+16L (the record below)
 //         20   u32       task kind (0 regression, 1 classification, 2 multilabel)
 //         24   u32       task outputs (0 = any, for regression)
-//         28   u32       L, the number of weight-relevant layers (Input, Dense, activations)
+//         28   u32       L, the number of weight-relevant layers (every kind but Dropout and GaussianNoise)
 //         32   16 x L    per layer: u8 kind, u8 activation, u16 zero, u32 in, u32 out, f32 constant
-//                        (activation constant; 0 for Input and Dense)
+//                        (activation constant; 0 for the other kinds); the codes of core/spec.hpp
 //   32+16L     u64       N, the parameter count
-//   40+16L     4 x N     the parameters: per Dense in order, W (in x out, row-major), then b (out)
+//   40+16L     4 x N     the parameters, layer by layer: Dense W (in x out, row-major) then b (out);
+//                        LayerNorm gain (width) then bias (width)
 //   40+16L+4N  u64       checksum: FNV-1a 64 over every byte before it
 // Dropout, GaussianNoise and the initializers are not recorded: weights trained with
 // dropout load into the same network without it.
@@ -18,29 +19,20 @@
 
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/spec.hpp>
-#include <sanenet/train/engine.hpp>
+#include <sanenet/io/file.hpp>
+#include <sanenet/model/model.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <span>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
-
-#if defined(__unix__) || defined(__APPLE__)
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
 
 namespace sanenet::detail {
 
@@ -52,10 +44,6 @@ inline constexpr std::size_t fixed_header = 32;  // magic .. L
 inline constexpr std::size_t record_size = 16;
 
 using bytes = std::vector<unsigned char>;
-
-inline std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
-
-inline std::string os_error(int err) { return std::generic_category().message(err); }
 
 inline std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ull) {
     for (std::size_t i = 0; i < n; ++i) {
@@ -148,20 +136,24 @@ inline bytes architecture_record(task_spec task, const std::vector<layer_spec>& 
 
 inline std::uint64_t fingerprint(const bytes& record) { return fnv1a(record.data(), record.size()); }
 
-// Where parameter `index` lives, e.g. "dense0 weight, row 2, column 3" or "dense1 bias 4".
+// Where parameter `index` lives, e.g. "dense0 weight, input 2, unit 3" or "layernorm0 bias, unit 4".
 inline std::string parameter_place(const model& m, std::size_t index) {
-    std::size_t dense = 0;
+    std::string place = "unplaced";
+    std::size_t ordinal[kind_count] = {};
     for (const stage& st : m.stages()) {
-        if (st.k != kind::dense) continue;
-        const std::size_t wn = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
-        const std::string name = "dense" + std::to_string(dense++);
-        if (index >= st.w && index < st.w + wn)
-            return name + " weight, input " + std::to_string((index - st.w) / static_cast<std::size_t>(st.out)) +
-                   ", unit " + std::to_string((index - st.w) % static_cast<std::size_t>(st.out));
-        if (index >= st.b && index < st.b + static_cast<std::size_t>(st.out))
-            return name + " bias, unit " + std::to_string(index - st.b);
+        const char* stem = visit_kind(st.k, [&]<kind K>() { return layer_ops<K>::stem; });
+        if (!stem) continue;
+        const std::string name = stem + std::to_string(ordinal[static_cast<unsigned>(st.k)]++);
+        visit_kind(st.k, [&]<kind K>() {
+            layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) {
+                if (index < t.offset || index >= t.offset + t.size()) return;
+                const std::size_t i = index - t.offset;
+                place = name + " " + t.name + (t.cols ? ", input " + std::to_string(i / t.cols) + ", unit " + std::to_string(i % t.cols)
+                                                      : ", unit " + std::to_string(i));
+            });
+        });
     }
-    return "unplaced";
+    return place;
 }
 
 // Empty when every value is finite, otherwise e.g. "parameter 123 (dense0 weight, ...) is NaN".
@@ -254,9 +246,8 @@ inline std::string decode_record(const unsigned char* p, task_spec& task, std::v
     for (std::uint32_t i = 0; i < count; ++i) {
         const unsigned char* r = p + 12 + record_size * i;
         const std::string where = "layer record " + std::to_string(i) + ": ";
-        if (r[0] > static_cast<unsigned>(kind::gaussian_noise) || is_regularizer(static_cast<kind>(r[0])))
-            return where + "unknown layer kind " + std::to_string(r[0]);
-        if (r[1] > static_cast<unsigned>(act::softmax)) return where + "unknown activation " + std::to_string(r[1]);
+        if (r[0] >= kind_count || is_regularizer(static_cast<kind>(r[0]))) return where + "unknown layer kind " + std::to_string(r[0]);
+        if (r[1] >= act_count) return where + "unknown activation " + std::to_string(r[1]);
         layer_spec s{};
         s.k = static_cast<kind>(r[0]);
         s.a = static_cast<act>(r[1]);
@@ -268,113 +259,6 @@ inline std::string decode_record(const unsigned char* p, task_spec& task, std::v
         layers.push_back(s);
     }
     return {};
-}
-
-// ---- files ----
-
-inline bytes read_file(const std::filesystem::path& path, const std::string& verb) {
-    bytes b;
-#if defined(__unix__) || defined(__APPLE__)
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw io_error("cannot " + verb + " " + quoted(path) + ": " + os_error(errno));
-    struct ::stat st {};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) b.reserve(static_cast<std::size_t>(st.st_size));
-    unsigned char chunk[1 << 16];
-    for (;;) {
-        const ::ssize_t got = ::read(fd, chunk, sizeof chunk);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            const int err = errno;
-            ::close(fd);
-            throw io_error("cannot " + verb + " " + quoted(path) + ": reading failed: " + os_error(err));
-        }
-        if (got == 0) break;
-        b.insert(b.end(), chunk, chunk + got);
-    }
-    ::close(fd);
-#else
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw io_error("cannot " + verb + " " + quoted(path) + ": " + os_error(errno));
-    b.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad()) throw io_error("cannot " + verb + " " + quoted(path) + ": reading failed");
-#endif
-    return b;
-}
-
-// Writes `data` to `path` atomically: a temporary file in the same directory, flushed and
-// fsynced, then renamed over the target. On failure the temporary file is removed, an
-// existing target is left as it was, and io_error names the path and the OS error.
-inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
-                                  const std::string& verb) {
-    static std::atomic<unsigned> counter{0};
-    const std::string fail = "cannot " + verb + " " + quoted(path) + ": ";
-    if (path.filename().empty()) throw io_error(fail + "the path names no file");
-#if defined(__unix__) || defined(__APPLE__)
-    const long pid = static_cast<long>(::getpid());
-#else
-    const long pid = 0;
-#endif
-    std::filesystem::path tmp;
-#if defined(__unix__) || defined(__APPLE__)
-    int fd = -1;
-    for (int attempt = 0; fd < 0; ++attempt) {
-        tmp = path;
-        tmp += ".tmp." + std::to_string(pid) + "." + std::to_string(counter.fetch_add(1));
-        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && (errno != EEXIST || attempt >= 100))
-            throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno));
-    }
-    const auto abandon = [&](const std::string& what, int err) {
-        if (fd >= 0) ::close(fd);
-        ::unlink(tmp.c_str());
-        return io_error(fail + what + " " + quoted(tmp) + ": " + os_error(err));
-    };
-    for (std::size_t done = 0; done < data.size();) {
-        const ::ssize_t put = ::write(fd, data.data() + done, data.size() - done);
-        if (put < 0 && errno == EINTR) continue;
-        if (put <= 0) throw abandon("writing", put < 0 ? errno : EIO);
-        done += static_cast<std::size_t>(put);
-    }
-    if (::fsync(fd) != 0) throw abandon("fsync of", errno);
-    const int closed = ::close(fd);
-    fd = -1;
-    if (closed != 0) throw abandon("closing", errno);
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        ::unlink(tmp.c_str());
-        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message());
-    }
-    // Make the rename itself durable; a directory that cannot be fsynced is not an error.
-    const std::filesystem::path dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
-#else
-    tmp = path;
-    tmp += ".tmp." + std::to_string(pid) + "." + std::to_string(counter.fetch_add(1));
-    std::error_code ec;
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno));
-        out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-        out.flush();
-        if (!out) {
-            const int err = errno;
-            out.close();
-            std::filesystem::remove(tmp, ec);
-            throw io_error(fail + "writing " + quoted(tmp) + ": " + os_error(err));
-        }
-    }
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::error_code ignored;
-        std::filesystem::remove(tmp, ignored);
-        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message());
-    }
-#endif
 }
 
 }  // namespace serial
@@ -399,7 +283,7 @@ inline void save_model(const model& m, const std::filesystem::path& path) {
 
 inline void load_model(model& m, const std::filesystem::path& path) {
     using namespace serial;
-    const bytes b = read_file(path, "load");
+    const bytes b = read_file(path, "model file");
     const std::string fail = "cannot load " + quoted(path) + ": ";
     const std::size_t size = b.size();
     const auto truncated = [&](std::size_t expected, const char* at_least) {
@@ -413,12 +297,7 @@ inline void load_model(model& m, const std::filesystem::path& path) {
         for (std::size_t i = 0; i < head; ++i) {
             const unsigned char c = b[i];
             if (c >= 0x20 && c < 0x7f && c != '\\') seen += static_cast<char>(c);
-            else {
-                static constexpr char hex[] = "0123456789abcdef";
-                seen += "\\x";
-                seen += hex[c >> 4];
-                seen += hex[c & 15];
-            }
+            else seen += "\\x" + hex_byte(c).substr(2);
         }
         throw io_error(fail + "not a sanenet file (magic \"" + seen + "\", expected \"SANENET\\x1a\")");
     }
@@ -449,7 +328,7 @@ inline void load_model(model& m, const std::filesystem::path& path) {
     if (fingerprint(architecture_record(file_task, file_layers)) != stored_fingerprint)
         throw io_error(fail + "corrupted header: the architecture record does not match its fingerprint");
     std::uint64_t file_params = 0;
-    for (const layer_spec& s : file_layers) file_params += dense_parameters(s);
+    for (const layer_spec& s : file_layers) file_params += parameter_count(s);
     if (file_params != count)
         throw io_error(fail + "corrupted header: the layers hold " + std::to_string(file_params) + " parameters, the header says " +
                        std::to_string(count));
@@ -467,5 +346,12 @@ inline void load_model(model& m, const std::filesystem::path& path) {
         throw io_error(fail + bad);
     std::copy(values.begin(), values.end(), m.params());
 }
+
+// What Network::save and Network::load call (declared in network/network.hpp).
+template <class Path>
+struct model_file {
+    static void save(const model& m, const Path& path) { save_model(m, path); }
+    static void load(model& m, const Path& path) { load_model(m, path); }
+};
 
 }  // namespace sanenet::detail

@@ -1,0 +1,170 @@
+// The model behind every Network type: the stages, the parameters, their initialization and
+// the one forward pass, for inference and for training. It is not a template: Network<...>
+// hands it the constexpr layer specs, so the code that does the work is compiled once
+// whatever networks a program declares. Each stage's work is its kind's (layers/).
+#pragma once
+
+#include <sanenet/core/errors.hpp>
+#include <sanenet/core/spec.hpp>
+#include <sanenet/core/xt.hpp>
+#include <sanenet/kernels/self_check.hpp>
+#include <sanenet/layers/layers.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sanenet::detail {
+
+using kernels::aligned_buffer;
+
+// How a forward pass runs. Inference: regularizers off, the output activation applied.
+struct forward_pass {
+    bool regularize = false;     // dropout and noise on
+    bool apply_output = true;    // false: stop at the logits (the loss fuses the output activation)
+    int threads = 1;
+    std::uint64_t seed = 0, step = 0;  // the random streams of dropout and noise
+};
+
+// Where a forward pass writes. Inference: two alternating workspaces of rows x max_width,
+// and `out`. Training: every stage's output in its own buffer, kept for the backward pass,
+// and every stage's state (layer_ops::state_size).
+struct forward_buffers {
+    float* out = nullptr;
+    float* ping = nullptr;
+    float* pong = nullptr;
+    float* const* outputs = nullptr;
+    float* const* states = nullptr;
+};
+
+class model {
+public:
+    model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
+        kernels::verify_simd();
+        std::size_t offset = 0;
+        for (std::size_t i = 1; i < specs.size(); ++i) {
+            const layer_spec& s = specs[i];
+            // A Dense runs the activation after it in its epilogue when the backward pass needs only the output.
+            if (s.k == kind::activation && derivative_from_output(s.a) && !stages_.empty() && stages_.back().k == kind::dense &&
+                stages_.back().spec + 1 == i) {
+                stages_.back().a = s.a;
+                stages_.back().param = s.param;
+                continue;
+            }
+            stage st{s.k, s.in, s.out, s.k == kind::activation ? s.a : act::identity, s.k == kind::dense ? 0.f : s.param, 0, 0, i};
+            const std::size_t n = detail::parameter_count(s);
+            // Every kind with parameters has a weight and a bias, the bias last (out values).
+            if (n) {
+                st.w = offset;
+                st.b = offset + n - static_cast<std::size_t>(s.out);
+                offset += n;
+            }
+            stages_.push_back(st);
+        }
+        params_.resize(offset);
+        max_width_ = specs.empty() ? 0 : specs[0].out;
+        for (const auto& s : specs) max_width_ = std::max(max_width_, s.out);
+        initialize(seed);
+    }
+
+    std::span<const layer_spec> specs() const { return specs_; }
+    const std::vector<stage>& stages() const { return stages_; }
+    task_spec task() const { return task_; }
+    int input_size() const { return specs_.empty() ? 0 : specs_.front().out; }
+    int output_size() const { return stages_.empty() ? 0 : stages_.back().out; }
+    int max_width() const { return max_width_; }
+    std::size_t parameter_count() const { return params_.size(); }
+    float* params() { return params_.data(); }
+    const float* params() const { return params_.data(); }
+    bool loss_fuses_output() const { return task_.k != task_kind::regression; }
+
+    // Every parameter tensor, stage by stage: f(stage, tensor).
+    template <class F>
+    void for_each_tensor(F&& f) const {
+        for (const stage& st : stages_)
+            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::tensors(specs_[st.spec], st, [&](const tensor& t) { f(st, t); }); });
+    }
+
+    // Every layer's parameters from its kind's initializer (Dense: article item 9, biases zero).
+    void initialize(std::uint64_t seed) {
+        kernels::rng r(seed);
+        for (const stage& st : stages_)
+            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::initialize(specs_[st.spec], params_.data() + st.w, r); });
+    }
+
+    // The forward pass on `rows` rows of `in` (rows x input). No allocation.
+    // visit, when given, sees every stage's output (rows x width) as it is computed.
+    using stage_visitor = void (*)(void* ctx, std::size_t stage, const float* out, std::size_t rows);
+    void forward(const float* in, std::size_t rows, const forward_pass& pass, const forward_buffers& buf,
+                 stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
+        const float* cur = in;
+        float* const ws[2] = {buf.ping, buf.pong};
+        int flip = 0;
+        const bool training = buf.outputs != nullptr;
+        for (std::size_t s = 0; s < stages_.size(); ++s) {
+            const stage& st = stages_[s];
+            const bool last = s + 1 == stages_.size();
+            const std::size_t n = rows * static_cast<std::size_t>(st.out);
+            // In inference a regularizer is the identity: skipped, unless it is last.
+            if (!training && is_regularizer(st.k)) {
+                if (last) std::copy(cur, cur + n, buf.out);
+                continue;
+            }
+            float* dst = training ? buf.outputs[s] : last ? buf.out : ws[flip];
+            if (!training && !last) flip ^= 1;
+            const stage_io io{st, s, rows, cur, dst, params_.data(), training ? buf.states[s] : nullptr, pass.regularize,
+                              !(last && !pass.apply_output), pass.threads, pass.seed, pass.step};
+            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
+            if (visit) visit(visit_ctx, s, dst, rows);
+            cur = dst;
+        }
+    }
+
+    // Inference: in (rows x input) -> out (rows x output), the output activation applied unless
+    // apply_output is false; ping and pong hold rows x max_width each.
+    void infer(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads, bool apply_output = true,
+               stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
+        forward(in, rows, forward_pass{false, apply_output, threads}, forward_buffers{out, ping, pong}, visit, visit_ctx);
+    }
+
+private:
+    std::span<const layer_spec> specs_;
+    task_spec task_;
+    std::vector<stage> stages_;
+    aligned_buffer<float> params_;
+    int max_width_ = 0;
+};
+
+inline void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
+    if (in != static_cast<std::size_t>(input_size) || out != static_cast<std::size_t>(output_size))
+        throw shape_error("predict_one: got an input span of " + std::to_string(in) + " values and an output span of " +
+                          std::to_string(out) + ", the network takes " + std::to_string(input_size) + " and gives " +
+                          std::to_string(output_size));
+}
+
+inline void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size) {
+    if (cols != static_cast<std::size_t>(input_size))
+        throw shape_error(std::string(where) + ": x has shape " + shape_string(rows, cols) + " but the network's Input<" +
+                          std::to_string(input_size) + "> expects " + shape_string(rows, static_cast<std::size_t>(input_size)));
+}
+
+// Batched inference into a new matrix, in chunks so the workspaces stay small.
+inline xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output = true) {
+    const std::size_t rows = x.shape()[0];
+    check_input_width("predict", rows, x.shape()[1], m.input_size());
+    xt::xtensor<float, 2> out = xt::xtensor<float, 2>::from_shape({rows, static_cast<std::size_t>(m.output_size())});
+    constexpr std::size_t chunk = 256;
+    const std::size_t ws = std::min(rows, chunk) * static_cast<std::size_t>(m.max_width());
+    aligned_buffer<float> ping(ws), pong(ws);
+    const int t = kernels::resolve_threads(threads);
+    for (std::size_t r = 0; r < rows; r += chunk) {
+        const std::size_t n = std::min(chunk, rows - r);
+        m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n, out.data() + r * static_cast<std::size_t>(m.output_size()),
+                ping.data(), pong.data(), t, apply_output);
+    }
+    return out;
+}
+
+}  // namespace sanenet::detail
