@@ -51,6 +51,9 @@ inline constexpr int version_patch = SANENET_VERSION_PATCH;
 // end file sanenet/core/config.hpp
 // begin file sanenet/core/errors.hpp
 // The exceptions sanenet throws: every message names what was found and what was expected.
+// Each derives from sn::error, so `catch (const sn::error&)` takes them all, and from the
+// standard exception that says what kind of mistake it is: argument and shape mistakes are
+// std::invalid_argument, file and run-time problems std::runtime_error.
 
 #include <stdexcept>
 #include <string>
@@ -58,34 +61,60 @@ inline constexpr int version_patch = SANENET_VERSION_PATCH;
 
 namespace sanenet {
 
-// Data or an argument has the wrong shape (width, row count, label range).
-class shape_error : public std::invalid_argument {
+// The common base. what() is the message of the standard exception the error also is.
+class error {
 public:
-    explicit shape_error(const std::string& what) : std::invalid_argument("sanenet: " + what) {}
+    virtual ~error() = default;
+    virtual const char* what() const noexcept = 0;
+
+protected:
+    error() = default;
+    error(const error&) = default;
+    error& operator=(const error&) = default;
+};
+
+namespace detail {
+// An sn::error that is also a Std exception, with "sanenet: " before the message.
+template <class Std>
+class error_as : public Std, public error {
+public:
+    explicit error_as(const std::string& what) : Std("sanenet: " + what) {}
+    const char* what() const noexcept override { return Std::what(); }
+};
+}  // namespace detail
+
+// An argument or option out of its range (FitOptions, LrOptions, plot and loader arguments),
+// or a call out of order (Standardizer::transform before fit).
+class argument_error : public detail::error_as<std::invalid_argument> {
+    using error_as::error_as;
+};
+
+// Data or an argument has the wrong shape (width, row count, label range).
+class shape_error : public detail::error_as<std::invalid_argument> {
+    using error_as::error_as;
 };
 
 // A file could not be read or written, or its content is malformed.
-class io_error : public std::runtime_error {
-public:
-    explicit io_error(const std::string& what) : std::runtime_error("sanenet: " + what) {}
-};
-
-// An error-level lint found at run time; id() is the catalogue ID such as "L1.1".
-class lint_error : public std::runtime_error {
-public:
-    lint_error(std::string id, const std::string& message)
-        : std::runtime_error(message), id_(std::move(id)) {}
-    const std::string& id() const noexcept { return id_; }
-
-private:
-    std::string id_;
+class io_error : public detail::error_as<std::runtime_error> {
+    using error_as::error_as;
 };
 
 // A SIMD primitive disagreed with scalar code in the first-use self-check
 // (kernels/self_check.hpp): this build would compute wrong numbers on this CPU.
-class simd_error : public std::runtime_error {
+class simd_error : public detail::error_as<std::runtime_error> {
+    using error_as::error_as;
+};
+
+// An error-level lint found at run time; id() is the catalogue ID such as "L1.1". Its message
+// is the lint's whole report, which starts with the ID, not with "sanenet: ".
+class lint_error : public std::runtime_error, public error {
 public:
-    explicit simd_error(const std::string& what) : std::runtime_error("sanenet: " + what) {}
+    lint_error(std::string id, const std::string& message) : std::runtime_error(message), id_(std::move(id)) {}
+    const char* what() const noexcept override { return std::runtime_error::what(); }
+    const std::string& id() const noexcept { return id_; }
+
+private:
+    std::string id_;
 };
 
 }  // namespace sanenet
@@ -4746,6 +4775,77 @@ private:
 
 }  // namespace sanenet
 // end file sanenet/train/history.hpp
+// begin file sanenet/train/loop.hpp
+// The training loop: the batches a sample_order hands out, one trainer step each. sn::fit
+// (an epoch is one pass), find_learning_rate and the doctor's probes (steps that wrap around
+// the data) all run it; what they do with each step's loss is theirs.
+
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace sanenet::detail {
+
+// The order in which the samples 0..n-1 are visited, read from a cursor. shuffle() is a
+// Fisher-Yates shuffle by the order's own random stream.
+class sample_order {
+public:
+    // wrap: the batches go on past the last sample from the first one again (every batch is
+    // full); otherwise a pass ends at the last sample, with a partial last batch.
+    sample_order(std::size_t n, std::uint64_t seed, bool wrap) : order_(n), rng_(seed), wrap_(wrap) {
+        std::iota(order_.begin(), order_.end(), std::size_t{0});
+    }
+    void shuffle() {
+        for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
+    }
+    // Back to the first sample: a new pass.
+    void rewind() { cursor_ = 0; }
+    // Samples handed out in this pass (without wrap), or in all (with wrap, modulo n).
+    std::size_t position() const { return cursor_; }
+
+    // Loads the next batch of up to `batch` samples into the trainer's rows 0.. and returns
+    // its size: 0 at the end of a pass.
+    std::size_t next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
+        const std::size_t n = order_.size();
+        const std::size_t rows = wrap_ ? (n ? batch : 0) : std::min(batch, n - cursor_);
+        for (std::size_t r = 0; r < rows; ++r) {
+            tr.load_sample(r, x, y, order_[cursor_]);
+            cursor_ = wrap_ ? (cursor_ + 1) % n : cursor_ + 1;
+        }
+        return rows;
+    }
+
+private:
+    std::vector<std::size_t> order_;
+    kernels::rng rng_;
+    bool wrap_;
+    std::size_t cursor_ = 0;
+};
+
+// Up to max_steps training steps of `batch` rows from `order` (forward, backward, clipping
+// when asked, update), until the pass ends or on_step(rows, loss, clipped), called after each
+// step's update, returns false. Returns the number of steps taken.
+template <class OnStep>
+std::size_t train_steps(trainer& tr, const matrix& x, const targets& y, sample_order& order, std::size_t batch,
+                        std::size_t max_steps, const std::optional<float>& clip, OnStep&& on_step) {
+    std::size_t steps = 0;
+    while (steps < max_steps) {
+        const std::size_t rows = order.next(tr, x, y, batch);
+        if (rows == 0) break;
+        const auto [loss, clipped] = tr.train_step(rows, clip);
+        ++steps;
+        if (!on_step(rows, loss, clipped)) break;
+    }
+    return steps;
+}
+
+}  // namespace sanenet::detail
+// end file sanenet/train/loop.hpp
 // begin file sanenet/train/metrics.hpp
 // Metrics: accuracy, mean squared error, R^2 and the confusion matrix.
 
@@ -5267,10 +5367,10 @@ inline net_shape shape_of(const model& m) { return {m.task(), m.input_size(), m.
 // can only diverge, is refused too.
 inline void check_options(const FitOptions& o) {
     const auto refuse = [](const std::string& what, float v, const char* expected) {
-        throw std::invalid_argument("sanenet: " + what + " is " + format_number(v) + ", expected " + expected);
+        throw argument_error(what + " is " + format_number(v) + ", expected " + expected);
     };
-    if (o.epochs < 0) throw std::invalid_argument("sanenet: FitOptions::epochs is " + std::to_string(o.epochs) + ", expected >= 0");
-    if (o.batch_size == 0) throw std::invalid_argument("sanenet: FitOptions::batch_size is 0, expected >= 1 (article item 5: 16, 8 or 1)");
+    if (o.epochs < 0) throw argument_error("FitOptions::epochs is " + std::to_string(o.epochs) + ", expected >= 0");
+    if (o.batch_size == 0) throw argument_error("FitOptions::batch_size is 0, expected >= 1 (article item 5: 16, 8 or 1)");
     const float lr = learning_rate_of(o.optimizer);
     if (!(lr > 0.f) || !std::isfinite(lr)) refuse("learning_rate", lr, "a finite value > 0");
     if (o.clip_grad_norm && !(*o.clip_grad_norm > 0.f && std::isfinite(*o.clip_grad_norm)))
@@ -5408,9 +5508,7 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     std::optional<training_monitor> monitor;
     if (o.monitor) monitor.emplace(m, x, o, sink);
     divergence_watch watch(o.thresholds);
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    kernels::rng shuffle_rng(o.seed ^ 0x243F6A8885A308D3ull);
+    sample_order order(n, o.seed ^ 0x243F6A8885A308D3ull, false);
     trainer::snapshot good;
     using clock = std::chrono::steady_clock;
 
@@ -5424,25 +5522,27 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
 
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
         tr.save(good);
-        if (o.shuffle)
-            for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng.below(i)]);
+        if (o.shuffle) order.shuffle();
+        order.rewind();
         const auto t0 = clock::now();
         double loss_sum = 0.0;
-        for (std::size_t b = 0; b < n; b += o.batch_size) {
-            const std::size_t rows = std::min(o.batch_size, n - b);
-            for (std::size_t r = 0; r < rows; ++r) tr.load_sample(r, x, y, order[b + r]);
-            // The update is already applied here; a divergence restores the epoch's start anyway.
-            const auto [loss, clipped] = tr.train_step(rows, o.clip_grad_norm);
+        // The update is already applied when on_step sees the loss; a divergence restores the
+        // epoch's start anyway.
+        train_steps(tr, x, y, order, o.batch_size, n, o.clip_grad_norm, [&](std::size_t rows, double loss, bool clipped) {
+            const std::size_t done = order.position();
             if (!std::isfinite(loss))
-                diverge("the training loss became " + format_number(loss) + " in epoch " + std::to_string(epoch) + " at sample " + std::to_string(b), epoch);
+                diverge("the training loss became " + format_number(loss) + " in epoch " + std::to_string(epoch) + " at sample " +
+                            std::to_string(done - rows),
+                        epoch);
             if (o.monitor && watch.add(loss))
                 diverge("the smoothed training loss rose to " + format_number(watch.smoothed()) + ", over " + format_number(o.thresholds.divergence_factor) +
                             " times its minimum " + format_number(watch.minimum()) + ", in epoch " + std::to_string(epoch),
                         epoch);
             if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
-            progress.update(epoch, b + rows, loss_sum / static_cast<double>(b + rows));
-        }
+            progress.update(epoch, done, loss_sum / static_cast<double>(done));
+            return true;
+        });
         // The last update may have left non-finite weights behind a finite loss.
         if (!kernels::all_finite(m.params(), m.parameter_count())) diverge("the weights became non-finite in epoch " + std::to_string(epoch), epoch);
         EpochRecord rec;
@@ -5559,35 +5659,33 @@ namespace detail {
 inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
     check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
     if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
-        throw std::invalid_argument("sanenet: find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
+        throw argument_error("find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, batch, kernels::resolve_threads(o.threads), o.seed);
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    kernels::rng r(o.seed);
-    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
+    sample_order order(n, o.seed, true);
+    order.shuffle();
 
     LrFinding f;
     const double growth = std::pow(o.stop / o.start, 1.0 / (o.steps - 1));
     // Light smoothing: a heavy average would react many steps (and factors of the rate) late.
     constexpr double beta = 0.8;
     double avg = 0.0, best = std::numeric_limits<double>::infinity(), lr = o.start;
-    std::size_t cursor = 0;
-    for (int s = 0; s < o.steps; ++s, lr *= growth) {
-        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) tr.load_sample(b, x, y, order[cursor]);
-        tr.set_learning_rate(static_cast<float>(lr));
-        const double loss = tr.forward_backward(batch);
+    tr.set_learning_rate(static_cast<float>(lr));
+    // Each step's loss is that of the rate it ran at, before its update.
+    train_steps(tr, x, y, order, batch, static_cast<std::size_t>(o.steps), std::nullopt, [&](std::size_t, double loss, bool) {
         avg = beta * avg + (1 - beta) * loss;
-        const double smoothed = avg / (1 - std::pow(beta, s + 1));
+        const double smoothed = avg / (1 - std::pow(beta, static_cast<double>(f.curve.size() + 1)));
         f.curve.push_back({lr, loss, smoothed});
         if (!std::isfinite(loss) || smoothed > o.explosion_factor * best) {
             f.exploded_at = lr;
-            break;
+            return false;
         }
         best = std::min(best, smoothed);
-        tr.update();
-    }
+        lr *= growth;
+        tr.set_learning_rate(static_cast<float>(lr));
+        return true;
+    });
     f.max_stable = f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
     f.suggested = f.max_stable / 10.0;
     return f;
@@ -5778,7 +5876,7 @@ struct CsvTable {
     std::vector<std::string> columns;
     sanenet::matrix values;
 
-    // Index of the first column called `name`; std::out_of_range naming the known columns otherwise.
+    // Index of the first column called `name`; an sn::argument_error naming the known columns otherwise.
     std::size_t column(std::string_view name) const {
         for (std::size_t i = 0; i < columns.size(); ++i)
             if (columns[i] == name) return i;
@@ -5786,7 +5884,7 @@ struct CsvTable {
         constexpr std::size_t shown = 20;
         for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
         if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
-        throw std::out_of_range("sanenet: no column '" + std::string(name) + "' in the CSV table: known columns are " +
+        throw argument_error("no column '" + std::string(name) + "' in the CSV table: known columns are " +
                                 (known.empty() ? std::string("none") : known));
     }
 
@@ -5949,7 +6047,7 @@ inline std::string cell_excerpt(const std::string& text) {
 inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options = {}) {
     const char d = options.delimiter;
     if (d == '"' || d == '\n' || d == '\r' || d == ' ')
-        throw std::invalid_argument("sanenet: load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
+        throw argument_error("load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
                                     " (a quote, space or line break) is not usable: expected a character such as "
                                     "',', ';' or '\\t'");
     const auto bytes = sanenet::detail::read_file(path, "CSV file");
@@ -6321,7 +6419,7 @@ inline std::string shortest_string(float v) {
 inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/datasets/fashion-mnist",
                              std::string_view split = "train", std::size_t limit = 0) {
     if (split != "train" && split != "t10k")
-        throw std::invalid_argument("sanenet: fashion_mnist split '" + std::string(split) +
+        throw argument_error("fashion_mnist split '" + std::string(split) +
                                     "' is not valid: expected \"train\" or \"t10k\"");
     const std::string prefix(split);
     const auto images = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-images-idx3-ubyte"));
@@ -6393,12 +6491,12 @@ public:
         const std::size_t rows = x.shape()[0];
         const std::size_t cols = x.shape()[1];
         if (rows == 0)
-            throw std::invalid_argument("sanenet: Standardizer::fit got 0 rows of " + std::to_string(cols) +
+            throw argument_error("Standardizer::fit got 0 rows of " + std::to_string(cols) +
                                         " features: expected at least one training sample");
         for (std::size_t r = 0; r < rows; ++r)
             for (std::size_t c = 0; c < cols; ++c)
                 if (!std::isfinite(x(r, c)))
-                    throw std::invalid_argument("sanenet: Standardizer::fit: feature " + std::to_string(c) + ", row " +
+                    throw argument_error("Standardizer::fit: feature " + std::to_string(c) + ", row " +
                                                 std::to_string(r) + " is " + std::to_string(x(r, c)) +
                                                 ": expected finite values (remove or impute NaN/Inf first)");
 
@@ -6406,17 +6504,17 @@ public:
         std::vector<std::size_t> group_of(cols, none);
         for (std::size_t g = 0; g < groups.size(); ++g) {
             if (groups[g].empty())
-                throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
+                throw argument_error("Standardizer::fit: group " + std::to_string(g) +
                                             " is empty: expected at least one feature index");
             for (std::size_t f : groups[g]) {
                 if (f >= cols)
-                    throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
+                    throw argument_error("Standardizer::fit: group " + std::to_string(g) +
                                                 " names feature " + std::to_string(f) + " but x has " +
                                                 std::to_string(cols) + " features: expected indices 0.." +
                                                 std::to_string(cols == 0 ? 0 : cols - 1));
                 if (group_of[f] != none)
-                    throw std::invalid_argument(
-                        "sanenet: Standardizer::fit: feature " + std::to_string(f) +
+                    throw argument_error(
+                        "Standardizer::fit: feature " + std::to_string(f) +
                         (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
                                           : " is in group " + std::to_string(group_of[f]) + " and in group " +
                                                 std::to_string(g)) +
@@ -6495,7 +6593,7 @@ public:
 private:
     void check(const sanenet::matrix& x, const char* method) const {
         if (!fitted_)
-            throw std::logic_error(std::string("sanenet: Standardizer::") + method +
+            throw argument_error(std::string("Standardizer::") + method +
                                    " called before fit: call fit(x_train) on the training split first");
         if (x.shape()[1] != features())
             throw shape_error(std::string("Standardizer::") + method + ": got x of shape " +
@@ -7483,7 +7581,7 @@ inline void scatter_svg(const matrix& prediction, const matrix& target, const st
                           detail::shape_string(target));
     const std::size_t n = prediction.shape()[0], k = prediction.shape()[1];
     if (k == 0 || k > max_scatter_panels)
-        throw std::invalid_argument("sanenet: scatter_svg: " + std::to_string(k) + " output columns; one plot holds 1 to " +
+        throw argument_error("scatter_svg: " + std::to_string(k) + " output columns; one plot holds 1 to " +
                                     std::to_string(max_scatter_panels) + " panels (pass a selection of columns)");
 
     constexpr double cell_w = 390, cell_h = 392, head = 58, plot_size = 300;
@@ -7601,7 +7699,7 @@ inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t 
     if (width == 0 || height == 0 || images.shape()[1] != width * height)
         throw shape_error("image_grid_pgm: images have shape " + detail::shape_string(images) + " but " + std::to_string(width) +
                           " x " + std::to_string(height) + " images need " + std::to_string(width * height) + " columns");
-    if (columns == 0) throw std::invalid_argument("sanenet: image_grid_pgm: columns must be at least 1");
+    if (columns == 0) throw argument_error("image_grid_pgm: columns must be at least 1");
     for (const std::size_t r : rows)
         if (r >= images.shape()[0])
             throw shape_error("image_grid_pgm: row " + std::to_string(r) + " is outside the " + std::to_string(images.shape()[0]) +
@@ -7744,7 +7842,7 @@ inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const
     const std::size_t k = static_cast<std::size_t>(m.output_size());
     trainer tr(m, Adam{.learning_rate = 1e-3f}, n, threads, 1);
     tr.set_regularization(false);
-    for (std::size_t i = 0; i < n; ++i) tr.load_sample(i, x, y, i);
+    for (std::size_t i = 0; i < n; ++i) tr.load_sample(i, x, y, i);  // score() reads the targets from here
     double variance = 1.0;
     if (y.values && m.task().k == task_kind::regression) {
         const column_stats s = column_statistics(take_rows(*y.values, 0, n));
@@ -7773,9 +7871,13 @@ inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const
     };
     const double limit = m.task().k == task_kind::regression ? t.overfit_probe_max_mse : t.overfit_probe_max_error;
     double s = score();
-    for (int step = 0; step < t.overfit_probe_steps && !(s <= limit); ++step) {
-        tr.step(n);
-        if ((step + 1) % 50 == 0) s = score();
+    if (!(s <= limit)) {
+        sample_order same(n, 0, true);  // the same n samples, in order, every step
+        std::size_t step = 0;
+        train_steps(tr, x, y, same, n, static_cast<std::size_t>(std::max(t.overfit_probe_steps, 0)), std::nullopt, [&](std::size_t, double, bool) {
+            if (++step % 50 == 0) s = score();
+            return !(s <= limit);
+        });
     }
     s = score();
     return {s, s <= limit};
@@ -7792,28 +7894,19 @@ struct trial_result {
 inline trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     trainer tr(m, o.optimizer, batch, threads, o.seed);
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    kernels::rng r(o.seed);
-    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
+    sample_order order(n, o.seed, true);
+    order.shuffle();
     divergence_watch watch(o.thresholds);
     trial_result res;
     res.initial_loss = loss_on_sample(m, x, y, threads);
-    std::size_t cursor = 0;
-    for (; res.steps < o.thresholds.short_run_steps; ++res.steps) {
-        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) tr.load_sample(b, x, y, order[cursor]);
-        const double loss = tr.forward_backward(batch);
-        if (!std::isfinite(loss)) {
-            res.finite = false;
-            break;
-        }
-        if (watch.add(loss)) {
-            res.exploded = true;
-            break;
-        }
-        if (o.clip_grad_norm) tr.clip(*o.clip_grad_norm);
-        tr.update();
-    }
+    // steps counts the steps before the one that diverged (if any).
+    train_steps(tr, x, y, order, batch, static_cast<std::size_t>(std::max(o.thresholds.short_run_steps, 0)), o.clip_grad_norm,
+                [&](std::size_t, double loss, bool) {
+                    if (!std::isfinite(loss)) res.finite = false;
+                    else if (watch.add(loss)) res.exploded = true;
+                    else ++res.steps;
+                    return res.finite && !res.exploded;
+                });
     res.final_loss = res.finite ? loss_on_sample(m, x, y, threads) : std::numeric_limits<double>::infinity();
     if (!std::isfinite(res.final_loss)) res.finite = false;
     if (res.finite) res.dead_share = activity_probe(m, x, o.thresholds.probe_samples).run(threads).dead_share;

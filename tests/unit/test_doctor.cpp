@@ -194,7 +194,7 @@ TEST_CASE("find_learning_rate: a curve that never explodes says so; the plot is 
     const std::size_t marker = svg.find("<line class=\"marker\"");
     REQUIRE(marker != std::string::npos);
     CHECK(std::fabs(number(attribute(svg, marker, "x1")) - (xs.front() + xs.back()) / 2) <= 0.11);
-    CHECK_THROWS_AS(sn::find_learning_rate(net, d.x, d.y, sn::LrOptions{.start = 1.0, .stop = 0.1}), std::invalid_argument);
+    CHECK_THROWS_AS(sn::find_learning_rate(net, d.x, d.y, sn::LrOptions{.start = 1.0, .stop = 0.1}), sn::argument_error);
 }
 
 TEST_CASE("doctor: a healthy setup has no error, seven checks, and the network is untouched") {

@@ -108,7 +108,7 @@ TEST_CASE("fashion_mnist rejects an unknown split, naming the valid ones") {
     try {
         (void)sn::data::fashion_mnist(real_dir, "test");
         FAIL("fashion_mnist accepted split 'test'");
-    } catch (const std::invalid_argument& e) {
+    } catch (const sn::argument_error& e) {
         const std::string msg = e.what();
         CHECK(contains(msg, "'test'"));
         CHECK(contains(msg, "\"train\""));

@@ -334,7 +334,7 @@ TEST_CASE("bad input is rejected before any step, and the network is left untouc
     auto o = quiet(1);
     o.on_epoch = [&](const sn::EpochRecord&) { ++epochs_run; };
     const auto option_error = [&](const sn::FitOptions& bad_options) {
-        return message_of<std::invalid_argument>([&] { sn::fit(net, d.x, d.y, bad_options); });
+        return message_of<sn::argument_error>([&] { sn::fit(net, d.x, d.y, bad_options); });
     };
     // The ID of the lint_error fit throws, whose message must contain `part`.
     const auto lint_id = [&](const sn::matrix& x, const sn::FitOptions& bad_options, const std::string& part) {

@@ -630,7 +630,7 @@ TEST_CASE("scatter_svg: shape mismatch and too many columns") {
     CHECK(contains(msg, "(3, 1)"));
     sn::matrix wide = sn::matrix::from_shape({4, 9});
     wide.fill(1.0f);
-    const std::string many = message_of<std::invalid_argument>([&] { sn::plot::scatter_svg(wide, wide, file); });
+    const std::string many = message_of<sn::argument_error>([&] { sn::plot::scatter_svg(wide, wide, file); });
     CHECK(contains(many, "9 output columns"));
     CHECK(dir.names().empty());
 
@@ -875,7 +875,7 @@ TEST_CASE("image_grid_pgm: bad sizes and rows are shape errors, and nothing is w
     CHECK_THROWS_AS(sn::plot::image_grid_pgm(images, 0, 6, {0}, file), sn::shape_error);
     const std::string row = message_of<sn::shape_error>([&] { sn::plot::image_grid_pgm(images, 3, 2, {1, 4}, file); });
     CHECK(contains(row, "row 4 is outside the 4 rows"));
-    CHECK_THROWS_AS(sn::plot::image_grid_pgm(images, 3, 2, {0}, file, 0), std::invalid_argument);
+    CHECK_THROWS_AS(sn::plot::image_grid_pgm(images, 3, 2, {0}, file, 0), sn::argument_error);
     CHECK(dir.names().empty());
 }
 

@@ -29,7 +29,7 @@ struct CsvTable {
     std::vector<std::string> columns;
     sanenet::matrix values;
 
-    // Index of the first column called `name`; std::out_of_range naming the known columns otherwise.
+    // Index of the first column called `name`; an sn::argument_error naming the known columns otherwise.
     std::size_t column(std::string_view name) const {
         for (std::size_t i = 0; i < columns.size(); ++i)
             if (columns[i] == name) return i;
@@ -37,7 +37,7 @@ struct CsvTable {
         constexpr std::size_t shown = 20;
         for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
         if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
-        throw std::out_of_range("sanenet: no column '" + std::string(name) + "' in the CSV table: known columns are " +
+        throw argument_error("no column '" + std::string(name) + "' in the CSV table: known columns are " +
                                 (known.empty() ? std::string("none") : known));
     }
 
@@ -200,7 +200,7 @@ inline std::string cell_excerpt(const std::string& text) {
 inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options = {}) {
     const char d = options.delimiter;
     if (d == '"' || d == '\n' || d == '\r' || d == ' ')
-        throw std::invalid_argument("sanenet: load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
+        throw argument_error("load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
                                     " (a quote, space or line break) is not usable: expected a character such as "
                                     "',', ';' or '\\t'");
     const auto bytes = sanenet::detail::read_file(path, "CSV file");

@@ -52,7 +52,7 @@ inline std::string shortest_string(float v) {
 inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/datasets/fashion-mnist",
                              std::string_view split = "train", std::size_t limit = 0) {
     if (split != "train" && split != "t10k")
-        throw std::invalid_argument("sanenet: fashion_mnist split '" + std::string(split) +
+        throw argument_error("fashion_mnist split '" + std::string(split) +
                                     "' is not valid: expected \"train\" or \"t10k\"");
     const std::string prefix(split);
     const auto images = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-images-idx3-ubyte"));

@@ -28,12 +28,12 @@ public:
         const std::size_t rows = x.shape()[0];
         const std::size_t cols = x.shape()[1];
         if (rows == 0)
-            throw std::invalid_argument("sanenet: Standardizer::fit got 0 rows of " + std::to_string(cols) +
+            throw argument_error("Standardizer::fit got 0 rows of " + std::to_string(cols) +
                                         " features: expected at least one training sample");
         for (std::size_t r = 0; r < rows; ++r)
             for (std::size_t c = 0; c < cols; ++c)
                 if (!std::isfinite(x(r, c)))
-                    throw std::invalid_argument("sanenet: Standardizer::fit: feature " + std::to_string(c) + ", row " +
+                    throw argument_error("Standardizer::fit: feature " + std::to_string(c) + ", row " +
                                                 std::to_string(r) + " is " + std::to_string(x(r, c)) +
                                                 ": expected finite values (remove or impute NaN/Inf first)");
 
@@ -41,17 +41,17 @@ public:
         std::vector<std::size_t> group_of(cols, none);
         for (std::size_t g = 0; g < groups.size(); ++g) {
             if (groups[g].empty())
-                throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
+                throw argument_error("Standardizer::fit: group " + std::to_string(g) +
                                             " is empty: expected at least one feature index");
             for (std::size_t f : groups[g]) {
                 if (f >= cols)
-                    throw std::invalid_argument("sanenet: Standardizer::fit: group " + std::to_string(g) +
+                    throw argument_error("Standardizer::fit: group " + std::to_string(g) +
                                                 " names feature " + std::to_string(f) + " but x has " +
                                                 std::to_string(cols) + " features: expected indices 0.." +
                                                 std::to_string(cols == 0 ? 0 : cols - 1));
                 if (group_of[f] != none)
-                    throw std::invalid_argument(
-                        "sanenet: Standardizer::fit: feature " + std::to_string(f) +
+                    throw argument_error(
+                        "Standardizer::fit: feature " + std::to_string(f) +
                         (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
                                           : " is in group " + std::to_string(group_of[f]) + " and in group " +
                                                 std::to_string(g)) +
@@ -130,7 +130,7 @@ public:
 private:
     void check(const sanenet::matrix& x, const char* method) const {
         if (!fitted_)
-            throw std::logic_error(std::string("sanenet: Standardizer::") + method +
+            throw argument_error(std::string("Standardizer::") + method +
                                    " called before fit: call fit(x_train) on the training split first");
         if (x.shape()[1] != features())
             throw shape_error(std::string("Standardizer::") + method + ": got x of shape " +

@@ -10,6 +10,7 @@
 #include <sanenet/lints/data.hpp>
 #include <sanenet/train/trainer.hpp>
 #include <sanenet/train/fit.hpp>
+#include <sanenet/train/loop.hpp>
 #include <sanenet/train/lr_finder.hpp>
 #include <sanenet/train/monitors.hpp>
 #include <sanenet/train/options.hpp>
@@ -82,7 +83,7 @@ inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const
     const std::size_t k = static_cast<std::size_t>(m.output_size());
     trainer tr(m, Adam{.learning_rate = 1e-3f}, n, threads, 1);
     tr.set_regularization(false);
-    for (std::size_t i = 0; i < n; ++i) tr.load_sample(i, x, y, i);
+    for (std::size_t i = 0; i < n; ++i) tr.load_sample(i, x, y, i);  // score() reads the targets from here
     double variance = 1.0;
     if (y.values && m.task().k == task_kind::regression) {
         const column_stats s = column_statistics(take_rows(*y.values, 0, n));
@@ -111,9 +112,13 @@ inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const
     };
     const double limit = m.task().k == task_kind::regression ? t.overfit_probe_max_mse : t.overfit_probe_max_error;
     double s = score();
-    for (int step = 0; step < t.overfit_probe_steps && !(s <= limit); ++step) {
-        tr.step(n);
-        if ((step + 1) % 50 == 0) s = score();
+    if (!(s <= limit)) {
+        sample_order same(n, 0, true);  // the same n samples, in order, every step
+        std::size_t step = 0;
+        train_steps(tr, x, y, same, n, static_cast<std::size_t>(std::max(t.overfit_probe_steps, 0)), std::nullopt, [&](std::size_t, double, bool) {
+            if (++step % 50 == 0) s = score();
+            return !(s <= limit);
+        });
     }
     s = score();
     return {s, s <= limit};
@@ -130,28 +135,19 @@ struct trial_result {
 inline trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     trainer tr(m, o.optimizer, batch, threads, o.seed);
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    kernels::rng r(o.seed);
-    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
+    sample_order order(n, o.seed, true);
+    order.shuffle();
     divergence_watch watch(o.thresholds);
     trial_result res;
     res.initial_loss = loss_on_sample(m, x, y, threads);
-    std::size_t cursor = 0;
-    for (; res.steps < o.thresholds.short_run_steps; ++res.steps) {
-        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) tr.load_sample(b, x, y, order[cursor]);
-        const double loss = tr.forward_backward(batch);
-        if (!std::isfinite(loss)) {
-            res.finite = false;
-            break;
-        }
-        if (watch.add(loss)) {
-            res.exploded = true;
-            break;
-        }
-        if (o.clip_grad_norm) tr.clip(*o.clip_grad_norm);
-        tr.update();
-    }
+    // steps counts the steps before the one that diverged (if any).
+    train_steps(tr, x, y, order, batch, static_cast<std::size_t>(std::max(o.thresholds.short_run_steps, 0)), o.clip_grad_norm,
+                [&](std::size_t, double loss, bool) {
+                    if (!std::isfinite(loss)) res.finite = false;
+                    else if (watch.add(loss)) res.exploded = true;
+                    else ++res.steps;
+                    return res.finite && !res.exploded;
+                });
     res.final_loss = res.finite ? loss_on_sample(m, x, y, threads) : std::numeric_limits<double>::infinity();
     if (!std::isfinite(res.final_loss)) res.finite = false;
     if (res.finite) res.dead_share = activity_probe(m, x, o.thresholds.probe_samples).run(threads).dead_share;

@@ -510,7 +510,7 @@ inline void scatter_svg(const matrix& prediction, const matrix& target, const st
                           detail::shape_string(target));
     const std::size_t n = prediction.shape()[0], k = prediction.shape()[1];
     if (k == 0 || k > max_scatter_panels)
-        throw std::invalid_argument("sanenet: scatter_svg: " + std::to_string(k) + " output columns; one plot holds 1 to " +
+        throw argument_error("scatter_svg: " + std::to_string(k) + " output columns; one plot holds 1 to " +
                                     std::to_string(max_scatter_panels) + " panels (pass a selection of columns)");
 
     constexpr double cell_w = 390, cell_h = 392, head = 58, plot_size = 300;
@@ -628,7 +628,7 @@ inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t 
     if (width == 0 || height == 0 || images.shape()[1] != width * height)
         throw shape_error("image_grid_pgm: images have shape " + detail::shape_string(images) + " but " + std::to_string(width) +
                           " x " + std::to_string(height) + " images need " + std::to_string(width * height) + " columns");
-    if (columns == 0) throw std::invalid_argument("sanenet: image_grid_pgm: columns must be at least 1");
+    if (columns == 0) throw argument_error("image_grid_pgm: columns must be at least 1");
     for (const std::size_t r : rows)
         if (r >= images.shape()[0])
             throw shape_error("image_grid_pgm: row " + std::to_string(r) + " is outside the " + std::to_string(images.shape()[0]) +

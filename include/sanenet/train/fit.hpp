@@ -12,6 +12,7 @@
 #include <sanenet/train/progress.hpp>
 #include <sanenet/train/trainer.hpp>
 #include <sanenet/train/history.hpp>
+#include <sanenet/train/loop.hpp>
 #include <sanenet/train/metrics.hpp>
 #include <sanenet/train/monitors.hpp>
 #include <sanenet/train/optimizers.hpp>
@@ -48,10 +49,10 @@ inline net_shape shape_of(const model& m) { return {m.task(), m.input_size(), m.
 // can only diverge, is refused too.
 inline void check_options(const FitOptions& o) {
     const auto refuse = [](const std::string& what, float v, const char* expected) {
-        throw std::invalid_argument("sanenet: " + what + " is " + format_number(v) + ", expected " + expected);
+        throw argument_error(what + " is " + format_number(v) + ", expected " + expected);
     };
-    if (o.epochs < 0) throw std::invalid_argument("sanenet: FitOptions::epochs is " + std::to_string(o.epochs) + ", expected >= 0");
-    if (o.batch_size == 0) throw std::invalid_argument("sanenet: FitOptions::batch_size is 0, expected >= 1 (article item 5: 16, 8 or 1)");
+    if (o.epochs < 0) throw argument_error("FitOptions::epochs is " + std::to_string(o.epochs) + ", expected >= 0");
+    if (o.batch_size == 0) throw argument_error("FitOptions::batch_size is 0, expected >= 1 (article item 5: 16, 8 or 1)");
     const float lr = learning_rate_of(o.optimizer);
     if (!(lr > 0.f) || !std::isfinite(lr)) refuse("learning_rate", lr, "a finite value > 0");
     if (o.clip_grad_norm && !(*o.clip_grad_norm > 0.f && std::isfinite(*o.clip_grad_norm)))
@@ -189,9 +190,7 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     std::optional<training_monitor> monitor;
     if (o.monitor) monitor.emplace(m, x, o, sink);
     divergence_watch watch(o.thresholds);
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    kernels::rng shuffle_rng(o.seed ^ 0x243F6A8885A308D3ull);
+    sample_order order(n, o.seed ^ 0x243F6A8885A308D3ull, false);
     trainer::snapshot good;
     using clock = std::chrono::steady_clock;
 
@@ -205,25 +204,27 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
 
     for (int epoch = 1; epoch <= o.epochs; ++epoch) {
         tr.save(good);
-        if (o.shuffle)
-            for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng.below(i)]);
+        if (o.shuffle) order.shuffle();
+        order.rewind();
         const auto t0 = clock::now();
         double loss_sum = 0.0;
-        for (std::size_t b = 0; b < n; b += o.batch_size) {
-            const std::size_t rows = std::min(o.batch_size, n - b);
-            for (std::size_t r = 0; r < rows; ++r) tr.load_sample(r, x, y, order[b + r]);
-            // The update is already applied here; a divergence restores the epoch's start anyway.
-            const auto [loss, clipped] = tr.train_step(rows, o.clip_grad_norm);
+        // The update is already applied when on_step sees the loss; a divergence restores the
+        // epoch's start anyway.
+        train_steps(tr, x, y, order, o.batch_size, n, o.clip_grad_norm, [&](std::size_t rows, double loss, bool clipped) {
+            const std::size_t done = order.position();
             if (!std::isfinite(loss))
-                diverge("the training loss became " + format_number(loss) + " in epoch " + std::to_string(epoch) + " at sample " + std::to_string(b), epoch);
+                diverge("the training loss became " + format_number(loss) + " in epoch " + std::to_string(epoch) + " at sample " +
+                            std::to_string(done - rows),
+                        epoch);
             if (o.monitor && watch.add(loss))
                 diverge("the smoothed training loss rose to " + format_number(watch.smoothed()) + ", over " + format_number(o.thresholds.divergence_factor) +
                             " times its minimum " + format_number(watch.minimum()) + ", in epoch " + std::to_string(epoch),
                         epoch);
             if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
-            progress.update(epoch, b + rows, loss_sum / static_cast<double>(b + rows));
-        }
+            progress.update(epoch, done, loss_sum / static_cast<double>(done));
+            return true;
+        });
         // The last update may have left non-finite weights behind a finite loss.
         if (!kernels::all_finite(m.params(), m.parameter_count())) diverge("the weights became non-finite in epoch " + std::to_string(epoch), epoch);
         EpochRecord rec;

@@ -4,8 +4,10 @@
 // rate to train with is one order of magnitude lower.
 #pragma once
 
+#include <sanenet/core/errors.hpp>
 #include <sanenet/core/format.hpp>
 #include <sanenet/lints/data.hpp>
+#include <sanenet/train/loop.hpp>
 #include <sanenet/train/trainer.hpp>
 #include <sanenet/train/options.hpp>
 
@@ -56,35 +58,33 @@ namespace detail {
 inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
     check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
     if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
-        throw std::invalid_argument("sanenet: find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
+        throw argument_error("find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, batch, kernels::resolve_threads(o.threads), o.seed);
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    kernels::rng r(o.seed);
-    for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
+    sample_order order(n, o.seed, true);
+    order.shuffle();
 
     LrFinding f;
     const double growth = std::pow(o.stop / o.start, 1.0 / (o.steps - 1));
     // Light smoothing: a heavy average would react many steps (and factors of the rate) late.
     constexpr double beta = 0.8;
     double avg = 0.0, best = std::numeric_limits<double>::infinity(), lr = o.start;
-    std::size_t cursor = 0;
-    for (int s = 0; s < o.steps; ++s, lr *= growth) {
-        for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) tr.load_sample(b, x, y, order[cursor]);
-        tr.set_learning_rate(static_cast<float>(lr));
-        const double loss = tr.forward_backward(batch);
+    tr.set_learning_rate(static_cast<float>(lr));
+    // Each step's loss is that of the rate it ran at, before its update.
+    train_steps(tr, x, y, order, batch, static_cast<std::size_t>(o.steps), std::nullopt, [&](std::size_t, double loss, bool) {
         avg = beta * avg + (1 - beta) * loss;
-        const double smoothed = avg / (1 - std::pow(beta, s + 1));
+        const double smoothed = avg / (1 - std::pow(beta, static_cast<double>(f.curve.size() + 1)));
         f.curve.push_back({lr, loss, smoothed});
         if (!std::isfinite(loss) || smoothed > o.explosion_factor * best) {
             f.exploded_at = lr;
-            break;
+            return false;
         }
         best = std::min(best, smoothed);
-        tr.update();
-    }
+        lr *= growth;
+        tr.set_learning_rate(static_cast<float>(lr));
+        return true;
+    });
     f.max_stable = f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
     f.suggested = f.max_stable / 10.0;
     return f;

@@ -1,0 +1,74 @@
+// The training loop: the batches a sample_order hands out, one trainer step each. sn::fit
+// (an epoch is one pass), find_learning_rate and the doctor's probes (steps that wrap around
+// the data) all run it; what they do with each step's loss is theirs.
+#pragma once
+
+#include <sanenet/core/targets.hpp>
+#include <sanenet/core/xt.hpp>
+#include <sanenet/kernels/random.hpp>
+#include <sanenet/train/trainer.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace sanenet::detail {
+
+// The order in which the samples 0..n-1 are visited, read from a cursor. shuffle() is a
+// Fisher-Yates shuffle by the order's own random stream.
+class sample_order {
+public:
+    // wrap: the batches go on past the last sample from the first one again (every batch is
+    // full); otherwise a pass ends at the last sample, with a partial last batch.
+    sample_order(std::size_t n, std::uint64_t seed, bool wrap) : order_(n), rng_(seed), wrap_(wrap) {
+        std::iota(order_.begin(), order_.end(), std::size_t{0});
+    }
+    void shuffle() {
+        for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
+    }
+    // Back to the first sample: a new pass.
+    void rewind() { cursor_ = 0; }
+    // Samples handed out in this pass (without wrap), or in all (with wrap, modulo n).
+    std::size_t position() const { return cursor_; }
+
+    // Loads the next batch of up to `batch` samples into the trainer's rows 0.. and returns
+    // its size: 0 at the end of a pass.
+    std::size_t next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
+        const std::size_t n = order_.size();
+        const std::size_t rows = wrap_ ? (n ? batch : 0) : std::min(batch, n - cursor_);
+        for (std::size_t r = 0; r < rows; ++r) {
+            tr.load_sample(r, x, y, order_[cursor_]);
+            cursor_ = wrap_ ? (cursor_ + 1) % n : cursor_ + 1;
+        }
+        return rows;
+    }
+
+private:
+    std::vector<std::size_t> order_;
+    kernels::rng rng_;
+    bool wrap_;
+    std::size_t cursor_ = 0;
+};
+
+// Up to max_steps training steps of `batch` rows from `order` (forward, backward, clipping
+// when asked, update), until the pass ends or on_step(rows, loss, clipped), called after each
+// step's update, returns false. Returns the number of steps taken.
+template <class OnStep>
+std::size_t train_steps(trainer& tr, const matrix& x, const targets& y, sample_order& order, std::size_t batch,
+                        std::size_t max_steps, const std::optional<float>& clip, OnStep&& on_step) {
+    std::size_t steps = 0;
+    while (steps < max_steps) {
+        const std::size_t rows = order.next(tr, x, y, batch);
+        if (rows == 0) break;
+        const auto [loss, clipped] = tr.train_step(rows, clip);
+        ++steps;
+        if (!on_step(rows, loss, clipped)) break;
+    }
+    return steps;
+}
+
+}  // namespace sanenet::detail
