@@ -1415,7 +1415,8 @@ inline std::string format_fixed(double v, int decimals) {
 //       static void backward(const stage_io&, const grad_io&);
 //   };
 //
-// The model and the trainer iterate over stages and dispatch through visit_kind, whose switch
+// A kind without parameters derives stem, parameter_count, tensors, initialize and state_size
+// from no_parameters. The model and the trainer iterate over stages and dispatch through visit_kind, whose switch
 // is generated from the kind table: a kind without its layer_ops does not compile. The lint
 // traits of a kind are its columns in the kind table and its own rules in lints/.
 
@@ -2376,6 +2377,17 @@ struct grad_io {
 template <kind K>
 struct layer_ops;  // no definition: a kind of the table without its layers/<kind>.hpp does not compile
 
+// The parameter part of layer_ops for a kind without parameters (and without state, unless it
+// declares its own state_size).
+struct no_parameters {
+    static constexpr const char* stem = nullptr;
+    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
+    template <class F>
+    static void tensors(const layer_spec&, const stage&, F&&) {}
+    static void initialize(const layer_spec&, float*, kernels::rng&) {}
+    static std::size_t state_size(const stage&, std::size_t) { return 0; }
+};
+
 // Calls f.template operator()<K>() with the kind as a compile-time constant.
 template <class F>
 constexpr decltype(auto) visit_kind(kind k, F&& f) {
@@ -2425,19 +2437,12 @@ struct ELUWith : detail::activation_item<detail::act::elu, Alpha> {};
 
 namespace detail {
 template <>
-struct layer_ops<kind::activation> {
-    static constexpr const char* stem = nullptr;
-
+struct layer_ops<kind::activation> : no_parameters {
     static std::string name(const layer_spec& s) {
         std::string n(act_name(s.a));
         if (s.param != default_constant(s.a)) n += "With<" + format_shortest(s.param) + ">";
         return n;
     }
-    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
-    template <class F>
-    static void tensors(const layer_spec&, const stage&, F&&) {}
-    static void initialize(const layer_spec&, float*, kernels::rng&) {}
-    static std::size_t state_size(const stage&, std::size_t) { return 0; }
 
     static void forward(const stage_io& io) {
         const std::size_t cols = static_cast<std::size_t>(io.st.out), n = io.rows * cols;
@@ -2609,13 +2614,8 @@ struct Dropout {
 
 namespace detail {
 template <>
-struct layer_ops<kind::dropout> {
-    static constexpr const char* stem = nullptr;
+struct layer_ops<kind::dropout> : no_parameters {
     static std::string name(const layer_spec& s) { return "Dropout<" + format_shortest(s.param) + ">"; }
-    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
-    template <class F>
-    static void tensors(const layer_spec&, const stage&, F&&) {}
-    static void initialize(const layer_spec&, float*, kernels::rng&) {}
     // The mask, 0 or 1/keep per value.
     static std::size_t state_size(const stage& st, std::size_t rows) { return rows * static_cast<std::size_t>(st.out); }
 
@@ -2662,14 +2662,8 @@ struct GaussianNoise {
 
 namespace detail {
 template <>
-struct layer_ops<kind::gaussian_noise> {
-    static constexpr const char* stem = nullptr;
+struct layer_ops<kind::gaussian_noise> : no_parameters {
     static std::string name(const layer_spec& s) { return "GaussianNoise<" + format_shortest(s.param) + ">"; }
-    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
-    template <class F>
-    static void tensors(const layer_spec&, const stage&, F&&) {}
-    static void initialize(const layer_spec&, float*, kernels::rng&) {}
-    static std::size_t state_size(const stage&, std::size_t) { return 0; }
 
     static void forward(const stage_io& io) {
         const std::size_t n = io.rows * static_cast<std::size_t>(io.st.out);
@@ -2701,14 +2695,8 @@ struct Input {
 
 namespace detail {
 template <>
-struct layer_ops<kind::input> {
-    static constexpr const char* stem = nullptr;
+struct layer_ops<kind::input> : no_parameters {
     static std::string name(const layer_spec& s) { return "Input<" + std::to_string(s.out) + ">"; }
-    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
-    template <class F>
-    static void tensors(const layer_spec&, const stage&, F&&) {}
-    static void initialize(const layer_spec&, float*, kernels::rng&) {}
-    static std::size_t state_size(const stage&, std::size_t) { return 0; }
     static void forward(const stage_io&) {}
     static void backward(const stage_io&, const grad_io&) {}
 };
@@ -3133,7 +3121,7 @@ constexpr std::size_t rule_e6_output_only(specs_view l) {
 #define SANENET_E6_MESSAGE                                                                                                  \
     SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                    \
                          "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense",   \
-                         "use sn::ReLU, sn::LeakyReLU, sn::ELU or sn::Tanh between hidden layers")
+                         "use sn::ReLU, sn::LeakyReLU, sn::ELU, sn::GELU, sn::SiLU or sn::Tanh between hidden layers")
 
 // E7: Dropout or GaussianNoise between the last Dense and the output activation.
 constexpr std::size_t rule_e7_regularizer_before_output(specs_view l) {

@@ -196,7 +196,7 @@ TEST_CASE("exp and tanh against the C library, over the range the activations us
 TEST_CASE("every activation and derivative: the vector form equals the scalar form") {
     auto x = values(32 * k::width, -12.f, 12.f, 8);
     x[0] = 0.f, x[1] = -0.f;
-    for (act a : {act::identity, act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid}) {
+    for (act a : {act::identity, act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid, act::gelu, act::silu}) {
         for (float p : {0.01f, 0.2f, 1.f, 0.5f}) {
             std::vector<float> fwd, back;
             std::vector<double> fwd_r, back_r;

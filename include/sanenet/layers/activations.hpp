@@ -33,19 +33,12 @@ struct ELUWith : detail::activation_item<detail::act::elu, Alpha> {};
 
 namespace detail {
 template <>
-struct layer_ops<kind::activation> {
-    static constexpr const char* stem = nullptr;
-
+struct layer_ops<kind::activation> : no_parameters {
     static std::string name(const layer_spec& s) {
         std::string n(act_name(s.a));
         if (s.param != default_constant(s.a)) n += "With<" + format_shortest(s.param) + ">";
         return n;
     }
-    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
-    template <class F>
-    static void tensors(const layer_spec&, const stage&, F&&) {}
-    static void initialize(const layer_spec&, float*, kernels::rng&) {}
-    static std::size_t state_size(const stage&, std::size_t) { return 0; }
 
     static void forward(const stage_io& io) {
         const std::size_t cols = static_cast<std::size_t>(io.st.out), n = io.rows * cols;

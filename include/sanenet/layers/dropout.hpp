@@ -18,13 +18,8 @@ struct Dropout {
 
 namespace detail {
 template <>
-struct layer_ops<kind::dropout> {
-    static constexpr const char* stem = nullptr;
+struct layer_ops<kind::dropout> : no_parameters {
     static std::string name(const layer_spec& s) { return "Dropout<" + format_shortest(s.param) + ">"; }
-    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
-    template <class F>
-    static void tensors(const layer_spec&, const stage&, F&&) {}
-    static void initialize(const layer_spec&, float*, kernels::rng&) {}
     // The mask, 0 or 1/keep per value.
     static std::size_t state_size(const stage& st, std::size_t rows) { return rows * static_cast<std::size_t>(st.out); }
 

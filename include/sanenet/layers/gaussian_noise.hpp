@@ -19,14 +19,8 @@ struct GaussianNoise {
 
 namespace detail {
 template <>
-struct layer_ops<kind::gaussian_noise> {
-    static constexpr const char* stem = nullptr;
+struct layer_ops<kind::gaussian_noise> : no_parameters {
     static std::string name(const layer_spec& s) { return "GaussianNoise<" + format_shortest(s.param) + ">"; }
-    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
-    template <class F>
-    static void tensors(const layer_spec&, const stage&, F&&) {}
-    static void initialize(const layer_spec&, float*, kernels::rng&) {}
-    static std::size_t state_size(const stage&, std::size_t) { return 0; }
 
     static void forward(const stage_io& io) {
         const std::size_t n = io.rows * static_cast<std::size_t>(io.st.out);

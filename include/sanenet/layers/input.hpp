@@ -15,14 +15,8 @@ struct Input {
 
 namespace detail {
 template <>
-struct layer_ops<kind::input> {
-    static constexpr const char* stem = nullptr;
+struct layer_ops<kind::input> : no_parameters {
     static std::string name(const layer_spec& s) { return "Input<" + std::to_string(s.out) + ">"; }
-    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
-    template <class F>
-    static void tensors(const layer_spec&, const stage&, F&&) {}
-    static void initialize(const layer_spec&, float*, kernels::rng&) {}
-    static std::size_t state_size(const stage&, std::size_t) { return 0; }
     static void forward(const stage_io&) {}
     static void backward(const stage_io&, const grad_io&) {}
 };

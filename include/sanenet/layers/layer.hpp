@@ -13,7 +13,8 @@
 //       static void backward(const stage_io&, const grad_io&);
 //   };
 //
-// The model and the trainer iterate over stages and dispatch through visit_kind, whose switch
+// A kind without parameters derives stem, parameter_count, tensors, initialize and state_size
+// from no_parameters. The model and the trainer iterate over stages and dispatch through visit_kind, whose switch
 // is generated from the kind table: a kind without its layer_ops does not compile. The lint
 // traits of a kind are its columns in the kind table and its own rules in lints/.
 #pragma once
@@ -84,6 +85,17 @@ struct grad_io {
 
 template <kind K>
 struct layer_ops;  // no definition: a kind of the table without its layers/<kind>.hpp does not compile
+
+// The parameter part of layer_ops for a kind without parameters (and without state, unless it
+// declares its own state_size).
+struct no_parameters {
+    static constexpr const char* stem = nullptr;
+    static constexpr std::size_t parameter_count(const layer_spec&) { return 0; }
+    template <class F>
+    static void tensors(const layer_spec&, const stage&, F&&) {}
+    static void initialize(const layer_spec&, float*, kernels::rng&) {}
+    static std::size_t state_size(const stage&, std::size_t) { return 0; }
+};
 
 // Calls f.template operator()<K>() with the kind as a compile-time constant.
 template <class F>

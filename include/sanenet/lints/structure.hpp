@@ -161,7 +161,7 @@ constexpr std::size_t rule_e6_output_only(specs_view l) {
 #define SANENET_E6_MESSAGE                                                                                                  \
     SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                    \
                          "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense",   \
-                         "use sn::ReLU, sn::LeakyReLU, sn::ELU or sn::Tanh between hidden layers")
+                         "use sn::ReLU, sn::LeakyReLU, sn::ELU, sn::GELU, sn::SiLU or sn::Tanh between hidden layers")
 
 // E7: Dropout or GaussianNoise between the last Dense and the output activation.
 constexpr std::size_t rule_e7_regularizer_before_output(specs_view l) {
