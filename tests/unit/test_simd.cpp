@@ -235,6 +235,267 @@ TEST_CASE("every activation passes NaN and infinities on, in vector and scalar f
     }
 }
 
+// ---- erf, exp at its limits, and the GELU and SiLU kernels ----------------------------
+// GELU needs xsimd::erf (forward and derivative) and exp(-x^2 / 2) (derivative); SiLU needs
+// exp(-x) up to its overflow to +inf (then x / inf = 0), division and negation. Each against
+// double code written here, not against the library's scalar forms.
+
+namespace {
+
+constexpr float flt_max = std::numeric_limits<float>::max(), flt_min = std::numeric_limits<float>::min(),
+                denorm = std::numeric_limits<float>::denorm_min();
+
+// Inputs for erf, GELU and SiLU, a multiple of 16 long (whole vectors at every width): a block
+// with |x| < 2/3 in every lane (xsimd's erf then returns from its polynomial branch alone), a
+// block with |x| >= 2/3 in every lane (only its exp branch), the edges (zeros, subnormals, the
+// branch boundary, tails, +-large; a mix in most vectors), then random values near zero and
+// over [-12, 12]. No infinity and no NaN (a test of their own below).
+std::vector<float> math_inputs() {
+    std::vector<float> x;
+    for (int i = 0; i < 16; ++i) x.push_back(static_cast<float>(i - 8) * (0.66f / 8.f) + 0.001f);  // all small
+    for (int i = 0; i < 16; ++i) x.push_back((i % 2 ? -1.f : 1.f) * (0.67f + 0.45f * static_cast<float>(i)));  // all large
+    const float two_thirds = 2.f / 3.f;
+    const float edges[] = {0.f, -0.f, denorm, -denorm, 1e-40f, -1e-40f, flt_min, -flt_min, 1e-30f, -1e-20f, 1e-8f, -1e-8f,
+                           1e-4f, -1e-4f, 0.1f, -0.1f, two_thirds, -two_thirds, std::nextafter(two_thirds, 0.f),
+                           -std::nextafter(two_thirds, 0.f), std::nextafter(two_thirds, 1.f), -std::nextafter(two_thirds, 1.f),
+                           0.5f, -0.5f, 1.f, -1.f, 1.5f, -1.5f, 2.f, -2.f, 2.5f, -2.5f, 3.f, -3.f, 3.5f, -3.5f, 3.9f, -3.9f,
+                           4.f, -4.f, 5.f, -5.f, 6.f, -6.f, 7.5f, -7.5f, 9.f, -9.f, 10.f, -10.f, 13.f, -13.f, 20.f, -20.f,
+                           30.f, -30.f, 87.f, -87.f, 88.5f, -88.5f, 89.f, -89.f, 100.f, -100.f, 104.f, -104.f, 1e4f, -1e4f,
+                           1e10f, -1e10f, 1e19f, -1e19f, 1e20f, -1e20f, 1e30f, -1e30f, flt_max, -flt_max};
+    x.insert(x.end(), std::begin(edges), std::end(edges));
+    for (float v : values(48, -0.7f, 0.7f, 40)) x.push_back(v);
+    for (float v : values(256, -12.f, 12.f, 41)) x.push_back(v);
+    while (x.size() % 16) x.push_back(0.25f * static_cast<float>(x.size() % 7) - 0.8f);
+    return x;
+}
+
+// The double references: torch.nn.GELU() (exact form) and torch.nn.SiLU() with their
+// derivatives; erfc keeps GELU accurate in its negative tail.
+double gelu_ref(double x) { return 0.5 * x * std::erfc(-x / std::sqrt(2.0)); }
+double gelu_grad_ref(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)) + x * std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI); }
+double sigmoid_ref(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)); }
+double silu_ref(double x) { return x * sigmoid_ref(x); }
+double silu_grad_ref(double x) {
+    const double s = sigmoid_ref(x);
+    return s * (1.0 + x * (1.0 - s));
+}
+
+// |got - want| <= rel |want| + abs, element by element: erf's relative error (abs a few
+// subnormal steps, for erf of a subnormal), and exp's down to where it underflows.
+void check_relative(const std::vector<float>& x, const std::vector<float>& got, const std::vector<double>& want, double rel,
+                    double abs, const std::string& what) {
+    REQUIRE(got.size() == want.size());
+    std::size_t bad = 0;
+    double worst = 0.0;
+    std::string first;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        const double err = std::fabs(got[i] - want[i]);
+        const bool same_sign = std::signbit(got[i]) == std::signbit(want[i]) || got[i] == 0.f || want[i] == 0.0;
+        if (want[i] != 0.0 && std::fabs(want[i]) > 1e-30) worst = std::max(worst, err / std::fabs(want[i]));
+        if (!(err <= rel * std::fabs(want[i]) + abs) || !same_sign) {
+            if (bad++ == 0)
+                first = "x = " + std::to_string(x[i]) + " (" + std::to_string(static_cast<double>(x[i])) + "): " +
+                        std::to_string(got[i]) + ", expected " + std::to_string(want[i]);
+        }
+    }
+    INFO(what << ": " << bad << " of " << got.size() << " wrong, worst relative error " << worst << "; " << first);
+    CHECK(bad == 0);
+}
+
+// Applies f to x a whole vector of batch type B at a time (x.size() a multiple of B::size).
+template <class B, class F>
+std::vector<float> map_vectors(const std::vector<float>& x, F f) {
+    std::vector<float> out(x.size());
+    for (std::size_t i = 0; i + B::size <= x.size(); i += B::size) f(B::load_unaligned(x.data() + i)).store_unaligned(out.data() + i);
+    return out;
+}
+
+template <class B>
+void check_erf_exp_on(const char* name) {
+    INFO("xsimd batch<float, " << name << ">, " << B::size << " lanes");
+    const std::vector<float> x = math_inputs();
+    std::vector<double> erf_r, exp_r, gauss_r;
+    for (float v : x) {
+        erf_r.push_back(std::erf(static_cast<double>(v)));
+        exp_r.push_back(std::exp(static_cast<double>(v)));
+        // exp of the float argument the derivative computes: the rounding of -x^2 / 2 to float
+        // alone makes a relative error of up to |x^2 / 2| 2^-24, which is not exp's.
+        gauss_r.push_back(std::exp(static_cast<double>(-0.5f * v * v)));
+    }
+    const std::vector<float> erf = map_vectors<B>(x, [](B v) { return xsimd::erf(v); });
+    check_relative(x, erf, erf_r, 5e-7, 3e-45, std::string("erf on ") + name);
+    // Signed zeros kept, odd symmetry exact, |erf| <= 1.
+    std::size_t asym = 0, over = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        if (x[i] == 0.f) CHECK(std::signbit(erf[i]) == std::signbit(x[i]));
+        over += std::fabs(erf[i]) > 1.f;
+    }
+    std::vector<float> neg(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) neg[i] = -x[i];
+    const std::vector<float> erf_neg = map_vectors<B>(neg, [](B v) { return xsimd::erf(v); });
+    for (std::size_t i = 0; i < x.size(); ++i) asym += erf_neg[i] != -erf[i];
+    CHECK(asym == 0);
+    CHECK(over == 0);
+
+    // exp over the whole float range: overflow to +inf (SiLU's exp(-x) then gives x / inf = -0),
+    // underflow to 0 (GELU's exp(-x^2 / 2) for large |x|, x x = inf included). Relative error
+    // while the result is a normal float, absolute below. xsimd 8.1 returns +inf from its
+    // maxlog, 88.3763 (log(FLT_MAX) is 88.7228), so 2e38 < exp(x) <= FLT_MAX may come out as
+    // +inf: SiLU(x) for x in [-88.72, -88.38] is then -0 instead of about -3e-37.
+    constexpr float xsimd_maxlog = 88.3762626647949f;
+    const std::vector<float> e = map_vectors<B>(x, [](B v) { return xsimd::exp(v); });
+    std::vector<float> e_f;
+    std::vector<double> e_r;
+    std::size_t overflow = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        if (exp_r[i] > flt_max || x[i] >= xsimd_maxlog) {
+            overflow += e[i] != std::numeric_limits<float>::infinity();
+            continue;
+        }
+        e_f.push_back(e[i]);
+        e_r.push_back(exp_r[i]);
+    }
+    CHECK(overflow == 0);
+    check_relative(x, e_f, e_r, 1e-6, 1.2e-38, std::string("exp on ") + name);
+    const std::vector<float> g = map_vectors<B>(x, [](B v) { return xsimd::exp(B(-0.5f) * v * v); });
+    check_relative(x, g, gauss_r, 2e-6, 1.2e-38, std::string("exp(-x^2 / 2) on ") + name);
+}
+
+}  // namespace
+
+TEST_CASE("erf and exp against double code at every width this build has, both erf branches, tails, zeros, subnormals and +-large") {
+    check_erf_exp_on<k::vfloat>(k::arch_name());
+#if defined(__AVX512F__) || defined(__AVX__)
+    check_erf_exp_on<xsimd::batch<float, xsimd::sse2>>("sse2");
+#endif
+#if defined(__AVX512F__) && defined(__AVX2__)
+    check_erf_exp_on<xsimd::batch<float, xsimd::avx2>>("avx2");
+#endif
+}
+
+TEST_CASE("erf, exp, NaN and the infinities: erf(+-inf) = +-1, exp(+inf) = inf, exp(-inf) = 0, NaN stays NaN") {
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    for (int lane = 0; lane < w; ++lane) {
+        INFO("lane " << lane);
+        std::vector<float> v(k::width, 0.5f);
+        v[static_cast<std::size_t>(lane)] = inf;
+        CHECK(lanes(xsimd::erf(load(v)))[static_cast<std::size_t>(lane)] == 1.f);
+        CHECK(lanes(xsimd::exp(load(v)))[static_cast<std::size_t>(lane)] == inf);
+        v[static_cast<std::size_t>(lane)] = -inf;
+        CHECK(lanes(xsimd::erf(load(v)))[static_cast<std::size_t>(lane)] == -1.f);
+        CHECK(lanes(xsimd::exp(load(v)))[static_cast<std::size_t>(lane)] == 0.f);
+        v[static_cast<std::size_t>(lane)] = nan;
+        CHECK(std::isnan(lanes(xsimd::erf(load(v)))[static_cast<std::size_t>(lane)]));
+        CHECK(std::isnan(lanes(xsimd::exp(load(v)))[static_cast<std::size_t>(lane)]));
+        // The other lanes are untouched by their neighbour.
+        CHECK(lanes(xsimd::erf(load(v)))[static_cast<std::size_t>((lane + 1) % w)] == doctest::Approx(std::erf(0.5)).epsilon(1e-6));
+    }
+}
+
+TEST_CASE("erf of a masked tail: the first count lanes (load_partial / store_partial) as in whole vectors") {
+    const std::vector<float> x = math_inputs();
+    for (int count = 1; count < w; ++count) {
+        INFO("count " << count);
+        std::size_t bad = 0;
+        for (std::size_t at = 0; at + static_cast<std::size_t>(count) <= x.size(); at += static_cast<std::size_t>(count)) {
+            std::vector<float> out(k::width + 1, -7.f);
+            k::store_partial(out.data(), xsimd::erf(k::load_partial(x.data() + at, count)), count);
+            for (int l = 0; l < count; ++l) {
+                const double want = std::erf(static_cast<double>(x[at + static_cast<std::size_t>(l)]));
+                bad += !(std::fabs(out[static_cast<std::size_t>(l)] - want) <= 1e-6 * std::fabs(want) + 3e-45);
+            }
+            for (int l = count; l <= w; ++l) bad += out[static_cast<std::size_t>(l)] != -7.f;
+        }
+        CHECK(bad == 0);
+    }
+}
+
+TEST_CASE("the GELU and SiLU kernels, forward and derivative, against double formulas, whole vectors and every tail length") {
+    const std::vector<float> x = math_inputs();
+    struct ref {
+        act a;
+        double (*f)(double);
+        double (*df)(double);
+    };
+    for (const ref r : {ref{act::gelu, gelu_ref, gelu_grad_ref}, ref{act::silu, silu_ref, silu_grad_ref}}) {
+        const std::string name(sn::detail::act_name(r.a));
+        CHECK_FALSE(sn::detail::derivative_from_output(r.a));  // so the backward pass below takes x
+        std::vector<double> f_r, df_r;
+        for (float v : x) {
+            f_r.push_back(r.f(v));
+            df_r.push_back(r.df(v));
+        }
+        k::dispatch_act(r.a, [&]<act A>() {
+            // The vector forms, then the scalar forms (the kernels' tails).
+            std::vector<float> fv = map_vectors<k::vfloat>(x, [](k::vfloat v) { return k::activate<A>(v, 0.f); });
+            std::vector<float> dv = map_vectors<k::vfloat>(x, [](k::vfloat v) { return k::derivative<A>(v, 0.f); });
+            check_close(fv, f_r, 1e-6, name + " (vector)");
+            check_close(dv, df_r, 1e-6, name + " derivative (vector)");
+            std::vector<float> fs, ds;
+            for (float v : x) {
+                fs.push_back(k::activate<A>(v, 0.f));
+                ds.push_back(k::derivative<A>(v, 0.f));
+            }
+            check_close(fs, f_r, 1e-6, name + " (scalar)");
+            check_close(ds, df_r, 1e-6, name + " derivative (scalar)");
+        });
+        // activation_forward (in place, rows x cols) and activation_backward (d *= f'(x)) on
+        // n values for every n up to three vectors and a bit, and the whole input: each tail
+        // length, written exactly n values.
+        const std::vector<float> d = values(x.size(), -2.f, 2.f, 42);
+        std::vector<std::size_t> sizes;
+        for (std::size_t n = 0; n <= 3 * k::width + 1; ++n) sizes.push_back(n);
+        sizes.push_back(x.size() - 1);
+        sizes.push_back(x.size());
+        for (const std::size_t n : sizes) {
+            INFO(name << ", n = " << n);
+            const std::size_t off = n % 3;  // unaligned starts too
+            std::vector<float> y(x.size() + 4, -7.f), g(x.size() + 4, -7.f);
+            std::copy(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(n), y.begin() + static_cast<std::ptrdiff_t>(off));
+            std::copy(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(n), g.begin() + static_cast<std::ptrdiff_t>(off));
+            const std::size_t cols = n % 2 ? n : n / 2, rows = n == 0 ? 0 : n / cols;
+            k::activation_forward(y.data() + off, rows, cols, r.a, 0.f);
+            k::activation_backward(g.data() + off, x.data(), n, r.a, 0.f);
+            std::vector<float> yf(y.begin() + static_cast<std::ptrdiff_t>(off), y.begin() + static_cast<std::ptrdiff_t>(off + n));
+            std::vector<float> gf(g.begin() + static_cast<std::ptrdiff_t>(off), g.begin() + static_cast<std::ptrdiff_t>(off + n));
+            std::vector<double> yr(f_r.begin(), f_r.begin() + static_cast<std::ptrdiff_t>(n)), gr;
+            for (std::size_t i = 0; i < n; ++i) gr.push_back(static_cast<double>(d[i]) * df_r[i]);
+            check_close(yf, yr, 1e-6, name + " activation_forward");
+            check_close(gf, gr, 1e-6, name + " activation_backward");
+            std::size_t touched = 0;
+            for (std::size_t i = 0; i < y.size(); ++i)
+                if (i < off || i >= off + n) touched += (y[i] != -7.f) + (g[i] != -7.f);
+            CHECK(touched == 0);
+        }
+    }
+}
+
+TEST_CASE("GELU and SiLU on NaN and the infinities: NaN stays NaN, +inf gives +inf, vector and scalar forms agree") {
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    const auto same = [](float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+    for (act a : {act::gelu, act::silu}) {
+        k::dispatch_act(a, [&]<act A>() {
+            INFO(sn::detail::act_name(a));
+            CHECK(std::isnan(lanes(k::activate<A>(k::vfloat(nan), 0.f))[0]));
+            CHECK(std::isnan(k::activate<A>(nan, 0.f)));
+            CHECK(std::isnan(lanes(k::derivative<A>(k::vfloat(nan), 0.f))[0]));
+            CHECK(std::isnan(k::derivative<A>(nan, 0.f)));
+            CHECK(lanes(k::activate<A>(k::vfloat(inf), 0.f))[0] == inf);
+            CHECK(k::activate<A>(inf, 0.f) == inf);
+            for (float v : {inf, -inf}) {
+                INFO("x = " << v);
+                CHECK(same(lanes(k::activate<A>(k::vfloat(v), 0.f))[0], k::activate<A>(v, 0.f)));
+                CHECK(same(lanes(k::derivative<A>(k::vfloat(v), 0.f))[0], k::derivative<A>(v, 0.f)));
+            }
+            // A NaN lane leaves its neighbours alone.
+            std::vector<float> v(k::width, 1.f);
+            v[0] = nan;
+            const std::vector<float> out = lanes(k::activate<A>(load(v), 0.f));
+            for (int l = 1; l < w; ++l) CHECK(out[static_cast<std::size_t>(l)] == k::activate<A>(1.f, 0.f));
+        });
+    }
+}
+
 TEST_CASE("integer lanes: counter_bits, bits_to_unit and lane_indices match their scalar forms") {
     for (std::uint64_t key : {0ull, 1ull, 0xDEADBEEFCAFEF00Dull}) {
         for (std::uint32_t base : {0u, 7u, 123456789u, 0xFFFFFFF0u}) {
