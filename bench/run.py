@@ -206,6 +206,11 @@ def main():
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
+        # bench/compile_cost.py --write owns the part between its markers; keep it.
+        begin, end = "<!-- compile-cost:begin -->", "<!-- compile-cost:end -->"
+        old = open(args.out).read() if os.path.exists(args.out) else ""
+        if begin in old and end in old:
+            text += "\n" + old[old.index(begin):old.index(end) + len(end)] + "\n"
         with open(args.out, "w") as f:
             f.write(text)
         print(f"run.py: wrote {args.out}", file=sys.stderr)

@@ -966,6 +966,47 @@ inline void check_partial(simd_fault& f) {
     }
 }
 
+// erf, which GELU's forward pass and derivative use, against std::erf in double: one vector
+// whose lanes are all below 2/3 in magnitude (xsimd's erf then returns from its polynomial
+// alone), one whose lanes are all above (its exp branch alone, up to the saturated tail), one
+// of both. `erf` is the vector function under test (a parameter, so that the tests can hand it
+// a wrong one).
+inline vfloat vector_erf(vfloat v) { return xsimd::erf(v); }
+inline void check_erf(simd_fault& f, vfloat (*erf)(vfloat) = vector_erf) {
+    constexpr int n = 3 * w;
+    alignas(alignment) float x[n];
+    for (int l = 0; l < w; ++l) {
+        const float t = static_cast<float>(l) / static_cast<float>(w);
+        x[l] = -0.65f + 1.3f * t;                                           // |x| < 2/3
+        x[w + l] = (l % 2 ? -1.f : 1.f) * (0.7f + 5.5f * t);                // |x| >= 2/3
+        x[2 * w + l] = l % 2 ? 0.3f * spread(l) : 0.05f * static_cast<float>(l);  // both
+    }
+    float got[n];
+    double want[n];
+    for (int i = 0; i < n; i += w) store(erf(vfloat::load_aligned(x + i)), got + i);
+    for (int i = 0; i < n; ++i) want[i] = std::erf(static_cast<double>(x[i]));
+    compare(f, "erf (GELU)", got, want, n, 1e-6);
+}
+
+// The primitives an activation's vector form rests on, as the fault names them.
+inline const char* forward_primitive(act a) {
+    switch (a) {
+        case act::elu: return "exp (ELU)";
+        case act::tanh: return "tanh";
+        case act::sigmoid: return "exp (sigmoid)";
+        case act::gelu: return "erf / multiplication (GELU)";
+        case act::silu: return "exp / division (SiLU)";
+        default: return "max / select";
+    }
+}
+inline const char* derivative_primitive(act a) {
+    switch (a) {
+        case act::gelu: return "erf / exp (GELU's derivative)";
+        case act::silu: return "exp / division (SiLU's derivative)";
+        default: return "select / comparison (an activation's derivative)";
+    }
+}
+
 // Arithmetic, comparisons and the math functions through the activations (their vector form
 // against their scalar form) and the optimizers' sqrt, division and fma.
 inline void check_elementwise(simd_fault& f) {
@@ -974,17 +1015,17 @@ inline void check_elementwise(simd_fault& f) {
     for (int i = 0; i < n; ++i) x[i] = spread(i);
     float got[n];
     double want[n];
-    for (act a : {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid}) {
+    for (act a : {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid, act::gelu, act::silu}) {
         if (f) return;
         const float p = a == act::elu ? 1.f : 0.01f;
         dispatch_act(a, [&]<act A>() {
             for (int i = 0; i < n; i += w) store(activate<A>(vfloat::load_aligned(x + i), p), got + i);
             for (int i = 0; i < n; ++i) want[i] = activate<A>(x[i], p);
-            compare(f, A == act::elu ? "exp (ELU)" : A == act::tanh ? "tanh" : A == act::sigmoid ? "exp (sigmoid)" : "max / select",
-                    got, want, n, 2e-6);
+            compare(f, forward_primitive(A), got, want, n, 2e-6);
+            // GELU's and SiLU's derivatives (of x, not y) round to about 4e-7 either way.
             for (int i = 0; i < n; i += w) store(derivative<A>(vfloat::load_aligned(x + i), p), got + i);
             for (int i = 0; i < n; ++i) want[i] = derivative<A>(x[i], p);
-            compare(f, "select / comparison (an activation's derivative)", got, want, n, 1e-6);
+            compare(f, derivative_primitive(A), got, want, n, derivative_from_output(A) ? 1e-6 : 2e-6);
         });
     }
     for (int i = 0; i < n; i += w) {
@@ -1024,6 +1065,7 @@ inline simd_fault find_simd_fault() {
     simd_fault f;
     detail_check::check_reductions(f);
     detail_check::check_partial(f);
+    detail_check::check_erf(f);
     detail_check::check_elementwise(f);
     detail_check::check_integers(f);
     return f;
@@ -4140,6 +4182,7 @@ inline bool waived(const Diagnostic& d, Waivers allow) { return (allow.bits & wa
 // The one-line progress display of fit on a terminal: epoch, loss, validation metric,
 // samples/s, ETA. Silent when stderr is not a terminal or when progress is off.
 
+
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -4164,20 +4207,18 @@ inline bool stderr_is_terminal() {
 
 namespace detail {
 
+// "m:ss" or "h:mm:ss".
 inline std::string format_duration(double seconds) {
     const long s = seconds < 0 ? 0 : static_cast<long>(seconds + 0.5);
-    char buf[32];
-    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
-    else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
-    return buf;
+    const auto two = [](long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+    return s >= 3600 ? std::to_string(s / 3600) + ":" + two((s / 60) % 60) + ":" + two(s % 60) : std::to_string(s / 60) + ":" + two(s % 60);
 }
 
+// "950", "12.3k", "1.2M".
 inline std::string format_rate(double per_second) {
-    char buf[32];
-    if (per_second >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", per_second / 1e6);
-    else if (per_second >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", per_second / 1e3);
-    else std::snprintf(buf, sizeof buf, "%.0f", per_second);
-    return buf;
+    if (per_second >= 1e6) return format_fixed(per_second / 1e6, 1) + "M";
+    if (per_second >= 1e3) return format_fixed(per_second / 1e3, 1) + "k";
+    return format_fixed(per_second, 0);
 }
 
 class progress_line {
@@ -4199,11 +4240,12 @@ public:
         const double total_done = static_cast<double>(epoch - 1) * static_cast<double>(per_epoch_) + static_cast<double>(done);
         const double rate = elapsed > 0 ? total_done / elapsed : 0.0;
         const double left = static_cast<double>(epochs_) * static_cast<double>(per_epoch_) - total_done;
-        char buf[256];
-        std::snprintf(buf, sizeof buf, "\r\033[Kepoch %d/%d %3.0f%%  loss %.4f  %s samples/s  ETA %s", epoch, epochs_,
-                      100.0 * static_cast<double>(done) / static_cast<double>(per_epoch_ ? per_epoch_ : 1), loss,
-                      format_rate(rate).c_str(), rate > 0 ? format_duration(left / rate).c_str() : "?");
-        std::fputs(buf, stderr);
+        std::string percent = format_fixed(100.0 * static_cast<double>(done) / static_cast<double>(per_epoch_ ? per_epoch_ : 1), 0);
+        percent.insert(0, percent.size() < 3 ? 3 - percent.size() : 0, ' ');
+        const std::string line = "\r\033[Kepoch " + std::to_string(epoch) + "/" + std::to_string(epochs_) + " " + percent + "%  loss " +
+                                 format_fixed(loss, 4) + "  " + format_rate(rate) + " samples/s  ETA " +
+                                 (rate > 0 ? format_duration(left / rate) : std::string("?"));
+        std::fputs(line.c_str(), stderr);
         std::fflush(stderr);
     }
 
@@ -4212,17 +4254,9 @@ public:
                    double seconds) {
         if (!on_) return;
         std::string line = "\r\033[Kepoch " + std::to_string(epoch) + "/" + std::to_string(epochs_);
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "  loss %.4f", loss);
-        line += buf;
-        if (val_loss) {
-            std::snprintf(buf, sizeof buf, "  val_loss %.4f", *val_loss);
-            line += buf;
-        }
-        if (val_metric) {
-            std::snprintf(buf, sizeof buf, "  val_%s %.4f", metric_.c_str(), *val_metric);
-            line += buf;
-        }
+        line += "  loss " + format_fixed(loss, 4);
+        if (val_loss) line += "  val_loss " + format_fixed(*val_loss, 4);
+        if (val_metric) line += "  val_" + metric_ + " " + format_fixed(*val_metric, 4);
         line += "  " + format_rate(rate) + " samples/s  " + format_duration(seconds) + "\n";
         std::fputs(line.c_str(), stderr);
         std::fflush(stderr);
@@ -4840,7 +4874,6 @@ std::size_t train_steps(trainer& tr, const matrix& x, const targets& y, sample_o
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -4942,9 +4975,7 @@ struct ConfusionMatrix {
                 std::string v = std::to_string(counts(i, j));
                 s += std::string(cell_w - v.size(), ' ') + v;
             }
-            char r[16];
-            std::snprintf(r, sizeof r, "  %.3f", recall(i));
-            s += std::string(r) + "  (" + std::to_string(i) + ")\n";
+            s += "  " + detail::format_fixed(recall(i), 3) + "  (" + std::to_string(i) + ")\n";
         }
         return s;
     }
@@ -6362,7 +6393,6 @@ inline xt::xarray<float> load_idx(const std::filesystem::path& path) {
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -6395,11 +6425,6 @@ inline std::filesystem::path find_fashion_mnist_file(const std::filesystem::path
                    ". Fix: apt-get install dataset-fashion-mnist, or pass the directory that holds the files");
 }
 
-inline std::string shortest_string(float v) {
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
-}
 }  // namespace detail
 
 // Loads split "train" (60000 samples) or "t10k" (10000): x is N x 784 raw pixels in 0..255
@@ -6441,7 +6466,7 @@ inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/data
         const float v = raw(i);
         if (!(v >= 0.0f && v <= 9.0f) || v != static_cast<float>(static_cast<std::int32_t>(v)))
             throw io_error("Fashion-MNIST labels " + detail::quoted(labels.path) + ": label " +
-                           detail::shortest_string(v) + " of sample " + std::to_string(i) + " (element at byte " +
+                           sanenet::detail::format_shortest(v) + " of sample " + std::to_string(i) + " (element at byte " +
                            std::to_string(labels.header_size + i * detail::idx_element_size(labels.type)) +
                            ") is outside 0..9: expected an integer class index 0..9");
         d.y(i) = static_cast<std::int32_t>(v);
@@ -7067,11 +7092,10 @@ void export_npy(const Net& net, const std::filesystem::path& dir) {
 // sn::plot: look at your results (article item 2). Training history, prediction-vs-target
 // scatter and any x-y curve as plain SVG; image grids as binary PGM; no dependency.
 // Every file is written atomically; NaN/Inf values are skipped, never drawn, and never
-// stretch an axis. Numbers are printed with std::to_chars (printf %g/%f, locale-independent).
+// stretch an axis. Numbers are printed by core/format.hpp (printf %g/%f, locale-independent).
 
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -7115,9 +7139,7 @@ inline constexpr const char* marker_color = "#d62728";
 inline std::string num(double v, int precision = 6) {
     if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : (v > 0 ? "Inf" : "-Inf");
     if (v == 0.0) v = 0.0;  // no "-0"
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, precision);
-    std::string s(buf, r.ptr);
+    std::string s = format_number(v, precision);
     if (const std::size_t e = s.find('e'); e != std::string::npos) {
         std::size_t i = e + 1;
         const bool negative = s[i] == '-';
@@ -7131,9 +7153,7 @@ inline std::string num(double v, int precision = 6) {
 // printf("%.<decimals>f") without the locale; "-0.00" prints as "0.00".
 inline std::string fixed(double v, int decimals) {
     if (!std::isfinite(v)) return num(v);
-    char buf[400];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
-    std::string s(buf, r.ptr);
+    std::string s = format_fixed(v, decimals);
     if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
     return s;
 }

@@ -588,3 +588,13 @@ TEST_CASE("on_epoch sees every epoch; epochs = 0 trains nothing") {
     CHECK(h.epochs.empty());
     CHECK(std::memcmp(before.data(), net.engine().params(), before.size() * sizeof(float)) == 0);
 }
+
+TEST_CASE("the progress line's numbers: durations as m:ss or h:mm:ss, rates with k and M") {
+    CHECK(sn::detail::format_duration(-3.0) == "0:00");
+    CHECK(sn::detail::format_duration(59.4) == "0:59");
+    CHECK(sn::detail::format_duration(61.0) == "1:01");
+    CHECK(sn::detail::format_duration(3725.0) == "1:02:05");
+    CHECK(sn::detail::format_rate(950.4) == "950");
+    CHECK(sn::detail::format_rate(12345.0) == "12.3k");
+    CHECK(sn::detail::format_rate(1.26e6) == "1.3M");
+}

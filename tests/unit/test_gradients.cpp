@@ -24,6 +24,7 @@ struct check_result {
     double worst = 0.0;
     std::string first_bad;
     bool same_loss = false;  // both trainers saw the same loss: the same masks and noise
+    std::size_t nonzero = 0; // checked parameters whose analytic gradient is not zero
 };
 
 struct check_setup {
@@ -80,6 +81,7 @@ check_result gradient_check(sn::detail::model& m, const check_setup& s) {
         // rounding of a tiny gradient as one that vanishes with a larger step; a wrong gradient matches at no step.
         if (err > 0.03) err = std::min(relative_error(a, difference(i, 2.5e-4f)), relative_error(a, difference(i, 1e-2f)));
         ++r.checked;
+        r.nonzero += a != 0.0;
         r.worst = std::max(r.worst, err);
         if (err > 0.03 && r.bad++ == 0)
             r.first_bad = "parameter " + std::to_string(i) + ": analytic " + std::to_string(a) + ", numeric " + std::to_string(fd);
@@ -205,5 +207,115 @@ TEST_CASE("gradients on 2 threads at a width where the GEMMs split, on a sample 
     CHECK(res.checked == sample.size());
     CHECK(res.bad == 0);
     const check_result wrong = gradient_check(net.engine(), {.seed = 11, .rows = wide_rows, .threads = 2, .which = sample, .scale_analytic = 1.1f});
+    CHECK(wrong.bad > sample.size() / 2);
+}
+
+// ---- GELU, SiLU and LayerNorm ----------------------------------------------------------
+
+namespace {
+
+// The gains and biases of every LayerNorm, off their initial 1 and 0, so that their gradients
+// (and the gains' part in dX) are exercised at other values.
+void randomize_layer_norms(sn::detail::model& m, std::uint64_t seed) {
+    sn::kernels::rng r(seed);
+    for (const auto& st : m.stages())
+        if (st.k == sn::detail::kind::layer_norm)
+            for (int j = 0; j < st.out; ++j) {
+                m.params()[st.w + static_cast<std::size_t>(j)] = static_cast<float>(1.0 + 0.5 * r.normal());
+                m.params()[st.b + static_cast<std::size_t>(j)] = static_cast<float>(0.3 * r.normal());
+            }
+}
+
+// The offsets of every LayerNorm gain and bias.
+std::vector<std::size_t> layer_norm_parameters(const sn::detail::model& m) {
+    std::vector<std::size_t> out;
+    for (const auto& st : m.stages())
+        if (st.k == sn::detail::kind::layer_norm)
+            for (std::size_t j = 0; j < static_cast<std::size_t>(st.out); ++j) {
+                out.push_back(st.w + j);
+                out.push_back(st.b + j);
+            }
+    return out;
+}
+
+// Every parameter at 1, 2, 5 and 9 rows, on 1 and 2 threads; then the LayerNorm gains and
+// biases alone, each of which must have a gradient that is not zero (so that their check
+// above is not vacuous), `layer_norms` LayerNorm parameters in all.
+void expect_gradients_match_threads(sn::detail::model& m, const std::string& summary, std::size_t parameters,
+                                    std::size_t layer_norms, std::uint64_t seed) {
+    randomize_biases(m, seed + 1);
+    randomize_layer_norms(m, seed + 2);
+    INFO(summary);
+    const std::vector<std::size_t> ln = layer_norm_parameters(m);
+    CHECK(ln.size() == layer_norms);
+    for (const int threads : {1, 2}) {
+        for (const std::size_t rows : {std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{9}}) {
+            const check_result res = gradient_check(m, {.seed = seed, .rows = rows, .threads = threads});
+            INFO("threads " << threads << ", rows " << rows << ": worst relative error " << res.worst << "; " << res.first_bad);
+            CHECK(res.same_loss);
+            CHECK(res.checked == parameters);
+            CHECK(res.bad == 0);
+            if (ln.empty()) continue;
+            const check_result norms = gradient_check(m, {.seed = seed, .rows = rows, .threads = threads, .which = ln});
+            INFO("LayerNorm gains and biases: " << norms.first_bad);
+            CHECK(norms.bad == 0);
+            CHECK(norms.nonzero == ln.size());
+        }
+    }
+}
+template <class Net>
+void expect_gradients_match_threads(std::size_t layer_norms, std::uint64_t seed = 7) {
+    Net net{sn::Seed{seed}};
+    expect_gradients_match_threads(net.engine(), net.summary(), Net::parameter_count, layer_norms, seed);
+}
+
+}  // namespace
+
+TEST_CASE("gradients: GELU and SiLU as hidden activations, on the input, and at widths with a vector tail") {
+    expect_gradients_match_threads<sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<6, sn::He>, sn::GELU, sn::Dense<5>, sn::SiLU,
+                                               sn::Dense<2>, sn::Identity>>(0);
+    expect_gradients_match_threads<sn::Network<sn::Classification<3>, Quiet, sn::Input<4>, sn::SiLU, sn::Dense<19, sn::He>, sn::GELU,
+                                               sn::Dense<17>, sn::SiLU, sn::Dense<3>, sn::Softmax>>(0, 9);
+    expect_gradients_match_threads<sn::Network<sn::MultiLabel<2>, Quiet, sn::Input<5>, sn::GELU, sn::Dense<7>, sn::GELU, sn::Dense<2>,
+                                               sn::Sigmoid>>(0, 10);
+}
+
+TEST_CASE("gradients: LayerNorm after a Dense, with its gain and bias gradients") {
+    expect_gradients_match_threads<sn::Network<sn::Classification<3>, Quiet, sn::Input<4>, sn::Dense<13, sn::He>, sn::LayerNorm, sn::GELU,
+                                               sn::Dense<3>, sn::Softmax>>(2 * 13);
+    // Straight into the next Dense, at a width of two vectors and a tail at AVX-512.
+    expect_gradients_match_threads<sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<33>, sn::LayerNorm, sn::Dense<5>, sn::SiLU,
+                                               sn::Dense<2>, sn::Identity>>(2 * 33, 11);
+}
+
+TEST_CASE("gradients: LayerNorm after an activation (fused into a Dense, and a stage of its own), after Dropout and on the input") {
+    expect_gradients_match_threads<sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<7>, sn::Tanh, sn::LayerNorm, sn::Dense<5>,
+                                               sn::SiLU, sn::LayerNorm, sn::Dense<2>, sn::Identity>>(2 * 7 + 2 * 5, 12);
+    expect_gradients_match_threads<sn::Network<sn::Classification<4>, Quiet, sn::Input<5>, sn::LayerNorm, sn::Dense<9, sn::He>, sn::GELU,
+                                               sn::Dropout<0.8>, sn::LayerNorm, sn::Dense<4>, sn::Softmax>>(2 * 5 + 2 * 9, 13);
+}
+
+TEST_CASE("gradients on 2 threads where the GEMMs split, through LayerNorm, GELU and SiLU, LayerNorm gains and biases sampled") {
+    using WideNorm = sn::Network<sn::Classification<10>, Quiet, sn::Input<200>, sn::Dense<300, sn::He>, sn::LayerNorm, sn::GELU,
+                                 sn::Dense<200, sn::He>, sn::SiLU, sn::LayerNorm, sn::Dense<10>, sn::Softmax>;
+    WideNorm net{sn::Seed{21}};
+    randomize_biases(net.engine(), 22);
+    randomize_layer_norms(net.engine(), 23);
+    std::vector<std::size_t> sample = sample_parameters(net.engine(), 60, 15, 24);
+    sn::kernels::rng r(25);
+    for (const auto& st : net.engine().stages())
+        if (st.k == sn::detail::kind::layer_norm)
+            for (int i = 0; i < 25; ++i) {
+                sample.push_back(st.w + r.below(static_cast<std::uint64_t>(st.out)));
+                sample.push_back(st.b + r.below(static_cast<std::uint64_t>(st.out)));
+            }
+    REQUIRE(sample.size() == 3 * 60 + 15 + 15 + 10 + 2 * 2 * 25);
+    const check_result res = gradient_check(net.engine(), {.seed = 21, .rows = wide_rows, .threads = 2, .which = sample});
+    INFO("worst relative error " << res.worst << "; " << res.first_bad);
+    CHECK(res.same_loss);
+    CHECK(res.checked == sample.size());
+    CHECK(res.bad == 0);
+    CHECK(res.nonzero == sample.size());
+    const check_result wrong = gradient_check(net.engine(), {.seed = 21, .rows = wide_rows, .threads = 2, .which = sample, .scale_analytic = 1.1f});
     CHECK(wrong.bad > sample.size() / 2);
 }

@@ -5,6 +5,7 @@
 
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <filesystem>
@@ -126,4 +127,60 @@ TEST_CASE("export_npy into a path under a regular file throws io_error naming th
             CHECK(contains(e.what(), target.string()));
         }
     }
+}
+
+TEST_CASE("export_npy writes every LayerNorm gain and bias as layernorm<i>_weight.npy and layernorm<i>_bias.npy, shape (width,)") {
+    // Dense 4 -> 19, LayerNorm 19, GELU, Dense 19 -> 17, SiLU, LayerNorm 17, Dense 17 -> 3. The
+    // engine's layout, by hand: per Dense W (in x out) then b, per LayerNorm gain then bias.
+    using NormNet = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<19, sn::He>, sn::LayerNorm, sn::GELU, sn::Dropout<0.9>,
+                                sn::Dense<17>, sn::SiLU, sn::LayerNorm, sn::Dense<3>, sn::Softmax>;
+    constexpr std::size_t d0 = 0, n0 = d0 + 4 * 19 + 19, d1 = n0 + 2 * 19, n1 = d1 + 19 * 17 + 17, d2 = n1 + 2 * 17;
+    static_assert(NormNet::parameter_count == d2 + 17 * 3 + 3);
+    temp_dir dir("layernorm");
+    NormNet net{sn::Seed{22}};
+    float* p = net.engine().params();
+    // Distinct values everywhere, the gains off 1 and the biases off 0.
+    for (std::size_t i = 0; i < NormNet::parameter_count; ++i) p[i] = 0.5f + 0.001f * static_cast<float>(i) - (i % 3 ? 0.f : 0.75f);
+    sn::export_npy(net, dir.path);
+
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir.path)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"dense0_bias.npy", "dense0_weight.npy", "dense1_bias.npy", "dense1_weight.npy",
+                                            "dense2_bias.npy", "dense2_weight.npy", "layernorm0_bias.npy", "layernorm0_weight.npy",
+                                            "layernorm1_bias.npy", "layernorm1_weight.npy", "manifest.txt"});
+
+    struct norm_ref {
+        const char* stem;
+        std::size_t width, gain;
+    };
+    for (const norm_ref& n : {norm_ref{"layernorm0", 19, n0}, norm_ref{"layernorm1", 17, n1}}) {
+        CAPTURE(n.stem);
+        for (const bool bias : {false, true}) {
+            CAPTURE(bias);
+            const npy f = parse_npy(dir.path / (std::string(n.stem) + (bias ? "_bias.npy" : "_weight.npy")));
+            CHECK(contains(f.header, "'descr': '<f4'"));
+            CHECK(contains(f.header, "'fortran_order': False"));
+            CHECK(contains(f.header, "'shape': (" + std::to_string(n.width) + ",)"));
+            REQUIRE(f.values.size() == n.width);
+            bool equal = true;
+            for (std::size_t j = 0; j < n.width; ++j) equal = equal && same_bits(f.values[j], p[n.gain + (bias ? n.width : 0) + j]);
+            CHECK(equal);
+        }
+    }
+    // The Dense layers are numbered on their own, whatever LayerNorms lie between them.
+    const npy w1 = parse_npy(dir.path / "dense1_weight.npy");
+    CHECK(contains(w1.header, "'shape': (17, 19)"));
+    REQUIRE(w1.values.size() == 19 * 17);
+    CHECK(same_bits(w1.values[1], p[d1 + 1 * 17 + 0]));  // (out 0, in 1) = W[in 1][out 0]
+    const npy b2 = parse_npy(dir.path / "dense2_bias.npy");
+    REQUIRE(b2.values.size() == 3);
+    CHECK(same_bits(b2.values[2], p[d2 + 17 * 3 + 2]));
+
+    const std::string manifest = read_text(dir.path / "manifest.txt");
+    CHECK(contains(manifest, "layernorm0_weight.npy (19,) layer 2 LayerNorm\n"));
+    CHECK(contains(manifest, "layernorm0_bias.npy (19,) layer 2 LayerNorm\n"));
+    CHECK(contains(manifest, "layernorm1_weight.npy (17,) layer 7 LayerNorm\n"));
+    CHECK(contains(manifest, "layernorm1_bias.npy (17,) layer 7 LayerNorm\n"));
+    CHECK(contains(manifest, "dense1_weight.npy (17, 19) layer 5 Dense<17>\n"));
 }

@@ -590,4 +590,36 @@ TEST_CASE("the first-use self-check passes here, and names the architecture and 
     CHECK_FALSE(none);
 }
 
+TEST_CASE("the self-check's erf check catches an erf wrong on either of xsimd's branches, and names erf and the architecture") {
+    k::simd_fault ok;
+    k::detail_check::check_erf(ok);
+    INFO(ok.primitive << ": " << ok.detail);
+    CHECK_FALSE(ok);
+    // Wrong by 1e-4 only where |x| < 2/3 (the polynomial), then only where |x| >= 2/3 (the exp
+    // branch), then lanes 0 and 1 swapped, as a permuted shuffle would.
+    const auto small_wrong = [](k::vfloat v) { return xsimd::select(xsimd::abs(v) < k::vfloat(2.f / 3.f), xsimd::erf(v) * k::vfloat(1.0001f), xsimd::erf(v)); };
+    const auto large_wrong = [](k::vfloat v) { return xsimd::select(xsimd::abs(v) >= k::vfloat(2.f / 3.f), xsimd::erf(v) + k::vfloat(1e-4f), xsimd::erf(v)); };
+    const auto swapped = [](k::vfloat v) {
+        std::vector<float> l = lanes(xsimd::erf(v));
+        std::swap(l[0], l[1]);
+        return load(l);
+    };
+    int which = 0;
+    for (k::vfloat (*wrong)(k::vfloat) : {+small_wrong, +large_wrong, +swapped}) {
+        INFO("wrong erf " << which++);
+        k::simd_fault f;
+        k::detail_check::check_erf(f, wrong);
+        REQUIRE(f);
+        CHECK(f.primitive.find("erf") != std::string::npos);
+        const std::string message = k::simd_fault_message(f);
+        CHECK(message.find(k::arch_name()) != std::string::npos);
+        CHECK(message.find("erf (GELU) disagrees with scalar code") != std::string::npos);
+    }
+    // The activations' faults name their primitives.
+    CHECK(std::string(k::detail_check::forward_primitive(act::gelu)).find("erf") != std::string::npos);
+    CHECK(std::string(k::detail_check::derivative_primitive(act::gelu)).find("GELU's derivative") != std::string::npos);
+    CHECK(std::string(k::detail_check::forward_primitive(act::silu)).find("SiLU") != std::string::npos);
+    CHECK(std::string(k::detail_check::derivative_primitive(act::silu)).find("SiLU's derivative") != std::string::npos);
+}
+
 SANENET_KERNELS_END

@@ -2,12 +2,12 @@
 #pragma once
 
 #include <sanenet/core/errors.hpp>
+#include <sanenet/core/format.hpp>
 #include <sanenet/core/xt.hpp>
 #include <sanenet/data/idx.hpp>
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -40,11 +40,6 @@ inline std::filesystem::path find_fashion_mnist_file(const std::filesystem::path
                    ". Fix: apt-get install dataset-fashion-mnist, or pass the directory that holds the files");
 }
 
-inline std::string shortest_string(float v) {
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    return std::string(buf, r.ptr);
-}
 }  // namespace detail
 
 // Loads split "train" (60000 samples) or "t10k" (10000): x is N x 784 raw pixels in 0..255
@@ -86,7 +81,7 @@ inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/data
         const float v = raw(i);
         if (!(v >= 0.0f && v <= 9.0f) || v != static_cast<float>(static_cast<std::int32_t>(v)))
             throw io_error("Fashion-MNIST labels " + detail::quoted(labels.path) + ": label " +
-                           detail::shortest_string(v) + " of sample " + std::to_string(i) + " (element at byte " +
+                           sanenet::detail::format_shortest(v) + " of sample " + std::to_string(i) + " (element at byte " +
                            std::to_string(labels.header_size + i * detail::idx_element_size(labels.type)) +
                            ") is outside 0..9: expected an integer class index 0..9");
         d.y(i) = static_cast<std::int32_t>(v);

@@ -94,6 +94,47 @@ inline void check_partial(simd_fault& f) {
     }
 }
 
+// erf, which GELU's forward pass and derivative use, against std::erf in double: one vector
+// whose lanes are all below 2/3 in magnitude (xsimd's erf then returns from its polynomial
+// alone), one whose lanes are all above (its exp branch alone, up to the saturated tail), one
+// of both. `erf` is the vector function under test (a parameter, so that the tests can hand it
+// a wrong one).
+inline vfloat vector_erf(vfloat v) { return xsimd::erf(v); }
+inline void check_erf(simd_fault& f, vfloat (*erf)(vfloat) = vector_erf) {
+    constexpr int n = 3 * w;
+    alignas(alignment) float x[n];
+    for (int l = 0; l < w; ++l) {
+        const float t = static_cast<float>(l) / static_cast<float>(w);
+        x[l] = -0.65f + 1.3f * t;                                           // |x| < 2/3
+        x[w + l] = (l % 2 ? -1.f : 1.f) * (0.7f + 5.5f * t);                // |x| >= 2/3
+        x[2 * w + l] = l % 2 ? 0.3f * spread(l) : 0.05f * static_cast<float>(l);  // both
+    }
+    float got[n];
+    double want[n];
+    for (int i = 0; i < n; i += w) store(erf(vfloat::load_aligned(x + i)), got + i);
+    for (int i = 0; i < n; ++i) want[i] = std::erf(static_cast<double>(x[i]));
+    compare(f, "erf (GELU)", got, want, n, 1e-6);
+}
+
+// The primitives an activation's vector form rests on, as the fault names them.
+inline const char* forward_primitive(act a) {
+    switch (a) {
+        case act::elu: return "exp (ELU)";
+        case act::tanh: return "tanh";
+        case act::sigmoid: return "exp (sigmoid)";
+        case act::gelu: return "erf / multiplication (GELU)";
+        case act::silu: return "exp / division (SiLU)";
+        default: return "max / select";
+    }
+}
+inline const char* derivative_primitive(act a) {
+    switch (a) {
+        case act::gelu: return "erf / exp (GELU's derivative)";
+        case act::silu: return "exp / division (SiLU's derivative)";
+        default: return "select / comparison (an activation's derivative)";
+    }
+}
+
 // Arithmetic, comparisons and the math functions through the activations (their vector form
 // against their scalar form) and the optimizers' sqrt, division and fma.
 inline void check_elementwise(simd_fault& f) {
@@ -102,17 +143,17 @@ inline void check_elementwise(simd_fault& f) {
     for (int i = 0; i < n; ++i) x[i] = spread(i);
     float got[n];
     double want[n];
-    for (act a : {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid}) {
+    for (act a : {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid, act::gelu, act::silu}) {
         if (f) return;
         const float p = a == act::elu ? 1.f : 0.01f;
         dispatch_act(a, [&]<act A>() {
             for (int i = 0; i < n; i += w) store(activate<A>(vfloat::load_aligned(x + i), p), got + i);
             for (int i = 0; i < n; ++i) want[i] = activate<A>(x[i], p);
-            compare(f, A == act::elu ? "exp (ELU)" : A == act::tanh ? "tanh" : A == act::sigmoid ? "exp (sigmoid)" : "max / select",
-                    got, want, n, 2e-6);
+            compare(f, forward_primitive(A), got, want, n, 2e-6);
+            // GELU's and SiLU's derivatives (of x, not y) round to about 4e-7 either way.
             for (int i = 0; i < n; i += w) store(derivative<A>(vfloat::load_aligned(x + i), p), got + i);
             for (int i = 0; i < n; ++i) want[i] = derivative<A>(x[i], p);
-            compare(f, "select / comparison (an activation's derivative)", got, want, n, 1e-6);
+            compare(f, derivative_primitive(A), got, want, n, derivative_from_output(A) ? 1e-6 : 2e-6);
         });
     }
     for (int i = 0; i < n; i += w) {
@@ -152,6 +193,7 @@ inline simd_fault find_simd_fault() {
     simd_fault f;
     detail_check::check_reductions(f);
     detail_check::check_partial(f);
+    detail_check::check_erf(f);
     detail_check::check_elementwise(f);
     detail_check::check_integers(f);
     return f;

@@ -1,10 +1,11 @@
 // sn::plot: look at your results (article item 2). Training history, prediction-vs-target
 // scatter and any x-y curve as plain SVG; image grids as binary PGM; no dependency.
 // Every file is written atomically; NaN/Inf values are skipped, never drawn, and never
-// stretch an axis. Numbers are printed with std::to_chars (printf %g/%f, locale-independent).
+// stretch an axis. Numbers are printed by core/format.hpp (printf %g/%f, locale-independent).
 #pragma once
 
 #include <sanenet/core/errors.hpp>
+#include <sanenet/core/format.hpp>
 #include <sanenet/core/xt.hpp>
 #include <sanenet/io/file.hpp>
 #include <sanenet/train/history.hpp>
@@ -12,7 +13,6 @@
 #include <sanenet/train/metrics.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -56,9 +56,7 @@ inline constexpr const char* marker_color = "#d62728";
 inline std::string num(double v, int precision = 6) {
     if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : (v > 0 ? "Inf" : "-Inf");
     if (v == 0.0) v = 0.0;  // no "-0"
-    char buf[64];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, precision);
-    std::string s(buf, r.ptr);
+    std::string s = format_number(v, precision);
     if (const std::size_t e = s.find('e'); e != std::string::npos) {
         std::size_t i = e + 1;
         const bool negative = s[i] == '-';
@@ -72,9 +70,7 @@ inline std::string num(double v, int precision = 6) {
 // printf("%.<decimals>f") without the locale; "-0.00" prints as "0.00".
 inline std::string fixed(double v, int decimals) {
     if (!std::isfinite(v)) return num(v);
-    char buf[400];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
-    std::string s(buf, r.ptr);
+    std::string s = format_fixed(v, decimals);
     if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
     return s;
 }

@@ -2,11 +2,11 @@
 #pragma once
 
 #include <sanenet/core/errors.hpp>
+#include <sanenet/core/format.hpp>
 #include <sanenet/core/xt.hpp>
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -108,9 +108,7 @@ struct ConfusionMatrix {
                 std::string v = std::to_string(counts(i, j));
                 s += std::string(cell_w - v.size(), ' ') + v;
             }
-            char r[16];
-            std::snprintf(r, sizeof r, "  %.3f", recall(i));
-            s += std::string(r) + "  (" + std::to_string(i) + ")\n";
+            s += "  " + detail::format_fixed(recall(i), 3) + "  (" + std::to_string(i) + ")\n";
         }
         return s;
     }

@@ -2,6 +2,8 @@
 // samples/s, ETA. Silent when stderr is not a terminal or when progress is off.
 #pragma once
 
+#include <sanenet/core/format.hpp>
+
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -26,20 +28,18 @@ inline bool stderr_is_terminal() {
 
 namespace detail {
 
+// "m:ss" or "h:mm:ss".
 inline std::string format_duration(double seconds) {
     const long s = seconds < 0 ? 0 : static_cast<long>(seconds + 0.5);
-    char buf[32];
-    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
-    else std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
-    return buf;
+    const auto two = [](long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+    return s >= 3600 ? std::to_string(s / 3600) + ":" + two((s / 60) % 60) + ":" + two(s % 60) : std::to_string(s / 60) + ":" + two(s % 60);
 }
 
+// "950", "12.3k", "1.2M".
 inline std::string format_rate(double per_second) {
-    char buf[32];
-    if (per_second >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", per_second / 1e6);
-    else if (per_second >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", per_second / 1e3);
-    else std::snprintf(buf, sizeof buf, "%.0f", per_second);
-    return buf;
+    if (per_second >= 1e6) return format_fixed(per_second / 1e6, 1) + "M";
+    if (per_second >= 1e3) return format_fixed(per_second / 1e3, 1) + "k";
+    return format_fixed(per_second, 0);
 }
 
 class progress_line {
@@ -61,11 +61,12 @@ public:
         const double total_done = static_cast<double>(epoch - 1) * static_cast<double>(per_epoch_) + static_cast<double>(done);
         const double rate = elapsed > 0 ? total_done / elapsed : 0.0;
         const double left = static_cast<double>(epochs_) * static_cast<double>(per_epoch_) - total_done;
-        char buf[256];
-        std::snprintf(buf, sizeof buf, "\r\033[Kepoch %d/%d %3.0f%%  loss %.4f  %s samples/s  ETA %s", epoch, epochs_,
-                      100.0 * static_cast<double>(done) / static_cast<double>(per_epoch_ ? per_epoch_ : 1), loss,
-                      format_rate(rate).c_str(), rate > 0 ? format_duration(left / rate).c_str() : "?");
-        std::fputs(buf, stderr);
+        std::string percent = format_fixed(100.0 * static_cast<double>(done) / static_cast<double>(per_epoch_ ? per_epoch_ : 1), 0);
+        percent.insert(0, percent.size() < 3 ? 3 - percent.size() : 0, ' ');
+        const std::string line = "\r\033[Kepoch " + std::to_string(epoch) + "/" + std::to_string(epochs_) + " " + percent + "%  loss " +
+                                 format_fixed(loss, 4) + "  " + format_rate(rate) + " samples/s  ETA " +
+                                 (rate > 0 ? format_duration(left / rate) : std::string("?"));
+        std::fputs(line.c_str(), stderr);
         std::fflush(stderr);
     }
 
@@ -74,17 +75,9 @@ public:
                    double seconds) {
         if (!on_) return;
         std::string line = "\r\033[Kepoch " + std::to_string(epoch) + "/" + std::to_string(epochs_);
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "  loss %.4f", loss);
-        line += buf;
-        if (val_loss) {
-            std::snprintf(buf, sizeof buf, "  val_loss %.4f", *val_loss);
-            line += buf;
-        }
-        if (val_metric) {
-            std::snprintf(buf, sizeof buf, "  val_%s %.4f", metric_.c_str(), *val_metric);
-            line += buf;
-        }
+        line += "  loss " + format_fixed(loss, 4);
+        if (val_loss) line += "  val_loss " + format_fixed(*val_loss, 4);
+        if (val_metric) line += "  val_" + metric_ + " " + format_fixed(*val_metric, 4);
         line += "  " + format_rate(rate) + " samples/s  " + format_duration(seconds) + "\n";
         std::fputs(line.c_str(), stderr);
         std::fflush(stderr);

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""What including sanenet costs the compiler, as ratios to a TU that includes only xtensor
+and xsimd, compiled by the same g++ on the same machine in the same run (interleaved).
+
+    bench/compile_cost.py                      measure include/ of this checkout
+    bench/compile_cost.py --root DIR           measure another checkout (a git worktree of an
+                                               older commit, say), with its examples/
+    bench/compile_cost.py --runs 5 --write     more runs; put the table into docs/benchmarks.md
+                                               (between the compile-cost markers; bench/run.py
+                                               keeps that part when it rewrites the file)
+
+The TUs (g++ -std=c++20 -march=native, -c, no link):
+  base      xtensor.hpp, xarray.hpp and xsimd.hpp, an empty main (-fsyntax-only and -O2)
+  umbrella  #include <sanenet/sanenet.hpp> and an empty main, -fsyntax-only
+  predict   a network declared and predict_one called, nothing else, -O2
+  demo      examples/fashion_mnist.cpp, -O2, with the compiler's peak memory
+
+CPU time (user + system) of the compiler, median of the runs; the targets are issue 12's.
+"""
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BEGIN, END = "<!-- compile-cost:begin -->", "<!-- compile-cost:end -->"
+
+BASE = """#include <xtensor/xtensor.hpp>
+#include <xtensor/xarray.hpp>
+#include <xsimd/xsimd.hpp>
+int main() {}
+"""
+UMBRELLA = """#include <sanenet/sanenet.hpp>
+int main() {}
+"""
+PREDICT = """#include <sanenet/sanenet.hpp>
+namespace sn = sanenet;
+using Net = sn::Network<sn::Regression, sn::Input<8>, sn::Dropout<0.9>, sn::Dense<256, sn::LeCun>, sn::ELU, sn::Dense<3>, sn::Identity>;
+int main() {
+    Net net;
+    const float x[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    float y[3];
+    net.predict_one(x, y);
+    return y[0] > 1e9f;
+}
+"""
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def compile_once(cxx, source, include, opt):
+    """(CPU seconds, peak KB) of one compile of `source`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "tu.o")
+        timing = os.path.join(tmp, "time.txt")
+        flags = ["-fsyntax-only"] if opt == "syntax" else ["-O2", "-c", "-o", out]
+        cmd = ["/usr/bin/time", "-f", "%U %S %M", "-o", timing, cxx, "-std=c++20", "-march=native",
+               "-I", include, *flags, source]
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            sys.exit(f"compile_cost: {' '.join(cmd[6:])} failed:\n{r.stdout[-3000:]}")
+        user, system, peak = open(timing).read().split()[-3:]
+        return float(user) + float(system), int(peak)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--root", default=ROOT, help="the checkout to measure (its include/ and examples/)")
+    ap.add_argument("--cxx", default="g++")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--write", action="store_true", help="put the table into docs/benchmarks.md")
+    args = ap.parse_args()
+    include = os.path.join(args.root, "include")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        def source(name, text):
+            p = os.path.join(tmp, name + ".cpp")
+            with open(p, "w") as f:
+                f.write(text)
+            return p
+        tus = [("base", source("base", BASE), "syntax"), ("base", source("base", BASE), "O2"),
+               ("umbrella", source("umbrella", UMBRELLA), "syntax"), ("predict", source("predict", PREDICT), "O2"),
+               ("demo", os.path.join(args.root, "examples", "fashion_mnist.cpp"), "O2")]
+        times = {(n, o): [] for n, _, o in tus}
+        peaks = {(n, o): [] for n, _, o in tus}
+        for run in range(args.runs):
+            for name, path, opt in tus:  # interleaved: each run compiles every TU once
+                t, m = compile_once(args.cxx, path, include, opt)
+                times[(name, opt)].append(t)
+                peaks[(name, opt)].append(m)
+                print(f"run {run + 1}/{args.runs}: {name} {opt}: {t:.2f} s, {m / 1024:.0f} MB", file=sys.stderr)
+
+    med = {k: statistics.median(v) for k, v in times.items()}
+    peak = {k: max(v) / 1024 for k, v in peaks.items()}
+    version = subprocess.run([args.cxx, "--version"], stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
+    rev = subprocess.run(["git", "-C", args.root, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    rows = [
+        ("`#include <sanenet/sanenet.hpp>`, -fsyntax-only", med[("umbrella", "syntax")], med[("base", "syntax")], "<= 1.3x"),
+        ("predict-only TU, -O2", med[("predict", "O2")], med[("base", "O2")], "<= 1.3x"),
+        ("examples/fashion_mnist.cpp, -O2", med[("demo", "O2")], med[("base", "O2")], "<= 2.5x"),
+    ]
+    lines = [BEGIN, "## Compile cost", "",
+             f"`bench/compile_cost.py --runs {args.runs}` at {rev or 'this tree'}: {cpu_model()}, {version}, "
+             f"`-std=c++20 -march=native`, CPU seconds of the compiler (median of {args.runs} interleaved runs). "
+             f"The base TU includes only xtensor and xsimd: {med[('base', 'syntax')]:.2f} s with -fsyntax-only, "
+             f"{med[('base', 'O2')]:.2f} s at -O2.", "",
+             "| TU | seconds | ratio to the base TU | target |", "|---|---:|---:|---|"]
+    for name, t, base, target in rows:
+        lines.append(f"| {name} | {t:.2f} | {t / base:.2f}x | {target} |")
+    lines.append(f"| peak compiler memory, examples/fashion_mnist.cpp -O2 | {peak[('demo', 'O2')]:.0f} MB | | <= 300 MB |")
+    lines.append("| examples/fashion_mnist.cpp -O2, compiled mode | not built: sanenet has no compiled mode yet | | <= 1.5x |")
+    lines += ["", END]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.write:
+        path = os.path.join(ROOT, "docs", "benchmarks.md")
+        old = open(path).read() if os.path.exists(path) else ""
+        if BEGIN in old and END in old:
+            new = old[:old.index(BEGIN)] + text.rstrip("\n") + old[old.index(END) + len(END):]
+        else:
+            new = old.rstrip("\n") + "\n\n" + text
+        with open(path, "w") as f:
+            f.write(new)
+        print(f"compile_cost: wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
