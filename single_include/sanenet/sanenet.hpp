@@ -43,7 +43,73 @@
 #define SANENET_RESTRICT
 #endif
 
-namespace sanenet {
+// gzip support needs zlib (-lz); define SANENET_WITH_ZLIB=0 to build without it.
+#ifndef SANENET_WITH_ZLIB
+#if __has_include(<zlib.h>)
+#define SANENET_WITH_ZLIB 1
+#else
+#define SANENET_WITH_ZLIB 0
+#endif
+#endif
+
+// The ABI namespace. Everything of sanenet is in the inline namespace sanenet::SANENET_ABI,
+// whose name carries the configuration: the version, the instruction set the kernels are
+// compiled for (the widest the compiler flags enable, as xsimd picks it), zlib on or off, and
+// whether a compile-time lint threshold (lints/thresholds.hpp) was overridden. Two TUs built
+// with different settings then do not link against each other's sanenet functions (an
+// undefined reference naming both), instead of silently sharing one TU's copy of an inline
+// function, such as AVX-512 kernels running on a CPU without AVX-512. Users write sn::X as
+// always; only the mangled names change (as nlohmann/json's ABI namespace does).
+#if defined(__AVX512BW__)
+#define SANENET_ABI_ARCH avx512bw
+#elif defined(__AVX512DQ__)
+#define SANENET_ABI_ARCH avx512dq
+#elif defined(__AVX512CD__)
+#define SANENET_ABI_ARCH avx512cd
+#elif defined(__AVX512F__)
+#define SANENET_ABI_ARCH avx512f
+#elif defined(__AVX2__) && defined(__FMA__)
+#define SANENET_ABI_ARCH fma3_avx2
+#elif defined(__AVX2__)
+#define SANENET_ABI_ARCH avx2
+#elif defined(__AVX__) && defined(__FMA__)
+#define SANENET_ABI_ARCH fma3_avx
+#elif defined(__AVX__)
+#define SANENET_ABI_ARCH avx
+#elif defined(__SSE4_2__)
+#define SANENET_ABI_ARCH sse4_2
+#elif defined(__SSE4_1__)
+#define SANENET_ABI_ARCH sse4_1
+#elif defined(__SSSE3__)
+#define SANENET_ABI_ARCH ssse3
+#elif defined(__SSE3__)
+#define SANENET_ABI_ARCH sse3
+#elif defined(__SSE2__) || defined(_M_X64)
+#define SANENET_ABI_ARCH sse2
+#elif defined(__aarch64__)
+#define SANENET_ABI_ARCH neon64
+#elif defined(__ARM_NEON)
+#define SANENET_ABI_ARCH neon
+#else
+#define SANENET_ABI_ARCH generic
+#endif
+#if defined(SANENET_LINT_MIN_DROPOUT_KEEP) || defined(SANENET_LINT_MAX_DENSE_LAYERS) || \
+    defined(SANENET_LINT_HIDDEN_PER_CLASS) || defined(SANENET_LINT_HIDDEN_PER_REGRESSION_IO)
+#define SANENET_ABI_THRESHOLDS _custom_thresholds
+#else
+#define SANENET_ABI_THRESHOLDS
+#endif
+#if SANENET_WITH_ZLIB
+#define SANENET_ABI_ZLIB
+#else
+#define SANENET_ABI_ZLIB _no_zlib
+#endif
+// abi_v0_1_avx512bw, abi_v0_1_sse2_no_zlib_custom_thresholds: the defaults add nothing.
+#define SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds) abi_v##v1##_##v2##_##arch##zlib##thresholds
+#define SANENET_ABI_JOIN(v1, v2, arch, zlib, thresholds) SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds)
+#define SANENET_ABI SANENET_ABI_JOIN(SANENET_VERSION_MAJOR, SANENET_VERSION_MINOR, SANENET_ABI_ARCH, SANENET_ABI_ZLIB, SANENET_ABI_THRESHOLDS)
+
+namespace sanenet::inline SANENET_ABI {
 inline constexpr int version_major = SANENET_VERSION_MAJOR;
 inline constexpr int version_minor = SANENET_VERSION_MINOR;
 inline constexpr int version_patch = SANENET_VERSION_PATCH;
@@ -55,11 +121,12 @@ inline constexpr int version_patch = SANENET_VERSION_PATCH;
 // standard exception that says what kind of mistake it is: argument and shape mistakes are
 // std::invalid_argument, file and run-time problems std::runtime_error.
 
+
 #include <stdexcept>
 #include <string>
 #include <utility>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // The common base. what() is the message of the standard exception the error also is.
 class error {
@@ -122,6 +189,7 @@ private:
 // begin file sanenet/core/xt.hpp
 // The only door to xtensor: the containers sanenet's API takes and returns.
 
+
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xarray.hpp>
 
@@ -142,7 +210,7 @@ struct rebind_container<std::ptrdiff_t, svector<std::size_t, 4, std::allocator<s
 }  // namespace xt
 #endif
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 using matrix = xt::xtensor<float, 2>;         // samples x features
 using labels = xt::xtensor<std::int32_t, 1>;  // one class index per sample
@@ -210,12 +278,13 @@ std::string shape_string(const E& e) {
 // data, not on types. A kind's behaviour lives in layers/<kind>.hpp, an activation's math
 // in kernels/activation.hpp: a row added here without them does not compile.
 
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // X(enumerator, code): the code is the value in model files, so it never changes.
 #define SANENET_LAYER_KINDS(X) \
@@ -371,7 +440,7 @@ SANENET_KERNELS_END
 #include <utility>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // xsimd's best architecture for the compiler flags (SSE2 without -m flags on x86-64).
 using arch = xsimd::default_arch;
@@ -655,7 +724,7 @@ SANENET_KERNELS_END
 #include <cmath>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 using detail::act;
 
@@ -774,7 +843,7 @@ SANENET_KERNELS_END
 #include <cstdint>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 inline std::uint64_t splitmix64(std::uint64_t& state) {
     std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
@@ -889,7 +958,7 @@ SANENET_KERNELS_END
 #include <string>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // What the self-check found: the primitive that disagreed with scalar code and how, or an
 // empty primitive when all agreed.
@@ -1007,6 +1076,9 @@ inline const char* derivative_primitive(act a) {
     }
 }
 
+// Every activation with math of its own (the tests check that none of the table is missing).
+inline constexpr act checked_activations[] = {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid, act::gelu, act::silu};
+
 // Arithmetic, comparisons and the math functions through the activations (their vector form
 // against their scalar form) and the optimizers' sqrt, division and fma.
 inline void check_elementwise(simd_fault& f) {
@@ -1015,7 +1087,7 @@ inline void check_elementwise(simd_fault& f) {
     for (int i = 0; i < n; ++i) x[i] = spread(i);
     float got[n];
     double want[n];
-    for (act a : {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid, act::gelu, act::silu}) {
+    for (act a : checked_activations) {
         if (f) return;
         const float p = a == act::elu ? 1.f : 0.01f;
         dispatch_act(a, [&]<act A>() {
@@ -1060,12 +1132,13 @@ inline void check_integers(simd_fault& f) {
 
 }  // namespace detail_check
 
-// Every check, in order; the first disagreement, or an empty fault.
-inline simd_fault find_simd_fault() {
+// Every check, in order; the first disagreement, or an empty fault. `erf` stands in for
+// xsimd::erf in its check (the tests pass a wrong one).
+inline simd_fault find_simd_fault(vfloat (*erf)(vfloat) = detail_check::vector_erf) {
     simd_fault f;
     detail_check::check_reductions(f);
     detail_check::check_partial(f);
-    detail_check::check_erf(f);
+    detail_check::check_erf(f, erf);
     detail_check::check_elementwise(f);
     detail_check::check_integers(f);
     return f;
@@ -1108,7 +1181,7 @@ SANENET_KERNELS_END
 #endif
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // Flush-to-zero and denormals-are-zero for the current thread; restores the old mode when destroyed.
 // Denormals in momentum buffers make small-batch training several times slower.
@@ -1290,7 +1363,7 @@ SANENET_KERNELS_END
 
 #include <string>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // Empty when the kernels use the widest vectors this CPU has; otherwise the advice to
 // rebuild: a build without -march flags runs SSE2 kernels, several times slower.
@@ -1333,7 +1406,7 @@ inline std::string build_info() {
 
 #include <concepts>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // Mean squared error on the raw output; the network must end in Identity (lint L7.1).
 struct Regression {
@@ -1366,11 +1439,12 @@ concept Task = requires {
 // begin file sanenet/core/type_list.hpp
 // Minimal type-list tools for Network's flat item list (no recursion depth per layer).
 
+
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 template <class... Ts>
 struct type_list {
@@ -1413,10 +1487,11 @@ using at_or_void_t = typename at_or_void<I, List>::type;
 // Numbers in messages, names and files, written the same under every locale (std::to_chars:
 // a German locale must not turn Dropout<0.9> into "Dropout<0,9>").
 
+
 #include <charconv>
 #include <string>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // As printf's %.<significant>g: "0.001234", "1.235e+06", "nan", "inf".
 inline std::string format_number(double v, int significant = 4) {
@@ -1473,7 +1548,7 @@ inline std::string format_fixed(double v, int decimals) {
 #include <limits>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 inline constexpr std::size_t w_ = width;
 
@@ -1683,7 +1758,7 @@ SANENET_KERNELS_END
 #include <cstring>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // Element (i, j) of an operand is p[i * rs + j * cs].
 struct operand {
@@ -2363,7 +2438,7 @@ SANENET_KERNELS_END
 #include <cstdint>
 #include <string>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // One step of the forward pass: every spec after Input, with a Dense's activation fused in
 // when its derivative is written in its output (derivative_from_output).
@@ -2455,7 +2530,7 @@ void for_chunks(const stage_io& io, std::size_t n, const F& f) {
 
 #include <algorithm>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 namespace detail {
 template <act A, double P = 0.0>
@@ -2525,7 +2600,7 @@ struct layer_ops<kind::activation> : no_parameters {
 // Zeros and Constant<V> exist so that lint L9.1 can reject them. Biases always start at zero.
 
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct LeCun { static constexpr detail::init sanenet_init = detail::init::lecun; static constexpr float value = 0.f; };
 struct He { static constexpr detail::init sanenet_init = detail::init::he; static constexpr float value = 0.f; };
@@ -2548,7 +2623,7 @@ concept Initializer = requires {
 #include <algorithm>
 #include <cmath>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 template <int Units, class Init = LeCun>
 struct Dense {
@@ -2645,7 +2720,7 @@ struct layer_ops<kind::dense> {
 
 #include <algorithm>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 template <double Keep>
 struct Dropout {
@@ -2691,7 +2766,7 @@ struct layer_ops<kind::dropout> : no_parameters {
 
 #include <algorithm>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 template <double Stddev>
 struct GaussianNoise {
@@ -2726,7 +2801,7 @@ struct layer_ops<kind::gaussian_noise> : no_parameters {
 // starts after it.
 
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 template <int N>
 struct Input {
@@ -2755,7 +2830,7 @@ struct layer_ops<kind::input> : no_parameters {
 #include <algorithm>
 #include <cmath>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct LayerNorm {
     static constexpr detail::kind sanenet_kind = detail::kind::layer_norm;
@@ -2845,7 +2920,7 @@ struct layer_ops<kind::layer_norm> {
 #include <concepts>
 #include <string>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 template <class T>
 concept Layer = requires {
@@ -2881,6 +2956,7 @@ inline std::string layer_name(const layer_spec& s) {
 // waivable lint, one message macro, waivers (Allow<> in a network type, allow<>() at
 // run time) and the Diagnostic that run-time lints report.
 
+
 #include <concepts>
 #include <cstdint>
 #include <string>
@@ -2894,7 +2970,7 @@ inline std::string layer_name(const layer_spec& s) {
 #define SANENET_LINT_MESSAGE(id, slug, what, fix, ...) \
     "sanenet " id " " slug ": " what ". Fix: " fix "." __VA_OPT__(" Waive: sn::Allow<sn::lint::" #__VA_ARGS__ ">.")
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 namespace detail {
 // Each waivable lint has a bit; a waiver set is a bitmask, so it costs nothing at run time.
@@ -3013,7 +3089,7 @@ struct Diagnostic {
 #include <limits>
 #include <span>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
 using specs_view = std::span<const layer_spec>;
@@ -3212,6 +3288,7 @@ constexpr std::size_t rule_e9_two_activations(specs_view l) {
 // Every lint threshold, in one place. The compile-time ones can be overridden by defining
 // the macro before including sanenet; the run-time ones are fields of sn::Thresholds.
 
+
 #include <cstddef>
 
 #ifndef SANENET_LINT_MIN_DROPOUT_KEEP
@@ -3227,7 +3304,7 @@ constexpr std::size_t rule_e9_two_activations(specs_view l) {
 #define SANENET_LINT_HIDDEN_PER_REGRESSION_IO 2
 #endif
 
-namespace sanenet::thresholds {
+namespace sanenet::inline SANENET_ABI::thresholds {
 
 // L4.2: a keep probability below this is probably a drop rate typed as keep.
 inline constexpr double min_dropout_keep = SANENET_LINT_MIN_DROPOUT_KEEP;
@@ -3240,7 +3317,7 @@ inline constexpr int hidden_per_regression_io = SANENET_LINT_HIDDEN_PER_REGRESSI
 
 }  // namespace sanenet::thresholds
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // The run-time lints' thresholds (docs/lints.md has each one's reasoning), overridable per fit:
 // FitOptions{.thresholds = {.max_batch = 128}}.
@@ -3284,7 +3361,7 @@ struct Thresholds {
 }  // namespace sanenet
 // end file sanenet/lints/thresholds.hpp
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // X1: Dense directly followed by Dense: two linear maps collapse into one.
 constexpr std::size_t rule_x1_missing_nonlinearity(specs_view l) {
@@ -3424,7 +3501,7 @@ constexpr std::size_t rule_l111_too_few_hidden_units(specs_view l, task_spec t) 
 #include <string>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 using kernels::aligned_buffer;
 
@@ -3584,7 +3661,7 @@ inline xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>
 #include <span>
 #include <string>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 inline std::string pad_right(std::string s, std::size_t n) {
     if (s.size() < n) s.append(n - s.size(), ' ');
@@ -3627,7 +3704,7 @@ inline std::string summary_table(std::span<const layer_spec> specs, task_spec ta
 #include <span>
 #include <string>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // The seed of the weight initialization: same seed, same weights.
 struct Seed {
@@ -3866,7 +3943,7 @@ inline constexpr bool valid = sizeof(Net) > 0 && Net::parameter_count >= 0;
 
 #include <cstddef>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 struct targets {
     const labels* cls = nullptr;
@@ -3887,7 +3964,7 @@ struct targets {
 #include <unordered_map>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // What the lints need to know of a network: its task and its widths.
 struct net_shape {
@@ -4195,7 +4272,7 @@ inline bool waived(const Diagnostic& d, Waivers allow) { return (allow.bits & wa
 #define SANENET_HAS_ISATTY 0
 #endif
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 inline bool stderr_is_terminal() {
 #if SANENET_HAS_ISATTY
@@ -4292,7 +4369,7 @@ private:
 #include <cstddef>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // The update loops apply a rule through rule.fixed(f), which calls f with the rule's
 // branches fixed at compile time, so that nothing is tested per vector. R::two_states: it
@@ -4435,9 +4512,10 @@ SANENET_KERNELS_END
 // begin file sanenet/train/optimizers.hpp
 // The optimizers users choose in FitOptions: SGD (momentum, Nesterov), Adam, AdamW.
 
+
 #include <variant>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct SGD {
     float learning_rate = 0.01f;
@@ -4480,7 +4558,7 @@ inline float learning_rate_of(const Optimizer& o) {
 #include <variant>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // Training state for one model: gradients, optimizer moments, every stage's outputs,
 // gradients and state sized for the largest batch. Built once per fit; a step allocates nothing.
@@ -4740,7 +4818,7 @@ private:
 #include <string_view>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct EpochRecord {
     int epoch = 0;                     // 1-based
@@ -4811,7 +4889,7 @@ private:
 #include <utility>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // The order in which the samples 0..n-1 are visited, read from a cursor. shuffle() is a
 // Fisher-Yates shuffle by the order's own random stream.
@@ -4878,7 +4956,7 @@ std::size_t train_steps(trainer& tr, const matrix& x, const targets& y, sample_o
 #include <string_view>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 namespace detail {
 inline void check_rows(const char* where, std::size_t a, std::size_t b) {
@@ -5012,7 +5090,7 @@ inline ConfusionMatrix confusion_matrix(const matrix& probabilities, const label
 #include <type_traits>
 #include <variant>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // Held-out data evaluated after every epoch (its absence is lint L2.1).
 struct Validation {
@@ -5082,7 +5160,7 @@ targets targets_for(const Y& y) {
 #include <string>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // Where warnings go: the History, and one line on stderr unless the fit is quiet.
 class diagnostics_sink {
@@ -5367,7 +5445,7 @@ private:
 #include <variant>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct Evaluation {
     double loss = 0.0;
@@ -5606,7 +5684,7 @@ Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0
 
 }  // namespace sanenet
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // The data lints alone (no training), waivers and thresholds from options: every finding,
 // errors included, as Diagnostics. Shapes are still checked (shape_error).
@@ -5638,7 +5716,7 @@ std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions
 #include <string>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct LrOptions {
     Optimizer optimizer = Adam{};  // its learning_rate is what the test sweeps
@@ -5748,7 +5826,7 @@ LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const 
 #include <unistd.h>
 #endif
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 inline std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
 
@@ -5883,7 +5961,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::span<c
 #include <system_error>
 #include <vector>
 
-namespace sanenet::data {
+namespace sanenet::inline SANENET_ABI::data {
 
 struct CsvOptions {
     char delimiter = ',';
@@ -6165,20 +6243,12 @@ inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& op
 #include <system_error>
 #include <vector>
 
-// gzip support needs zlib (-lz); define SANENET_WITH_ZLIB=0 to build without it.
-#ifndef SANENET_WITH_ZLIB
-#if __has_include(<zlib.h>)
-#define SANENET_WITH_ZLIB 1
-#else
-#define SANENET_WITH_ZLIB 0
-#endif
-#endif
-
+// gzip support: SANENET_WITH_ZLIB (core/config.hpp).
 #if SANENET_WITH_ZLIB
 #include <zlib.h>
 #endif
 
-namespace sanenet::data {
+namespace sanenet::inline SANENET_ABI::data {
 namespace detail {
 
 using sanenet::detail::hex_byte;
@@ -6400,7 +6470,7 @@ inline xt::xarray<float> load_idx(const std::filesystem::path& path) {
 #include <string>
 #include <string_view>
 
-namespace sanenet::data {
+namespace sanenet::inline SANENET_ABI::data {
 
 // x: samples x features, y: one label per sample.
 struct Dataset {
@@ -6490,7 +6560,7 @@ inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/data
 #include <utility>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 class Standardizer {
 public:
@@ -6656,7 +6726,7 @@ private:
 #include <string_view>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 namespace serial {
 
@@ -7003,7 +7073,7 @@ struct model_file {
 #include <system_error>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 namespace detail {
 
@@ -7109,7 +7179,7 @@ void export_npy(const Net& net, const std::filesystem::path& dir) {
 #include <utility>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 namespace plot {
 
@@ -7789,7 +7859,7 @@ inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& p
 #include <string>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct Check {
     std::string name;    // what was checked

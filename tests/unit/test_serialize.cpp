@@ -15,6 +15,7 @@
 #include <fstream>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sn = sanenet;
@@ -613,4 +614,137 @@ TEST_CASE("an activation constant is part of the architecture: LeakyReLUWith<0.1
     a.save(file);
     b.load(file);
     CHECK(same_bits(b, params_of(a)));
+}
+
+// ---- LayerNorm, GELU and SiLU in the model file ----
+
+namespace {
+using NormNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<19, sn::He>, sn::LayerNorm, sn::GELU, sn::Dense<17>,
+                            sn::SiLU, sn::LayerNorm, sn::Dense<3>, sn::Softmax>;
+// The second LayerNorm left out; GELU in place of SiLU.
+using NormNetShort = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<19, sn::He>, sn::LayerNorm, sn::GELU,
+                                 sn::Dense<17>, sn::SiLU, sn::Dense<3>, sn::Softmax>;
+using NormNetGelu = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<19, sn::He>, sn::LayerNorm, sn::GELU,
+                                sn::Dense<17>, sn::GELU, sn::LayerNorm, sn::Dense<3>, sn::Softmax>;
+
+// NormNet's records by the documented layout: LayerNorm is kind 5 with no activation and no
+// constant, GELU activation 7, SiLU 8.
+std::vector<layer_record> norm_records() {
+    return {{0, 0, 4, 4}, {1, 0, 4, 19}, {5, 0, 19, 19}, {2, 7, 19, 19}, {1, 0, 19, 17},
+            {2, 8, 17, 17}, {5, 0, 17, 17}, {1, 0, 17, 3}, {2, 6, 3, 3}};
+}
+// Dense W and b, LayerNorm gain and bias, Dense, LayerNorm, Dense.
+constexpr std::size_t norm_params = (4 * 19 + 19) + 2 * 19 + (19 * 17 + 17) + 2 * 17 + (17 * 3 + 3);
+static_assert(NormNet::parameter_count == norm_params);
+constexpr std::size_t norm0_gain = 4 * 19 + 19, norm1_gain = norm0_gain + 2 * 19 + 19 * 17 + 17;
+}  // namespace
+
+TEST_CASE("a network with LayerNorm, GELU and SiLU round-trips through save/load with bit-identical predictions") {
+    temp_dir dir("layernorm");
+    NormNet trained{sn::Seed{41}};
+    sn::matrix x = sample_inputs();
+    sn::labels y = {0, 1, 2, 1, 0};
+    sn::fit(trained, x, y, sn::FitOptions{.epochs = 3, .batch_size = 5, .allow = sn::allow<sn::lint::NoValidation>(), .threads = 1,
+                                          .progress = false});
+    // Training moved the gains off 1 and the biases off 0, so the load below has to restore them.
+    const std::vector<float> p = params_of(trained);
+    std::size_t moved = 0;
+    for (const auto [gain, width] : {std::pair{norm0_gain, std::size_t{19}}, std::pair{norm1_gain, std::size_t{17}}})
+        for (std::size_t j = 0; j < width; ++j) moved += (p[gain + j] != 1.f) + (p[gain + width + j] != 0.f);
+    CHECK(moved > 40);  // of 2 * (19 + 17)
+    const fs::path file = dir.path / "norm.snn";
+    trained.save(file);
+
+    // The file is what the independent writer makes of the documented layout: the LayerNorm,
+    // GELU and SiLU records, then the parameters with each LayerNorm's gain and bias in place.
+    const bytes raw = read_bytes(file);
+    CHECK(raw.size() == 32 + 16 * 9 + 8 + 4 * norm_params + 8);
+    CHECK(raw == model_file(architecture_record(1, 3, norm_records()), norm_params, p));
+
+    NormNet other{sn::Seed{42}};
+    REQUIRE_FALSE(same_bits(other, p));
+    other.load(file);
+    CHECK(same_bits(other, p));
+    for (const int threads : {1, 2}) {
+        CAPTURE(threads);
+        const sn::matrix a = trained.predict(x, threads), b = other.predict(x, threads);
+        REQUIRE(a.size() == b.size());
+        CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+    }
+    const sn::matrix za = sn::detail::predict(trained.engine(), x, 1, false), zb = sn::detail::predict(other.engine(), x, 1, false);
+    REQUIRE(za.size() == zb.size());
+    CHECK(std::memcmp(za.data(), zb.data(), za.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("the model file records LayerNorm, GELU and SiLU: another kind code, width or activation is refused with io_error") {
+    temp_dir dir("layernorm_refused");
+    NormNet source{sn::Seed{43}};
+    perturb(source);
+    const fs::path good = dir.path / "good.snn", bad = dir.path / "bad.snn";
+    source.save(good);
+    const bytes full = read_bytes(good);
+    const std::vector<float> params = params_of(source);
+    REQUIRE(full == model_file(architecture_record(1, 3, norm_records()), norm_params, params));
+    // Record 2 (the first LayerNorm) at 32 + 16 * 2: kind 5, activation 0, two zero bytes, in 19, out 19, constant 0.
+    CHECK(full[64] == 5);
+    CHECK(full[65] == 0);
+    CHECK(full[64 + 4] == 19);
+    CHECK(full[64 + 8] == 19);
+    CHECK(full[32 + 16 * 3 + 1] == 7);  // GELU
+    CHECK(full[32 + 16 * 5 + 1] == 8);  // SiLU
+
+    NormNet net{sn::Seed{44}};
+    const auto before = params_of(net);
+    const auto refused = [&](const bytes& b) {
+        write_bytes(bad, b);
+        const std::string msg = message_of<sn::io_error>([&] { net.load(bad); });
+        CHECK(same_bits(net, before));
+        CHECK(contains(msg, "bad.snn"));
+        return msg;
+    };
+    const auto with = [&](std::size_t at, layer_record r, std::size_t count) {
+        auto l = norm_records();
+        l[at] = r;
+        return model_file(architecture_record(1, 3, l), count, std::vector<float>(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(count)));
+    };
+
+    SUBCASE("the LayerNorm's kind code flipped in the file: the checksum") {
+        bytes b = full;
+        b[64] = 6;
+        CHECK(contains(refused(b), "checksum mismatch (file corrupted)"));
+    }
+    SUBCASE("an unknown kind code, checksum and fingerprint fine") {
+        CHECK(contains(refused(with(2, {6, 0, 19, 19}, norm_params)), "corrupted architecture record (layer record 2: unknown layer kind 6)"));
+        CHECK(contains(refused(with(6, {4, 0, 17, 17}, norm_params)), "corrupted architecture record (layer record 6: unknown layer kind 4)"));
+    }
+    SUBCASE("the LayerNorm recorded as another kind: its parameters no longer add up, or the architecture differs") {
+        CHECK(contains(refused(with(2, {2, 0, 19, 19}, norm_params)), "corrupted header: the layers hold " + std::to_string(norm_params - 38) +
+                                                                         " parameters, the header says " + std::to_string(norm_params)));
+        CHECK(contains(refused(with(2, {2, 0, 19, 19}, norm_params - 38)), "layer 1 differs: file Dense 4->19 Identity, network Dense 4->19"));
+    }
+    SUBCASE("a LayerNorm width that does not match the network") {
+        CHECK(contains(refused(with(6, {5, 0, 16, 16}, norm_params)), "corrupted header: the layers hold " + std::to_string(norm_params - 2) +
+                                                                         " parameters, the header says " + std::to_string(norm_params)));
+        const std::string msg = refused(with(6, {5, 0, 16, 16}, norm_params - 2));
+        CHECK(contains(msg, "layer 5 differs: file LayerNorm on 16 units, network LayerNorm on 17 units"));
+    }
+    SUBCASE("GELU recorded where the network has SiLU") {
+        CHECK(contains(refused(with(5, {2, 7, 17, 17}, norm_params)), "layer 4 differs: file Dense 19->17 GELU, network Dense 19->17 SiLU"));
+    }
+    SUBCASE("a network with a LayerNorm fewer, or another activation") {
+        NormNetShort shorter{sn::Seed{45}};
+        const auto short_before = params_of(shorter);
+        const std::string msg = message_of<sn::io_error>([&] { shorter.load(good); });
+        CHECK(same_bits(shorter, short_before));
+        CHECK(contains(msg, "the file holds Classification<3>: Input<4>, Dense<19>, LayerNorm, GELU, Dense<17> SiLU, LayerNorm, Dense<3> Softmax"));
+        CHECK(contains(msg, "layer 5 differs: file LayerNorm on 17 units, network Dense 17->3 Softmax"));
+        // And a file without the second LayerNorm into NormNet.
+        perturb(shorter);
+        shorter.save(dir.path / "short.snn");
+        CHECK(contains(message_of<sn::io_error>([&] { net.load(dir.path / "short.snn"); }),
+                       "layer 5 differs: file Dense 17->3 Softmax, network LayerNorm on 17 units"));
+        CHECK(same_bits(net, before));
+        NormNetGelu gelu{sn::Seed{46}};
+        CHECK(contains(message_of<sn::io_error>([&] { gelu.load(good); }), "layer 4 differs: file Dense 19->17 SiLU, network Dense 19->17 GELU"));
+    }
 }

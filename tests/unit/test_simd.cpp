@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -611,11 +612,23 @@ TEST_CASE("the self-check's erf check catches an erf wrong on either of xsimd's 
         k::detail_check::check_erf(f, wrong);
         REQUIRE(f);
         CHECK(f.primitive.find("erf") != std::string::npos);
-        const std::string message = k::simd_fault_message(f);
+        // The whole self-check runs the erf check and reports it.
+        const k::simd_fault all = k::find_simd_fault(wrong);
+        REQUIRE(all);
+        CHECK(all.primitive == f.primitive);
+        const std::string message = k::simd_fault_message(all);
         CHECK(message.find(k::arch_name()) != std::string::npos);
         CHECK(message.find("erf (GELU) disagrees with scalar code") != std::string::npos);
     }
-    // The activations' faults name their primitives.
+    // Every activation of the table with math of its own is among those checked, and its
+    // faults name its primitives.
+    for (unsigned code = 0; code < sn::detail::act_count; ++code) {
+        const act a = static_cast<act>(code);
+        if (a == act::identity || a == act::softmax) continue;
+        INFO(sn::detail::act_name(a));
+        CHECK(std::find(std::begin(k::detail_check::checked_activations), std::end(k::detail_check::checked_activations), a) !=
+              std::end(k::detail_check::checked_activations));
+    }
     CHECK(std::string(k::detail_check::forward_primitive(act::gelu)).find("erf") != std::string::npos);
     CHECK(std::string(k::detail_check::derivative_primitive(act::gelu)).find("GELU's derivative") != std::string::npos);
     CHECK(std::string(k::detail_check::forward_primitive(act::silu)).find("SiLU") != std::string::npos);

@@ -4,11 +4,13 @@
 // std::invalid_argument, file and run-time problems std::runtime_error.
 #pragma once
 
+#include <sanenet/core/config.hpp>
+
 #include <stdexcept>
 #include <string>
 #include <utility>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // The common base. what() is the message of the standard exception the error also is.
 class error {

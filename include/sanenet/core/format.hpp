@@ -2,10 +2,12 @@
 // a German locale must not turn Dropout<0.9> into "Dropout<0,9>").
 #pragma once
 
+#include <sanenet/core/config.hpp>
+
 #include <charconv>
 #include <string>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // As printf's %.<significant>g: "0.001234", "1.235e+06", "nan", "inf".
 inline std::string format_number(double v, int significant = 4) {

@@ -5,12 +5,14 @@
 // in kernels/activation.hpp: a row added here without them does not compile.
 #pragma once
 
+#include <sanenet/core/config.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // X(enumerator, code): the code is the value in model files, so it never changes.
 #define SANENET_LAYER_KINDS(X) \

@@ -5,7 +5,7 @@
 
 #include <cstddef>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 struct targets {
     const labels* cls = nullptr;

@@ -5,7 +5,7 @@
 
 #include <concepts>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // Mean squared error on the raw output; the network must end in Identity (lint L7.1).
 struct Regression {

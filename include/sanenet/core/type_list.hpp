@@ -1,11 +1,13 @@
 // Minimal type-list tools for Network's flat item list (no recursion depth per layer).
 #pragma once
 
+#include <sanenet/core/config.hpp>
+
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 template <class... Ts>
 struct type_list {

@@ -1,6 +1,8 @@
 // The only door to xtensor: the containers sanenet's API takes and returns.
 #pragma once
 
+#include <sanenet/core/config.hpp>
+
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xarray.hpp>
 
@@ -21,7 +23,7 @@ struct rebind_container<std::ptrdiff_t, svector<std::size_t, 4, std::allocator<s
 }  // namespace xt
 #endif
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 using matrix = xt::xtensor<float, 2>;         // samples x features
 using labels = xt::xtensor<std::int32_t, 1>;  // one class index per sample

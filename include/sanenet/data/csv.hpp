@@ -17,7 +17,7 @@
 #include <system_error>
 #include <vector>
 
-namespace sanenet::data {
+namespace sanenet::inline SANENET_ABI::data {
 
 struct CsvOptions {
     char delimiter = ',';

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace sanenet::data {
+namespace sanenet::inline SANENET_ABI::data {
 
 // x: samples x features, y: one label per sample.
 struct Dataset {

@@ -18,20 +18,12 @@
 #include <system_error>
 #include <vector>
 
-// gzip support needs zlib (-lz); define SANENET_WITH_ZLIB=0 to build without it.
-#ifndef SANENET_WITH_ZLIB
-#if __has_include(<zlib.h>)
-#define SANENET_WITH_ZLIB 1
-#else
-#define SANENET_WITH_ZLIB 0
-#endif
-#endif
-
+// gzip support: SANENET_WITH_ZLIB (core/config.hpp).
 #if SANENET_WITH_ZLIB
 #include <zlib.h>
 #endif
 
-namespace sanenet::data {
+namespace sanenet::inline SANENET_ABI::data {
 namespace detail {
 
 using sanenet::detail::hex_byte;

@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 class Standardizer {
 public:

@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct Check {
     std::string name;    // what was checked

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #endif
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 inline std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
 

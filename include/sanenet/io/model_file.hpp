@@ -34,7 +34,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 namespace serial {
 

@@ -28,7 +28,7 @@
 #include <system_error>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 namespace detail {
 

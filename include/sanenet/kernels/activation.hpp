@@ -12,7 +12,7 @@
 #include <cmath>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 using detail::act;
 

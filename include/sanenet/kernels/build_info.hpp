@@ -10,7 +10,7 @@
 
 #include <string>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // Empty when the kernels use the widest vectors this CPU has; otherwise the advice to
 // rebuild: a build without -march flags runs SSE2 kernels, several times slower.

@@ -11,7 +11,7 @@
 #include <limits>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 inline constexpr std::size_t w_ = width;
 

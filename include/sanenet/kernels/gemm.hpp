@@ -13,7 +13,7 @@
 #include <cstring>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // Element (i, j) of an operand is p[i * rs + j * cs].
 struct operand {

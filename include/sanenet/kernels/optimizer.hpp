@@ -9,7 +9,7 @@
 #include <cstddef>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // The update loops apply a rule through rule.fixed(f), which calls f with the rule's
 // branches fixed at compile time, so that nothing is tested per vector. R::two_states: it

@@ -36,7 +36,7 @@ SANENET_KERNELS_END
 #include <utility>
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // xsimd's best architecture for the compiler flags (SSE2 without -m flags on x86-64).
 using arch = xsimd::default_arch;

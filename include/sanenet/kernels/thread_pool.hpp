@@ -20,7 +20,7 @@
 #endif
 
 SANENET_KERNELS_BEGIN
-namespace sanenet::kernels {
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // Flush-to-zero and denormals-are-zero for the current thread; restores the old mode when destroyed.
 // Denormals in momentum buffers make small-batch training several times slower.

@@ -9,7 +9,7 @@
 
 #include <algorithm>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 namespace detail {
 template <act A, double P = 0.0>

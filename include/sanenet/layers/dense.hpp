@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 template <int Units, class Init = LeCun>
 struct Dense {

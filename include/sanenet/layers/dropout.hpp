@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 template <double Keep>
 struct Dropout {

@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 template <double Stddev>
 struct GaussianNoise {

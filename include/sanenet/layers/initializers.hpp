@@ -4,7 +4,7 @@
 
 #include <sanenet/core/spec.hpp>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct LeCun { static constexpr detail::init sanenet_init = detail::init::lecun; static constexpr float value = 0.f; };
 struct He { static constexpr detail::init sanenet_init = detail::init::he; static constexpr float value = 0.f; };

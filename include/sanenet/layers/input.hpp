@@ -4,7 +4,7 @@
 
 #include <sanenet/layers/layer.hpp>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 template <int N>
 struct Input {

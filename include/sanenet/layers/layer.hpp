@@ -30,7 +30,7 @@
 #include <cstdint>
 #include <string>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // One step of the forward pass: every spec after Input, with a Dense's activation fused in
 // when its derivative is written in its output (derivative_from_output).

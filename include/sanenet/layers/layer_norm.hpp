@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct LayerNorm {
     static constexpr detail::kind sanenet_kind = detail::kind::layer_norm;

@@ -12,7 +12,7 @@
 #include <concepts>
 #include <string>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 template <class T>
 concept Layer = requires {

@@ -8,7 +8,7 @@
 #include <sanenet/lints/structure.hpp>
 #include <sanenet/lints/thresholds.hpp>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // X1: Dense directly followed by Dense: two linear maps collapse into one.
 constexpr std::size_t rule_x1_missing_nonlinearity(specs_view l) {

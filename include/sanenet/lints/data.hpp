@@ -21,7 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // What the lints need to know of a network: its task and its widths.
 struct net_shape {

@@ -3,6 +3,8 @@
 // run time) and the Diagnostic that run-time lints report.
 #pragma once
 
+#include <sanenet/core/config.hpp>
+
 #include <concepts>
 #include <cstdint>
 #include <string>
@@ -16,7 +18,7 @@
 #define SANENET_LINT_MESSAGE(id, slug, what, fix, ...) \
     "sanenet " id " " slug ": " what ". Fix: " fix "." __VA_OPT__(" Waive: sn::Allow<sn::lint::" #__VA_ARGS__ ">.")
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 namespace detail {
 // Each waivable lint has a bit; a waiver set is a bitmask, so it costs nothing at run time.

@@ -11,7 +11,7 @@
 #include <limits>
 #include <span>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
 using specs_view = std::span<const layer_spec>;

@@ -2,6 +2,8 @@
 // the macro before including sanenet; the run-time ones are fields of sn::Thresholds.
 #pragma once
 
+#include <sanenet/core/config.hpp>
+
 #include <cstddef>
 
 #ifndef SANENET_LINT_MIN_DROPOUT_KEEP
@@ -17,7 +19,7 @@
 #define SANENET_LINT_HIDDEN_PER_REGRESSION_IO 2
 #endif
 
-namespace sanenet::thresholds {
+namespace sanenet::inline SANENET_ABI::thresholds {
 
 // L4.2: a keep probability below this is probably a drop rate typed as keep.
 inline constexpr double min_dropout_keep = SANENET_LINT_MIN_DROPOUT_KEEP;
@@ -30,7 +32,7 @@ inline constexpr int hidden_per_regression_io = SANENET_LINT_HIDDEN_PER_REGRESSI
 
 }  // namespace sanenet::thresholds
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // The run-time lints' thresholds (docs/lints.md has each one's reasoning), overridable per fit:
 // FitOptions{.thresholds = {.max_batch = 128}}.

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 using kernels::aligned_buffer;
 

@@ -20,7 +20,7 @@
 #include <span>
 #include <string>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // The seed of the weight initialization: same seed, same weights.
 struct Seed {

@@ -8,7 +8,7 @@
 #include <span>
 #include <string>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 inline std::string pad_right(std::string s, std::size_t n) {
     if (s.size() < n) s.append(n - s.size(), ' ');

@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 namespace plot {
 

@@ -30,7 +30,7 @@
 #include <variant>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct Evaluation {
     double loss = 0.0;
@@ -269,7 +269,7 @@ Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0
 
 }  // namespace sanenet
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // The data lints alone (no training), waivers and thresholds from options: every finding,
 // errors included, as Diagnostics. Shapes are still checked (shape_error).

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct EpochRecord {
     int epoch = 0;                     // 1-based

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // The order in which the samples 0..n-1 are visited, read from a cursor. shuffle() is a
 // Fisher-Yates shuffle by the order's own random stream.

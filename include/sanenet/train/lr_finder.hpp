@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct LrOptions {
     Optimizer optimizer = Adam{};  // its learning_rate is what the test sweeps

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 namespace detail {
 inline void check_rows(const char* where, std::size_t a, std::size_t b) {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // Where warnings go: the History, and one line on stderr unless the fit is quiet.
 class diagnostics_sink {

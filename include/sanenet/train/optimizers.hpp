@@ -1,9 +1,11 @@
 // The optimizers users choose in FitOptions: SGD (momentum, Nesterov), Adam, AdamW.
 #pragma once
 
+#include <sanenet/core/config.hpp>
+
 #include <variant>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 struct SGD {
     float learning_rate = 0.01f;

@@ -16,7 +16,7 @@
 #include <type_traits>
 #include <variant>
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 // Held-out data evaluated after every epoch (its absence is lint L2.1).
 struct Validation {

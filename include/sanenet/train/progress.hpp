@@ -16,7 +16,7 @@
 #define SANENET_HAS_ISATTY 0
 #endif
 
-namespace sanenet {
+namespace sanenet::inline SANENET_ABI {
 
 inline bool stderr_is_terminal() {
 #if SANENET_HAS_ISATTY

@@ -23,7 +23,7 @@
 #include <variant>
 #include <vector>
 
-namespace sanenet::detail {
+namespace sanenet::inline SANENET_ABI::detail {
 
 // Training state for one model: gradients, optimizer moments, every stage's outputs,
 // gradients and state sized for the largest batch. Built once per fit; a step allocates nothing.
