@@ -2,11 +2,13 @@
 // out for bench/parity.py, which replays each in PyTorch (`make parity`). Per case, a directory
 // caseNN/ with case.json (the layers, task, optimizer, batch, epochs, clipping, threads), x.npy,
 // y.npy (the class index as float32 for classification) and the weights before (start/) and
-// after (final/) training, as sn::export_npy writes them (dense<i>_weight.npy is (out, in)).
+// after (final/) training, as sn::export_npy writes them (dense<i>_weight.npy is (out, in);
+// layernorm<i>_weight.npy, the gain, and layernorm<i>_bias.npy are (width,)).
 #include "../tests/unit/oracle_cases.hpp"
 
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -53,10 +55,17 @@ std::string case_json(const oracle_case& c) {
     std::string layers;
     for (std::size_t i = 1; i < c.specs.size(); ++i) {
         const layer_spec& s = c.specs[i];
-        layers += std::string(layers.empty() ? "" : ", ") +
-                  (s.k == kind::dense ? "{\"kind\": \"dense\", \"in\": " + std::to_string(s.in) + ", \"out\": " + std::to_string(s.out) + "}"
-                                      : "{\"kind\": \"activation\", \"act\": " + json_string(std::string(sn::detail::act_name(s.a))) +
-                                            ", \"param\": " + number(s.param) + "}");
+        std::string layer;
+        if (s.k == kind::dense)
+            layer = "{\"kind\": \"dense\", \"in\": " + std::to_string(s.in) + ", \"out\": " + std::to_string(s.out) + "}";
+        else if (s.k == kind::layer_norm)
+            layer = "{\"kind\": \"layer_norm\", \"width\": " + std::to_string(s.out) + "}";
+        else if (s.k == kind::activation)
+            layer = "{\"kind\": \"activation\", \"act\": " + json_string(std::string(sn::detail::act_name(s.a))) +
+                    ", \"param\": " + number(s.param) + "}";
+        else
+            throw std::logic_error("parity: a layer kind parity.py cannot replay");
+        layers += (layers.empty() ? "" : ", ") + layer;
     }
     const char* task = c.task.k == task_kind::regression ? "regression" : c.task.k == task_kind::classification ? "classification" : "multilabel";
     return "{\"name\": " + json_string(c.name) + ", \"arch\": " + json_string(sn::kernels::arch_name()) + ", \"task\": \"" + task +
@@ -66,7 +75,7 @@ std::string case_json(const oracle_case& c) {
 }
 
 void write(const std::filesystem::path& path, const sn::detail::serial::bytes& b) {
-    sn::detail::serial::write_file_atomically(path, b, "parity");
+    sn::detail::write_file_atomically(path, b, "parity");
 }
 
 }  // namespace

@@ -7,7 +7,8 @@ parity_avx2, parity_avx512 in BUILD/bench), the program trains the oracle's case
 data and the weights before and after. This script rebuilds each network in PyTorch (float32,
 one thread) from the same initial weights, trains it on the same batches in the same order
 with torch.optim and the loss sanenet documents for the task, and prints the largest
-difference between the final weights as a fraction of the largest update. It writes the table
+difference between the final parameters (Dense weights and biases, LayerNorm gains and
+biases) as a fraction of the largest update. It writes the table
 to docs/parity.md and exits with 1 if a case differs by more than --tolerance (1e-3).
 
     make parity
@@ -55,6 +56,8 @@ def activation(layer):
         "Tanh": lambda: torch.nn.Tanh(),
         "Sigmoid": lambda: torch.nn.Sigmoid(),
         "Softmax": lambda: torch.nn.Softmax(dim=1),
+        "GELU": lambda: torch.nn.GELU(),
+        "SiLU": lambda: torch.nn.SiLU(),
     }[name]()
 
 
@@ -72,7 +75,7 @@ def replay(case_dir):
     # Softmax / Sigmoid with it, as CrossEntropyLoss and BCEWithLogitsLoss do).
     if task != "regression":
         layers = layers[:-1]
-    modules, linears = [], []
+    modules, linears, norms = [], [], []
     for layer in layers:
         if layer["kind"] == "dense":
             lin = torch.nn.Linear(layer["in"], layer["out"])
@@ -82,14 +85,28 @@ def replay(case_dir):
                 lin.bias.copy_(load(os.path.join(case_dir, "start", f"dense{i}_bias.npy")))
             linears.append(lin)
             modules.append(lin)
-        else:
+        elif layer["kind"] == "layer_norm":
+            norm = torch.nn.LayerNorm(layer["width"])  # eps 1e-5, biased variance, as sanenet's
+            i = len(norms)
+            with torch.no_grad():
+                norm.weight.copy_(load(os.path.join(case_dir, "start", f"layernorm{i}_weight.npy")))
+                norm.bias.copy_(load(os.path.join(case_dir, "start", f"layernorm{i}_bias.npy")))
+            norms.append(norm)
+            modules.append(norm)
+        elif layer["kind"] == "activation":
             modules.append(activation(layer))
+        else:
+            raise ValueError(f"parity: cannot replay a layer of kind {layer['kind']!r}")
     model = torch.nn.Sequential(*modules)
-    start = [(l.weight.detach().clone(), l.bias.detach().clone()) for l in linears]
+    # (module, export stem) for every tensor pair compared at the end.
+    parametric = [(l, f"dense{i}") for i, l in enumerate(linears)] + [(n, f"layernorm{i}") for i, n in enumerate(norms)]
+    start = [(m.weight.detach().clone(), m.bias.detach().clone()) for m, _ in parametric]
 
     o = case["optimizer"]
+    # Weight decay on the Dense weights only: sanenet's Dense biases and LayerNorm gains and
+    # biases are not weights (layers/layer.hpp: struct tensor) and take none, for SGD and AdamW.
     weights = [l.weight for l in linears]
-    biases = [l.bias for l in linears]
+    biases = [l.bias for l in linears] + [p for n in norms for p in (n.weight, n.bias)]
     if o["type"] == "sgd":
         opt = torch.optim.SGD([{"params": weights, "weight_decay": o["weight_decay"]}, {"params": biases, "weight_decay": 0.0}],
                               lr=o["lr"], momentum=o["momentum"], nesterov=o["nesterov"])
@@ -119,9 +136,9 @@ def replay(case_dir):
             opt.step()
 
     diff = update = 0.0
-    for i, (lin, (w0, b0)) in enumerate(zip(linears, start)):
-        for tensor, t0, stem in ((lin.weight, w0, "weight"), (lin.bias, b0, "bias")):
-            final = load(os.path.join(case_dir, "final", f"dense{i}_{stem}.npy"))
+    for (module, stem), (w0, b0) in zip(parametric, start):
+        for tensor, t0, name in ((module.weight, w0, "weight"), (module.bias, b0, "bias")):
+            final = load(os.path.join(case_dir, "final", f"{stem}_{name}.npy"))
             t = tensor.detach()
             diff = max(diff, float((t - final).abs().max()))
             update = max(update, float((t - t0).abs().max()))
@@ -183,7 +200,8 @@ def main():
             "oracle (`tests/unit/oracle_cases.hpp`) is trained by sanenet, built once per SIMD",
             "architecture, and replayed in PyTorch from the same initial weights on the same batches",
             "(float32, one thread, `torch.optim`, the task's loss). The figure is the largest difference",
-            "between the final weights as a fraction of the largest update; the tolerance is",
+            "between the final parameters (Dense weights and biases, LayerNorm gains and biases) as a",
+            "fraction of the largest update; the tolerance is",
             f"{args.tolerance:g}. See docs/testing.md for what the cases cover.",
             "",
             f"- date: {datetime.date.today().isoformat()}",

@@ -32,6 +32,8 @@ struct item {
 };
 inline item dense(int units) { return {kind::dense, units, act::identity, 0.f}; }
 inline item activation(act a, float param = 0.f) { return {kind::activation, 0, a, param}; }
+// torch.nn.LayerNorm(width) over the width it is given.
+inline item layer_norm() { return {kind::layer_norm, 0, act::identity, 0.f}; }
 
 inline std::vector<layer_spec> network(int inputs, const std::vector<item>& items) {
     std::vector<layer_spec> specs{{kind::input, 0, inputs, act::identity, sn::detail::init::lecun, 0.f}};
@@ -57,7 +59,8 @@ struct oracle_case {
     int threads = 1;
     std::optional<float> clip = std::nullopt;
     // Of the largest update. The 784-input net's ReLUs and Adam's normalized steps amplify float
-    // rounding (see large_net_eps): 7e-5 seen there, 3e-5 at most elsewhere.
+    // rounding (see large_net_eps): 7e-5 seen there, 3.8e-5 at most elsewhere (a clipping case's
+    // small update; the 784-256-LN-GELU-128-SiLU-10 net keeps 1e-4).
     double tolerance = 1e-4;
 };
 
@@ -78,8 +81,40 @@ inline std::vector<layer_spec> classifier_net() { return network(13, {dense(40),
 inline std::vector<layer_spec> mnist_net() {
     return network(784, {dense(256), activation(act::relu), dense(128), activation(act::leaky_relu, 0.01f), dense(10), activation(act::softmax)});
 }
+// The demo's MLP with a LayerNorm and GELU / SiLU: 784-256-LN-GELU-128-SiLU-10.
+inline std::vector<layer_spec> mnist_norm_net() {
+    return network(784, {dense(256), layer_norm(), activation(act::gelu), dense(128), activation(act::silu), dense(10), activation(act::softmax)});
+}
 inline std::vector<layer_spec> multilabel_net() {
     return network(9, {dense(24), activation(act::leaky_relu, 0.2f), dense(5), activation(act::sigmoid)});
+}
+// GELU and SiLU (differentiated through their input, never fused into a Dense): 7-33-GELU-17-SiLU-3.
+inline std::vector<layer_spec> gelu_silu_net() {
+    return network(7, {dense(33), activation(act::gelu), dense(17), activation(act::silu), dense(3), activation(act::identity)});
+}
+inline std::vector<layer_spec> gelu_classifier_net() { return network(13, {dense(40), activation(act::gelu), dense(10), activation(act::softmax)}); }
+inline std::vector<layer_spec> silu_classifier_net() { return network(13, {dense(40), activation(act::silu), dense(10), activation(act::softmax)}); }
+// LayerNorm between a Dense and its activation, at widths 33 and 17 (no multiple of 4, 8 or 16):
+// 7-33-LN-GELU-17-SiLU-3.
+inline std::vector<layer_spec> layer_norm_net() {
+    return network(7, {dense(33), layer_norm(), activation(act::gelu), dense(17), activation(act::silu), dense(3), activation(act::identity)});
+}
+// LayerNorm after an activation (the ReLU and the Tanh fuse into their Dense): 7-33-ReLU-LN-17-Tanh-3.
+inline std::vector<layer_spec> post_activation_norm_net() {
+    return network(7, {dense(33), activation(act::relu), layer_norm(), dense(17), activation(act::tanh), dense(3), activation(act::identity)});
+}
+// LayerNorm on the inputs (the first stage, whose input gradient nobody needs) and two more
+// at widths 70 and 36: 40-LN-70-LN-GELU-36-LN-SiLU-10.
+inline std::vector<layer_spec> wide_layer_norm_net() {
+    return network(40, {layer_norm(), dense(70), layer_norm(), activation(act::gelu), dense(36), layer_norm(), activation(act::silu), dense(10),
+                        activation(act::identity)});
+}
+// Classification with LayerNorm before an unfused ReLU (its Dense is not next to it): 13-40-LN-ReLU-10.
+inline std::vector<layer_spec> layer_norm_classifier_net() {
+    return network(13, {dense(40), layer_norm(), activation(act::relu), dense(10), activation(act::softmax)});
+}
+inline std::vector<layer_spec> layer_norm_multilabel_net() {
+    return network(9, {dense(24), layer_norm(), activation(act::silu), dense(5), activation(act::sigmoid)});
 }
 inline std::vector<layer_spec> binary_net() { return network(6, {dense(20), activation(act::elu, 0.5f), dense(1), activation(act::sigmoid)}); }
 
@@ -131,12 +166,42 @@ inline std::vector<oracle_case> cases() {
         // Clipping on: the unfused small-batch path, and with Adam.
         {"regression, SGD, clipping 0.1, batch 4 (last 2)", regression_net(), regression, sgd(), 4, 14, 2, 1, 0.1f},
         {"classification, Adam, clipping 0.5, batch 16 (last 9)", classifier_net(), classes10, adam(), 16, 41, 2, 1, 0.5f},
+        // GELU and SiLU as hidden activations, regression and classification.
+        {"GELU/SiLU regression, SGD momentum, batch 1", gelu_silu_net(), regression, sgd(0.9f), 1, 6},
+        {"GELU/SiLU regression, Adam, batch 5 (last 2)", gelu_silu_net(), regression, adam(), 5, 17},
+        {"GELU/SiLU regression, SGD Nesterov + weight decay, batch 8 (last 3)", gelu_silu_net(), regression, sgd(0.9f, true, 0.01f), 8, 19},
+        {"GELU classification, SGD momentum, batch 16 (last 5)", gelu_classifier_net(), classes10, sgd(0.9f), 16, 37},
+        {"GELU classification, Adam, batch 1", gelu_classifier_net(), classes10, adam(), 1, 5},
+        {"SiLU classification, Adam, batch 7 (last 3)", silu_classifier_net(), classes10, adam(), 7, 24},
+        {"SiLU classification, SGD momentum, batch 1", silu_classifier_net(), classes10, sgd(0.9f), 1, 6},
+        // LayerNorm: after a Dense, after an activation, on the inputs, widths 7-70; its gain and
+        // bias take no weight decay (SGD's and AdamW's decay only the Dense weights).
+        {"7-33-LN-GELU-17-SiLU-3, SGD momentum, batch 1", layer_norm_net(), regression, sgd(0.9f), 1, 6},
+        {"7-33-LN-GELU-17-SiLU-3, Adam, batch 4 (last 3)", layer_norm_net(), regression, adam(), 4, 15},
+        {"7-33-LN-GELU-17-SiLU-3, SGD, batch 16 (last 2)", layer_norm_net(), regression, sgd(), 16, 34},
+        {"7-33-LN-GELU-17-SiLU-3, SGD momentum + weight decay, batch 5 (last 4)", layer_norm_net(), regression, sgd(0.9f, false, 0.01f), 5, 14},
+        {"7-33-LN-GELU-17-SiLU-3, AdamW, batch 8 (last 6)", layer_norm_net(), regression, adamw(), 8, 22},
+        {"7-33-ReLU-LN-17-Tanh-3, SGD Nesterov, batch 3 (last 2)", post_activation_norm_net(), regression, sgd(0.9f, true), 3, 11},
+        {"7-33-ReLU-LN-17-Tanh-3, AdamW, batch 2 (last 1)", post_activation_norm_net(), regression, adamw(), 2, 9},
+        {"40-LN-70-LN-GELU-36-LN-SiLU-10, Adam, batch 16 (last 7)", wide_layer_norm_net(), regression, adam(), 16, 39},
+        {"40-LN-70-LN-GELU-36-LN-SiLU-10, SGD Nesterov + weight decay, batch 6 (last 5)", wide_layer_norm_net(), regression,
+         sgd(0.5f, true, 0.02f), 6, 17},
+        {"classification 13-40-LN-ReLU-10, Adam, batch 16 (last 14)", layer_norm_classifier_net(), classes10, adam(), 16, 46},
+        {"classification 13-40-LN-ReLU-10, AdamW, batch 1", layer_norm_classifier_net(), classes10, adamw(), 1, 5},
+        {"multilabel 9-24-LN-SiLU-5, SGD momentum, batch 8 (last 5)", layer_norm_multilabel_net(), labels5, sgd(0.9f), 8, 29},
+        // LayerNorm with clipping: its gradients count in the norm.
+        {"7-33-LN-GELU-17-SiLU-3, SGD, clipping 0.1, batch 4 (last 2)", layer_norm_net(), regression, sgd(), 4, 14, 2, 1, 0.1f},
+        {"40-LN-70-LN-GELU-36-LN-SiLU-10, Adam, clipping 0.5, batch 3 (last 1)", wide_layer_norm_net(), regression, adam(), 3, 13, 2, 1, 0.5f},
         // The demo's MLP on 1 and 2 threads (GEMMs, packing and the updates split).
         {"784-256-128-10, SGD momentum, batch 33 (last 4), 1 thread", mnist_net(), classes10, sgd(0.9f), 33, 70, 2, 1, {}, 1e-3},
         {"784-256-128-10, SGD momentum, batch 33 (last 4), 2 threads", mnist_net(), classes10, sgd(0.9f), 33, 70, 2, 2, {}, 1e-3},
         {"784-256-128-10, Adam (eps 1e-4), batch 16 (last 12), 2 threads", mnist_net(), classes10, adam(large_net_eps), 16, 44, 1, 2, {}, 1e-3},
         {"784-256-128-10, AdamW (eps 1e-4), batch 3 (last 1), 2 threads", mnist_net(), classes10, adamw(large_net_eps), 3, 7, 1, 2, {}, 1e-3},
         {"784-256-128-10, SGD, clipping 1, batch 33 (last 4), 2 threads", mnist_net(), classes10, sgd(), 33, 70, 1, 2, 1.f, 1e-3},
+        // LayerNorm at width 256 after a GEMM that splits between threads, GELU and SiLU at scale.
+        {"784-256-LN-GELU-128-SiLU-10, SGD momentum, batch 33 (last 4), 2 threads", mnist_norm_net(), classes10, sgd(0.9f), 33, 70, 2, 2},
+        {"784-256-LN-GELU-128-SiLU-10, AdamW (eps 1e-4), batch 16 (last 6), 2 threads", mnist_norm_net(), classes10, adamw(large_net_eps), 16, 38,
+         1, 2},
     };
 }
 

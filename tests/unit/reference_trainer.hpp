@@ -3,7 +3,8 @@
 // no code with sanenet: standard headers only, no xsimd, no kernels/ (tools/check_sources.py
 // fails the build's tests if that changes). Deliberately naive: every activation is
 // differentiated through its input, softmax through its full Jacobian and the losses through
-// the probabilities, so that sanenet's fused forms are checked against unfused ones.
+// the probabilities, LayerNorm through its full Jacobian (the chain rule through the row's
+// mean and variance), so that sanenet's fused forms are checked against unfused ones.
 // test_oracle.cpp replays sanenet's training runs with it, step by step.
 #pragma once
 
@@ -15,10 +16,11 @@
 
 namespace reference {
 
-enum class op_kind { dense, identity, relu, leaky_relu, elu, tanh, sigmoid, softmax, gelu, silu };
+enum class op_kind { dense, identity, relu, leaky_relu, elu, tanh, sigmoid, softmax, gelu, silu, layer_norm };
 
-// One layer: a dense layer (in x out weights, out biases) or an activation of width `out`
-// with its constant (leaky slope, ELU alpha).
+// One layer: a dense layer (in x out weights, out biases), a LayerNorm of width in = out (out
+// gains, out biases; torch.nn.LayerNorm(out): eps 1e-5, biased variance) or an activation of
+// width `out` with its constant (leaky slope, ELU alpha).
 struct op {
     op_kind kind;
     int in, out;
@@ -28,7 +30,8 @@ struct op {
 enum class loss_kind { mean_squared_error, cross_entropy, binary_cross_entropy };
 
 // torch.optim.SGD(lr, momentum, nesterov, weight_decay) and torch.optim.Adam / AdamW; weight
-// decay only on the weights (a parameter group without it for the biases).
+// decay only on the Dense weights (a parameter group without it for the Dense biases and the
+// LayerNorm gains and biases).
 struct sgd {
     double lr, momentum = 0.0, weight_decay = 0.0;
     bool nesterov = false;
@@ -43,15 +46,24 @@ public:
     // weights[i]: in x out row-major (weights[i][r * out + c] joins input r to output c), one
     // entry per dense op, in order; biases[i]: out values.
     std::vector<std::vector<double>> weights, biases;
+    // norm_gains[i], norm_biases[i]: the out gains and biases of the i-th LayerNorm op.
+    std::vector<std::vector<double>> norm_gains, norm_biases;
+    static constexpr double layer_norm_eps = 1e-5;
 
     mlp(std::vector<op> ops, loss_kind loss) : ops_(std::move(ops)), loss_(loss) {
         for (const op& o : ops_)
             if (o.kind == op_kind::dense) {
                 weights.emplace_back(static_cast<std::size_t>(o.in) * static_cast<std::size_t>(o.out), 0.0);
                 biases.emplace_back(static_cast<std::size_t>(o.out), 0.0);
+            } else if (o.kind == op_kind::layer_norm) {
+                if (o.in != o.out) throw std::logic_error("reference: a LayerNorm keeps its width");
+                norm_gains.emplace_back(static_cast<std::size_t>(o.out), 1.0);
+                norm_biases.emplace_back(static_cast<std::size_t>(o.out), 0.0);
             }
         for (auto& w : weights) state_w_.emplace_back(w.size() * 2, 0.0);
         for (auto& b : biases) state_b_.emplace_back(b.size() * 2, 0.0);
+        for (auto& g : norm_gains) state_ng_.emplace_back(g.size() * 2, 0.0);
+        for (auto& b : norm_biases) state_nb_.emplace_back(b.size() * 2, 0.0);
     }
 
     // One training step on `rows` samples (x: rows x inputs; t: rows x outputs targets, or the
@@ -64,11 +76,11 @@ public:
         return loss;
     }
 
-    // The loss and the gradients of the mean loss on `rows` samples (gw_, gb_).
+    // The loss and the gradients of the mean loss on `rows` samples (gw_, gb_, gng_, gnb_).
     double gradients(const std::vector<double>& x, const std::vector<double>& t, int rows) {
         // Forward: values[i] is the input of op i, values.back() the output.
         std::vector<std::vector<double>> values{x};
-        std::size_t d = 0;
+        std::size_t d = 0, ln = 0;
         for (const op& o : ops_) {
             const std::vector<double>& in = values.back();
             std::vector<double> out(static_cast<std::size_t>(rows) * static_cast<std::size_t>(o.out));
@@ -86,11 +98,17 @@ public:
                     for (int c = 1; c < o.out; ++c) m = std::max(m, xi[c]);
                     for (int c = 0; c < o.out; ++c) sum += yo[c] = std::exp(xi[c] - m);
                     for (int c = 0; c < o.out; ++c) yo[c] /= sum;
+                } else if (o.kind == op_kind::layer_norm) {
+                    const row_moments rm = moments(xi, o.out);
+                    for (int c = 0; c < o.out; ++c)
+                        yo[c] = norm_gains[ln][static_cast<std::size_t>(c)] * (xi[c] - rm.mean) / std::sqrt(rm.var + layer_norm_eps) +
+                                norm_biases[ln][static_cast<std::size_t>(c)];
                 } else {
                     for (int c = 0; c < o.out; ++c) yo[c] = activation(o, xi[c]);
                 }
             }
             if (o.kind == op_kind::dense) ++d;
+            if (o.kind == op_kind::layer_norm) ++ln;
             values.push_back(std::move(out));
         }
 
@@ -121,6 +139,8 @@ public:
         // Backward, op by op.
         gw_.assign(weights.size(), {});
         gb_.assign(biases.size(), {});
+        gng_.assign(norm_gains.size(), {});
+        gnb_.assign(norm_biases.size(), {});
         for (std::size_t n = ops_.size(); n-- > 0;) {
             const op& o = ops_[n];
             const std::vector<double>& in = values[n];
@@ -146,6 +166,28 @@ public:
                             const double yi = out[static_cast<std::size_t>(r * o.out + i)], yc = out[static_cast<std::size_t>(r * o.out + c)];
                             g_in[static_cast<std::size_t>(r * o.out + i)] += grad[static_cast<std::size_t>(r * o.out + c)] * yc * ((i == c ? 1.0 : 0.0) - yi);
                         }
+            } else if (o.kind == op_kind::layer_norm) {
+                // y_c = g_c z_c + b_c, z_c = (x_c - mean) s, s = (var + eps)^(-1/2), with
+                // d mean / d x_i = 1/w and d var / d x_i = 2 (x_i - mean) / w, so
+                // d z_c / d x_i = s ([i == c] - 1/w) - (x_c - mean) (x_i - mean) s^3 / w.
+                --ln;
+                gng_[ln].assign(norm_gains[ln].size(), 0.0);
+                gnb_[ln].assign(norm_biases[ln].size(), 0.0);
+                const int w = o.out;
+                for (int r = 0; r < rows; ++r) {
+                    const double* xi = in.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(w);
+                    const double* go = grad.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(w);
+                    double* gi = g_in.data() + static_cast<std::size_t>(r) * static_cast<std::size_t>(w);
+                    const row_moments rm = moments(xi, w);
+                    const double s = 1.0 / std::sqrt(rm.var + layer_norm_eps);
+                    for (int c = 0; c < w; ++c) {
+                        gng_[ln][static_cast<std::size_t>(c)] += go[c] * (xi[c] - rm.mean) * s;
+                        gnb_[ln][static_cast<std::size_t>(c)] += go[c];
+                        const double gz = go[c] * norm_gains[ln][static_cast<std::size_t>(c)];
+                        for (int i = 0; i < w; ++i)
+                            gi[i] += gz * (s * ((i == c ? 1.0 : 0.0) - 1.0 / w) - (xi[c] - rm.mean) * (xi[i] - rm.mean) * s * s * s / w);
+                    }
+                }
             } else {
                 for (std::size_t i = 0; i < in.size(); ++i) g_in[i] = grad[i] * derivative(o, in[i]);
             }
@@ -158,12 +200,12 @@ public:
     // max_norm / (norm + 1e-6) when that is below 1.
     void clip(double max_norm) {
         double s = 0.0;
-        for (const auto* g : {&gw_, &gb_})
+        for (const auto* g : {&gw_, &gb_, &gng_, &gnb_})
             for (const auto& layer : *g)
                 for (double v : layer) s += v * v;
         const double coef = max_norm / (std::sqrt(s) + 1e-6);
         if (coef >= 1.0) return;
-        for (auto* g : {&gw_, &gb_})
+        for (auto* g : {&gw_, &gb_, &gng_, &gnb_})
             for (auto& layer : *g)
                 for (double& v : layer) v *= coef;
     }
@@ -174,6 +216,10 @@ public:
             sgd_update(weights[d], gw_[d], state_w_[d], o, o.weight_decay);
             sgd_update(biases[d], gb_[d], state_b_[d], o, 0.0);
         }
+        for (std::size_t l = 0; l < norm_gains.size(); ++l) {
+            sgd_update(norm_gains[l], gng_[l], state_ng_[l], o, 0.0);
+            sgd_update(norm_biases[l], gnb_[l], state_nb_[l], o, 0.0);
+        }
     }
     void update(const adam& o) {
         ++t_;
@@ -181,9 +227,25 @@ public:
             adam_update(weights[d], gw_[d], state_w_[d], o, o.weight_decay);
             adam_update(biases[d], gb_[d], state_b_[d], o, 0.0);
         }
+        for (std::size_t l = 0; l < norm_gains.size(); ++l) {
+            adam_update(norm_gains[l], gng_[l], state_ng_[l], o, 0.0);
+            adam_update(norm_biases[l], gnb_[l], state_nb_[l], o, 0.0);
+        }
     }
 
 private:
+    // A row's mean and biased variance (torch.nn.LayerNorm's), in two passes.
+    struct row_moments {
+        double mean, var;
+    };
+    static row_moments moments(const double* x, int w) {
+        double mean = 0.0, var = 0.0;
+        for (int i = 0; i < w; ++i) mean += x[i];
+        mean /= w;
+        for (int i = 0; i < w; ++i) var += (x[i] - mean) * (x[i] - mean);
+        return {mean, var / w};
+    }
+
     static double activation(const op& o, double x) {
         switch (o.kind) {
             case op_kind::relu: return x > 0.0 ? x : 0.0;
@@ -251,6 +313,7 @@ private:
     std::vector<op> ops_;
     loss_kind loss_;
     std::vector<std::vector<double>> gw_, gb_, state_w_, state_b_;
+    std::vector<std::vector<double>> gng_, gnb_, state_ng_, state_nb_;  // the LayerNorms'
     int t_ = 0;
 };
 

@@ -3,7 +3,8 @@
 // optimizer, and after the run every parameter must agree to a small fraction of how far
 // training moved it. The cases cover every task, every optimizer branch, batch sizes 1-33 with
 // partial last batches of 1-15 rows, 1 and 2 threads at shapes where the GEMMs split, widths
-// around the SIMD width, every activation and clipping. CMake builds this file once per SIMD
+// around the SIMD width, every activation, LayerNorm (its gain and bias compared like the Dense
+// parameters) and clipping. CMake builds this file once per SIMD
 // architecture (arch.<arch>.oracle), so each architecture's kernels face the same oracle.
 #include <sanenet/sanenet.hpp>
 
@@ -64,19 +65,40 @@ outcome run(const oracle_case& c) {
     std::vector<reference::op> ops;
     for (std::size_t i = 1; i < c.specs.size(); ++i) {
         const layer_spec& s = c.specs[i];
-        ops.push_back({s.k == kind::dense ? reference::op_kind::dense : reference_kind(s.a), s.in, s.out, static_cast<double>(s.param)});
+        const reference::op_kind k = s.k == kind::dense        ? reference::op_kind::dense
+                                     : s.k == kind::layer_norm ? reference::op_kind::layer_norm
+                                     : s.k == kind::activation ? reference_kind(s.a)
+                                                               : throw std::logic_error("oracle: a layer kind the reference lacks");
+        ops.push_back({k, s.in, s.out, static_cast<double>(s.param)});
     }
     const reference::loss_kind loss = c.task.k == task_kind::regression       ? reference::loss_kind::mean_squared_error
                                       : c.task.k == task_kind::classification ? reference::loss_kind::cross_entropy
                                                                               : reference::loss_kind::binary_cross_entropy;
     reference::mlp ref(ops, loss);
-    std::vector<const sn::detail::stage*> dense_stages;
-    for (const auto& st : m.stages())
+    std::vector<const sn::detail::stage*> dense_stages, norm_stages;
+    for (const auto& st : m.stages()) {
         if (st.k == kind::dense) dense_stages.push_back(&st);
+        if (st.k == kind::layer_norm) norm_stages.push_back(&st);
+    }
     REQUIRE(dense_stages.size() == ref.weights.size());
+    REQUIRE(norm_stages.size() == ref.norm_gains.size());
     for (std::size_t l = 0; l < dense_stages.size(); ++l) {
         std::copy(m.params() + dense_stages[l]->w, m.params() + dense_stages[l]->w + ref.weights[l].size(), ref.weights[l].begin());
         std::copy(m.params() + dense_stages[l]->b, m.params() + dense_stages[l]->b + ref.biases[l].size(), ref.biases[l].begin());
+    }
+    // LayerNorm: st.w is the gain, st.b the bias (width values each). They start as
+    // torch.nn.LayerNorm's, 1 and 0 (the reference's own start), which the copy would hide.
+    for (std::size_t l = 0; l < norm_stages.size(); ++l) {
+        const float *gain = m.params() + norm_stages[l]->w, *bias = m.params() + norm_stages[l]->b;
+        std::size_t first_off = 0;
+        while (first_off < ref.norm_gains[l].size() && static_cast<double>(gain[first_off]) == ref.norm_gains[l][first_off] &&
+               static_cast<double>(bias[first_off]) == ref.norm_biases[l][first_off])
+            ++first_off;
+        INFO(c.name << ": LayerNorm " << l << " starts with gain " << gain[std::min(first_off, ref.norm_gains[l].size() - 1)] << " and bias "
+                    << bias[std::min(first_off, ref.norm_gains[l].size() - 1)] << " at " << first_off << " (want 1 and 0)");
+        CHECK(first_off == ref.norm_gains[l].size());
+        std::copy(m.params() + norm_stages[l]->w, m.params() + norm_stages[l]->w + ref.norm_gains[l].size(), ref.norm_gains[l].begin());
+        std::copy(m.params() + norm_stages[l]->b, m.params() + norm_stages[l]->b + ref.norm_biases[l].size(), ref.norm_biases[l].begin());
     }
 
     const sn::History h = sn::detail::fit_model(m, d.x, d.targets(), fit_options(c), {});
@@ -114,19 +136,22 @@ outcome run(const oracle_case& c) {
 
     out.params.assign(m.params(), m.params() + m.parameter_count());
     double diff = 0.0;
+    const auto compare = [&](const std::vector<double>& want, std::size_t offset, const std::string& what) {
+        for (std::size_t i = 0; i < want.size(); ++i) {
+            out.update = std::max(out.update, std::fabs(want[i] - start[offset + i]));
+            if (std::fabs(want[i] - out.params[offset + i]) <= diff) continue;
+            diff = std::fabs(want[i] - out.params[offset + i]);
+            out.worst = what + " " + std::to_string(i) + ": sanenet " + std::to_string(out.params[offset + i]) + ", reference " +
+                        std::to_string(want[i]) + ", start " + std::to_string(start[offset + i]);
+        }
+    };
     for (std::size_t l = 0; l < dense_stages.size(); ++l) {
-        const auto compare = [&](const std::vector<double>& want, std::size_t offset, const char* what) {
-            for (std::size_t i = 0; i < want.size(); ++i) {
-                out.update = std::max(out.update, std::fabs(want[i] - start[offset + i]));
-                if (std::fabs(want[i] - out.params[offset + i]) <= diff) continue;
-                diff = std::fabs(want[i] - out.params[offset + i]);
-                out.worst = "Dense " + std::to_string(l) + " " + what + " " + std::to_string(i) + ": sanenet " +
-                            std::to_string(out.params[offset + i]) + ", reference " + std::to_string(want[i]) + ", start " +
-                            std::to_string(start[offset + i]);
-            }
-        };
-        compare(ref.weights[l], dense_stages[l]->w, "weight");
-        compare(ref.biases[l], dense_stages[l]->b, "bias");
+        compare(ref.weights[l], dense_stages[l]->w, "Dense " + std::to_string(l) + " weight");
+        compare(ref.biases[l], dense_stages[l]->b, "Dense " + std::to_string(l) + " bias");
+    }
+    for (std::size_t l = 0; l < norm_stages.size(); ++l) {
+        compare(ref.norm_gains[l], norm_stages[l]->w, "LayerNorm " + std::to_string(l) + " gain");
+        compare(ref.norm_biases[l], norm_stages[l]->b, "LayerNorm " + std::to_string(l) + " bias");
     }
     out.error = out.update > 0.0 ? diff / out.update : 1.0;
     return out;

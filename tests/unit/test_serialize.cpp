@@ -649,7 +649,7 @@ TEST_CASE("a network with LayerNorm, GELU and SiLU round-trips through save/load
     // Training moved the gains off 1 and the biases off 0, so the load below has to restore them.
     const std::vector<float> p = params_of(trained);
     std::size_t moved = 0;
-    for (const auto [gain, width] : {std::pair{norm0_gain, std::size_t{19}}, std::pair{norm1_gain, std::size_t{17}}})
+    for (const auto& [gain, width] : {std::pair{norm0_gain, std::size_t{19}}, std::pair{norm1_gain, std::size_t{17}}})
         for (std::size_t j = 0; j < width; ++j) moved += (p[gain + j] != 1.f) + (p[gain + width + j] != 0.f);
     CHECK(moved > 40);  // of 2 * (19 + 17)
     const fs::path file = dir.path / "norm.snn";
