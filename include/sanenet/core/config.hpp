@@ -32,10 +32,31 @@
 #endif
 #endif
 
+// Header-only or compiled. By default every function is defined in the headers (inline), so
+// including <sanenet/sanenet.hpp> is all a program needs. With SANENET_COMPILED_LIB defined,
+// the headers only declare the library's non-template functions, and one translation unit
+// defines them: the one that also defines SANENET_IMPLEMENTATION before including sanenet
+// (src/sanenet.cpp, the CMake target sanenet::compiled), as {fmt}'s FMT_HEADER_ONLY and stb's
+// _IMPLEMENTATION do. Each header keeps its declarations on top and the definitions of those
+// functions in one `#if SANENET_DEFINITIONS` block, declared and defined SANENET_INLINE.
+#if defined(SANENET_COMPILED_LIB) && !defined(SANENET_IMPLEMENTATION)
+#define SANENET_DEFINITIONS 0
+#else
+#define SANENET_DEFINITIONS 1
+#endif
+#if defined(SANENET_COMPILED_LIB)
+#define SANENET_INLINE
+#define SANENET_ABI_MODE _compiled
+#else
+#define SANENET_INLINE inline
+#define SANENET_ABI_MODE
+#endif
+
 // The ABI namespace. Everything of sanenet is in the inline namespace sanenet::SANENET_ABI,
 // whose name carries the configuration: the version, the instruction set the kernels are
-// compiled for (the widest the compiler flags enable, as xsimd picks it), zlib on or off, and
-// whether a compile-time lint threshold (lints/thresholds.hpp) was overridden. Two TUs built
+// compiled for (the widest the compiler flags enable, as xsimd picks it), zlib on or off,
+// whether a compile-time lint threshold (lints/thresholds.hpp) was overridden, and the
+// compiled mode. Two TUs built
 // with different settings then do not link against each other's sanenet functions (an
 // undefined reference naming both), instead of silently sharing one TU's copy of an inline
 // function, such as AVX-512 kernels running on a CPU without AVX-512. Users write sn::X as
@@ -84,10 +105,12 @@
 #else
 #define SANENET_ABI_ZLIB _no_zlib
 #endif
-// abi_v0_1_avx512bw, abi_v0_1_sse2_no_zlib_custom_thresholds: the defaults add nothing.
-#define SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds) abi_v##v1##_##v2##_##arch##zlib##thresholds
-#define SANENET_ABI_JOIN(v1, v2, arch, zlib, thresholds) SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds)
-#define SANENET_ABI SANENET_ABI_JOIN(SANENET_VERSION_MAJOR, SANENET_VERSION_MINOR, SANENET_ABI_ARCH, SANENET_ABI_ZLIB, SANENET_ABI_THRESHOLDS)
+// abi_v0_1_avx512bw, abi_v0_1_sse2_no_zlib_custom_thresholds_compiled: the defaults add nothing.
+#define SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds, mode) abi_v##v1##_##v2##_##arch##zlib##thresholds##mode
+#define SANENET_ABI_JOIN(v1, v2, arch, zlib, thresholds, mode) SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds, mode)
+#define SANENET_ABI                                                                                                     \
+    SANENET_ABI_JOIN(SANENET_VERSION_MAJOR, SANENET_VERSION_MINOR, SANENET_ABI_ARCH, SANENET_ABI_ZLIB, SANENET_ABI_THRESHOLDS, \
+                     SANENET_ABI_MODE)
 
 namespace sanenet::inline SANENET_ABI {
 inline constexpr int version_major = SANENET_VERSION_MAJOR;

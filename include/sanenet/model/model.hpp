@@ -41,33 +41,7 @@ struct forward_buffers {
 
 class model {
 public:
-    model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
-        kernels::verify_simd();
-        std::size_t offset = 0;
-        for (std::size_t i = 1; i < specs.size(); ++i) {
-            const layer_spec& s = specs[i];
-            // A Dense runs the activation after it in its epilogue when the backward pass needs only the output.
-            if (s.k == kind::activation && derivative_from_output(s.a) && !stages_.empty() && stages_.back().k == kind::dense &&
-                stages_.back().spec + 1 == i) {
-                stages_.back().a = s.a;
-                stages_.back().param = s.param;
-                continue;
-            }
-            stage st{s.k, s.in, s.out, s.k == kind::activation ? s.a : act::identity, s.k == kind::dense ? 0.f : s.param, 0, 0, i};
-            const std::size_t n = detail::parameter_count(s);
-            // Every kind with parameters has a weight and a bias, the bias last (out values).
-            if (n) {
-                st.w = offset;
-                st.b = offset + n - static_cast<std::size_t>(s.out);
-                offset += n;
-            }
-            stages_.push_back(st);
-        }
-        params_.resize(offset);
-        max_width_ = specs.empty() ? 0 : specs[0].out;
-        for (const auto& s : specs) max_width_ = std::max(max_width_, s.out);
-        initialize(seed);
-    }
+    model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed);
 
     std::span<const layer_spec> specs() const { return specs_; }
     const std::vector<stage>& stages() const { return stages_; }
@@ -88,39 +62,13 @@ public:
     }
 
     // Every layer's parameters from its kind's initializer (Dense: article item 9, biases zero).
-    void initialize(std::uint64_t seed) {
-        kernels::rng r(seed);
-        for (const stage& st : stages_)
-            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::initialize(specs_[st.spec], params_.data() + st.w, r); });
-    }
+    void initialize(std::uint64_t seed);
 
     // The forward pass on `rows` rows of `in` (rows x input). No allocation.
     // visit, when given, sees every stage's output (rows x width) as it is computed.
     using stage_visitor = void (*)(void* ctx, std::size_t stage, const float* out, std::size_t rows);
     void forward(const float* in, std::size_t rows, const forward_pass& pass, const forward_buffers& buf,
-                 stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
-        const float* cur = in;
-        float* const ws[2] = {buf.ping, buf.pong};
-        int flip = 0;
-        const bool training = buf.outputs != nullptr;
-        for (std::size_t s = 0; s < stages_.size(); ++s) {
-            const stage& st = stages_[s];
-            const bool last = s + 1 == stages_.size();
-            const std::size_t n = rows * static_cast<std::size_t>(st.out);
-            // In inference a regularizer is the identity: skipped, unless it is last.
-            if (!training && is_regularizer(st.k)) {
-                if (last) std::copy(cur, cur + n, buf.out);
-                continue;
-            }
-            float* dst = training ? buf.outputs[s] : last ? buf.out : ws[flip];
-            if (!training && !last) flip ^= 1;
-            const stage_io io{st, s, rows, cur, dst, params_.data(), training ? buf.states[s] : nullptr, pass.regularize,
-                              !(last && !pass.apply_output), pass.threads, pass.seed, pass.step};
-            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
-            if (visit) visit(visit_ctx, s, dst, rows);
-            cur = dst;
-        }
-    }
+                 stage_visitor visit = nullptr, void* visit_ctx = nullptr) const;
 
     // Inference: in (rows x input) -> out (rows x output), the output activation applied unless
     // apply_output is false; ping and pong hold rows x max_width each.
@@ -137,21 +85,86 @@ private:
     int max_width_ = 0;
 };
 
-inline void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
+SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size);
+SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size);
+
+// Batched inference into a new matrix, in chunks so the workspaces stay small.
+SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output = true);
+
+#if SANENET_DEFINITIONS
+SANENET_INLINE model::model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
+    kernels::verify_simd();
+    std::size_t offset = 0;
+    for (std::size_t i = 1; i < specs.size(); ++i) {
+        const layer_spec& s = specs[i];
+        // A Dense runs the activation after it in its epilogue when the backward pass needs only the output.
+        if (s.k == kind::activation && derivative_from_output(s.a) && !stages_.empty() && stages_.back().k == kind::dense &&
+            stages_.back().spec + 1 == i) {
+            stages_.back().a = s.a;
+            stages_.back().param = s.param;
+            continue;
+        }
+        stage st{s.k, s.in, s.out, s.k == kind::activation ? s.a : act::identity, s.k == kind::dense ? 0.f : s.param, 0, 0, i};
+        const std::size_t n = detail::parameter_count(s);
+        // Every kind with parameters has a weight and a bias, the bias last (out values).
+        if (n) {
+            st.w = offset;
+            st.b = offset + n - static_cast<std::size_t>(s.out);
+            offset += n;
+        }
+        stages_.push_back(st);
+    }
+    params_.resize(offset);
+    max_width_ = specs.empty() ? 0 : specs[0].out;
+    for (const auto& s : specs) max_width_ = std::max(max_width_, s.out);
+    initialize(seed);
+}
+
+SANENET_INLINE void model::initialize(std::uint64_t seed) {
+    kernels::rng r(seed);
+    for (const stage& st : stages_)
+        visit_kind(st.k, [&]<kind K>() { layer_ops<K>::initialize(specs_[st.spec], params_.data() + st.w, r); });
+}
+
+SANENET_INLINE void model::forward(const float* in, std::size_t rows, const forward_pass& pass, const forward_buffers& buf,
+                                   stage_visitor visit, void* visit_ctx) const {
+    const float* cur = in;
+    float* const ws[2] = {buf.ping, buf.pong};
+    int flip = 0;
+    const bool training = buf.outputs != nullptr;
+    for (std::size_t s = 0; s < stages_.size(); ++s) {
+        const stage& st = stages_[s];
+        const bool last = s + 1 == stages_.size();
+        const std::size_t n = rows * static_cast<std::size_t>(st.out);
+        // In inference a regularizer is the identity: skipped, unless it is last.
+        if (!training && is_regularizer(st.k)) {
+            if (last) std::copy(cur, cur + n, buf.out);
+            continue;
+        }
+        float* dst = training ? buf.outputs[s] : last ? buf.out : ws[flip];
+        if (!training && !last) flip ^= 1;
+        const stage_io io{st, s, rows, cur, dst, params_.data(), training ? buf.states[s] : nullptr, pass.regularize,
+                          !(last && !pass.apply_output), pass.threads, pass.seed, pass.step};
+        visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
+        if (visit) visit(visit_ctx, s, dst, rows);
+        cur = dst;
+    }
+}
+
+SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
     if (in != static_cast<std::size_t>(input_size) || out != static_cast<std::size_t>(output_size))
         throw shape_error("predict_one: got an input span of " + std::to_string(in) + " values and an output span of " +
                           std::to_string(out) + ", the network takes " + std::to_string(input_size) + " and gives " +
                           std::to_string(output_size));
 }
 
-inline void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size) {
+SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size) {
     if (cols != static_cast<std::size_t>(input_size))
         throw shape_error(std::string(where) + ": x has shape " + shape_string(rows, cols) + " but the network's Input<" +
                           std::to_string(input_size) + "> expects " + shape_string(rows, static_cast<std::size_t>(input_size)));
 }
 
-// Batched inference into a new matrix, in chunks so the workspaces stay small.
-inline xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output = true) {
+SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output) {
     const std::size_t rows = x.shape()[0];
     check_input_width("predict", rows, x.shape()[1], m.input_size());
     xt::xtensor<float, 2> out = xt::xtensor<float, 2>::from_shape({rows, static_cast<std::size_t>(m.output_size())});
@@ -166,5 +179,6 @@ inline xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>
     }
     return out;
 }
+#endif  // SANENET_DEFINITIONS
 
 }  // namespace sanenet::detail
