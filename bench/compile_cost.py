@@ -9,11 +9,13 @@ and xsimd, compiled by the same g++ on the same machine in the same run (interle
                                                (between the compile-cost markers; bench/run.py
                                                keeps that part when it rewrites the file)
 
-The TUs (g++ -std=c++20 -march=native, -c, no link):
+The TUs (g++ -std=c++20 -march=native, -c, no link), header-only and in the compiled mode
+(-DSANENET_COMPILED_LIB, core/config.hpp):
   base      xtensor.hpp, xarray.hpp and xsimd.hpp, an empty main (-fsyntax-only and -O2)
   umbrella  #include <sanenet/sanenet.hpp> and an empty main, -fsyntax-only
   predict   a network declared and predict_one called, nothing else, -O2
   demo      examples/fashion_mnist.cpp, -O2, with the compiler's peak memory
+  library   src/sanenet.cpp, the compiled mode's one TU, -O2 (built once per program)
 
 CPU time (user + system) of the compiler, median of the runs; the targets are issue 12's.
 """
@@ -60,14 +62,14 @@ def cpu_model():
     return platform.processor() or "unknown CPU"
 
 
-def compile_once(cxx, source, include, opt):
-    """(CPU seconds, peak KB) of one compile of `source`."""
+def compile_once(cxx, source, include, opt, compiled):
+    """(CPU seconds, peak KB) of one compile of `source`, header-only or in the compiled mode."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "tu.o")
         timing = os.path.join(tmp, "time.txt")
         flags = ["-fsyntax-only"] if opt == "syntax" else ["-O2", "-c", "-o", out]
         cmd = ["/usr/bin/time", "-f", "%U %S %M", "-o", timing, cxx, "-std=c++20", "-march=native",
-               "-I", include, *flags, source]
+               "-I", include, *(["-DSANENET_COMPILED_LIB"] if compiled else []), *flags, source]
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if r.returncode != 0:
             sys.exit(f"compile_cost: {' '.join(cmd[6:])} failed:\n{r.stdout[-3000:]}")
@@ -90,37 +92,50 @@ def main():
             with open(p, "w") as f:
                 f.write(text)
             return p
-        tus = [("base", source("base", BASE), "syntax"), ("base", source("base", BASE), "O2"),
-               ("umbrella", source("umbrella", UMBRELLA), "syntax"), ("predict", source("predict", PREDICT), "O2"),
-               ("demo", os.path.join(args.root, "examples", "fashion_mnist.cpp"), "O2")]
-        times = {(n, o): [] for n, _, o in tus}
-        peaks = {(n, o): [] for n, _, o in tus}
+        demo = os.path.join(args.root, "examples", "fashion_mnist.cpp")
+        library = os.path.join(args.root, "src", "sanenet.cpp")
+        tus = [("base", source("base", BASE), "syntax", False), ("base", source("base", BASE), "O2", False),
+               ("umbrella", source("umbrella", UMBRELLA), "syntax", False), ("predict", source("predict", PREDICT), "O2", False),
+               ("demo", demo, "O2", False), ("umbrella", source("umbrella", UMBRELLA), "syntax", True),
+               ("predict", source("predict", PREDICT), "O2", True), ("demo", demo, "O2", True)]
+        if os.path.exists(library):
+            tus.append(("library", library, "O2", True))
+        times = {(n, o, c): [] for n, _, o, c in tus}
+        peaks = {(n, o, c): [] for n, _, o, c in tus}
         for run in range(args.runs):
-            for name, path, opt in tus:  # interleaved: each run compiles every TU once
-                t, m = compile_once(args.cxx, path, include, opt)
-                times[(name, opt)].append(t)
-                peaks[(name, opt)].append(m)
-                print(f"run {run + 1}/{args.runs}: {name} {opt}: {t:.2f} s, {m / 1024:.0f} MB", file=sys.stderr)
+            for name, path, opt, compiled in tus:  # interleaved: each run compiles every TU once
+                t, m = compile_once(args.cxx, path, include, opt, compiled)
+                times[(name, opt, compiled)].append(t)
+                peaks[(name, opt, compiled)].append(m)
+                mode = "compiled mode" if compiled else "header-only"
+                print(f"run {run + 1}/{args.runs}: {name} {opt} {mode}: {t:.2f} s, {m / 1024:.0f} MB", file=sys.stderr)
 
     med = {k: statistics.median(v) for k, v in times.items()}
     peak = {k: max(v) / 1024 for k, v in peaks.items()}
     version = subprocess.run([args.cxx, "--version"], stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]
     rev = subprocess.run(["git", "-C", args.root, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    syntax, o2 = med[("base", "syntax", False)], med[("base", "O2", False)]
     rows = [
-        ("`#include <sanenet/sanenet.hpp>`, -fsyntax-only", med[("umbrella", "syntax")], med[("base", "syntax")], "<= 1.3x"),
-        ("predict-only TU, -O2", med[("predict", "O2")], med[("base", "O2")], "<= 1.3x"),
-        ("examples/fashion_mnist.cpp, -O2", med[("demo", "O2")], med[("base", "O2")], "<= 2.5x"),
+        ("`#include <sanenet/sanenet.hpp>`, -fsyntax-only", "umbrella", "syntax", syntax, "<= 1.3x", "-"),
+        ("predict-only TU, -O2", "predict", "O2", o2, "<= 1.3x", "-"),
+        ("examples/fashion_mnist.cpp, -O2", "demo", "O2", o2, "<= 2.5x", "<= 1.5x"),
     ]
     lines = [BEGIN, "## Compile cost", "",
              f"`bench/compile_cost.py --runs {args.runs}` at {rev or 'this tree'}: {cpu_model()}, {version}, "
              f"`-std=c++20 -march=native`, CPU seconds of the compiler (median of {args.runs} interleaved runs). "
-             f"The base TU includes only xtensor and xsimd: {med[('base', 'syntax')]:.2f} s with -fsyntax-only, "
-             f"{med[('base', 'O2')]:.2f} s at -O2.", "",
-             "| TU | seconds | ratio to the base TU | target |", "|---|---:|---:|---|"]
-    for name, t, base, target in rows:
-        lines.append(f"| {name} | {t:.2f} | {t / base:.2f}x | {target} |")
-    lines.append(f"| peak compiler memory, examples/fashion_mnist.cpp -O2 | {peak[('demo', 'O2')]:.0f} MB | | <= 300 MB |")
-    lines.append("| examples/fashion_mnist.cpp -O2, compiled mode | not built: sanenet has no compiled mode yet | | <= 1.5x |")
+             f"The base TU includes only xtensor and xsimd: {syntax:.2f} s with -fsyntax-only, {o2:.2f} s at -O2. "
+             "The compiled mode is `-DSANENET_COMPILED_LIB` (CMake: `sanenet::compiled`), whose library TU, "
+             "src/sanenet.cpp, a program compiles once.", "",
+             "| TU | header-only | ratio | target | compiled mode | ratio | target |",
+             "|---|---:|---:|---|---:|---:|---|"]
+    for label, name, opt, base, target, target_compiled in rows:
+        h, c = med[(name, opt, False)], med[(name, opt, True)]
+        lines.append(f"| {label} | {h:.2f} s | {h / base:.2f}x | {target} | {c:.2f} s | {c / base:.2f}x | {target_compiled} |")
+    lines.append(f"| peak compiler memory, examples/fashion_mnist.cpp -O2 | {peak[('demo', 'O2', False)]:.0f} MB | | <= 300 MB "
+                 f"| {peak[('demo', 'O2', True)]:.0f} MB | | <= 300 MB |")
+    if ("library", "O2", True) in med:
+        lines.append(f"| src/sanenet.cpp (the compiled mode's library, once per program), -O2 | | | | "
+                     f"{med[('library', 'O2', True)]:.2f} s | {med[('library', 'O2', True)] / o2:.2f}x | |")
     lines += ["", END]
     text = "\n".join(lines) + "\n"
     print(text)

@@ -2,8 +2,10 @@
 """Every public header compiles on its own (ctest tools.headers_alone).
 
 For each include/sanenet/**/*.hpp, a translation unit holding only `#include <sanenet/...>` is
-compiled with -fsyntax-only and the flags given; a header that relies on something included
-before it fails here even though every test includes the umbrella first.
+compiled with -fsyntax-only and the flags given, header-only and in the compiled mode
+(-DSANENET_COMPILED_LIB, where the declarations must stand without the definitions); a header
+that relies on something included before it fails here even though every test includes the
+umbrella first.
 
     tools/check_headers.py --cxx g++ [--jobs 2] [--flag=-std=c++20 ...] [--isystem DIR ...]
 """
@@ -17,11 +19,14 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def compile_alone(cxx, flags, header):
-    cmd = [cxx] + flags + ["-x", "c++", "-fsyntax-only", "-"]
+MODES = {"header-only": [], "compiled": ["-DSANENET_COMPILED_LIB"]}
+
+
+def compile_alone(cxx, flags, header, mode):
+    cmd = [cxx] + flags + MODES[mode] + ["-x", "c++", "-fsyntax-only", "-"]
     proc = subprocess.run(cmd, input=f"#include <{header}>\n".encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           env=dict(os.environ, LC_ALL="C"))
-    return header, proc.returncode, proc.stdout.decode("utf-8", errors="replace"), cmd
+    return header, mode, proc.returncode, proc.stdout.decode("utf-8", errors="replace"), cmd
 
 
 def main():
@@ -40,14 +45,16 @@ def main():
                      for d, _, files in os.walk(os.path.join(include, "sanenet")) for f in files if f.endswith(".hpp"))
     failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for header, rc, out, cmd in pool.map(lambda h: compile_alone(args.cxx, flags, h), headers):
+        runs = [(h, m) for h in headers for m in MODES]
+        for header, mode, rc, out, cmd in pool.map(lambda r: compile_alone(args.cxx, flags, *r), runs):
             if rc == 0:
-                print(f"ok    {header}")
+                print(f"ok    {header} ({mode})")
                 continue
             failed += 1
-            print(f"FAIL  {header}: does not compile on its own\n$ echo '#include <{header}>' | {shlex.join(cmd)}")
+            print(f"FAIL  {header} ({mode}): does not compile on its own\n$ echo '#include <{header}>' | {shlex.join(cmd)}")
             print("\n".join(out.splitlines()[:12]))
-    print(f"check_headers: {len(headers) - failed} of {len(headers)} headers compile on their own")
+    print(f"check_headers: {len(runs) - failed} of {len(runs)} compiles of {len(headers)} headers (header-only and "
+          f"compiled mode) on their own")
     return 1 if failed else 0
 
 
