@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+#if SANENET_WITH_ZLIB
+#include <zlib.h>  // the test writes .gz files itself
+#endif
 
 namespace sn = sanenet;
 namespace fs = std::filesystem;
