@@ -9,12 +9,21 @@
 #include <sanenet/core/spec.hpp>
 #include <sanenet/kernels/simd.hpp>
 
+#if SANENET_DEFINITIONS
 #include <cmath>
+#endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
 
 using detail::act;
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
 
 template <act A>
 struct activation_fn;  // no definition: a row of the table without its math does not compile
@@ -119,3 +128,4 @@ SANENET_ALWAYS_INLINE decltype(auto) dispatch_act(act a, F&& f) {
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS

@@ -14,7 +14,19 @@ namespace sanenet::inline SANENET_ABI {
 
 // Empty when the kernels use the widest vectors this CPU has; otherwise the advice to
 // rebuild: a build without -march flags runs SSE2 kernels, several times slower.
-inline std::string simd_note() {
+SANENET_INLINE std::string simd_note();
+
+// The outcome of the SIMD self-check (kernels/self_check.hpp), in a few words.
+SANENET_INLINE std::string simd_self_check();
+
+SANENET_INLINE std::string build_info();
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE std::string simd_note() {
     const auto cpu = xsimd::available_architectures();
     if (cpu.best <= kernels::arch::version()) return {};
     std::string widest = cpu.avx512f ? "AVX-512" : cpu.avx2 ? "AVX2" : cpu.avx ? "AVX" : "wider vectors";
@@ -22,13 +34,12 @@ inline std::string simd_note() {
            ": build with -march=native (CMake: SANENET_NATIVE=ON) for several times faster training";
 }
 
-// The outcome of the SIMD self-check (kernels/self_check.hpp), in a few words.
-inline std::string simd_self_check() {
+SANENET_INLINE std::string simd_self_check() {
     const kernels::simd_fault f = kernels::find_simd_fault();
     return f ? "SIMD self-check FAILED: " + f.primitive : "SIMD self-check passed";
 }
 
-inline std::string build_info() {
+SANENET_INLINE std::string build_info() {
     std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
                     std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" +
                     std::to_string(kernels::width) + " floats per vector, " + simd_self_check() + "), " +
@@ -41,3 +52,4 @@ inline std::string build_info() {
 }
 
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS

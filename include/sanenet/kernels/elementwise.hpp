@@ -5,18 +5,66 @@
 #include <sanenet/kernels/activation.hpp>
 #include <sanenet/kernels/random.hpp>
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#if SANENET_DEFINITIONS
+#include <cmath>
 #include <limits>
+#endif
 
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+// d[i] *= f'(y[i]) for the activation whose output is y.
+SANENET_INLINE void activation_backward(float* d, const float* y, std::size_t n, act a, float p);
+
+// out[j] = sum_i x[i, j]: the bias gradient.
+SANENET_INLINE void column_sums(const float* x, std::size_t rows, std::size_t cols, float* out);
+
+SANENET_INLINE float max_of(const float* x, std::size_t n);
+
+// Row-wise softmax in place, stable (max subtracted).
+SANENET_INLINE void softmax_rows(float* x, std::size_t rows, std::size_t cols);
+
+// Activation applied in place (a standalone activation layer, or the output at inference).
+SANENET_INLINE void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p);
+
+// Softmax cross-entropy from logits. Writes grad = (softmax - onehot) * scale (may alias
+// logits) and returns the summed loss over the rows.
+SANENET_INLINE double softmax_cross_entropy(const float* logits, const std::int32_t* label, std::size_t rows, std::size_t cols,
+                                            float* grad, float scale);
+
+// Sigmoid binary cross-entropy from logits, elementwise: grad = (sigmoid(z) - t) * scale.
+SANENET_INLINE double sigmoid_cross_entropy(const float* z, const float* t, std::size_t n, float* grad, float scale);
+
+// Squared error: grad = 2 (y - t) * scale; returns sum (y - t)^2.
+SANENET_INLINE double squared_error(const float* y, const float* t, std::size_t n, float* grad, float scale);
+
+SANENET_INLINE double sum_squares(const float* x, std::size_t n);
+
+SANENET_INLINE void scale_in_place(float* x, std::size_t n, float s);
+
+SANENET_INLINE void multiply_in_place(float* x, const float* m, std::size_t n);
+
+SANENET_INLINE bool all_finite(const float* x, std::size_t n);
+
+// Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask. The random
+// number of x[i] is that of element first + i, so a range can be done in pieces.
+SANENET_INLINE void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key, std::uint32_t first = 0);
+
+// x += stddev * N(0, 1), Box-Muller on counter-based uniforms.
+SANENET_INLINE void add_gaussian_noise(float* x, std::size_t n, float stddev, std::uint64_t key);
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
 
 inline constexpr std::size_t w_ = width;
 
-// d[i] *= f'(y[i]) for the activation whose output is y.
-inline void activation_backward(float* d, const float* y, std::size_t n, act a, float p) {
+SANENET_INLINE void activation_backward(float* d, const float* y, std::size_t n, act a, float p) {
     dispatch_act(a, [&]<act A>() {
         if constexpr (A == act::identity || A == act::softmax) return;
         else {
@@ -28,8 +76,7 @@ inline void activation_backward(float* d, const float* y, std::size_t n, act a, 
     });
 }
 
-// out[j] = sum_i x[i, j]: the bias gradient.
-inline void column_sums(const float* x, std::size_t rows, std::size_t cols, float* out) {
+SANENET_INLINE void column_sums(const float* x, std::size_t rows, std::size_t cols, float* out) {
     std::size_t j = 0;
     for (; j + 4 * w_ <= cols; j += 4 * w_) {
         vfloat s0(0.f), s1(0.f), s2(0.f), s3(0.f);
@@ -57,14 +104,13 @@ inline void column_sums(const float* x, std::size_t rows, std::size_t cols, floa
     }
 }
 
-inline float max_of(const float* x, std::size_t n) {
+SANENET_INLINE float max_of(const float* x, std::size_t n) {
     float m = -std::numeric_limits<float>::infinity();
     for (std::size_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
     return m;
 }
 
-// Row-wise softmax in place, stable (max subtracted).
-inline void softmax_rows(float* x, std::size_t rows, std::size_t cols) {
+SANENET_INLINE void softmax_rows(float* x, std::size_t rows, std::size_t cols) {
     for (std::size_t r = 0; r < rows; ++r) {
         float* row = x + r * cols;
         const float m = max_of(row, cols);
@@ -78,8 +124,7 @@ inline void softmax_rows(float* x, std::size_t rows, std::size_t cols) {
     }
 }
 
-// Activation applied in place (a standalone activation layer, or the output at inference).
-inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p) {
+SANENET_INLINE void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p) {
     if (a == act::softmax) return softmax_rows(x, rows, cols);
     const std::size_t n = rows * cols;
     dispatch_act(a, [&]<act A>() {
@@ -89,10 +134,8 @@ inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act
     });
 }
 
-// Softmax cross-entropy from logits. Writes grad = (softmax - onehot) * scale (may alias
-// logits) and returns the summed loss over the rows.
-inline double softmax_cross_entropy(const float* logits, const std::int32_t* label, std::size_t rows, std::size_t cols,
-                                    float* grad, float scale) {
+SANENET_INLINE double softmax_cross_entropy(const float* logits, const std::int32_t* label, std::size_t rows, std::size_t cols,
+                                            float* grad, float scale) {
     double loss = 0.0;
     for (std::size_t r = 0; r < rows; ++r) {
         const float* z = logits + r * cols;
@@ -110,8 +153,7 @@ inline double softmax_cross_entropy(const float* logits, const std::int32_t* lab
     return loss;
 }
 
-// Sigmoid binary cross-entropy from logits, elementwise: grad = (sigmoid(z) - t) * scale.
-inline double sigmoid_cross_entropy(const float* z, const float* t, std::size_t n, float* grad, float scale) {
+SANENET_INLINE double sigmoid_cross_entropy(const float* z, const float* t, std::size_t n, float* grad, float scale) {
     double loss = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
         const float x = z[i];
@@ -122,8 +164,7 @@ inline double sigmoid_cross_entropy(const float* z, const float* t, std::size_t 
     return loss;
 }
 
-// Squared error: grad = 2 (y - t) * scale; returns sum (y - t)^2.
-inline double squared_error(const float* y, const float* t, std::size_t n, float* grad, float scale) {
+SANENET_INLINE double squared_error(const float* y, const float* t, std::size_t n, float* grad, float scale) {
     vfloat acc(0.f);
     const vfloat two_s(2.f * scale);
     std::size_t i = 0;
@@ -141,7 +182,7 @@ inline double squared_error(const float* y, const float* t, std::size_t n, float
     return loss;
 }
 
-inline double sum_squares(const float* x, std::size_t n) {
+SANENET_INLINE double sum_squares(const float* x, std::size_t n) {
     vfloat acc(0.f);
     std::size_t i = 0;
     for (; i + w_ <= n; i += w_) {
@@ -153,19 +194,19 @@ inline double sum_squares(const float* x, std::size_t n) {
     return s;
 }
 
-inline void scale_in_place(float* x, std::size_t n, float s) {
+SANENET_INLINE void scale_in_place(float* x, std::size_t n, float s) {
     std::size_t i = 0;
     for (; i + w_ <= n; i += w_) (vfloat::load_unaligned(x + i) * vfloat(s)).store_unaligned(x + i);
     for (; i < n; ++i) x[i] *= s;
 }
 
-inline void multiply_in_place(float* x, const float* m, std::size_t n) {
+SANENET_INLINE void multiply_in_place(float* x, const float* m, std::size_t n) {
     std::size_t i = 0;
     for (; i + w_ <= n; i += w_) (vfloat::load_unaligned(x + i) * vfloat::load_unaligned(m + i)).store_unaligned(x + i);
     for (; i < n; ++i) x[i] *= m[i];
 }
 
-inline bool all_finite(const float* x, std::size_t n) {
+SANENET_INLINE bool all_finite(const float* x, std::size_t n) {
     // x - x is 0 for finite x and NaN for NaN or Inf.
     vfloat acc(0.f);
     std::size_t i = 0;
@@ -178,9 +219,7 @@ inline bool all_finite(const float* x, std::size_t n) {
     return s == 0.f;
 }
 
-// Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask. The random
-// number of x[i] is that of element first + i, so a range can be done in pieces.
-inline void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key, std::uint32_t first = 0) {
+SANENET_INLINE void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key, std::uint32_t first) {
     const float inv = 1.f / keep;
     std::size_t i = 0;
     for (; i + w_ <= n; i += w_) {
@@ -195,8 +234,7 @@ inline void dropout_forward(float* x, float* mask, std::size_t n, float keep, st
     }
 }
 
-// x += stddev * N(0, 1), Box-Muller on counter-based uniforms.
-inline void add_gaussian_noise(float* x, std::size_t n, float stddev, std::uint64_t key) {
+SANENET_INLINE void add_gaussian_noise(float* x, std::size_t n, float stddev, std::uint64_t key) {
     const std::uint64_t key2 = key ^ 0x9E3779B97F4A7C15ull;
     for (std::size_t i = 0; i < n; ++i) {
         const float u1 = 1.f - bits_to_unit(counter_bits(key, static_cast<std::uint32_t>(i)));  // (0, 1]
@@ -207,3 +245,4 @@ inline void add_gaussian_noise(float* x, std::size_t n, float stddev, std::uint6
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS

@@ -8,9 +8,11 @@
 #include <sanenet/kernels/activation.hpp>
 #include <sanenet/kernels/thread_pool.hpp>
 
-#include <algorithm>
 #include <cstddef>
+#if SANENET_DEFINITIONS
+#include <algorithm>
 #include <cstring>
+#endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
@@ -33,6 +35,28 @@ struct epilogue {
 };
 
 namespace detail_gemm {
+// Below this many multiply-adds a second thread costs more than it saves. (Declared with the
+// types: tests/unit/test_fit.cpp sizes its threaded GEMMs by it.)
+inline constexpr double parallel_min_fma = 1 << 19;
+}  // namespace detail_gemm
+
+// Sizes the packing buffers of every pool thread now, so that no later GEMM allocates.
+SANENET_INLINE void prepare_gemm_threads();
+
+// C[m x n] (row stride ldc) = A[m x k] B[k x n] (+ C when accumulate); then + bias, activation.
+// Splits the work over up to `threads` threads in whole register tiles; the result does not
+// depend on the split (every element is computed in the same order).
+SANENET_INLINE void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep = {},
+                         bool accumulate = false, int threads = 1);
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+namespace detail_gemm {
 
 inline constexpr int mr = gemm_mr;
 inline constexpr int nr = gemm_nr;
@@ -51,8 +75,6 @@ inline constexpr int small_k_max = 4;
 // the packed GEMM, which the dots path no longer beats (docs/kernel-tuning.md).
 inline constexpr int gemv_rows_max = 2;
 inline constexpr int dots_rows_max = 16;
-// Below this many multiply-adds a second thread costs more than it saves.
-inline constexpr double parallel_min_fma = 1 << 19;
 
 // Per-thread packing buffers, sized once on first use.
 struct pack_buffers {
@@ -609,16 +631,12 @@ inline void gemm_dots(int m, int c0, int c1, int k, const operand& A, const oper
 
 }  // namespace detail_gemm
 
-// Sizes the packing buffers of every pool thread now, so that no later GEMM allocates.
-inline void prepare_gemm_threads() {
+SANENET_INLINE void prepare_gemm_threads() {
     thread_pool::instance().run_on_every_thread([](void*, int) { detail_gemm::buffers(); }, nullptr);
 }
 
-// C[m x n] (row stride ldc) = A[m x k] B[k x n] (+ C when accumulate); then + bias, activation.
-// Splits the work over up to `threads` threads in whole register tiles; the result does not
-// depend on the split (every element is computed in the same order).
-inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep = {},
-                 bool accumulate = false, int threads = 1) {
+SANENET_INLINE void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep,
+                         bool accumulate, int threads) {
     using namespace detail_gemm;
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
@@ -686,3 +704,4 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS

@@ -5,8 +5,10 @@
 #include <sanenet/kernels/gemm.hpp>
 #include <sanenet/kernels/simd.hpp>
 
-#include <cmath>
 #include <cstddef>
+#if SANENET_DEFINITIONS
+#include <cmath>
+#endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
@@ -16,6 +18,57 @@ namespace sanenet::inline SANENET_ABI::kernels {
 // keeps s2. The loops (apply_fixed, rank_k_fixed) take every operand as a value: read through
 // a lambda's references, g++ re-read the rule and the pointers for every vector, since the
 // stores could have changed them (docs/kernel-tuning.md has the step times).
+
+// SGD with momentum, the parameters of sgd_fixed (below, with the definitions).
+struct sgd_rule {
+    static constexpr bool two_states = false;
+    float lr, mu, decay;
+    bool nesterov;
+    template <class F>
+    void fixed(F&& f) const;
+};
+
+// Adam (PyTorch's form): m, v moments; step = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps.
+// decay > 0 is AdamW's decoupled weight decay: p *= 1 - lr * decay first (shrink is exactly 1
+// without it, so no branch).
+struct adam_rule {
+    static constexpr bool two_states = true;
+    float b1, b2, eps, step, inv_sqrt_bc2, shrink;
+    adam_rule(float lr, float beta1, float beta2, float epsilon, float bias_correction1, float bias_correction2,
+              float weight_decay);
+    template <class F>
+    void fixed(F&& f) const {
+        f(*this);
+    }
+    template <class V>
+    SANENET_ALWAYS_INLINE V operator()(V p, V g, V& m, V& v) const;
+};
+
+// p[i] = rule(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states).
+template <class Rule>
+void apply_update(float* p, const float* g, float* s1, float* s2, std::size_t n, const Rule& rule);
+
+SANENET_INLINE void sgd_update(float* p, const float* g, float* buf, std::size_t n, float lr, float mu, bool nesterov,
+                               float decay);
+
+SANENET_INLINE void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, float lr, float b1, float b2,
+                                float eps, float bias_correction1, float bias_correction2, float decay);
+
+// The weight gradient of a small batch, G = A B (A: m x k strided, B: k x n row-major,
+// k <= rank_k_max), applied by the rule as it is computed: G never goes to memory, which
+// saves a third of the traffic of a batch-1 step. Each vector of G is k FMAs and is used at
+// once; the squared norm of G (returned) is summed in 4 chains per row. A's row is copied
+// out, so that the stores to p cannot alias it.
+inline constexpr int rank_k_max = 8;
+template <class Rule>
+double rank_k_update(int m, int n, int k, const operand& A, const float* B, float* p, float* s1, float* s2, const Rule& rule);
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
 // decay adds decay * p to the gradient (classic L2). Without momentum buf is left alone.
@@ -33,42 +86,27 @@ struct sgd_fixed {
         return p - V(lr) * g;
     }
 };
-struct sgd_rule {
-    static constexpr bool two_states = false;
-    float lr, mu, decay;
-    bool nesterov;
-    template <class F>
-    void fixed(F&& f) const {
-        const auto with_decay = [&]<bool D>() {
-            if (mu == 0.f) f(sgd_fixed<D, false, false>{lr, mu, decay});
-            else if (nesterov) f(sgd_fixed<D, true, true>{lr, mu, decay});
-            else f(sgd_fixed<D, true, false>{lr, mu, decay});
-        };
-        if (decay != 0.f) with_decay.template operator()<true>();
-        else with_decay.template operator()<false>();
-    }
-};
+template <class F>
+void sgd_rule::fixed(F&& f) const {
+    const auto with_decay = [&]<bool D>() {
+        if (mu == 0.f) f(sgd_fixed<D, false, false>{lr, mu, decay});
+        else if (nesterov) f(sgd_fixed<D, true, true>{lr, mu, decay});
+        else f(sgd_fixed<D, true, false>{lr, mu, decay});
+    };
+    if (decay != 0.f) with_decay.template operator()<true>();
+    else with_decay.template operator()<false>();
+}
 
-// Adam (PyTorch's form): m, v moments; step = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps.
-// decay > 0 is AdamW's decoupled weight decay: p *= 1 - lr * decay first (shrink is exactly 1
-// without it, so no branch).
-struct adam_rule {
-    static constexpr bool two_states = true;
-    float b1, b2, eps, step, inv_sqrt_bc2, shrink;
-    adam_rule(float lr, float beta1, float beta2, float epsilon, float bias_correction1, float bias_correction2, float weight_decay)
-        : b1(beta1), b2(beta2), eps(epsilon), step(lr / bias_correction1), inv_sqrt_bc2(1.f / std::sqrt(bias_correction2)),
-          shrink(1.f - lr * weight_decay) {}
-    template <class F>
-    void fixed(F&& f) const {
-        f(*this);
-    }
-    template <class V>
-    SANENET_ALWAYS_INLINE V operator()(V p, V g, V& m, V& v) const {
-        m = xsimd::fma(V(b1), m, V(1.f - b1) * g);
-        v = xsimd::fma(V(b2), v, V(1.f - b2) * g * g);
-        return p * V(shrink) - V(step) * m / xsimd::fma(xsimd::sqrt(v), V(inv_sqrt_bc2), V(eps));
-    }
-};
+SANENET_INLINE adam_rule::adam_rule(float lr, float beta1, float beta2, float epsilon, float bias_correction1,
+                                    float bias_correction2, float weight_decay)
+    : b1(beta1), b2(beta2), eps(epsilon), step(lr / bias_correction1), inv_sqrt_bc2(1.f / std::sqrt(bias_correction2)),
+      shrink(1.f - lr * weight_decay) {}
+template <class V>
+SANENET_ALWAYS_INLINE V adam_rule::operator()(V p, V g, V& m, V& v) const {
+    m = xsimd::fma(V(b1), m, V(1.f - b1) * g);
+    v = xsimd::fma(V(b2), v, V(1.f - b2) * g * g);
+    return p * V(shrink) - V(step) * m / xsimd::fma(xsimd::sqrt(v), V(inv_sqrt_bc2), V(eps));
+}
 
 // p[i] = r(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states).
 template <class R>
@@ -92,12 +130,13 @@ void apply_update(float* p, const float* g, float* s1, float* s2, std::size_t n,
     rule.fixed([&](const auto r) { apply_fixed(r, p, g, s1, s2, n); });
 }
 
-inline void sgd_update(float* p, const float* g, float* buf, std::size_t n, float lr, float mu, bool nesterov, float decay) {
+SANENET_INLINE void sgd_update(float* p, const float* g, float* buf, std::size_t n, float lr, float mu, bool nesterov,
+                               float decay) {
     apply_update(p, g, buf, nullptr, n, sgd_rule{lr, mu, decay, nesterov});
 }
 
-inline void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, float lr, float b1, float b2, float eps,
-                        float bias_correction1, float bias_correction2, float decay) {
+SANENET_INLINE void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, float lr, float b1, float b2,
+                                float eps, float bias_correction1, float bias_correction2, float decay) {
     apply_update(p, g, m, v, n, adam_rule(lr, b1, b2, eps, bias_correction1, bias_correction2, decay));
 }
 
@@ -114,12 +153,6 @@ SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, c
     if constexpr (Rule::two_states) store_partial(s2 + j, t, cols);
 }
 
-// The weight gradient of a small batch, G = A B (A: m x k strided, B: k x n row-major,
-// k <= rank_k_max), applied by the rule as it is computed: G never goes to memory, which
-// saves a third of the traffic of a batch-1 step. Each vector of G is k FMAs and is used at
-// once; the squared norm of G (returned) is summed in 4 chains per row. A's row is copied
-// out, so that the stores to p cannot alias it.
-inline constexpr int rank_k_max = 8;
 template <class R>
 double rank_k_fixed(const R r, int m, int n, int k, const operand A, const float* B, float* p, float* s1, float* s2) {
     constexpr int w = static_cast<int>(width);
@@ -146,5 +179,15 @@ double rank_k_update(int m, int n, int k, const operand& A, const float* B, floa
     return norm2;
 }
 
+#if defined(SANENET_COMPILED_LIB)
+// The compiled library instantiates the update loops for both rules, so that a translation
+// unit that calls them from code of its own links without their definitions (and xsimd).
+template void apply_update<sgd_rule>(float*, const float*, float*, float*, std::size_t, const sgd_rule&);
+template void apply_update<adam_rule>(float*, const float*, float*, float*, std::size_t, const adam_rule&);
+template double rank_k_update<sgd_rule>(int, int, int, const operand&, const float*, float*, float*, float*, const sgd_rule&);
+template double rank_k_update<adam_rule>(int, int, int, const operand&, const float*, float*, float*, float*, const adam_rule&);
+#endif
+
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS

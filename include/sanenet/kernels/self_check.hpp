@@ -11,11 +11,23 @@
 #include <sanenet/kernels/random.hpp>
 #include <sanenet/kernels/simd.hpp>
 
+#if SANENET_DEFINITIONS
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#endif
 
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+// Runs the self-check once per process; throws sn::simd_error on every call if it failed.
+SANENET_INLINE void verify_simd();
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
 
@@ -210,11 +222,11 @@ inline std::string simd_fault_message(const simd_fault& f) {
            "architecture (without -march flags the kernels use SSE2) and report it with the output of sn::build_info().";
 }
 
-// Runs the self-check once per process; throws sn::simd_error on every call if it failed.
-inline void verify_simd() {
+SANENET_INLINE void verify_simd() {
     static const simd_fault fault = find_simd_fault();
     if (fault) throw simd_error(simd_fault_message(fault));
 }
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS

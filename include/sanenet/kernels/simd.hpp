@@ -19,6 +19,12 @@
 #define SANENET_KERNELS_END
 #endif
 
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string>
+#include <utility>
+#if SANENET_DEFINITIONS
 SANENET_KERNELS_BEGIN
 #include <xsimd/xsimd.hpp>
 SANENET_KERNELS_END
@@ -28,13 +34,77 @@ SANENET_KERNELS_END
 #elif defined(__SSE__)
 #include <xmmintrin.h>
 #endif
+#endif
 
-#include <cstddef>
-#include <cstdint>
-#include <new>
-#include <string>
-#include <utility>
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
 
+inline constexpr std::size_t alignment = 64;
+
+// The name of the instruction set the kernels are compiled for (xsimd's).
+SANENET_INLINE const char* arch_name();
+
+// A 64-byte aligned buffer that is grown, never shrunk: workspaces are sized once.
+template <class T>
+class aligned_buffer {
+public:
+    aligned_buffer() = default;
+    explicit aligned_buffer(std::size_t n) { resize(n); }
+    aligned_buffer(const aligned_buffer& o) : aligned_buffer(o.size_) { copy_from(o); }
+    aligned_buffer& operator=(const aligned_buffer& o) {
+        if (this != &o) {
+            resize(o.size_);
+            copy_from(o);
+        }
+        return *this;
+    }
+    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), size_(o.size_), cap_(o.cap_) { o.p_ = nullptr; o.size_ = o.cap_ = 0; }
+    aligned_buffer& operator=(aligned_buffer&& o) noexcept {
+        std::swap(p_, o.p_);
+        std::swap(size_, o.size_);
+        std::swap(cap_, o.cap_);
+        return *this;
+    }
+    ~aligned_buffer() { release(); }
+
+    // Grows to n elements (zero-filled when it had to reallocate); keeps the storage otherwise.
+    void resize(std::size_t n) {
+        if (n > cap_) {
+            release();
+            const std::size_t bytes = ((n * sizeof(T) + alignment - 1) / alignment) * alignment;
+            p_ = static_cast<T*>(::operator new(bytes, std::align_val_t{alignment}));
+            for (std::size_t i = 0; i < n; ++i) p_[i] = T{};
+            cap_ = n;
+        }
+        size_ = n;
+    }
+    void fill(T v) {
+        for (std::size_t i = 0; i < size_; ++i) p_[i] = v;
+    }
+    T* data() noexcept { return p_; }
+    const T* data() const noexcept { return p_; }
+    std::size_t size() const noexcept { return size_; }
+    T& operator[](std::size_t i) noexcept { return p_[i]; }
+    const T& operator[](std::size_t i) const noexcept { return p_[i]; }
+
+private:
+    void copy_from(const aligned_buffer& o) {
+        for (std::size_t i = 0; i < size_; ++i) p_[i] = o.p_[i];
+    }
+    void release() {
+        if (p_) ::operator delete(p_, std::align_val_t{alignment});
+        p_ = nullptr;
+        size_ = cap_ = 0;
+    }
+    T* p_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t cap_ = 0;
+};
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
 
@@ -50,8 +120,6 @@ inline constexpr std::size_t width = vfloat::size;
 inline constexpr int gemm_nv = 2;
 inline constexpr int gemm_nr = static_cast<int>(width) * gemm_nv;
 inline constexpr int gemm_mr = width >= 16 ? 8 : 6;
-
-inline constexpr std::size_t alignment = 64;
 
 #if defined(__AVX__) && !defined(__AVX512F__)
 // The 8-lane mask whose first `count` lanes are set: 8 words from (8 - count).
@@ -254,64 +322,8 @@ inline void store_partial(float* p, vfloat v, int count) {
     for (int i = 0; i < count; ++i) p[i] = tmp[i];
 }
 
-inline const char* arch_name() { return arch::name(); }
-
-// A 64-byte aligned buffer that is grown, never shrunk: workspaces are sized once.
-template <class T>
-class aligned_buffer {
-public:
-    aligned_buffer() = default;
-    explicit aligned_buffer(std::size_t n) { resize(n); }
-    aligned_buffer(const aligned_buffer& o) : aligned_buffer(o.size_) { copy_from(o); }
-    aligned_buffer& operator=(const aligned_buffer& o) {
-        if (this != &o) {
-            resize(o.size_);
-            copy_from(o);
-        }
-        return *this;
-    }
-    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), size_(o.size_), cap_(o.cap_) { o.p_ = nullptr; o.size_ = o.cap_ = 0; }
-    aligned_buffer& operator=(aligned_buffer&& o) noexcept {
-        std::swap(p_, o.p_);
-        std::swap(size_, o.size_);
-        std::swap(cap_, o.cap_);
-        return *this;
-    }
-    ~aligned_buffer() { release(); }
-
-    // Grows to n elements (zero-filled when it had to reallocate); keeps the storage otherwise.
-    void resize(std::size_t n) {
-        if (n > cap_) {
-            release();
-            const std::size_t bytes = ((n * sizeof(T) + alignment - 1) / alignment) * alignment;
-            p_ = static_cast<T*>(::operator new(bytes, std::align_val_t{alignment}));
-            for (std::size_t i = 0; i < n; ++i) p_[i] = T{};
-            cap_ = n;
-        }
-        size_ = n;
-    }
-    void fill(T v) {
-        for (std::size_t i = 0; i < size_; ++i) p_[i] = v;
-    }
-    T* data() noexcept { return p_; }
-    const T* data() const noexcept { return p_; }
-    std::size_t size() const noexcept { return size_; }
-    T& operator[](std::size_t i) noexcept { return p_[i]; }
-    const T& operator[](std::size_t i) const noexcept { return p_[i]; }
-
-private:
-    void copy_from(const aligned_buffer& o) {
-        for (std::size_t i = 0; i < size_; ++i) p_[i] = o.p_[i];
-    }
-    void release() {
-        if (p_) ::operator delete(p_, std::align_val_t{alignment});
-        p_ = nullptr;
-        size_ = cap_ = 0;
-    }
-    T* p_ = nullptr;
-    std::size_t size_ = 0;
-    std::size_t cap_ = 0;
-};
+SANENET_INLINE const char* arch_name() { return arch::name(); }
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS
