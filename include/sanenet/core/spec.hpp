@@ -120,7 +120,14 @@ constexpr std::string_view init_name(init i) {
     return "?";
 }
 
-inline std::string task_name(const task_spec& t) {
+SANENET_INLINE std::string task_name(const task_spec& t);
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string task_name(const task_spec& t) {
     switch (t.k) {
         case task_kind::regression: return "Regression";
         case task_kind::classification: return "Classification<" + std::to_string(t.outputs) + ">";
@@ -130,3 +137,4 @@ inline std::string task_name(const task_spec& t) {
 }
 
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

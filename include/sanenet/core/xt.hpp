@@ -6,11 +6,13 @@
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xarray.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#endif
 
 #if defined(__clang__) && __clang_major__ >= 19
 // xtensor 0.24 + clang 19: rebind_container<X, svector<...>> matches two unordered partial
@@ -29,28 +31,11 @@ using matrix = xt::xtensor<float, 2>;         // samples x features
 using labels = xt::xtensor<std::int32_t, 1>;  // one class index per sample
 
 // Rows [begin, end) of a matrix or label vector, as a new container.
-inline matrix take_rows(const matrix& x, std::size_t begin, std::size_t end) {
-    const std::size_t cols = x.shape()[1];
-    matrix out = matrix::from_shape({end - begin, cols});
-    std::copy(x.data() + begin * cols, x.data() + end * cols, out.data());
-    return out;
-}
-inline labels take_rows(const labels& y, std::size_t begin, std::size_t end) {
-    labels out = labels::from_shape({end - begin});
-    std::copy(y.data() + begin, y.data() + end, out.data());
-    return out;
-}
+SANENET_INLINE matrix take_rows(const matrix& x, std::size_t begin, std::size_t end);
+SANENET_INLINE labels take_rows(const labels& y, std::size_t begin, std::size_t end);
 
 namespace detail {
-// Built by appending: g++ 12 warns (-Wrestrict, a false positive) on "(" + std::string&&.
-inline std::string shape_string(std::size_t rows, std::size_t cols) {
-    std::string s = "(";
-    s += std::to_string(rows);
-    s += ", ";
-    s += std::to_string(cols);
-    s += ")";
-    return s;
-}
+SANENET_INLINE std::string shape_string(std::size_t rows, std::size_t cols);
 template <class E>
 std::string shape_string(const E& e) {
     std::string s = "(";
@@ -62,3 +47,33 @@ std::string shape_string(const E& e) {
 }
 }  // namespace detail
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE matrix take_rows(const matrix& x, std::size_t begin, std::size_t end) {
+    const std::size_t cols = x.shape()[1];
+    matrix out = matrix::from_shape({end - begin, cols});
+    std::copy(x.data() + begin * cols, x.data() + end * cols, out.data());
+    return out;
+}
+SANENET_INLINE labels take_rows(const labels& y, std::size_t begin, std::size_t end) {
+    labels out = labels::from_shape({end - begin});
+    std::copy(y.data() + begin, y.data() + end, out.data());
+    return out;
+}
+
+namespace detail {
+// Built by appending: g++ 12 warns (-Wrestrict, a false positive) on "(" + std::string&&.
+SANENET_INLINE std::string shape_string(std::size_t rows, std::size_t cols) {
+    std::string s = "(";
+    s += std::to_string(rows);
+    s += ", ";
+    s += std::to_string(cols);
+    s += ")";
+    return s;
+}
+}  // namespace detail
+
+}  // namespace sanenet
+#endif  // SANENET_DEFINITIONS

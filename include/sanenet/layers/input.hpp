@@ -16,10 +16,18 @@ struct Input {
 namespace detail {
 template <>
 struct layer_ops<kind::input> : no_parameters {
-    static std::string name(const layer_spec& s) { return "Input<" + std::to_string(s.out) + ">"; }
+    static std::string name(const layer_spec& s);
     static void forward(const stage_io&) {}
     static void backward(const stage_io&, const grad_io&) {}
 };
 }  // namespace detail
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string layer_ops<kind::input>::name(const layer_spec& s) { return "Input<" + std::to_string(s.out) + ">"; }
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

@@ -13,6 +13,8 @@
 //       static void backward(const stage_io&, const grad_io&);
 //   };
 //
+// The non-template members are declared in the specialization and defined after it, in the
+// file's SANENET_DEFINITIONS block (core/config.hpp: compiled once in compiled mode).
 // A kind without parameters derives stem, parameter_count, tensors, initialize and state_size
 // from no_parameters. The model and the trainer iterate over stages and dispatch through visit_kind, whose switch
 // is generated from the kind table: a kind without its layer_ops does not compile. The lint
@@ -109,6 +111,11 @@ constexpr decltype(auto) visit_kind(kind k, F&& f) {
     return f.template operator()<kind::input>();
 }
 
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
 // Elementwise work on n values, in parallel chunks when it is large (the results do not
 // depend on the split).
 template <class F>
@@ -118,3 +125,4 @@ void for_chunks(const stage_io& io, std::size_t n, const F& f) {
 }
 
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

@@ -31,9 +31,17 @@ constexpr std::size_t parameter_count(const layer_spec& s) {
 }
 
 // The layer as the user typed it, e.g. "Dense<256, He>" or "Dropout<0.9>".
-inline std::string layer_name(const layer_spec& s) {
-    return visit_kind(s.k, [&]<kind K>() { return layer_ops<K>::name(s); });
-}
+SANENET_INLINE std::string layer_name(const layer_spec& s);
 
 }  // namespace detail
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string layer_name(const layer_spec& s) {
+    return visit_kind(s.k, [&]<kind K>() { return layer_ops<K>::name(s); });
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

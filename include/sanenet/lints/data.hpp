@@ -11,15 +11,17 @@
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/lints/thresholds.hpp>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <unordered_map>
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
@@ -31,8 +33,67 @@ struct net_shape {
 };
 
 // One run-time finding in the shared message format; tag is empty for lints that cannot be waived.
-inline Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
-                                  const std::string& what, const std::string& fix, std::string evidence) {
+SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
+                                          const std::string& what, const std::string& fix, std::string evidence);
+
+template <class Tag>
+Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix, std::string evidence) {
+    return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence));
+}
+#define SANENET_TAGGED(Tag, ...) ::sanenet::detail::tagged<::sanenet::lint::Tag>(#Tag, __VA_ARGS__)
+
+// Shapes and label ranges: a mismatch is a shape_error naming both shapes. `what` names the data.
+SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what);
+
+// L3.1: the first NaN or Inf in a matrix, as a finding (or nothing).
+SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural = false);
+
+// Per-column mean and standard deviation (population), computed in double around a
+// shift (the first row) so that large offsets do not cancel; and whether the column takes
+// at most two distinct values.
+struct column_stats {
+    std::vector<double> mean, stddev, range;
+    std::vector<std::uint8_t> binary;
+    std::vector<std::size_t> at_min, at_max;  // how many values equal the minimum, the maximum
+};
+
+SANENET_INLINE column_stats column_statistics(const matrix& x);
+
+// The data lints, in catalogue order. Shapes must already be checked (check_shapes).
+// What the data lints look at: the training data and the parts of the fit that concern it.
+struct data_check {
+    const matrix* validation_x = nullptr;
+    targets validation_y{};
+    std::size_t batch_size = 32;
+    Thresholds thresholds{};
+};
+
+SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const data_check& o);
+
+inline bool waived(const Diagnostic& d, Waivers allow) { return (allow.bits & waiver_bit(d.id)) != 0; }
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string position(std::size_t row, std::size_t col) {
+    return "row " + std::to_string(row) + ", column " + std::to_string(col);
+}
+
+// "3, 17, 40 and 12 more"
+SANENET_INLINE std::string list_indices(const std::vector<std::size_t>& v, std::size_t shown = 8) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size() && i < shown; ++i) {
+        if (i) s += ", ";
+        s += std::to_string(v[i]);
+    }
+    if (v.size() > shown) s += " and " + std::to_string(v.size() - shown) + " more";
+    return s;
+}
+
+SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
+                                          const std::string& what, const std::string& fix, std::string evidence) {
     std::string m = "sanenet ";
     m += id;
     m += ' ';
@@ -50,29 +111,7 @@ inline Diagnostic make_diagnostic(std::string_view id, std::string_view slug, st
     return Diagnostic{std::string(id), severity, std::move(m), std::move(evidence)};
 }
 
-template <class Tag>
-Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix, std::string evidence) {
-    return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence));
-}
-#define SANENET_TAGGED(Tag, ...) ::sanenet::detail::tagged<::sanenet::lint::Tag>(#Tag, __VA_ARGS__)
-
-inline std::string position(std::size_t row, std::size_t col) {
-    return "row " + std::to_string(row) + ", column " + std::to_string(col);
-}
-
-// "3, 17, 40 and 12 more"
-inline std::string list_indices(const std::vector<std::size_t>& v, std::size_t shown = 8) {
-    std::string s;
-    for (std::size_t i = 0; i < v.size() && i < shown; ++i) {
-        if (i) s += ", ";
-        s += std::to_string(v[i]);
-    }
-    if (v.size() > shown) s += " and " + std::to_string(v.size() - shown) + " more";
-    return s;
-}
-
-// Shapes and label ranges: a mismatch is a shape_error naming both shapes. `what` names the data.
-inline void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what) {
+SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what) {
     const std::size_t rows = x.shape()[0], cols = x.shape()[1];
     if (rows == 0) throw shape_error(what + " has no rows");
     if (cols != static_cast<std::size_t>(s.inputs))
@@ -100,8 +139,7 @@ inline void check_shapes(const net_shape& s, const matrix& x, const targets& y, 
         }
 }
 
-// L3.1: the first NaN or Inf in a matrix, as a finding (or nothing).
-inline bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural = false) {
+SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural) {
     const std::size_t cols = m.shape()[1];
     const float* d = m.data();
     for (std::size_t i = 0; i < m.size(); ++i)
@@ -119,16 +157,7 @@ inline bool find_non_finite(const matrix& m, const std::string& what, std::vecto
     return false;
 }
 
-// Per-column mean and standard deviation (population), computed in double around a
-// shift (the first row) so that large offsets do not cancel; and whether the column takes
-// at most two distinct values.
-struct column_stats {
-    std::vector<double> mean, stddev, range;
-    std::vector<std::uint8_t> binary;
-    std::vector<std::size_t> at_min, at_max;  // how many values equal the minimum, the maximum
-};
-
-inline column_stats column_statistics(const matrix& x) {
+SANENET_INLINE column_stats column_statistics(const matrix& x) {
     const std::size_t n = x.shape()[0], d = x.shape()[1];
     column_stats s;
     s.mean.assign(d, 0.0);
@@ -175,7 +204,7 @@ inline column_stats column_statistics(const matrix& x) {
 }
 
 // FNV-1a over a row's bytes, for the leak check.
-inline std::uint64_t row_hash(const float* row, std::size_t cols) {
+SANENET_INLINE std::uint64_t row_hash(const float* row, std::size_t cols) {
     std::uint64_t h = 0xcbf29ce484222325ull;
     const auto* b = reinterpret_cast<const unsigned char*>(row);
     for (std::size_t i = 0; i < cols * sizeof(float); ++i) h = (h ^ b[i]) * 0x100000001b3ull;
@@ -183,7 +212,7 @@ inline std::uint64_t row_hash(const float* row, std::size_t cols) {
 }
 
 // L2.2: how many rows of v appear exactly in x.
-inline std::size_t rows_found_in(const matrix& v, const matrix& x) {
+SANENET_INLINE std::size_t rows_found_in(const matrix& v, const matrix& x) {
     const std::size_t cols = x.shape()[1];
     std::unordered_multimap<std::uint64_t, std::size_t> index;
     index.reserve(x.shape()[0]);
@@ -201,16 +230,7 @@ inline std::size_t rows_found_in(const matrix& v, const matrix& x) {
     return found;
 }
 
-// The data lints, in catalogue order. Shapes must already be checked (check_shapes).
-// What the data lints look at: the training data and the parts of the fit that concern it.
-struct data_check {
-    const matrix* validation_x = nullptr;
-    targets validation_y{};
-    std::size_t batch_size = 32;
-    Thresholds thresholds{};
-};
-
-inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const data_check& o) {
+SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const data_check& o) {
     std::vector<Diagnostic> out;
     const Thresholds& t = o.thresholds;
     const std::size_t n = x.shape()[0], d = x.shape()[1];
@@ -308,6 +328,5 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
     return out;
 }
 
-inline bool waived(const Diagnostic& d, Waivers allow) { return (allow.bits & waiver_bit(d.id)) != 0; }
-
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

@@ -64,13 +64,7 @@ SANENET_LINT_TAGS(SANENET_DECLARE_LINT_TAG)
 
 namespace detail {
 // The waiver bit of a run-time finding's ID; 0 for a lint that has no tag.
-inline std::uint32_t waiver_bit(std::string_view id) {
-#define SANENET_TAG_BIT(Tag, Bit, Id, Slug) \
-    if (id == Id) return std::uint32_t{1} << Bit;
-    SANENET_LINT_TAGS(SANENET_TAG_BIT)
-#undef SANENET_TAG_BIT
-    return 0;
-}
+SANENET_INLINE std::uint32_t waiver_bit(std::string_view id);
 }  // namespace detail
 
 template <class T>
@@ -125,3 +119,17 @@ struct Diagnostic {
 };
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::uint32_t waiver_bit(std::string_view id) {
+#define SANENET_TAG_BIT(Tag, Bit, Id, Slug) \
+    if (id == Id) return std::uint32_t{1} << Bit;
+    SANENET_LINT_TAGS(SANENET_TAG_BIT)
+#undef SANENET_TAG_BIT
+    return 0;
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

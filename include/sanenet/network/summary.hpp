@@ -10,16 +10,23 @@
 
 namespace sanenet::inline SANENET_ABI::detail {
 
-inline std::string pad_right(std::string s, std::size_t n) {
+SANENET_INLINE std::string summary_table(std::span<const layer_spec> specs, task_spec task);
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string pad_right(std::string s, std::size_t n) {
     if (s.size() < n) s.append(n - s.size(), ' ');
     return s;
 }
-inline std::string pad_left(std::string s, std::size_t n) {
+SANENET_INLINE std::string pad_left(std::string s, std::size_t n) {
     if (s.size() < n) s.insert(0, n - s.size(), ' ');
     return s;
 }
 
-inline std::string loss_name(const task_spec& t) {
+SANENET_INLINE std::string loss_name(const task_spec& t) {
     switch (t.k) {
         case task_kind::regression: return "mean squared error";
         case task_kind::classification: return "softmax cross-entropy, fused with the final Softmax";
@@ -28,7 +35,7 @@ inline std::string loss_name(const task_spec& t) {
     return "?";
 }
 
-inline std::string summary_table(std::span<const layer_spec> specs, task_spec task) {
+SANENET_INLINE std::string summary_table(std::span<const layer_spec> specs, task_spec task) {
     std::string s = "Network<" + task_name(task) + ">\n";
     s += pad_right(" #", 4) + pad_right("Layer", 24) + pad_right("Output shape", 16) + pad_left("Params", 12) + "\n";
     std::size_t total = 0;
@@ -44,3 +51,4 @@ inline std::string summary_table(std::span<const layer_spec> specs, task_spec ta
 }
 
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
