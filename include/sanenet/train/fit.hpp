@@ -18,17 +18,21 @@
 #include <sanenet/train/optimizers.hpp>
 #include <sanenet/train/options.hpp>
 
+#include <cstddef>
+#include <string>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
-#include <string>
 #include <type_traits>
 #include <variant>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -39,6 +43,63 @@ struct Evaluation {
 };
 
 namespace detail {
+
+// Validation loss and metric in inference mode, in chunks; buffers are sized once.
+class evaluator {
+public:
+    static constexpr std::size_t chunk = 256;
+
+    explicit evaluator(const model& m);
+
+    Evaluation run(const model& m, const matrix& x, const targets& y, int threads);
+
+private:
+    kernels::aligned_buffer<float> ping_, pong_, out_, scratch_;
+    std::vector<double> sum_, sumsq_, sse_;
+};
+
+// sn::fit on the model: the options checked, the data lints, the epochs of steps with the monitors
+// around them and the progress line. net_waivers: the network type's waivers, added to o.allow.
+SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers);
+
+// sn::evaluate on the model: shapes and finiteness checked, then the evaluator.
+SANENET_INLINE Evaluation evaluate_model(const model& m, const matrix& x, const targets& t, int threads);
+
+// sn::check_data for a network of shape s: the shapes, then every data lint not waived by
+// options.allow or net_waivers.
+SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matrix& x, const targets& t,
+                                                  const FitOptions& options, Waivers net_waivers);
+
+}  // namespace detail
+
+// Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
+template <class Net, class Y>
+History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
+}
+
+// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
+template <class Net, class Y>
+Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
+    return detail::evaluate_model(net.engine(), x, detail::targets_for<Net>(y), threads);
+}
+
+}  // namespace sanenet
+
+namespace sanenet::inline SANENET_ABI {
+
+// The data lints alone (no training), waivers and thresholds from options: every finding,
+// errors included, as Diagnostics. Shapes are still checked (shape_error).
+template <class Net, class Y>
+std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::net_shape s{Net::task_type::sanenet_task, Net::input_size, Net::output_size};
+    return detail::check_data(s, x, detail::targets_for<Net>(y), options, Net::waivers);
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
 
 inline std::string metric_name(const model& m) { return m.task().k == task_kind::regression ? "r2" : "accuracy"; }
 
@@ -89,75 +150,65 @@ inline void check_before_training(const net_shape& s, const matrix& x, const tar
     for (const Diagnostic& d : found) sink.report(d);
 }
 
-// Validation loss and metric in inference mode, in chunks; buffers are sized once.
-class evaluator {
-public:
-    static constexpr std::size_t chunk = 256;
+SANENET_INLINE evaluator::evaluator(const model& m)
+    : ping_(chunk * static_cast<std::size_t>(m.max_width())), pong_(chunk * static_cast<std::size_t>(m.max_width())),
+      out_(chunk * static_cast<std::size_t>(m.output_size())), scratch_(chunk * static_cast<std::size_t>(m.output_size())),
+      sum_(static_cast<std::size_t>(m.output_size())), sumsq_(static_cast<std::size_t>(m.output_size())),
+      sse_(static_cast<std::size_t>(m.output_size())) {}
 
-    explicit evaluator(const model& m)
-        : ping_(chunk * static_cast<std::size_t>(m.max_width())), pong_(chunk * static_cast<std::size_t>(m.max_width())),
-          out_(chunk * static_cast<std::size_t>(m.output_size())), scratch_(chunk * static_cast<std::size_t>(m.output_size())),
-          sum_(static_cast<std::size_t>(m.output_size())), sumsq_(static_cast<std::size_t>(m.output_size())),
-          sse_(static_cast<std::size_t>(m.output_size())) {}
-
-    Evaluation run(const model& m, const matrix& x, const targets& y, int threads) {
-        const std::size_t rows = x.shape()[0], k = static_cast<std::size_t>(m.output_size()), in = static_cast<std::size_t>(m.input_size());
-        const bool fused = m.loss_fuses_output();
-        double loss = 0.0, hits = 0.0;
-        // Per output: the targets' sum and sum of squares and the squared error, for R^2.
-        std::fill(sum_.begin(), sum_.end(), 0.0);
-        std::fill(sumsq_.begin(), sumsq_.end(), 0.0);
-        std::fill(sse_.begin(), sse_.end(), 0.0);
-        for (std::size_t r = 0; r < rows; r += chunk) {
-            const std::size_t n = std::min(chunk, rows - r);
-            m.infer(x.data() + r * in, n, out_.data(), ping_.data(), pong_.data(), threads, !fused);
-            const float* o = out_.data();
-            if (y.cls) {
-                const std::int32_t* lab = y.cls->data() + r;
-                loss += kernels::softmax_cross_entropy(o, lab, n, k, scratch_.data(), 1.f);
-                for (std::size_t i = 0; i < n; ++i) hits += argmax_row(o + i * k, k) == static_cast<std::size_t>(lab[i]);
-                continue;
-            }
-            const float* t = y.values->data() + r * k;
-            if (m.task().k == task_kind::multilabel) {
-                loss += kernels::sigmoid_cross_entropy(o, t, n * k, scratch_.data(), 1.f);
-                for (std::size_t i = 0; i < n * k; ++i) hits += (o[i] > 0.f) == (t[i] >= 0.5f);
-                continue;
-            }
-            loss += kernels::squared_error(o, t, n * k, nullptr, 1.f);
-            for (std::size_t i = 0; i < n; ++i)
-                for (std::size_t j = 0; j < k; ++j) {
-                    const double e = static_cast<double>(o[i * k + j]) - t[i * k + j];
-                    sse_[j] += e * e;
-                    sum_[j] += t[i * k + j];
-                    sumsq_[j] += static_cast<double>(t[i * k + j]) * t[i * k + j];
-                }
-        }
-        Evaluation e;
-        e.metric_name = metric_name(m);
-        const double n = static_cast<double>(rows);
+SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const targets& y, int threads) {
+    const std::size_t rows = x.shape()[0], k = static_cast<std::size_t>(m.output_size()), in = static_cast<std::size_t>(m.input_size());
+    const bool fused = m.loss_fuses_output();
+    double loss = 0.0, hits = 0.0;
+    // Per output: the targets' sum and sum of squares and the squared error, for R^2.
+    std::fill(sum_.begin(), sum_.end(), 0.0);
+    std::fill(sumsq_.begin(), sumsq_.end(), 0.0);
+    std::fill(sse_.begin(), sse_.end(), 0.0);
+    for (std::size_t r = 0; r < rows; r += chunk) {
+        const std::size_t n = std::min(chunk, rows - r);
+        m.infer(x.data() + r * in, n, out_.data(), ping_.data(), pong_.data(), threads, !fused);
+        const float* o = out_.data();
         if (y.cls) {
-            e.loss = loss / n;
-            e.metric = hits / n;
-        } else if (m.task().k == task_kind::multilabel) {
-            e.loss = loss / (n * static_cast<double>(k));
-            e.metric = hits / (n * static_cast<double>(k));
-        } else {
-            e.loss = loss / (n * static_cast<double>(k));
-            double r2 = 0.0;
-            for (std::size_t j = 0; j < k; ++j) {
-                const double sst = sumsq_[j] - sum_[j] * sum_[j] / n;
-                r2 += sst > 0.0 ? 1.0 - sse_[j] / sst : (sse_[j] == 0.0 ? 1.0 : 0.0);
-            }
-            e.metric = r2 / static_cast<double>(k);
+            const std::int32_t* lab = y.cls->data() + r;
+            loss += kernels::softmax_cross_entropy(o, lab, n, k, scratch_.data(), 1.f);
+            for (std::size_t i = 0; i < n; ++i) hits += argmax_row(o + i * k, k) == static_cast<std::size_t>(lab[i]);
+            continue;
         }
-        return e;
+        const float* t = y.values->data() + r * k;
+        if (m.task().k == task_kind::multilabel) {
+            loss += kernels::sigmoid_cross_entropy(o, t, n * k, scratch_.data(), 1.f);
+            for (std::size_t i = 0; i < n * k; ++i) hits += (o[i] > 0.f) == (t[i] >= 0.5f);
+            continue;
+        }
+        loss += kernels::squared_error(o, t, n * k, nullptr, 1.f);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < k; ++j) {
+                const double e = static_cast<double>(o[i * k + j]) - t[i * k + j];
+                sse_[j] += e * e;
+                sum_[j] += t[i * k + j];
+                sumsq_[j] += static_cast<double>(t[i * k + j]) * t[i * k + j];
+            }
     }
-
-private:
-    kernels::aligned_buffer<float> ping_, pong_, out_, scratch_;
-    std::vector<double> sum_, sumsq_, sse_;
-};
+    Evaluation e;
+    e.metric_name = metric_name(m);
+    const double n = static_cast<double>(rows);
+    if (y.cls) {
+        e.loss = loss / n;
+        e.metric = hits / n;
+    } else if (m.task().k == task_kind::multilabel) {
+        e.loss = loss / (n * static_cast<double>(k));
+        e.metric = hits / (n * static_cast<double>(k));
+    } else {
+        e.loss = loss / (n * static_cast<double>(k));
+        double r2 = 0.0;
+        for (std::size_t j = 0; j < k; ++j) {
+            const double sst = sumsq_[j] - sum_[j] * sum_[j] / n;
+            r2 += sst > 0.0 ? 1.0 - sse_[j] / sst : (sse_[j] == 0.0 ? 1.0 : 0.0);
+        }
+        e.metric = r2 / static_cast<double>(k);
+    }
+    return e;
+}
 
 inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o) {
     return "sanenet L6.1 diverged: " + what + " (learning rate " + format_number(learning_rate_of(o.optimizer)) +
@@ -166,7 +217,7 @@ inline std::string divergence_message(const std::string& what, int epoch, const 
            "find the largest stable learning rate with sn::find_learning_rate and use a tenth of it (article item 6).";
 }
 
-inline History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
+SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
     check_options(o);
     History h;
     h.metric = metric_name(m);
@@ -247,42 +298,24 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     return h;
 }
 
-}  // namespace detail
-
-// Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
-template <class Net, class Y>
-History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
-}
-
-// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
-template <class Net, class Y>
-Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
-    const detail::targets t = detail::targets_for<Net>(y);
-    detail::check_shapes(detail::shape_of(net.engine()), x, t, "x");
+SANENET_INLINE Evaluation evaluate_model(const model& m, const matrix& x, const targets& t, int threads) {
+    check_shapes(shape_of(m), x, t, "x");
     std::vector<Diagnostic> non_finite;
-    if (detail::find_non_finite(x, "x", non_finite) || (t.values && detail::find_non_finite(*t.values, "the targets", non_finite, true)))
+    if (find_non_finite(x, "x", non_finite) || (t.values && find_non_finite(*t.values, "the targets", non_finite, true)))
         throw lint_error(non_finite.front().id, non_finite.front().message);
-    detail::evaluator e(net.engine());
-    return e.run(net.engine(), x, t, kernels::resolve_threads(threads));
+    evaluator e(m);
+    return e.run(m, x, t, kernels::resolve_threads(threads));
 }
 
-}  // namespace sanenet
-
-namespace sanenet::inline SANENET_ABI {
-
-// The data lints alone (no training), waivers and thresholds from options: every finding,
-// errors included, as Diagnostics. Shapes are still checked (shape_error).
-template <class Net, class Y>
-std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions& options = {}) {
-    const detail::net_shape s{Net::task_type::sanenet_task, Net::input_size, Net::output_size};
-    const detail::targets t = detail::targets_for<Net>(y);
-    detail::check_shapes(s, x, t, "x");
-    if (options.validation) detail::check_shapes(s, options.validation->x, detail::targets_of(options.validation->y), "validation x");
-    std::vector<Diagnostic> found = detail::data_lints(s, x, t, detail::data_check_of(options));
-    const Waivers allow = options.allow | Net::waivers;
-    std::erase_if(found, [allow](const Diagnostic& d) { return detail::waived(d, allow); });
+SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matrix& x, const targets& t,
+                                                  const FitOptions& options, Waivers net_waivers) {
+    check_shapes(s, x, t, "x");
+    if (options.validation) check_shapes(s, options.validation->x, targets_of(options.validation->y), "validation x");
+    std::vector<Diagnostic> found = data_lints(s, x, t, data_check_of(options));
+    const Waivers allow = options.allow | net_waivers;
+    std::erase_if(found, [allow](const Diagnostic& d) { return waived(d, allow); });
     return found;
 }
 
-}  // namespace sanenet
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

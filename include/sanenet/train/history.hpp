@@ -29,28 +29,10 @@ struct History {
     StopReason stop = StopReason::completed;
     std::string stop_message;
 
-    std::vector<double> train_loss() const {
-        std::vector<double> v;
-        for (const auto& e : epochs) v.push_back(e.train_loss);
-        return v;
-    }
-    std::vector<double> val_loss() const {
-        std::vector<double> v;
-        for (const auto& e : epochs)
-            if (e.val_loss) v.push_back(*e.val_loss);
-        return v;
-    }
-    std::vector<double> val_metric() const {
-        std::vector<double> v;
-        for (const auto& e : epochs)
-            if (e.val_metric) v.push_back(*e.val_metric);
-        return v;
-    }
-    bool fired(std::string_view id) const {
-        for (const auto& d : diagnostics)
-            if (d.id == id) return true;
-        return false;
-    }
+    std::vector<double> train_loss() const;
+    std::vector<double> val_loss() const;
+    std::vector<double> val_metric() const;
+    bool fired(std::string_view id) const;
 };
 
 // L6.1: training diverged. The network already holds its last good weights again;
@@ -65,3 +47,35 @@ private:
 };
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE std::vector<double> History::train_loss() const {
+    std::vector<double> v;
+    for (const auto& e : epochs) v.push_back(e.train_loss);
+    return v;
+}
+
+SANENET_INLINE std::vector<double> History::val_loss() const {
+    std::vector<double> v;
+    for (const auto& e : epochs)
+        if (e.val_loss) v.push_back(*e.val_loss);
+    return v;
+}
+
+SANENET_INLINE std::vector<double> History::val_metric() const {
+    std::vector<double> v;
+    for (const auto& e : epochs)
+        if (e.val_metric) v.push_back(*e.val_metric);
+    return v;
+}
+
+SANENET_INLINE bool History::fired(std::string_view id) const {
+    for (const auto& d : diagnostics)
+        if (d.id == id) return true;
+    return false;
+}
+
+}  // namespace sanenet
+#endif  // SANENET_DEFINITIONS

@@ -8,13 +8,15 @@
 #include <sanenet/kernels/random.hpp>
 #include <sanenet/train/trainer.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <numeric>
 #include <optional>
-#include <utility>
 #include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <numeric>
+#include <utility>
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
@@ -24,12 +26,8 @@ class sample_order {
 public:
     // wrap: the batches go on past the last sample from the first one again (every batch is
     // full); otherwise a pass ends at the last sample, with a partial last batch.
-    sample_order(std::size_t n, std::uint64_t seed, bool wrap) : order_(n), rng_(seed), wrap_(wrap) {
-        std::iota(order_.begin(), order_.end(), std::size_t{0});
-    }
-    void shuffle() {
-        for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
-    }
+    sample_order(std::size_t n, std::uint64_t seed, bool wrap);
+    void shuffle();
     // Back to the first sample: a new pass.
     void rewind() { cursor_ = 0; }
     // Samples handed out in this pass (without wrap), or in all (with wrap, modulo n).
@@ -37,15 +35,7 @@ public:
 
     // Loads the next batch of up to `batch` samples into the trainer's rows 0.. and returns
     // its size: 0 at the end of a pass.
-    std::size_t next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
-        const std::size_t n = order_.size();
-        const std::size_t rows = wrap_ ? (n ? batch : 0) : std::min(batch, n - cursor_);
-        for (std::size_t r = 0; r < rows; ++r) {
-            tr.load_sample(r, x, y, order_[cursor_]);
-            cursor_ = wrap_ ? (cursor_ + 1) % n : cursor_ + 1;
-        }
-        return rows;
-    }
+    std::size_t next(trainer& tr, const matrix& x, const targets& y, std::size_t batch);
 
 private:
     std::vector<std::size_t> order_;
@@ -72,3 +62,27 @@ std::size_t train_steps(trainer& tr, const matrix& x, const targets& y, sample_o
 }
 
 }  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE sample_order::sample_order(std::size_t n, std::uint64_t seed, bool wrap) : order_(n), rng_(seed), wrap_(wrap) {
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+}
+
+SANENET_INLINE void sample_order::shuffle() {
+    for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
+}
+
+SANENET_INLINE std::size_t sample_order::next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
+    const std::size_t n = order_.size();
+    const std::size_t rows = wrap_ ? (n ? batch : 0) : std::min(batch, n - cursor_);
+    for (std::size_t r = 0; r < rows; ++r) {
+        tr.load_sample(r, x, y, order_[cursor_]);
+        cursor_ = wrap_ ? (cursor_ + 1) % n : cursor_ + 1;
+    }
+    return rows;
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

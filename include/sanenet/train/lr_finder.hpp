@@ -11,12 +11,16 @@
 #include <sanenet/train/trainer.hpp>
 #include <sanenet/train/options.hpp>
 
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <numeric>
-#include <string>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -44,18 +48,39 @@ struct LrFinding {
     std::vector<LrPoint> curve;
 
     bool exploded() const { return exploded_at > 0.0; }
-    std::string to_string() const {
-        using detail::format_number;
-        if (exploded())
-            return "the loss explodes at learning rate " + format_number(exploded_at, 3) + "; largest stable " + format_number(max_stable, 3) +
-                   "; suggested " + format_number(suggested, 3);
-        return "no explosion up to learning rate " + format_number(max_stable, 3) + "; suggested " + format_number(suggested, 3);
-    }
+    std::string to_string() const;
 };
 
 namespace detail {
 
-inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
+// The range test proper, on m (a copy: the caller's network is not touched).
+SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o);
+
+}  // namespace detail
+
+// The learning-rate range test on a copy of net (net itself is not touched).
+// y: labels for Classification, a samples x outputs matrix otherwise.
+template <class Net, class Y>
+LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
+    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE std::string LrFinding::to_string() const {
+    using detail::format_number;
+    if (exploded())
+        return "the loss explodes at learning rate " + format_number(exploded_at, 3) + "; largest stable " + format_number(max_stable, 3) +
+               "; suggested " + format_number(suggested, 3);
+    return "no explosion up to learning rate " + format_number(max_stable, 3) + "; suggested " + format_number(suggested, 3);
+}
+
+namespace detail {
+
+SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
     check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
     if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
         throw argument_error("find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
@@ -91,13 +116,5 @@ inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, 
 }
 
 }  // namespace detail
-
-// The learning-rate range test on a copy of net (net itself is not touched).
-// y: labels for Classification, a samples x outputs matrix otherwise.
-template <class Net, class Y>
-LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
-    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
-}
-
-
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS

@@ -10,13 +10,72 @@
 #include <sanenet/train/history.hpp>
 #include <sanenet/train/options.hpp>
 
+#include <cstddef>
+#include <limits>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <string>
-#include <vector>
+#endif
 
+namespace sanenet::inline SANENET_ABI::detail {
+
+// L6.1 (smoothed form): a debiased exponential average of the step losses; divergence is
+// that average rising above factor x its running minimum after a warm-up.
+class divergence_watch {
+public:
+    explicit divergence_watch(const Thresholds& t)
+        : factor_(t.divergence_factor), floor_(t.divergence_floor), warmup_(t.divergence_warmup_steps) {}
+
+    // Returns true when the loss has diverged.
+    bool add(double loss);
+    double smoothed() const { return smoothed_; }
+    double minimum() const { return minimum_; }
+
+private:
+    static constexpr double beta = 0.98;
+    double factor_, floor_;
+    int warmup_;
+    int steps_ = 0;
+    double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
+};
+
+// The loss of predicting a constant learned from the training targets: class frequencies,
+// label frequencies, or the mean (L2.3's baseline), measured on the validation targets.
+SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val);
+
+// The network in inference mode on a fixed probe set (evenly spaced rows of x, gathered
+// once): per hidden stage, what L8.1 and L9.3 need - the share of ReLU units that output 0
+// for every probe sample, and the RMS of each hidden Dense layer's output. run() allocates
+// nothing.
+class activity_probe {
+public:
+    struct result {
+        double dead_share = 0.0;     // the largest share of dead units over the ReLU stages ...
+        std::size_t dead_layer = npos;  // ... at the Dense before that ReLU (spec index)
+        std::vector<double> hidden_rms;
+    };
+
+    activity_probe(const model& m, const matrix& x, std::size_t samples);
+
+    std::size_t samples() const { return probe_.shape()[0]; }
+
+    const result& run(int threads);
+
+private:
+    static void visit(void* ctx, std::size_t s, const float* out, std::size_t rows);
+
+    const model& m_;
+    matrix probe_;
+    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
+    result r_;
+};
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
 namespace sanenet::inline SANENET_ABI::detail {
 
 // Where warnings go: the History, and one line on stderr unless the fit is quiet.
@@ -48,38 +107,18 @@ private:
     progress_line* progress_;
 };
 
-// L6.1 (smoothed form): a debiased exponential average of the step losses; divergence is
-// that average rising above factor x its running minimum after a warm-up.
-class divergence_watch {
-public:
-    explicit divergence_watch(const Thresholds& t)
-        : factor_(t.divergence_factor), floor_(t.divergence_floor), warmup_(t.divergence_warmup_steps) {}
+SANENET_INLINE bool divergence_watch::add(double loss) {
+    ++steps_;
+    avg_ = beta * avg_ + (1 - beta) * loss;
+    smoothed_ = avg_ / (1 - std::pow(beta, static_cast<double>(steps_)));
+    if (steps_ < warmup_) return false;
+    if (steps_ == warmup_) first_ = smoothed_;
+    minimum_ = std::min(minimum_, smoothed_);
+    // A floor on the minimum: a loss that has reached ~0 may wobble by large factors.
+    return smoothed_ > factor_ * std::max(minimum_, floor_ * first_);
+}
 
-    // Returns true when the loss has diverged.
-    bool add(double loss) {
-        ++steps_;
-        avg_ = beta * avg_ + (1 - beta) * loss;
-        smoothed_ = avg_ / (1 - std::pow(beta, static_cast<double>(steps_)));
-        if (steps_ < warmup_) return false;
-        if (steps_ == warmup_) first_ = smoothed_;
-        minimum_ = std::min(minimum_, smoothed_);
-        // A floor on the minimum: a loss that has reached ~0 may wobble by large factors.
-        return smoothed_ > factor_ * std::max(minimum_, floor_ * first_);
-    }
-    double smoothed() const { return smoothed_; }
-    double minimum() const { return minimum_; }
-
-private:
-    static constexpr double beta = 0.98;
-    double factor_, floor_;
-    int warmup_;
-    int steps_ = 0;
-    double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
-};
-
-// The loss of predicting a constant learned from the training targets: class frequencies,
-// label frequencies, or the mean (L2.3's baseline), measured on the validation targets.
-inline double baseline_loss(const net_shape& s, const targets& train, const targets& val) {
+SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val) {
     const std::size_t k = static_cast<std::size_t>(s.outputs);
     if (train.cls) {
         std::vector<double> p(k, 1.0);  // Laplace smoothing: no class gets probability 0
@@ -109,66 +148,45 @@ inline double baseline_loss(const net_shape& s, const targets& train, const targ
     return loss / static_cast<double>(vy.size());
 }
 
-// The network in inference mode on a fixed probe set (evenly spaced rows of x, gathered
-// once): per hidden stage, what L8.1 and L9.3 need - the share of ReLU units that output 0
-// for every probe sample, and the RMS of each hidden Dense layer's output. run() allocates
-// nothing.
-class activity_probe {
-public:
-    struct result {
-        double dead_share = 0.0;     // the largest share of dead units over the ReLU stages ...
-        std::size_t dead_layer = npos;  // ... at the Dense before that ReLU (spec index)
-        std::vector<double> hidden_rms;
-    };
-
-    activity_probe(const model& m, const matrix& x, std::size_t samples) : m_(m) {
-        const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size()), p = std::min(n, samples);
-        probe_ = matrix::from_shape({p, in});
-        for (std::size_t i = 0; i < p; ++i) {
-            const std::size_t r = i * n / p;
-            std::copy(x.data() + r * in, x.data() + (r + 1) * in, probe_.data() + i * in);
-        }
-        const std::size_t w = p * static_cast<std::size_t>(m.max_width());
-        ping_.resize(w);
-        pong_.resize(w);
-        out_.resize(p * static_cast<std::size_t>(m.output_size()));
-        unit_max_.resize(static_cast<std::size_t>(m.max_width()));
-        r_.hidden_rms.reserve(m.stages().size());
+SANENET_INLINE activity_probe::activity_probe(const model& m, const matrix& x, std::size_t samples) : m_(m) {
+    const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size()), p = std::min(n, samples);
+    probe_ = matrix::from_shape({p, in});
+    for (std::size_t i = 0; i < p; ++i) {
+        const std::size_t r = i * n / p;
+        std::copy(x.data() + r * in, x.data() + (r + 1) * in, probe_.data() + i * in);
     }
+    const std::size_t w = p * static_cast<std::size_t>(m.max_width());
+    ping_.resize(w);
+    pong_.resize(w);
+    out_.resize(p * static_cast<std::size_t>(m.output_size()));
+    unit_max_.resize(static_cast<std::size_t>(m.max_width()));
+    r_.hidden_rms.reserve(m.stages().size());
+}
 
-    std::size_t samples() const { return probe_.shape()[0]; }
+SANENET_INLINE const activity_probe::result& activity_probe::run(int threads) {
+    r_ = {0.0, npos, std::move(r_.hidden_rms)};
+    r_.hidden_rms.clear();
+    m_.infer(probe_.data(), samples(), out_.data(), ping_.data(), pong_.data(), threads, true, &visit, this);
+    return r_;
+}
 
-    const result& run(int threads) {
-        r_ = {0.0, npos, std::move(r_.hidden_rms)};
-        r_.hidden_rms.clear();
-        m_.infer(probe_.data(), samples(), out_.data(), ping_.data(), pong_.data(), threads, true, &visit, this);
-        return r_;
-    }
-
-private:
-    static void visit(void* ctx, std::size_t s, const float* out, std::size_t rows) {
-        auto& self = *static_cast<activity_probe*>(ctx);
-        const stage& st = self.m_.stages()[s];
-        if (s + 1 == self.m_.stages().size()) return;
-        const std::size_t w = static_cast<std::size_t>(st.out);
-        if (st.k == kind::dense)
-            self.r_.hidden_rms.push_back(std::sqrt(kernels::sum_squares(out, rows * w) / static_cast<double>(rows * w)));
-        if (st.a != act::relu) return;
-        float* mx = self.unit_max_.data();
-        std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
-        std::size_t dead = 0;
-        for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
-        const double share = static_cast<double>(dead) / static_cast<double>(w);
-        if (share > self.r_.dead_share) self.r_.dead_share = share, self.r_.dead_layer = st.spec;
-    }
-
-    const model& m_;
-    matrix probe_;
-    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
-    result r_;
-};
+SANENET_INLINE void activity_probe::visit(void* ctx, std::size_t s, const float* out, std::size_t rows) {
+    auto& self = *static_cast<activity_probe*>(ctx);
+    const stage& st = self.m_.stages()[s];
+    if (s + 1 == self.m_.stages().size()) return;
+    const std::size_t w = static_cast<std::size_t>(st.out);
+    if (st.k == kind::dense)
+        self.r_.hidden_rms.push_back(std::sqrt(kernels::sum_squares(out, rows * w) / static_cast<double>(rows * w)));
+    if (st.a != act::relu) return;
+    float* mx = self.unit_max_.data();
+    std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
+    std::size_t dead = 0;
+    for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
+    const double share = static_cast<double>(dead) / static_cast<double>(w);
+    if (share > self.r_.dead_share) self.r_.dead_share = share, self.r_.dead_layer = st.spec;
+}
 
 // The epoch-level monitors: L4.3, L6.2, L8.1, L8.2, and L2.3 at the end.
 class training_monitor {
@@ -288,3 +306,4 @@ private:
 };
 
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

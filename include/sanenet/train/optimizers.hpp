@@ -32,8 +32,16 @@ struct AdamW {
 
 using Optimizer = std::variant<Adam, SGD, AdamW>;
 
-inline float learning_rate_of(const Optimizer& o) {
+SANENET_INLINE float learning_rate_of(const Optimizer& o);
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE float learning_rate_of(const Optimizer& o) {
     return std::visit([](const auto& x) { return x.learning_rate; }, o);
 }
 
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS

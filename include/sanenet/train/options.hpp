@@ -44,22 +44,10 @@ struct FitOptions {
 
 namespace detail {
 
-inline targets targets_of(const std::variant<labels, matrix>& y) {
-    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
-    return {nullptr, &std::get<matrix>(y)};
-}
+SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y);
 
 // What the data lints look at in a fit's options.
-inline data_check data_check_of(const FitOptions& o) {
-    data_check c;
-    if (o.validation) {
-        c.validation_x = &o.validation->x;
-        c.validation_y = targets_of(o.validation->y);
-    }
-    c.batch_size = o.batch_size;
-    c.thresholds = o.thresholds;
-    return c;
-}
+SANENET_INLINE data_check data_check_of(const FitOptions& o);
 
 // The targets of a Net's task, checked at compile time: labels or a matrix.
 template <class Net, class Y>
@@ -77,3 +65,25 @@ targets targets_for(const Y& y) {
 
 }  // namespace detail
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y) {
+    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
+    return {nullptr, &std::get<matrix>(y)};
+}
+
+SANENET_INLINE data_check data_check_of(const FitOptions& o) {
+    data_check c;
+    if (o.validation) {
+        c.validation_x = &o.validation->x;
+        c.validation_y = targets_of(o.validation->y);
+    }
+    c.batch_size = o.batch_size;
+    c.thresholds = o.thresholds;
+    return c;
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

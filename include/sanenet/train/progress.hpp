@@ -4,21 +4,43 @@
 
 #include <sanenet/core/format.hpp>
 
-#include <chrono>
-#include <cstdio>
-#include <optional>
 #include <string>
 
 #if defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>
 #define SANENET_HAS_ISATTY 1
 #else
 #define SANENET_HAS_ISATTY 0
 #endif
 
+#if SANENET_DEFINITIONS
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#if SANENET_HAS_ISATTY
+#include <unistd.h>
+#endif
+#endif
+
 namespace sanenet::inline SANENET_ABI {
 
-inline bool stderr_is_terminal() {
+// Whether stderr is a terminal (the progress line and the examples' own live lines show only there).
+SANENET_INLINE bool stderr_is_terminal();
+
+namespace detail {
+
+// "m:ss" or "h:mm:ss".
+SANENET_INLINE std::string format_duration(double seconds);
+
+// "950", "12.3k", "1.2M".
+SANENET_INLINE std::string format_rate(double per_second);
+
+}  // namespace detail
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE bool stderr_is_terminal() {
 #if SANENET_HAS_ISATTY
     return ::isatty(2) == 1;
 #else
@@ -28,20 +50,19 @@ inline bool stderr_is_terminal() {
 
 namespace detail {
 
-// "m:ss" or "h:mm:ss".
-inline std::string format_duration(double seconds) {
+SANENET_INLINE std::string format_duration(double seconds) {
     const long s = seconds < 0 ? 0 : static_cast<long>(seconds + 0.5);
     const auto two = [](long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
     return s >= 3600 ? std::to_string(s / 3600) + ":" + two((s / 60) % 60) + ":" + two(s % 60) : std::to_string(s / 60) + ":" + two(s % 60);
 }
 
-// "950", "12.3k", "1.2M".
-inline std::string format_rate(double per_second) {
+SANENET_INLINE std::string format_rate(double per_second) {
     if (per_second >= 1e6) return format_fixed(per_second / 1e6, 1) + "M";
     if (per_second >= 1e3) return format_fixed(per_second / 1e3, 1) + "k";
     return format_fixed(per_second, 0);
 }
 
+// The live line itself, used only by fit (fit.hpp) and its diagnostics (monitors.hpp).
 class progress_line {
 public:
     using clock = std::chrono::steady_clock;
@@ -97,3 +118,4 @@ private:
 
 }  // namespace detail
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
