@@ -5,17 +5,19 @@
 #include <sanenet/core/xt.hpp>
 #include <sanenet/io/file.hpp>
 
-#include <algorithm>
-#include <charconv>
 #include <cstddef>
 #include <filesystem>
-#include <limits>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <stdexcept>
+#include <system_error>
+#endif
 
 namespace sanenet::inline SANENET_ABI::data {
 
@@ -30,29 +32,41 @@ struct CsvTable {
     sanenet::matrix values;
 
     // Index of the first column called `name`; an sn::argument_error naming the known columns otherwise.
-    std::size_t column(std::string_view name) const {
-        for (std::size_t i = 0; i < columns.size(); ++i)
-            if (columns[i] == name) return i;
-        std::string known;
-        constexpr std::size_t shown = 20;
-        for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
-        if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
-        throw argument_error("no column '" + std::string(name) + "' in the CSV table: known columns are " +
-                                (known.empty() ? std::string("none") : known));
-    }
+    std::size_t column(std::string_view name) const;
 
     // The named columns, in the order given, as a rows x names.size() matrix.
-    sanenet::matrix select(const std::vector<std::string>& names) const {
-        std::vector<std::size_t> index;
-        index.reserve(names.size());
-        for (const auto& name : names) index.push_back(column(name));
-        const std::size_t rows = values.shape()[0];
-        auto out = sanenet::matrix::from_shape({rows, names.size()});
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
-        return out;
-    }
+    sanenet::matrix select(const std::vector<std::string>& names) const;
 };
+
+// Loads a CSV file of numbers. Blank lines are skipped; every cell must be a float.
+SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options = {});
+
+}  // namespace sanenet::data
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::data {
+
+SANENET_INLINE std::size_t CsvTable::column(std::string_view name) const {
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        if (columns[i] == name) return i;
+    std::string known;
+    constexpr std::size_t shown = 20;
+    for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
+    if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
+    throw argument_error("no column '" + std::string(name) + "' in the CSV table: known columns are " +
+                            (known.empty() ? std::string("none") : known));
+}
+
+SANENET_INLINE sanenet::matrix CsvTable::select(const std::vector<std::string>& names) const {
+    std::vector<std::size_t> index;
+    index.reserve(names.size());
+    for (const auto& name : names) index.push_back(column(name));
+    const std::size_t rows = values.shape()[0];
+    auto out = sanenet::matrix::from_shape({rows, names.size()});
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
+    return out;
+}
 
 namespace detail {
 
@@ -69,7 +83,7 @@ struct csv_record {
 enum class number_parse { ok, not_a_number, out_of_range };
 
 // std::from_chars accepts "nan" and "inf" (the data lints reject them later) but not a leading '+'.
-inline number_parse parse_float(std::string_view text, float& out) {
+SANENET_INLINE number_parse parse_float(std::string_view text, float& out) {
     if (text.size() > 1 && text[0] == '+' && text[1] != '+' && text[1] != '-') text.remove_prefix(1);
     if (text.empty()) return number_parse::not_a_number;
     const char* first = text.data();
@@ -189,15 +203,14 @@ private:
     std::size_t line_ = 1;
 };
 
-inline std::string cell_excerpt(const std::string& text) {
+SANENET_INLINE std::string cell_excerpt(const std::string& text) {
     constexpr std::size_t longest = 40;
     return text.size() <= longest ? text : text.substr(0, longest) + "...";
 }
 
 }  // namespace detail
 
-// Loads a CSV file of numbers. Blank lines are skipped; every cell must be a float.
-inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options = {}) {
+SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options) {
     const char d = options.delimiter;
     if (d == '"' || d == '\n' || d == '\r' || d == ' ')
         throw argument_error("load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
@@ -278,3 +291,4 @@ inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& op
 }
 
 }  // namespace sanenet::data
+#endif  // SANENET_DEFINITIONS

@@ -6,14 +6,17 @@
 #include <sanenet/core/xt.hpp>
 #include <sanenet/data/idx.hpp>
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
-#include <cstdint>
 #include <filesystem>
+#include <string_view>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <string_view>
+#include <system_error>
+#endif
 
 namespace sanenet::inline SANENET_ABI::data {
 
@@ -23,14 +26,28 @@ struct Dataset {
     sanenet::labels y;
     std::size_t size() const { return y.size(); }
     // Samples [begin, end), e.g. to hold out a validation split.
-    Dataset rows(std::size_t begin, std::size_t end) const { return {take_rows(x, begin, end), take_rows(y, begin, end)}; }
+    Dataset rows(std::size_t begin, std::size_t end) const;
 };
 
 inline constexpr std::array<std::string_view, 10> fashion_mnist_classes = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
+// Loads split "train" (60000 samples) or "t10k" (10000): x is N x 784 raw pixels in 0..255
+// (normalizing is the caller's job), y the labels 0..9. limit > 0 keeps the first `limit` samples.
+SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/datasets/fashion-mnist",
+                                     std::string_view split = "train", std::size_t limit = 0);
+
+}  // namespace sanenet::data
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::data {
+
+SANENET_INLINE Dataset Dataset::rows(std::size_t begin, std::size_t end) const {
+    return {take_rows(x, begin, end), take_rows(y, begin, end)};
+}
+
 namespace detail {
-inline std::filesystem::path find_fashion_mnist_file(const std::filesystem::path& dir, const std::string& name) {
+SANENET_INLINE std::filesystem::path find_fashion_mnist_file(const std::filesystem::path& dir, const std::string& name) {
     const std::filesystem::path plain = dir / name;
     const std::filesystem::path gz = dir / (name + ".gz");
     std::error_code ec;
@@ -42,10 +59,7 @@ inline std::filesystem::path find_fashion_mnist_file(const std::filesystem::path
 
 }  // namespace detail
 
-// Loads split "train" (60000 samples) or "t10k" (10000): x is N x 784 raw pixels in 0..255
-// (normalizing is the caller's job), y the labels 0..9. limit > 0 keeps the first `limit` samples.
-inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/datasets/fashion-mnist",
-                             std::string_view split = "train", std::size_t limit = 0) {
+SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir, std::string_view split, std::size_t limit) {
     if (split != "train" && split != "t10k")
         throw argument_error("fashion_mnist split '" + std::string(split) +
                                     "' is not valid: expected \"train\" or \"t10k\"");
@@ -90,3 +104,4 @@ inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/data
 }
 
 }  // namespace sanenet::data
+#endif  // SANENET_DEFINITIONS

@@ -5,13 +5,14 @@
 #include <sanenet/core/xt.hpp>
 #include <sanenet/io/file.hpp>
 
+#include <filesystem>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
@@ -22,7 +23,17 @@
 #if SANENET_WITH_ZLIB
 #include <zlib.h>
 #endif
+#endif
 
+namespace sanenet::inline SANENET_ABI::data {
+
+// Reads an IDX file (plain or gzip, detected by content) into floats with the file's shape,
+// unscaled: MNIST pixels stay 0..255.
+SANENET_INLINE xt::xarray<float> load_idx(const std::filesystem::path& path);
+
+}  // namespace sanenet::data
+
+#if SANENET_DEFINITIONS
 namespace sanenet::inline SANENET_ABI::data {
 namespace detail {
 
@@ -30,12 +41,12 @@ using sanenet::detail::hex_byte;
 using sanenet::detail::quoted;
 using sanenet::detail::read_file;
 
-inline const char* idx_type_list() {
+SANENET_INLINE const char* idx_type_list() {
     return "0x08 ubyte, 0x09 sbyte, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64";
 }
 
 // Element size of an IDX type code, 0 for an unknown code.
-inline std::size_t idx_element_size(std::uint8_t type) {
+SANENET_INLINE std::size_t idx_element_size(std::uint8_t type) {
     switch (type) {
         case 0x08: case 0x09: return 1;
         case 0x0B: return 2;
@@ -45,13 +56,13 @@ inline std::size_t idx_element_size(std::uint8_t type) {
     }
 }
 
-inline bool is_gzip(const std::vector<unsigned char>& bytes) {
+SANENET_INLINE bool is_gzip(const std::vector<unsigned char>& bytes) {
     return bytes.size() >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
 }
 
 #if SANENET_WITH_ZLIB
 // Inflates every gzip member of `in`; corrupt or truncated streams name the compressed byte offset.
-inline std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path) {
+SANENET_INLINE std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path) {
     auto fail = [&](std::size_t offset, const std::string& what) {
         return io_error("corrupt gzip stream in " + quoted(path) + " at compressed byte " +
                         std::to_string(offset) + ": " + what +
@@ -157,7 +168,7 @@ struct idx_file {
     }
 };
 
-inline idx_file read_idx(const std::filesystem::path& path) {
+SANENET_INLINE idx_file read_idx(const std::filesystem::path& path) {
     idx_file f;
     f.path = path;
     auto raw = read_file(path, "IDX file");
@@ -224,9 +235,7 @@ inline idx_file read_idx(const std::filesystem::path& path) {
 
 }  // namespace detail
 
-// Reads an IDX file (plain or gzip, detected by content) into floats with the file's shape,
-// unscaled: MNIST pixels stay 0..255.
-inline xt::xarray<float> load_idx(const std::filesystem::path& path) {
+SANENET_INLINE xt::xarray<float> load_idx(const std::filesystem::path& path) {
     const auto f = detail::read_idx(path);
     auto out = xt::xarray<float>::from_shape(f.shape);
     f.to_float(out.data(), 0, f.size());
@@ -234,3 +243,4 @@ inline xt::xarray<float> load_idx(const std::filesystem::path& path) {
 }
 
 }  // namespace sanenet::data
+#endif  // SANENET_DEFINITIONS

@@ -5,14 +5,16 @@
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/xt.hpp>
 
+#include <cstddef>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
-#include <cstddef>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -24,95 +26,11 @@ public:
     // Each group (e.g. the x, y, z of a position) shares one mean and one standard deviation
     // computed over all its values, so the group keeps its internal proportions; features in
     // no group are standardized on their own.
-    Standardizer& fit(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
-        const std::size_t rows = x.shape()[0];
-        const std::size_t cols = x.shape()[1];
-        if (rows == 0)
-            throw argument_error("Standardizer::fit got 0 rows of " + std::to_string(cols) +
-                                        " features: expected at least one training sample");
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t c = 0; c < cols; ++c)
-                if (!std::isfinite(x(r, c)))
-                    throw argument_error("Standardizer::fit: feature " + std::to_string(c) + ", row " +
-                                                std::to_string(r) + " is " + std::to_string(x(r, c)) +
-                                                ": expected finite values (remove or impute NaN/Inf first)");
+    Standardizer& fit(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups);
 
-        constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
-        std::vector<std::size_t> group_of(cols, none);
-        for (std::size_t g = 0; g < groups.size(); ++g) {
-            if (groups[g].empty())
-                throw argument_error("Standardizer::fit: group " + std::to_string(g) +
-                                            " is empty: expected at least one feature index");
-            for (std::size_t f : groups[g]) {
-                if (f >= cols)
-                    throw argument_error("Standardizer::fit: group " + std::to_string(g) +
-                                                " names feature " + std::to_string(f) + " but x has " +
-                                                std::to_string(cols) + " features: expected indices 0.." +
-                                                std::to_string(cols == 0 ? 0 : cols - 1));
-                if (group_of[f] != none)
-                    throw argument_error(
-                        "Standardizer::fit: feature " + std::to_string(f) +
-                        (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
-                                          : " is in group " + std::to_string(group_of[f]) + " and in group " +
-                                                std::to_string(g)) +
-                        ": expected each feature in at most one group");
-                group_of[f] = g;
-            }
-        }
+    sanenet::matrix transform(const sanenet::matrix& x) const;
 
-        // Units of statistics: each group, then each feature outside every group.
-        std::vector<std::vector<std::size_t>> units(groups);
-        for (std::size_t c = 0; c < cols; ++c)
-            if (group_of[c] == none) units.push_back({c});
-
-        std::vector<float> mean(cols, 0.0f), scale(cols, 1.0f);
-        std::vector<std::size_t> constant;
-        for (const auto& unit : units) {
-            const double count = static_cast<double>(rows) * static_cast<double>(unit.size());
-            double sum = 0;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t f : unit) sum += x(r, f);
-            const double m = sum / count;
-            double squares = 0;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t f : unit) {
-                    const double d = x(r, f) - m;
-                    squares += d * d;
-                }
-            const double sd = std::sqrt(squares / count);
-            // A std too small to divide by in float counts as 0: the feature is only centered.
-            const bool is_constant = !(static_cast<float>(sd) >= std::numeric_limits<float>::min());
-            for (std::size_t f : unit) {
-                mean[f] = static_cast<float>(m);
-                scale[f] = is_constant ? 1.0f : static_cast<float>(sd);
-                if (is_constant) constant.push_back(f);
-            }
-        }
-        std::sort(constant.begin(), constant.end());
-
-        mean_ = std::move(mean);
-        scale_ = std::move(scale);
-        constant_ = std::move(constant);
-        fitted_rows_ = rows;
-        fitted_ = true;
-        return *this;
-    }
-
-    sanenet::matrix transform(const sanenet::matrix& x) const {
-        check(x, "transform");
-        sanenet::matrix out = sanenet::matrix::from_shape(x.shape());
-        for (std::size_t r = 0; r < x.shape()[0]; ++r)
-            for (std::size_t c = 0; c < x.shape()[1]; ++c) out(r, c) = (x(r, c) - mean_[c]) / scale_[c];
-        return out;
-    }
-
-    sanenet::matrix inverse_transform(const sanenet::matrix& y) const {
-        check(y, "inverse_transform");
-        sanenet::matrix out = sanenet::matrix::from_shape(y.shape());
-        for (std::size_t r = 0; r < y.shape()[0]; ++r)
-            for (std::size_t c = 0; c < y.shape()[1]; ++c) out(r, c) = y(r, c) * scale_[c] + mean_[c];
-        return out;
-    }
+    sanenet::matrix inverse_transform(const sanenet::matrix& y) const;
 
     sanenet::matrix fit_transform(const sanenet::matrix& x) { return fit(x).transform(x); }
     sanenet::matrix fit_transform(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
@@ -128,16 +46,7 @@ public:
     const std::vector<std::size_t>& constant_features() const { return constant_; }
 
 private:
-    void check(const sanenet::matrix& x, const char* method) const {
-        if (!fitted_)
-            throw argument_error(std::string("Standardizer::") + method +
-                                   " called before fit: call fit(x_train) on the training split first");
-        if (x.shape()[1] != features())
-            throw shape_error(std::string("Standardizer::") + method + ": got x of shape " +
-                              detail::shape_string(x) + " but the Standardizer was fitted on shape " +
-                              detail::shape_string(fitted_rows_, features()) + ": expected shape " +
-                              detail::shape_string(x.shape()[0], features()));
-    }
+    void check(const sanenet::matrix& x, const char* method) const;
 
     std::vector<float> mean_;
     std::vector<float> scale_;
@@ -147,3 +56,110 @@ private:
 };
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE Standardizer& Standardizer::fit(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
+    const std::size_t rows = x.shape()[0];
+    const std::size_t cols = x.shape()[1];
+    if (rows == 0)
+        throw argument_error("Standardizer::fit got 0 rows of " + std::to_string(cols) +
+                                    " features: expected at least one training sample");
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < cols; ++c)
+            if (!std::isfinite(x(r, c)))
+                throw argument_error("Standardizer::fit: feature " + std::to_string(c) + ", row " +
+                                            std::to_string(r) + " is " + std::to_string(x(r, c)) +
+                                            ": expected finite values (remove or impute NaN/Inf first)");
+
+    constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+    std::vector<std::size_t> group_of(cols, none);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        if (groups[g].empty())
+            throw argument_error("Standardizer::fit: group " + std::to_string(g) +
+                                        " is empty: expected at least one feature index");
+        for (std::size_t f : groups[g]) {
+            if (f >= cols)
+                throw argument_error("Standardizer::fit: group " + std::to_string(g) +
+                                            " names feature " + std::to_string(f) + " but x has " +
+                                            std::to_string(cols) + " features: expected indices 0.." +
+                                            std::to_string(cols == 0 ? 0 : cols - 1));
+            if (group_of[f] != none)
+                throw argument_error(
+                    "Standardizer::fit: feature " + std::to_string(f) +
+                    (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
+                                      : " is in group " + std::to_string(group_of[f]) + " and in group " +
+                                            std::to_string(g)) +
+                    ": expected each feature in at most one group");
+            group_of[f] = g;
+        }
+    }
+
+    // Units of statistics: each group, then each feature outside every group.
+    std::vector<std::vector<std::size_t>> units(groups);
+    for (std::size_t c = 0; c < cols; ++c)
+        if (group_of[c] == none) units.push_back({c});
+
+    std::vector<float> mean(cols, 0.0f), scale(cols, 1.0f);
+    std::vector<std::size_t> constant;
+    for (const auto& unit : units) {
+        const double count = static_cast<double>(rows) * static_cast<double>(unit.size());
+        double sum = 0;
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t f : unit) sum += x(r, f);
+        const double m = sum / count;
+        double squares = 0;
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t f : unit) {
+                const double d = x(r, f) - m;
+                squares += d * d;
+            }
+        const double sd = std::sqrt(squares / count);
+        // A std too small to divide by in float counts as 0: the feature is only centered.
+        const bool is_constant = !(static_cast<float>(sd) >= std::numeric_limits<float>::min());
+        for (std::size_t f : unit) {
+            mean[f] = static_cast<float>(m);
+            scale[f] = is_constant ? 1.0f : static_cast<float>(sd);
+            if (is_constant) constant.push_back(f);
+        }
+    }
+    std::sort(constant.begin(), constant.end());
+
+    mean_ = std::move(mean);
+    scale_ = std::move(scale);
+    constant_ = std::move(constant);
+    fitted_rows_ = rows;
+    fitted_ = true;
+    return *this;
+}
+
+SANENET_INLINE sanenet::matrix Standardizer::transform(const sanenet::matrix& x) const {
+    check(x, "transform");
+    sanenet::matrix out = sanenet::matrix::from_shape(x.shape());
+    for (std::size_t r = 0; r < x.shape()[0]; ++r)
+        for (std::size_t c = 0; c < x.shape()[1]; ++c) out(r, c) = (x(r, c) - mean_[c]) / scale_[c];
+    return out;
+}
+
+SANENET_INLINE sanenet::matrix Standardizer::inverse_transform(const sanenet::matrix& y) const {
+    check(y, "inverse_transform");
+    sanenet::matrix out = sanenet::matrix::from_shape(y.shape());
+    for (std::size_t r = 0; r < y.shape()[0]; ++r)
+        for (std::size_t c = 0; c < y.shape()[1]; ++c) out(r, c) = y(r, c) * scale_[c] + mean_[c];
+    return out;
+}
+
+SANENET_INLINE void Standardizer::check(const sanenet::matrix& x, const char* method) const {
+    if (!fitted_)
+        throw argument_error(std::string("Standardizer::") + method +
+                               " called before fit: call fit(x_train) on the training split first");
+    if (x.shape()[1] != features())
+        throw shape_error(std::string("Standardizer::") + method + ": got x of shape " +
+                          detail::shape_string(x) + " but the Standardizer was fitted on shape " +
+                          detail::shape_string(fitted_rows_, features()) + ": expected shape " +
+                          detail::shape_string(x.shape()[0], features()));
+}
+
+}  // namespace sanenet
+#endif  // SANENET_DEFINITIONS

@@ -15,12 +15,17 @@
 #include <sanenet/train/monitors.hpp>
 #include <sanenet/train/options.hpp>
 
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <limits>
 #include <numeric>
-#include <string>
-#include <vector>
+#include <utility>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -39,31 +44,62 @@ struct Report {
     bool overfits_small_set = false;    // X6
     LrFinding learning_rate;
 
-    bool healthy() const {
-        return std::none_of(findings.begin(), findings.end(), [](const Diagnostic& d) { return d.severity == Severity::error; });
-    }
-    bool found(std::string_view id) const {
-        return std::any_of(findings.begin(), findings.end(), [&](const Diagnostic& d) { return d.id == id; });
-    }
-    std::string to_string() const {
-        static constexpr const char* tag[] = {"ok", "warning", "error"};
-        std::string s = "sanenet doctor: " + network + "\n\nChecked:\n";
-        for (const Check& c : checks) {
-            std::string t = std::string("  [") + tag[static_cast<int>(c.outcome)] + "]";
-            t.resize(12, ' ');
-            s += t + c.name + ": " + c.result + "\n";
-        }
-        if (findings.empty()) return s + "\nNothing found: train, and look at the validation curve (sn::plot::history_svg).\n";
-        s += "\nFindings, most important first:\n";
-        for (std::size_t i = 0; i < findings.size(); ++i) s += std::to_string(i + 1) + ". " + findings[i].message + "\n";
-        return s;
-    }
+    // No finding of severity error.
+    bool healthy() const;
+    // Whether a finding has this lint id (e.g. "L6.1").
+    bool found(std::string_view id) const;
+    // The report as sn::doctor prints it: what was checked, then the findings, most important first.
+    std::string to_string() const;
 };
 
 namespace detail {
 
+// The doctor's checks on the model itself (sn::doctor below).
+SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers);
+
+}  // namespace detail
+
+// Runs the doctor's checks for training net on (x, y) with options (the batch size,
+// optimizer and rate you intend to use); prints the report unless options.progress is
+// false, and returns it. The network is not changed.
+template <class Net, class Y>
+Report doctor(const Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    Report r = detail::doctor(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
+    if (options.progress) std::fputs(r.to_string().c_str(), stdout);
+    return r;
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE bool Report::healthy() const {
+    return std::none_of(findings.begin(), findings.end(), [](const Diagnostic& d) { return d.severity == Severity::error; });
+}
+
+SANENET_INLINE bool Report::found(std::string_view id) const {
+    return std::any_of(findings.begin(), findings.end(), [&](const Diagnostic& d) { return d.id == id; });
+}
+
+SANENET_INLINE std::string Report::to_string() const {
+    static constexpr const char* tag[] = {"ok", "warning", "error"};
+    std::string s = "sanenet doctor: " + network + "\n\nChecked:\n";
+    for (const Check& c : checks) {
+        std::string t = std::string("  [") + tag[static_cast<int>(c.outcome)] + "]";
+        t.resize(12, ' ');
+        s += t + c.name + ": " + c.result + "\n";
+    }
+    if (findings.empty()) return s + "\nNothing found: train, and look at the validation curve (sn::plot::history_svg).\n";
+    s += "\nFindings, most important first:\n";
+    for (std::size_t i = 0; i < findings.size(); ++i) s += std::to_string(i + 1) + ". " + findings[i].message + "\n";
+    return s;
+}
+
+namespace detail {
+
 // The loss of the network as it is, in inference mode, on up to 1024 samples.
-inline double loss_on_sample(const model& m, const matrix& x, const targets& y, int threads) {
+SANENET_INLINE double loss_on_sample(const model& m, const matrix& x, const targets& y, int threads) {
     const std::size_t n = std::min<std::size_t>(x.shape()[0], 1024);
     const matrix xs = take_rows(x, 0, n);
     evaluator e(m);
@@ -78,7 +114,8 @@ inline double loss_on_sample(const model& m, const matrix& x, const targets& y, 
 // X6: full-batch training on the first `count` samples with dropout and noise off. Returns
 // the final classification error (share of the samples) or the MSE relative to the
 // targets' variance, and whether it reached the threshold.
-inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const targets& y, const Thresholds& t, int threads) {
+SANENET_INLINE std::pair<double, bool> overfit_small_set(model m, const matrix& x, const targets& y, const Thresholds& t,
+                                                         int threads) {
     const std::size_t n = std::min(x.shape()[0], t.overfit_probe_samples);
     const std::size_t k = static_cast<std::size_t>(m.output_size());
     trainer tr(m, Adam{.learning_rate = 1e-3f}, n, threads, 1);
@@ -132,7 +169,7 @@ struct trial_result {
 
 // Up to Thresholds::short_run_steps steps of training on a copy at the user's optimizer,
 // rate, batch and clipping.
-inline trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
+SANENET_INLINE trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     trainer tr(m, o.optimizer, batch, threads, o.seed);
     sample_order order(n, o.seed, true);
@@ -154,7 +191,7 @@ inline trial_result short_run(model m, const matrix& x, const targets& y, const 
     return res;
 }
 
-inline Report doctor(const model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
+SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
     const net_shape shape{m.task(), m.input_size(), m.output_size()};
     check_shapes(shape, x, y, "x");
     if (o.validation) check_shapes(shape, o.validation->x, targets_of(o.validation->y), "validation x");
@@ -334,14 +371,5 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
 
 }  // namespace detail
 
-// Runs the doctor's checks for training net on (x, y) with options (the batch size,
-// optimizer and rate you intend to use); prints the report unless options.progress is
-// false, and returns it. The network is not changed.
-template <class Net, class Y>
-Report doctor(const Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    Report r = detail::doctor(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
-    if (options.progress) std::fputs(r.to_string().c_str(), stdout);
-    return r;
-}
-
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS

@@ -5,35 +5,54 @@
 
 #include <sanenet/core/errors.hpp>
 
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <span>
-#include <string>
 #include <system_error>
-#include <vector>
-
 #if defined(__unix__) || defined(__APPLE__)
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
-inline std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
+// The path in single quotes, for messages.
+SANENET_INLINE std::string quoted(const std::filesystem::path& p);
 
-inline std::string os_error(int err) { return std::generic_category().message(err); }
+// The operating system's text for an errno value.
+SANENET_INLINE std::string os_error(int err);
 
-inline std::string hex_byte(unsigned value) {
+// A byte in hexadecimal, e.g. "0x1f".
+SANENET_INLINE std::string hex_byte(unsigned value);
+
+// The whole file; every failure names the file and its role (`what`, e.g. "IDX file").
+SANENET_INLINE std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what);
+
+// Writes `data` to `path` atomically: a temporary file in the same directory, flushed and
+// fsynced, then renamed over the target. On failure the temporary file is removed, an
+// existing target is left as it was, and io_error names the path and the OS error.
+SANENET_INLINE void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
+                                          const std::string& verb);
+
+#if SANENET_DEFINITIONS
+SANENET_INLINE std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
+
+SANENET_INLINE std::string os_error(int err) { return std::generic_category().message(err); }
+
+SANENET_INLINE std::string hex_byte(unsigned value) {
     static constexpr char digits[] = "0123456789abcdef";
     return std::string{'0', 'x', digits[(value >> 4) & 0xF], digits[value & 0xF]};
 }
 
-// The whole file; every failure names the file and its role (`what`, e.g. "IDX file").
-inline std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what) {
+SANENET_INLINE std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what) {
     std::vector<unsigned char> b;
     const std::string fail = "cannot read " + what + " " + quoted(path) + ": ";
     std::error_code ec;
@@ -65,11 +84,8 @@ inline std::vector<unsigned char> read_file(const std::filesystem::path& path, c
     return b;
 }
 
-// Writes `data` to `path` atomically: a temporary file in the same directory, flushed and
-// fsynced, then renamed over the target. On failure the temporary file is removed, an
-// existing target is left as it was, and io_error names the path and the OS error.
-inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
-                                  const std::string& verb) {
+SANENET_INLINE void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
+                                          const std::string& verb) {
     static std::atomic<unsigned> counter{0};
     const std::string fail = "cannot " + verb + " " + quoted(path) + ": ";
     if (path.filename().empty()) throw io_error(fail + "the path names no file");
@@ -140,5 +156,6 @@ inline void write_file_atomically(const std::filesystem::path& path, std::span<c
     }
 #endif
 }
+#endif  // SANENET_DEFINITIONS
 
 }  // namespace sanenet::detail

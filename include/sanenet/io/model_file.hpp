@@ -22,17 +22,20 @@
 #include <sanenet/io/file.hpp>
 #include <sanenet/model/model.hpp>
 
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
@@ -45,7 +48,27 @@ inline constexpr std::size_t record_size = 16;
 
 using bytes = std::vector<unsigned char>;
 
-inline std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ull) {
+}  // namespace serial
+
+// Writes m's architecture record and parameters to `path` atomically (the layout above);
+// refuses non-finite parameters, which load would refuse.
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path);
+
+// Reads `path` into m's parameters after checking the magic, version, sizes, checksum and
+// that the file's architecture is m's; every failure is an io_error naming the path.
+SANENET_INLINE void load_model(model& m, const std::filesystem::path& path);
+
+// What Network::save and Network::load call (declared in network/network.hpp).
+template <class Path>
+struct model_file {
+    static void save(const model& m, const Path& path) { save_model(m, path); }
+    static void load(model& m, const Path& path) { load_model(m, path); }
+};
+
+#if SANENET_DEFINITIONS
+namespace serial {
+
+SANENET_INLINE std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ull) {
     for (std::size_t i = 0; i < n; ++i) {
         h ^= p[i];
         h *= 0x100000001b3ull;
@@ -55,29 +78,29 @@ inline std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t 
 
 // Explicit byte order, so a file written on any host reads the same on any other.
 // (resize + memcpy rather than vector::insert, which trips g++ 12's -Wstringop-overflow.)
-inline void put_raw(bytes& b, const void* p, std::size_t n) {
+SANENET_INLINE void put_raw(bytes& b, const void* p, std::size_t n) {
     const std::size_t at = b.size();
     b.resize(at + n);
     if (n) std::memcpy(b.data() + at, p, n);
 }
-inline void put_u32(bytes& b, std::uint32_t v) {
+SANENET_INLINE void put_u32(bytes& b, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
 }
-inline void put_u64(bytes& b, std::uint64_t v) {
+SANENET_INLINE void put_u64(bytes& b, std::uint64_t v) {
     for (int i = 0; i < 8; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
 }
-inline std::uint32_t get_u32(const unsigned char* p) {
+SANENET_INLINE std::uint32_t get_u32(const unsigned char* p) {
     std::uint32_t v = 0;
     for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
     return v;
 }
-inline std::uint64_t get_u64(const unsigned char* p) {
+SANENET_INLINE std::uint64_t get_u64(const unsigned char* p) {
     std::uint64_t v = 0;
     for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
     return v;
 }
 
-inline void put_floats(bytes& b, const float* x, std::size_t n) {
+SANENET_INLINE void put_floats(bytes& b, const float* x, std::size_t n) {
     const std::size_t at = b.size();
     b.resize(at + 4 * n);
     if constexpr (std::endian::native == std::endian::little) {
@@ -89,7 +112,7 @@ inline void put_floats(bytes& b, const float* x, std::size_t n) {
         }
     }
 }
-inline void get_floats(const unsigned char* p, float* x, std::size_t n) {
+SANENET_INLINE void get_floats(const unsigned char* p, float* x, std::size_t n) {
     if constexpr (std::endian::native == std::endian::little) {
         if (n) std::memcpy(x, p, 4 * n);
     } else {
@@ -99,7 +122,7 @@ inline void get_floats(const unsigned char* p, float* x, std::size_t n) {
 
 // The weight-relevant layers of a network as they are recorded: Dropout/GaussianNoise
 // dropped, the initializer and its constant cleared.
-inline std::vector<layer_spec> weight_layers(std::span<const layer_spec> specs) {
+SANENET_INLINE std::vector<layer_spec> weight_layers(std::span<const layer_spec> specs) {
     std::vector<layer_spec> out;
     for (const layer_spec& s : specs) {
         if (is_regularizer(s.k)) continue;
@@ -117,7 +140,7 @@ inline std::vector<layer_spec> weight_layers(std::span<const layer_spec> specs) 
 }
 
 // The architecture record (bytes 20 .. 32+16L); its FNV-1a is the fingerprint.
-inline bytes architecture_record(task_spec task, const std::vector<layer_spec>& layers) {
+SANENET_INLINE bytes architecture_record(task_spec task, const std::vector<layer_spec>& layers) {
     bytes b;
     put_u32(b, static_cast<std::uint32_t>(task.k));
     put_u32(b, static_cast<std::uint32_t>(task.outputs));
@@ -134,10 +157,10 @@ inline bytes architecture_record(task_spec task, const std::vector<layer_spec>& 
     return b;
 }
 
-inline std::uint64_t fingerprint(const bytes& record) { return fnv1a(record.data(), record.size()); }
+SANENET_INLINE std::uint64_t fingerprint(const bytes& record) { return fnv1a(record.data(), record.size()); }
 
 // Where parameter `index` lives, e.g. "dense0 weight, input 2, unit 3" or "layernorm0 bias, unit 4".
-inline std::string parameter_place(const model& m, std::size_t index) {
+SANENET_INLINE std::string parameter_place(const model& m, std::size_t index) {
     std::string place = "unplaced";
     std::size_t ordinal[kind_count] = {};
     for (const stage& st : m.stages()) {
@@ -157,7 +180,7 @@ inline std::string parameter_place(const model& m, std::size_t index) {
 }
 
 // Empty when every value is finite, otherwise e.g. "parameter 123 (dense0 weight, ...) is NaN".
-inline std::string first_non_finite(const model& m, const float* p, std::size_t n) {
+SANENET_INLINE std::string first_non_finite(const model& m, const float* p, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         if (std::isfinite(p[i])) continue;
         const char* what = std::isnan(p[i]) ? "NaN" : p[i] > 0 ? "+Inf" : "-Inf";
@@ -175,7 +198,7 @@ struct layer_group {
     layer_spec activation{};
 };
 
-inline std::vector<layer_group> group_layers(const std::vector<layer_spec>& layers) {
+SANENET_INLINE std::vector<layer_group> group_layers(const std::vector<layer_spec>& layers) {
     std::vector<layer_group> g;
     for (const layer_spec& s : layers) {
         if (s.k == kind::activation && !g.empty() && g.back().main.k == kind::dense && !g.back().has_act) {
@@ -188,20 +211,20 @@ inline std::vector<layer_group> group_layers(const std::vector<layer_spec>& laye
     return g;
 }
 
-inline bool same_layer(const layer_spec& a, const layer_spec& b) {
+SANENET_INLINE bool same_layer(const layer_spec& a, const layer_spec& b) {
     return a.k == b.k && a.in == b.in && a.out == b.out && a.a == b.a &&
            std::bit_cast<std::uint32_t>(a.param) == std::bit_cast<std::uint32_t>(b.param);
 }
-inline bool same_group(const layer_group& a, const layer_group& b) {
+SANENET_INLINE bool same_group(const layer_group& a, const layer_group& b) {
     return same_layer(a.main, b.main) && a.has_act == b.has_act && (!a.has_act || same_layer(a.activation, b.activation));
 }
 
 // "Dense<128> ReLU" in the overview line.
-inline std::string group_name(const layer_group& g) {
+SANENET_INLINE std::string group_name(const layer_group& g) {
     return layer_name(g.main) + (g.has_act ? std::string(" ") + layer_name(g.activation) : "");
 }
 // "Dense 784->128 ReLU" in the difference.
-inline std::string group_detail(const layer_group& g) {
+SANENET_INLINE std::string group_detail(const layer_group& g) {
     std::string s;
     switch (g.main.k) {
         case kind::input: s = "Input " + std::to_string(g.main.out); break;
@@ -212,14 +235,14 @@ inline std::string group_detail(const layer_group& g) {
     return s;
 }
 
-inline std::string describe(task_spec task, const std::vector<layer_group>& groups) {
+SANENET_INLINE std::string describe(task_spec task, const std::vector<layer_group>& groups) {
     std::string s = task_name(task) + ":";
     for (std::size_t i = 0; i < groups.size(); ++i) s += (i ? ", " : " ") + group_name(groups[i]);
     return s;
 }
 
-inline std::string architecture_difference(task_spec file_task, const std::vector<layer_spec>& file_layers,
-                                           task_spec net_task, const std::vector<layer_spec>& net_layers) {
+SANENET_INLINE std::string architecture_difference(task_spec file_task, const std::vector<layer_spec>& file_layers,
+                                                   task_spec net_task, const std::vector<layer_spec>& net_layers) {
     const auto fg = group_layers(file_layers), ng = group_layers(net_layers);
     std::string s = "the file holds " + describe(file_task, fg) + "; this network is " + describe(net_task, ng) + ": ";
     const std::size_t common = std::min(fg.size(), ng.size());
@@ -237,7 +260,7 @@ inline std::string architecture_difference(task_spec file_task, const std::vecto
 }
 
 // Decodes a record after the checksum passed; empty string on success, else what is wrong.
-inline std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
+SANENET_INLINE std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
     const std::uint32_t tk = get_u32(p), outputs = get_u32(p + 4), count = get_u32(p + 8);
     if (tk > static_cast<std::uint32_t>(task_kind::multilabel)) return "unknown task kind " + std::to_string(tk);
     if (outputs > 0x7fffffffu) return "impossible task output count " + std::to_string(outputs);
@@ -263,7 +286,7 @@ inline std::string decode_record(const unsigned char* p, task_spec& task, std::v
 
 }  // namespace serial
 
-inline void save_model(const model& m, const std::filesystem::path& path) {
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path) {
     using namespace serial;
     const std::size_t n = m.parameter_count();
     if (const std::string bad = first_non_finite(m, m.params(), n); !bad.empty())
@@ -281,7 +304,7 @@ inline void save_model(const model& m, const std::filesystem::path& path) {
     write_file_atomically(path, b, "save");
 }
 
-inline void load_model(model& m, const std::filesystem::path& path) {
+SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
     using namespace serial;
     const bytes b = read_file(path, "model file");
     const std::string fail = "cannot load " + quoted(path) + ": ";
@@ -346,12 +369,6 @@ inline void load_model(model& m, const std::filesystem::path& path) {
         throw io_error(fail + bad);
     std::copy(values.begin(), values.end(), m.params());
 }
-
-// What Network::save and Network::load call (declared in network/network.hpp).
-template <class Path>
-struct model_file {
-    static void save(const model& m, const Path& path) { save_model(m, path); }
-    static void load(model& m, const Path& path) { load_model(m, path); }
-};
+#endif  // SANENET_DEFINITIONS
 
 }  // namespace sanenet::detail

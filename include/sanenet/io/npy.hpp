@@ -22,11 +22,12 @@
 
 #include <concepts>
 #include <cstddef>
-#include <cstdint>
 #include <filesystem>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <string>
 #include <system_error>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -35,7 +36,33 @@ namespace detail {
 namespace serial {
 
 // A complete NPY 1.0 file of float32 values in C order.
-inline bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count) {
+SANENET_INLINE bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count);
+
+}  // namespace serial
+
+// Every parameter tensor of m as a .npy file in `dir`, and manifest.txt (sn::export_npy below).
+SANENET_INLINE void export_npy(const model& m, const std::filesystem::path& dir);
+
+}  // namespace detail
+
+// Writes dense<i>_weight.npy (out x in, PyTorch nn.Linear layout) and dense<i>_bias.npy for
+// every Dense layer of `net`, layernorm<i>_weight.npy and layernorm<i>_bias.npy for every
+// LayerNorm, and manifest.txt, into `dir` (created if needed).
+// Throws io_error naming the path on any failure.
+template <class Net>
+    requires requires(const Net& n) { { n.engine() } -> std::convertible_to<const detail::model&>; }
+void export_npy(const Net& net, const std::filesystem::path& dir) {
+    detail::export_npy(net.engine(), dir);
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+namespace serial {
+
+SANENET_INLINE bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count) {
     std::string dims = "(";
     for (std::size_t i = 0; i < shape.size(); ++i) dims += (i ? ", " : "") + std::to_string(shape[i]);
     if (shape.size() == 1) dims += ",";
@@ -58,7 +85,7 @@ inline bytes npy_file(const std::vector<std::size_t>& shape, const float* values
 
 }  // namespace serial
 
-inline void export_npy(const model& m, const std::filesystem::path& dir) {
+SANENET_INLINE void export_npy(const model& m, const std::filesystem::path& dir) {
     using namespace serial;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -99,16 +126,5 @@ inline void export_npy(const model& m, const std::filesystem::path& dir) {
     write_file_atomically(dir / "manifest.txt", text, "export");
 }
 
-}  // namespace detail
-
-// Writes dense<i>_weight.npy (out x in, PyTorch nn.Linear layout) and dense<i>_bias.npy for
-// every Dense layer of `net`, layernorm<i>_weight.npy and layernorm<i>_bias.npy for every
-// LayerNorm, and manifest.txt, into `dir` (created if needed).
-// Throws io_error naming the path on any failure.
-template <class Net>
-    requires requires(const Net& n) { { n.engine() } -> std::convertible_to<const detail::model&>; }
-void export_npy(const Net& net, const std::filesystem::path& dir) {
-    detail::export_npy(net.engine(), dir);
-}
-
-}  // namespace sanenet
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS

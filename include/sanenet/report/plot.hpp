@@ -12,19 +12,21 @@
 #include <sanenet/train/lr_finder.hpp>
 #include <sanenet/train/metrics.hpp>
 
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
-#include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <limits>
 #include <optional>
 #include <span>
 #include <stdexcept>
-#include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -39,7 +41,42 @@ struct CurveOptions {
     std::vector<std::pair<double, std::string>> markers{};  // vertical lines at x, with labels
 };
 
+// Two panels: loss per epoch (train and validation; log y when the positive losses span more
+// than a factor 20) and the validation metric per epoch, with the best validation epoch
+// ringed in each (lowest loss, highest metric). Fired lints and a divergence go in the footer.
+SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& path);
+
+// Prediction (y) against target (x), one square panel per output column with the y = x
+// diagonal and that column's R^2 (over its finite pairs; sn::r2 of the column when all are
+// finite) in the title. More than 5000 finite pairs: every k-th is drawn, deterministically.
+SANENET_INLINE void scatter_svg(const matrix& prediction, const matrix& target, const std::filesystem::path& path);
+
+// One line through (x[i], y[i]) in order, with labelled vertical markers. A point that cannot be
+// drawn (NaN/Inf, or <= 0 on a log axis) breaks the line. Markers count in the x range.
+SANENET_INLINE void curve_svg(const std::vector<double>& x, const std::vector<double>& y, const std::filesystem::path& path,
+                              const CurveOptions& options = {});
+
+// Rows `rows` of `images` (each a width x height image, row-major) as a grid of `columns`
+// tiles with 1-pixel grey gaps, written as binary PGM (P5). Each tile is scaled from its own
+// finite min..max to 0..255 (a constant tile is black; NaN/Inf pixels are black). No rows: one
+// grey tile, so a perfect classifier still gets a valid file.
+SANENET_INLINE void image_grid_pgm(const matrix& images, std::size_t width, std::size_t height,
+                                   const std::vector<std::size_t>& rows, const std::filesystem::path& path,
+                                   std::size_t columns = 10);
+
+// Up to `max` rows, in order, whose predicted class (argmax; p >= 0.5 for one output)
+// differs from the label: the rows to pass to image_grid_pgm.
+SANENET_INLINE std::vector<std::size_t> misclassified(const matrix& probabilities, const labels& y, std::size_t max = 100);
+
+// The range test's curve: loss against learning rate (log scale), with the explosion and
+// the suggestion marked.
+SANENET_INLINE void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path);
+
 }  // namespace plot
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
 
 namespace detail::svg {
 
@@ -53,7 +90,7 @@ inline constexpr const char* best_color = "#2ca02c";
 inline constexpr const char* marker_color = "#d62728";
 
 // printf("%.<precision>g") without the locale, and with a short exponent: 1e-05 -> 1e-5.
-inline std::string num(double v, int precision = 6) {
+SANENET_INLINE std::string num(double v, int precision = 6) {
     if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : (v > 0 ? "Inf" : "-Inf");
     if (v == 0.0) v = 0.0;  // no "-0"
     std::string s = format_number(v, precision);
@@ -68,7 +105,7 @@ inline std::string num(double v, int precision = 6) {
 }
 
 // printf("%.<decimals>f") without the locale; "-0.00" prints as "0.00".
-inline std::string fixed(double v, int decimals) {
+SANENET_INLINE std::string fixed(double v, int decimals) {
     if (!std::isfinite(v)) return num(v);
     std::string s = format_fixed(v, decimals);
     if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
@@ -76,14 +113,14 @@ inline std::string fixed(double v, int decimals) {
 }
 
 // An SVG coordinate: one decimal, "12.0" printed as "12".
-inline std::string coord(double v) {
+SANENET_INLINE std::string coord(double v) {
     std::string s = fixed(v, 1);
     if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
     return s == "-0" ? "0" : s;
 }
 
 // Text content or attribute value; control characters XML 1.0 forbids become '?'.
-inline std::string escape(std::string_view t) {
+SANENET_INLINE std::string escape(std::string_view t) {
     std::string s;
     s.reserve(t.size());
     for (const char c : t) {
@@ -100,13 +137,13 @@ inline std::string escape(std::string_view t) {
 }
 
 // Approximate rendered width of a sans-serif text, for centring legends.
-inline double text_width(std::string_view t, double font_size) {
+SANENET_INLINE double text_width(std::string_view t, double font_size) {
     std::size_t glyphs = 0;
     for (const char c : t) glyphs += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     return 0.58 * font_size * static_cast<double>(glyphs);
 }
 
-inline std::string shorten(std::string s, std::size_t max_bytes) {
+SANENET_INLINE std::string shorten(std::string s, std::size_t max_bytes) {
     if (s.size() <= max_bytes) return s;
     std::size_t cut = max_bytes - 3;
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
@@ -142,7 +179,7 @@ struct axis {
 };
 
 // The data range padded by `pad` of its span on each side; a single value gets a span of its own.
-inline axis make_axis(const extent& e, double pad, bool integer = false) {
+SANENET_INLINE axis make_axis(const extent& e, double pad, bool integer = false) {
     axis a;
     a.log = e.log;
     a.integer = integer;
@@ -174,14 +211,14 @@ inline axis make_axis(const extent& e, double pad, bool integer = false) {
     return a;
 }
 
-inline double nice_step(double span, double target) {
+SANENET_INLINE double nice_step(double span, double target) {
     const double raw = span / target;
     const double mag = std::pow(10.0, std::floor(std::log10(raw)));
     const double f = raw / mag;
     return (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
 }
 
-inline std::vector<double> linear_ticks(double lo, double hi, bool integer, double target = 5.0) {
+SANENET_INLINE std::vector<double> linear_ticks(double lo, double hi, bool integer, double target = 5.0) {
     std::vector<double> t;
     double step = nice_step(hi - lo, target);
     if (integer) step = std::max(1.0, std::round(step));
@@ -197,7 +234,7 @@ inline std::vector<double> linear_ticks(double lo, double hi, bool integer, doub
 }
 
 // Decades; 1-2-5 when fewer than three decades show; linear ticks if even those are too few.
-inline std::vector<double> ticks(const axis& a) {
+SANENET_INLINE std::vector<double> ticks(const axis& a) {
     if (!a.log) return linear_ticks(a.lo, a.hi, a.integer);
     const double l = std::log10(a.lo), h = std::log10(a.hi);
     const int e0 = static_cast<int>(std::ceil(l - 1e-9)), e1 = static_cast<int>(std::floor(h + 1e-9));
@@ -275,15 +312,15 @@ private:
     std::string s_;
 };
 
-inline void write_text(const std::filesystem::path& path, const std::string& content) {
+SANENET_INLINE void write_text(const std::filesystem::path& path, const std::string& content) {
     write_file_atomically(
         path, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(content.data()), content.size()), "write plot");
 }
 
 // Grid, frame, ticks, tick labels, axis labels, and a title (bold) with an optional subtitle
 // above the frame. A panel without data gets no y ticks: a made-up range would read as data.
-inline void draw_axes(document& d, const panel& p, std::string_view title, std::string_view subtitle,
-                      std::string_view x_label, std::string_view y_label, bool y_ticks = true) {
+SANENET_INLINE void draw_axes(document& d, const panel& p, std::string_view title, std::string_view subtitle,
+                              std::string_view x_label, std::string_view y_label, bool y_ticks = true) {
     const double cx = p.left + p.width / 2;
     if (!title.empty())
         d.text(cx, p.top - (subtitle.empty() ? 10 : 24), title, "text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\"");
@@ -309,15 +346,15 @@ inline void draw_axes(document& d, const panel& p, std::string_view title, std::
     }
 }
 
-inline void no_data(document& d, const panel& p, std::string_view what) {
+SANENET_INLINE void no_data(document& d, const panel& p, std::string_view what) {
     d.text(p.left + p.width / 2, p.top + p.height / 2, what, "text-anchor=\"middle\" font-size=\"13\" fill=\"#777777\"");
 }
 
 // One polyline per run of drawable points (a NaN/Inf or, on a log axis, a value <= 0 breaks
 // the line) and a circle per drawable point when the series has at most marker_limit of them;
 // in a longer series only a point standing alone gets a circle. Returns the points drawn.
-inline std::size_t draw_series(document& d, const panel& p, const std::vector<double>& xs, const std::vector<double>& ys,
-                               const char* color, const char* css_class) {
+SANENET_INLINE std::size_t draw_series(document& d, const panel& p, const std::vector<double>& xs, const std::vector<double>& ys,
+                                       const char* color, const char* css_class) {
     std::size_t drawable = 0;
     for (std::size_t i = 0; i < xs.size(); ++i) drawable += p.accepts(xs[i], ys[i]);
     const bool markers = drawable <= marker_limit;
@@ -350,7 +387,7 @@ inline std::size_t draw_series(document& d, const panel& p, const std::vector<do
 }
 
 // A ring around the best point and a dashed vertical line through it.
-inline void draw_best(document& d, const panel& p, double x, double y) {
+SANENET_INLINE void draw_best(document& d, const panel& p, double x, double y) {
     const double px = p.px(x);
     d.line(px, p.top, px, p.bottom(), std::string("stroke=\"") + best_color + "\" stroke-width=\"1.2\" stroke-dasharray=\"5 4\"");
     d.circle(px, p.py(y), 7, std::string("class=\"best\" fill=\"none\" stroke=\"") + best_color + "\" stroke-width=\"2\"");
@@ -362,7 +399,7 @@ struct legend_entry {
     const char* color;
     bool ring = false;
 };
-inline void draw_legend(document& d, double cx, double y, const std::vector<legend_entry>& entries) {
+SANENET_INLINE void draw_legend(document& d, double cx, double y, const std::vector<legend_entry>& entries) {
     constexpr double line_sample = 26, ring_sample = 14, gap = 7, spacing = 28, font = 12;
     const auto sample = [&](const legend_entry& e) { return e.ring ? ring_sample : line_sample; };
     double total = 0;
@@ -383,14 +420,14 @@ inline void draw_legend(document& d, double cx, double y, const std::vector<lege
     }
 }
 
-inline std::string metric_title(const std::string& metric) {
+SANENET_INLINE std::string metric_title(const std::string& metric) {
     if (metric == "r2") return "R\xC2\xB2";
     if (metric.empty()) return "metric";
     return metric;
 }
 
 // Index of the best finite value (first on ties), if any.
-inline std::optional<std::size_t> best_index(const std::vector<double>& v, bool lower_is_better) {
+SANENET_INLINE std::optional<std::size_t> best_index(const std::vector<double>& v, bool lower_is_better) {
     std::optional<std::size_t> best;
     for (std::size_t i = 0; i < v.size(); ++i) {
         if (!std::isfinite(v[i])) continue;
@@ -403,10 +440,7 @@ inline std::optional<std::size_t> best_index(const std::vector<double>& v, bool 
 
 namespace plot {
 
-// Two panels: loss per epoch (train and validation; log y when the positive losses span more
-// than a factor 20) and the validation metric per epoch, with the best validation epoch
-// ringed in each (lowest loss, highest metric). Fired lints and a divergence go in the footer.
-inline void history_svg(const History& h, const std::filesystem::path& path) {
+SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& path) {
     using namespace detail::svg;
     constexpr double width = 1000;
     const char* title_style = "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"";
@@ -496,10 +530,7 @@ inline void history_svg(const History& h, const std::filesystem::path& path) {
     write_text(path, d.finish());
 }
 
-// Prediction (y) against target (x), one square panel per output column with the y = x
-// diagonal and that column's R^2 (over its finite pairs; sn::r2 of the column when all are
-// finite) in the title. More than 5000 finite pairs: every k-th is drawn, deterministically.
-inline void scatter_svg(const matrix& prediction, const matrix& target, const std::filesystem::path& path) {
+SANENET_INLINE void scatter_svg(const matrix& prediction, const matrix& target, const std::filesystem::path& path) {
     using namespace detail::svg;
     if (prediction.shape() != target.shape())
         throw shape_error("scatter_svg: prediction has shape " + detail::shape_string(prediction) + " but target has shape " +
@@ -572,10 +603,8 @@ inline void scatter_svg(const matrix& prediction, const matrix& target, const st
     write_text(path, d.finish());
 }
 
-// One line through (x[i], y[i]) in order, with labelled vertical markers. A point that cannot be
-// drawn (NaN/Inf, or <= 0 on a log axis) breaks the line. Markers count in the x range.
-inline void curve_svg(const std::vector<double>& x, const std::vector<double>& y, const std::filesystem::path& path,
-                      const CurveOptions& options = {}) {
+SANENET_INLINE void curve_svg(const std::vector<double>& x, const std::vector<double>& y, const std::filesystem::path& path,
+                              const CurveOptions& options) {
     using namespace detail::svg;
     if (x.size() != y.size())
         throw shape_error("curve_svg: x has " + std::to_string(x.size()) + " values but y has " + std::to_string(y.size()));
@@ -615,12 +644,8 @@ inline void curve_svg(const std::vector<double>& x, const std::vector<double>& y
     write_text(path, d.finish());
 }
 
-// Rows `rows` of `images` (each a width x height image, row-major) as a grid of `columns`
-// tiles with 1-pixel grey gaps, written as binary PGM (P5). Each tile is scaled from its own
-// finite min..max to 0..255 (a constant tile is black; NaN/Inf pixels are black). No rows: one
-// grey tile, so a perfect classifier still gets a valid file.
-inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t height, const std::vector<std::size_t>& rows,
-                           const std::filesystem::path& path, std::size_t columns = 10) {
+SANENET_INLINE void image_grid_pgm(const matrix& images, std::size_t width, std::size_t height,
+                                   const std::vector<std::size_t>& rows, const std::filesystem::path& path, std::size_t columns) {
     if (width == 0 || height == 0 || images.shape()[1] != width * height)
         throw shape_error("image_grid_pgm: images have shape " + detail::shape_string(images) + " but " + std::to_string(width) +
                           " x " + std::to_string(height) + " images need " + std::to_string(width * height) + " columns");
@@ -657,9 +682,7 @@ inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t 
     detail::write_file_atomically(path, out, "write image");
 }
 
-// Up to `max` rows, in order, whose predicted class (argmax; p >= 0.5 for one output)
-// differs from the label: the rows to pass to image_grid_pgm.
-inline std::vector<std::size_t> misclassified(const matrix& probabilities, const labels& y, std::size_t max = 100) {
+SANENET_INLINE std::vector<std::size_t> misclassified(const matrix& probabilities, const labels& y, std::size_t max) {
     detail::check_rows("misclassified", probabilities.shape()[0], y.size());
     if (probabilities.shape()[1] == 0 && y.size() > 0)
         throw shape_error("misclassified: probabilities have shape " + detail::shape_string(probabilities) + ", no class column");
@@ -669,9 +692,7 @@ inline std::vector<std::size_t> misclassified(const matrix& probabilities, const
     return out;
 }
 
-// The range test's curve: loss against learning rate (log scale), with the explosion and
-// the suggestion marked.
-inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path) {
+SANENET_INLINE void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path) {
     std::vector<double> lr, loss;
     for (const LrPoint& p : f.curve) {
         lr.push_back(p.learning_rate);
@@ -686,5 +707,7 @@ inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& p
     o.markers.push_back({f.suggested, "suggested"});
     curve_svg(lr, loss, path, o);
 }
+
 }  // namespace plot
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
