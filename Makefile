@@ -22,7 +22,7 @@ CLANGXX ?= clang++-19
 BENCH ?= ON
 
 DEMO_PACKAGES := g++ cmake make xtensor-dev libxsimd-dev xtl-dev zlib1g-dev dataset-fashion-mnist
-TEST_PACKAGES := $(DEMO_PACKAGES) doctest-dev clang-19 python3
+TEST_PACKAGES := $(DEMO_PACKAGES) doctest-dev clang-19 clang-format-19 python3
 BENCH_PACKAGES := $(DEMO_PACKAGES) libopenblas-dev python3-torch libdlib-dev pkg-config
 
 # $(call ensure_packages,<packages>): install the missing Debian packages (root), or print the

@@ -163,7 +163,7 @@ void bench_train(const dataset& d, int batch, int threads, double min_seconds, t
                                d.y.begin() + static_cast<long>(s));
     };
     for (int w = 0; w < 20; ++w) step();  // warm-up
-    trainer.get_net();                    // waits for the trainer thread to finish them
+    trainer.get_net();  // waits for the trainer thread to finish them
     std::size_t steps = 0;
     const auto t0 = clk::now();
     do {
@@ -171,8 +171,8 @@ void bench_train(const dataset& d, int batch, int threads, double min_seconds, t
     } while (seconds_since(t0) < min_seconds);
     trainer.get_net();  // the last step has finished
     const double secs = seconds_since(t0);
-    std::printf("{\"system\": \"dlib\", \"case\": \"train\", \"batch\": %d, \"threads\": %d, \"samples_per_s\": %.1f}\n", batch, threads,
-                static_cast<double>(steps * b) / secs);
+    std::printf("{\"system\": \"dlib\", \"case\": \"train\", \"batch\": %d, \"threads\": %d, \"samples_per_s\": %.1f}\n", batch,
+                threads, static_cast<double>(steps * b) / secs);
     std::fflush(stdout);
     std::fprintf(stderr,
                  "dlib_mlp: batch %d threads %d (openblas reports %d): %zu steps in %.2f s, lr %.3g, average loss %.4f, "
@@ -204,8 +204,8 @@ void bench_predict_one(const train_net& trained, const dataset& d) {
     volatile unsigned long sink = 0;
     std::vector<double> t(20000);
     latencies([&] { sink = net(x); }, t);
-    std::printf("{\"system\": \"dlib\", \"case\": \"predict_one\", \"median_us\": %.3f, \"p99_us\": %.3f}\n", t[t.size() / 2] * 1e6,
-                t[t.size() * 99 / 100] * 1e6);
+    std::printf("{\"system\": \"dlib\", \"case\": \"predict_one\", \"median_us\": %.3f, \"p99_us\": %.3f}\n",
+                t[t.size() / 2] * 1e6, t[t.size() * 99 / 100] * 1e6);
     std::fflush(stdout);
     const double net_median = t[t.size() / 2];
 
@@ -230,8 +230,10 @@ void bench_predict_one(const train_net& trained, const dataset& d) {
             fsink = prob.host()[0];
         },
         t2);
-    std::fprintf(stderr, "dlib_mlp: predict_one variants: net(x) median %.3f us; forward(tensor) median %.3f us; forward+softmax median %.3f us\n",
-                 net_median * 1e6, t[t.size() / 2] * 1e6, t2[t2.size() / 2] * 1e6);
+    std::fprintf(
+        stderr,
+        "dlib_mlp: predict_one variants: net(x) median %.3f us; forward(tensor) median %.3f us; forward+softmax median %.3f us\n",
+        net_median * 1e6, t[t.size() / 2] * 1e6, t2[t2.size() / 2] * 1e6);
     (void)sink;
     (void)fsink;
 }
@@ -259,11 +261,16 @@ int main(int argc, char** argv) try {
     std::string data = "/usr/share/datasets/fashion-mnist";
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--samples" && i + 1 < argc) samples = std::stoul(argv[++i]);
-        else if (a == "--threads") threads = int_list(i, argc, argv);
-        else if (a == "--batch") batches = int_list(i, argc, argv);
-        else if (a == "--seconds" && i + 1 < argc) min_seconds = std::stod(argv[++i]);
-        else if (a == "--data" && i + 1 < argc) data = argv[++i];
+        if (a == "--samples" && i + 1 < argc)
+            samples = std::stoul(argv[++i]);
+        else if (a == "--threads")
+            threads = int_list(i, argc, argv);
+        else if (a == "--batch")
+            batches = int_list(i, argc, argv);
+        else if (a == "--seconds" && i + 1 < argc)
+            min_seconds = std::stod(argv[++i]);
+        else if (a == "--data" && i + 1 < argc)
+            data = argv[++i];
         else {
             std::fprintf(stderr,
                          "usage: %s [--samples N] [--threads T...] [--batch B...] [--seconds S] [--data DIR]\n"

@@ -39,13 +39,15 @@ std::string optimizer_json(const sn::Optimizer& o) {
             using O = std::decay_t<decltype(opt)>;
             if constexpr (std::is_same_v<O, sn::SGD>)
                 return "{\"type\": \"sgd\", \"lr\": " + number(opt.learning_rate) + ", \"momentum\": " + number(opt.momentum) +
-                       ", \"nesterov\": " + (opt.nesterov ? "true" : "false") + ", \"weight_decay\": " + number(opt.weight_decay) + "}";
+                       ", \"nesterov\": " + (opt.nesterov ? "true" : "false") +
+                       ", \"weight_decay\": " + number(opt.weight_decay) + "}";
             else {
                 double decay = 0.0;
                 if constexpr (std::is_same_v<O, sn::AdamW>) decay = opt.weight_decay;
-                return std::string("{\"type\": \"") + (std::is_same_v<O, sn::AdamW> ? "adamw" : "adam") + "\", \"lr\": " +
-                       number(opt.learning_rate) + ", \"beta1\": " + number(opt.beta1) + ", \"beta2\": " + number(opt.beta2) +
-                       ", \"eps\": " + number(opt.epsilon) + ", \"weight_decay\": " + number(decay) + "}";
+                return std::string("{\"type\": \"") + (std::is_same_v<O, sn::AdamW> ? "adamw" : "adam") +
+                       "\", \"lr\": " + number(opt.learning_rate) + ", \"beta1\": " + number(opt.beta1) +
+                       ", \"beta2\": " + number(opt.beta2) + ", \"eps\": " + number(opt.epsilon) +
+                       ", \"weight_decay\": " + number(decay) + "}";
             }
         },
         o);
@@ -67,11 +69,14 @@ std::string case_json(const oracle_case& c) {
             throw std::logic_error("parity: a layer kind parity.py cannot replay");
         layers += (layers.empty() ? "" : ", ") + layer;
     }
-    const char* task = c.task.k == task_kind::regression ? "regression" : c.task.k == task_kind::classification ? "classification" : "multilabel";
-    return "{\"name\": " + json_string(c.name) + ", \"arch\": " + json_string(sn::kernels::arch_name()) + ", \"task\": \"" + task +
-           "\", \"layers\": [" + layers + "], \"optimizer\": " + optimizer_json(c.optimizer) + ", \"batch\": " + std::to_string(c.batch) +
-           ", \"epochs\": " + std::to_string(c.epochs) + ", \"threads\": " + std::to_string(c.threads) +
-           ", \"clip\": " + (c.clip ? number(*c.clip) : std::string("null")) + "}\n";
+    const char* task = c.task.k == task_kind::regression       ? "regression"
+                       : c.task.k == task_kind::classification ? "classification"
+                                                               : "multilabel";
+    return "{\"name\": " + json_string(c.name) + ", \"arch\": " + json_string(sn::kernels::arch_name()) + ", \"task\": \"" +
+           task + "\", \"layers\": [" + layers + "], \"optimizer\": " + optimizer_json(c.optimizer) +
+           ", \"batch\": " + std::to_string(c.batch) + ", \"epochs\": " + std::to_string(c.epochs) +
+           ", \"threads\": " + std::to_string(c.threads) + ", \"clip\": " + (c.clip ? number(*c.clip) : std::string("null")) +
+           "}\n";
 }
 
 void write(const std::filesystem::path& path, const sn::detail::serial::bytes& b) {

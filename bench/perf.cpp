@@ -25,8 +25,8 @@ extern "C" char* openblas_get_corename(void);
 namespace sn = sanenet;
 using clk = std::chrono::steady_clock;
 
-using Net = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>,
-                        sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
+using Net = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
+                        sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 
 namespace {
 
@@ -66,7 +66,8 @@ double time_per_call(F&& f, double min_seconds) {
 }
 
 void bench_gemm(const shape& s, int batch, int rounds) {
-    const auto A = random_vector(static_cast<std::size_t>(s.m) * s.k, 1), B = random_vector(static_cast<std::size_t>(s.k) * s.n, 2);
+    const auto A = random_vector(static_cast<std::size_t>(s.m) * s.k, 1),
+               B = random_vector(static_cast<std::size_t>(s.k) * s.n, 2);
     std::vector<float> C(static_cast<std::size_t>(s.m) * s.n);
     const sn::kernels::operand a = s.ta ? sn::kernels::transposed(A.data(), s.m) : sn::kernels::row_major(A.data(), s.k);
     const sn::kernels::operand b = s.tb ? sn::kernels::transposed(B.data(), s.k) : sn::kernels::row_major(B.data(), s.n);
@@ -75,15 +76,16 @@ void bench_gemm(const shape& s, int batch, int rounds) {
         ours.push_back(time_per_call([&] { sn::kernels::gemm(s.m, s.n, s.k, a, b, C.data(), s.n, {}, false, 1); }, 0.02));
         blas.push_back(time_per_call(
             [&] {
-                cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.f, A.data(),
-                            s.ta ? s.m : s.k, B.data(), s.tb ? s.k : s.n, 0.f, C.data(), s.n);
+                cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.f,
+                            A.data(), s.ta ? s.m : s.k, B.data(), s.tb ? s.k : s.n, 0.f, C.data(), s.n);
             },
             0.02));
     }
     const double flops = 2.0 * s.m * s.n * s.k;
-    std::printf("{\"case\": \"gemm\", \"shape\": \"%s\", \"batch\": %d, \"m\": %d, \"n\": %d, \"k\": %d, \"sanenet_gflops\": %.2f, "
-                "\"openblas_gflops\": %.2f}\n",
-                s.name, batch, s.m, s.n, s.k, flops / median(ours) * 1e-9, flops / median(blas) * 1e-9);
+    std::printf(
+        "{\"case\": \"gemm\", \"shape\": \"%s\", \"batch\": %d, \"m\": %d, \"n\": %d, \"k\": %d, \"sanenet_gflops\": %.2f, "
+        "\"openblas_gflops\": %.2f}\n",
+        s.name, batch, s.m, s.n, s.k, flops / median(ours) * 1e-9, flops / median(blas) * 1e-9);
     std::fflush(stdout);
 }
 
@@ -134,7 +136,8 @@ fashion load(std::size_t limit) {
 // Training steps through the engine directly (no validation, no lints): the kernels' speed.
 void bench_train(const fashion& d, int batch, int threads, std::size_t samples) {
     Net net{sn::Seed{1}};
-    sn::detail::trainer tr(net.engine(), sn::SGD{.learning_rate = 0.01f, .momentum = 0.9f}, static_cast<std::size_t>(batch), threads, 1);
+    sn::detail::trainer tr(net.engine(), sn::SGD{.learning_rate = 0.01f, .momentum = 0.9f}, static_cast<std::size_t>(batch),
+                           threads, 1);
     sn::kernels::scoped_flush_denormals ftz;
     const std::size_t n = d.x.shape()[0], b = static_cast<std::size_t>(batch);
     std::size_t cursor = 0;
@@ -149,8 +152,8 @@ void bench_train(const fashion& d, int batch, int threads, std::size_t samples) 
     const std::size_t steps = std::max<std::size_t>(1, samples / b);
     const auto t0 = clk::now();
     for (std::size_t i = 0; i < steps; ++i) step();
-    std::printf("{\"system\": \"sanenet\", \"case\": \"train\", \"batch\": %d, \"threads\": %d, \"samples_per_s\": %.1f}\n", batch, threads,
-                static_cast<double>(steps * b) / seconds_since(t0));
+    std::printf("{\"system\": \"sanenet\", \"case\": \"train\", \"batch\": %d, \"threads\": %d, \"samples_per_s\": %.1f}\n",
+                batch, threads, static_cast<double>(steps * b) / seconds_since(t0));
     std::fflush(stdout);
 }
 
@@ -171,8 +174,8 @@ void bench_monitors(const fashion& d, int rounds) {
             sn::fit(net, d.x, d.y, o);
             (monitor ? on : off).push_back(seconds_since(t0));
         }
-    std::printf("{\"case\": \"monitor_overhead\", \"fit_seconds_monitors_on\": %.3f, \"fit_seconds_monitors_off\": %.3f}\n", median(on),
-                median(off));
+    std::printf("{\"case\": \"monitor_overhead\", \"fit_seconds_monitors_on\": %.3f, \"fit_seconds_monitors_off\": %.3f}\n",
+                median(on), median(off));
     std::fflush(stdout);
 }
 
@@ -188,8 +191,8 @@ void bench_predict_one() {
         v = seconds_since(t0);
     }
     std::sort(t.begin(), t.end());
-    std::printf("{\"system\": \"sanenet\", \"case\": \"predict_one\", \"median_us\": %.3f, \"p99_us\": %.3f}\n", t[t.size() / 2] * 1e6,
-                t[t.size() * 99 / 100] * 1e6);
+    std::printf("{\"system\": \"sanenet\", \"case\": \"predict_one\", \"median_us\": %.3f, \"p99_us\": %.3f}\n",
+                t[t.size() / 2] * 1e6, t[t.size() * 99 / 100] * 1e6);
     std::fflush(stdout);
 }
 
@@ -228,8 +231,10 @@ int main(int argc, char** argv) {
         return 0;
     }
     if (mode == "train-one" || mode == "predict-one") {  // one case alone, e.g. under perf record
-        if (mode == "predict-one") bench_predict_one();
-        else bench_train(load(60000), argc > 2 ? std::atoi(argv[2]) : 1, argc > 3 ? std::atoi(argv[3]) : 1, 20000);
+        if (mode == "predict-one")
+            bench_predict_one();
+        else
+            bench_train(load(60000), argc > 2 ? std::atoi(argv[2]) : 1, argc > 3 ? std::atoi(argv[3]) : 1, 20000);
         return 0;
     }
     if (mode == "all" || mode == "gemm") {

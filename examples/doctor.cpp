@@ -11,11 +11,8 @@
 
 namespace sn = sanenet;
 
-using Net = sn::Network<sn::Classification<10>,
-                        sn::Input<784>,
-                        sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
-                        sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU,
-                        sn::Dense<10>, sn::Softmax>;
+using Net = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
+                        sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 static_assert(sn::valid<Net>);
 
 int main(int argc, char** argv) {
@@ -26,9 +23,9 @@ int main(int argc, char** argv) {
     Net net{sn::Seed{1}};
 
     std::printf("== the broken setup: raw pixels, learning rate 1.0 ==\n\n");
-    const sn::Report broken = sn::doctor(net, train.x, train.y, sn::FitOptions{
-        .optimizer = sn::Adam{.learning_rate = 1.0f},
-        .validation = sn::Validation{val.x, val.y}});
+    const sn::Report broken =
+        sn::doctor(net, train.x, train.y,
+                   sn::FitOptions{.optimizer = sn::Adam{.learning_rate = 1.0f}, .validation = sn::Validation{val.x, val.y}});
 
     std::printf("\n== fixed: pixels standardized as one group, Adam at its usual 1e-3 ==\n\n");
     std::vector<std::size_t> pixels(784);
@@ -36,9 +33,9 @@ int main(int argc, char** argv) {
     sn::Standardizer scaler;
     scaler.fit(train.x, {pixels});
     const sn::matrix x = scaler.transform(train.x);
-    const sn::Report fixed = sn::doctor(net, x, train.y, sn::FitOptions{
-        .optimizer = sn::Adam{.learning_rate = 1e-3f},
-        .validation = sn::Validation{scaler.transform(val.x), val.y}});
+    const sn::Report fixed = sn::doctor(net, x, train.y,
+                                        sn::FitOptions{.optimizer = sn::Adam{.learning_rate = 1e-3f},
+                                                       .validation = sn::Validation{scaler.transform(val.x), val.y}});
 
     // The example checks itself: the doctor must catch both mistakes and clear the fix.
     const bool ok = broken.found("L1.1") && broken.found("L6.1") && fixed.healthy();

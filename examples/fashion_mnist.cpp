@@ -14,11 +14,8 @@
 
 namespace sn = sanenet;
 
-using Net = sn::Network<sn::Classification<10>,
-                        sn::Input<784>,
-                        sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
-                        sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU,
-                        sn::Dense<10>, sn::Softmax>;
+using Net = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
+                        sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 static_assert(sn::valid<Net>);
 
 int main(int argc, char** argv) {
@@ -28,11 +25,16 @@ int main(int argc, char** argv) {
     float lr = 5e-4f;
     for (int i = 1; i < argc; ++i) {
         const bool has_value = i + 1 < argc;
-        if (std::strcmp(argv[i], "--quick") == 0) quick = true;
-        else if (std::strcmp(argv[i], "--epochs") == 0 && has_value) epochs = std::atoi(argv[++i]);
-        else if (std::strcmp(argv[i], "--seed") == 0 && has_value) seed = std::strtoul(argv[++i], nullptr, 10);
-        else if (std::strcmp(argv[i], "--lr") == 0 && has_value) lr = std::strtof(argv[++i], nullptr);
-        else if (std::strcmp(argv[i], "--threads") == 0 && has_value) threads = std::atoi(argv[++i]);
+        if (std::strcmp(argv[i], "--quick") == 0)
+            quick = true;
+        else if (std::strcmp(argv[i], "--epochs") == 0 && has_value)
+            epochs = std::atoi(argv[++i]);
+        else if (std::strcmp(argv[i], "--seed") == 0 && has_value)
+            seed = std::strtoul(argv[++i], nullptr, 10);
+        else if (std::strcmp(argv[i], "--lr") == 0 && has_value)
+            lr = std::strtof(argv[++i], nullptr);
+        else if (std::strcmp(argv[i], "--threads") == 0 && has_value)
+            threads = std::atoi(argv[++i]);
         else {
             std::fprintf(stderr, "usage: %s [--quick] [--epochs N] [--seed S] [--lr RATE] [--threads T]\n", argv[0]);
             return 2;
@@ -58,18 +60,19 @@ int main(int argc, char** argv) {
     std::printf("training on %zu samples, validating on %zu (%s)\n", train.x.shape()[0], val.x.shape()[0],
                 sn::build_info().c_str());
 
-    const sn::History history = sn::fit(net, scaler.transform(train.x), train.y, sn::FitOptions{
-        .epochs = epochs,
-        .batch_size = 32,
-        .optimizer = sn::Adam{.learning_rate = lr},
-        .validation = sn::Validation{scaler.transform(val.x), val.y},
-        .seed = seed,
-        .threads = threads,
-        .on_epoch = [](const sn::EpochRecord& e) {
-            if (!sn::stderr_is_terminal())
-                std::printf("epoch %2d  loss %.4f  val_loss %.4f  val_accuracy %.4f  %.0f samples/s\n", e.epoch, e.train_loss,
-                            *e.val_loss, *e.val_metric, e.samples_per_second);
-        }});
+    const sn::History history =
+        sn::fit(net, scaler.transform(train.x), train.y,
+                sn::FitOptions{.epochs = epochs,
+                               .batch_size = 32,
+                               .optimizer = sn::Adam{.learning_rate = lr},
+                               .validation = sn::Validation{scaler.transform(val.x), val.y},
+                               .seed = seed,
+                               .threads = threads,
+                               .on_epoch = [](const sn::EpochRecord& e) {
+                                   if (!sn::stderr_is_terminal())
+                                       std::printf("epoch %2d  loss %.4f  val_loss %.4f  val_accuracy %.4f  %.0f samples/s\n",
+                                                   e.epoch, e.train_loss, *e.val_loss, *e.val_metric, e.samples_per_second);
+                               }});
 
     const sn::matrix probabilities = net.predict(scaler.transform(test.x));
     const double acc = sn::accuracy(probabilities, test.y);

@@ -17,39 +17,32 @@ namespace sn = sanenet;
 
 // 1. Regression of joint positions: the targets are standardized, so about half are negative.
 #if SANENET_TOUR == 1
-using Motion = sn::Network<sn::Regression, sn::Input<48>,
-                           sn::Dropout<0.9>, sn::Dense<256>, sn::ELU,
-                           sn::Dense<12>, sn::ReLU>;  // mistake: a ReLU output never goes below 0
+using Motion = sn::Network<sn::Regression, sn::Input<48>, sn::Dropout<0.9>, sn::Dense<256>, sn::ELU, sn::Dense<12>,
+                           sn::ReLU>;  // mistake: a ReLU output never goes below 0
 #else
-using Motion = sn::Network<sn::Regression, sn::Input<48>,
-                           sn::Dropout<0.9>, sn::Dense<256>, sn::ELU,
-                           sn::Dense<12>, sn::Identity>;
+using Motion = sn::Network<sn::Regression, sn::Input<48>, sn::Dropout<0.9>, sn::Dense<256>, sn::ELU, sn::Dense<12>, sn::Identity>;
 #endif
 
 // 2. A digit classifier.
 #if SANENET_TOUR == 2
-using Digits = sn::Network<sn::Classification<10>, sn::Input<64>,
-                           sn::Dropout<0.9>, sn::Dense<256, sn::Zeros>, sn::ReLU,  // mistake: all units identical forever
+using Digits = sn::Network<sn::Classification<10>, sn::Input<64>, sn::Dropout<0.9>, sn::Dense<256, sn::Zeros>,
+                           sn::ReLU,  // mistake: all units identical forever
                            sn::Dense<10>, sn::Softmax>;
 #else
-using Digits = sn::Network<sn::Classification<10>, sn::Input<64>,
-                           sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
+using Digits = sn::Network<sn::Classification<10>, sn::Input<64>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
                            sn::Dense<10>, sn::Softmax>;
 #endif
 
 // 3. A model ported from Keras, where Dropout(0.1) drops 10% of the units.
 #if SANENET_TOUR == 3
-using Ported = sn::Network<sn::Classification<10>, sn::Input<784>,
-                           sn::Dropout<0.1>, sn::Dense<512, sn::He>, sn::ReLU,  // mistake: sanenet takes the KEEP probability
+using Ported = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.1>, sn::Dense<512, sn::He>,
+                           sn::ReLU,  // mistake: sanenet takes the KEEP probability
                            sn::Dense<10>, sn::Softmax>;
 #else
-using Ported = sn::Network<sn::Classification<10>, sn::Input<784>,
-                           sn::Dropout<0.9>, sn::Dense<512, sn::He>, sn::ReLU,
+using Ported = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<512, sn::He>, sn::ReLU,
                            sn::Dense<10>, sn::Softmax>;
 #endif
 
 static_assert(sn::valid<Motion> && sn::valid<Digits> && sn::valid<Ported>);
 
-int main() {
-    std::printf("%s\n%s\n%s", Motion{}.summary().c_str(), Digits{}.summary().c_str(), Ported{}.summary().c_str());
-}
+int main() { std::printf("%s\n%s\n%s", Motion{}.summary().c_str(), Digits{}.summary().c_str(), Ported{}.summary().c_str()); }

@@ -27,18 +27,12 @@ namespace sn = sanenet;
 // Dropout (keep 0.9) sits before the hidden-to-hidden and the output Dense, not on the
 // inputs: dropping one of two joint angles leaves the target unknowable for that sample
 // (tried: 3.5x the local frame's error).
-using WorldNet = sn::Network<sn::Regression,
-                             sn::Input<5>,
-                             sn::Dense<256, sn::He>, sn::ReLU,
-                             sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
-                             sn::Dropout<0.9>, sn::Dense<2>, sn::Identity>;
+using WorldNet = sn::Network<sn::Regression, sn::Input<5>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>,
+                             sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>, sn::Dense<2>, sn::Identity>;
 static_assert(sn::valid<WorldNet>);
 
-using LocalNet = sn::Network<sn::Regression,
-                             sn::Input<2>,
-                             sn::Dense<256, sn::He>, sn::ReLU,
-                             sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
-                             sn::Dropout<0.9>, sn::Dense<2>, sn::Identity>;
+using LocalNet = sn::Network<sn::Regression, sn::Input<2>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>,
+                             sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>, sn::Dense<2>, sn::Identity>;
 static_assert(sn::valid<LocalNet>);
 
 namespace {
@@ -54,9 +48,7 @@ struct ArmData {
 
 // mt19937's output is the same everywhere; the <random> distributions are not, so the
 // uniform draw is done here.
-double uniform(std::mt19937& gen, double lo, double hi) {
-    return lo + (hi - lo) * static_cast<double>(gen() >> 8) * 0x1p-24;
-}
+double uniform(std::mt19937& gen, double lo, double hi) { return lo + (hi - lo) * static_cast<double>(gen() >> 8) * 0x1p-24; }
 
 ArmData make_arm_data(std::mt19937& gen, std::size_t n) {
     ArmData d{sn::matrix::from_shape({n, 5}), sn::matrix::from_shape({n, 2}), sn::matrix::from_shape({n, 2}),
@@ -102,18 +94,18 @@ sn::matrix train_and_predict(const char* name, const sn::matrix& x_train, const 
 
     Net net{sn::Seed{s.seed}};
     std::printf("\n%s frame\n%s", name, net.summary().c_str());
-    sn::fit(net, x_scaler.transform(x_train), y_scaler.transform(y_train), sn::FitOptions{
-        .epochs = s.epochs,
-        .batch_size = 32,
-        .optimizer = sn::Adam{.learning_rate = s.learning_rate},
-        .validation = sn::Validation{x_scaler.transform(x_val), y_scaler.transform(y_val)},
-        .seed = s.seed,
-        .threads = s.threads,
-        .on_epoch = [name](const sn::EpochRecord& e) {
-            if (!sn::stderr_is_terminal())
-                std::printf("%s epoch %2d  loss %.5f  val_loss %.5f  val_r2 %.5f  %.0f samples/s\n", name, e.epoch, e.train_loss,
-                            *e.val_loss, *e.val_metric, e.samples_per_second);
-        }});
+    sn::fit(net, x_scaler.transform(x_train), y_scaler.transform(y_train),
+            sn::FitOptions{.epochs = s.epochs,
+                           .batch_size = 32,
+                           .optimizer = sn::Adam{.learning_rate = s.learning_rate},
+                           .validation = sn::Validation{x_scaler.transform(x_val), y_scaler.transform(y_val)},
+                           .seed = s.seed,
+                           .threads = s.threads,
+                           .on_epoch = [name](const sn::EpochRecord& e) {
+                               if (!sn::stderr_is_terminal())
+                                   std::printf("%s epoch %2d  loss %.5f  val_loss %.5f  val_r2 %.5f  %.0f samples/s\n", name,
+                                               e.epoch, e.train_loss, *e.val_loss, *e.val_metric, e.samples_per_second);
+                           }});
     return y_scaler.inverse_transform(net.predict(x_scaler.transform(x_test), s.threads));
 }
 
@@ -155,12 +147,17 @@ int main(int argc, char** argv) {
     unsigned long seed = 1;
     for (int i = 1; i < argc; ++i) {
         const bool has_value = i + 1 < argc;
-        if (std::strcmp(argv[i], "--quick") == 0) quick = true;
-        else if (std::strcmp(argv[i], "--epochs") == 0 && has_value) epochs = std::atoi(argv[++i]);
-        else if (std::strcmp(argv[i], "--seed") == 0 && has_value) seed = std::strtoul(argv[++i], nullptr, 10);
-        else if (std::strcmp(argv[i], "--threads") == 0 && has_value) threads = std::atoi(argv[++i]);
+        if (std::strcmp(argv[i], "--quick") == 0)
+            quick = true;
+        else if (std::strcmp(argv[i], "--epochs") == 0 && has_value)
+            epochs = std::atoi(argv[++i]);
+        else if (std::strcmp(argv[i], "--seed") == 0 && has_value)
+            seed = std::strtoul(argv[++i], nullptr, 10);
+        else if (std::strcmp(argv[i], "--threads") == 0 && has_value)
+            threads = std::atoi(argv[++i]);
         else {
-            std::fprintf(stderr, "usage: %s [--quick] [--epochs N] [--seed S] [--threads T (default 1, 0 = all cores)]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--quick] [--epochs N] [--seed S] [--threads T (default 1, 0 = all cores)]\n",
+                         argv[0]);
             return 2;
         }
     }
@@ -173,16 +170,17 @@ int main(int argc, char** argv) {
     const ArmData train = make_arm_data(gen, n_train);
     const ArmData val = make_arm_data(gen, n_val);
     const ArmData test = make_arm_data(gen, n_test);
-    std::printf("two-link arm (links %.1f, %.1f), base anywhere in [-%.0f, %.0f]^2 at any angle\n"
-                "%zu training, %zu validation, %zu test samples; %d epochs (%s)\n",
-                link1, link2, room, room, n_train, n_val, n_test, epochs, sn::build_info().c_str());
+    std::printf(
+        "two-link arm (links %.1f, %.1f), base anywhere in [-%.0f, %.0f]^2 at any angle\n"
+        "%zu training, %zu validation, %zu test samples; %d epochs (%s)\n",
+        link1, link2, room, room, n_train, n_val, n_test, epochs, sn::build_info().c_str());
 
     const RunSettings settings{.epochs = epochs, .threads = threads, .seed = seed};
     // World: the base position (x, y) is one group of inputs.
     const sn::matrix world_pred = train_and_predict<WorldNet>("world", train.x_world, train.y_world, val.x_world, val.y_world,
                                                               test.x_world, {{2, 3}}, settings);
-    const sn::matrix local_pred = train_and_predict<LocalNet>("local", train.x_local, train.y_local, val.x_local, val.y_local,
-                                                              test.x_local, {}, settings);
+    const sn::matrix local_pred =
+        train_and_predict<LocalNet>("local", train.x_local, train.y_local, val.x_local, val.y_local, test.x_local, {}, settings);
 
     // Back to the world: rotate by the base angle, then move to the base position.
     sn::matrix local_in_world = sn::matrix::from_shape({n_test, 2});

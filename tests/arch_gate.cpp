@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     }
     const std::string missing = missing_features(argv[1]);
     if (!missing.empty()) {
-        std::printf("arch_gate: skipped: this CPU lacks %s, so the %s build was compiled but not run\n", missing.c_str(), argv[1]);
+        std::printf("arch_gate: skipped: this CPU lacks %s, so the %s build was compiled but not run\n", missing.c_str(),
+                    argv[1]);
         return 77;
     }
     execv(argv[2], argv + 2);

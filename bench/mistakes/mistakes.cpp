@@ -76,12 +76,12 @@ struct task_of<R<K>> {
 };
 
 template <class T, int In, int W1, int W2, class Act = sn::ReLU, class Init = sn::He, double Keep = 0.9>
-using Net2 = sn::Network<typename task_of<T>::type, sn::Input<In>, sn::Dense<W1, Init>, Act, sn::Dropout<Keep>, sn::Dense<W2, Init>, Act,
-                         sn::Dropout<Keep>, sn::Dense<T::outputs>, typename T::output_activation>;
+using Net2 = sn::Network<typename task_of<T>::type, sn::Input<In>, sn::Dense<W1, Init>, Act, sn::Dropout<Keep>,
+                         sn::Dense<W2, Init>, Act, sn::Dropout<Keep>, sn::Dense<T::outputs>, typename T::output_activation>;
 
 // Fashion-MNIST: the DESIGN.md shape, narrower (the benchmark trains it ~100 times).
-using FashionNet = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dropout<0.9>,
-                               sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
+using FashionNet = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU,
+                               sn::Dropout<0.9>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 using FashionWide = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.8>, sn::Dense<256, sn::He>, sn::ReLU,
                                 sn::Dropout<0.8>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 
@@ -89,21 +89,22 @@ using BlobNet = Net2<C<4>, 10, 64, 64>;
 using BlobWide = Net2<C<4>, 10, 1024, 64, sn::ReLU, sn::He, 0.8>;
 using BlobElu = Net2<C<4>, 10, 128, 128, sn::ELU, sn::LeCun, 0.9>;
 // A deep tanh stack (7 Dense: within item 10's 3-8) for the vanishing-gradient mutation.
-using BlobDeepTanh = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dense<64>, sn::Tanh, sn::Dropout<0.9>, sn::Dense<64>, sn::Tanh,
-                                 sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh,
-                                 sn::Dropout<0.9>, sn::Dense<4>, sn::Softmax>;
+using BlobDeepTanh = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dense<64>, sn::Tanh, sn::Dropout<0.9>, sn::Dense<64>,
+                                 sn::Tanh, sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh,
+                                 sn::Dense<64>, sn::Tanh, sn::Dropout<0.9>, sn::Dense<4>, sn::Softmax>;
 
 using SpiralNet = Net2<C<3>, 2, 128, 128>;
 using SpiralWide = Net2<C<3>, 2, 256, 256, sn::ReLU, sn::He, 0.8>;
 using SpiralTanh = Net2<C<3>, 2, 128, 128, sn::Tanh, sn::LeCun, 0.9>;
 
-using SpiralBigNoReg = sn::Network<sn::Classification<3>, sn::Allow<sn::lint::NoRegularization>, sn::Input<2>, sn::Dense<512, sn::He>, sn::ReLU,
-                                   sn::Dense<512, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
+using SpiralBigNoReg = sn::Network<sn::Classification<3>, sn::Allow<sn::lint::NoRegularization>, sn::Input<2>,
+                                   sn::Dense<512, sn::He>, sn::ReLU, sn::Dense<512, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
 
-using FashionBigNoReg = sn::Network<sn::Classification<10>, sn::Allow<sn::lint::NoRegularization>, sn::Input<784>, sn::Dense<512, sn::He>, sn::ReLU,
-                                    sn::Dense<256, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
-using BlobBigNoReg = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoRegularization>, sn::Input<10>, sn::Dense<512, sn::He>, sn::ReLU,
-                                 sn::Dense<512, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
+using FashionBigNoReg =
+    sn::Network<sn::Classification<10>, sn::Allow<sn::lint::NoRegularization>, sn::Input<784>, sn::Dense<512, sn::He>, sn::ReLU,
+                sn::Dense<256, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
+using BlobBigNoReg = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoRegularization>, sn::Input<10>,
+                                 sn::Dense<512, sn::He>, sn::ReLU, sn::Dense<512, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
 
 using ArmNet = Net2<R<2>, 2, 128, 128>;
 using ArmWide = Net2<R<2>, 2, 1024, 64>;
@@ -112,8 +113,8 @@ using ArmElu = Net2<R<2>, 2, 128, 128, sn::ELU, sn::LeCun, 0.9>;
 using FriedNet = Net2<R<1>, 10, 128, 128>;
 using FriedWide = Net2<R<1>, 10, 256, 256, sn::ReLU, sn::He, 0.8>;
 // Item 4's mutation: no regularization (L4.1 waived, as a user silencing the warning does).
-using FriedBigNoReg = sn::Network<sn::Regression, sn::Allow<sn::lint::NoRegularization>, sn::Input<10>, sn::Dense<512, sn::He>, sn::ReLU,
-                                  sn::Dense<512, sn::He>, sn::ReLU, sn::Dense<1>, sn::Identity>;
+using FriedBigNoReg = sn::Network<sn::Regression, sn::Allow<sn::lint::NoRegularization>, sn::Input<10>, sn::Dense<512, sn::He>,
+                                  sn::ReLU, sn::Dense<512, sn::He>, sn::ReLU, sn::Dense<1>, sn::Identity>;
 
 // ---- Data --------------------------------------------------------------------------------
 
@@ -166,7 +167,8 @@ Data<Y> minmax_x(Data<Y> d, float lo, float hi) {
         for (std::size_t c = 0; c < cols; ++c) mn[c] = std::min(mn[c], d.x(r, c)), mx[c] = std::max(mx[c], d.x(r, c));
     auto f = [&](sn::matrix& m) {
         for (std::size_t r = 0; r < m.shape()[0]; ++r)
-            for (std::size_t c = 0; c < cols; ++c) m(r, c) = mx[c] > mn[c] ? lo + (hi - lo) * (m(r, c) - mn[c]) / (mx[c] - mn[c]) : 0.f;
+            for (std::size_t c = 0; c < cols; ++c)
+                m(r, c) = mx[c] > mn[c] ? lo + (hi - lo) * (m(r, c) - mn[c]) / (mx[c] - mn[c]) : 0.f;
     };
     return map_x(std::move(d), f);
 }
@@ -195,7 +197,8 @@ ClsData blobs_raw() {
     for (std::size_t i = 0; i < n; ++i) {
         const int k = static_cast<int>(r.below(4));
         y(i) = k;
-        for (std::size_t j = 0; j < 10; ++j) x(i, j) = static_cast<float>(blob_offset[j] + blob_scale[j] * (centers[k][j] + r.normal()));
+        for (std::size_t j = 0; j < 10; ++j)
+            x(i, j) = static_cast<float>(blob_offset[j] + blob_scale[j] * (centers[k][j] + r.normal()));
     }
     return split(x, y, 2500, 500);
 }
@@ -240,8 +243,8 @@ RegData friedman_raw(std::size_t n_train, std::size_t n_val, std::size_t n_test,
     sn::matrix x = sn::matrix::from_shape({n, 10}), y = sn::matrix::from_shape({n, 1});
     for (std::size_t i = 0; i < n; ++i) {
         for (std::size_t j = 0; j < 10; ++j) x(i, j) = static_cast<float>(r.uniform());
-        y(i, 0) = static_cast<float>(10 * std::sin(pi * x(i, 0) * x(i, 1)) + 20 * (x(i, 2) - 0.5) * (x(i, 2) - 0.5) + 10 * x(i, 3) +
-                                     5 * x(i, 4) + noise * r.normal());
+        y(i, 0) = static_cast<float>(10 * std::sin(pi * x(i, 0) * x(i, 1)) + 20 * (x(i, 2) - 0.5) * (x(i, 2) - 0.5) +
+                                     10 * x(i, 3) + 5 * x(i, 4) + noise * r.normal());
     }
     return split(x, y, n_train, n_val);
 }
@@ -306,22 +309,22 @@ constexpr sn::Waivers all_waivers{~std::uint32_t{0}};
 
 struct Outcome {
     std::map<std::string, int> fired;  // lint ID -> worst severity (1 warning, 2 error)
-    std::string end = "completed";     // how the detection fit ended
-    bool cannot_train = false;         // even with every waiver, training cannot run or diverges
-    double metric = std::nan("");      // test accuracy or R^2 (of the waived run if the fit threw)
+    std::string end = "completed";  // how the detection fit ended
+    bool cannot_train = false;  // even with every waiver, training cannot run or diverges
+    double metric = std::nan("");  // test accuracy or R^2 (of the waived run if the fit threw)
     double seconds = 0.0;
-    std::string note;                  // unexpected exceptions
+    std::string note;  // unexpected exceptions
     // For --analysis (how the thresholds of L4.3, L6.1, L2.3 and L9.2 separate clean from broken):
-    std::set<std::string> doctor_ids, fit_ids;             // who found what
+    std::set<std::string> doctor_ids, fit_ids;  // who found what
     std::vector<double> train_loss, val_loss, val_metric;  // the detection fit's epochs
     double loss_at_init = std::nan(""), expected_at_init = 0.0;
-    double lr_ratio = std::nan("");                        // chosen rate / the range test's largest stable rate
+    double lr_ratio = std::nan("");  // chosen rate / the range test's largest stable rate
     double trial_initial = std::nan(""), trial_final = std::nan(""), trial_baseline = std::nan("");
-    double dead_share = 0.0;                               // the largest L8.1 share reported (doctor or fit)
-    bool l12_without_near_constant = false;                // L1.2 with features >= 99% one value left out
-    bool l13_narrow_only = false;                          // L1.3 only for inputs narrower than 256 features
-    double signal_ratio = std::nan("");                    // RMS of the last / first hidden layer at init
-    double trial_1000 = std::nan("");                      // the doctor's short run with 1000 steps (when its L2.3 fired)
+    double dead_share = 0.0;  // the largest L8.1 share reported (doctor or fit)
+    bool l12_without_near_constant = false;  // L1.2 with features >= 99% one value left out
+    bool l13_narrow_only = false;  // L1.3 only for inputs narrower than 256 features
+    double signal_ratio = std::nan("");  // RMS of the last / first hidden layer at init
+    double trial_1000 = std::nan("");  // the doctor's short run with 1000 steps (when its L2.3 fired)
 };
 
 void add(Outcome& o, const std::string& id, sn::Severity s) {
@@ -382,7 +385,8 @@ void data_alternatives(Outcome& o, const sn::matrix& x) {
 // The RMS of each hidden layer's output at initialization, last over first (dropout off).
 double init_signal_ratio(const sn::detail::model& m, const sn::matrix& x) {
     const std::size_t n = std::min<std::size_t>(x.shape()[0], 256);
-    std::vector<float> ping(n * static_cast<std::size_t>(m.max_width())), pong(ping.size()), out(n * static_cast<std::size_t>(m.output_size()));
+    std::vector<float> ping(n * static_cast<std::size_t>(m.max_width())), pong(ping.size()),
+        out(n * static_cast<std::size_t>(m.output_size()));
     struct state {
         const sn::detail::model* m;
         std::vector<double> rms;
@@ -424,8 +428,10 @@ double longer_short_run(sn::detail::model m, const Data<Y>& d, const sn::FitOpti
         for (std::size_t b = 0; b < batch; ++b, cursor = (cursor + 1) % n) {
             const std::size_t src = order[cursor];
             std::memcpy(tr.input() + b * in, d.x.data() + src * in, in * sizeof(float));
-            if (y.cls) tr.target_labels()[b] = (*y.cls)(src);
-            else std::memcpy(tr.target_values() + b * k, y.values->data() + src * k, k * sizeof(float));
+            if (y.cls)
+                tr.target_labels()[b] = (*y.cls)(src);
+            else
+                std::memcpy(tr.target_values() + b * k, y.values->data() + src * k, k * sizeof(float));
         }
         if (!std::isfinite(tr.forward_backward(batch))) return std::nan("");
         if (o.clip_grad_norm) tr.clip(*o.clip_grad_norm);
@@ -478,7 +484,8 @@ Outcome run(const Data<Y>& d, const Config& c, std::uint64_t seed, const Tamper<
     out.signal_ratio = init_signal_ratio(net->engine(), d.x);
     try {
         const sn::Report r = sn::doctor(*net, d.x, d.y, options);
-        for (const auto& f : r.findings) add(out, f.id, f.severity), out.doctor_ids.insert(f.id), out.dead_share = std::max(out.dead_share, dead_share_of(f));
+        for (const auto& f : r.findings)
+            add(out, f.id, f.severity), out.doctor_ids.insert(f.id), out.dead_share = std::max(out.dead_share, dead_share_of(f));
         out.loss_at_init = r.loss_at_init;
         out.expected_at_init = r.expected_loss_at_init;
         if (r.learning_rate.exploded()) out.lr_ratio = sn::learning_rate_of(c.optimizer) / r.learning_rate.max_stable;
@@ -494,20 +501,24 @@ Outcome run(const Data<Y>& d, const Config& c, std::uint64_t seed, const Tamper<
             trace("doctor" + checks, r.findings, {});
         }
     } catch (const sn::shape_error& e) {
-        if (label_range_error(e)) add(out, "L3.1", sn::Severity::error);
-        else out.note += std::string("doctor: ") + e.what() + "; ";
+        if (label_range_error(e))
+            add(out, "L3.1", sn::Severity::error);
+        else
+            out.note += std::string("doctor: ") + e.what() + "; ";
     } catch (const std::exception& e) {
         out.note += std::string("doctor: ") + e.what() + "; ";
     }
     bool rerun = false;
     try {
         const sn::History h = sn::fit(*net, d.x, d.y, options);
-        for (const auto& f : h.diagnostics) add(out, f.id, f.severity), out.fit_ids.insert(f.id), out.dead_share = std::max(out.dead_share, dead_share_of(f));
+        for (const auto& f : h.diagnostics)
+            add(out, f.id, f.severity), out.fit_ids.insert(f.id), out.dead_share = std::max(out.dead_share, dead_share_of(f));
         record_epochs(out, h);
         out.metric = sn::evaluate(*net, d.xt, d.yt, 1).metric;
         trace("fit, test metric " + std::to_string(out.metric), h.diagnostics, h.epochs);
     } catch (const sn::divergence_error& e) {
-        for (const auto& f : e.history().diagnostics) add(out, f.id, f.severity), out.fit_ids.insert(f.id), out.dead_share = std::max(out.dead_share, dead_share_of(f));
+        for (const auto& f : e.history().diagnostics)
+            add(out, f.id, f.severity), out.fit_ids.insert(f.id), out.dead_share = std::max(out.dead_share, dead_share_of(f));
         add(out, e.id(), sn::Severity::error), out.fit_ids.insert(e.id());
         record_epochs(out, e.history());
         trace(std::string("fit diverged: ") + e.what(), e.history().diagnostics, e.history().epochs);
@@ -519,8 +530,10 @@ Outcome run(const Data<Y>& d, const Config& c, std::uint64_t seed, const Tamper<
         trace(std::string("fit refused: ") + e.what(), {}, {});
         rerun = true;
     } catch (const sn::shape_error& e) {
-        if (label_range_error(e)) add(out, "L3.1", sn::Severity::error);
-        else out.note += std::string("fit: ") + e.what() + "; ";
+        if (label_range_error(e))
+            add(out, "L3.1", sn::Severity::error);
+        else
+            out.note += std::string("fit: ") + e.what() + "; ";
         out.end = "shape_error";
         rerun = true;
     } catch (const std::exception& e) {
@@ -589,8 +602,7 @@ Tamper<Net> hot_warmup(std::shared_ptr<const Data<Y>> d, sn::Optimizer hot) {
         o.monitor = false;
         try {
             sn::fit(net, d->x, d->y, o);
-        } catch (const std::exception&) {
-        }
+        } catch (const std::exception&) {}
     };
 }
 
@@ -599,10 +611,10 @@ Tamper<Net> hot_warmup(std::shared_ptr<const Data<Y>> d, sn::Optimizer hot) {
 struct Case {
     std::string name;
     std::string base;
-    int item = 0;                        // mutations: the article item of the mistake
-    std::vector<std::string> expected;   // mutations: the lint IDs that count as detecting it
-    bool by_definition = false;          // effective whatever the metric (the fault is in the evaluation)
-    bool quick = false;                  // part of --quick
+    int item = 0;  // mutations: the article item of the mistake
+    std::vector<std::string> expected;  // mutations: the lint IDs that count as detecting it
+    bool by_definition = false;  // effective whatever the metric (the fault is in the evaluation)
+    bool quick = false;  // part of --quick
     std::string what;
     std::function<Outcome(std::uint64_t)> job;
 };
@@ -614,16 +626,11 @@ struct BaseInfo {
 };
 
 const std::vector<BaseInfo> base_info = {
-    {"fashion", "accuracy", 0.80, "fashion-x255-adam"},
-    {"blobs", "accuracy", 0.88, "blobs-zscore-adam"},
-    {"spiral", "accuracy", 0.90, "spiral-zscore-adam"},
-    {"arm", "r2", 0.95, "arm-zscore-adam"},
-    {"friedman", "r2", 0.85, "friedman-raw01-adam"},
-    {"friedman-small", "r2", 0.40, "friedman-small-adam"},
-    {"spiral-small", "accuracy", 0.80, "spiral-small-adam"},
-    {"fashion-small", "accuracy", 0.70, "fashion-small-adam"},
-    {"blobs-small", "accuracy", 0.85, "blobs-small-adam"},
-    {"blobs-noisy", "accuracy", 0.65, "blobs-noisy-adam"},
+    {"fashion", "accuracy", 0.80, "fashion-x255-adam"},      {"blobs", "accuracy", 0.88, "blobs-zscore-adam"},
+    {"spiral", "accuracy", 0.90, "spiral-zscore-adam"},      {"arm", "r2", 0.95, "arm-zscore-adam"},
+    {"friedman", "r2", 0.85, "friedman-raw01-adam"},         {"friedman-small", "r2", 0.40, "friedman-small-adam"},
+    {"spiral-small", "accuracy", 0.80, "spiral-small-adam"}, {"fashion-small", "accuracy", 0.70, "fashion-small-adam"},
+    {"blobs-small", "accuracy", 0.85, "blobs-small-adam"},   {"blobs-noisy", "accuracy", 0.65, "blobs-noisy-adam"},
 };
 
 const BaseInfo& info(const std::string& base) {
@@ -660,48 +667,60 @@ Config with(Config c, const std::function<void(Config&)>& f) {
 
 std::vector<Case> clean_cases() {
     std::vector<Case> v;
-    auto add_case = [&](std::string name, std::string base, std::string what, bool quick, std::function<Outcome(std::uint64_t)> j) {
+    auto add_case = [&](std::string name, std::string base, std::string what, bool quick,
+                        std::function<Outcome(std::uint64_t)> j) {
         v.push_back(Case{std::move(name), std::move(base), 0, {}, false, quick, std::move(what), std::move(j)});
     };
     // Fashion-MNIST
-    add_case("fashion-x255-adam", "fashion", "x / 255, Adam 1e-3, batch 32, 128-64", true, job<FashionNet, sn::labels>(fashion_clean, fashion_cfg));
-    add_case("fashion-group-zscore", "fashion", "all pixels standardized as one group", false, job<FashionNet, sn::labels>([] {
-                 ClsData d = bases().fashion;
-                 std::vector<std::size_t> px(784);
-                 for (std::size_t i = 0; i < 784; ++i) px[i] = i;
-                 sn::Standardizer s;
-                 s.fit(d.x, {px});
-                 d.x = s.transform(d.x), d.xv = s.transform(d.xv), d.xt = s.transform(d.xt);
-                 return d;
-             }, fashion_cfg));
-    add_case("fashion-sym-sgd", "fashion", "x / 127.5 - 1, SGD 0.01 momentum 0.9", false, job<FashionNet, sn::labels>([] {
-                 return map_x(bases().fashion, [](sn::matrix& m) { m = m / 127.5f - 1.f; });
-             }, with(fashion_cfg, [](Config& c) { c.optimizer = sgd(0.01f); })));
+    add_case("fashion-x255-adam", "fashion", "x / 255, Adam 1e-3, batch 32, 128-64", true,
+             job<FashionNet, sn::labels>(fashion_clean, fashion_cfg));
+    add_case("fashion-group-zscore", "fashion", "all pixels standardized as one group", false,
+             job<FashionNet, sn::labels>(
+                 [] {
+                     ClsData d = bases().fashion;
+                     std::vector<std::size_t> px(784);
+                     for (std::size_t i = 0; i < 784; ++i) px[i] = i;
+                     sn::Standardizer s;
+                     s.fit(d.x, {px});
+                     d.x = s.transform(d.x), d.xv = s.transform(d.xv), d.xt = s.transform(d.xt);
+                     return d;
+                 },
+                 fashion_cfg));
+    add_case("fashion-sym-sgd", "fashion", "x / 127.5 - 1, SGD 0.01 momentum 0.9", false,
+             job<FashionNet, sn::labels>([] { return map_x(bases().fashion, [](sn::matrix& m) { m = m / 127.5f - 1.f; }); },
+                                         with(fashion_cfg, [](Config& c) { c.optimizer = sgd(0.01f); })));
     add_case("fashion-wide-b64", "fashion", "256-128, keep 0.8, batch 64", false,
              job<FashionWide, sn::labels>(fashion_clean, with(fashion_cfg, [](Config& c) { c.batch = 64; })));
     // Blobs
-    add_case("blobs-zscore-adam", "blobs", "z-scored, Adam 1e-3, batch 32, 64-64", true, job<BlobNet, sn::labels>(blobs_clean, blobs_cfg));
-    add_case("blobs-minmax01", "blobs", "min-max to [0, 1]", true, job<BlobNet, sn::labels>([] { return minmax_x(bases().blobs, 0.f, 1.f); }, blobs_cfg));
-    add_case("blobs-minmax-sym", "blobs", "min-max to [-1, 1]", false, job<BlobNet, sn::labels>([] { return minmax_x(bases().blobs, -1.f, 1.f); }, blobs_cfg));
+    add_case("blobs-zscore-adam", "blobs", "z-scored, Adam 1e-3, batch 32, 64-64", true,
+             job<BlobNet, sn::labels>(blobs_clean, blobs_cfg));
+    add_case("blobs-minmax01", "blobs", "min-max to [0, 1]", true,
+             job<BlobNet, sn::labels>([] { return minmax_x(bases().blobs, 0.f, 1.f); }, blobs_cfg));
+    add_case("blobs-minmax-sym", "blobs", "min-max to [-1, 1]", false,
+             job<BlobNet, sn::labels>([] { return minmax_x(bases().blobs, -1.f, 1.f); }, blobs_cfg));
     add_case("blobs-batch8", "blobs", "batch 8, Adam 3e-4", false,
              job<BlobNet, sn::labels>(blobs_clean, with(blobs_cfg, [](Config& c) { c.batch = 8, c.optimizer = adam(3e-4f); })));
     add_case("blobs-wide1024", "blobs", "1024-64, keep 0.8, 3 epochs", false,
              job<BlobWide, sn::labels>(blobs_clean, with(blobs_cfg, [](Config& c) { c.epochs = 3; })));
-    add_case("blobs-sgd", "blobs", "SGD 0.01 momentum 0.9", true, job<BlobNet, sn::labels>(blobs_clean, with(blobs_cfg, [](Config& c) { c.optimizer = sgd(0.01f); })));
+    add_case("blobs-sgd", "blobs", "SGD 0.01 momentum 0.9", true,
+             job<BlobNet, sn::labels>(blobs_clean, with(blobs_cfg, [](Config& c) { c.optimizer = sgd(0.01f); })));
     add_case("blobs-elu-lecun", "blobs", "ELU + LeCun, 128-128", false, job<BlobElu, sn::labels>(blobs_clean, blobs_cfg));
     // Spiral
-    add_case("spiral-zscore-adam", "spiral", "z-scored, Adam 3e-3, batch 32, 128-128", true, job<SpiralNet, sn::labels>(spiral_clean, spiral_cfg));
+    add_case("spiral-zscore-adam", "spiral", "z-scored, Adam 3e-3, batch 32, 128-128", true,
+             job<SpiralNet, sn::labels>(spiral_clean, spiral_cfg));
     add_case("spiral-minmax-sym", "spiral", "min-max to [-1, 1]", false,
              job<SpiralNet, sn::labels>([] { return minmax_x(bases().spiral, -1.f, 1.f); }, spiral_cfg));
-    add_case("spiral-raw-metres", "spiral", "raw metres (already unit scale)", false, job<SpiralNet, sn::labels>([] { return bases().spiral; }, spiral_cfg));
-    add_case("spiral-wide-b16", "spiral", "256-256, keep 0.8, batch 16, Adam 1e-3", false,
-             job<SpiralWide, sn::labels>(spiral_clean, with(spiral_cfg, [](Config& c) { c.batch = 16, c.optimizer = adam(1e-3f); })));
+    add_case("spiral-raw-metres", "spiral", "raw metres (already unit scale)", false,
+             job<SpiralNet, sn::labels>([] { return bases().spiral; }, spiral_cfg));
+    add_case(
+        "spiral-wide-b16", "spiral", "256-256, keep 0.8, batch 16, Adam 1e-3", false,
+        job<SpiralWide, sn::labels>(spiral_clean, with(spiral_cfg, [](Config& c) { c.batch = 16, c.optimizer = adam(1e-3f); })));
     add_case("spiral-tanh-lecun", "spiral", "Tanh + LeCun", false, job<SpiralTanh, sn::labels>(spiral_clean, spiral_cfg));
     // Arm
-    add_case("arm-zscore-adam", "arm", "z-scored inputs and targets, Adam 1e-3, batch 32, 128-128", true, job<ArmNet, sn::matrix>(arm_clean, arm_cfg));
-    add_case("arm-radians-metres", "arm", "angles / 180 in [-1, 1], targets raw metres", false, job<ArmNet, sn::matrix>([] {
-                 return map_x(bases().arm, [](sn::matrix& m) { m /= 180.f; });
-             }, arm_cfg));
+    add_case("arm-zscore-adam", "arm", "z-scored inputs and targets, Adam 1e-3, batch 32, 128-128", true,
+             job<ArmNet, sn::matrix>(arm_clean, arm_cfg));
+    add_case("arm-radians-metres", "arm", "angles / 180 in [-1, 1], targets raw metres", false,
+             job<ArmNet, sn::matrix>([] { return map_x(bases().arm, [](sn::matrix& m) { m /= 180.f; }); }, arm_cfg));
     add_case("arm-wide1024", "arm", "1024-64", false, job<ArmWide, sn::matrix>(arm_clean, arm_cfg));
     add_case("arm-elu-sgd-b64", "arm", "ELU + LeCun, SGD 0.01 momentum 0.9, batch 64", false,
              job<ArmElu, sn::matrix>(arm_clean, with(arm_cfg, [](Config& c) { c.batch = 64, c.optimizer = sgd(0.01f); })));
@@ -711,7 +730,8 @@ std::vector<Case> clean_cases() {
     add_case("friedman-zscore", "friedman", "z-scored inputs", false,
              job<FriedNet, sn::matrix>([] { return zscore_x(friedman_clean()); }, friedman_cfg));
     add_case("friedman-wide-b16", "friedman", "256-256, keep 0.8, batch 16, Adam 3e-4, 25 epochs", false,
-             job<FriedWide, sn::matrix>(friedman_clean, with(friedman_cfg, [](Config& c) { c.batch = 16, c.optimizer = adam(3e-4f), c.epochs = 25; })));
+             job<FriedWide, sn::matrix>(
+                 friedman_clean, with(friedman_cfg, [](Config& c) { c.batch = 16, c.optimizer = adam(3e-4f), c.epochs = 25; })));
     add_case("friedman-sgd", "friedman", "SGD 0.01 momentum 0.9", false,
              job<FriedNet, sn::matrix>(friedman_clean, with(friedman_cfg, [](Config& c) { c.optimizer = sgd(0.01f); })));
     // Small Friedman (item 4's base)
@@ -749,127 +769,159 @@ void permute_rows(Y& y, std::uint64_t seed) {
 
 std::vector<Case> mutation_cases() {
     std::vector<Case> v;
-    auto add_case = [&](std::string name, std::string base, int item, std::vector<std::string> expected, bool quick, std::string what,
-                        std::function<Outcome(std::uint64_t)> j, bool by_definition = false) {
-        v.push_back(Case{std::move(name), std::move(base), item, std::move(expected), by_definition, quick, std::move(what), std::move(j)});
+    auto add_case = [&](std::string name, std::string base, int item, std::vector<std::string> expected, bool quick,
+                        std::string what, std::function<Outcome(std::uint64_t)> j, bool by_definition = false) {
+        v.push_back(Case{std::move(name), std::move(base), item, std::move(expected), by_definition, quick, std::move(what),
+                         std::move(j)});
     };
     using L = sn::labels;
     using M = sn::matrix;
 
     // Item 1: normalize inputs and outputs.
-    add_case("fashion-bytes", "fashion", 1, {"L1.1"}, true, "raw pixels 0-255", job<FashionNet, L>([] { return bases().fashion; }, fashion_cfg));
+    add_case("fashion-bytes", "fashion", 1, {"L1.1"}, true, "raw pixels 0-255",
+             job<FashionNet, L>([] { return bases().fashion; }, fashion_cfg));
     add_case("blobs-raw-units", "blobs", 1, {"L1.1", "L1.2"}, true, "sensor readings in their own units",
              job<BlobNet, L>([] { return bases().blobs; }, blobs_cfg));
-    add_case("spiral-millimetres", "spiral", 1, {"L1.1"}, false, "coordinates in mm", job<SpiralNet, L>([] {
-                 return map_x(bases().spiral, [](sn::matrix& m) { m *= 1000.f; });
-             }, spiral_cfg));
+    add_case("spiral-millimetres", "spiral", 1, {"L1.1"}, false, "coordinates in mm",
+             job<SpiralNet, L>([] { return map_x(bases().spiral, [](sn::matrix& m) { m *= 1000.f; }); }, spiral_cfg));
     add_case("arm-degrees", "arm", 1, {"L1.1"}, true, "joint angles in degrees, not standardized",
              job<ArmNet, M>([] { return zscore_y(bases().arm); }, arm_cfg));
-    add_case("arm-targets-mm", "arm", 1, {"L1.4"}, true, "hand position in mm, not standardized", job<ArmNet, M>([] {
-                 RegData d = zscore_x(bases().arm);
-                 d.y *= 1000.f, d.yv *= 1000.f, d.yt *= 1000.f;
-                 return d;
-             }, arm_cfg));
+    add_case("arm-targets-mm", "arm", 1, {"L1.4"}, true, "hand position in mm, not standardized",
+             job<ArmNet, M>(
+                 [] {
+                     RegData d = zscore_x(bases().arm);
+                     d.y *= 1000.f, d.yv *= 1000.f, d.yt *= 1000.f;
+                     return d;
+                 },
+                 arm_cfg));
     add_case("friedman-raw-targets", "friedman", 1, {"L1.4"}, false, "targets not standardized (mean 14, sd 5)",
              job<FriedNet, M>([] { return bases().friedman; }, friedman_cfg));
     add_case("blobs-column-km", "blobs", 1, {"L1.2"}, false, "one column in km (x 0.001) after the others were standardized",
-             job<BlobNet, L>([] {
-                 return map_x(blobs_clean(), [](sn::matrix& m) { scale_column(m, 2, 0.001f); });
-             }, blobs_cfg));
+             job<BlobNet, L>([] { return map_x(blobs_clean(), [](sn::matrix& m) { scale_column(m, 2, 0.001f); }); }, blobs_cfg));
     add_case("friedman-column-mm", "friedman", 1, {"L1.1", "L1.2"}, false, "input 3 in mm (x 1000), the rest in [0, 1]",
-             job<FriedNet, M>([] {
-                 return map_x(friedman_clean(), [](sn::matrix& m) { scale_column(m, 3, 1000.f); });
-             }, friedman_cfg));
-    add_case("arm-stuck-joint", "arm", 1, {"L1.3"}, true, "the second joint's encoder stuck at 0", job<ArmNet, M>([] {
-                 RegData d = arm_clean();
-                 for (auto* m : {&d.x, &d.xv, &d.xt}) set_column(*m, 1, 0.f);
-                 return d;
-             }, arm_cfg));
-    add_case("friedman-stuck-input", "friedman", 1, {"L1.3"}, false, "input 0 stuck at 0.5 (a failed join's default)",
-             job<FriedNet, M>([] {
-                 return map_x(friedman_clean(), [](sn::matrix& m) { set_column(m, 0, 0.5f); });
-             }, friedman_cfg));
+             job<FriedNet, M>([] { return map_x(friedman_clean(), [](sn::matrix& m) { scale_column(m, 3, 1000.f); }); },
+                              friedman_cfg));
+    add_case("arm-stuck-joint", "arm", 1, {"L1.3"}, true, "the second joint's encoder stuck at 0",
+             job<ArmNet, M>(
+                 [] {
+                     RegData d = arm_clean();
+                     for (auto* m : {&d.x, &d.xv, &d.xt}) set_column(*m, 1, 0.f);
+                     return d;
+                 },
+                 arm_cfg));
+    add_case(
+        "friedman-stuck-input", "friedman", 1, {"L1.3"}, false, "input 0 stuck at 0.5 (a failed join's default)",
+        job<FriedNet, M>([] { return map_x(friedman_clean(), [](sn::matrix& m) { set_column(m, 0, 0.5f); }); }, friedman_cfg));
 
     // Item 2: look at the data and the results.
     add_case("blobs-no-validation", "blobs", 2, {"L2.1"}, true, "no validation set",
              job<BlobNet, L>(blobs_clean, with(blobs_cfg, [](Config& c) { c.validation = false; })), true);
     add_case("arm-no-validation", "arm", 2, {"L2.1"}, false, "no validation set",
              job<ArmNet, M>(arm_clean, with(arm_cfg, [](Config& c) { c.validation = false; })), true);
-    add_case("blobs-val-from-train", "blobs", 2, {"L2.2"}, true, "validation rows taken from the training set", job<BlobNet, L>([] {
-                 ClsData d = blobs_clean();
-                 d.xv = sn::take_rows(d.x, 1000, 1500), d.yv = sn::take_rows(d.y, 1000, 1500);
-                 return d;
-             }, blobs_cfg), true);
-    add_case("fashion-val-from-train", "fashion", 2, {"L2.2"}, false, "validation = the last 1000 training images", job<FashionNet, L>([] {
-                 ClsData d = fashion_clean();
-                 d.xv = sn::take_rows(d.x, 4000, 5000), d.yv = sn::take_rows(d.y, 4000, 5000);
-                 return d;
-             }, fashion_cfg), true);
-    add_case("spiral-labels-shuffled", "spiral", 2, {"L2.3", "X6"}, true, "labels shuffled separately from the inputs", job<SpiralNet, L>([] {
-                 ClsData d = spiral_clean();
-                 permute_rows(d.y, 11), permute_rows(d.yv, 12);
-                 return d;
-             }, spiral_cfg));
-    add_case("fashion-labels-off-by-one", "fashion", 2, {"L2.3", "X6"}, false, "labels shifted one row against the images", job<FashionNet, L>([] {
-                 ClsData d = fashion_clean();
-                 for (auto* y : {&d.y, &d.yv}) std::rotate(y->begin(), y->begin() + 1, y->end());
-                 return d;
-             }, fashion_cfg));
+    add_case("blobs-val-from-train", "blobs", 2, {"L2.2"}, true, "validation rows taken from the training set",
+             job<BlobNet, L>(
+                 [] {
+                     ClsData d = blobs_clean();
+                     d.xv = sn::take_rows(d.x, 1000, 1500), d.yv = sn::take_rows(d.y, 1000, 1500);
+                     return d;
+                 },
+                 blobs_cfg),
+             true);
+    add_case("fashion-val-from-train", "fashion", 2, {"L2.2"}, false, "validation = the last 1000 training images",
+             job<FashionNet, L>(
+                 [] {
+                     ClsData d = fashion_clean();
+                     d.xv = sn::take_rows(d.x, 4000, 5000), d.yv = sn::take_rows(d.y, 4000, 5000);
+                     return d;
+                 },
+                 fashion_cfg),
+             true);
+    add_case("spiral-labels-shuffled", "spiral", 2, {"L2.3", "X6"}, true, "labels shuffled separately from the inputs",
+             job<SpiralNet, L>(
+                 [] {
+                     ClsData d = spiral_clean();
+                     permute_rows(d.y, 11), permute_rows(d.yv, 12);
+                     return d;
+                 },
+                 spiral_cfg));
+    add_case("fashion-labels-off-by-one", "fashion", 2, {"L2.3", "X6"}, false, "labels shifted one row against the images",
+             job<FashionNet, L>(
+                 [] {
+                     ClsData d = fashion_clean();
+                     for (auto* y : {&d.y, &d.yv}) std::rotate(y->begin(), y->begin() + 1, y->end());
+                     return d;
+                 },
+                 fashion_cfg));
     add_case("friedman-targets-shuffled", "friedman", 2, {"L2.3", "X6"}, false, "targets shuffled separately from the inputs",
-             job<FriedNet, M>([] {
-                 RegData d = friedman_clean();
-                 permute_rows(d.y, 13), permute_rows(d.yv, 14);
-                 return d;
-             }, friedman_cfg));
-    add_case("arm-same-input", "arm", 2, {"X6", "L1.3", "L2.3"}, true, "every input row is row 0 (x[0] instead of x[i])", job<ArmNet, M>([] {
-                 RegData d = arm_clean();
-                 for (auto* m : {&d.x, &d.xv})
-                     for (std::size_t i = 1; i < m->shape()[0]; ++i)
-                         for (std::size_t j = 0; j < m->shape()[1]; ++j) (*m)(i, j) = (*m)(0, j);
-                 return d;
-             }, arm_cfg));
+             job<FriedNet, M>(
+                 [] {
+                     RegData d = friedman_clean();
+                     permute_rows(d.y, 13), permute_rows(d.yv, 14);
+                     return d;
+                 },
+                 friedman_cfg));
+    add_case("arm-same-input", "arm", 2, {"X6", "L1.3", "L2.3"}, true, "every input row is row 0 (x[0] instead of x[i])",
+             job<ArmNet, M>(
+                 [] {
+                     RegData d = arm_clean();
+                     for (auto* m : {&d.x, &d.xv})
+                         for (std::size_t i = 1; i < m->shape()[0]; ++i)
+                             for (std::size_t j = 0; j < m->shape()[1]; ++j) (*m)(i, j) = (*m)(0, j);
+                     return d;
+                 },
+                 arm_cfg));
 
     // Item 3: preprocess (the data themselves are broken).
-    add_case("blobs-nan-inputs", "blobs", 3, {"L3.1"}, true, "0.1% missing readings left as NaN", job<BlobNet, L>([] {
-                 ClsData d = blobs_clean();
-                 sn::kernels::rng r(21);
-                 for (std::size_t i = 0; i < d.x.size() / 1000; ++i) d.x.data()[r.below(d.x.size())] = std::nanf("");
-                 return d;
-             }, blobs_cfg));
-    add_case("friedman-inf-targets", "friedman", 3, {"L3.1"}, false, "3 targets are +Inf (log of 0 upstream)", job<FriedNet, M>([] {
-                 RegData d = friedman_clean();
-                 d.y(17, 0) = d.y(1234, 0) = d.y(3001, 0) = INFINITY;
-                 return d;
-             }, friedman_cfg));
-    add_case("spiral-labels-1-based", "spiral", 3, {"L3.1"}, false, "labels 1..3 instead of 0..2", job<SpiralNet, L>([] {
-                 ClsData d = spiral_clean();
-                 d.y += 1, d.yv += 1, d.yt += 1;
-                 return d;
-             }, spiral_cfg));
-    add_case("arm-nan-validation", "arm", 3, {"L3.1"}, false, "NaN in the validation targets", job<ArmNet, M>([] {
-                 RegData d = arm_clean();
-                 d.yv(42, 1) = std::nanf("");
-                 return d;
-             }, arm_cfg));
+    add_case("blobs-nan-inputs", "blobs", 3, {"L3.1"}, true, "0.1% missing readings left as NaN",
+             job<BlobNet, L>(
+                 [] {
+                     ClsData d = blobs_clean();
+                     sn::kernels::rng r(21);
+                     for (std::size_t i = 0; i < d.x.size() / 1000; ++i) d.x.data()[r.below(d.x.size())] = std::nanf("");
+                     return d;
+                 },
+                 blobs_cfg));
+    add_case("friedman-inf-targets", "friedman", 3, {"L3.1"}, false, "3 targets are +Inf (log of 0 upstream)",
+             job<FriedNet, M>(
+                 [] {
+                     RegData d = friedman_clean();
+                     d.y(17, 0) = d.y(1234, 0) = d.y(3001, 0) = INFINITY;
+                     return d;
+                 },
+                 friedman_cfg));
+    add_case("spiral-labels-1-based", "spiral", 3, {"L3.1"}, false, "labels 1..3 instead of 0..2",
+             job<SpiralNet, L>(
+                 [] {
+                     ClsData d = spiral_clean();
+                     d.y += 1, d.yv += 1, d.yt += 1;
+                     return d;
+                 },
+                 spiral_cfg));
+    add_case("arm-nan-validation", "arm", 3, {"L3.1"}, false, "NaN in the validation targets",
+             job<ArmNet, M>(
+                 [] {
+                     RegData d = arm_clean();
+                     d.yv(42, 1) = std::nanf("");
+                     return d;
+                 },
+                 arm_cfg));
 
     // Item 4: regularize.
     add_case("friedman-small-noreg-long", "friedman-small", 4, {"L4.3"}, true,
              "512-512 without dropout (L4.1 waived), 150 epochs",
              job<FriedBigNoReg, M>(friedman_small_clean, with(friedman_small_cfg, [](Config& c) { c.epochs = 150; })));
 
-    add_case("friedman-small-no-early-stop", "friedman-small", 4, {"L4.3"}, false, "the clean network trained 300 epochs instead of 30",
+    add_case("friedman-small-no-early-stop", "friedman-small", 4, {"L4.3"}, false,
+             "the clean network trained 300 epochs instead of 30",
              job<FriedNet, M>(friedman_small_clean, with(friedman_small_cfg, [](Config& c) { c.epochs = 300; })));
-    add_case("spiral-small-noreg-long", "spiral-small", 4, {"L4.3"}, false,
-             "512-512 without dropout (L4.1 waived), 300 epochs",
+    add_case("spiral-small-noreg-long", "spiral-small", 4, {"L4.3"}, false, "512-512 without dropout (L4.1 waived), 300 epochs",
              job<SpiralBigNoReg, L>(spiral_small_clean, with(spiral_small_cfg, [](Config& c) { c.epochs = 300; })));
 
-    add_case("fashion-small-noreg-long", "fashion-small", 4, {"L4.3"}, false,
-             "512-256 without dropout (L4.1 waived), 100 epochs",
+    add_case("fashion-small-noreg-long", "fashion-small", 4, {"L4.3"}, false, "512-256 without dropout (L4.1 waived), 100 epochs",
              job<FashionBigNoReg, L>(fashion_small_clean, with(fashion_cfg, [](Config& c) { c.epochs = 100; })));
     add_case("blobs-noisy-noreg-long", "blobs-noisy", 4, {"L4.3"}, true, "512-512 without dropout (L4.1 waived), 200 epochs",
              job<BlobBigNoReg, L>(blobs_noisy_clean, with(blobs_cfg, [](Config& c) { c.epochs = 200, c.batch = 16; })));
-    add_case("blobs-small-noreg-long", "blobs-small", 4, {"L4.3"}, false,
-             "512-512 without dropout (L4.1 waived), 200 epochs",
+    add_case("blobs-small-noreg-long", "blobs-small", 4, {"L4.3"}, false, "512-512 without dropout (L4.1 waived), 200 epochs",
              job<BlobBigNoReg, L>(blobs_small_clean, with(blobs_cfg, [](Config& c) { c.epochs = 200, c.batch = 16; })));
 
     // Item 5: batch size.
@@ -907,19 +959,24 @@ std::vector<Case> mutation_cases() {
              job<FashionNet, L>(fashion_clean, fashion_cfg, hidden_bias<FashionNet>(-1.f)));
     {
         auto spiral = std::make_shared<const ClsData>(spiral_clean());
-        add_case("spiral-hot-warmup", "spiral", 8, {"L8.1"}, false, "a first epoch at SGD 3.0 (warm-up reversed), then the real run",
+        add_case("spiral-hot-warmup", "spiral", 8, {"L8.1"}, false,
+                 "a first epoch at SGD 3.0 (warm-up reversed), then the real run",
                  job<SpiralNet, L>([spiral] { return *spiral; }, spiral_cfg, hot_warmup<SpiralNet>(spiral, sgd(3.f))));
     }
-    add_case("blobs-deep-tanh-small-init", "blobs", 8, {"L8.2", "L9.3"}, true, "7 Tanh layers with weights x 0.08 (N(0, 0.01)), SGD 0.01",
-             job<BlobDeepTanh, L>(blobs_clean, with(blobs_cfg, [](Config& c) { c.optimizer = sgd(0.01f); }), scale_weights<BlobDeepTanh>(0.08f)));
+    add_case("blobs-deep-tanh-small-init", "blobs", 8, {"L8.2", "L9.3"}, true,
+             "7 Tanh layers with weights x 0.08 (N(0, 0.01)), SGD 0.01",
+             job<BlobDeepTanh, L>(blobs_clean, with(blobs_cfg, [](Config& c) { c.optimizer = sgd(0.01f); }),
+                                  scale_weights<BlobDeepTanh>(0.08f)));
     {
         auto fashion = std::make_shared<const ClsData>(fashion_clean());
-        add_case("fashion-hot-warmup", "fashion", 8, {"L8.1"}, false, "a first epoch at SGD 0.5 (warm-up reversed), then the real run",
+        add_case("fashion-hot-warmup", "fashion", 8, {"L8.1"}, false,
+                 "a first epoch at SGD 0.5 (warm-up reversed), then the real run",
                  job<FashionNet, L>([fashion] { return *fashion; }, fashion_cfg, hot_warmup<FashionNet>(fashion, sgd(0.5f))));
     }
 
     // Item 9: initialization.
-    add_case("blobs-deep-tanh-tiny-init-adam", "blobs", 9, {"L9.2", "L9.3", "L8.2"}, false, "7 Tanh layers with weights x 0.08 (N(0, 0.01)), Adam",
+    add_case("blobs-deep-tanh-tiny-init-adam", "blobs", 9, {"L9.2", "L9.3", "L8.2"}, false,
+             "7 Tanh layers with weights x 0.08 (N(0, 0.01)), Adam",
              job<BlobDeepTanh, L>(blobs_clean, blobs_cfg, scale_weights<BlobDeepTanh>(0.08f)));
     add_case("fashion-init-x10", "fashion", 9, {"L9.2"}, true, "every weight x 10 (a hand-written N(0, 1) init)",
              job<FashionNet, L>(fashion_clean, fashion_cfg, scale_weights<FashionNet>(10.f)));
@@ -986,7 +1043,7 @@ struct Alternative {
 // Per-item detection and the clean set's warning rate under an alternative.
 void evaluate_alternative(const std::vector<Result>& results, const Alternative& a) {
     int clean = 0, warned = 0, lint_fp = 0;
-    std::map<std::string, int> names;         // clean cases where the changed lints fire
+    std::map<std::string, int> names;  // clean cases where the changed lints fire
     std::map<int, std::pair<int, int>> item;  // item -> (effective, detected)
     for (const Result& r : results) {
         std::map<std::string, int> f = r.o.fired;
@@ -1005,22 +1062,25 @@ void evaluate_alternative(const std::vector<Result>& results, const Alternative&
         } else if (r.effective) {
             auto& [eff, det] = item[r.c->item];
             ++eff;
-            det += std::any_of(r.c->expected.begin(), r.c->expected.end(), [&](const std::string& id) { return f.count(id) > 0; });
+            det +=
+                std::any_of(r.c->expected.begin(), r.c->expected.end(), [&](const std::string& id) { return f.count(id) > 0; });
         }
     }
     // The items whose mutations expect one of the changed lints (all items for a combination).
     std::string items;
     for (const auto& [i, ed] : item) {
-        const bool concerned = a.rules.size() > 1 || std::any_of(results.begin(), results.end(), [&](const Result& r) {
-            return r.c->item == i && r.effective && std::find(r.c->expected.begin(), r.c->expected.end(), a.rules[0].first) != r.c->expected.end();
-        });
+        const bool concerned =
+            a.rules.size() > 1 || std::any_of(results.begin(), results.end(), [&](const Result& r) {
+                return r.c->item == i && r.effective &&
+                       std::find(r.c->expected.begin(), r.c->expected.end(), a.rules[0].first) != r.c->expected.end();
+            });
         if (concerned) items += " " + std::to_string(i) + ": " + std::to_string(ed.second) + "/" + std::to_string(ed.first);
     }
     std::string where;
     for (const auto& [n, k] : names) where += (where.empty() ? " (" : ", ") + n + " " + std::to_string(k);
     if (!where.empty()) where += ")";
-    std::printf("| %s | %d%s | %d (%.1f%%) |%s |\n", a.name.c_str(), lint_fp, where.c_str(), warned, clean ? 100.0 * warned / clean : 0.0,
-                items.c_str());
+    std::printf("| %s | %d%s | %d (%.1f%%) |%s |\n", a.name.c_str(), lint_fp, where.c_str(), warned,
+                clean ? 100.0 * warned / clean : 0.0, items.c_str());
 }
 
 // L4.3 in monitors.hpp's form, with its parameters and two optional extra conditions.
@@ -1029,8 +1089,10 @@ Rule overfit(double rise, int epochs, bool train_falling, double metric_drop) {
 }
 
 void analysis(const std::vector<Result>& results) {
-    std::printf("\nAnalysis: the same runs under alternative rules (clean runs where the changed lints fire; clean runs with any warning; "
-                "detection per item for the items whose mutations expect the lint)\n\n");
+    std::printf(
+        "\nAnalysis: the same runs under alternative rules (clean runs where the changed lints fire; clean runs with any "
+        "warning; "
+        "detection per item for the items whose mutations expect the lint)\n\n");
     std::printf("| rule | clean runs firing | clean runs warned | detection (item: detected/effective) |\n|---|---|---|---|\n");
     auto has = [](const Result& r, const char* id) { return r.o.fired.count(id) > 0; };
     auto fit_has = [](const Result& r, const char* id) { return r.o.fit_ids.count(id) > 0; };
@@ -1038,9 +1100,7 @@ void analysis(const std::vector<Result>& results) {
         if (r.o.expected_at_init > 0) return std::fabs(r.o.loss_at_init - r.o.expected_at_init) > 1.0 * r.o.expected_at_init;
         return has(r, "L9.2");
     };
-    const Rule l92_signal = [&](const Result& r) {
-        return l92_wider(r) || r.o.signal_ratio < 1e-2 || r.o.signal_ratio > 1e2;
-    };
+    const Rule l92_signal = [&](const Result& r) { return l92_wider(r) || r.o.signal_ratio < 1e-2 || r.o.signal_ratio > 1e2; };
     const Rule l23_doctor = [&](const Result& r) {
         if (fit_has(r, "L2.3")) return true;
         if (!r.o.doctor_ids.count("L2.3")) return false;
@@ -1061,21 +1121,25 @@ void analysis(const std::vector<Result>& results) {
         {"L4.3 val >= 1.05 x best", {{"L4.3", overfit(1.05, 3, false, -1)}}},
         {"L4.3 val >= 1.10 x best", {{"L4.3", overfit(1.10, 3, false, -1)}}},
         {"L4.3 + train below its value at the best epoch", {{"L4.3", overfit(1.02, 3, true, -1)}}},
-        {"L4.3 as shipped: val >= 1.05 x best for 5 epochs + train below its value at the best epoch", {{"L4.3", overfit(1.05, 5, true, -1)}}},
+        {"L4.3 as shipped: val >= 1.05 x best for 5 epochs + train below its value at the best epoch",
+         {{"L4.3", overfit(1.05, 5, true, -1)}}},
         {"L4.3 + val metric >= 2% below its best", {{"L4.3", overfit(1.02, 3, false, 0.02)}}},
         {"L4.3 + val metric >= 5% below its best", {{"L4.3", overfit(1.02, 3, false, 0.05)}}},
-        {"L9.2 as shipped (|L0 - ln K| > 1.0 ln K; regression L0 > 10)", {{"L9.2", [&](const Result& r) { return has(r, "L9.2"); }}}},
-                {"L9.2 |L0 - ln K| > 1.0 ln K, or hidden RMS last/first at init outside [1e-2, 1e2]", {{"L9.2", l92_signal}}},
-        {"L2.3 doctor as shipped (1000-step short-run loss >= 0.9 x constant prediction)", {{"L2.3", [&](const Result& r) { return has(r, "L2.3"); }}}},
+        {"L9.2 as shipped (|L0 - ln K| > 1.0 ln K; regression L0 > 10)",
+         {{"L9.2", [&](const Result& r) { return has(r, "L9.2"); }}}},
+        {"L9.2 |L0 - ln K| > 1.0 ln K, or hidden RMS last/first at init outside [1e-2, 1e2]", {{"L9.2", l92_signal}}},
+        {"L2.3 doctor as shipped (1000-step short-run loss >= 0.9 x constant prediction)",
+         {{"L2.3", [&](const Result& r) { return has(r, "L2.3"); }}}},
         {"L2.3 doctor: short-run loss >= constant, or >= 0.9 x constant and lowered by < 10%", {{"L2.3", l23_doctor}}},
-                {"L2.3 fit only (no doctor short-run check)", {{"L2.3", [&](const Result& r) { return fit_has(r, "L2.3"); }}}},
+        {"L2.3 fit only (no doctor short-run check)", {{"L2.3", [&](const Result& r) { return fit_has(r, "L2.3"); }}}},
         {"L6.1 doctor also warns when the rate > largest stable / 3", {{"L6.1", l61_third}}},
         {"L8.1 share > 50% (strict) instead of >= 50%", {{"L8.1", l81_strict}}},
         {"L8.1 share >= 60%", {{"L8.1", l81_60}}},
         {"L8.1 share >= 75%", {{"L8.1", [](const Result& r) { return r.o.dead_share >= 0.75; }}}},
         {"L1.2 without features >= 99% at one value", {{"L1.2", l12_alt}}},
         {"L1.3 only for inputs narrower than 256 features", {{"L1.3", l13_alt}}},
-        {"all of: L4.3 1.05 x best for 5 epochs + train falling, L9.2 1.0 ln K + init signal, L2.3 doctor 1000 steps, L8.1 >= 60%, "
+        {"all of: L4.3 1.05 x best for 5 epochs + train falling, L9.2 1.0 ln K + init signal, L2.3 doctor 1000 steps, L8.1 >= "
+         "60%, "
          "L1.2 and L1.3 as above, L6.1 / 3",
          {{"L4.3", overfit(1.05, 5, true, -1)},
           {"L9.2", l92_signal},
@@ -1114,22 +1178,28 @@ void analysis(const std::vector<Result>& results) {
             clean_rise = std::max(clean_rise, rise3(r.o));
             clean_rise5 = std::max(clean_rise5, rise(r.o, 5, true));
             clean_dead = std::max(clean_dead, r.o.dead_share);
-            if (r.o.expected_at_init > 0) clean_l0 = std::max(clean_l0, std::fabs(r.o.loss_at_init - r.o.expected_at_init) / r.o.expected_at_init);
+            if (r.o.expected_at_init > 0)
+                clean_l0 = std::max(clean_l0, std::fabs(r.o.loss_at_init - r.o.expected_at_init) / r.o.expected_at_init);
             continue;
         }
         if (!r.effective) continue;
-        auto expects = [&](const char* id) { return std::find(r.c->expected.begin(), r.c->expected.end(), id) != r.c->expected.end(); };
+        auto expects = [&](const char* id) {
+            return std::find(r.c->expected.begin(), r.c->expected.end(), id) != r.c->expected.end();
+        };
         if (expects("L4.3")) {
             std::snprintf(buf, sizeof buf, " %.2f", rise3(r.o)), fault_rise += buf;
             std::snprintf(buf, sizeof buf, " %.2f", rise(r.o, 5, true)), fault_rise5 += buf;
         }
-        if (expects("L8.1") && r.o.dead_share > 0) std::snprintf(buf, sizeof buf, " %.0f%%", 100 * r.o.dead_share), fault_dead += buf;
+        if (expects("L8.1") && r.o.dead_share > 0)
+            std::snprintf(buf, sizeof buf, " %.0f%%", 100 * r.o.dead_share), fault_dead += buf;
         if (expects("L9.2") && r.o.expected_at_init > 0)
-            std::snprintf(buf, sizeof buf, " %.3g", std::fabs(r.o.loss_at_init - r.o.expected_at_init) / r.o.expected_at_init), fault_l0 += buf;
+            std::snprintf(buf, sizeof buf, " %.3g", std::fabs(r.o.loss_at_init - r.o.expected_at_init) / r.o.expected_at_init),
+                fault_l0 += buf;
     }
     std::printf("\nmargins (clean worst | effective faults expecting the lint):\n");
     std::printf("  L4.3 val / best held 3 epochs: clean %.3f |%s\n", clean_rise, fault_rise.c_str());
-    std::printf("  L4.3 the same, 5 epochs, train below its value at the best epoch: clean %.3f |%s\n", clean_rise5, fault_rise5.c_str());
+    std::printf("  L4.3 the same, 5 epochs, train below its value at the best epoch: clean %.3f |%s\n", clean_rise5,
+                fault_rise5.c_str());
     std::printf("  L8.1 dead share reported:      clean %.0f%% |%s\n", 100 * clean_dead, fault_dead.c_str());
     std::printf("  L9.2 |L0 - ln K| / ln K:        clean %.2f |%s\n", clean_l0, fault_l0.c_str());
 
@@ -1142,22 +1212,28 @@ void analysis(const std::vector<Result>& results) {
             const double dev = std::fabs(r.o.loss_at_init - r.o.expected_at_init) / r.o.expected_at_init;
             if (dev > worst_l0) worst_l0 = dev, worst_l0_at = r.c->name + " seed " + std::to_string(r.seed);
         }
-        if (r.o.lr_ratio > worst_ratio) worst_ratio = r.o.lr_ratio, worst_ratio_at = r.c->name + " seed " + std::to_string(r.seed);
+        if (r.o.lr_ratio > worst_ratio)
+            worst_ratio = r.o.lr_ratio, worst_ratio_at = r.c->name + " seed " + std::to_string(r.seed);
         if (r.o.trial_baseline > 0) worst_trial = std::max(worst_trial, r.o.trial_final / r.o.trial_baseline);
-        if (std::isfinite(r.o.signal_ratio)) sig_lo = std::min(sig_lo, r.o.signal_ratio), sig_hi = std::max(sig_hi, r.o.signal_ratio);
+        if (std::isfinite(r.o.signal_ratio))
+            sig_lo = std::min(sig_lo, r.o.signal_ratio), sig_hi = std::max(sig_hi, r.o.signal_ratio);
     }
-    std::printf("\nclean set: largest |L0 - ln K| / ln K %.2f (%s); largest rate / largest stable rate %.3f (%s); "
-                "largest short-run loss / constant prediction %.2f; hidden RMS last/first at init in [%.3g, %.3g]\n",
-                worst_l0, worst_l0_at.c_str(), worst_ratio, worst_ratio_at.c_str(), worst_trial, sig_lo, sig_hi);
+    std::printf(
+        "\nclean set: largest |L0 - ln K| / ln K %.2f (%s); largest rate / largest stable rate %.3f (%s); "
+        "largest short-run loss / constant prediction %.2f; hidden RMS last/first at init in [%.3g, %.3g]\n",
+        worst_l0, worst_l0_at.c_str(), worst_ratio, worst_ratio_at.c_str(), worst_trial, sig_lo, sig_hi);
     for (const Result& r : results)
         if (r.c->item == 6 || r.c->item == 8 || r.c->item == 9)
-            std::printf("  %s seed %llu: L0 %.3g (ln K %.3g), rate / largest stable %.3g, short run %.3g -> %.3g (constant %.3g), "
-                        "dead %.0f%%, init signal %.3g%s\n",
-                        r.c->name.c_str(), static_cast<unsigned long long>(r.seed), r.o.loss_at_init, r.o.expected_at_init, r.o.lr_ratio,
-                        r.o.trial_initial, r.o.trial_final, r.o.trial_baseline, 100 * r.o.dead_share, r.o.signal_ratio,
-                        r.effective ? "" : " (not effective)");
+            std::printf(
+                "  %s seed %llu: L0 %.3g (ln K %.3g), rate / largest stable %.3g, short run %.3g -> %.3g (constant %.3g), "
+                "dead %.0f%%, init signal %.3g%s\n",
+                r.c->name.c_str(), static_cast<unsigned long long>(r.seed), r.o.loss_at_init, r.o.expected_at_init, r.o.lr_ratio,
+                r.o.trial_initial, r.o.trial_final, r.o.trial_baseline, 100 * r.o.dead_share, r.o.signal_ratio,
+                r.effective ? "" : " (not effective)");
     for (const Result& r : results)
-        if (r.c->item == 0 && r.o.dead_share > 0) std::printf("  clean %s seed %llu: dead %.0f%%\n", r.c->name.c_str(), static_cast<unsigned long long>(r.seed), 100 * r.o.dead_share);
+        if (r.c->item == 0 && r.o.dead_share > 0)
+            std::printf("  clean %s seed %llu: dead %.0f%%\n", r.c->name.c_str(), static_cast<unsigned long long>(r.seed),
+                        100 * r.o.dead_share);
 }
 
 std::string fired_string(const std::map<std::string, int>& f) {
@@ -1182,17 +1258,29 @@ int main(int argc, char** argv) {
     std::filesystem::path csv = std::filesystem::path(argv[0]).parent_path() / "mistakes.csv";
     for (int i = 1; i < argc; ++i) {
         const bool has_value = i + 1 < argc;
-        if (std::strcmp(argv[i], "--quick") == 0) quick = true;
-        else if (std::strcmp(argv[i], "--list") == 0) list = true;
-        else if (std::strcmp(argv[i], "--trace") == 0) g_trace = true;
-        else if (std::strcmp(argv[i], "--analysis") == 0) show_analysis = true;
-        else if (std::strcmp(argv[i], "--seeds") == 0 && has_value) seeds = std::atoi(argv[++i]);
-        else if (std::strcmp(argv[i], "--seed-base") == 0 && has_value) seed_base = std::atoi(argv[++i]);
-        else if (std::strcmp(argv[i], "--jobs") == 0 && has_value) jobs = std::atoi(argv[++i]);
-        else if (std::strcmp(argv[i], "--csv") == 0 && has_value) csv = argv[++i];
-        else if (std::strcmp(argv[i], "--filter") == 0 && has_value) filter = argv[++i];
+        if (std::strcmp(argv[i], "--quick") == 0)
+            quick = true;
+        else if (std::strcmp(argv[i], "--list") == 0)
+            list = true;
+        else if (std::strcmp(argv[i], "--trace") == 0)
+            g_trace = true;
+        else if (std::strcmp(argv[i], "--analysis") == 0)
+            show_analysis = true;
+        else if (std::strcmp(argv[i], "--seeds") == 0 && has_value)
+            seeds = std::atoi(argv[++i]);
+        else if (std::strcmp(argv[i], "--seed-base") == 0 && has_value)
+            seed_base = std::atoi(argv[++i]);
+        else if (std::strcmp(argv[i], "--jobs") == 0 && has_value)
+            jobs = std::atoi(argv[++i]);
+        else if (std::strcmp(argv[i], "--csv") == 0 && has_value)
+            csv = argv[++i];
+        else if (std::strcmp(argv[i], "--filter") == 0 && has_value)
+            filter = argv[++i];
         else {
-            std::fprintf(stderr, "usage: %s [--quick] [--seeds N (default 3)] [--seed-base B (seeds B+1..B+N)] [--csv PATH] [--jobs N] [--filter TEXT] [--list] [--trace] [--analysis]\n", argv[0]);
+            std::fprintf(stderr,
+                         "usage: %s [--quick] [--seeds N (default 3)] [--seed-base B (seeds B+1..B+N)] [--csv PATH] [--jobs N] "
+                         "[--filter TEXT] [--list] [--trace] [--analysis]\n",
+                         argv[0]);
             return 2;
         }
     }
@@ -1209,7 +1297,9 @@ int main(int argc, char** argv) {
     // The cases asked for, and the clean reference of every base a selected mutation needs.
     std::vector<const Case*> selected;
     std::set<std::string> needed;
-    auto wanted = [&](const Case& c) { return (!quick || c.quick) && (filter.empty() || c.name.find(filter) != std::string::npos); };
+    auto wanted = [&](const Case& c) {
+        return (!quick || c.quick) && (filter.empty() || c.name.find(filter) != std::string::npos);
+    };
     for (const Case& c : cases)
         if (wanted(c) && c.item != 0) needed.insert(c.base);
     for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -1219,8 +1309,8 @@ int main(int argc, char** argv) {
     }
     if (list) {
         for (const Case* c : selected)
-            std::printf("%-30s %-15s %s %s\n", c->name.c_str(), c->base.c_str(), c->item ? ("item " + std::to_string(c->item)).c_str() : "clean",
-                        c->what.c_str());
+            std::printf("%-30s %-15s %s %s\n", c->name.c_str(), c->base.c_str(),
+                        c->item ? ("item " + std::to_string(c->item)).c_str() : "clean", c->what.c_str());
         return 0;
     }
 
@@ -1233,8 +1323,11 @@ int main(int argc, char** argv) {
     // Longest first, so that the two cores finish together: the long item-4 runs, then Fashion-MNIST.
     std::vector<std::size_t> order(results.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    auto weight = [&](std::size_t i) { return results[i].c->item == 4 ? 0 : results[i].c->base.rfind("fashion", 0) == 0 ? 1 : 2; };
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return std::pair(weight(a), a) < std::pair(weight(b), b); });
+    auto weight = [&](std::size_t i) {
+        return results[i].c->item == 4 ? 0 : results[i].c->base.rfind("fashion", 0) == 0 ? 1 : 2;
+    };
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return std::pair(weight(a), a) < std::pair(weight(b), b); });
     std::atomic<std::size_t> next{0};
     std::mutex print;
     std::size_t done = 0;
@@ -1245,7 +1338,8 @@ int main(int argc, char** argv) {
             results[i].o = results[i].c->job(results[i].seed);
             std::lock_guard<std::mutex> lock(print);
             ++done;
-            if (!g_trace && sn::stderr_is_terminal()) std::fprintf(stderr, "\r[%zu/%zu] %-40s", done, results.size(), results[i].c->name.c_str());
+            if (!g_trace && sn::stderr_is_terminal())
+                std::fprintf(stderr, "\r[%zu/%zu] %-40s", done, results.size(), results[i].c->name.c_str());
         }
     };
     std::vector<std::thread> threads;
@@ -1263,17 +1357,19 @@ int main(int argc, char** argv) {
         const auto it = reference.find({r.c->base, r.seed});
         r.reference = it == reference.end() ? std::nan("") : it->second;
         const double m = r.o.metric;
-        const bool broken = r.o.cannot_train || !(m >= b.target) || (std::isfinite(r.reference) && !(m >= r.reference - 0.1 * std::fabs(r.reference)));
+        const bool broken = r.o.cannot_train || !(m >= b.target) ||
+                            (std::isfinite(r.reference) && !(m >= r.reference - 0.1 * std::fabs(r.reference)));
         r.effective = r.c->by_definition || broken;
-        r.detected = std::any_of(r.c->expected.begin(), r.c->expected.end(), [&](const std::string& id) { return r.o.fired.count(id) > 0; });
+        r.detected = std::any_of(r.c->expected.begin(), r.c->expected.end(),
+                                 [&](const std::string& id) { return r.o.fired.count(id) > 0; });
     }
 
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     bool ok = true;
 
     // Per article item.
-    std::printf("sanenet mistake benchmark: %zu cases x %d seed(s) = %zu runs%s, %d parallel jobs, %.0f s\n\n", selected.size(), seeds,
-                results.size(), quick ? " (--quick)" : "", jobs, seconds);
+    std::printf("sanenet mistake benchmark: %zu cases x %d seed(s) = %zu runs%s, %d parallel jobs, %.0f s\n\n", selected.size(),
+                seeds, results.size(), quick ? " (--quick)" : "", jobs, seconds);
     std::printf("Detection per article item (effective faults only; target >= 90%%)\n\n");
     std::printf("| item | mistake | mutations | runs | effective | detected | detection |\n|---|---|---|---|---|---|---|\n");
     for (int item = 1; item <= 11; ++item) {
@@ -1293,7 +1389,8 @@ int main(int argc, char** argv) {
         const bool pass = eff > 0 && rate >= 0.9;
         ok &= pass;
         std::printf("| %d | %s | %zu | %d | %d | %d | %s%s |\n", item, item_names[item], names.size(), runs, eff, det,
-                    eff ? (std::to_string(static_cast<int>(std::lround(100 * rate))) + "%").c_str() : "no effective run", pass ? "" : " FAIL");
+                    eff ? (std::to_string(static_cast<int>(std::lround(100 * rate))) + "%").c_str() : "no effective run",
+                    pass ? "" : " FAIL");
     }
 
     // False positives on the clean set.
@@ -1313,14 +1410,20 @@ int main(int argc, char** argv) {
     const double warn_rate = clean_runs ? static_cast<double>(warn_runs) / clean_runs : 0.0;
     const bool fp_ok = err_runs == 0 && warn_rate <= 0.05;
     ok &= fp_ok;
-    std::printf("\nFalse positives on the clean set (%d runs): error-level %d (%.1f%%, target 0), warning-level %d (%.1f%%, target <= 5%%)%s\n",
-                clean_runs, err_runs, 100 * err_rate, warn_runs, 100 * warn_rate, fp_ok ? "" : " FAIL");
-    for (const auto& [id, n] : per_lint) std::printf("  %-6s warning in %d run(s), error in %d run(s)\n", id.c_str(), n.first, n.second);
+    std::printf(
+        "\nFalse positives on the clean set (%d runs): error-level %d (%.1f%%, target 0), warning-level %d (%.1f%%, target <= "
+        "5%%)%s\n",
+        clean_runs, err_runs, 100 * err_rate, warn_runs, 100 * warn_rate, fp_ok ? "" : " FAIL");
+    for (const auto& [id, n] : per_lint)
+        std::printf("  %-6s warning in %d run(s), error in %d run(s)\n", id.c_str(), n.first, n.second);
 
     // Per lint: where each run-time row fired.
     std::printf("\nPer lint (runs where it fired; a detection is an effective mutation run that expects it)\n\n");
-    std::printf("| lint | mutations expecting it | detections | fired on mutation runs | clean runs (warning / error) |\n|---|---|---|---|---|\n");
-    for (const char* id : {"L1.1", "L1.2", "L1.3", "L1.4", "L2.1", "L2.2", "L2.3", "L3.1", "L4.3", "L5.1", "L5.2", "L6.1", "L6.2", "L8.1", "L8.2", "L9.2", "L9.3", "X6"}) {
+    std::printf(
+        "| lint | mutations expecting it | detections | fired on mutation runs | clean runs (warning / error) "
+        "|\n|---|---|---|---|---|\n");
+    for (const char* id : {"L1.1", "L1.2", "L1.3", "L1.4", "L2.1", "L2.2", "L2.3", "L3.1", "L4.3", "L5.1", "L5.2", "L6.1", "L6.2",
+                           "L8.1", "L8.2", "L9.2", "L9.3", "X6"}) {
         std::set<std::string> expecting;
         int detections = 0, fired = 0, mutation_runs = 0, cw = 0, ce = 0;
         for (const Result& r : results) {
@@ -1340,7 +1443,9 @@ int main(int argc, char** argv) {
 
     // Per mutation.
     std::printf("\nPer mutation (IDs fired over its runs, ! = error level; metric = test accuracy or R^2, mean over seeds)\n\n");
-    std::printf("| mutation | item | mistake | expected | effective | detected | fired | metric (clean) |\n|---|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "| mutation | item | mistake | expected | effective | detected | fired | metric (clean) "
+        "|\n|---|---|---|---|---|---|---|---|\n");
     for (const Case* c : selected) {
         if (c->item == 0) continue;
         int runs = 0, eff = 0, det = 0;
@@ -1355,13 +1460,17 @@ int main(int argc, char** argv) {
             if (std::isfinite(r.reference)) ref += r.reference, ++rn;
         }
         std::string fired, expected;
-        for (const auto& [id, n] : fired_count) fired += (fired.empty() ? "" : " ") + id + (n == runs ? "" : "(" + std::to_string(n) + ")");
+        for (const auto& [id, n] : fired_count)
+            fired += (fired.empty() ? "" : " ") + id + (n == runs ? "" : "(" + std::to_string(n) + ")");
         for (const auto& id : c->expected) expected += (expected.empty() ? "" : " ") + id;
         char metric[64];
-        if (mn) std::snprintf(metric, sizeof metric, "%.3f (%.3f)", m / mn, rn ? ref / rn : std::nan(""));
-        else std::snprintf(metric, sizeof metric, "cannot train (%.3f)", rn ? ref / rn : std::nan(""));
-        std::printf("| %s | %d | %s | %s | %d/%d%s | %d/%d | %s | %s |\n", c->name.c_str(), c->item, c->what.c_str(), expected.c_str(), eff, runs,
-                    c->by_definition ? " (def.)" : "", det, eff, fired.empty() ? "-" : fired.c_str(), metric);
+        if (mn)
+            std::snprintf(metric, sizeof metric, "%.3f (%.3f)", m / mn, rn ? ref / rn : std::nan(""));
+        else
+            std::snprintf(metric, sizeof metric, "cannot train (%.3f)", rn ? ref / rn : std::nan(""));
+        std::printf("| %s | %d | %s | %s | %d/%d%s | %d/%d | %s | %s |\n", c->name.c_str(), c->item, c->what.c_str(),
+                    expected.c_str(), eff, runs, c->by_definition ? " (def.)" : "", det, eff, fired.empty() ? "-" : fired.c_str(),
+                    metric);
     }
 
     // Per clean variant.
@@ -1379,9 +1488,10 @@ int main(int argc, char** argv) {
             for (const auto& [id, sev] : r.o.fired) fired_count[id + (sev == 2 ? "!" : "")]++;
         }
         std::string fired;
-        for (const auto& [id, n] : fired_count) fired += (fired.empty() ? "" : " ") + id + "(" + std::to_string(n) + "/" + std::to_string(runs) + ")";
-        std::printf("| %s | %s | %s | %.3f [%.2f] | %s |\n", c->name.c_str(), c->base.c_str(), c->what.c_str(), mn ? m / mn : std::nan(""),
-                    info(c->base).target, fired.empty() ? "none" : fired.c_str());
+        for (const auto& [id, n] : fired_count)
+            fired += (fired.empty() ? "" : " ") + id + "(" + std::to_string(n) + "/" + std::to_string(runs) + ")";
+        std::printf("| %s | %s | %s | %.3f [%.2f] | %s |\n", c->name.c_str(), c->base.c_str(), c->what.c_str(),
+                    mn ? m / mn : std::nan(""), info(c->base).target, fired.empty() ? "none" : fired.c_str());
     }
 
     if (show_analysis) analysis(results);
@@ -1390,8 +1500,8 @@ int main(int argc, char** argv) {
     // a clean set-up that crashes or stops learning must not pass because nothing fired.
     for (const Result& r : results) {
         if (!r.o.note.empty()) {
-            std::printf("FAILED: %s seed %llu threw unexpectedly: %s\n", r.c->name.c_str(), static_cast<unsigned long long>(r.seed),
-                        r.o.note.c_str());
+            std::printf("FAILED: %s seed %llu threw unexpectedly: %s\n", r.c->name.c_str(),
+                        static_cast<unsigned long long>(r.seed), r.o.note.c_str());
             ok = false;
         }
         if (r.c->item == 0 && !(r.o.metric >= info(r.c->base).target)) {
@@ -1408,10 +1518,11 @@ int main(int argc, char** argv) {
         for (const Result& r : results) {
             std::string expected;
             for (const auto& id : r.c->expected) expected += (expected.empty() ? "" : " ") + id;
-            f << (r.c->item ? "mutation" : "clean") << ',' << r.c->name << ',' << r.c->base << ',' << r.c->item << ',' << r.seed << ','
-              << csv_escape(expected) << ',' << csv_escape(fired_string(r.o.fired)) << ',' << csv_escape(r.o.end) << ',' << r.o.cannot_train
-              << ',' << r.o.metric << ',' << r.reference << ',' << (r.c->item ? std::to_string(r.effective) : "") << ','
-              << (r.c->item ? std::to_string(r.detected) : "") << ',' << r.o.seconds << '\n';
+            f << (r.c->item ? "mutation" : "clean") << ',' << r.c->name << ',' << r.c->base << ',' << r.c->item << ',' << r.seed
+              << ',' << csv_escape(expected) << ',' << csv_escape(fired_string(r.o.fired)) << ',' << csv_escape(r.o.end) << ','
+              << r.o.cannot_train << ',' << r.o.metric << ',' << r.reference << ','
+              << (r.c->item ? std::to_string(r.effective) : "") << ',' << (r.c->item ? std::to_string(r.detected) : "") << ','
+              << r.o.seconds << '\n';
         }
         std::printf("\none row per run written to %s\n", csv.string().c_str());
     }

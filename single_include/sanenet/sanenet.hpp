@@ -52,10 +52,31 @@
 #endif
 #endif
 
+// Header-only or compiled. By default every function is defined in the headers (inline), so
+// including <sanenet/sanenet.hpp> is all a program needs. With SANENET_COMPILED_LIB defined,
+// the headers only declare the library's non-template functions, and one translation unit
+// defines them: the one that also defines SANENET_IMPLEMENTATION before including sanenet
+// (src/sanenet.cpp, the CMake target sanenet::compiled), as {fmt}'s FMT_HEADER_ONLY and stb's
+// _IMPLEMENTATION do. Each header keeps its declarations on top and the definitions of those
+// functions in one `#if SANENET_DEFINITIONS` block, declared and defined SANENET_INLINE.
+#if defined(SANENET_COMPILED_LIB) && !defined(SANENET_IMPLEMENTATION)
+#define SANENET_DEFINITIONS 0
+#else
+#define SANENET_DEFINITIONS 1
+#endif
+#if defined(SANENET_COMPILED_LIB)
+#define SANENET_INLINE
+#define SANENET_ABI_MODE _compiled
+#else
+#define SANENET_INLINE inline
+#define SANENET_ABI_MODE
+#endif
+
 // The ABI namespace. Everything of sanenet is in the inline namespace sanenet::SANENET_ABI,
 // whose name carries the configuration: the version, the instruction set the kernels are
-// compiled for (the widest the compiler flags enable, as xsimd picks it), zlib on or off, and
-// whether a compile-time lint threshold (lints/thresholds.hpp) was overridden. Two TUs built
+// compiled for (the widest the compiler flags enable, as xsimd picks it), zlib on or off,
+// whether a compile-time lint threshold (lints/thresholds.hpp) was overridden, and the
+// compiled mode. Two TUs built
 // with different settings then do not link against each other's sanenet functions (an
 // undefined reference naming both), instead of silently sharing one TU's copy of an inline
 // function, such as AVX-512 kernels running on a CPU without AVX-512. Users write sn::X as
@@ -104,10 +125,12 @@
 #else
 #define SANENET_ABI_ZLIB _no_zlib
 #endif
-// abi_v0_1_avx512bw, abi_v0_1_sse2_no_zlib_custom_thresholds: the defaults add nothing.
-#define SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds) abi_v##v1##_##v2##_##arch##zlib##thresholds
-#define SANENET_ABI_JOIN(v1, v2, arch, zlib, thresholds) SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds)
-#define SANENET_ABI SANENET_ABI_JOIN(SANENET_VERSION_MAJOR, SANENET_VERSION_MINOR, SANENET_ABI_ARCH, SANENET_ABI_ZLIB, SANENET_ABI_THRESHOLDS)
+// abi_v0_1_avx512bw, abi_v0_1_sse2_no_zlib_custom_thresholds_compiled: the defaults add nothing.
+#define SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds, mode) abi_v##v1##_##v2##_##arch##zlib##thresholds##mode
+#define SANENET_ABI_JOIN(v1, v2, arch, zlib, thresholds, mode) SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds, mode)
+#define SANENET_ABI                                                                                                            \
+    SANENET_ABI_JOIN(SANENET_VERSION_MAJOR, SANENET_VERSION_MINOR, SANENET_ABI_ARCH, SANENET_ABI_ZLIB, SANENET_ABI_THRESHOLDS, \
+                     SANENET_ABI_MODE)
 
 namespace sanenet::inline SANENET_ABI {
 inline constexpr int version_major = SANENET_VERSION_MAJOR;
@@ -193,11 +216,13 @@ private:
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xarray.hpp>
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#endif
 
 #if defined(__clang__) && __clang_major__ >= 19
 // xtensor 0.24 + clang 19: rebind_container<X, svector<...>> matches two unordered partial
@@ -212,32 +237,15 @@ struct rebind_container<std::ptrdiff_t, svector<std::size_t, 4, std::allocator<s
 
 namespace sanenet::inline SANENET_ABI {
 
-using matrix = xt::xtensor<float, 2>;         // samples x features
+using matrix = xt::xtensor<float, 2>;  // samples x features
 using labels = xt::xtensor<std::int32_t, 1>;  // one class index per sample
 
 // Rows [begin, end) of a matrix or label vector, as a new container.
-inline matrix take_rows(const matrix& x, std::size_t begin, std::size_t end) {
-    const std::size_t cols = x.shape()[1];
-    matrix out = matrix::from_shape({end - begin, cols});
-    std::copy(x.data() + begin * cols, x.data() + end * cols, out.data());
-    return out;
-}
-inline labels take_rows(const labels& y, std::size_t begin, std::size_t end) {
-    labels out = labels::from_shape({end - begin});
-    std::copy(y.data() + begin, y.data() + end, out.data());
-    return out;
-}
+SANENET_INLINE matrix take_rows(const matrix& x, std::size_t begin, std::size_t end);
+SANENET_INLINE labels take_rows(const labels& y, std::size_t begin, std::size_t end);
 
 namespace detail {
-// Built by appending: g++ 12 warns (-Wrestrict, a false positive) on "(" + std::string&&.
-inline std::string shape_string(std::size_t rows, std::size_t cols) {
-    std::string s = "(";
-    s += std::to_string(rows);
-    s += ", ";
-    s += std::to_string(cols);
-    s += ")";
-    return s;
-}
+SANENET_INLINE std::string shape_string(std::size_t rows, std::size_t cols);
 template <class E>
 std::string shape_string(const E& e) {
     std::string s = "(";
@@ -249,6 +257,36 @@ std::string shape_string(const E& e) {
 }
 }  // namespace detail
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE matrix take_rows(const matrix& x, std::size_t begin, std::size_t end) {
+    const std::size_t cols = x.shape()[1];
+    matrix out = matrix::from_shape({end - begin, cols});
+    std::copy(x.data() + begin * cols, x.data() + end * cols, out.data());
+    return out;
+}
+SANENET_INLINE labels take_rows(const labels& y, std::size_t begin, std::size_t end) {
+    labels out = labels::from_shape({end - begin});
+    std::copy(y.data() + begin, y.data() + end, out.data());
+    return out;
+}
+
+namespace detail {
+// Built by appending: g++ 12 warns (-Wrestrict, a false positive) on "(" + std::string&&.
+SANENET_INLINE std::string shape_string(std::size_t rows, std::size_t cols) {
+    std::string s = "(";
+    s += std::to_string(rows);
+    s += ", ";
+    s += std::to_string(cols);
+    s += ")";
+    return s;
+}
+}  // namespace detail
+
+}  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/core/xt.hpp
 // begin file sanenet/kernels/build_info.hpp
 // sn::build_info(): the version, the SIMD architecture the kernels were compiled for and
@@ -301,15 +339,15 @@ namespace sanenet::inline SANENET_ABI::detail {
 // derivative written in their output y, so a Dense fuses them into its GEMM and keeps only y;
 // the others (GELU, SiLU) are differentiated through their input. Softmax is a row
 // operation, never fused. Math: kernels/activation.hpp.
-#define SANENET_ACTIVATIONS(X)                        \
-    X(identity, Identity, 0, 0.0, true, true)         \
-    X(relu, ReLU, 1, 0.0, false, true)                \
-    X(leaky_relu, LeakyReLU, 2, 0.01, false, true)    \
-    X(elu, ELU, 3, 1.0, false, true)                  \
-    X(tanh, Tanh, 4, 0.0, false, true)                \
-    X(sigmoid, Sigmoid, 5, 0.0, true, true)           \
-    X(softmax, Softmax, 6, 0.0, true, false)          \
-    X(gelu, GELU, 7, 0.0, false, false)               \
+#define SANENET_ACTIVATIONS(X)                     \
+    X(identity, Identity, 0, 0.0, true, true)      \
+    X(relu, ReLU, 1, 0.0, false, true)             \
+    X(leaky_relu, LeakyReLU, 2, 0.01, false, true) \
+    X(elu, ELU, 3, 1.0, false, true)               \
+    X(tanh, Tanh, 4, 0.0, false, true)             \
+    X(sigmoid, Sigmoid, 5, 0.0, true, true)        \
+    X(softmax, Softmax, 6, 0.0, true, false)       \
+    X(gelu, GELU, 7, 0.0, false, false)            \
     X(silu, SiLU, 8, 0.0, false, false)
 
 #define SANENET_ENUMERATOR(name, code) name = code,
@@ -328,7 +366,7 @@ inline constexpr unsigned act_count = 0 SANENET_ACTIVATIONS(SANENET_COUNT);
 
 struct layer_spec {
     kind k = kind::input;
-    int in = 0;   // width entering the layer
+    int in = 0;  // width entering the layer
     int out = 0;  // width leaving it
     act a = act::identity;
     init i = init::lecun;
@@ -392,7 +430,14 @@ constexpr std::string_view init_name(init i) {
     return "?";
 }
 
-inline std::string task_name(const task_spec& t) {
+SANENET_INLINE std::string task_name(const task_spec& t);
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string task_name(const task_spec& t) {
     switch (t.k) {
         case task_kind::regression: return "Regression";
         case task_kind::classification: return "Classification<" + std::to_string(t.outputs) + ">";
@@ -402,6 +447,7 @@ inline std::string task_name(const task_spec& t) {
 }
 
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/core/spec.hpp
 // begin file sanenet/kernels/simd.hpp
 // The only door to xsimd: the vector types of the architecture the compiler flags select,
@@ -414,8 +460,8 @@ inline std::string task_name(const task_spec& t) {
 // cannot see are guarded when the buffer's size is a known constant; silence these for the
 // kernels and for xsimd's own templates (erf, exp), and for tests that call xsimd directly.
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#define SANENET_KERNELS_BEGIN                                                                     \
-    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")         \
+#define SANENET_KERNELS_BEGIN                                                            \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"") \
         _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
 #define SANENET_KERNELS_END _Pragma("GCC diagnostic pop")
 #else
@@ -423,6 +469,12 @@ inline std::string task_name(const task_spec& t) {
 #define SANENET_KERNELS_END
 #endif
 
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string>
+#include <utility>
+#if SANENET_DEFINITIONS
 SANENET_KERNELS_BEGIN
 #include <xsimd/xsimd.hpp>
 SANENET_KERNELS_END
@@ -432,13 +484,80 @@ SANENET_KERNELS_END
 #elif defined(__SSE__)
 #include <xmmintrin.h>
 #endif
+#endif
 
-#include <cstddef>
-#include <cstdint>
-#include <new>
-#include <string>
-#include <utility>
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
 
+inline constexpr std::size_t alignment = 64;
+
+// The name of the instruction set the kernels are compiled for (xsimd's).
+SANENET_INLINE const char* arch_name();
+
+// A 64-byte aligned buffer that is grown, never shrunk: workspaces are sized once.
+template <class T>
+class aligned_buffer {
+public:
+    aligned_buffer() = default;
+    explicit aligned_buffer(std::size_t n) { resize(n); }
+    aligned_buffer(const aligned_buffer& o) : aligned_buffer(o.size_) { copy_from(o); }
+    aligned_buffer& operator=(const aligned_buffer& o) {
+        if (this != &o) {
+            resize(o.size_);
+            copy_from(o);
+        }
+        return *this;
+    }
+    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), size_(o.size_), cap_(o.cap_) {
+        o.p_ = nullptr;
+        o.size_ = o.cap_ = 0;
+    }
+    aligned_buffer& operator=(aligned_buffer&& o) noexcept {
+        std::swap(p_, o.p_);
+        std::swap(size_, o.size_);
+        std::swap(cap_, o.cap_);
+        return *this;
+    }
+    ~aligned_buffer() { release(); }
+
+    // Grows to n elements (zero-filled when it had to reallocate); keeps the storage otherwise.
+    void resize(std::size_t n) {
+        if (n > cap_) {
+            release();
+            const std::size_t bytes = ((n * sizeof(T) + alignment - 1) / alignment) * alignment;
+            p_ = static_cast<T*>(::operator new(bytes, std::align_val_t{alignment}));
+            for (std::size_t i = 0; i < n; ++i) p_[i] = T{};
+            cap_ = n;
+        }
+        size_ = n;
+    }
+    void fill(T v) {
+        for (std::size_t i = 0; i < size_; ++i) p_[i] = v;
+    }
+    T* data() noexcept { return p_; }
+    const T* data() const noexcept { return p_; }
+    std::size_t size() const noexcept { return size_; }
+    T& operator[](std::size_t i) noexcept { return p_[i]; }
+    const T& operator[](std::size_t i) const noexcept { return p_[i]; }
+
+private:
+    void copy_from(const aligned_buffer& o) {
+        for (std::size_t i = 0; i < size_; ++i) p_[i] = o.p_[i];
+    }
+    void release() {
+        if (p_) ::operator delete(p_, std::align_val_t{alignment});
+        p_ = nullptr;
+        size_ = cap_ = 0;
+    }
+    T* p_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t cap_ = 0;
+};
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
 
@@ -454,8 +573,6 @@ inline constexpr std::size_t width = vfloat::size;
 inline constexpr int gemm_nv = 2;
 inline constexpr int gemm_nr = static_cast<int>(width) * gemm_nv;
 inline constexpr int gemm_mr = width >= 16 ? 8 : 6;
-
-inline constexpr std::size_t alignment = 64;
 
 #if defined(__AVX__) && !defined(__AVX512F__)
 // The 8-lane mask whose first `count` lanes are set: 8 words from (8 - count).
@@ -533,7 +650,8 @@ SANENET_ALWAYS_INLINE void transpose4(const float* in, std::ptrdiff_t in_stride,
     _mm_storeu_ps(out + 2 * out_stride, r2);
     _mm_storeu_ps(out + 3 * out_stride, r3);
 }
-SANENET_ALWAYS_INLINE void transpose4_first(const float* in, std::ptrdiff_t in_stride, float* out, std::ptrdiff_t out_stride, int count) {
+SANENET_ALWAYS_INLINE void transpose4_first(const float* in, std::ptrdiff_t in_stride, float* out, std::ptrdiff_t out_stride,
+                                            int count) {
     __m128 r[4];
 #if defined(__AVX__)
     const __m128i mask = _mm_cmpgt_epi32(_mm_set1_epi32(count), _mm_setr_epi32(0, 1, 2, 3));
@@ -580,10 +698,14 @@ SANENET_ALWAYS_INLINE void transpose_tile(vfloat* v) {
         const __m256 t23 = _mm256_unpacklo_ps(v[2], v[3]), u23 = _mm256_unpackhi_ps(v[2], v[3]);
         const __m256 t45 = _mm256_unpacklo_ps(v[4], v[5]), u45 = _mm256_unpackhi_ps(v[4], v[5]);
         const __m256 t67 = _mm256_unpacklo_ps(v[6], v[7]), u67 = _mm256_unpackhi_ps(v[6], v[7]);
-        const __m256 s0 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(3, 2, 3, 2));
-        const __m256 s2 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(3, 2, 3, 2));
-        const __m256 s4 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(3, 2, 3, 2));
-        const __m256 s6 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s0 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(1, 0, 1, 0)),
+                     s1 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s2 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(1, 0, 1, 0)),
+                     s3 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s4 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(1, 0, 1, 0)),
+                     s5 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s6 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(1, 0, 1, 0)),
+                     s7 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(3, 2, 3, 2));
         v[0] = vfloat(_mm256_permute2f128_ps(s0, s4, 0x20)), v[4] = vfloat(_mm256_permute2f128_ps(s0, s4, 0x31));
         v[1] = vfloat(_mm256_permute2f128_ps(s1, s5, 0x20)), v[5] = vfloat(_mm256_permute2f128_ps(s1, s5, 0x31));
         v[2] = vfloat(_mm256_permute2f128_ps(s2, s6, 0x20)), v[6] = vfloat(_mm256_permute2f128_ps(s2, s6, 0x31));
@@ -658,75 +780,28 @@ inline void store_partial(float* p, vfloat v, int count) {
     for (int i = 0; i < count; ++i) p[i] = tmp[i];
 }
 
-inline const char* arch_name() { return arch::name(); }
-
-// A 64-byte aligned buffer that is grown, never shrunk: workspaces are sized once.
-template <class T>
-class aligned_buffer {
-public:
-    aligned_buffer() = default;
-    explicit aligned_buffer(std::size_t n) { resize(n); }
-    aligned_buffer(const aligned_buffer& o) : aligned_buffer(o.size_) { copy_from(o); }
-    aligned_buffer& operator=(const aligned_buffer& o) {
-        if (this != &o) {
-            resize(o.size_);
-            copy_from(o);
-        }
-        return *this;
-    }
-    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), size_(o.size_), cap_(o.cap_) { o.p_ = nullptr; o.size_ = o.cap_ = 0; }
-    aligned_buffer& operator=(aligned_buffer&& o) noexcept {
-        std::swap(p_, o.p_);
-        std::swap(size_, o.size_);
-        std::swap(cap_, o.cap_);
-        return *this;
-    }
-    ~aligned_buffer() { release(); }
-
-    // Grows to n elements (zero-filled when it had to reallocate); keeps the storage otherwise.
-    void resize(std::size_t n) {
-        if (n > cap_) {
-            release();
-            const std::size_t bytes = ((n * sizeof(T) + alignment - 1) / alignment) * alignment;
-            p_ = static_cast<T*>(::operator new(bytes, std::align_val_t{alignment}));
-            for (std::size_t i = 0; i < n; ++i) p_[i] = T{};
-            cap_ = n;
-        }
-        size_ = n;
-    }
-    void fill(T v) {
-        for (std::size_t i = 0; i < size_; ++i) p_[i] = v;
-    }
-    T* data() noexcept { return p_; }
-    const T* data() const noexcept { return p_; }
-    std::size_t size() const noexcept { return size_; }
-    T& operator[](std::size_t i) noexcept { return p_[i]; }
-    const T& operator[](std::size_t i) const noexcept { return p_[i]; }
-
-private:
-    void copy_from(const aligned_buffer& o) {
-        for (std::size_t i = 0; i < size_; ++i) p_[i] = o.p_[i];
-    }
-    void release() {
-        if (p_) ::operator delete(p_, std::align_val_t{alignment});
-        p_ = nullptr;
-        size_ = cap_ = 0;
-    }
-    T* p_ = nullptr;
-    std::size_t size_ = 0;
-    std::size_t cap_ = 0;
-};
+SANENET_INLINE const char* arch_name() { return arch::name(); }
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/kernels/simd.hpp
 
+#if SANENET_DEFINITIONS
 #include <cmath>
+#endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
 
 using detail::act;
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
 
 template <act A>
 struct activation_fn;  // no definition: a row of the table without its math does not compile
@@ -734,8 +809,14 @@ struct activation_fn;  // no definition: a row of the table without its math doe
 // Identity, and Softmax as an elementwise function (it is a row operation: softmax_rows).
 template <>
 struct activation_fn<act::identity> {
-    template <class V> static V f(V x, float) { return x; }
-    template <class V> static V df(V, float) { return V(1.f); }
+    template <class V>
+    static V f(V x, float) {
+        return x;
+    }
+    template <class V>
+    static V df(V, float) {
+        return V(1.f);
+    }
 };
 template <>
 struct activation_fn<act::softmax> : activation_fn<act::identity> {};
@@ -770,14 +851,20 @@ template <>
 struct activation_fn<act::tanh> {
     static vfloat f(vfloat x, float) { return xsimd::tanh(x); }
     static float f(float x, float) { return std::tanh(x); }
-    template <class V> static V df(V y, float) { return V(1.f) - y * y; }
+    template <class V>
+    static V df(V y, float) {
+        return V(1.f) - y * y;
+    }
 };
 
 template <>
 struct activation_fn<act::sigmoid> {
     static vfloat f(vfloat x, float) { return vfloat(1.f) / (vfloat(1.f) + xsimd::exp(-x)); }
     static float f(float x, float) { return 1.f / (1.f + std::exp(-x)); }
-    template <class V> static V df(V y, float) { return y * (V(1.f) - y); }
+    template <class V>
+    static V df(V y, float) {
+        return y * (V(1.f) - y);
+    }
 };
 
 // GELU, the exact form of torch.nn.GELU(): x Phi(x); dy/dx = Phi(x) + x phi(x).
@@ -787,9 +874,12 @@ struct activation_fn<act::gelu> {
     static vfloat f(vfloat x, float) { return x * vfloat(0.5f) * (vfloat(1.f) + xsimd::erf(x * vfloat(inv_sqrt2))); }
     static float f(float x, float) { return x * 0.5f * (1.f + std::erf(x * inv_sqrt2)); }
     static vfloat df(vfloat x, float) {
-        return vfloat(0.5f) * (vfloat(1.f) + xsimd::erf(x * vfloat(inv_sqrt2))) + x * vfloat(inv_sqrt_2pi) * xsimd::exp(vfloat(-0.5f) * x * x);
+        return vfloat(0.5f) * (vfloat(1.f) + xsimd::erf(x * vfloat(inv_sqrt2))) +
+               x * vfloat(inv_sqrt_2pi) * xsimd::exp(vfloat(-0.5f) * x * x);
     }
-    static float df(float x, float) { return 0.5f * (1.f + std::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * std::exp(-0.5f * x * x); }
+    static float df(float x, float) {
+        return 0.5f * (1.f + std::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * std::exp(-0.5f * x * x);
+    }
 };
 
 // SiLU, torch.nn.SiLU(): x sigmoid(x); dy/dx = s (1 + x (1 - s)).
@@ -808,14 +898,22 @@ struct activation_fn<act::silu> {
 };
 
 template <act A>
-SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) { return activation_fn<A>::f(x, p); }
+SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) {
+    return activation_fn<A>::f(x, p);
+}
 template <act A>
-SANENET_ALWAYS_INLINE float activate(float x, float p) { return activation_fn<A>::f(x, p); }
+SANENET_ALWAYS_INLINE float activate(float x, float p) {
+    return activation_fn<A>::f(x, p);
+}
 // dy/dx, from y when derivative_from_output(A), else from x.
 template <act A>
-SANENET_ALWAYS_INLINE vfloat derivative(vfloat v, float p) { return activation_fn<A>::df(v, p); }
+SANENET_ALWAYS_INLINE vfloat derivative(vfloat v, float p) {
+    return activation_fn<A>::df(v, p);
+}
 template <act A>
-SANENET_ALWAYS_INLINE float derivative(float v, float p) { return activation_fn<A>::df(v, p); }
+SANENET_ALWAYS_INLINE float derivative(float v, float p) {
+    return activation_fn<A>::df(v, p);
+}
 
 // Calls f.template operator()<A>() with the activation as a compile-time constant.
 template <class F>
@@ -831,6 +929,7 @@ SANENET_ALWAYS_INLINE decltype(auto) dispatch_act(act a, F&& f) {
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/kernels/activation.hpp
 // begin file sanenet/kernels/random.hpp
 // Deterministic random numbers: xoshiro256** for sequential draws (initialization,
@@ -839,71 +938,29 @@ SANENET_KERNELS_END
 // distributions, whose output differs between standard libraries.
 
 
-#include <cmath>
 #include <cstdint>
+#if SANENET_DEFINITIONS
+#include <cmath>
+#endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
 
-inline std::uint64_t splitmix64(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+SANENET_INLINE std::uint64_t splitmix64(std::uint64_t& state);
 
 // A key for one (seed, stream, counter) triple: e.g. (fit seed, layer, step).
-inline std::uint64_t derive_key(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter) {
-    std::uint64_t s = seed ^ (stream * 0xD1B54A32D192ED03ull);
-    splitmix64(s);
-    s ^= counter * 0x8CB92BA72F3D8DD7ull;
-    return splitmix64(s);
-}
+SANENET_INLINE std::uint64_t derive_key(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter);
 
 class rng {
 public:
-    explicit rng(std::uint64_t seed = 42) {
-        std::uint64_t s = seed;
-        for (auto& x : s_) x = splitmix64(s);
-    }
-    std::uint64_t next() {
-        const std::uint64_t r = rotl(s_[1] * 5, 7) * 9;
-        const std::uint64_t t = s_[1] << 17;
-        s_[2] ^= s_[0];
-        s_[3] ^= s_[1];
-        s_[1] ^= s_[2];
-        s_[0] ^= s_[3];
-        s_[2] ^= t;
-        s_[3] = rotl(s_[3], 45);
-        return r;
-    }
+    explicit rng(std::uint64_t seed = 42);
+    std::uint64_t next();
     // Uniform in [0, 1) with 53 random bits.
     double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     // Uniform integer in [0, n), unbiased (rejects the last partial range).
-    std::uint64_t below(std::uint64_t n) {
-        const std::uint64_t limit = ~std::uint64_t{0} - ~std::uint64_t{0} % n;
-        std::uint64_t r;
-        do r = next();
-        while (r >= limit);
-        return r % n;
-    }
+    std::uint64_t below(std::uint64_t n);
     // Standard normal (Marsaglia's polar method).
-    double normal() {
-        if (has_spare_) {
-            has_spare_ = false;
-            return spare_;
-        }
-        double u, v, s;
-        do {
-            u = 2.0 * uniform() - 1.0;
-            v = 2.0 * uniform() - 1.0;
-            s = u * u + v * v;
-        } while (s >= 1.0 || s == 0.0);
-        const double f = std::sqrt(-2.0 * std::log(s) / s);
-        spare_ = v * f;
-        has_spare_ = true;
-        return u * f;
-    }
+    double normal();
 
 private:
     static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -921,6 +978,76 @@ SANENET_ALWAYS_INLINE std::uint32_t hash32(std::uint32_t x) {
     x ^= x >> 16;
     return x;
 }
+SANENET_ALWAYS_INLINE std::uint32_t counter_bits(std::uint64_t key, std::uint32_t idx) {
+    return hash32(hash32(idx ^ static_cast<std::uint32_t>(key)) + static_cast<std::uint32_t>(key >> 32));
+}
+// Uniform in [0, 1) from the top 23 bits.
+SANENET_ALWAYS_INLINE float bits_to_unit(std::uint32_t b) { return static_cast<float>(b >> 9) * 0x1.0p-23f; }
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+SANENET_INLINE std::uint64_t splitmix64(std::uint64_t& state) {
+    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+SANENET_INLINE std::uint64_t derive_key(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter) {
+    std::uint64_t s = seed ^ (stream * 0xD1B54A32D192ED03ull);
+    splitmix64(s);
+    s ^= counter * 0x8CB92BA72F3D8DD7ull;
+    return splitmix64(s);
+}
+
+SANENET_INLINE rng::rng(std::uint64_t seed) {
+    std::uint64_t s = seed;
+    for (auto& x : s_) x = splitmix64(s);
+}
+
+SANENET_INLINE std::uint64_t rng::next() {
+    const std::uint64_t r = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return r;
+}
+
+SANENET_INLINE std::uint64_t rng::below(std::uint64_t n) {
+    const std::uint64_t limit = ~std::uint64_t{0} - ~std::uint64_t{0} % n;
+    std::uint64_t r;
+    do r = next();
+    while (r >= limit);
+    return r % n;
+}
+
+SANENET_INLINE double rng::normal() {
+    if (has_spare_) {
+        has_spare_ = false;
+        return spare_;
+    }
+    double u, v, s;
+    do {
+        u = 2.0 * uniform() - 1.0;
+        v = 2.0 * uniform() - 1.0;
+        s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    const double f = std::sqrt(-2.0 * std::log(s) / s);
+    spare_ = v * f;
+    has_spare_ = true;
+    return u * f;
+}
+
+// The vector forms of hash32, counter_bits and bits_to_unit, lane by lane.
 SANENET_ALWAYS_INLINE vuint hash32(vuint x) {
     x ^= x >> 16;
     x *= vuint(0x7feb352du);
@@ -929,15 +1056,8 @@ SANENET_ALWAYS_INLINE vuint hash32(vuint x) {
     x ^= x >> 16;
     return x;
 }
-SANENET_ALWAYS_INLINE std::uint32_t counter_bits(std::uint64_t key, std::uint32_t idx) {
-    return hash32(hash32(idx ^ static_cast<std::uint32_t>(key)) + static_cast<std::uint32_t>(key >> 32));
-}
 SANENET_ALWAYS_INLINE vuint counter_bits(std::uint64_t key, vuint idx) {
     return hash32(hash32(idx ^ vuint(static_cast<std::uint32_t>(key))) + vuint(static_cast<std::uint32_t>(key >> 32)));
-}
-// Uniform in [0, 1) from the top 23 bits.
-SANENET_ALWAYS_INLINE float bits_to_unit(std::uint32_t b) {
-    return static_cast<float>(b >> 9) * 0x1.0p-23f;
 }
 SANENET_ALWAYS_INLINE vfloat bits_to_unit(vuint b) {
     return xsimd::bitwise_cast<vfloat>((b >> 9) | vuint(0x3F800000u)) - vfloat(1.f);
@@ -950,13 +1070,26 @@ SANENET_ALWAYS_INLINE vuint lane_indices(std::uint32_t base) {
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/kernels/random.hpp
 
+#if SANENET_DEFINITIONS
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#endif
 
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+// Runs the self-check once per process; throws sn::simd_error on every call if it failed.
+SANENET_INLINE void verify_simd();
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
 
@@ -978,9 +1111,11 @@ inline bool compare(simd_fault& f, const char* primitive, const float* got, cons
     if (f) return true;
     for (int i = 0; i < n; ++i) {
         const double g = got[i], e = want[i];
-        const bool same = tol == 0.0 ? g == e || (std::isnan(g) && std::isnan(e)) : std::fabs(g - e) <= tol * (1.0 + std::fabs(e));
+        const bool same =
+            tol == 0.0 ? g == e || (std::isnan(g) && std::isnan(e)) : std::fabs(g - e) <= tol * (1.0 + std::fabs(e));
         if (!same) {
-            f = {primitive, "element " + std::to_string(i) + " is " + std::to_string(g) + ", scalar code gives " + std::to_string(e)};
+            f = {primitive,
+                 "element " + std::to_string(i) + " is " + std::to_string(g) + ", scalar code gives " + std::to_string(e)};
             return true;
         }
     }
@@ -1046,8 +1181,8 @@ inline void check_erf(simd_fault& f, vfloat (*erf)(vfloat) = vector_erf) {
     alignas(alignment) float x[n];
     for (int l = 0; l < w; ++l) {
         const float t = static_cast<float>(l) / static_cast<float>(w);
-        x[l] = -0.65f + 1.3f * t;                                           // |x| < 2/3
-        x[w + l] = (l % 2 ? -1.f : 1.f) * (0.7f + 5.5f * t);                // |x| >= 2/3
+        x[l] = -0.65f + 1.3f * t;  // |x| < 2/3
+        x[w + l] = (l % 2 ? -1.f : 1.f) * (0.7f + 5.5f * t);  // |x| >= 2/3
         x[2 * w + l] = l % 2 ? 0.3f * spread(l) : 0.05f * static_cast<float>(l);  // both
     }
     float got[n];
@@ -1077,7 +1212,8 @@ inline const char* derivative_primitive(act a) {
 }
 
 // Every activation with math of its own (the tests check that none of the table is missing).
-inline constexpr act checked_activations[] = {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid, act::gelu, act::silu};
+inline constexpr act checked_activations[] = {act::relu,    act::leaky_relu, act::elu, act::tanh,
+                                              act::sigmoid, act::gelu,       act::silu};
 
 // Arithmetic, comparisons and the math functions through the activations (their vector form
 // against their scalar form) and the optimizers' sqrt, division and fma.
@@ -1151,14 +1287,14 @@ inline std::string simd_fault_message(const simd_fault& f) {
            "architecture (without -march flags the kernels use SSE2) and report it with the output of sn::build_info().";
 }
 
-// Runs the self-check once per process; throws sn::simd_error on every call if it failed.
-inline void verify_simd() {
+SANENET_INLINE void verify_simd() {
     static const simd_fault fault = find_simd_fault();
     if (fault) throw simd_error(simd_fault_message(fault));
 }
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/kernels/self_check.hpp
 // begin file sanenet/kernels/thread_pool.hpp
 // A persistent thread pool with a deterministic split: task t always computes the same
@@ -1166,38 +1302,47 @@ SANENET_KERNELS_END
 // how many threads there are. Dispatch allocates nothing.
 
 
+#include <cstddef>
+
+#if defined(__SSE__) || defined(_M_X64)
+#define SANENET_HAS_MXCSR 1
+#else
+#define SANENET_HAS_MXCSR 0
+#endif
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
-
-#if defined(__SSE__) || defined(_M_X64)
+#if SANENET_HAS_MXCSR
 #include <xmmintrin.h>
-#define SANENET_HAS_MXCSR 1
-#else
-#define SANENET_HAS_MXCSR 0
+#endif
 #endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
 
+// How many threads `requested` means: 0 is every core.
+SANENET_INLINE int resolve_threads(int requested);
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+// The pool and what uses it are the definitions' business only: a compiled-mode TU parses
+// none of <thread>, <mutex> and <atomic>.
+
 // Flush-to-zero and denormals-are-zero for the current thread; restores the old mode when destroyed.
 // Denormals in momentum buffers make small-batch training several times slower.
 class scoped_flush_denormals {
 public:
-    scoped_flush_denormals() {
-#if SANENET_HAS_MXCSR
-        saved_ = _mm_getcsr();
-        _mm_setcsr(saved_ | 0x8040u);
-#endif
-    }
-    ~scoped_flush_denormals() {
-#if SANENET_HAS_MXCSR
-        _mm_setcsr(saved_);
-#endif
-    }
+    scoped_flush_denormals();
+    ~scoped_flush_denormals();
     scoped_flush_denormals(const scoped_flush_denormals&) = delete;
     scoped_flush_denormals& operator=(const scoped_flush_denormals&) = delete;
 
@@ -1205,33 +1350,17 @@ private:
     unsigned saved_ = 0;
 };
 
-inline void cpu_relax() {
-#if SANENET_HAS_MXCSR
-    _mm_pause();
-#endif
-}
-
 class thread_pool {
 public:
     using task_fn = void (*)(void* ctx, int task);
 
-    explicit thread_pool(int workers) {
-        for (int w = 0; w < workers; ++w) threads_.emplace_back([this] { worker(); });
-    }
-    ~thread_pool() {
-        stop_.store(true);
-        generation_.fetch_add(1);
-        generation_.notify_all();
-        for (auto& t : threads_) t.join();
-    }
+    explicit thread_pool(int workers);
+    ~thread_pool();
     thread_pool(const thread_pool&) = delete;
     thread_pool& operator=(const thread_pool&) = delete;
 
     // The process-wide pool, one thread per core (the caller is the first).
-    static thread_pool& instance() {
-        static thread_pool pool(std::max(1, static_cast<int>(std::thread::hardware_concurrency())) - 1);
-        return pool;
-    }
+    static thread_pool& instance();
 
     int max_threads() const { return static_cast<int>(threads_.size()) + 1; }
 
@@ -1239,38 +1368,11 @@ public:
     // included, and returns when all are done. Threads claim tasks from a counter, so a
     // worker that the OS has not scheduled yet delays nothing: the caller takes its share.
     // Which thread runs a task never changes what the task computes.
-    void run(int threads, int tasks, task_fn fn, void* ctx) {
-        threads = std::clamp(std::min(threads, tasks), 1, max_threads());
-        // A second caller while the pool is busy runs inline: same tasks, same results.
-        std::unique_lock<std::mutex> lock(busy_, std::try_to_lock);
-        if (threads == 1 || !lock.owns_lock()) {
-            for (int t = 0; t < tasks; ++t) fn(ctx, t);
-            return;
-        }
-        job j{fn, ctx, tasks, threads};
-        job_.store(&j);
-        generation_.fetch_add(1);
-        generation_.notify_all();
-        j.work();
-        for (int spin = 0; j.done.load(std::memory_order_acquire) != tasks; ++spin) wait_a_little(spin);
-        // No worker may still hold a pointer to j once this returns.
-        job_.store(nullptr);
-        for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
-    }
+    void run(int threads, int tasks, task_fn fn, void* ctx);
 
     // Runs fn(ctx, 0) once on every thread of the pool, the caller included: for per-thread
     // set-up (workspaces) that must not happen later, inside a step that allocates nothing.
-    void run_on_every_thread(task_fn fn, void* ctx) {
-        std::lock_guard<std::mutex> lock(busy_);
-        fn(ctx, 0);
-        job j{fn, ctx, 0, max_threads(), true};
-        job_.store(&j);
-        generation_.fetch_add(1);
-        generation_.notify_all();
-        for (int spin = 0; j.done.load(std::memory_order_acquire) != max_threads() - 1; ++spin) wait_a_little(spin);
-        job_.store(nullptr);
-        for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
-    }
+    void run_on_every_thread(task_fn fn, void* ctx);
 
 private:
     struct job {
@@ -1280,48 +1382,14 @@ private:
         int participants;
         bool every_thread = false;
         std::atomic<int> next{0}, done{0}, joined{1};
-        void work() {
-            for (int t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) {
-                fn(ctx, t);
-                done.fetch_add(1, std::memory_order_release);
-            }
-        }
+        void work();
     };
 
     // Spin briefly (a job is often a few microseconds away), then give the core away.
     static constexpr int spin_limit = 2000;
-    static void wait_a_little(int spin) {
-        if (spin < spin_limit) cpu_relax();
-        else std::this_thread::yield();
-    }
+    static void wait_a_little(int spin);
 
-    void worker() {
-        scoped_flush_denormals ftz;
-        std::uint64_t seen = 0;
-        for (;;) {
-            std::uint64_t g = generation_.load(std::memory_order_acquire);
-            for (int spin = 0; g == seen && spin < spin_limit; ++spin) {
-                cpu_relax();
-                g = generation_.load(std::memory_order_acquire);
-            }
-            if (g == seen) {
-                generation_.wait(seen, std::memory_order_acquire);
-                continue;
-            }
-            seen = g;
-            if (stop_.load()) return;
-            inside_.fetch_add(1);
-            if (job* j = job_.load()) {
-                if (j->every_thread) {
-                    j->fn(j->ctx, 0);
-                    j->done.fetch_add(1, std::memory_order_release);
-                } else if (j->joined.fetch_add(1) < j->participants) {
-                    j->work();
-                }
-            }
-            inside_.fetch_sub(1);
-        }
-    }
+    void worker();
 
     std::mutex busy_;
     std::vector<std::thread> threads_;
@@ -1344,21 +1412,132 @@ void parallel_for(int threads, std::size_t n, std::size_t grain, const F& f) {
         const F* f;
         std::size_t n, grain;
     } ctx{&f, n, grain};
-    thread_pool::instance().run(threads, static_cast<int>(chunks), [](void* c, int t) {
-        const auto& x = *static_cast<const ctx_t*>(c);
-        const std::size_t b = static_cast<std::size_t>(t) * x.grain;
-        (*x.f)(b, std::min(x.n, b + x.grain));
-    }, &ctx);
+    thread_pool::instance().run(
+        threads, static_cast<int>(chunks),
+        [](void* c, int t) {
+            const auto& x = *static_cast<const ctx_t*>(c);
+            const std::size_t b = static_cast<std::size_t>(t) * x.grain;
+            (*x.f)(b, std::min(x.n, b + x.grain));
+        },
+        &ctx);
 }
 
-// How many threads `requested` means: 0 is every core.
-inline int resolve_threads(int requested) {
+SANENET_INLINE scoped_flush_denormals::scoped_flush_denormals() {
+#if SANENET_HAS_MXCSR
+    saved_ = _mm_getcsr();
+    _mm_setcsr(saved_ | 0x8040u);
+#endif
+}
+
+SANENET_INLINE scoped_flush_denormals::~scoped_flush_denormals() {
+#if SANENET_HAS_MXCSR
+    _mm_setcsr(saved_);
+#endif
+}
+
+inline void cpu_relax() {
+#if SANENET_HAS_MXCSR
+    _mm_pause();
+#endif
+}
+
+SANENET_INLINE thread_pool::thread_pool(int workers) {
+    for (int w = 0; w < workers; ++w) threads_.emplace_back([this] { worker(); });
+}
+
+SANENET_INLINE thread_pool::~thread_pool() {
+    stop_.store(true);
+    generation_.fetch_add(1);
+    generation_.notify_all();
+    for (auto& t : threads_) t.join();
+}
+
+SANENET_INLINE thread_pool& thread_pool::instance() {
+    static thread_pool pool(std::max(1, static_cast<int>(std::thread::hardware_concurrency())) - 1);
+    return pool;
+}
+
+SANENET_INLINE void thread_pool::run(int threads, int tasks, task_fn fn, void* ctx) {
+    threads = std::clamp(std::min(threads, tasks), 1, max_threads());
+    // A second caller while the pool is busy runs inline: same tasks, same results.
+    std::unique_lock<std::mutex> lock(busy_, std::try_to_lock);
+    if (threads == 1 || !lock.owns_lock()) {
+        for (int t = 0; t < tasks; ++t) fn(ctx, t);
+        return;
+    }
+    job j{fn, ctx, tasks, threads};
+    job_.store(&j);
+    generation_.fetch_add(1);
+    generation_.notify_all();
+    j.work();
+    for (int spin = 0; j.done.load(std::memory_order_acquire) != tasks; ++spin) wait_a_little(spin);
+    // No worker may still hold a pointer to j once this returns.
+    job_.store(nullptr);
+    for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
+}
+
+SANENET_INLINE void thread_pool::run_on_every_thread(task_fn fn, void* ctx) {
+    std::lock_guard<std::mutex> lock(busy_);
+    fn(ctx, 0);
+    job j{fn, ctx, 0, max_threads(), true};
+    job_.store(&j);
+    generation_.fetch_add(1);
+    generation_.notify_all();
+    for (int spin = 0; j.done.load(std::memory_order_acquire) != max_threads() - 1; ++spin) wait_a_little(spin);
+    job_.store(nullptr);
+    for (int spin = 0; inside_.load() != 0; ++spin) wait_a_little(spin);
+}
+
+SANENET_INLINE void thread_pool::job::work() {
+    for (int t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) {
+        fn(ctx, t);
+        done.fetch_add(1, std::memory_order_release);
+    }
+}
+
+SANENET_INLINE void thread_pool::wait_a_little(int spin) {
+    if (spin < spin_limit)
+        cpu_relax();
+    else
+        std::this_thread::yield();
+}
+
+SANENET_INLINE void thread_pool::worker() {
+    scoped_flush_denormals ftz;
+    std::uint64_t seen = 0;
+    for (;;) {
+        std::uint64_t g = generation_.load(std::memory_order_acquire);
+        for (int spin = 0; g == seen && spin < spin_limit; ++spin) {
+            cpu_relax();
+            g = generation_.load(std::memory_order_acquire);
+        }
+        if (g == seen) {
+            generation_.wait(seen, std::memory_order_acquire);
+            continue;
+        }
+        seen = g;
+        if (stop_.load()) return;
+        inside_.fetch_add(1);
+        if (job* j = job_.load()) {
+            if (j->every_thread) {
+                j->fn(j->ctx, 0);
+                j->done.fetch_add(1, std::memory_order_release);
+            } else if (j->joined.fetch_add(1) < j->participants) {
+                j->work();
+            }
+        }
+        inside_.fetch_sub(1);
+    }
+}
+
+SANENET_INLINE int resolve_threads(int requested) {
     const int hw = thread_pool::instance().max_threads();
     return requested <= 0 ? hw : std::min(requested, hw);
 }
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/kernels/thread_pool.hpp
 
 #include <string>
@@ -1367,7 +1546,19 @@ namespace sanenet::inline SANENET_ABI {
 
 // Empty when the kernels use the widest vectors this CPU has; otherwise the advice to
 // rebuild: a build without -march flags runs SSE2 kernels, several times slower.
-inline std::string simd_note() {
+SANENET_INLINE std::string simd_note();
+
+// The outcome of the SIMD self-check (kernels/self_check.hpp), in a few words.
+SANENET_INLINE std::string simd_self_check();
+
+SANENET_INLINE std::string build_info();
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE std::string simd_note() {
     const auto cpu = xsimd::available_architectures();
     if (cpu.best <= kernels::arch::version()) return {};
     std::string widest = cpu.avx512f ? "AVX-512" : cpu.avx2 ? "AVX2" : cpu.avx ? "AVX" : "wider vectors";
@@ -1375,16 +1566,15 @@ inline std::string simd_note() {
            ": build with -march=native (CMake: SANENET_NATIVE=ON) for several times faster training";
 }
 
-// The outcome of the SIMD self-check (kernels/self_check.hpp), in a few words.
-inline std::string simd_self_check() {
+SANENET_INLINE std::string simd_self_check() {
     const kernels::simd_fault f = kernels::find_simd_fault();
     return f ? "SIMD self-check FAILED: " + f.primitive : "SIMD self-check passed";
 }
 
-inline std::string build_info() {
+SANENET_INLINE std::string build_info() {
     std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
-                    std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" +
-                    std::to_string(kernels::width) + " floats per vector, " + simd_self_check() + "), " +
+                    std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" + std::to_string(kernels::width) +
+                    " floats per vector, " + simd_self_check() + "), " +
                     std::to_string(kernels::thread_pool::instance().max_threads()) + " threads";
     if (const std::string note = simd_note(); !note.empty()) s += "; " + note;
 #if !defined(__OPTIMIZE__)
@@ -1394,6 +1584,7 @@ inline std::string build_info() {
 }
 
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/kernels/build_info.hpp
 // begin file sanenet/network/network.hpp
 // sanenet::Network<Task, Items...>: a network declared as a flat type list. Shapes,
@@ -1488,33 +1679,47 @@ using at_or_void_t = typename at_or_void<I, List>::type;
 // a German locale must not turn Dropout<0.9> into "Dropout<0,9>").
 
 
-#include <charconv>
 #include <string>
+#if SANENET_DEFINITIONS
+#include <charconv>
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
 // As printf's %.<significant>g: "0.001234", "1.235e+06", "nan", "inf".
-inline std::string format_number(double v, int significant = 4) {
+SANENET_INLINE std::string format_number(double v, int significant = 4);
+
+// The shortest text that reads back as the same float: "0.9", "1e-07".
+SANENET_INLINE std::string format_shortest(float v);
+
+// As printf's %.<decimals>f: "0.891".
+SANENET_INLINE std::string format_fixed(double v, int decimals);
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string format_number(double v, int significant) {
     char buf[64];
     const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, significant);
     return std::string(buf, r.ptr);
 }
 
-// The shortest text that reads back as the same float: "0.9", "1e-07".
-inline std::string format_shortest(float v) {
+SANENET_INLINE std::string format_shortest(float v) {
     char buf[64];
     const auto r = std::to_chars(buf, buf + sizeof buf, v);
     return std::string(buf, r.ptr);
 }
 
-// As printf's %.<decimals>f: "0.891".
-inline std::string format_fixed(double v, int decimals) {
+SANENET_INLINE std::string format_fixed(double v, int decimals) {
     char buf[512];
     const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
     return r.ec == std::errc{} ? std::string(buf, r.ptr) : format_number(v, decimals + 1);
 }
 
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/core/format.hpp
 // begin file sanenet/layers/layer.hpp
 // The layer seam. Each kind of the kind table (core/spec.hpp) has one layers/<kind>.hpp that
@@ -1532,6 +1737,8 @@ inline std::string format_fixed(double v, int decimals) {
 //       static void backward(const stage_io&, const grad_io&);
 //   };
 //
+// The non-template members are declared in the specialization and defined after it, in the
+// file's SANENET_DEFINITIONS block (core/config.hpp: compiled once in compiled mode).
 // A kind without parameters derives stem, parameter_count, tensors, initialize and state_size
 // from no_parameters. The model and the trainer iterate over stages and dispatch through visit_kind, whose switch
 // is generated from the kind table: a kind without its layer_ops does not compile. The lint
@@ -1542,20 +1749,69 @@ inline std::string format_fixed(double v, int decimals) {
 // softmax, the fused losses, dropout and noise, norms, finiteness.
 
 
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#if SANENET_DEFINITIONS
+#include <cmath>
 #include <limits>
+#endif
 
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+// d[i] *= f'(y[i]) for the activation whose output is y.
+SANENET_INLINE void activation_backward(float* d, const float* y, std::size_t n, act a, float p);
+
+// out[j] = sum_i x[i, j]: the bias gradient.
+SANENET_INLINE void column_sums(const float* x, std::size_t rows, std::size_t cols, float* out);
+
+SANENET_INLINE float max_of(const float* x, std::size_t n);
+
+// Row-wise softmax in place, stable (max subtracted).
+SANENET_INLINE void softmax_rows(float* x, std::size_t rows, std::size_t cols);
+
+// Activation applied in place (a standalone activation layer, or the output at inference).
+SANENET_INLINE void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p);
+
+// Softmax cross-entropy from logits. Writes grad = (softmax - onehot) * scale (may alias
+// logits) and returns the summed loss over the rows.
+SANENET_INLINE double softmax_cross_entropy(const float* logits, const std::int32_t* label, std::size_t rows, std::size_t cols,
+                                            float* grad, float scale);
+
+// Sigmoid binary cross-entropy from logits, elementwise: grad = (sigmoid(z) - t) * scale.
+SANENET_INLINE double sigmoid_cross_entropy(const float* z, const float* t, std::size_t n, float* grad, float scale);
+
+// Squared error: grad = 2 (y - t) * scale; returns sum (y - t)^2.
+SANENET_INLINE double squared_error(const float* y, const float* t, std::size_t n, float* grad, float scale);
+
+SANENET_INLINE double sum_squares(const float* x, std::size_t n);
+
+SANENET_INLINE void scale_in_place(float* x, std::size_t n, float s);
+
+SANENET_INLINE void multiply_in_place(float* x, const float* m, std::size_t n);
+
+SANENET_INLINE bool all_finite(const float* x, std::size_t n);
+
+// Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask. The random
+// number of x[i] is that of element first + i, so a range can be done in pieces.
+SANENET_INLINE void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key, std::uint32_t first = 0);
+
+// x += stddev * N(0, 1), Box-Muller on counter-based uniforms.
+SANENET_INLINE void add_gaussian_noise(float* x, std::size_t n, float stddev, std::uint64_t key);
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
 
 inline constexpr std::size_t w_ = width;
 
-// d[i] *= f'(y[i]) for the activation whose output is y.
-inline void activation_backward(float* d, const float* y, std::size_t n, act a, float p) {
+SANENET_INLINE void activation_backward(float* d, const float* y, std::size_t n, act a, float p) {
     dispatch_act(a, [&]<act A>() {
-        if constexpr (A == act::identity || A == act::softmax) return;
+        if constexpr (A == act::identity || A == act::softmax)
+            return;
         else {
             std::size_t i = 0;
             for (; i + w_ <= n; i += w_)
@@ -1565,8 +1821,7 @@ inline void activation_backward(float* d, const float* y, std::size_t n, act a, 
     });
 }
 
-// out[j] = sum_i x[i, j]: the bias gradient.
-inline void column_sums(const float* x, std::size_t rows, std::size_t cols, float* out) {
+SANENET_INLINE void column_sums(const float* x, std::size_t rows, std::size_t cols, float* out) {
     std::size_t j = 0;
     for (; j + 4 * w_ <= cols; j += 4 * w_) {
         vfloat s0(0.f), s1(0.f), s2(0.f), s3(0.f);
@@ -1594,14 +1849,13 @@ inline void column_sums(const float* x, std::size_t rows, std::size_t cols, floa
     }
 }
 
-inline float max_of(const float* x, std::size_t n) {
+SANENET_INLINE float max_of(const float* x, std::size_t n) {
     float m = -std::numeric_limits<float>::infinity();
     for (std::size_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;
     return m;
 }
 
-// Row-wise softmax in place, stable (max subtracted).
-inline void softmax_rows(float* x, std::size_t rows, std::size_t cols) {
+SANENET_INLINE void softmax_rows(float* x, std::size_t rows, std::size_t cols) {
     for (std::size_t r = 0; r < rows; ++r) {
         float* row = x + r * cols;
         const float m = max_of(row, cols);
@@ -1615,8 +1869,7 @@ inline void softmax_rows(float* x, std::size_t rows, std::size_t cols) {
     }
 }
 
-// Activation applied in place (a standalone activation layer, or the output at inference).
-inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p) {
+SANENET_INLINE void activation_forward(float* x, std::size_t rows, std::size_t cols, act a, float p) {
     if (a == act::softmax) return softmax_rows(x, rows, cols);
     const std::size_t n = rows * cols;
     dispatch_act(a, [&]<act A>() {
@@ -1626,10 +1879,8 @@ inline void activation_forward(float* x, std::size_t rows, std::size_t cols, act
     });
 }
 
-// Softmax cross-entropy from logits. Writes grad = (softmax - onehot) * scale (may alias
-// logits) and returns the summed loss over the rows.
-inline double softmax_cross_entropy(const float* logits, const std::int32_t* label, std::size_t rows, std::size_t cols,
-                                    float* grad, float scale) {
+SANENET_INLINE double softmax_cross_entropy(const float* logits, const std::int32_t* label, std::size_t rows, std::size_t cols,
+                                            float* grad, float scale) {
     double loss = 0.0;
     for (std::size_t r = 0; r < rows; ++r) {
         const float* z = logits + r * cols;
@@ -1647,8 +1898,7 @@ inline double softmax_cross_entropy(const float* logits, const std::int32_t* lab
     return loss;
 }
 
-// Sigmoid binary cross-entropy from logits, elementwise: grad = (sigmoid(z) - t) * scale.
-inline double sigmoid_cross_entropy(const float* z, const float* t, std::size_t n, float* grad, float scale) {
+SANENET_INLINE double sigmoid_cross_entropy(const float* z, const float* t, std::size_t n, float* grad, float scale) {
     double loss = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
         const float x = z[i];
@@ -1659,8 +1909,7 @@ inline double sigmoid_cross_entropy(const float* z, const float* t, std::size_t 
     return loss;
 }
 
-// Squared error: grad = 2 (y - t) * scale; returns sum (y - t)^2.
-inline double squared_error(const float* y, const float* t, std::size_t n, float* grad, float scale) {
+SANENET_INLINE double squared_error(const float* y, const float* t, std::size_t n, float* grad, float scale) {
     vfloat acc(0.f);
     const vfloat two_s(2.f * scale);
     std::size_t i = 0;
@@ -1678,7 +1927,7 @@ inline double squared_error(const float* y, const float* t, std::size_t n, float
     return loss;
 }
 
-inline double sum_squares(const float* x, std::size_t n) {
+SANENET_INLINE double sum_squares(const float* x, std::size_t n) {
     vfloat acc(0.f);
     std::size_t i = 0;
     for (; i + w_ <= n; i += w_) {
@@ -1690,19 +1939,19 @@ inline double sum_squares(const float* x, std::size_t n) {
     return s;
 }
 
-inline void scale_in_place(float* x, std::size_t n, float s) {
+SANENET_INLINE void scale_in_place(float* x, std::size_t n, float s) {
     std::size_t i = 0;
     for (; i + w_ <= n; i += w_) (vfloat::load_unaligned(x + i) * vfloat(s)).store_unaligned(x + i);
     for (; i < n; ++i) x[i] *= s;
 }
 
-inline void multiply_in_place(float* x, const float* m, std::size_t n) {
+SANENET_INLINE void multiply_in_place(float* x, const float* m, std::size_t n) {
     std::size_t i = 0;
     for (; i + w_ <= n; i += w_) (vfloat::load_unaligned(x + i) * vfloat::load_unaligned(m + i)).store_unaligned(x + i);
     for (; i < n; ++i) x[i] *= m[i];
 }
 
-inline bool all_finite(const float* x, std::size_t n) {
+SANENET_INLINE bool all_finite(const float* x, std::size_t n) {
     // x - x is 0 for finite x and NaN for NaN or Inf.
     vfloat acc(0.f);
     std::size_t i = 0;
@@ -1715,9 +1964,7 @@ inline bool all_finite(const float* x, std::size_t n) {
     return s == 0.f;
 }
 
-// Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask. The random
-// number of x[i] is that of element first + i, so a range can be done in pieces.
-inline void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key, std::uint32_t first = 0) {
+SANENET_INLINE void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key, std::uint32_t first) {
     const float inv = 1.f / keep;
     std::size_t i = 0;
     for (; i + w_ <= n; i += w_) {
@@ -1732,8 +1979,7 @@ inline void dropout_forward(float* x, float* mask, std::size_t n, float keep, st
     }
 }
 
-// x += stddev * N(0, 1), Box-Muller on counter-based uniforms.
-inline void add_gaussian_noise(float* x, std::size_t n, float stddev, std::uint64_t key) {
+SANENET_INLINE void add_gaussian_noise(float* x, std::size_t n, float stddev, std::uint64_t key) {
     const std::uint64_t key2 = key ^ 0x9E3779B97F4A7C15ull;
     for (std::size_t i = 0; i < n; ++i) {
         const float u1 = 1.f - bits_to_unit(counter_bits(key, static_cast<std::uint32_t>(i)));  // (0, 1]
@@ -1744,6 +1990,7 @@ inline void add_gaussian_noise(float* x, std::size_t n, float stddev, std::uint6
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/kernels/elementwise.hpp
 // begin file sanenet/kernels/gemm.hpp
 // Packed, cache-blocked GEMM with an xsimd register-tile micro-kernel, bias + activation
@@ -1753,9 +2000,11 @@ SANENET_KERNELS_END
 // are all this one routine; transposes are absorbed by the packing.
 
 
-#include <algorithm>
 #include <cstddef>
+#if SANENET_DEFINITIONS
+#include <algorithm>
 #include <cstring>
+#endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
@@ -1778,6 +2027,28 @@ struct epilogue {
 };
 
 namespace detail_gemm {
+// Below this many multiply-adds a second thread costs more than it saves. (Declared with the
+// types: tests/unit/test_fit.cpp sizes its threaded GEMMs by it.)
+inline constexpr double parallel_min_fma = 1 << 19;
+}  // namespace detail_gemm
+
+// Sizes the packing buffers of every pool thread now, so that no later GEMM allocates.
+SANENET_INLINE void prepare_gemm_threads();
+
+// C[m x n] (row stride ldc) = A[m x k] B[k x n] (+ C when accumulate); then + bias, activation.
+// Splits the work over up to `threads` threads in whole register tiles; the result does not
+// depend on the split (every element is computed in the same order).
+SANENET_INLINE void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep = {},
+                         bool accumulate = false, int threads = 1);
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+namespace detail_gemm {
 
 inline constexpr int mr = gemm_mr;
 inline constexpr int nr = gemm_nr;
@@ -1796,8 +2067,6 @@ inline constexpr int small_k_max = 4;
 // the packed GEMM, which the dots path no longer beats (docs/kernel-tuning.md).
 inline constexpr int gemv_rows_max = 2;
 inline constexpr int dots_rows_max = 16;
-// Below this many multiply-adds a second thread costs more than it saves.
-inline constexpr double parallel_min_fma = 1 << 19;
 
 // Per-thread packing buffers, sized once on first use.
 struct pack_buffers {
@@ -1969,17 +2238,22 @@ void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_
 
 // The micro-kernel for a panel of `rows` rows (packed at panel_height) and `cols` (<= nr = 2
 // vectors) columns.
-inline void micro_kernel_for(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc, int rows, int cols,
-                             bool load_c) {
+inline void micro_kernel_for(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc, int rows,
+                             int cols, bool load_c) {
     static_assert(nv == 2);
     const auto run = [&]<int MR>() {
-        if (cols > static_cast<int>(width)) micro_kernel<2, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
-        else micro_kernel<1, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+        if (cols > static_cast<int>(width))
+            micro_kernel<2, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+        else
+            micro_kernel<1, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
     };
     const int h = panel_height(rows);
-    if (h == mr) run.template operator()<mr>();
-    else if (h == 4) run.template operator()<4>();
-    else run.template operator()<2>();
+    if (h == mr)
+        run.template operator()<mr>();
+    else if (h == 4)
+        run.template operator()<4>();
+    else
+        run.template operator()<2>();
 }
 
 // Bias and activation over a block of C, columns [j0, j0 + cols), while it is hot in cache.
@@ -2043,8 +2317,8 @@ struct job {
     const epilogue* ep;
     bool accumulate;
     bool split_rows;  // tasks own rows of C (B read in place or packed once for all) or columns (each packs its B)
-    int per_task;     // rows (a multiple of mr) or NR panels per task
-    bool direct_b;    // B's rows read in place
+    int per_task;  // rows (a multiple of mr) or NR panels per task
+    bool direct_b;  // B's rows read in place
     const float* packed_b = nullptr;  // B packed by pack_b_task, laid out as packed_b_layout
 };
 
@@ -2067,7 +2341,8 @@ inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
             // B into this thread's buffer, unless packed for all threads: row-major B whole
             // (row by row), else panel by panel, or only a last narrow panel when read in place.
             if (!jb.packed_b) {
-                if (!jb.direct_b && jb.B.cs == 1) pack_b_rows(jb.B, pc, kc, jc, nc, buf.b.data(), kc);
+                if (!jb.direct_b && jb.B.cs == 1)
+                    pack_b_rows(jb.B, pc, kc, jc, nc, buf.b.data(), kc);
                 else
                     for (int jr = 0; jr < nc; jr += nr) {
                         const int cols = std::min(nr, nc - jr);
@@ -2115,7 +2390,8 @@ inline void pack_b_task(void* ctx, int t) {
         for (int u = t * pj.per_task; u < end;) {
             const int jc = u / l.k * nc_max, k0 = u % l.k, pc = k0 / step * step;
             const int rows = std::min({end - u, pc + step - k0, l.k - k0});
-            pack_b_rows(pj.B, k0, rows, jc, std::min(nc_max, l.n - jc), pj.out + l.panel(jc, pc, 0) + (k0 - pc) * nr, std::min(step, l.k - pc));
+            pack_b_rows(pj.B, k0, rows, jc, std::min(nc_max, l.n - jc), pj.out + l.panel(jc, pc, 0) + (k0 - pc) * nr,
+                        std::min(step, l.k - pc));
             u += rows;
         }
         return;
@@ -2166,7 +2442,8 @@ SANENET_ALWAYS_INLINE void narrow_rows(int i0, int k, int tail, const operand& A
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) acc[r][v] = accumulate ? load_partial(C + (i0 + r) * ldc + v * w, v + 1 == NV ? tail : w) : vfloat(0.f);
+        for (int v = 0; v < NV; ++v)
+            acc[r][v] = accumulate ? load_partial(C + (i0 + r) * ldc + v * w, v + 1 == NV ? tail : w) : vfloat(0.f);
     for (int kk = 0; kk < k; ++kk) {
         vfloat b[NV];
 #pragma GCC unroll 2
@@ -2335,8 +2612,8 @@ SANENET_ALWAYS_INLINE void dots_tile(int i0, int rows, int j0, int cols, int k, 
 
 // Columns [c0, c1) of C, every row; k in blocks of at most kc_max (the transposed rows of A
 // live on the stack).
-inline void gemm_dots(int m, int c0, int c1, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc, bool accumulate,
-                      const epilogue& ep) {
+inline void gemm_dots(int m, int c0, int c1, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc,
+                      bool accumulate, const epilogue& ep) {
     constexpr int w = static_cast<int>(width);
     alignas(alignment) float at[kc_max * width];
     const int step = k_split(k).step;
@@ -2346,7 +2623,8 @@ inline void gemm_dots(int m, int c0, int c1, int k, const operand& A, const oper
             const int kc = std::min(step, k - pc);
             transpose_rows({A.p + pc * A.cs, A.rs, A.cs}, i0, rows, kc, at);
             const operand b{B.p + pc * B.rs, B.rs, B.cs};
-            for (int j0 = c0; j0 < c1; j0 += w) dots_tile(i0, rows, j0, std::min(w, c1 - j0), kc, at, b, C, ldc, accumulate || pc > 0);
+            for (int j0 = c0; j0 < c1; j0 += w)
+                dots_tile(i0, rows, j0, std::min(w, c1 - j0), kc, at, b, C, ldc, accumulate || pc > 0);
         }
         apply_epilogue(C + i0 * ldc, ldc, rows, c0, c1 - c0, ep);
     }
@@ -2354,16 +2632,12 @@ inline void gemm_dots(int m, int c0, int c1, int k, const operand& A, const oper
 
 }  // namespace detail_gemm
 
-// Sizes the packing buffers of every pool thread now, so that no later GEMM allocates.
-inline void prepare_gemm_threads() {
+SANENET_INLINE void prepare_gemm_threads() {
     thread_pool::instance().run_on_every_thread([](void*, int) { detail_gemm::buffers(); }, nullptr);
 }
 
-// C[m x n] (row stride ldc) = A[m x k] B[k x n] (+ C when accumulate); then + bias, activation.
-// Splits the work over up to `threads` threads in whole register tiles; the result does not
-// depend on the split (every element is computed in the same order).
-inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep = {},
-                 bool accumulate = false, int threads = 1) {
+SANENET_INLINE void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdiff_t ldc, const epilogue& ep,
+                         bool accumulate, int threads) {
     using namespace detail_gemm;
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
@@ -2385,7 +2659,8 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
         const std::size_t w = width, blocks = (static_cast<std::size_t>(n) + w - 1) / w;
         const std::size_t tasks = multi ? static_cast<std::size_t>(4 * threads) : 1, per_task = (blocks + tasks - 1) / tasks;
         parallel_for(multi ? threads : 1, blocks, per_task, [&](std::size_t b0, std::size_t b1) {
-            gemm_dots(m, static_cast<int>(b0 * w), static_cast<int>(std::min<std::size_t>(n, b1 * w)), k, A, B, C, ldc, accumulate, ep);
+            gemm_dots(m, static_cast<int>(b0 * w), static_cast<int>(std::min<std::size_t>(n, b1 * w)), k, A, B, C, ldc,
+                      accumulate, ep);
         });
         return;
     }
@@ -2396,9 +2671,12 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
             const int rows = static_cast<int>(r1 - r0);
             const operand a{A.p + static_cast<std::ptrdiff_t>(r0) * A.rs, A.rs, A.cs};
             float* c = C + static_cast<std::ptrdiff_t>(r0) * ldc;
-            if (narrow && n <= static_cast<int>(width)) gemm_narrow<1>(rows, n, k, a, B, c, ldc, accumulate);
-            else if (narrow) gemm_narrow<2>(rows, n, k, a, B, c, ldc, accumulate);
-            else gemm_small_k(rows, n, k, a, B, c, ldc, accumulate);
+            if (narrow && n <= static_cast<int>(width))
+                gemm_narrow<1>(rows, n, k, a, B, c, ldc, accumulate);
+            else if (narrow)
+                gemm_narrow<2>(rows, n, k, a, B, c, ldc, accumulate);
+            else
+                gemm_small_k(rows, n, k, a, B, c, ldc, accumulate);
             apply_epilogue(c, ldc, rows, 0, n, ep);
         });
         return;
@@ -2431,6 +2709,7 @@ inline void gemm(int m, int n, int k, operand A, operand B, float* C, std::ptrdi
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/kernels/gemm.hpp
 
 #include <concepts>
@@ -2445,10 +2724,10 @@ namespace sanenet::inline SANENET_ABI::detail {
 struct stage {
     kind k;
     int in, out;
-    act a;         // Dense: the fused activation (identity when none follows); activation: itself
-    float param;   // activation constant, dropout keep or noise stddev
+    act a;  // Dense: the fused activation (identity when none follows); activation: itself
+    float param;  // activation constant, dropout keep or noise stddev
     std::size_t w = 0, b = 0;  // offsets of the weight (Dense: in x out, row-major; LayerNorm: gain) and the bias
-    std::size_t spec = 0;      // index into the specs (Input is 0)
+    std::size_t spec = 0;  // index into the specs (Input is 0)
 };
 
 // A parameter tensor: rows x cols row-major, or a vector of `rows` when cols is 0. Weights
@@ -2464,16 +2743,16 @@ struct tensor {
 // What a stage's forward pass sees; every buffer is rows x width, row-major.
 struct stage_io {
     const stage& st;
-    std::size_t index;            // of the stage
+    std::size_t index;  // of the stage
     std::size_t rows;
-    const float* in;              // rows x st.in
-    float* out;                   // rows x st.out
-    const float* params;          // the model's parameters (st.w and st.b index them)
-    float* state;                 // training: state_size floats kept for backward; nullptr in inference
-    bool regularize;              // dropout and noise on
-    bool apply_activation;        // false for the output activation when the loss fuses it
+    const float* in;  // rows x st.in
+    float* out;  // rows x st.out
+    const float* params;  // the model's parameters (st.w and st.b index them)
+    float* state;  // training: state_size floats kept for backward; nullptr in inference
+    bool regularize;  // dropout and noise on
+    bool apply_activation;  // false for the output activation when the loss fuses it
     int threads;
-    std::uint64_t seed, step;     // the random streams of dropout and noise
+    std::uint64_t seed, step;  // the random streams of dropout and noise
 };
 
 // Updates a Dense weight from its gradient's factors while computing it (the trainer's
@@ -2485,10 +2764,10 @@ struct fused_update {
 
 // What a stage's backward pass sees besides its forward view.
 struct grad_io {
-    float* d_out;                 // dLoss/d(out), rows x st.out; the stage may overwrite it
-    float* d_in;                  // dLoss/d(in) to write, or nullptr when no earlier stage needs it
-    float* grads;                 // the model's gradient buffer, laid out as params
-    const fused_update* fuse;     // non-null: update the weights as their gradient is formed
+    float* d_out;  // dLoss/d(out), rows x st.out; the stage may overwrite it
+    float* d_in;  // dLoss/d(in) to write, or nullptr when no earlier stage needs it
+    float* grads;  // the model's gradient buffer, laid out as params
+    const fused_update* fuse;  // non-null: update the weights as their gradient is formed
 };
 
 template <kind K>
@@ -2517,6 +2796,11 @@ constexpr decltype(auto) visit_kind(kind k, F&& f) {
     return f.template operator()<kind::input>();
 }
 
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
 // Elementwise work on n values, in parallel chunks when it is large (the results do not
 // depend on the split).
 template <class F>
@@ -2526,9 +2810,12 @@ void for_chunks(const stage_io& io, std::size_t n, const F& f) {
 }
 
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/layers/layer.hpp
 
+#if SANENET_DEFINITIONS
 #include <algorithm>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -2555,40 +2842,52 @@ struct ELUWith : detail::activation_item<detail::act::elu, Alpha> {};
 namespace detail {
 template <>
 struct layer_ops<kind::activation> : no_parameters {
-    static std::string name(const layer_spec& s) {
-        std::string n(act_name(s.a));
-        if (s.param != default_constant(s.a)) n += "With<" + format_shortest(s.param) + ">";
-        return n;
-    }
+    static std::string name(const layer_spec& s);
 
-    static void forward(const stage_io& io) {
-        const std::size_t cols = static_cast<std::size_t>(io.st.out), n = io.rows * cols;
-        std::copy(io.in, io.in + n, io.out);
-        if (io.apply_activation) kernels::activation_forward(io.out, io.rows, cols, io.st.a, io.st.param);
-    }
+    static void forward(const stage_io& io);
 
     // d_in = d_out f'(.), through y or x as the activation's derivative is written;
     // Softmax (only as a waived regression output) through its Jacobian.
-    static void backward(const stage_io& io, const grad_io& g) {
-        if (!g.d_in) return;
-        const stage& st = io.st;
-        const std::size_t cols = static_cast<std::size_t>(st.out), n = io.rows * cols;
-        std::copy(g.d_out, g.d_out + n, g.d_in);
-        if (!io.apply_activation) return;
-        if (st.a != act::softmax)
-            return kernels::activation_backward(g.d_in, derivative_from_output(st.a) ? io.out : io.in, n, st.a, st.param);
-        for (std::size_t r = 0; r < io.rows; ++r) {
-            float* dr = g.d_in + r * cols;
-            const float* yr = io.out + r * cols;
-            float dot = 0.f;
-            for (std::size_t j = 0; j < cols; ++j) dot += dr[j] * yr[j];
-            for (std::size_t j = 0; j < cols; ++j) dr[j] = yr[j] * (dr[j] - dot);
-        }
-    }
+    static void backward(const stage_io& io, const grad_io& g);
 };
 }  // namespace detail
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string layer_ops<kind::activation>::name(const layer_spec& s) {
+    std::string n(act_name(s.a));
+    if (s.param != default_constant(s.a)) n += "With<" + format_shortest(s.param) + ">";
+    return n;
+}
+
+SANENET_INLINE void layer_ops<kind::activation>::forward(const stage_io& io) {
+    const std::size_t cols = static_cast<std::size_t>(io.st.out), n = io.rows * cols;
+    std::copy(io.in, io.in + n, io.out);
+    if (io.apply_activation) kernels::activation_forward(io.out, io.rows, cols, io.st.a, io.st.param);
+}
+
+SANENET_INLINE void layer_ops<kind::activation>::backward(const stage_io& io, const grad_io& g) {
+    if (!g.d_in) return;
+    const stage& st = io.st;
+    const std::size_t cols = static_cast<std::size_t>(st.out), n = io.rows * cols;
+    std::copy(g.d_out, g.d_out + n, g.d_in);
+    if (!io.apply_activation) return;
+    if (st.a != act::softmax)
+        return kernels::activation_backward(g.d_in, derivative_from_output(st.a) ? io.out : io.in, n, st.a, st.param);
+    for (std::size_t r = 0; r < io.rows; ++r) {
+        float* dr = g.d_in + r * cols;
+        const float* yr = io.out + r * cols;
+        float dot = 0.f;
+        for (std::size_t j = 0; j < cols; ++j) dot += dr[j] * yr[j];
+        for (std::size_t j = 0; j < cols; ++j) dr[j] = yr[j] * (dr[j] - dot);
+    }
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/layers/activations.hpp
 // begin file sanenet/layers/dense.hpp
 // sn::Dense<Units, Init>: y = x W + b, with the activation that follows fused into the GEMM's
@@ -2602,15 +2901,39 @@ struct layer_ops<kind::activation> : no_parameters {
 
 namespace sanenet::inline SANENET_ABI {
 
-struct LeCun { static constexpr detail::init sanenet_init = detail::init::lecun; static constexpr float value = 0.f; };
-struct He { static constexpr detail::init sanenet_init = detail::init::he; static constexpr float value = 0.f; };
-struct Xavier { static constexpr detail::init sanenet_init = detail::init::xavier; static constexpr float value = 0.f; };
-struct LeCunUniform { static constexpr detail::init sanenet_init = detail::init::lecun_uniform; static constexpr float value = 0.f; };
-struct HeUniform { static constexpr detail::init sanenet_init = detail::init::he_uniform; static constexpr float value = 0.f; };
-struct XavierUniform { static constexpr detail::init sanenet_init = detail::init::xavier_uniform; static constexpr float value = 0.f; };
-struct Zeros { static constexpr detail::init sanenet_init = detail::init::zeros; static constexpr float value = 0.f; };
+struct LeCun {
+    static constexpr detail::init sanenet_init = detail::init::lecun;
+    static constexpr float value = 0.f;
+};
+struct He {
+    static constexpr detail::init sanenet_init = detail::init::he;
+    static constexpr float value = 0.f;
+};
+struct Xavier {
+    static constexpr detail::init sanenet_init = detail::init::xavier;
+    static constexpr float value = 0.f;
+};
+struct LeCunUniform {
+    static constexpr detail::init sanenet_init = detail::init::lecun_uniform;
+    static constexpr float value = 0.f;
+};
+struct HeUniform {
+    static constexpr detail::init sanenet_init = detail::init::he_uniform;
+    static constexpr float value = 0.f;
+};
+struct XavierUniform {
+    static constexpr detail::init sanenet_init = detail::init::xavier_uniform;
+    static constexpr float value = 0.f;
+};
+struct Zeros {
+    static constexpr detail::init sanenet_init = detail::init::zeros;
+    static constexpr float value = 0.f;
+};
 template <double V>
-struct Constant { static constexpr detail::init sanenet_init = detail::init::constant; static constexpr float value = static_cast<float>(V); };
+struct Constant {
+    static constexpr detail::init sanenet_init = detail::init::constant;
+    static constexpr float value = static_cast<float>(V);
+};
 
 template <class T>
 concept Initializer = requires {
@@ -2620,8 +2943,10 @@ concept Initializer = requires {
 }  // namespace sanenet
 // end file sanenet/layers/initializers.hpp
 
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -2645,16 +2970,7 @@ template <>
 struct layer_ops<kind::dense> {
     static constexpr const char* stem = "dense";
 
-    static std::string name(const layer_spec& s) {
-        // append, not operator+: g++ 12 -O2 warns falsely (-Wrestrict) on "..." + std::string&&
-        std::string n = "Dense<";
-        n.append(std::to_string(s.out));
-        if (s.i != init::lecun) {
-            n.append(", ").append(init_name(s.i));
-            if (s.i == init::constant) n.append("<").append(format_shortest(s.param)).append(">");
-        }
-        return n.append(">");
-    }
+    static std::string name(const layer_spec& s);
 
     static constexpr std::size_t parameter_count(const layer_spec& s) {
         return static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out) + static_cast<std::size_t>(s.out);
@@ -2666,59 +2982,96 @@ struct layer_ops<kind::dense> {
         each(tensor{"bias", st.b, static_cast<std::size_t>(s.out), 0, false});
     }
 
-    static void initialize(const layer_spec& s, float* p, kernels::rng& r) {
-        const double fan_in = s.in, fan_out = s.out;
-        double stddev = 0.0;
-        switch (s.i) {
-            case init::lecun: case init::lecun_uniform: stddev = std::sqrt(1.0 / fan_in); break;
-            case init::he: case init::he_uniform: stddev = std::sqrt(2.0 / fan_in); break;
-            case init::xavier: case init::xavier_uniform: stddev = std::sqrt(2.0 / (fan_in + fan_out)); break;
-            case init::zeros: case init::constant: break;
-        }
-        const bool uniform = s.i == init::lecun_uniform || s.i == init::he_uniform || s.i == init::xavier_uniform;
-        const std::size_t n = static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out);
-        for (std::size_t j = 0; j < n; ++j) {
-            if (s.i == init::zeros || s.i == init::constant) p[j] = s.param;
-            else if (uniform) p[j] = static_cast<float>((2.0 * r.uniform() - 1.0) * std::sqrt(3.0) * stddev);
-            else p[j] = static_cast<float>(r.normal() * stddev);
-        }
-        std::fill(p + n, p + n + s.out, 0.f);
-    }
+    static void initialize(const layer_spec& s, float* p, kernels::rng& r);
 
-    static std::size_t state_size(const stage&, std::size_t) { return 0; }
+    static std::size_t state_size(const stage&, std::size_t);
 
-    static void forward(const stage_io& io) {
-        const stage& st = io.st;
-        kernels::gemm(static_cast<int>(io.rows), st.out, st.in, kernels::row_major(io.in, st.in),
-                      kernels::row_major(io.params + st.w, st.out), io.out, st.out,
-                      kernels::epilogue{io.params + st.b, io.apply_activation ? st.a : act::identity, st.param}, false, io.threads);
-    }
+    static void forward(const stage_io& io);
 
     // dZ = dY f'(y); db = column sums of dZ; dX = dZ W^T, before a fused update changes W; dW = X^T dZ.
-    static void backward(const stage_io& io, const grad_io& g) {
-        const stage& st = io.st;
-        const std::size_t rows = io.rows, out = static_cast<std::size_t>(st.out);
-        float* d = g.d_out;
-        if (io.apply_activation) kernels::activation_backward(d, io.out, rows * out, st.a, st.param);
-        kernels::column_sums(d, rows, out, g.grads + st.b);
-        if (g.d_in)
-            kernels::gemm(static_cast<int>(rows), st.in, st.out, kernels::row_major(d, st.out),
-                          kernels::transposed(io.params + st.w, st.out), g.d_in, st.in, {}, false, io.threads);
-        const kernels::operand xt = kernels::transposed(io.in, st.in);
-        if (g.fuse) g.fuse->run(g.fuse->self, st, xt, d, rows);
-        else kernels::gemm(st.in, st.out, static_cast<int>(rows), xt, kernels::row_major(d, st.out), g.grads + st.w, st.out, {}, false, io.threads);
-    }
+    static void backward(const stage_io& io, const grad_io& g);
 };
 }  // namespace detail
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string layer_ops<kind::dense>::name(const layer_spec& s) {
+    // append, not operator+: g++ 12 -O2 warns falsely (-Wrestrict) on "..." + std::string&&
+    std::string n = "Dense<";
+    n.append(std::to_string(s.out));
+    if (s.i != init::lecun) {
+        n.append(", ").append(init_name(s.i));
+        if (s.i == init::constant) n.append("<").append(format_shortest(s.param)).append(">");
+    }
+    return n.append(">");
+}
+
+SANENET_INLINE void layer_ops<kind::dense>::initialize(const layer_spec& s, float* p, kernels::rng& r) {
+    const double fan_in = s.in, fan_out = s.out;
+    double stddev = 0.0;
+    switch (s.i) {
+        case init::lecun:
+        case init::lecun_uniform: stddev = std::sqrt(1.0 / fan_in); break;
+        case init::he:
+        case init::he_uniform: stddev = std::sqrt(2.0 / fan_in); break;
+        case init::xavier:
+        case init::xavier_uniform: stddev = std::sqrt(2.0 / (fan_in + fan_out)); break;
+        case init::zeros:
+        case init::constant: break;
+    }
+    const bool uniform = s.i == init::lecun_uniform || s.i == init::he_uniform || s.i == init::xavier_uniform;
+    const std::size_t n = static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out);
+    for (std::size_t j = 0; j < n; ++j) {
+        if (s.i == init::zeros || s.i == init::constant)
+            p[j] = s.param;
+        else if (uniform)
+            p[j] = static_cast<float>((2.0 * r.uniform() - 1.0) * std::sqrt(3.0) * stddev);
+        else
+            p[j] = static_cast<float>(r.normal() * stddev);
+    }
+    std::fill(p + n, p + n + s.out, 0.f);
+}
+
+SANENET_INLINE std::size_t layer_ops<kind::dense>::state_size(const stage&, std::size_t) { return 0; }
+
+SANENET_INLINE void layer_ops<kind::dense>::forward(const stage_io& io) {
+    const stage& st = io.st;
+    kernels::gemm(static_cast<int>(io.rows), st.out, st.in, kernels::row_major(io.in, st.in),
+                  kernels::row_major(io.params + st.w, st.out), io.out, st.out,
+                  kernels::epilogue{io.params + st.b, io.apply_activation ? st.a : act::identity, st.param}, false, io.threads);
+}
+
+SANENET_INLINE void layer_ops<kind::dense>::backward(const stage_io& io, const grad_io& g) {
+    const stage& st = io.st;
+    const std::size_t rows = io.rows, out = static_cast<std::size_t>(st.out);
+    float* d = g.d_out;
+    if (io.apply_activation) kernels::activation_backward(d, io.out, rows * out, st.a, st.param);
+    kernels::column_sums(d, rows, out, g.grads + st.b);
+    if (g.d_in)
+        kernels::gemm(static_cast<int>(rows), st.in, st.out, kernels::row_major(d, st.out),
+                      kernels::transposed(io.params + st.w, st.out), g.d_in, st.in, {}, false, io.threads);
+    const kernels::operand xt = kernels::transposed(io.in, st.in);
+    if (g.fuse)
+        g.fuse->run(g.fuse->self, st, xt, d, rows);
+    else
+        kernels::gemm(st.in, st.out, static_cast<int>(rows), xt, kernels::row_major(d, st.out), g.grads + st.w, st.out, {}, false,
+                      io.threads);
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/layers/dense.hpp
 // begin file sanenet/layers/dropout.hpp
 // sn::Dropout<Keep>: inverted dropout in training, the identity in inference. Keep is the
 // probability of KEEPING a unit, as in the article (0.75-0.9).
 
 
+#if SANENET_DEFINITIONS
 #include <algorithm>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -2726,45 +3079,69 @@ template <double Keep>
 struct Dropout {
     static constexpr detail::kind sanenet_kind = detail::kind::dropout;
     static constexpr float param = static_cast<float>(Keep);
-    static constexpr detail::layer_spec spec(int in) { return {detail::kind::dropout, in, in, detail::act::identity, detail::init::lecun, param}; }
+    static constexpr detail::layer_spec spec(int in) {
+        return {detail::kind::dropout, in, in, detail::act::identity, detail::init::lecun, param};
+    }
 };
 
 namespace detail {
 template <>
 struct layer_ops<kind::dropout> : no_parameters {
-    static std::string name(const layer_spec& s) { return "Dropout<" + format_shortest(s.param) + ">"; }
+    static std::string name(const layer_spec& s);
     // The mask, 0 or 1/keep per value.
-    static std::size_t state_size(const stage& st, std::size_t rows) { return rows * static_cast<std::size_t>(st.out); }
+    static std::size_t state_size(const stage& st, std::size_t rows);
 
-    static void forward(const stage_io& io) {
-        const std::size_t n = io.rows * static_cast<std::size_t>(io.st.out);
-        const std::uint64_t key = kernels::derive_key(io.seed, io.index, io.step);
-        float* mask = io.state;
-        for_chunks(io, n, [&](std::size_t b, std::size_t e) {
-            std::copy(io.in + b, io.in + e, io.out + b);
-            // Element i's mask depends on (key, i) only: chunks start at their own index.
-            if (io.regularize) kernels::dropout_forward(io.out + b, mask + b, e - b, io.st.param, key, static_cast<std::uint32_t>(b));
-            else std::fill(mask + b, mask + e, 1.f);
-        });
-    }
+    static void forward(const stage_io& io);
 
-    static void backward(const stage_io& io, const grad_io& g) {
-        if (!g.d_in) return;
-        for_chunks(io, io.rows * static_cast<std::size_t>(io.st.out), [&](std::size_t b, std::size_t e) {
-            std::copy(g.d_out + b, g.d_out + e, g.d_in + b);
-            kernels::multiply_in_place(g.d_in + b, io.state + b, e - b);
-        });
-    }
+    static void backward(const stage_io& io, const grad_io& g);
 };
 }  // namespace detail
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string layer_ops<kind::dropout>::name(const layer_spec& s) {
+    return "Dropout<" + format_shortest(s.param) + ">";
+}
+
+SANENET_INLINE std::size_t layer_ops<kind::dropout>::state_size(const stage& st, std::size_t rows) {
+    return rows * static_cast<std::size_t>(st.out);
+}
+
+SANENET_INLINE void layer_ops<kind::dropout>::forward(const stage_io& io) {
+    const std::size_t n = io.rows * static_cast<std::size_t>(io.st.out);
+    const std::uint64_t key = kernels::derive_key(io.seed, io.index, io.step);
+    float* mask = io.state;
+    for_chunks(io, n, [&](std::size_t b, std::size_t e) {
+        std::copy(io.in + b, io.in + e, io.out + b);
+        // Element i's mask depends on (key, i) only: chunks start at their own index.
+        if (io.regularize)
+            kernels::dropout_forward(io.out + b, mask + b, e - b, io.st.param, key, static_cast<std::uint32_t>(b));
+        else
+            std::fill(mask + b, mask + e, 1.f);
+    });
+}
+
+SANENET_INLINE void layer_ops<kind::dropout>::backward(const stage_io& io, const grad_io& g) {
+    if (!g.d_in) return;
+    for_chunks(io, io.rows * static_cast<std::size_t>(io.st.out), [&](std::size_t b, std::size_t e) {
+        std::copy(g.d_out + b, g.d_out + e, g.d_in + b);
+        kernels::multiply_in_place(g.d_in + b, io.state + b, e - b);
+    });
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/layers/dropout.hpp
 // begin file sanenet/layers/gaussian_noise.hpp
 // sn::GaussianNoise<Stddev>: adds N(0, Stddev^2) noise in training, the identity in inference.
 
 
+#if SANENET_DEFINITIONS
 #include <algorithm>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -2780,21 +3157,36 @@ struct GaussianNoise {
 namespace detail {
 template <>
 struct layer_ops<kind::gaussian_noise> : no_parameters {
-    static std::string name(const layer_spec& s) { return "GaussianNoise<" + format_shortest(s.param) + ">"; }
+    static std::string name(const layer_spec& s);
 
-    static void forward(const stage_io& io) {
-        const std::size_t n = io.rows * static_cast<std::size_t>(io.st.out);
-        std::copy(io.in, io.in + n, io.out);
-        if (io.regularize) kernels::add_gaussian_noise(io.out, n, io.st.param, kernels::derive_key(io.seed ^ 0x5eedull, io.index, io.step));
-    }
+    static void forward(const stage_io& io);
 
-    static void backward(const stage_io& io, const grad_io& g) {
-        if (g.d_in) std::copy(g.d_out, g.d_out + io.rows * static_cast<std::size_t>(io.st.out), g.d_in);
-    }
+    static void backward(const stage_io& io, const grad_io& g);
 };
 }  // namespace detail
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string layer_ops<kind::gaussian_noise>::name(const layer_spec& s) {
+    return "GaussianNoise<" + format_shortest(s.param) + ">";
+}
+
+SANENET_INLINE void layer_ops<kind::gaussian_noise>::forward(const stage_io& io) {
+    const std::size_t n = io.rows * static_cast<std::size_t>(io.st.out);
+    std::copy(io.in, io.in + n, io.out);
+    if (io.regularize)
+        kernels::add_gaussian_noise(io.out, n, io.st.param, kernels::derive_key(io.seed ^ 0x5eedull, io.index, io.step));
+}
+
+SANENET_INLINE void layer_ops<kind::gaussian_noise>::backward(const stage_io& io, const grad_io& g) {
+    if (g.d_in) std::copy(g.d_out, g.d_out + io.rows * static_cast<std::size_t>(io.st.out), g.d_in);
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/layers/gaussian_noise.hpp
 // begin file sanenet/layers/input.hpp
 // sn::Input<N>: the first item of every network, N features wide. It is no stage: the model
@@ -2813,13 +3205,21 @@ struct Input {
 namespace detail {
 template <>
 struct layer_ops<kind::input> : no_parameters {
-    static std::string name(const layer_spec& s) { return "Input<" + std::to_string(s.out) + ">"; }
+    static std::string name(const layer_spec& s);
     static void forward(const stage_io&) {}
     static void backward(const stage_io&, const grad_io&) {}
 };
 }  // namespace detail
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string layer_ops<kind::input>::name(const layer_spec& s) { return "Input<" + std::to_string(s.out) + ">"; }
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/layers/input.hpp
 // begin file sanenet/layers/layer_norm.hpp
 // sn::LayerNorm: each sample normalized over its features, then scaled and shifted by a
@@ -2827,8 +3227,10 @@ struct layer_ops<kind::input> : no_parameters {
 //   y = gain * (x - mean) / sqrt(var + eps) + bias, mean and (biased) var over the row.
 
 
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -2843,7 +3245,7 @@ struct layer_ops<kind::layer_norm> {
     static constexpr const char* stem = "layernorm";
     static constexpr double eps = 1e-5;
 
-    static std::string name(const layer_spec&) { return "LayerNorm"; }
+    static std::string name(const layer_spec&);
     static constexpr std::size_t parameter_count(const layer_spec& s) { return 2 * static_cast<std::size_t>(s.out); }
 
     template <class F>
@@ -2852,69 +3254,85 @@ struct layer_ops<kind::layer_norm> {
         each(tensor{"bias", st.b, static_cast<std::size_t>(s.out), 0, false});
     }
 
-    static void initialize(const layer_spec& s, float* p, kernels::rng&) {
-        std::fill(p, p + s.out, 1.f);
-        std::fill(p + s.out, p + 2 * s.out, 0.f);
-    }
+    static void initialize(const layer_spec& s, float* p, kernels::rng&);
 
     // Per row: the mean and 1 / sqrt(var + eps).
-    static std::size_t state_size(const stage&, std::size_t rows) { return 2 * rows; }
+    static std::size_t state_size(const stage&, std::size_t rows);
 
-    static void forward(const stage_io& io) {
-        const std::size_t n = static_cast<std::size_t>(io.st.out);
-        const float* gain = io.params + io.st.w;
-        const float* bias = io.params + io.st.b;
-        for (std::size_t r = 0; r < io.rows; ++r) {
-            const float* x = io.in + r * n;
-            float* y = io.out + r * n;
-            double sum = 0.0, sq = 0.0;
-            for (std::size_t j = 0; j < n; ++j) sum += x[j];
-            const double mean = sum / static_cast<double>(n);
-            for (std::size_t j = 0; j < n; ++j) sq += (x[j] - mean) * (x[j] - mean);
-            const double rstd = 1.0 / std::sqrt(sq / static_cast<double>(n) + eps);
-            for (std::size_t j = 0; j < n; ++j) y[j] = static_cast<float>(gain[j] * ((x[j] - mean) * rstd) + bias[j]);
-            if (io.state) {
-                io.state[r] = static_cast<float>(mean);
-                io.state[io.rows + r] = static_cast<float>(rstd);
-            }
-        }
-    }
+    static void forward(const stage_io& io);
 
     // With xhat = (x - mean) rstd and g = dY gain: dgain = sum over rows of dY xhat, dbias = sum of dY,
     // dX = rstd (g - mean(g) - xhat mean(g xhat)) per row.
-    static void backward(const stage_io& io, const grad_io& g) {
-        const std::size_t n = static_cast<std::size_t>(io.st.out);
-        const float* gain = io.params + io.st.w;
-        float* dgain = g.grads + io.st.w;
-        float* dbias = g.grads + io.st.b;
-        std::fill(dgain, dgain + n, 0.f);
-        std::fill(dbias, dbias + n, 0.f);
-        for (std::size_t r = 0; r < io.rows; ++r) {
-            const float* x = io.in + r * n;
-            const float* dy = g.d_out + r * n;
-            const double mean = io.state[r], rstd = io.state[io.rows + r];
-            double mean_g = 0.0, mean_gx = 0.0;
-            for (std::size_t j = 0; j < n; ++j) {
-                const double xhat = (x[j] - mean) * rstd;
-                dgain[j] += static_cast<float>(dy[j] * xhat);
-                dbias[j] += dy[j];
-                mean_g += dy[j] * gain[j];
-                mean_gx += dy[j] * gain[j] * xhat;
-            }
-            if (!g.d_in) continue;
-            mean_g /= static_cast<double>(n);
-            mean_gx /= static_cast<double>(n);
-            float* dx = g.d_in + r * n;
-            for (std::size_t j = 0; j < n; ++j) {
-                const double xhat = (x[j] - mean) * rstd;
-                dx[j] = static_cast<float>(rstd * (dy[j] * gain[j] - mean_g - xhat * mean_gx));
-            }
-        }
-    }
+    static void backward(const stage_io& io, const grad_io& g);
 };
 }  // namespace detail
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string layer_ops<kind::layer_norm>::name(const layer_spec&) { return "LayerNorm"; }
+
+SANENET_INLINE void layer_ops<kind::layer_norm>::initialize(const layer_spec& s, float* p, kernels::rng&) {
+    std::fill(p, p + s.out, 1.f);
+    std::fill(p + s.out, p + 2 * s.out, 0.f);
+}
+
+SANENET_INLINE std::size_t layer_ops<kind::layer_norm>::state_size(const stage&, std::size_t rows) { return 2 * rows; }
+
+SANENET_INLINE void layer_ops<kind::layer_norm>::forward(const stage_io& io) {
+    const std::size_t n = static_cast<std::size_t>(io.st.out);
+    const float* gain = io.params + io.st.w;
+    const float* bias = io.params + io.st.b;
+    for (std::size_t r = 0; r < io.rows; ++r) {
+        const float* x = io.in + r * n;
+        float* y = io.out + r * n;
+        double sum = 0.0, sq = 0.0;
+        for (std::size_t j = 0; j < n; ++j) sum += x[j];
+        const double mean = sum / static_cast<double>(n);
+        for (std::size_t j = 0; j < n; ++j) sq += (x[j] - mean) * (x[j] - mean);
+        const double rstd = 1.0 / std::sqrt(sq / static_cast<double>(n) + eps);
+        for (std::size_t j = 0; j < n; ++j) y[j] = static_cast<float>(gain[j] * ((x[j] - mean) * rstd) + bias[j]);
+        if (io.state) {
+            io.state[r] = static_cast<float>(mean);
+            io.state[io.rows + r] = static_cast<float>(rstd);
+        }
+    }
+}
+
+SANENET_INLINE void layer_ops<kind::layer_norm>::backward(const stage_io& io, const grad_io& g) {
+    const std::size_t n = static_cast<std::size_t>(io.st.out);
+    const float* gain = io.params + io.st.w;
+    float* dgain = g.grads + io.st.w;
+    float* dbias = g.grads + io.st.b;
+    std::fill(dgain, dgain + n, 0.f);
+    std::fill(dbias, dbias + n, 0.f);
+    for (std::size_t r = 0; r < io.rows; ++r) {
+        const float* x = io.in + r * n;
+        const float* dy = g.d_out + r * n;
+        const double mean = io.state[r], rstd = io.state[io.rows + r];
+        double mean_g = 0.0, mean_gx = 0.0;
+        for (std::size_t j = 0; j < n; ++j) {
+            const double xhat = (x[j] - mean) * rstd;
+            dgain[j] += static_cast<float>(dy[j] * xhat);
+            dbias[j] += dy[j];
+            mean_g += dy[j] * gain[j];
+            mean_gx += dy[j] * gain[j] * xhat;
+        }
+        if (!g.d_in) continue;
+        mean_g /= static_cast<double>(n);
+        mean_gx /= static_cast<double>(n);
+        float* dx = g.d_in + r * n;
+        for (std::size_t j = 0; j < n; ++j) {
+            const double xhat = (x[j] - mean) * rstd;
+            dx[j] = static_cast<float>(rstd * (dy[j] * gain[j] - mean_g - xhat * mean_gx));
+        }
+    }
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/layers/layer_norm.hpp
 
 #include <concepts>
@@ -2932,19 +3350,29 @@ namespace detail {
 
 // The spec of item T given the width entering it.
 template <Layer T>
-constexpr layer_spec spec_of(int in) { return T::spec(in); }
+constexpr layer_spec spec_of(int in) {
+    return T::spec(in);
+}
 
 constexpr std::size_t parameter_count(const layer_spec& s) {
     return visit_kind(s.k, [&]<kind K>() { return layer_ops<K>::parameter_count(s); });
 }
 
 // The layer as the user typed it, e.g. "Dense<256, He>" or "Dropout<0.9>".
-inline std::string layer_name(const layer_spec& s) {
-    return visit_kind(s.k, [&]<kind K>() { return layer_ops<K>::name(s); });
-}
+SANENET_INLINE std::string layer_name(const layer_spec& s);
 
 }  // namespace detail
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string layer_name(const layer_spec& s) {
+    return visit_kind(s.k, [&]<kind K>() { return layer_ops<K>::name(s); });
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/layers/layers.hpp
 // begin file sanenet/lints/compile_time.hpp
 // The article's mistakes visible in a network's type (items 4, 7, 9, 10, 11) and X1: each
@@ -2981,27 +3409,27 @@ struct lint_tag {
 }  // namespace detail
 
 // Every waivable lint, once: tag, bit, ID, slug.
-#define SANENET_LINT_TAGS(X)                                          \
-    X(UnnormalizedInputs, 0, "L1.1", "unnormalized-inputs")           \
-    X(FeatureScaleSpread, 1, "L1.2", "feature-scale-spread")          \
-    X(ConstantFeature, 2, "L1.3", "constant-feature")                 \
-    X(UnnormalizedTargets, 3, "L1.4", "unnormalized-targets")         \
-    X(NoValidation, 4, "L2.1", "no-validation")                       \
-    X(ValidationLeak, 5, "L2.2", "validation-leak")                   \
-    X(NoBetterThanBaseline, 6, "L2.3", "no-better-than-baseline")     \
-    X(NoRegularization, 7, "L4.1", "no-regularization")               \
-    X(KeepReadsAsDropRate, 8, "L4.2", "keep-reads-as-drop-rate")      \
-    X(Overfitting, 9, "L4.3", "overfitting")                          \
-    X(LargeBatch, 10, "L5.1", "large-batch")                          \
-    X(ClippingMasksLR, 11, "L6.2", "clipping-masks-lr")               \
+#define SANENET_LINT_TAGS(X)                                            \
+    X(UnnormalizedInputs, 0, "L1.1", "unnormalized-inputs")             \
+    X(FeatureScaleSpread, 1, "L1.2", "feature-scale-spread")            \
+    X(ConstantFeature, 2, "L1.3", "constant-feature")                   \
+    X(UnnormalizedTargets, 3, "L1.4", "unnormalized-targets")           \
+    X(NoValidation, 4, "L2.1", "no-validation")                         \
+    X(ValidationLeak, 5, "L2.2", "validation-leak")                     \
+    X(NoBetterThanBaseline, 6, "L2.3", "no-better-than-baseline")       \
+    X(NoRegularization, 7, "L4.1", "no-regularization")                 \
+    X(KeepReadsAsDropRate, 8, "L4.2", "keep-reads-as-drop-rate")        \
+    X(Overfitting, 9, "L4.3", "overfitting")                            \
+    X(LargeBatch, 10, "L5.1", "large-batch")                            \
+    X(ClippingMasksLR, 11, "L6.2", "clipping-masks-lr")                 \
     X(BoundedRegressionOutput, 12, "L7.1", "bounded-regression-output") \
-    X(DeadUnits, 13, "L8.1", "dead-units")                            \
-    X(VanishingGradient, 14, "L8.2", "vanishing-gradient")            \
-    X(ConstantInit, 15, "L9.1", "constant-init")                      \
-    X(LossAtInit, 16, "L9.2", "loss-at-init")                         \
-    X(TooDeep, 17, "L10.1", "too-deep")                               \
-    X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")         \
-    X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")         \
+    X(DeadUnits, 13, "L8.1", "dead-units")                              \
+    X(VanishingGradient, 14, "L8.2", "vanishing-gradient")              \
+    X(ConstantInit, 15, "L9.1", "constant-init")                        \
+    X(LossAtInit, 16, "L9.2", "loss-at-init")                           \
+    X(TooDeep, 17, "L10.1", "too-deep")                                 \
+    X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")           \
+    X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")            \
     X(SignalAtInit, 20, "L9.3", "signal-at-init")
 
 namespace lint {
@@ -3016,13 +3444,7 @@ SANENET_LINT_TAGS(SANENET_DECLARE_LINT_TAG)
 
 namespace detail {
 // The waiver bit of a run-time finding's ID; 0 for a lint that has no tag.
-inline std::uint32_t waiver_bit(std::string_view id) {
-#define SANENET_TAG_BIT(Tag, Bit, Id, Slug) \
-    if (id == Id) return std::uint32_t{1} << Bit;
-    SANENET_LINT_TAGS(SANENET_TAG_BIT)
-#undef SANENET_TAG_BIT
-    return 0;
-}
+SANENET_INLINE std::uint32_t waiver_bit(std::string_view id);
 }  // namespace detail
 
 template <class T>
@@ -3034,8 +3456,10 @@ concept LintTag = requires {
 namespace detail {
 template <class T>
 constexpr std::uint32_t tag_bit() {
-    if constexpr (LintTag<T>) return T::bit;
-    else return 0;
+    if constexpr (LintTag<T>)
+        return T::bit;
+    else
+        return 0;
 }
 }  // namespace detail
 
@@ -3043,7 +3467,9 @@ constexpr std::uint32_t tag_bit() {
 struct Waivers {
     std::uint32_t bits = 0;
     template <LintTag Tag>
-    constexpr bool waives() const { return (bits & Tag::bit) != 0; }
+    constexpr bool waives() const {
+        return (bits & Tag::bit) != 0;
+    }
     constexpr Waivers operator|(Waivers o) const { return Waivers{bits | o.bits}; }
     friend constexpr bool operator==(Waivers, Waivers) = default;
 };
@@ -3059,10 +3485,13 @@ constexpr Waivers allow() {
 template <class... Tags>
 struct Allow {
     static constexpr bool tags_are_lint_tags = (LintTag<Tags> && ...);
-    static_assert(tags_are_lint_tags, SANENET_LINT_MESSAGE("E12", "unknown-waiver",
-        "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); the structural "
-        "rules (E0-E13) and the other lints without a tag (L7.2) cannot be waived",
-        "name the tag printed in the lint's own message, or fix the structure"));
+    static_assert(
+        tags_are_lint_tags,
+        SANENET_LINT_MESSAGE(
+            "E12", "unknown-waiver",
+            "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); the structural "
+            "rules (E0-E13) and the other lints without a tag (L7.2) cannot be waived",
+            "name the tag printed in the lint's own message, or fix the structure"));
 };
 
 enum class Severity : std::uint8_t { info, warning, error };
@@ -3077,6 +3506,20 @@ struct Diagnostic {
 };
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::uint32_t waiver_bit(std::string_view id) {
+#define SANENET_TAG_BIT(Tag, Bit, Id, Slug) \
+    if (id == Id) return std::uint32_t{1} << Bit;
+    SANENET_LINT_TAGS(SANENET_TAG_BIT)
+#undef SANENET_TAG_BIT
+    return 0;
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/lints/lint.hpp
 // begin file sanenet/lints/structure.hpp
 // Structural rules E0-E14: a network that breaks one is not a network. Each rule is a
@@ -3121,59 +3564,57 @@ constexpr std::size_t find_first(specs_view l, Pred p) {
     return npos;
 }
 
-#define SANENET_E0_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("E0", "task-first",                                                                                \
-                         "the first argument of sn::Network must be a task (sn::Regression, sn::Classification<K>, "       \
-                         "sn::MultiLabel<K> or sn::Binary): it decides the loss, the output rules and the metric",          \
+#define SANENET_E0_MESSAGE                                                                                           \
+    SANENET_LINT_MESSAGE("E0", "task-first",                                                                         \
+                         "the first argument of sn::Network must be a task (sn::Regression, sn::Classification<K>, " \
+                         "sn::MultiLabel<K> or sn::Binary): it decides the loss, the output rules and the metric",   \
                          "write sn::Network<sn::Classification<10>, sn::Input<784>, ...>")
 
 // E13: a task with no valid number of outputs.
 constexpr bool task_outputs_valid(task_spec t) {
     return t.k == task_kind::regression || (t.k == task_kind::classification ? t.outputs >= 2 : t.outputs >= 1);
 }
-#define SANENET_E13_MESSAGE                                                                                                 \
-    SANENET_LINT_MESSAGE("E13", "task-outputs",                                                                             \
-                         "sn::Classification<K> needs K >= 2 classes (a softmax over one class is always 1 and learns "     \
-                         "nothing) and sn::MultiLabel<K> needs K >= 1 outputs",                                             \
+#define SANENET_E13_MESSAGE                                                                                             \
+    SANENET_LINT_MESSAGE("E13", "task-outputs",                                                                         \
+                         "sn::Classification<K> needs K >= 2 classes (a softmax over one class is always 1 and learns " \
+                         "nothing) and sn::MultiLabel<K> needs K >= 1 outputs",                                         \
                          "give the number of classes; for a yes/no target use sn::Binary with sn::Dense<1>, sn::Sigmoid")
 
 // E10: an item that is neither a layer nor sn::Allow<...> (checked on the types, in network.hpp).
-#define SANENET_E10_MESSAGE                                                                                                 \
-    SANENET_LINT_MESSAGE("E10", "unknown-item",                                                                             \
-                         "every item after the task must be a sanenet layer (Input, Dense, an activation, Dropout, "        \
-                         "GaussianNoise, LayerNorm) or sn::Allow<...>; the item named in the note below is not",                       \
+#define SANENET_E10_MESSAGE                                                                                          \
+    SANENET_LINT_MESSAGE("E10", "unknown-item",                                                                      \
+                         "every item after the task must be a sanenet layer (Input, Dense, an activation, Dropout, " \
+                         "GaussianNoise, LayerNorm) or sn::Allow<...>; the item named in the note below is not",     \
                          "remove it or replace it with a sanenet layer")
 
 // E1: Input<N> first (N > 0), and nowhere else.
 constexpr std::size_t rule_e1_input_first(specs_view l) {
     if (l.empty()) return 0;
-    return find_first(l, [](specs_view s, std::size_t i) {
-        return (i == 0) != (s[i].k == kind::input) || (i == 0 && s[i].out <= 0);
-    });
+    return find_first(
+        l, [](specs_view s, std::size_t i) { return (i == 0) != (s[i].k == kind::input) || (i == 0 && s[i].out <= 0); });
 }
-#define SANENET_E1_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("E1", "input-first",                                                                               \
-                         "the first layer must be sn::Input<N> with N > 0 (the number of features), and Input may "         \
-                         "appear only there",                                                                               \
+#define SANENET_E1_MESSAGE                                                                                          \
+    SANENET_LINT_MESSAGE("E1", "input-first",                                                                       \
+                         "the first layer must be sn::Input<N> with N > 0 (the number of features), and Input may " \
+                         "appear only there",                                                                       \
                          "start the list with sn::Input<number of features>, right after the task")
 
 // E2: a Dense layer with no units.
 constexpr std::size_t rule_e2_dense_units(specs_view l) {
     return find_first(l, [](specs_view s, std::size_t i) { return s[i].k == kind::dense && s[i].out <= 0; });
 }
-#define SANENET_E2_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("E2", "dense-units", "a Dense layer has no units (the note below names it)",                       \
+#define SANENET_E2_MESSAGE                                                                            \
+    SANENET_LINT_MESSAGE("E2", "dense-units", "a Dense layer has no units (the note below names it)", \
                          "give it a width > 0, e.g. sn::Dense<256>")
 
 // E3: Dropout keep probability outside (0, 1].
 constexpr std::size_t rule_e3_dropout_keep(specs_view l) {
-    return find_first(l, [](specs_view s, std::size_t i) {
-        return s[i].k == kind::dropout && !(s[i].param > 0.f && s[i].param <= 1.f);
-    });
+    return find_first(
+        l, [](specs_view s, std::size_t i) { return s[i].k == kind::dropout && !(s[i].param > 0.f && s[i].param <= 1.f); });
 }
-#define SANENET_E3_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("E3", "dropout-keep-range",                                                                        \
-                         "sn::Dropout<Keep> takes the probability of KEEPING a unit, which must be in (0, 1]",              \
+#define SANENET_E3_MESSAGE                                                                                     \
+    SANENET_LINT_MESSAGE("E3", "dropout-keep-range",                                                           \
+                         "sn::Dropout<Keep> takes the probability of KEEPING a unit, which must be in (0, 1]", \
                          "use a keep probability between 0.75 and 0.9 (article item 4), e.g. sn::Dropout<0.9>")
 
 // E11: GaussianNoise with a negative or non-finite stddev.
@@ -3182,8 +3623,8 @@ constexpr std::size_t rule_e11_noise_stddev(specs_view l) {
         return s[i].k == kind::gaussian_noise && !(s[i].param >= 0.f && s[i].param <= std::numeric_limits<float>::max());
     });
 }
-#define SANENET_E11_MESSAGE                                                                                                 \
-    SANENET_LINT_MESSAGE("E11", "noise-stddev-range", "sn::GaussianNoise<Stddev> needs a finite standard deviation >= 0",   \
+#define SANENET_E11_MESSAGE                                                                                               \
+    SANENET_LINT_MESSAGE("E11", "noise-stddev-range", "sn::GaussianNoise<Stddev> needs a finite standard deviation >= 0", \
                          "use a small positive stddev relative to standardized inputs, e.g. sn::GaussianNoise<0.1>")
 
 // E4: no output activation after the last Dense (or no Dense at all).
@@ -3197,11 +3638,11 @@ constexpr std::size_t rule_e4_output_activation(specs_view l) {
     const std::size_t n = next_non_regularizer(l, d);
     return (n != npos && l[n].k == kind::activation) ? npos : d;
 }
-#define SANENET_E4_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("E4", "missing-output-activation",                                                                 \
-                         "the network must end with its last Dense followed by the output activation: sn::Identity for "    \
-                         "Regression, sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",               \
-                         "end the list with sn::Dense<outputs> and the task's output activation, e.g. sn::Dense<1>, "       \
+#define SANENET_E4_MESSAGE                                                                                               \
+    SANENET_LINT_MESSAGE("E4", "missing-output-activation",                                                              \
+                         "the network must end with its last Dense followed by the output activation: sn::Identity for " \
+                         "Regression, sn::Softmax for Classification, sn::Sigmoid for MultiLabel and Binary",            \
+                         "end the list with sn::Dense<outputs> and the task's output activation, e.g. sn::Dense<1>, "    \
                          "sn::Identity (Regression) or sn::Dense<10>, sn::Softmax (Classification<10>)")
 
 // E14: LayerNorm after the last Dense, where it would normalize the outputs themselves.
@@ -3212,11 +3653,11 @@ constexpr std::size_t rule_e14_norm_before_output(specs_view l) {
         if (l[j].k == kind::layer_norm) return j;
     return npos;
 }
-#define SANENET_E14_MESSAGE                                                                                                 \
-    SANENET_LINT_MESSAGE("E14", "norm-before-output",                                                                       \
-                         "a LayerNorm after the last Dense normalizes the outputs themselves: every sample's outputs are "  \
-                         "forced to the same mean and spread (its bias and gain), so regression targets and confident "     \
-                         "class scores are out of reach",                                                                   \
+#define SANENET_E14_MESSAGE                                                                                                \
+    SANENET_LINT_MESSAGE("E14", "norm-before-output",                                                                      \
+                         "a LayerNorm after the last Dense normalizes the outputs themselves: every sample's outputs are " \
+                         "forced to the same mean and spread (its bias and gain), so regression targets and confident "    \
+                         "class scores are out of reach",                                                                  \
                          "normalize hidden features instead: sn::LayerNorm, sn::Dense<outputs>, <output activation>")
 
 // E5: something after the output activation.
@@ -3224,9 +3665,9 @@ constexpr std::size_t rule_e5_nothing_after_output(specs_view l) {
     const std::size_t o = output_activation(l);
     return (o != npos && o + 1 < l.size()) ? o + 1 : npos;
 }
-#define SANENET_E5_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("E5", "nothing-after-output",                                                                      \
-                         "the output activation must be the last item; the item named in the note follows it",              \
+#define SANENET_E5_MESSAGE                                                                                     \
+    SANENET_LINT_MESSAGE("E5", "nothing-after-output",                                                         \
+                         "the output activation must be the last item; the item named in the note follows it", \
                          "remove it, or move a regularizer before the last Dense")
 
 // E6: Softmax, Sigmoid or Identity anywhere but as the output activation.
@@ -3236,9 +3677,9 @@ constexpr std::size_t rule_e6_output_only(specs_view l) {
         return s[i].k == kind::activation && is_output_only(s[i].a) && i != o && next_non_regularizer(s, i) != npos;
     });
 }
-#define SANENET_E6_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                    \
-                         "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense",   \
+#define SANENET_E6_MESSAGE                                                                                                \
+    SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                  \
+                         "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense", \
                          "use sn::ReLU, sn::LeakyReLU, sn::ELU, sn::GELU, sn::SiLU or sn::Tanh between hidden layers")
 
 // E7: Dropout or GaussianNoise between the last Dense and the output activation.
@@ -3251,10 +3692,10 @@ constexpr std::size_t rule_e7_regularizer_before_output(specs_view l) {
     }
     return npos;
 }
-#define SANENET_E7_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("E7", "regularizer-before-output",                                                                 \
-                         "Dropout or GaussianNoise between the last Dense and the output activation perturbs the "          \
-                         "prediction itself",                                                                               \
+#define SANENET_E7_MESSAGE                                                                                         \
+    SANENET_LINT_MESSAGE("E7", "regularizer-before-output",                                                        \
+                         "Dropout or GaussianNoise between the last Dense and the output activation perturbs the " \
+                         "prediction itself",                                                                      \
                          "put it before the last Dense: sn::Dropout<0.9>, sn::Dense<K>, <output activation>")
 
 // E8: the last Dense must have as many units as the task has outputs.
@@ -3262,10 +3703,10 @@ constexpr std::size_t rule_e8_output_width(specs_view l, task_spec t) {
     const std::size_t d = last_dense(l);
     return (d != npos && t.outputs > 0 && l[d].out != t.outputs) ? d : npos;
 }
-#define SANENET_E8_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("E8", "output-width",                                                                              \
-                         "the last Dense must have as many units as the task has outputs (K for Classification<K> and "     \
-                         "MultiLabel<K>, 1 for Binary)",                                                                    \
+#define SANENET_E8_MESSAGE                                                                                              \
+    SANENET_LINT_MESSAGE("E8", "output-width",                                                                          \
+                         "the last Dense must have as many units as the task has outputs (K for Classification<K> and " \
+                         "MultiLabel<K>, 1 for Binary)",                                                                \
                          "make the last layer sn::Dense<K> with the task's K")
 
 // E9: two activations in a row (regularizers in between do not count).
@@ -3275,9 +3716,9 @@ constexpr std::size_t rule_e9_two_activations(specs_view l) {
         return s[i].k == kind::activation && n != npos && s[n].k == kind::activation;
     });
 }
-#define SANENET_E9_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("E9", "two-activations",                                                                           \
-                         "two activations in a row (the note names the first): the second only distorts the first",         \
+#define SANENET_E9_MESSAGE                                                                                          \
+    SANENET_LINT_MESSAGE("E9", "two-activations",                                                                   \
+                         "two activations in a row (the note names the first): the second only distorts the first", \
                          "remove one, or put a sn::Dense between them")
 
 // E12 (in sn::Allow, lints/lint.hpp): a waiver that names no lint tag.
@@ -3322,40 +3763,40 @@ namespace sanenet::inline SANENET_ABI {
 // The run-time lints' thresholds (docs/lints.md has each one's reasoning), overridable per fit:
 // FitOptions{.thresholds = {.max_batch = 128}}.
 struct Thresholds {
-    double max_feature_rms = 10.0;         // L1.1: sqrt(mean^2 + std^2) of a feature
-    double max_scale_spread = 100.0;       // L1.2: largest / smallest range (max - min) over features that are
-                                           // neither constant, binary nor nearly constant ...
-    double nearly_constant_share = 0.99;   // ... (at least this share of the values at the minimum or the maximum:
-                                           // an image's border pixels)
+    double max_feature_rms = 10.0;  // L1.1: sqrt(mean^2 + std^2) of a feature
+    double max_scale_spread = 100.0;  // L1.2: largest / smallest range (max - min) over features that are
+        // neither constant, binary nor nearly constant ...
+    double nearly_constant_share = 0.99;  // ... (at least this share of the values at the minimum or the maximum:
+        // an image's border pixels)
     std::size_t constant_feature_max_inputs = 256;  // L1.3 only below this many inputs (images have blank borders)
-    double max_target_abs_mean = 1.0;      // L1.4: regression targets' |mean| ...
-    double min_target_std = 0.2;           // ... and std in [min, max]
+    double max_target_abs_mean = 1.0;  // L1.4: regression targets' |mean| ...
+    double min_target_std = 0.2;  // ... and std in [min, max]
     double max_target_std = 5.0;
-    double max_validation_leak = 0.01;     // L2.2: share of validation rows found in training
-    double baseline_ratio = 0.9;           // L2.3: final val loss >= this x the constant-prediction loss ...
-    std::size_t baseline_min_steps = 50;   // ... after at least this many steps
-    double overfit_gap = 0.1;              // L4.3: (val - train) / train above this ...
-    double overfit_rise = 1.05;            // ... and val >= this x the best val, while the training loss
-    int overfit_epochs = 5;                // is below its value at that best epoch, for this many epochs in a row
-    std::size_t max_batch = 64;            // L5.1
-    double divergence_factor = 4.0;        // L6.1: smoothed loss > this x its running minimum ...
-    double divergence_floor = 0.05;        // ... floored at this share of the loss after warm-up (memorizing
-                                           // a small set takes the loss near 0, where it wobbles by large factors)
-    int divergence_warmup_steps = 50;      // ... after this many steps
-    double clipping_share = 0.5;           // L6.2: clipping active on more than this share of an epoch's steps
-    double dead_unit_share = 0.6;          // L8.1: share of a ReLU layer's units that never fire ...
-    std::size_t probe_samples = 256;       // ... over this many probe samples
-    double vanishing_ratio = 1e-3;         // L8.2: first / last Dense gradient norm below this ...
-    double vanishing_norm = 1e-4;          // ... and the first norm below this
-    double loss_at_init_factor = 1.0;      // L9.2: classification |L0 - ln K| > this x ln K
-    double loss_at_init_regression = 10.0; // L9.2: regression L0 above this
-    double max_signal_ratio = 100.0;       // L9.3: last / first hidden layer's activation RMS at init outside
-                                           // [1 / this, this]: the signal vanishes or explodes through the layers
-    int short_run_steps = 1000;            // the doctor's short run at the user's settings (L6.1, L2.3)
-    std::size_t overfit_probe_samples = 16; // X6: the doctor's tiny training set ...
-    int overfit_probe_steps = 1000;        // ... this many steps ...
-    double overfit_probe_max_error = 0.05; // ... must reach this classification error ...
-    double overfit_probe_max_mse = 1e-3;   // ... or this standardized MSE
+    double max_validation_leak = 0.01;  // L2.2: share of validation rows found in training
+    double baseline_ratio = 0.9;  // L2.3: final val loss >= this x the constant-prediction loss ...
+    std::size_t baseline_min_steps = 50;  // ... after at least this many steps
+    double overfit_gap = 0.1;  // L4.3: (val - train) / train above this ...
+    double overfit_rise = 1.05;  // ... and val >= this x the best val, while the training loss
+    int overfit_epochs = 5;  // is below its value at that best epoch, for this many epochs in a row
+    std::size_t max_batch = 64;  // L5.1
+    double divergence_factor = 4.0;  // L6.1: smoothed loss > this x its running minimum ...
+    double divergence_floor = 0.05;  // ... floored at this share of the loss after warm-up (memorizing
+        // a small set takes the loss near 0, where it wobbles by large factors)
+    int divergence_warmup_steps = 50;  // ... after this many steps
+    double clipping_share = 0.5;  // L6.2: clipping active on more than this share of an epoch's steps
+    double dead_unit_share = 0.6;  // L8.1: share of a ReLU layer's units that never fire ...
+    std::size_t probe_samples = 256;  // ... over this many probe samples
+    double vanishing_ratio = 1e-3;  // L8.2: first / last Dense gradient norm below this ...
+    double vanishing_norm = 1e-4;  // ... and the first norm below this
+    double loss_at_init_factor = 1.0;  // L9.2: classification |L0 - ln K| > this x ln K
+    double loss_at_init_regression = 10.0;  // L9.2: regression L0 above this
+    double max_signal_ratio = 100.0;  // L9.3: last / first hidden layer's activation RMS at init outside
+        // [1 / this, this]: the signal vanishes or explodes through the layers
+    int short_run_steps = 1000;  // the doctor's short run at the user's settings (L6.1, L2.3)
+    std::size_t overfit_probe_samples = 16;  // X6: the doctor's tiny training set ...
+    int overfit_probe_steps = 1000;  // ... this many steps ...
+    double overfit_probe_max_error = 0.05;  // ... must reach this classification error ...
+    double overfit_probe_max_mse = 1e-3;  // ... or this standardized MSE
 };
 
 }  // namespace sanenet
@@ -3370,12 +3811,11 @@ constexpr std::size_t rule_x1_missing_nonlinearity(specs_view l) {
         return s[i].k == kind::dense && n != npos && s[n].k == kind::dense;
     });
 }
-#define SANENET_X1_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("X1", "missing-nonlinearity",                                                                      \
-                         "a Dense is directly followed by another Dense (the note names the first): two linear maps "       \
-                         "collapse into one, so the extra layer adds parameters but no capacity",                           \
-                         "put an activation between them, e.g. sn::Dense<256>, sn::ELU, sn::Dense<128>",                    \
-                         MissingNonlinearity)
+#define SANENET_X1_MESSAGE                                                                                            \
+    SANENET_LINT_MESSAGE("X1", "missing-nonlinearity",                                                                \
+                         "a Dense is directly followed by another Dense (the note names the first): two linear maps " \
+                         "collapse into one, so the extra layer adds parameters but no capacity",                     \
+                         "put an activation between them, e.g. sn::Dense<256>, sn::ELU, sn::Dense<128>", MissingNonlinearity)
 
 // L7.2: Classification must end in Softmax, MultiLabel/Binary in Sigmoid (the loss is fused with it).
 constexpr std::size_t rule_l72_output_matches_task(specs_view l, task_spec t) {
@@ -3384,11 +3824,11 @@ constexpr std::size_t rule_l72_output_matches_task(specs_view l, task_spec t) {
     const act want = t.k == task_kind::classification ? act::softmax : act::sigmoid;
     return l[o].a == want ? npos : o;
 }
-#define SANENET_L7_2_MESSAGE                                                                                                \
-    SANENET_LINT_MESSAGE("L7.2", "output-matches-task",                                                                     \
-                         "Classification must end in Softmax and MultiLabel/Binary in Sigmoid: the loss is computed from "  \
-                         "the logits together with that activation, any other output makes it wrong",                       \
-                         "end with sn::Dense<K>, sn::Softmax for Classification<K> or sn::Dense<K>, sn::Sigmoid for "       \
+#define SANENET_L7_2_MESSAGE                                                                                               \
+    SANENET_LINT_MESSAGE("L7.2", "output-matches-task",                                                                    \
+                         "Classification must end in Softmax and MultiLabel/Binary in Sigmoid: the loss is computed from " \
+                         "the logits together with that activation, any other output makes it wrong",                      \
+                         "end with sn::Dense<K>, sn::Softmax for Classification<K> or sn::Dense<K>, sn::Sigmoid for "      \
                          "MultiLabel<K>/Binary; for real-valued targets use sn::Regression")
 
 // L7.1: Regression must end in Identity: a bounded output cannot reach standardized targets.
@@ -3409,7 +3849,7 @@ constexpr std::size_t rule_l42_keep_reads_as_drop_rate(specs_view l) {
         return s[i].k == kind::dropout && s[i].param > 0.f && s[i].param < static_cast<float>(thresholds::min_dropout_keep);
     });
 }
-#define SANENET_L4_2_MESSAGE                                                                                                \
+#define SANENET_L4_2_MESSAGE \
     SANENET_LINT_MESSAGE("L4.2", "keep-reads-as-drop-rate",                                                                 \
                          "sn::Dropout<Keep> takes the probability of KEEPING a unit (article item 4: 0.75-0.9); a Keep "    \
                          "below " SANENET_STRINGIZE_VALUE(SANENET_LINT_MIN_DROPOUT_KEEP) " (the note names the layer) "    \
@@ -3425,12 +3865,12 @@ constexpr std::size_t rule_l91_constant_init(specs_view l) {
         return s[i].k == kind::dense && (s[i].i == init::zeros || s[i].i == init::constant);
     });
 }
-#define SANENET_L9_1_MESSAGE                                                                                                \
-    SANENET_LINT_MESSAGE("L9.1", "constant-init",                                                                           \
-                         "a Dense layer starts with constant weights (the note names it): all its units compute the same "  \
-                         "output and get the same gradient, so they stay identical (article item 9)",                       \
-                         "use sn::He for ReLU-family layers, sn::LeCun (the default) or sn::Xavier, e.g. "                  \
-                         "sn::Dense<256, sn::He>; biases already start at zero",                                            \
+#define SANENET_L9_1_MESSAGE                                                                                               \
+    SANENET_LINT_MESSAGE("L9.1", "constant-init",                                                                          \
+                         "a Dense layer starts with constant weights (the note names it): all its units compute the same " \
+                         "output and get the same gradient, so they stay identical (article item 9)",                      \
+                         "use sn::He for ReLU-family layers, sn::LeCun (the default) or sn::Xavier, e.g. "                 \
+                         "sn::Dense<256, sn::He>; biases already start at zero",                                           \
                          ConstantInit)
 
 // L4.1: no Dropout or GaussianNoise that does anything (Dropout<1.0> and GaussianNoise<0> do not).
@@ -3439,13 +3879,12 @@ constexpr bool rule_l41_no_regularization(specs_view l) {
         if ((s.k == kind::dropout && s.param < 1.f) || (s.k == kind::gaussian_noise && s.param > 0.f)) return false;
     return true;
 }
-#define SANENET_L4_1_MESSAGE                                                                                                \
-    SANENET_LINT_MESSAGE("L4.1", "no-regularization",                                                                       \
-                         "the network has no Dropout or GaussianNoise (or only Dropout<1> / GaussianNoise<0>): without "    \
-                         "regularization it will fit noise and "                                                            \
-                         "overfit (article item 4)",                                                                        \
-                         "put sn::Dropout<0.9> (keep probability) before each hidden sn::Dense",                            \
-                         NoRegularization)
+#define SANENET_L4_1_MESSAGE                                                                                             \
+    SANENET_LINT_MESSAGE("L4.1", "no-regularization",                                                                    \
+                         "the network has no Dropout or GaussianNoise (or only Dropout<1> / GaussianNoise<0>): without " \
+                         "regularization it will fit noise and "                                                         \
+                         "overfit (article item 4)",                                                                     \
+                         "put sn::Dropout<0.9> (keep probability) before each hidden sn::Dense", NoRegularization)
 
 constexpr int dense_count(specs_view l) {
     int n = 0;
@@ -3455,7 +3894,7 @@ constexpr int dense_count(specs_view l) {
 
 // L10.1: more Dense layers than the article's starting range.
 constexpr bool rule_l101_too_deep(specs_view l) { return dense_count(l) > thresholds::max_dense_layers; }
-#define SANENET_L10_1_MESSAGE                                                                                               \
+#define SANENET_L10_1_MESSAGE \
     SANENET_LINT_MESSAGE("L10.1", "too-deep",                                                                               \
                          "the network has more than " SANENET_STRINGIZE_VALUE(SANENET_LINT_MAX_DENSE_LAYERS)               \
                          " Dense layers: deep plain MLPs train slowly and their gradients "                                 \
@@ -3477,7 +3916,7 @@ constexpr std::size_t rule_l111_too_few_hidden_units(specs_view l, task_spec t) 
     const int need = min_hidden_width(l, t);
     return find_first(l, [d, need](specs_view s, std::size_t i) { return s[i].k == kind::dense && i != d && s[i].out < need; });
 }
-#define SANENET_L11_1_MESSAGE                                                                                               \
+#define SANENET_L11_1_MESSAGE \
     SANENET_LINT_MESSAGE("L11.1", "too-few-hidden-units",                                                                   \
                          "a hidden Dense is narrower than " SANENET_STRINGIZE_VALUE(SANENET_LINT_HIDDEN_PER_CLASS)           \
                          "x the classes (Classification, MultiLabel) or "                                                   \
@@ -3507,8 +3946,8 @@ using kernels::aligned_buffer;
 
 // How a forward pass runs. Inference: regularizers off, the output activation applied.
 struct forward_pass {
-    bool regularize = false;     // dropout and noise on
-    bool apply_output = true;    // false: stop at the logits (the loss fuses the output activation)
+    bool regularize = false;  // dropout and noise on
+    bool apply_output = true;  // false: stop at the logits (the loss fuses the output activation)
     int threads = 1;
     std::uint64_t seed = 0, step = 0;  // the random streams of dropout and noise
 };
@@ -3526,33 +3965,7 @@ struct forward_buffers {
 
 class model {
 public:
-    model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
-        kernels::verify_simd();
-        std::size_t offset = 0;
-        for (std::size_t i = 1; i < specs.size(); ++i) {
-            const layer_spec& s = specs[i];
-            // A Dense runs the activation after it in its epilogue when the backward pass needs only the output.
-            if (s.k == kind::activation && derivative_from_output(s.a) && !stages_.empty() && stages_.back().k == kind::dense &&
-                stages_.back().spec + 1 == i) {
-                stages_.back().a = s.a;
-                stages_.back().param = s.param;
-                continue;
-            }
-            stage st{s.k, s.in, s.out, s.k == kind::activation ? s.a : act::identity, s.k == kind::dense ? 0.f : s.param, 0, 0, i};
-            const std::size_t n = detail::parameter_count(s);
-            // Every kind with parameters has a weight and a bias, the bias last (out values).
-            if (n) {
-                st.w = offset;
-                st.b = offset + n - static_cast<std::size_t>(s.out);
-                offset += n;
-            }
-            stages_.push_back(st);
-        }
-        params_.resize(offset);
-        max_width_ = specs.empty() ? 0 : specs[0].out;
-        for (const auto& s : specs) max_width_ = std::max(max_width_, s.out);
-        initialize(seed);
-    }
+    model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed);
 
     std::span<const layer_spec> specs() const { return specs_; }
     const std::vector<stage>& stages() const { return stages_; }
@@ -3573,39 +3986,13 @@ public:
     }
 
     // Every layer's parameters from its kind's initializer (Dense: article item 9, biases zero).
-    void initialize(std::uint64_t seed) {
-        kernels::rng r(seed);
-        for (const stage& st : stages_)
-            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::initialize(specs_[st.spec], params_.data() + st.w, r); });
-    }
+    void initialize(std::uint64_t seed);
 
     // The forward pass on `rows` rows of `in` (rows x input). No allocation.
     // visit, when given, sees every stage's output (rows x width) as it is computed.
     using stage_visitor = void (*)(void* ctx, std::size_t stage, const float* out, std::size_t rows);
     void forward(const float* in, std::size_t rows, const forward_pass& pass, const forward_buffers& buf,
-                 stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
-        const float* cur = in;
-        float* const ws[2] = {buf.ping, buf.pong};
-        int flip = 0;
-        const bool training = buf.outputs != nullptr;
-        for (std::size_t s = 0; s < stages_.size(); ++s) {
-            const stage& st = stages_[s];
-            const bool last = s + 1 == stages_.size();
-            const std::size_t n = rows * static_cast<std::size_t>(st.out);
-            // In inference a regularizer is the identity: skipped, unless it is last.
-            if (!training && is_regularizer(st.k)) {
-                if (last) std::copy(cur, cur + n, buf.out);
-                continue;
-            }
-            float* dst = training ? buf.outputs[s] : last ? buf.out : ws[flip];
-            if (!training && !last) flip ^= 1;
-            const stage_io io{st, s, rows, cur, dst, params_.data(), training ? buf.states[s] : nullptr, pass.regularize,
-                              !(last && !pass.apply_output), pass.threads, pass.seed, pass.step};
-            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
-            if (visit) visit(visit_ctx, s, dst, rows);
-            cur = dst;
-        }
-    }
+                 stage_visitor visit = nullptr, void* visit_ctx = nullptr) const;
 
     // Inference: in (rows x input) -> out (rows x output), the output activation applied unless
     // apply_output is false; ping and pong hold rows x max_width each.
@@ -3622,21 +4009,97 @@ private:
     int max_width_ = 0;
 };
 
-inline void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
+SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size);
+SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size);
+
+// Batched inference into a new matrix, in chunks so the workspaces stay small.
+SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads,
+                                             bool apply_output = true);
+
+#if SANENET_DEFINITIONS
+SANENET_INLINE model::model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
+    kernels::verify_simd();
+    std::size_t offset = 0;
+    for (std::size_t i = 1; i < specs.size(); ++i) {
+        const layer_spec& s = specs[i];
+        // A Dense runs the activation after it in its epilogue when the backward pass needs only the output.
+        if (s.k == kind::activation && derivative_from_output(s.a) && !stages_.empty() && stages_.back().k == kind::dense &&
+            stages_.back().spec + 1 == i) {
+            stages_.back().a = s.a;
+            stages_.back().param = s.param;
+            continue;
+        }
+        stage st{s.k, s.in, s.out, s.k == kind::activation ? s.a : act::identity, s.k == kind::dense ? 0.f : s.param, 0, 0, i};
+        const std::size_t n = detail::parameter_count(s);
+        // Every kind with parameters has a weight and a bias, the bias last (out values).
+        if (n) {
+            st.w = offset;
+            st.b = offset + n - static_cast<std::size_t>(s.out);
+            offset += n;
+        }
+        stages_.push_back(st);
+    }
+    params_.resize(offset);
+    max_width_ = specs.empty() ? 0 : specs[0].out;
+    for (const auto& s : specs) max_width_ = std::max(max_width_, s.out);
+    initialize(seed);
+}
+
+SANENET_INLINE void model::initialize(std::uint64_t seed) {
+    kernels::rng r(seed);
+    for (const stage& st : stages_)
+        visit_kind(st.k, [&]<kind K>() { layer_ops<K>::initialize(specs_[st.spec], params_.data() + st.w, r); });
+}
+
+SANENET_INLINE void model::forward(const float* in, std::size_t rows, const forward_pass& pass, const forward_buffers& buf,
+                                   stage_visitor visit, void* visit_ctx) const {
+    const float* cur = in;
+    float* const ws[2] = {buf.ping, buf.pong};
+    int flip = 0;
+    const bool training = buf.outputs != nullptr;
+    for (std::size_t s = 0; s < stages_.size(); ++s) {
+        const stage& st = stages_[s];
+        const bool last = s + 1 == stages_.size();
+        const std::size_t n = rows * static_cast<std::size_t>(st.out);
+        // In inference a regularizer is the identity: skipped, unless it is last.
+        if (!training && is_regularizer(st.k)) {
+            if (last) std::copy(cur, cur + n, buf.out);
+            continue;
+        }
+        float* dst = training ? buf.outputs[s] : last ? buf.out : ws[flip];
+        if (!training && !last) flip ^= 1;
+        const stage_io io{st,
+                          s,
+                          rows,
+                          cur,
+                          dst,
+                          params_.data(),
+                          training ? buf.states[s] : nullptr,
+                          pass.regularize,
+                          !(last && !pass.apply_output),
+                          pass.threads,
+                          pass.seed,
+                          pass.step};
+        visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
+        if (visit) visit(visit_ctx, s, dst, rows);
+        cur = dst;
+    }
+}
+
+SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
     if (in != static_cast<std::size_t>(input_size) || out != static_cast<std::size_t>(output_size))
         throw shape_error("predict_one: got an input span of " + std::to_string(in) + " values and an output span of " +
                           std::to_string(out) + ", the network takes " + std::to_string(input_size) + " and gives " +
                           std::to_string(output_size));
 }
 
-inline void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size) {
+SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size) {
     if (cols != static_cast<std::size_t>(input_size))
         throw shape_error(std::string(where) + ": x has shape " + shape_string(rows, cols) + " but the network's Input<" +
                           std::to_string(input_size) + "> expects " + shape_string(rows, static_cast<std::size_t>(input_size)));
 }
 
-// Batched inference into a new matrix, in chunks so the workspaces stay small.
-inline xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output = true) {
+SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output) {
     const std::size_t rows = x.shape()[0];
     check_input_width("predict", rows, x.shape()[1], m.input_size());
     xt::xtensor<float, 2> out = xt::xtensor<float, 2>::from_shape({rows, static_cast<std::size_t>(m.output_size())});
@@ -3646,11 +4109,12 @@ inline xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>
     const int t = kernels::resolve_threads(threads);
     for (std::size_t r = 0; r < rows; r += chunk) {
         const std::size_t n = std::min(chunk, rows - r);
-        m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n, out.data() + r * static_cast<std::size_t>(m.output_size()),
-                ping.data(), pong.data(), t, apply_output);
+        m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n,
+                out.data() + r * static_cast<std::size_t>(m.output_size()), ping.data(), pong.data(), t, apply_output);
     }
     return out;
 }
+#endif  // SANENET_DEFINITIONS
 
 }  // namespace sanenet::detail
 // end file sanenet/model/model.hpp
@@ -3663,16 +4127,23 @@ inline xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>
 
 namespace sanenet::inline SANENET_ABI::detail {
 
-inline std::string pad_right(std::string s, std::size_t n) {
+SANENET_INLINE std::string summary_table(std::span<const layer_spec> specs, task_spec task);
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string pad_right(std::string s, std::size_t n) {
     if (s.size() < n) s.append(n - s.size(), ' ');
     return s;
 }
-inline std::string pad_left(std::string s, std::size_t n) {
+SANENET_INLINE std::string pad_left(std::string s, std::size_t n) {
     if (s.size() < n) s.insert(0, n - s.size(), ' ');
     return s;
 }
 
-inline std::string loss_name(const task_spec& t) {
+SANENET_INLINE std::string loss_name(const task_spec& t) {
     switch (t.k) {
         case task_kind::regression: return "mean squared error";
         case task_kind::classification: return "softmax cross-entropy, fused with the final Softmax";
@@ -3681,7 +4152,7 @@ inline std::string loss_name(const task_spec& t) {
     return "?";
 }
 
-inline std::string summary_table(std::span<const layer_spec> specs, task_spec task) {
+SANENET_INLINE std::string summary_table(std::span<const layer_spec> specs, task_spec task) {
     std::string s = "Network<" + task_name(task) + ">\n";
     s += pad_right(" #", 4) + pad_right("Layer", 24) + pad_right("Output shape", 16) + pad_left("Params", 12) + "\n";
     std::size_t total = 0;
@@ -3691,12 +4162,14 @@ inline std::string summary_table(std::span<const layer_spec> specs, task_spec ta
         s += pad_left(std::to_string(i), 2) + "  " + pad_right(layer_name(specs[i]), 24) +
              pad_right("(batch, " + std::to_string(specs[i].out) + ")", 16) + pad_left(std::to_string(p), 12) + "\n";
     }
-    s += "Total parameters: " + std::to_string(total) + " (" + format_fixed(static_cast<double>(total) * 4.0 / 1024.0, 1) + " KiB as float32)\n";
+    s += "Total parameters: " + std::to_string(total) + " (" + format_fixed(static_cast<double>(total) * 4.0 / 1024.0, 1) +
+         " KiB as float32)\n";
     s += "Loss: " + loss_name(task) + "\n";
     return s;
 }
 
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/network/summary.hpp
 
 #include <array>
@@ -3745,8 +4218,10 @@ struct specs_of<type_list<Ls...>> {
 
 template <class T>
 constexpr task_spec task_of() {
-    if constexpr (Task<T>) return T::sanenet_task;
-    else return {};
+    if constexpr (Task<T>)
+        return T::sanenet_task;
+    else
+        return {};
 }
 
 template <class... Items>
@@ -3784,19 +4259,19 @@ inline constexpr bool item_ok<npos, void> = true;
 // Inside Network: a rule's offending index, and the static_assert whose note names that
 // layer. A rule runs only while every rule before it passed (prev##clear), so a network
 // gets one error, the first, and no follow-ups computed from a broken structure.
-#define SANENET_RULE(var, prev, index_expr, message)                                      \
-    static constexpr std::size_t var = prev##clear ? (index_expr) : detail::npos;         \
-    static constexpr bool var##clear = prev##clear && var == detail::npos;                \
+#define SANENET_RULE(var, prev, index_expr, message)                              \
+    static constexpr std::size_t var = prev##clear ? (index_expr) : detail::npos; \
+    static constexpr bool var##clear = prev##clear && var == detail::npos;        \
     static_assert(detail::layer_ok<var, layer_at<var>>, message)
 #define SANENET_UNLESS_WAIVED(Tag, expr) (waivers.template waives<lint::Tag>() ? detail::npos : (expr))
 // A warning lint is a constructor marked deprecated, chosen by a requires clause, so the
 // warning lands on the user's line (where the network is constructed) and survives -isystem.
-#define SANENET_WARNING_CONSTRUCTORS(mask, message)                                                       \
-    [[deprecated(message)]] Network()                                                                     \
-        requires(warnings_ == (mask))                                                                     \
-        : Network(Seed{}, constructed{}) {}                                                               \
-    [[deprecated(message)]] explicit Network(Seed seed)                                                   \
-        requires(warnings_ == (mask))                                                                     \
+#define SANENET_WARNING_CONSTRUCTORS(mask, message)     \
+    [[deprecated(message)]] Network()                   \
+        requires(warnings_ == (mask))                   \
+        : Network(Seed{}, constructed{}) {}             \
+    [[deprecated(message)]] explicit Network(Seed seed) \
+        requires(warnings_ == (mask))                   \
         : Network(seed, constructed{}) {}
 
 template <class TaskT, class... Items>
@@ -3812,7 +4287,8 @@ public:
     static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::waiver_bits_of<Items>::value)};
     static constexpr std::span<const detail::layer_spec> layers{specs_};
     static constexpr int input_size = specs_.empty() ? 0 : specs_.front().out;
-    static constexpr int output_size = specs_.empty() ? 0 : specs_[detail::last_dense(specs_) == detail::npos ? 0 : detail::last_dense(specs_)].out;
+    static constexpr int output_size =
+        specs_.empty() ? 0 : specs_[detail::last_dense(specs_) == detail::npos ? 0 : detail::last_dense(specs_)].out;
     static constexpr std::size_t parameter_count = [] {
         std::size_t n = 0;
         for (const auto& s : specs_) n += detail::parameter_count(s);
@@ -3833,13 +4309,15 @@ private:
     static_assert(detail::item_ok<e10_, detail::at_or_void_t<e10_, detail::type_list<Items...>>>, SANENET_E10_MESSAGE);
     static constexpr bool e13_clear = !Task<TaskT> || detail::task_outputs_valid(task_);
     static_assert(e13_clear, SANENET_E13_MESSAGE);
-    static constexpr bool start_clear = Task<TaskT> && e10_ == detail::npos && e13_clear && (detail::waiver_well_formed<Items> && ...);
+    static constexpr bool start_clear =
+        Task<TaskT> && e10_ == detail::npos && e13_clear && (detail::waiver_well_formed<Items> && ...);
     SANENET_RULE(e1_, start_, detail::rule_e1_input_first(specs_), SANENET_E1_MESSAGE);
     SANENET_RULE(e2_, e1_, detail::rule_e2_dense_units(specs_), SANENET_E2_MESSAGE);
     SANENET_RULE(e3_, e2_, detail::rule_e3_dropout_keep(specs_), SANENET_E3_MESSAGE);
     SANENET_RULE(e11_, e3_, detail::rule_e11_noise_stddev(specs_), SANENET_E11_MESSAGE);
     SANENET_RULE(e9_, e11_, detail::rule_e9_two_activations(specs_), SANENET_E9_MESSAGE);
-    SANENET_RULE(x1_, e9_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)), SANENET_X1_MESSAGE);
+    SANENET_RULE(x1_, e9_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)),
+                 SANENET_X1_MESSAGE);
     SANENET_RULE(e6_, x1_, detail::rule_e6_output_only(specs_), SANENET_E6_MESSAGE);
     SANENET_RULE(e14_, e6_, detail::rule_e14_norm_before_output(specs_), SANENET_E14_MESSAGE);
     SANENET_RULE(e4_, e14_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
@@ -3847,7 +4325,8 @@ private:
     SANENET_RULE(e7_, e5_, detail::rule_e7_regularizer_before_output(specs_), SANENET_E7_MESSAGE);
     SANENET_RULE(e8_, e7_, detail::rule_e8_output_width(specs_, task_), SANENET_E8_MESSAGE);
     SANENET_RULE(l72_, e8_, detail::rule_l72_output_matches_task(specs_, task_), SANENET_L7_2_MESSAGE);
-    SANENET_RULE(l71_, l72_, SANENET_UNLESS_WAIVED(BoundedRegressionOutput, detail::rule_l71_bounded_regression_output(specs_, task_)),
+    SANENET_RULE(l71_, l72_,
+                 SANENET_UNLESS_WAIVED(BoundedRegressionOutput, detail::rule_l71_bounded_regression_output(specs_, task_)),
                  SANENET_L7_1_MESSAGE);
     SANENET_RULE(l42_, l71_, SANENET_UNLESS_WAIVED(KeepReadsAsDropRate, detail::rule_l42_keep_reads_as_drop_rate(specs_)),
                  SANENET_L4_2_MESSAGE);
@@ -3855,12 +4334,13 @@ private:
 
     // Warnings only for a network without errors: they would be computed from a broken structure.
     static constexpr int warnings_ =
-        !l91_clear ? 0
-                   : (!waivers.template waives<lint::NoRegularization>() && detail::rule_l41_no_regularization(specs_) ? 1 : 0) |
-                         (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
-                         (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos
-                              ? 4
-                              : 0);
+        !l91_clear
+            ? 0
+            : (!waivers.template waives<lint::NoRegularization>() && detail::rule_l41_no_regularization(specs_) ? 1 : 0) |
+                  (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
+                  (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos
+                       ? 4
+                       : 0);
 #else
     static constexpr int warnings_ = 0;
 #endif
@@ -3868,8 +4348,12 @@ private:
     Network(Seed seed, constructed) : model_(specs_, task_, seed.value) {}
 
 public:
-    Network() requires(warnings_ == 0) : Network(Seed{}, constructed{}) {}
-    explicit Network(Seed seed) requires(warnings_ == 0) : Network(seed, constructed{}) {}
+    Network()
+        requires(warnings_ == 0)
+        : Network(Seed{}, constructed{}) {}
+    explicit Network(Seed seed)
+        requires(warnings_ == 0)
+        : Network(seed, constructed{}) {}
     SANENET_WARNING_CONSTRUCTORS(1, SANENET_L4_1_MESSAGE)
     SANENET_WARNING_CONSTRUCTORS(2, SANENET_L10_1_MESSAGE)
     SANENET_WARNING_CONSTRUCTORS(3, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE)
@@ -3902,10 +4386,14 @@ public:
     // Binary file with magic, version, architecture fingerprint and checksum; written atomically.
     // path: anything a std::filesystem::path is made from (io/model_file.hpp).
     template <class Path>
-    void save(const Path& path) const { detail::model_file<Path>::save(model_, path); }
+    void save(const Path& path) const {
+        detail::model_file<Path>::save(model_, path);
+    }
     // Throws io_error naming what differs and leaves the network unchanged on any problem.
     template <class Path>
-    void load(const Path& path) { detail::model_file<Path>::load(model_, path); }
+    void load(const Path& path) {
+        detail::model_file<Path>::load(model_, path);
+    }
 
     // The model, for sn::fit and the tools; not needed for ordinary use (not a stable API).
     detail::model& engine() { return model_; }
@@ -3954,15 +4442,17 @@ struct targets {
 }  // namespace sanenet::detail
 // end file sanenet/core/targets.hpp
 
-#include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <unordered_map>
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
@@ -3974,8 +4464,68 @@ struct net_shape {
 };
 
 // One run-time finding in the shared message format; tag is empty for lints that cannot be waived.
-inline Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
-                                  const std::string& what, const std::string& fix, std::string evidence) {
+SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
+                                          const std::string& what, const std::string& fix, std::string evidence);
+
+template <class Tag>
+Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix,
+                  std::string evidence) {
+    return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence));
+}
+#define SANENET_TAGGED(Tag, ...) ::sanenet::detail::tagged<::sanenet::lint::Tag>(#Tag, __VA_ARGS__)
+
+// Shapes and label ranges: a mismatch is a shape_error naming both shapes. `what` names the data.
+SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what);
+
+// L3.1: the first NaN or Inf in a matrix, as a finding (or nothing).
+SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural = false);
+
+// Per-column mean and standard deviation (population), computed in double around a
+// shift (the first row) so that large offsets do not cancel; and whether the column takes
+// at most two distinct values.
+struct column_stats {
+    std::vector<double> mean, stddev, range;
+    std::vector<std::uint8_t> binary;
+    std::vector<std::size_t> at_min, at_max;  // how many values equal the minimum, the maximum
+};
+
+SANENET_INLINE column_stats column_statistics(const matrix& x);
+
+// The data lints, in catalogue order. Shapes must already be checked (check_shapes).
+// What the data lints look at: the training data and the parts of the fit that concern it.
+struct data_check {
+    const matrix* validation_x = nullptr;
+    targets validation_y{};
+    std::size_t batch_size = 32;
+    Thresholds thresholds{};
+};
+
+SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const data_check& o);
+
+inline bool waived(const Diagnostic& d, Waivers allow) { return (allow.bits & waiver_bit(d.id)) != 0; }
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE std::string position(std::size_t row, std::size_t col) {
+    return "row " + std::to_string(row) + ", column " + std::to_string(col);
+}
+
+// "3, 17, 40 and 12 more"
+SANENET_INLINE std::string list_indices(const std::vector<std::size_t>& v, std::size_t shown = 8) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size() && i < shown; ++i) {
+        if (i) s += ", ";
+        s += std::to_string(v[i]);
+    }
+    if (v.size() > shown) s += " and " + std::to_string(v.size() - shown) + " more";
+    return s;
+}
+
+SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
+                                          const std::string& what, const std::string& fix, std::string evidence) {
     std::string m = "sanenet ";
     m += id;
     m += ' ';
@@ -3993,85 +4543,55 @@ inline Diagnostic make_diagnostic(std::string_view id, std::string_view slug, st
     return Diagnostic{std::string(id), severity, std::move(m), std::move(evidence)};
 }
 
-template <class Tag>
-Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix, std::string evidence) {
-    return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence));
-}
-#define SANENET_TAGGED(Tag, ...) ::sanenet::detail::tagged<::sanenet::lint::Tag>(#Tag, __VA_ARGS__)
-
-inline std::string position(std::size_t row, std::size_t col) {
-    return "row " + std::to_string(row) + ", column " + std::to_string(col);
-}
-
-// "3, 17, 40 and 12 more"
-inline std::string list_indices(const std::vector<std::size_t>& v, std::size_t shown = 8) {
-    std::string s;
-    for (std::size_t i = 0; i < v.size() && i < shown; ++i) {
-        if (i) s += ", ";
-        s += std::to_string(v[i]);
-    }
-    if (v.size() > shown) s += " and " + std::to_string(v.size() - shown) + " more";
-    return s;
-}
-
-// Shapes and label ranges: a mismatch is a shape_error naming both shapes. `what` names the data.
-inline void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what) {
+SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what) {
     const std::size_t rows = x.shape()[0], cols = x.shape()[1];
     if (rows == 0) throw shape_error(what + " has no rows");
     if (cols != static_cast<std::size_t>(s.inputs))
-        throw shape_error(what + " has shape " + shape_string(rows, cols) + " but the network's Input<" + std::to_string(s.inputs) +
-                          "> expects " + shape_string(rows, static_cast<std::size_t>(s.inputs)));
+        throw shape_error(what + " has shape " + shape_string(rows, cols) + " but the network's Input<" +
+                          std::to_string(s.inputs) + "> expects " + shape_string(rows, static_cast<std::size_t>(s.inputs)));
     if ((s.task.k == task_kind::classification) != (y.cls != nullptr))
-        throw shape_error(what + ": " + task_name(s.task) +
-                          (y.cls ? " takes float targets (samples x outputs), not labels" : " takes int32 labels, not a float matrix"));
+        throw shape_error(
+            what + ": " + task_name(s.task) +
+            (y.cls ? " takes float targets (samples x outputs), not labels" : " takes int32 labels, not a float matrix"));
     if (y.rows() != rows)
         throw shape_error(what + " has " + std::to_string(rows) + " rows but its targets have " + std::to_string(y.rows()));
     const std::size_t k = static_cast<std::size_t>(s.outputs);
     if (y.values && y.values->shape()[1] != k)
-        throw shape_error(what + ": targets have shape " + shape_string(*y.values) + " but the network outputs " + shape_string(rows, k));
+        throw shape_error(what + ": targets have shape " + shape_string(*y.values) + " but the network outputs " +
+                          shape_string(rows, k));
     if (y.cls)
         for (std::size_t r = 0; r < rows; ++r)
             if ((*y.cls)(r) < 0 || static_cast<std::size_t>((*y.cls)(r)) >= k)
-                throw shape_error(what + ": label " + std::to_string((*y.cls)(r)) + " at row " + std::to_string(r) + " is outside [0, " +
-                                  std::to_string(k) + ") of " + task_name(s.task) + " (lint L3.1)");
+                throw shape_error(what + ": label " + std::to_string((*y.cls)(r)) + " at row " + std::to_string(r) +
+                                  " is outside [0, " + std::to_string(k) + ") of " + task_name(s.task) + " (lint L3.1)");
     if (y.values && s.task.k == task_kind::multilabel)
         for (std::size_t i = 0; i < y.values->size(); ++i) {
             const float v = y.values->data()[i];
             if (std::isfinite(v) && !(v >= 0.f && v <= 1.f))
-                throw shape_error(what + ": target " + std::to_string(v) + " at " + position(i / k, i % k) + " is outside [0, 1] of " +
-                                  task_name(s.task));
+                throw shape_error(what + ": target " + std::to_string(v) + " at " + position(i / k, i % k) +
+                                  " is outside [0, 1] of " + task_name(s.task));
         }
 }
 
-// L3.1: the first NaN or Inf in a matrix, as a finding (or nothing).
-inline bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural = false) {
+SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural) {
     const std::size_t cols = m.shape()[1];
     const float* d = m.data();
     for (std::size_t i = 0; i < m.size(); ++i)
         if (!std::isfinite(d[i])) {
             std::size_t count = 0;
             for (std::size_t j = i; j < m.size(); ++j) count += !std::isfinite(d[j]);
-            out.push_back(make_diagnostic("L3.1", "non-finite-data", "", Severity::error,
-                                          what + " " + (plural ? "hold " : "holds ") + std::to_string(d[i]) + " at " + position(i / cols, i % cols) +
-                                              " (" + std::to_string(count) + (count == 1 ? " non-finite value" : " non-finite values") +
-                                              " in all); one NaN or Inf spreads to every weight in a single step",
-                                          "remove or impute those samples before training (article item 3)",
-                                          std::to_string(count) + " non-finite values"));
+            out.push_back(make_diagnostic(
+                "L3.1", "non-finite-data", "", Severity::error,
+                what + " " + (plural ? "hold " : "holds ") + std::to_string(d[i]) + " at " + position(i / cols, i % cols) + " (" +
+                    std::to_string(count) + (count == 1 ? " non-finite value" : " non-finite values") +
+                    " in all); one NaN or Inf spreads to every weight in a single step",
+                "remove or impute those samples before training (article item 3)", std::to_string(count) + " non-finite values"));
             return true;
         }
     return false;
 }
 
-// Per-column mean and standard deviation (population), computed in double around a
-// shift (the first row) so that large offsets do not cancel; and whether the column takes
-// at most two distinct values.
-struct column_stats {
-    std::vector<double> mean, stddev, range;
-    std::vector<std::uint8_t> binary;
-    std::vector<std::size_t> at_min, at_max;  // how many values equal the minimum, the maximum
-};
-
-inline column_stats column_statistics(const matrix& x) {
+SANENET_INLINE column_stats column_statistics(const matrix& x) {
     const std::size_t n = x.shape()[0], d = x.shape()[1];
     column_stats s;
     s.mean.assign(d, 0.0);
@@ -4118,7 +4638,7 @@ inline column_stats column_statistics(const matrix& x) {
 }
 
 // FNV-1a over a row's bytes, for the leak check.
-inline std::uint64_t row_hash(const float* row, std::size_t cols) {
+SANENET_INLINE std::uint64_t row_hash(const float* row, std::size_t cols) {
     std::uint64_t h = 0xcbf29ce484222325ull;
     const auto* b = reinterpret_cast<const unsigned char*>(row);
     for (std::size_t i = 0; i < cols * sizeof(float); ++i) h = (h ^ b[i]) * 0x100000001b3ull;
@@ -4126,7 +4646,7 @@ inline std::uint64_t row_hash(const float* row, std::size_t cols) {
 }
 
 // L2.2: how many rows of v appear exactly in x.
-inline std::size_t rows_found_in(const matrix& v, const matrix& x) {
+SANENET_INLINE std::size_t rows_found_in(const matrix& v, const matrix& x) {
     const std::size_t cols = x.shape()[1];
     std::unordered_multimap<std::uint64_t, std::size_t> index;
     index.reserve(x.shape()[0]);
@@ -4144,16 +4664,7 @@ inline std::size_t rows_found_in(const matrix& v, const matrix& x) {
     return found;
 }
 
-// The data lints, in catalogue order. Shapes must already be checked (check_shapes).
-// What the data lints look at: the training data and the parts of the fit that concern it.
-struct data_check {
-    const matrix* validation_x = nullptr;
-    targets validation_y{};
-    std::size_t batch_size = 32;
-    Thresholds thresholds{};
-};
-
-inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const data_check& o) {
+SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const data_check& o) {
     std::vector<Diagnostic> out;
     const Thresholds& t = o.thresholds;
     const std::size_t n = x.shape()[0], d = x.shape()[1];
@@ -4173,14 +4684,18 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
             if (rms > t.max_feature_rms) loud.push_back(c);
             if (rms > worst_rms) worst_rms = rms, worst = c;
             const double common = static_cast<double>(std::max(cs.at_min[c], cs.at_max[c])) / static_cast<double>(n);
-            if (cs.stddev[c] == 0.0) constant.push_back(c);
-            else if (!cs.binary[c] && common < t.nearly_constant_share) scaled.push_back(c);
+            if (cs.stddev[c] == 0.0)
+                constant.push_back(c);
+            else if (!cs.binary[c] && common < t.nearly_constant_share)
+                scaled.push_back(c);
         }
         if (!loud.empty())
-            out.push_back(SANENET_TAGGED(UnnormalizedInputs, Severity::error,
+            out.push_back(SANENET_TAGGED(
+                UnnormalizedInputs, Severity::error,
                 "x is not normalized (article item 1): " + std::to_string(loud.size()) + " of " + std::to_string(d) +
-                    " features have an RMS sqrt(mean^2 + std^2) above " + format_number(t.max_feature_rms) + ", the largest " + format_number(worst_rms) +
-                    " at feature " + std::to_string(worst) + " (mean " + format_number(cs.mean[worst]) + ", std " + format_number(cs.stddev[worst]) +
+                    " features have an RMS sqrt(mean^2 + std^2) above " + format_number(t.max_feature_rms) + ", the largest " +
+                    format_number(worst_rms) + " at feature " + std::to_string(worst) + " (mean " +
+                    format_number(cs.mean[worst]) + ", std " + format_number(cs.stddev[worst]) +
                     "); weights, activations and learning rates all assume inputs around 0 with a std near 1",
                 "standardize on the training split: sn::Standardizer s; s.fit(x_train); then s.transform() every split (a group "
                 "of all pixels for images, or x / 255)",
@@ -4193,37 +4708,45 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
                                                 [&](std::size_t a, std::size_t b) { return cs.range[a] < cs.range[b]; });
             const double ratio = cs.range[*hi] / cs.range[*lo];
             if (ratio > t.max_scale_spread)
-                out.push_back(SANENET_TAGGED(FeatureScaleSpread, Severity::warning,
-                    "the features' scales differ by a factor " + format_number(ratio) + " (range " + format_number(cs.range[*lo]) + " at feature " +
-                        std::to_string(*lo) + ", " + format_number(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
+                out.push_back(SANENET_TAGGED(
+                    FeatureScaleSpread, Severity::warning,
+                    "the features' scales differ by a factor " + format_number(ratio) + " (range " +
+                        format_number(cs.range[*lo]) + " at feature " + std::to_string(*lo) + ", " +
+                        format_number(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
                         "): the small ones barely move the first layer (article item 1)",
                     "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
                     "range ratio " + format_number(ratio)));
         }
         if (!constant.empty() && d < t.constant_feature_max_inputs)
             out.push_back(SANENET_TAGGED(ConstantFeature, Severity::warning,
-                std::to_string(constant.size()) + " feature(s) never change in x: " + list_indices(constant) +
-                    "; they carry no information and a scaler cannot give them unit variance",
-                "drop them, or check that the data were loaded and joined as intended",
-                "constant features " + list_indices(constant)));
+                                         std::to_string(constant.size()) +
+                                             " feature(s) never change in x: " + list_indices(constant) +
+                                             "; they carry no information and a scaler cannot give them unit variance",
+                                         "drop them, or check that the data were loaded and joined as intended",
+                                         "constant features " + list_indices(constant)));
         if (y.values && s.task.k == task_kind::regression) {
             const column_stats ts = column_statistics(*y.values);
             std::vector<std::size_t> bad;
             for (std::size_t c = 0; c < ts.mean.size(); ++c)
-                if (std::fabs(ts.mean[c]) > t.max_target_abs_mean || ts.stddev[c] < t.min_target_std || ts.stddev[c] > t.max_target_std)
+                if (std::fabs(ts.mean[c]) > t.max_target_abs_mean || ts.stddev[c] < t.min_target_std ||
+                    ts.stddev[c] > t.max_target_std)
                     bad.push_back(c);
             if (!bad.empty())
-                out.push_back(SANENET_TAGGED(UnnormalizedTargets, Severity::error,
-                    "the regression targets are not normalized (article item 1): output " + std::to_string(bad[0]) + " has mean " +
-                        format_number(ts.mean[bad[0]]) + " and std " + format_number(ts.stddev[bad[0]]) + " (expected |mean| <= " + format_number(t.max_target_abs_mean) +
-                        ", std in [" + format_number(t.min_target_std) + ", " + format_number(t.max_target_std) +
-                        "]); an untrained network outputs values near 0 with a std near 1, so the loss and its gradients start far off",
+                out.push_back(SANENET_TAGGED(
+                    UnnormalizedTargets, Severity::error,
+                    "the regression targets are not normalized (article item 1): output " + std::to_string(bad[0]) +
+                        " has mean " + format_number(ts.mean[bad[0]]) + " and std " + format_number(ts.stddev[bad[0]]) +
+                        " (expected |mean| <= " + format_number(t.max_target_abs_mean) + ", std in [" +
+                        format_number(t.min_target_std) + ", " + format_number(t.max_target_std) +
+                        "]); an untrained network outputs values near 0 with a std near 1, so the loss and its gradients start "
+                        "far off",
                     "standardize the targets on the training split with sn::Standardizer and inverse_transform() the predictions",
                     "outputs " + list_indices(bad)));
         }
     }
     if (!o.validation_x) {
-        out.push_back(SANENET_TAGGED(NoValidation, Severity::warning,
+        out.push_back(SANENET_TAGGED(
+            NoValidation, Severity::warning,
             "no validation data: nothing will tell overfitting or a broken pipeline from progress (article item 2)",
             "hold out 10-20% of the training samples and pass them as FitOptions::validation = sn::Validation{x_val, y_val}",
             "FitOptions::validation is empty"));
@@ -4231,50 +4754,75 @@ inline std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, c
         const std::size_t vn = (*o.validation_x).shape()[0];
         const std::size_t leaked = rows_found_in((*o.validation_x), x);
         if (vn && static_cast<double>(leaked) > t.max_validation_leak * static_cast<double>(vn))
-            out.push_back(SANENET_TAGGED(ValidationLeak, Severity::warning,
-                std::to_string(leaked) + " of the " + std::to_string(vn) + " validation rows also appear in the training data: the "
+            out.push_back(SANENET_TAGGED(
+                ValidationLeak, Severity::warning,
+                std::to_string(leaked) + " of the " + std::to_string(vn) +
+                    " validation rows also appear in the training data: the "
                     "validation score will look better than it is (article item 2)",
                 "split the samples once, before any shuffling or augmentation, and keep the validation rows out of training",
                 std::to_string(leaked) + " shared rows"));
     }
     if (o.batch_size > t.max_batch && o.batch_size <= n)
         out.push_back(SANENET_TAGGED(LargeBatch, Severity::warning,
-            "batch_size " + std::to_string(o.batch_size) + " is large: big batches average away the gradient noise that helps "
-                "generalization and take fewer steps per epoch (article item 5)",
-            "start with 32, 16 or 8 and raise it only for speed once training works",
-            "batch_size " + std::to_string(o.batch_size)));
+                                     "batch_size " + std::to_string(o.batch_size) +
+                                         " is large: big batches average away the gradient noise that helps "
+                                         "generalization and take fewer steps per epoch (article item 5)",
+                                     "start with 32, 16 or 8 and raise it only for speed once training works",
+                                     "batch_size " + std::to_string(o.batch_size)));
     if (o.batch_size > n)
         out.push_back(make_diagnostic("L5.2", "batch-larger-than-data", "", Severity::error,
-            "batch_size " + std::to_string(o.batch_size) + " exceeds the " + std::to_string(n) +
-                " training samples, so every step would see the whole set",
-            "use a batch of 16, 8 or 1 (article item 5)", "batch_size " + std::to_string(o.batch_size)));
+                                      "batch_size " + std::to_string(o.batch_size) + " exceeds the " + std::to_string(n) +
+                                          " training samples, so every step would see the whole set",
+                                      "use a batch of 16, 8 or 1 (article item 5)",
+                                      "batch_size " + std::to_string(o.batch_size)));
     return out;
 }
 
-inline bool waived(const Diagnostic& d, Waivers allow) { return (allow.bits & waiver_bit(d.id)) != 0; }
-
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/lints/data.hpp
 // begin file sanenet/train/progress.hpp
 // The one-line progress display of fit on a terminal: epoch, loss, validation metric,
 // samples/s, ETA. Silent when stderr is not a terminal or when progress is off.
 
 
-#include <chrono>
-#include <cstdio>
-#include <optional>
 #include <string>
 
 #if defined(__unix__) || defined(__APPLE__)
-#include <unistd.h>
 #define SANENET_HAS_ISATTY 1
 #else
 #define SANENET_HAS_ISATTY 0
 #endif
 
+#if SANENET_DEFINITIONS
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#if SANENET_HAS_ISATTY
+#include <unistd.h>
+#endif
+#endif
+
 namespace sanenet::inline SANENET_ABI {
 
-inline bool stderr_is_terminal() {
+// Whether stderr is a terminal (the progress line and the examples' own live lines show only there).
+SANENET_INLINE bool stderr_is_terminal();
+
+namespace detail {
+
+// "m:ss" or "h:mm:ss".
+SANENET_INLINE std::string format_duration(double seconds);
+
+// "950", "12.3k", "1.2M".
+SANENET_INLINE std::string format_rate(double per_second);
+
+}  // namespace detail
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE bool stderr_is_terminal() {
 #if SANENET_HAS_ISATTY
     return ::isatty(2) == 1;
 #else
@@ -4284,28 +4832,31 @@ inline bool stderr_is_terminal() {
 
 namespace detail {
 
-// "m:ss" or "h:mm:ss".
-inline std::string format_duration(double seconds) {
+SANENET_INLINE std::string format_duration(double seconds) {
     const long s = seconds < 0 ? 0 : static_cast<long>(seconds + 0.5);
     const auto two = [](long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
-    return s >= 3600 ? std::to_string(s / 3600) + ":" + two((s / 60) % 60) + ":" + two(s % 60) : std::to_string(s / 60) + ":" + two(s % 60);
+    return s >= 3600 ? std::to_string(s / 3600) + ":" + two((s / 60) % 60) + ":" + two(s % 60)
+                     : std::to_string(s / 60) + ":" + two(s % 60);
 }
 
-// "950", "12.3k", "1.2M".
-inline std::string format_rate(double per_second) {
+SANENET_INLINE std::string format_rate(double per_second) {
     if (per_second >= 1e6) return format_fixed(per_second / 1e6, 1) + "M";
     if (per_second >= 1e3) return format_fixed(per_second / 1e3, 1) + "k";
     return format_fixed(per_second, 0);
 }
 
+// The live line itself, used only by fit (fit.hpp) and its diagnostics (monitors.hpp).
 class progress_line {
 public:
     using clock = std::chrono::steady_clock;
 
     progress_line(bool requested, int epochs, std::size_t samples_per_epoch, std::string metric)
-        : on_(requested && stderr_is_terminal()), epochs_(epochs), per_epoch_(samples_per_epoch), metric_(std::move(metric)),
-          start_(clock::now()), last_(start_) {}
-
+        : on_(requested && stderr_is_terminal()),
+          epochs_(epochs),
+          per_epoch_(samples_per_epoch),
+          metric_(std::move(metric)),
+          start_(clock::now()),
+          last_(start_) {}
 
     // During an epoch, at most every 100 ms.
     void update(int epoch, std::size_t done, double loss) {
@@ -4317,10 +4868,11 @@ public:
         const double total_done = static_cast<double>(epoch - 1) * static_cast<double>(per_epoch_) + static_cast<double>(done);
         const double rate = elapsed > 0 ? total_done / elapsed : 0.0;
         const double left = static_cast<double>(epochs_) * static_cast<double>(per_epoch_) - total_done;
-        std::string percent = format_fixed(100.0 * static_cast<double>(done) / static_cast<double>(per_epoch_ ? per_epoch_ : 1), 0);
+        std::string percent =
+            format_fixed(100.0 * static_cast<double>(done) / static_cast<double>(per_epoch_ ? per_epoch_ : 1), 0);
         percent.insert(0, percent.size() < 3 ? 3 - percent.size() : 0, ' ');
-        const std::string line = "\r\033[Kepoch " + std::to_string(epoch) + "/" + std::to_string(epochs_) + " " + percent + "%  loss " +
-                                 format_fixed(loss, 4) + "  " + format_rate(rate) + " samples/s  ETA " +
+        const std::string line = "\r\033[Kepoch " + std::to_string(epoch) + "/" + std::to_string(epochs_) + " " + percent +
+                                 "%  loss " + format_fixed(loss, 4) + "  " + format_rate(rate) + " samples/s  ETA " +
                                  (rate > 0 ? format_duration(left / rate) : std::string("?"));
         std::fputs(line.c_str(), stderr);
         std::fflush(stderr);
@@ -4353,6 +4905,7 @@ private:
 
 }  // namespace detail
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/train/progress.hpp
 // begin file sanenet/train/trainer.hpp
 // The training step over a model: the training-mode forward pass (model::forward), the loss,
@@ -4365,8 +4918,10 @@ private:
 // scalars; the update loops and the fused rank-k weight update (small batches) apply it.
 
 
-#include <cmath>
 #include <cstddef>
+#if SANENET_DEFINITIONS
+#include <cmath>
+#endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
@@ -4376,6 +4931,57 @@ namespace sanenet::inline SANENET_ABI::kernels {
 // keeps s2. The loops (apply_fixed, rank_k_fixed) take every operand as a value: read through
 // a lambda's references, g++ re-read the rule and the pointers for every vector, since the
 // stores could have changed them (docs/kernel-tuning.md has the step times).
+
+// SGD with momentum, the parameters of sgd_fixed (below, with the definitions).
+struct sgd_rule {
+    static constexpr bool two_states = false;
+    float lr, mu, decay;
+    bool nesterov;
+    template <class F>
+    void fixed(F&& f) const;
+};
+
+// Adam (PyTorch's form): m, v moments; step = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps.
+// decay > 0 is AdamW's decoupled weight decay: p *= 1 - lr * decay first (shrink is exactly 1
+// without it, so no branch).
+struct adam_rule {
+    static constexpr bool two_states = true;
+    float b1, b2, eps, step, inv_sqrt_bc2, shrink;
+    adam_rule(float lr, float beta1, float beta2, float epsilon, float bias_correction1, float bias_correction2,
+              float weight_decay);
+    template <class F>
+    void fixed(F&& f) const {
+        f(*this);
+    }
+    template <class V>
+    SANENET_ALWAYS_INLINE V operator()(V p, V g, V& m, V& v) const;
+};
+
+// p[i] = rule(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states).
+template <class Rule>
+void apply_update(float* p, const float* g, float* s1, float* s2, std::size_t n, const Rule& rule);
+
+SANENET_INLINE void sgd_update(float* p, const float* g, float* buf, std::size_t n, float lr, float mu, bool nesterov,
+                               float decay);
+
+SANENET_INLINE void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, float lr, float b1, float b2,
+                                float eps, float bias_correction1, float bias_correction2, float decay);
+
+// The weight gradient of a small batch, G = A B (A: m x k strided, B: k x n row-major,
+// k <= rank_k_max), applied by the rule as it is computed: G never goes to memory, which
+// saves a third of the traffic of a batch-1 step. Each vector of G is k FMAs and is used at
+// once; the squared norm of G (returned) is summed in 4 chains per row. A's row is copied
+// out, so that the stores to p cannot alias it.
+inline constexpr int rank_k_max = 8;
+template <class Rule>
+double rank_k_update(int m, int n, int k, const operand& A, const float* B, float* p, float* s1, float* s2, const Rule& rule);
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
 
 // SGD with momentum (PyTorch's form): buf = mu buf + g; p -= lr (nesterov ? g + mu buf : buf).
 // decay adds decay * p to the gradient (classic L2). Without momentum buf is left alone.
@@ -4393,42 +4999,36 @@ struct sgd_fixed {
         return p - V(lr) * g;
     }
 };
-struct sgd_rule {
-    static constexpr bool two_states = false;
-    float lr, mu, decay;
-    bool nesterov;
-    template <class F>
-    void fixed(F&& f) const {
-        const auto with_decay = [&]<bool D>() {
-            if (mu == 0.f) f(sgd_fixed<D, false, false>{lr, mu, decay});
-            else if (nesterov) f(sgd_fixed<D, true, true>{lr, mu, decay});
-            else f(sgd_fixed<D, true, false>{lr, mu, decay});
-        };
-        if (decay != 0.f) with_decay.template operator()<true>();
-        else with_decay.template operator()<false>();
-    }
-};
+template <class F>
+void sgd_rule::fixed(F&& f) const {
+    const auto with_decay = [&]<bool D>() {
+        if (mu == 0.f)
+            f(sgd_fixed<D, false, false>{lr, mu, decay});
+        else if (nesterov)
+            f(sgd_fixed<D, true, true>{lr, mu, decay});
+        else
+            f(sgd_fixed<D, true, false>{lr, mu, decay});
+    };
+    if (decay != 0.f)
+        with_decay.template operator()<true>();
+    else
+        with_decay.template operator()<false>();
+}
 
-// Adam (PyTorch's form): m, v moments; step = lr / (1 - b1^t); denom = sqrt(v) / sqrt(1 - b2^t) + eps.
-// decay > 0 is AdamW's decoupled weight decay: p *= 1 - lr * decay first (shrink is exactly 1
-// without it, so no branch).
-struct adam_rule {
-    static constexpr bool two_states = true;
-    float b1, b2, eps, step, inv_sqrt_bc2, shrink;
-    adam_rule(float lr, float beta1, float beta2, float epsilon, float bias_correction1, float bias_correction2, float weight_decay)
-        : b1(beta1), b2(beta2), eps(epsilon), step(lr / bias_correction1), inv_sqrt_bc2(1.f / std::sqrt(bias_correction2)),
-          shrink(1.f - lr * weight_decay) {}
-    template <class F>
-    void fixed(F&& f) const {
-        f(*this);
-    }
-    template <class V>
-    SANENET_ALWAYS_INLINE V operator()(V p, V g, V& m, V& v) const {
-        m = xsimd::fma(V(b1), m, V(1.f - b1) * g);
-        v = xsimd::fma(V(b2), v, V(1.f - b2) * g * g);
-        return p * V(shrink) - V(step) * m / xsimd::fma(xsimd::sqrt(v), V(inv_sqrt_bc2), V(eps));
-    }
-};
+SANENET_INLINE adam_rule::adam_rule(float lr, float beta1, float beta2, float epsilon, float bias_correction1,
+                                    float bias_correction2, float weight_decay)
+    : b1(beta1),
+      b2(beta2),
+      eps(epsilon),
+      step(lr / bias_correction1),
+      inv_sqrt_bc2(1.f / std::sqrt(bias_correction2)),
+      shrink(1.f - lr * weight_decay) {}
+template <class V>
+SANENET_ALWAYS_INLINE V adam_rule::operator()(V p, V g, V& m, V& v) const {
+    m = xsimd::fma(V(b1), m, V(1.f - b1) * g);
+    v = xsimd::fma(V(b2), v, V(1.f - b2) * g * g);
+    return p * V(shrink) - V(step) * m / xsimd::fma(xsimd::sqrt(v), V(inv_sqrt_bc2), V(eps));
+}
 
 // p[i] = r(p[i], g[i], s1[i], s2[i]) for i < n (s2 only for a rule with two states).
 template <class R>
@@ -4452,19 +5052,20 @@ void apply_update(float* p, const float* g, float* s1, float* s2, std::size_t n,
     rule.fixed([&](const auto r) { apply_fixed(r, p, g, s1, s2, n); });
 }
 
-inline void sgd_update(float* p, const float* g, float* buf, std::size_t n, float lr, float mu, bool nesterov, float decay) {
+SANENET_INLINE void sgd_update(float* p, const float* g, float* buf, std::size_t n, float lr, float mu, bool nesterov,
+                               float decay) {
     apply_update(p, g, buf, nullptr, n, sgd_rule{lr, mu, decay, nesterov});
 }
 
-inline void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, float lr, float b1, float b2, float eps,
-                        float bias_correction1, float bias_correction2, float decay) {
+SANENET_INLINE void adam_update(float* p, const float* g, float* m, float* v, std::size_t n, float lr, float b1, float b2,
+                                float eps, float bias_correction1, float bias_correction2, float decay) {
     apply_update(p, g, m, v, n, adam_rule(lr, b1, b2, eps, bias_correction1, bias_correction2, decay));
 }
 
 // One vector of the fused update below: g = a[0:k] B[0:k, j:j+cols], applied to p, s1, s2 at j.
 template <class Rule>
-SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, const float* B, std::ptrdiff_t n, std::ptrdiff_t j, int cols,
-                                         float* p, float* s1, float* s2, vfloat& norm2) {
+SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, const float* B, std::ptrdiff_t n, std::ptrdiff_t j,
+                                         int cols, float* p, float* s1, float* s2, vfloat& norm2) {
     vfloat g(0.f);
     for (int kk = 0; kk < k; ++kk) g = xsimd::fma(vfloat(a[kk]), load_partial(B + kk * n + j, cols), g);
     norm2 = xsimd::fma(g, g, norm2);
@@ -4474,12 +5075,6 @@ SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, c
     if constexpr (Rule::two_states) store_partial(s2 + j, t, cols);
 }
 
-// The weight gradient of a small batch, G = A B (A: m x k strided, B: k x n row-major,
-// k <= rank_k_max), applied by the rule as it is computed: G never goes to memory, which
-// saves a third of the traffic of a batch-1 step. Each vector of G is k FMAs and is used at
-// once; the squared norm of G (returned) is summed in 4 chains per row. A's row is copied
-// out, so that the stores to p cannot alias it.
-inline constexpr int rank_k_max = 8;
 template <class R>
 double rank_k_fixed(const R r, int m, int n, int k, const operand A, const float* B, float* p, float* s1, float* s2) {
     constexpr int w = static_cast<int>(width);
@@ -4508,6 +5103,7 @@ double rank_k_update(int m, int n, int k, const operand& A, const float* B, floa
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/kernels/optimizer.hpp
 // begin file sanenet/train/optimizers.hpp
 // The optimizers users choose in FitOptions: SGD (momentum, Nesterov), Adam, AdamW.
@@ -4542,21 +5138,32 @@ struct AdamW {
 
 using Optimizer = std::variant<Adam, SGD, AdamW>;
 
-inline float learning_rate_of(const Optimizer& o) {
+SANENET_INLINE float learning_rate_of(const Optimizer& o);
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE float learning_rate_of(const Optimizer& o) {
     return std::visit([](const auto& x) { return x.learning_rate; }, o);
 }
 
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/train/optimizers.hpp
 
-#include <algorithm>
-#include <cmath>
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <optional>
-#include <type_traits>
 #include <variant>
 #include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
@@ -4564,64 +5171,20 @@ namespace sanenet::inline SANENET_ABI::detail {
 // gradients and state sized for the largest batch. Built once per fit; a step allocates nothing.
 class trainer {
 public:
-    trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed)
-        : m_(m), opt_(opt), threads_(threads), seed_(seed) {
-        if (threads > 1) kernels::prepare_gemm_threads();
-        const std::size_t n = m.parameter_count();
-        grads_.resize(n);
-        state1_.resize(n);
-        state2_.resize(std::holds_alternative<SGD>(opt) ? 0 : n);
-        state1_.fill(0.f);
-        state2_.fill(0.f);
-        const auto& st = m.stages();
-        acts_.resize(st.size());
-        deltas_.resize(st.size());
-        states_.resize(st.size());
-        for (std::size_t s = 0; s < st.size(); ++s) {
-            const std::size_t cells = max_batch * static_cast<std::size_t>(st[s].out);
-            acts_[s].resize(cells);
-            deltas_[s].resize(cells);
-            states_[s].resize(visit_kind(st[s].k, [&]<kind K>() { return layer_ops<K>::state_size(st[s], max_batch); }));
-            act_ptrs_.push_back(acts_[s].data());
-            state_ptrs_.push_back(states_[s].data());
-        }
-        input_.resize(max_batch * static_cast<std::size_t>(m.input_size()));
-        const std::size_t outs = max_batch * static_cast<std::size_t>(m.output_size());
-        target_values_.resize(outs);
-        target_labels_.resize(max_batch);
-        m.for_each_tensor([&](const stage& s, const tensor& t) {
-            tensors_.push_back(t);
-            if (t.weight) weights_.push_back({t.offset, t.size(), s.spec});
-        });
-        fused_norm2_.assign(weights_.size(), 0.0);
-        // The first stage with parameters: the stages up to it need no input gradient.
-        first_parametric_ = st.size();
-        for (std::size_t s = 0; s < st.size(); ++s)
-            if (detail::parameter_count(m.specs()[st[s].spec])) { first_parametric_ = s; break; }
-    }
+    trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed);
 
     model& net() { return m_; }
     // The learning rate of the configured optimizer, changed in place (the LR range test).
-    void set_learning_rate(float lr) {
-        std::visit([lr](auto& o) { o.learning_rate = lr; }, opt_);
-    }
+    void set_learning_rate(float lr);
     // Dropout and noise on (training) or off (the doctor's overfit probe).
     void set_regularization(bool on) { regularize_ = on; }
     // The weight matrices (one per Dense), in order.
     std::size_t dense_layers() const { return weights_.size(); }
     // L2 norm of the gradient of the i-th weight matrix, from the last step.
-    double weight_gradient_norm(std::size_t i) const {
-        if (last_step_fused_) return std::sqrt(fused_norm2_[i]);
-        return std::sqrt(kernels::sum_squares(grads_.data() + weights_[i].offset, weights_[i].size));
-    }
+    double weight_gradient_norm(std::size_t i) const;
     float* input() { return input_.data(); }
     // Sample src of (x, y) into row `slot` of the batch.
-    void load_sample(std::size_t slot, const matrix& x, const targets& y, std::size_t src) {
-        const std::size_t in = static_cast<std::size_t>(m_.input_size()), k = static_cast<std::size_t>(m_.output_size());
-        std::memcpy(input_.data() + slot * in, x.data() + src * in, in * sizeof(float));
-        if (y.cls) target_labels_[slot] = (*y.cls)(src);
-        else std::memcpy(target_values_.data() + slot * k, y.values->data() + src * k, k * sizeof(float));
-    }
+    void load_sample(std::size_t slot, const matrix& x, const targets& y, std::size_t src);
     float* target_values() { return target_values_.data(); }
     std::int32_t* target_labels() { return target_labels_.data(); }
     const float* gradients() const { return grads_.data(); }
@@ -4630,35 +5193,17 @@ public:
 
     // Forward in training mode (dropout and noise on) and backward for `rows` gathered rows;
     // fills the gradients and returns the mean loss. Does not update the parameters.
-    double forward_backward(std::size_t rows) {
-        const double loss = forward_loss(rows);
-        backward(rows, nullptr);
-        last_step_fused_ = false;
-        return loss;
-    }
+    double forward_backward(std::size_t rows);
 
     // The training-mode forward pass and loss only, with the dropout masks and noise the next
     // forward_backward will use (gradient checks compare the two).
-    double forward_loss(std::size_t rows) {
-        m_.forward(input_.data(), rows, forward_pass{regularize_, !m_.loss_fuses_output(), threads_, seed_, step_},
-                   forward_buffers{nullptr, nullptr, nullptr, act_ptrs_.data(), state_ptrs_.data()});
-        return loss_and_output_gradient(rows);
-    }
+    double forward_loss(std::size_t rows);
 
     // Global gradient-norm clipping as torch.nn.utils.clip_grad_norm_: the gradients are scaled
     // by max_norm / (norm + 1e-6) when that is below 1. Returns true when it scaled them.
-    bool clip(float max_norm) {
-        grad_norm_ = std::sqrt(kernels::sum_squares(grads_.data(), grads_.size()));
-        const double scale = max_norm / (grad_norm_ + 1e-6);
-        if (!(scale < 1.0)) return false;
-        kernels::scale_in_place(grads_.data(), grads_.size(), static_cast<float>(scale));
-        return true;
-    }
+    bool clip(float max_norm);
 
-    void update() {
-        ++updates_;
-        for (const tensor& t : tensors_) apply(t);
-    }
+    void update();
 
     struct step_result {
         double loss;
@@ -4671,45 +5216,19 @@ public:
     static_assert(fused_max_rows <= kernels::rank_k_max);
 
     // One training step: forward, backward, clipping when asked, update.
-    step_result train_step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt) {
-        if (clip_norm || rows > fused_max_rows) {
-            const double loss = forward_backward(rows);
-            const bool clipped = clip_norm && clip(*clip_norm);
-            update();
-            return {loss, clipped};
-        }
-        const double loss = forward_loss(rows);
-        ++updates_;
-        const fused_update fuse{this, [](void* self, const stage& st, const kernels::operand& xt, const float* d, std::size_t n) {
-                                    static_cast<trainer*>(self)->fused_weight_update(st, xt, d, n);
-                                }};
-        backward(rows, &fuse);
-        last_step_fused_ = true;
-        for (const tensor& t : tensors_)
-            if (!t.weight) apply(t);
-        return {loss, false};
-    }
+    step_result train_step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt);
 
-    double step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt) { return train_step(rows, clip_norm).loss; }
+    double step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt) {
+        return train_step(rows, clip_norm).loss;
+    }
 
     // Optimizer state, to save and restore together with the weights on divergence.
     struct snapshot {
         aligned_buffer<float> params, state1, state2;
         std::uint64_t updates = 0;
     };
-    void save(snapshot& s) const {
-        s.params.resize(m_.parameter_count());
-        std::copy(m_.params(), m_.params() + m_.parameter_count(), s.params.data());
-        s.state1 = state1_;
-        s.state2 = state2_;
-        s.updates = updates_;
-    }
-    void restore(const snapshot& s) {
-        std::copy(s.params.data(), s.params.data() + s.params.size(), m_.params());
-        state1_ = s.state1;
-        state2_ = s.state2;
-        updates_ = s.updates;
-    }
+    void save(snapshot& s) const;
+    void restore(const snapshot& s);
 
 private:
     struct weight_matrix {
@@ -4718,41 +5237,210 @@ private:
 
     // Mean loss over the batch; writes dLoss/d(output of the last stage) into its delta,
     // already through the output activation when the loss fuses it.
-    double loss_and_output_gradient(std::size_t rows) {
-        const std::size_t s = m_.stages().size() - 1;
-        const float* y = acts_[s].data();
-        float* d = deltas_[s].data();
-        const std::size_t k = static_cast<std::size_t>(m_.output_size());
-        switch (m_.task().k) {
-            case task_kind::classification:
-                return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) / static_cast<double>(rows);
-            case task_kind::multilabel:
-                return kernels::sigmoid_cross_entropy(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) / static_cast<double>(rows * k);
-            case task_kind::regression:
-                return kernels::squared_error(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) / static_cast<double>(rows * k);
-        }
-        return 0.0;
-    }
+    double loss_and_output_gradient(std::size_t rows);
 
     // The backward pass, last stage first, each through its kind; fuse: update the weights as
     // their gradients are formed (train_step).
-    void backward(std::size_t rows, const fused_update* fuse) {
-        const auto& stages = m_.stages();
-        for (std::size_t s = stages.size(); s-- > 0;) {
-            const stage& st = stages[s];
-            const bool last = s + 1 == stages.size();
-            const stage_io io{st, s, rows, s == 0 ? input_.data() : acts_[s - 1].data(), acts_[s].data(), m_.params(),
-                              states_[s].data(), regularize_, !(last && m_.loss_fuses_output()), threads_, seed_, step_};
-            const grad_io g{deltas_[s].data(), s > first_parametric_ ? deltas_[s - 1].data() : nullptr, grads_.data(), fuse};
-            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::backward(io, g); });
-        }
-        ++step_;
-    }
+    void backward(std::size_t rows, const fused_update* fuse);
 
     // Calls f with the optimizer's per-element rule for this step (weights decay, biases do not).
     template <class F>
-    void with_rule(bool is_weight, F&& f) const {
-        std::visit([&](const auto& o) {
+    void with_rule(bool is_weight, F&& f) const;
+
+    void apply(const tensor& t);
+    static constexpr std::size_t elementwise_grain = 1 << 14;
+
+    void fused_weight_update(const stage& st, const kernels::operand& xt, const float* d, std::size_t rows);
+
+    model& m_;
+    Optimizer opt_;
+    int threads_;
+    std::uint64_t seed_;
+    std::uint64_t step_ = 0, updates_ = 0;
+    double grad_norm_ = 0.0;
+    bool regularize_ = true;
+    bool last_step_fused_ = false;
+    std::vector<tensor> tensors_;  // every parameter tensor, in order
+    std::vector<weight_matrix> weights_;  // the weight matrices, in order
+    std::vector<double> fused_norm2_;  // their squared gradient norms in the last fused step
+    std::size_t first_parametric_ = 0;
+    aligned_buffer<float> grads_, state1_, state2_, input_, target_values_;
+    aligned_buffer<std::int32_t> target_labels_;
+    std::vector<aligned_buffer<float>> acts_, deltas_, states_;
+    std::vector<float*> act_ptrs_, state_ptrs_;
+};
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE trainer::trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed)
+    : m_(m),
+      opt_(opt),
+      threads_(threads),
+      seed_(seed) {
+    if (threads > 1) kernels::prepare_gemm_threads();
+    const std::size_t n = m.parameter_count();
+    grads_.resize(n);
+    state1_.resize(n);
+    state2_.resize(std::holds_alternative<SGD>(opt) ? 0 : n);
+    state1_.fill(0.f);
+    state2_.fill(0.f);
+    const auto& st = m.stages();
+    acts_.resize(st.size());
+    deltas_.resize(st.size());
+    states_.resize(st.size());
+    for (std::size_t s = 0; s < st.size(); ++s) {
+        const std::size_t cells = max_batch * static_cast<std::size_t>(st[s].out);
+        acts_[s].resize(cells);
+        deltas_[s].resize(cells);
+        states_[s].resize(visit_kind(st[s].k, [&]<kind K>() { return layer_ops<K>::state_size(st[s], max_batch); }));
+        act_ptrs_.push_back(acts_[s].data());
+        state_ptrs_.push_back(states_[s].data());
+    }
+    input_.resize(max_batch * static_cast<std::size_t>(m.input_size()));
+    const std::size_t outs = max_batch * static_cast<std::size_t>(m.output_size());
+    target_values_.resize(outs);
+    target_labels_.resize(max_batch);
+    m.for_each_tensor([&](const stage& s, const tensor& t) {
+        tensors_.push_back(t);
+        if (t.weight) weights_.push_back({t.offset, t.size(), s.spec});
+    });
+    fused_norm2_.assign(weights_.size(), 0.0);
+    // The first stage with parameters: the stages up to it need no input gradient.
+    first_parametric_ = st.size();
+    for (std::size_t s = 0; s < st.size(); ++s)
+        if (detail::parameter_count(m.specs()[st[s].spec])) {
+            first_parametric_ = s;
+            break;
+        }
+}
+
+SANENET_INLINE void trainer::set_learning_rate(float lr) {
+    std::visit([lr](auto& o) { o.learning_rate = lr; }, opt_);
+}
+
+SANENET_INLINE double trainer::weight_gradient_norm(std::size_t i) const {
+    if (last_step_fused_) return std::sqrt(fused_norm2_[i]);
+    return std::sqrt(kernels::sum_squares(grads_.data() + weights_[i].offset, weights_[i].size));
+}
+
+SANENET_INLINE void trainer::load_sample(std::size_t slot, const matrix& x, const targets& y, std::size_t src) {
+    const std::size_t in = static_cast<std::size_t>(m_.input_size()), k = static_cast<std::size_t>(m_.output_size());
+    std::memcpy(input_.data() + slot * in, x.data() + src * in, in * sizeof(float));
+    if (y.cls)
+        target_labels_[slot] = (*y.cls)(src);
+    else
+        std::memcpy(target_values_.data() + slot * k, y.values->data() + src * k, k * sizeof(float));
+}
+
+SANENET_INLINE double trainer::forward_backward(std::size_t rows) {
+    const double loss = forward_loss(rows);
+    backward(rows, nullptr);
+    last_step_fused_ = false;
+    return loss;
+}
+
+SANENET_INLINE double trainer::forward_loss(std::size_t rows) {
+    m_.forward(input_.data(), rows, forward_pass{regularize_, !m_.loss_fuses_output(), threads_, seed_, step_},
+               forward_buffers{nullptr, nullptr, nullptr, act_ptrs_.data(), state_ptrs_.data()});
+    return loss_and_output_gradient(rows);
+}
+
+SANENET_INLINE bool trainer::clip(float max_norm) {
+    grad_norm_ = std::sqrt(kernels::sum_squares(grads_.data(), grads_.size()));
+    const double scale = max_norm / (grad_norm_ + 1e-6);
+    if (!(scale < 1.0)) return false;
+    kernels::scale_in_place(grads_.data(), grads_.size(), static_cast<float>(scale));
+    return true;
+}
+
+SANENET_INLINE void trainer::update() {
+    ++updates_;
+    for (const tensor& t : tensors_) apply(t);
+}
+
+SANENET_INLINE trainer::step_result trainer::train_step(std::size_t rows, const std::optional<float>& clip_norm) {
+    if (clip_norm || rows > fused_max_rows) {
+        const double loss = forward_backward(rows);
+        const bool clipped = clip_norm && clip(*clip_norm);
+        update();
+        return {loss, clipped};
+    }
+    const double loss = forward_loss(rows);
+    ++updates_;
+    const fused_update fuse{this, [](void* self, const stage& st, const kernels::operand& xt, const float* d, std::size_t n) {
+                                static_cast<trainer*>(self)->fused_weight_update(st, xt, d, n);
+                            }};
+    backward(rows, &fuse);
+    last_step_fused_ = true;
+    for (const tensor& t : tensors_)
+        if (!t.weight) apply(t);
+    return {loss, false};
+}
+
+SANENET_INLINE void trainer::save(snapshot& s) const {
+    s.params.resize(m_.parameter_count());
+    std::copy(m_.params(), m_.params() + m_.parameter_count(), s.params.data());
+    s.state1 = state1_;
+    s.state2 = state2_;
+    s.updates = updates_;
+}
+
+SANENET_INLINE void trainer::restore(const snapshot& s) {
+    std::copy(s.params.data(), s.params.data() + s.params.size(), m_.params());
+    state1_ = s.state1;
+    state2_ = s.state2;
+    updates_ = s.updates;
+}
+
+SANENET_INLINE double trainer::loss_and_output_gradient(std::size_t rows) {
+    const std::size_t s = m_.stages().size() - 1;
+    const float* y = acts_[s].data();
+    float* d = deltas_[s].data();
+    const std::size_t k = static_cast<std::size_t>(m_.output_size());
+    switch (m_.task().k) {
+        case task_kind::classification:
+            return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) /
+                   static_cast<double>(rows);
+        case task_kind::multilabel:
+            return kernels::sigmoid_cross_entropy(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) /
+                   static_cast<double>(rows * k);
+        case task_kind::regression:
+            return kernels::squared_error(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) /
+                   static_cast<double>(rows * k);
+    }
+    return 0.0;
+}
+
+SANENET_INLINE void trainer::backward(std::size_t rows, const fused_update* fuse) {
+    const auto& stages = m_.stages();
+    for (std::size_t s = stages.size(); s-- > 0;) {
+        const stage& st = stages[s];
+        const bool last = s + 1 == stages.size();
+        const stage_io io{st,
+                          s,
+                          rows,
+                          s == 0 ? input_.data() : acts_[s - 1].data(),
+                          acts_[s].data(),
+                          m_.params(),
+                          states_[s].data(),
+                          regularize_,
+                          !(last && m_.loss_fuses_output()),
+                          threads_,
+                          seed_,
+                          step_};
+        const grad_io g{deltas_[s].data(), s > first_parametric_ ? deltas_[s - 1].data() : nullptr, grads_.data(), fuse};
+        visit_kind(st.k, [&]<kind K>() { layer_ops<K>::backward(io, g); });
+    }
+    ++step_;
+}
+
+template <class F>
+void trainer::with_rule(bool is_weight, F&& f) const {
+    std::visit(
+        [&](const auto& o) {
             using O = std::decay_t<decltype(o)>;
             if constexpr (std::is_same_v<O, SGD>) {
                 f(kernels::sgd_rule{o.learning_rate, o.momentum, is_weight ? o.weight_decay : 0.f, o.nesterov});
@@ -4764,50 +5452,34 @@ private:
                                      static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta1), t)),
                                      static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta2), t)), decay));
             }
-        }, opt_);
-    }
+        },
+        opt_);
+}
 
-    void apply(const tensor& t) {
-        float* p = m_.params();
-        const std::size_t off = t.offset, n = t.size();
-        with_rule(t.weight, [&](const auto& rule) {
-            float* s2 = rule.two_states ? state2_.data() + off : nullptr;
-            kernels::parallel_for(n >= 2 * elementwise_grain ? threads_ : 1, n, elementwise_grain, [&](std::size_t b, std::size_t e) {
-                kernels::apply_update(p + off + b, grads_.data() + off + b, state1_.data() + off + b, s2 ? s2 + b : nullptr, e - b, rule);
-            });
+SANENET_INLINE void trainer::apply(const tensor& t) {
+    float* p = m_.params();
+    const std::size_t off = t.offset, n = t.size();
+    with_rule(t.weight, [&](const auto& rule) {
+        float* s2 = rule.two_states ? state2_.data() + off : nullptr;
+        kernels::parallel_for(n >= 2 * elementwise_grain ? threads_ : 1, n, elementwise_grain, [&](std::size_t b, std::size_t e) {
+            kernels::apply_update(p + off + b, grads_.data() + off + b, state1_.data() + off + b, s2 ? s2 + b : nullptr, e - b,
+                                  rule);
         });
-    }
-    static constexpr std::size_t elementwise_grain = 1 << 14;
+    });
+}
 
-    void fused_weight_update(const stage& st, const kernels::operand& xt, const float* d, std::size_t rows) {
-        float* p = m_.params();
-        std::size_t i = 0;
-        while (weights_[i].spec != st.spec) ++i;
-        with_rule(true, [&](const auto& rule) {
-            fused_norm2_[i] = kernels::rank_k_update(st.in, st.out, static_cast<int>(rows), xt, d, p + st.w, state1_.data() + st.w,
-                                                     rule.two_states ? state2_.data() + st.w : nullptr, rule);
-        });
-    }
-
-    model& m_;
-    Optimizer opt_;
-    int threads_;
-    std::uint64_t seed_;
-    std::uint64_t step_ = 0, updates_ = 0;
-    double grad_norm_ = 0.0;
-    bool regularize_ = true;
-    bool last_step_fused_ = false;
-    std::vector<tensor> tensors_;             // every parameter tensor, in order
-    std::vector<weight_matrix> weights_;      // the weight matrices, in order
-    std::vector<double> fused_norm2_;         // their squared gradient norms in the last fused step
-    std::size_t first_parametric_ = 0;
-    aligned_buffer<float> grads_, state1_, state2_, input_, target_values_;
-    aligned_buffer<std::int32_t> target_labels_;
-    std::vector<aligned_buffer<float>> acts_, deltas_, states_;
-    std::vector<float*> act_ptrs_, state_ptrs_;
-};
+SANENET_INLINE void trainer::fused_weight_update(const stage& st, const kernels::operand& xt, const float* d, std::size_t rows) {
+    float* p = m_.params();
+    std::size_t i = 0;
+    while (weights_[i].spec != st.spec) ++i;
+    with_rule(true, [&](const auto& rule) {
+        fused_norm2_[i] = kernels::rank_k_update(st.in, st.out, static_cast<int>(rows), xt, d, p + st.w, state1_.data() + st.w,
+                                                 rule.two_states ? state2_.data() + st.w : nullptr, rule);
+    });
+}
 
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/train/trainer.hpp
 // begin file sanenet/train/history.hpp
 // sn::History: what fit did, epoch by epoch, which diagnostics fired and how it ended.
@@ -4821,9 +5493,9 @@ private:
 namespace sanenet::inline SANENET_ABI {
 
 struct EpochRecord {
-    int epoch = 0;                     // 1-based
-    double train_loss = 0.0;           // mean over the epoch's steps, dropout on
-    std::optional<double> val_loss;    // on the validation data, inference mode
+    int epoch = 0;  // 1-based
+    double train_loss = 0.0;  // mean over the epoch's steps, dropout on
+    std::optional<double> val_loss;  // on the validation data, inference mode
     std::optional<double> val_metric;  // History::metric on the validation data
     double seconds = 0.0;
     double samples_per_second = 0.0;
@@ -4838,28 +5510,10 @@ struct History {
     StopReason stop = StopReason::completed;
     std::string stop_message;
 
-    std::vector<double> train_loss() const {
-        std::vector<double> v;
-        for (const auto& e : epochs) v.push_back(e.train_loss);
-        return v;
-    }
-    std::vector<double> val_loss() const {
-        std::vector<double> v;
-        for (const auto& e : epochs)
-            if (e.val_loss) v.push_back(*e.val_loss);
-        return v;
-    }
-    std::vector<double> val_metric() const {
-        std::vector<double> v;
-        for (const auto& e : epochs)
-            if (e.val_metric) v.push_back(*e.val_metric);
-        return v;
-    }
-    bool fired(std::string_view id) const {
-        for (const auto& d : diagnostics)
-            if (d.id == id) return true;
-        return false;
-    }
+    std::vector<double> train_loss() const;
+    std::vector<double> val_loss() const;
+    std::vector<double> val_metric() const;
+    bool fired(std::string_view id) const;
 };
 
 // L6.1: training diverged. The network already holds its last good weights again;
@@ -4874,6 +5528,38 @@ private:
 };
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE std::vector<double> History::train_loss() const {
+    std::vector<double> v;
+    for (const auto& e : epochs) v.push_back(e.train_loss);
+    return v;
+}
+
+SANENET_INLINE std::vector<double> History::val_loss() const {
+    std::vector<double> v;
+    for (const auto& e : epochs)
+        if (e.val_loss) v.push_back(*e.val_loss);
+    return v;
+}
+
+SANENET_INLINE std::vector<double> History::val_metric() const {
+    std::vector<double> v;
+    for (const auto& e : epochs)
+        if (e.val_metric) v.push_back(*e.val_metric);
+    return v;
+}
+
+SANENET_INLINE bool History::fired(std::string_view id) const {
+    for (const auto& d : diagnostics)
+        if (d.id == id) return true;
+    return false;
+}
+
+}  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/train/history.hpp
 // begin file sanenet/train/loop.hpp
 // The training loop: the batches a sample_order hands out, one trainer step each. sn::fit
@@ -4881,13 +5567,15 @@ private:
 // the data) all run it; what they do with each step's loss is theirs.
 
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <numeric>
 #include <optional>
-#include <utility>
 #include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <numeric>
+#include <utility>
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
@@ -4897,12 +5585,8 @@ class sample_order {
 public:
     // wrap: the batches go on past the last sample from the first one again (every batch is
     // full); otherwise a pass ends at the last sample, with a partial last batch.
-    sample_order(std::size_t n, std::uint64_t seed, bool wrap) : order_(n), rng_(seed), wrap_(wrap) {
-        std::iota(order_.begin(), order_.end(), std::size_t{0});
-    }
-    void shuffle() {
-        for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
-    }
+    sample_order(std::size_t n, std::uint64_t seed, bool wrap);
+    void shuffle();
     // Back to the first sample: a new pass.
     void rewind() { cursor_ = 0; }
     // Samples handed out in this pass (without wrap), or in all (with wrap, modulo n).
@@ -4910,15 +5594,7 @@ public:
 
     // Loads the next batch of up to `batch` samples into the trainer's rows 0.. and returns
     // its size: 0 at the end of a pass.
-    std::size_t next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
-        const std::size_t n = order_.size();
-        const std::size_t rows = wrap_ ? (n ? batch : 0) : std::min(batch, n - cursor_);
-        for (std::size_t r = 0; r < rows; ++r) {
-            tr.load_sample(r, x, y, order_[cursor_]);
-            cursor_ = wrap_ ? (cursor_ + 1) % n : cursor_ + 1;
-        }
-        return rows;
-    }
+    std::size_t next(trainer& tr, const matrix& x, const targets& y, std::size_t batch);
 
 private:
     std::vector<std::size_t> order_;
@@ -4945,41 +5621,100 @@ std::size_t train_steps(trainer& tr, const matrix& x, const targets& y, sample_o
 }
 
 }  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE sample_order::sample_order(std::size_t n, std::uint64_t seed, bool wrap) : order_(n), rng_(seed), wrap_(wrap) {
+    std::iota(order_.begin(), order_.end(), std::size_t{0});
+}
+
+SANENET_INLINE void sample_order::shuffle() {
+    for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
+}
+
+SANENET_INLINE std::size_t sample_order::next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
+    const std::size_t n = order_.size();
+    const std::size_t rows = wrap_ ? (n ? batch : 0) : std::min(batch, n - cursor_);
+    for (std::size_t r = 0; r < rows; ++r) {
+        tr.load_sample(r, x, y, order_[cursor_]);
+        cursor_ = wrap_ ? (cursor_ + 1) % n : cursor_ + 1;
+    }
+    return rows;
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/train/loop.hpp
 // begin file sanenet/train/metrics.hpp
 // Metrics: accuracy, mean squared error, R^2 and the confusion matrix.
 
 
-#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
 namespace detail {
-inline void check_rows(const char* where, std::size_t a, std::size_t b) {
-    if (a != b)
-        throw shape_error(std::string(where) + ": predictions have " + std::to_string(a) + " rows but the targets have " + std::to_string(b));
-}
-inline std::size_t argmax_row(const float* p, std::size_t k) {
-    return static_cast<std::size_t>(std::max_element(p, p + k) - p);
-}
+SANENET_INLINE void check_rows(const char* where, std::size_t a, std::size_t b);
 // The predicted class of row r: argmax, or p >= 0.5 for a single (binary) output.
-inline std::int32_t predicted_class(const matrix& p, std::size_t r) {
+SANENET_INLINE std::int32_t predicted_class(const matrix& p, std::size_t r);
+}  // namespace detail
+
+// Share of rows whose most probable class is the label (Binary: p >= 0.5 is class 1).
+SANENET_INLINE double accuracy(const matrix& probabilities, const labels& y);
+
+// Mean over all elements of (pred - y)^2.
+SANENET_INLINE double mse(const matrix& pred, const matrix& y);
+
+// Coefficient of determination, averaged over the outputs (1 is perfect, 0 is the mean).
+// An output whose targets are constant counts as 1 when predicted exactly, else 0.
+SANENET_INLINE double r2(const matrix& pred, const matrix& y);
+
+// counts(true class, predicted class).
+struct ConfusionMatrix {
+    xt::xtensor<std::int64_t, 2> counts;
+
+    std::size_t classes() const { return counts.shape()[0]; }
+    // Recall of class c: the share of its samples predicted as c.
+    double recall(std::size_t c) const;
+    // A table with true classes as rows and predictions as columns; names are optional.
+    std::string to_string(const std::vector<std::string_view>& names = {}) const;
+};
+
+SANENET_INLINE ConfusionMatrix confusion_matrix(const matrix& probabilities, const labels& y);
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+namespace detail {
+SANENET_INLINE void check_rows(const char* where, std::size_t a, std::size_t b) {
+    if (a != b)
+        throw shape_error(std::string(where) + ": predictions have " + std::to_string(a) + " rows but the targets have " +
+                          std::to_string(b));
+}
+inline std::size_t argmax_row(const float* p, std::size_t k) { return static_cast<std::size_t>(std::max_element(p, p + k) - p); }
+SANENET_INLINE std::int32_t predicted_class(const matrix& p, std::size_t r) {
     const std::size_t k = p.shape()[1];
     const float* row = p.data() + r * k;
     return static_cast<std::int32_t>(k == 1 ? (row[0] >= 0.5f ? 1 : 0) : argmax_row(row, k));
 }
 inline void check_same_shape(const char* where, const matrix& a, const matrix& b) {
     if (a.shape() != b.shape())
-        throw shape_error(std::string(where) + ": predictions have shape " + shape_string(a) + " but the targets have shape " + shape_string(b));
+        throw shape_error(std::string(where) + ": predictions have shape " + shape_string(a) + " but the targets have shape " +
+                          shape_string(b));
 }
 }  // namespace detail
 
-// Share of rows whose most probable class is the label (Binary: p >= 0.5 is class 1).
-inline double accuracy(const matrix& probabilities, const labels& y) {
+SANENET_INLINE double accuracy(const matrix& probabilities, const labels& y) {
     detail::check_rows("accuracy", probabilities.shape()[0], y.size());
     if (y.size() == 0) return 0.0;
     std::size_t hits = 0;
@@ -4987,8 +5722,7 @@ inline double accuracy(const matrix& probabilities, const labels& y) {
     return static_cast<double>(hits) / static_cast<double>(y.size());
 }
 
-// Mean over all elements of (pred - y)^2.
-inline double mse(const matrix& pred, const matrix& y) {
+SANENET_INLINE double mse(const matrix& pred, const matrix& y) {
     detail::check_same_shape("mse", pred, y);
     double s = 0.0;
     for (std::size_t i = 0; i < pred.size(); ++i) {
@@ -4998,9 +5732,7 @@ inline double mse(const matrix& pred, const matrix& y) {
     return pred.size() ? s / static_cast<double>(pred.size()) : 0.0;
 }
 
-// Coefficient of determination, averaged over the outputs (1 is perfect, 0 is the mean).
-// An output whose targets are constant counts as 1 when predicted exactly, else 0.
-inline double r2(const matrix& pred, const matrix& y) {
+SANENET_INLINE double r2(const matrix& pred, const matrix& y) {
     detail::check_same_shape("r2", pred, y);
     const std::size_t n = y.shape()[0], k = y.shape()[1];
     if (n == 0 || k == 0) return 0.0;
@@ -5020,46 +5752,39 @@ inline double r2(const matrix& pred, const matrix& y) {
     return total / static_cast<double>(k);
 }
 
-// counts(true class, predicted class).
-struct ConfusionMatrix {
-    xt::xtensor<std::int64_t, 2> counts;
+SANENET_INLINE double ConfusionMatrix::recall(std::size_t c) const {
+    std::int64_t row = 0;
+    for (std::size_t j = 0; j < classes(); ++j) row += counts(c, j);
+    return row ? static_cast<double>(counts(c, c)) / static_cast<double>(row) : 0.0;
+}
 
-    std::size_t classes() const { return counts.shape()[0]; }
-    // Recall of class c: the share of its samples predicted as c.
-    double recall(std::size_t c) const {
-        std::int64_t row = 0;
-        for (std::size_t j = 0; j < classes(); ++j) row += counts(c, j);
-        return row ? static_cast<double>(counts(c, c)) / static_cast<double>(row) : 0.0;
+SANENET_INLINE std::string ConfusionMatrix::to_string(const std::vector<std::string_view>& names) const {
+    const std::size_t k = classes();
+    auto name = [&](std::size_t c) { return c < names.size() ? std::string(names[c]) : std::to_string(c); };
+    std::size_t label_w = 4;
+    for (std::size_t c = 0; c < k; ++c) label_w = std::max(label_w, name(c).size());
+    std::size_t cell_w = 5;
+    for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t j = 0; j < k; ++j) cell_w = std::max(cell_w, std::to_string(counts(i, j)).size() + 1);
+    std::string s = std::string(label_w, ' ') + " predicted ->\n" + std::string(label_w, ' ');
+    for (std::size_t j = 0; j < k; ++j) {
+        std::string h = std::to_string(j);
+        s += std::string(cell_w - h.size(), ' ') + h;
     }
-    // A table with true classes as rows and predictions as columns; names are optional.
-    std::string to_string(const std::vector<std::string_view>& names = {}) const {
-        const std::size_t k = classes();
-        auto name = [&](std::size_t c) { return c < names.size() ? std::string(names[c]) : std::to_string(c); };
-        std::size_t label_w = 4;
-        for (std::size_t c = 0; c < k; ++c) label_w = std::max(label_w, name(c).size());
-        std::size_t cell_w = 5;
-        for (std::size_t i = 0; i < k; ++i)
-            for (std::size_t j = 0; j < k; ++j) cell_w = std::max(cell_w, std::to_string(counts(i, j)).size() + 1);
-        std::string s = std::string(label_w, ' ') + " predicted ->\n" + std::string(label_w, ' ');
+    s += "  recall\n";
+    for (std::size_t i = 0; i < k; ++i) {
+        std::string n = name(i);
+        s += n + std::string(label_w - n.size(), ' ');
         for (std::size_t j = 0; j < k; ++j) {
-            std::string h = std::to_string(j);
-            s += std::string(cell_w - h.size(), ' ') + h;
+            std::string v = std::to_string(counts(i, j));
+            s += std::string(cell_w - v.size(), ' ') + v;
         }
-        s += "  recall\n";
-        for (std::size_t i = 0; i < k; ++i) {
-            std::string n = name(i);
-            s += n + std::string(label_w - n.size(), ' ');
-            for (std::size_t j = 0; j < k; ++j) {
-                std::string v = std::to_string(counts(i, j));
-                s += std::string(cell_w - v.size(), ' ') + v;
-            }
-            s += "  " + detail::format_fixed(recall(i), 3) + "  (" + std::to_string(i) + ")\n";
-        }
-        return s;
+        s += "  " + detail::format_fixed(recall(i), 3) + "  (" + std::to_string(i) + ")\n";
     }
-};
+    return s;
+}
 
-inline ConfusionMatrix confusion_matrix(const matrix& probabilities, const labels& y) {
+SANENET_INLINE ConfusionMatrix confusion_matrix(const matrix& probabilities, const labels& y) {
     detail::check_rows("confusion_matrix", probabilities.shape()[0], y.size());
     const std::size_t k = std::max<std::size_t>(probabilities.shape()[1], 2);
     ConfusionMatrix cm{xt::xtensor<std::int64_t, 2>::from_shape({k, k})};
@@ -5074,6 +5799,7 @@ inline ConfusionMatrix confusion_matrix(const matrix& probabilities, const label
 }
 
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/train/metrics.hpp
 // begin file sanenet/train/monitors.hpp
 // What only training reveals (article items 2, 4, 6, 8): the monitors sn::fit runs around
@@ -5102,45 +5828,34 @@ struct Validation {
 
 struct FitOptions {
     int epochs = 10;
-    std::size_t batch_size = 32;              // article item 5: start small (16, 8 or 1)
+    std::size_t batch_size = 32;  // article item 5: start small (16, 8 or 1)
     Optimizer optimizer = Adam{};
     std::optional<Validation> validation = std::nullopt;
     std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
     Waivers allow = {};
-    std::uint64_t seed = 42;                  // shuffling, dropout and noise
-    int threads = 0;                          // 0 = all cores
-    bool progress = true;                     // the live line on a terminal; silent otherwise
+    std::uint64_t seed = 42;  // shuffling, dropout and noise
+    int threads = 0;  // 0 = all cores
+    bool progress = true;  // the live line on a terminal; silent otherwise
     std::function<void(const EpochRecord&)> on_epoch = {};
     bool shuffle = true;
-    Thresholds thresholds = {};               // the run-time lints' thresholds
-    bool monitor = true;                      // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
+    Thresholds thresholds = {};  // the run-time lints' thresholds
+    bool monitor = true;  // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
 };
 
 namespace detail {
 
-inline targets targets_of(const std::variant<labels, matrix>& y) {
-    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
-    return {nullptr, &std::get<matrix>(y)};
-}
+SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y);
 
 // What the data lints look at in a fit's options.
-inline data_check data_check_of(const FitOptions& o) {
-    data_check c;
-    if (o.validation) {
-        c.validation_x = &o.validation->x;
-        c.validation_y = targets_of(o.validation->y);
-    }
-    c.batch_size = o.batch_size;
-    c.thresholds = o.thresholds;
-    return c;
-}
+SANENET_INLINE data_check data_check_of(const FitOptions& o);
 
 // The targets of a Net's task, checked at compile time: labels or a matrix.
 template <class Net, class Y>
 targets targets_for(const Y& y) {
     constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
     if constexpr (cls) {
-        static_assert(std::is_same_v<Y, labels>, "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
+        static_assert(std::is_same_v<Y, labels>,
+                      "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
         return {&y, nullptr};
     } else {
         static_assert(std::is_same_v<Y, matrix>,
@@ -5151,22 +5866,108 @@ targets targets_for(const Y& y) {
 
 }  // namespace detail
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y) {
+    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
+    return {nullptr, &std::get<matrix>(y)};
+}
+
+SANENET_INLINE data_check data_check_of(const FitOptions& o) {
+    data_check c;
+    if (o.validation) {
+        c.validation_x = &o.validation->x;
+        c.validation_y = targets_of(o.validation->y);
+    }
+    c.batch_size = o.batch_size;
+    c.thresholds = o.thresholds;
+    return c;
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/train/options.hpp
 
+#include <cstddef>
+#include <limits>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <string>
-#include <vector>
+#endif
 
+namespace sanenet::inline SANENET_ABI::detail {
+
+// L6.1 (smoothed form): a debiased exponential average of the step losses; divergence is
+// that average rising above factor x its running minimum after a warm-up.
+class divergence_watch {
+public:
+    explicit divergence_watch(const Thresholds& t)
+        : factor_(t.divergence_factor),
+          floor_(t.divergence_floor),
+          warmup_(t.divergence_warmup_steps) {}
+
+    // Returns true when the loss has diverged.
+    bool add(double loss);
+    double smoothed() const { return smoothed_; }
+    double minimum() const { return minimum_; }
+
+private:
+    static constexpr double beta = 0.98;
+    double factor_, floor_;
+    int warmup_;
+    int steps_ = 0;
+    double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
+};
+
+// The loss of predicting a constant learned from the training targets: class frequencies,
+// label frequencies, or the mean (L2.3's baseline), measured on the validation targets.
+SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val);
+
+// The network in inference mode on a fixed probe set (evenly spaced rows of x, gathered
+// once): per hidden stage, what L8.1 and L9.3 need - the share of ReLU units that output 0
+// for every probe sample, and the RMS of each hidden Dense layer's output. run() allocates
+// nothing.
+class activity_probe {
+public:
+    struct result {
+        double dead_share = 0.0;  // the largest share of dead units over the ReLU stages ...
+        std::size_t dead_layer = npos;  // ... at the Dense before that ReLU (spec index)
+        std::vector<double> hidden_rms;
+    };
+
+    activity_probe(const model& m, const matrix& x, std::size_t samples);
+
+    std::size_t samples() const { return probe_.shape()[0]; }
+
+    const result& run(int threads);
+
+private:
+    static void visit(void* ctx, std::size_t s, const float* out, std::size_t rows);
+
+    const model& m_;
+    matrix probe_;
+    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
+    result r_;
+};
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
 namespace sanenet::inline SANENET_ABI::detail {
 
 // Where warnings go: the History, and one line on stderr unless the fit is quiet.
 class diagnostics_sink {
 public:
     diagnostics_sink(History& h, bool print, Waivers allow, progress_line* progress)
-        : h_(h), print_(print), allow_(allow), progress_(progress) {}
+        : h_(h),
+          print_(print),
+          allow_(allow),
+          progress_(progress) {}
 
     // Records a finding unless it is waived; returns whether it was recorded.
     bool report(Diagnostic d) {
@@ -5191,38 +5992,18 @@ private:
     progress_line* progress_;
 };
 
-// L6.1 (smoothed form): a debiased exponential average of the step losses; divergence is
-// that average rising above factor x its running minimum after a warm-up.
-class divergence_watch {
-public:
-    explicit divergence_watch(const Thresholds& t)
-        : factor_(t.divergence_factor), floor_(t.divergence_floor), warmup_(t.divergence_warmup_steps) {}
+SANENET_INLINE bool divergence_watch::add(double loss) {
+    ++steps_;
+    avg_ = beta * avg_ + (1 - beta) * loss;
+    smoothed_ = avg_ / (1 - std::pow(beta, static_cast<double>(steps_)));
+    if (steps_ < warmup_) return false;
+    if (steps_ == warmup_) first_ = smoothed_;
+    minimum_ = std::min(minimum_, smoothed_);
+    // A floor on the minimum: a loss that has reached ~0 may wobble by large factors.
+    return smoothed_ > factor_ * std::max(minimum_, floor_ * first_);
+}
 
-    // Returns true when the loss has diverged.
-    bool add(double loss) {
-        ++steps_;
-        avg_ = beta * avg_ + (1 - beta) * loss;
-        smoothed_ = avg_ / (1 - std::pow(beta, static_cast<double>(steps_)));
-        if (steps_ < warmup_) return false;
-        if (steps_ == warmup_) first_ = smoothed_;
-        minimum_ = std::min(minimum_, smoothed_);
-        // A floor on the minimum: a loss that has reached ~0 may wobble by large factors.
-        return smoothed_ > factor_ * std::max(minimum_, floor_ * first_);
-    }
-    double smoothed() const { return smoothed_; }
-    double minimum() const { return minimum_; }
-
-private:
-    static constexpr double beta = 0.98;
-    double factor_, floor_;
-    int warmup_;
-    int steps_ = 0;
-    double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
-};
-
-// The loss of predicting a constant learned from the training targets: class frequencies,
-// label frequencies, or the mean (L2.3's baseline), measured on the validation targets.
-inline double baseline_loss(const net_shape& s, const targets& train, const targets& val) {
+SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val) {
     const std::size_t k = static_cast<std::size_t>(s.outputs);
     if (train.cls) {
         std::vector<double> p(k, 1.0);  // Laplace smoothing: no class gets probability 0
@@ -5252,72 +6033,55 @@ inline double baseline_loss(const net_shape& s, const targets& train, const targ
     return loss / static_cast<double>(vy.size());
 }
 
-// The network in inference mode on a fixed probe set (evenly spaced rows of x, gathered
-// once): per hidden stage, what L8.1 and L9.3 need - the share of ReLU units that output 0
-// for every probe sample, and the RMS of each hidden Dense layer's output. run() allocates
-// nothing.
-class activity_probe {
-public:
-    struct result {
-        double dead_share = 0.0;     // the largest share of dead units over the ReLU stages ...
-        std::size_t dead_layer = npos;  // ... at the Dense before that ReLU (spec index)
-        std::vector<double> hidden_rms;
-    };
-
-    activity_probe(const model& m, const matrix& x, std::size_t samples) : m_(m) {
-        const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size()), p = std::min(n, samples);
-        probe_ = matrix::from_shape({p, in});
-        for (std::size_t i = 0; i < p; ++i) {
-            const std::size_t r = i * n / p;
-            std::copy(x.data() + r * in, x.data() + (r + 1) * in, probe_.data() + i * in);
-        }
-        const std::size_t w = p * static_cast<std::size_t>(m.max_width());
-        ping_.resize(w);
-        pong_.resize(w);
-        out_.resize(p * static_cast<std::size_t>(m.output_size()));
-        unit_max_.resize(static_cast<std::size_t>(m.max_width()));
-        r_.hidden_rms.reserve(m.stages().size());
+SANENET_INLINE activity_probe::activity_probe(const model& m, const matrix& x, std::size_t samples) : m_(m) {
+    const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size()), p = std::min(n, samples);
+    probe_ = matrix::from_shape({p, in});
+    for (std::size_t i = 0; i < p; ++i) {
+        const std::size_t r = i * n / p;
+        std::copy(x.data() + r * in, x.data() + (r + 1) * in, probe_.data() + i * in);
     }
+    const std::size_t w = p * static_cast<std::size_t>(m.max_width());
+    ping_.resize(w);
+    pong_.resize(w);
+    out_.resize(p * static_cast<std::size_t>(m.output_size()));
+    unit_max_.resize(static_cast<std::size_t>(m.max_width()));
+    r_.hidden_rms.reserve(m.stages().size());
+}
 
-    std::size_t samples() const { return probe_.shape()[0]; }
+SANENET_INLINE const activity_probe::result& activity_probe::run(int threads) {
+    r_ = {0.0, npos, std::move(r_.hidden_rms)};
+    r_.hidden_rms.clear();
+    m_.infer(probe_.data(), samples(), out_.data(), ping_.data(), pong_.data(), threads, true, &visit, this);
+    return r_;
+}
 
-    const result& run(int threads) {
-        r_ = {0.0, npos, std::move(r_.hidden_rms)};
-        r_.hidden_rms.clear();
-        m_.infer(probe_.data(), samples(), out_.data(), ping_.data(), pong_.data(), threads, true, &visit, this);
-        return r_;
-    }
-
-private:
-    static void visit(void* ctx, std::size_t s, const float* out, std::size_t rows) {
-        auto& self = *static_cast<activity_probe*>(ctx);
-        const stage& st = self.m_.stages()[s];
-        if (s + 1 == self.m_.stages().size()) return;
-        const std::size_t w = static_cast<std::size_t>(st.out);
-        if (st.k == kind::dense)
-            self.r_.hidden_rms.push_back(std::sqrt(kernels::sum_squares(out, rows * w) / static_cast<double>(rows * w)));
-        if (st.a != act::relu) return;
-        float* mx = self.unit_max_.data();
-        std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
-        std::size_t dead = 0;
-        for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
-        const double share = static_cast<double>(dead) / static_cast<double>(w);
-        if (share > self.r_.dead_share) self.r_.dead_share = share, self.r_.dead_layer = st.spec;
-    }
-
-    const model& m_;
-    matrix probe_;
-    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
-    result r_;
-};
+SANENET_INLINE void activity_probe::visit(void* ctx, std::size_t s, const float* out, std::size_t rows) {
+    auto& self = *static_cast<activity_probe*>(ctx);
+    const stage& st = self.m_.stages()[s];
+    if (s + 1 == self.m_.stages().size()) return;
+    const std::size_t w = static_cast<std::size_t>(st.out);
+    if (st.k == kind::dense)
+        self.r_.hidden_rms.push_back(std::sqrt(kernels::sum_squares(out, rows * w) / static_cast<double>(rows * w)));
+    if (st.a != act::relu) return;
+    float* mx = self.unit_max_.data();
+    std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
+    std::size_t dead = 0;
+    for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
+    const double share = static_cast<double>(dead) / static_cast<double>(w);
+    if (share > self.r_.dead_share) self.r_.dead_share = share, self.r_.dead_layer = st.spec;
+}
 
 // The epoch-level monitors: L4.3, L6.2, L8.1, L8.2, and L2.3 at the end.
 class training_monitor {
 public:
     training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
-        : m_(m), o_(o), t_(o.thresholds), sink_(sink), probe_(m, x, o.thresholds.probe_samples) {}
+        : m_(m),
+          o_(o),
+          t_(o.thresholds),
+          sink_(sink),
+          probe_(m, x, o.thresholds.probe_samples) {}
 
     // After each step: gradient norms for L8.2 (sampled) and clipping for L6.2.
     void after_step(const trainer& tr, bool clipped) {
@@ -5347,9 +6111,10 @@ public:
         const double base = baseline_loss(s, train, targets_of(o_.validation->y));
         const double final_loss = *h.epochs.back().val_loss;
         if (final_loss >= t_.baseline_ratio * base)
-            sink_.report(SANENET_TAGGED(NoBetterThanBaseline, Severity::warning,
-                "after " + std::to_string(h.epochs.size()) + (h.epochs.size() == 1 ? " epoch" : " epochs") + " the validation loss " +
-                    format_number(final_loss) +
+            sink_.report(SANENET_TAGGED(
+                NoBetterThanBaseline, Severity::warning,
+                "after " + std::to_string(h.epochs.size()) + (h.epochs.size() == 1 ? " epoch" : " epochs") +
+                    " the validation loss " + format_number(final_loss) +
                     " is no better than predicting a constant learned from the training targets (" + format_number(base) +
                     "): the network has learned nothing that generalizes (article item 2)",
                 "look at the data and the predictions: are inputs and targets aligned, normalized, shuffled? Then run sn::doctor",
@@ -5363,9 +6128,10 @@ private:
         if (!o_.clip_grad_norm || steps_ == 0) return;
         const double share = static_cast<double>(clipped_) / static_cast<double>(steps_);
         if (share > t_.clipping_share)
-            sink_.report(SANENET_TAGGED(ClippingMasksLR, Severity::warning,
-                "gradient clipping was active on " + format_number(100 * share) + "% of the steps of epoch " + std::to_string(epoch) +
-                    ": it is hiding a learning rate that is too high (article item 6)",
+            sink_.report(SANENET_TAGGED(
+                ClippingMasksLR, Severity::warning,
+                "gradient clipping was active on " + format_number(100 * share) + "% of the steps of epoch " +
+                    std::to_string(epoch) + ": it is hiding a learning rate that is too high (article item 6)",
                 "turn clipping off (clip_grad_norm = std::nullopt), find the largest stable rate with sn::find_learning_rate and "
                 "use a tenth of it",
                 format_number(100 * share) + "% of steps clipped"));
@@ -5384,9 +6150,10 @@ private:
         const bool memorizing = e.train_loss < train_at_best_;
         overfit_run_ = gap && memorizing && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
         if (overfit_run_ >= t_.overfit_epochs)
-            sink_.report(SANENET_TAGGED(Overfitting, Severity::warning,
-                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + format_number(val) + " (best " +
-                    format_number(best_val_) + ") while the training loss is " + format_number(e.train_loss) +
+            sink_.report(SANENET_TAGGED(
+                Overfitting, Severity::warning,
+                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + format_number(val) +
+                    " (best " + format_number(best_val_) + ") while the training loss is " + format_number(e.train_loss) +
                     ": the network is memorizing the training set (article item 4)",
                 "stop at the best epoch, add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get "
                 "more data",
@@ -5398,9 +6165,11 @@ private:
         const double first = first_norm_ / norm_samples_, last = last_norm_ / norm_samples_;
         const bool stalled = e.train_loss > 0.99 * *previous;
         if (stalled && last > 0 && first / last < t_.vanishing_ratio && first < t_.vanishing_norm)
-            sink_.report(SANENET_TAGGED(VanishingGradient, Severity::warning,
-                "the first Dense layer's gradient (norm " + format_number(first) + ") is " + format_number(last / std::max(first, 1e-300)) +
-                    " times smaller than the last one's (" + format_number(last) + ") and the loss has stopped improving: the early "
+            sink_.report(SANENET_TAGGED(
+                VanishingGradient, Severity::warning,
+                "the first Dense layer's gradient (norm " + format_number(first) + ") is " +
+                    format_number(last / std::max(first, 1e-300)) + " times smaller than the last one's (" + format_number(last) +
+                    ") and the loss has stopped improving: the early "
                     "layers are not learning (article item 8)",
                 "use fewer layers (article item 10), LeakyReLU or ELU with He/LeCun init, and normalized inputs",
                 "epoch " + std::to_string(e.epoch)));
@@ -5411,12 +6180,14 @@ private:
         if (probe_.samples() < t_.probe_samples || sink_.waives("L8.1")) return;
         const activity_probe::result& r = probe_.run(threads);
         if (r.dead_share >= t_.dead_unit_share)
-            sink_.report(SANENET_TAGGED(DeadUnits, Severity::warning,
-                format_number(100 * r.dead_share) + "% of the units of the ReLU after layer " + std::to_string(r.dead_layer) + " (Input is 0)" +
-                    " output 0 for every one of " + std::to_string(probe_.samples()) + " probe samples after epoch " +
-                    std::to_string(epoch) + ": dead ReLUs get no gradient and never recover (article item 8)",
-                "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
-                "layer " + std::to_string(r.dead_layer)));
+            sink_.report(
+                SANENET_TAGGED(DeadUnits, Severity::warning,
+                               format_number(100 * r.dead_share) + "% of the units of the ReLU after layer " +
+                                   std::to_string(r.dead_layer) + " (Input is 0)" + " output 0 for every one of " +
+                                   std::to_string(probe_.samples()) + " probe samples after epoch " + std::to_string(epoch) +
+                                   ": dead ReLUs get no gradient and never recover (article item 8)",
+                               "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
+                               "layer " + std::to_string(r.dead_layer)));
     }
 
     const model& m_;
@@ -5431,19 +6202,24 @@ private:
 };
 
 }  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/train/monitors.hpp
 
+#include <cstddef>
+#include <string>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
-#include <string>
 #include <type_traits>
 #include <variant>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -5454,6 +6230,63 @@ struct Evaluation {
 };
 
 namespace detail {
+
+// Validation loss and metric in inference mode, in chunks; buffers are sized once.
+class evaluator {
+public:
+    static constexpr std::size_t chunk = 256;
+
+    explicit evaluator(const model& m);
+
+    Evaluation run(const model& m, const matrix& x, const targets& y, int threads);
+
+private:
+    kernels::aligned_buffer<float> ping_, pong_, out_, scratch_;
+    std::vector<double> sum_, sumsq_, sse_;
+};
+
+// sn::fit on the model: the options checked, the data lints, the epochs of steps with the monitors
+// around them and the progress line. net_waivers: the network type's waivers, added to o.allow.
+SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers);
+
+// sn::evaluate on the model: shapes and finiteness checked, then the evaluator.
+SANENET_INLINE Evaluation evaluate_model(const model& m, const matrix& x, const targets& t, int threads);
+
+// sn::check_data for a network of shape s: the shapes, then every data lint not waived by
+// options.allow or net_waivers.
+SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matrix& x, const targets& t,
+                                                  const FitOptions& options, Waivers net_waivers);
+
+}  // namespace detail
+
+// Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
+template <class Net, class Y>
+History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
+}
+
+// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
+template <class Net, class Y>
+Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
+    return detail::evaluate_model(net.engine(), x, detail::targets_for<Net>(y), threads);
+}
+
+}  // namespace sanenet
+
+namespace sanenet::inline SANENET_ABI {
+
+// The data lints alone (no training), waivers and thresholds from options: every finding,
+// errors included, as Diagnostics. Shapes are still checked (shape_error).
+template <class Net, class Y>
+std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::net_shape s{Net::task_type::sanenet_task, Net::input_size, Net::output_size};
+    return detail::check_data(s, x, detail::targets_for<Net>(y), options, Net::waivers);
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
 
 inline std::string metric_name(const model& m) { return m.task().k == task_kind::regression ? "r2" : "accuracy"; }
 
@@ -5478,24 +6311,28 @@ inline void check_options(const FitOptions& o) {
     const auto decay = [&](const std::string& name, float v) {
         if (!(v >= 0.f) || !std::isfinite(v)) refuse(name, v, "a finite value >= 0");
     };
-    std::visit([&](const auto& opt) {
-        using O = std::decay_t<decltype(opt)>;
-        if constexpr (std::is_same_v<O, SGD>) {
-            in_unit("SGD::momentum", opt.momentum);
-            decay("SGD::weight_decay", opt.weight_decay);
-            if (opt.nesterov && opt.momentum == 0.f) refuse("SGD::momentum", 0.f, "> 0 with nesterov = true (Nesterov needs momentum)");
-        } else {
-            const std::string name = std::is_same_v<O, AdamW> ? "AdamW::" : "Adam::";
-            in_unit(name + "beta1", opt.beta1);
-            in_unit(name + "beta2", opt.beta2);
-            decay(name + "epsilon", opt.epsilon);
-            if constexpr (std::is_same_v<O, AdamW>) decay("AdamW::weight_decay", opt.weight_decay);
-        }
-    }, o.optimizer);
+    std::visit(
+        [&](const auto& opt) {
+            using O = std::decay_t<decltype(opt)>;
+            if constexpr (std::is_same_v<O, SGD>) {
+                in_unit("SGD::momentum", opt.momentum);
+                decay("SGD::weight_decay", opt.weight_decay);
+                if (opt.nesterov && opt.momentum == 0.f)
+                    refuse("SGD::momentum", 0.f, "> 0 with nesterov = true (Nesterov needs momentum)");
+            } else {
+                const std::string name = std::is_same_v<O, AdamW> ? "AdamW::" : "Adam::";
+                in_unit(name + "beta1", opt.beta1);
+                in_unit(name + "beta2", opt.beta2);
+                decay(name + "epsilon", opt.epsilon);
+                if constexpr (std::is_same_v<O, AdamW>) decay("AdamW::weight_decay", opt.weight_decay);
+            }
+        },
+        o.optimizer);
 }
 
 // Shapes, then the data lints: warnings to the sink, the first error thrown.
-inline void check_before_training(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o, diagnostics_sink& sink) {
+inline void check_before_training(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o,
+                                  diagnostics_sink& sink) {
     check_shapes(s, x, y, "x");
     if (o.validation) check_shapes(s, o.validation->x, targets_of(o.validation->y), "validation x");
     const std::vector<Diagnostic> found = data_lints(s, x, y, data_check_of(o));
@@ -5504,75 +6341,69 @@ inline void check_before_training(const net_shape& s, const matrix& x, const tar
     for (const Diagnostic& d : found) sink.report(d);
 }
 
-// Validation loss and metric in inference mode, in chunks; buffers are sized once.
-class evaluator {
-public:
-    static constexpr std::size_t chunk = 256;
+SANENET_INLINE evaluator::evaluator(const model& m)
+    : ping_(chunk * static_cast<std::size_t>(m.max_width())),
+      pong_(chunk * static_cast<std::size_t>(m.max_width())),
+      out_(chunk * static_cast<std::size_t>(m.output_size())),
+      scratch_(chunk * static_cast<std::size_t>(m.output_size())),
+      sum_(static_cast<std::size_t>(m.output_size())),
+      sumsq_(static_cast<std::size_t>(m.output_size())),
+      sse_(static_cast<std::size_t>(m.output_size())) {}
 
-    explicit evaluator(const model& m)
-        : ping_(chunk * static_cast<std::size_t>(m.max_width())), pong_(chunk * static_cast<std::size_t>(m.max_width())),
-          out_(chunk * static_cast<std::size_t>(m.output_size())), scratch_(chunk * static_cast<std::size_t>(m.output_size())),
-          sum_(static_cast<std::size_t>(m.output_size())), sumsq_(static_cast<std::size_t>(m.output_size())),
-          sse_(static_cast<std::size_t>(m.output_size())) {}
-
-    Evaluation run(const model& m, const matrix& x, const targets& y, int threads) {
-        const std::size_t rows = x.shape()[0], k = static_cast<std::size_t>(m.output_size()), in = static_cast<std::size_t>(m.input_size());
-        const bool fused = m.loss_fuses_output();
-        double loss = 0.0, hits = 0.0;
-        // Per output: the targets' sum and sum of squares and the squared error, for R^2.
-        std::fill(sum_.begin(), sum_.end(), 0.0);
-        std::fill(sumsq_.begin(), sumsq_.end(), 0.0);
-        std::fill(sse_.begin(), sse_.end(), 0.0);
-        for (std::size_t r = 0; r < rows; r += chunk) {
-            const std::size_t n = std::min(chunk, rows - r);
-            m.infer(x.data() + r * in, n, out_.data(), ping_.data(), pong_.data(), threads, !fused);
-            const float* o = out_.data();
-            if (y.cls) {
-                const std::int32_t* lab = y.cls->data() + r;
-                loss += kernels::softmax_cross_entropy(o, lab, n, k, scratch_.data(), 1.f);
-                for (std::size_t i = 0; i < n; ++i) hits += argmax_row(o + i * k, k) == static_cast<std::size_t>(lab[i]);
-                continue;
-            }
-            const float* t = y.values->data() + r * k;
-            if (m.task().k == task_kind::multilabel) {
-                loss += kernels::sigmoid_cross_entropy(o, t, n * k, scratch_.data(), 1.f);
-                for (std::size_t i = 0; i < n * k; ++i) hits += (o[i] > 0.f) == (t[i] >= 0.5f);
-                continue;
-            }
-            loss += kernels::squared_error(o, t, n * k, nullptr, 1.f);
-            for (std::size_t i = 0; i < n; ++i)
-                for (std::size_t j = 0; j < k; ++j) {
-                    const double e = static_cast<double>(o[i * k + j]) - t[i * k + j];
-                    sse_[j] += e * e;
-                    sum_[j] += t[i * k + j];
-                    sumsq_[j] += static_cast<double>(t[i * k + j]) * t[i * k + j];
-                }
-        }
-        Evaluation e;
-        e.metric_name = metric_name(m);
-        const double n = static_cast<double>(rows);
+SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const targets& y, int threads) {
+    const std::size_t rows = x.shape()[0], k = static_cast<std::size_t>(m.output_size()),
+                      in = static_cast<std::size_t>(m.input_size());
+    const bool fused = m.loss_fuses_output();
+    double loss = 0.0, hits = 0.0;
+    // Per output: the targets' sum and sum of squares and the squared error, for R^2.
+    std::fill(sum_.begin(), sum_.end(), 0.0);
+    std::fill(sumsq_.begin(), sumsq_.end(), 0.0);
+    std::fill(sse_.begin(), sse_.end(), 0.0);
+    for (std::size_t r = 0; r < rows; r += chunk) {
+        const std::size_t n = std::min(chunk, rows - r);
+        m.infer(x.data() + r * in, n, out_.data(), ping_.data(), pong_.data(), threads, !fused);
+        const float* o = out_.data();
         if (y.cls) {
-            e.loss = loss / n;
-            e.metric = hits / n;
-        } else if (m.task().k == task_kind::multilabel) {
-            e.loss = loss / (n * static_cast<double>(k));
-            e.metric = hits / (n * static_cast<double>(k));
-        } else {
-            e.loss = loss / (n * static_cast<double>(k));
-            double r2 = 0.0;
-            for (std::size_t j = 0; j < k; ++j) {
-                const double sst = sumsq_[j] - sum_[j] * sum_[j] / n;
-                r2 += sst > 0.0 ? 1.0 - sse_[j] / sst : (sse_[j] == 0.0 ? 1.0 : 0.0);
-            }
-            e.metric = r2 / static_cast<double>(k);
+            const std::int32_t* lab = y.cls->data() + r;
+            loss += kernels::softmax_cross_entropy(o, lab, n, k, scratch_.data(), 1.f);
+            for (std::size_t i = 0; i < n; ++i) hits += argmax_row(o + i * k, k) == static_cast<std::size_t>(lab[i]);
+            continue;
         }
-        return e;
+        const float* t = y.values->data() + r * k;
+        if (m.task().k == task_kind::multilabel) {
+            loss += kernels::sigmoid_cross_entropy(o, t, n * k, scratch_.data(), 1.f);
+            for (std::size_t i = 0; i < n * k; ++i) hits += (o[i] > 0.f) == (t[i] >= 0.5f);
+            continue;
+        }
+        loss += kernels::squared_error(o, t, n * k, nullptr, 1.f);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = 0; j < k; ++j) {
+                const double e = static_cast<double>(o[i * k + j]) - t[i * k + j];
+                sse_[j] += e * e;
+                sum_[j] += t[i * k + j];
+                sumsq_[j] += static_cast<double>(t[i * k + j]) * t[i * k + j];
+            }
     }
-
-private:
-    kernels::aligned_buffer<float> ping_, pong_, out_, scratch_;
-    std::vector<double> sum_, sumsq_, sse_;
-};
+    Evaluation e;
+    e.metric_name = metric_name(m);
+    const double n = static_cast<double>(rows);
+    if (y.cls) {
+        e.loss = loss / n;
+        e.metric = hits / n;
+    } else if (m.task().k == task_kind::multilabel) {
+        e.loss = loss / (n * static_cast<double>(k));
+        e.metric = hits / (n * static_cast<double>(k));
+    } else {
+        e.loss = loss / (n * static_cast<double>(k));
+        double r2 = 0.0;
+        for (std::size_t j = 0; j < k; ++j) {
+            const double sst = sumsq_[j] - sum_[j] * sum_[j] / n;
+            r2 += sst > 0.0 ? 1.0 - sse_[j] / sst : (sse_[j] == 0.0 ? 1.0 : 0.0);
+        }
+        e.metric = r2 / static_cast<double>(k);
+    }
+    return e;
+}
 
 inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o) {
     return "sanenet L6.1 diverged: " + what + " (learning rate " + format_number(learning_rate_of(o.optimizer)) +
@@ -5581,7 +6412,7 @@ inline std::string divergence_message(const std::string& what, int epoch, const 
            "find the largest stable learning rate with sn::find_learning_rate and use a tenth of it (article item 6).";
 }
 
-inline History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
+SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
     check_options(o);
     History h;
     h.metric = metric_name(m);
@@ -5632,8 +6463,9 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
                             std::to_string(done - rows),
                         epoch);
             if (o.monitor && watch.add(loss))
-                diverge("the smoothed training loss rose to " + format_number(watch.smoothed()) + ", over " + format_number(o.thresholds.divergence_factor) +
-                            " times its minimum " + format_number(watch.minimum()) + ", in epoch " + std::to_string(epoch),
+                diverge("the smoothed training loss rose to " + format_number(watch.smoothed()) + ", over " +
+                            format_number(o.thresholds.divergence_factor) + " times its minimum " +
+                            format_number(watch.minimum()) + ", in epoch " + std::to_string(epoch),
                         epoch);
             if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
@@ -5641,7 +6473,8 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
             return true;
         });
         // The last update may have left non-finite weights behind a finite loss.
-        if (!kernels::all_finite(m.params(), m.parameter_count())) diverge("the weights became non-finite in epoch " + std::to_string(epoch), epoch);
+        if (!kernels::all_finite(m.params(), m.parameter_count()))
+            diverge("the weights became non-finite in epoch " + std::to_string(epoch), epoch);
         EpochRecord rec;
         rec.epoch = epoch;
         rec.train_loss = loss_sum / static_cast<double>(n);
@@ -5652,7 +6485,8 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
             rec.val_loss = e.loss;
             rec.val_metric = e.metric;
         }
-        const std::optional<double> previous = h.epochs.empty() ? std::nullopt : std::optional<double>(h.epochs.back().train_loss);
+        const std::optional<double> previous =
+            h.epochs.empty() ? std::nullopt : std::optional<double>(h.epochs.back().train_loss);
         h.epochs.push_back(rec);
         progress.end_epoch(epoch, rec.train_loss, rec.val_loss, rec.val_metric, rec.samples_per_second, rec.seconds);
         if (monitor) monitor->end_epoch(rec, previous, threads);
@@ -5662,45 +6496,27 @@ inline History fit_model(model& m, const matrix& x, const targets& y, const FitO
     return h;
 }
 
-}  // namespace detail
-
-// Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
-template <class Net, class Y>
-History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
-}
-
-// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
-template <class Net, class Y>
-Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
-    const detail::targets t = detail::targets_for<Net>(y);
-    detail::check_shapes(detail::shape_of(net.engine()), x, t, "x");
+SANENET_INLINE Evaluation evaluate_model(const model& m, const matrix& x, const targets& t, int threads) {
+    check_shapes(shape_of(m), x, t, "x");
     std::vector<Diagnostic> non_finite;
-    if (detail::find_non_finite(x, "x", non_finite) || (t.values && detail::find_non_finite(*t.values, "the targets", non_finite, true)))
+    if (find_non_finite(x, "x", non_finite) || (t.values && find_non_finite(*t.values, "the targets", non_finite, true)))
         throw lint_error(non_finite.front().id, non_finite.front().message);
-    detail::evaluator e(net.engine());
-    return e.run(net.engine(), x, t, kernels::resolve_threads(threads));
+    evaluator e(m);
+    return e.run(m, x, t, kernels::resolve_threads(threads));
 }
 
-}  // namespace sanenet
-
-namespace sanenet::inline SANENET_ABI {
-
-// The data lints alone (no training), waivers and thresholds from options: every finding,
-// errors included, as Diagnostics. Shapes are still checked (shape_error).
-template <class Net, class Y>
-std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions& options = {}) {
-    const detail::net_shape s{Net::task_type::sanenet_task, Net::input_size, Net::output_size};
-    const detail::targets t = detail::targets_for<Net>(y);
-    detail::check_shapes(s, x, t, "x");
-    if (options.validation) detail::check_shapes(s, options.validation->x, detail::targets_of(options.validation->y), "validation x");
-    std::vector<Diagnostic> found = detail::data_lints(s, x, t, detail::data_check_of(options));
-    const Waivers allow = options.allow | Net::waivers;
-    std::erase_if(found, [allow](const Diagnostic& d) { return detail::waived(d, allow); });
+SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matrix& x, const targets& t,
+                                                  const FitOptions& options, Waivers net_waivers) {
+    check_shapes(s, x, t, "x");
+    if (options.validation) check_shapes(s, options.validation->x, targets_of(options.validation->y), "validation x");
+    std::vector<Diagnostic> found = data_lints(s, x, t, data_check_of(options));
+    const Waivers allow = options.allow | net_waivers;
+    std::erase_if(found, [allow](const Diagnostic& d) { return waived(d, allow); });
     return found;
 }
 
-}  // namespace sanenet
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/train/fit.hpp
 // begin file sanenet/train/lr_finder.hpp
 // sn::find_learning_rate: the article's recipe for item 6. With clipping off, raise the
@@ -5709,51 +6525,76 @@ std::vector<Diagnostic> check_data(const matrix& x, const Y& y, const FitOptions
 // rate to train with is one order of magnitude lower.
 
 
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <numeric>
-#include <string>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
 struct LrOptions {
     Optimizer optimizer = Adam{};  // its learning_rate is what the test sweeps
     std::size_t batch_size = 32;
-    double start = 1e-7;           // first learning rate
-    double stop = 10.0;            // last learning rate, if nothing explodes before
-    int steps = 200;               // steps from start to stop, a constant factor apart
-    double explosion_factor = 4.0; // smoothed loss above this x its best: exploded
+    double start = 1e-7;  // first learning rate
+    double stop = 10.0;  // last learning rate, if nothing explodes before
+    int steps = 200;  // steps from start to stop, a constant factor apart
+    double explosion_factor = 4.0;  // smoothed loss above this x its best: exploded
     std::uint64_t seed = 42;
     int threads = 0;
 };
 
 struct LrPoint {
     double learning_rate = 0.0;
-    double loss = 0.0;      // the step's loss
+    double loss = 0.0;  // the step's loss
     double smoothed = 0.0;  // debiased exponential average
 };
 
 struct LrFinding {
     double max_stable = 0.0;  // the largest rate tried before the loss exploded
-    double suggested = 0.0;   // max_stable / 10: train with this
-    double exploded_at = 0.0; // the rate at which it exploded; 0 if it never did up to LrOptions::stop
+    double suggested = 0.0;  // max_stable / 10: train with this
+    double exploded_at = 0.0;  // the rate at which it exploded; 0 if it never did up to LrOptions::stop
     std::vector<LrPoint> curve;
 
     bool exploded() const { return exploded_at > 0.0; }
-    std::string to_string() const {
-        using detail::format_number;
-        if (exploded())
-            return "the loss explodes at learning rate " + format_number(exploded_at, 3) + "; largest stable " + format_number(max_stable, 3) +
-                   "; suggested " + format_number(suggested, 3);
-        return "no explosion up to learning rate " + format_number(max_stable, 3) + "; suggested " + format_number(suggested, 3);
-    }
+    std::string to_string() const;
 };
 
 namespace detail {
 
-inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
+// The range test proper, on m (a copy: the caller's network is not touched).
+SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o);
+
+}  // namespace detail
+
+// The learning-rate range test on a copy of net (net itself is not touched).
+// y: labels for Classification, a samples x outputs matrix otherwise.
+template <class Net, class Y>
+LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
+    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE std::string LrFinding::to_string() const {
+    using detail::format_number;
+    if (exploded())
+        return "the loss explodes at learning rate " + format_number(exploded_at, 3) + "; largest stable " +
+               format_number(max_stable, 3) + "; suggested " + format_number(suggested, 3);
+    return "no explosion up to learning rate " + format_number(max_stable, 3) + "; suggested " + format_number(suggested, 3);
+}
+
+namespace detail {
+
+SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
     check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
     if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
         throw argument_error("find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
@@ -5783,22 +6624,15 @@ inline LrFinding find_learning_rate(model m, const matrix& x, const targets& y, 
         tr.set_learning_rate(static_cast<float>(lr));
         return true;
     });
-    f.max_stable = f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
+    f.max_stable =
+        f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
     f.suggested = f.max_stable / 10.0;
     return f;
 }
 
 }  // namespace detail
-
-// The learning-rate range test on a copy of net (net itself is not touched).
-// y: labels for Classification, a samples x outputs matrix otherwise.
-template <class Net, class Y>
-LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
-    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
-}
-
-
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/train/lr_finder.hpp
 
 // begin file sanenet/data/csv.hpp
@@ -5810,35 +6644,54 @@ LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const 
 // the path and the operating system's reason.
 
 
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <span>
-#include <string>
 #include <system_error>
-#include <vector>
-
 #if defined(__unix__) || defined(__APPLE__)
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
-inline std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
+// The path in single quotes, for messages.
+SANENET_INLINE std::string quoted(const std::filesystem::path& p);
 
-inline std::string os_error(int err) { return std::generic_category().message(err); }
+// The operating system's text for an errno value.
+SANENET_INLINE std::string os_error(int err);
 
-inline std::string hex_byte(unsigned value) {
+// A byte in hexadecimal, e.g. "0x1f".
+SANENET_INLINE std::string hex_byte(unsigned value);
+
+// The whole file; every failure names the file and its role (`what`, e.g. "IDX file").
+SANENET_INLINE std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what);
+
+// Writes `data` to `path` atomically: a temporary file in the same directory, flushed and
+// fsynced, then renamed over the target. On failure the temporary file is removed, an
+// existing target is left as it was, and io_error names the path and the OS error.
+SANENET_INLINE void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
+                                          const std::string& verb);
+
+#if SANENET_DEFINITIONS
+SANENET_INLINE std::string quoted(const std::filesystem::path& p) { return std::string(1, '\'') + p.string() + "'"; }
+
+SANENET_INLINE std::string os_error(int err) { return std::generic_category().message(err); }
+
+SANENET_INLINE std::string hex_byte(unsigned value) {
     static constexpr char digits[] = "0123456789abcdef";
     return std::string{'0', 'x', digits[(value >> 4) & 0xF], digits[value & 0xF]};
 }
 
-// The whole file; every failure names the file and its role (`what`, e.g. "IDX file").
-inline std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what) {
+SANENET_INLINE std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what) {
     std::vector<unsigned char> b;
     const std::string fail = "cannot read " + what + " " + quoted(path) + ": ";
     std::error_code ec;
@@ -5846,7 +6699,7 @@ inline std::vector<unsigned char> read_file(const std::filesystem::path& path, c
 #if defined(__unix__) || defined(__APPLE__)
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw io_error(fail + os_error(errno));
-    struct ::stat st {};
+    struct ::stat st{};
     if (::fstat(fd, &st) == 0 && st.st_size > 0) b.reserve(static_cast<std::size_t>(st.st_size));
     unsigned char chunk[1 << 16];
     for (;;) {
@@ -5870,11 +6723,8 @@ inline std::vector<unsigned char> read_file(const std::filesystem::path& path, c
     return b;
 }
 
-// Writes `data` to `path` atomically: a temporary file in the same directory, flushed and
-// fsynced, then renamed over the target. On failure the temporary file is removed, an
-// existing target is left as it was, and io_error names the path and the OS error.
-inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
-                                  const std::string& verb) {
+SANENET_INLINE void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
+                                          const std::string& verb) {
     static std::atomic<unsigned> counter{0};
     const std::string fail = "cannot " + verb + " " + quoted(path) + ": ";
     if (path.filename().empty()) throw io_error(fail + "the path names no file");
@@ -5945,21 +6795,24 @@ inline void write_file_atomically(const std::filesystem::path& path, std::span<c
     }
 #endif
 }
+#endif  // SANENET_DEFINITIONS
 
 }  // namespace sanenet::detail
 // end file sanenet/io/file.hpp
 
-#include <algorithm>
-#include <charconv>
 #include <cstddef>
 #include <filesystem>
-#include <limits>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <stdexcept>
+#include <system_error>
+#endif
 
 namespace sanenet::inline SANENET_ABI::data {
 
@@ -5974,29 +6827,41 @@ struct CsvTable {
     sanenet::matrix values;
 
     // Index of the first column called `name`; an sn::argument_error naming the known columns otherwise.
-    std::size_t column(std::string_view name) const {
-        for (std::size_t i = 0; i < columns.size(); ++i)
-            if (columns[i] == name) return i;
-        std::string known;
-        constexpr std::size_t shown = 20;
-        for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
-        if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
-        throw argument_error("no column '" + std::string(name) + "' in the CSV table: known columns are " +
-                                (known.empty() ? std::string("none") : known));
-    }
+    std::size_t column(std::string_view name) const;
 
     // The named columns, in the order given, as a rows x names.size() matrix.
-    sanenet::matrix select(const std::vector<std::string>& names) const {
-        std::vector<std::size_t> index;
-        index.reserve(names.size());
-        for (const auto& name : names) index.push_back(column(name));
-        const std::size_t rows = values.shape()[0];
-        auto out = sanenet::matrix::from_shape({rows, names.size()});
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
-        return out;
-    }
+    sanenet::matrix select(const std::vector<std::string>& names) const;
 };
+
+// Loads a CSV file of numbers. Blank lines are skipped; every cell must be a float.
+SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options = {});
+
+}  // namespace sanenet::data
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::data {
+
+SANENET_INLINE std::size_t CsvTable::column(std::string_view name) const {
+    for (std::size_t i = 0; i < columns.size(); ++i)
+        if (columns[i] == name) return i;
+    std::string known;
+    constexpr std::size_t shown = 20;
+    for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
+    if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
+    throw argument_error("no column '" + std::string(name) + "' in the CSV table: known columns are " +
+                         (known.empty() ? std::string("none") : known));
+}
+
+SANENET_INLINE sanenet::matrix CsvTable::select(const std::vector<std::string>& names) const {
+    std::vector<std::size_t> index;
+    index.reserve(names.size());
+    for (const auto& name : names) index.push_back(column(name));
+    const std::size_t rows = values.shape()[0];
+    auto out = sanenet::matrix::from_shape({rows, names.size()});
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
+    return out;
+}
 
 namespace detail {
 
@@ -6013,7 +6878,7 @@ struct csv_record {
 enum class number_parse { ok, not_a_number, out_of_range };
 
 // std::from_chars accepts "nan" and "inf" (the data lints reject them later) but not a leading '+'.
-inline number_parse parse_float(std::string_view text, float& out) {
+SANENET_INLINE number_parse parse_float(std::string_view text, float& out) {
     if (text.size() > 1 && text[0] == '+' && text[1] != '+' && text[1] != '-') text.remove_prefix(1);
     if (text.empty()) return number_parse::not_a_number;
     const char* first = text.data();
@@ -6025,8 +6890,7 @@ inline number_parse parse_float(std::string_view text, float& out) {
     double wide = 0;
     auto rd = std::from_chars(first, last, wide);
     if (rd.ec != std::errc{} || rd.ptr != last) return number_parse::out_of_range;
-    if (wide > std::numeric_limits<float>::max() || wide < -std::numeric_limits<float>::max())
-        return number_parse::out_of_range;
+    if (wide > std::numeric_limits<float>::max() || wide < -std::numeric_limits<float>::max()) return number_parse::out_of_range;
     out = static_cast<float>(wide);
     return number_parse::ok;
 }
@@ -6036,7 +6900,9 @@ inline number_parse parse_float(std::string_view text, float& out) {
 class csv_reader {
 public:
     csv_reader(std::string_view text, char delimiter, const std::filesystem::path& path)
-        : s_(text), delim_(delimiter), path_(path) {}
+        : s_(text),
+          delim_(delimiter),
+          path_(path) {}
 
     std::size_t line() const { return line_; }
 
@@ -6116,10 +6982,9 @@ private:
         }
         while (pos_ < s_.size() && is_space_or_cr(s_[pos_])) ++pos_;
         if (pos_ < s_.size() && s_[pos_] != delim_ && s_[pos_] != '\n')
-            throw io_error(path_.string() + ":" + std::to_string(line_) + ": column " +
-                           std::to_string(rec.fields.size() + 1) + ": found '" + std::string(1, s_[pos_]) +
-                           "' after a closing quote: expected the delimiter '" + std::string(1, delim_) +
-                           "' or the end of the line");
+            throw io_error(path_.string() + ":" + std::to_string(line_) + ": column " + std::to_string(rec.fields.size() + 1) +
+                           ": found '" + std::string(1, s_[pos_]) + "' after a closing quote: expected the delimiter '" +
+                           std::string(1, delim_) + "' or the end of the line");
         std::size_t a = 0, b = field.text.size();
         while (a < b && (field.text[a] == ' ' || field.text[a] == '\t')) ++a;
         while (b > a && (field.text[b - 1] == ' ' || field.text[b - 1] == '\t')) --b;
@@ -6133,26 +6998,24 @@ private:
     std::size_t line_ = 1;
 };
 
-inline std::string cell_excerpt(const std::string& text) {
+SANENET_INLINE std::string cell_excerpt(const std::string& text) {
     constexpr std::size_t longest = 40;
     return text.size() <= longest ? text : text.substr(0, longest) + "...";
 }
 
 }  // namespace detail
 
-// Loads a CSV file of numbers. Blank lines are skipped; every cell must be a float.
-inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options = {}) {
+SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& options) {
     const char d = options.delimiter;
     if (d == '"' || d == '\n' || d == '\r' || d == ' ')
         throw argument_error("load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
-                                    " (a quote, space or line break) is not usable: expected a character such as "
-                                    "',', ';' or '\\t'");
+                             " (a quote, space or line break) is not usable: expected a character such as "
+                             "',', ';' or '\\t'");
     const auto bytes = sanenet::detail::read_file(path, "CSV file");
     std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     const std::string file = path.string();
-    if (text.empty())
-        throw io_error(file + ":1: empty file: expected a header line or a row of numbers");
+    if (text.empty()) throw io_error(file + ":1: empty file: expected a header line or a row of numbers");
 
     detail::csv_reader reader(text, d, path);
     detail::csv_record first;
@@ -6172,8 +7035,7 @@ inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& op
     CsvTable table;
     const std::size_t width = first.fields.size();
     table.columns.reserve(width);
-    for (std::size_t c = 0; c < width; ++c)
-        table.columns.push_back(has_header ? first.fields[c].text : std::to_string(c));
+    for (std::size_t c = 0; c < width; ++c) table.columns.push_back(has_header ? first.fields[c].text : std::to_string(c));
 
     auto column_label = [&](std::size_t c) {
         std::string label = "column " + std::to_string(c + 1);
@@ -6186,8 +7048,8 @@ inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& op
     auto add_row = [&](const detail::csv_record& rec) {
         const std::string where = file + ":" + std::to_string(rec.line) + ": ";
         if (rec.fields.size() != width)
-            throw io_error(where + "expected " + std::to_string(width) + " fields as in line " +
-                           std::to_string(first.line) + ", found " + std::to_string(rec.fields.size()));
+            throw io_error(where + "expected " + std::to_string(width) + " fields as in line " + std::to_string(first.line) +
+                           ", found " + std::to_string(rec.fields.size()));
         for (std::size_t c = 0; c < width; ++c) {
             const auto& cell = rec.fields[c].text;
             if (cell.empty())
@@ -6195,8 +7057,7 @@ inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& op
                                ": empty cell: expected a number (fill or drop missing values before loading)");
             float v = 0;
             switch (detail::parse_float(cell, v)) {
-                case detail::number_parse::ok:
-                    break;
+                case detail::number_parse::ok: break;
                 case detail::number_parse::not_a_number:
                     throw io_error(where + column_label(c) + ": '" + detail::cell_excerpt(cell) +
                                    "' is not a number: expected a float such as 1.5, -2e3, nan or inf");
@@ -6222,6 +7083,7 @@ inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& op
 }
 
 }  // namespace sanenet::data
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/data/csv.hpp
 // begin file sanenet/data/fashion_mnist.hpp
 // Fashion-MNIST loader over the Debian package dataset-fashion-mnist: Dataset, fashion_mnist, class names.
@@ -6230,13 +7092,14 @@ inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& op
 // IDX reader (the MNIST file format): load_idx, plain or gzip-compressed, with byte-exact errors.
 
 
+#include <filesystem>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <limits>
 #include <memory>
 #include <string>
@@ -6247,7 +7110,17 @@ inline CsvTable load_csv(const std::filesystem::path& path, const CsvOptions& op
 #if SANENET_WITH_ZLIB
 #include <zlib.h>
 #endif
+#endif
 
+namespace sanenet::inline SANENET_ABI::data {
+
+// Reads an IDX file (plain or gzip, detected by content) into floats with the file's shape,
+// unscaled: MNIST pixels stay 0..255.
+SANENET_INLINE xt::xarray<float> load_idx(const std::filesystem::path& path);
+
+}  // namespace sanenet::data
+
+#if SANENET_DEFINITIONS
 namespace sanenet::inline SANENET_ABI::data {
 namespace detail {
 
@@ -6255,31 +7128,32 @@ using sanenet::detail::hex_byte;
 using sanenet::detail::quoted;
 using sanenet::detail::read_file;
 
-inline const char* idx_type_list() {
+SANENET_INLINE const char* idx_type_list() {
     return "0x08 ubyte, 0x09 sbyte, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64";
 }
 
 // Element size of an IDX type code, 0 for an unknown code.
-inline std::size_t idx_element_size(std::uint8_t type) {
+SANENET_INLINE std::size_t idx_element_size(std::uint8_t type) {
     switch (type) {
-        case 0x08: case 0x09: return 1;
+        case 0x08:
+        case 0x09: return 1;
         case 0x0B: return 2;
-        case 0x0C: case 0x0D: return 4;
+        case 0x0C:
+        case 0x0D: return 4;
         case 0x0E: return 8;
         default: return 0;
     }
 }
 
-inline bool is_gzip(const std::vector<unsigned char>& bytes) {
+SANENET_INLINE bool is_gzip(const std::vector<unsigned char>& bytes) {
     return bytes.size() >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
 }
 
 #if SANENET_WITH_ZLIB
 // Inflates every gzip member of `in`; corrupt or truncated streams name the compressed byte offset.
-inline std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path) {
+SANENET_INLINE std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path) {
     auto fail = [&](std::size_t offset, const std::string& what) {
-        return io_error("corrupt gzip stream in " + quoted(path) + " at compressed byte " +
-                        std::to_string(offset) + ": " + what +
+        return io_error("corrupt gzip stream in " + quoted(path) + " at compressed byte " + std::to_string(offset) + ": " + what +
                         " (expected a complete gzip file; re-download or re-compress it)");
     };
     std::vector<unsigned char> out;
@@ -6287,8 +7161,8 @@ inline std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, c
     std::size_t guess = in.size() * 2;
     if (in.size() >= 18) {
         const std::size_t n = in.size();
-        const std::size_t isize = std::size_t{in[n - 4]} | std::size_t{in[n - 3]} << 8 |
-                                  std::size_t{in[n - 2]} << 16 | std::size_t{in[n - 1]} << 24;
+        const std::size_t isize =
+            std::size_t{in[n - 4]} | std::size_t{in[n - 3]} << 8 | std::size_t{in[n - 2]} << 16 | std::size_t{in[n - 1]} << 24;
         guess = std::clamp(isize, guess, in.size() * 64);
     }
     out.resize(guess + 1);
@@ -6311,12 +7185,9 @@ inline std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, c
             pos += in_before - zs.avail_in;
             produced += out_before - zs.avail_out;
             if (rc == Z_STREAM_END) break;
-            if (rc == Z_BUF_ERROR && pos == in.size())
-                throw fail(pos, "the stream ends early (file truncated)");
-            if (rc != Z_OK && rc != Z_BUF_ERROR)
-                throw fail(pos, zs.msg ? zs.msg : "zlib error " + std::to_string(rc));
-            if (rc == Z_OK && pos == in.size() && zs.avail_out != 0)
-                throw fail(pos, "the stream ends early (file truncated)");
+            if (rc == Z_BUF_ERROR && pos == in.size()) throw fail(pos, "the stream ends early (file truncated)");
+            if (rc != Z_OK && rc != Z_BUF_ERROR) throw fail(pos, zs.msg ? zs.msg : "zlib error " + std::to_string(rc));
+            if (rc == Z_OK && pos == in.size() && zs.avail_out != 0) throw fail(pos, "the stream ends early (file truncated)");
         }
         if (pos < in.size() && !(in.size() - pos >= 2 && in[pos] == 0x1F && in[pos + 1] == 0x8B))
             throw fail(pos, std::to_string(in.size() - pos) +
@@ -6369,20 +7240,18 @@ struct idx_file {
                     out[i] = static_cast<float>(static_cast<std::int32_t>(load_big_endian<std::uint32_t>(p + 4 * i)));
                 break;
             case 0x0D:
-                for (std::size_t i = 0; i < count; ++i)
-                    out[i] = std::bit_cast<float>(load_big_endian<std::uint32_t>(p + 4 * i));
+                for (std::size_t i = 0; i < count; ++i) out[i] = std::bit_cast<float>(load_big_endian<std::uint32_t>(p + 4 * i));
                 break;
             case 0x0E:
                 for (std::size_t i = 0; i < count; ++i)
                     out[i] = static_cast<float>(std::bit_cast<double>(load_big_endian<std::uint64_t>(p + 8 * i)));
                 break;
-            default:
-                break;
+            default: break;
         }
     }
 };
 
-inline idx_file read_idx(const std::filesystem::path& path) {
+SANENET_INLINE idx_file read_idx(const std::filesystem::path& path) {
     idx_file f;
     f.path = path;
     auto raw = read_file(path, "IDX file");
@@ -6408,22 +7277,19 @@ inline idx_file read_idx(const std::filesystem::path& path) {
     };
     if (b.empty()) throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found an empty file");
     if (b.size() < 4)
-        throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found only " +
-                          std::to_string(b.size()) + " bytes");
+        throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found only " + std::to_string(b.size()) + " bytes");
     if (b[0] != 0 || b[1] != 0)
-        throw fail(0, "expected the magic number to start with 0x00 0x00, found " + hex_byte(b[0]) + " " +
-                          hex_byte(b[1]) + " (not an IDX file)");
+        throw fail(0, "expected the magic number to start with 0x00 0x00, found " + hex_byte(b[0]) + " " + hex_byte(b[1]) +
+                          " (not an IDX file)");
     f.type = b[2];
     const std::size_t element = idx_element_size(f.type);
-    if (element == 0)
-        throw fail(2, std::string("expected a type code (") + idx_type_list() + "), found " + hex_byte(f.type));
+    if (element == 0) throw fail(2, std::string("expected a type code (") + idx_type_list() + "), found " + hex_byte(f.type));
     const std::size_t ndims = b[3];
     if (ndims == 0) throw fail(3, "expected at least 1 dimension, found 0");
     f.header_size = 4 + 4 * ndims;
     if (b.size() < f.header_size)
-        throw fail(b.size(), "expected a " + std::to_string(f.header_size) + "-byte header with " +
-                                 std::to_string(ndims) + " dimension sizes, found only " +
-                                 std::to_string(b.size()) + " bytes (file truncated)");
+        throw fail(b.size(), "expected a " + std::to_string(f.header_size) + "-byte header with " + std::to_string(ndims) +
+                                 " dimension sizes, found only " + std::to_string(b.size()) + " bytes (file truncated)");
     std::size_t expected = element;
     for (std::size_t i = 0; i < ndims; ++i) {
         const std::size_t offset = 4 + 4 * i;
@@ -6440,18 +7306,15 @@ inline idx_file read_idx(const std::filesystem::path& path) {
                                  std::to_string(f.header_size) + "-byte header, found " + std::to_string(found) +
                                  " (file truncated)");
     if (found > expected)
-        throw fail(f.header_size + expected,
-                   "expected the file to end after " + std::to_string(expected) + " bytes of data after the " +
-                       std::to_string(f.header_size) + "-byte header, found " + std::to_string(found - expected) +
-                       " trailing bytes");
+        throw fail(f.header_size + expected, "expected the file to end after " + std::to_string(expected) +
+                                                 " bytes of data after the " + std::to_string(f.header_size) +
+                                                 "-byte header, found " + std::to_string(found - expected) + " trailing bytes");
     return f;
 }
 
 }  // namespace detail
 
-// Reads an IDX file (plain or gzip, detected by content) into floats with the file's shape,
-// unscaled: MNIST pixels stay 0..255.
-inline xt::xarray<float> load_idx(const std::filesystem::path& path) {
+SANENET_INLINE xt::xarray<float> load_idx(const std::filesystem::path& path) {
     const auto f = detail::read_idx(path);
     auto out = xt::xarray<float>::from_shape(f.shape);
     f.to_float(out.data(), 0, f.size());
@@ -6459,16 +7322,20 @@ inline xt::xarray<float> load_idx(const std::filesystem::path& path) {
 }
 
 }  // namespace sanenet::data
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/data/idx.hpp
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
-#include <cstdint>
 #include <filesystem>
+#include <string_view>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <string_view>
+#include <system_error>
+#endif
 
 namespace sanenet::inline SANENET_ABI::data {
 
@@ -6478,14 +7345,28 @@ struct Dataset {
     sanenet::labels y;
     std::size_t size() const { return y.size(); }
     // Samples [begin, end), e.g. to hold out a validation split.
-    Dataset rows(std::size_t begin, std::size_t end) const { return {take_rows(x, begin, end), take_rows(y, begin, end)}; }
+    Dataset rows(std::size_t begin, std::size_t end) const;
 };
 
 inline constexpr std::array<std::string_view, 10> fashion_mnist_classes = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
+// Loads split "train" (60000 samples) or "t10k" (10000): x is N x 784 raw pixels in 0..255
+// (normalizing is the caller's job), y the labels 0..9. limit > 0 keeps the first `limit` samples.
+SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/datasets/fashion-mnist",
+                                     std::string_view split = "train", std::size_t limit = 0);
+
+}  // namespace sanenet::data
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::data {
+
+SANENET_INLINE Dataset Dataset::rows(std::size_t begin, std::size_t end) const {
+    return {take_rows(x, begin, end), take_rows(y, begin, end)};
+}
+
 namespace detail {
-inline std::filesystem::path find_fashion_mnist_file(const std::filesystem::path& dir, const std::string& name) {
+SANENET_INLINE std::filesystem::path find_fashion_mnist_file(const std::filesystem::path& dir, const std::string& name) {
     const std::filesystem::path plain = dir / name;
     const std::filesystem::path gz = dir / (name + ".gz");
     std::error_code ec;
@@ -6497,13 +7378,9 @@ inline std::filesystem::path find_fashion_mnist_file(const std::filesystem::path
 
 }  // namespace detail
 
-// Loads split "train" (60000 samples) or "t10k" (10000): x is N x 784 raw pixels in 0..255
-// (normalizing is the caller's job), y the labels 0..9. limit > 0 keeps the first `limit` samples.
-inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/datasets/fashion-mnist",
-                             std::string_view split = "train", std::size_t limit = 0) {
+SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir, std::string_view split, std::size_t limit) {
     if (split != "train" && split != "t10k")
-        throw argument_error("fashion_mnist split '" + std::string(split) +
-                                    "' is not valid: expected \"train\" or \"t10k\"");
+        throw argument_error("fashion_mnist split '" + std::string(split) + "' is not valid: expected \"train\" or \"t10k\"");
     const std::string prefix(split);
     const auto images = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-images-idx3-ubyte"));
     const auto labels = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-labels-idx1-ubyte"));
@@ -6511,17 +7388,16 @@ inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/data
     if (images.shape.size() != 3 || images.shape[1] != 28 || images.shape[2] != 28) {
         std::string shape;
         for (auto d : images.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
-        throw io_error("Fashion-MNIST images " + detail::quoted(images.path) +
-                       ": expected N x 28 x 28 images, found shape " + shape);
+        throw io_error("Fashion-MNIST images " + detail::quoted(images.path) + ": expected N x 28 x 28 images, found shape " +
+                       shape);
     }
     if (labels.shape.size() != 1)
-        throw io_error("Fashion-MNIST labels " + detail::quoted(labels.path) +
-                       ": expected a 1-dimensional label file, found " + std::to_string(labels.shape.size()) +
-                       " dimensions");
+        throw io_error("Fashion-MNIST labels " + detail::quoted(labels.path) + ": expected a 1-dimensional label file, found " +
+                       std::to_string(labels.shape.size()) + " dimensions");
     if (images.shape[0] != labels.shape[0])
         throw io_error("Fashion-MNIST " + prefix + " split: " + detail::quoted(images.path) + " has " +
-                       std::to_string(images.shape[0]) + " images but " + detail::quoted(labels.path) +
-                       " has " + std::to_string(labels.shape[0]) + " labels: expected the same count");
+                       std::to_string(images.shape[0]) + " images but " + detail::quoted(labels.path) + " has " +
+                       std::to_string(labels.shape[0]) + " labels: expected the same count");
 
     const std::size_t n = limit == 0 ? images.shape[0] : std::min(limit, images.shape[0]);
     constexpr std::size_t pixels = 28 * 28;
@@ -6545,20 +7421,23 @@ inline Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/share/data
 }
 
 }  // namespace sanenet::data
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/data/fashion_mnist.hpp
 // begin file sanenet/data/standardizer.hpp
 // Standardizer: zero mean, unit standard deviation per feature or per group of features
 // (article item 1), fitted on the training split only.
 
 
+#include <cstddef>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
-#include <cstddef>
 #include <limits>
 #include <stdexcept>
 #include <string>
 #include <utility>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -6570,95 +7449,11 @@ public:
     // Each group (e.g. the x, y, z of a position) shares one mean and one standard deviation
     // computed over all its values, so the group keeps its internal proportions; features in
     // no group are standardized on their own.
-    Standardizer& fit(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
-        const std::size_t rows = x.shape()[0];
-        const std::size_t cols = x.shape()[1];
-        if (rows == 0)
-            throw argument_error("Standardizer::fit got 0 rows of " + std::to_string(cols) +
-                                        " features: expected at least one training sample");
-        for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t c = 0; c < cols; ++c)
-                if (!std::isfinite(x(r, c)))
-                    throw argument_error("Standardizer::fit: feature " + std::to_string(c) + ", row " +
-                                                std::to_string(r) + " is " + std::to_string(x(r, c)) +
-                                                ": expected finite values (remove or impute NaN/Inf first)");
+    Standardizer& fit(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups);
 
-        constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
-        std::vector<std::size_t> group_of(cols, none);
-        for (std::size_t g = 0; g < groups.size(); ++g) {
-            if (groups[g].empty())
-                throw argument_error("Standardizer::fit: group " + std::to_string(g) +
-                                            " is empty: expected at least one feature index");
-            for (std::size_t f : groups[g]) {
-                if (f >= cols)
-                    throw argument_error("Standardizer::fit: group " + std::to_string(g) +
-                                                " names feature " + std::to_string(f) + " but x has " +
-                                                std::to_string(cols) + " features: expected indices 0.." +
-                                                std::to_string(cols == 0 ? 0 : cols - 1));
-                if (group_of[f] != none)
-                    throw argument_error(
-                        "Standardizer::fit: feature " + std::to_string(f) +
-                        (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
-                                          : " is in group " + std::to_string(group_of[f]) + " and in group " +
-                                                std::to_string(g)) +
-                        ": expected each feature in at most one group");
-                group_of[f] = g;
-            }
-        }
+    sanenet::matrix transform(const sanenet::matrix& x) const;
 
-        // Units of statistics: each group, then each feature outside every group.
-        std::vector<std::vector<std::size_t>> units(groups);
-        for (std::size_t c = 0; c < cols; ++c)
-            if (group_of[c] == none) units.push_back({c});
-
-        std::vector<float> mean(cols, 0.0f), scale(cols, 1.0f);
-        std::vector<std::size_t> constant;
-        for (const auto& unit : units) {
-            const double count = static_cast<double>(rows) * static_cast<double>(unit.size());
-            double sum = 0;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t f : unit) sum += x(r, f);
-            const double m = sum / count;
-            double squares = 0;
-            for (std::size_t r = 0; r < rows; ++r)
-                for (std::size_t f : unit) {
-                    const double d = x(r, f) - m;
-                    squares += d * d;
-                }
-            const double sd = std::sqrt(squares / count);
-            // A std too small to divide by in float counts as 0: the feature is only centered.
-            const bool is_constant = !(static_cast<float>(sd) >= std::numeric_limits<float>::min());
-            for (std::size_t f : unit) {
-                mean[f] = static_cast<float>(m);
-                scale[f] = is_constant ? 1.0f : static_cast<float>(sd);
-                if (is_constant) constant.push_back(f);
-            }
-        }
-        std::sort(constant.begin(), constant.end());
-
-        mean_ = std::move(mean);
-        scale_ = std::move(scale);
-        constant_ = std::move(constant);
-        fitted_rows_ = rows;
-        fitted_ = true;
-        return *this;
-    }
-
-    sanenet::matrix transform(const sanenet::matrix& x) const {
-        check(x, "transform");
-        sanenet::matrix out = sanenet::matrix::from_shape(x.shape());
-        for (std::size_t r = 0; r < x.shape()[0]; ++r)
-            for (std::size_t c = 0; c < x.shape()[1]; ++c) out(r, c) = (x(r, c) - mean_[c]) / scale_[c];
-        return out;
-    }
-
-    sanenet::matrix inverse_transform(const sanenet::matrix& y) const {
-        check(y, "inverse_transform");
-        sanenet::matrix out = sanenet::matrix::from_shape(y.shape());
-        for (std::size_t r = 0; r < y.shape()[0]; ++r)
-            for (std::size_t c = 0; c < y.shape()[1]; ++c) out(r, c) = y(r, c) * scale_[c] + mean_[c];
-        return out;
-    }
+    sanenet::matrix inverse_transform(const sanenet::matrix& y) const;
 
     sanenet::matrix fit_transform(const sanenet::matrix& x) { return fit(x).transform(x); }
     sanenet::matrix fit_transform(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
@@ -6674,16 +7469,7 @@ public:
     const std::vector<std::size_t>& constant_features() const { return constant_; }
 
 private:
-    void check(const sanenet::matrix& x, const char* method) const {
-        if (!fitted_)
-            throw argument_error(std::string("Standardizer::") + method +
-                                   " called before fit: call fit(x_train) on the training split first");
-        if (x.shape()[1] != features())
-            throw shape_error(std::string("Standardizer::") + method + ": got x of shape " +
-                              detail::shape_string(x) + " but the Standardizer was fitted on shape " +
-                              detail::shape_string(fitted_rows_, features()) + ": expected shape " +
-                              detail::shape_string(x.shape()[0], features()));
-    }
+    void check(const sanenet::matrix& x, const char* method) const;
 
     std::vector<float> mean_;
     std::vector<float> scale_;
@@ -6693,6 +7479,109 @@ private:
 };
 
 }  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE Standardizer& Standardizer::fit(const sanenet::matrix& x, const std::vector<std::vector<std::size_t>>& groups) {
+    const std::size_t rows = x.shape()[0];
+    const std::size_t cols = x.shape()[1];
+    if (rows == 0)
+        throw argument_error("Standardizer::fit got 0 rows of " + std::to_string(cols) +
+                             " features: expected at least one training sample");
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < cols; ++c)
+            if (!std::isfinite(x(r, c)))
+                throw argument_error("Standardizer::fit: feature " + std::to_string(c) + ", row " + std::to_string(r) + " is " +
+                                     std::to_string(x(r, c)) + ": expected finite values (remove or impute NaN/Inf first)");
+
+    constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+    std::vector<std::size_t> group_of(cols, none);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        if (groups[g].empty())
+            throw argument_error("Standardizer::fit: group " + std::to_string(g) +
+                                 " is empty: expected at least one feature index");
+        for (std::size_t f : groups[g]) {
+            if (f >= cols)
+                throw argument_error("Standardizer::fit: group " + std::to_string(g) + " names feature " + std::to_string(f) +
+                                     " but x has " + std::to_string(cols) + " features: expected indices 0.." +
+                                     std::to_string(cols == 0 ? 0 : cols - 1));
+            if (group_of[f] != none)
+                throw argument_error(
+                    "Standardizer::fit: feature " + std::to_string(f) +
+                    (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
+                                      : " is in group " + std::to_string(group_of[f]) + " and in group " + std::to_string(g)) +
+                    ": expected each feature in at most one group");
+            group_of[f] = g;
+        }
+    }
+
+    // Units of statistics: each group, then each feature outside every group.
+    std::vector<std::vector<std::size_t>> units(groups);
+    for (std::size_t c = 0; c < cols; ++c)
+        if (group_of[c] == none) units.push_back({c});
+
+    std::vector<float> mean(cols, 0.0f), scale(cols, 1.0f);
+    std::vector<std::size_t> constant;
+    for (const auto& unit : units) {
+        const double count = static_cast<double>(rows) * static_cast<double>(unit.size());
+        double sum = 0;
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t f : unit) sum += x(r, f);
+        const double m = sum / count;
+        double squares = 0;
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t f : unit) {
+                const double d = x(r, f) - m;
+                squares += d * d;
+            }
+        const double sd = std::sqrt(squares / count);
+        // A std too small to divide by in float counts as 0: the feature is only centered.
+        const bool is_constant = !(static_cast<float>(sd) >= std::numeric_limits<float>::min());
+        for (std::size_t f : unit) {
+            mean[f] = static_cast<float>(m);
+            scale[f] = is_constant ? 1.0f : static_cast<float>(sd);
+            if (is_constant) constant.push_back(f);
+        }
+    }
+    std::sort(constant.begin(), constant.end());
+
+    mean_ = std::move(mean);
+    scale_ = std::move(scale);
+    constant_ = std::move(constant);
+    fitted_rows_ = rows;
+    fitted_ = true;
+    return *this;
+}
+
+SANENET_INLINE sanenet::matrix Standardizer::transform(const sanenet::matrix& x) const {
+    check(x, "transform");
+    sanenet::matrix out = sanenet::matrix::from_shape(x.shape());
+    for (std::size_t r = 0; r < x.shape()[0]; ++r)
+        for (std::size_t c = 0; c < x.shape()[1]; ++c) out(r, c) = (x(r, c) - mean_[c]) / scale_[c];
+    return out;
+}
+
+SANENET_INLINE sanenet::matrix Standardizer::inverse_transform(const sanenet::matrix& y) const {
+    check(y, "inverse_transform");
+    sanenet::matrix out = sanenet::matrix::from_shape(y.shape());
+    for (std::size_t r = 0; r < y.shape()[0]; ++r)
+        for (std::size_t c = 0; c < y.shape()[1]; ++c) out(r, c) = y(r, c) * scale_[c] + mean_[c];
+    return out;
+}
+
+SANENET_INLINE void Standardizer::check(const sanenet::matrix& x, const char* method) const {
+    if (!fitted_)
+        throw argument_error(std::string("Standardizer::") + method +
+                             " called before fit: call fit(x_train) on the training split first");
+    if (x.shape()[1] != features())
+        throw shape_error(std::string("Standardizer::") + method + ": got x of shape " + detail::shape_string(x) +
+                          " but the Standardizer was fitted on shape " + detail::shape_string(fitted_rows_, features()) +
+                          ": expected shape " + detail::shape_string(x.shape()[0], features()));
+}
+
+}  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/data/standardizer.hpp
 // begin file sanenet/io/model_file.hpp
 // Network::save / Network::load: the binary model file.
@@ -6714,17 +7603,20 @@ private:
 // dropout load into the same network without it.
 
 
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <span>
 #include <string>
 #include <string_view>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
@@ -6737,7 +7629,27 @@ inline constexpr std::size_t record_size = 16;
 
 using bytes = std::vector<unsigned char>;
 
-inline std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ull) {
+}  // namespace serial
+
+// Writes m's architecture record and parameters to `path` atomically (the layout above);
+// refuses non-finite parameters, which load would refuse.
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path);
+
+// Reads `path` into m's parameters after checking the magic, version, sizes, checksum and
+// that the file's architecture is m's; every failure is an io_error naming the path.
+SANENET_INLINE void load_model(model& m, const std::filesystem::path& path);
+
+// What Network::save and Network::load call (declared in network/network.hpp).
+template <class Path>
+struct model_file {
+    static void save(const model& m, const Path& path) { save_model(m, path); }
+    static void load(model& m, const Path& path) { load_model(m, path); }
+};
+
+#if SANENET_DEFINITIONS
+namespace serial {
+
+SANENET_INLINE std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ull) {
     for (std::size_t i = 0; i < n; ++i) {
         h ^= p[i];
         h *= 0x100000001b3ull;
@@ -6747,29 +7659,29 @@ inline std::uint64_t fnv1a(const unsigned char* p, std::size_t n, std::uint64_t 
 
 // Explicit byte order, so a file written on any host reads the same on any other.
 // (resize + memcpy rather than vector::insert, which trips g++ 12's -Wstringop-overflow.)
-inline void put_raw(bytes& b, const void* p, std::size_t n) {
+SANENET_INLINE void put_raw(bytes& b, const void* p, std::size_t n) {
     const std::size_t at = b.size();
     b.resize(at + n);
     if (n) std::memcpy(b.data() + at, p, n);
 }
-inline void put_u32(bytes& b, std::uint32_t v) {
+SANENET_INLINE void put_u32(bytes& b, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
 }
-inline void put_u64(bytes& b, std::uint64_t v) {
+SANENET_INLINE void put_u64(bytes& b, std::uint64_t v) {
     for (int i = 0; i < 8; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
 }
-inline std::uint32_t get_u32(const unsigned char* p) {
+SANENET_INLINE std::uint32_t get_u32(const unsigned char* p) {
     std::uint32_t v = 0;
     for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
     return v;
 }
-inline std::uint64_t get_u64(const unsigned char* p) {
+SANENET_INLINE std::uint64_t get_u64(const unsigned char* p) {
     std::uint64_t v = 0;
     for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
     return v;
 }
 
-inline void put_floats(bytes& b, const float* x, std::size_t n) {
+SANENET_INLINE void put_floats(bytes& b, const float* x, std::size_t n) {
     const std::size_t at = b.size();
     b.resize(at + 4 * n);
     if constexpr (std::endian::native == std::endian::little) {
@@ -6781,7 +7693,7 @@ inline void put_floats(bytes& b, const float* x, std::size_t n) {
         }
     }
 }
-inline void get_floats(const unsigned char* p, float* x, std::size_t n) {
+SANENET_INLINE void get_floats(const unsigned char* p, float* x, std::size_t n) {
     if constexpr (std::endian::native == std::endian::little) {
         if (n) std::memcpy(x, p, 4 * n);
     } else {
@@ -6791,7 +7703,7 @@ inline void get_floats(const unsigned char* p, float* x, std::size_t n) {
 
 // The weight-relevant layers of a network as they are recorded: Dropout/GaussianNoise
 // dropped, the initializer and its constant cleared.
-inline std::vector<layer_spec> weight_layers(std::span<const layer_spec> specs) {
+SANENET_INLINE std::vector<layer_spec> weight_layers(std::span<const layer_spec> specs) {
     std::vector<layer_spec> out;
     for (const layer_spec& s : specs) {
         if (is_regularizer(s.k)) continue;
@@ -6809,7 +7721,7 @@ inline std::vector<layer_spec> weight_layers(std::span<const layer_spec> specs) 
 }
 
 // The architecture record (bytes 20 .. 32+16L); its FNV-1a is the fingerprint.
-inline bytes architecture_record(task_spec task, const std::vector<layer_spec>& layers) {
+SANENET_INLINE bytes architecture_record(task_spec task, const std::vector<layer_spec>& layers) {
     bytes b;
     put_u32(b, static_cast<std::uint32_t>(task.k));
     put_u32(b, static_cast<std::uint32_t>(task.outputs));
@@ -6826,10 +7738,10 @@ inline bytes architecture_record(task_spec task, const std::vector<layer_spec>& 
     return b;
 }
 
-inline std::uint64_t fingerprint(const bytes& record) { return fnv1a(record.data(), record.size()); }
+SANENET_INLINE std::uint64_t fingerprint(const bytes& record) { return fnv1a(record.data(), record.size()); }
 
 // Where parameter `index` lives, e.g. "dense0 weight, input 2, unit 3" or "layernorm0 bias, unit 4".
-inline std::string parameter_place(const model& m, std::size_t index) {
+SANENET_INLINE std::string parameter_place(const model& m, std::size_t index) {
     std::string place = "unplaced";
     std::size_t ordinal[kind_count] = {};
     for (const stage& st : m.stages()) {
@@ -6840,8 +7752,9 @@ inline std::string parameter_place(const model& m, std::size_t index) {
             layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) {
                 if (index < t.offset || index >= t.offset + t.size()) return;
                 const std::size_t i = index - t.offset;
-                place = name + " " + t.name + (t.cols ? ", input " + std::to_string(i / t.cols) + ", unit " + std::to_string(i % t.cols)
-                                                      : ", unit " + std::to_string(i));
+                place = name + " " + t.name +
+                        (t.cols ? ", input " + std::to_string(i / t.cols) + ", unit " + std::to_string(i % t.cols)
+                                : ", unit " + std::to_string(i));
             });
         });
     }
@@ -6849,7 +7762,7 @@ inline std::string parameter_place(const model& m, std::size_t index) {
 }
 
 // Empty when every value is finite, otherwise e.g. "parameter 123 (dense0 weight, ...) is NaN".
-inline std::string first_non_finite(const model& m, const float* p, std::size_t n) {
+SANENET_INLINE std::string first_non_finite(const model& m, const float* p, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         if (std::isfinite(p[i])) continue;
         const char* what = std::isnan(p[i]) ? "NaN" : p[i] > 0 ? "+Inf" : "-Inf";
@@ -6867,7 +7780,7 @@ struct layer_group {
     layer_spec activation{};
 };
 
-inline std::vector<layer_group> group_layers(const std::vector<layer_spec>& layers) {
+SANENET_INLINE std::vector<layer_group> group_layers(const std::vector<layer_spec>& layers) {
     std::vector<layer_group> g;
     for (const layer_spec& s : layers) {
         if (s.k == kind::activation && !g.empty() && g.back().main.k == kind::dense && !g.back().has_act) {
@@ -6880,20 +7793,20 @@ inline std::vector<layer_group> group_layers(const std::vector<layer_spec>& laye
     return g;
 }
 
-inline bool same_layer(const layer_spec& a, const layer_spec& b) {
+SANENET_INLINE bool same_layer(const layer_spec& a, const layer_spec& b) {
     return a.k == b.k && a.in == b.in && a.out == b.out && a.a == b.a &&
            std::bit_cast<std::uint32_t>(a.param) == std::bit_cast<std::uint32_t>(b.param);
 }
-inline bool same_group(const layer_group& a, const layer_group& b) {
+SANENET_INLINE bool same_group(const layer_group& a, const layer_group& b) {
     return same_layer(a.main, b.main) && a.has_act == b.has_act && (!a.has_act || same_layer(a.activation, b.activation));
 }
 
 // "Dense<128> ReLU" in the overview line.
-inline std::string group_name(const layer_group& g) {
+SANENET_INLINE std::string group_name(const layer_group& g) {
     return layer_name(g.main) + (g.has_act ? std::string(" ") + layer_name(g.activation) : "");
 }
 // "Dense 784->128 ReLU" in the difference.
-inline std::string group_detail(const layer_group& g) {
+SANENET_INLINE std::string group_detail(const layer_group& g) {
     std::string s;
     switch (g.main.k) {
         case kind::input: s = "Input " + std::to_string(g.main.out); break;
@@ -6904,20 +7817,21 @@ inline std::string group_detail(const layer_group& g) {
     return s;
 }
 
-inline std::string describe(task_spec task, const std::vector<layer_group>& groups) {
+SANENET_INLINE std::string describe(task_spec task, const std::vector<layer_group>& groups) {
     std::string s = task_name(task) + ":";
     for (std::size_t i = 0; i < groups.size(); ++i) s += (i ? ", " : " ") + group_name(groups[i]);
     return s;
 }
 
-inline std::string architecture_difference(task_spec file_task, const std::vector<layer_spec>& file_layers,
-                                           task_spec net_task, const std::vector<layer_spec>& net_layers) {
+SANENET_INLINE std::string architecture_difference(task_spec file_task, const std::vector<layer_spec>& file_layers,
+                                                   task_spec net_task, const std::vector<layer_spec>& net_layers) {
     const auto fg = group_layers(file_layers), ng = group_layers(net_layers);
     std::string s = "the file holds " + describe(file_task, fg) + "; this network is " + describe(net_task, ng) + ": ";
     const std::size_t common = std::min(fg.size(), ng.size());
     for (std::size_t i = 0; i < common; ++i)
         if (!same_group(fg[i], ng[i]))
-            return s + "layer " + std::to_string(i) + " differs: file " + group_detail(fg[i]) + ", network " + group_detail(ng[i]);
+            return s + "layer " + std::to_string(i) + " differs: file " + group_detail(fg[i]) + ", network " +
+                   group_detail(ng[i]);
     if (fg.size() != ng.size()) {
         const bool file_longer = fg.size() > ng.size();
         const layer_group& extra = file_longer ? fg[common] : ng[common];
@@ -6929,7 +7843,7 @@ inline std::string architecture_difference(task_spec file_task, const std::vecto
 }
 
 // Decodes a record after the checksum passed; empty string on success, else what is wrong.
-inline std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
+SANENET_INLINE std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
     const std::uint32_t tk = get_u32(p), outputs = get_u32(p + 4), count = get_u32(p + 8);
     if (tk > static_cast<std::uint32_t>(task_kind::multilabel)) return "unknown task kind " + std::to_string(tk);
     if (outputs > 0x7fffffffu) return "impossible task output count " + std::to_string(outputs);
@@ -6938,7 +7852,8 @@ inline std::string decode_record(const unsigned char* p, task_spec& task, std::v
     for (std::uint32_t i = 0; i < count; ++i) {
         const unsigned char* r = p + 12 + record_size * i;
         const std::string where = "layer record " + std::to_string(i) + ": ";
-        if (r[0] >= kind_count || is_regularizer(static_cast<kind>(r[0]))) return where + "unknown layer kind " + std::to_string(r[0]);
+        if (r[0] >= kind_count || is_regularizer(static_cast<kind>(r[0])))
+            return where + "unknown layer kind " + std::to_string(r[0]);
         if (r[1] >= act_count) return where + "unknown activation " + std::to_string(r[1]);
         layer_spec s{};
         s.k = static_cast<kind>(r[0]);
@@ -6955,7 +7870,7 @@ inline std::string decode_record(const unsigned char* p, task_spec& task, std::v
 
 }  // namespace serial
 
-inline void save_model(const model& m, const std::filesystem::path& path) {
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path) {
     using namespace serial;
     const std::size_t n = m.parameter_count();
     if (const std::string bad = first_non_finite(m, m.params(), n); !bad.empty())
@@ -6973,7 +7888,7 @@ inline void save_model(const model& m, const std::filesystem::path& path) {
     write_file_atomically(path, b, "save");
 }
 
-inline void load_model(model& m, const std::filesystem::path& path) {
+SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
     using namespace serial;
     const bytes b = read_file(path, "model file");
     const std::string fail = "cannot load " + quoted(path) + ": ";
@@ -6988,15 +7903,18 @@ inline void load_model(model& m, const std::filesystem::path& path) {
         std::string seen;
         for (std::size_t i = 0; i < head; ++i) {
             const unsigned char c = b[i];
-            if (c >= 0x20 && c < 0x7f && c != '\\') seen += static_cast<char>(c);
-            else seen += "\\x" + hex_byte(c).substr(2);
+            if (c >= 0x20 && c < 0x7f && c != '\\')
+                seen += static_cast<char>(c);
+            else
+                seen += "\\x" + hex_byte(c).substr(2);
         }
         throw io_error(fail + "not a sanenet file (magic \"" + seen + "\", expected \"SANENET\\x1a\")");
     }
     if (size < fixed_header) throw truncated(fixed_header, "at least ");
     const std::uint32_t version = get_u32(b.data() + 8);
     if (version != format_version)
-        throw io_error(fail + "format version " + std::to_string(version) + ", this build reads " + std::to_string(format_version));
+        throw io_error(fail + "format version " + std::to_string(version) + ", this build reads " +
+                       std::to_string(format_version));
     const std::uint64_t layers_in_file = get_u32(b.data() + 28);
     const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
     if (size < count_at + 8) throw truncated(static_cast<std::size_t>(count_at + 8), "at least ");
@@ -7022,8 +7940,8 @@ inline void load_model(model& m, const std::filesystem::path& path) {
     std::uint64_t file_params = 0;
     for (const layer_spec& s : file_layers) file_params += parameter_count(s);
     if (file_params != count)
-        throw io_error(fail + "corrupted header: the layers hold " + std::to_string(file_params) + " parameters, the header says " +
-                       std::to_string(count));
+        throw io_error(fail + "corrupted header: the layers hold " + std::to_string(file_params) +
+                       " parameters, the header says " + std::to_string(count));
 
     const std::vector<layer_spec> net_layers = weight_layers(m.specs());
     if (fingerprint(architecture_record(m.task(), net_layers)) != stored_fingerprint)
@@ -7034,17 +7952,10 @@ inline void load_model(model& m, const std::filesystem::path& path) {
 
     std::vector<float> values(static_cast<std::size_t>(count));
     get_floats(b.data() + params_at, values.data(), values.size());
-    if (const std::string bad = first_non_finite(m, values.data(), values.size()); !bad.empty())
-        throw io_error(fail + bad);
+    if (const std::string bad = first_non_finite(m, values.data(), values.size()); !bad.empty()) throw io_error(fail + bad);
     std::copy(values.begin(), values.end(), m.params());
 }
-
-// What Network::save and Network::load call (declared in network/network.hpp).
-template <class Path>
-struct model_file {
-    static void save(const model& m, const Path& path) { save_model(m, path); }
-    static void load(model& m, const Path& path) { load_model(m, path); }
-};
+#endif  // SANENET_DEFINITIONS
 
 }  // namespace sanenet::detail
 // end file sanenet/io/model_file.hpp
@@ -7067,11 +7978,12 @@ struct model_file {
 
 #include <concepts>
 #include <cstddef>
-#include <cstdint>
 #include <filesystem>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <string>
 #include <system_error>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -7080,7 +7992,35 @@ namespace detail {
 namespace serial {
 
 // A complete NPY 1.0 file of float32 values in C order.
-inline bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count) {
+SANENET_INLINE bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count);
+
+}  // namespace serial
+
+// Every parameter tensor of m as a .npy file in `dir`, and manifest.txt (sn::export_npy below).
+SANENET_INLINE void export_npy(const model& m, const std::filesystem::path& dir);
+
+}  // namespace detail
+
+// Writes dense<i>_weight.npy (out x in, PyTorch nn.Linear layout) and dense<i>_bias.npy for
+// every Dense layer of `net`, layernorm<i>_weight.npy and layernorm<i>_bias.npy for every
+// LayerNorm, and manifest.txt, into `dir` (created if needed).
+// Throws io_error naming the path on any failure.
+template <class Net>
+    requires requires(const Net& n) {
+        { n.engine() } -> std::convertible_to<const detail::model&>;
+    }
+void export_npy(const Net& net, const std::filesystem::path& dir) {
+    detail::export_npy(net.engine(), dir);
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+namespace serial {
+
+SANENET_INLINE bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count) {
     std::string dims = "(";
     for (std::size_t i = 0; i < shape.size(); ++i) dims += (i ? ", " : "") + std::to_string(shape[i]);
     if (shape.size() == 1) dims += ",";
@@ -7103,7 +8043,7 @@ inline bytes npy_file(const std::vector<std::size_t>& shape, const float* values
 
 }  // namespace serial
 
-inline void export_npy(const model& m, const std::filesystem::path& dir) {
+SANENET_INLINE void export_npy(const model& m, const std::filesystem::path& dir) {
     using namespace serial;
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -7144,19 +8084,8 @@ inline void export_npy(const model& m, const std::filesystem::path& dir) {
     write_file_atomically(dir / "manifest.txt", text, "export");
 }
 
-}  // namespace detail
-
-// Writes dense<i>_weight.npy (out x in, PyTorch nn.Linear layout) and dense<i>_bias.npy for
-// every Dense layer of `net`, layernorm<i>_weight.npy and layernorm<i>_bias.npy for every
-// LayerNorm, and manifest.txt, into `dir` (created if needed).
-// Throws io_error naming the path on any failure.
-template <class Net>
-    requires requires(const Net& n) { { n.engine() } -> std::convertible_to<const detail::model&>; }
-void export_npy(const Net& net, const std::filesystem::path& dir) {
-    detail::export_npy(net.engine(), dir);
-}
-
-}  // namespace sanenet
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/io/npy.hpp
 // begin file sanenet/report/plot.hpp
 // sn::plot: look at your results (article item 2). Training history, prediction-vs-target
@@ -7165,19 +8094,21 @@ void export_npy(const Net& net, const std::filesystem::path& dir) {
 // stretch an axis. Numbers are printed by core/format.hpp (printf %g/%f, locale-independent).
 
 
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
-#include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <limits>
 #include <optional>
 #include <span>
 #include <stdexcept>
-#include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -7188,11 +8119,46 @@ struct CurveOptions {
     // Default member initializers everywhere: designated initializers that leave fields out
     // stay clean under g++'s -Wmissing-field-initializers.
     std::string title{}, x_label{}, y_label{};
-    bool log_x = false, log_y = false;                     // values <= 0 are skipped on a log axis
+    bool log_x = false, log_y = false;  // values <= 0 are skipped on a log axis
     std::vector<std::pair<double, std::string>> markers{};  // vertical lines at x, with labels
 };
 
+// Two panels: loss per epoch (train and validation; log y when the positive losses span more
+// than a factor 20) and the validation metric per epoch, with the best validation epoch
+// ringed in each (lowest loss, highest metric). Fired lints and a divergence go in the footer.
+SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& path);
+
+// Prediction (y) against target (x), one square panel per output column with the y = x
+// diagonal and that column's R^2 (over its finite pairs; sn::r2 of the column when all are
+// finite) in the title. More than 5000 finite pairs: every k-th is drawn, deterministically.
+SANENET_INLINE void scatter_svg(const matrix& prediction, const matrix& target, const std::filesystem::path& path);
+
+// One line through (x[i], y[i]) in order, with labelled vertical markers. A point that cannot be
+// drawn (NaN/Inf, or <= 0 on a log axis) breaks the line. Markers count in the x range.
+SANENET_INLINE void curve_svg(const std::vector<double>& x, const std::vector<double>& y, const std::filesystem::path& path,
+                              const CurveOptions& options = {});
+
+// Rows `rows` of `images` (each a width x height image, row-major) as a grid of `columns`
+// tiles with 1-pixel grey gaps, written as binary PGM (P5). Each tile is scaled from its own
+// finite min..max to 0..255 (a constant tile is black; NaN/Inf pixels are black). No rows: one
+// grey tile, so a perfect classifier still gets a valid file.
+SANENET_INLINE void image_grid_pgm(const matrix& images, std::size_t width, std::size_t height,
+                                   const std::vector<std::size_t>& rows, const std::filesystem::path& path,
+                                   std::size_t columns = 10);
+
+// Up to `max` rows, in order, whose predicted class (argmax; p >= 0.5 for one output)
+// differs from the label: the rows to pass to image_grid_pgm.
+SANENET_INLINE std::vector<std::size_t> misclassified(const matrix& probabilities, const labels& y, std::size_t max = 100);
+
+// The range test's curve: loss against learning rate (log scale), with the explosion and
+// the suggestion marked.
+SANENET_INLINE void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path);
+
 }  // namespace plot
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
 
 namespace detail::svg {
 
@@ -7206,7 +8172,7 @@ inline constexpr const char* best_color = "#2ca02c";
 inline constexpr const char* marker_color = "#d62728";
 
 // printf("%.<precision>g") without the locale, and with a short exponent: 1e-05 -> 1e-5.
-inline std::string num(double v, int precision = 6) {
+SANENET_INLINE std::string num(double v, int precision = 6) {
     if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : (v > 0 ? "Inf" : "-Inf");
     if (v == 0.0) v = 0.0;  // no "-0"
     std::string s = format_number(v, precision);
@@ -7221,7 +8187,7 @@ inline std::string num(double v, int precision = 6) {
 }
 
 // printf("%.<decimals>f") without the locale; "-0.00" prints as "0.00".
-inline std::string fixed(double v, int decimals) {
+SANENET_INLINE std::string fixed(double v, int decimals) {
     if (!std::isfinite(v)) return num(v);
     std::string s = format_fixed(v, decimals);
     if (s[0] == '-' && s.find_first_not_of("-0.") == std::string::npos) s.erase(0, 1);
@@ -7229,14 +8195,14 @@ inline std::string fixed(double v, int decimals) {
 }
 
 // An SVG coordinate: one decimal, "12.0" printed as "12".
-inline std::string coord(double v) {
+SANENET_INLINE std::string coord(double v) {
     std::string s = fixed(v, 1);
     if (s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0) s.resize(s.size() - 2);
     return s == "-0" ? "0" : s;
 }
 
 // Text content or attribute value; control characters XML 1.0 forbids become '?'.
-inline std::string escape(std::string_view t) {
+SANENET_INLINE std::string escape(std::string_view t) {
     std::string s;
     s.reserve(t.size());
     for (const char c : t) {
@@ -7253,13 +8219,13 @@ inline std::string escape(std::string_view t) {
 }
 
 // Approximate rendered width of a sans-serif text, for centring legends.
-inline double text_width(std::string_view t, double font_size) {
+SANENET_INLINE double text_width(std::string_view t, double font_size) {
     std::size_t glyphs = 0;
     for (const char c : t) glyphs += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     return 0.58 * font_size * static_cast<double>(glyphs);
 }
 
-inline std::string shorten(std::string s, std::size_t max_bytes) {
+SANENET_INLINE std::string shorten(std::string s, std::size_t max_bytes) {
     if (s.size() <= max_bytes) return s;
     std::size_t cut = max_bytes - 3;
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
@@ -7295,7 +8261,7 @@ struct axis {
 };
 
 // The data range padded by `pad` of its span on each side; a single value gets a span of its own.
-inline axis make_axis(const extent& e, double pad, bool integer = false) {
+SANENET_INLINE axis make_axis(const extent& e, double pad, bool integer = false) {
     axis a;
     a.log = e.log;
     a.integer = integer;
@@ -7327,14 +8293,14 @@ inline axis make_axis(const extent& e, double pad, bool integer = false) {
     return a;
 }
 
-inline double nice_step(double span, double target) {
+SANENET_INLINE double nice_step(double span, double target) {
     const double raw = span / target;
     const double mag = std::pow(10.0, std::floor(std::log10(raw)));
     const double f = raw / mag;
     return (f < 1.5 ? 1.0 : f < 3.0 ? 2.0 : f < 7.0 ? 5.0 : 10.0) * mag;
 }
 
-inline std::vector<double> linear_ticks(double lo, double hi, bool integer, double target = 5.0) {
+SANENET_INLINE std::vector<double> linear_ticks(double lo, double hi, bool integer, double target = 5.0) {
     std::vector<double> t;
     double step = nice_step(hi - lo, target);
     if (integer) step = std::max(1.0, std::round(step));
@@ -7350,7 +8316,7 @@ inline std::vector<double> linear_ticks(double lo, double hi, bool integer, doub
 }
 
 // Decades; 1-2-5 when fewer than three decades show; linear ticks if even those are too few.
-inline std::vector<double> ticks(const axis& a) {
+SANENET_INLINE std::vector<double> ticks(const axis& a) {
     if (!a.log) return linear_ticks(a.lo, a.hi, a.integer);
     const double l = std::log10(a.lo), h = std::log10(a.hi);
     const int e0 = static_cast<int>(std::ceil(l - 1e-9)), e1 = static_cast<int>(std::floor(h + 1e-9));
@@ -7388,17 +8354,20 @@ public:
         s_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + coord(width) +
              "\" height=\"" + coord(height) + "\" viewBox=\"0 0 " + coord(width) + " " + coord(height) +
              "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\" fill=\"#222222\">\n"
-             "<rect x=\"0\" y=\"0\" width=\"" + coord(width) + "\" height=\"" + coord(height) + "\" fill=\"#ffffff\"/>\n";
+             "<rect x=\"0\" y=\"0\" width=\"" +
+             coord(width) + "\" height=\"" + coord(height) + "\" fill=\"#ffffff\"/>\n";
     }
     // Attributes come first, so "<circle class=..." reads (and greps) as the element's kind.
     void line(double x1, double y1, double x2, double y2, std::string_view attributes) {
-        element("line", attributes, " x1=\"" + coord(x1) + "\" y1=\"" + coord(y1) + "\" x2=\"" + coord(x2) + "\" y2=\"" + coord(y2) + "\"");
+        element("line", attributes,
+                " x1=\"" + coord(x1) + "\" y1=\"" + coord(y1) + "\" x2=\"" + coord(x2) + "\" y2=\"" + coord(y2) + "\"");
     }
     void circle(double x, double y, double r, std::string_view attributes) {
         element("circle", attributes, " cx=\"" + coord(x) + "\" cy=\"" + coord(y) + "\" r=\"" + coord(r) + "\"");
     }
     void rect(double x, double y, double w, double h, std::string_view attributes) {
-        element("rect", attributes, " x=\"" + coord(x) + "\" y=\"" + coord(y) + "\" width=\"" + coord(w) + "\" height=\"" + coord(h) + "\"");
+        element("rect", attributes,
+                " x=\"" + coord(x) + "\" y=\"" + coord(y) + "\" width=\"" + coord(w) + "\" height=\"" + coord(h) + "\"");
     }
     // `content` is plain text (escaped here); `attributes` is trusted markup.
     void text(double x, double y, std::string_view content, std::string_view attributes = {}) {
@@ -7428,15 +8397,16 @@ private:
     std::string s_;
 };
 
-inline void write_text(const std::filesystem::path& path, const std::string& content) {
-    write_file_atomically(
-        path, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(content.data()), content.size()), "write plot");
+SANENET_INLINE void write_text(const std::filesystem::path& path, const std::string& content) {
+    write_file_atomically(path,
+                          std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(content.data()), content.size()),
+                          "write plot");
 }
 
 // Grid, frame, ticks, tick labels, axis labels, and a title (bold) with an optional subtitle
 // above the frame. A panel without data gets no y ticks: a made-up range would read as data.
-inline void draw_axes(document& d, const panel& p, std::string_view title, std::string_view subtitle,
-                      std::string_view x_label, std::string_view y_label, bool y_ticks = true) {
+SANENET_INLINE void draw_axes(document& d, const panel& p, std::string_view title, std::string_view subtitle,
+                              std::string_view x_label, std::string_view y_label, bool y_ticks = true) {
     const double cx = p.left + p.width / 2;
     if (!title.empty())
         d.text(cx, p.top - (subtitle.empty() ? 10 : 24), title, "text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\"");
@@ -7458,23 +8428,25 @@ inline void draw_axes(document& d, const panel& p, std::string_view title, std::
     if (!x_label.empty()) d.text(cx, p.bottom() + 38, x_label, "text-anchor=\"middle\" font-size=\"12.5\"");
     if (!y_label.empty()) {
         const double x = p.left - 52, y = p.top + p.height / 2;
-        d.text(x, y, y_label, "text-anchor=\"middle\" font-size=\"12.5\" transform=\"rotate(-90 " + coord(x) + " " + coord(y) + ")\"");
+        d.text(x, y, y_label,
+               "text-anchor=\"middle\" font-size=\"12.5\" transform=\"rotate(-90 " + coord(x) + " " + coord(y) + ")\"");
     }
 }
 
-inline void no_data(document& d, const panel& p, std::string_view what) {
+SANENET_INLINE void no_data(document& d, const panel& p, std::string_view what) {
     d.text(p.left + p.width / 2, p.top + p.height / 2, what, "text-anchor=\"middle\" font-size=\"13\" fill=\"#777777\"");
 }
 
 // One polyline per run of drawable points (a NaN/Inf or, on a log axis, a value <= 0 breaks
 // the line) and a circle per drawable point when the series has at most marker_limit of them;
 // in a longer series only a point standing alone gets a circle. Returns the points drawn.
-inline std::size_t draw_series(document& d, const panel& p, const std::vector<double>& xs, const std::vector<double>& ys,
-                               const char* color, const char* css_class) {
+SANENET_INLINE std::size_t draw_series(document& d, const panel& p, const std::vector<double>& xs, const std::vector<double>& ys,
+                                       const char* color, const char* css_class) {
     std::size_t drawable = 0;
     for (std::size_t i = 0; i < xs.size(); ++i) drawable += p.accepts(xs[i], ys[i]);
     const bool markers = drawable <= marker_limit;
-    const std::string dot = "class=\"" + std::string(css_class) + "\" fill=\"" + color + "\" stroke=\"#ffffff\" stroke-width=\"1\"";
+    const std::string dot =
+        "class=\"" + std::string(css_class) + "\" fill=\"" + color + "\" stroke=\"#ffffff\" stroke-width=\"1\"";
     std::string points;
     std::size_t run = 0, run_start = 0;
     const auto flush = [&] {
@@ -7490,8 +8462,10 @@ inline std::size_t draw_series(document& d, const panel& p, const std::vector<do
             flush();
             continue;
         }
-        if (run) points += ' ';
-        else run_start = i;
+        if (run)
+            points += ' ';
+        else
+            run_start = i;
         points += coord(p.px(xs[i])) + "," + coord(p.py(ys[i]));
         ++run;
     }
@@ -7503,7 +8477,7 @@ inline std::size_t draw_series(document& d, const panel& p, const std::vector<do
 }
 
 // A ring around the best point and a dashed vertical line through it.
-inline void draw_best(document& d, const panel& p, double x, double y) {
+SANENET_INLINE void draw_best(document& d, const panel& p, double x, double y) {
     const double px = p.px(x);
     d.line(px, p.top, px, p.bottom(), std::string("stroke=\"") + best_color + "\" stroke-width=\"1.2\" stroke-dasharray=\"5 4\"");
     d.circle(px, p.py(y), 7, std::string("class=\"best\" fill=\"none\" stroke=\"") + best_color + "\" stroke-width=\"2\"");
@@ -7515,7 +8489,7 @@ struct legend_entry {
     const char* color;
     bool ring = false;
 };
-inline void draw_legend(document& d, double cx, double y, const std::vector<legend_entry>& entries) {
+SANENET_INLINE void draw_legend(document& d, double cx, double y, const std::vector<legend_entry>& entries) {
     constexpr double line_sample = 26, ring_sample = 14, gap = 7, spacing = 28, font = 12;
     const auto sample = [&](const legend_entry& e) { return e.ring ? ring_sample : line_sample; };
     double total = 0;
@@ -7536,14 +8510,14 @@ inline void draw_legend(document& d, double cx, double y, const std::vector<lege
     }
 }
 
-inline std::string metric_title(const std::string& metric) {
+SANENET_INLINE std::string metric_title(const std::string& metric) {
     if (metric == "r2") return "R\xC2\xB2";
     if (metric.empty()) return "metric";
     return metric;
 }
 
 // Index of the best finite value (first on ties), if any.
-inline std::optional<std::size_t> best_index(const std::vector<double>& v, bool lower_is_better) {
+SANENET_INLINE std::optional<std::size_t> best_index(const std::vector<double>& v, bool lower_is_better) {
     std::optional<std::size_t> best;
     for (std::size_t i = 0; i < v.size(); ++i) {
         if (!std::isfinite(v[i])) continue;
@@ -7556,10 +8530,7 @@ inline std::optional<std::size_t> best_index(const std::vector<double>& v, bool 
 
 namespace plot {
 
-// Two panels: loss per epoch (train and validation; log y when the positive losses span more
-// than a factor 20) and the validation metric per epoch, with the best validation epoch
-// ringed in each (lowest loss, highest metric). Fired lints and a divergence go in the footer.
-inline void history_svg(const History& h, const std::filesystem::path& path) {
+SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& path) {
     using namespace detail::svg;
     constexpr double width = 1000;
     const char* title_style = "text-anchor=\"middle\" font-size=\"17\" font-weight=\"bold\"";
@@ -7644,15 +8615,13 @@ inline void history_svg(const History& h, const std::filesystem::path& path) {
             seen.push_back(g.id);
             ids += (ids.empty() ? "" : ", ") + g.id;
         }
-        d.text(40, footer, shorten("lints fired: " + ids + " (see History::diagnostics)", 150), "font-size=\"11.5\" fill=\"#555555\"");
+        d.text(40, footer, shorten("lints fired: " + ids + " (see History::diagnostics)", 150),
+               "font-size=\"11.5\" fill=\"#555555\"");
     }
     write_text(path, d.finish());
 }
 
-// Prediction (y) against target (x), one square panel per output column with the y = x
-// diagonal and that column's R^2 (over its finite pairs; sn::r2 of the column when all are
-// finite) in the title. More than 5000 finite pairs: every k-th is drawn, deterministically.
-inline void scatter_svg(const matrix& prediction, const matrix& target, const std::filesystem::path& path) {
+SANENET_INLINE void scatter_svg(const matrix& prediction, const matrix& target, const std::filesystem::path& path) {
     using namespace detail::svg;
     if (prediction.shape() != target.shape())
         throw shape_error("scatter_svg: prediction has shape " + detail::shape_string(prediction) + " but target has shape " +
@@ -7660,7 +8629,7 @@ inline void scatter_svg(const matrix& prediction, const matrix& target, const st
     const std::size_t n = prediction.shape()[0], k = prediction.shape()[1];
     if (k == 0 || k > max_scatter_panels)
         throw argument_error("scatter_svg: " + std::to_string(k) + " output columns; one plot holds 1 to " +
-                                    std::to_string(max_scatter_panels) + " panels (pass a selection of columns)");
+                             std::to_string(max_scatter_panels) + " panels (pass a selection of columns)");
 
     constexpr double cell_w = 390, cell_h = 392, head = 58, plot_size = 300;
     const std::size_t cols = k <= 4 ? k : (k + 1) / 2, rows = (k + cols - 1) / cols;  // 5 and 6 panels: 3 + 3
@@ -7700,17 +8669,19 @@ inline void scatter_svg(const matrix& prediction, const matrix& target, const st
         }
         std::string subtitle;
         if (finite.size() < n)
-            subtitle = std::to_string(n - finite.size()) + (n - finite.size() == 1 ? " non-finite pair" : " non-finite pairs") + " skipped";
+            subtitle = std::to_string(n - finite.size()) + (n - finite.size() == 1 ? " non-finite pair" : " non-finite pairs") +
+                       " skipped";
         draw_axes(d, pn, title, subtitle, "target", "prediction", !finite.empty());
         if (finite.empty()) {
             no_data(d, pn, "no finite pairs");
             continue;
         }
-        d.line(pn.px(a.lo), pn.py(a.lo), pn.px(a.hi), pn.py(a.hi), "stroke=\"#555555\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"");
+        d.line(pn.px(a.lo), pn.py(a.lo), pn.px(a.hi), pn.py(a.hi),
+               "stroke=\"#555555\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"");
         const std::size_t shown = std::min(finite.size(), scatter_limit);
         const bool few = shown <= 500;
-        const std::string style = std::string("class=\"point\" fill=\"") + train_color + "\" fill-opacity=\"" +
-                                  (few ? "0.75" : "0.35") + "\"";
+        const std::string style =
+            std::string("class=\"point\" fill=\"") + train_color + "\" fill-opacity=\"" + (few ? "0.75" : "0.35") + "\"";
         for (std::size_t s = 0; s < shown; ++s) {
             const std::size_t r = shown == finite.size() ? s : s * finite.size() / shown;
             d.circle(pn.px(t(r, 0)), pn.py(p(r, 0)), few ? 3 : 1.8, style);
@@ -7725,10 +8696,8 @@ inline void scatter_svg(const matrix& prediction, const matrix& target, const st
     write_text(path, d.finish());
 }
 
-// One line through (x[i], y[i]) in order, with labelled vertical markers. A point that cannot be
-// drawn (NaN/Inf, or <= 0 on a log axis) breaks the line. Markers count in the x range.
-inline void curve_svg(const std::vector<double>& x, const std::vector<double>& y, const std::filesystem::path& path,
-                      const CurveOptions& options = {}) {
+SANENET_INLINE void curve_svg(const std::vector<double>& x, const std::vector<double>& y, const std::filesystem::path& path,
+                              const CurveOptions& options) {
     using namespace detail::svg;
     if (x.size() != y.size())
         throw shape_error("curve_svg: x has " + std::to_string(x.size()) + " values but y has " + std::to_string(y.size()));
@@ -7768,20 +8737,16 @@ inline void curve_svg(const std::vector<double>& x, const std::vector<double>& y
     write_text(path, d.finish());
 }
 
-// Rows `rows` of `images` (each a width x height image, row-major) as a grid of `columns`
-// tiles with 1-pixel grey gaps, written as binary PGM (P5). Each tile is scaled from its own
-// finite min..max to 0..255 (a constant tile is black; NaN/Inf pixels are black). No rows: one
-// grey tile, so a perfect classifier still gets a valid file.
-inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t height, const std::vector<std::size_t>& rows,
-                           const std::filesystem::path& path, std::size_t columns = 10) {
+SANENET_INLINE void image_grid_pgm(const matrix& images, std::size_t width, std::size_t height,
+                                   const std::vector<std::size_t>& rows, const std::filesystem::path& path, std::size_t columns) {
     if (width == 0 || height == 0 || images.shape()[1] != width * height)
         throw shape_error("image_grid_pgm: images have shape " + detail::shape_string(images) + " but " + std::to_string(width) +
                           " x " + std::to_string(height) + " images need " + std::to_string(width * height) + " columns");
     if (columns == 0) throw argument_error("image_grid_pgm: columns must be at least 1");
     for (const std::size_t r : rows)
         if (r >= images.shape()[0])
-            throw shape_error("image_grid_pgm: row " + std::to_string(r) + " is outside the " + std::to_string(images.shape()[0]) +
-                              " rows of images " + detail::shape_string(images));
+            throw shape_error("image_grid_pgm: row " + std::to_string(r) + " is outside the " +
+                              std::to_string(images.shape()[0]) + " rows of images " + detail::shape_string(images));
     constexpr unsigned char gap = 128;
     const std::size_t count = std::max<std::size_t>(rows.size(), 1);
     const std::size_t across = std::min(columns, count), down = (count + across - 1) / across;
@@ -7810,9 +8775,7 @@ inline void image_grid_pgm(const matrix& images, std::size_t width, std::size_t 
     detail::write_file_atomically(path, out, "write image");
 }
 
-// Up to `max` rows, in order, whose predicted class (argmax; p >= 0.5 for one output)
-// differs from the label: the rows to pass to image_grid_pgm.
-inline std::vector<std::size_t> misclassified(const matrix& probabilities, const labels& y, std::size_t max = 100) {
+SANENET_INLINE std::vector<std::size_t> misclassified(const matrix& probabilities, const labels& y, std::size_t max) {
     detail::check_rows("misclassified", probabilities.shape()[0], y.size());
     if (probabilities.shape()[1] == 0 && y.size() > 0)
         throw shape_error("misclassified: probabilities have shape " + detail::shape_string(probabilities) + ", no class column");
@@ -7822,9 +8785,7 @@ inline std::vector<std::size_t> misclassified(const matrix& probabilities, const
     return out;
 }
 
-// The range test's curve: loss against learning rate (log scale), with the explosion and
-// the suggestion marked.
-inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path) {
+SANENET_INLINE void learning_rate_svg(const LrFinding& f, const std::filesystem::path& path) {
     std::vector<double> lr, loss;
     for (const LrPoint& p : f.curve) {
         lr.push_back(p.learning_rate);
@@ -7839,8 +8800,10 @@ inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& p
     o.markers.push_back({f.suggested, "suggested"});
     curve_svg(lr, loss, path, o);
 }
+
 }  // namespace plot
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/report/plot.hpp
 
 // begin file sanenet/doctor/doctor.hpp
@@ -7852,55 +8815,91 @@ inline void learning_rate_svg(const LrFinding& f, const std::filesystem::path& p
 // found, most important first, each with its fix.
 
 
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+#if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <limits>
 #include <numeric>
-#include <string>
-#include <vector>
+#include <utility>
+#endif
 
 namespace sanenet::inline SANENET_ABI {
 
 struct Check {
-    std::string name;    // what was checked
+    std::string name;  // what was checked
     Severity outcome = Severity::info;  // info: passed
     std::string result;  // the numbers
 };
 
 struct Report {
-    std::string network;                // task and sizes
-    std::vector<Check> checks;          // in the order they ran
-    std::vector<Diagnostic> findings;   // errors first, then warnings
+    std::string network;  // task and sizes
+    std::vector<Check> checks;  // in the order they ran
+    std::vector<Diagnostic> findings;  // errors first, then warnings
     double loss_at_init = 0.0;
-    double expected_loss_at_init = 0.0; // ln K for classification; 0 means no expectation
-    bool overfits_small_set = false;    // X6
+    double expected_loss_at_init = 0.0;  // ln K for classification; 0 means no expectation
+    bool overfits_small_set = false;  // X6
     LrFinding learning_rate;
 
-    bool healthy() const {
-        return std::none_of(findings.begin(), findings.end(), [](const Diagnostic& d) { return d.severity == Severity::error; });
-    }
-    bool found(std::string_view id) const {
-        return std::any_of(findings.begin(), findings.end(), [&](const Diagnostic& d) { return d.id == id; });
-    }
-    std::string to_string() const {
-        static constexpr const char* tag[] = {"ok", "warning", "error"};
-        std::string s = "sanenet doctor: " + network + "\n\nChecked:\n";
-        for (const Check& c : checks) {
-            std::string t = std::string("  [") + tag[static_cast<int>(c.outcome)] + "]";
-            t.resize(12, ' ');
-            s += t + c.name + ": " + c.result + "\n";
-        }
-        if (findings.empty()) return s + "\nNothing found: train, and look at the validation curve (sn::plot::history_svg).\n";
-        s += "\nFindings, most important first:\n";
-        for (std::size_t i = 0; i < findings.size(); ++i) s += std::to_string(i + 1) + ". " + findings[i].message + "\n";
-        return s;
-    }
+    // No finding of severity error.
+    bool healthy() const;
+    // Whether a finding has this lint id (e.g. "L6.1").
+    bool found(std::string_view id) const;
+    // The report as sn::doctor prints it: what was checked, then the findings, most important first.
+    std::string to_string() const;
 };
 
 namespace detail {
 
+// The doctor's checks on the model itself (sn::doctor below).
+SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers);
+
+}  // namespace detail
+
+// Runs the doctor's checks for training net on (x, y) with options (the batch size,
+// optimizer and rate you intend to use); prints the report unless options.progress is
+// false, and returns it. The network is not changed.
+template <class Net, class Y>
+Report doctor(const Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    Report r = detail::doctor(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
+    if (options.progress) std::fputs(r.to_string().c_str(), stdout);
+    return r;
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE bool Report::healthy() const {
+    return std::none_of(findings.begin(), findings.end(), [](const Diagnostic& d) { return d.severity == Severity::error; });
+}
+
+SANENET_INLINE bool Report::found(std::string_view id) const {
+    return std::any_of(findings.begin(), findings.end(), [&](const Diagnostic& d) { return d.id == id; });
+}
+
+SANENET_INLINE std::string Report::to_string() const {
+    static constexpr const char* tag[] = {"ok", "warning", "error"};
+    std::string s = "sanenet doctor: " + network + "\n\nChecked:\n";
+    for (const Check& c : checks) {
+        std::string t = std::string("  [") + tag[static_cast<int>(c.outcome)] + "]";
+        t.resize(12, ' ');
+        s += t + c.name + ": " + c.result + "\n";
+    }
+    if (findings.empty()) return s + "\nNothing found: train, and look at the validation curve (sn::plot::history_svg).\n";
+    s += "\nFindings, most important first:\n";
+    for (std::size_t i = 0; i < findings.size(); ++i) s += std::to_string(i + 1) + ". " + findings[i].message + "\n";
+    return s;
+}
+
+namespace detail {
+
 // The loss of the network as it is, in inference mode, on up to 1024 samples.
-inline double loss_on_sample(const model& m, const matrix& x, const targets& y, int threads) {
+SANENET_INLINE double loss_on_sample(const model& m, const matrix& x, const targets& y, int threads) {
     const std::size_t n = std::min<std::size_t>(x.shape()[0], 1024);
     const matrix xs = take_rows(x, 0, n);
     evaluator e(m);
@@ -7915,7 +8914,8 @@ inline double loss_on_sample(const model& m, const matrix& x, const targets& y, 
 // X6: full-batch training on the first `count` samples with dropout and noise off. Returns
 // the final classification error (share of the samples) or the MSE relative to the
 // targets' variance, and whether it reached the threshold.
-inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const targets& y, const Thresholds& t, int threads) {
+SANENET_INLINE std::pair<double, bool> overfit_small_set(model m, const matrix& x, const targets& y, const Thresholds& t,
+                                                         int threads) {
     const std::size_t n = std::min(x.shape()[0], t.overfit_probe_samples);
     const std::size_t k = static_cast<std::size_t>(m.output_size());
     trainer tr(m, Adam{.learning_rate = 1e-3f}, n, threads, 1);
@@ -7941,7 +8941,8 @@ inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const
         }
         std::size_t wrong = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            if (y.cls) wrong += predicted_class(p, i) != tr.target_labels()[i];
+            if (y.cls)
+                wrong += predicted_class(p, i) != tr.target_labels()[i];
             else
                 for (std::size_t j = 0; j < k; ++j) wrong += (p(i, j) >= 0.5f) != (tr.target_values()[i * k + j] >= 0.5f);
         }
@@ -7952,10 +8953,11 @@ inline std::pair<double, bool> overfit_small_set(model m, const matrix& x, const
     if (!(s <= limit)) {
         sample_order same(n, 0, true);  // the same n samples, in order, every step
         std::size_t step = 0;
-        train_steps(tr, x, y, same, n, static_cast<std::size_t>(std::max(t.overfit_probe_steps, 0)), std::nullopt, [&](std::size_t, double, bool) {
-            if (++step % 50 == 0) s = score();
-            return !(s <= limit);
-        });
+        train_steps(tr, x, y, same, n, static_cast<std::size_t>(std::max(t.overfit_probe_steps, 0)), std::nullopt,
+                    [&](std::size_t, double, bool) {
+                        if (++step % 50 == 0) s = score();
+                        return !(s <= limit);
+                    });
     }
     s = score();
     return {s, s <= limit};
@@ -7969,7 +8971,7 @@ struct trial_result {
 
 // Up to Thresholds::short_run_steps steps of training on a copy at the user's optimizer,
 // rate, batch and clipping.
-inline trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
+SANENET_INLINE trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     trainer tr(m, o.optimizer, batch, threads, o.seed);
     sample_order order(n, o.seed, true);
@@ -7980,9 +8982,12 @@ inline trial_result short_run(model m, const matrix& x, const targets& y, const 
     // steps counts the steps before the one that diverged (if any).
     train_steps(tr, x, y, order, batch, static_cast<std::size_t>(std::max(o.thresholds.short_run_steps, 0)), o.clip_grad_norm,
                 [&](std::size_t, double loss, bool) {
-                    if (!std::isfinite(loss)) res.finite = false;
-                    else if (watch.add(loss)) res.exploded = true;
-                    else ++res.steps;
+                    if (!std::isfinite(loss))
+                        res.finite = false;
+                    else if (watch.add(loss))
+                        res.exploded = true;
+                    else
+                        ++res.steps;
                     return res.finite && !res.exploded;
                 });
     res.final_loss = res.finite ? loss_on_sample(m, x, y, threads) : std::numeric_limits<double>::infinity();
@@ -7991,7 +8996,7 @@ inline trial_result short_run(model m, const matrix& x, const targets& y, const 
     return res;
 }
 
-inline Report doctor(const model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
+SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
     const net_shape shape{m.task(), m.input_size(), m.output_size()};
     check_shapes(shape, x, y, "x");
     if (o.validation) check_shapes(shape, o.validation->x, targets_of(o.validation->y), "validation x");
@@ -8035,10 +9040,12 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
         const double classes = m.task().k == task_kind::classification ? static_cast<double>(k) : 2.0;
         r.expected_loss_at_init = std::log(classes);
         off = !(std::fabs(r.loss_at_init - r.expected_loss_at_init) <= t.loss_at_init_factor * r.expected_loss_at_init);
-        expectation = "ln " + format_number(classes) + " = " + format_number(r.expected_loss_at_init) + " for an uninformed guess";
+        expectation =
+            "ln " + format_number(classes) + " = " + format_number(r.expected_loss_at_init) + " for an uninformed guess";
     }
     if (off)
-        add(tagged<lint::LossAtInit>("LossAtInit", Severity::warning,
+        add(tagged<lint::LossAtInit>(
+            "LossAtInit", Severity::warning,
             "the loss of the untrained network is " + format_number(r.loss_at_init) + ", expected " + expectation +
                 ": the initial outputs are far from neutral, so the first steps only undo the start (article item 9)",
             "normalize inputs and targets (article item 1), keep He/LeCun/Xavier init with zero biases",
@@ -8049,14 +9056,17 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     before = r.findings.size();
     const activity_probe::result at_init = activity_probe(m, x, t.probe_samples).run(threads);
     if (at_init.dead_share >= t.dead_unit_share)
-        add(tagged<lint::DeadUnits>("DeadUnits", Severity::warning,
-            format_number(100 * at_init.dead_share) + "% of the units of the ReLU after layer " + std::to_string(at_init.dead_layer) +
+        add(tagged<lint::DeadUnits>(
+            "DeadUnits", Severity::warning,
+            format_number(100 * at_init.dead_share) + "% of the units of the ReLU after layer " +
+                std::to_string(at_init.dead_layer) +
                 " (Input is 0) output 0 for every probe sample before any training: they get no gradient (article item 8)",
             "use sn::LeakyReLU or sn::ELU, normalize the inputs, keep biases at zero",
             "layer " + std::to_string(at_init.dead_layer)));
     check("dead ReLU units at initialization (L8.1)", before,
-          at_init.dead_layer == npos ? "none"
-                                     : format_number(100 * at_init.dead_share) + "% in the ReLU after layer " + std::to_string(at_init.dead_layer));
+          at_init.dead_layer == npos
+              ? "none"
+              : format_number(100 * at_init.dead_share) + "% in the ReLU after layer " + std::to_string(at_init.dead_layer));
 
     before = r.findings.size();
     const std::vector<double>& rms = at_init.hidden_rms;
@@ -8065,12 +9075,14 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
         const double ratio = rms.back() / std::max(rms.front(), 1e-30);
         signal = "last / first hidden layer RMS " + format_number(ratio);
         if (!(ratio >= 1.0 / t.max_signal_ratio && ratio <= t.max_signal_ratio))
-            add(tagged<lint::SignalAtInit>("SignalAtInit", Severity::warning,
+            add(tagged<lint::SignalAtInit>(
+                "SignalAtInit", Severity::warning,
                 "at initialization the activations " + std::string(ratio < 1 ? "shrink" : "grow") + " by a factor " +
-                    format_number(ratio < 1 ? 1 / ratio : ratio) + " from the first hidden layer (RMS " + format_number(rms.front()) + ") to the last (RMS " +
-                    format_number(rms.back()) + "): the " + (ratio < 1 ? "gradients vanish" : "gradients explode") +
-                    " on the way back (article item 9)",
-                "initialize with sn::He for ReLU-family layers and sn::LeCun or sn::Xavier for Tanh, keep the weights as initialized, "
+                    format_number(ratio < 1 ? 1 / ratio : ratio) + " from the first hidden layer (RMS " +
+                    format_number(rms.front()) + ") to the last (RMS " + format_number(rms.back()) + "): the " +
+                    (ratio < 1 ? "gradients vanish" : "gradients explode") + " on the way back (article item 9)",
+                "initialize with sn::He for ReLU-family layers and sn::LeCun or sn::Xavier for Tanh, keep the weights as "
+                "initialized, "
                 "and use fewer layers (article item 10)",
                 signal));
     }
@@ -8082,9 +9094,11 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     r.overfits_small_set = overfits;
     const std::string measure = m.task().k == task_kind::regression ? "relative MSE " : "error ";
     if (!overfits)
-        add(make_diagnostic("X6", "cannot-overfit", "", Severity::error,
+        add(make_diagnostic(
+            "X6", "cannot-overfit", "", Severity::error,
             "the network cannot fit " + std::to_string(std::min(x.shape()[0], t.overfit_probe_samples)) +
-                " samples with dropout and noise off (" + measure + format_number(error) + " after " + std::to_string(t.overfit_probe_steps) +
+                " samples with dropout and noise off (" + measure + format_number(error) + " after " +
+                std::to_string(t.overfit_probe_steps) +
                 " Adam steps): something between the data, the targets and the loss is broken",
             "look at a few samples and their targets (article item 2), then check normalization (item 1) and the output "
             "activation (item 7)",
@@ -8119,14 +9133,16 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     r.learning_rate = find_learning_rate(m, *lx, ly, lo);
     const double chosen = learning_rate_of(o.optimizer);
     if (r.learning_rate.exploded() && chosen > r.learning_rate.max_stable)
-        add(make_diagnostic("L6.1", "diverged", "", Severity::error,
-            "the learning rate " + format_number(chosen) + " is above the largest stable rate " + format_number(r.learning_rate.max_stable) +
-                " found by the range test" + on + ", where the loss explodes at " + format_number(r.learning_rate.exploded_at) +
-                ": training will diverge",
+        add(make_diagnostic(
+            "L6.1", "diverged", "", Severity::error,
+            "the learning rate " + format_number(chosen) + " is above the largest stable rate " +
+                format_number(r.learning_rate.max_stable) + " found by the range test" + on + ", where the loss explodes at " +
+                format_number(r.learning_rate.exploded_at) + ": training will diverge",
             "use about " + format_number(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
             r.learning_rate.to_string()));
     else if (o.clip_grad_norm && r.learning_rate.exploded() && chosen > r.learning_rate.max_stable / 3)
-        add(tagged<lint::ClippingMasksLR>("ClippingMasksLR", Severity::warning,
+        add(tagged<lint::ClippingMasksLR>(
+            "ClippingMasksLR", Severity::warning,
             "gradient clipping is on and the learning rate " + format_number(chosen) + " is close to the largest stable rate " +
                 format_number(r.learning_rate.max_stable) + ": clipping would hide the divergence (article item 6)",
             "turn clipping off and use about " + format_number(r.learning_rate.suggested), r.learning_rate.to_string()));
@@ -8138,25 +9154,34 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
     const double base = baseline_loss(shape, ly, ly);
     if (!trial.finite || trial.exploded) {
         if (!r.found("L6.1"))
-            add(make_diagnostic("L6.1", "diverged", "", Severity::error,
-                "a short run at learning rate " + format_number(chosen) + on + " diverged after " + std::to_string(trial.steps) + " steps (" +
-                    (trial.finite ? "the smoothed loss rose over " + format_number(t.divergence_factor) + "x its minimum" : std::string("the loss became non-finite")) + ")",
+            add(make_diagnostic(
+                "L6.1", "diverged", "", Severity::error,
+                "a short run at learning rate " + format_number(chosen) + on + " diverged after " + std::to_string(trial.steps) +
+                    " steps (" +
+                    (trial.finite ? "the smoothed loss rose over " + format_number(t.divergence_factor) + "x its minimum"
+                                  : std::string("the loss became non-finite")) +
+                    ")",
                 "use about " + format_number(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
                 "loss " + format_number(trial.final_loss)));
     } else if (trial.final_loss >= t.baseline_ratio * base) {
-        add(tagged<lint::NoBetterThanBaseline>("NoBetterThanBaseline", Severity::warning,
-            "after " + std::to_string(trial.steps) + " steps at learning rate " + format_number(chosen) + " the loss is " + format_number(trial.final_loss) +
-                ", no better than predicting a constant (" + format_number(base) + ")" +
-                (trial.dead_share >= t.dead_unit_share ? "; " + format_number(100 * trial.dead_share) + "% of a ReLU layer's units are dead" : "") +
+        add(tagged<lint::NoBetterThanBaseline>(
+            "NoBetterThanBaseline", Severity::warning,
+            "after " + std::to_string(trial.steps) + " steps at learning rate " + format_number(chosen) + " the loss is " +
+                format_number(trial.final_loss) + ", no better than predicting a constant (" + format_number(base) + ")" +
+                (trial.dead_share >= t.dead_unit_share
+                     ? "; " + format_number(100 * trial.dead_share) + "% of a ReLU layer's units are dead"
+                     : "") +
                 ": the network is not learning at this rate",
             std::string(r.found("L1.1") ? "normalize the inputs (article item 1), then " : "") +
-                (r.learning_rate.exploded() ? "use about " + format_number(r.learning_rate.suggested) + " (the range test's suggestion, article item 6)"
-                                            : std::string("look at the data and the targets (article item 2): the range test found no rate "
-                                                          "at which the loss even explodes")),
+                (r.learning_rate.exploded()
+                     ? "use about " + format_number(r.learning_rate.suggested) + " (the range test's suggestion, article item 6)"
+                     : std::string("look at the data and the targets (article item 2): the range test found no rate "
+                                   "at which the loss even explodes")),
             "loss " + format_number(trial.final_loss) + ", baseline " + format_number(base)));
     }
     check("a short run at these settings, " + std::to_string(trial.steps) + " steps" + on, before,
-          trial.finite ? "loss " + format_number(trial.initial_loss) + " -> " + format_number(trial.final_loss) + " (constant prediction: " + format_number(base) + ")"
+          trial.finite ? "loss " + format_number(trial.initial_loss) + " -> " + format_number(trial.final_loss) +
+                             " (constant prediction: " + format_number(base) + ")"
                        : "the loss became non-finite");
 
     // Errors first, each group in the order found (a stable partition by hand: libstdc++'s
@@ -8171,16 +9196,7 @@ inline Report doctor(const model& m, const matrix& x, const targets& y, const Fi
 
 }  // namespace detail
 
-// Runs the doctor's checks for training net on (x, y) with options (the batch size,
-// optimizer and rate you intend to use); prints the report unless options.progress is
-// false, and returns it. The network is not changed.
-template <class Net, class Y>
-Report doctor(const Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    Report r = detail::doctor(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
-    if (options.progress) std::fputs(r.to_string().c_str(), stdout);
-    return r;
-}
-
 }  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
 // end file sanenet/doctor/doctor.hpp
 // end file sanenet/sanenet.hpp

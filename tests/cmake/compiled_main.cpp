@@ -8,8 +8,8 @@
 namespace sn = sanenet;
 
 int main() {
-    using Net = sn::Network<sn::Regression, sn::Input<2>, sn::Dropout<0.9>, sn::Dense<8, sn::He>, sn::ELU, sn::Dense<1>,
-                            sn::Identity>;
+    using Net =
+        sn::Network<sn::Regression, sn::Input<2>, sn::Dropout<0.9>, sn::Dense<8, sn::He>, sn::ELU, sn::Dense<1>, sn::Identity>;
     const Net net{sn::Seed{1}};
     const float in[2] = {0.5f, -1.f};
     float out[1];

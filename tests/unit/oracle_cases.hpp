@@ -66,24 +66,31 @@ struct oracle_case {
 
 // Regression 7-33-17-3: k = 7 is no multiple of any width, 33 and 17 lie above 4, 8 and 16, 3 below.
 inline std::vector<layer_spec> regression_net() {
-    return network(7, {dense(33), activation(act::elu, 1.f), dense(17), activation(act::tanh), dense(3), activation(act::identity)});
+    return network(7,
+                   {dense(33), activation(act::elu, 1.f), dense(17), activation(act::tanh), dense(3), activation(act::identity)});
 }
 // Wider regression for rows 1-16 against several blocks of columns: 40-70-36-10.
 inline std::vector<layer_spec> wide_regression_net() {
-    return network(40, {dense(70), activation(act::relu), dense(36), activation(act::leaky_relu, 0.01f), dense(10), activation(act::identity)});
+    return network(40, {dense(70), activation(act::relu), dense(36), activation(act::leaky_relu, 0.01f), dense(10),
+                        activation(act::identity)});
 }
 // An activation before the first Dense, two Dense layers in a row (X1 waived), a hidden Sigmoid.
 inline std::vector<layer_spec> odd_regression_net() {
-    return network(5, {activation(act::tanh), dense(12), dense(16), activation(act::sigmoid), dense(4), activation(act::identity)});
+    return network(5,
+                   {activation(act::tanh), dense(12), dense(16), activation(act::sigmoid), dense(4), activation(act::identity)});
 }
-inline std::vector<layer_spec> classifier_net() { return network(13, {dense(40), activation(act::relu), dense(10), activation(act::softmax)}); }
+inline std::vector<layer_spec> classifier_net() {
+    return network(13, {dense(40), activation(act::relu), dense(10), activation(act::softmax)});
+}
 // The demo's MLP: at batch 3 and up its GEMMs pass the threshold where a second thread joins.
 inline std::vector<layer_spec> mnist_net() {
-    return network(784, {dense(256), activation(act::relu), dense(128), activation(act::leaky_relu, 0.01f), dense(10), activation(act::softmax)});
+    return network(784, {dense(256), activation(act::relu), dense(128), activation(act::leaky_relu, 0.01f), dense(10),
+                         activation(act::softmax)});
 }
 // The demo's MLP with a LayerNorm and GELU / SiLU: 784-256-LN-GELU-128-SiLU-10.
 inline std::vector<layer_spec> mnist_norm_net() {
-    return network(784, {dense(256), layer_norm(), activation(act::gelu), dense(128), activation(act::silu), dense(10), activation(act::softmax)});
+    return network(784, {dense(256), layer_norm(), activation(act::gelu), dense(128), activation(act::silu), dense(10),
+                         activation(act::softmax)});
 }
 inline std::vector<layer_spec> multilabel_net() {
     return network(9, {dense(24), activation(act::leaky_relu, 0.2f), dense(5), activation(act::sigmoid)});
@@ -92,22 +99,28 @@ inline std::vector<layer_spec> multilabel_net() {
 inline std::vector<layer_spec> gelu_silu_net() {
     return network(7, {dense(33), activation(act::gelu), dense(17), activation(act::silu), dense(3), activation(act::identity)});
 }
-inline std::vector<layer_spec> gelu_classifier_net() { return network(13, {dense(40), activation(act::gelu), dense(10), activation(act::softmax)}); }
-inline std::vector<layer_spec> silu_classifier_net() { return network(13, {dense(40), activation(act::silu), dense(10), activation(act::softmax)}); }
+inline std::vector<layer_spec> gelu_classifier_net() {
+    return network(13, {dense(40), activation(act::gelu), dense(10), activation(act::softmax)});
+}
+inline std::vector<layer_spec> silu_classifier_net() {
+    return network(13, {dense(40), activation(act::silu), dense(10), activation(act::softmax)});
+}
 // LayerNorm between a Dense and its activation, at widths 33 and 17 (no multiple of 4, 8 or 16):
 // 7-33-LN-GELU-17-SiLU-3.
 inline std::vector<layer_spec> layer_norm_net() {
-    return network(7, {dense(33), layer_norm(), activation(act::gelu), dense(17), activation(act::silu), dense(3), activation(act::identity)});
+    return network(7, {dense(33), layer_norm(), activation(act::gelu), dense(17), activation(act::silu), dense(3),
+                       activation(act::identity)});
 }
 // LayerNorm after an activation (the ReLU and the Tanh fuse into their Dense): 7-33-ReLU-LN-17-Tanh-3.
 inline std::vector<layer_spec> post_activation_norm_net() {
-    return network(7, {dense(33), activation(act::relu), layer_norm(), dense(17), activation(act::tanh), dense(3), activation(act::identity)});
+    return network(7, {dense(33), activation(act::relu), layer_norm(), dense(17), activation(act::tanh), dense(3),
+                       activation(act::identity)});
 }
 // LayerNorm on the inputs (the first stage, whose input gradient nobody needs) and two more
 // at widths 70 and 36: 40-LN-70-LN-GELU-36-LN-SiLU-10.
 inline std::vector<layer_spec> wide_layer_norm_net() {
-    return network(40, {layer_norm(), dense(70), layer_norm(), activation(act::gelu), dense(36), layer_norm(), activation(act::silu), dense(10),
-                        activation(act::identity)});
+    return network(40, {layer_norm(), dense(70), layer_norm(), activation(act::gelu), dense(36), layer_norm(),
+                        activation(act::silu), dense(10), activation(act::identity)});
 }
 // Classification with LayerNorm before an unfused ReLU (its Dense is not next to it): 13-40-LN-ReLU-10.
 inline std::vector<layer_spec> layer_norm_classifier_net() {
@@ -116,14 +129,18 @@ inline std::vector<layer_spec> layer_norm_classifier_net() {
 inline std::vector<layer_spec> layer_norm_multilabel_net() {
     return network(9, {dense(24), layer_norm(), activation(act::silu), dense(5), activation(act::sigmoid)});
 }
-inline std::vector<layer_spec> binary_net() { return network(6, {dense(20), activation(act::elu, 0.5f), dense(1), activation(act::sigmoid)}); }
+inline std::vector<layer_spec> binary_net() {
+    return network(6, {dense(20), activation(act::elu, 0.5f), dense(1), activation(act::sigmoid)});
+}
 
 inline const task_spec regression{task_kind::regression, 0};
 inline const task_spec classes10{task_kind::classification, 10};
 inline const task_spec labels5{task_kind::multilabel, 5};
 inline const task_spec binary{task_kind::multilabel, 1};
 
-inline sn::SGD sgd(float mu = 0.f, bool nesterov = false, float decay = 0.f) { return {.learning_rate = 0.05f, .momentum = mu, .nesterov = nesterov, .weight_decay = decay}; }
+inline sn::SGD sgd(float mu = 0.f, bool nesterov = false, float decay = 0.f) {
+    return {.learning_rate = 0.05f, .momentum = mu, .nesterov = nesterov, .weight_decay = decay};
+}
 inline sn::Adam adam(float eps = 1e-8f) { return {.learning_rate = 0.01f, .epsilon = eps}; }
 inline sn::AdamW adamw(float eps = 1e-8f) { return {.learning_rate = 0.01f, .epsilon = eps, .weight_decay = 0.05f}; }
 // Adam's first step is lr g / (|g| + eps): about lr whatever |g|, unless |g| is near eps. Among
@@ -138,8 +155,10 @@ inline std::vector<oracle_case> cases() {
         {"regression, SGD, batch 1", regression_net(), regression, sgd(), 1, 6},
         {"regression, SGD momentum, batch 2 (last 1)", regression_net(), regression, sgd(0.9f), 2, 7},
         {"regression, SGD Nesterov, batch 3 (last 2)", regression_net(), regression, sgd(0.9f, true), 3, 11},
-        {"regression, SGD momentum + weight decay, batch 4 (last 3)", regression_net(), regression, sgd(0.9f, false, 0.01f), 4, 15},
-        {"regression, SGD Nesterov + weight decay, batch 5 (last 4)", regression_net(), regression, sgd(0.5f, true, 0.02f), 5, 14},
+        {"regression, SGD momentum + weight decay, batch 4 (last 3)", regression_net(), regression, sgd(0.9f, false, 0.01f), 4,
+         15},
+        {"regression, SGD Nesterov + weight decay, batch 5 (last 4)", regression_net(), regression, sgd(0.5f, true, 0.02f), 5,
+         14},
         {"regression, Adam, batch 5 (last 1)", regression_net(), regression, adam(), 5, 16},
         {"regression, AdamW, batch 8 (last 6)", regression_net(), regression, adamw(), 8, 22},
         // Rows 7-16 against several column blocks (the dot-product path), each optimizer.
@@ -147,7 +166,8 @@ inline std::vector<oracle_case> cases() {
         {"wide regression, SGD momentum, batch 16 (last 9)", wide_regression_net(), regression, sgd(0.9f), 16, 41},
         {"wide regression, AdamW, batch 15 (last 10)", wide_regression_net(), regression, adamw(), 15, 40},
         {"wide regression, SGD, batch 12 (last 11)", wide_regression_net(), regression, sgd(), 12, 35},
-        {"odd regression (Tanh first, Dense-Dense, Sigmoid), SGD momentum, batch 5 (last 3)", odd_regression_net(), regression, sgd(0.9f), 5, 23},
+        {"odd regression (Tanh first, Dense-Dense, Sigmoid), SGD momentum, batch 5 (last 3)", odd_regression_net(), regression,
+         sgd(0.9f), 5, 23},
         {"regression ending in Tanh (L7.1 waived), Adam, batch 4 (last 2)",
          network(4, {dense(19), activation(act::relu), dense(2), activation(act::tanh)}), regression, adam(), 4, 18},
         {"regression ending in Softmax (L7.1 waived), SGD, batch 8 (last 3)",
@@ -169,7 +189,8 @@ inline std::vector<oracle_case> cases() {
         // GELU and SiLU as hidden activations, regression and classification.
         {"GELU/SiLU regression, SGD momentum, batch 1", gelu_silu_net(), regression, sgd(0.9f), 1, 6},
         {"GELU/SiLU regression, Adam, batch 5 (last 2)", gelu_silu_net(), regression, adam(), 5, 17},
-        {"GELU/SiLU regression, SGD Nesterov + weight decay, batch 8 (last 3)", gelu_silu_net(), regression, sgd(0.9f, true, 0.01f), 8, 19},
+        {"GELU/SiLU regression, SGD Nesterov + weight decay, batch 8 (last 3)", gelu_silu_net(), regression,
+         sgd(0.9f, true, 0.01f), 8, 19},
         {"GELU classification, SGD momentum, batch 16 (last 5)", gelu_classifier_net(), classes10, sgd(0.9f), 16, 37},
         {"GELU classification, Adam, batch 1", gelu_classifier_net(), classes10, adam(), 1, 5},
         {"SiLU classification, Adam, batch 7 (last 3)", silu_classifier_net(), classes10, adam(), 7, 24},
@@ -179,9 +200,11 @@ inline std::vector<oracle_case> cases() {
         {"7-33-LN-GELU-17-SiLU-3, SGD momentum, batch 1", layer_norm_net(), regression, sgd(0.9f), 1, 6},
         {"7-33-LN-GELU-17-SiLU-3, Adam, batch 4 (last 3)", layer_norm_net(), regression, adam(), 4, 15},
         {"7-33-LN-GELU-17-SiLU-3, SGD, batch 16 (last 2)", layer_norm_net(), regression, sgd(), 16, 34},
-        {"7-33-LN-GELU-17-SiLU-3, SGD momentum + weight decay, batch 5 (last 4)", layer_norm_net(), regression, sgd(0.9f, false, 0.01f), 5, 14},
+        {"7-33-LN-GELU-17-SiLU-3, SGD momentum + weight decay, batch 5 (last 4)", layer_norm_net(), regression,
+         sgd(0.9f, false, 0.01f), 5, 14},
         {"7-33-LN-GELU-17-SiLU-3, AdamW, batch 8 (last 6)", layer_norm_net(), regression, adamw(), 8, 22},
-        {"7-33-ReLU-LN-17-Tanh-3, SGD Nesterov, batch 3 (last 2)", post_activation_norm_net(), regression, sgd(0.9f, true), 3, 11},
+        {"7-33-ReLU-LN-17-Tanh-3, SGD Nesterov, batch 3 (last 2)", post_activation_norm_net(), regression, sgd(0.9f, true), 3,
+         11},
         {"7-33-ReLU-LN-17-Tanh-3, AdamW, batch 2 (last 1)", post_activation_norm_net(), regression, adamw(), 2, 9},
         {"40-LN-70-LN-GELU-36-LN-SiLU-10, Adam, batch 16 (last 7)", wide_layer_norm_net(), regression, adam(), 16, 39},
         {"40-LN-70-LN-GELU-36-LN-SiLU-10, SGD Nesterov + weight decay, batch 6 (last 5)", wide_layer_norm_net(), regression,
@@ -191,17 +214,37 @@ inline std::vector<oracle_case> cases() {
         {"multilabel 9-24-LN-SiLU-5, SGD momentum, batch 8 (last 5)", layer_norm_multilabel_net(), labels5, sgd(0.9f), 8, 29},
         // LayerNorm with clipping: its gradients count in the norm.
         {"7-33-LN-GELU-17-SiLU-3, SGD, clipping 0.1, batch 4 (last 2)", layer_norm_net(), regression, sgd(), 4, 14, 2, 1, 0.1f},
-        {"40-LN-70-LN-GELU-36-LN-SiLU-10, Adam, clipping 0.5, batch 3 (last 1)", wide_layer_norm_net(), regression, adam(), 3, 13, 2, 1, 0.5f},
+        {"40-LN-70-LN-GELU-36-LN-SiLU-10, Adam, clipping 0.5, batch 3 (last 1)", wide_layer_norm_net(), regression, adam(), 3, 13,
+         2, 1, 0.5f},
         // The demo's MLP on 1 and 2 threads (GEMMs, packing and the updates split).
         {"784-256-128-10, SGD momentum, batch 33 (last 4), 1 thread", mnist_net(), classes10, sgd(0.9f), 33, 70, 2, 1, {}, 1e-3},
         {"784-256-128-10, SGD momentum, batch 33 (last 4), 2 threads", mnist_net(), classes10, sgd(0.9f), 33, 70, 2, 2, {}, 1e-3},
-        {"784-256-128-10, Adam (eps 1e-4), batch 16 (last 12), 2 threads", mnist_net(), classes10, adam(large_net_eps), 16, 44, 1, 2, {}, 1e-3},
-        {"784-256-128-10, AdamW (eps 1e-4), batch 3 (last 1), 2 threads", mnist_net(), classes10, adamw(large_net_eps), 3, 7, 1, 2, {}, 1e-3},
+        {"784-256-128-10, Adam (eps 1e-4), batch 16 (last 12), 2 threads",
+         mnist_net(),
+         classes10,
+         adam(large_net_eps),
+         16,
+         44,
+         1,
+         2,
+         {},
+         1e-3},
+        {"784-256-128-10, AdamW (eps 1e-4), batch 3 (last 1), 2 threads",
+         mnist_net(),
+         classes10,
+         adamw(large_net_eps),
+         3,
+         7,
+         1,
+         2,
+         {},
+         1e-3},
         {"784-256-128-10, SGD, clipping 1, batch 33 (last 4), 2 threads", mnist_net(), classes10, sgd(), 33, 70, 1, 2, 1.f, 1e-3},
         // LayerNorm at width 256 after a GEMM that splits between threads, GELU and SiLU at scale.
-        {"784-256-LN-GELU-128-SiLU-10, SGD momentum, batch 33 (last 4), 2 threads", mnist_norm_net(), classes10, sgd(0.9f), 33, 70, 2, 2},
-        {"784-256-LN-GELU-128-SiLU-10, AdamW (eps 1e-4), batch 16 (last 6), 2 threads", mnist_norm_net(), classes10, adamw(large_net_eps), 16, 38,
-         1, 2},
+        {"784-256-LN-GELU-128-SiLU-10, SGD momentum, batch 33 (last 4), 2 threads", mnist_norm_net(), classes10, sgd(0.9f), 33,
+         70, 2, 2},
+        {"784-256-LN-GELU-128-SiLU-10, AdamW (eps 1e-4), batch 16 (last 6), 2 threads", mnist_norm_net(), classes10,
+         adamw(large_net_eps), 16, 38, 1, 2},
     };
 }
 
@@ -215,11 +258,13 @@ struct data {
     }
 };
 inline data make_data(const oracle_case& c) {
-    const std::size_t n = c.samples, inputs = static_cast<std::size_t>(c.specs.front().out), outputs = static_cast<std::size_t>(c.specs.back().out);
+    const std::size_t n = c.samples, inputs = static_cast<std::size_t>(c.specs.front().out),
+                      outputs = static_cast<std::size_t>(c.specs.back().out);
     sn::kernels::rng r(1000 + n * 7 + outputs);
     data d{sn::matrix::from_shape({n, inputs}), sn::matrix::from_shape({n, outputs}), sn::labels::from_shape({0})};
     for (auto& v : d.x) v = static_cast<float>(r.normal());
-    for (auto& v : d.values) v = c.task.k == task_kind::multilabel ? (r.uniform() < 0.4 ? 1.f : 0.f) : static_cast<float>(r.normal());
+    for (auto& v : d.values)
+        v = c.task.k == task_kind::multilabel ? (r.uniform() < 0.4 ? 1.f : 0.f) : static_cast<float>(r.normal());
     if (c.task.k == task_kind::classification) {
         d.labels = sn::labels::from_shape({n});
         for (std::size_t i = 0; i < n; ++i) d.labels(i) = static_cast<std::int32_t>((i * 7 + 3) % outputs);

@@ -69,7 +69,8 @@ public:
     // One training step on `rows` samples (x: rows x inputs; t: rows x outputs targets, or the
     // class index of each row as a double for cross-entropy). Returns the mean loss.
     template <class Optimizer>
-    double step(const std::vector<double>& x, const std::vector<double>& t, int rows, const Optimizer& opt, double clip_norm = 0.0) {
+    double step(const std::vector<double>& x, const std::vector<double>& t, int rows, const Optimizer& opt,
+                double clip_norm = 0.0) {
         const double loss = gradients(x, t, rows);
         if (clip_norm > 0.0) clip(clip_norm);
         update(opt);
@@ -101,8 +102,9 @@ public:
                 } else if (o.kind == op_kind::layer_norm) {
                     const row_moments rm = moments(xi, o.out);
                     for (int c = 0; c < o.out; ++c)
-                        yo[c] = norm_gains[ln][static_cast<std::size_t>(c)] * (xi[c] - rm.mean) / std::sqrt(rm.var + layer_norm_eps) +
-                                norm_biases[ln][static_cast<std::size_t>(c)];
+                        yo[c] =
+                            norm_gains[ln][static_cast<std::size_t>(c)] * (xi[c] - rm.mean) / std::sqrt(rm.var + layer_norm_eps) +
+                            norm_biases[ln][static_cast<std::size_t>(c)];
                 } else {
                     for (int c = 0; c < o.out; ++c) yo[c] = activation(o, xi[c]);
                 }
@@ -156,15 +158,18 @@ public:
                         gb_[d][static_cast<std::size_t>(c)] += go;
                         for (int i = 0; i < o.in; ++i) {
                             gw_[d][static_cast<std::size_t>(i * o.out + c)] += in[static_cast<std::size_t>(r * o.in + i)] * go;
-                            g_in[static_cast<std::size_t>(r * o.in + i)] += weights[d][static_cast<std::size_t>(i * o.out + c)] * go;
+                            g_in[static_cast<std::size_t>(r * o.in + i)] +=
+                                weights[d][static_cast<std::size_t>(i * o.out + c)] * go;
                         }
                     }
             } else if (o.kind == op_kind::softmax) {
                 for (int r = 0; r < rows; ++r)
                     for (int i = 0; i < o.out; ++i)
                         for (int c = 0; c < o.out; ++c) {
-                            const double yi = out[static_cast<std::size_t>(r * o.out + i)], yc = out[static_cast<std::size_t>(r * o.out + c)];
-                            g_in[static_cast<std::size_t>(r * o.out + i)] += grad[static_cast<std::size_t>(r * o.out + c)] * yc * ((i == c ? 1.0 : 0.0) - yi);
+                            const double yi = out[static_cast<std::size_t>(r * o.out + i)],
+                                         yc = out[static_cast<std::size_t>(r * o.out + c)];
+                            g_in[static_cast<std::size_t>(r * o.out + i)] +=
+                                grad[static_cast<std::size_t>(r * o.out + c)] * yc * ((i == c ? 1.0 : 0.0) - yi);
                         }
             } else if (o.kind == op_kind::layer_norm) {
                 // y_c = g_c z_c + b_c, z_c = (x_c - mean) s, s = (var + eps)^(-1/2), with
@@ -185,7 +190,8 @@ public:
                         gnb_[ln][static_cast<std::size_t>(c)] += go[c];
                         const double gz = go[c] * norm_gains[ln][static_cast<std::size_t>(c)];
                         for (int i = 0; i < w; ++i)
-                            gi[i] += gz * (s * ((i == c ? 1.0 : 0.0) - 1.0 / w) - (xi[c] - rm.mean) * (xi[i] - rm.mean) * s * s * s / w);
+                            gi[i] += gz * (s * ((i == c ? 1.0 : 0.0) - 1.0 / w) -
+                                           (xi[c] - rm.mean) * (xi[i] - rm.mean) * s * s * s / w);
                     }
                 }
             } else {
@@ -284,7 +290,8 @@ private:
     }
 
     // state: the momentum buffer in the first half.
-    static void sgd_update(std::vector<double>& p, const std::vector<double>& g, std::vector<double>& state, const sgd& o, double decay) {
+    static void sgd_update(std::vector<double>& p, const std::vector<double>& g, std::vector<double>& state, const sgd& o,
+                           double decay) {
         for (std::size_t i = 0; i < p.size(); ++i) {
             double gi = g[i] + decay * p[i];
             if (o.momentum != 0.0) {
@@ -296,12 +303,15 @@ private:
         }
     }
     // state: the first moments, then the second.
-    void adam_update(std::vector<double>& p, const std::vector<double>& g, std::vector<double>& state, const adam& o, double decay) const {
+    void adam_update(std::vector<double>& p, const std::vector<double>& g, std::vector<double>& state, const adam& o,
+                     double decay) const {
         const double bc1 = 1.0 - std::pow(o.beta1, t_), bc2 = 1.0 - std::pow(o.beta2, t_);
         for (std::size_t i = 0; i < p.size(); ++i) {
             double gi = g[i];
-            if (o.decoupled) p[i] *= 1.0 - o.lr * decay;
-            else gi += decay * p[i];
+            if (o.decoupled)
+                p[i] *= 1.0 - o.lr * decay;
+            else
+                gi += decay * p[i];
             double& m = state[i];
             double& v = state[p.size() + i];
             m = o.beta1 * m + (1.0 - o.beta1) * gi;

@@ -46,8 +46,8 @@ void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::f
 
 namespace sn = sanenet;
 
-using Mlp = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>,
-                        sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
+using Mlp = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
+                        sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 
 TEST_CASE("the counter sees allocations (the test is not vacuous)") {
     // A direct call of operator new (a new-expression may be elided by the compiler, as clang does).
@@ -57,7 +57,8 @@ TEST_CASE("the counter sees allocations (the test is not vacuous)") {
 
 TEST_CASE("training steps allocate nothing after the first, for every optimizer and thread count") {
     for (int threads : {1, 2}) {
-        for (const sn::Optimizer& opt : {sn::Optimizer{sn::Adam{}}, sn::Optimizer{sn::SGD{.nesterov = true}}, sn::Optimizer{sn::AdamW{}}}) {
+        for (const sn::Optimizer& opt :
+             {sn::Optimizer{sn::Adam{}}, sn::Optimizer{sn::SGD{.nesterov = true}}, sn::Optimizer{sn::AdamW{}}}) {
             Mlp net;
             sn::detail::trainer tr(net.engine(), opt, 64, threads, 1);
             sn::kernels::rng r(1);

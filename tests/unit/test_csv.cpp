@@ -21,7 +21,8 @@ namespace {
 fs::path write_text(const temp_dir& dir, const std::string& text) { return write_file(dir.path / "data.csv", text); }
 
 std::string io_error_of(const fs::path& p, const sn::data::CsvOptions& options = {}) {
-    return message_of<sn::io_error>([&] { (void)sn::data::load_csv(p, options); }, "load_csv accepted the bad file " + p.string());
+    return message_of<sn::io_error>([&] { (void)sn::data::load_csv(p, options); },
+                                    "load_csv accepted the bad file " + p.string());
 }
 
 void check_values(const sn::matrix& m, const std::vector<std::vector<float>>& expected) {
@@ -77,8 +78,7 @@ TEST_CASE("load_csv handles BOM, CRLF, surrounding spaces and trailing blank lin
 
 TEST_CASE("load_csv handles double-quoted fields") {
     temp_dir dir;
-    const auto t =
-        sn::data::load_csv(write_text(dir, "\"name, with comma\",\"say \"\"hi\"\"\",plain\n\"1\", \" 2 \" ,3\n"));
+    const auto t = sn::data::load_csv(write_text(dir, "\"name, with comma\",\"say \"\"hi\"\"\",plain\n\"1\", \" 2 \" ,3\n"));
     CHECK(t.columns == std::vector<std::string>{"name, with comma", "say \"hi\"", "plain"});
     check_values(t.values, {{1, 2, 3}});
 }

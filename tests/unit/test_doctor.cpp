@@ -19,7 +19,8 @@ using namespace sanenet_test;
 
 namespace {
 
-using Classifier = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
+using Classifier = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>, sn::ReLU,
+                               sn::Dense<4>, sn::Softmax>;
 
 // "error", "warning" or "info" for the first finding with this ID; "absent" when none has it.
 std::string severity(const sn::Report& r, const std::string& id) {
@@ -41,7 +42,8 @@ double cross_entropy(const N& net, const sn::matrix& x, const sn::labels& y) {
 template <class N>
 void favour_class_0(N& net, float bias) {
     const auto& stages = net.engine().stages();
-    const auto last_dense = std::find_if(stages.rbegin(), stages.rend(), [](const auto& st) { return st.k == sn::detail::kind::dense; });
+    const auto last_dense =
+        std::find_if(stages.rbegin(), stages.rend(), [](const auto& st) { return st.k == sn::detail::kind::dense; });
     net.engine().params()[last_dense->b] = bias;
 }
 
@@ -82,16 +84,19 @@ std::string xml_problem(const std::string& s) {
         j = name_end;
         while (j < s.size() && s[j] == ' ') {  // attributes: name="value" with no '<' or '"' inside
             const std::size_t eq = s.find('=', j);
-            if (eq == std::string::npos || s.compare(eq, 2, "=\"") != 0) return "an attribute without a quoted value in <" + name + ">";
+            if (eq == std::string::npos || s.compare(eq, 2, "=\"") != 0)
+                return "an attribute without a quoted value in <" + name + ">";
             const std::size_t close = s.find('"', eq + 2);
-            if (close == std::string::npos || s.find('<', eq + 2) < close) return "an unterminated attribute value in <" + name + ">";
+            if (close == std::string::npos || s.find('<', eq + 2) < close)
+                return "an unterminated attribute value in <" + name + ">";
             j = close + 1;
         }
         const bool empty = s.compare(j, 2, "/>") == 0;
         if (!empty && s.compare(j, 1, ">") != 0) return "<" + name + "> is not closed at " + std::to_string(j);
         i = j + (empty ? 2 : 1);
         if (closing) {
-            if (open.empty() || open.back() != name) return "</" + name + "> does not close " + (open.empty() ? "anything" : "<" + open.back() + ">");
+            if (open.empty() || open.back() != name)
+                return "</" + name + "> does not close " + (open.empty() ? "anything" : "<" + open.back() + ">");
             open.pop_back();
         } else {
             if (open.empty() && ++roots > 1) return "a second root element <" + name + ">";
@@ -117,7 +122,8 @@ TEST_CASE("find_learning_rate: explodes, suggests a tenth of the largest stable 
     const auto d = blobs(1000, 1);
     Classifier net;
     const auto before = params_of(net);
-    const sn::LrFinding f = sn::find_learning_rate(net, d.x, d.y, sn::LrOptions{.optimizer = sn::SGD{.momentum = 0.9f}, .threads = 1});
+    const sn::LrFinding f =
+        sn::find_learning_rate(net, d.x, d.y, sn::LrOptions{.optimizer = sn::SGD{.momentum = 0.9f}, .threads = 1});
     CHECK(params_of(net) == before);
     REQUIRE(f.exploded());
     CHECK(f.max_stable < f.exploded_at);
@@ -166,7 +172,8 @@ TEST_CASE("find_learning_rate: a curve that never explodes says so; the plot is 
     }
     REQUIRE(xs.size() == f.curve.size());
     std::size_t dots = 0;
-    for (std::size_t at = svg.find("<circle class=\"curve\""); at != std::string::npos; at = svg.find("<circle class=\"curve\"", at + 1), ++dots) {
+    for (std::size_t at = svg.find("<circle class=\"curve\""); at != std::string::npos;
+         at = svg.find("<circle class=\"curve\"", at + 1), ++dots) {
         REQUIRE(dots < xs.size());
         CHECK(number(attribute(svg, at, "cx")) == xs[dots]);
         CHECK(number(attribute(svg, at, "cy")) == ys[dots]);
@@ -179,10 +186,13 @@ TEST_CASE("find_learning_rate: a curve that never explodes says so; the plot is 
     }
     // The rates grow by a constant factor on a log axis: equal steps in x. y is the smoothed
     // loss on a linear axis, growing upwards: an affine, decreasing function of it.
-    const auto lo = std::min_element(f.curve.begin(), f.curve.end(), [](const auto& a, const auto& b) { return a.smoothed < b.smoothed; });
-    const auto hi = std::max_element(f.curve.begin(), f.curve.end(), [](const auto& a, const auto& b) { return a.smoothed < b.smoothed; });
+    const auto lo =
+        std::min_element(f.curve.begin(), f.curve.end(), [](const auto& a, const auto& b) { return a.smoothed < b.smoothed; });
+    const auto hi =
+        std::max_element(f.curve.begin(), f.curve.end(), [](const auto& a, const auto& b) { return a.smoothed < b.smoothed; });
     REQUIRE(hi->smoothed > lo->smoothed);
-    const double y_lo = ys[static_cast<std::size_t>(lo - f.curve.begin())], y_hi = ys[static_cast<std::size_t>(hi - f.curve.begin())];
+    const double y_lo = ys[static_cast<std::size_t>(lo - f.curve.begin())],
+                 y_hi = ys[static_cast<std::size_t>(hi - f.curve.begin())];
     CHECK(y_hi < y_lo);
     for (std::size_t i = 1; i < xs.size(); ++i) {
         INFO("point ", i);
@@ -251,7 +261,8 @@ TEST_CASE("doctor L9.2: an untrained network sure of one class is the only findi
     CHECK(r.loss_at_init == doctest::Approx(by_hand).epsilon(1e-6));
     char shown[32];
     std::snprintf(shown, sizeof shown, "%.4g", by_hand);
-    CHECK(r.findings[0].message.find("the loss of the untrained network is " + std::string(shown) + ", expected ln 4 = 1.386") != std::string::npos);
+    CHECK(r.findings[0].message.find("the loss of the untrained network is " + std::string(shown) + ", expected ln 4 = 1.386") !=
+          std::string::npos);
     CHECK(r.checks[1].outcome == sn::Severity::warning);  // the row "loss at initialization (L9.2)"
 
     o.allow = sn::allow<sn::lint::LossAtInit>();
@@ -260,8 +271,8 @@ TEST_CASE("doctor L9.2: an untrained network sure of one class is the only findi
     CHECK(waived.findings.empty());
     CHECK(waived.loss_at_init == r.loss_at_init);  // still measured and shown
     CHECK(waived.checks[1].outcome == sn::Severity::info);
-    using Waived = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::LossAtInit>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>,
-                               sn::ReLU, sn::Dense<4>, sn::Softmax>;
+    using Waived = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::LossAtInit>, sn::Input<10>, sn::Dropout<0.9>,
+                               sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
     Waived by_type;
     favour_class_0(by_type, 6.f);
     REQUIRE(params_of(by_type) == params_of(sure));
@@ -297,8 +308,9 @@ TEST_CASE("doctor L8.1: ReLUs dead before training, a warning that can be waived
 }
 
 TEST_CASE("doctor L9.3: a deep stack whose initial weights are far too small loses the signal") {
-    using Deep = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh,
-                             sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh, sn::Dense<4>, sn::Softmax>;
+    using Deep =
+        sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh,
+                    sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh, sn::Dense<64>, sn::Tanh, sn::Dense<4>, sn::Softmax>;
     const auto d = blobs(400, 10);
     auto o = quiet();
     o.allow = sn::allow<sn::lint::NoValidation>();

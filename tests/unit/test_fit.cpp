@@ -28,7 +28,8 @@ namespace {
 // with another noise seed give held-out rows of the same task. Random classes, not i % k, so
 // that rows 256 apart (the evaluator's chunks) need not share a label. Unlike
 // sanenet_test::blobs, whose centers are fixed.
-blobs_data random_blobs(std::size_t n, std::size_t d, int k, std::uint64_t centers_seed, std::uint64_t noise_seed, double noise = 0.5) {
+blobs_data random_blobs(std::size_t n, std::size_t d, int k, std::uint64_t centers_seed, std::uint64_t noise_seed,
+                        double noise = 0.5) {
     // The noise stream is keyed apart, so that equal seeds do not replay the centers as noise.
     sn::kernels::rng c(centers_seed), r(noise_seed ^ 0x6A09E667F3BCC908ull);
     std::vector<std::vector<double>> centers(static_cast<std::size_t>(k), std::vector<double>(d));
@@ -103,9 +104,10 @@ double label_accuracy_by_hand(const sn::matrix& p, const sn::matrix& t) {
     return hits / static_cast<double>(p.size());
 }
 
-using Classifier = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dropout<0.9>, sn::Dense<4>, sn::Softmax>;
-using Regressor = sn::Network<sn::Regression, NoDropout, sn::Input<3>, sn::Dense<64, sn::He>, sn::ELU, sn::Dense<64, sn::He>, sn::ELU, sn::Dense<2>,
-                              sn::Identity>;
+using Classifier = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dropout<0.9>,
+                               sn::Dense<4>, sn::Softmax>;
+using Regressor = sn::Network<sn::Regression, NoDropout, sn::Input<3>, sn::Dense<64, sn::He>, sn::ELU, sn::Dense<64, sn::He>,
+                              sn::ELU, sn::Dense<2>, sn::Identity>;
 
 // Two smooth functions of three inputs.
 sn::matrix regression_targets(const sn::matrix& x) {
@@ -135,7 +137,8 @@ sn::matrix binary_targets(const sn::matrix& x) {
 
 }  // namespace
 
-TEST_CASE("classification converges on Gaussian blobs; held-out loss and accuracy match a cross-entropy computed from predict()") {
+TEST_CASE(
+    "classification converges on Gaussian blobs; held-out loss and accuracy match a cross-entropy computed from predict()") {
     // Same centers, other noise: held-out rows of the same task. Noise 1.5 leaves a few of
     // them misclassified, so that the accuracies compared below are not all 1.
     const auto train = random_blobs(2000, 10, 4, 1, 1, 1.5), val = random_blobs(500, 10, 4, 1, 2, 1.5);
@@ -226,11 +229,12 @@ namespace {
 // kernels::detail_gemm::parallel_min_fma, and both dropout layers and the updates of the first
 // two weight matrices reach twice trainer::elementwise_grain (2^14 elements, engine.hpp), so
 // that 2 threads really split the work. The last batch of 64 rows splits less.
-using Mlp = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>,
-                        sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
+using Mlp = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
+                        sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 constexpr std::size_t mlp_batch = 128, mlp_rows = 320;
 constexpr std::size_t elementwise_split = 2 * (std::size_t{1} << 14);  // twice the grain, which is private to the trainer
-static_assert(static_cast<double>(mlp_batch) * 128 * 256 >= sn::kernels::detail_gemm::parallel_min_fma, "the smallest split GEMM, 128 x 128 x 256");
+static_assert(static_cast<double>(mlp_batch) * 128 * 256 >= sn::kernels::detail_gemm::parallel_min_fma,
+              "the smallest split GEMM, 128 x 128 x 256");
 static_assert(mlp_batch * 256 >= elementwise_split && 128 * 256 >= elementwise_split, "the second dropout layer and W2's update");
 
 }  // namespace
@@ -270,7 +274,8 @@ TEST_CASE("same seeds give bit-identical weights on 1 and 2 threads at shapes th
 TEST_CASE("without dropout, the fit seed changes the result through the shuffle alone") {
     const auto d = random_blobs(200, 10, 4, 3, 3);
     auto run = [&](std::uint64_t fit_seed, bool shuffle) {
-        sn::Network<sn::Classification<4>, NoDropout, sn::Input<10>, sn::Dense<32, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax> net{sn::Seed{3}};
+        sn::Network<sn::Classification<4>, NoDropout, sn::Input<10>, sn::Dense<32, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>
+            net{sn::Seed{3}};
         auto o = quiet(2);
         o.seed = fit_seed;
         o.shuffle = shuffle;
@@ -296,7 +301,8 @@ TEST_CASE("a small batch's fused weight update equals GEMM + update, for every o
             sn::detail::trainer fused(fused_net.engine(), opts[o], 8, 1, 1), plain(plain_net.engine(), opts[o], 8, 1, 1);
             sn::kernels::rng r(7);
             for (std::size_t i = 0; i < rows * 10; ++i) fused.input()[i] = plain.input()[i] = static_cast<float>(r.normal());
-            for (std::size_t i = 0; i < rows; ++i) fused.target_labels()[i] = plain.target_labels()[i] = static_cast<std::int32_t>(i % 4);
+            for (std::size_t i = 0; i < rows; ++i)
+                fused.target_labels()[i] = plain.target_labels()[i] = static_cast<std::int32_t>(i % 4);
             for (int step = 0; step < 3; ++step) {
                 fused.step(rows);
                 plain.step(rows, 1e30f);
@@ -355,8 +361,8 @@ TEST_CASE("bad input is rejected before any step, and the network is left untouc
     bad(17) = -1;
     CHECK_THROWS_AS(sn::fit(net, d.x, bad, o), sn::shape_error);
     CHECK_THROWS_WITH_AS(sn::fit(net, d.x, sn::take_rows(d.y, 0, 50), o), doctest::Contains("50"), sn::shape_error);
-    CHECK_THROWS_WITH_AS(sn::fit(net, sn::matrix::from_shape({0, 10}), sn::labels::from_shape({0}), o), doctest::Contains("x has no rows"),
-                         sn::shape_error);
+    CHECK_THROWS_WITH_AS(sn::fit(net, sn::matrix::from_shape({0, 10}), sn::labels::from_shape({0}), o),
+                         doctest::Contains("x has no rows"), sn::shape_error);
     sn::matrix nan_x = d.x;
     nan_x(42, 3) = std::nanf("");
     CHECK(lint_id(nan_x, o, "row 42, column 3") == "L3.1");
@@ -426,12 +432,14 @@ TEST_CASE("bad input is rejected before any step, and the network is left untouc
     Regressor reg;
     const std::vector<float> reg_before = params_of(reg);
     const sn::matrix rx = normal_matrix(100, 3, 3);
-    CHECK_THROWS_WITH_AS(sn::fit(reg, rx, y, o), doctest::Contains("L3.1 non-finite-data: the targets hold inf at row 3, column 1"), sn::lint_error);
+    CHECK_THROWS_WITH_AS(sn::fit(reg, rx, y, o),
+                         doctest::Contains("L3.1 non-finite-data: the targets hold inf at row 3, column 1"), sn::lint_error);
     sn::matrix nan_targets = normal_matrix(10, 2, 5);
     nan_targets(3, 1) = std::nanf("");
     c = o;
     c.validation = sn::Validation{normal_matrix(10, 3, 6), nan_targets};
-    CHECK_THROWS_WITH_AS(sn::fit(reg, rx, normal_matrix(100, 2, 4), c), doctest::Contains("L3.1 non-finite-data: the validation targets hold nan at row 3, column 1"),
+    CHECK_THROWS_WITH_AS(sn::fit(reg, rx, normal_matrix(100, 2, 4), c),
+                         doctest::Contains("L3.1 non-finite-data: the validation targets hold nan at row 3, column 1"),
                          sn::lint_error);
 
     CHECK(epochs_run == 0);
@@ -450,7 +458,7 @@ constexpr const char* non_finite_weights = "the weights became non-finite";
 struct divergence {
     std::string message;
     sn::History history;
-    std::vector<sn::EpochRecord> seen;            // the records on_epoch got
+    std::vector<sn::EpochRecord> seen;  // the records on_epoch got
     std::vector<std::vector<float>> after_epoch;  // the weights after each finished epoch
 };
 
@@ -459,7 +467,8 @@ struct divergence {
 // The data, not the weights: the weights at the start of epoch k are then those on_epoch saw
 // after epoch k - 1. The fit must throw L6.1.
 template <class Net, class Y>
-divergence diverge_in_epoch(Net& net, const sn::matrix& x, const Y& y, sn::FitOptions o, int k, const std::function<void()>& corrupt) {
+divergence diverge_in_epoch(Net& net, const sn::matrix& x, const Y& y, sn::FitOptions o, int k,
+                            const std::function<void()>& corrupt) {
     divergence d;
     o.on_epoch = [&](const sn::EpochRecord& e) {
         d.seen.push_back(e);
@@ -556,8 +565,8 @@ namespace {
 // Zero weights and zero targets give exactly zero gradients, so that even an SGD learning rate
 // of 3e38 changes nothing until the targets move; then one update overflows the output bias,
 // while the loss of that step, computed before the update, is finite.
-using ZeroNet = sn::Network<sn::Regression, sn::Allow<sn::lint::ConstantInit, sn::lint::NoRegularization>, sn::Input<3>, sn::Dense<8, sn::Zeros>,
-                            sn::Tanh, sn::Dense<1, sn::Zeros>, sn::Identity>;
+using ZeroNet = sn::Network<sn::Regression, sn::Allow<sn::lint::ConstantInit, sn::lint::NoRegularization>, sn::Input<3>,
+                            sn::Dense<8, sn::Zeros>, sn::Tanh, sn::Dense<1, sn::Zeros>, sn::Identity>;
 
 }  // namespace
 

@@ -24,7 +24,7 @@ struct check_result {
     double worst = 0.0;
     std::string first_bad;
     bool same_loss = false;  // both trainers saw the same loss: the same masks and noise
-    std::size_t nonzero = 0; // checked parameters whose analytic gradient is not zero
+    std::size_t nonzero = 0;  // checked parameters whose analytic gradient is not zero
 };
 
 struct check_setup {
@@ -32,7 +32,7 @@ struct check_setup {
     std::size_t rows = 5;
     int threads = 1;
     std::vector<std::size_t> which = {};  // the parameters to check; all when empty
-    float scale_analytic = 1.f;           // != 1 corrupts the analytic gradient, to prove the check can fail
+    float scale_analytic = 1.f;  // != 1 corrupts the analytic gradient, to prove the check can fail
 };
 
 // Fills the trainer's batch with N(0, 1) inputs and task-appropriate targets.
@@ -43,8 +43,8 @@ void fill_batch(sn::detail::trainer& tr, std::size_t rows, std::uint64_t seed) {
     for (std::size_t i = 0; i < rows * in; ++i) tr.input()[i] = static_cast<float>(r.normal());
     for (std::size_t i = 0; i < rows; ++i) tr.target_labels()[i] = static_cast<std::int32_t>(r.below(k));
     for (std::size_t i = 0; i < rows * k; ++i)
-        tr.target_values()[i] = m.task().k == sn::detail::task_kind::multilabel ? static_cast<float>(r.uniform())
-                                                                                 : static_cast<float>(r.normal());
+        tr.target_values()[i] =
+            m.task().k == sn::detail::task_kind::multilabel ? static_cast<float>(r.uniform()) : static_cast<float>(r.normal());
 }
 
 // Central differences of the training loss against the analytic gradient.
@@ -84,7 +84,8 @@ check_result gradient_check(sn::detail::model& m, const check_setup& s) {
         r.nonzero += a != 0.0;
         r.worst = std::max(r.worst, err);
         if (err > 0.03 && r.bad++ == 0)
-            r.first_bad = "parameter " + std::to_string(i) + ": analytic " + std::to_string(a) + ", numeric " + std::to_string(fd);
+            r.first_bad =
+                "parameter " + std::to_string(i) + ": analytic " + std::to_string(a) + ", numeric " + std::to_string(fd);
     }
     return r;
 }
@@ -94,7 +95,8 @@ void randomize_biases(sn::detail::model& m, std::uint64_t seed) {
     sn::kernels::rng r(seed);
     for (const auto& st : m.stages())
         if (st.k == sn::detail::kind::dense)
-            for (int j = 0; j < st.out; ++j) m.params()[st.b + static_cast<std::size_t>(j)] = static_cast<float>(0.1 * r.normal());
+            for (int j = 0; j < st.out; ++j)
+                m.params()[st.b + static_cast<std::size_t>(j)] = static_cast<float>(0.1 * r.normal());
 }
 
 // Every parameter, at 1 and 2 rows (dX = dZ W^T row by row, kernels::gemv), 5 and 9 (dot
@@ -119,7 +121,8 @@ void expect_gradients_match(std::uint64_t seed = 7) {
 
 // A deterministic sample of every Dense layer's parameters: `weights` of its weights (drawn
 // with replacement) and its first `biases` biases.
-std::vector<std::size_t> sample_parameters(const sn::detail::model& m, std::size_t weights, std::size_t biases, std::uint64_t seed) {
+std::vector<std::size_t> sample_parameters(const sn::detail::model& m, std::size_t weights, std::size_t biases,
+                                           std::uint64_t seed) {
     sn::kernels::rng r(seed);
     std::vector<std::size_t> out;
     for (const auto& st : m.stages()) {
@@ -134,8 +137,8 @@ std::vector<std::size_t> sample_parameters(const sn::detail::model& m, std::size
 // Wide enough that at 9 rows every GEMM of the first two Dense layers splits between threads:
 // forward 9 x 300 x 200 and 9 x 200 x 300, dX = dZ W^T 9 x 300 x 200, dW 200 x 300 x 9 and
 // 300 x 200 x 9 multiply-adds, each >= kernels::detail_gemm::parallel_min_fma.
-using Wide = sn::Network<sn::Classification<10>, Quiet, sn::Input<200>, sn::Dense<300, sn::He>, sn::ReLU, sn::Dense<200, sn::He>, sn::ReLU,
-                         sn::Dense<10>, sn::Softmax>;
+using Wide = sn::Network<sn::Classification<10>, Quiet, sn::Input<200>, sn::Dense<300, sn::He>, sn::ReLU, sn::Dense<200, sn::He>,
+                         sn::ReLU, sn::Dense<10>, sn::Softmax>;
 constexpr std::size_t wide_rows = 9;
 static_assert(static_cast<double>(wide_rows) * 300 * 200 >= sn::kernels::detail_gemm::parallel_min_fma);
 
@@ -154,29 +157,32 @@ TEST_CASE("the gradient check detects a wrong gradient") {
 }
 
 TEST_CASE("gradients: Dense with every hidden activation, mean squared error") {
-    expect_gradients_match<sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<6, sn::He>, sn::ReLU, sn::Dense<5, sn::He>, sn::LeakyReLU,
-                                       sn::Dense<5, sn::Xavier>, sn::Tanh, sn::Dense<4, sn::LeCunUniform>, sn::ELU, sn::Dense<2>, sn::Identity>>();
-    expect_gradients_match<sn::Network<sn::Regression, Quiet, sn::Input<4>, sn::Dense<6, sn::HeUniform>, sn::LeakyReLUWith<0.2>, sn::Dense<5>,
-                                       sn::ELUWith<0.5>, sn::Dense<3, sn::XavierUniform>, sn::Identity>>();
+    expect_gradients_match<
+        sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<6, sn::He>, sn::ReLU, sn::Dense<5, sn::He>, sn::LeakyReLU,
+                    sn::Dense<5, sn::Xavier>, sn::Tanh, sn::Dense<4, sn::LeCunUniform>, sn::ELU, sn::Dense<2>, sn::Identity>>();
+    expect_gradients_match<sn::Network<sn::Regression, Quiet, sn::Input<4>, sn::Dense<6, sn::HeUniform>, sn::LeakyReLUWith<0.2>,
+                                       sn::Dense<5>, sn::ELUWith<0.5>, sn::Dense<3, sn::XavierUniform>, sn::Identity>>();
 }
 
 TEST_CASE("gradients: softmax cross-entropy fused with the output") {
-    expect_gradients_match<sn::Network<sn::Classification<4>, Quiet, sn::Input<3>, sn::Dense<7, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>>();
+    expect_gradients_match<
+        sn::Network<sn::Classification<4>, Quiet, sn::Input<3>, sn::Dense<7, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>>();
 }
 
 TEST_CASE("gradients: sigmoid binary cross-entropy, MultiLabel and Binary") {
-    expect_gradients_match<sn::Network<sn::MultiLabel<3>, Quiet, sn::Input<4>, sn::Dense<6>, sn::Tanh, sn::Dense<3>, sn::Sigmoid>>();
+    expect_gradients_match<
+        sn::Network<sn::MultiLabel<3>, Quiet, sn::Input<4>, sn::Dense<6>, sn::Tanh, sn::Dense<3>, sn::Sigmoid>>();
     expect_gradients_match<sn::Network<sn::Binary, Quiet, sn::Input<4>, sn::Dense<6>, sn::ELU, sn::Dense<1>, sn::Sigmoid>>();
 }
 
 TEST_CASE("gradients: Dropout and GaussianNoise use the same mask forward and backward") {
-    expect_gradients_match<sn::Network<sn::Classification<3>, Quiet, sn::Input<4>, sn::GaussianNoise<0.1>, sn::Dropout<0.8>, sn::Dense<6>,
-                                       sn::Tanh, sn::Dropout<0.75>, sn::Dense<3>, sn::Softmax>>();
+    expect_gradients_match<sn::Network<sn::Classification<3>, Quiet, sn::Input<4>, sn::GaussianNoise<0.1>, sn::Dropout<0.8>,
+                                       sn::Dense<6>, sn::Tanh, sn::Dropout<0.75>, sn::Dense<3>, sn::Softmax>>();
 }
 
 TEST_CASE("gradients: an activation as its own stage (after a regularizer) and before the first Dense") {
-    expect_gradients_match<sn::Network<sn::Regression, sn::Input<3>, sn::Tanh, sn::Dense<6>, sn::Dropout<0.9>, sn::ELU, sn::Dense<2>,
-                                       sn::Identity>>();
+    expect_gradients_match<sn::Network<sn::Regression, sn::Input<3>, sn::Tanh, sn::Dense<6>, sn::Dropout<0.9>, sn::ELU,
+                                       sn::Dense<2>, sn::Identity>>();
 }
 
 TEST_CASE("gradients: waived bounded regression outputs (the loss is taken after the activation)") {
@@ -184,13 +190,14 @@ TEST_CASE("gradients: waived bounded regression outputs (the loss is taken after
     expect_gradients_match<sn::Network<sn::Regression, Allow, sn::Input<3>, sn::Dense<6>, sn::Tanh, sn::Dense<2>, sn::Sigmoid>>();
     expect_gradients_match<sn::Network<sn::Regression, Allow, sn::Input<3>, sn::Dense<6>, sn::ELU, sn::Dense<2>, sn::Tanh>>();
     expect_gradients_match<sn::Network<sn::Regression, Allow, sn::Input<3>, sn::Dense<6>, sn::ELU, sn::Dense<3>, sn::Softmax>>();
-    expect_gradients_match<sn::Network<sn::Regression, Allow, sn::Input<3>, sn::Dense<6>, sn::ELU, sn::Dense<2>, sn::LeakyReLU>>();
+    expect_gradients_match<
+        sn::Network<sn::Regression, Allow, sn::Input<3>, sn::Dense<6>, sn::ELU, sn::Dense<2>, sn::LeakyReLU>>();
 }
 
 TEST_CASE("gradients: two Dense layers in a row when X1 is waived") {
-    expect_gradients_match<sn::Network<sn::Regression, sn::Allow<sn::lint::MissingNonlinearity, sn::lint::NoRegularization, sn::lint::TooFewHiddenUnits>,
-                                       sn::Input<3>, sn::Dense<5>, sn::Dense<4>,
-                                       sn::ELU, sn::Dense<2>, sn::Identity>>();
+    expect_gradients_match<sn::Network<
+        sn::Regression, sn::Allow<sn::lint::MissingNonlinearity, sn::lint::NoRegularization, sn::lint::TooFewHiddenUnits>,
+        sn::Input<3>, sn::Dense<5>, sn::Dense<4>, sn::ELU, sn::Dense<2>, sn::Identity>>();
 }
 
 TEST_CASE("gradients on 2 threads at a width where the GEMMs split, on a sample of every layer's weights and biases") {
@@ -206,7 +213,8 @@ TEST_CASE("gradients on 2 threads at a width where the GEMMs split, on a sample 
     CHECK(res.same_loss);
     CHECK(res.checked == sample.size());
     CHECK(res.bad == 0);
-    const check_result wrong = gradient_check(net.engine(), {.seed = 11, .rows = wide_rows, .threads = 2, .which = sample, .scale_analytic = 1.1f});
+    const check_result wrong =
+        gradient_check(net.engine(), {.seed = 11, .rows = wide_rows, .threads = 2, .which = sample, .scale_analytic = 1.1f});
     CHECK(wrong.bad > sample.size() / 2);
 }
 
@@ -272,27 +280,30 @@ void expect_gradients_match_threads(std::size_t layer_norms, std::uint64_t seed 
 }  // namespace
 
 TEST_CASE("gradients: GELU and SiLU as hidden activations, on the input, and at widths with a vector tail") {
-    expect_gradients_match_threads<sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<6, sn::He>, sn::GELU, sn::Dense<5>, sn::SiLU,
-                                               sn::Dense<2>, sn::Identity>>(0);
-    expect_gradients_match_threads<sn::Network<sn::Classification<3>, Quiet, sn::Input<4>, sn::SiLU, sn::Dense<19, sn::He>, sn::GELU,
-                                               sn::Dense<17>, sn::SiLU, sn::Dense<3>, sn::Softmax>>(0, 9);
-    expect_gradients_match_threads<sn::Network<sn::MultiLabel<2>, Quiet, sn::Input<5>, sn::GELU, sn::Dense<7>, sn::GELU, sn::Dense<2>,
-                                               sn::Sigmoid>>(0, 10);
+    expect_gradients_match_threads<sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<6, sn::He>, sn::GELU, sn::Dense<5>,
+                                               sn::SiLU, sn::Dense<2>, sn::Identity>>(0);
+    expect_gradients_match_threads<sn::Network<sn::Classification<3>, Quiet, sn::Input<4>, sn::SiLU, sn::Dense<19, sn::He>,
+                                               sn::GELU, sn::Dense<17>, sn::SiLU, sn::Dense<3>, sn::Softmax>>(0, 9);
+    expect_gradients_match_threads<
+        sn::Network<sn::MultiLabel<2>, Quiet, sn::Input<5>, sn::GELU, sn::Dense<7>, sn::GELU, sn::Dense<2>, sn::Sigmoid>>(0, 10);
 }
 
 TEST_CASE("gradients: LayerNorm after a Dense, with its gain and bias gradients") {
-    expect_gradients_match_threads<sn::Network<sn::Classification<3>, Quiet, sn::Input<4>, sn::Dense<13, sn::He>, sn::LayerNorm, sn::GELU,
-                                               sn::Dense<3>, sn::Softmax>>(2 * 13);
+    expect_gradients_match_threads<sn::Network<sn::Classification<3>, Quiet, sn::Input<4>, sn::Dense<13, sn::He>, sn::LayerNorm,
+                                               sn::GELU, sn::Dense<3>, sn::Softmax>>(2 * 13);
     // Straight into the next Dense, at a width of two vectors and a tail at AVX-512.
-    expect_gradients_match_threads<sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<33>, sn::LayerNorm, sn::Dense<5>, sn::SiLU,
-                                               sn::Dense<2>, sn::Identity>>(2 * 33, 11);
+    expect_gradients_match_threads<sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<33>, sn::LayerNorm, sn::Dense<5>,
+                                               sn::SiLU, sn::Dense<2>, sn::Identity>>(2 * 33, 11);
 }
 
-TEST_CASE("gradients: LayerNorm after an activation (fused into a Dense, and a stage of its own), after Dropout and on the input") {
-    expect_gradients_match_threads<sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<7>, sn::Tanh, sn::LayerNorm, sn::Dense<5>,
-                                               sn::SiLU, sn::LayerNorm, sn::Dense<2>, sn::Identity>>(2 * 7 + 2 * 5, 12);
-    expect_gradients_match_threads<sn::Network<sn::Classification<4>, Quiet, sn::Input<5>, sn::LayerNorm, sn::Dense<9, sn::He>, sn::GELU,
-                                               sn::Dropout<0.8>, sn::LayerNorm, sn::Dense<4>, sn::Softmax>>(2 * 5 + 2 * 9, 13);
+TEST_CASE(
+    "gradients: LayerNorm after an activation (fused into a Dense, and a stage of its own), after Dropout and on the input") {
+    expect_gradients_match_threads<sn::Network<sn::Regression, Quiet, sn::Input<3>, sn::Dense<7>, sn::Tanh, sn::LayerNorm,
+                                               sn::Dense<5>, sn::SiLU, sn::LayerNorm, sn::Dense<2>, sn::Identity>>(2 * 7 + 2 * 5,
+                                                                                                                   12);
+    expect_gradients_match_threads<sn::Network<sn::Classification<4>, Quiet, sn::Input<5>, sn::LayerNorm, sn::Dense<9, sn::He>,
+                                               sn::GELU, sn::Dropout<0.8>, sn::LayerNorm, sn::Dense<4>, sn::Softmax>>(
+        2 * 5 + 2 * 9, 13);
 }
 
 TEST_CASE("gradients on 2 threads where the GEMMs split, through LayerNorm, GELU and SiLU, LayerNorm gains and biases sampled") {
@@ -316,6 +327,7 @@ TEST_CASE("gradients on 2 threads where the GEMMs split, through LayerNorm, GELU
     CHECK(res.checked == sample.size());
     CHECK(res.bad == 0);
     CHECK(res.nonzero == sample.size());
-    const check_result wrong = gradient_check(net.engine(), {.seed = 21, .rows = wide_rows, .threads = 2, .which = sample, .scale_analytic = 1.1f});
+    const check_result wrong =
+        gradient_check(net.engine(), {.seed = 21, .rows = wide_rows, .threads = 2, .which = sample, .scale_analytic = 1.1f});
     CHECK(wrong.bad > sample.size() / 2);
 }

@@ -87,8 +87,10 @@ TEST_CASE("gemm matches a double-precision reference in every layout and size cl
             for (int kk : ks) {
                 if (static_cast<long>(m) * n * kk > 4'000'000) continue;
                 const int variant = (m * 7 + n * 3 + kk) % 8;
-                const gemm_case c{m, n, kk, (variant & 1) != 0, (variant & 2) != 0, (variant & 4) != 0, (variant & 3) == 1, act::identity, 0.f};
-                INFO("m=" << m << " n=" << n << " k=" << kk << " trans_a=" << c.trans_a << " trans_b=" << c.trans_b << " acc=" << c.accumulate);
+                const gemm_case c{
+                    m, n, kk, (variant & 1) != 0, (variant & 2) != 0, (variant & 4) != 0, (variant & 3) == 1, act::identity, 0.f};
+                INFO("m=" << m << " n=" << n << " k=" << kk << " trans_a=" << c.trans_a << " trans_b=" << c.trans_b
+                          << " acc=" << c.accumulate);
                 CHECK(gemm_error(c, 1) < 1e-5);
                 ++cases;
             }
@@ -106,7 +108,8 @@ TEST_CASE("gemm at the MLP's training shapes, with and without accumulation, on 
                                            gemm_case{784, 256, b, true, false, acc, false, act::identity, 0.f},
                                            gemm_case{b, 256, 128, false, true, acc, false, act::identity, 0.f},
                                            gemm_case{b, 128, 10, false, true, acc, false, act::identity, 0.f}}) {
-                    INFO("m=" << c.m << " n=" << c.n << " k=" << c.k << " trans_b=" << c.trans_b << " acc=" << acc << " threads=" << threads);
+                    INFO("m=" << c.m << " n=" << c.n << " k=" << c.k << " trans_b=" << c.trans_b << " acc=" << acc
+                              << " threads=" << threads);
                     CHECK(gemm_error(c, threads) < 1e-5);
                 }
 }
@@ -338,7 +341,8 @@ TEST_CASE("optimizer updates follow the PyTorch formulas, in every branch of the
         std::vector<float> p = p0, m(n, 0.f), v(n, 0.f);
         std::vector<double> pr(p0.begin(), p0.end()), mr(n, 0.0), vr(n, 0.0);
         for (int t = 1; t <= 2; ++t) {
-            k::adam_update(p.data(), g.data(), m.data(), v.data(), n, 0.01f, 0.9f, 0.999f, 1e-8f, 1.f - std::pow(0.9f, t), 1.f - std::pow(0.999f, t), decay);
+            k::adam_update(p.data(), g.data(), m.data(), v.data(), n, 0.01f, 0.9f, 0.999f, 1e-8f, 1.f - std::pow(0.9f, t),
+                           1.f - std::pow(0.999f, t), decay);
             for (std::size_t i = 0; i < n; ++i) {
                 mr[i] = 0.9 * mr[i] + 0.1 * g[i];
                 vr[i] = 0.999 * vr[i] + 0.001 * g[i] * g[i];
@@ -377,7 +381,9 @@ TEST_CASE("optimizer updates follow the PyTorch formulas, in every branch of the
 TEST_CASE("thread pool: every task runs exactly once, also when two callers share the pool") {
     auto& pool = k::thread_pool::instance();
     std::vector<std::atomic<int>> hits(103);
-    struct ctx_t { std::vector<std::atomic<int>>* hits; } ctx{&hits};
+    struct ctx_t {
+        std::vector<std::atomic<int>>* hits;
+    } ctx{&hits};
     pool.run(2, 103, [](void* c, int t) { (*static_cast<ctx_t*>(c)->hits)[static_cast<std::size_t>(t)]++; }, &ctx);
     for (auto& h : hits) CHECK(h.load() == 1);
 
@@ -438,16 +444,20 @@ TEST_CASE("thread pool: a caller that finds the pool busy runs its tasks inline,
         std::atomic<bool> release{false}, watchdog_fired{false};
     } hold;
     std::thread first([&] {
-        pool.run(2, 2, [](void* c, int) {
-            auto* h = static_cast<hold_t*>(c);
-            h->started.fetch_add(1);
-            while (!h->release.load()) std::this_thread::yield();
-        }, &hold);
+        pool.run(
+            2, 2,
+            [](void* c, int) {
+                auto* h = static_cast<hold_t*>(c);
+                h->started.fetch_add(1);
+                while (!h->release.load()) std::this_thread::yield();
+            },
+            &hold);
     });
     std::atomic<bool> done{false};
     std::thread watchdog([&] {
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        while (!done.load() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        while (!done.load() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
         if (!done.load()) hold.watchdog_fired.store(true);
         hold.release.store(true);
     });
@@ -480,20 +490,23 @@ TEST_CASE("thread pool: more threads than the pool has means all of them; no tas
             std::atomic<bool> gave_up{false};
             std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         } meet;
-        pool.run(64, 40, [](void* c, int t) {
-            auto* m = static_cast<meet_t*>(c);
-            task_log::record(&m->log, t);
-            {
-                std::lock_guard<std::mutex> lock(m->log.m);
-                std::vector<std::thread::id> d = m->log.ids;
-                std::sort(d.begin(), d.end());
-                m->threads_seen.store(static_cast<int>(std::unique(d.begin(), d.end()) - d.begin()));
-            }
-            while (m->threads_seen.load() < 2 && !m->gave_up.load()) {
-                if (std::chrono::steady_clock::now() > m->deadline) m->gave_up.store(true);
-                std::this_thread::yield();
-            }
-        }, &meet);
+        pool.run(
+            64, 40,
+            [](void* c, int t) {
+                auto* m = static_cast<meet_t*>(c);
+                task_log::record(&m->log, t);
+                {
+                    std::lock_guard<std::mutex> lock(m->log.m);
+                    std::vector<std::thread::id> d = m->log.ids;
+                    std::sort(d.begin(), d.end());
+                    m->threads_seen.store(static_cast<int>(std::unique(d.begin(), d.end()) - d.begin()));
+                }
+                while (m->threads_seen.load() < 2 && !m->gave_up.load()) {
+                    if (std::chrono::steady_clock::now() > m->deadline) m->gave_up.store(true);
+                    std::this_thread::yield();
+                }
+            },
+            &meet);
         CHECK(meet.log.sorted_order() == iota_vector(40));
         CHECK_FALSE(meet.gave_up.load());
         CHECK(meet.log.distinct_ids().size() == 2);
@@ -598,7 +611,8 @@ TEST_CASE("counter-based random bits: different per key and index, and uniform")
     const std::uint32_t per_key = 1u << 16;
     std::vector<std::size_t> ones(32), low(256), high(256), pairs(256);
     std::size_t total = 0;
-    for (std::uint64_t key : {k::derive_key(42, 1, 0), k::derive_key(42, 1, 1), k::derive_key(42, 3, 7), k::derive_key(7, 0, 0)}) {
+    for (std::uint64_t key :
+         {k::derive_key(42, 1, 0), k::derive_key(42, 1, 1), k::derive_key(42, 3, 7), k::derive_key(7, 0, 0)}) {
         std::uint32_t previous = k::counter_bits(key, 0);
         for (std::uint32_t i = 0; i < per_key; ++i) {
             const std::uint32_t v = k::counter_bits(key, i);

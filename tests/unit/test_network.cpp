@@ -16,8 +16,8 @@
 namespace sn = sanenet;
 using sanenet_test::NoDropout;
 
-using Mlp = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dropout<0.9>,
-                        sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
+using Mlp = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>, sn::Dense<256, sn::He>, sn::ReLU,
+                        sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 static_assert(sn::valid<Mlp>);
 static_assert(Mlp::input_size == 784);
 static_assert(Mlp::output_size == 10);
@@ -28,8 +28,8 @@ static_assert(Mlp::layers[2].in == 784 && Mlp::layers[2].out == 256 && Mlp::laye
 static_assert(Mlp::layers[7].i == sn::detail::init::lecun);  // Dense's default initializer
 
 // Allow<> is not a layer: it changes neither the shapes nor the indices.
-using Waived = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedRegressionOutput, sn::lint::NoRegularization>, sn::Input<8>, sn::Dense<32>, sn::ELU, sn::Dense<3>,
-                           sn::Tanh>;
+using Waived = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedRegressionOutput, sn::lint::NoRegularization>, sn::Input<8>,
+                           sn::Dense<32>, sn::ELU, sn::Dense<3>, sn::Tanh>;
 static_assert(Waived::layers.size() == 5 && Waived::layers[0].k == sn::detail::kind::input);
 static_assert(Waived::waivers.waives<sn::lint::BoundedRegressionOutput>());
 static_assert(!Waived::waivers.waives<sn::lint::TooDeep>());
@@ -69,7 +69,8 @@ namespace {
 // other way in the second, so a fan-out in place of a fan-in changes the scale by 2. 40000 weights
 // a layer: the sample statistics are within about 1-2 % of the truth, far closer than any wrong factor.
 template <class Init>
-using InitNet = sn::Network<sn::Regression, NoDropout, sn::Input<100>, sn::Dense<400, Init>, sn::Tanh, sn::Dense<100, Init>, sn::Identity>;
+using InitNet =
+    sn::Network<sn::Regression, NoDropout, sn::Input<100>, sn::Dense<400, Init>, sn::Tanh, sn::Dense<100, Init>, sn::Identity>;
 
 double lecun_sd(double fan_in, double) { return std::sqrt(1.0 / fan_in); }
 double he_sd(double fan_in, double) { return std::sqrt(2.0 / fan_in); }
@@ -106,7 +107,8 @@ void check_initializer(const sn::detail::model& net, double (*sd)(double, double
         CHECK(std::fabs(rms - expected) < 5 * expected * std::sqrt((uniform ? 0.8 : 2.0) / 4.0) / root_n);
         // |share - prob| over 5 standard errors of a share: 0 when within, else the excess.
         const auto excess = [&](std::size_t count, double prob) {
-            return std::max(0.0, std::fabs(static_cast<double>(count) / static_cast<double>(n) - prob) - 5 * std::sqrt(prob * (1 - prob)) / root_n);
+            return std::max(0.0, std::fabs(static_cast<double>(count) / static_cast<double>(n) - prob) -
+                                     5 * std::sqrt(prob * (1 - prob)) / root_n);
         };
         if (uniform) {
             // Inside +-sqrt(3) sd (up to the rounding to float), reaching its ends, and flat: half
@@ -130,14 +132,18 @@ void check_initializer(const sn::detail::model& net, double (*sd)(double, double
 TEST_CASE("initialization: each initializer's mean, scale from fan-in (Xavier: fan-in + fan-out) and shape") {
     SUBCASE("LeCun: normal, sd sqrt(1/fan_in)") { check_initializer(InitNet<sn::LeCun>{sn::Seed{21}}.engine(), lecun_sd, false); }
     SUBCASE("He: normal, sd sqrt(2/fan_in)") { check_initializer(InitNet<sn::He>{sn::Seed{21}}.engine(), he_sd, false); }
-    SUBCASE("Xavier: normal, sd sqrt(2/(fan_in+fan_out))") { check_initializer(InitNet<sn::Xavier>{sn::Seed{21}}.engine(), xavier_sd, false); }
+    SUBCASE("Xavier: normal, sd sqrt(2/(fan_in+fan_out))") {
+        check_initializer(InitNet<sn::Xavier>{sn::Seed{21}}.engine(), xavier_sd, false);
+    }
     SUBCASE("LeCunUniform") { check_initializer(InitNet<sn::LeCunUniform>{sn::Seed{21}}.engine(), lecun_sd, true); }
     SUBCASE("HeUniform") { check_initializer(InitNet<sn::HeUniform>{sn::Seed{21}}.engine(), he_sd, true); }
     SUBCASE("XavierUniform") { check_initializer(InitNet<sn::XavierUniform>{sn::Seed{21}}.engine(), xavier_sd, true); }
 }
 
 TEST_CASE("Zeros and Constant<V> initialize exactly (they exist so that lint L9.1 can reject them)") {
-    using Z = sn::Network<sn::Regression, sn::Allow<sn::lint::ConstantInit, sn::lint::NoRegularization, sn::lint::TooFewHiddenUnits>, sn::Input<2>, sn::Dense<4, sn::Constant<0.5>>, sn::ELU, sn::Dense<1, sn::Zeros>, sn::Identity>;
+    using Z =
+        sn::Network<sn::Regression, sn::Allow<sn::lint::ConstantInit, sn::lint::NoRegularization, sn::lint::TooFewHiddenUnits>,
+                    sn::Input<2>, sn::Dense<4, sn::Constant<0.5>>, sn::ELU, sn::Dense<1, sn::Zeros>, sn::Identity>;
     Z z;
     const auto& st = z.engine().stages();
     CHECK(z.engine().params()[st[0].w] == 0.5f);
@@ -169,8 +175,8 @@ TEST_CASE("predict returns probabilities; predict_one gives the same numbers") {
 }
 
 TEST_CASE("inference leaves dropout off: predict is the same network's without its Dropout layers, bit for bit") {
-    using Plain = sn::Network<sn::Classification<10>, NoDropout, sn::Input<784>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dense<128, sn::He>,
-                              sn::ReLU, sn::Dense<10>, sn::Softmax>;
+    using Plain = sn::Network<sn::Classification<10>, NoDropout, sn::Input<784>, sn::Dense<256, sn::He>, sn::ReLU,
+                              sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
     Mlp net{sn::Seed{1}};
     Plain plain{sn::Seed{2}};
     // Dropout holds no parameters: both store the same Dense layers at the same offsets.

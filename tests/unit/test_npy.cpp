@@ -88,7 +88,8 @@ TEST_CASE("export_npy writes every Dense weight transposed to (out, in) and ever
         REQUIRE(w.values.size() == d.in * d.out);
         bool transposed = true;
         for (std::size_t o = 0; o < d.out; ++o)
-            for (std::size_t i = 0; i < d.in; ++i) transposed = transposed && same_bits(w.values[o * d.in + i], p[d.w + i * d.out + o]);
+            for (std::size_t i = 0; i < d.in; ++i)
+                transposed = transposed && same_bits(w.values[o * d.in + i], p[d.w + i * d.out + o]);
         CHECK(transposed);
 
         const npy b = parse_npy(out / (std::string(d.stem) + "_bias.npy"));
@@ -129,26 +130,29 @@ TEST_CASE("export_npy into a path under a regular file throws io_error naming th
     }
 }
 
-TEST_CASE("export_npy writes every LayerNorm gain and bias as layernorm<i>_weight.npy and layernorm<i>_bias.npy, shape (width,)") {
+TEST_CASE(
+    "export_npy writes every LayerNorm gain and bias as layernorm<i>_weight.npy and layernorm<i>_bias.npy, shape (width,)") {
     // Dense 4 -> 19, LayerNorm 19, GELU, Dense 19 -> 17, SiLU, LayerNorm 17, Dense 17 -> 3. The
     // engine's layout, by hand: per Dense W (in x out) then b, per LayerNorm gain then bias.
-    using NormNet = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<19, sn::He>, sn::LayerNorm, sn::GELU, sn::Dropout<0.9>,
-                                sn::Dense<17>, sn::SiLU, sn::LayerNorm, sn::Dense<3>, sn::Softmax>;
+    using NormNet = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dense<19, sn::He>, sn::LayerNorm, sn::GELU,
+                                sn::Dropout<0.9>, sn::Dense<17>, sn::SiLU, sn::LayerNorm, sn::Dense<3>, sn::Softmax>;
     constexpr std::size_t d0 = 0, n0 = d0 + 4 * 19 + 19, d1 = n0 + 2 * 19, n1 = d1 + 19 * 17 + 17, d2 = n1 + 2 * 17;
     static_assert(NormNet::parameter_count == d2 + 17 * 3 + 3);
     temp_dir dir("layernorm");
     NormNet net{sn::Seed{22}};
     float* p = net.engine().params();
     // Distinct values everywhere, the gains off 1 and the biases off 0.
-    for (std::size_t i = 0; i < NormNet::parameter_count; ++i) p[i] = 0.5f + 0.001f * static_cast<float>(i) - (i % 3 ? 0.f : 0.75f);
+    for (std::size_t i = 0; i < NormNet::parameter_count; ++i)
+        p[i] = 0.5f + 0.001f * static_cast<float>(i) - (i % 3 ? 0.f : 0.75f);
     sn::export_npy(net, dir.path);
 
     std::vector<std::string> names;
     for (const auto& e : fs::directory_iterator(dir.path)) names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     CHECK(names == std::vector<std::string>{"dense0_bias.npy", "dense0_weight.npy", "dense1_bias.npy", "dense1_weight.npy",
-                                            "dense2_bias.npy", "dense2_weight.npy", "layernorm0_bias.npy", "layernorm0_weight.npy",
-                                            "layernorm1_bias.npy", "layernorm1_weight.npy", "manifest.txt"});
+                                            "dense2_bias.npy", "dense2_weight.npy", "layernorm0_bias.npy",
+                                            "layernorm0_weight.npy", "layernorm1_bias.npy", "layernorm1_weight.npy",
+                                            "manifest.txt"});
 
     struct norm_ref {
         const char* stem;
@@ -164,7 +168,8 @@ TEST_CASE("export_npy writes every LayerNorm gain and bias as layernorm<i>_weigh
             CHECK(contains(f.header, "'shape': (" + std::to_string(n.width) + ",)"));
             REQUIRE(f.values.size() == n.width);
             bool equal = true;
-            for (std::size_t j = 0; j < n.width; ++j) equal = equal && same_bits(f.values[j], p[n.gain + (bias ? n.width : 0) + j]);
+            for (std::size_t j = 0; j < n.width; ++j)
+                equal = equal && same_bits(f.values[j], p[n.gain + (bias ? n.width : 0) + j]);
             CHECK(equal);
         }
     }

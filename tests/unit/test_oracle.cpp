@@ -46,15 +46,16 @@ reference::op_kind reference_kind(act a) {
 // ---- running a case ------------------------------------------------------------------
 
 struct outcome {
-    double error = 0.0;        // largest |sanenet - reference| over the parameters / largest |reference update|
-    double loss_error = 0.0;   // largest relative difference of an epoch's mean training loss
-    double update = 0.0;       // largest |reference update|
-    std::string worst;         // where the largest difference is
-    std::vector<float> params; // sanenet's, after training
+    double error = 0.0;  // largest |sanenet - reference| over the parameters / largest |reference update|
+    double loss_error = 0.0;  // largest relative difference of an epoch's mean training loss
+    double update = 0.0;  // largest |reference update|
+    std::string worst;  // where the largest difference is
+    std::vector<float> params;  // sanenet's, after training
 };
 
 outcome run(const oracle_case& c) {
-    const std::size_t inputs = static_cast<std::size_t>(c.specs.front().out), outputs = static_cast<std::size_t>(c.specs.back().out);
+    const std::size_t inputs = static_cast<std::size_t>(c.specs.front().out),
+                      outputs = static_cast<std::size_t>(c.specs.back().out);
     const std::size_t n = c.samples;
     const data d = make_data(c);
     const bool cls = c.task.k == task_kind::classification;
@@ -67,8 +68,9 @@ outcome run(const oracle_case& c) {
         const layer_spec& s = c.specs[i];
         const reference::op_kind k = s.k == kind::dense        ? reference::op_kind::dense
                                      : s.k == kind::layer_norm ? reference::op_kind::layer_norm
-                                     : s.k == kind::activation ? reference_kind(s.a)
-                                                               : throw std::logic_error("oracle: a layer kind the reference lacks");
+                                     : s.k == kind::activation
+                                         ? reference_kind(s.a)
+                                         : throw std::logic_error("oracle: a layer kind the reference lacks");
         ops.push_back({k, s.in, s.out, static_cast<double>(s.param)});
     }
     const reference::loss_kind loss = c.task.k == task_kind::regression       ? reference::loss_kind::mean_squared_error
@@ -83,7 +85,8 @@ outcome run(const oracle_case& c) {
     REQUIRE(dense_stages.size() == ref.weights.size());
     REQUIRE(norm_stages.size() == ref.norm_gains.size());
     for (std::size_t l = 0; l < dense_stages.size(); ++l) {
-        std::copy(m.params() + dense_stages[l]->w, m.params() + dense_stages[l]->w + ref.weights[l].size(), ref.weights[l].begin());
+        std::copy(m.params() + dense_stages[l]->w, m.params() + dense_stages[l]->w + ref.weights[l].size(),
+                  ref.weights[l].begin());
         std::copy(m.params() + dense_stages[l]->b, m.params() + dense_stages[l]->b + ref.biases[l].size(), ref.biases[l].begin());
     }
     // LayerNorm: st.w is the gain, st.b the bias (width values each). They start as
@@ -94,11 +97,14 @@ outcome run(const oracle_case& c) {
         while (first_off < ref.norm_gains[l].size() && static_cast<double>(gain[first_off]) == ref.norm_gains[l][first_off] &&
                static_cast<double>(bias[first_off]) == ref.norm_biases[l][first_off])
             ++first_off;
-        INFO(c.name << ": LayerNorm " << l << " starts with gain " << gain[std::min(first_off, ref.norm_gains[l].size() - 1)] << " and bias "
-                    << bias[std::min(first_off, ref.norm_gains[l].size() - 1)] << " at " << first_off << " (want 1 and 0)");
+        INFO(c.name << ": LayerNorm " << l << " starts with gain " << gain[std::min(first_off, ref.norm_gains[l].size() - 1)]
+                    << " and bias " << bias[std::min(first_off, ref.norm_gains[l].size() - 1)] << " at " << first_off
+                    << " (want 1 and 0)");
         CHECK(first_off == ref.norm_gains[l].size());
-        std::copy(m.params() + norm_stages[l]->w, m.params() + norm_stages[l]->w + ref.norm_gains[l].size(), ref.norm_gains[l].begin());
-        std::copy(m.params() + norm_stages[l]->b, m.params() + norm_stages[l]->b + ref.norm_biases[l].size(), ref.norm_biases[l].begin());
+        std::copy(m.params() + norm_stages[l]->w, m.params() + norm_stages[l]->w + ref.norm_gains[l].size(),
+                  ref.norm_gains[l].begin());
+        std::copy(m.params() + norm_stages[l]->b, m.params() + norm_stages[l]->b + ref.norm_biases[l].size(),
+                  ref.norm_biases[l].begin());
     }
 
     const sn::History h = sn::detail::fit_model(m, d.x, d.targets(), fit_options(c), {});
@@ -121,17 +127,22 @@ outcome run(const oracle_case& c) {
                 [&](const auto& opt) {
                     using O = std::decay_t<decltype(opt)>;
                     if constexpr (std::is_same_v<O, sn::SGD>)
-                        return ref.step(xb, tb, rws, reference::sgd{opt.learning_rate, opt.momentum, opt.weight_decay, opt.nesterov}, clip);
+                        return ref.step(xb, tb, rws,
+                                        reference::sgd{opt.learning_rate, opt.momentum, opt.weight_decay, opt.nesterov}, clip);
                     else if constexpr (std::is_same_v<O, sn::AdamW>)
-                        return ref.step(xb, tb, rws, reference::adam{opt.learning_rate, opt.beta1, opt.beta2, opt.epsilon, opt.weight_decay, true}, clip);
+                        return ref.step(
+                            xb, tb, rws,
+                            reference::adam{opt.learning_rate, opt.beta1, opt.beta2, opt.epsilon, opt.weight_decay, true}, clip);
                     else
-                        return ref.step(xb, tb, rws, reference::adam{opt.learning_rate, opt.beta1, opt.beta2, opt.epsilon, 0.0, false}, clip);
+                        return ref.step(xb, tb, rws,
+                                        reference::adam{opt.learning_rate, opt.beta1, opt.beta2, opt.epsilon, 0.0, false}, clip);
                 },
                 c.optimizer);
             loss_sum += l * static_cast<double>(rows);
         }
         const double mean = loss_sum / static_cast<double>(n);
-        out.loss_error = std::max(out.loss_error, std::fabs(h.epochs[static_cast<std::size_t>(e)].train_loss - mean) / std::max(1e-12, std::fabs(mean)));
+        out.loss_error = std::max(out.loss_error, std::fabs(h.epochs[static_cast<std::size_t>(e)].train_loss - mean) /
+                                                      std::max(1e-12, std::fabs(mean)));
     }
 
     out.params.assign(m.params(), m.params() + m.parameter_count());
@@ -169,9 +180,10 @@ TEST_CASE("training matches the double-precision reference trainer in every case
         const outcome o = run(c);
         // fit uses at most the machine's cores: say so when a 2-thread case could not split.
         const bool clamped = c.threads > sn::kernels::thread_pool::instance().max_threads();
-        std::printf("  %-88s %.2e (loss %.1e)%s\n", c.name.c_str(), o.error, o.loss_error, clamped ? " [ran on 1 thread: 1 core]" : "");
-        INFO(c.name << ": parameters differ by " << o.error << " of the update (" << o.update << "), the epoch losses by " << o.loss_error
-                    << "; the largest difference: " << o.worst);
+        std::printf("  %-88s %.2e (loss %.1e)%s\n", c.name.c_str(), o.error, o.loss_error,
+                    clamped ? " [ran on 1 thread: 1 core]" : "");
+        INFO(c.name << ": parameters differ by " << o.error << " of the update (" << o.update << "), the epoch losses by "
+                    << o.loss_error << "; the largest difference: " << o.worst);
         CHECK(o.update > 1e-3);
         CHECK(o.error < c.tolerance);
         CHECK(o.loss_error < 1e-4);

@@ -59,7 +59,8 @@ std::string svg_problem(const std::string& s) {
     while (i < s.size()) {
         if (s[i] == '&') {
             bool entity = false;
-            for (const char* e : {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"}) entity = entity || s.compare(i, std::string(e).size(), e) == 0;
+            for (const char* e : {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"})
+                entity = entity || s.compare(i, std::string(e).size(), e) == 0;
             if (!entity) return "bare '&' at " + std::to_string(i);
             ++i;
             continue;
@@ -76,7 +77,8 @@ std::string svg_problem(const std::string& s) {
         if (std::count(tag.begin(), tag.end(), '"') % 2) return "unpaired quote in <" + tag + ">";
         if (tag.find('<') != std::string::npos) return "'<' inside <" + tag + ">";
         if (tag.starts_with('/')) {
-            if (open.empty() || open.back() != tag.substr(1)) return "</" + tag.substr(1) + "> closes " + (open.empty() ? "nothing" : "<" + open.back() + ">");
+            if (open.empty() || open.back() != tag.substr(1))
+                return "</" + tag.substr(1) + "> closes " + (open.empty() ? "nothing" : "<" + open.back() + ">");
             open.pop_back();
             continue;
         }
@@ -115,7 +117,8 @@ void check_svg(const std::string& s) {
     CHECK(count(s, "</svg>") == 1);
 }
 
-sn::EpochRecord epoch(int e, double train, std::optional<double> val = std::nullopt, std::optional<double> metric = std::nullopt) {
+sn::EpochRecord epoch(int e, double train, std::optional<double> val = std::nullopt,
+                      std::optional<double> metric = std::nullopt) {
     sn::EpochRecord r;
     r.epoch = e;
     r.train_loss = train;
@@ -136,7 +139,6 @@ std::string fixed4(double v) {
     std::snprintf(b, sizeof b, "%.4f", v);
     return b;
 }
-
 
 // ---- reading coordinates back from an SVG ----
 
@@ -223,7 +225,9 @@ axis_map fit_axis(const std::vector<std::pair<double, double>>& ticks, bool log)
 struct plot_area {
     double left, top, width, height;
     axis_map x, y;
-    bool contains(double px, double py) const { return px >= left - 0.05 && px <= left + width + 0.05 && py >= top - 0.05 && py <= top + height + 0.05; }
+    bool contains(double px, double py) const {
+        return px >= left - 0.05 && px <= left + width + 0.05 && py >= top - 0.05 && py <= top + height + 0.05;
+    }
 };
 
 // Every frame (a rectangle with fill="none") with its axes: a tick mark is a short line right
@@ -242,9 +246,11 @@ std::vector<plot_area> plot_areas(const std::vector<svg_element>& el, bool log_y
         const double x1 = mark.number("x1"), y1 = mark.number("y1"), x2 = mark.number("x2"), y2 = mark.number("y2");
         for (std::size_t a = 0; a < areas.size(); ++a) {
             const plot_area& p = areas[a];
-            if (x1 == x2 && std::fabs(y2 - y1) <= 6 && std::fabs(y1 - (p.top + p.height)) < 0.05 && x1 >= p.left - 0.05 && x1 <= p.left + p.width + 0.05)
+            if (x1 == x2 && std::fabs(y2 - y1) <= 6 && std::fabs(y1 - (p.top + p.height)) < 0.05 && x1 >= p.left - 0.05 &&
+                x1 <= p.left + p.width + 0.05)
                 xt[a].emplace_back(x1, *label);
-            if (y1 == y2 && std::fabs(x2 - x1) <= 6 && std::fabs(x2 - p.left) < 0.05 && y1 >= p.top - 0.05 && y1 <= p.top + p.height + 0.05)
+            if (y1 == y2 && std::fabs(x2 - x1) <= 6 && std::fabs(x2 - p.left) < 0.05 && y1 >= p.top - 0.05 &&
+                y1 <= p.top + p.height + 0.05)
                 yt[a].emplace_back(y1, *label);
         }
     }
@@ -274,8 +280,9 @@ std::string axes_problem(const plot_area& p) {
 std::string point_problem(const plot_area& p, double px, double py, double x, double y) {
     if (p.contains(px, py) && std::fabs(p.x.position(x) - px) < 0.11 && std::fabs(p.y.position(y) - py) < 0.11) return {};
     std::ostringstream why;
-    why << "point (" << px << ", " << py << ") reads as (" << p.x.value(px) << ", " << p.y.value(py) << "), expected (" << x << ", " << y
-        << ") at (" << p.x.position(x) << ", " << p.y.position(y) << ")" << (p.contains(px, py) ? "" : ", outside the frame");
+    why << "point (" << px << ", " << py << ") reads as (" << p.x.value(px) << ", " << p.y.value(py) << "), expected (" << x
+        << ", " << y << ") at (" << p.x.position(x) << ", " << p.y.position(y) << ")"
+        << (p.contains(px, py) ? "" : ", outside the frame");
     return why.str();
 }
 
@@ -307,8 +314,8 @@ TEST_CASE("history_svg: two panels, one point per finite value, legend, labels, 
     temp_dir dir("history");
     sn::History h;
     h.metric = "accuracy";
-    h.epochs = {epoch(1, 1.0, 1.2, 0.50), epoch(2, 0.8, 0.9, 0.70), epoch(3, 0.6, 0.7, 0.80),
-                epoch(4, 0.5, 0.75, 0.85), epoch(5, 0.45, 0.8, 0.84)};
+    h.epochs = {epoch(1, 1.0, 1.2, 0.50), epoch(2, 0.8, 0.9, 0.70), epoch(3, 0.6, 0.7, 0.80), epoch(4, 0.5, 0.75, 0.85),
+                epoch(5, 0.45, 0.8, 0.84)};
     const fs::path file = dir.path / "history.svg";
     sn::plot::history_svg(h, file);
     const std::string s = read_text(file);
@@ -329,7 +336,7 @@ TEST_CASE("history_svg: two panels, one point per finite value, legend, labels, 
     CHECK(contains(s, ">validation</text>"));
     CHECK(contains(s, ">best validation epoch</text>"));
     CHECK(contains(s, ">best validation 0.7 at epoch 3</text>"));  // lowest validation loss
-    CHECK(contains(s, ">best 0.85 at epoch 4</text>"));            // highest metric
+    CHECK(contains(s, ">best 0.85 at epoch 4</text>"));  // highest metric
     CHECK_FALSE(contains(s, "lints fired"));
     CHECK(dir.names() == std::vector<std::string>{"history.svg"});
 }
@@ -348,7 +355,7 @@ TEST_CASE("history_svg: log y exactly when the losses span more than a factor 20
     };
     CHECK(contains(plot({2.5, 0.5, 0.1}), ">loss (log scale)</text>"));  // factor 25
     CHECK(contains(plot({2.1, 0.5, 0.1}), ">loss (log scale)</text>"));  // factor 21
-    CHECK(contains(plot({2.0, 0.5, 0.1}), ">loss</text>"));              // factor 20: linear
+    CHECK(contains(plot({2.0, 0.5, 0.1}), ">loss</text>"));  // factor 20: linear
     CHECK_FALSE(contains(plot({2.0, 0.5, 0.1}), "log scale"));
     CHECK_FALSE(contains(plot({10.0, 1.0, 0.0}), "log scale"));  // a zero loss cannot go on a log axis
 
@@ -380,8 +387,8 @@ TEST_CASE("history_svg: NaN breaks a line, missing validation epochs are simply 
     temp_dir dir("nan");
     sn::History h;
     h.metric = "accuracy";
-    h.epochs = {epoch(1, 1.0, 1.1, 0.5), epoch(2, 0.9), epoch(3, 0.8, nan_value, 0.6), epoch(4, 0.7, 0.9, 0.7), epoch(5, 0.6, 0.8, 0.8),
-                epoch(6, 0.5, 0.7, 0.9)};
+    h.epochs = {epoch(1, 1.0, 1.1, 0.5), epoch(2, 0.9),           epoch(3, 0.8, nan_value, 0.6),
+                epoch(4, 0.7, 0.9, 0.7), epoch(5, 0.6, 0.8, 0.8), epoch(6, 0.5, 0.7, 0.9)};
     const fs::path file = dir.path / "h.svg";
     sn::plot::history_svg(h, file);
     const std::string s = read_text(file);
@@ -492,7 +499,8 @@ TEST_CASE("scatter_svg: every point sits at (target, prediction) on the axes tha
             for (const auto& e : el)
                 if (e.name == "line" && e.has("stroke-dasharray", "6 4") && p.contains(e.number("x1"), e.number("y1"))) {
                     const double x1 = e.number("x1"), y1 = e.number("y1"), x2 = e.number("x2"), y2 = e.number("y2");
-                    diagonals.push_back(point_problem(p, x1, y1, p.x.value(x1), p.x.value(x1)) + point_problem(p, x2, y2, p.x.value(x2), p.x.value(x2)) +
+                    diagonals.push_back(point_problem(p, x1, y1, p.x.value(x1), p.x.value(x1)) +
+                                        point_problem(p, x2, y2, p.x.value(x2), p.x.value(x2)) +
                                         (std::fabs(x2 - x1) > 0.9 * p.width ? "" : "shorter than the frame"));
                 }
             CHECK(diagonals == std::vector<std::string>{""});
@@ -502,8 +510,8 @@ TEST_CASE("scatter_svg: every point sits at (target, prediction) on the axes tha
                 lo = std::min({lo, static_cast<double>(pred(i, j)), static_cast<double>(target(i, j))});
                 hi = std::max({hi, static_cast<double>(pred(i, j)), static_cast<double>(target(i, j))});
             }
-            const double margins[4] = {p.x.position(lo) - p.left, p.left + p.width - p.x.position(hi), p.top + p.height - p.y.position(lo),
-                                       p.y.position(hi) - p.top};
+            const double margins[4] = {p.x.position(lo) - p.left, p.left + p.width - p.x.position(hi),
+                                       p.top + p.height - p.y.position(lo), p.y.position(hi) - p.top};
             CHECK(*std::max_element(std::begin(margins), std::end(margins)) < 0.1 * std::min(p.width, p.height));
         }
     };
@@ -531,7 +539,8 @@ TEST_CASE("history_svg: every point and line vertex sits at (epoch, value) on th
             if (p.contains(e->number("cx"), e->number("cy"))) dots.emplace_back(e->number("cx"), e->number("cy"));
         for (const auto* drawn : {&vertices, &dots}) {
             REQUIRE(drawn->size() == values.size());
-            for (std::size_t i = 0; i < values.size(); ++i) CHECK(point_problem(p, (*drawn)[i].first, (*drawn)[i].second, epochs[i], values[i]) == "");
+            for (std::size_t i = 0; i < values.size(); ++i)
+                CHECK(point_problem(p, (*drawn)[i].first, (*drawn)[i].second, epochs[i], values[i]) == "");
         }
     };
     const auto ring = [](const std::vector<svg_element>& el, const plot_area& p) {
@@ -543,7 +552,8 @@ TEST_CASE("history_svg: every point and line vertex sits at (epoch, value) on th
     const std::vector<double> epochs = {1, 2, 3, 4, 5};
 
     SUBCASE("linear loss axis; the metric panel has its own y axis") {
-        const std::vector<double> train = {1.0, 0.8, 0.6, 0.5, 0.45}, val = {1.2, 0.9, 0.7, 0.75, 0.8}, metric = {0.5, 0.7, 0.8, 0.85, 0.84};
+        const std::vector<double> train = {1.0, 0.8, 0.6, 0.5, 0.45}, val = {1.2, 0.9, 0.7, 0.75, 0.8},
+                                  metric = {0.5, 0.7, 0.8, 0.85, 0.84};
         sn::History h;
         h.metric = "accuracy";
         for (std::size_t i = 0; i < 5; ++i) h.epochs.push_back(epoch(static_cast<int>(i) + 1, train[i], val[i], metric[i]));
@@ -584,7 +594,8 @@ TEST_CASE("history_svg: every point and line vertex sits at (epoch, value) on th
         const auto dots = with_class(el, "circle", "train");
         REQUIRE(dots.size() == 5);
         for (std::size_t i = 1; i + 1 < 5; ++i)
-            CHECK(std::fabs((dots[i + 1]->number("cy") - dots[i]->number("cy")) - (dots[i]->number("cy") - dots[i - 1]->number("cy"))) < 0.15);
+            CHECK(std::fabs((dots[i + 1]->number("cy") - dots[i]->number("cy")) -
+                            (dots[i]->number("cy") - dots[i - 1]->number("cy"))) < 0.15);
     }
 }
 
@@ -673,7 +684,10 @@ TEST_CASE("curve_svg: line broken at skipped points, log axes, labelled markers"
     y[7] = nan_value;
     y[19] = inf_value;
     sn::plot::curve_svg(x, y, file,
-                        {.title = "Learning-rate range test", .x_label = "learning rate", .y_label = "loss", .log_x = true,
+                        {.title = "Learning-rate range test",
+                         .x_label = "learning rate",
+                         .y_label = "loss",
+                         .log_x = true,
                          .markers = {{0.1, "explodes"}, {0.01, "suggested"}}});
     const std::string s = read_text(file);
     check_svg(s);
@@ -685,7 +699,8 @@ TEST_CASE("curve_svg: line broken at skipped points, log axes, labelled markers"
     CHECK(contains(s, ">Learning-rate range test</text>"));
     CHECK(contains(s, ">learning rate (log scale)</text>"));
     CHECK(contains(s, ">loss</text>"));
-    for (const char* t : {">1e-5</text>", ">0.0001</text>", ">0.001</text>", ">0.01</text>", ">0.1</text>"}) CHECK(contains(s, t));
+    for (const char* t : {">1e-5</text>", ">0.0001</text>", ">0.001</text>", ">0.01</text>", ">0.1</text>"})
+        CHECK(contains(s, t));
 
     SUBCASE("values <= 0 are skipped on a log axis, markers there too") {
         sn::plot::curve_svg({-1.0, 0.0, 1.0, 10.0, 100.0}, {1.0, 2.0, 3.0, 0.0, 5.0}, file,
@@ -735,7 +750,8 @@ std::vector<std::string> every_svg(const fs::path& dir) {
     sn::plot::scatter_svg(pred, target, dir / "s.svg");
     sn::plot::curve_svg({0.5, 1.5, 2.5, 3.5}, {0.25, 0.75, 1.25, 0.125}, dir / "c.svg",
                         {.title = "t", .x_label = "x", .y_label = "y", .markers = {{1.25, "mark"}, {2.75, ""}}});
-    sn::plot::curve_svg({1e-5, 1e-4, 1e-3, 1e-2}, {2.5, 1.5, 0.5, 9.5}, dir / "l.svg", {.log_x = true, .markers = {{3e-4, "lr"}}});
+    sn::plot::curve_svg({1e-5, 1e-4, 1e-3, 1e-2}, {2.5, 1.5, 0.5, 9.5}, dir / "l.svg",
+                        {.log_x = true, .markers = {{3e-4, "lr"}}});
     return {read_text(dir / "h.svg"), read_text(dir / "s.svg"), read_text(dir / "c.svg"), read_text(dir / "l.svg")};
 }
 
@@ -752,13 +768,16 @@ std::string first_difference(const std::string& got, const std::string& want) {
 struct locale_guard {
     std::locale cpp = std::locale();
     std::string c = std::setlocale(LC_NUMERIC, nullptr);
-    std::optional<std::string> locpath = std::getenv("LOCPATH") ? std::optional<std::string>(std::getenv("LOCPATH")) : std::nullopt;
+    std::optional<std::string> locpath =
+        std::getenv("LOCPATH") ? std::optional<std::string>(std::getenv("LOCPATH")) : std::nullopt;
     ~locale_guard() {
         std::locale::global(cpp);
         std::setlocale(LC_NUMERIC, c.c_str());
 #if defined(__GLIBC__)
-        if (locpath) ::setenv("LOCPATH", locpath->c_str(), 1);
-        else ::unsetenv("LOCPATH");
+        if (locpath)
+            ::setenv("LOCPATH", locpath->c_str(), 1);
+        else
+            ::unsetenv("LOCPATH");
 #endif
     }
 };
@@ -791,9 +810,9 @@ TEST_CASE("numbers in the SVG files use '.' whatever the global C++ locale or th
 #if defined(__GLIBC__)
         // glibc's compiled LC_NUMERIC: magic, 6 items, their offsets, then decimal point ",",
         // thousands separator ".", grouping 3;3, the two as wide characters, codeset "UTF-8".
-        const bytes lc_numeric = {0x14, 0x11, 0x03, 0x20, 6, 0, 0, 0, 0x20, 0, 0, 0, 0x22, 0, 0, 0, 0x24, 0, 0, 0, 0x28, 0, 0, 0,
-                                  0x2c, 0, 0, 0, 0x30, 0, 0, 0, ',', 0, '.', 0, 3, 3, 0, 0, ',', 0, 0, 0, '.', 0, 0, 0,
-                                  'U', 'T', 'F', '-', '8', 0};
+        const bytes lc_numeric = {0x14, 0x11, 0x03, 0x20, 6,   0, 0,    0, 0x20, 0, 0,    0, 0x22, 0,   0,   0,   0x24, 0,
+                                  0,    0,    0x28, 0,    0,   0, 0x2c, 0, 0,    0, 0x30, 0, 0,    0,   ',', 0,   '.',  0,
+                                  3,    3,    0,    0,    ',', 0, 0,    0, '.',  0, 0,    0, 'U',  'T', 'F', '-', '8',  0};
         fs::create_directories(dir.path / "locales" / "sanenet_comma");
         write_file(dir.path / "locales" / "sanenet_comma" / "LC_NUMERIC", lc_numeric);
         ::setenv("LOCPATH", (dir.path / "locales").c_str(), 1);
@@ -827,7 +846,9 @@ TEST_CASE("image_grid_pgm: P5 header, grid layout with grey gaps, per-image min.
     const std::string header = "P5\n7 5\n255\n";  // 2 across: 3+1+3, 2 down: 2+1+2
     REQUIRE(s.size() == header.size() + 7 * 5);
     CHECK(s.substr(0, header.size()) == header);
-    const auto px = [&](std::size_t x, std::size_t y) { return static_cast<int>(static_cast<unsigned char>(s[header.size() + y * 7 + x])); };
+    const auto px = [&](std::size_t x, std::size_t y) {
+        return static_cast<int>(static_cast<unsigned char>(s[header.size() + y * 7 + x]));
+    };
     // tile 0 = image 1 (0, -10, ..., -50): 0 -> 255, -50 -> 0
     CHECK(px(0, 0) == 255);
     CHECK(px(1, 0) == 204);
@@ -880,11 +901,12 @@ TEST_CASE("image_grid_pgm: bad sizes and rows are shape errors, and nothing is w
 }
 
 TEST_CASE("misclassified: rows whose predicted class is not the label, in order, at most max") {
-    const sn::matrix p = make_matrix(5, 3, {0.7f, 0.2f, 0.1f,    // 0: predicted 0, label 0
-                                            0.1f, 0.8f, 0.1f,    // 1: predicted 1, label 2 - wrong
-                                            0.2f, 0.2f, 0.6f,    // 2: predicted 2, label 2
-                                            0.5f, 0.4f, 0.1f,    // 3: predicted 0, label 1 - wrong
-                                            0.1f, 0.1f, 0.8f});  // 4: predicted 2, label 0 - wrong
+    const sn::matrix p = make_matrix(5, 3,
+                                     {0.7f, 0.2f, 0.1f,  // 0: predicted 0, label 0
+                                      0.1f, 0.8f, 0.1f,  // 1: predicted 1, label 2 - wrong
+                                      0.2f, 0.2f, 0.6f,  // 2: predicted 2, label 2
+                                      0.5f, 0.4f, 0.1f,  // 3: predicted 0, label 1 - wrong
+                                      0.1f, 0.1f, 0.8f});  // 4: predicted 2, label 0 - wrong
     sn::labels y = sn::labels::from_shape({5});
     const std::int32_t ys[] = {0, 2, 2, 1, 0};
     std::copy(std::begin(ys), std::end(ys), y.data());
@@ -944,11 +966,12 @@ std::string error_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST_CASE("accuracy, mse and r2 on hand-computed examples") {
-    const sn::matrix p = make_matrix(5, 3, {0.7f, 0.2f, 0.1f,    // predicted 0
-                                            0.1f, 0.8f, 0.1f,    // 1
-                                            0.2f, 0.2f, 0.6f,    // 2
-                                            0.5f, 0.4f, 0.1f,    // 0
-                                            0.1f, 0.3f, 0.6f});  // 2
+    const sn::matrix p = make_matrix(5, 3,
+                                     {0.7f, 0.2f, 0.1f,  // predicted 0
+                                      0.1f, 0.8f, 0.1f,  // 1
+                                      0.2f, 0.2f, 0.6f,  // 2
+                                      0.5f, 0.4f, 0.1f,  // 0
+                                      0.1f, 0.3f, 0.6f});  // 2
     const sn::matrix binary = make_matrix(4, 1, {0.5f, 0.49f, 0.9f, 0.1f});  // one output, p >= 0.5 is class 1: 1, 0, 1, 0
     const sn::matrix pred = make_matrix(2, 2, {1.f, 2.f, 3.f, 4.f}), y = make_matrix(2, 2, {0.f, 2.f, 3.f, 1.f});
     // r2: y = 1 2 3 4 has mean 2.5 and SST = 2.25 + 0.25 + 0.25 + 2.25 = 5.
@@ -972,33 +995,39 @@ TEST_CASE("accuracy, mse and r2 on hand-computed examples") {
         {"mse (1 + 0 + 0 + 9) / 4", sn::mse(pred, y), 2.5},
         {"mse, arguments swapped", sn::mse(y, pred), 2.5},
         {"mse of a matrix with itself", sn::mse(pred, pred), 0.0},
-        {"mse in double (4097^2 is not a float)", sn::mse(make_matrix(1, 1, {4097.f}), make_matrix(1, 1, {0.f})), 4097.0 * 4097.0},
+        {"mse in double (4097^2 is not a float)", sn::mse(make_matrix(1, 1, {4097.f}), make_matrix(1, 1, {0.f})),
+         4097.0 * 4097.0},
         {"mse, no rows", sn::mse(sn::matrix::from_shape({0, 2}), sn::matrix::from_shape({0, 2})), 0.0},
         {"r2, SSE 1 of SST 5", sn::r2(make_matrix(4, 1, {1.f, 2.f, 3.f, 5.f}), y1), 0.8, close},
         {"r2, exact", sn::r2(y1, y1), 1.0},
         {"r2, predicting the mean", sn::r2(make_matrix(4, 1, {2.5f, 2.5f, 2.5f, 2.5f}), y1), 0.0, close},
-        {"r2, worse than the mean: SSE 8 of SST 2", sn::r2(make_matrix(3, 1, {3.f, 2.f, 1.f}), make_matrix(3, 1, {1.f, 2.f, 3.f})), -3.0, close},
+        {"r2, worse than the mean: SSE 8 of SST 2",
+         sn::r2(make_matrix(3, 1, {3.f, 2.f, 1.f}), make_matrix(3, 1, {1.f, 2.f, 3.f})), -3.0, close},
         {"r2, two outputs: the mean of 0.8 and 0.95", sn::r2(p2, y2), 0.875, close},
         {"r2, constant target predicted exactly", sn::r2(p3, y3), (0.8 + 0.95 + 1.0) / 3.0, close},
         {"r2, constant target missed", sn::r2(p3_off, y3), (0.8 + 0.95 + 0.0) / 3.0, close},
         {"r2, no rows", sn::r2(sn::matrix::from_shape({0, 2}), sn::matrix::from_shape({0, 2})), 0.0},
     });
-    CHECK(contains(error_of([&] { sn::accuracy(p, make_labels({0, 1})); }), "shape_error: sanenet: accuracy: predictions have 5 rows but the targets have 2"));
-    CHECK(contains(error_of([&] { sn::mse(pred, sn::matrix::from_shape({2, 3})); }), "shape_error: sanenet: mse: predictions have shape (2, 2)"));
+    CHECK(contains(error_of([&] { sn::accuracy(p, make_labels({0, 1})); }),
+                   "shape_error: sanenet: accuracy: predictions have 5 rows but the targets have 2"));
+    CHECK(contains(error_of([&] { sn::mse(pred, sn::matrix::from_shape({2, 3})); }),
+                   "shape_error: sanenet: mse: predictions have shape (2, 2)"));
     CHECK(contains(error_of([&] { sn::r2(p2, y1); }), "shape_error: sanenet: r2: predictions have shape (4, 2)"));
 }
 
 TEST_CASE("confusion_matrix: counts(true class, predicted class), recall per class, and its table") {
-    const sn::matrix p = make_matrix(6, 3, {0.6f, 0.3f, 0.1f,    // predicted 0, true 0
-                                            0.5f, 0.4f, 0.1f,    // 0, true 1
-                                            0.2f, 0.7f, 0.1f,    // 1, true 1
-                                            0.1f, 0.2f, 0.7f,    // 2, true 2
-                                            0.3f, 0.3f, 0.4f,    // 2, true 0
-                                            0.1f, 0.8f, 0.1f});  // 1, true 1
+    const sn::matrix p = make_matrix(6, 3,
+                                     {0.6f, 0.3f, 0.1f,  // predicted 0, true 0
+                                      0.5f, 0.4f, 0.1f,  // 0, true 1
+                                      0.2f, 0.7f, 0.1f,  // 1, true 1
+                                      0.1f, 0.2f, 0.7f,  // 2, true 2
+                                      0.3f, 0.3f, 0.4f,  // 2, true 0
+                                      0.1f, 0.8f, 0.1f});  // 1, true 1
     const sn::labels y = make_labels({0, 1, 1, 2, 0, 1});
     const sn::ConfusionMatrix cm = sn::confusion_matrix(p, y);
     // One output (Binary): two classes, p >= 0.5 is class 1. Predicted 1, 0, 1, 0, 1 for labels 1, 0, 0, 1, 1.
-    const sn::ConfusionMatrix b = sn::confusion_matrix(make_matrix(5, 1, {0.9f, 0.2f, 0.6f, 0.4f, 0.5f}), make_labels({1, 0, 0, 1, 1}));
+    const sn::ConfusionMatrix b =
+        sn::confusion_matrix(make_matrix(5, 1, {0.9f, 0.2f, 0.6f, 0.4f, 0.5f}), make_labels({1, 0, 0, 1, 1}));
     const sn::ConfusionMatrix none = sn::confusion_matrix(sn::matrix::from_shape({0, 3}), sn::labels::from_shape({0}));
     REQUIRE(cm.classes() == 3);
     REQUIRE(b.classes() == 2);
@@ -1040,8 +1069,10 @@ TEST_CASE("confusion_matrix: counts(true class, predicted class), recall per cla
     // Labels outside [0, K) and row-count mismatches are shape errors.
     CHECK(contains(error_of([&] { sn::confusion_matrix(p, make_labels({0, 1, 3, 2, 0, 1})); }),
                    "shape_error: sanenet: confusion_matrix: label 3 at row 2 is outside [0, 3)"));
-    CHECK(contains(error_of([&] { sn::confusion_matrix(p, make_labels({0, 1, 1, 2, -1, 1})); }), "shape_error: sanenet: confusion_matrix: label -1 at row 4"));
-    CHECK(contains(error_of([&] { sn::confusion_matrix(p, make_labels({0, 1})); }), "shape_error: sanenet: confusion_matrix: predictions have 6 rows but the targets have 2"));
+    CHECK(contains(error_of([&] { sn::confusion_matrix(p, make_labels({0, 1, 1, 2, -1, 1})); }),
+                   "shape_error: sanenet: confusion_matrix: label -1 at row 4"));
+    CHECK(contains(error_of([&] { sn::confusion_matrix(p, make_labels({0, 1})); }),
+                   "shape_error: sanenet: confusion_matrix: predictions have 6 rows but the targets have 2"));
 }
 
 TEST_CASE("every writer: a failed write is an io_error naming the path, the old file stays, no temporary file") {

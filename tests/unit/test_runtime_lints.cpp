@@ -23,7 +23,8 @@ using namespace sanenet_test;
 
 namespace {
 
-using Classifier = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
+using Classifier = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>, sn::ReLU,
+                               sn::Dense<4>, sn::Softmax>;
 using Regressor = sn::Network<sn::Regression, sn::Input<4>, sn::Dropout<0.9>, sn::Dense<64>, sn::ELU, sn::Dense<2>, sn::Identity>;
 
 bool has(const std::vector<sn::Diagnostic>& v, const std::string& id) {
@@ -124,12 +125,16 @@ TEST_CASE("L1.1 unnormalized inputs: raw byte-range features are an error; z-sco
     sn::matrix raw = d.x * 40.f + 128.f;  // pixel-like 0-255
     auto o = quiet(2);
     o.validation = sn::Validation{d.x, d.y};
-    CHECK(lint_error_id([&] { Classifier net; sn::fit(net, raw, d.y, o); }) == "L1.1");
+    CHECK(lint_error_id([&] {
+              Classifier net;
+              sn::fit(net, raw, d.y, o);
+          }) == "L1.1");
     const auto found = sn::check_data<Classifier>(raw, d.y, o);
     REQUIRE(has(found, "L1.1"));
     CHECK(found.front().severity == sn::Severity::error);
     CHECK(found.front().message.find("sanenet L1.1 unnormalized-inputs:") == 0);
-    CHECK(found.front().message.find("Waive: FitOptions::allow = sn::allow<sn::lint::UnnormalizedInputs>()") != std::string::npos);
+    CHECK(found.front().message.find("Waive: FitOptions::allow = sn::allow<sn::lint::UnnormalizedInputs>()") !=
+          std::string::npos);
 
     CHECK_FALSE(has(sn::check_data<Classifier>(d.x, d.y, o), "L1.1"));
     sn::matrix unit = (raw - xt::amin(raw)()) / (xt::amax(raw)() - xt::amin(raw)());  // [0, 1]
@@ -208,7 +213,10 @@ TEST_CASE("L1.4 unnormalized regression targets are an error") {
     CHECK_FALSE(has(sn::check_data<Regressor>(x, y, o), "L1.4"));
     sn::matrix raw = y * 1000.f + 500.f;
     o.validation = sn::Validation{x, raw};
-    CHECK(lint_error_id([&] { Regressor net; sn::fit(net, x, raw, o); }) == "L1.4");
+    CHECK(lint_error_id([&] {
+              Regressor net;
+              sn::fit(net, x, raw, o);
+          }) == "L1.4");
     CHECK(severity(sn::check_data<Regressor>(x, raw, o), "L1.4") == "error");
     o.allow = sn::allow<sn::lint::UnnormalizedTargets>();
     CHECK_FALSE(has(sn::check_data<Regressor>(x, raw, o), "L1.4"));
@@ -233,7 +241,8 @@ TEST_CASE("L2.1 no validation and L2.2 validation leak (over 1% of the rows) are
     o.validation = sn::Validation{vx, v.y};
     const auto two = sn::check_data<Classifier>(d.x, d.y, o);
     CHECK(severity(two, "L2.2") == "warning");
-    CHECK(finding(two, "L2.2").message.find(": 2 of the 100 validation rows also appear in the training data") != std::string::npos);
+    CHECK(finding(two, "L2.2").message.find(": 2 of the 100 validation rows also appear in the training data") !=
+          std::string::npos);
 
     o.validation = sn::Validation{sn::take_rows(d.x, 0, 100), sn::take_rows(d.y, 0, 100)};
     const auto leak = sn::fit(net, d.x, d.y, o);
@@ -268,11 +277,11 @@ TEST_CASE("L2.3 no better than a constant prediction: labels unrelated to the in
 }
 
 TEST_CASE("L4.3 overfitting: a network that memorizes a tiny, noisy set; dropout on the same data cures it") {
-    using Plain = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoRegularization>, sn::Input<10>, sn::Dense<128, sn::He>, sn::ReLU,
-                              sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
+    using Plain = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoRegularization>, sn::Input<10>, sn::Dense<128, sn::He>,
+                              sn::ReLU, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
     // The lint's fix: the same layers with dropout, keep 0.9 on the inputs and 0.5 on the hidden layer.
-    using Dropped = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dropout<0.5>,
-                                sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
+    using Dropped = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU,
+                                sn::Dropout<0.5>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
     auto d = blobs(48, 8);
     sn::kernels::rng r(3);
     for (std::size_t i = 0; i < 48; i += 3) d.y(i) = static_cast<std::int32_t>(r.below(4));  // label noise to memorize
@@ -362,7 +371,8 @@ TEST_CASE("L8.1 dead ReLUs: a layer whose units never fire on the probe set; a w
     const auto h = sn::fit(dead, d.x, d.y, o);
     CHECK(severity(h.diagnostics, "L8.1") == "warning");
     CHECK(finding(h.diagnostics, "L8.1").evidence == "layer 2");  // Input 0, Dropout 1, Dense<64> 2
-    using Leaky = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>, sn::LeakyReLU, sn::Dense<4>, sn::Softmax>;
+    using Leaky = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>, sn::LeakyReLU,
+                              sn::Dense<4>, sn::Softmax>;
     Leaky leaky;
     kill_first_hidden_layer(leaky);
     CHECK_FALSE(sn::fit(leaky, d.x, d.y, o).fired("L8.1"));
@@ -371,12 +381,13 @@ TEST_CASE("L8.1 dead ReLUs: a layer whose units never fire on the probe set; a w
 }
 
 TEST_CASE("L8.2 vanishing gradients: a deep tanh stack with tiny weights stalls; sn::Allow in the type waives it") {
-    using Deep = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoRegularization>, sn::Input<10>, sn::Dense<32>, sn::Tanh, sn::Dense<32>,
-                             sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh,
-                             sn::Dense<4>, sn::Softmax>;
-    using DeepWaived = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoRegularization, sn::lint::VanishingGradient>, sn::Input<10>,
-                                   sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh,
-                                   sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<4>, sn::Softmax>;
+    using Deep = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoRegularization>, sn::Input<10>, sn::Dense<32>, sn::Tanh,
+                             sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh,
+                             sn::Dense<32>, sn::Tanh, sn::Dense<4>, sn::Softmax>;
+    using DeepWaived =
+        sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoRegularization, sn::lint::VanishingGradient>, sn::Input<10>,
+                    sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh,
+                    sn::Dense<32>, sn::Tanh, sn::Dense<32>, sn::Tanh, sn::Dense<4>, sn::Softmax>;
     const auto d = blobs(800, 19), v = blobs(100, 20);
     auto o = quiet(4);
     o.validation = sn::Validation{v.x, v.y};
@@ -471,8 +482,8 @@ TEST_CASE("warnings go to stderr as one line each, once per fit, unless progress
     });
     CHECK(severity(h.diagnostics, "L2.1") == "warning");
     CHECK(err.rfind("sanenet warning L2.1 ", 0) == 0);
-    using Waived = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoValidation>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>,
-                               sn::ReLU, sn::Dense<4>, sn::Softmax>;
+    using Waived = sn::Network<sn::Classification<4>, sn::Allow<sn::lint::NoValidation>, sn::Input<10>, sn::Dropout<0.9>,
+                               sn::Dense<64, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
     err = stderr_of([&] {
         Waived w;
         h = sn::fit(w, d.x, d.y, loud);

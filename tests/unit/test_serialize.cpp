@@ -24,16 +24,18 @@ using namespace sanenet_test;
 
 namespace {
 
-using Net = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
+using Net =
+    sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
 using NetWithDropout = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dropout<0.9>, sn::Dense<16, sn::He>, sn::ReLU,
                                    sn::Dropout<0.8>, sn::Dense<3>, sn::Softmax>;
-using WiderNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<32, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
+using WiderNet =
+    sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<32, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
 using TanhNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16>, sn::Tanh, sn::Dense<3>, sn::Softmax>;
 // Same layers, another task (the output rule waived to make it compile).
-using RegressionNet = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedRegressionOutput, sn::lint::NoRegularization>, sn::Input<4>, sn::Dense<16, sn::He>,
-                                  sn::ReLU, sn::Dense<3>, sn::Softmax>;
-using DeeperNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<16, sn::He>, sn::ReLU,
-                              sn::Dense<3>, sn::Softmax>;
+using RegressionNet = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedRegressionOutput, sn::lint::NoRegularization>,
+                                  sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
+using DeeperNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU,
+                              sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
 
 // Checks the stream after opening and after writing, an empty write too (sanenet_test::write_file
 // checks the write only when there is something to write).
@@ -54,7 +56,8 @@ bool same_bits(const N& net, const std::vector<float>& expected) {
 template <class N>
 void perturb(N& net, float scale = 0.01f) {
     float* p = net.engine().params();
-    for (std::size_t i = 0; i < net.engine().parameter_count(); ++i) p[i] += scale * static_cast<float>(static_cast<int>(i % 17) - 8);
+    for (std::size_t i = 0; i < net.engine().parameter_count(); ++i)
+        p[i] += scale * static_cast<float>(static_cast<int>(i % 17) - 8);
 }
 
 // The format's checksum: FNV-1a 64 over every byte before the last 8, stored little-endian.
@@ -154,15 +157,15 @@ bytes golden_record() {
 // W1 (3 x 4, row i = input i), b1, W2 (4 x 2), b2: short binary fractions, so the forward pass
 // below is exact in float.
 std::vector<float> golden_params() {
-    return {0.5f,  -1.f,   0.25f, 2.f,    // W1 input 0
-            1.5f,  0.75f,  -0.5f, -1.f,   // W1 input 1
-            -2.f,  0.125f, 1.f,   0.5f,   // W1 input 2
-            0.25f, -0.5f,  0.f,   1.f,    // b1
-            0.5f,  -0.25f,                // W2 unit 0
-            1.f,   0.5f,                  // W2 unit 1
-            -0.25f, 0.75f,                // W2 unit 2
-            0.125f, -1.f,                 // W2 unit 3
-            0.25f, -0.125f};              // b2
+    return {0.5f,   -1.f,   0.25f, 2.f,  // W1 input 0
+            1.5f,   0.75f,  -0.5f, -1.f,  // W1 input 1
+            -2.f,   0.125f, 1.f,   0.5f,  // W1 input 2
+            0.25f,  -0.5f,  0.f,   1.f,  // b1
+            0.5f,   -0.25f,  // W2 unit 0
+            1.f,    0.5f,  // W2 unit 1
+            -0.25f, 0.75f,  // W2 unit 2
+            0.125f, -1.f,  // W2 unit 3
+            0.25f,  -0.125f};  // b2
 }
 
 template <class N>
@@ -178,8 +181,9 @@ TEST_CASE("save/load round trip restores bit-identical parameters and identical 
     Net trained{sn::Seed{1}};
     sn::matrix x = sample_inputs();
     sn::labels y = {0, 1, 2, 1, 0};
-    sn::fit(trained, x, y, sn::FitOptions{.epochs = 3, .batch_size = 5, .allow = sn::allow<sn::lint::NoValidation>(),
-                                          .threads = 1, .progress = false});
+    sn::fit(trained, x, y,
+            sn::FitOptions{
+                .epochs = 3, .batch_size = 5, .allow = sn::allow<sn::lint::NoValidation>(), .threads = 1, .progress = false});
     const fs::path file = dir.path / "net.snn";
     trained.save(file);
 
@@ -309,12 +313,12 @@ TEST_CASE("a truncated file says where it was cut: header, records, parameters o
         CHECK(contains(load_prefix(40), "truncated: expected at least " + std::to_string(params_at) + " bytes, file has 40"));
     }
     SUBCASE("inside the parameters") {
-        CHECK(contains(load_prefix(params_at + 10), "truncated: expected " + std::to_string(size) + " bytes, file has " +
-                                                         std::to_string(params_at + 10)));
+        CHECK(contains(load_prefix(params_at + 10),
+                       "truncated: expected " + std::to_string(size) + " bytes, file has " + std::to_string(params_at + 10)));
     }
     SUBCASE("checksum missing") {
-        CHECK(contains(load_prefix(size - 8), "truncated: expected " + std::to_string(size) + " bytes, file has " +
-                                                  std::to_string(size - 8)));
+        CHECK(contains(load_prefix(size - 8),
+                       "truncated: expected " + std::to_string(size) + " bytes, file has " + std::to_string(size - 8)));
     }
     SUBCASE("checksum cut short") {
         CHECK(contains(load_prefix(size - 3), "truncated: expected " + std::to_string(size) + " bytes"));
@@ -535,7 +539,8 @@ TEST_CASE("crafted headers: every consistency guard names what is wrong and leav
             bytes b = model_file(golden_record(), 26, params);
             for (int i = 0; i < 4; ++i) b[28 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(layers >> (8 * i));
             CAPTURE(layers);
-            CHECK(contains(refused(b), "truncated: expected at least " + std::to_string(32 + 16 * layers + 8) + " bytes, file has 232"));
+            CHECK(contains(refused(b),
+                           "truncated: expected at least " + std::to_string(32 + 16 * layers + 8) + " bytes, file has 232"));
         }
     }
     SUBCASE("the parameter count N is so large that 4 N overflows: refused before any size arithmetic") {
@@ -553,18 +558,25 @@ TEST_CASE("crafted headers: every consistency guard names what is wrong and leav
             l[at] = r;
             return model_file(architecture_record(1, 2, l), 26, params);
         };
-        CHECK(contains(refused(with(2, {9, 2, 4, 4, 0.25f})), "corrupted architecture record (layer record 2: unknown layer kind 9)"));
-        CHECK(contains(refused(with(2, {3, 0, 4, 4, 0.9f})), "corrupted architecture record (layer record 2: unknown layer kind 3)"));  // Dropout is never recorded
-        CHECK(contains(refused(with(4, {2, 9, 2, 2})), "corrupted architecture record (layer record 4: unknown activation 9)"));  // one past SiLU, the last
-        CHECK(contains(refused(with(2, {2, 2, 0x80000000u, 4, 0.25f})), "corrupted architecture record (layer record 2: impossible width)"));
-        CHECK(contains(refused(model_file(architecture_record(3, 2, layers), 26, params)), "corrupted architecture record (unknown task kind 3)"));
+        CHECK(contains(refused(with(2, {9, 2, 4, 4, 0.25f})),
+                       "corrupted architecture record (layer record 2: unknown layer kind 9)"));
+        CHECK(contains(refused(with(2, {3, 0, 4, 4, 0.9f})),
+                       "corrupted architecture record (layer record 2: unknown layer kind 3)"));  // Dropout is never recorded
+        CHECK(contains(refused(with(4, {2, 9, 2, 2})),
+                       "corrupted architecture record (layer record 4: unknown activation 9)"));  // one past SiLU, the last
+        CHECK(contains(refused(with(2, {2, 2, 0x80000000u, 4, 0.25f})),
+                       "corrupted architecture record (layer record 2: impossible width)"));
+        CHECK(contains(refused(model_file(architecture_record(3, 2, layers), 26, params)),
+                       "corrupted architecture record (unknown task kind 3)"));
         CHECK(contains(refused(model_file(architecture_record(1, 0x80000000u, layers), 26, params)),
                        "corrupted architecture record (impossible task output count 2147483648)"));
     }
     SUBCASE("a record whose layers hold another number of parameters than the header announces") {
         // Dense<5> in place of Dense<4>: 3*5 + 5 + 5*2 + 2 = 32 parameters, the header says 26 (and 26 follow).
-        const bytes record = architecture_record(1, 2, {{0, 0, 3, 3}, {1, 0, 3, 5}, {2, 2, 5, 5, 0.25f}, {1, 0, 5, 2}, {2, 6, 2, 2}});
-        CHECK(contains(refused(model_file(record, 26, params)), "corrupted header: the layers hold 32 parameters, the header says 26"));
+        const bytes record =
+            architecture_record(1, 2, {{0, 0, 3, 3}, {1, 0, 3, 5}, {2, 2, 5, 5, 0.25f}, {1, 0, 5, 2}, {2, 6, 2, 2}});
+        CHECK(contains(refused(model_file(record, 26, params)),
+                       "corrupted header: the layers hold 32 parameters, the header says 26"));
         // Consistent, it is a valid file of another architecture.
         const std::string other = refused(model_file(record, 32, std::vector<float>(32, 0.5f)));
         CHECK(contains(other, "layer 1 differs: file Dense 3->5 LeakyReLUWith<0.25>, network Dense 3->4 LeakyReLUWith<0.25>"));
@@ -580,10 +592,14 @@ TEST_CASE("crafted headers: every consistency guard names what is wrong and leav
 
 namespace {
 template <double Slope>
-using LeakyNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::LeakyReLUWith<Slope>, sn::Dense<3>, sn::Softmax>;
-using DefaultLeakyNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::LeakyReLU, sn::Dense<3>, sn::Softmax>;
-using EluHalfNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ELUWith<0.5>, sn::Dense<3>, sn::Softmax>;
-using EluNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ELU, sn::Dense<3>, sn::Softmax>;
+using LeakyNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::LeakyReLUWith<Slope>,
+                             sn::Dense<3>, sn::Softmax>;
+using DefaultLeakyNet =
+    sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::LeakyReLU, sn::Dense<3>, sn::Softmax>;
+using EluHalfNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ELUWith<0.5>,
+                               sn::Dense<3>, sn::Softmax>;
+using EluNet =
+    sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ELU, sn::Dense<3>, sn::Softmax>;
 
 template <class From, class Into>
 std::string load_other(const fs::path& file) {
@@ -607,7 +623,8 @@ TEST_CASE("an activation constant is part of the architecture: LeakyReLUWith<0.1
                    "layer 1 differs: file Dense 4->16 LeakyReLUWith<0.2>, network Dense 4->16 LeakyReLUWith<0.1>"));
     CHECK(contains(load_other<DefaultLeakyNet, LeakyNet<0.2>>(file),
                    "layer 1 differs: file Dense 4->16 LeakyReLU, network Dense 4->16 LeakyReLUWith<0.2>"));
-    CHECK(contains(load_other<EluHalfNet, EluNet>(file), "layer 1 differs: file Dense 4->16 ELUWith<0.5>, network Dense 4->16 ELU"));
+    CHECK(contains(load_other<EluHalfNet, EluNet>(file),
+                   "layer 1 differs: file Dense 4->16 ELUWith<0.5>, network Dense 4->16 ELU"));
     // The same constant loads.
     LeakyNet<0.1> a{sn::Seed{33}}, b{sn::Seed{34}};
     perturb(a);
@@ -619,8 +636,8 @@ TEST_CASE("an activation constant is part of the architecture: LeakyReLUWith<0.1
 // ---- LayerNorm, GELU and SiLU in the model file ----
 
 namespace {
-using NormNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<19, sn::He>, sn::LayerNorm, sn::GELU, sn::Dense<17>,
-                            sn::SiLU, sn::LayerNorm, sn::Dense<3>, sn::Softmax>;
+using NormNet = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<19, sn::He>, sn::LayerNorm, sn::GELU,
+                            sn::Dense<17>, sn::SiLU, sn::LayerNorm, sn::Dense<3>, sn::Softmax>;
 // The second LayerNorm left out; GELU in place of SiLU.
 using NormNetShort = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<19, sn::He>, sn::LayerNorm, sn::GELU,
                                  sn::Dense<17>, sn::SiLU, sn::Dense<3>, sn::Softmax>;
@@ -630,8 +647,8 @@ using NormNetGelu = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, 
 // NormNet's records by the documented layout: LayerNorm is kind 5 with no activation and no
 // constant, GELU activation 7, SiLU 8.
 std::vector<layer_record> norm_records() {
-    return {{0, 0, 4, 4}, {1, 0, 4, 19}, {5, 0, 19, 19}, {2, 7, 19, 19}, {1, 0, 19, 17},
-            {2, 8, 17, 17}, {5, 0, 17, 17}, {1, 0, 17, 3}, {2, 6, 3, 3}};
+    return {{0, 0, 4, 4},   {1, 0, 4, 19},  {5, 0, 19, 19}, {2, 7, 19, 19}, {1, 0, 19, 17},
+            {2, 8, 17, 17}, {5, 0, 17, 17}, {1, 0, 17, 3},  {2, 6, 3, 3}};
 }
 // Dense W and b, LayerNorm gain and bias, Dense, LayerNorm, Dense.
 constexpr std::size_t norm_params = (4 * 19 + 19) + 2 * 19 + (19 * 17 + 17) + 2 * 17 + (17 * 3 + 3);
@@ -644,8 +661,9 @@ TEST_CASE("a network with LayerNorm, GELU and SiLU round-trips through save/load
     NormNet trained{sn::Seed{41}};
     sn::matrix x = sample_inputs();
     sn::labels y = {0, 1, 2, 1, 0};
-    sn::fit(trained, x, y, sn::FitOptions{.epochs = 3, .batch_size = 5, .allow = sn::allow<sn::lint::NoValidation>(), .threads = 1,
-                                          .progress = false});
+    sn::fit(trained, x, y,
+            sn::FitOptions{
+                .epochs = 3, .batch_size = 5, .allow = sn::allow<sn::lint::NoValidation>(), .threads = 1, .progress = false});
     // Training moved the gains off 1 and the biases off 0, so the load below has to restore them.
     const std::vector<float> p = params_of(trained);
     std::size_t moved = 0;
@@ -671,7 +689,8 @@ TEST_CASE("a network with LayerNorm, GELU and SiLU round-trips through save/load
         REQUIRE(a.size() == b.size());
         CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
     }
-    const sn::matrix za = sn::detail::predict(trained.engine(), x, 1, false), zb = sn::detail::predict(other.engine(), x, 1, false);
+    const sn::matrix za = sn::detail::predict(trained.engine(), x, 1, false),
+                     zb = sn::detail::predict(other.engine(), x, 1, false);
     REQUIRE(za.size() == zb.size());
     CHECK(std::memcmp(za.data(), zb.data(), za.size() * sizeof(float)) == 0);
 }
@@ -705,7 +724,8 @@ TEST_CASE("the model file records LayerNorm, GELU and SiLU: another kind code, w
     const auto with = [&](std::size_t at, layer_record r, std::size_t count) {
         auto l = norm_records();
         l[at] = r;
-        return model_file(architecture_record(1, 3, l), count, std::vector<float>(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(count)));
+        return model_file(architecture_record(1, 3, l), count,
+                          std::vector<float>(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(count)));
     };
 
     SUBCASE("the LayerNorm's kind code flipped in the file: the checksum") {
@@ -714,29 +734,37 @@ TEST_CASE("the model file records LayerNorm, GELU and SiLU: another kind code, w
         CHECK(contains(refused(b), "checksum mismatch (file corrupted)"));
     }
     SUBCASE("an unknown kind code, checksum and fingerprint fine") {
-        CHECK(contains(refused(with(2, {6, 0, 19, 19}, norm_params)), "corrupted architecture record (layer record 2: unknown layer kind 6)"));
-        CHECK(contains(refused(with(6, {4, 0, 17, 17}, norm_params)), "corrupted architecture record (layer record 6: unknown layer kind 4)"));
+        CHECK(contains(refused(with(2, {6, 0, 19, 19}, norm_params)),
+                       "corrupted architecture record (layer record 2: unknown layer kind 6)"));
+        CHECK(contains(refused(with(6, {4, 0, 17, 17}, norm_params)),
+                       "corrupted architecture record (layer record 6: unknown layer kind 4)"));
     }
     SUBCASE("the LayerNorm recorded as another kind: its parameters no longer add up, or the architecture differs") {
-        CHECK(contains(refused(with(2, {2, 0, 19, 19}, norm_params)), "corrupted header: the layers hold " + std::to_string(norm_params - 38) +
-                                                                         " parameters, the header says " + std::to_string(norm_params)));
-        CHECK(contains(refused(with(2, {2, 0, 19, 19}, norm_params - 38)), "layer 1 differs: file Dense 4->19 Identity, network Dense 4->19"));
+        CHECK(contains(refused(with(2, {2, 0, 19, 19}, norm_params)),
+                       "corrupted header: the layers hold " + std::to_string(norm_params - 38) + " parameters, the header says " +
+                           std::to_string(norm_params)));
+        CHECK(contains(refused(with(2, {2, 0, 19, 19}, norm_params - 38)),
+                       "layer 1 differs: file Dense 4->19 Identity, network Dense 4->19"));
     }
     SUBCASE("a LayerNorm width that does not match the network") {
-        CHECK(contains(refused(with(6, {5, 0, 16, 16}, norm_params)), "corrupted header: the layers hold " + std::to_string(norm_params - 2) +
-                                                                         " parameters, the header says " + std::to_string(norm_params)));
+        CHECK(contains(refused(with(6, {5, 0, 16, 16}, norm_params)),
+                       "corrupted header: the layers hold " + std::to_string(norm_params - 2) + " parameters, the header says " +
+                           std::to_string(norm_params)));
         const std::string msg = refused(with(6, {5, 0, 16, 16}, norm_params - 2));
         CHECK(contains(msg, "layer 5 differs: file LayerNorm on 16 units, network LayerNorm on 17 units"));
     }
     SUBCASE("GELU recorded where the network has SiLU") {
-        CHECK(contains(refused(with(5, {2, 7, 17, 17}, norm_params)), "layer 4 differs: file Dense 19->17 GELU, network Dense 19->17 SiLU"));
+        CHECK(contains(refused(with(5, {2, 7, 17, 17}, norm_params)),
+                       "layer 4 differs: file Dense 19->17 GELU, network Dense 19->17 SiLU"));
     }
     SUBCASE("a network with a LayerNorm fewer, or another activation") {
         NormNetShort shorter{sn::Seed{45}};
         const auto short_before = params_of(shorter);
         const std::string msg = message_of<sn::io_error>([&] { shorter.load(good); });
         CHECK(same_bits(shorter, short_before));
-        CHECK(contains(msg, "the file holds Classification<3>: Input<4>, Dense<19>, LayerNorm, GELU, Dense<17> SiLU, LayerNorm, Dense<3> Softmax"));
+        CHECK(contains(msg,
+                       "the file holds Classification<3>: Input<4>, Dense<19>, LayerNorm, GELU, Dense<17> SiLU, LayerNorm, "
+                       "Dense<3> Softmax"));
         CHECK(contains(msg, "layer 5 differs: file LayerNorm on 17 units, network Dense 17->3 Softmax"));
         // And a file without the second LayerNorm into NormNet.
         perturb(shorter);
@@ -745,6 +773,7 @@ TEST_CASE("the model file records LayerNorm, GELU and SiLU: another kind code, w
                        "layer 5 differs: file Dense 17->3 Softmax, network LayerNorm on 17 units"));
         CHECK(same_bits(net, before));
         NormNetGelu gelu{sn::Seed{46}};
-        CHECK(contains(message_of<sn::io_error>([&] { gelu.load(good); }), "layer 4 differs: file Dense 19->17 SiLU, network Dense 19->17 GELU"));
+        CHECK(contains(message_of<sn::io_error>([&] { gelu.load(good); }),
+                       "layer 4 differs: file Dense 19->17 SiLU, network Dense 19->17 GELU"));
     }
 }

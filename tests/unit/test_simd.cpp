@@ -47,7 +47,8 @@ void check_close(const std::vector<float>& got, const std::vector<double>& want,
     std::string first;
     for (std::size_t i = 0; i < got.size(); ++i)
         if (!(std::fabs(got[i] - want[i]) <= tol * (1.0 + std::fabs(want[i])))) {
-            if (bad++ == 0) first = "element " + std::to_string(i) + ": " + std::to_string(got[i]) + ", expected " + std::to_string(want[i]);
+            if (bad++ == 0)
+                first = "element " + std::to_string(i) + ": " + std::to_string(got[i]) + ", expected " + std::to_string(want[i]);
         }
     INFO(what << " on " << k::arch_name() << ": " << bad << " of " << got.size() << " wrong; " << first);
     CHECK(bad == 0);
@@ -122,7 +123,8 @@ TEST_CASE("load_partial and store_partial touch exactly the first count lanes") 
     for (int count = 0; count <= w + 1; ++count) {
         INFO("count " << count);
         const std::vector<float> got = lanes(k::load_partial(src.data(), count));
-        for (int l = 0; l < w; ++l) CHECK(got[static_cast<std::size_t>(l)] == (l < count ? src[static_cast<std::size_t>(l)] : 0.f));
+        for (int l = 0; l < w; ++l)
+            CHECK(got[static_cast<std::size_t>(l)] == (l < count ? src[static_cast<std::size_t>(l)] : 0.f));
         std::vector<float> dst(k::width + 2, -7.f);
         k::store_partial(dst.data() + 1, load(src), count);
         CHECK(dst[0] == -7.f);
@@ -168,7 +170,8 @@ TEST_CASE("fma, min, max, select, comparisons, sqrt and division lane by lane") 
 
 TEST_CASE("exp and tanh against the C library, over the range the activations use") {
     auto x = values(64 * k::width, -30.f, 30.f, 7);
-    const float edges[] = {0.f, -0.f, 1e-8f, -1e-8f, 88.f, -87.f, -100.f, -200.f, 9.f, -9.f, 20.f, -20.f, 0.5f, -0.5f, 1e-3f, -1e-3f};
+    const float edges[] = {0.f, -0.f, 1e-8f, -1e-8f, 88.f, -87.f, -100.f, -200.f,
+                           9.f, -9.f, 20.f,  -20.f,  0.5f, -0.5f, 1e-3f,  -1e-3f};
     for (std::size_t i = 0; i < std::size(edges) && i < x.size(); ++i) x[i] = edges[i];
     std::vector<float> e, t;
     std::vector<double> e_r, t_r;
@@ -227,7 +230,10 @@ TEST_CASE("every activation passes NaN and infinities on, in vector and scalar f
             CHECK(std::isnan(k::activate<A>(nan, 0.1f)));
             // +inf: inf for the unbounded ones, 1 for Tanh and Sigmoid; -inf: their lower limit.
             const float up = a == act::tanh || a == act::sigmoid ? 1.f : inf;
-            const float down = a == act::identity || a == act::leaky_relu ? -inf : a == act::relu || a == act::sigmoid ? 0.f : a == act::tanh ? -1.f : -0.1f;
+            const float down = a == act::identity || a == act::leaky_relu ? -inf
+                               : a == act::relu || a == act::sigmoid      ? 0.f
+                               : a == act::tanh                           ? -1.f
+                                                                          : -0.1f;
             CHECK(lanes(k::activate<A>(k::vfloat(inf), 0.1f))[0] == up);
             CHECK(k::activate<A>(inf, 0.1f) == up);
             CHECK(lanes(k::activate<A>(k::vfloat(-inf), 0.1f))[0] == down);
@@ -256,13 +262,84 @@ std::vector<float> math_inputs() {
     for (int i = 0; i < 16; ++i) x.push_back(static_cast<float>(i - 8) * (0.66f / 8.f) + 0.001f);  // all small
     for (int i = 0; i < 16; ++i) x.push_back((i % 2 ? -1.f : 1.f) * (0.67f + 0.45f * static_cast<float>(i)));  // all large
     const float two_thirds = 2.f / 3.f;
-    const float edges[] = {0.f, -0.f, denorm, -denorm, 1e-40f, -1e-40f, flt_min, -flt_min, 1e-30f, -1e-20f, 1e-8f, -1e-8f,
-                           1e-4f, -1e-4f, 0.1f, -0.1f, two_thirds, -two_thirds, std::nextafter(two_thirds, 0.f),
-                           -std::nextafter(two_thirds, 0.f), std::nextafter(two_thirds, 1.f), -std::nextafter(two_thirds, 1.f),
-                           0.5f, -0.5f, 1.f, -1.f, 1.5f, -1.5f, 2.f, -2.f, 2.5f, -2.5f, 3.f, -3.f, 3.5f, -3.5f, 3.9f, -3.9f,
-                           4.f, -4.f, 5.f, -5.f, 6.f, -6.f, 7.5f, -7.5f, 9.f, -9.f, 10.f, -10.f, 13.f, -13.f, 20.f, -20.f,
-                           30.f, -30.f, 87.f, -87.f, 88.5f, -88.5f, 89.f, -89.f, 100.f, -100.f, 104.f, -104.f, 1e4f, -1e4f,
-                           1e10f, -1e10f, 1e19f, -1e19f, 1e20f, -1e20f, 1e30f, -1e30f, flt_max, -flt_max};
+    const float edges[] = {0.f,
+                           -0.f,
+                           denorm,
+                           -denorm,
+                           1e-40f,
+                           -1e-40f,
+                           flt_min,
+                           -flt_min,
+                           1e-30f,
+                           -1e-20f,
+                           1e-8f,
+                           -1e-8f,
+                           1e-4f,
+                           -1e-4f,
+                           0.1f,
+                           -0.1f,
+                           two_thirds,
+                           -two_thirds,
+                           std::nextafter(two_thirds, 0.f),
+                           -std::nextafter(two_thirds, 0.f),
+                           std::nextafter(two_thirds, 1.f),
+                           -std::nextafter(two_thirds, 1.f),
+                           0.5f,
+                           -0.5f,
+                           1.f,
+                           -1.f,
+                           1.5f,
+                           -1.5f,
+                           2.f,
+                           -2.f,
+                           2.5f,
+                           -2.5f,
+                           3.f,
+                           -3.f,
+                           3.5f,
+                           -3.5f,
+                           3.9f,
+                           -3.9f,
+                           4.f,
+                           -4.f,
+                           5.f,
+                           -5.f,
+                           6.f,
+                           -6.f,
+                           7.5f,
+                           -7.5f,
+                           9.f,
+                           -9.f,
+                           10.f,
+                           -10.f,
+                           13.f,
+                           -13.f,
+                           20.f,
+                           -20.f,
+                           30.f,
+                           -30.f,
+                           87.f,
+                           -87.f,
+                           88.5f,
+                           -88.5f,
+                           89.f,
+                           -89.f,
+                           100.f,
+                           -100.f,
+                           104.f,
+                           -104.f,
+                           1e4f,
+                           -1e4f,
+                           1e10f,
+                           -1e10f,
+                           1e19f,
+                           -1e19f,
+                           1e20f,
+                           -1e20f,
+                           1e30f,
+                           -1e30f,
+                           flt_max,
+                           -flt_max};
     x.insert(x.end(), std::begin(edges), std::end(edges));
     for (float v : values(48, -0.7f, 0.7f, 40)) x.push_back(v);
     for (float v : values(256, -12.f, 12.f, 41)) x.push_back(v);
@@ -273,7 +350,9 @@ std::vector<float> math_inputs() {
 // The double references: torch.nn.GELU() (exact form) and torch.nn.SiLU() with their
 // derivatives; erfc keeps GELU accurate in its negative tail.
 double gelu_ref(double x) { return 0.5 * x * std::erfc(-x / std::sqrt(2.0)); }
-double gelu_grad_ref(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)) + x * std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI); }
+double gelu_grad_ref(double x) {
+    return 0.5 * std::erfc(-x / std::sqrt(2.0)) + x * std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI);
+}
 double sigmoid_ref(double x) { return x >= 0 ? 1.0 / (1.0 + std::exp(-x)) : std::exp(x) / (1.0 + std::exp(x)); }
 double silu_ref(double x) { return x * sigmoid_ref(x); }
 double silu_grad_ref(double x) {
@@ -295,8 +374,8 @@ void check_relative(const std::vector<float>& x, const std::vector<float>& got, 
         if (want[i] != 0.0 && std::fabs(want[i]) > 1e-30) worst = std::max(worst, err / std::fabs(want[i]));
         if (!(err <= rel * std::fabs(want[i]) + abs) || !same_sign) {
             if (bad++ == 0)
-                first = "x = " + std::to_string(x[i]) + " (" + std::to_string(static_cast<double>(x[i])) + "): " +
-                        std::to_string(got[i]) + ", expected " + std::to_string(want[i]);
+                first = "x = " + std::to_string(x[i]) + " (" + std::to_string(static_cast<double>(x[i])) +
+                        "): " + std::to_string(got[i]) + ", expected " + std::to_string(want[i]);
         }
     }
     INFO(what << ": " << bad << " of " << got.size() << " wrong, worst relative error " << worst << "; " << first);
@@ -307,7 +386,8 @@ void check_relative(const std::vector<float>& x, const std::vector<float>& got, 
 template <class B, class F>
 std::vector<float> map_vectors(const std::vector<float>& x, F f) {
     std::vector<float> out(x.size());
-    for (std::size_t i = 0; i + B::size <= x.size(); i += B::size) f(B::load_unaligned(x.data() + i)).store_unaligned(out.data() + i);
+    for (std::size_t i = 0; i + B::size <= x.size(); i += B::size)
+        f(B::load_unaligned(x.data() + i)).store_unaligned(out.data() + i);
     return out;
 }
 
@@ -364,7 +444,8 @@ void check_erf_exp_on(const char* name) {
 
 }  // namespace
 
-TEST_CASE("erf and exp against double code at every width this build has, both erf branches, tails, zeros, subnormals and +-large") {
+TEST_CASE(
+    "erf and exp against double code at every width this build has, both erf branches, tails, zeros, subnormals and +-large") {
     check_erf_exp_on<k::vfloat>(k::arch_name());
 #if defined(__AVX512F__) || defined(__AVX__)
     check_erf_exp_on<xsimd::batch<float, xsimd::sse2>>("sse2");
@@ -389,7 +470,8 @@ TEST_CASE("erf, exp, NaN and the infinities: erf(+-inf) = +-1, exp(+inf) = inf, 
         CHECK(std::isnan(lanes(xsimd::erf(load(v)))[static_cast<std::size_t>(lane)]));
         CHECK(std::isnan(lanes(xsimd::exp(load(v)))[static_cast<std::size_t>(lane)]));
         // The other lanes are untouched by their neighbour.
-        CHECK(lanes(xsimd::erf(load(v)))[static_cast<std::size_t>((lane + 1) % w)] == doctest::Approx(std::erf(0.5)).epsilon(1e-6));
+        CHECK(lanes(xsimd::erf(load(v)))[static_cast<std::size_t>((lane + 1) % w)] ==
+              doctest::Approx(std::erf(0.5)).epsilon(1e-6));
     }
 }
 
@@ -598,8 +680,12 @@ TEST_CASE("the self-check's erf check catches an erf wrong on either of xsimd's 
     CHECK_FALSE(ok);
     // Wrong by 1e-4 only where |x| < 2/3 (the polynomial), then only where |x| >= 2/3 (the exp
     // branch), then lanes 0 and 1 swapped, as a permuted shuffle would.
-    const auto small_wrong = [](k::vfloat v) { return xsimd::select(xsimd::abs(v) < k::vfloat(2.f / 3.f), xsimd::erf(v) * k::vfloat(1.0001f), xsimd::erf(v)); };
-    const auto large_wrong = [](k::vfloat v) { return xsimd::select(xsimd::abs(v) >= k::vfloat(2.f / 3.f), xsimd::erf(v) + k::vfloat(1e-4f), xsimd::erf(v)); };
+    const auto small_wrong = [](k::vfloat v) {
+        return xsimd::select(xsimd::abs(v) < k::vfloat(2.f / 3.f), xsimd::erf(v) * k::vfloat(1.0001f), xsimd::erf(v));
+    };
+    const auto large_wrong = [](k::vfloat v) {
+        return xsimd::select(xsimd::abs(v) >= k::vfloat(2.f / 3.f), xsimd::erf(v) + k::vfloat(1e-4f), xsimd::erf(v));
+    };
     const auto swapped = [](k::vfloat v) {
         std::vector<float> l = lanes(xsimd::erf(v));
         std::swap(l[0], l[1]);

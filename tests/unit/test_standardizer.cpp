@@ -144,8 +144,10 @@ TEST_CASE("Standardizer inverse_transform(transform(x)) == x within 1e-5") {
         for (std::size_t c = 0; c < 6; ++c) x(r, c) = offset[c] + spread[c] * (next() - 0.5f);
     for (int grouped = 0; grouped < 2; ++grouped) {
         sn::Standardizer s;
-        if (grouped) s.fit(x, {{3, 4}, {0}});
-        else s.fit(x);
+        if (grouped)
+            s.fit(x, {{3, 4}, {0}});
+        else
+            s.fit(x);
         const auto back = s.inverse_transform(s.transform(x));
         float worst = 0;
         for (std::size_t r = 0; r < 50; ++r)

@@ -155,7 +155,8 @@ inline blobs_data blobs(std::size_t n, std::uint64_t seed) {
     for (std::size_t i = 0; i < n; ++i) {
         const int c = static_cast<int>(i % 4);
         d.y(i) = c;
-        for (std::size_t j = 0; j < 10; ++j) d.x(i, j) = static_cast<float>((j % 4 == static_cast<std::size_t>(c) ? 1.5 : 0.0) + 0.6 * r.normal());
+        for (std::size_t j = 0; j < 10; ++j)
+            d.x(i, j) = static_cast<float>((j % 4 == static_cast<std::size_t>(c) ? 1.5 : 0.0) + 0.6 * r.normal());
     }
     return d;
 }

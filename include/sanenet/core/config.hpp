@@ -108,7 +108,7 @@
 // abi_v0_1_avx512bw, abi_v0_1_sse2_no_zlib_custom_thresholds_compiled: the defaults add nothing.
 #define SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds, mode) abi_v##v1##_##v2##_##arch##zlib##thresholds##mode
 #define SANENET_ABI_JOIN(v1, v2, arch, zlib, thresholds, mode) SANENET_ABI_JOIN_(v1, v2, arch, zlib, thresholds, mode)
-#define SANENET_ABI                                                                                                     \
+#define SANENET_ABI                                                                                                            \
     SANENET_ABI_JOIN(SANENET_VERSION_MAJOR, SANENET_VERSION_MINOR, SANENET_ABI_ARCH, SANENET_ABI_ZLIB, SANENET_ABI_THRESHOLDS, \
                      SANENET_ABI_MODE)
 

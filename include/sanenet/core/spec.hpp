@@ -29,15 +29,15 @@ namespace sanenet::inline SANENET_ABI::detail {
 // derivative written in their output y, so a Dense fuses them into its GEMM and keeps only y;
 // the others (GELU, SiLU) are differentiated through their input. Softmax is a row
 // operation, never fused. Math: kernels/activation.hpp.
-#define SANENET_ACTIVATIONS(X)                        \
-    X(identity, Identity, 0, 0.0, true, true)         \
-    X(relu, ReLU, 1, 0.0, false, true)                \
-    X(leaky_relu, LeakyReLU, 2, 0.01, false, true)    \
-    X(elu, ELU, 3, 1.0, false, true)                  \
-    X(tanh, Tanh, 4, 0.0, false, true)                \
-    X(sigmoid, Sigmoid, 5, 0.0, true, true)           \
-    X(softmax, Softmax, 6, 0.0, true, false)          \
-    X(gelu, GELU, 7, 0.0, false, false)               \
+#define SANENET_ACTIVATIONS(X)                     \
+    X(identity, Identity, 0, 0.0, true, true)      \
+    X(relu, ReLU, 1, 0.0, false, true)             \
+    X(leaky_relu, LeakyReLU, 2, 0.01, false, true) \
+    X(elu, ELU, 3, 1.0, false, true)               \
+    X(tanh, Tanh, 4, 0.0, false, true)             \
+    X(sigmoid, Sigmoid, 5, 0.0, true, true)        \
+    X(softmax, Softmax, 6, 0.0, true, false)       \
+    X(gelu, GELU, 7, 0.0, false, false)            \
     X(silu, SiLU, 8, 0.0, false, false)
 
 #define SANENET_ENUMERATOR(name, code) name = code,
@@ -56,7 +56,7 @@ inline constexpr unsigned act_count = 0 SANENET_ACTIVATIONS(SANENET_COUNT);
 
 struct layer_spec {
     kind k = kind::input;
-    int in = 0;   // width entering the layer
+    int in = 0;  // width entering the layer
     int out = 0;  // width leaving it
     act a = act::identity;
     init i = init::lecun;

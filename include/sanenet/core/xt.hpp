@@ -27,7 +27,7 @@ struct rebind_container<std::ptrdiff_t, svector<std::size_t, 4, std::allocator<s
 
 namespace sanenet::inline SANENET_ABI {
 
-using matrix = xt::xtensor<float, 2>;         // samples x features
+using matrix = xt::xtensor<float, 2>;  // samples x features
 using labels = xt::xtensor<std::int32_t, 1>;  // one class index per sample
 
 // Rows [begin, end) of a matrix or label vector, as a new container.

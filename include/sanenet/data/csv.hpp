@@ -54,7 +54,7 @@ SANENET_INLINE std::size_t CsvTable::column(std::string_view name) const {
     for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
     if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
     throw argument_error("no column '" + std::string(name) + "' in the CSV table: known columns are " +
-                            (known.empty() ? std::string("none") : known));
+                         (known.empty() ? std::string("none") : known));
 }
 
 SANENET_INLINE sanenet::matrix CsvTable::select(const std::vector<std::string>& names) const {
@@ -95,8 +95,7 @@ SANENET_INLINE number_parse parse_float(std::string_view text, float& out) {
     double wide = 0;
     auto rd = std::from_chars(first, last, wide);
     if (rd.ec != std::errc{} || rd.ptr != last) return number_parse::out_of_range;
-    if (wide > std::numeric_limits<float>::max() || wide < -std::numeric_limits<float>::max())
-        return number_parse::out_of_range;
+    if (wide > std::numeric_limits<float>::max() || wide < -std::numeric_limits<float>::max()) return number_parse::out_of_range;
     out = static_cast<float>(wide);
     return number_parse::ok;
 }
@@ -106,7 +105,9 @@ SANENET_INLINE number_parse parse_float(std::string_view text, float& out) {
 class csv_reader {
 public:
     csv_reader(std::string_view text, char delimiter, const std::filesystem::path& path)
-        : s_(text), delim_(delimiter), path_(path) {}
+        : s_(text),
+          delim_(delimiter),
+          path_(path) {}
 
     std::size_t line() const { return line_; }
 
@@ -186,10 +187,9 @@ private:
         }
         while (pos_ < s_.size() && is_space_or_cr(s_[pos_])) ++pos_;
         if (pos_ < s_.size() && s_[pos_] != delim_ && s_[pos_] != '\n')
-            throw io_error(path_.string() + ":" + std::to_string(line_) + ": column " +
-                           std::to_string(rec.fields.size() + 1) + ": found '" + std::string(1, s_[pos_]) +
-                           "' after a closing quote: expected the delimiter '" + std::string(1, delim_) +
-                           "' or the end of the line");
+            throw io_error(path_.string() + ":" + std::to_string(line_) + ": column " + std::to_string(rec.fields.size() + 1) +
+                           ": found '" + std::string(1, s_[pos_]) + "' after a closing quote: expected the delimiter '" +
+                           std::string(1, delim_) + "' or the end of the line");
         std::size_t a = 0, b = field.text.size();
         while (a < b && (field.text[a] == ' ' || field.text[a] == '\t')) ++a;
         while (b > a && (field.text[b - 1] == ' ' || field.text[b - 1] == '\t')) --b;
@@ -214,14 +214,13 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
     const char d = options.delimiter;
     if (d == '"' || d == '\n' || d == '\r' || d == ' ')
         throw argument_error("load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
-                                    " (a quote, space or line break) is not usable: expected a character such as "
-                                    "',', ';' or '\\t'");
+                             " (a quote, space or line break) is not usable: expected a character such as "
+                             "',', ';' or '\\t'");
     const auto bytes = sanenet::detail::read_file(path, "CSV file");
     std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     const std::string file = path.string();
-    if (text.empty())
-        throw io_error(file + ":1: empty file: expected a header line or a row of numbers");
+    if (text.empty()) throw io_error(file + ":1: empty file: expected a header line or a row of numbers");
 
     detail::csv_reader reader(text, d, path);
     detail::csv_record first;
@@ -241,8 +240,7 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
     CsvTable table;
     const std::size_t width = first.fields.size();
     table.columns.reserve(width);
-    for (std::size_t c = 0; c < width; ++c)
-        table.columns.push_back(has_header ? first.fields[c].text : std::to_string(c));
+    for (std::size_t c = 0; c < width; ++c) table.columns.push_back(has_header ? first.fields[c].text : std::to_string(c));
 
     auto column_label = [&](std::size_t c) {
         std::string label = "column " + std::to_string(c + 1);
@@ -255,8 +253,8 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
     auto add_row = [&](const detail::csv_record& rec) {
         const std::string where = file + ":" + std::to_string(rec.line) + ": ";
         if (rec.fields.size() != width)
-            throw io_error(where + "expected " + std::to_string(width) + " fields as in line " +
-                           std::to_string(first.line) + ", found " + std::to_string(rec.fields.size()));
+            throw io_error(where + "expected " + std::to_string(width) + " fields as in line " + std::to_string(first.line) +
+                           ", found " + std::to_string(rec.fields.size()));
         for (std::size_t c = 0; c < width; ++c) {
             const auto& cell = rec.fields[c].text;
             if (cell.empty())
@@ -264,8 +262,7 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
                                ": empty cell: expected a number (fill or drop missing values before loading)");
             float v = 0;
             switch (detail::parse_float(cell, v)) {
-                case detail::number_parse::ok:
-                    break;
+                case detail::number_parse::ok: break;
                 case detail::number_parse::not_a_number:
                     throw io_error(where + column_label(c) + ": '" + detail::cell_excerpt(cell) +
                                    "' is not a number: expected a float such as 1.5, -2e3, nan or inf");

@@ -61,8 +61,7 @@ SANENET_INLINE std::filesystem::path find_fashion_mnist_file(const std::filesyst
 
 SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir, std::string_view split, std::size_t limit) {
     if (split != "train" && split != "t10k")
-        throw argument_error("fashion_mnist split '" + std::string(split) +
-                                    "' is not valid: expected \"train\" or \"t10k\"");
+        throw argument_error("fashion_mnist split '" + std::string(split) + "' is not valid: expected \"train\" or \"t10k\"");
     const std::string prefix(split);
     const auto images = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-images-idx3-ubyte"));
     const auto labels = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-labels-idx1-ubyte"));
@@ -70,17 +69,16 @@ SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir, std::stri
     if (images.shape.size() != 3 || images.shape[1] != 28 || images.shape[2] != 28) {
         std::string shape;
         for (auto d : images.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
-        throw io_error("Fashion-MNIST images " + detail::quoted(images.path) +
-                       ": expected N x 28 x 28 images, found shape " + shape);
+        throw io_error("Fashion-MNIST images " + detail::quoted(images.path) + ": expected N x 28 x 28 images, found shape " +
+                       shape);
     }
     if (labels.shape.size() != 1)
-        throw io_error("Fashion-MNIST labels " + detail::quoted(labels.path) +
-                       ": expected a 1-dimensional label file, found " + std::to_string(labels.shape.size()) +
-                       " dimensions");
+        throw io_error("Fashion-MNIST labels " + detail::quoted(labels.path) + ": expected a 1-dimensional label file, found " +
+                       std::to_string(labels.shape.size()) + " dimensions");
     if (images.shape[0] != labels.shape[0])
         throw io_error("Fashion-MNIST " + prefix + " split: " + detail::quoted(images.path) + " has " +
-                       std::to_string(images.shape[0]) + " images but " + detail::quoted(labels.path) +
-                       " has " + std::to_string(labels.shape[0]) + " labels: expected the same count");
+                       std::to_string(images.shape[0]) + " images but " + detail::quoted(labels.path) + " has " +
+                       std::to_string(labels.shape[0]) + " labels: expected the same count");
 
     const std::size_t n = limit == 0 ? images.shape[0] : std::min(limit, images.shape[0]);
     constexpr std::size_t pixels = 28 * 28;

@@ -48,9 +48,11 @@ SANENET_INLINE const char* idx_type_list() {
 // Element size of an IDX type code, 0 for an unknown code.
 SANENET_INLINE std::size_t idx_element_size(std::uint8_t type) {
     switch (type) {
-        case 0x08: case 0x09: return 1;
+        case 0x08:
+        case 0x09: return 1;
         case 0x0B: return 2;
-        case 0x0C: case 0x0D: return 4;
+        case 0x0C:
+        case 0x0D: return 4;
         case 0x0E: return 8;
         default: return 0;
     }
@@ -64,8 +66,7 @@ SANENET_INLINE bool is_gzip(const std::vector<unsigned char>& bytes) {
 // Inflates every gzip member of `in`; corrupt or truncated streams name the compressed byte offset.
 SANENET_INLINE std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path) {
     auto fail = [&](std::size_t offset, const std::string& what) {
-        return io_error("corrupt gzip stream in " + quoted(path) + " at compressed byte " +
-                        std::to_string(offset) + ": " + what +
+        return io_error("corrupt gzip stream in " + quoted(path) + " at compressed byte " + std::to_string(offset) + ": " + what +
                         " (expected a complete gzip file; re-download or re-compress it)");
     };
     std::vector<unsigned char> out;
@@ -73,8 +74,8 @@ SANENET_INLINE std::vector<unsigned char> gunzip(const std::vector<unsigned char
     std::size_t guess = in.size() * 2;
     if (in.size() >= 18) {
         const std::size_t n = in.size();
-        const std::size_t isize = std::size_t{in[n - 4]} | std::size_t{in[n - 3]} << 8 |
-                                  std::size_t{in[n - 2]} << 16 | std::size_t{in[n - 1]} << 24;
+        const std::size_t isize =
+            std::size_t{in[n - 4]} | std::size_t{in[n - 3]} << 8 | std::size_t{in[n - 2]} << 16 | std::size_t{in[n - 1]} << 24;
         guess = std::clamp(isize, guess, in.size() * 64);
     }
     out.resize(guess + 1);
@@ -97,12 +98,9 @@ SANENET_INLINE std::vector<unsigned char> gunzip(const std::vector<unsigned char
             pos += in_before - zs.avail_in;
             produced += out_before - zs.avail_out;
             if (rc == Z_STREAM_END) break;
-            if (rc == Z_BUF_ERROR && pos == in.size())
-                throw fail(pos, "the stream ends early (file truncated)");
-            if (rc != Z_OK && rc != Z_BUF_ERROR)
-                throw fail(pos, zs.msg ? zs.msg : "zlib error " + std::to_string(rc));
-            if (rc == Z_OK && pos == in.size() && zs.avail_out != 0)
-                throw fail(pos, "the stream ends early (file truncated)");
+            if (rc == Z_BUF_ERROR && pos == in.size()) throw fail(pos, "the stream ends early (file truncated)");
+            if (rc != Z_OK && rc != Z_BUF_ERROR) throw fail(pos, zs.msg ? zs.msg : "zlib error " + std::to_string(rc));
+            if (rc == Z_OK && pos == in.size() && zs.avail_out != 0) throw fail(pos, "the stream ends early (file truncated)");
         }
         if (pos < in.size() && !(in.size() - pos >= 2 && in[pos] == 0x1F && in[pos + 1] == 0x8B))
             throw fail(pos, std::to_string(in.size() - pos) +
@@ -155,15 +153,13 @@ struct idx_file {
                     out[i] = static_cast<float>(static_cast<std::int32_t>(load_big_endian<std::uint32_t>(p + 4 * i)));
                 break;
             case 0x0D:
-                for (std::size_t i = 0; i < count; ++i)
-                    out[i] = std::bit_cast<float>(load_big_endian<std::uint32_t>(p + 4 * i));
+                for (std::size_t i = 0; i < count; ++i) out[i] = std::bit_cast<float>(load_big_endian<std::uint32_t>(p + 4 * i));
                 break;
             case 0x0E:
                 for (std::size_t i = 0; i < count; ++i)
                     out[i] = static_cast<float>(std::bit_cast<double>(load_big_endian<std::uint64_t>(p + 8 * i)));
                 break;
-            default:
-                break;
+            default: break;
         }
     }
 };
@@ -194,22 +190,19 @@ SANENET_INLINE idx_file read_idx(const std::filesystem::path& path) {
     };
     if (b.empty()) throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found an empty file");
     if (b.size() < 4)
-        throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found only " +
-                          std::to_string(b.size()) + " bytes");
+        throw fail(0, "expected a 4-byte magic number (0x00 0x00 type ndims), found only " + std::to_string(b.size()) + " bytes");
     if (b[0] != 0 || b[1] != 0)
-        throw fail(0, "expected the magic number to start with 0x00 0x00, found " + hex_byte(b[0]) + " " +
-                          hex_byte(b[1]) + " (not an IDX file)");
+        throw fail(0, "expected the magic number to start with 0x00 0x00, found " + hex_byte(b[0]) + " " + hex_byte(b[1]) +
+                          " (not an IDX file)");
     f.type = b[2];
     const std::size_t element = idx_element_size(f.type);
-    if (element == 0)
-        throw fail(2, std::string("expected a type code (") + idx_type_list() + "), found " + hex_byte(f.type));
+    if (element == 0) throw fail(2, std::string("expected a type code (") + idx_type_list() + "), found " + hex_byte(f.type));
     const std::size_t ndims = b[3];
     if (ndims == 0) throw fail(3, "expected at least 1 dimension, found 0");
     f.header_size = 4 + 4 * ndims;
     if (b.size() < f.header_size)
-        throw fail(b.size(), "expected a " + std::to_string(f.header_size) + "-byte header with " +
-                                 std::to_string(ndims) + " dimension sizes, found only " +
-                                 std::to_string(b.size()) + " bytes (file truncated)");
+        throw fail(b.size(), "expected a " + std::to_string(f.header_size) + "-byte header with " + std::to_string(ndims) +
+                                 " dimension sizes, found only " + std::to_string(b.size()) + " bytes (file truncated)");
     std::size_t expected = element;
     for (std::size_t i = 0; i < ndims; ++i) {
         const std::size_t offset = 4 + 4 * i;
@@ -226,10 +219,9 @@ SANENET_INLINE idx_file read_idx(const std::filesystem::path& path) {
                                  std::to_string(f.header_size) + "-byte header, found " + std::to_string(found) +
                                  " (file truncated)");
     if (found > expected)
-        throw fail(f.header_size + expected,
-                   "expected the file to end after " + std::to_string(expected) + " bytes of data after the " +
-                       std::to_string(f.header_size) + "-byte header, found " + std::to_string(found - expected) +
-                       " trailing bytes");
+        throw fail(f.header_size + expected, "expected the file to end after " + std::to_string(expected) +
+                                                 " bytes of data after the " + std::to_string(f.header_size) +
+                                                 "-byte header, found " + std::to_string(found - expected) + " trailing bytes");
     return f;
 }
 

@@ -65,32 +65,29 @@ SANENET_INLINE Standardizer& Standardizer::fit(const sanenet::matrix& x, const s
     const std::size_t cols = x.shape()[1];
     if (rows == 0)
         throw argument_error("Standardizer::fit got 0 rows of " + std::to_string(cols) +
-                                    " features: expected at least one training sample");
+                             " features: expected at least one training sample");
     for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t c = 0; c < cols; ++c)
             if (!std::isfinite(x(r, c)))
-                throw argument_error("Standardizer::fit: feature " + std::to_string(c) + ", row " +
-                                            std::to_string(r) + " is " + std::to_string(x(r, c)) +
-                                            ": expected finite values (remove or impute NaN/Inf first)");
+                throw argument_error("Standardizer::fit: feature " + std::to_string(c) + ", row " + std::to_string(r) + " is " +
+                                     std::to_string(x(r, c)) + ": expected finite values (remove or impute NaN/Inf first)");
 
     constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
     std::vector<std::size_t> group_of(cols, none);
     for (std::size_t g = 0; g < groups.size(); ++g) {
         if (groups[g].empty())
             throw argument_error("Standardizer::fit: group " + std::to_string(g) +
-                                        " is empty: expected at least one feature index");
+                                 " is empty: expected at least one feature index");
         for (std::size_t f : groups[g]) {
             if (f >= cols)
-                throw argument_error("Standardizer::fit: group " + std::to_string(g) +
-                                            " names feature " + std::to_string(f) + " but x has " +
-                                            std::to_string(cols) + " features: expected indices 0.." +
-                                            std::to_string(cols == 0 ? 0 : cols - 1));
+                throw argument_error("Standardizer::fit: group " + std::to_string(g) + " names feature " + std::to_string(f) +
+                                     " but x has " + std::to_string(cols) + " features: expected indices 0.." +
+                                     std::to_string(cols == 0 ? 0 : cols - 1));
             if (group_of[f] != none)
                 throw argument_error(
                     "Standardizer::fit: feature " + std::to_string(f) +
                     (group_of[f] == g ? " is listed twice in group " + std::to_string(g)
-                                      : " is in group " + std::to_string(group_of[f]) + " and in group " +
-                                            std::to_string(g)) +
+                                      : " is in group " + std::to_string(group_of[f]) + " and in group " + std::to_string(g)) +
                     ": expected each feature in at most one group");
             group_of[f] = g;
         }
@@ -153,12 +150,11 @@ SANENET_INLINE sanenet::matrix Standardizer::inverse_transform(const sanenet::ma
 SANENET_INLINE void Standardizer::check(const sanenet::matrix& x, const char* method) const {
     if (!fitted_)
         throw argument_error(std::string("Standardizer::") + method +
-                               " called before fit: call fit(x_train) on the training split first");
+                             " called before fit: call fit(x_train) on the training split first");
     if (x.shape()[1] != features())
-        throw shape_error(std::string("Standardizer::") + method + ": got x of shape " +
-                          detail::shape_string(x) + " but the Standardizer was fitted on shape " +
-                          detail::shape_string(fitted_rows_, features()) + ": expected shape " +
-                          detail::shape_string(x.shape()[0], features()));
+        throw shape_error(std::string("Standardizer::") + method + ": got x of shape " + detail::shape_string(x) +
+                          " but the Standardizer was fitted on shape " + detail::shape_string(fitted_rows_, features()) +
+                          ": expected shape " + detail::shape_string(x.shape()[0], features()));
 }
 
 }  // namespace sanenet

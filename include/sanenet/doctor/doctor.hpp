@@ -30,18 +30,18 @@
 namespace sanenet::inline SANENET_ABI {
 
 struct Check {
-    std::string name;    // what was checked
+    std::string name;  // what was checked
     Severity outcome = Severity::info;  // info: passed
     std::string result;  // the numbers
 };
 
 struct Report {
-    std::string network;                // task and sizes
-    std::vector<Check> checks;          // in the order they ran
-    std::vector<Diagnostic> findings;   // errors first, then warnings
+    std::string network;  // task and sizes
+    std::vector<Check> checks;  // in the order they ran
+    std::vector<Diagnostic> findings;  // errors first, then warnings
     double loss_at_init = 0.0;
-    double expected_loss_at_init = 0.0; // ln K for classification; 0 means no expectation
-    bool overfits_small_set = false;    // X6
+    double expected_loss_at_init = 0.0;  // ln K for classification; 0 means no expectation
+    bool overfits_small_set = false;  // X6
     LrFinding learning_rate;
 
     // No finding of severity error.
@@ -141,7 +141,8 @@ SANENET_INLINE std::pair<double, bool> overfit_small_set(model m, const matrix& 
         }
         std::size_t wrong = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            if (y.cls) wrong += predicted_class(p, i) != tr.target_labels()[i];
+            if (y.cls)
+                wrong += predicted_class(p, i) != tr.target_labels()[i];
             else
                 for (std::size_t j = 0; j < k; ++j) wrong += (p(i, j) >= 0.5f) != (tr.target_values()[i * k + j] >= 0.5f);
         }
@@ -152,10 +153,11 @@ SANENET_INLINE std::pair<double, bool> overfit_small_set(model m, const matrix& 
     if (!(s <= limit)) {
         sample_order same(n, 0, true);  // the same n samples, in order, every step
         std::size_t step = 0;
-        train_steps(tr, x, y, same, n, static_cast<std::size_t>(std::max(t.overfit_probe_steps, 0)), std::nullopt, [&](std::size_t, double, bool) {
-            if (++step % 50 == 0) s = score();
-            return !(s <= limit);
-        });
+        train_steps(tr, x, y, same, n, static_cast<std::size_t>(std::max(t.overfit_probe_steps, 0)), std::nullopt,
+                    [&](std::size_t, double, bool) {
+                        if (++step % 50 == 0) s = score();
+                        return !(s <= limit);
+                    });
     }
     s = score();
     return {s, s <= limit};
@@ -180,9 +182,12 @@ SANENET_INLINE trial_result short_run(model m, const matrix& x, const targets& y
     // steps counts the steps before the one that diverged (if any).
     train_steps(tr, x, y, order, batch, static_cast<std::size_t>(std::max(o.thresholds.short_run_steps, 0)), o.clip_grad_norm,
                 [&](std::size_t, double loss, bool) {
-                    if (!std::isfinite(loss)) res.finite = false;
-                    else if (watch.add(loss)) res.exploded = true;
-                    else ++res.steps;
+                    if (!std::isfinite(loss))
+                        res.finite = false;
+                    else if (watch.add(loss))
+                        res.exploded = true;
+                    else
+                        ++res.steps;
                     return res.finite && !res.exploded;
                 });
     res.final_loss = res.finite ? loss_on_sample(m, x, y, threads) : std::numeric_limits<double>::infinity();
@@ -235,10 +240,12 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
         const double classes = m.task().k == task_kind::classification ? static_cast<double>(k) : 2.0;
         r.expected_loss_at_init = std::log(classes);
         off = !(std::fabs(r.loss_at_init - r.expected_loss_at_init) <= t.loss_at_init_factor * r.expected_loss_at_init);
-        expectation = "ln " + format_number(classes) + " = " + format_number(r.expected_loss_at_init) + " for an uninformed guess";
+        expectation =
+            "ln " + format_number(classes) + " = " + format_number(r.expected_loss_at_init) + " for an uninformed guess";
     }
     if (off)
-        add(tagged<lint::LossAtInit>("LossAtInit", Severity::warning,
+        add(tagged<lint::LossAtInit>(
+            "LossAtInit", Severity::warning,
             "the loss of the untrained network is " + format_number(r.loss_at_init) + ", expected " + expectation +
                 ": the initial outputs are far from neutral, so the first steps only undo the start (article item 9)",
             "normalize inputs and targets (article item 1), keep He/LeCun/Xavier init with zero biases",
@@ -249,14 +256,17 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
     before = r.findings.size();
     const activity_probe::result at_init = activity_probe(m, x, t.probe_samples).run(threads);
     if (at_init.dead_share >= t.dead_unit_share)
-        add(tagged<lint::DeadUnits>("DeadUnits", Severity::warning,
-            format_number(100 * at_init.dead_share) + "% of the units of the ReLU after layer " + std::to_string(at_init.dead_layer) +
+        add(tagged<lint::DeadUnits>(
+            "DeadUnits", Severity::warning,
+            format_number(100 * at_init.dead_share) + "% of the units of the ReLU after layer " +
+                std::to_string(at_init.dead_layer) +
                 " (Input is 0) output 0 for every probe sample before any training: they get no gradient (article item 8)",
             "use sn::LeakyReLU or sn::ELU, normalize the inputs, keep biases at zero",
             "layer " + std::to_string(at_init.dead_layer)));
     check("dead ReLU units at initialization (L8.1)", before,
-          at_init.dead_layer == npos ? "none"
-                                     : format_number(100 * at_init.dead_share) + "% in the ReLU after layer " + std::to_string(at_init.dead_layer));
+          at_init.dead_layer == npos
+              ? "none"
+              : format_number(100 * at_init.dead_share) + "% in the ReLU after layer " + std::to_string(at_init.dead_layer));
 
     before = r.findings.size();
     const std::vector<double>& rms = at_init.hidden_rms;
@@ -265,12 +275,14 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
         const double ratio = rms.back() / std::max(rms.front(), 1e-30);
         signal = "last / first hidden layer RMS " + format_number(ratio);
         if (!(ratio >= 1.0 / t.max_signal_ratio && ratio <= t.max_signal_ratio))
-            add(tagged<lint::SignalAtInit>("SignalAtInit", Severity::warning,
+            add(tagged<lint::SignalAtInit>(
+                "SignalAtInit", Severity::warning,
                 "at initialization the activations " + std::string(ratio < 1 ? "shrink" : "grow") + " by a factor " +
-                    format_number(ratio < 1 ? 1 / ratio : ratio) + " from the first hidden layer (RMS " + format_number(rms.front()) + ") to the last (RMS " +
-                    format_number(rms.back()) + "): the " + (ratio < 1 ? "gradients vanish" : "gradients explode") +
-                    " on the way back (article item 9)",
-                "initialize with sn::He for ReLU-family layers and sn::LeCun or sn::Xavier for Tanh, keep the weights as initialized, "
+                    format_number(ratio < 1 ? 1 / ratio : ratio) + " from the first hidden layer (RMS " +
+                    format_number(rms.front()) + ") to the last (RMS " + format_number(rms.back()) + "): the " +
+                    (ratio < 1 ? "gradients vanish" : "gradients explode") + " on the way back (article item 9)",
+                "initialize with sn::He for ReLU-family layers and sn::LeCun or sn::Xavier for Tanh, keep the weights as "
+                "initialized, "
                 "and use fewer layers (article item 10)",
                 signal));
     }
@@ -282,9 +294,11 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
     r.overfits_small_set = overfits;
     const std::string measure = m.task().k == task_kind::regression ? "relative MSE " : "error ";
     if (!overfits)
-        add(make_diagnostic("X6", "cannot-overfit", "", Severity::error,
+        add(make_diagnostic(
+            "X6", "cannot-overfit", "", Severity::error,
             "the network cannot fit " + std::to_string(std::min(x.shape()[0], t.overfit_probe_samples)) +
-                " samples with dropout and noise off (" + measure + format_number(error) + " after " + std::to_string(t.overfit_probe_steps) +
+                " samples with dropout and noise off (" + measure + format_number(error) + " after " +
+                std::to_string(t.overfit_probe_steps) +
                 " Adam steps): something between the data, the targets and the loss is broken",
             "look at a few samples and their targets (article item 2), then check normalization (item 1) and the output "
             "activation (item 7)",
@@ -319,14 +333,16 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
     r.learning_rate = find_learning_rate(m, *lx, ly, lo);
     const double chosen = learning_rate_of(o.optimizer);
     if (r.learning_rate.exploded() && chosen > r.learning_rate.max_stable)
-        add(make_diagnostic("L6.1", "diverged", "", Severity::error,
-            "the learning rate " + format_number(chosen) + " is above the largest stable rate " + format_number(r.learning_rate.max_stable) +
-                " found by the range test" + on + ", where the loss explodes at " + format_number(r.learning_rate.exploded_at) +
-                ": training will diverge",
+        add(make_diagnostic(
+            "L6.1", "diverged", "", Severity::error,
+            "the learning rate " + format_number(chosen) + " is above the largest stable rate " +
+                format_number(r.learning_rate.max_stable) + " found by the range test" + on + ", where the loss explodes at " +
+                format_number(r.learning_rate.exploded_at) + ": training will diverge",
             "use about " + format_number(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
             r.learning_rate.to_string()));
     else if (o.clip_grad_norm && r.learning_rate.exploded() && chosen > r.learning_rate.max_stable / 3)
-        add(tagged<lint::ClippingMasksLR>("ClippingMasksLR", Severity::warning,
+        add(tagged<lint::ClippingMasksLR>(
+            "ClippingMasksLR", Severity::warning,
             "gradient clipping is on and the learning rate " + format_number(chosen) + " is close to the largest stable rate " +
                 format_number(r.learning_rate.max_stable) + ": clipping would hide the divergence (article item 6)",
             "turn clipping off and use about " + format_number(r.learning_rate.suggested), r.learning_rate.to_string()));
@@ -338,25 +354,34 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
     const double base = baseline_loss(shape, ly, ly);
     if (!trial.finite || trial.exploded) {
         if (!r.found("L6.1"))
-            add(make_diagnostic("L6.1", "diverged", "", Severity::error,
-                "a short run at learning rate " + format_number(chosen) + on + " diverged after " + std::to_string(trial.steps) + " steps (" +
-                    (trial.finite ? "the smoothed loss rose over " + format_number(t.divergence_factor) + "x its minimum" : std::string("the loss became non-finite")) + ")",
+            add(make_diagnostic(
+                "L6.1", "diverged", "", Severity::error,
+                "a short run at learning rate " + format_number(chosen) + on + " diverged after " + std::to_string(trial.steps) +
+                    " steps (" +
+                    (trial.finite ? "the smoothed loss rose over " + format_number(t.divergence_factor) + "x its minimum"
+                                  : std::string("the loss became non-finite")) +
+                    ")",
                 "use about " + format_number(r.learning_rate.suggested) + ", a tenth of the largest stable rate (article item 6)",
                 "loss " + format_number(trial.final_loss)));
     } else if (trial.final_loss >= t.baseline_ratio * base) {
-        add(tagged<lint::NoBetterThanBaseline>("NoBetterThanBaseline", Severity::warning,
-            "after " + std::to_string(trial.steps) + " steps at learning rate " + format_number(chosen) + " the loss is " + format_number(trial.final_loss) +
-                ", no better than predicting a constant (" + format_number(base) + ")" +
-                (trial.dead_share >= t.dead_unit_share ? "; " + format_number(100 * trial.dead_share) + "% of a ReLU layer's units are dead" : "") +
+        add(tagged<lint::NoBetterThanBaseline>(
+            "NoBetterThanBaseline", Severity::warning,
+            "after " + std::to_string(trial.steps) + " steps at learning rate " + format_number(chosen) + " the loss is " +
+                format_number(trial.final_loss) + ", no better than predicting a constant (" + format_number(base) + ")" +
+                (trial.dead_share >= t.dead_unit_share
+                     ? "; " + format_number(100 * trial.dead_share) + "% of a ReLU layer's units are dead"
+                     : "") +
                 ": the network is not learning at this rate",
             std::string(r.found("L1.1") ? "normalize the inputs (article item 1), then " : "") +
-                (r.learning_rate.exploded() ? "use about " + format_number(r.learning_rate.suggested) + " (the range test's suggestion, article item 6)"
-                                            : std::string("look at the data and the targets (article item 2): the range test found no rate "
-                                                          "at which the loss even explodes")),
+                (r.learning_rate.exploded()
+                     ? "use about " + format_number(r.learning_rate.suggested) + " (the range test's suggestion, article item 6)"
+                     : std::string("look at the data and the targets (article item 2): the range test found no rate "
+                                   "at which the loss even explodes")),
             "loss " + format_number(trial.final_loss) + ", baseline " + format_number(base)));
     }
     check("a short run at these settings, " + std::to_string(trial.steps) + " steps" + on, before,
-          trial.finite ? "loss " + format_number(trial.initial_loss) + " -> " + format_number(trial.final_loss) + " (constant prediction: " + format_number(base) + ")"
+          trial.finite ? "loss " + format_number(trial.initial_loss) + " -> " + format_number(trial.final_loss) +
+                             " (constant prediction: " + format_number(base) + ")"
                        : "the loss became non-finite");
 
     // Errors first, each group in the order found (a stable partition by hand: libstdc++'s

@@ -60,7 +60,7 @@ SANENET_INLINE std::vector<unsigned char> read_file(const std::filesystem::path&
 #if defined(__unix__) || defined(__APPLE__)
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw io_error(fail + os_error(errno));
-    struct ::stat st {};
+    struct ::stat st{};
     if (::fstat(fd, &st) == 0 && st.st_size > 0) b.reserve(static_cast<std::size_t>(st.st_size));
     unsigned char chunk[1 << 16];
     for (;;) {

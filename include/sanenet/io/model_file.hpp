@@ -171,8 +171,9 @@ SANENET_INLINE std::string parameter_place(const model& m, std::size_t index) {
             layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) {
                 if (index < t.offset || index >= t.offset + t.size()) return;
                 const std::size_t i = index - t.offset;
-                place = name + " " + t.name + (t.cols ? ", input " + std::to_string(i / t.cols) + ", unit " + std::to_string(i % t.cols)
-                                                      : ", unit " + std::to_string(i));
+                place = name + " " + t.name +
+                        (t.cols ? ", input " + std::to_string(i / t.cols) + ", unit " + std::to_string(i % t.cols)
+                                : ", unit " + std::to_string(i));
             });
         });
     }
@@ -248,7 +249,8 @@ SANENET_INLINE std::string architecture_difference(task_spec file_task, const st
     const std::size_t common = std::min(fg.size(), ng.size());
     for (std::size_t i = 0; i < common; ++i)
         if (!same_group(fg[i], ng[i]))
-            return s + "layer " + std::to_string(i) + " differs: file " + group_detail(fg[i]) + ", network " + group_detail(ng[i]);
+            return s + "layer " + std::to_string(i) + " differs: file " + group_detail(fg[i]) + ", network " +
+                   group_detail(ng[i]);
     if (fg.size() != ng.size()) {
         const bool file_longer = fg.size() > ng.size();
         const layer_group& extra = file_longer ? fg[common] : ng[common];
@@ -269,7 +271,8 @@ SANENET_INLINE std::string decode_record(const unsigned char* p, task_spec& task
     for (std::uint32_t i = 0; i < count; ++i) {
         const unsigned char* r = p + 12 + record_size * i;
         const std::string where = "layer record " + std::to_string(i) + ": ";
-        if (r[0] >= kind_count || is_regularizer(static_cast<kind>(r[0]))) return where + "unknown layer kind " + std::to_string(r[0]);
+        if (r[0] >= kind_count || is_regularizer(static_cast<kind>(r[0])))
+            return where + "unknown layer kind " + std::to_string(r[0]);
         if (r[1] >= act_count) return where + "unknown activation " + std::to_string(r[1]);
         layer_spec s{};
         s.k = static_cast<kind>(r[0]);
@@ -319,15 +322,18 @@ SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
         std::string seen;
         for (std::size_t i = 0; i < head; ++i) {
             const unsigned char c = b[i];
-            if (c >= 0x20 && c < 0x7f && c != '\\') seen += static_cast<char>(c);
-            else seen += "\\x" + hex_byte(c).substr(2);
+            if (c >= 0x20 && c < 0x7f && c != '\\')
+                seen += static_cast<char>(c);
+            else
+                seen += "\\x" + hex_byte(c).substr(2);
         }
         throw io_error(fail + "not a sanenet file (magic \"" + seen + "\", expected \"SANENET\\x1a\")");
     }
     if (size < fixed_header) throw truncated(fixed_header, "at least ");
     const std::uint32_t version = get_u32(b.data() + 8);
     if (version != format_version)
-        throw io_error(fail + "format version " + std::to_string(version) + ", this build reads " + std::to_string(format_version));
+        throw io_error(fail + "format version " + std::to_string(version) + ", this build reads " +
+                       std::to_string(format_version));
     const std::uint64_t layers_in_file = get_u32(b.data() + 28);
     const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
     if (size < count_at + 8) throw truncated(static_cast<std::size_t>(count_at + 8), "at least ");
@@ -353,8 +359,8 @@ SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
     std::uint64_t file_params = 0;
     for (const layer_spec& s : file_layers) file_params += parameter_count(s);
     if (file_params != count)
-        throw io_error(fail + "corrupted header: the layers hold " + std::to_string(file_params) + " parameters, the header says " +
-                       std::to_string(count));
+        throw io_error(fail + "corrupted header: the layers hold " + std::to_string(file_params) +
+                       " parameters, the header says " + std::to_string(count));
 
     const std::vector<layer_spec> net_layers = weight_layers(m.specs());
     if (fingerprint(architecture_record(m.task(), net_layers)) != stored_fingerprint)
@@ -365,8 +371,7 @@ SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
 
     std::vector<float> values(static_cast<std::size_t>(count));
     get_floats(b.data() + params_at, values.data(), values.size());
-    if (const std::string bad = first_non_finite(m, values.data(), values.size()); !bad.empty())
-        throw io_error(fail + bad);
+    if (const std::string bad = first_non_finite(m, values.data(), values.size()); !bad.empty()) throw io_error(fail + bad);
     std::copy(values.begin(), values.end(), m.params());
 }
 #endif  // SANENET_DEFINITIONS

@@ -50,7 +50,9 @@ SANENET_INLINE void export_npy(const model& m, const std::filesystem::path& dir)
 // LayerNorm, and manifest.txt, into `dir` (created if needed).
 // Throws io_error naming the path on any failure.
 template <class Net>
-    requires requires(const Net& n) { { n.engine() } -> std::convertible_to<const detail::model&>; }
+    requires requires(const Net& n) {
+        { n.engine() } -> std::convertible_to<const detail::model&>;
+    }
 void export_npy(const Net& net, const std::filesystem::path& dir) {
     detail::export_npy(net.engine(), dir);
 }

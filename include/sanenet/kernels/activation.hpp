@@ -31,8 +31,14 @@ struct activation_fn;  // no definition: a row of the table without its math doe
 // Identity, and Softmax as an elementwise function (it is a row operation: softmax_rows).
 template <>
 struct activation_fn<act::identity> {
-    template <class V> static V f(V x, float) { return x; }
-    template <class V> static V df(V, float) { return V(1.f); }
+    template <class V>
+    static V f(V x, float) {
+        return x;
+    }
+    template <class V>
+    static V df(V, float) {
+        return V(1.f);
+    }
 };
 template <>
 struct activation_fn<act::softmax> : activation_fn<act::identity> {};
@@ -67,14 +73,20 @@ template <>
 struct activation_fn<act::tanh> {
     static vfloat f(vfloat x, float) { return xsimd::tanh(x); }
     static float f(float x, float) { return std::tanh(x); }
-    template <class V> static V df(V y, float) { return V(1.f) - y * y; }
+    template <class V>
+    static V df(V y, float) {
+        return V(1.f) - y * y;
+    }
 };
 
 template <>
 struct activation_fn<act::sigmoid> {
     static vfloat f(vfloat x, float) { return vfloat(1.f) / (vfloat(1.f) + xsimd::exp(-x)); }
     static float f(float x, float) { return 1.f / (1.f + std::exp(-x)); }
-    template <class V> static V df(V y, float) { return y * (V(1.f) - y); }
+    template <class V>
+    static V df(V y, float) {
+        return y * (V(1.f) - y);
+    }
 };
 
 // GELU, the exact form of torch.nn.GELU(): x Phi(x); dy/dx = Phi(x) + x phi(x).
@@ -84,9 +96,12 @@ struct activation_fn<act::gelu> {
     static vfloat f(vfloat x, float) { return x * vfloat(0.5f) * (vfloat(1.f) + xsimd::erf(x * vfloat(inv_sqrt2))); }
     static float f(float x, float) { return x * 0.5f * (1.f + std::erf(x * inv_sqrt2)); }
     static vfloat df(vfloat x, float) {
-        return vfloat(0.5f) * (vfloat(1.f) + xsimd::erf(x * vfloat(inv_sqrt2))) + x * vfloat(inv_sqrt_2pi) * xsimd::exp(vfloat(-0.5f) * x * x);
+        return vfloat(0.5f) * (vfloat(1.f) + xsimd::erf(x * vfloat(inv_sqrt2))) +
+               x * vfloat(inv_sqrt_2pi) * xsimd::exp(vfloat(-0.5f) * x * x);
     }
-    static float df(float x, float) { return 0.5f * (1.f + std::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * std::exp(-0.5f * x * x); }
+    static float df(float x, float) {
+        return 0.5f * (1.f + std::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * std::exp(-0.5f * x * x);
+    }
 };
 
 // SiLU, torch.nn.SiLU(): x sigmoid(x); dy/dx = s (1 + x (1 - s)).
@@ -105,14 +120,22 @@ struct activation_fn<act::silu> {
 };
 
 template <act A>
-SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) { return activation_fn<A>::f(x, p); }
+SANENET_ALWAYS_INLINE vfloat activate(vfloat x, float p) {
+    return activation_fn<A>::f(x, p);
+}
 template <act A>
-SANENET_ALWAYS_INLINE float activate(float x, float p) { return activation_fn<A>::f(x, p); }
+SANENET_ALWAYS_INLINE float activate(float x, float p) {
+    return activation_fn<A>::f(x, p);
+}
 // dy/dx, from y when derivative_from_output(A), else from x.
 template <act A>
-SANENET_ALWAYS_INLINE vfloat derivative(vfloat v, float p) { return activation_fn<A>::df(v, p); }
+SANENET_ALWAYS_INLINE vfloat derivative(vfloat v, float p) {
+    return activation_fn<A>::df(v, p);
+}
 template <act A>
-SANENET_ALWAYS_INLINE float derivative(float v, float p) { return activation_fn<A>::df(v, p); }
+SANENET_ALWAYS_INLINE float derivative(float v, float p) {
+    return activation_fn<A>::df(v, p);
+}
 
 // Calls f.template operator()<A>() with the activation as a compile-time constant.
 template <class F>

@@ -41,8 +41,8 @@ SANENET_INLINE std::string simd_self_check() {
 
 SANENET_INLINE std::string build_info() {
     std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
-                    std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" +
-                    std::to_string(kernels::width) + " floats per vector, " + simd_self_check() + "), " +
+                    std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" + std::to_string(kernels::width) +
+                    " floats per vector, " + simd_self_check() + "), " +
                     std::to_string(kernels::thread_pool::instance().max_threads()) + " threads";
     if (const std::string note = simd_note(); !note.empty()) s += "; " + note;
 #if !defined(__OPTIMIZE__)

@@ -66,7 +66,8 @@ inline constexpr std::size_t w_ = width;
 
 SANENET_INLINE void activation_backward(float* d, const float* y, std::size_t n, act a, float p) {
     dispatch_act(a, [&]<act A>() {
-        if constexpr (A == act::identity || A == act::softmax) return;
+        if constexpr (A == act::identity || A == act::softmax)
+            return;
         else {
             std::size_t i = 0;
             for (; i + w_ <= n; i += w_)

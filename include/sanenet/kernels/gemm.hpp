@@ -246,17 +246,22 @@ void micro_kernel(int kc, const float* SANENET_RESTRICT a, const float* SANENET_
 
 // The micro-kernel for a panel of `rows` rows (packed at panel_height) and `cols` (<= nr = 2
 // vectors) columns.
-inline void micro_kernel_for(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc, int rows, int cols,
-                             bool load_c) {
+inline void micro_kernel_for(int kc, const float* a, const float* b, std::ptrdiff_t ldb, float* c, std::ptrdiff_t ldc, int rows,
+                             int cols, bool load_c) {
     static_assert(nv == 2);
     const auto run = [&]<int MR>() {
-        if (cols > static_cast<int>(width)) micro_kernel<2, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
-        else micro_kernel<1, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+        if (cols > static_cast<int>(width))
+            micro_kernel<2, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
+        else
+            micro_kernel<1, MR>(kc, a, b, ldb, c, ldc, rows, cols, load_c);
     };
     const int h = panel_height(rows);
-    if (h == mr) run.template operator()<mr>();
-    else if (h == 4) run.template operator()<4>();
-    else run.template operator()<2>();
+    if (h == mr)
+        run.template operator()<mr>();
+    else if (h == 4)
+        run.template operator()<4>();
+    else
+        run.template operator()<2>();
 }
 
 // Bias and activation over a block of C, columns [j0, j0 + cols), while it is hot in cache.
@@ -320,8 +325,8 @@ struct job {
     const epilogue* ep;
     bool accumulate;
     bool split_rows;  // tasks own rows of C (B read in place or packed once for all) or columns (each packs its B)
-    int per_task;     // rows (a multiple of mr) or NR panels per task
-    bool direct_b;    // B's rows read in place
+    int per_task;  // rows (a multiple of mr) or NR panels per task
+    bool direct_b;  // B's rows read in place
     const float* packed_b = nullptr;  // B packed by pack_b_task, laid out as packed_b_layout
 };
 
@@ -344,7 +349,8 @@ inline void run_block(const job& jb, int r0, int r1, int c0, int c1) {
             // B into this thread's buffer, unless packed for all threads: row-major B whole
             // (row by row), else panel by panel, or only a last narrow panel when read in place.
             if (!jb.packed_b) {
-                if (!jb.direct_b && jb.B.cs == 1) pack_b_rows(jb.B, pc, kc, jc, nc, buf.b.data(), kc);
+                if (!jb.direct_b && jb.B.cs == 1)
+                    pack_b_rows(jb.B, pc, kc, jc, nc, buf.b.data(), kc);
                 else
                     for (int jr = 0; jr < nc; jr += nr) {
                         const int cols = std::min(nr, nc - jr);
@@ -392,7 +398,8 @@ inline void pack_b_task(void* ctx, int t) {
         for (int u = t * pj.per_task; u < end;) {
             const int jc = u / l.k * nc_max, k0 = u % l.k, pc = k0 / step * step;
             const int rows = std::min({end - u, pc + step - k0, l.k - k0});
-            pack_b_rows(pj.B, k0, rows, jc, std::min(nc_max, l.n - jc), pj.out + l.panel(jc, pc, 0) + (k0 - pc) * nr, std::min(step, l.k - pc));
+            pack_b_rows(pj.B, k0, rows, jc, std::min(nc_max, l.n - jc), pj.out + l.panel(jc, pc, 0) + (k0 - pc) * nr,
+                        std::min(step, l.k - pc));
             u += rows;
         }
         return;
@@ -443,7 +450,8 @@ SANENET_ALWAYS_INLINE void narrow_rows(int i0, int k, int tail, const operand& A
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r)
 #pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) acc[r][v] = accumulate ? load_partial(C + (i0 + r) * ldc + v * w, v + 1 == NV ? tail : w) : vfloat(0.f);
+        for (int v = 0; v < NV; ++v)
+            acc[r][v] = accumulate ? load_partial(C + (i0 + r) * ldc + v * w, v + 1 == NV ? tail : w) : vfloat(0.f);
     for (int kk = 0; kk < k; ++kk) {
         vfloat b[NV];
 #pragma GCC unroll 2
@@ -612,8 +620,8 @@ SANENET_ALWAYS_INLINE void dots_tile(int i0, int rows, int j0, int cols, int k, 
 
 // Columns [c0, c1) of C, every row; k in blocks of at most kc_max (the transposed rows of A
 // live on the stack).
-inline void gemm_dots(int m, int c0, int c1, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc, bool accumulate,
-                      const epilogue& ep) {
+inline void gemm_dots(int m, int c0, int c1, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc,
+                      bool accumulate, const epilogue& ep) {
     constexpr int w = static_cast<int>(width);
     alignas(alignment) float at[kc_max * width];
     const int step = k_split(k).step;
@@ -623,7 +631,8 @@ inline void gemm_dots(int m, int c0, int c1, int k, const operand& A, const oper
             const int kc = std::min(step, k - pc);
             transpose_rows({A.p + pc * A.cs, A.rs, A.cs}, i0, rows, kc, at);
             const operand b{B.p + pc * B.rs, B.rs, B.cs};
-            for (int j0 = c0; j0 < c1; j0 += w) dots_tile(i0, rows, j0, std::min(w, c1 - j0), kc, at, b, C, ldc, accumulate || pc > 0);
+            for (int j0 = c0; j0 < c1; j0 += w)
+                dots_tile(i0, rows, j0, std::min(w, c1 - j0), kc, at, b, C, ldc, accumulate || pc > 0);
         }
         apply_epilogue(C + i0 * ldc, ldc, rows, c0, c1 - c0, ep);
     }
@@ -658,7 +667,8 @@ SANENET_INLINE void gemm(int m, int n, int k, operand A, operand B, float* C, st
         const std::size_t w = width, blocks = (static_cast<std::size_t>(n) + w - 1) / w;
         const std::size_t tasks = multi ? static_cast<std::size_t>(4 * threads) : 1, per_task = (blocks + tasks - 1) / tasks;
         parallel_for(multi ? threads : 1, blocks, per_task, [&](std::size_t b0, std::size_t b1) {
-            gemm_dots(m, static_cast<int>(b0 * w), static_cast<int>(std::min<std::size_t>(n, b1 * w)), k, A, B, C, ldc, accumulate, ep);
+            gemm_dots(m, static_cast<int>(b0 * w), static_cast<int>(std::min<std::size_t>(n, b1 * w)), k, A, B, C, ldc,
+                      accumulate, ep);
         });
         return;
     }
@@ -669,9 +679,12 @@ SANENET_INLINE void gemm(int m, int n, int k, operand A, operand B, float* C, st
             const int rows = static_cast<int>(r1 - r0);
             const operand a{A.p + static_cast<std::ptrdiff_t>(r0) * A.rs, A.rs, A.cs};
             float* c = C + static_cast<std::ptrdiff_t>(r0) * ldc;
-            if (narrow && n <= static_cast<int>(width)) gemm_narrow<1>(rows, n, k, a, B, c, ldc, accumulate);
-            else if (narrow) gemm_narrow<2>(rows, n, k, a, B, c, ldc, accumulate);
-            else gemm_small_k(rows, n, k, a, B, c, ldc, accumulate);
+            if (narrow && n <= static_cast<int>(width))
+                gemm_narrow<1>(rows, n, k, a, B, c, ldc, accumulate);
+            else if (narrow)
+                gemm_narrow<2>(rows, n, k, a, B, c, ldc, accumulate);
+            else
+                gemm_small_k(rows, n, k, a, B, c, ldc, accumulate);
             apply_epilogue(c, ldc, rows, 0, n, ep);
         });
         return;

@@ -89,17 +89,26 @@ struct sgd_fixed {
 template <class F>
 void sgd_rule::fixed(F&& f) const {
     const auto with_decay = [&]<bool D>() {
-        if (mu == 0.f) f(sgd_fixed<D, false, false>{lr, mu, decay});
-        else if (nesterov) f(sgd_fixed<D, true, true>{lr, mu, decay});
-        else f(sgd_fixed<D, true, false>{lr, mu, decay});
+        if (mu == 0.f)
+            f(sgd_fixed<D, false, false>{lr, mu, decay});
+        else if (nesterov)
+            f(sgd_fixed<D, true, true>{lr, mu, decay});
+        else
+            f(sgd_fixed<D, true, false>{lr, mu, decay});
     };
-    if (decay != 0.f) with_decay.template operator()<true>();
-    else with_decay.template operator()<false>();
+    if (decay != 0.f)
+        with_decay.template operator()<true>();
+    else
+        with_decay.template operator()<false>();
 }
 
 SANENET_INLINE adam_rule::adam_rule(float lr, float beta1, float beta2, float epsilon, float bias_correction1,
                                     float bias_correction2, float weight_decay)
-    : b1(beta1), b2(beta2), eps(epsilon), step(lr / bias_correction1), inv_sqrt_bc2(1.f / std::sqrt(bias_correction2)),
+    : b1(beta1),
+      b2(beta2),
+      eps(epsilon),
+      step(lr / bias_correction1),
+      inv_sqrt_bc2(1.f / std::sqrt(bias_correction2)),
       shrink(1.f - lr * weight_decay) {}
 template <class V>
 SANENET_ALWAYS_INLINE V adam_rule::operator()(V p, V g, V& m, V& v) const {
@@ -142,8 +151,8 @@ SANENET_INLINE void adam_update(float* p, const float* g, float* m, float* v, st
 
 // One vector of the fused update below: g = a[0:k] B[0:k, j:j+cols], applied to p, s1, s2 at j.
 template <class Rule>
-SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, const float* B, std::ptrdiff_t n, std::ptrdiff_t j, int cols,
-                                         float* p, float* s1, float* s2, vfloat& norm2) {
+SANENET_ALWAYS_INLINE void rank_k_vector(const Rule& r, const float* a, int k, const float* B, std::ptrdiff_t n, std::ptrdiff_t j,
+                                         int cols, float* p, float* s1, float* s2, vfloat& norm2) {
     vfloat g(0.f);
     for (int kk = 0; kk < k; ++kk) g = xsimd::fma(vfloat(a[kk]), load_partial(B + kk * n + j, cols), g);
     norm2 = xsimd::fma(g, g, norm2);
@@ -178,15 +187,6 @@ double rank_k_update(int m, int n, int k, const operand& A, const float* B, floa
     rule.fixed([&](const auto r) { norm2 = rank_k_fixed(r, m, n, k, A, B, p, s1, s2); });
     return norm2;
 }
-
-#if defined(SANENET_COMPILED_LIB)
-// The compiled library instantiates the update loops for both rules, so that a translation
-// unit that calls them from code of its own links without their definitions (and xsimd).
-template void apply_update<sgd_rule>(float*, const float*, float*, float*, std::size_t, const sgd_rule&);
-template void apply_update<adam_rule>(float*, const float*, float*, float*, std::size_t, const adam_rule&);
-template double rank_k_update<sgd_rule>(int, int, int, const operand&, const float*, float*, float*, float*, const sgd_rule&);
-template double rank_k_update<adam_rule>(int, int, int, const operand&, const float*, float*, float*, float*, const adam_rule&);
-#endif
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END

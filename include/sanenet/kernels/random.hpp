@@ -50,9 +50,7 @@ SANENET_ALWAYS_INLINE std::uint32_t counter_bits(std::uint64_t key, std::uint32_
     return hash32(hash32(idx ^ static_cast<std::uint32_t>(key)) + static_cast<std::uint32_t>(key >> 32));
 }
 // Uniform in [0, 1) from the top 23 bits.
-SANENET_ALWAYS_INLINE float bits_to_unit(std::uint32_t b) {
-    return static_cast<float>(b >> 9) * 0x1.0p-23f;
-}
+SANENET_ALWAYS_INLINE float bits_to_unit(std::uint32_t b) { return static_cast<float>(b >> 9) * 0x1.0p-23f; }
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END

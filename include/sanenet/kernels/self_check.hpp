@@ -49,9 +49,11 @@ inline bool compare(simd_fault& f, const char* primitive, const float* got, cons
     if (f) return true;
     for (int i = 0; i < n; ++i) {
         const double g = got[i], e = want[i];
-        const bool same = tol == 0.0 ? g == e || (std::isnan(g) && std::isnan(e)) : std::fabs(g - e) <= tol * (1.0 + std::fabs(e));
+        const bool same =
+            tol == 0.0 ? g == e || (std::isnan(g) && std::isnan(e)) : std::fabs(g - e) <= tol * (1.0 + std::fabs(e));
         if (!same) {
-            f = {primitive, "element " + std::to_string(i) + " is " + std::to_string(g) + ", scalar code gives " + std::to_string(e)};
+            f = {primitive,
+                 "element " + std::to_string(i) + " is " + std::to_string(g) + ", scalar code gives " + std::to_string(e)};
             return true;
         }
     }
@@ -117,8 +119,8 @@ inline void check_erf(simd_fault& f, vfloat (*erf)(vfloat) = vector_erf) {
     alignas(alignment) float x[n];
     for (int l = 0; l < w; ++l) {
         const float t = static_cast<float>(l) / static_cast<float>(w);
-        x[l] = -0.65f + 1.3f * t;                                           // |x| < 2/3
-        x[w + l] = (l % 2 ? -1.f : 1.f) * (0.7f + 5.5f * t);                // |x| >= 2/3
+        x[l] = -0.65f + 1.3f * t;  // |x| < 2/3
+        x[w + l] = (l % 2 ? -1.f : 1.f) * (0.7f + 5.5f * t);  // |x| >= 2/3
         x[2 * w + l] = l % 2 ? 0.3f * spread(l) : 0.05f * static_cast<float>(l);  // both
     }
     float got[n];
@@ -148,7 +150,8 @@ inline const char* derivative_primitive(act a) {
 }
 
 // Every activation with math of its own (the tests check that none of the table is missing).
-inline constexpr act checked_activations[] = {act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid, act::gelu, act::silu};
+inline constexpr act checked_activations[] = {act::relu,    act::leaky_relu, act::elu, act::tanh,
+                                              act::sigmoid, act::gelu,       act::silu};
 
 // Arithmetic, comparisons and the math functions through the activations (their vector form
 // against their scalar form) and the optimizers' sqrt, division and fma.

@@ -10,8 +10,8 @@
 // cannot see are guarded when the buffer's size is a known constant; silence these for the
 // kernels and for xsimd's own templates (erf, exp), and for tests that call xsimd directly.
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#define SANENET_KERNELS_BEGIN                                                                     \
-    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")         \
+#define SANENET_KERNELS_BEGIN                                                            \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wuninitialized\"") \
         _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") _Pragma("GCC diagnostic ignored \"-Warray-bounds\"")
 #define SANENET_KERNELS_END _Pragma("GCC diagnostic pop")
 #else
@@ -58,7 +58,10 @@ public:
         }
         return *this;
     }
-    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), size_(o.size_), cap_(o.cap_) { o.p_ = nullptr; o.size_ = o.cap_ = 0; }
+    aligned_buffer(aligned_buffer&& o) noexcept : p_(o.p_), size_(o.size_), cap_(o.cap_) {
+        o.p_ = nullptr;
+        o.size_ = o.cap_ = 0;
+    }
     aligned_buffer& operator=(aligned_buffer&& o) noexcept {
         std::swap(p_, o.p_);
         std::swap(size_, o.size_);
@@ -197,7 +200,8 @@ SANENET_ALWAYS_INLINE void transpose4(const float* in, std::ptrdiff_t in_stride,
     _mm_storeu_ps(out + 2 * out_stride, r2);
     _mm_storeu_ps(out + 3 * out_stride, r3);
 }
-SANENET_ALWAYS_INLINE void transpose4_first(const float* in, std::ptrdiff_t in_stride, float* out, std::ptrdiff_t out_stride, int count) {
+SANENET_ALWAYS_INLINE void transpose4_first(const float* in, std::ptrdiff_t in_stride, float* out, std::ptrdiff_t out_stride,
+                                            int count) {
     __m128 r[4];
 #if defined(__AVX__)
     const __m128i mask = _mm_cmpgt_epi32(_mm_set1_epi32(count), _mm_setr_epi32(0, 1, 2, 3));
@@ -244,10 +248,14 @@ SANENET_ALWAYS_INLINE void transpose_tile(vfloat* v) {
         const __m256 t23 = _mm256_unpacklo_ps(v[2], v[3]), u23 = _mm256_unpackhi_ps(v[2], v[3]);
         const __m256 t45 = _mm256_unpacklo_ps(v[4], v[5]), u45 = _mm256_unpackhi_ps(v[4], v[5]);
         const __m256 t67 = _mm256_unpacklo_ps(v[6], v[7]), u67 = _mm256_unpackhi_ps(v[6], v[7]);
-        const __m256 s0 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(1, 0, 1, 0)), s1 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(3, 2, 3, 2));
-        const __m256 s2 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(1, 0, 1, 0)), s3 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(3, 2, 3, 2));
-        const __m256 s4 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(1, 0, 1, 0)), s5 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(3, 2, 3, 2));
-        const __m256 s6 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(1, 0, 1, 0)), s7 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s0 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(1, 0, 1, 0)),
+                     s1 = _mm256_shuffle_ps(t01, t23, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s2 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(1, 0, 1, 0)),
+                     s3 = _mm256_shuffle_ps(u01, u23, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s4 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(1, 0, 1, 0)),
+                     s5 = _mm256_shuffle_ps(t45, t67, _MM_SHUFFLE(3, 2, 3, 2));
+        const __m256 s6 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(1, 0, 1, 0)),
+                     s7 = _mm256_shuffle_ps(u45, u67, _MM_SHUFFLE(3, 2, 3, 2));
         v[0] = vfloat(_mm256_permute2f128_ps(s0, s4, 0x20)), v[4] = vfloat(_mm256_permute2f128_ps(s0, s4, 0x31));
         v[1] = vfloat(_mm256_permute2f128_ps(s1, s5, 0x20)), v[5] = vfloat(_mm256_permute2f128_ps(s1, s5, 0x31));
         v[2] = vfloat(_mm256_permute2f128_ps(s2, s6, 0x20)), v[6] = vfloat(_mm256_permute2f128_ps(s2, s6, 0x31));

@@ -5,25 +5,40 @@
 
 #include <sanenet/kernels/simd.hpp>
 
-#include <algorithm>
-#include <atomic>
 #include <cstddef>
-#include <cstdint>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 #if defined(__SSE__) || defined(_M_X64)
 #define SANENET_HAS_MXCSR 1
 #else
 #define SANENET_HAS_MXCSR 0
 #endif
-#if SANENET_DEFINITIONS && SANENET_HAS_MXCSR
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+#if SANENET_HAS_MXCSR
 #include <xmmintrin.h>
+#endif
 #endif
 
 SANENET_KERNELS_BEGIN
 namespace sanenet::inline SANENET_ABI::kernels {
+
+// How many threads `requested` means: 0 is every core.
+SANENET_INLINE int resolve_threads(int requested);
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+// The pool and what uses it are the definitions' business only: a compiled-mode TU parses
+// none of <thread>, <mutex> and <atomic>.
 
 // Flush-to-zero and denormals-are-zero for the current thread; restores the old mode when destroyed.
 // Denormals in momentum buffers make small-batch training several times slower.
@@ -100,22 +115,15 @@ void parallel_for(int threads, std::size_t n, std::size_t grain, const F& f) {
         const F* f;
         std::size_t n, grain;
     } ctx{&f, n, grain};
-    thread_pool::instance().run(threads, static_cast<int>(chunks), [](void* c, int t) {
-        const auto& x = *static_cast<const ctx_t*>(c);
-        const std::size_t b = static_cast<std::size_t>(t) * x.grain;
-        (*x.f)(b, std::min(x.n, b + x.grain));
-    }, &ctx);
+    thread_pool::instance().run(
+        threads, static_cast<int>(chunks),
+        [](void* c, int t) {
+            const auto& x = *static_cast<const ctx_t*>(c);
+            const std::size_t b = static_cast<std::size_t>(t) * x.grain;
+            (*x.f)(b, std::min(x.n, b + x.grain));
+        },
+        &ctx);
 }
-
-// How many threads `requested` means: 0 is every core.
-SANENET_INLINE int resolve_threads(int requested);
-
-}  // namespace sanenet::kernels
-SANENET_KERNELS_END
-
-#if SANENET_DEFINITIONS
-SANENET_KERNELS_BEGIN
-namespace sanenet::inline SANENET_ABI::kernels {
 
 SANENET_INLINE scoped_flush_denormals::scoped_flush_denormals() {
 #if SANENET_HAS_MXCSR
@@ -191,8 +199,10 @@ SANENET_INLINE void thread_pool::job::work() {
 }
 
 SANENET_INLINE void thread_pool::wait_a_little(int spin) {
-    if (spin < spin_limit) cpu_relax();
-    else std::this_thread::yield();
+    if (spin < spin_limit)
+        cpu_relax();
+    else
+        std::this_thread::yield();
 }
 
 SANENET_INLINE void thread_pool::worker() {

@@ -77,17 +77,24 @@ SANENET_INLINE void layer_ops<kind::dense>::initialize(const layer_spec& s, floa
     const double fan_in = s.in, fan_out = s.out;
     double stddev = 0.0;
     switch (s.i) {
-        case init::lecun: case init::lecun_uniform: stddev = std::sqrt(1.0 / fan_in); break;
-        case init::he: case init::he_uniform: stddev = std::sqrt(2.0 / fan_in); break;
-        case init::xavier: case init::xavier_uniform: stddev = std::sqrt(2.0 / (fan_in + fan_out)); break;
-        case init::zeros: case init::constant: break;
+        case init::lecun:
+        case init::lecun_uniform: stddev = std::sqrt(1.0 / fan_in); break;
+        case init::he:
+        case init::he_uniform: stddev = std::sqrt(2.0 / fan_in); break;
+        case init::xavier:
+        case init::xavier_uniform: stddev = std::sqrt(2.0 / (fan_in + fan_out)); break;
+        case init::zeros:
+        case init::constant: break;
     }
     const bool uniform = s.i == init::lecun_uniform || s.i == init::he_uniform || s.i == init::xavier_uniform;
     const std::size_t n = static_cast<std::size_t>(s.in) * static_cast<std::size_t>(s.out);
     for (std::size_t j = 0; j < n; ++j) {
-        if (s.i == init::zeros || s.i == init::constant) p[j] = s.param;
-        else if (uniform) p[j] = static_cast<float>((2.0 * r.uniform() - 1.0) * std::sqrt(3.0) * stddev);
-        else p[j] = static_cast<float>(r.normal() * stddev);
+        if (s.i == init::zeros || s.i == init::constant)
+            p[j] = s.param;
+        else if (uniform)
+            p[j] = static_cast<float>((2.0 * r.uniform() - 1.0) * std::sqrt(3.0) * stddev);
+        else
+            p[j] = static_cast<float>(r.normal() * stddev);
     }
     std::fill(p + n, p + n + s.out, 0.f);
 }
@@ -111,9 +118,11 @@ SANENET_INLINE void layer_ops<kind::dense>::backward(const stage_io& io, const g
         kernels::gemm(static_cast<int>(rows), st.in, st.out, kernels::row_major(d, st.out),
                       kernels::transposed(io.params + st.w, st.out), g.d_in, st.in, {}, false, io.threads);
     const kernels::operand xt = kernels::transposed(io.in, st.in);
-    if (g.fuse) g.fuse->run(g.fuse->self, st, xt, d, rows);
-    else kernels::gemm(st.in, st.out, static_cast<int>(rows), xt, kernels::row_major(d, st.out), g.grads + st.w, st.out, {},
-                       false, io.threads);
+    if (g.fuse)
+        g.fuse->run(g.fuse->self, st, xt, d, rows);
+    else
+        kernels::gemm(st.in, st.out, static_cast<int>(rows), xt, kernels::row_major(d, st.out), g.grads + st.w, st.out, {}, false,
+                      io.threads);
 }
 
 }  // namespace sanenet::detail

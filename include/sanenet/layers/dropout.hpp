@@ -15,7 +15,9 @@ template <double Keep>
 struct Dropout {
     static constexpr detail::kind sanenet_kind = detail::kind::dropout;
     static constexpr float param = static_cast<float>(Keep);
-    static constexpr detail::layer_spec spec(int in) { return {detail::kind::dropout, in, in, detail::act::identity, detail::init::lecun, param}; }
+    static constexpr detail::layer_spec spec(int in) {
+        return {detail::kind::dropout, in, in, detail::act::identity, detail::init::lecun, param};
+    }
 };
 
 namespace detail {
@@ -51,8 +53,10 @@ SANENET_INLINE void layer_ops<kind::dropout>::forward(const stage_io& io) {
     for_chunks(io, n, [&](std::size_t b, std::size_t e) {
         std::copy(io.in + b, io.in + e, io.out + b);
         // Element i's mask depends on (key, i) only: chunks start at their own index.
-        if (io.regularize) kernels::dropout_forward(io.out + b, mask + b, e - b, io.st.param, key, static_cast<std::uint32_t>(b));
-        else std::fill(mask + b, mask + e, 1.f);
+        if (io.regularize)
+            kernels::dropout_forward(io.out + b, mask + b, e - b, io.st.param, key, static_cast<std::uint32_t>(b));
+        else
+            std::fill(mask + b, mask + e, 1.f);
     });
 }
 

@@ -39,10 +39,10 @@ namespace sanenet::inline SANENET_ABI::detail {
 struct stage {
     kind k;
     int in, out;
-    act a;         // Dense: the fused activation (identity when none follows); activation: itself
-    float param;   // activation constant, dropout keep or noise stddev
+    act a;  // Dense: the fused activation (identity when none follows); activation: itself
+    float param;  // activation constant, dropout keep or noise stddev
     std::size_t w = 0, b = 0;  // offsets of the weight (Dense: in x out, row-major; LayerNorm: gain) and the bias
-    std::size_t spec = 0;      // index into the specs (Input is 0)
+    std::size_t spec = 0;  // index into the specs (Input is 0)
 };
 
 // A parameter tensor: rows x cols row-major, or a vector of `rows` when cols is 0. Weights
@@ -58,16 +58,16 @@ struct tensor {
 // What a stage's forward pass sees; every buffer is rows x width, row-major.
 struct stage_io {
     const stage& st;
-    std::size_t index;            // of the stage
+    std::size_t index;  // of the stage
     std::size_t rows;
-    const float* in;              // rows x st.in
-    float* out;                   // rows x st.out
-    const float* params;          // the model's parameters (st.w and st.b index them)
-    float* state;                 // training: state_size floats kept for backward; nullptr in inference
-    bool regularize;              // dropout and noise on
-    bool apply_activation;        // false for the output activation when the loss fuses it
+    const float* in;  // rows x st.in
+    float* out;  // rows x st.out
+    const float* params;  // the model's parameters (st.w and st.b index them)
+    float* state;  // training: state_size floats kept for backward; nullptr in inference
+    bool regularize;  // dropout and noise on
+    bool apply_activation;  // false for the output activation when the loss fuses it
     int threads;
-    std::uint64_t seed, step;     // the random streams of dropout and noise
+    std::uint64_t seed, step;  // the random streams of dropout and noise
 };
 
 // Updates a Dense weight from its gradient's factors while computing it (the trainer's
@@ -79,10 +79,10 @@ struct fused_update {
 
 // What a stage's backward pass sees besides its forward view.
 struct grad_io {
-    float* d_out;                 // dLoss/d(out), rows x st.out; the stage may overwrite it
-    float* d_in;                  // dLoss/d(in) to write, or nullptr when no earlier stage needs it
-    float* grads;                 // the model's gradient buffer, laid out as params
-    const fused_update* fuse;     // non-null: update the weights as their gradient is formed
+    float* d_out;  // dLoss/d(out), rows x st.out; the stage may overwrite it
+    float* d_in;  // dLoss/d(in) to write, or nullptr when no earlier stage needs it
+    float* grads;  // the model's gradient buffer, laid out as params
+    const fused_update* fuse;  // non-null: update the weights as their gradient is formed
 };
 
 template <kind K>

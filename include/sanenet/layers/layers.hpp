@@ -24,7 +24,9 @@ namespace detail {
 
 // The spec of item T given the width entering it.
 template <Layer T>
-constexpr layer_spec spec_of(int in) { return T::spec(in); }
+constexpr layer_spec spec_of(int in) {
+    return T::spec(in);
+}
 
 constexpr std::size_t parameter_count(const layer_spec& s) {
     return visit_kind(s.k, [&]<kind K>() { return layer_ops<K>::parameter_count(s); });

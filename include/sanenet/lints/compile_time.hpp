@@ -17,12 +17,11 @@ constexpr std::size_t rule_x1_missing_nonlinearity(specs_view l) {
         return s[i].k == kind::dense && n != npos && s[n].k == kind::dense;
     });
 }
-#define SANENET_X1_MESSAGE                                                                                                  \
-    SANENET_LINT_MESSAGE("X1", "missing-nonlinearity",                                                                      \
-                         "a Dense is directly followed by another Dense (the note names the first): two linear maps "       \
-                         "collapse into one, so the extra layer adds parameters but no capacity",                           \
-                         "put an activation between them, e.g. sn::Dense<256>, sn::ELU, sn::Dense<128>",                    \
-                         MissingNonlinearity)
+#define SANENET_X1_MESSAGE                                                                                            \
+    SANENET_LINT_MESSAGE("X1", "missing-nonlinearity",                                                                \
+                         "a Dense is directly followed by another Dense (the note names the first): two linear maps " \
+                         "collapse into one, so the extra layer adds parameters but no capacity",                     \
+                         "put an activation between them, e.g. sn::Dense<256>, sn::ELU, sn::Dense<128>", MissingNonlinearity)
 
 // L7.2: Classification must end in Softmax, MultiLabel/Binary in Sigmoid (the loss is fused with it).
 constexpr std::size_t rule_l72_output_matches_task(specs_view l, task_spec t) {
@@ -31,11 +30,11 @@ constexpr std::size_t rule_l72_output_matches_task(specs_view l, task_spec t) {
     const act want = t.k == task_kind::classification ? act::softmax : act::sigmoid;
     return l[o].a == want ? npos : o;
 }
-#define SANENET_L7_2_MESSAGE                                                                                                \
-    SANENET_LINT_MESSAGE("L7.2", "output-matches-task",                                                                     \
-                         "Classification must end in Softmax and MultiLabel/Binary in Sigmoid: the loss is computed from "  \
-                         "the logits together with that activation, any other output makes it wrong",                       \
-                         "end with sn::Dense<K>, sn::Softmax for Classification<K> or sn::Dense<K>, sn::Sigmoid for "       \
+#define SANENET_L7_2_MESSAGE                                                                                               \
+    SANENET_LINT_MESSAGE("L7.2", "output-matches-task",                                                                    \
+                         "Classification must end in Softmax and MultiLabel/Binary in Sigmoid: the loss is computed from " \
+                         "the logits together with that activation, any other output makes it wrong",                      \
+                         "end with sn::Dense<K>, sn::Softmax for Classification<K> or sn::Dense<K>, sn::Sigmoid for "      \
                          "MultiLabel<K>/Binary; for real-valued targets use sn::Regression")
 
 // L7.1: Regression must end in Identity: a bounded output cannot reach standardized targets.
@@ -56,7 +55,7 @@ constexpr std::size_t rule_l42_keep_reads_as_drop_rate(specs_view l) {
         return s[i].k == kind::dropout && s[i].param > 0.f && s[i].param < static_cast<float>(thresholds::min_dropout_keep);
     });
 }
-#define SANENET_L4_2_MESSAGE                                                                                                \
+#define SANENET_L4_2_MESSAGE \
     SANENET_LINT_MESSAGE("L4.2", "keep-reads-as-drop-rate",                                                                 \
                          "sn::Dropout<Keep> takes the probability of KEEPING a unit (article item 4: 0.75-0.9); a Keep "    \
                          "below " SANENET_STRINGIZE_VALUE(SANENET_LINT_MIN_DROPOUT_KEEP) " (the note names the layer) "    \
@@ -72,12 +71,12 @@ constexpr std::size_t rule_l91_constant_init(specs_view l) {
         return s[i].k == kind::dense && (s[i].i == init::zeros || s[i].i == init::constant);
     });
 }
-#define SANENET_L9_1_MESSAGE                                                                                                \
-    SANENET_LINT_MESSAGE("L9.1", "constant-init",                                                                           \
-                         "a Dense layer starts with constant weights (the note names it): all its units compute the same "  \
-                         "output and get the same gradient, so they stay identical (article item 9)",                       \
-                         "use sn::He for ReLU-family layers, sn::LeCun (the default) or sn::Xavier, e.g. "                  \
-                         "sn::Dense<256, sn::He>; biases already start at zero",                                            \
+#define SANENET_L9_1_MESSAGE                                                                                               \
+    SANENET_LINT_MESSAGE("L9.1", "constant-init",                                                                          \
+                         "a Dense layer starts with constant weights (the note names it): all its units compute the same " \
+                         "output and get the same gradient, so they stay identical (article item 9)",                      \
+                         "use sn::He for ReLU-family layers, sn::LeCun (the default) or sn::Xavier, e.g. "                 \
+                         "sn::Dense<256, sn::He>; biases already start at zero",                                           \
                          ConstantInit)
 
 // L4.1: no Dropout or GaussianNoise that does anything (Dropout<1.0> and GaussianNoise<0> do not).
@@ -86,13 +85,12 @@ constexpr bool rule_l41_no_regularization(specs_view l) {
         if ((s.k == kind::dropout && s.param < 1.f) || (s.k == kind::gaussian_noise && s.param > 0.f)) return false;
     return true;
 }
-#define SANENET_L4_1_MESSAGE                                                                                                \
-    SANENET_LINT_MESSAGE("L4.1", "no-regularization",                                                                       \
-                         "the network has no Dropout or GaussianNoise (or only Dropout<1> / GaussianNoise<0>): without "    \
-                         "regularization it will fit noise and "                                                            \
-                         "overfit (article item 4)",                                                                        \
-                         "put sn::Dropout<0.9> (keep probability) before each hidden sn::Dense",                            \
-                         NoRegularization)
+#define SANENET_L4_1_MESSAGE                                                                                             \
+    SANENET_LINT_MESSAGE("L4.1", "no-regularization",                                                                    \
+                         "the network has no Dropout or GaussianNoise (or only Dropout<1> / GaussianNoise<0>): without " \
+                         "regularization it will fit noise and "                                                         \
+                         "overfit (article item 4)",                                                                     \
+                         "put sn::Dropout<0.9> (keep probability) before each hidden sn::Dense", NoRegularization)
 
 constexpr int dense_count(specs_view l) {
     int n = 0;
@@ -102,7 +100,7 @@ constexpr int dense_count(specs_view l) {
 
 // L10.1: more Dense layers than the article's starting range.
 constexpr bool rule_l101_too_deep(specs_view l) { return dense_count(l) > thresholds::max_dense_layers; }
-#define SANENET_L10_1_MESSAGE                                                                                               \
+#define SANENET_L10_1_MESSAGE \
     SANENET_LINT_MESSAGE("L10.1", "too-deep",                                                                               \
                          "the network has more than " SANENET_STRINGIZE_VALUE(SANENET_LINT_MAX_DENSE_LAYERS)               \
                          " Dense layers: deep plain MLPs train slowly and their gradients "                                 \
@@ -124,7 +122,7 @@ constexpr std::size_t rule_l111_too_few_hidden_units(specs_view l, task_spec t) 
     const int need = min_hidden_width(l, t);
     return find_first(l, [d, need](specs_view s, std::size_t i) { return s[i].k == kind::dense && i != d && s[i].out < need; });
 }
-#define SANENET_L11_1_MESSAGE                                                                                               \
+#define SANENET_L11_1_MESSAGE \
     SANENET_LINT_MESSAGE("L11.1", "too-few-hidden-units",                                                                   \
                          "a hidden Dense is narrower than " SANENET_STRINGIZE_VALUE(SANENET_LINT_HIDDEN_PER_CLASS)           \
                          "x the classes (Classification, MultiLabel) or "                                                   \

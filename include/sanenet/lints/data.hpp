@@ -37,7 +37,8 @@ SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view 
                                           const std::string& what, const std::string& fix, std::string evidence);
 
 template <class Tag>
-Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix, std::string evidence) {
+Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix,
+                  std::string evidence) {
     return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence));
 }
 #define SANENET_TAGGED(Tag, ...) ::sanenet::detail::tagged<::sanenet::lint::Tag>(#Tag, __VA_ARGS__)
@@ -115,27 +116,29 @@ SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targ
     const std::size_t rows = x.shape()[0], cols = x.shape()[1];
     if (rows == 0) throw shape_error(what + " has no rows");
     if (cols != static_cast<std::size_t>(s.inputs))
-        throw shape_error(what + " has shape " + shape_string(rows, cols) + " but the network's Input<" + std::to_string(s.inputs) +
-                          "> expects " + shape_string(rows, static_cast<std::size_t>(s.inputs)));
+        throw shape_error(what + " has shape " + shape_string(rows, cols) + " but the network's Input<" +
+                          std::to_string(s.inputs) + "> expects " + shape_string(rows, static_cast<std::size_t>(s.inputs)));
     if ((s.task.k == task_kind::classification) != (y.cls != nullptr))
-        throw shape_error(what + ": " + task_name(s.task) +
-                          (y.cls ? " takes float targets (samples x outputs), not labels" : " takes int32 labels, not a float matrix"));
+        throw shape_error(
+            what + ": " + task_name(s.task) +
+            (y.cls ? " takes float targets (samples x outputs), not labels" : " takes int32 labels, not a float matrix"));
     if (y.rows() != rows)
         throw shape_error(what + " has " + std::to_string(rows) + " rows but its targets have " + std::to_string(y.rows()));
     const std::size_t k = static_cast<std::size_t>(s.outputs);
     if (y.values && y.values->shape()[1] != k)
-        throw shape_error(what + ": targets have shape " + shape_string(*y.values) + " but the network outputs " + shape_string(rows, k));
+        throw shape_error(what + ": targets have shape " + shape_string(*y.values) + " but the network outputs " +
+                          shape_string(rows, k));
     if (y.cls)
         for (std::size_t r = 0; r < rows; ++r)
             if ((*y.cls)(r) < 0 || static_cast<std::size_t>((*y.cls)(r)) >= k)
-                throw shape_error(what + ": label " + std::to_string((*y.cls)(r)) + " at row " + std::to_string(r) + " is outside [0, " +
-                                  std::to_string(k) + ") of " + task_name(s.task) + " (lint L3.1)");
+                throw shape_error(what + ": label " + std::to_string((*y.cls)(r)) + " at row " + std::to_string(r) +
+                                  " is outside [0, " + std::to_string(k) + ") of " + task_name(s.task) + " (lint L3.1)");
     if (y.values && s.task.k == task_kind::multilabel)
         for (std::size_t i = 0; i < y.values->size(); ++i) {
             const float v = y.values->data()[i];
             if (std::isfinite(v) && !(v >= 0.f && v <= 1.f))
-                throw shape_error(what + ": target " + std::to_string(v) + " at " + position(i / k, i % k) + " is outside [0, 1] of " +
-                                  task_name(s.task));
+                throw shape_error(what + ": target " + std::to_string(v) + " at " + position(i / k, i % k) +
+                                  " is outside [0, 1] of " + task_name(s.task));
         }
 }
 
@@ -146,12 +149,12 @@ SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, st
         if (!std::isfinite(d[i])) {
             std::size_t count = 0;
             for (std::size_t j = i; j < m.size(); ++j) count += !std::isfinite(d[j]);
-            out.push_back(make_diagnostic("L3.1", "non-finite-data", "", Severity::error,
-                                          what + " " + (plural ? "hold " : "holds ") + std::to_string(d[i]) + " at " + position(i / cols, i % cols) +
-                                              " (" + std::to_string(count) + (count == 1 ? " non-finite value" : " non-finite values") +
-                                              " in all); one NaN or Inf spreads to every weight in a single step",
-                                          "remove or impute those samples before training (article item 3)",
-                                          std::to_string(count) + " non-finite values"));
+            out.push_back(make_diagnostic(
+                "L3.1", "non-finite-data", "", Severity::error,
+                what + " " + (plural ? "hold " : "holds ") + std::to_string(d[i]) + " at " + position(i / cols, i % cols) + " (" +
+                    std::to_string(count) + (count == 1 ? " non-finite value" : " non-finite values") +
+                    " in all); one NaN or Inf spreads to every weight in a single step",
+                "remove or impute those samples before training (article item 3)", std::to_string(count) + " non-finite values"));
             return true;
         }
     return false;
@@ -250,14 +253,18 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
             if (rms > t.max_feature_rms) loud.push_back(c);
             if (rms > worst_rms) worst_rms = rms, worst = c;
             const double common = static_cast<double>(std::max(cs.at_min[c], cs.at_max[c])) / static_cast<double>(n);
-            if (cs.stddev[c] == 0.0) constant.push_back(c);
-            else if (!cs.binary[c] && common < t.nearly_constant_share) scaled.push_back(c);
+            if (cs.stddev[c] == 0.0)
+                constant.push_back(c);
+            else if (!cs.binary[c] && common < t.nearly_constant_share)
+                scaled.push_back(c);
         }
         if (!loud.empty())
-            out.push_back(SANENET_TAGGED(UnnormalizedInputs, Severity::error,
+            out.push_back(SANENET_TAGGED(
+                UnnormalizedInputs, Severity::error,
                 "x is not normalized (article item 1): " + std::to_string(loud.size()) + " of " + std::to_string(d) +
-                    " features have an RMS sqrt(mean^2 + std^2) above " + format_number(t.max_feature_rms) + ", the largest " + format_number(worst_rms) +
-                    " at feature " + std::to_string(worst) + " (mean " + format_number(cs.mean[worst]) + ", std " + format_number(cs.stddev[worst]) +
+                    " features have an RMS sqrt(mean^2 + std^2) above " + format_number(t.max_feature_rms) + ", the largest " +
+                    format_number(worst_rms) + " at feature " + std::to_string(worst) + " (mean " +
+                    format_number(cs.mean[worst]) + ", std " + format_number(cs.stddev[worst]) +
                     "); weights, activations and learning rates all assume inputs around 0 with a std near 1",
                 "standardize on the training split: sn::Standardizer s; s.fit(x_train); then s.transform() every split (a group "
                 "of all pixels for images, or x / 255)",
@@ -270,37 +277,45 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
                                                 [&](std::size_t a, std::size_t b) { return cs.range[a] < cs.range[b]; });
             const double ratio = cs.range[*hi] / cs.range[*lo];
             if (ratio > t.max_scale_spread)
-                out.push_back(SANENET_TAGGED(FeatureScaleSpread, Severity::warning,
-                    "the features' scales differ by a factor " + format_number(ratio) + " (range " + format_number(cs.range[*lo]) + " at feature " +
-                        std::to_string(*lo) + ", " + format_number(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
+                out.push_back(SANENET_TAGGED(
+                    FeatureScaleSpread, Severity::warning,
+                    "the features' scales differ by a factor " + format_number(ratio) + " (range " +
+                        format_number(cs.range[*lo]) + " at feature " + std::to_string(*lo) + ", " +
+                        format_number(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
                         "): the small ones barely move the first layer (article item 1)",
                     "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
                     "range ratio " + format_number(ratio)));
         }
         if (!constant.empty() && d < t.constant_feature_max_inputs)
             out.push_back(SANENET_TAGGED(ConstantFeature, Severity::warning,
-                std::to_string(constant.size()) + " feature(s) never change in x: " + list_indices(constant) +
-                    "; they carry no information and a scaler cannot give them unit variance",
-                "drop them, or check that the data were loaded and joined as intended",
-                "constant features " + list_indices(constant)));
+                                         std::to_string(constant.size()) +
+                                             " feature(s) never change in x: " + list_indices(constant) +
+                                             "; they carry no information and a scaler cannot give them unit variance",
+                                         "drop them, or check that the data were loaded and joined as intended",
+                                         "constant features " + list_indices(constant)));
         if (y.values && s.task.k == task_kind::regression) {
             const column_stats ts = column_statistics(*y.values);
             std::vector<std::size_t> bad;
             for (std::size_t c = 0; c < ts.mean.size(); ++c)
-                if (std::fabs(ts.mean[c]) > t.max_target_abs_mean || ts.stddev[c] < t.min_target_std || ts.stddev[c] > t.max_target_std)
+                if (std::fabs(ts.mean[c]) > t.max_target_abs_mean || ts.stddev[c] < t.min_target_std ||
+                    ts.stddev[c] > t.max_target_std)
                     bad.push_back(c);
             if (!bad.empty())
-                out.push_back(SANENET_TAGGED(UnnormalizedTargets, Severity::error,
-                    "the regression targets are not normalized (article item 1): output " + std::to_string(bad[0]) + " has mean " +
-                        format_number(ts.mean[bad[0]]) + " and std " + format_number(ts.stddev[bad[0]]) + " (expected |mean| <= " + format_number(t.max_target_abs_mean) +
-                        ", std in [" + format_number(t.min_target_std) + ", " + format_number(t.max_target_std) +
-                        "]); an untrained network outputs values near 0 with a std near 1, so the loss and its gradients start far off",
+                out.push_back(SANENET_TAGGED(
+                    UnnormalizedTargets, Severity::error,
+                    "the regression targets are not normalized (article item 1): output " + std::to_string(bad[0]) +
+                        " has mean " + format_number(ts.mean[bad[0]]) + " and std " + format_number(ts.stddev[bad[0]]) +
+                        " (expected |mean| <= " + format_number(t.max_target_abs_mean) + ", std in [" +
+                        format_number(t.min_target_std) + ", " + format_number(t.max_target_std) +
+                        "]); an untrained network outputs values near 0 with a std near 1, so the loss and its gradients start "
+                        "far off",
                     "standardize the targets on the training split with sn::Standardizer and inverse_transform() the predictions",
                     "outputs " + list_indices(bad)));
         }
     }
     if (!o.validation_x) {
-        out.push_back(SANENET_TAGGED(NoValidation, Severity::warning,
+        out.push_back(SANENET_TAGGED(
+            NoValidation, Severity::warning,
             "no validation data: nothing will tell overfitting or a broken pipeline from progress (article item 2)",
             "hold out 10-20% of the training samples and pass them as FitOptions::validation = sn::Validation{x_val, y_val}",
             "FitOptions::validation is empty"));
@@ -308,23 +323,27 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
         const std::size_t vn = (*o.validation_x).shape()[0];
         const std::size_t leaked = rows_found_in((*o.validation_x), x);
         if (vn && static_cast<double>(leaked) > t.max_validation_leak * static_cast<double>(vn))
-            out.push_back(SANENET_TAGGED(ValidationLeak, Severity::warning,
-                std::to_string(leaked) + " of the " + std::to_string(vn) + " validation rows also appear in the training data: the "
+            out.push_back(SANENET_TAGGED(
+                ValidationLeak, Severity::warning,
+                std::to_string(leaked) + " of the " + std::to_string(vn) +
+                    " validation rows also appear in the training data: the "
                     "validation score will look better than it is (article item 2)",
                 "split the samples once, before any shuffling or augmentation, and keep the validation rows out of training",
                 std::to_string(leaked) + " shared rows"));
     }
     if (o.batch_size > t.max_batch && o.batch_size <= n)
         out.push_back(SANENET_TAGGED(LargeBatch, Severity::warning,
-            "batch_size " + std::to_string(o.batch_size) + " is large: big batches average away the gradient noise that helps "
-                "generalization and take fewer steps per epoch (article item 5)",
-            "start with 32, 16 or 8 and raise it only for speed once training works",
-            "batch_size " + std::to_string(o.batch_size)));
+                                     "batch_size " + std::to_string(o.batch_size) +
+                                         " is large: big batches average away the gradient noise that helps "
+                                         "generalization and take fewer steps per epoch (article item 5)",
+                                     "start with 32, 16 or 8 and raise it only for speed once training works",
+                                     "batch_size " + std::to_string(o.batch_size)));
     if (o.batch_size > n)
         out.push_back(make_diagnostic("L5.2", "batch-larger-than-data", "", Severity::error,
-            "batch_size " + std::to_string(o.batch_size) + " exceeds the " + std::to_string(n) +
-                " training samples, so every step would see the whole set",
-            "use a batch of 16, 8 or 1 (article item 5)", "batch_size " + std::to_string(o.batch_size)));
+                                      "batch_size " + std::to_string(o.batch_size) + " exceeds the " + std::to_string(n) +
+                                          " training samples, so every step would see the whole set",
+                                      "use a batch of 16, 8 or 1 (article item 5)",
+                                      "batch_size " + std::to_string(o.batch_size)));
     return out;
 }
 

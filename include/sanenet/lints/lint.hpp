@@ -29,27 +29,27 @@ struct lint_tag {
 }  // namespace detail
 
 // Every waivable lint, once: tag, bit, ID, slug.
-#define SANENET_LINT_TAGS(X)                                          \
-    X(UnnormalizedInputs, 0, "L1.1", "unnormalized-inputs")           \
-    X(FeatureScaleSpread, 1, "L1.2", "feature-scale-spread")          \
-    X(ConstantFeature, 2, "L1.3", "constant-feature")                 \
-    X(UnnormalizedTargets, 3, "L1.4", "unnormalized-targets")         \
-    X(NoValidation, 4, "L2.1", "no-validation")                       \
-    X(ValidationLeak, 5, "L2.2", "validation-leak")                   \
-    X(NoBetterThanBaseline, 6, "L2.3", "no-better-than-baseline")     \
-    X(NoRegularization, 7, "L4.1", "no-regularization")               \
-    X(KeepReadsAsDropRate, 8, "L4.2", "keep-reads-as-drop-rate")      \
-    X(Overfitting, 9, "L4.3", "overfitting")                          \
-    X(LargeBatch, 10, "L5.1", "large-batch")                          \
-    X(ClippingMasksLR, 11, "L6.2", "clipping-masks-lr")               \
+#define SANENET_LINT_TAGS(X)                                            \
+    X(UnnormalizedInputs, 0, "L1.1", "unnormalized-inputs")             \
+    X(FeatureScaleSpread, 1, "L1.2", "feature-scale-spread")            \
+    X(ConstantFeature, 2, "L1.3", "constant-feature")                   \
+    X(UnnormalizedTargets, 3, "L1.4", "unnormalized-targets")           \
+    X(NoValidation, 4, "L2.1", "no-validation")                         \
+    X(ValidationLeak, 5, "L2.2", "validation-leak")                     \
+    X(NoBetterThanBaseline, 6, "L2.3", "no-better-than-baseline")       \
+    X(NoRegularization, 7, "L4.1", "no-regularization")                 \
+    X(KeepReadsAsDropRate, 8, "L4.2", "keep-reads-as-drop-rate")        \
+    X(Overfitting, 9, "L4.3", "overfitting")                            \
+    X(LargeBatch, 10, "L5.1", "large-batch")                            \
+    X(ClippingMasksLR, 11, "L6.2", "clipping-masks-lr")                 \
     X(BoundedRegressionOutput, 12, "L7.1", "bounded-regression-output") \
-    X(DeadUnits, 13, "L8.1", "dead-units")                            \
-    X(VanishingGradient, 14, "L8.2", "vanishing-gradient")            \
-    X(ConstantInit, 15, "L9.1", "constant-init")                      \
-    X(LossAtInit, 16, "L9.2", "loss-at-init")                         \
-    X(TooDeep, 17, "L10.1", "too-deep")                               \
-    X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")         \
-    X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")         \
+    X(DeadUnits, 13, "L8.1", "dead-units")                              \
+    X(VanishingGradient, 14, "L8.2", "vanishing-gradient")              \
+    X(ConstantInit, 15, "L9.1", "constant-init")                        \
+    X(LossAtInit, 16, "L9.2", "loss-at-init")                           \
+    X(TooDeep, 17, "L10.1", "too-deep")                                 \
+    X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")           \
+    X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")            \
     X(SignalAtInit, 20, "L9.3", "signal-at-init")
 
 namespace lint {
@@ -76,8 +76,10 @@ concept LintTag = requires {
 namespace detail {
 template <class T>
 constexpr std::uint32_t tag_bit() {
-    if constexpr (LintTag<T>) return T::bit;
-    else return 0;
+    if constexpr (LintTag<T>)
+        return T::bit;
+    else
+        return 0;
 }
 }  // namespace detail
 
@@ -85,7 +87,9 @@ constexpr std::uint32_t tag_bit() {
 struct Waivers {
     std::uint32_t bits = 0;
     template <LintTag Tag>
-    constexpr bool waives() const { return (bits & Tag::bit) != 0; }
+    constexpr bool waives() const {
+        return (bits & Tag::bit) != 0;
+    }
     constexpr Waivers operator|(Waivers o) const { return Waivers{bits | o.bits}; }
     friend constexpr bool operator==(Waivers, Waivers) = default;
 };
@@ -101,10 +105,13 @@ constexpr Waivers allow() {
 template <class... Tags>
 struct Allow {
     static constexpr bool tags_are_lint_tags = (LintTag<Tags> && ...);
-    static_assert(tags_are_lint_tags, SANENET_LINT_MESSAGE("E12", "unknown-waiver",
-        "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); the structural "
-        "rules (E0-E13) and the other lints without a tag (L7.2) cannot be waived",
-        "name the tag printed in the lint's own message, or fix the structure"));
+    static_assert(
+        tags_are_lint_tags,
+        SANENET_LINT_MESSAGE(
+            "E12", "unknown-waiver",
+            "sn::Allow<...> takes only lint tags from sn::lint (e.g. sn::lint::BoundedRegressionOutput); the structural "
+            "rules (E0-E13) and the other lints without a tag (L7.2) cannot be waived",
+            "name the tag printed in the lint's own message, or fix the structure"));
 };
 
 enum class Severity : std::uint8_t { info, warning, error };

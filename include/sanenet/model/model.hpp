@@ -22,8 +22,8 @@ using kernels::aligned_buffer;
 
 // How a forward pass runs. Inference: regularizers off, the output activation applied.
 struct forward_pass {
-    bool regularize = false;     // dropout and noise on
-    bool apply_output = true;    // false: stop at the logits (the loss fuses the output activation)
+    bool regularize = false;  // dropout and noise on
+    bool apply_output = true;  // false: stop at the logits (the loss fuses the output activation)
     int threads = 1;
     std::uint64_t seed = 0, step = 0;  // the random streams of dropout and noise
 };
@@ -89,7 +89,8 @@ SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input
 SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size);
 
 // Batched inference into a new matrix, in chunks so the workspaces stay small.
-SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output = true);
+SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads,
+                                             bool apply_output = true);
 
 #if SANENET_DEFINITIONS
 SANENET_INLINE model::model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
@@ -143,8 +144,18 @@ SANENET_INLINE void model::forward(const float* in, std::size_t rows, const forw
         }
         float* dst = training ? buf.outputs[s] : last ? buf.out : ws[flip];
         if (!training && !last) flip ^= 1;
-        const stage_io io{st, s, rows, cur, dst, params_.data(), training ? buf.states[s] : nullptr, pass.regularize,
-                          !(last && !pass.apply_output), pass.threads, pass.seed, pass.step};
+        const stage_io io{st,
+                          s,
+                          rows,
+                          cur,
+                          dst,
+                          params_.data(),
+                          training ? buf.states[s] : nullptr,
+                          pass.regularize,
+                          !(last && !pass.apply_output),
+                          pass.threads,
+                          pass.seed,
+                          pass.step};
         visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
         if (visit) visit(visit_ctx, s, dst, rows);
         cur = dst;
@@ -174,8 +185,8 @@ SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<f
     const int t = kernels::resolve_threads(threads);
     for (std::size_t r = 0; r < rows; r += chunk) {
         const std::size_t n = std::min(chunk, rows - r);
-        m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n, out.data() + r * static_cast<std::size_t>(m.output_size()),
-                ping.data(), pong.data(), t, apply_output);
+        m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n,
+                out.data() + r * static_cast<std::size_t>(m.output_size()), ping.data(), pong.data(), t, apply_output);
     }
     return out;
 }

@@ -61,8 +61,10 @@ struct specs_of<type_list<Ls...>> {
 
 template <class T>
 constexpr task_spec task_of() {
-    if constexpr (Task<T>) return T::sanenet_task;
-    else return {};
+    if constexpr (Task<T>)
+        return T::sanenet_task;
+    else
+        return {};
 }
 
 template <class... Items>
@@ -100,19 +102,19 @@ inline constexpr bool item_ok<npos, void> = true;
 // Inside Network: a rule's offending index, and the static_assert whose note names that
 // layer. A rule runs only while every rule before it passed (prev##clear), so a network
 // gets one error, the first, and no follow-ups computed from a broken structure.
-#define SANENET_RULE(var, prev, index_expr, message)                                      \
-    static constexpr std::size_t var = prev##clear ? (index_expr) : detail::npos;         \
-    static constexpr bool var##clear = prev##clear && var == detail::npos;                \
+#define SANENET_RULE(var, prev, index_expr, message)                              \
+    static constexpr std::size_t var = prev##clear ? (index_expr) : detail::npos; \
+    static constexpr bool var##clear = prev##clear && var == detail::npos;        \
     static_assert(detail::layer_ok<var, layer_at<var>>, message)
 #define SANENET_UNLESS_WAIVED(Tag, expr) (waivers.template waives<lint::Tag>() ? detail::npos : (expr))
 // A warning lint is a constructor marked deprecated, chosen by a requires clause, so the
 // warning lands on the user's line (where the network is constructed) and survives -isystem.
-#define SANENET_WARNING_CONSTRUCTORS(mask, message)                                                       \
-    [[deprecated(message)]] Network()                                                                     \
-        requires(warnings_ == (mask))                                                                     \
-        : Network(Seed{}, constructed{}) {}                                                               \
-    [[deprecated(message)]] explicit Network(Seed seed)                                                   \
-        requires(warnings_ == (mask))                                                                     \
+#define SANENET_WARNING_CONSTRUCTORS(mask, message)     \
+    [[deprecated(message)]] Network()                   \
+        requires(warnings_ == (mask))                   \
+        : Network(Seed{}, constructed{}) {}             \
+    [[deprecated(message)]] explicit Network(Seed seed) \
+        requires(warnings_ == (mask))                   \
         : Network(seed, constructed{}) {}
 
 template <class TaskT, class... Items>
@@ -128,7 +130,8 @@ public:
     static constexpr Waivers waivers{(std::uint32_t{0} | ... | detail::waiver_bits_of<Items>::value)};
     static constexpr std::span<const detail::layer_spec> layers{specs_};
     static constexpr int input_size = specs_.empty() ? 0 : specs_.front().out;
-    static constexpr int output_size = specs_.empty() ? 0 : specs_[detail::last_dense(specs_) == detail::npos ? 0 : detail::last_dense(specs_)].out;
+    static constexpr int output_size =
+        specs_.empty() ? 0 : specs_[detail::last_dense(specs_) == detail::npos ? 0 : detail::last_dense(specs_)].out;
     static constexpr std::size_t parameter_count = [] {
         std::size_t n = 0;
         for (const auto& s : specs_) n += detail::parameter_count(s);
@@ -149,13 +152,15 @@ private:
     static_assert(detail::item_ok<e10_, detail::at_or_void_t<e10_, detail::type_list<Items...>>>, SANENET_E10_MESSAGE);
     static constexpr bool e13_clear = !Task<TaskT> || detail::task_outputs_valid(task_);
     static_assert(e13_clear, SANENET_E13_MESSAGE);
-    static constexpr bool start_clear = Task<TaskT> && e10_ == detail::npos && e13_clear && (detail::waiver_well_formed<Items> && ...);
+    static constexpr bool start_clear =
+        Task<TaskT> && e10_ == detail::npos && e13_clear && (detail::waiver_well_formed<Items> && ...);
     SANENET_RULE(e1_, start_, detail::rule_e1_input_first(specs_), SANENET_E1_MESSAGE);
     SANENET_RULE(e2_, e1_, detail::rule_e2_dense_units(specs_), SANENET_E2_MESSAGE);
     SANENET_RULE(e3_, e2_, detail::rule_e3_dropout_keep(specs_), SANENET_E3_MESSAGE);
     SANENET_RULE(e11_, e3_, detail::rule_e11_noise_stddev(specs_), SANENET_E11_MESSAGE);
     SANENET_RULE(e9_, e11_, detail::rule_e9_two_activations(specs_), SANENET_E9_MESSAGE);
-    SANENET_RULE(x1_, e9_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)), SANENET_X1_MESSAGE);
+    SANENET_RULE(x1_, e9_, SANENET_UNLESS_WAIVED(MissingNonlinearity, detail::rule_x1_missing_nonlinearity(specs_)),
+                 SANENET_X1_MESSAGE);
     SANENET_RULE(e6_, x1_, detail::rule_e6_output_only(specs_), SANENET_E6_MESSAGE);
     SANENET_RULE(e14_, e6_, detail::rule_e14_norm_before_output(specs_), SANENET_E14_MESSAGE);
     SANENET_RULE(e4_, e14_, detail::rule_e4_output_activation(specs_), SANENET_E4_MESSAGE);
@@ -163,7 +168,8 @@ private:
     SANENET_RULE(e7_, e5_, detail::rule_e7_regularizer_before_output(specs_), SANENET_E7_MESSAGE);
     SANENET_RULE(e8_, e7_, detail::rule_e8_output_width(specs_, task_), SANENET_E8_MESSAGE);
     SANENET_RULE(l72_, e8_, detail::rule_l72_output_matches_task(specs_, task_), SANENET_L7_2_MESSAGE);
-    SANENET_RULE(l71_, l72_, SANENET_UNLESS_WAIVED(BoundedRegressionOutput, detail::rule_l71_bounded_regression_output(specs_, task_)),
+    SANENET_RULE(l71_, l72_,
+                 SANENET_UNLESS_WAIVED(BoundedRegressionOutput, detail::rule_l71_bounded_regression_output(specs_, task_)),
                  SANENET_L7_1_MESSAGE);
     SANENET_RULE(l42_, l71_, SANENET_UNLESS_WAIVED(KeepReadsAsDropRate, detail::rule_l42_keep_reads_as_drop_rate(specs_)),
                  SANENET_L4_2_MESSAGE);
@@ -171,12 +177,13 @@ private:
 
     // Warnings only for a network without errors: they would be computed from a broken structure.
     static constexpr int warnings_ =
-        !l91_clear ? 0
-                   : (!waivers.template waives<lint::NoRegularization>() && detail::rule_l41_no_regularization(specs_) ? 1 : 0) |
-                         (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
-                         (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos
-                              ? 4
-                              : 0);
+        !l91_clear
+            ? 0
+            : (!waivers.template waives<lint::NoRegularization>() && detail::rule_l41_no_regularization(specs_) ? 1 : 0) |
+                  (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
+                  (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos
+                       ? 4
+                       : 0);
 #else
     static constexpr int warnings_ = 0;
 #endif
@@ -184,8 +191,12 @@ private:
     Network(Seed seed, constructed) : model_(specs_, task_, seed.value) {}
 
 public:
-    Network() requires(warnings_ == 0) : Network(Seed{}, constructed{}) {}
-    explicit Network(Seed seed) requires(warnings_ == 0) : Network(seed, constructed{}) {}
+    Network()
+        requires(warnings_ == 0)
+        : Network(Seed{}, constructed{}) {}
+    explicit Network(Seed seed)
+        requires(warnings_ == 0)
+        : Network(seed, constructed{}) {}
     SANENET_WARNING_CONSTRUCTORS(1, SANENET_L4_1_MESSAGE)
     SANENET_WARNING_CONSTRUCTORS(2, SANENET_L10_1_MESSAGE)
     SANENET_WARNING_CONSTRUCTORS(3, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE)
@@ -218,10 +229,14 @@ public:
     // Binary file with magic, version, architecture fingerprint and checksum; written atomically.
     // path: anything a std::filesystem::path is made from (io/model_file.hpp).
     template <class Path>
-    void save(const Path& path) const { detail::model_file<Path>::save(model_, path); }
+    void save(const Path& path) const {
+        detail::model_file<Path>::save(model_, path);
+    }
     // Throws io_error naming what differs and leaves the network unchanged on any problem.
     template <class Path>
-    void load(const Path& path) { detail::model_file<Path>::load(model_, path); }
+    void load(const Path& path) {
+        detail::model_file<Path>::load(model_, path);
+    }
 
     // The model, for sn::fit and the tools; not needed for ordinary use (not a stable API).
     detail::model& engine() { return model_; }

@@ -45,7 +45,8 @@ SANENET_INLINE std::string summary_table(std::span<const layer_spec> specs, task
         s += pad_left(std::to_string(i), 2) + "  " + pad_right(layer_name(specs[i]), 24) +
              pad_right("(batch, " + std::to_string(specs[i].out) + ")", 16) + pad_left(std::to_string(p), 12) + "\n";
     }
-    s += "Total parameters: " + std::to_string(total) + " (" + format_fixed(static_cast<double>(total) * 4.0 / 1024.0, 1) + " KiB as float32)\n";
+    s += "Total parameters: " + std::to_string(total) + " (" + format_fixed(static_cast<double>(total) * 4.0 / 1024.0, 1) +
+         " KiB as float32)\n";
     s += "Loss: " + loss_name(task) + "\n";
     return s;
 }

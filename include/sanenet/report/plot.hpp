@@ -37,7 +37,7 @@ struct CurveOptions {
     // Default member initializers everywhere: designated initializers that leave fields out
     // stay clean under g++'s -Wmissing-field-initializers.
     std::string title{}, x_label{}, y_label{};
-    bool log_x = false, log_y = false;                     // values <= 0 are skipped on a log axis
+    bool log_x = false, log_y = false;  // values <= 0 are skipped on a log axis
     std::vector<std::pair<double, std::string>> markers{};  // vertical lines at x, with labels
 };
 
@@ -272,17 +272,20 @@ public:
         s_ = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + coord(width) +
              "\" height=\"" + coord(height) + "\" viewBox=\"0 0 " + coord(width) + " " + coord(height) +
              "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\" fill=\"#222222\">\n"
-             "<rect x=\"0\" y=\"0\" width=\"" + coord(width) + "\" height=\"" + coord(height) + "\" fill=\"#ffffff\"/>\n";
+             "<rect x=\"0\" y=\"0\" width=\"" +
+             coord(width) + "\" height=\"" + coord(height) + "\" fill=\"#ffffff\"/>\n";
     }
     // Attributes come first, so "<circle class=..." reads (and greps) as the element's kind.
     void line(double x1, double y1, double x2, double y2, std::string_view attributes) {
-        element("line", attributes, " x1=\"" + coord(x1) + "\" y1=\"" + coord(y1) + "\" x2=\"" + coord(x2) + "\" y2=\"" + coord(y2) + "\"");
+        element("line", attributes,
+                " x1=\"" + coord(x1) + "\" y1=\"" + coord(y1) + "\" x2=\"" + coord(x2) + "\" y2=\"" + coord(y2) + "\"");
     }
     void circle(double x, double y, double r, std::string_view attributes) {
         element("circle", attributes, " cx=\"" + coord(x) + "\" cy=\"" + coord(y) + "\" r=\"" + coord(r) + "\"");
     }
     void rect(double x, double y, double w, double h, std::string_view attributes) {
-        element("rect", attributes, " x=\"" + coord(x) + "\" y=\"" + coord(y) + "\" width=\"" + coord(w) + "\" height=\"" + coord(h) + "\"");
+        element("rect", attributes,
+                " x=\"" + coord(x) + "\" y=\"" + coord(y) + "\" width=\"" + coord(w) + "\" height=\"" + coord(h) + "\"");
     }
     // `content` is plain text (escaped here); `attributes` is trusted markup.
     void text(double x, double y, std::string_view content, std::string_view attributes = {}) {
@@ -313,8 +316,9 @@ private:
 };
 
 SANENET_INLINE void write_text(const std::filesystem::path& path, const std::string& content) {
-    write_file_atomically(
-        path, std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(content.data()), content.size()), "write plot");
+    write_file_atomically(path,
+                          std::span<const unsigned char>(reinterpret_cast<const unsigned char*>(content.data()), content.size()),
+                          "write plot");
 }
 
 // Grid, frame, ticks, tick labels, axis labels, and a title (bold) with an optional subtitle
@@ -342,7 +346,8 @@ SANENET_INLINE void draw_axes(document& d, const panel& p, std::string_view titl
     if (!x_label.empty()) d.text(cx, p.bottom() + 38, x_label, "text-anchor=\"middle\" font-size=\"12.5\"");
     if (!y_label.empty()) {
         const double x = p.left - 52, y = p.top + p.height / 2;
-        d.text(x, y, y_label, "text-anchor=\"middle\" font-size=\"12.5\" transform=\"rotate(-90 " + coord(x) + " " + coord(y) + ")\"");
+        d.text(x, y, y_label,
+               "text-anchor=\"middle\" font-size=\"12.5\" transform=\"rotate(-90 " + coord(x) + " " + coord(y) + ")\"");
     }
 }
 
@@ -358,7 +363,8 @@ SANENET_INLINE std::size_t draw_series(document& d, const panel& p, const std::v
     std::size_t drawable = 0;
     for (std::size_t i = 0; i < xs.size(); ++i) drawable += p.accepts(xs[i], ys[i]);
     const bool markers = drawable <= marker_limit;
-    const std::string dot = "class=\"" + std::string(css_class) + "\" fill=\"" + color + "\" stroke=\"#ffffff\" stroke-width=\"1\"";
+    const std::string dot =
+        "class=\"" + std::string(css_class) + "\" fill=\"" + color + "\" stroke=\"#ffffff\" stroke-width=\"1\"";
     std::string points;
     std::size_t run = 0, run_start = 0;
     const auto flush = [&] {
@@ -374,8 +380,10 @@ SANENET_INLINE std::size_t draw_series(document& d, const panel& p, const std::v
             flush();
             continue;
         }
-        if (run) points += ' ';
-        else run_start = i;
+        if (run)
+            points += ' ';
+        else
+            run_start = i;
         points += coord(p.px(xs[i])) + "," + coord(p.py(ys[i]));
         ++run;
     }
@@ -525,7 +533,8 @@ SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& p
             seen.push_back(g.id);
             ids += (ids.empty() ? "" : ", ") + g.id;
         }
-        d.text(40, footer, shorten("lints fired: " + ids + " (see History::diagnostics)", 150), "font-size=\"11.5\" fill=\"#555555\"");
+        d.text(40, footer, shorten("lints fired: " + ids + " (see History::diagnostics)", 150),
+               "font-size=\"11.5\" fill=\"#555555\"");
     }
     write_text(path, d.finish());
 }
@@ -538,7 +547,7 @@ SANENET_INLINE void scatter_svg(const matrix& prediction, const matrix& target, 
     const std::size_t n = prediction.shape()[0], k = prediction.shape()[1];
     if (k == 0 || k > max_scatter_panels)
         throw argument_error("scatter_svg: " + std::to_string(k) + " output columns; one plot holds 1 to " +
-                                    std::to_string(max_scatter_panels) + " panels (pass a selection of columns)");
+                             std::to_string(max_scatter_panels) + " panels (pass a selection of columns)");
 
     constexpr double cell_w = 390, cell_h = 392, head = 58, plot_size = 300;
     const std::size_t cols = k <= 4 ? k : (k + 1) / 2, rows = (k + cols - 1) / cols;  // 5 and 6 panels: 3 + 3
@@ -578,17 +587,19 @@ SANENET_INLINE void scatter_svg(const matrix& prediction, const matrix& target, 
         }
         std::string subtitle;
         if (finite.size() < n)
-            subtitle = std::to_string(n - finite.size()) + (n - finite.size() == 1 ? " non-finite pair" : " non-finite pairs") + " skipped";
+            subtitle = std::to_string(n - finite.size()) + (n - finite.size() == 1 ? " non-finite pair" : " non-finite pairs") +
+                       " skipped";
         draw_axes(d, pn, title, subtitle, "target", "prediction", !finite.empty());
         if (finite.empty()) {
             no_data(d, pn, "no finite pairs");
             continue;
         }
-        d.line(pn.px(a.lo), pn.py(a.lo), pn.px(a.hi), pn.py(a.hi), "stroke=\"#555555\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"");
+        d.line(pn.px(a.lo), pn.py(a.lo), pn.px(a.hi), pn.py(a.hi),
+               "stroke=\"#555555\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"");
         const std::size_t shown = std::min(finite.size(), scatter_limit);
         const bool few = shown <= 500;
-        const std::string style = std::string("class=\"point\" fill=\"") + train_color + "\" fill-opacity=\"" +
-                                  (few ? "0.75" : "0.35") + "\"";
+        const std::string style =
+            std::string("class=\"point\" fill=\"") + train_color + "\" fill-opacity=\"" + (few ? "0.75" : "0.35") + "\"";
         for (std::size_t s = 0; s < shown; ++s) {
             const std::size_t r = shown == finite.size() ? s : s * finite.size() / shown;
             d.circle(pn.px(t(r, 0)), pn.py(p(r, 0)), few ? 3 : 1.8, style);
@@ -652,8 +663,8 @@ SANENET_INLINE void image_grid_pgm(const matrix& images, std::size_t width, std:
     if (columns == 0) throw argument_error("image_grid_pgm: columns must be at least 1");
     for (const std::size_t r : rows)
         if (r >= images.shape()[0])
-            throw shape_error("image_grid_pgm: row " + std::to_string(r) + " is outside the " + std::to_string(images.shape()[0]) +
-                              " rows of images " + detail::shape_string(images));
+            throw shape_error("image_grid_pgm: row " + std::to_string(r) + " is outside the " +
+                              std::to_string(images.shape()[0]) + " rows of images " + detail::shape_string(images));
     constexpr unsigned char gap = 128;
     const std::size_t count = std::max<std::size_t>(rows.size(), 1);
     const std::size_t across = std::min(columns, count), down = (count + across - 1) / across;

@@ -124,24 +124,28 @@ inline void check_options(const FitOptions& o) {
     const auto decay = [&](const std::string& name, float v) {
         if (!(v >= 0.f) || !std::isfinite(v)) refuse(name, v, "a finite value >= 0");
     };
-    std::visit([&](const auto& opt) {
-        using O = std::decay_t<decltype(opt)>;
-        if constexpr (std::is_same_v<O, SGD>) {
-            in_unit("SGD::momentum", opt.momentum);
-            decay("SGD::weight_decay", opt.weight_decay);
-            if (opt.nesterov && opt.momentum == 0.f) refuse("SGD::momentum", 0.f, "> 0 with nesterov = true (Nesterov needs momentum)");
-        } else {
-            const std::string name = std::is_same_v<O, AdamW> ? "AdamW::" : "Adam::";
-            in_unit(name + "beta1", opt.beta1);
-            in_unit(name + "beta2", opt.beta2);
-            decay(name + "epsilon", opt.epsilon);
-            if constexpr (std::is_same_v<O, AdamW>) decay("AdamW::weight_decay", opt.weight_decay);
-        }
-    }, o.optimizer);
+    std::visit(
+        [&](const auto& opt) {
+            using O = std::decay_t<decltype(opt)>;
+            if constexpr (std::is_same_v<O, SGD>) {
+                in_unit("SGD::momentum", opt.momentum);
+                decay("SGD::weight_decay", opt.weight_decay);
+                if (opt.nesterov && opt.momentum == 0.f)
+                    refuse("SGD::momentum", 0.f, "> 0 with nesterov = true (Nesterov needs momentum)");
+            } else {
+                const std::string name = std::is_same_v<O, AdamW> ? "AdamW::" : "Adam::";
+                in_unit(name + "beta1", opt.beta1);
+                in_unit(name + "beta2", opt.beta2);
+                decay(name + "epsilon", opt.epsilon);
+                if constexpr (std::is_same_v<O, AdamW>) decay("AdamW::weight_decay", opt.weight_decay);
+            }
+        },
+        o.optimizer);
 }
 
 // Shapes, then the data lints: warnings to the sink, the first error thrown.
-inline void check_before_training(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o, diagnostics_sink& sink) {
+inline void check_before_training(const net_shape& s, const matrix& x, const targets& y, const FitOptions& o,
+                                  diagnostics_sink& sink) {
     check_shapes(s, x, y, "x");
     if (o.validation) check_shapes(s, o.validation->x, targets_of(o.validation->y), "validation x");
     const std::vector<Diagnostic> found = data_lints(s, x, y, data_check_of(o));
@@ -151,13 +155,17 @@ inline void check_before_training(const net_shape& s, const matrix& x, const tar
 }
 
 SANENET_INLINE evaluator::evaluator(const model& m)
-    : ping_(chunk * static_cast<std::size_t>(m.max_width())), pong_(chunk * static_cast<std::size_t>(m.max_width())),
-      out_(chunk * static_cast<std::size_t>(m.output_size())), scratch_(chunk * static_cast<std::size_t>(m.output_size())),
-      sum_(static_cast<std::size_t>(m.output_size())), sumsq_(static_cast<std::size_t>(m.output_size())),
+    : ping_(chunk * static_cast<std::size_t>(m.max_width())),
+      pong_(chunk * static_cast<std::size_t>(m.max_width())),
+      out_(chunk * static_cast<std::size_t>(m.output_size())),
+      scratch_(chunk * static_cast<std::size_t>(m.output_size())),
+      sum_(static_cast<std::size_t>(m.output_size())),
+      sumsq_(static_cast<std::size_t>(m.output_size())),
       sse_(static_cast<std::size_t>(m.output_size())) {}
 
 SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const targets& y, int threads) {
-    const std::size_t rows = x.shape()[0], k = static_cast<std::size_t>(m.output_size()), in = static_cast<std::size_t>(m.input_size());
+    const std::size_t rows = x.shape()[0], k = static_cast<std::size_t>(m.output_size()),
+                      in = static_cast<std::size_t>(m.input_size());
     const bool fused = m.loss_fuses_output();
     double loss = 0.0, hits = 0.0;
     // Per output: the targets' sum and sum of squares and the squared error, for R^2.
@@ -268,8 +276,9 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
                             std::to_string(done - rows),
                         epoch);
             if (o.monitor && watch.add(loss))
-                diverge("the smoothed training loss rose to " + format_number(watch.smoothed()) + ", over " + format_number(o.thresholds.divergence_factor) +
-                            " times its minimum " + format_number(watch.minimum()) + ", in epoch " + std::to_string(epoch),
+                diverge("the smoothed training loss rose to " + format_number(watch.smoothed()) + ", over " +
+                            format_number(o.thresholds.divergence_factor) + " times its minimum " +
+                            format_number(watch.minimum()) + ", in epoch " + std::to_string(epoch),
                         epoch);
             if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
@@ -277,7 +286,8 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
             return true;
         });
         // The last update may have left non-finite weights behind a finite loss.
-        if (!kernels::all_finite(m.params(), m.parameter_count())) diverge("the weights became non-finite in epoch " + std::to_string(epoch), epoch);
+        if (!kernels::all_finite(m.params(), m.parameter_count()))
+            diverge("the weights became non-finite in epoch " + std::to_string(epoch), epoch);
         EpochRecord rec;
         rec.epoch = epoch;
         rec.train_loss = loss_sum / static_cast<double>(n);
@@ -288,7 +298,8 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
             rec.val_loss = e.loss;
             rec.val_metric = e.metric;
         }
-        const std::optional<double> previous = h.epochs.empty() ? std::nullopt : std::optional<double>(h.epochs.back().train_loss);
+        const std::optional<double> previous =
+            h.epochs.empty() ? std::nullopt : std::optional<double>(h.epochs.back().train_loss);
         h.epochs.push_back(rec);
         progress.end_epoch(epoch, rec.train_loss, rec.val_loss, rec.val_metric, rec.samples_per_second, rec.seconds);
         if (monitor) monitor->end_epoch(rec, previous, threads);

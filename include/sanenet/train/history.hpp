@@ -12,9 +12,9 @@
 namespace sanenet::inline SANENET_ABI {
 
 struct EpochRecord {
-    int epoch = 0;                     // 1-based
-    double train_loss = 0.0;           // mean over the epoch's steps, dropout on
-    std::optional<double> val_loss;    // on the validation data, inference mode
+    int epoch = 0;  // 1-based
+    double train_loss = 0.0;  // mean over the epoch's steps, dropout on
+    std::optional<double> val_loss;  // on the validation data, inference mode
     std::optional<double> val_metric;  // History::metric on the validation data
     double seconds = 0.0;
     double samples_per_second = 0.0;

@@ -27,24 +27,24 @@ namespace sanenet::inline SANENET_ABI {
 struct LrOptions {
     Optimizer optimizer = Adam{};  // its learning_rate is what the test sweeps
     std::size_t batch_size = 32;
-    double start = 1e-7;           // first learning rate
-    double stop = 10.0;            // last learning rate, if nothing explodes before
-    int steps = 200;               // steps from start to stop, a constant factor apart
-    double explosion_factor = 4.0; // smoothed loss above this x its best: exploded
+    double start = 1e-7;  // first learning rate
+    double stop = 10.0;  // last learning rate, if nothing explodes before
+    int steps = 200;  // steps from start to stop, a constant factor apart
+    double explosion_factor = 4.0;  // smoothed loss above this x its best: exploded
     std::uint64_t seed = 42;
     int threads = 0;
 };
 
 struct LrPoint {
     double learning_rate = 0.0;
-    double loss = 0.0;      // the step's loss
+    double loss = 0.0;  // the step's loss
     double smoothed = 0.0;  // debiased exponential average
 };
 
 struct LrFinding {
     double max_stable = 0.0;  // the largest rate tried before the loss exploded
-    double suggested = 0.0;   // max_stable / 10: train with this
-    double exploded_at = 0.0; // the rate at which it exploded; 0 if it never did up to LrOptions::stop
+    double suggested = 0.0;  // max_stable / 10: train with this
+    double exploded_at = 0.0;  // the rate at which it exploded; 0 if it never did up to LrOptions::stop
     std::vector<LrPoint> curve;
 
     bool exploded() const { return exploded_at > 0.0; }
@@ -73,8 +73,8 @@ namespace sanenet::inline SANENET_ABI {
 SANENET_INLINE std::string LrFinding::to_string() const {
     using detail::format_number;
     if (exploded())
-        return "the loss explodes at learning rate " + format_number(exploded_at, 3) + "; largest stable " + format_number(max_stable, 3) +
-               "; suggested " + format_number(suggested, 3);
+        return "the loss explodes at learning rate " + format_number(exploded_at, 3) + "; largest stable " +
+               format_number(max_stable, 3) + "; suggested " + format_number(suggested, 3);
     return "no explosion up to learning rate " + format_number(max_stable, 3) + "; suggested " + format_number(suggested, 3);
 }
 
@@ -110,7 +110,8 @@ SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targ
         tr.set_learning_rate(static_cast<float>(lr));
         return true;
     });
-    f.max_stable = f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
+    f.max_stable =
+        f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
     f.suggested = f.max_stable / 10.0;
     return f;
 }

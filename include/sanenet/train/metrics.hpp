@@ -53,11 +53,10 @@ namespace sanenet::inline SANENET_ABI {
 namespace detail {
 SANENET_INLINE void check_rows(const char* where, std::size_t a, std::size_t b) {
     if (a != b)
-        throw shape_error(std::string(where) + ": predictions have " + std::to_string(a) + " rows but the targets have " + std::to_string(b));
+        throw shape_error(std::string(where) + ": predictions have " + std::to_string(a) + " rows but the targets have " +
+                          std::to_string(b));
 }
-inline std::size_t argmax_row(const float* p, std::size_t k) {
-    return static_cast<std::size_t>(std::max_element(p, p + k) - p);
-}
+inline std::size_t argmax_row(const float* p, std::size_t k) { return static_cast<std::size_t>(std::max_element(p, p + k) - p); }
 SANENET_INLINE std::int32_t predicted_class(const matrix& p, std::size_t r) {
     const std::size_t k = p.shape()[1];
     const float* row = p.data() + r * k;
@@ -65,7 +64,8 @@ SANENET_INLINE std::int32_t predicted_class(const matrix& p, std::size_t r) {
 }
 inline void check_same_shape(const char* where, const matrix& a, const matrix& b) {
     if (a.shape() != b.shape())
-        throw shape_error(std::string(where) + ": predictions have shape " + shape_string(a) + " but the targets have shape " + shape_string(b));
+        throw shape_error(std::string(where) + ": predictions have shape " + shape_string(a) + " but the targets have shape " +
+                          shape_string(b));
 }
 }  // namespace detail
 

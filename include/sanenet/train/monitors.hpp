@@ -27,7 +27,9 @@ namespace sanenet::inline SANENET_ABI::detail {
 class divergence_watch {
 public:
     explicit divergence_watch(const Thresholds& t)
-        : factor_(t.divergence_factor), floor_(t.divergence_floor), warmup_(t.divergence_warmup_steps) {}
+        : factor_(t.divergence_factor),
+          floor_(t.divergence_floor),
+          warmup_(t.divergence_warmup_steps) {}
 
     // Returns true when the loss has diverged.
     bool add(double loss);
@@ -53,7 +55,7 @@ SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, co
 class activity_probe {
 public:
     struct result {
-        double dead_share = 0.0;     // the largest share of dead units over the ReLU stages ...
+        double dead_share = 0.0;  // the largest share of dead units over the ReLU stages ...
         std::size_t dead_layer = npos;  // ... at the Dense before that ReLU (spec index)
         std::vector<double> hidden_rms;
     };
@@ -82,7 +84,10 @@ namespace sanenet::inline SANENET_ABI::detail {
 class diagnostics_sink {
 public:
     diagnostics_sink(History& h, bool print, Waivers allow, progress_line* progress)
-        : h_(h), print_(print), allow_(allow), progress_(progress) {}
+        : h_(h),
+          print_(print),
+          allow_(allow),
+          progress_(progress) {}
 
     // Records a finding unless it is waived; returns whether it was recorded.
     bool report(Diagnostic d) {
@@ -192,7 +197,11 @@ SANENET_INLINE void activity_probe::visit(void* ctx, std::size_t s, const float*
 class training_monitor {
 public:
     training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
-        : m_(m), o_(o), t_(o.thresholds), sink_(sink), probe_(m, x, o.thresholds.probe_samples) {}
+        : m_(m),
+          o_(o),
+          t_(o.thresholds),
+          sink_(sink),
+          probe_(m, x, o.thresholds.probe_samples) {}
 
     // After each step: gradient norms for L8.2 (sampled) and clipping for L6.2.
     void after_step(const trainer& tr, bool clipped) {
@@ -222,9 +231,10 @@ public:
         const double base = baseline_loss(s, train, targets_of(o_.validation->y));
         const double final_loss = *h.epochs.back().val_loss;
         if (final_loss >= t_.baseline_ratio * base)
-            sink_.report(SANENET_TAGGED(NoBetterThanBaseline, Severity::warning,
-                "after " + std::to_string(h.epochs.size()) + (h.epochs.size() == 1 ? " epoch" : " epochs") + " the validation loss " +
-                    format_number(final_loss) +
+            sink_.report(SANENET_TAGGED(
+                NoBetterThanBaseline, Severity::warning,
+                "after " + std::to_string(h.epochs.size()) + (h.epochs.size() == 1 ? " epoch" : " epochs") +
+                    " the validation loss " + format_number(final_loss) +
                     " is no better than predicting a constant learned from the training targets (" + format_number(base) +
                     "): the network has learned nothing that generalizes (article item 2)",
                 "look at the data and the predictions: are inputs and targets aligned, normalized, shuffled? Then run sn::doctor",
@@ -238,9 +248,10 @@ private:
         if (!o_.clip_grad_norm || steps_ == 0) return;
         const double share = static_cast<double>(clipped_) / static_cast<double>(steps_);
         if (share > t_.clipping_share)
-            sink_.report(SANENET_TAGGED(ClippingMasksLR, Severity::warning,
-                "gradient clipping was active on " + format_number(100 * share) + "% of the steps of epoch " + std::to_string(epoch) +
-                    ": it is hiding a learning rate that is too high (article item 6)",
+            sink_.report(SANENET_TAGGED(
+                ClippingMasksLR, Severity::warning,
+                "gradient clipping was active on " + format_number(100 * share) + "% of the steps of epoch " +
+                    std::to_string(epoch) + ": it is hiding a learning rate that is too high (article item 6)",
                 "turn clipping off (clip_grad_norm = std::nullopt), find the largest stable rate with sn::find_learning_rate and "
                 "use a tenth of it",
                 format_number(100 * share) + "% of steps clipped"));
@@ -259,9 +270,10 @@ private:
         const bool memorizing = e.train_loss < train_at_best_;
         overfit_run_ = gap && memorizing && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
         if (overfit_run_ >= t_.overfit_epochs)
-            sink_.report(SANENET_TAGGED(Overfitting, Severity::warning,
-                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + format_number(val) + " (best " +
-                    format_number(best_val_) + ") while the training loss is " + format_number(e.train_loss) +
+            sink_.report(SANENET_TAGGED(
+                Overfitting, Severity::warning,
+                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + format_number(val) +
+                    " (best " + format_number(best_val_) + ") while the training loss is " + format_number(e.train_loss) +
                     ": the network is memorizing the training set (article item 4)",
                 "stop at the best epoch, add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get "
                 "more data",
@@ -273,9 +285,11 @@ private:
         const double first = first_norm_ / norm_samples_, last = last_norm_ / norm_samples_;
         const bool stalled = e.train_loss > 0.99 * *previous;
         if (stalled && last > 0 && first / last < t_.vanishing_ratio && first < t_.vanishing_norm)
-            sink_.report(SANENET_TAGGED(VanishingGradient, Severity::warning,
-                "the first Dense layer's gradient (norm " + format_number(first) + ") is " + format_number(last / std::max(first, 1e-300)) +
-                    " times smaller than the last one's (" + format_number(last) + ") and the loss has stopped improving: the early "
+            sink_.report(SANENET_TAGGED(
+                VanishingGradient, Severity::warning,
+                "the first Dense layer's gradient (norm " + format_number(first) + ") is " +
+                    format_number(last / std::max(first, 1e-300)) + " times smaller than the last one's (" + format_number(last) +
+                    ") and the loss has stopped improving: the early "
                     "layers are not learning (article item 8)",
                 "use fewer layers (article item 10), LeakyReLU or ELU with He/LeCun init, and normalized inputs",
                 "epoch " + std::to_string(e.epoch)));
@@ -286,12 +300,14 @@ private:
         if (probe_.samples() < t_.probe_samples || sink_.waives("L8.1")) return;
         const activity_probe::result& r = probe_.run(threads);
         if (r.dead_share >= t_.dead_unit_share)
-            sink_.report(SANENET_TAGGED(DeadUnits, Severity::warning,
-                format_number(100 * r.dead_share) + "% of the units of the ReLU after layer " + std::to_string(r.dead_layer) + " (Input is 0)" +
-                    " output 0 for every one of " + std::to_string(probe_.samples()) + " probe samples after epoch " +
-                    std::to_string(epoch) + ": dead ReLUs get no gradient and never recover (article item 8)",
-                "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
-                "layer " + std::to_string(r.dead_layer)));
+            sink_.report(
+                SANENET_TAGGED(DeadUnits, Severity::warning,
+                               format_number(100 * r.dead_share) + "% of the units of the ReLU after layer " +
+                                   std::to_string(r.dead_layer) + " (Input is 0)" + " output 0 for every one of " +
+                                   std::to_string(probe_.samples()) + " probe samples after epoch " + std::to_string(epoch) +
+                                   ": dead ReLUs get no gradient and never recover (article item 8)",
+                               "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
+                               "layer " + std::to_string(r.dead_layer)));
     }
 
     const model& m_;

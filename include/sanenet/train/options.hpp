@@ -28,18 +28,18 @@ struct Validation {
 
 struct FitOptions {
     int epochs = 10;
-    std::size_t batch_size = 32;              // article item 5: start small (16, 8 or 1)
+    std::size_t batch_size = 32;  // article item 5: start small (16, 8 or 1)
     Optimizer optimizer = Adam{};
     std::optional<Validation> validation = std::nullopt;
     std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
     Waivers allow = {};
-    std::uint64_t seed = 42;                  // shuffling, dropout and noise
-    int threads = 0;                          // 0 = all cores
-    bool progress = true;                     // the live line on a terminal; silent otherwise
+    std::uint64_t seed = 42;  // shuffling, dropout and noise
+    int threads = 0;  // 0 = all cores
+    bool progress = true;  // the live line on a terminal; silent otherwise
     std::function<void(const EpochRecord&)> on_epoch = {};
     bool shuffle = true;
-    Thresholds thresholds = {};               // the run-time lints' thresholds
-    bool monitor = true;                      // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
+    Thresholds thresholds = {};  // the run-time lints' thresholds
+    bool monitor = true;  // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
 };
 
 namespace detail {
@@ -54,7 +54,8 @@ template <class Net, class Y>
 targets targets_for(const Y& y) {
     constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
     if constexpr (cls) {
-        static_assert(std::is_same_v<Y, labels>, "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
+        static_assert(std::is_same_v<Y, labels>,
+                      "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
         return {&y, nullptr};
     } else {
         static_assert(std::is_same_v<Y, matrix>,

@@ -53,7 +53,8 @@ namespace detail {
 SANENET_INLINE std::string format_duration(double seconds) {
     const long s = seconds < 0 ? 0 : static_cast<long>(seconds + 0.5);
     const auto two = [](long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
-    return s >= 3600 ? std::to_string(s / 3600) + ":" + two((s / 60) % 60) + ":" + two(s % 60) : std::to_string(s / 60) + ":" + two(s % 60);
+    return s >= 3600 ? std::to_string(s / 3600) + ":" + two((s / 60) % 60) + ":" + two(s % 60)
+                     : std::to_string(s / 60) + ":" + two(s % 60);
 }
 
 SANENET_INLINE std::string format_rate(double per_second) {
@@ -68,9 +69,12 @@ public:
     using clock = std::chrono::steady_clock;
 
     progress_line(bool requested, int epochs, std::size_t samples_per_epoch, std::string metric)
-        : on_(requested && stderr_is_terminal()), epochs_(epochs), per_epoch_(samples_per_epoch), metric_(std::move(metric)),
-          start_(clock::now()), last_(start_) {}
-
+        : on_(requested && stderr_is_terminal()),
+          epochs_(epochs),
+          per_epoch_(samples_per_epoch),
+          metric_(std::move(metric)),
+          start_(clock::now()),
+          last_(start_) {}
 
     // During an epoch, at most every 100 ms.
     void update(int epoch, std::size_t done, double loss) {
@@ -82,10 +86,11 @@ public:
         const double total_done = static_cast<double>(epoch - 1) * static_cast<double>(per_epoch_) + static_cast<double>(done);
         const double rate = elapsed > 0 ? total_done / elapsed : 0.0;
         const double left = static_cast<double>(epochs_) * static_cast<double>(per_epoch_) - total_done;
-        std::string percent = format_fixed(100.0 * static_cast<double>(done) / static_cast<double>(per_epoch_ ? per_epoch_ : 1), 0);
+        std::string percent =
+            format_fixed(100.0 * static_cast<double>(done) / static_cast<double>(per_epoch_ ? per_epoch_ : 1), 0);
         percent.insert(0, percent.size() < 3 ? 3 - percent.size() : 0, ' ');
-        const std::string line = "\r\033[Kepoch " + std::to_string(epoch) + "/" + std::to_string(epochs_) + " " + percent + "%  loss " +
-                                 format_fixed(loss, 4) + "  " + format_rate(rate) + " samples/s  ETA " +
+        const std::string line = "\r\033[Kepoch " + std::to_string(epoch) + "/" + std::to_string(epochs_) + " " + percent +
+                                 "%  loss " + format_fixed(loss, 4) + "  " + format_rate(rate) + " samples/s  ETA " +
                                  (rate > 0 ? format_duration(left / rate) : std::string("?"));
         std::fputs(line.c_str(), stderr);
         std::fflush(stderr);

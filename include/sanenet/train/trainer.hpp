@@ -79,7 +79,9 @@ public:
     // One training step: forward, backward, clipping when asked, update.
     step_result train_step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt);
 
-    double step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt) { return train_step(rows, clip_norm).loss; }
+    double step(std::size_t rows, const std::optional<float>& clip_norm = std::nullopt) {
+        return train_step(rows, clip_norm).loss;
+    }
 
     // Optimizer state, to save and restore together with the weights on divergence.
     struct snapshot {
@@ -119,9 +121,9 @@ private:
     double grad_norm_ = 0.0;
     bool regularize_ = true;
     bool last_step_fused_ = false;
-    std::vector<tensor> tensors_;             // every parameter tensor, in order
-    std::vector<weight_matrix> weights_;      // the weight matrices, in order
-    std::vector<double> fused_norm2_;         // their squared gradient norms in the last fused step
+    std::vector<tensor> tensors_;  // every parameter tensor, in order
+    std::vector<weight_matrix> weights_;  // the weight matrices, in order
+    std::vector<double> fused_norm2_;  // their squared gradient norms in the last fused step
     std::size_t first_parametric_ = 0;
     aligned_buffer<float> grads_, state1_, state2_, input_, target_values_;
     aligned_buffer<std::int32_t> target_labels_;
@@ -135,7 +137,10 @@ private:
 namespace sanenet::inline SANENET_ABI::detail {
 
 SANENET_INLINE trainer::trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed)
-    : m_(m), opt_(opt), threads_(threads), seed_(seed) {
+    : m_(m),
+      opt_(opt),
+      threads_(threads),
+      seed_(seed) {
     if (threads > 1) kernels::prepare_gemm_threads();
     const std::size_t n = m.parameter_count();
     grads_.resize(n);
@@ -167,7 +172,10 @@ SANENET_INLINE trainer::trainer(model& m, const Optimizer& opt, std::size_t max_
     // The first stage with parameters: the stages up to it need no input gradient.
     first_parametric_ = st.size();
     for (std::size_t s = 0; s < st.size(); ++s)
-        if (detail::parameter_count(m.specs()[st[s].spec])) { first_parametric_ = s; break; }
+        if (detail::parameter_count(m.specs()[st[s].spec])) {
+            first_parametric_ = s;
+            break;
+        }
 }
 
 SANENET_INLINE void trainer::set_learning_rate(float lr) {
@@ -182,8 +190,10 @@ SANENET_INLINE double trainer::weight_gradient_norm(std::size_t i) const {
 SANENET_INLINE void trainer::load_sample(std::size_t slot, const matrix& x, const targets& y, std::size_t src) {
     const std::size_t in = static_cast<std::size_t>(m_.input_size()), k = static_cast<std::size_t>(m_.output_size());
     std::memcpy(input_.data() + slot * in, x.data() + src * in, in * sizeof(float));
-    if (y.cls) target_labels_[slot] = (*y.cls)(src);
-    else std::memcpy(target_values_.data() + slot * k, y.values->data() + src * k, k * sizeof(float));
+    if (y.cls)
+        target_labels_[slot] = (*y.cls)(src);
+    else
+        std::memcpy(target_values_.data() + slot * k, y.values->data() + src * k, k * sizeof(float));
 }
 
 SANENET_INLINE double trainer::forward_backward(std::size_t rows) {
@@ -253,11 +263,14 @@ SANENET_INLINE double trainer::loss_and_output_gradient(std::size_t rows) {
     const std::size_t k = static_cast<std::size_t>(m_.output_size());
     switch (m_.task().k) {
         case task_kind::classification:
-            return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) / static_cast<double>(rows);
+            return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) /
+                   static_cast<double>(rows);
         case task_kind::multilabel:
-            return kernels::sigmoid_cross_entropy(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) / static_cast<double>(rows * k);
+            return kernels::sigmoid_cross_entropy(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) /
+                   static_cast<double>(rows * k);
         case task_kind::regression:
-            return kernels::squared_error(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) / static_cast<double>(rows * k);
+            return kernels::squared_error(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) /
+                   static_cast<double>(rows * k);
     }
     return 0.0;
 }
@@ -267,8 +280,18 @@ SANENET_INLINE void trainer::backward(std::size_t rows, const fused_update* fuse
     for (std::size_t s = stages.size(); s-- > 0;) {
         const stage& st = stages[s];
         const bool last = s + 1 == stages.size();
-        const stage_io io{st, s, rows, s == 0 ? input_.data() : acts_[s - 1].data(), acts_[s].data(), m_.params(),
-                          states_[s].data(), regularize_, !(last && m_.loss_fuses_output()), threads_, seed_, step_};
+        const stage_io io{st,
+                          s,
+                          rows,
+                          s == 0 ? input_.data() : acts_[s - 1].data(),
+                          acts_[s].data(),
+                          m_.params(),
+                          states_[s].data(),
+                          regularize_,
+                          !(last && m_.loss_fuses_output()),
+                          threads_,
+                          seed_,
+                          step_};
         const grad_io g{deltas_[s].data(), s > first_parametric_ ? deltas_[s - 1].data() : nullptr, grads_.data(), fuse};
         visit_kind(st.k, [&]<kind K>() { layer_ops<K>::backward(io, g); });
     }
@@ -277,19 +300,21 @@ SANENET_INLINE void trainer::backward(std::size_t rows, const fused_update* fuse
 
 template <class F>
 void trainer::with_rule(bool is_weight, F&& f) const {
-    std::visit([&](const auto& o) {
-        using O = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<O, SGD>) {
-            f(kernels::sgd_rule{o.learning_rate, o.momentum, is_weight ? o.weight_decay : 0.f, o.nesterov});
-        } else {
-            float decay = 0.f;
-            if constexpr (std::is_same_v<O, AdamW>) decay = is_weight ? o.weight_decay : 0.f;
-            const double t = static_cast<double>(updates_);
-            f(kernels::adam_rule(o.learning_rate, o.beta1, o.beta2, o.epsilon,
-                                 static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta1), t)),
-                                 static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta2), t)), decay));
-        }
-    }, opt_);
+    std::visit(
+        [&](const auto& o) {
+            using O = std::decay_t<decltype(o)>;
+            if constexpr (std::is_same_v<O, SGD>) {
+                f(kernels::sgd_rule{o.learning_rate, o.momentum, is_weight ? o.weight_decay : 0.f, o.nesterov});
+            } else {
+                float decay = 0.f;
+                if constexpr (std::is_same_v<O, AdamW>) decay = is_weight ? o.weight_decay : 0.f;
+                const double t = static_cast<double>(updates_);
+                f(kernels::adam_rule(o.learning_rate, o.beta1, o.beta2, o.epsilon,
+                                     static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta1), t)),
+                                     static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta2), t)), decay));
+            }
+        },
+        opt_);
 }
 
 SANENET_INLINE void trainer::apply(const tensor& t) {
@@ -298,7 +323,8 @@ SANENET_INLINE void trainer::apply(const tensor& t) {
     with_rule(t.weight, [&](const auto& rule) {
         float* s2 = rule.two_states ? state2_.data() + off : nullptr;
         kernels::parallel_for(n >= 2 * elementwise_grain ? threads_ : 1, n, elementwise_grain, [&](std::size_t b, std::size_t e) {
-            kernels::apply_update(p + off + b, grads_.data() + off + b, state1_.data() + off + b, s2 ? s2 + b : nullptr, e - b, rule);
+            kernels::apply_update(p + off + b, grads_.data() + off + b, state1_.data() + off + b, s2 ? s2 + b : nullptr, e - b,
+                                  rule);
         });
     });
 }
