@@ -8,8 +8,8 @@
 //   model/     the non-template model: stages, parameters, the one forward pass
 //   lints/     the lint tags and the compile-time and data rules
 //   network/   sn::Network<Task, Items...> and its summary
-//   train/     the trainer, fit, evaluate, monitors, the learning-rate finder
-//   io/ data/ report/   files, loaders, plots
+//   train/     the trainer, fit, evaluate, monitors, schedules, early stopping, the learning-rate finder
+//   io/ data/ report/   files (models, checkpoints and sn::resume), loaders, plots
 //   doctor/    the "my network isn't working" report
 #pragma once
 
@@ -27,6 +27,7 @@
 #include <sanenet/data/fashion_mnist.hpp>
 #include <sanenet/data/idx.hpp>
 #include <sanenet/data/standardizer.hpp>
+#include <sanenet/io/checkpoint.hpp>
 #include <sanenet/io/model_file.hpp>
 #include <sanenet/io/npy.hpp>
 #include <sanenet/report/plot.hpp>

@@ -30,6 +30,19 @@ public:
     // Standard normal (Marsaglia's polar method).
     double normal();
 
+    // The whole state (checkpoints): a restored generator continues the same sequence.
+    struct state {
+        std::uint64_t s[4];
+        double spare;
+        bool has_spare;
+    };
+    state save() const { return {{s_[0], s_[1], s_[2], s_[3]}, spare_, has_spare_}; }
+    void restore(const state& st) {
+        for (int i = 0; i < 4; ++i) s_[i] = st.s[i];
+        spare_ = st.spare;
+        has_spare_ = st.has_spare;
+    }
+
 private:
     static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     std::uint64_t s_[4];

@@ -43,7 +43,9 @@ struct CurveOptions {
 
 // Two panels: loss per epoch (train and validation; log y when the positive losses span more
 // than a factor 20) and the validation metric per epoch, with the best validation epoch
-// ringed in each (lowest loss, highest metric). Fired lints and a divergence go in the footer.
+// ringed in each (lowest loss, highest metric); below them, when the learning rate changed
+// (a schedule), a third with EpochRecord::learning_rate per epoch (log y likewise). Fired
+// lints, a divergence and early stopping go in the footer.
 SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& path);
 
 // Prediction (y) against target (x), one square panel per output column with the y = x
@@ -88,6 +90,7 @@ inline constexpr const char* train_color = "#1f77b4";
 inline constexpr const char* val_color = "#ff7f0e";
 inline constexpr const char* best_color = "#2ca02c";
 inline constexpr const char* marker_color = "#d62728";
+inline constexpr const char* rate_color = "#9467bd";
 
 // printf("%.<precision>g") without the locale, and with a short exponent: 1e-05 -> 1e-5.
 SANENET_INLINE std::string num(double v, int precision = 6) {
@@ -459,8 +462,13 @@ SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& p
         write_text(path, d.finish());
         return;
     }
-    const double footer_lines = (h.stop == StopReason::diverged ? 1.0 : 0.0) + (h.diagnostics.empty() ? 0.0 : 1.0);
-    const double height = 438 + 18 * footer_lines;
+    const bool stopped = h.stop == StopReason::diverged || h.stop == StopReason::early_stopped;
+    const double footer_lines = (stopped ? 1.0 : 0.0) + (h.diagnostics.empty() ? 0.0 : 1.0);
+    // The learning-rate panel: when two epochs ran at different rates.
+    bool rate_changed = false;
+    for (const EpochRecord& e : h.epochs) rate_changed = rate_changed || e.learning_rate != h.epochs.front().learning_rate;
+    constexpr double rate_panel = 290;
+    const double height = 438 + (rate_changed ? rate_panel : 0.0) + 18 * footer_lines;
     document d(width, height);
     d.text(width / 2, 30, "Training history", title_style);
 
@@ -521,8 +529,28 @@ SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& p
     }
 
     double footer = 446;
-    if (h.stop == StopReason::diverged) {
-        d.text(40, footer, shorten("training diverged: " + h.stop_message, 150), "font-size=\"11.5\" fill=\"#c00000\"");
+    if (rate_changed) {
+        std::vector<double> rates;
+        extent re;
+        re.log = true;
+        for (const EpochRecord& e : h.epochs) {
+            rates.push_back(e.learning_rate);
+            re.add(e.learning_rate);
+        }
+        re.log = !re.empty() && re.hi > 20.0 * re.lo;
+        if (!re.log) {
+            re = extent{};
+            for (const double v : rates) re.add(v);
+        }
+        const panel rp{75, 462, 900, 200, x_axis, make_axis(re, 0.06)};
+        draw_axes(d, rp, "Learning rate", "", "epoch", re.log ? "rate (log scale)" : "rate", !re.empty());
+        if (!draw_series(d, rp, ex, rates, rate_color, "lr")) no_data(d, rp, "no finite rates");
+        footer += rate_panel;
+    }
+    if (stopped) {
+        const bool diverged = h.stop == StopReason::diverged;
+        d.text(40, footer, shorten((diverged ? "training diverged: " : "") + h.stop_message, 150),
+               std::string("font-size=\"11.5\" fill=\"") + (diverged ? "#c00000" : "#555555") + "\"");
         footer += 17;
     }
     if (!h.diagnostics.empty()) {

@@ -11,12 +11,15 @@
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/train/progress.hpp>
 #include <sanenet/train/trainer.hpp>
+#include <sanenet/train/checkpoint.hpp>
+#include <sanenet/train/early_stopping.hpp>
 #include <sanenet/train/history.hpp>
 #include <sanenet/train/loop.hpp>
 #include <sanenet/train/metrics.hpp>
 #include <sanenet/train/monitors.hpp>
 #include <sanenet/train/optimizers.hpp>
 #include <sanenet/train/options.hpp>
+#include <sanenet/train/schedules.hpp>
 
 #include <cstddef>
 #include <string>
@@ -60,7 +63,9 @@ private:
 
 // sn::fit on the model: the options checked, the data lints, the epochs of steps with the monitors
 // around them and the progress line. net_waivers: the network type's waivers, added to o.allow.
-SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers);
+// hooks: the checkpoint writer (needed for FitOptions::checkpoint) and the state to resume from.
+SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers,
+                                 const fit_hooks& hooks = {});
 
 // sn::evaluate on the model: shapes and finiteness checked, then the evaluator.
 SANENET_INLINE Evaluation evaluate_model(const model& m, const matrix& x, const targets& t, int threads);
@@ -70,12 +75,18 @@ SANENET_INLINE Evaluation evaluate_model(const model& m, const matrix& x, const 
 SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matrix& x, const targets& t,
                                                   const FitOptions& options, Waivers net_waivers);
 
+// The checkpoint file's writer, defined in io/checkpoint.hpp (files come after training in
+// the layers); a template, so that fit names it only where it is instantiated.
+template <class Unused>
+struct checkpoint_io;
+
 }  // namespace detail
 
 // Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
 template <class Net, class Y>
 History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
+    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers,
+                             detail::fit_hooks{&detail::checkpoint_io<Y>::write, nullptr});
 }
 
 // Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
@@ -104,6 +115,19 @@ namespace sanenet::inline SANENET_ABI::detail {
 inline std::string metric_name(const model& m) { return m.task().k == task_kind::regression ? "r2" : "accuracy"; }
 
 inline net_shape shape_of(const model& m) { return {m.task(), m.input_size(), m.output_size()}; }
+
+// Training control's options (train/control.hpp) that cannot apply, before any step.
+inline void check_control(const FitOptions& o) {
+    const bool validation = o.validation.has_value();
+    check_schedule(o.schedule, learning_rate_of(o.optimizer), o.epochs, validation);
+    check_early_stopping(o.early_stopping, validation);
+    if (!o.checkpoint) return;
+    if (o.checkpoint->every_epochs < 1)
+        throw argument_error("FitOptions::checkpoint: Checkpoint::every_epochs is " + std::to_string(o.checkpoint->every_epochs) +
+                             ", expected >= 1");
+    if (o.checkpoint->path.filename().empty())
+        throw argument_error("FitOptions::checkpoint: Checkpoint::path '" + o.checkpoint->path.string() + "' names no file");
+}
 
 // Option values that make no sense at all (not lints: there is nothing to waive). The
 // optimizers' ranges are torch.optim's, except that a momentum or beta of 1 or more, which
@@ -141,6 +165,7 @@ inline void check_options(const FitOptions& o) {
             }
         },
         o.optimizer);
+    check_control(o);
 }
 
 // Shapes, then the data lints: warnings to the sink, the first error thrown.
@@ -218,22 +243,42 @@ SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const 
     return e;
 }
 
-inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o) {
-    return "sanenet L6.1 diverged: " + what + " (learning rate " + format_number(learning_rate_of(o.optimizer)) +
+inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o, float rate) {
+    return "sanenet L6.1 diverged: " + what + " (learning rate " + format_number(rate) +
            "); training stopped and the network was restored to its weights at the start of epoch " + std::to_string(epoch) +
            ". Fix: " + (o.clip_grad_norm ? "turn clipping off, " : "") +
            "find the largest stable learning rate with sn::find_learning_rate and use a tenth of it (article item 6).";
 }
 
-SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
+// The early-stopping line of History::stop_message.
+inline std::string early_stop_message(const History& h, const FitOptions& o, bool restored) {
+    const EpochRecord& best = h.epochs[static_cast<std::size_t>(h.best_epoch - 1)];
+    const EarlyStopping& e = *o.early_stopping;
+    return "early stopping: the validation loss has not improved on " + format_number(*best.val_loss) + " (epoch " +
+           std::to_string(best.epoch) + ")" + (e.min_delta > 0 ? " by more than " + format_number(e.min_delta) : "") + " for " +
+           std::to_string(e.patience) + (e.patience == 1 ? " epoch" : " epochs") + "; training stopped after epoch " +
+           std::to_string(h.epochs.back().epoch) +
+           (restored ? " and the weights of epoch " + std::to_string(best.epoch) + " were restored" : "");
+}
+
+SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers,
+                                 const fit_hooks& hooks) {
     check_options(o);
-    History h;
+    if (o.checkpoint && !hooks.write)
+        throw argument_error("FitOptions::checkpoint: this entry point writes no checkpoints; call sn::fit or sn::resume");
+    const run_state* resume = hooks.resume;
+    History h = resume ? resume->history : History{};
     h.metric = metric_name(m);
     const std::size_t n = x.shape()[0];
     progress_line progress(o.progress, o.epochs, n, h.metric);
     diagnostics_sink sink(h, o.progress, o.allow | net_waivers, &progress);
     const net_shape shape = shape_of(m);
     check_before_training(shape, x, y, o, sink);
+    if (resume && resume->finished) {
+        // The fit had ended: its result, as the uninterrupted call returned it.
+        std::copy(resume->snapshot.params.data(), resume->snapshot.params.data() + m.parameter_count(), m.params());
+        return h;
+    }
     if (o.progress) {
         static const bool said = [] {
             if (const std::string note = simd_note(); !note.empty()) std::fprintf(stderr, "sanenet note: %s\n", note.c_str());
@@ -252,25 +297,71 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
     sample_order order(n, o.seed ^ 0x243F6A8885A308D3ull, false);
     trainer::snapshot good;
     using clock = std::chrono::steady_clock;
+    lr_schedule schedule(o.schedule, learning_rate_of(o.optimizer), o.epochs, (n + o.batch_size - 1) / o.batch_size);
+    early_stopper early(o.early_stopping);
+    std::vector<float> best_params;  // the best epoch's weights, for EarlyStopping::restore_best
+    int first = 1;
+    if (resume) {
+        tr.restore(resume->snapshot);
+        if (!order.restore(resume->order)) throw io_error("the checkpoint's sample order does not match the training data");
+        watch.restore(resume->watch);
+        if (monitor) monitor->restore(resume->monitor);
+        schedule.restore(resume->schedule);
+        early.restore(resume->early);
+        best_params = resume->best_params;
+        first = resume->epochs_done + 1;
+    }
+    const run_record run = o.checkpoint ? (resume ? resume->run : record_run(o, x, y)) : run_record{};
+    float rate = learning_rate_of(o.optimizer);  // the rate of the last step taken
 
     auto diverge = [&](const std::string& what, int epoch) {
+        const float at = rate;
         tr.restore(good);
         h.stop = StopReason::diverged;
-        h.stop_message = divergence_message(what, epoch, o);
+        h.stop_message = divergence_message(what, epoch, o, at);
         progress.clear();
         throw divergence_error(h.stop_message, h);
     };
+    // A failed write loses nothing: the fit goes on, the last checkpoint stays as it was.
+    auto checkpoint = [&](int epochs_done, bool finished) {
+        run_state s;
+        s.epochs_done = epochs_done;
+        s.finished = finished;
+        s.run = run;
+        s.history = h;
+        tr.save(s.snapshot);
+        s.order = order.save();
+        s.watch = watch.save();
+        if (monitor) s.monitor = monitor->save();
+        s.early = early.save();
+        s.best_params = best_params;
+        s.schedule = schedule.save();
+        try {
+            hooks.write(o.checkpoint->path, m, s);
+        } catch (const io_error& e) {
+            std::string why = e.what();
+            if (why.starts_with("sanenet: ")) why.erase(0, 9);
+            sink.report({"checkpoint", Severity::warning,
+                         "sanenet checkpoint: the checkpoint after epoch " + std::to_string(epochs_done) +
+                             " was not written (" + why + "); training goes on and the last checkpoint written stays as it was",
+                         "epoch " + std::to_string(epochs_done)},
+                        false);
+        }
+    };
 
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+    for (int epoch = first; epoch <= o.epochs; ++epoch) {
         tr.save(good);
         if (o.shuffle) order.shuffle();
         order.rewind();
         const auto t0 = clock::now();
         double loss_sum = 0.0;
+        std::size_t step = 0;
+        tr.set_learning_rate(static_cast<float>(schedule.rate(epoch - 1, 0)));
         // The update is already applied when on_step sees the loss; a divergence restores the
         // epoch's start anyway.
         train_steps(tr, x, y, order, o.batch_size, n, o.clip_grad_norm, [&](std::size_t rows, double loss, bool clipped) {
             const std::size_t done = order.position();
+            rate = tr.learning_rate();
             if (!std::isfinite(loss))
                 diverge("the training loss became " + format_number(loss) + " in epoch " + std::to_string(epoch) + " at sample " +
                             std::to_string(done - rows),
@@ -283,6 +374,7 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
             if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
             progress.update(epoch, done, loss_sum / static_cast<double>(done));
+            if (schedule.per_step()) tr.set_learning_rate(static_cast<float>(schedule.rate(epoch - 1, ++step)));
             return true;
         });
         // The last update may have left non-finite weights behind a finite loss.
@@ -293,6 +385,7 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
         rec.train_loss = loss_sum / static_cast<double>(n);
         rec.seconds = std::chrono::duration<double>(clock::now() - t0).count();
         rec.samples_per_second = rec.seconds > 0 ? static_cast<double>(n) / rec.seconds : 0.0;
+        rec.learning_rate = rate;
         if (o.validation) {
             const Evaluation e = eval.run(m, o.validation->x, targets_of(o.validation->y), threads);
             rec.val_loss = e.loss;
@@ -302,10 +395,39 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
             h.epochs.empty() ? std::nullopt : std::optional<double>(h.epochs.back().train_loss);
         h.epochs.push_back(rec);
         progress.end_epoch(epoch, rec.train_loss, rec.val_loss, rec.val_metric, rec.samples_per_second, rec.seconds);
+        bool stop = false;
+        if (rec.val_loss) {
+            bool improved = false;
+            stop = early.end_epoch(epoch, *rec.val_loss, improved);
+            if (improved) {
+                h.best_epoch = epoch;
+                if (early.restores()) best_params.assign(m.params(), m.params() + m.parameter_count());
+            }
+            schedule.end_epoch(*rec.val_loss);
+        }
         if (monitor) monitor->end_epoch(rec, previous, threads);
+        if (stop) h.stop = StopReason::early_stopped;
+        // The last epoch's checkpoint is the final one, written once the fit has ended.
+        if (o.checkpoint && !stop && epoch < o.epochs && epoch % o.checkpoint->every_epochs == 0) checkpoint(epoch, false);
         if (o.on_epoch) o.on_epoch(rec);
+        if (stop) break;
     }
-    if (monitor) monitor->end_fit(h, shape, y);
+
+    const int last = h.epochs.empty() ? 0 : h.epochs.back().epoch;
+    const bool restored = early.restores() && h.best_epoch > 0 && h.best_epoch != last && !best_params.empty();
+    if (restored) std::copy(best_params.begin(), best_params.end(), m.params());
+    if (h.stop == StopReason::early_stopped) {
+        h.stop_message = early_stop_message(h, o, restored);
+        if (o.progress) {
+            progress.clear();
+            std::fprintf(stderr, "sanenet note: %s\n", h.stop_message.c_str());
+        }
+    }
+    if (monitor) {
+        if (early.active()) monitor->end_early_stopping(h, restored);
+        monitor->end_fit(h, shape, y, restored);
+    }
+    if (o.checkpoint) checkpoint(last, true);
     return h;
 }
 

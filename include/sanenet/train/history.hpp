@@ -18,9 +18,11 @@ struct EpochRecord {
     std::optional<double> val_metric;  // History::metric on the validation data
     double seconds = 0.0;
     double samples_per_second = 0.0;
+    double learning_rate = 0.0;  // the rate of the epoch's steps (of its last step, when it changes per step)
 };
 
-enum class StopReason { completed, diverged };
+// early_stopped: FitOptions::early_stopping ended the run before the last epoch.
+enum class StopReason { completed, diverged, early_stopped };
 
 struct History {
     std::string metric;  // "accuracy" (Classification, MultiLabel) or "r2" (Regression)
@@ -28,6 +30,10 @@ struct History {
     std::vector<Diagnostic> diagnostics;
     StopReason stop = StopReason::completed;
     std::string stop_message;
+    // The epoch (1-based) with the lowest validation loss, or, with EarlyStopping, the last one
+    // that improved on the best by more than min_delta: the weights restore_best keeps. 0
+    // without validation data.
+    int best_epoch = 0;
 
     std::vector<double> train_loss() const;
     std::vector<double> val_loss() const;

@@ -37,6 +37,15 @@ public:
     // its size: 0 at the end of a pass.
     std::size_t next(trainer& tr, const matrix& x, const targets& y, std::size_t batch);
 
+    // The order and its random stream between two passes (checkpoints).
+    struct state {
+        std::vector<std::size_t> order;
+        kernels::rng::state rng;
+    };
+    state save() const { return {order_, rng_.save()}; }
+    // Takes `s` only if it orders as many samples; returns whether it did.
+    bool restore(const state& s);
+
 private:
     std::vector<std::size_t> order_;
     kernels::rng rng_;
@@ -72,6 +81,14 @@ SANENET_INLINE sample_order::sample_order(std::size_t n, std::uint64_t seed, boo
 
 SANENET_INLINE void sample_order::shuffle() {
     for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
+}
+
+SANENET_INLINE bool sample_order::restore(const state& s) {
+    if (s.order.size() != order_.size()) return false;
+    order_ = s.order;
+    rng_.restore(s.rng);
+    cursor_ = 0;
+    return true;
 }
 
 SANENET_INLINE std::size_t sample_order::next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {

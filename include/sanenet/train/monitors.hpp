@@ -11,7 +11,9 @@
 #include <sanenet/train/options.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
+#include <optional>
 #include <vector>
 #if SANENET_DEFINITIONS
 #include <algorithm>
@@ -36,12 +38,36 @@ public:
     double smoothed() const { return smoothed_; }
     double minimum() const { return minimum_; }
 
+    // The average between two epochs (checkpoints).
+    struct state {
+        int steps = 0;
+        double avg = 0.0, smoothed = 0.0, first = 0.0, minimum = 0.0;
+    };
+    state save() const { return {steps_, avg_, smoothed_, first_, minimum_}; }
+    void restore(const state& s) {
+        steps_ = s.steps;
+        avg_ = s.avg;
+        smoothed_ = s.smoothed;
+        first_ = s.first;
+        minimum_ = s.minimum;
+    }
+
 private:
     static constexpr double beta = 0.98;
     double factor_, floor_;
     int warmup_;
     int steps_ = 0;
     double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
+};
+
+// What training_monitor carries from one epoch to the next (checkpoints): the steps so far (L2.3),
+// L4.3's best validation loss, the training loss then and the epochs in a row that overfit,
+// and, under early stopping, L4.3's finding held back until the end of the fit.
+struct monitor_state {
+    std::uint64_t total_steps = 0;
+    double best_val = 0.0, train_at_best = 0.0;
+    int overfit_run = 0;
+    std::optional<Diagnostic> held;
 };
 
 // The loss of predicting a constant learned from the training targets: class frequencies,
@@ -89,15 +115,17 @@ public:
           allow_(allow),
           progress_(progress) {}
 
-    // Records a finding unless it is waived; returns whether it was recorded.
-    bool report(Diagnostic d) {
+    // Records a finding unless it is waived or, when `once`, one with its ID was recorded;
+    // returns whether it was recorded.
+    bool report(Diagnostic d, bool once = true) {
         if (waived(d, allow_)) return false;
         for (const auto& seen : h_.diagnostics)
-            if (seen.id == d.id) return false;
+            if (once && seen.id == d.id) return false;
         if (print_) {
             if (progress_) progress_->clear();
             std::string line = d.message;
-            line.insert(std::min<std::size_t>(line.size(), 8), d.severity == Severity::error ? "error " : "warning ");
+            const char* level = d.severity == Severity::error ? "error " : d.severity == Severity::info ? "note " : "warning ";
+            line.insert(std::min<std::size_t>(line.size(), 8), level);
             std::fprintf(stderr, "%s\n", line.c_str());
         }
         h_.diagnostics.push_back(std::move(d));
@@ -224,12 +252,13 @@ public:
         first_norm_ = last_norm_ = 0.0;
     }
 
-    // L2.3, once training is over: the validation loss against a constant prediction.
-    void end_fit(const History& h, const net_shape& s, const targets& train) {
+    // L2.3, once training is over: the validation loss (of the best epoch, when its weights
+    // were restored) against a constant prediction.
+    void end_fit(const History& h, const net_shape& s, const targets& train, bool restored = false) {
         // Too short a fit says nothing about what the network can learn.
         if (!o_.validation || h.epochs.empty() || !h.epochs.back().val_loss || total_steps_ < t_.baseline_min_steps) return;
         const double base = baseline_loss(s, train, targets_of(o_.validation->y));
-        const double final_loss = *h.epochs.back().val_loss;
+        const double final_loss = *(restored ? h.epochs[static_cast<std::size_t>(h.best_epoch - 1)] : h.epochs.back()).val_loss;
         if (final_loss >= t_.baseline_ratio * base)
             sink_.report(SANENET_TAGGED(
                 NoBetterThanBaseline, Severity::warning,
@@ -239,6 +268,42 @@ public:
                     "): the network has learned nothing that generalizes (article item 2)",
                 "look at the data and the predictions: are inputs and targets aligned, normalized, shuffled? Then run sn::doctor",
                 "validation loss " + format_number(final_loss) + ", baseline " + format_number(base)));
+    }
+
+    // L4.3 under early stopping, once the fit is over. The finding held back during the epochs,
+    // or the overfitting of the last epoch that early stopping cut short, becomes a note when
+    // the weights of the best epoch were restored (restored), and stays a warning otherwise.
+    void end_early_stopping(const History& h, bool restored) {
+        const bool stopped = h.stop == StopReason::early_stopped;
+        if (!held_ && !(stopped && overfit_run_ > 0)) return;
+        if (!stopped && !restored) {
+            sink_.report(*held_);
+            return;
+        }
+        const EpochRecord& last = h.epochs.back();
+        const EpochRecord& best = h.epochs[static_cast<std::size_t>(h.best_epoch - 1)];
+        const std::string e = std::to_string(last.epoch), b = std::to_string(best.epoch);
+        std::string what = "the validation loss rose to " + format_number(*last.val_loss) + " (best " +
+                           format_number(*best.val_loss) + " at epoch " + b + ") while the training loss fell to " +
+                           format_number(last.train_loss) + ": the network was memorizing the training set (article item 4); " +
+                           (stopped ? "early stopping ended the run at epoch " : "the run ended at epoch ") + e;
+        what += restored ? " and restored the weights of epoch " + b
+                         : " and kept the weights of epoch " + e + " (EarlyStopping::restore_best is false)";
+        const std::string more = "add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get more data";
+        sink_.report(SANENET_TAGGED(
+            Overfitting, restored ? Severity::info : Severity::warning, what,
+            restored ? "nothing is needed for this run; to learn more before overfitting, " + more
+                     : "set EarlyStopping::restore_best = true to end with the best epoch's weights, and " + more,
+            "epoch " + e + ", best epoch " + b));
+    }
+
+    monitor_state save() const { return {total_steps_, best_val_, train_at_best_, overfit_run_, held_}; }
+    void restore(const monitor_state& s) {
+        total_steps_ = static_cast<std::size_t>(s.total_steps);
+        best_val_ = s.best_val;
+        train_at_best_ = s.train_at_best;
+        overfit_run_ = s.overfit_run;
+        held_ = s.held;
     }
 
 private:
@@ -269,15 +334,21 @@ private:
         const bool gap = e.train_loss > 0 && (val - e.train_loss) / e.train_loss > t_.overfit_gap;
         const bool memorizing = e.train_loss < train_at_best_;
         overfit_run_ = gap && memorizing && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
-        if (overfit_run_ >= t_.overfit_epochs)
-            sink_.report(SANENET_TAGGED(
-                Overfitting, Severity::warning,
-                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + format_number(val) +
-                    " (best " + format_number(best_val_) + ") while the training loss is " + format_number(e.train_loss) +
-                    ": the network is memorizing the training set (article item 4)",
-                "stop at the best epoch, add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get "
-                "more data",
-                "epoch " + std::to_string(e.epoch)));
+        if (overfit_run_ < t_.overfit_epochs) return;
+        // Under early stopping the first finding waits for the end of the fit (end_early_stopping).
+        if (o_.early_stopping && held_) return;
+        Diagnostic d = SANENET_TAGGED(
+            Overfitting, Severity::warning,
+            "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + format_number(val) + " (best " +
+                format_number(best_val_) + ") while the training loss is " + format_number(e.train_loss) +
+                ": the network is memorizing the training set (article item 4)",
+            "stop at the best epoch, add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get "
+            "more data",
+            "epoch " + std::to_string(e.epoch));
+        if (o_.early_stopping)
+            held_ = std::move(d);
+        else
+            sink_.report(std::move(d));
     }
 
     void check_vanishing(const EpochRecord& e, const std::optional<double>& previous) {
@@ -319,6 +390,7 @@ private:
     double first_norm_ = 0.0, last_norm_ = 0.0;
     double best_val_ = std::numeric_limits<double>::infinity(), train_at_best_ = 0.0;
     int overfit_run_ = 0;
+    std::optional<Diagnostic> held_;  // L4.3 under early stopping, until end_early_stopping
 };
 
 }  // namespace sanenet::detail

@@ -6,6 +6,7 @@
 #include <sanenet/core/xt.hpp>
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/lints/thresholds.hpp>
+#include <sanenet/train/control.hpp>
 #include <sanenet/train/history.hpp>
 #include <sanenet/lints/data.hpp>
 #include <sanenet/train/optimizers.hpp>
@@ -40,6 +41,10 @@ struct FitOptions {
     bool shuffle = true;
     Thresholds thresholds = {};  // the run-time lints' thresholds
     bool monitor = true;  // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
+    // Training control (train/control.hpp, docs/training.md).
+    std::optional<EarlyStopping> early_stopping = std::nullopt;  // on the validation loss
+    Schedule schedule = ConstantLR{};
+    std::optional<Checkpoint> checkpoint = std::nullopt;  // sn::resume continues from it
 };
 
 namespace detail {

@@ -35,8 +35,9 @@ public:
     trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed);
 
     model& net() { return m_; }
-    // The learning rate of the configured optimizer, changed in place (the LR range test).
+    // The learning rate of the configured optimizer, changed in place (the LR range test, the schedules).
     void set_learning_rate(float lr);
+    float learning_rate() const { return learning_rate_of(opt_); }
     // Dropout and noise on (training) or off (the doctor's overfit probe).
     void set_regularization(bool on) { regularize_ = on; }
     // The weight matrices (one per Dense), in order.
@@ -83,10 +84,11 @@ public:
         return train_step(rows, clip_norm).loss;
     }
 
-    // Optimizer state, to save and restore together with the weights on divergence.
+    // Optimizer state, to save and restore together with the weights on divergence; with the
+    // step counter that keys dropout and noise, for checkpoints.
     struct snapshot {
         aligned_buffer<float> params, state1, state2;
-        std::uint64_t updates = 0;
+        std::uint64_t updates = 0, step = 0;
     };
     void save(snapshot& s) const;
     void restore(const snapshot& s);
@@ -247,6 +249,7 @@ SANENET_INLINE void trainer::save(snapshot& s) const {
     s.state1 = state1_;
     s.state2 = state2_;
     s.updates = updates_;
+    s.step = step_;
 }
 
 SANENET_INLINE void trainer::restore(const snapshot& s) {
@@ -254,6 +257,7 @@ SANENET_INLINE void trainer::restore(const snapshot& s) {
     state1_ = s.state1;
     state2_ = s.state2;
     updates_ = s.updates;
+    step_ = s.step;
 }
 
 SANENET_INLINE double trainer::loss_and_output_gradient(std::size_t rows) {
