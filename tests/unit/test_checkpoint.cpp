@@ -157,6 +157,71 @@ TEST_CASE("resumed at an epoch boundary, a fit ends bit for bit as the uninterru
     }
 }
 
+TEST_CASE("resumed at an epoch boundary, the monitors go on as they were: L4.3's note and L6.1's smoothed loss") {
+    temp_dir dir("monitors");
+    SUBCASE("L4.3 under early stopping: held from before the interruption, noted after it") {
+        // 10-128-128-4 without dropout memorizes 48 noisy samples (test_early_stopping.cpp).
+        using Plain = sn::Network<sn::Classification<4>, NoDropout, sn::Input<10>, sn::Dense<128, sn::He>, sn::ReLU,
+                                  sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
+        task t{blobs(48, 8), blobs(400, 9)};
+        sn::kernels::rng r(3);
+        for (std::size_t i = 0; i < 48; i += 3) t.train.y(i) = static_cast<std::int32_t>(r.below(4));
+        sn::FitOptions o = quiet(60, 8);
+        o.validation = sn::Validation{t.val.x, t.val.y};
+        o.early_stopping = sn::EarlyStopping{.patience = 15};
+        o.checkpoint = sn::Checkpoint{.path = dir.path / "a.ckpt"};
+        Plain whole{sn::Seed{5}};
+        const sn::History h = sn::fit(whole, t.train.x, t.train.y, o);
+        REQUIRE(h.stop == sn::StopReason::early_stopped);
+        REQUIRE(h.fired("L4.3"));
+        o.checkpoint->path = dir.path / "b.ckpt";
+        const auto [resumed, weights] = interrupt_and_resume<Plain>(t, o, static_cast<int>(h.epochs.size()) - 3);
+        check_same_history(resumed, h);
+        CHECK(same_bits(weights, params_of(whole)));
+    }
+    SUBCASE("L6.1's smoothed loss, which spans the interruption, diverges at the same step") {
+        const task t = make_task();
+        sn::FitOptions o = quiet(8, 16);
+        o.validation = sn::Validation{t.val.x, t.val.y};
+        o.checkpoint = sn::Checkpoint{.path = dir.path / "a.ckpt"};
+        // After epoch 3 every label moves to the next class and the inputs grow tenfold: the
+        // smoothed loss jumps far above its minimum (test_fit.cpp's L6.1 case).
+        const auto diverged = [&](sn::FitOptions run, int interrupt_after) {
+            task copy = t;
+            Net net{sn::Seed{5}};
+            const auto corrupt_after_3 = [&copy](const sn::EpochRecord& e) {
+                if (e.epoch != 3) return;
+                for (auto& label : copy.train.y) label = (label + 1) % 4;
+                for (auto& v : copy.train.x) v *= 10.f;
+            };
+            if (interrupt_after) {
+                run.on_epoch = [&](const sn::EpochRecord& e) {
+                    if (e.epoch == interrupt_after) throw interrupted{};
+                };
+                CHECK_THROWS_AS(sn::fit(net, copy.train.x, copy.train.y, run), interrupted);
+            }
+            run.on_epoch = corrupt_after_3;
+            try {
+                if (interrupt_after)
+                    sn::resume(net, run.checkpoint->path, copy.train.x, copy.train.y, run);
+                else
+                    sn::fit(net, copy.train.x, copy.train.y, run);
+            } catch (const sn::divergence_error& e) {
+                return std::make_pair(std::string(e.what()), e.history());
+            }
+            FAIL("expected divergence_error");
+            return std::make_pair(std::string(), sn::History{});
+        };
+        const auto [want, want_history] = diverged(o, 0);
+        CHECK(contains(want, "the smoothed training loss rose to "));
+        CHECK(contains(want, "in epoch 4"));
+        o.checkpoint->path = dir.path / "b.ckpt";
+        const auto [got, got_history] = diverged(o, 2);
+        CHECK(got == want);
+        check_same_history(got_history, want_history);
+    }
+}
+
 TEST_CASE("killed (SIGKILL) in the middle of an epoch, a fit resumed from its last checkpoint ends bit for bit as the uninterrupted one") {
     temp_dir dir("kill");
     const task t = make_task(6000);
