@@ -5,7 +5,7 @@
 #   make bench   install the anchors (OpenBLAS, PyTorch, dlib), build and run the benchmark,
 #                write docs/benchmarks.md
 #   make mistakes  build and run the mistake benchmark (docs/diagnostics.md)
-#   make parity  install PyTorch, replay the oracle's training cases in it (docs/parity.md)
+#   make parity  install PyTorch, replay the oracle's training cases and the schedules in it (docs/parity.md)
 #   make test-avx512-emulated  the AVX-512 builds of the SIMD tests on an emulated CPU (Bochs)
 #   make single  regenerate single_include/sanenet/sanenet.hpp
 #   make clean   remove the build directories

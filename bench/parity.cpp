@@ -3,8 +3,12 @@
 // caseNN/ with case.json (the layers, task, optimizer, batch, epochs, clipping, threads), x.npy,
 // y.npy (the class index as float32 for classification) and the weights before (start/) and
 // after (final/) training, as sn::export_npy writes them (dense<i>_weight.npy is (out, in);
-// layernorm<i>_weight.npy, the gain, and layernorm<i>_bias.npy are (width,)).
+// layernorm<i>_weight.npy, the gain, and layernorm<i>_bias.npy are (width,)). Then the schedule
+// cases (tests/unit/schedule_cases.hpp), one directory schedNN/ each, whose case.json adds the
+// schedule, sanenet's learning rate of every epoch (EpochRecord::learning_rate) and, for
+// ReduceLROnPlateau, the validation data (xv.npy, yv.npy).
 #include "../tests/unit/oracle_cases.hpp"
+#include "../tests/unit/schedule_cases.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -83,6 +87,47 @@ void write(const std::filesystem::path& path, const sn::detail::serial::bytes& b
     sn::detail::write_file_atomically(path, b, "parity");
 }
 
+// A float option exactly, as the double it converts to.
+std::string exact(double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+std::string schedule_json(const sn::Schedule& s) {
+    return std::visit(
+        [](const auto& v) -> std::string {
+            using S = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<S, sn::ConstantLR>)
+                return "{\"type\": \"constant\"}";
+            else if constexpr (std::is_same_v<S, sn::StepLR>)
+                return "{\"type\": \"step\", \"step_epochs\": " + std::to_string(v.step_epochs) + ", \"gamma\": " + exact(v.gamma) + "}";
+            else if constexpr (std::is_same_v<S, sn::ExponentialLR>)
+                return "{\"type\": \"exponential\", \"gamma\": " + exact(v.gamma) + "}";
+            else if constexpr (std::is_same_v<S, sn::CosineLR>)
+                return "{\"type\": \"cosine\", \"min_lr\": " + exact(v.min_lr) + ", \"warmup_epochs\": " +
+                       std::to_string(v.warmup_epochs) + ", \"restart_epochs\": " + std::to_string(v.restart_epochs) + "}";
+            else if constexpr (std::is_same_v<S, sn::OneCycleLR>)
+                return "{\"type\": \"one_cycle\", \"max_lr\": " + exact(v.max_lr) + ", \"pct_start\": " + exact(v.pct_start) + "}";
+            else
+                return "{\"type\": \"plateau\", \"factor\": " + exact(v.factor) + ", \"patience\": " + std::to_string(v.patience) +
+                       ", \"min_lr\": " + exact(v.min_lr) + "}";
+        },
+        s);
+}
+
+void write_data(const std::filesystem::path& dir, const std::string& stem, const oracle_case& c, const data& d) {
+    const std::size_t n = d.x.shape()[0];
+    write(dir / (stem == "x" ? "x.npy" : "xv.npy"), sn::detail::serial::npy_file({n, d.x.shape()[1]}, d.x.data(), d.x.size()));
+    const std::filesystem::path y = dir / (stem == "x" ? "y.npy" : "yv.npy");
+    if (c.task.k == task_kind::classification) {
+        std::vector<float> labels(d.labels.begin(), d.labels.end());
+        write(y, sn::detail::serial::npy_file({n}, labels.data(), n));
+    } else {
+        write(y, sn::detail::serial::npy_file({n, d.values.shape()[1]}, d.values.data(), d.values.size()));
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -113,5 +158,26 @@ int main(int argc, char** argv) {
         const std::string json = case_json(c);
         write(dir / "case.json", sn::detail::serial::bytes(json.begin(), json.end()));
     }
-    std::printf("parity: %zu cases trained on %s, written to %s\n", all.size(), sn::kernels::arch_name(), out.c_str());
+    const std::vector<schedule_case> scheduled = schedule_cases();
+    for (std::size_t i = 0; i < scheduled.size(); ++i) {
+        const schedule_case& sc = scheduled[i];
+        char stem[32];
+        std::snprintf(stem, sizeof stem, "sched%02zu", i);
+        const std::filesystem::path dir = out / stem;
+        const data d = make_data(sc.base), v = make_validation(sc.base);
+        sn::detail::model m = make_model(sc.base);
+        sn::detail::export_npy(m, dir / "start");
+        const sn::History h = sn::detail::fit_model(m, d.x, d.targets(), fit_options(sc, v), {});
+        sn::detail::export_npy(m, dir / "final");
+        write_data(dir, "x", sc.base, d);
+        if (sc.validation) write_data(dir, "xv", sc.base, v);
+        std::string rates;
+        for (const sn::EpochRecord& e : h.epochs) rates += (rates.empty() ? "" : ", ") + exact(e.learning_rate);
+        std::string json = case_json(sc.base);
+        json.insert(json.rfind('}'), ", \"schedule\": " + schedule_json(sc.schedule) + ", \"validation\": " +
+                                         (sc.validation ? "true" : "false") + ", \"rates\": [" + rates + "]");
+        write(dir / "case.json", sn::detail::serial::bytes(json.begin(), json.end()));
+    }
+    std::printf("parity: %zu cases and %zu schedule cases trained on %s, written to %s\n", all.size(), scheduled.size(),
+                sn::kernels::arch_name(), out.c_str());
 }

@@ -119,21 +119,37 @@ def replay(case_dir):
     x = load(os.path.join(case_dir, "x.npy"))
     y = load(os.path.join(case_dir, "y.npy"))
     n, batch = x.shape[0], case["batch"]
+
+    def task_loss(out, target):
+        if task == "classification":
+            return torch.nn.functional.cross_entropy(out, target.long())
+        if task == "multilabel":
+            return torch.nn.functional.binary_cross_entropy_with_logits(out, target)
+        return torch.nn.functional.mse_loss(out, target)
+
+    schedule = Schedule(case, opt, (n + batch - 1) // batch) if "schedule" in case else None
+    if schedule and case["validation"]:
+        xv, yv = load(os.path.join(case_dir, "xv.npy")), load(os.path.join(case_dir, "yv.npy"))
+    rates = []  # the rate of each epoch's last step
     for _ in range(case["epochs"]):
         for b in range(0, n, batch):
             xb, yb = x[b:b + batch], y[b:b + batch]
             opt.zero_grad()
-            out = model(xb)
-            if task == "classification":
-                loss = torch.nn.functional.cross_entropy(out, yb.long())
-            elif task == "multilabel":
-                loss = torch.nn.functional.binary_cross_entropy_with_logits(out, yb)
-            else:
-                loss = torch.nn.functional.mse_loss(out, yb)
+            loss = task_loss(model(xb), yb)
             loss.backward()
             if case["clip"] is not None:
                 torch.nn.utils.clip_grad_norm_(weights + biases, case["clip"])
+            last_rate = opt.param_groups[0]["lr"]
             opt.step()
+            if schedule:
+                schedule.after_step()
+        rates.append(last_rate)
+        if schedule:
+            val = None
+            if case["validation"]:
+                with torch.no_grad():
+                    val = float(task_loss(model(xv), yv))
+            schedule.after_epoch(val)
 
     diff = update = 0.0
     for (module, stem), (w0, b0) in zip(parametric, start):
@@ -142,13 +158,71 @@ def replay(case_dir):
             t = tensor.detach()
             diff = max(diff, float((t - final).abs().max()))
             update = max(update, float((t - t0).abs().max()))
-    return case["name"], (diff / update if update > 0 else float("inf"))
+    rate_error = None
+    if schedule:
+        rate_error = max(abs(a - b) / b for a, b in zip(case["rates"], rates))
+    return case["name"], (diff / update if update > 0 else float("inf")), rate_error
+
+
+class Schedule:
+    """sanenet's schedule as torch.optim.lr_scheduler objects, stepped where sanenet steps them:
+    per batch for OneCycleLR and the warm-up (LinearLR), per epoch for the others; the cosine
+    starts after the warm-up."""
+
+    def __init__(self, case, opt, steps_per_epoch):
+        s = case["schedule"]
+        self.kind, self.opt, self.epochs = s["type"], opt, case["epochs"]
+        self.per_batch, self.per_epoch, self.after_warmup, self.steps, self.warmup_steps = None, None, None, 0, 0
+        sched = torch.optim.lr_scheduler
+        if self.kind == "step":
+            self.per_epoch = sched.StepLR(opt, step_size=s["step_epochs"], gamma=s["gamma"])
+        elif self.kind == "exponential":
+            self.per_epoch = sched.ExponentialLR(opt, gamma=s["gamma"])
+        elif self.kind == "one_cycle":
+            self.per_batch = sched.OneCycleLR(opt, max_lr=s["max_lr"], epochs=self.epochs, steps_per_epoch=steps_per_epoch,
+                                              pct_start=s["pct_start"], anneal_strategy="cos", cycle_momentum=False,
+                                              div_factor=25.0, final_div_factor=1e4)
+        elif self.kind == "plateau":
+            self.per_epoch = sched.ReduceLROnPlateau(opt, mode="min", factor=s["factor"], patience=s["patience"],
+                                                     min_lr=s["min_lr"])
+        elif self.kind == "cosine":
+            warmup = s["warmup_epochs"]
+
+            def cosine():
+                if s["restart_epochs"] > 0:
+                    return sched.CosineAnnealingWarmRestarts(opt, T_0=s["restart_epochs"], eta_min=s["min_lr"])
+                return sched.CosineAnnealingLR(opt, T_max=self.epochs - warmup, eta_min=s["min_lr"])
+
+            if warmup > 0:
+                self.warmup_steps = warmup * steps_per_epoch
+                self.per_batch = sched.LinearLR(opt, start_factor=1.0 / self.warmup_steps, end_factor=1.0,
+                                                total_iters=self.warmup_steps - 1)
+                self.after_warmup = cosine
+            else:
+                self.per_epoch = cosine()
+        elif self.kind != "constant":
+            raise ValueError(f"parity: unknown schedule {self.kind!r}")
+
+    def after_step(self):
+        self.steps += 1
+        if self.per_batch and (not self.warmup_steps or self.steps < self.warmup_steps):
+            self.per_batch.step()
+
+    def after_epoch(self, val_loss):
+        if self.after_warmup and self.steps >= self.warmup_steps:
+            self.per_epoch, self.after_warmup = self.after_warmup(), None  # created at the warm-up's end: its epoch 0
+            return
+        if isinstance(self.per_epoch, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.per_epoch.step(val_loss)
+        elif self.per_epoch:
+            self.per_epoch.step()
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--tolerance", type=float, default=1e-3)
+    ap.add_argument("--rate-tolerance", type=float, default=1e-6, help="of a schedule's rate, relative")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "parity.md"))
     ap.add_argument("--no-write", action="store_true", help="print only, do not rewrite docs/parity.md")
     args = ap.parse_args()
@@ -157,6 +231,7 @@ def main():
 
     flags = cpu_flags()
     results, ran, skipped = {}, [], []
+    scheduled, rate_errors = set(), {}  # the schedule cases, and their worst relative error of a rate
     with tempfile.TemporaryDirectory(prefix="sanenet_parity_") as tmp:
         for arch, needs in ARCHS.items():
             exe = os.path.join(args.build, "bench", f"parity_{arch}")
@@ -171,24 +246,39 @@ def main():
             subprocess.run([exe, out], check=True)
             ran.append(arch)
             for d in sorted(os.listdir(out)):
-                name, err = replay(os.path.join(out, d))
+                name, err, rate_err = replay(os.path.join(out, d))
                 results.setdefault(name, {})[arch] = err
+                if rate_err is not None:
+                    scheduled.add(name)
+                    rate_errors[name] = max(rate_errors.get(name, 0.0), rate_err)
     if not ran:
         print("parity: no architecture build could run", file=sys.stderr)
         return 1
 
     width = max(len(n) for n in results)
     lines = [f"| case | {' | '.join(ran)} |", "|---|" + "---:|" * len(ran)]
-    print(f"{'case':<{width}}  " + "  ".join(f"{a:>9}" for a in ran))
+    schedule_lines = [f"| schedule case | {' | '.join(ran)} | rates |", "|---|" + "---:|" * (len(ran) + 1)]
+    print(f"{'case':<{width}}  " + "  ".join(f"{a:>9}" for a in ran) + "      rates")
     worst = {a: 0.0 for a in ran}
+    schedule_worst = {a: 0.0 for a in ran}
     for name, errs in results.items():
-        print(f"{name:<{width}}  " + "  ".join(f"{errs[a]:9.2e}" for a in ran))
-        lines.append(f"| {name} | " + " | ".join(f"{errs[a]:.2e}" for a in ran) + " |")
+        rate = f"  {rate_errors[name]:9.2e}" if name in scheduled else ""
+        print(f"{name:<{width}}  " + "  ".join(f"{errs[a]:9.2e}" for a in ran) + rate)
+        row = f"| {name} | " + " | ".join(f"{errs[a]:.2e}" for a in ran) + " |"
+        if name in scheduled:
+            schedule_lines.append(row + f" {rate_errors[name]:.2e} |")
+        else:
+            lines.append(row)
         for a in ran:
             worst[a] = max(worst[a], errs[a])
+            if name in scheduled:
+                schedule_worst[a] = max(schedule_worst[a], errs[a])
     lines.append("| **worst** | " + " | ".join(f"**{worst[a]:.2e}**" for a in ran) + " |")
+    worst_rate = max(rate_errors.values(), default=0.0)
+    schedule_lines.append("| **worst** | " + " | ".join(f"**{schedule_worst[a]:.2e}**" for a in ran) + f" | **{worst_rate:.2e}** |")
     summary = ", ".join(f"{a} {worst[a]:.2e}" for a in ran)
-    print(f"parity: {len(results)} cases, worst difference / update: {summary} (tolerance {args.tolerance:g})")
+    print(f"parity: {len(results)} cases, worst difference / update: {summary} (tolerance {args.tolerance:g}); "
+          f"{len(scheduled)} schedule cases, worst relative error of a rate {worst_rate:.2e} (tolerance {args.rate_tolerance:g})")
     if skipped:
         print("parity: not run: " + "; ".join(skipped))
 
@@ -209,11 +299,25 @@ def main():
             f"- PyTorch {torch.__version__}, NumPy {np.__version__}, Python {platform.python_version()}",
             f"- architectures run: {', '.join(ran)}" + (f"; not run: {'; '.join(skipped)}" if skipped else ""),
             "",
-        ] + lines + [""]
+        ] + lines + [
+            "",
+            "## Learning-rate schedules",
+            "",
+            "Each schedule case (`tests/unit/schedule_cases.hpp`) trains under a schedule for several",
+            "epochs; PyTorch replays it with `torch.optim.lr_scheduler` (`StepLR`, `ExponentialLR`,",
+            "`CosineAnnealingLR`, `CosineAnnealingWarmRestarts`, `LinearLR` for the warm-up, `OneCycleLR`",
+            "with `cycle_momentum=False`, `ReduceLROnPlateau` on PyTorch's own validation loss), stepped",
+            "per batch or per epoch as sanenet steps it. The architecture columns are the weights, as",
+            "above; \"rates\" is the largest relative difference between sanenet's",
+            "`EpochRecord::learning_rate` and the rate PyTorch used in the epoch's last step (tolerance",
+            f"{args.rate_tolerance:g}).",
+            "",
+        ] + schedule_lines + [""]
         with open(args.out, "w") as f:
             f.write("\n".join(text))
         print(f"parity: wrote {args.out}")
-    return 0 if all(w <= args.tolerance for w in worst.values()) else 1
+    ok = all(w <= args.tolerance for w in worst.values()) and worst_rate <= args.rate_tolerance
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

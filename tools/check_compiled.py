@@ -2,7 +2,7 @@
 """The compiled mode stays lean (ctest tools.compiled_lean).
 
 A translation unit that uses the whole public API (a network, fit, predict, predict_one,
-save and load, the loaders, Standardizer, the metrics, the plots, the doctor) is compiled
+early stopping, schedules, checkpoints and resume, save and load, the loaders, Standardizer, the metrics, the plots, the doctor) is compiled
 with -DSANENET_COMPILED_LIB -O2, as a user of sanenet::compiled compiles it. Two things must
 hold, or the check fails and names the offender:
 
@@ -38,6 +38,11 @@ int main(int argc, char** argv) {
     sn::Standardizer s;
     s.fit(x);
     const sn::History h = sn::fit(net, s.transform(x), y, sn::FitOptions{.epochs = 1, .batch_size = 8, .progress = false});
+    const sn::FitOptions control{.epochs = 2, .batch_size = 8, .validation = sn::Validation{x, y}, .progress = false,
+                                 .early_stopping = sn::EarlyStopping{}, .schedule = sn::OneCycleLR{},
+                                 .checkpoint = sn::Checkpoint{.path = std::string(dir) + "/run.ckpt"}};
+    sn::fit(net, x, y, control);
+    const sn::History resumed = sn::resume(net, std::string(dir) + "/run.ckpt", x, y, control);
     const sn::matrix p = net.predict(x);
     float out[3];
     const float in[4] = {0, 1, 2, 3};
@@ -52,7 +57,7 @@ int main(int argc, char** argv) {
     const auto report = sn::doctor(net, x, y, sn::FitOptions{.progress = false});
     const auto table = sn::data::load_csv(std::string(dir) + "/t.csv");
     const auto images = sn::data::load_idx(std::string(dir) + "/i.idx");
-    std::printf("%zu %f %zu\n", h.epochs.size(), static_cast<double>(lr.suggested), table.values.shape()[0]);
+    std::printf("%zu %f %zu %d\n", h.epochs.size(), static_cast<double>(lr.suggested), table.values.shape()[0], resumed.best_epoch);
     return report.findings.empty() && images.size() == 0;
 }
 """

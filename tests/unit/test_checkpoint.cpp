@@ -159,6 +159,26 @@ TEST_CASE("resumed at an epoch boundary, a fit ends bit for bit as the uninterru
 
 TEST_CASE("resumed at an epoch boundary, the monitors go on as they were: L4.3's note and L6.1's smoothed loss") {
     temp_dir dir("monitors");
+    SUBCASE("L4.3 without early stopping: the warning recorded before the interruption stays the only one") {
+        using Plain = sn::Network<sn::Classification<4>, NoDropout, sn::Input<10>, sn::Dense<128, sn::He>, sn::ReLU,
+                                  sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
+        task t{blobs(48, 8), blobs(400, 9)};
+        sn::kernels::rng r(3);
+        for (std::size_t i = 0; i < 48; i += 3) t.train.y(i) = static_cast<std::int32_t>(r.below(4));
+        sn::FitOptions o = quiet(40, 8);
+        o.validation = sn::Validation{t.val.x, t.val.y};
+        o.checkpoint = sn::Checkpoint{.path = dir.path / "a.ckpt"};
+        Plain whole{sn::Seed{5}};
+        const sn::History h = sn::fit(whole, t.train.x, t.train.y, o);
+        REQUIRE(h.fired("L4.3"));
+        const auto l43 = std::find_if(h.diagnostics.begin(), h.diagnostics.end(), [](const auto& d) { return d.id == "L4.3"; });
+        const int fired_at = std::stoi(l43->evidence.substr(6));  // "epoch N"
+        REQUIRE(fired_at + 5 < 40);
+        o.checkpoint->path = dir.path / "b.ckpt";
+        const auto [resumed, weights] = interrupt_and_resume<Plain>(t, o, fired_at + 2);
+        check_same_history(resumed, h);
+        CHECK(same_bits(weights, params_of(whole)));
+    }
     SUBCASE("L4.3 under early stopping: held from before the interruption, noted after it") {
         // 10-128-128-4 without dropout memorizes 48 noisy samples (test_early_stopping.cpp).
         using Plain = sn::Network<sn::Classification<4>, NoDropout, sn::Input<10>, sn::Dense<128, sn::He>, sn::ReLU,
@@ -168,7 +188,7 @@ TEST_CASE("resumed at an epoch boundary, the monitors go on as they were: L4.3's
         for (std::size_t i = 0; i < 48; i += 3) t.train.y(i) = static_cast<std::int32_t>(r.below(4));
         sn::FitOptions o = quiet(60, 8);
         o.validation = sn::Validation{t.val.x, t.val.y};
-        o.early_stopping = sn::EarlyStopping{.patience = 15};
+        o.early_stopping = sn::EarlyStopping{.patience = 30};  // L4.3's rule holds for 5 epochs before the stop
         o.checkpoint = sn::Checkpoint{.path = dir.path / "a.ckpt"};
         Plain whole{sn::Seed{5}};
         const sn::History h = sn::fit(whole, t.train.x, t.train.y, o);

@@ -599,6 +599,79 @@ TEST_CASE("history_svg: every point and line vertex sits at (epoch, value) on th
     }
 }
 
+TEST_CASE("history_svg: a learning-rate panel when the rate changed, each epoch's rate at (epoch, rate) on its axes") {
+    temp_dir dir("rates");
+    const fs::path file = dir.path / "h.svg";
+    const auto history = [](const std::vector<double>& rates) {
+        sn::History h;
+        h.metric = "accuracy";
+        for (std::size_t i = 0; i < rates.size(); ++i) {
+            h.epochs.push_back(epoch(static_cast<int>(i) + 1, 1.0 / (i + 1.0), 1.1 / (i + 1.0), 0.5 + 0.05 * i));
+            h.epochs.back().learning_rate = rates[i];
+        }
+        return h;
+    };
+    // The lowest frame is the learning-rate panel.
+    const auto rate_panel = [](const std::vector<plot_area>& areas) {
+        return *std::max_element(areas.begin(), areas.end(), [](const plot_area& a, const plot_area& b) { return a.top < b.top; });
+    };
+    const auto check_rates = [](const std::vector<svg_element>& el, const plot_area& p, const std::vector<double>& rates) {
+        CHECK(axes_problem(p) == "");
+        const auto dots = with_class(el, "circle", "lr");
+        REQUIRE(dots.size() == rates.size());
+        for (std::size_t i = 0; i < rates.size(); ++i)
+            CHECK(point_problem(p, dots[i]->number("cx"), dots[i]->number("cy"), static_cast<double>(i) + 1, rates[i]) == "");
+        const auto lines = with_class(el, "polyline", "lr");
+        REQUIRE(lines.size() == 1);
+        const auto vertices = polyline_points(*lines.front());
+        REQUIRE(vertices.size() == rates.size());
+        for (std::size_t i = 0; i < rates.size(); ++i)
+            CHECK(point_problem(p, vertices[i].first, vertices[i].second, static_cast<double>(i) + 1, rates[i]) == "");
+    };
+
+    SUBCASE("a step schedule: a linear axis") {
+        const std::vector<double> rates = {0.1, 0.1, 0.05, 0.05, 0.025};
+        sn::plot::history_svg(history(rates), file);
+        const std::string s = read_text(file);
+        check_svg(s);
+        CHECK(contains(s, ">Learning rate</text>"));
+        CHECK(contains(s, ">rate</text>"));
+        const auto el = svg_elements(s);
+        const auto areas = plot_areas(el);
+        REQUIRE(areas.size() == 3);
+        check_rates(el, rate_panel(areas), rates);
+    }
+    SUBCASE("one cycle: rates over four decades on a log axis") {
+        const std::vector<double> rates = {0.004, 0.1, 0.05, 0.001, 4e-7};
+        sn::plot::history_svg(history(rates), file);
+        const std::string s = read_text(file);
+        check_svg(s);
+        CHECK(contains(s, ">rate (log scale)</text>"));
+        const auto el = svg_elements(s);
+        const auto areas = plot_areas(el, true);
+        REQUIRE(areas.size() == 3);
+        check_rates(el, rate_panel(areas), rates);
+    }
+    SUBCASE("a constant rate: no panel") {
+        sn::plot::history_svg(history({0.01, 0.01, 0.01}), file);
+        const std::string s = read_text(file);
+        check_svg(s);
+        CHECK_FALSE(contains(s, "Learning rate"));
+        CHECK(plot_areas(svg_elements(s)).size() == 2);
+        CHECK(with_class(svg_elements(s), "circle", "lr").empty());
+    }
+    SUBCASE("early stopping goes in the footer") {
+        sn::History h = history({0.1, 0.1, 0.05});
+        h.stop = sn::StopReason::early_stopped;
+        h.stop_message = "early stopping: the validation loss has not improved on 0.5 (epoch 1) for 2 epochs";
+        sn::plot::history_svg(h, file);
+        const std::string s = read_text(file);
+        check_svg(s);
+        CHECK(contains(s, ">early stopping: the validation loss has not improved on 0.5 (epoch 1) for 2 epochs</text>"));
+        CHECK_FALSE(contains(s, "training diverged"));
+    }
+}
+
 TEST_CASE("scatter_svg: non-finite pairs are skipped; more than 5000 points are subsampled deterministically") {
     temp_dir dir("scatter_big");
     SUBCASE("NaN and Inf") {

@@ -302,8 +302,8 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
     std::vector<float> best_params;  // the best epoch's weights, for EarlyStopping::restore_best
     int first = 1;
     if (resume) {
-        tr.restore(resume->snapshot);
         if (!order.restore(resume->order)) throw io_error("the checkpoint's sample order does not match the training data");
+        tr.restore(resume->snapshot);
         watch.restore(resume->watch);
         if (monitor) monitor->restore(resume->monitor);
         schedule.restore(resume->schedule);
