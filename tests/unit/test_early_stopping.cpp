@@ -214,6 +214,11 @@ TEST_CASE("L4.3's finding during the epochs is held back under early stopping, t
                                            " and restored the weights of epoch " + std::to_string(h.best_epoch)));
     CHECK_FALSE(contains(err, "sanenet warning L4.3"));
     CHECK(contains(err, "sanenet note L4.3 overfitting: "));
+    // The evidence says when the rule held.
+    for (const auto& d : h.diagnostics)
+        if (d.id == "L4.3")
+            CHECK(d.evidence == "epoch " + std::to_string(h.epochs.size()) + ", best epoch " + std::to_string(h.best_epoch) +
+                                    ", the rule held at epoch " + std::to_string(fired_at));
 }
 
 TEST_CASE("early stopping that ends a run whose validation loss merely levels off adds no L4.3") {

@@ -294,7 +294,7 @@ public:
             Overfitting, restored ? Severity::info : Severity::warning, what,
             restored ? "nothing is needed for this run; to learn more before overfitting, " + more
                      : "set EarlyStopping::restore_best = true to end with the best epoch's weights, and " + more,
-            "epoch " + e + ", best epoch " + b));
+            "epoch " + e + ", best epoch " + b + (held_ ? ", the rule held at " + held_->evidence : "")));
     }
 
     monitor_state save() const { return {total_steps_, best_val_, train_at_best_, overfit_run_, held_}; }
