@@ -101,17 +101,20 @@ std::string schedule_json(const sn::Schedule& s) {
             if constexpr (std::is_same_v<S, sn::ConstantLR>)
                 return "{\"type\": \"constant\"}";
             else if constexpr (std::is_same_v<S, sn::StepLR>)
-                return "{\"type\": \"step\", \"step_epochs\": " + std::to_string(v.step_epochs) + ", \"gamma\": " + exact(v.gamma) + "}";
+                return "{\"type\": \"step\", \"step_epochs\": " + std::to_string(v.step_epochs) +
+                       ", \"gamma\": " + exact(v.gamma) + "}";
             else if constexpr (std::is_same_v<S, sn::ExponentialLR>)
                 return "{\"type\": \"exponential\", \"gamma\": " + exact(v.gamma) + "}";
             else if constexpr (std::is_same_v<S, sn::CosineLR>)
-                return "{\"type\": \"cosine\", \"min_lr\": " + exact(v.min_lr) + ", \"warmup_epochs\": " +
-                       std::to_string(v.warmup_epochs) + ", \"restart_epochs\": " + std::to_string(v.restart_epochs) + "}";
+                return "{\"type\": \"cosine\", \"min_lr\": " + exact(v.min_lr) +
+                       ", \"warmup_epochs\": " + std::to_string(v.warmup_epochs) +
+                       ", \"restart_epochs\": " + std::to_string(v.restart_epochs) + "}";
             else if constexpr (std::is_same_v<S, sn::OneCycleLR>)
-                return "{\"type\": \"one_cycle\", \"max_lr\": " + exact(v.max_lr) + ", \"pct_start\": " + exact(v.pct_start) + "}";
+                return "{\"type\": \"one_cycle\", \"max_lr\": " + exact(v.max_lr) + ", \"pct_start\": " + exact(v.pct_start) +
+                       "}";
             else
-                return "{\"type\": \"plateau\", \"factor\": " + exact(v.factor) + ", \"patience\": " + std::to_string(v.patience) +
-                       ", \"min_lr\": " + exact(v.min_lr) + "}";
+                return "{\"type\": \"plateau\", \"factor\": " + exact(v.factor) +
+                       ", \"patience\": " + std::to_string(v.patience) + ", \"min_lr\": " + exact(v.min_lr) + "}";
         },
         s);
 }

@@ -61,24 +61,23 @@ int main(int argc, char** argv) {
     std::printf("training on %zu samples, validating on %zu (%s)\n", train.x.shape()[0], val.x.shape()[0],
                 sn::build_info().c_str());
 
-    const sn::History history =
-        sn::fit(net, scaler.transform(train.x), train.y,
-                sn::FitOptions{.epochs = epochs,
-                               .batch_size = 32,
-                               .optimizer = sn::Adam{.learning_rate = lr},
-                               .validation = sn::Validation{scaler.transform(val.x), val.y},
-                               .seed = seed,
-                               .threads = threads,
-                               .on_epoch =
-                                   [](const sn::EpochRecord& e) {
-                                       if (!sn::stderr_is_terminal())
-                                           std::printf(
-                                               "epoch %2d  loss %.4f  val_loss %.4f  val_accuracy %.4f  lr %.2e  %.0f samples/s\n",
-                                               e.epoch, e.train_loss, *e.val_loss, *e.val_metric, e.learning_rate,
-                                               e.samples_per_second);
-                                   },
-                               .early_stopping = sn::EarlyStopping{.patience = 4},
-                               .schedule = sn::CosineLR{}});
+    const sn::History history = sn::fit(
+        net, scaler.transform(train.x), train.y,
+        sn::FitOptions{.epochs = epochs,
+                       .batch_size = 32,
+                       .optimizer = sn::Adam{.learning_rate = lr},
+                       .validation = sn::Validation{scaler.transform(val.x), val.y},
+                       .seed = seed,
+                       .threads = threads,
+                       .on_epoch =
+                           [](const sn::EpochRecord& e) {
+                               if (!sn::stderr_is_terminal())
+                                   std::printf(
+                                       "epoch %2d  loss %.4f  val_loss %.4f  val_accuracy %.4f  lr %.2e  %.0f samples/s\n",
+                                       e.epoch, e.train_loss, *e.val_loss, *e.val_metric, e.learning_rate, e.samples_per_second);
+                           },
+                       .early_stopping = sn::EarlyStopping{.patience = 4},
+                       .schedule = sn::CosineLR{}});
 
     const sn::matrix probabilities = net.predict(scaler.transform(test.x));
     const double acc = sn::accuracy(probabilities, test.y);

@@ -59,12 +59,13 @@ int main(int argc, char** argv) {
         Net net{sn::Seed{1}};
         const sn::LrFinding finding = sn::find_learning_rate(net, x, train.y, sn::LrOptions{.optimizer = sn::Adam{}});
         std::printf("learning-rate finder: %s\n", finding.to_string().c_str());
-        const sn::History h = sn::fit(net, x, train.y,
-                                      sn::FitOptions{.epochs = quick ? 4 : 10,
-                                                     .optimizer = sn::Adam{},
-                                                     .validation = sn::Validation{x_val, val.y},
-                                                     .seed = 1,
-                                                     .schedule = sn::OneCycleLR{.max_lr = static_cast<float>(finding.suggested * 10)}});
+        const sn::History h =
+            sn::fit(net, x, train.y,
+                    sn::FitOptions{.epochs = quick ? 4 : 10,
+                                   .optimizer = sn::Adam{},
+                                   .validation = sn::Validation{x_val, val.y},
+                                   .seed = 1,
+                                   .schedule = sn::OneCycleLR{.max_lr = static_cast<float>(finding.suggested * 10)}});
         print_epochs(h);
         const double acc = sn::accuracy(net.predict(x_test), test.y);
         std::printf("one cycle to %.3g: test accuracy %.4f\n\n", finding.suggested * 10, acc);

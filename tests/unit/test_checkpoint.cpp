@@ -34,8 +34,8 @@ namespace {
 using Net = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dropout<0.8>,
                         sn::Dense<32, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
 // Wider, for epochs long enough to be killed in (about 0.1 s on one core).
-using Wide = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<512, sn::He>, sn::ReLU, sn::Dropout<0.8>,
-                         sn::Dense<256, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
+using Wide = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<512, sn::He>, sn::ReLU,
+                         sn::Dropout<0.8>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
 using Narrower = sn::Network<sn::Classification<4>, sn::Input<10>, sn::Dropout<0.9>, sn::Dense<48, sn::He>, sn::ReLU,
                              sn::Dropout<0.8>, sn::Dense<32, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
 
@@ -242,7 +242,9 @@ TEST_CASE("resumed at an epoch boundary, the monitors go on as they were: L4.3's
     }
 }
 
-TEST_CASE("killed (SIGKILL) in the middle of an epoch, a fit resumed from its last checkpoint ends bit for bit as the uninterrupted one") {
+TEST_CASE(
+    "killed (SIGKILL) in the middle of an epoch, a fit resumed from its last checkpoint ends bit for bit as the uninterrupted "
+    "one") {
     temp_dir dir("kill");
     const task t = make_task(6000);
     sn::FitOptions o = one_cycle(t, dir.path / "whole.ckpt", 6);
@@ -273,8 +275,7 @@ TEST_CASE("killed (SIGKILL) in the middle of an epoch, a fit resumed from its la
             };
             try {
                 sn::fit(net, t.train.x, t.train.y, o);
-            } catch (...) {
-            }
+            } catch (...) {}
             ::_exit(0);
         }
         ::close(pipe_fds[1]);
@@ -312,9 +313,8 @@ TEST_CASE("a finished fit's checkpoint resumes to its result without training; c
     std::vector<int> saved_at;  // the checkpoint's epoch as on_epoch finds it after each epoch
     o.on_epoch = [&](const sn::EpochRecord&) {
         Net probe;
-        saved_at.push_back(fs::exists(o.checkpoint->path)
-                               ? sn::detail::read_checkpoint(probe.engine(), o.checkpoint->path).epochs_done
-                               : 0);
+        saved_at.push_back(
+            fs::exists(o.checkpoint->path) ? sn::detail::read_checkpoint(probe.engine(), o.checkpoint->path).epochs_done : 0);
     };
     const sn::History h = sn::fit(net, t.train.x, t.train.y, o);
     // After epochs 3 and 6; the last epoch's is the final one, written after on_epoch.
@@ -360,7 +360,8 @@ TEST_CASE("a bad checkpoint is an io_error naming what is wrong, and the network
         for (std::size_t n = 1; n < file.size(); n += (n < 200 ? 1 : 97)) {
             CAPTURE(n);
             const std::string what = refused(write_file(dir.path / "cut.ckpt", bytes(file.begin(), file.begin() + n)));
-            CHECK((contains(what, "truncated") || contains(what, "checksum mismatch") || contains(what, "not a sanenet checkpoint")));
+            CHECK((contains(what, "truncated") || contains(what, "checksum mismatch") ||
+                   contains(what, "not a sanenet checkpoint")));
         }
     }
     SUBCASE("a flipped byte anywhere") {
@@ -379,7 +380,8 @@ TEST_CASE("a bad checkpoint is an io_error naming what is wrong, and the network
         std::uint64_t h = 0xcbf29ce484222325ull;
         for (std::size_t i = 0; i + 8 < b.size(); ++i) h = (h ^ b[i]) * 0x100000001b3ull;
         for (int i = 0; i < 8; ++i) b[b.size() - 8 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(h >> (8 * i));
-        CHECK(contains(refused(write_file(dir.path / "odd.ckpt", b)), "corrupted state: the finished flag is 7, expected 0 or 1"));
+        CHECK(
+            contains(refused(write_file(dir.path / "odd.ckpt", b)), "corrupted state: the finished flag is 7, expected 0 or 1"));
     }
     SUBCASE("another architecture") {
         Narrower other;
@@ -475,9 +477,11 @@ TEST_CASE("a failed checkpoint write does not stop the fit: a warning in the His
         CAPTURE(d.message);
         CHECK(d.severity == sn::Severity::warning);
         CHECK(d.evidence == "epoch " + std::to_string(e));
-        CHECK(contains(d.message, "sanenet checkpoint: the checkpoint after epoch " + std::to_string(e) + " was not written (cannot write checkpoint '" + ckpt.string() + "': "));
+        CHECK(contains(d.message, "sanenet checkpoint: the checkpoint after epoch " + std::to_string(e) +
+                                      " was not written (cannot write checkpoint '" + ckpt.string() + "': "));
         CHECK(contains(d.message, "training goes on and the last checkpoint written stays as it was"));
-        CHECK(contains(printed, "sanenet warning checkpoint: the checkpoint after epoch " + std::to_string(e) + " was not written"));
+        CHECK(contains(printed,
+                       "sanenet warning checkpoint: the checkpoint after epoch " + std::to_string(e) + " was not written"));
     }
     // Epoch 3's checkpoint and the final one were written: the run resumes to its end.
     Net probe;

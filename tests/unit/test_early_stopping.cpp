@@ -26,8 +26,8 @@ using namespace sanenet_test;
 namespace {
 
 // 10-128-128-4 without dropout: it memorizes 48 samples with noisy labels (L4.3's case).
-using Plain = sn::Network<sn::Classification<4>, NoDropout, sn::Input<10>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<128, sn::He>,
-                          sn::ReLU, sn::Dense<4>, sn::Softmax>;
+using Plain = sn::Network<sn::Classification<4>, NoDropout, sn::Input<10>, sn::Dense<128, sn::He>, sn::ReLU,
+                          sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<4>, sn::Softmax>;
 
 struct task {
     blobs_data train, val;
@@ -198,7 +198,8 @@ TEST_CASE("L4.3's finding during the epochs is held back under early stopping, t
     Plain plain;
     const sn::History warned = sn::fit(plain, t.train.x, t.train.y, options(t, 40, std::nullopt));
     REQUIRE(severity(warned, "L4.3") == "warning");
-    const auto l43 = std::find_if(warned.diagnostics.begin(), warned.diagnostics.end(), [](const auto& d) { return d.id == "L4.3"; });
+    const auto l43 =
+        std::find_if(warned.diagnostics.begin(), warned.diagnostics.end(), [](const auto& d) { return d.id == "L4.3"; });
     const int fired_at = std::stoi(l43->evidence.substr(6));  // "epoch N"
     Plain net;
     sn::History h;
@@ -235,14 +236,15 @@ TEST_CASE("early stopping that ends a run whose validation loss merely levels of
 TEST_CASE("restore_best = false keeps the last epoch's weights, and L4.3 stays a warning that says so") {
     const task t = noisy_task();
     Plain net;
-    const sn::History h = sn::fit(net, t.train.x, t.train.y, options(t, 60, sn::EarlyStopping{.patience = 15, .restore_best = false}));
+    const sn::History h =
+        sn::fit(net, t.train.x, t.train.y, options(t, 60, sn::EarlyStopping{.patience = 15, .restore_best = false}));
     REQUIRE(h.stop == sn::StopReason::early_stopped);
     CHECK(h.best_epoch == lowest_epoch(h));
     CHECK(loss_by_hand(net, t.val) == doctest::Approx(*h.epochs.back().val_loss).epsilon(1e-5).scale(0));
     CHECK_FALSE(contains(h.stop_message, "restored"));
     CHECK(severity(h, "L4.3") == "warning");
-    CHECK(contains(message(h, "L4.3"), "kept the weights of epoch " + std::to_string(h.epochs.size()) +
-                                           " (EarlyStopping::restore_best is false)"));
+    CHECK(contains(message(h, "L4.3"),
+                   "kept the weights of epoch " + std::to_string(h.epochs.size()) + " (EarlyStopping::restore_best is false)"));
 }
 
 TEST_CASE("when the epochs run out first, restore_best still ends with the best epoch's weights") {
@@ -254,7 +256,8 @@ TEST_CASE("when the epochs run out first, restore_best still ends with the best 
     const int best = lowest_epoch(h);
     REQUIRE(best < 14);  // the network overfits within 14 epochs
     CHECK(h.best_epoch == best);
-    CHECK(loss_by_hand(net, t.val) == doctest::Approx(*h.epochs[static_cast<std::size_t>(best - 1)].val_loss).epsilon(1e-5).scale(0));
+    CHECK(loss_by_hand(net, t.val) ==
+          doctest::Approx(*h.epochs[static_cast<std::size_t>(best - 1)].val_loss).epsilon(1e-5).scale(0));
     CHECK(h.stop_message.empty());
 }
 
@@ -311,7 +314,8 @@ TEST_CASE("early-stopping options that cannot apply are argument_errors naming t
     };
     sn::FitOptions no_val = quiet(5, 8);
     no_val.early_stopping = sn::EarlyStopping{};
-    CHECK(contains(refused(no_val), "FitOptions::early_stopping watches the validation loss, and FitOptions::validation is not set"));
+    CHECK(contains(refused(no_val),
+                   "FitOptions::early_stopping watches the validation loss, and FitOptions::validation is not set"));
     CHECK(contains(refused(options(t, 5, sn::EarlyStopping{.patience = 0})),
                    "FitOptions::early_stopping: EarlyStopping::patience is 0, expected >= 1"));
     CHECK(contains(refused(options(t, 5, sn::EarlyStopping{.min_delta = -0.1})),

@@ -613,7 +613,8 @@ TEST_CASE("history_svg: a learning-rate panel when the rate changed, each epoch'
     };
     // The lowest frame is the learning-rate panel.
     const auto rate_panel = [](const std::vector<plot_area>& areas) {
-        return *std::max_element(areas.begin(), areas.end(), [](const plot_area& a, const plot_area& b) { return a.top < b.top; });
+        return *std::max_element(areas.begin(), areas.end(),
+                                 [](const plot_area& a, const plot_area& b) { return a.top < b.top; });
     };
     const auto check_rates = [](const std::vector<svg_element>& el, const plot_area& p, const std::vector<double>& rates) {
         CHECK(axes_problem(p) == "");

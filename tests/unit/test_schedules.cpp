@@ -36,7 +36,11 @@ constexpr double pi = 3.14159265358979323846;
 class torch_schedule {
 public:
     torch_schedule(const sn::Schedule& s, double base, int epochs, int steps_per_epoch)
-        : s_(s), base_(base), lr_(base), epochs_(epochs), spe_(steps_per_epoch) {
+        : s_(s),
+          base_(base),
+          lr_(base),
+          epochs_(epochs),
+          spe_(steps_per_epoch) {
         if (const auto* c = std::get_if<sn::CosineLR>(&s_); c && c->warmup_epochs > 0) {
             // LinearLR(start_factor = 1 / T, end_factor = 1, total_iters = T - 1); at construction lr * start.
             warmup_steps_ = c->warmup_epochs * spe_;
@@ -158,7 +162,8 @@ struct outcome {
 
 outcome run(const schedule_case& sc) {
     const oracle_case& c = sc.base;
-    const std::size_t inputs = static_cast<std::size_t>(c.specs.front().out), outputs = static_cast<std::size_t>(c.specs.back().out);
+    const std::size_t inputs = static_cast<std::size_t>(c.specs.front().out),
+                      outputs = static_cast<std::size_t>(c.specs.back().out);
     const std::size_t n = c.samples;
     const data d = make_data(c), v = make_validation(c);
     const bool cls = c.task.k == task_kind::classification;
@@ -191,7 +196,8 @@ outcome run(const schedule_case& sc) {
     const sn::History h = sn::detail::fit_model(m, d.x, d.targets(), fit_options(sc, v), {});
     REQUIRE(h.epochs.size() == static_cast<std::size_t>(c.epochs));
 
-    const auto rows_of = [&](const data& from, std::size_t b, std::size_t rows, std::vector<double>& xb, std::vector<double>& tb) {
+    const auto rows_of = [&](const data& from, std::size_t b, std::size_t rows, std::vector<double>& xb,
+                             std::vector<double>& tb) {
         xb.assign(from.x.data() + b * inputs, from.x.data() + (b + rows) * inputs);
         tb.clear();
         if (cls)

@@ -348,15 +348,16 @@ SANENET_INLINE run_state read_checkpoint(const model& m, const std::filesystem::
         throw io_error(fail + "checkpoint format version " + std::to_string(version) + ", this build reads " +
                        std::to_string(checkpoint_format::version));
     const std::uint64_t layers_in_file = get_u32(b.data() + 28);
-    if (layers_in_file > size / record_size) throw truncated(static_cast<std::size_t>(fixed_header + record_size * layers_in_file));
+    if (layers_in_file > size / record_size)
+        throw truncated(static_cast<std::size_t>(fixed_header + record_size * layers_in_file));
     const std::size_t state_size_at = static_cast<std::size_t>(fixed_header + record_size * layers_in_file);
     if (size < state_size_at + 16) throw truncated(state_size_at + 16);
     const std::uint64_t state_size = get_u64(b.data() + state_size_at);
     if (state_size > size - state_size_at - 16) {
         if (fnv1a(b.data(), size - 8) == get_u64(b.data() + size - 8))
             throw io_error(fail + "corrupted header: the state size " + std::to_string(state_size) + " exceeds the file");
-        throw truncated(static_cast<std::size_t>(std::min<std::uint64_t>(state_size + state_size_at + 16,
-                                                                         std::numeric_limits<std::size_t>::max())));
+        throw truncated(static_cast<std::size_t>(
+            std::min<std::uint64_t>(state_size + state_size_at + 16, std::numeric_limits<std::size_t>::max())));
     }
     const std::size_t expected = state_size_at + 8 + static_cast<std::size_t>(state_size) + 8;
     if (size > expected)

@@ -109,9 +109,9 @@ inline std::string describe_optimizer(const Optimizer& o) {
                 return "SGD{learning_rate = " + f(opt.learning_rate) + ", momentum = " + f(opt.momentum) +
                        ", nesterov = " + (opt.nesterov ? "true" : "false") + ", weight_decay = " + f(opt.weight_decay) + "}";
             } else {
-                std::string s = std::string(std::is_same_v<O, AdamW> ? "AdamW" : "Adam") + "{learning_rate = " +
-                                f(opt.learning_rate) + ", beta1 = " + f(opt.beta1) + ", beta2 = " + f(opt.beta2) +
-                                ", epsilon = " + f(opt.epsilon);
+                std::string s = std::string(std::is_same_v<O, AdamW> ? "AdamW" : "Adam") +
+                                "{learning_rate = " + f(opt.learning_rate) + ", beta1 = " + f(opt.beta1) +
+                                ", beta2 = " + f(opt.beta2) + ", epsilon = " + f(opt.epsilon);
                 if constexpr (std::is_same_v<O, AdamW>) s += ", weight_decay = " + f(opt.weight_decay);
                 return s + "}";
             }
@@ -129,11 +129,11 @@ SANENET_INLINE run_record record_run(const FitOptions& o, const matrix& x, const
     r.emplace_back("shuffle", o.shuffle ? "true" : "false");
     r.emplace_back("monitor", o.monitor ? "true" : "false");
     r.emplace_back("schedule", describe(o.schedule));
-    r.emplace_back("early_stopping", o.early_stopping ? "EarlyStopping{patience = " + std::to_string(o.early_stopping->patience) +
-                                                            ", min_delta = " + format_number(o.early_stopping->min_delta, 17) +
-                                                            ", restore_best = " +
-                                                            (o.early_stopping->restore_best ? "true" : "false") + "}"
-                                                      : "off");
+    r.emplace_back("early_stopping", o.early_stopping
+                                         ? "EarlyStopping{patience = " + std::to_string(o.early_stopping->patience) +
+                                               ", min_delta = " + format_number(o.early_stopping->min_delta, 17) +
+                                               ", restore_best = " + (o.early_stopping->restore_best ? "true" : "false") + "}"
+                                         : "off");
     r.emplace_back("training data", describe_data(x, y));
     r.emplace_back("validation", o.validation ? describe_data(o.validation->x, targets_of(o.validation->y)) : "none");
     return r;

@@ -342,8 +342,8 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
             std::string why = e.what();
             if (why.starts_with("sanenet: ")) why.erase(0, 9);
             sink.report({"checkpoint", Severity::warning,
-                         "sanenet checkpoint: the checkpoint after epoch " + std::to_string(epochs_done) +
-                             " was not written (" + why + "); training goes on and the last checkpoint written stays as it was",
+                         "sanenet checkpoint: the checkpoint after epoch " + std::to_string(epochs_done) + " was not written (" +
+                             why + "); training goes on and the last checkpoint written stays as it was",
                          "epoch " + std::to_string(epochs_done)},
                         false);
         }

@@ -290,11 +290,11 @@ public:
         what += restored ? " and restored the weights of epoch " + b
                          : " and kept the weights of epoch " + e + " (EarlyStopping::restore_best is false)";
         const std::string more = "add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get more data";
-        sink_.report(SANENET_TAGGED(
-            Overfitting, restored ? Severity::info : Severity::warning, what,
-            restored ? "nothing is needed for this run; to learn more before overfitting, " + more
-                     : "set EarlyStopping::restore_best = true to end with the best epoch's weights, and " + more,
-            "epoch " + e + ", best epoch " + b + (held_ ? ", the rule held at " + held_->evidence : "")));
+        sink_.report(
+            SANENET_TAGGED(Overfitting, restored ? Severity::info : Severity::warning, what,
+                           restored ? "nothing is needed for this run; to learn more before overfitting, " + more
+                                    : "set EarlyStopping::restore_best = true to end with the best epoch's weights, and " + more,
+                           "epoch " + e + ", best epoch " + b + (held_ ? ", the rule held at " + held_->evidence : "")));
     }
 
     monitor_state save() const { return {total_steps_, best_val_, train_at_best_, overfit_run_, held_}; }

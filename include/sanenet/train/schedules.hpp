@@ -137,8 +137,8 @@ SANENET_INLINE void lr_schedule::end_epoch(double val_loss) {
 
 SANENET_INLINE void check_schedule(const Schedule& s, float learning_rate, int epochs, bool has_validation) {
     const auto refuse = [&](const std::string& option, const std::string& found, const std::string& expected) {
-        throw argument_error("FitOptions::schedule: " + option + " is " + found + ", expected " + expected + " (" +
-                             describe(s) + ")");
+        throw argument_error("FitOptions::schedule: " + option + " is " + found + ", expected " + expected + " (" + describe(s) +
+                             ")");
     };
     const auto positive = [&](const char* option, float v) {
         if (!(v > 0.f) || !std::isfinite(v)) refuse(option, format_shortest(v), "a finite value > 0");
