@@ -1,6 +1,6 @@
 // CTEST_ARGS: --quick
 // Training control on Fashion-MNIST (docs/training.md):
-//  1. the fastai recipe: sn::find_learning_rate, then sn::OneCycleLR{.max_lr = finding.suggested * 10};
+//  1. the fastai recipe: sn::find_learning_rate with SGD, then sn::OneCycleLR{.max_lr = finding.suggested};
 //  2. early stopping (the best epoch's weights restored) with a cosine schedule and a warm-up,
 //     checkpointed every epoch; the run is interrupted after epoch 3 and sn::resume finishes
 //     it, bit for bit as the uninterrupted run (checked here).
@@ -54,21 +54,24 @@ int main(int argc, char** argv) {
     const double target = quick ? 0.75 : 0.88;
     int status = 0;
 
-    // 1. The fastai recipe: the range test's largest stable rate is the peak of one cycle.
+    // 1. The fastai recipe: the range test's suggested rate (a tenth of the largest stable one)
+    // is the peak of one cycle, with the optimizer the test ran. A peak at the largest stable
+    // rate itself (finding.suggested * 10) diverges on this data (docs/training.md).
     {
         Net net{sn::Seed{1}};
-        const sn::LrFinding finding = sn::find_learning_rate(net, x, train.y, sn::LrOptions{.optimizer = sn::Adam{}});
+        const sn::Optimizer sgd = sn::SGD{.momentum = 0.9f};
+        const sn::LrFinding finding = sn::find_learning_rate(net, x, train.y, sn::LrOptions{.optimizer = sgd});
         std::printf("learning-rate finder: %s\n", finding.to_string().c_str());
         const sn::History h =
             sn::fit(net, x, train.y,
                     sn::FitOptions{.epochs = quick ? 4 : 10,
-                                   .optimizer = sn::Adam{},
+                                   .optimizer = sgd,
                                    .validation = sn::Validation{x_val, val.y},
                                    .seed = 1,
-                                   .schedule = sn::OneCycleLR{.max_lr = static_cast<float>(finding.suggested * 10)}});
+                                   .schedule = sn::OneCycleLR{.max_lr = static_cast<float>(finding.suggested)}});
         print_epochs(h);
         const double acc = sn::accuracy(net.predict(x_test), test.y);
-        std::printf("one cycle to %.3g: test accuracy %.4f\n\n", finding.suggested * 10, acc);
+        std::printf("one cycle to %.3g: test accuracy %.4f\n\n", finding.suggested, acc);
         sn::plot::history_svg(h, "history_one_cycle.svg");
         if (acc < target) status = 1;
     }

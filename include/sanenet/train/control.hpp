@@ -49,7 +49,8 @@ struct CosineLR {
 // One cycle over the whole fit, per batch (OneCycleLR, cosine annealing, div_factor 25,
 // final_div_factor 1e4, cycle_momentum=False): from max_lr / 25 up to max_lr over the first
 // pct_start of the steps, then down to max_lr / 25 / 1e4. The optimizer's own rate is not used.
-// The fastai recipe: sn::OneCycleLR{.max_lr = finding.suggested * 10} from sn::find_learning_rate.
+// The fastai recipe: sn::OneCycleLR{.max_lr = finding.suggested} from sn::find_learning_rate
+// (docs/training.md).
 struct OneCycleLR {
     float max_lr = 1e-2f;
     float pct_start = 0.3f;
