@@ -13,9 +13,8 @@
 
 namespace sn = sanenet;
 
-using Net = sn::Network<sn::Classification<3>, sn::Input<13>,
-                        sn::Dense<64, sn::He>, sn::ReLU,
-                        sn::Dropout<0.9>, sn::Dense<3>, sn::Softmax>;
+using Net = sn::Network<sn::Classification<3>, sn::Input<13>, sn::Dense<64, sn::He>, sn::ReLU, sn::Dropout<0.9>, sn::Dense<3>,
+                        sn::Softmax>;
 static_assert(sn::valid<Net>);
 
 int main(int argc, char** argv) try {
@@ -26,8 +25,8 @@ int main(int argc, char** argv) try {
     const sn::labels y = table.labels("class");
     const std::vector<std::string> names = table.feature_names({.except = {"class"}});
     const auto [train, val] = sn::data::split(x, y, {.validation = 0.2, .seed = 1, .stratify = true});
-    std::printf("%zu rows of %zu features; %zu for training, %zu held out (each class in both)\n\n", x.shape()[0],
-                x.shape()[1], train.size(), val.size());
+    std::printf("%zu rows of %zu features; %zu for training, %zu held out (each class in both)\n\n", x.shape()[0], x.shape()[1],
+                train.size(), val.size());
 
     // What the data lints say about the raw columns: no training happens here.
     const sn::FitOptions options{.validation = sn::Validation{val.x, val.y}, .feature_names = names};

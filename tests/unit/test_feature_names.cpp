@@ -130,8 +130,8 @@ TEST_CASE("L1.3 names the constant features, in the message and the evidence") {
         constant(i, 7) = 0.5f;
     }
     const auto found = sn::check_data<Classifier>(constant, d.y, named(ten_names, v));
-    CHECK(message_of_id(found, "L1.3").rfind("sanenet L1.3 constant-feature: 2 feature(s) never change in x: 3 'width_mm', 7 'flag';",
-                                             0) == 0);
+    CHECK(message_of_id(found, "L1.3")
+              .rfind("sanenet L1.3 constant-feature: 2 feature(s) never change in x: 3 'width_mm', 7 'flag';", 0) == 0);
     CHECK(evidence_of_id(found, "L1.3") == "constant features 3 'width_mm', 7 'flag'");
     Classifier net;
     const sn::History h = sn::fit(net, constant, d.y, named(ten_names, v));
@@ -179,7 +179,8 @@ TEST_CASE("Standardizer::constant_report names the constant features") {
     CHECK_THROWS_AS((void)s.constant_report(), sn::argument_error);
     s.fit(x);
     CHECK(s.constant_report() == "2 constant features, centered and not scaled: feature 1, feature 3");
-    CHECK(s.constant_report({"a", "b", "c", "d"}) == "2 constant features, centered and not scaled: feature 1 'b', feature 3 'd'");
+    CHECK(s.constant_report({"a", "b", "c", "d"}) ==
+          "2 constant features, centered and not scaled: feature 1 'b', feature 3 'd'");
     const std::string msg = message_of<sn::argument_error>([&] { (void)s.constant_report({"a", "b", "c"}); });
     CHECK(contains(msg, "3 names for 4 features"));
     sn::Standardizer one;

@@ -92,8 +92,8 @@ TEST_CASE("split holds out round(validation x rows), shuffled by the seed, every
     };
     // round(0.3 x 10) = 3; round(0.25 x 10) = round(2.5) = 3 (half up); round(0.2 x 7) = round(1.4) = 1;
     // round(0.5 x 9) = round(4.5) = 5; round(0.9 x 3) = round(2.7) = 3 would empty training (below).
-    for (const sizes_case c : {sizes_case{10, 0.3, 3}, sizes_case{10, 0.25, 3}, sizes_case{7, 0.2, 1}, sizes_case{9, 0.5, 5},
-                               sizes_case{2, 0.5, 1}}) {
+    for (const sizes_case c :
+         {sizes_case{10, 0.3, 3}, sizes_case{10, 0.25, 3}, sizes_case{7, 0.2, 1}, sizes_case{9, 0.5, 5}, sizes_case{2, 0.5, 1}}) {
         INFO(c.rows << " rows, validation " << c.validation);
         std::vector<std::int32_t> labels(c.rows);
         for (std::size_t i = 0; i < c.rows; ++i) labels[i] = static_cast<std::int32_t>(i % 3);
@@ -220,7 +220,8 @@ TEST_CASE("a split that leaves a part empty is an error") {
     SUBCASE("the validation part") {
         // round(0.1 x 4) = 0.
         const std::string msg = argument_error_of(rows_with_labels({0, 1, 0, 1}), {.validation = 0.1});
-        CHECK(contains(msg, "validation = 0.1 of 4 rows rounds to 0 validation and 4 training rows, leaving the validation part empty"));
+        CHECK(contains(
+            msg, "validation = 0.1 of 4 rows rounds to 0 validation and 4 training rows, leaving the validation part empty"));
     }
     SUBCASE("the training part") {
         // round(0.9 x 3) = 3.

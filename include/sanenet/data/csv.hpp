@@ -78,8 +78,7 @@ SANENET_INLINE std::size_t CsvTable::column(std::string_view name) const {
     for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
     if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
     throw argument_error("no column '" + std::string(name) + "' in " + (path.empty() ? "the CSV table" : path.string()) +
-                         ": known columns are " +
-                         (known.empty() ? std::string("none") : known));
+                         ": known columns are " + (known.empty() ? std::string("none") : known));
 }
 
 SANENET_INLINE sanenet::matrix CsvTable::select(const std::vector<std::string>& names) const {
@@ -104,8 +103,8 @@ SANENET_INLINE std::vector<std::size_t> CsvTable::feature_indices(const FeatureC
     for (std::size_t c = 0; c < columns.size(); ++c)
         if (!excluded[c]) index.push_back(c);
     if (index.empty())
-        throw argument_error("CsvTable::features: .except names every one of the " + std::to_string(columns.size()) +
-                             " columns" + (path.empty() ? std::string() : " of " + path.string()) +
+        throw argument_error("CsvTable::features: .except names every one of the " + std::to_string(columns.size()) + " columns" +
+                             (path.empty() ? std::string() : " of " + path.string()) +
                              ": expected at least one column left as a feature");
     return index;
 }

@@ -84,9 +84,8 @@ SANENET_INLINE split_rows split_indices(std::size_t rows, std::size_t target_row
         const auto held = static_cast<std::size_t>(std::round(v * static_cast<double>(rows)));
         if (held == 0 || held == rows)
             throw argument_error("split: validation = " + sanenet::detail::format_number(v) + " of " + std::to_string(rows) +
-                                 " rows rounds to " + std::to_string(held) + " validation and " +
-                                 std::to_string(rows - held) + " training rows, leaving the " +
-                                 (held == 0 ? "validation" : "training") +
+                                 " rows rounds to " + std::to_string(held) + " validation and " + std::to_string(rows - held) +
+                                 " training rows, leaving the " + (held == 0 ? "validation" : "training") +
                                  " part empty: expected both parts to keep at least one row (more rows, or another fraction)");
         out.validation.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(held));
         out.train.assign(order.begin() + static_cast<std::ptrdiff_t>(held), order.end());
@@ -98,8 +97,10 @@ SANENET_INLINE split_rows split_indices(std::size_t rows, std::size_t target_row
     std::map<std::int32_t, std::size_t> quota;  // validation rows per class
     for (const auto& [label, c] : count) {
         auto k = static_cast<std::size_t>(std::round(v * static_cast<double>(c)));
-        if (c >= 2) k = std::min(std::max<std::size_t>(k, 1), c - 1);
-        else k = 0;
+        if (c >= 2)
+            k = std::min(std::max<std::size_t>(k, 1), c - 1);
+        else
+            k = 0;
         quota[label] = k;
     }
     for (std::size_t i : order) {

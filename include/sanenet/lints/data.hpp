@@ -296,8 +296,8 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
                 UnnormalizedInputs, Severity::error,
                 "x is not normalized (article item 1): " + std::to_string(loud.size()) + " of " + std::to_string(d) +
                     " features have an RMS sqrt(mean^2 + std^2) above " + format_number(t.max_feature_rms) + ", the largest " +
-                    format_number(worst_rms) + " at " + feature_label(worst, names) + " (mean " +
-                    format_number(cs.mean[worst]) + ", std " + format_number(cs.stddev[worst]) +
+                    format_number(worst_rms) + " at " + feature_label(worst, names) + " (mean " + format_number(cs.mean[worst]) +
+                    ", std " + format_number(cs.stddev[worst]) +
                     "); weights, activations and learning rates all assume inputs around 0 with a std near 1",
                 "standardize on the training split: sn::Standardizer s; s.fit(x_train); then s.transform() every split (a group "
                 "of all pixels for images, or x / 255)",
@@ -313,9 +313,8 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
                 out.push_back(SANENET_TAGGED(
                     FeatureScaleSpread, Severity::warning,
                     "the features' scales differ by a factor " + format_number(ratio) + " (range " +
-                        format_number(cs.range[*lo]) + " at " + feature_label(*lo, names) + ", " +
-                        format_number(cs.range[*hi]) + " at " + feature_label(*hi, names) +
-                        "): the small ones barely move the first layer (article item 1)",
+                        format_number(cs.range[*lo]) + " at " + feature_label(*lo, names) + ", " + format_number(cs.range[*hi]) +
+                        " at " + feature_label(*hi, names) + "): the small ones barely move the first layer (article item 1)",
                     "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
                     "range ratio " + format_number(ratio)));
         }
