@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
     const auto report = sn::doctor(net, x, y, sn::FitOptions{.progress = false});
     const auto table = sn::data::load_csv(std::string(dir) + "/t.csv");
     const auto images = sn::data::load_idx(std::string(dir) + "/i.idx");
+    const auto [train, val] = sn::data::split(table.features({.except = {"c"}}), table.labels("c"), {.stratify = true});
+    const auto [rtrain, rval] = sn::data::split(x, x, {.validation = 0.5});
+    std::printf("%zu %zu %s\n", train.size() + rval.size(), sn::check_data<Net>(val.x, val.y,
+                sn::FitOptions{.feature_names = table.feature_names({.except = {"c"}})}).size(), s.constant_report().c_str());
     std::printf("%zu %f %zu\n", h.epochs.size(), static_cast<double>(lr.suggested), table.values.shape()[0]);
     return report.findings.empty() && images.size() == 0;
 }
