@@ -455,19 +455,17 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
     std::uint32_t layer_list = 0;
     if (c.version >= 2) {
         // Each count is checked against the file before the next is read, so no sum can wrap.
-        if (size < at + 4 + 8) throw truncated(at + 4 + 8, "at least ");
+        if (size < at + 4) throw truncated(at + 4 + 8, "at least ");
         layer_list = get_u32(b.data() + at);
         layers_at = at + 4;
         at = layers_at + record_size * layer_list;
-        if (size < at + 8 + 8) throw truncated(at + 8 + 8, "at least ");
+        if (size < at + 8) throw truncated(at + 8 + 8, "at least ");
         c.waivers = get_u32(b.data() + at);
         scalers_at = at + 4;
         at = scalers_at;
-        for (int side = 0; side < 2; ++side) {
-            const std::uint64_t width = get_u32(b.data() + at);
-            at += 4 + 8 * width;
-            if (size < at + (side == 0 ? 4 : 0) + 8) throw truncated(at + (side == 0 ? 4 : 0) + 8, "at least ");
-        }
+        at += 4 + 8 * static_cast<std::uint64_t>(get_u32(b.data() + at));  // the input scaler
+        if (size < at + 4) throw truncated(at + 4 + 8, "at least ");
+        at += 4 + 8 * static_cast<std::uint64_t>(get_u32(b.data() + at));  // the target scaler: the size is known
     }
     const std::uint64_t expected = at + 8;
     if (size < expected) throw truncated(expected, "");
