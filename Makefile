@@ -128,7 +128,7 @@ parity-packages:
 parity: parity-packages
 	$(call header,"parity: configure and build $(BUILD)/")
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_BENCH=ON -DSANENET_BUILD_TESTS=OFF -DSANENET_BUILD_EXAMPLES=OFF
-	cmake --build $(BUILD) --target parity_sse2 parity_avx2 parity_avx512 -j$(JOBS)
+	cmake --build $(BUILD) --target parity_sse2 parity_avx2 parity_avx512 parity_import_sse2 parity_import_avx2 parity_import_avx512 -j$(JOBS)
 	$(call header,"parity: train in sanenet and replay in PyTorch")
 	/usr/bin/python3 bench/parity.py --build $(BUILD)
 
