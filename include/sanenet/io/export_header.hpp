@@ -198,10 +198,19 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
             h += array(name + "_weight", m.params() + st.w, static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out));
             h += array(name + "_bias", m.params() + st.b, static_cast<std::size_t>(st.out));
             body += "    // " + what + (st.a != act::identity ? std::string(", ") + std::string(act_name(st.a)) : std::string()) + "\n";
+            // Four inputs per pass over the outputs, each output still summed over the inputs in turn.
+            const std::string w = "detail::" + name + "_weight";
             body += "    for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] = 0.f;\n";
-            body += "    for (int i = 0; i < " + w_in + "; ++i) {\n        const float x = " + src +
-                    "[i];\n        const float* row = detail::" + name + "_weight + i * " + w_out + ";\n        for (int j = 0; j < " +
-                    w_out + "; ++j) " + dst + "[j] += x * row[j];\n    }\n";
+            if (st.in >= 4)
+                body += "    for (int i = 0; i + 4 <= " + w_in + "; i += 4) {\n        const float x0 = " + src + "[i], x1 = " + src +
+                        "[i + 1], x2 = " + src + "[i + 2], x3 = " + src + "[i + 3];\n        const float* r0 = " + w + " + i * " +
+                        w_out + ";\n        const float *r1 = r0 + " + w_out + ", *r2 = r1 + " + w_out + ", *r3 = r2 + " + w_out +
+                        ";\n        for (int j = 0; j < " + w_out + "; ++j)\n            " + dst + "[j] = (((" + dst +
+                        "[j] + x0 * r0[j]) + x1 * r1[j]) + x2 * r2[j]) + x3 * r3[j];\n    }\n";
+            if (st.in % 4)
+                body += "    for (int i = " + std::to_string(st.in / 4 * 4) + "; i < " + w_in + "; ++i) {\n        const float x = " +
+                        src + "[i];\n        const float* row = " + w + " + i * " + w_out + ";\n        for (int j = 0; j < " + w_out +
+                        "; ++j) " + dst + "[j] += x * row[j];\n    }\n";
             body += "    for (int j = 0; j < " + w_out + "; ++j) {\n        const float v = " + dst + "[j] + detail::" + name +
                     "_bias[j];\n        " + dst + "[j] = " + activation(st.a, st.param) + ";\n    }\n";
             cur = 1 - cur;
