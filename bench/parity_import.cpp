@@ -21,8 +21,8 @@ using Mlp = sn::Network<sn::Classification<10>, sn::Input<784>, sn::Dropout<0.9>
                         sn::Dropout<0.9>, sn::Dense<128, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 using Norm = sn::Network<sn::Regression, NoDropout, sn::Input<7>, sn::Dense<33>, sn::LayerNorm, sn::GELU, sn::Dense<17>, sn::SiLU,
                          sn::Dense<3>, sn::Identity>;
-using Tags = sn::Network<sn::MultiLabel<4>, NoDropout, sn::Input<9>, sn::Dense<24>, sn::ELU, sn::Dense<24>, sn::LeakyReLUWith<0.2>,
-                         sn::Dense<4>, sn::Sigmoid>;
+using Tags = sn::Network<sn::MultiLabel<4>, NoDropout, sn::Input<9>, sn::Dense<24>, sn::ELU, sn::Dense<24>,
+                         sn::LeakyReLUWith<0.2>, sn::Dense<4>, sn::Sigmoid>;
 
 template <class Net>
 void run(const fs::path& dir) {
@@ -34,8 +34,8 @@ void run(const fs::path& dir) {
     sn::matrix m = sn::matrix::from_shape({x.shape[0], x.shape[1]});
     std::copy(x.values.begin(), x.values.end(), m.begin());
     const sn::matrix p = net.predict(m, 1);
-    sn::detail::write_file_atomically(dir / "pred.npy", sn::detail::serial::npy_file({p.shape()[0], p.shape()[1]}, p.data(), p.size()),
-                                      "parity_import");
+    sn::detail::write_file_atomically(
+        dir / "pred.npy", sn::detail::serial::npy_file({p.shape()[0], p.shape()[1]}, p.data(), p.size()), "parity_import");
 }
 
 }  // namespace

@@ -22,8 +22,8 @@
 
 namespace sn = sanenet;
 
-using Arm = sn::Network<sn::Regression, sn::Input<4>, sn::Dense<128, sn::He>, sn::ELU, sn::Dropout<0.95>,
-                        sn::Dense<128, sn::He>, sn::ELU, sn::Dense<2>, sn::Identity>;
+using Arm = sn::Network<sn::Regression, sn::Input<4>, sn::Dense<128, sn::He>, sn::ELU, sn::Dropout<0.95>, sn::Dense<128, sn::He>,
+                        sn::ELU, sn::Dense<2>, sn::Identity>;
 static_assert(sn::valid<Arm>);
 
 namespace {
@@ -88,8 +88,8 @@ int main(int argc, char** argv) {
     // 2. The model file carries the scalers; load_any reads it without the type.
     net.save(out / "arm.sanenet");
     const sn::AnyNetwork any = sn::load_any(out / "arm.sanenet");
-    std::printf("load_any: %s, %d inputs -> %d outputs, %zu warnings\n", any.task().c_str(), any.input_size(),
-                any.output_size(), any.diagnostics().size());
+    std::printf("load_any: %s, %d inputs -> %d outputs, %zu warnings\n", any.task().c_str(), any.input_size(), any.output_size(),
+                any.diagnostics().size());
     const bool same = any.predict(x_test) == net.predict(x_test);
 
     // 3. The header, and the numbers the program that includes it must reproduce.
@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
     std::printf("wrote %s and %s\n", (out / "arm_model.hpp").c_str(), (out / "expected.txt").c_str());
 
     const bool ok = same && error < 2.0;
-    if (!ok) std::printf("FAILED: load_any's predictions %s, test error %.2f cm (expected < 2)\n", same ? "same" : "differ", error);
+    if (!ok)
+        std::printf("FAILED: load_any's predictions %s, test error %.2f cm (expected < 2)\n", same ? "same" : "differ", error);
     return ok ? 0 : 1;
 }

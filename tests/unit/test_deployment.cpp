@@ -194,11 +194,11 @@ static_assert(!takes_target_scaler<Classifier>);
 
 // The fixed-extent overload is noexcept and chosen for arguments whose type holds the sizes.
 static_assert(noexcept(std::declval<const Arm&>().predict_one(std::declval<std::span<const float, 3>>(),
-                                                               std::declval<std::span<float, 2>>())));
+                                                              std::declval<std::span<float, 2>>())));
 static_assert(noexcept(std::declval<const Arm&>().predict_one(std::declval<const std::array<float, 3>&>(),
-                                                               std::declval<std::array<float, 2>&>())));
+                                                              std::declval<std::array<float, 2>&>())));
 static_assert(!noexcept(std::declval<const Arm&>().predict_one(std::declval<const std::vector<float>&>(),
-                                                                std::declval<std::vector<float>&>())));
+                                                               std::declval<std::vector<float>&>())));
 
 TEST_CASE("predict_one: the fixed-extent overload for sized types, a clear shape_error for a wrong dynamic length") {
     Arm net{sn::Seed{13}};
@@ -211,5 +211,6 @@ TEST_CASE("predict_one: the fixed-extent overload for sized types, a clear shape
     std::vector<float> four(4), one(1);
     CHECK(message_of<sn::shape_error>([&] { net.predict_one(std::span<const float>(four), std::span<float>(vout)); }) ==
           "sanenet: predict_one: got an input span of 4 values and an output span of 2, the network takes 3 and gives 2");
-    CHECK(contains(message_of<sn::shape_error>([&] { net.predict_one(vin, one); }), "an output span of 1, the network takes 3 and gives 2"));
+    CHECK(contains(message_of<sn::shape_error>([&] { net.predict_one(vin, one); }),
+                   "an output span of 1, the network takes 3 and gives 2"));
 }

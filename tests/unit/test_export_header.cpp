@@ -116,7 +116,8 @@ using Tags = sn::Network<sn::MultiLabel<4>, sn::Input<6>, sn::Dropout<0.9>, sn::
 template <class N>
 void perturb(N& net) {
     float* p = net.engine().params();
-    for (std::size_t i = 0; i < net.engine().parameter_count(); ++i) p[i] += 0.02f * static_cast<float>(static_cast<int>(i % 11) - 5);
+    for (std::size_t i = 0; i < net.engine().parameter_count(); ++i)
+        p[i] += 0.02f * static_cast<float>(static_cast<int>(i % 11) - 5);
 }
 
 // The worst |header - predict_one| over the rows, in the units the network computes in (divided
@@ -159,7 +160,8 @@ double check_header(Net& net, const sn::matrix& x, const std::string& ns, const 
         net.predict_one(std::span<const float>(x.data() + r * Net::input_size, Net::input_size), one);
         for (std::size_t j = 0; j < k; ++j) {
             const double unit = scale.empty() ? 1.0 : scale[j];
-            worst = std::max(worst, std::fabs(double{reference[r * k + j]} - one[j]) / unit / std::max(1.0, std::fabs(one[j] / unit)));
+            worst = std::max(worst,
+                             std::fabs(double{reference[r * k + j]} - one[j]) / unit / std::max(1.0, std::fabs(one[j] / unit)));
         }
     }
     MESSAGE(label << ": worst |header - predict_one| (standardized units) / max(1, |predict_one|) over " << rows

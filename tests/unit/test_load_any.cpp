@@ -34,7 +34,8 @@ using Share = sn::Network<sn::Regression, sn::Allow<sn::lint::BoundedRegressionO
 template <class N>
 void perturb_params(N& net) {
     float* p = net.engine().params();
-    for (std::size_t i = 0; i < net.engine().parameter_count(); ++i) p[i] += 0.01f * static_cast<float>(static_cast<int>(i % 17) - 8);
+    for (std::size_t i = 0; i < net.engine().parameter_count(); ++i)
+        p[i] += 0.01f * static_cast<float>(static_cast<int>(i % 17) - 8);
 }
 
 bool same(const sn::matrix& a, const sn::matrix& b) {
@@ -128,8 +129,8 @@ constexpr std::uint8_t identity = 0, relu = 1, tanh_ = 4, sigmoid = 5, softmax =
 
 // A valid classifier: Input<4>, Dropout<0.9>, Dense<20> ReLU, Dense<3> Softmax.
 std::vector<layer_record> good() {
-    return {{input, 0, 4, 4}, {dropout, 0, 4, 4, 0.9f}, {dense, 0, 4, 20}, {activation, relu, 20, 20}, {dense, 0, 20, 3},
-            {activation, softmax, 3, 3}};
+    return {{input, 0, 4, 4},           {dropout, 0, 4, 4, 0.9f}, {dense, 0, 4, 20},
+            {activation, relu, 20, 20}, {dense, 0, 20, 3},        {activation, softmax, 3, 3}};
 }
 
 // The lint_error load_any throws for the file, or "" when it loads.
@@ -309,7 +310,8 @@ TEST_CASE("load_any: damaged files are io_errors, non-finite parameters too; pre
     for (std::size_t i = 0; i + 8 < nan.size(); ++i) h = (h ^ nan[i]) * 0x100000001b3ull;
     for (int i = 0; i < 8; ++i) nan[nan.size() - 8 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(h >> (8 * i));
     write_file(file, nan);
-    CHECK(contains(message_of<sn::io_error>([&] { (void)sn::load_any(file); }), "parameter 7 (dense0 weight, input 0, unit 7) is NaN"));
+    CHECK(contains(message_of<sn::io_error>([&] { (void)sn::load_any(file); }),
+                   "parameter 7 (dense0 weight, input 0, unit 7) is NaN"));
 
     write_file(file, crafted(1, 3, good()));
     const sn::AnyNetwork any = sn::load_any(file);

@@ -269,8 +269,9 @@ TEST_CASE("a truncated file says where it was cut: header, records, parameters o
         const std::size_t params_end = params_at + 4 * Net::parameter_count;
         CHECK(contains(load_prefix(params_at + 10), "truncated: expected at least " + std::to_string(params_end + 4 + 8) +
                                                         " bytes, file has " + std::to_string(params_at + 10)));
-        CHECK(contains(load_prefix(params_end + 20), "truncated: expected at least " + std::to_string(params_end + 4 + 16 * 5 + 8 + 8) +
-                                                         " bytes, file has " + std::to_string(params_end + 20)));
+        CHECK(contains(load_prefix(params_end + 20), "truncated: expected at least " +
+                                                         std::to_string(params_end + 4 + 16 * 5 + 8 + 8) + " bytes, file has " +
+                                                         std::to_string(params_end + 20)));
     }
     SUBCASE("checksum missing") {
         CHECK(contains(load_prefix(size - 8),
@@ -477,7 +478,7 @@ TEST_CASE("the golden file of format version 1 loads with every parameter and pr
 // prediction as written.
 std::vector<layer_record> golden_layer_list() {
     // Input, Dense<4, He> (initializer 1), LeakyReLUWith<0.25>, Dropout<0.9> (kind 3, keep 0.9), Dense<2>, Softmax.
-    return {{0, 0, 3, 3, 0.f, 0}, {1, 0, 3, 4, 0.f, 1}, {2, 2, 4, 4, 0.25f, 0},
+    return {{0, 0, 3, 3, 0.f, 0},  {1, 0, 3, 4, 0.f, 1}, {2, 2, 4, 4, 0.25f, 0},
             {3, 0, 4, 4, 0.9f, 0}, {1, 0, 4, 2, 0.f, 0}, {2, 6, 2, 2, 0.f, 0}};
 }
 version2 golden_tail() {
@@ -857,13 +858,16 @@ TEST_CASE("crafted version-2 files: every guard of the layer list, the waivers a
         };
         CHECK(contains(entry(3, {9, 0, 4, 4, 0.9f}), "corrupted layer list (layer 3 of the layer list: unknown layer kind 9)"));
         CHECK(contains(entry(2, {2, 9, 4, 4, 0.25f}), "corrupted layer list (layer 2 of the layer list: unknown activation 9)"));
-        CHECK(contains(entry(1, {1, 0, 3, 4, 0.f, 8}), "corrupted layer list (layer 1 of the layer list: unknown initializer 8)"));
-        CHECK(contains(entry(3, {3, 0, 0x80000000u, 4, 0.9f}), "corrupted layer list (layer 3 of the layer list: impossible width)"));
+        CHECK(
+            contains(entry(1, {1, 0, 3, 4, 0.f, 8}), "corrupted layer list (layer 1 of the layer list: unknown initializer 8)"));
+        CHECK(contains(entry(3, {3, 0, 0x80000000u, 4, 0.9f}),
+                       "corrupted layer list (layer 3 of the layer list: impossible width)"));
     }
     SUBCASE("a layer list that is not the architecture record once Dropout is dropped") {
         version2 t = golden_tail();
         t.layers[4].out = 3;  // Dense<3> where the record has Dense<2>
-        CHECK(contains(refused(with(t)), "corrupted layer list: without Dropout and GaussianNoise it is not the architecture record"));
+        CHECK(contains(refused(with(t)),
+                       "corrupted layer list: without Dropout and GaussianNoise it is not the architecture record"));
         version2 u = golden_tail();
         u.layers.erase(u.layers.begin() + 2);  // the LeakyReLU left out
         CHECK(contains(refused(with(u)), "corrupted layer list: without Dropout and GaussianNoise"));
@@ -904,8 +908,9 @@ TEST_CASE("crafted version-2 files: every guard of the layer list, the waivers a
         t.layers[5] = {2, 0, 2, 2};
         t.target_mean = {0.f, 1.f, 2.f};
         t.target_scale = {1.f, 1.f, 1.f};
-        using GoldenRegression = sn::Network<sn::Regression, sn::Allow<sn::lint::TooFewHiddenUnits>, sn::Input<3>,
-                                             sn::Dense<4, sn::He>, sn::LeakyReLUWith<0.25>, sn::Dropout<0.9>, sn::Dense<2>, sn::Identity>;
+        using GoldenRegression =
+            sn::Network<sn::Regression, sn::Allow<sn::lint::TooFewHiddenUnits>, sn::Input<3>, sn::Dense<4, sn::He>,
+                        sn::LeakyReLUWith<0.25>, sn::Dropout<0.9>, sn::Dense<2>, sn::Identity>;
         GoldenRegression reg{sn::Seed{8}};
         const auto reg_before = params_of(reg);
         write_bytes(file, model_file(record, 26, params, t));

@@ -82,7 +82,8 @@ private:
 namespace sanenet::inline SANENET_ABI {
 
 SANENET_INLINE AnyNetwork::AnyNetwork(std::shared_ptr<const std::vector<detail::layer_spec>> specs, detail::task_spec task)
-    : specs_(std::move(specs)), model_(*specs_, task, 0) {}
+    : specs_(std::move(specs)),
+      model_(*specs_, task, 0) {}
 
 SANENET_INLINE std::string AnyNetwork::task() const { return detail::task_name(model_.task()); }
 
@@ -121,8 +122,7 @@ SANENET_INLINE AnyNetwork load_any(const std::filesystem::path& path, const Load
             throw io_error(fail + "corrupted architecture: layer " + std::to_string(i) + " (" + layer_name(l[i]) + ") takes " +
                            std::to_string(l[i].in) + " values and gives " + std::to_string(l[i].out));
     }
-    const std::vector<Diagnostic> found =
-        architecture_findings(l, c.task, Waivers{c.waivers} | options.allow, c.version >= 2);
+    const std::vector<Diagnostic> found = architecture_findings(l, c.task, Waivers{c.waivers} | options.allow, c.version >= 2);
     for (const Diagnostic& d : found)
         if (d.severity == Severity::error)
             throw lint_error(d.id, d.message + " Found in " + quoted(path) + ": " + d.evidence + ".");

@@ -80,12 +80,13 @@ SANENET_INLINE std::string array(const std::string& name, const float* v, std::s
 
 SANENET_INLINE bool is_identifier(std::string_view s) {
     static constexpr std::string_view keywords[] = {
-        "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class", "const", "constexpr",
-        "continue", "decltype", "default", "delete", "do", "double", "else", "enum", "explicit", "export", "extern", "false",
-        "float", "for", "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not",
-        "nullptr", "operator", "or", "private", "protected", "public", "register", "return", "short", "signed", "sizeof",
-        "static", "struct", "switch", "template", "this", "throw", "true", "try", "typedef", "typename", "union", "unsigned",
-        "using", "virtual", "void", "volatile", "while", "xor", "std"};
+        "alignas",  "alignof",  "and",       "asm",      "auto",      "bool",    "break",    "case",    "catch",    "char",
+        "class",    "const",    "constexpr", "continue", "decltype",  "default", "delete",   "do",      "double",   "else",
+        "enum",     "explicit", "export",    "extern",   "false",     "float",   "for",      "friend",  "goto",     "if",
+        "inline",   "int",      "long",      "mutable",  "namespace", "new",     "noexcept", "not",     "nullptr",  "operator",
+        "or",       "private",  "protected", "public",   "register",  "return",  "short",    "signed",  "sizeof",   "static",
+        "struct",   "switch",   "template",  "this",     "throw",     "true",    "try",      "typedef", "typename", "union",
+        "unsigned", "using",    "virtual",   "void",     "volatile",  "while",   "xor",      "std"};
     if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
     for (char c : s)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
@@ -149,8 +150,9 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
                     std::to_string(version_patch) + " (sn::export_header); do not edit.\n// " + task_name(m.task()) + ", " +
                     std::to_string(in) + " inputs -> " + std::to_string(out) + " outputs, " +
                     std::to_string(m.parameter_count()) + " parameters: " + layers + ".\n";
-    h += m.input_scaler().empty() ? "// predict takes the inputs the network was trained on (no input scaler).\n"
-                                  : "// predict takes raw inputs: the input scaler (a Standardizer's mean and scale) is applied here.\n";
+    h += m.input_scaler().empty()
+             ? "// predict takes the inputs the network was trained on (no input scaler).\n"
+             : "// predict takes raw inputs: the input scaler (a Standardizer's mean and scale) is applied here.\n";
     if (!m.target_scaler().empty()) h += "// predict returns targets in their own units: the target scaler is applied here.\n";
     h += "// Self-contained C++17: no allocation (two arrays of " + std::to_string(m.max_width()) +
          " floats on the stack), no exceptions, safe to call from\n"
@@ -158,8 +160,8 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
          "// are the same for every instruction set the header is compiled for.\n"
          "#pragma once\n\n";
     if (cmath) h += "#include <cmath>\n\n";
-    h += "#if defined(__GNUC__) && !defined(__clang__)\n#define " + macro + " __attribute__((optimize(\"fp-contract=off\")))\n#else\n#define " +
-         macro + "\n#endif\n\n";
+    h += "#if defined(__GNUC__) && !defined(__clang__)\n#define " + macro +
+         " __attribute__((optimize(\"fp-contract=off\")))\n#else\n#define " + macro + "\n#endif\n\n";
     h += "namespace " + options.name + " {\n\n";
     h += "inline constexpr int inputs = " + std::to_string(in) + ";\ninline constexpr int outputs = " + std::to_string(out) +
          ";\n\nnamespace detail {\n\n";
@@ -182,7 +184,8 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
     if (m.input_scaler().empty())
         body += "    for (int i = 0; i < " + n_in + "; ++i) " + buf(0) + "[i] = in[i];\n";
     else
-        body += "    for (int i = 0; i < " + n_in + "; ++i) " + buf(0) + "[i] = (in[i] - detail::input_mean[i]) / detail::input_scale[i];\n";
+        body += "    for (int i = 0; i < " + n_in + "; ++i) " + buf(0) +
+                "[i] = (in[i] - detail::input_mean[i]) / detail::input_scale[i];\n";
     std::size_t dense_i = 0, norm_i = 0;
     for (const stage& st : m.stages()) {
         const std::string w_in = std::to_string(st.in), w_out = std::to_string(st.out);
@@ -197,20 +200,22 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
             h += "// " + what + ": " + w_in + " x " + w_out + ", row i the weights of input i\n";
             h += array(name + "_weight", m.params() + st.w, static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out));
             h += array(name + "_bias", m.params() + st.b, static_cast<std::size_t>(st.out));
-            body += "    // " + what + (st.a != act::identity ? std::string(", ") + std::string(act_name(st.a)) : std::string()) + "\n";
+            body += "    // " + what + (st.a != act::identity ? std::string(", ") + std::string(act_name(st.a)) : std::string()) +
+                    "\n";
             // Four inputs per pass over the outputs, each output still summed over the inputs in turn.
             const std::string w = "detail::" + name + "_weight";
             body += "    for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] = 0.f;\n";
             if (st.in >= 4)
-                body += "    for (int i = 0; i + 4 <= " + w_in + "; i += 4) {\n        const float x0 = " + src + "[i], x1 = " + src +
-                        "[i + 1], x2 = " + src + "[i + 2], x3 = " + src + "[i + 3];\n        const float* r0 = " + w + " + i * " +
-                        w_out + ";\n        const float *r1 = r0 + " + w_out + ", *r2 = r1 + " + w_out + ", *r3 = r2 + " + w_out +
-                        ";\n        for (int j = 0; j < " + w_out + "; ++j)\n            " + dst + "[j] = (((" + dst +
+                body += "    for (int i = 0; i + 4 <= " + w_in + "; i += 4) {\n        const float x0 = " + src +
+                        "[i], x1 = " + src + "[i + 1], x2 = " + src + "[i + 2], x3 = " + src +
+                        "[i + 3];\n        const float* r0 = " + w + " + i * " + w_out + ";\n        const float *r1 = r0 + " +
+                        w_out + ", *r2 = r1 + " + w_out + ", *r3 = r2 + " + w_out + ";\n        for (int j = 0; j < " + w_out +
+                        "; ++j)\n            " + dst + "[j] = (((" + dst +
                         "[j] + x0 * r0[j]) + x1 * r1[j]) + x2 * r2[j]) + x3 * r3[j];\n    }\n";
             if (st.in % 4)
-                body += "    for (int i = " + std::to_string(st.in / 4 * 4) + "; i < " + w_in + "; ++i) {\n        const float x = " +
-                        src + "[i];\n        const float* row = " + w + " + i * " + w_out + ";\n        for (int j = 0; j < " + w_out +
-                        "; ++j) " + dst + "[j] += x * row[j];\n    }\n";
+                body += "    for (int i = " + std::to_string(st.in / 4 * 4) + "; i < " + w_in +
+                        "; ++i) {\n        const float x = " + src + "[i];\n        const float* row = " + w + " + i * " + w_out +
+                        ";\n        for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] += x * row[j];\n    }\n";
             body += "    for (int j = 0; j < " + w_out + "; ++j) {\n        const float v = " + dst + "[j] + detail::" + name +
                     "_bias[j];\n        " + dst + "[j] = " + activation(st.a, st.param) + ";\n    }\n";
             cur = 1 - cur;
@@ -224,18 +229,20 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
             body += "        const double mean = sum / " + w_out + ".0;\n";
             body += "        for (int j = 0; j < " + w_out + "; ++j) sq += (" + src + "[j] - mean) * (" + src + "[j] - mean);\n";
             body += "        const double rstd = 1.0 / std::sqrt(sq / " + w_out + ".0 + 1e-5);\n";
-            body += "        for (int j = 0; j < " + w_out + "; ++j)\n            " + dst + "[j] = static_cast<float>(detail::" + name +
-                    "_weight[j] * ((" + src + "[j] - mean) * rstd) + detail::" + name + "_bias[j]);\n    }\n";
+            body += "        for (int j = 0; j < " + w_out + "; ++j)\n            " + dst +
+                    "[j] = static_cast<float>(detail::" + name + "_weight[j] * ((" + src +
+                    "[j] - mean) * rstd) + detail::" + name + "_bias[j]);\n    }\n";
             cur = 1 - cur;
         } else if (st.k == kind::activation && st.a == act::softmax) {
             body += "    {  // " + what + "\n        float top = " + src + "[0];\n";
             body += "        for (int j = 1; j < " + w_out + "; ++j) top = " + src + "[j] > top ? " + src + "[j] : top;\n";
             body += "        float s = 0.f;\n        for (int j = 0; j < " + w_out + "; ++j) {\n            " + src +
                     "[j] = std::exp(" + src + "[j] - top);\n            s += " + src + "[j];\n        }\n";
-            body += "        const float inv = 1.f / s;\n        for (int j = 0; j < " + w_out + "; ++j) " + src + "[j] *= inv;\n    }\n";
+            body += "        const float inv = 1.f / s;\n        for (int j = 0; j < " + w_out + "; ++j) " + src +
+                    "[j] *= inv;\n    }\n";
         } else if (st.k == kind::activation) {
-            body += "    for (int j = 0; j < " + w_out + "; ++j) {  // " + what + "\n        const float v = " + src + "[j];\n        " +
-                    src + "[j] = " + activation(st.a, st.param) + ";\n    }\n";
+            body += "    for (int j = 0; j < " + w_out + "; ++j) {  // " + what + "\n        const float v = " + src +
+                    "[j];\n        " + src + "[j] = " + activation(st.a, st.param) + ";\n    }\n";
         }
     }
     const std::string n_out = std::to_string(out), res = buf(cur);
@@ -250,7 +257,9 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
          : m.task().k == task_kind::multilabel   ? " (probabilities)"
                                                  : "";
     h += ". in and out may be the same array.\n";
-    h += macro + " inline void predict(const float* in, float* out) noexcept {\n#if defined(__clang__)\n#pragma clang fp contract(off)\n#endif\n";
+    h += macro +
+         " inline void predict(const float* in, float* out) noexcept {\n#if defined(__clang__)\n#pragma clang fp "
+         "contract(off)\n#endif\n";
     for (int b = 0; b < 2; ++b)
         if (used[b]) h += "    float b" + std::to_string(b) + "[" + std::to_string(m.max_width()) + "];\n";
     h += body + "}\n\n}  // namespace " + options.name + "\n\n#undef " + macro + "\n";

@@ -278,12 +278,12 @@ SANENET_INLINE npy_array parse_npy(const bytes& b, const std::string& fail) {
     if (descr != "<f4" && descr != "<f8")
         throw io_error(fail + "dtype '" + descr + "', expected '<f4' (float32) or '<f8' (float64, converted to float32)");
     if (fortran)
-        throw io_error(fail + "the array is in Fortran (column-major) order, expected C order: save np.ascontiguousarray(a) "
-                              "or torch's tensor.numpy()");
+        throw io_error(fail +
+                       "the array is in Fortran (column-major) order, expected C order: save np.ascontiguousarray(a) "
+                       "or torch's tensor.numpy()");
     std::size_t count = 1;
     for (std::size_t d : a.shape) {
-        if (d != 0 && count > (std::size_t{1} << 40) / d)
-            throw io_error(fail + "shape " + shape_text(a.shape) + " is too large");
+        if (d != 0 && count > (std::size_t{1} << 40) / d) throw io_error(fail + "shape " + shape_text(a.shape) + " is too large");
         count *= d;
     }
     const std::size_t item = descr == "<f4" ? 4 : 8, need = count * item, have = b.size() - data_at;
@@ -322,7 +322,8 @@ SANENET_INLINE void import_npy(model& m, const std::filesystem::path& dir) {
             std::size_t i = n, index = 0;
             while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) && i < n + 9)
                 index = index * 10 + static_cast<std::size_t>(name[i++] - '0');
-            if (i == n || (name.compare(i, std::string::npos, "_weight.npy") != 0 && name.compare(i, std::string::npos, "_bias.npy") != 0))
+            if (i == n ||
+                (name.compare(i, std::string::npos, "_weight.npy") != 0 && name.compare(i, std::string::npos, "_bias.npy") != 0))
                 continue;
             in_dir[stem] = std::max(in_dir[stem], index + 1);
         }
@@ -334,8 +335,9 @@ SANENET_INLINE void import_npy(model& m, const std::filesystem::path& dir) {
         const std::size_t d = in_dir[stem], n = in_net[stem];
         if (d == n) continue;
         const auto files = [&](std::size_t count) {
-            return count == 0 ? std::string("none")
-                              : std::string(stem) + "0" + (count > 1 ? " to " + std::string(stem) + std::to_string(count - 1) : "");
+            return count == 0
+                       ? std::string("none")
+                       : std::string(stem) + "0" + (count > 1 ? " to " + std::string(stem) + std::to_string(count - 1) : "");
         };
         throw io_error(fail + "wrong layer count: the directory holds " + std::to_string(d) + " " + stem + " layer" +
                        (d == 1 ? "" : "s") + " (" + files(d) + "), the network has " + std::to_string(n) + " (" + files(n) +
@@ -354,14 +356,15 @@ SANENET_INLINE void import_npy(model& m, const std::filesystem::path& dir) {
             layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) {
                 const std::string file = stem + "_" + t.name + ".npy";
                 const std::filesystem::path path = dir / file;
-                const std::vector<std::size_t> want = t.cols ? std::vector<std::size_t>{t.cols, t.rows} : std::vector<std::size_t>{t.rows};
+                const std::vector<std::size_t> want =
+                    t.cols ? std::vector<std::size_t>{t.cols, t.rows} : std::vector<std::size_t>{t.rows};
                 const std::string what = fail + file + " (" + layer + ", " + t.name + " of shape " + shape_text(want) + "): ";
                 std::error_code exists_ec;
                 if (!std::filesystem::exists(path, exists_ec)) throw io_error(what + "the file is missing");
                 const npy_array a = parse_npy(read_file(path, "NPY file"), what);
                 if (a.shape != want)
-                    throw io_error(what + "the file holds shape " + shape_text(a.shape) + ", the layer needs " + shape_text(want) +
-                                   (t.cols ? " (out, in), as PyTorch's nn.Linear.weight" : ""));
+                    throw io_error(what + "the file holds shape " + shape_text(a.shape) + ", the layer needs " +
+                                   shape_text(want) + (t.cols ? " (out, in), as PyTorch's nn.Linear.weight" : ""));
                 for (std::size_t i = 0; i < a.values.size(); ++i)
                     if (!std::isfinite(a.values[i]))
                         throw io_error(what + "value " + std::to_string(i) + " is " +

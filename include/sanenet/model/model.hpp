@@ -61,6 +61,11 @@ SANENET_INLINE void destandardize_rows(const scaler& s, float* y, std::size_t ro
 class model {
 public:
     model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed);
+    // Copies and moves defined once (in the definitions), not in every TU that copies a network.
+    model(const model&);
+    model(model&&) noexcept;
+    model& operator=(const model&);
+    model& operator=(model&&) noexcept;
 
     std::span<const layer_spec> specs() const { return specs_; }
     const std::vector<stage>& stages() const { return stages_; }
@@ -160,6 +165,11 @@ SANENET_INLINE model::model(std::span<const layer_spec> specs, task_spec task, s
     initialize(seed);
 }
 
+SANENET_INLINE model::model(const model&) = default;
+SANENET_INLINE model::model(model&&) noexcept = default;
+SANENET_INLINE model& model::operator=(const model&) = default;
+SANENET_INLINE model& model::operator=(model&&) noexcept = default;
+
 SANENET_INLINE void model::initialize(std::uint64_t seed) {
     kernels::rng r(seed);
     for (const stage& st : stages_)
@@ -221,8 +231,9 @@ SANENET_INLINE void check_scaler(const scaler& s, const char* where, const char*
                           " features, the network's " + side + " has " + std::to_string(width));
     for (std::size_t c = 0; c < s.size(); ++c)
         if (!std::isfinite(s.mean[c]) || !std::isfinite(s.scale[c]) || !(s.scale[c] > 0.f))
-            throw argument_error(std::string(where) + ": feature " + std::to_string(c) + " has mean " + std::to_string(s.mean[c]) +
-                                 " and scale " + std::to_string(s.scale[c]) + ", expected a finite mean and a finite scale > 0");
+            throw argument_error(std::string(where) + ": feature " + std::to_string(c) + " has mean " +
+                                 std::to_string(s.mean[c]) + " and scale " + std::to_string(s.scale[c]) +
+                                 ", expected a finite mean and a finite scale > 0");
 }
 
 SANENET_INLINE void model::set_input_scaler(scaler s, const char* where) {

@@ -19,8 +19,8 @@ namespace sanenet::inline SANENET_ABI::detail {
 // The findings of the compile-time rules on specs: the first broken error rule's alone, or the
 // warnings of an architecture without errors. Waived lints are left out. regularizers_known: false when the description has no Dropout, GaussianNoise or
 // initializers to look at (a version-1 model file), which silences L4.1 (no regularization).
-SANENET_INLINE std::vector<Diagnostic> architecture_findings(std::span<const layer_spec> specs, task_spec task,
-                                                             Waivers waivers, bool regularizers_known = true);
+SANENET_INLINE std::vector<Diagnostic> architecture_findings(std::span<const layer_spec> specs, task_spec task, Waivers waivers,
+                                                             bool regularizers_known = true);
 
 }  // namespace sanenet::detail
 
@@ -48,7 +48,8 @@ constexpr std::uint32_t bit_of = Tag::bit;
 
 // Network's order (network/network.hpp): E13, then the SANENET_RULE chain, then the warnings.
 inline constexpr rule rules[] = {
-    {"E13", 0, Severity::error, [](specs_view, task_spec t) { return task_outputs_valid(t) ? npos : whole; }, SANENET_E13_MESSAGE},
+    {"E13", 0, Severity::error, [](specs_view, task_spec t) { return task_outputs_valid(t) ? npos : whole; },
+     SANENET_E13_MESSAGE},
     {"E1", 0, Severity::error, [](specs_view l, task_spec) { return rule_e1_input_first(l); }, SANENET_E1_MESSAGE},
     {"E2", 0, Severity::error, [](specs_view l, task_spec) { return rule_e2_dense_units(l); }, SANENET_E2_MESSAGE},
     {"E3", 0, Severity::error, [](specs_view l, task_spec) { return rule_e3_dropout_keep(l); }, SANENET_E3_MESSAGE},
@@ -72,16 +73,16 @@ inline constexpr rule rules[] = {
      SANENET_L9_1_MESSAGE},
     {"L4.1", bit_of<lint::NoRegularization>, Severity::warning,
      [](specs_view l, task_spec) { return rule_l41_no_regularization(l) ? whole : npos; }, SANENET_L4_1_MESSAGE},
-    {"L10.1", bit_of<lint::TooDeep>, Severity::warning, [](specs_view l, task_spec) { return rule_l101_too_deep(l) ? whole : npos; },
-     SANENET_L10_1_MESSAGE},
+    {"L10.1", bit_of<lint::TooDeep>, Severity::warning,
+     [](specs_view l, task_spec) { return rule_l101_too_deep(l) ? whole : npos; }, SANENET_L10_1_MESSAGE},
     {"L11.1", bit_of<lint::TooFewHiddenUnits>, Severity::warning,
      [](specs_view l, task_spec t) { return rule_l111_too_few_hidden_units(l, t); }, SANENET_L11_1_MESSAGE},
 };
 
 }  // namespace arch_rules
 
-SANENET_INLINE std::vector<Diagnostic> architecture_findings(std::span<const layer_spec> specs, task_spec task,
-                                                             Waivers waivers, bool regularizers_known) {
+SANENET_INLINE std::vector<Diagnostic> architecture_findings(std::span<const layer_spec> specs, task_spec task, Waivers waivers,
+                                                             bool regularizers_known) {
     using namespace arch_rules;
     std::vector<Diagnostic> found;
     for (const rule& r : rules) {
@@ -89,7 +90,7 @@ SANENET_INLINE std::vector<Diagnostic> architecture_findings(std::span<const lay
         if (!regularizers_known && std::string_view(r.id) == "L4.1") continue;
         const std::size_t at = r.find(specs, task);
         if (at == npos) continue;
-        const std::string where = at == whole ? task_name(task) + " network"
+        const std::string where = at == whole         ? task_name(task) + " network"
                                   : at < specs.size() ? "layer " + std::to_string(at) + ", " + layer_name(specs[at])
                                                       : "layer " + std::to_string(at) + " (missing)";
         found.push_back(Diagnostic{r.id, r.severity, r.message, where});

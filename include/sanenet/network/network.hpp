@@ -247,7 +247,7 @@ public:
     // sizes are checked at run time (shape_error); a size written in the argument's type is
     // checked at compile time.
     template <class In, class Out>
-        requires std::convertible_to<In &&, std::span<const float>> && std::convertible_to<Out &&, std::span<float>> &&
+        requires std::convertible_to<In&&, std::span<const float>> && std::convertible_to<Out&&, std::span<float>> &&
                  (!(std::convertible_to<In &&, std::span<const float, static_cast<std::size_t>(input_size)>> &&
                     std::convertible_to<Out &&, std::span<float, static_cast<std::size_t>(output_size)>>))
     void predict_one(In&& in, Out&& out) const {

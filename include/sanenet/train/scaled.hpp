@@ -48,7 +48,9 @@ SANENET_INLINE std::optional<matrix> standardized(const scaler& s, const matrix&
 }
 
 SANENET_INLINE scaled_data::scaled_data(const model& m, const matrix& x, const targets& y, const FitOptions* o)
-    : raw_x_(&x), raw_y_(y), raw_options_(o) {
+    : raw_x_(&x),
+      raw_y_(y),
+      raw_options_(o) {
     if (!m.has_scalers()) return;
     x_ = standardized(m.input_scaler(), x);
     if (y.values) y_ = standardized(m.target_scaler(), *y.values);
