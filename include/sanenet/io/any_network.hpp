@@ -128,9 +128,7 @@ SANENET_INLINE AnyNetwork load_any(const std::filesystem::path& path, const Load
             throw lint_error(d.id, d.message + " Found in " + quoted(path) + ": " + d.evidence + ".");
     AnyNetwork net(std::move(specs), c.task);
     model& m = net.model_;
-    if (c.params.size() != m.parameter_count())  // read_model_file checked the count against the record
-        throw io_error(fail + "the file holds " + std::to_string(c.params.size()) + " parameters, its layers " +
-                       std::to_string(m.parameter_count()));
+    // read_model_file matched the count with the record, and (version 2) the layer list with the record.
     if (const std::string bad = serial::first_non_finite(m, c.params.data(), c.params.size()); !bad.empty())
         throw io_error(fail + bad);
     std::copy(c.params.begin(), c.params.end(), m.params());

@@ -494,7 +494,10 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
         if (const std::string bad = decode_layers(b.data() + layers_at, layer_list, c.layers); !bad.empty())
             throw io_error(fail + "corrupted layer list (" + bad + ")");
         const std::vector<layer_spec> projected = weight_layers(c.layers);
-        if (fingerprint(architecture_record(c.task, projected)) != c.fingerprint)
+        // Layer by layer, not through the fingerprint: load_any sizes the model from the list.
+        bool same = projected.size() == c.record.size();
+        for (std::size_t i = 0; same && i < projected.size(); ++i) same = same_layer(projected[i], c.record[i]);
+        if (!same)
             throw io_error(fail + "corrupted layer list: without Dropout and GaussianNoise it is not the architecture record (" +
                            architecture_difference(c.task, projected, c.task, c.record) + ")");
         std::uint32_t known = 0;
