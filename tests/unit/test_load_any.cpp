@@ -125,7 +125,7 @@ bytes crafted(std::uint32_t task, std::uint32_t outputs, const std::vector<layer
 }
 
 constexpr std::uint8_t input = 0, dense = 1, activation = 2, dropout = 3, noise = 4, norm = 5;
-constexpr std::uint8_t identity = 0, relu = 1, tanh_ = 4, sigmoid = 5, softmax = 6;
+constexpr std::uint8_t relu = 1, tanh_ = 4, sigmoid = 5, softmax = 6;
 
 // A valid classifier: Input<4>, Dropout<0.9>, Dense<20> ReLU, Dense<3> Softmax.
 std::vector<layer_record> good() {
