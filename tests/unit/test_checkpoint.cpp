@@ -428,6 +428,46 @@ TEST_CASE("resuming with other options or data is an argument_error naming what 
     CHECK(contains(refused(other, t.train.y), "early_stopping differs"));
 }
 
+TEST_CASE("with scalers attached, resume takes raw data as fit does, and refuses a network without the fit's scalers") {
+    temp_dir dir("scalers");
+    task t = make_task();
+    // Raw units: every input column shifted and stretched differently; the scaler undoes it.
+    for (std::size_t i = 0; i < t.train.x.shape()[0]; ++i)
+        for (std::size_t j = 0; j < 10; ++j) t.train.x(i, j) = 40.f + 25.f * static_cast<float>(j) * t.train.x(i, j);
+    for (std::size_t i = 0; i < t.val.x.shape()[0]; ++i)
+        for (std::size_t j = 0; j < 10; ++j) t.val.x(i, j) = 40.f + 25.f * static_cast<float>(j) * t.val.x(i, j);
+    sn::Standardizer sx;
+    sx.fit(t.train.x);
+    sn::FitOptions o = one_cycle(t, dir.path / "a.ckpt", 6);
+    Net whole{sn::Seed{5}};
+    whole.attach_input_scaler(sx);
+    const sn::History h = sn::fit(whole, t.train.x, t.train.y, o);
+    REQUIRE(h.epochs.size() == 6);
+
+    o.checkpoint->path = dir.path / "b.ckpt";
+    Net first{sn::Seed{5}};
+    first.attach_input_scaler(sx);
+    sn::FitOptions stopping = o;
+    stopping.on_epoch = [](const sn::EpochRecord& e) {
+        if (e.epoch == 3) throw interrupted{};
+    };
+    CHECK_THROWS_AS(sn::fit(first, t.train.x, t.train.y, stopping), interrupted);
+
+    Net bare{sn::Seed{99}};  // no scaler: not the fit's network
+    const std::vector<float> before = params_of(bare);
+    const std::string what =
+        message_of<sn::argument_error>([&] { sn::resume(bare, o.checkpoint->path, t.train.x, t.train.y, o); });
+    CHECK(contains(what, "scalers differs: the checkpoint's fit has input 10 columns (fingerprint "));
+    CHECK(contains(what, "this call none"));
+    CHECK(same_bits(params_of(bare), before));
+
+    Net resumed{sn::Seed{99}};
+    resumed.attach_input_scaler(sx);
+    const sn::History r = sn::resume(resumed, o.checkpoint->path, t.train.x, t.train.y, o);
+    check_same_history(r, h);
+    CHECK(same_bits(params_of(resumed), params_of(whole)));
+}
+
 TEST_CASE("a failed checkpoint write does not stop the fit: a warning in the History and on stderr, the same training") {
     temp_dir dir("failed");
     const task t = make_task();

@@ -23,6 +23,7 @@
 #include <sanenet/train/fit.hpp>
 #include <sanenet/train/history.hpp>
 #include <sanenet/train/options.hpp>
+#include <sanenet/train/scaled.hpp>
 
 #include <filesystem>
 #if SANENET_DEFINITIONS
@@ -65,9 +66,12 @@ struct checkpoint_io {
 // (on as many threads). A fit that had ended returns its History and final weights at once.
 // A missing, truncated or corrupted file, or one of another architecture, is an io_error and
 // leaves net unchanged; options or data other than the checkpoint's are an argument_error.
+// With scalers attached, x, y and the validation data are raw, as for fit, and net must carry
+// the scalers the fit was started with (the checkpoint does not hold them).
 template <class Net, class Y>
 History resume(Net& net, const std::filesystem::path& path, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    return detail::resume_model(net.engine(), path, x, detail::targets_for<Net>(y), options, Net::waivers);
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);
+    return detail::resume_model(net.engine(), path, d.x(), d.y(), d.options(), Net::waivers);
 }
 
 }  // namespace sanenet
@@ -387,7 +391,7 @@ SANENET_INLINE History resume_model(model& m, const std::filesystem::path& path,
                                     const FitOptions& o, Waivers net_waivers) {
     check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
     const run_state s = read_checkpoint(m, path);
-    if (const std::string differs = run_difference(s.run, record_run(o, x, y)); !differs.empty())
+    if (const std::string differs = run_difference(s.run, record_run(m, o, x, y)); !differs.empty())
         throw argument_error("cannot resume from " + quoted(path) + ": " + differs +
                              "; sn::resume continues a fit with the options and data it was started with");
     if (s.order.order.size() != x.shape()[0])

@@ -52,10 +52,11 @@ struct fit_hooks {
 };
 
 // What decides a fit's trajectory, by name: epochs, batch_size, the optimizer, clipping, seed,
-// shuffle, monitor, the schedule, early stopping, and the training and validation data (their
-// shapes and a fingerprint of their bits). The thread count, progress, callbacks, waivers,
+// shuffle, monitor, the schedule, early stopping, the training and validation data (their
+// shapes and a fingerprint of their bits, as the network trains on them) and the scalers
+// attached to m (train/scaled.hpp). The thread count, progress, callbacks, waivers,
 // thresholds and the checkpoint settings are not in it.
-SANENET_INLINE run_record record_run(const FitOptions& o, const matrix& x, const targets& y);
+SANENET_INLINE run_record record_run(const model& m, const FitOptions& o, const matrix& x, const targets& y);
 
 // Empty when `call` matches `saved`; otherwise which entry differs, with both values.
 SANENET_INLINE std::string run_difference(const run_record& saved, const run_record& call);
@@ -100,6 +101,20 @@ inline std::string describe_data(const matrix& x, const targets& y) {
     return s + " (fingerprint " + hex64(h) + ")";
 }
 
+inline std::string describe_scaler(const scaler& s) {
+    std::uint64_t h = fingerprint_bytes(s.mean.data(), s.mean.size() * sizeof(float));
+    h = fingerprint_bytes(s.scale.data(), s.scale.size() * sizeof(float), h);
+    return std::to_string(s.size()) + " columns (fingerprint " + hex64(h) + ")";
+}
+
+inline std::string describe_scalers(const model& m) {
+    if (!m.has_scalers()) return "none";
+    std::string s;
+    if (!m.input_scaler().empty()) s = "input " + describe_scaler(m.input_scaler());
+    if (!m.target_scaler().empty()) s += (s.empty() ? "" : ", ") + std::string("target ") + describe_scaler(m.target_scaler());
+    return s;
+}
+
 inline std::string describe_optimizer(const Optimizer& o) {
     const auto f = [](float v) { return format_shortest(v); };
     return std::visit(
@@ -119,7 +134,7 @@ inline std::string describe_optimizer(const Optimizer& o) {
         o);
 }
 
-SANENET_INLINE run_record record_run(const FitOptions& o, const matrix& x, const targets& y) {
+SANENET_INLINE run_record record_run(const model& m, const FitOptions& o, const matrix& x, const targets& y) {
     run_record r;
     r.emplace_back("epochs", std::to_string(o.epochs));
     r.emplace_back("batch_size", std::to_string(o.batch_size));
@@ -134,6 +149,8 @@ SANENET_INLINE run_record record_run(const FitOptions& o, const matrix& x, const
                                                ", min_delta = " + format_number(o.early_stopping->min_delta, 17) +
                                                ", restore_best = " + (o.early_stopping->restore_best ? "true" : "false") + "}"
                                          : "off");
+    // Before the data: without the fit's scalers the data the network sees differs too.
+    r.emplace_back("scalers", describe_scalers(m));
     r.emplace_back("training data", describe_data(x, y));
     r.emplace_back("validation", o.validation ? describe_data(o.validation->x, targets_of(o.validation->y)) : "none");
     return r;

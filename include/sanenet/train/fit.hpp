@@ -10,6 +10,7 @@
 #include <sanenet/lints/data.hpp>
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/train/progress.hpp>
+#include <sanenet/train/scaled.hpp>
 #include <sanenet/train/trainer.hpp>
 #include <sanenet/train/checkpoint.hpp>
 #include <sanenet/train/early_stopping.hpp>
@@ -83,16 +84,20 @@ struct checkpoint_io;
 }  // namespace detail
 
 // Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
+// With scalers attached to net, x, y and the validation data are raw (train/scaled.hpp).
 template <class Net, class Y>
 History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers,
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);
+    return detail::fit_model(net.engine(), d.x(), d.y(), d.options(), Net::waivers,
                              detail::fit_hooks{&detail::checkpoint_io<Y>::write, nullptr});
 }
 
-// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
+// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode. With scalers
+// attached, x and y are raw; the loss stays in the standardized units the network trains in.
 template <class Net, class Y>
 Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
-    return detail::evaluate_model(net.engine(), x, detail::targets_for<Net>(y), threads);
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
+    return detail::evaluate_model(net.engine(), d.x(), d.y(), threads);
 }
 
 }  // namespace sanenet
@@ -311,7 +316,7 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
         best_params = resume->best_params;
         first = resume->epochs_done + 1;
     }
-    const run_record run = o.checkpoint ? (resume ? resume->run : record_run(o, x, y)) : run_record{};
+    const run_record run = o.checkpoint ? (resume ? resume->run : record_run(m, o, x, y)) : run_record{};
     float rate = learning_rate_of(o.optimizer);  // the rate of the last step taken
 
     auto diverge = [&](const std::string& what, int epoch) {
