@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
                            .optimizer = sn::Adam{.learning_rate = 1e-3f},
                            .validation = sn::Validation{x_val, val.y},
                            .seed = 1,
-                           .early_stopping = sn::EarlyStopping{.patience = 3},
+                           .early_stopping = sn::EarlyStopping{.patience = 5},
                            .schedule = sn::CosineLR{.warmup_epochs = 1},
                            .checkpoint = sn::Checkpoint{.path = ckpt}};
     Net whole{sn::Seed{1}};
