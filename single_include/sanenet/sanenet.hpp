@@ -938,9 +938,12 @@ SANENET_KERNELS_END
 // distributions, whose output differs between standard libraries.
 
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 #if SANENET_DEFINITIONS
 #include <cmath>
+#include <utility>
 #endif
 
 SANENET_KERNELS_BEGIN
@@ -968,6 +971,10 @@ private:
     double spare_ = 0.0;
     bool has_spare_ = false;
 };
+
+// A Fisher-Yates shuffle of v by r's stream: the one shuffle of the samples (fit, the doctor,
+// find_learning_rate) and of data::split.
+SANENET_INLINE void shuffle(std::vector<std::size_t>& v, rng& r);
 
 // Counter-based: 32 random bits for element idx under key (two rounds of lowbias32).
 SANENET_ALWAYS_INLINE std::uint32_t hash32(std::uint32_t x) {
@@ -1028,6 +1035,10 @@ SANENET_INLINE std::uint64_t rng::below(std::uint64_t n) {
     do r = next();
     while (r >= limit);
     return r % n;
+}
+
+SANENET_INLINE void shuffle(std::vector<std::size_t>& v, rng& r) {
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[r.below(i)]);
 }
 
 SANENET_INLINE double rng::normal() {
@@ -6003,9 +6014,7 @@ SANENET_INLINE sample_order::sample_order(std::size_t n, std::uint64_t seed, boo
     std::iota(order_.begin(), order_.end(), std::size_t{0});
 }
 
-SANENET_INLINE void sample_order::shuffle() {
-    for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
-}
+SANENET_INLINE void sample_order::shuffle() { kernels::shuffle(order_, rng_); }
 
 SANENET_INLINE std::size_t sample_order::next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
     const std::size_t n = order_.size();
@@ -7900,7 +7909,7 @@ SANENET_INLINE split_rows split_indices(std::size_t rows, std::size_t target_row
     std::vector<std::size_t> order(rows);
     for (std::size_t i = 0; i < rows; ++i) order[i] = i;
     kernels::rng r(options.seed);
-    for (std::size_t i = rows - 1; i > 0; --i) std::swap(order[i], order[static_cast<std::size_t>(r.below(i + 1))]);
+    kernels::shuffle(order, r);
 
     split_rows out;
     if (!classes) {
