@@ -79,9 +79,7 @@ SANENET_INLINE sample_order::sample_order(std::size_t n, std::uint64_t seed, boo
     std::iota(order_.begin(), order_.end(), std::size_t{0});
 }
 
-SANENET_INLINE void sample_order::shuffle() {
-    for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
-}
+SANENET_INLINE void sample_order::shuffle() { kernels::shuffle(order_, rng_); }
 
 SANENET_INLINE bool sample_order::restore(const state& s) {
     if (s.order.size() != order_.size()) return false;
