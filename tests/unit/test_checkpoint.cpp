@@ -331,6 +331,19 @@ TEST_CASE("a finished fit's checkpoint resumes to its result without training; c
     CHECK(epochs_run == 0);
     check_same_history(r, h);
     CHECK(same_bits(params_of(again), params_of(net)));
+
+    // An early-stopped fit's final checkpoint, epochs before the last: no more epochs either.
+    sn::FitOptions p = plateau(t, dir.path / "stopped.ckpt");
+    Net stopped{sn::Seed{5}};
+    const sn::History hs = sn::fit(stopped, t.train.x, t.train.y, p);
+    REQUIRE(hs.stop == sn::StopReason::early_stopped);
+    Net again_stopped{sn::Seed{99}};
+    int more = 0;
+    p.on_epoch = [&](const sn::EpochRecord&) { ++more; };
+    const sn::History rs = sn::resume(again_stopped, p.checkpoint->path, t.train.x, t.train.y, p);
+    CHECK(more == 0);
+    check_same_history(rs, hs);
+    CHECK(same_bits(params_of(again_stopped), params_of(stopped)));
 }
 
 TEST_CASE("a bad checkpoint is an io_error naming what is wrong, and the network is left unchanged") {
