@@ -309,12 +309,19 @@ SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path
 
 SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
     using namespace serial;
-    const bytes b = read_file(path, "model file");
+    // This network's file is `own` bytes. A file more than twice that (plus 1 MiB for another
+    // architecture's record) cannot be loaded, so no more of it is read than that bound: its
+    // header still says what it is, and a hostile size costs no memory.
+    const std::size_t own = fixed_header + record_size * weight_layers(m.specs()).size() + 8 + 4 * m.parameter_count() + 8;
+    const std::size_t bound = 2 * own + (std::size_t{1} << 20);
+    std::uint64_t on_disk = 0;
+    const bytes b = read_file_head(path, "model file", bound + 1, on_disk);
     const std::string fail = "cannot load " + quoted(path) + ": ";
     const std::size_t size = b.size();
-    const auto truncated = [&](std::size_t expected, const char* at_least) {
+    const bool partial = on_disk > size;  // only the head of a file larger than the bound was read
+    const auto truncated = [&](std::uint64_t expected, const char* at_least) {
         return io_error(fail + "truncated: expected " + at_least + std::to_string(expected) + " bytes, file has " +
-                        std::to_string(size));
+                        std::to_string(on_disk));
     };
     if (size == 0) throw io_error(fail + "the file is empty (0 bytes), not a sanenet file");
     const std::size_t head = std::min(size, sizeof magic);
@@ -336,17 +343,32 @@ SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
                        std::to_string(format_version));
     const std::uint64_t layers_in_file = get_u32(b.data() + 28);
     const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
-    if (size < count_at + 8) throw truncated(static_cast<std::size_t>(count_at + 8), "at least ");
+    if (on_disk < count_at + 8) throw truncated(count_at + 8, "at least ");
+    if (size < count_at + 8)
+        throw io_error(fail + "the file is " + std::to_string(on_disk) + " bytes and declares " +
+                       std::to_string(layers_in_file) + " layers; a model file of this network is " + std::to_string(own) +
+                       " bytes with " + std::to_string(weight_layers(m.specs()).size()) + " layers");
     const std::uint64_t count = get_u64(b.data() + count_at);
     const std::uint64_t params_at = count_at + 8;
     if (count > (std::numeric_limits<std::size_t>::max() - params_at - 8) / 4)  // no size_t could hold the file
         throw io_error(fail + "corrupted: the header announces " + std::to_string(count) + " parameters, the file has " +
-                       std::to_string(size) + " bytes");
+                       std::to_string(on_disk) + " bytes");
     const std::size_t expected = static_cast<std::size_t>(params_at + 4 * count + 8);
-    if (size < expected) throw truncated(expected, "");
-    if (size > expected)
-        throw io_error(fail + "expected " + std::to_string(expected) + " bytes, file has " + std::to_string(size) +
+    if (on_disk < expected) throw truncated(expected, "");
+    if (on_disk > expected)
+        throw io_error(fail + "expected " + std::to_string(expected) + " bytes, file has " + std::to_string(on_disk) +
                        " (trailing data: corrupted or not written by save)");
+    if (partial) {
+        // A complete file of another, larger network: say which, from its record alone (the
+        // fingerprint vouches for it; the checksum would need the whole file).
+        task_spec file_task{};
+        std::vector<layer_spec> file_layers;
+        if (decode_record(b.data() + 20, file_task, file_layers).empty() &&
+            fingerprint(architecture_record(file_task, file_layers)) == get_u64(b.data() + 12))
+            throw io_error(fail + architecture_difference(file_task, file_layers, m.task(), weight_layers(m.specs())));
+        throw io_error(fail + "the file holds " + std::to_string(count) + " parameters, this network has " +
+                       std::to_string(m.parameter_count()) + " (and the file's architecture record is corrupted)");
+    }
     if (fnv1a(b.data(), size - 8) != get_u64(b.data() + size - 8)) throw io_error(fail + "checksum mismatch (file corrupted)");
 
     task_spec file_task{};

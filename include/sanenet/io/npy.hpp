@@ -54,6 +54,7 @@ template <class Net>
         { n.engine() } -> std::convertible_to<const detail::model&>;
     }
 void export_npy(const Net& net, const std::filesystem::path& dir) {
+    const detail::read_use use(net.engine(), "export_npy");
     detail::export_npy(net.engine(), dir);
 }
 

@@ -210,11 +210,15 @@ public:
 
     // Inference (dropout and noise off) on rows of x; returns probabilities for
     // Classification and MultiLabel. threads: 0 = all cores.
-    matrix predict(const matrix& x, int threads = 0) const { return detail::predict(model_, x, threads); }
+    matrix predict(const matrix& x, int threads = 0) const {
+        const detail::read_use use(model_, "predict");
+        return detail::predict(model_, x, threads);
+    }
 
     // One sample, no allocation: in has input_size values, out receives output_size.
     void predict_one(std::span<const float> in, std::span<float> out) const {
         detail::check_predict_one(in.size(), out.size(), input_size, output_size);
+        const detail::read_use use(model_, "predict_one");
         if constexpr (max_width <= 8192) {
             alignas(kernels::alignment) float ping[max_width];
             alignas(kernels::alignment) float pong[max_width];
@@ -230,11 +234,13 @@ public:
     // path: anything a std::filesystem::path is made from (io/model_file.hpp).
     template <class Path>
     void save(const Path& path) const {
+        const detail::read_use use(model_, "save");
         detail::model_file<Path>::save(model_, path);
     }
     // Throws io_error naming what differs and leaves the network unchanged on any problem.
     template <class Path>
     void load(const Path& path) {
+        const detail::write_use use(model_, "load");
         detail::model_file<Path>::load(model_, path);
     }
 

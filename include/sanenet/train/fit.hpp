@@ -75,12 +75,14 @@ SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matr
 // Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
 template <class Net, class Y>
 History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::write_use use(net.engine(), "fit");
     return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
 }
 
 // Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
 template <class Net, class Y>
 Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
+    const detail::read_use use(net.engine(), "evaluate");
     return detail::evaluate_model(net.engine(), x, detail::targets_for<Net>(y), threads);
 }
 

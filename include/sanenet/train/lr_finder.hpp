@@ -62,6 +62,7 @@ SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targ
 // y: labels for Classification, a samples x outputs matrix otherwise.
 template <class Net, class Y>
 LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
+    const detail::read_use use(net.engine(), "find_learning_rate");
     return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
 }
 
