@@ -28,7 +28,7 @@ struct CsvOptions {
     // columns than max_columns, or a line (a record, quoted line breaks included) longer than
     // max_line_bytes, is an io_error naming the line. Raise them for a file that is right.
     std::size_t max_columns = 1'000'000;
-    std::size_t max_line_bytes = std::size_t{64} << 20;
+    std::size_t max_line_bytes = std::size_t{32} << 20;
 };
 
 // A CSV file of numbers: column names (from the header, or "0", "1", ...) and a rows x columns matrix.

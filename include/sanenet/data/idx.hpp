@@ -127,6 +127,11 @@ SANENET_INLINE std::vector<unsigned char> gunzip(const std::vector<unsigned char
                 const std::size_t declared = idx_declared_size(out.data(), produced);
                 if (declared != idx_size_unknown) {
                     header_read = true;
+                    if (declared > max_bytes) {  // read_idx refuses it from the header alone
+                        cut = true;
+                        out.resize(produced);
+                        return out;
+                    }
                     if (declared < cap) cap = declared + 1;
                     const std::size_t possible = in.size() > (std::numeric_limits<std::size_t>::max() - 4096) / 1032
                                                      ? std::numeric_limits<std::size_t>::max()
