@@ -38,8 +38,8 @@ using namespace sanenet_test;
 namespace {
 
 // 99,978 parameters: a 400 KB model file and 400 KB of .npy files, so that kills land in writes.
-using Net = sn::Network<sn::Classification<10>, NoDropout, sn::Input<384>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dense<10>,
-                        sn::Softmax>;
+using Net =
+    sn::Network<sn::Classification<10>, NoDropout, sn::Input<384>, sn::Dense<256, sn::He>, sn::ReLU, sn::Dense<10>, sn::Softmax>;
 
 // Version v of the weights: parameter k is v + (k mod 1024) / 1024, exact in float, so every
 // value says which version it belongs to.
@@ -221,8 +221,8 @@ std::string describe(const child_outcome& r) {
 struct shm_dir {
     fs::path path;
     shm_dir() {
-        const fs::path base = fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0 ? fs::path("/dev/shm")
-                                                                                                : fs::temp_directory_path();
+        const fs::path base =
+            fs::is_directory("/dev/shm") && ::access("/dev/shm", W_OK) == 0 ? fs::path("/dev/shm") : fs::temp_directory_path();
         path = base / ("sanenet_test_crash_safety_kill_" + std::to_string(::getpid()));
         fs::remove_all(path);
         fs::create_directories(path);
@@ -254,8 +254,8 @@ TEST_CASE("a saver SIGKILLed 200 times at random moments never leaves a damaged 
     fs::remove(dir.path / "timing.sanenet");
 
     const killed_run run = kill_savers(dir.path, 200, 3 * iteration_us);
-    MESSAGE("kills: " << run.kills << ", after which a temporary file was left: " << run.mid_save
-                      << " (at most " << run.most_temporaries << " at once, of 6 files), files lost or damaged: " << run.problems
+    MESSAGE("kills: " << run.kills << ", after which a temporary file was left: " << run.mid_save << " (at most "
+                      << run.most_temporaries << " at once, of 6 files), files lost or damaged: " << run.problems
                       << " (one save + export: " << iteration_us << " us)");
     CHECK(run.kills == 200);
     CHECK_MESSAGE(run.problems == 0, run.first_problem);

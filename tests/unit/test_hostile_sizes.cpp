@@ -30,8 +30,8 @@ namespace {
 
 constexpr long long MiB = 1024;  // in kB, the unit of peak_growth_kb
 
-using Small = sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>,
-                          sn::Softmax>;
+using Small =
+    sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
 
 // Loads `load()` in a child; requires an io_error containing `expected` and a peak growth of
 // at most bound_kb; returns the outcome for the figures.
@@ -167,7 +167,8 @@ TEST_CASE("IdxOptions::max_bytes is exact: a file of that size loads, one byte l
     write_file(p, b);
     CHECK(sn::data::load_idx(p, {.max_bytes = 108}).size() == 100);
     const std::string msg = message_of<sn::io_error>([&] { sn::data::load_idx(p, {.max_bytes = 107}); });
-    CHECK(contains(msg, "it is 108 bytes, more than the 107 bytes accepted (IdxOptions::max_bytes; raise it if the file is right)"));
+    CHECK(contains(msg,
+                   "it is 108 bytes, more than the 107 bytes accepted (IdxOptions::max_bytes; raise it if the file is right)"));
 #if SANENET_WITH_ZLIB
     write_file(p, gzip(b));
     CHECK(sn::data::load_idx(p, {.max_bytes = 108}).size() == 100);
@@ -197,8 +198,9 @@ TEST_CASE("gzip bombs that inflate to 10 GiB are stopped where the IDX header sa
     SUBCASE("the header declares all 10 GiB: refused from the header") {
         const bytes bomb = zero_bomb(idx_header(0x08, {10240, 1024, 1024}), 10240);
         write_file(p, bomb);
-        const auto r = refused([&] { sn::data::load_idx(p); }, "10737418256 bytes in all, more than the 4294967296 bytes accepted",
-                               static_cast<long long>(bomb.size()) / 1024 + 4 * MiB);
+        const auto r =
+            refused([&] { sn::data::load_idx(p); }, "10737418256 bytes in all, more than the 4294967296 bytes accepted",
+                    static_cast<long long>(bomb.size()) / 1024 + 4 * MiB);
         MESSAGE("bomb declaring 10 GiB: " << bomb.size() << " bytes, refused at a peak growth of " << r.peak_growth_kb << " kB");
     }
     SUBCASE("a bomb of about 1 KB: gzip inside gzip inside gzip around 10 GiB of zeros") {
@@ -241,13 +243,13 @@ TEST_CASE("a CSV with 10^7 columns or a 1 GiB line is refused at CsvOptions' bou
         text += "\"\n";
         write_file(p, text);
         const std::string msg = message_of<sn::io_error>([&] { sn::data::load_csv(p, {.max_line_bytes = 1000}); });
-        CHECK(contains(msg, p.string() + ":2: a record longer than 1000 bytes, the longest accepted (CsvOptions::max_line_bytes"));
+        CHECK(
+            contains(msg, p.string() + ":2: a record longer than 1000 bytes, the longest accepted (CsvOptions::max_line_bytes"));
     }
     SUBCASE("the bounds are exact") {
         write_file(p, "1,2,3\n4,5,6\n");
         CHECK(sn::data::load_csv(p, {.max_columns = 3, .max_line_bytes = 5}).values.shape()[1] == 3);
-        CHECK(contains(message_of<sn::io_error>([&] { sn::data::load_csv(p, {.max_columns = 2}); }),
-                       ":1: more than 2 columns"));
+        CHECK(contains(message_of<sn::io_error>([&] { sn::data::load_csv(p, {.max_columns = 2}); }), ":1: more than 2 columns"));
         CHECK(contains(message_of<sn::io_error>([&] { sn::data::load_csv(p, {.max_line_bytes = 4}); }),
                        "line 1 is longer than 4 bytes"));
         CHECK(contains(message_of<sn::argument_error>([&] { sn::data::load_csv(p, {.max_columns = 0}); }),
@@ -283,8 +285,8 @@ TEST_CASE("a model file claiming 10^9 parameters is refused without reading more
     const std::uint64_t whole = head.size() + 4 * count + 8;
     SUBCASE("the file holds the header only") {
         write_file(p, head);
-        refused([&] { Small{}.load(p); }, "truncated: expected " + std::to_string(whole) + " bytes, file has " + std::to_string(head.size()),
-                2 * MiB);
+        refused([&] { Small{}.load(p); },
+                "truncated: expected " + std::to_string(whole) + " bytes, file has " + std::to_string(head.size()), 2 * MiB);
     }
     SUBCASE("the file is all there: 5 GB (a sparse file)") {
         write_sparse(p, head, whole);

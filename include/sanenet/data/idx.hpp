@@ -178,7 +178,7 @@ struct idx_file {
     std::vector<std::size_t> shape;
     std::size_t header_size = 0;
     std::vector<unsigned char> bytes;  // the whole (decompressed) file, or its start when `cut`
-    bool cut = false;                  // gunzip stopped early: the stream holds more than `bytes`
+    bool cut = false;  // gunzip stopped early: the stream holds more than `bytes`
 
     std::size_t size() const {
         std::size_t n = 1;
@@ -278,8 +278,8 @@ SANENET_INLINE idx_file read_idx(const std::filesystem::path& path, std::size_t 
     for (std::size_t i = 0; i < ndims; ++i) dims += (i ? " x " : "") + std::to_string(f.shape[i]);
     if (expected > max_bytes - std::min(max_bytes, f.header_size))
         throw fail(4, "the header declares " + dims + " elements of " + std::to_string(element) + " bytes, " +
-                          std::to_string(f.header_size + expected) + " bytes in all, more than the " +
-                          std::to_string(max_bytes) + " bytes accepted (IdxOptions::max_bytes; raise it if the file is right)" +
+                          std::to_string(f.header_size + expected) + " bytes in all, more than the " + std::to_string(max_bytes) +
+                          " bytes accepted (IdxOptions::max_bytes; raise it if the file is right)" +
                           (f.cut ? std::string() : "; the file holds " + std::to_string(b.size())));
     const std::size_t found = b.size() - f.header_size;
     if (found < expected)
@@ -289,7 +289,9 @@ SANENET_INLINE idx_file read_idx(const std::filesystem::path& path, std::size_t 
     if (found > expected)
         throw fail(f.header_size + expected, "expected the file to end after " + std::to_string(expected) +
                                                  " bytes of data after the " + std::to_string(f.header_size) +
-                                                 "-byte header, found " + (f.cut ? "more (the gzip stream goes on; inflating stopped there)" : std::to_string(found - expected) + " trailing bytes"));
+                                                 "-byte header, found " +
+                                                 (f.cut ? "more (the gzip stream goes on; inflating stopped there)"
+                                                        : std::to_string(found - expected) + " trailing bytes"));
     return f;
 }
 

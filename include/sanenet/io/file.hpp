@@ -198,14 +198,14 @@ SANENET_INLINE void write_file_atomically(const std::filesystem::path& path, std
             const int err = errno;
             std::string why = os_error(err);
             if (err == EACCES || err == EPERM || err == EROFS)
-                why += " (sanenet writes " + quoted(tmp.filename()) + " in " + quoted(dir) + ", then renames it: the directory must be writable)";
+                why += " (sanenet writes " + quoted(tmp.filename()) + " in " + quoted(dir) +
+                       ", then renames it: the directory must be writable)";
             throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + why + kept);
         }
         // One save of this path at a time. The lock is the kernel's, so it dies with a killed
         // process, and the next save takes the temporary file over instead of leaving it behind.
         // (A file system without flock, such as some network mounts, still saves, unlocked.)
-        while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
-        }
+        while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {}
         struct ::stat held{}, named{};
         if (::fstat(fd, &held) == 0 && ::lstat(tmp.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
             held.st_ino == named.st_ino)
@@ -214,7 +214,8 @@ SANENET_INLINE void write_file_atomically(const std::filesystem::path& path, std
         ::close(fd);
         fd = -1;
         if (attempt >= 100)
-            throw io_error(fail + "cannot take over the temporary file " + quoted(tmp) + ": other saves keep replacing it" + kept);
+            throw io_error(fail + "cannot take over the temporary file " + quoted(tmp) + ": other saves keep replacing it" +
+                           kept);
     }
     const auto abandon = [&](const std::string& what, int err) {
         ::unlink(tmp.c_str());  // still under the lock: no other save is using it

@@ -345,9 +345,9 @@ SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
     const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
     if (on_disk < count_at + 8) throw truncated(count_at + 8, "at least ");
     if (size < count_at + 8)
-        throw io_error(fail + "the file is " + std::to_string(on_disk) + " bytes and declares " +
-                       std::to_string(layers_in_file) + " layers; a model file of this network is " + std::to_string(own) +
-                       " bytes with " + std::to_string(weight_layers(m.specs()).size()) + " layers");
+        throw io_error(fail + "the file is " + std::to_string(on_disk) + " bytes and declares " + std::to_string(layers_in_file) +
+                       " layers; a model file of this network is " + std::to_string(own) + " bytes with " +
+                       std::to_string(weight_layers(m.specs()).size()) + " layers");
     const std::uint64_t count = get_u64(b.data() + count_at);
     const std::uint64_t params_at = count_at + 8;
     if (count > (std::numeric_limits<std::size_t>::max() - params_at - 8) / 4)  // no size_t could hold the file

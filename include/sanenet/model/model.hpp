@@ -232,8 +232,9 @@ SANENET_INLINE void begin_write(const model& m, const char* call) {
     std::uint32_t expected = 0;
     if (!word.compare_exchange_strong(expected, writer_bit, std::memory_order_acquire, std::memory_order_relaxed))
         throw argument_error(std::string(call) + ": this network is in use by another thread (" +
-                             (expected & writer_bit ? std::string("fit or load is running on it")
-                                                    : std::to_string(expected) + " call(s) such as predict or save are reading it") +
+                             (expected & writer_bit
+                                  ? std::string("fit or load is running on it")
+                                  : std::to_string(expected) + " call(s) such as predict or save are reading it") +
                              "), and a network is not written while it is used: train or load a copy, and assign it "
                              "when no other thread uses the network (docs/reliability.md, \"Threads\")");
 }
