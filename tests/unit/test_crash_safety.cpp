@@ -269,7 +269,8 @@ TEST_CASE("a temporary file left by a killed save is taken over by the next save
     Net net{sn::Seed{4}};
     set_version(net, 7);
     SUBCASE("a stale temporary file") {
-        write_file(dir.path / "net.sanenet.sanenet-tmp", std::string(100000, 'x'));
+        // Larger than the model file, so that what the save leaves of it would show.
+        write_file(dir.path / "net.sanenet.sanenet-tmp", std::string(1000000, 'x'));
         net.save(model);
         CHECK(names_in(dir.path) == std::vector<std::string>{"net.sanenet"});
         Net loaded{sn::Seed{5}};
