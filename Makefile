@@ -1,7 +1,8 @@
 # sanenet set-up commands (Debian 12):
 #   make demo    install what the demo needs, build and run the Fashion-MNIST example
 #   make test    install what the tests need, build and run every test with g++, then the
-#                unit, per-architecture and compile-check tests with clang++-19 (what .ci/run runs)
+#                unit, per-architecture, compile-check and fuzz tests with clang++-19, then the unit
+#                tests under ASan+UBSan and TSan (make sanitize) (what .ci/run runs)
 #   make bench   install the anchors (OpenBLAS, PyTorch, dlib), build and run the benchmark,
 #                write docs/benchmarks.md
 #   make mistakes  build and run the mistake benchmark (docs/diagnostics.md)
@@ -96,6 +97,7 @@ test: test-packages
 	cmake --build $(BUILD_CLANG) -j$(JOBS)
 	$(call header,"test: ctest $(BUILD_CLANG)/ ($(CLANGXX))")
 	ctest --test-dir $(BUILD_CLANG) --output-on-failure -j$(JOBS) --output-junit $(abspath $(BUILD_CLANG))/ctest-junit.xml
+	$(MAKE) sanitize-asan sanitize-tsan
 	$(call header,"test: all passed; the SIMD architecture builds (tests/CMakeLists.txt)")
 	$(PYTHON) tools/arch_report.py g++=$(BUILD)/ctest-junit.xml $(CLANGXX)=$(BUILD_CLANG)/ctest-junit.xml
 
