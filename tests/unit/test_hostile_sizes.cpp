@@ -169,6 +169,23 @@ TEST_CASE("IDX headers claiming 2^31 items, or sizes whose product overflows, ar
         refused([&] { sn::data::load_idx(p); }, "at byte 12: the dimension sizes multiply to more bytes than can be addressed",
                 2 * MiB);
     }
+    SUBCASE("1 GiB after a header declaring 10 kB, or 10 bytes: read only as far as the header says") {
+        for (const std::uint32_t n : {10'000u, 10u}) {
+            bytes head = idx_header(0x08, {n});
+            head.resize(8 + n, 1);
+            write_sparse(p, head, std::uint64_t{1} << 30);
+            refused([&] { sn::data::load_idx(p); },
+                    "at byte " + std::to_string(8 + n) + ": expected the file to end after " + std::to_string(n) +
+                        " bytes of data after the 8-byte header, found " + std::to_string((std::uint64_t{1} << 30) - 8 - n) +
+                        " trailing bytes",
+                    2 * MiB);
+        }
+    }
+    SUBCASE("1 GiB that is not an IDX file at all") {
+        write_sparse(p, {'P', 'K', 3, 4}, std::uint64_t{1} << 30);
+        refused([&] { sn::data::load_idx(p); }, "at byte 0: expected the magic number to start with 0x00 0x00, found 0x50 0x4b",
+                2 * MiB);
+    }
 #if SANENET_WITH_ZLIB
     SUBCASE("2^31 bytes claimed inside gzip") {
         write_file(p, gzip(idx_header(0x08, {0x80000000u})));

@@ -48,6 +48,7 @@ namespace detail {
 using sanenet::detail::hex_byte;
 using sanenet::detail::quoted;
 using sanenet::detail::read_file;
+using sanenet::detail::read_file_head;
 
 SANENET_INLINE const char* idx_type_list() {
     return "0x08 ubyte, 0x09 sbyte, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64";
@@ -178,7 +179,8 @@ struct idx_file {
     std::vector<std::size_t> shape;
     std::size_t header_size = 0;
     std::vector<unsigned char> bytes;  // the whole (decompressed) file, or its start when `cut`
-    bool cut = false;  // gunzip stopped early: the stream holds more than `bytes`
+    bool cut = false;  // gunzip stopped early, or a plain file was read only as far as its header says
+    std::uint64_t file_size = 0;  // a plain file's size on disk when `cut`
 
     std::size_t size() const {
         std::size_t n = 1;
@@ -222,7 +224,23 @@ SANENET_INLINE idx_file read_idx(const std::filesystem::path& path, std::size_t 
     sanenet::detail::read_limits limits;
     limits.max_bytes = max_bytes;
     limits.max_bytes_option = "IdxOptions::max_bytes";
-    auto raw = read_file(path, "IDX file", limits);
+    // A plain regular file is read only as far as its header says it goes, plus one byte (to see
+    // that more follows): a file with trailing data, or one that is not an IDX file at all, costs
+    // no more memory than its header declares, whatever its size.
+    std::error_code ec;
+    std::vector<unsigned char> raw;
+    bool whole = true;
+    if (std::filesystem::is_regular_file(path, ec)) {
+        constexpr std::size_t longest_header = 4 + 4 * 255;
+        raw = read_file_head(path, "IDX file", longest_header, f.file_size);
+        const std::size_t declared = idx_declared_size(raw.data(), raw.size());
+        if (!is_gzip(raw) && f.file_size <= max_bytes && declared != idx_size_unknown && declared < f.file_size) {
+            if (declared >= raw.size()) raw = read_file_head(path, "IDX file", declared + 1, f.file_size);
+            f.cut = raw.size() < f.file_size;
+            whole = false;
+        }
+    }
+    if (whole) raw = read_file(path, "IDX file", limits);
     if (raw.empty())
         throw io_error("IDX file " + quoted(path) +
                        " is empty: at byte 0 expected a 4-byte magic number (0x00 0x00 type ndims), found 0 bytes");
@@ -258,7 +276,7 @@ SANENET_INLINE idx_file read_idx(const std::filesystem::path& path, std::size_t 
     const std::size_t ndims = b[3];
     if (ndims == 0) throw fail(3, "expected at least 1 dimension, found 0");
     f.header_size = 4 + 4 * ndims;
-    if (b.size() < f.header_size && f.cut)
+    if (b.size() < f.header_size && f.cut && f.gzipped)
         throw io_error(where + " inflates to more than the " + std::to_string(max_bytes) +
                        " bytes accepted (IdxOptions::max_bytes; raise it if the file is right)");
     if (b.size() < f.header_size)
@@ -287,11 +305,12 @@ SANENET_INLINE idx_file read_idx(const std::filesystem::path& path, std::size_t 
                                  std::to_string(f.header_size) + "-byte header, found " + std::to_string(found) +
                                  " (file truncated)");
     if (found > expected)
-        throw fail(f.header_size + expected, "expected the file to end after " + std::to_string(expected) +
-                                                 " bytes of data after the " + std::to_string(f.header_size) +
-                                                 "-byte header, found " +
-                                                 (f.cut ? "more (the gzip stream goes on; inflating stopped there)"
-                                                        : std::to_string(found - expected) + " trailing bytes"));
+        throw fail(f.header_size + expected,
+                   "expected the file to end after " + std::to_string(expected) + " bytes of data after the " +
+                       std::to_string(f.header_size) + "-byte header, found " +
+                       (f.cut && f.gzipped
+                            ? "more (the gzip stream goes on; inflating stopped there)"
+                            : std::to_string((f.cut ? f.file_size : b.size()) - f.header_size - expected) + " trailing bytes"));
     return f;
 }
 
