@@ -8,9 +8,12 @@
 
 #include <doctest/doctest.h>
 
+#include "child_process.hpp"
 #include "test_support.hpp"
 
+#include <array>
 #include <atomic>
+#include <csignal>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -235,4 +238,68 @@ TEST_CASE("a second fit of a network that is being fitted is refused") {
     first.join();
     CHECK(refused == 1);
     CHECK(contains(message, "fit: this network is in use by another thread (fit or load is running on it)"));
+}
+
+// The calls issue 15 brought: attaching or detaching scalers and import_npy write the network,
+// export_header reads it. Each is held against a use taken the way the public calls take it
+// (one thread here: a use that is held is what another thread's running call looks like).
+TEST_CASE("the scaler setters and import_npy are writes, export_header is a read: refused during a conflicting use") {
+    using Reg = sn::Network<sn::Regression, sn::Allow<sn::lint::NoRegularization, sn::lint::TooFewHiddenUnits>, sn::Input<3>,
+                            sn::Dense<2>, sn::Identity>;
+    Reg net{sn::Seed{1}};
+    sn::matrix x = sn::matrix::from_shape({4, 3});
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(i % 5);
+    sn::matrix y = sn::matrix::from_shape({4, 2});
+    for (std::size_t i = 0; i < y.size(); ++i) y.data()[i] = static_cast<float>(i % 3);
+    const sn::Standardizer sx = sn::Standardizer{}.fit(x), sy = sn::Standardizer{}.fit(y);
+    temp_dir dir("issue15_calls");
+    sn::export_npy(net, dir.path / "npy");
+    const std::vector<float> held = params_of(net);
+    {
+        const sn::detail::read_use reading(net.engine(), "predict");  // as a predict running on another thread
+        CHECK(contains(message_of<sn::argument_error>([&] { net.attach_input_scaler(sx); }),
+                       "attach_input_scaler: this network is in use by another thread"));
+        CHECK(contains(message_of<sn::argument_error>([&] { net.attach_target_scaler(sy); }),
+                       "attach_target_scaler: this network is in use by another thread"));
+        CHECK(contains(message_of<sn::argument_error>([&] { net.detach_scalers(); }),
+                       "detach_scalers: this network is in use by another thread"));
+        CHECK(contains(message_of<sn::argument_error>([&] { sn::import_npy(net, dir.path / "npy"); }),
+                       "import_npy: this network is in use by another thread"));
+        sn::export_header(net, dir.path / "net.h");  // a read beside a read
+    }
+    CHECK_FALSE(net.has_input_scaler());
+    CHECK_FALSE(net.has_target_scaler());
+    CHECK(params_of(net) == held);
+    {
+        const sn::detail::write_use writing(net.engine(), "fit");  // as a fit running on another thread
+        CHECK(contains(message_of<sn::argument_error>([&] { sn::export_header(net, dir.path / "net2.h"); }),
+                       "export_header: this network is being written by another thread"));
+        CHECK_FALSE(std::filesystem::exists(dir.path / "net2.h"));
+    }
+    // Nobody else uses it now: the same calls go through.
+    net.attach_input_scaler(sx);
+    net.attach_target_scaler(sy);
+    CHECK(net.has_input_scaler());
+    net.detach_scalers();
+    sn::import_npy(net, dir.path / "npy");
+    sn::export_header(net, dir.path / "net2.h");
+    CHECK(std::filesystem::exists(dir.path / "net2.h"));
+}
+
+// predict_one with fixed-size arguments is noexcept (DESIGN.md): it cannot refuse by throwing,
+// so a call while fit or load runs ends the program with the refusal's message instead of
+// reading weights that are being written. In a child, so that the test survives it.
+TEST_CASE("the noexcept predict_one during a write ends the program rather than read weights being written") {
+    Net net{sn::Seed{3}};
+    std::array<float, 10> in{};
+    std::array<float, 4> out{};
+    net.predict_one(in, out);  // nobody writes: fine
+    const child_outcome r = run_in_child([&]() -> std::string {
+        const sn::detail::write_use writing(net.engine(), "fit");
+        net.predict_one(in, out);
+        return "predicted";
+    });
+    INFO("exit " << r.exit_code << ", signal " << r.signal << ": " << r.text);
+    CHECK(r.signal == SIGABRT);
+    CHECK(r.text.empty());
 }

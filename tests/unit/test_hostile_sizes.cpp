@@ -49,6 +49,11 @@ constexpr long long sanitizer_allowance(long long) { return 0; }
 using Small =
     sn::Network<sn::Classification<3>, NoDropout, sn::Input<4>, sn::Dense<16, sn::He>, sn::ReLU, sn::Dense<3>, sn::Softmax>;
 
+// What Network::load may read of a file for Small (io/model_file.hpp): twice its largest file
+// (1004 bytes) + 1 MiB, in kB. The bounds below are the child's own growth (2 MiB: the pages
+// it touches after fork) plus what the reader is documented to hold.
+constexpr long long load_read_bound_kb = (2 * 1004 + (1 << 20)) / 1024 + 1;
+
 // Loads `load()` in a child; requires an io_error containing `expected` and a peak growth of
 // at most bound_kb; returns the outcome for the figures.
 template <class F>
@@ -316,10 +321,52 @@ TEST_CASE("a model file claiming 10^9 parameters is refused without reading more
     SUBCASE("the file holds the header only") {
         write_file(p, head);
         refused([&] { Small{}.load(p); },
-                "truncated: expected " + std::to_string(whole) + " bytes, file has " + std::to_string(head.size()), 2 * MiB);
+                "truncated: expected " + std::to_string(whole) + " bytes, file has " + std::to_string(head.size()),
+                2 * MiB + load_read_bound_kb);
     }
     SUBCASE("the file is all there: 5 GB (a sparse file)") {
         write_sparse(p, head, whole);
-        refused([&] { Small{}.load(p); }, "the file holds Classification<3>: Input<4>, Dense<250000000> ReLU", 2 * MiB + 2 * MiB);
+        refused([&] { Small{}.load(p); }, "the file holds Classification<3>: Input<4>, Dense<250000000> ReLU",
+                2 * MiB + load_read_bound_kb);
     }
+}
+
+TEST_CASE("a model file of the network followed by 1 GiB is refused from its header; load_any reads no more than the file") {
+    temp_dir dir("model_trailing");
+    const fs::path p = dir.path / "net.sanenet";
+    Small{sn::Seed{1}}.save(p);
+    const auto own = fs::file_size(p);
+    SUBCASE("Network::load reads at most twice its largest file + 1 MiB") {
+        REQUIRE(::truncate(p.c_str(), off_t{1} << 30) == 0);
+        refused([&] { Small{}.load(p); },
+                "the file is 1073741824 bytes, a model file of this network at most 1004 (trailing data",
+                2 * MiB + load_read_bound_kb);
+    }
+    SUBCASE("load_any: a header claiming 10^9 parameters in a file of 90 bytes") {
+        bytes head = read_bytes(p);
+        const std::size_t records = head[28];  // L, the layer records (fewer than 256)
+        head.resize(32 + 16 * records);
+        put_le(head, 1'000'000'000, 8);  // N: 4 GB of parameters
+        write_file(p, head);
+        // Version 2 goes on after the parameters with the layer count: at least N x 4 + 4 + 8 more bytes.
+        refused([&] { (void)sn::load_any(p); },
+                "truncated: expected at least " + std::to_string(head.size() + 4'000'000'000ull + 12) + " bytes, file has " +
+                    std::to_string(head.size()),
+                2 * MiB);
+    }
+    CHECK(own < 2048);
+}
+
+TEST_CASE("import_npy reads no more of a .npy file than the tensor's values can fill") {
+    temp_dir dir("npy");
+    Small net{sn::Seed{1}};
+    sn::export_npy(net, dir.path);
+    const fs::path w = dir.path / "dense0_weight.npy";
+    const bytes head = read_bytes(w);
+    write_sparse(w, head, std::uint64_t{1} << 30);
+    // dense0 is 4 -> 16: 64 values, at most 8 x 64 bytes + a header under 1 MiB, which is read.
+    refused([&] { sn::import_npy(net, dir.path); },
+            "dense0_weight.npy (layer 1 Dense<16, He>, weight of shape (16, 4)): the file is 1073741824 bytes, more than the "
+            "1049088 a file of 64 values can be",
+            2 * MiB + 1049088 / 1024 + 1);
 }
