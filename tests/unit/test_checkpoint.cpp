@@ -481,6 +481,26 @@ TEST_CASE("with scalers attached, resume takes raw data as fit does, and refuses
     CHECK(same_bits(params_of(resumed), params_of(whole)));
 }
 
+TEST_CASE("resume is a write of the network, as fit is: a read of it while resume runs is refused") {
+    temp_dir dir("in_use");
+    const task t = make_task();
+    sn::FitOptions o = one_cycle(t, dir.path / "a.ckpt", 4);
+    Net first{sn::Seed{5}};
+    o.on_epoch = [](const sn::EpochRecord& e) {
+        if (e.epoch == 2) throw interrupted{};
+    };
+    CHECK_THROWS_AS(sn::fit(first, t.train.x, t.train.y, o), interrupted);
+    Net net{sn::Seed{99}};
+    std::vector<std::string> refused;
+    o.on_epoch = [&](const sn::EpochRecord&) {
+        refused.push_back(message_of<sn::argument_error>([&] { (void)net.predict(t.val.x); }));
+    };
+    sn::resume(net, o.checkpoint->path, t.train.x, t.train.y, o);
+    REQUIRE(refused.size() == 2);
+    for (const std::string& what : refused) CHECK(contains(what, "predict: this network is being written by another thread"));
+    CHECK(net.predict(t.val.x).shape()[0] == t.val.x.shape()[0]);  // free again once resume returned
+}
+
 TEST_CASE("a failed checkpoint write does not stop the fit: a warning in the History and on stderr, the same training") {
     temp_dir dir("failed");
     const task t = make_task();

@@ -67,9 +67,11 @@ struct checkpoint_io {
 // A missing, truncated or corrupted file, or one of another architecture, is an io_error and
 // leaves net unchanged; options or data other than the checkpoint's are an argument_error.
 // With scalers attached, x, y and the validation data are raw, as for fit, and net must carry
-// the scalers the fit was started with (the checkpoint does not hold them).
+// the scalers the fit was started with (the checkpoint does not hold them). Like fit, a write
+// of net: refused while another call uses it, and other calls are refused while it runs.
 template <class Net, class Y>
 History resume(Net& net, const std::filesystem::path& path, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::write_use use(net.engine(), "resume");
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);
     return detail::resume_model(net.engine(), path, d.x(), d.y(), d.options(), Net::waivers);
 }
