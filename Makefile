@@ -98,7 +98,7 @@ test: test-packages
 	cmake --build $(BUILD_CLANG) -j$(JOBS)
 	$(call header,"test: ctest $(BUILD_CLANG)/ ($(CLANGXX))")
 	ctest --test-dir $(BUILD_CLANG) --output-on-failure -j$(JOBS) --output-junit $(abspath $(BUILD_CLANG))/ctest-junit.xml
-	$(MAKE) sanitize-asan sanitize-tsan
+	$(MAKE) sanitize-tsan
 	$(call header,"test: all passed; the SIMD architecture builds (tests/CMakeLists.txt)")
 	$(PYTHON) tools/arch_report.py g++=$(BUILD)/ctest-junit.xml $(CLANGXX)=$(BUILD_CLANG)/ctest-junit.xml
 
