@@ -8,6 +8,7 @@
 #include <sanenet/lints/thresholds.hpp>
 #include <sanenet/train/history.hpp>
 #include <sanenet/lints/data.hpp>
+#include <sanenet/train/losses.hpp>
 #include <sanenet/train/optimizers.hpp>
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <optional>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 namespace sanenet::inline SANENET_ABI {
 
@@ -40,6 +42,11 @@ struct FitOptions {
     bool shuffle = true;
     Thresholds thresholds = {};  // the run-time lints' thresholds
     bool monitor = true;  // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
+    // The loss (train/losses.hpp): sn::MSE{}, sn::MAE{} or sn::Huber{.delta} for Regression; the
+    // other tasks' loss is fixed. Weights: one per output (Regression), one per class (Classification).
+    Loss loss = MSE{};
+    std::vector<float> output_weights = {};
+    std::vector<float> class_weights = {};
 };
 
 namespace detail {
@@ -48,6 +55,9 @@ SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y);
 
 // What the data lints look at in a fit's options.
 SANENET_INLINE data_check data_check_of(const FitOptions& o);
+
+// The loss a fit's options choose for a network of `outputs` outputs (argument_error if it cannot apply).
+SANENET_INLINE loss_config loss_config_of(const FitOptions& o, const task_spec& task, int outputs);
 
 // The targets of a Net's task, checked at compile time: labels or a matrix.
 template <class Net, class Y>
@@ -84,6 +94,10 @@ SANENET_INLINE data_check data_check_of(const FitOptions& o) {
     c.batch_size = o.batch_size;
     c.thresholds = o.thresholds;
     return c;
+}
+
+SANENET_INLINE loss_config loss_config_of(const FitOptions& o, const task_spec& task, int outputs) {
+    return make_loss_config(task, outputs, o.loss, o.output_weights, o.class_weights);
 }
 
 }  // namespace sanenet::detail
