@@ -56,7 +56,7 @@ struct loss_config {
 SANENET_INLINE loss_config make_loss_config(const task_spec& task, int outputs, const Loss& loss,
                                             const std::vector<float>& output_weights, const std::vector<float>& class_weights);
 
-// "MAE", "Huber(delta 1)", "MSE weighted per output" ...: how messages name the loss.
+// "MSE", "MAE", "Huber(delta 0.5)", "weighted MAE": how messages name the loss.
 SANENET_INLINE std::string loss_name(const loss_config& c);
 
 // Regression: sum over rows x k of w_j l(y - t); grad (may be null) = w_j l'(y - t) * scale.
@@ -141,7 +141,7 @@ SANENET_INLINE std::string loss_name(const loss_config& c) {
     std::string s = c.kind == regression_loss::mse   ? "MSE"
                     : c.kind == regression_loss::mae ? "MAE"
                                                      : "Huber(delta " + format_number(c.delta) + ")";
-    return c.weights.empty() ? s : s + ", weighted";
+    return c.weights.empty() ? s : "weighted " + s;
 }
 
 // l(d) and l'(d) of one error, unweighted, in float as the engine computes them.
