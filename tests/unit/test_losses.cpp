@@ -251,12 +251,12 @@ TEST_CASE("L2.3's baseline is the best constant under the fit's loss and weights
     loss_config mse, mae, huber;
     mae.kind = regression_loss::mae;
     huber.kind = regression_loss::huber;
-    // MSE: the mean 13/3; MAE: the median 2. Validation 0 and 5.
-    const sn::matrix t1 = column({1.f, 2.f, 10.f}), v1 = column({0.f, 5.f});
+    // MSE: the mean 13/3; MAE: the median 2. Validation 0 and 1 (the mean's MAE would be 23/6).
+    const sn::matrix t1 = column({1.f, 2.f, 10.f}), v1 = column({0.f, 1.f});
     const double mean = 13.0 / 3.0;
     CHECK(baseline_loss(one, {nullptr, &t1}, {nullptr, &v1}, mse) ==
-          doctest::Approx(((0 - mean) * (0 - mean) + (5 - mean) * (5 - mean)) / 2));
-    CHECK(baseline_loss(one, {nullptr, &t1}, {nullptr, &v1}, mae) == doctest::Approx((2.0 + 3.0) / 2));
+          doctest::Approx(((0 - mean) * (0 - mean) + (1 - mean) * (1 - mean)) / 2));
+    CHECK(baseline_loss(one, {nullptr, &t1}, {nullptr, &v1}, mae) == doctest::Approx((2.0 + 1.0) / 2));
     // Huber (delta 1): sum clamp(t - c, -1, 1) = 0 for t = 0, 0, 0, 10 at c = 1/3. Validation
     // 1/3 + 0.5 (quadratic piece: 0.125) and 1/3 + 3 (linear piece: 3 - 0.5).
     const sn::matrix t2 = column({0.f, 0.f, 0.f, 10.f}), v2 = column({1.f / 3 + 0.5f, 1.f / 3 + 3.f});
