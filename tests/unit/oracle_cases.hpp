@@ -273,8 +273,7 @@ inline std::vector<oracle_case> cases() {
         {"binary 6-Sigmoid-20-Sigmoid-1, SGD Nesterov, batch 4 (last 1)", sigmoid_binary_net(), binary, sgd(0.9f, true), 4, 13},
         // The regression losses and their output weights, the class weights (issue 14): fused
         // small-batch updates (up to 6 rows) and the unfused path, every optimizer, clipping.
-        with_loss({"regression, MAE, SGD momentum, batch 4 (last 3)", regression_net(), regression, sgd(0.9f), 4, 15},
-                  sn::MAE{}),
+        with_loss({"regression, MAE, SGD momentum, batch 4 (last 3)", regression_net(), regression, sgd(0.9f), 4, 15}, sn::MAE{}),
         with_loss({"regression, Huber (delta 0.5), Adam, batch 5 (last 2)", regression_net(), regression, adam(), 5, 17},
                   sn::Huber{.delta = 0.5f}),
         with_loss({"regression, Huber (delta 1), SGD Nesterov, batch 1", regression_net(), regression, sgd(0.9f, true), 1, 6},
@@ -293,14 +292,22 @@ inline std::vector<oracle_case> cases() {
                   sn::MSE{}, {}, {1.f, 2.f, 0.5f, 1.f, 4.f, 1.f, 0.25f, 1.f, 3.f, 1.f}),
         // The labels run 3, 0, 7, 4, ...: the first batch of each epoch weighs 0 (loss 0, no
         // gradient), and in epoch 2 momentum still moves the weights there.
-        with_loss({"classification, class weights with 0s, SGD Nesterov, batch 3 (last 2; 2 batches weigh 0)",
-                   classifier_net(), classes10, sgd(0.9f, true), 3, 20},
+        with_loss({"classification, class weights with 0s, SGD Nesterov, batch 3 (last 2; 2 batches weigh 0)", classifier_net(),
+                   classes10, sgd(0.9f, true), 3, 20},
                   sn::MSE{}, {}, {0.f, 1.f, 2.f, 0.f, 1.f, 0.5f, 1.f, 0.f, 1.f, 3.f}),
-        with_loss({"classification, class weights, SGD momentum + decay, clipping 0.5, batch 16 (last 9)",
-                   classifier_net(), classes10, sgd(0.9f, false, 0.01f), 16, 41, 2, 1, 0.5f},
+        with_loss({"classification, class weights, SGD momentum + decay, clipping 0.5, batch 16 (last 9)", classifier_net(),
+                   classes10, sgd(0.9f, false, 0.01f), 16, 41, 2, 1, 0.5f},
                   sn::MSE{}, {}, {3.f, 1.f, 1.f, 0.5f, 1.f, 2.f, 1.f, 1.f, 0.1f, 1.f}),
-        with_loss({"784-256-128-10, class weights, SGD momentum, batch 33 (last 4), 2 threads", mnist_net(), classes10,
-                   sgd(0.9f), 33, 70, 1, 2, {}, 1e-3},
+        with_loss({"784-256-128-10, class weights, SGD momentum, batch 33 (last 4), 2 threads",
+                   mnist_net(),
+                   classes10,
+                   sgd(0.9f),
+                   33,
+                   70,
+                   1,
+                   2,
+                   {},
+                   1e-3},
                   sn::MSE{}, {}, {1.f, 2.f, 1.f, 0.5f, 1.f, 1.f, 4.f, 1.f, 1.f, 0.25f}),
     };
 }

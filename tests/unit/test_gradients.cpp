@@ -363,8 +363,8 @@ error_spread errors_around(sn::detail::model& m, std::size_t rows, std::uint64_t
 
 // Every parameter at 1, 2, 5 and 9 rows (or `row_counts`) under `loss`, most of them with a
 // gradient that is not zero, and the check fails with the analytic gradient scaled by 1.1.
-void expect_loss_gradients_match(sn::detail::model& m, const std::string& summary, const loss_config& loss,
-                                 std::uint64_t seed, const std::vector<std::size_t>& row_counts = {1, 2, 5, 9}) {
+void expect_loss_gradients_match(sn::detail::model& m, const std::string& summary, const loss_config& loss, std::uint64_t seed,
+                                 const std::vector<std::size_t>& row_counts = {1, 2, 5, 9}) {
     randomize_biases(m, seed + 1);
     INFO(summary << "; loss " << sn::detail::loss_name(loss));
     for (const std::size_t rows : row_counts) {
@@ -387,8 +387,8 @@ loss_config regression_config(regression_loss kind, float delta = 1.f, std::vect
     return c;
 }
 
-using Reg3 = sn::Network<sn::Regression, Quiet, sn::Input<4>, sn::Dense<7, sn::He>, sn::ELU, sn::Dense<5>, sn::Tanh,
-                         sn::Dense<3>, sn::Identity>;
+using Reg3 = sn::Network<sn::Regression, Quiet, sn::Input<4>, sn::Dense<7, sn::He>, sn::ELU, sn::Dense<5>, sn::Tanh, sn::Dense<3>,
+                         sn::Identity>;
 
 }  // namespace
 

@@ -280,8 +280,7 @@ TEST_CASE("L2.3's baseline is the best constant under the fit's loss and weights
     CHECK(baseline_loss(three, {&tl, nullptr}, {&vl, nullptr}, cw) ==
           doctest::Approx((-1 * std::log(4.0 / 9) - 2 * std::log(4.0 / 9) - 2 * 0.5 * std::log(1.0 / 9)) / 4));
     // Unweighted, the frequencies 4/8, 2/8, 2/8.
-    CHECK(baseline_loss(three, {&tl, nullptr}, {&vl, nullptr}, {}) ==
-          doctest::Approx((-std::log(0.5) - 3 * std::log(0.25)) / 4));
+    CHECK(baseline_loss(three, {&tl, nullptr}, {&vl, nullptr}, {}) == doctest::Approx((-std::log(0.5) - 3 * std::log(0.25)) / 4));
 }
 
 TEST_CASE("L2.3 under MAE: fires on targets the inputs say nothing about, as the MAE of a median; silent on a learnable one") {

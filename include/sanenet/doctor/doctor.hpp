@@ -243,7 +243,8 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
         off = !(r.loss_at_init <= bound);
         expectation = "at most " + format_number(bound) + " on standardized targets";
         if (!loss.plain())
-            expectation += " (the " + loss_name(loss) + " of errors of variance " + format_number(t.loss_at_init_regression) + ")";
+            expectation +=
+                " (the " + loss_name(loss) + " of errors of variance " + format_number(t.loss_at_init_regression) + ")";
     } else {
         // Class weights leave it at ln K: every row of a uniform guess has loss ln K.
         const double classes = m.task().k == task_kind::classification ? static_cast<double>(k) : 2.0;

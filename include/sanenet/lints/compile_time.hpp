@@ -98,12 +98,12 @@ constexpr std::size_t rule_l83_hidden_sigmoid(specs_view l) {
     return find_first(
         l, [o](specs_view s, std::size_t i) { return s[i].k == kind::activation && s[i].a == act::sigmoid && i != o; });
 }
-#define SANENET_L8_3_MESSAGE                                                                                                 \
-    SANENET_LINT_MESSAGE("L8.3", "hidden-sigmoid",                                                                           \
+#define SANENET_L8_3_MESSAGE                                                                                                \
+    SANENET_LINT_MESSAGE("L8.3", "hidden-sigmoid",                                                                          \
                          "a hidden activation is sn::Sigmoid: its units saturate at 0 and 1, where they pass back almost "  \
                          "no gradient (a quarter of it at best), and its outputs are never centred on zero, so the layers " \
                          "before it learn slowly (article item 8)",                                                         \
-                         "use sn::Tanh for a bounded hidden feature, or sn::ReLU, sn::LeakyReLU, sn::ELU, sn::GELU or "      \
+                         "use sn::Tanh for a bounded hidden feature, or sn::ReLU, sn::LeakyReLU, sn::ELU, sn::GELU or "     \
                          "sn::SiLU; where a gate in [0, 1] is the point, keep sn::Sigmoid and waive this",                  \
                          HiddenSigmoid)
 

@@ -156,11 +156,11 @@ constexpr std::size_t rule_e6_output_only(specs_view l) {
         return s[i].k == kind::activation && is_output_only(s[i].a) && i != o && next_non_regularizer(s, i) != npos;
     });
 }
-#define SANENET_E6_MESSAGE                                                                                                \
-    SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                  \
+#define SANENET_E6_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                   \
                          "Softmax and Identity are output activations and may appear only after the last Dense: a hidden " \
-                         "Softmax couples all the units of a layer, a hidden Identity leaves two Dense layers with no "     \
-                         "nonlinearity between them",                                                                       \
+                         "Softmax couples all the units of a layer, a hidden Identity leaves two Dense layers with no "    \
+                         "nonlinearity between them",                                                                      \
                          "use sn::ReLU, sn::LeakyReLU, sn::ELU, sn::GELU, sn::SiLU or sn::Tanh between hidden layers")
 
 // E7: Dropout or GaussianNoise between the last Dense and the output activation.

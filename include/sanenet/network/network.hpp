@@ -213,7 +213,7 @@ public:
     SANENET_WARNING_CONSTRUCTORS(13, SANENET_L4_1_MESSAGE " " SANENET_L11_1_MESSAGE " " SANENET_L8_3_MESSAGE)
     SANENET_WARNING_CONSTRUCTORS(14, SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE " " SANENET_L8_3_MESSAGE)
     SANENET_WARNING_CONSTRUCTORS(15, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE
-                                         " " SANENET_L8_3_MESSAGE)
+                                                          " " SANENET_L8_3_MESSAGE)
 
     // A Keras-like table: layer, output shape, parameters.
     std::string summary() const { return detail::summary_table(specs_, task_); }

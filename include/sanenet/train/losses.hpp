@@ -60,8 +60,8 @@ SANENET_INLINE loss_config make_loss_config(const task_spec& task, int outputs, 
 SANENET_INLINE std::string loss_name(const loss_config& c);
 
 // Regression: sum over rows x k of w_j l(y - t); grad (may be null) = w_j l'(y - t) * scale.
-SANENET_INLINE double regression_loss_sum(const loss_config& c, const float* y, const float* t, std::size_t rows,
-                                          std::size_t k, float* grad, float scale);
+SANENET_INLINE double regression_loss_sum(const loss_config& c, const float* y, const float* t, std::size_t rows, std::size_t k,
+                                          float* grad, float scale);
 
 // Classification with class weights w: sum over rows of w_{label} times the softmax
 // cross-entropy of the logits; grad (not null) = w_{label} (softmax - onehot) * scale.
@@ -167,7 +167,7 @@ inline float regression_slope(float d, float delta) {
 }
 template <regression_loss L>
 inline double regression_terms_sum(const float* w, float delta, const float* y, const float* t, std::size_t rows, std::size_t k,
-                             float* grad, float scale) {
+                                   float* grad, float scale) {
     double loss = 0.0;
     for (std::size_t i = 0; i < rows; ++i)
         for (std::size_t j = 0; j < k; ++j) {
@@ -179,8 +179,8 @@ inline double regression_terms_sum(const float* w, float delta, const float* y, 
     return loss;
 }
 
-SANENET_INLINE double regression_loss_sum(const loss_config& c, const float* y, const float* t, std::size_t rows,
-                                          std::size_t k, float* grad, float scale) {
+SANENET_INLINE double regression_loss_sum(const loss_config& c, const float* y, const float* t, std::size_t rows, std::size_t k,
+                                          float* grad, float scale) {
     const float* w = c.weights.empty() ? nullptr : c.weights.data();
     switch (c.kind) {
         case regression_loss::mse:
@@ -197,8 +197,8 @@ SANENET_INLINE double weighted_cross_entropy_sum(const float* w, const float* lo
     double loss = 0.0;
     for (std::size_t r = 0; r < rows; ++r) {
         const float wr = w[static_cast<std::size_t>(labels[r])];
-        loss += static_cast<double>(wr) *
-                kernels::softmax_cross_entropy(logits + r * k, labels + r, 1, k, grad + r * k, wr * scale);
+        loss +=
+            static_cast<double>(wr) * kernels::softmax_cross_entropy(logits + r * k, labels + r, 1, k, grad + r * k, wr * scale);
     }
     return loss;
 }
@@ -260,8 +260,8 @@ SANENET_INLINE double loss_of_normal_errors(const loss_config& c, double varianc
         const double delta = static_cast<double>(c.delta), a = delta / sd;
         const double density = std::exp(-0.5 * a * a) / std::sqrt(2.0 * pi);  // phi(a)
         const double inside = std::erf(a / std::sqrt(2.0));  // P(|z| < a)
-        per_output = 0.5 * variance * (inside - 2.0 * a * density) + delta * (2.0 * sd * density) -
-                     0.5 * delta * delta * (1.0 - inside);
+        per_output =
+            0.5 * variance * (inside - 2.0 * a * density) + delta * (2.0 * sd * density) - 0.5 * delta * delta * (1.0 - inside);
     }
     return mean_weight * per_output;
 }

@@ -48,8 +48,7 @@ private:
 // measured on the validation targets under the fit's loss: the class frequencies times the class
 // weights, the label frequencies, or per output the constant that minimizes the loss (the mean
 // for MSE, a median for MAE, the Huber M-estimate), with the output weights.
-SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val,
-                                    const loss_config& loss = {});
+SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val, const loss_config& loss = {});
 
 // The network in inference mode on a fixed probe set (evenly spaced rows of x, gathered
 // once): per hidden stage, what L8.1 and L9.3 need - the share of ReLU units that output 0
