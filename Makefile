@@ -5,7 +5,8 @@
 #   make bench   install the anchors (OpenBLAS, PyTorch, dlib), build and run the benchmark,
 #                write docs/benchmarks.md
 #   make mistakes  build and run the mistake benchmark (docs/diagnostics.md)
-#   make parity  install PyTorch, replay the oracle's training cases in it (docs/parity.md)
+#   make parity  install PyTorch, replay the oracle's training cases in it and import PyTorch models
+#                with sn::import_npy (docs/parity.md)
 #   make test-avx512-emulated  the AVX-512 builds of the SIMD tests on an emulated CPU (Bochs)
 #   make single  regenerate single_include/sanenet/sanenet.hpp
 #   make clean   remove the build directories
@@ -119,7 +120,8 @@ test-avx512-emulated: demo-packages
 	$(call header,"test-avx512-emulated: tools/avx512_emulator/test_arch.sh")
 	tools/avx512_emulator/test_arch.sh
 
-# make parity: the oracle's training cases replayed in PyTorch, per SIMD architecture; writes docs/parity.md
+# make parity: the oracle's training cases replayed in PyTorch, per SIMD architecture, and PyTorch models
+# imported with sn::import_npy (bench/parity_import.cpp); writes docs/parity.md
 .PHONY: parity parity-packages
 parity-packages:
 	$(call header,"parity: Debian packages")
@@ -128,7 +130,7 @@ parity-packages:
 parity: parity-packages
 	$(call header,"parity: configure and build $(BUILD)/")
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_BENCH=ON -DSANENET_BUILD_TESTS=OFF -DSANENET_BUILD_EXAMPLES=OFF
-	cmake --build $(BUILD) --target parity_sse2 parity_avx2 parity_avx512 -j$(JOBS)
+	cmake --build $(BUILD) --target parity_sse2 parity_avx2 parity_avx512 parity_import_sse2 parity_import_avx2 parity_import_avx512 -j$(JOBS)
 	$(call header,"parity: train in sanenet and replay in PyTorch")
 	/usr/bin/python3 bench/parity.py --build $(BUILD)
 

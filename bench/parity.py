@@ -12,6 +12,12 @@ difference between the final parameters (Dense weights and biases, LayerNorm gai
 biases) as a fraction of the largest update. It writes the table
 to docs/parity.md and exits with 1 if a case differs by more than --tolerance (1e-3).
 
+Then the other direction (issue 15): for each case of IMPORT_CASES it builds a
+torch.nn.Sequential (PyTorch's own initialization), saves its state tensor by tensor in
+sn::export_npy's layout (dense<i>_weight.npy is nn.Linear.weight, (out, in)), and has
+bench/parity_import.cpp (parity_import_<arch>) load it with sn::import_npy and predict the same
+inputs; the worst |sanenet - torch| must be within --import-tolerance (1e-5).
+
     make parity
     /usr/bin/python3 bench/parity.py --build build
 """
@@ -85,6 +91,68 @@ def task_loss(task, loss, out, yb):
         return each
     # mean(w_j * l_ij): the (outputs,) weights broadcast over the rows.
     return (each * torch.tensor(loss["output_weights"], dtype=torch.float32)).mean()
+
+
+# (name, task, layers, dtype): the architectures of bench/parity_import.cpp, in torch terms.
+IMPORT_CASES = [
+    ("regression", "regression", [("dense", 5, 64), ("ReLU",), ("dense", 64, 64), ("Tanh",), ("dense", 64, 3)], np.float32),
+    ("regression_float64", "regression", [("dense", 5, 64), ("ReLU",), ("dense", 64, 64), ("Tanh",), ("dense", 64, 3)], np.float64),
+    ("mlp", "classification", [("dense", 784, 256), ("ReLU",), ("dense", 256, 128), ("ReLU",), ("dense", 128, 10)], np.float32),
+    ("layernorm", "regression", [("dense", 7, 33), ("norm", 33), ("GELU",), ("dense", 33, 17), ("SiLU",), ("dense", 17, 3)],
+     np.float32),
+    ("multilabel", "multilabel", [("dense", 9, 24), ("ELU",), ("dense", 24, 24), ("LeakyReLU",), ("dense", 24, 4)], np.float32),
+]
+
+
+def import_case(root, seed, name, task, layers, dtype):
+    """Writes root/name/ (the torch model's tensors and x.npy); returns torch's predictions."""
+    torch.manual_seed(seed)
+    modules, linears, norms = [], [], []
+    for layer in layers:
+        if layer[0] == "dense":
+            linears.append(torch.nn.Linear(layer[1], layer[2]))
+            modules.append(linears[-1])
+        elif layer[0] == "norm":
+            norms.append(torch.nn.LayerNorm(layer[1]))
+            with torch.no_grad():  # off their 1 and 0, so that the import has to carry them
+                norms[-1].weight.uniform_(0.5, 1.5)
+                norms[-1].bias.uniform_(-0.5, 0.5)
+            modules.append(norms[-1])
+        else:
+            modules.append({"ReLU": torch.nn.ReLU(), "Tanh": torch.nn.Tanh(), "GELU": torch.nn.GELU(), "SiLU": torch.nn.SiLU(),
+                            "ELU": torch.nn.ELU(), "LeakyReLU": torch.nn.LeakyReLU(0.2)}[layer[0]])
+    if task == "classification":
+        modules.append(torch.nn.Softmax(dim=1))
+    elif task == "multilabel":
+        modules.append(torch.nn.Sigmoid())
+    model = torch.nn.Sequential(*modules).eval()
+    d = os.path.join(root, name)
+    os.makedirs(d)
+    for stem, mods in (("dense", linears), ("layernorm", norms)):
+        for i, m in enumerate(mods):
+            np.save(os.path.join(d, f"{stem}{i}_weight.npy"), m.weight.detach().numpy().astype(dtype))
+            np.save(os.path.join(d, f"{stem}{i}_bias.npy"), m.bias.detach().numpy().astype(dtype))
+    x = torch.randn(256, layers[0][1])
+    np.save(os.path.join(d, "x.npy"), x.numpy())
+    with torch.no_grad():
+        return model(x).numpy()
+
+
+def import_parity(build, ran, tolerance):
+    """Per case, the worst |sanenet - torch| for each architecture build run; and the archs run."""
+    results, done = {}, []
+    for arch in ran:
+        exe = os.path.join(build, "bench", f"parity_import_{arch}")
+        if not os.path.exists(exe):
+            continue
+        with tempfile.TemporaryDirectory(prefix="sanenet_parity_import_") as tmp:
+            expected = {c[0]: import_case(tmp, i, *c) for i, c in enumerate(IMPORT_CASES)}
+            subprocess.run([exe, tmp], check=True)
+            for name, want in expected.items():
+                got = np.load(os.path.join(tmp, name, "pred.npy"))
+                results.setdefault(name, {})[arch] = float(np.abs(got.astype(np.float64) - want).max())
+        done.append(arch)
+    return results, done
 
 
 def load(path):
@@ -170,6 +238,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--tolerance", type=float, default=1e-3)
+    ap.add_argument("--import-tolerance", type=float, default=1e-5)
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "parity.md"))
     ap.add_argument("--no-write", action="store_true", help="print only, do not rewrite docs/parity.md")
     args = ap.parse_args()
@@ -213,6 +282,19 @@ def main():
     if skipped:
         print("parity: not run: " + "; ".join(skipped))
 
+    imported, import_ran = import_parity(args.build, ran, args.import_tolerance)
+    import_lines = []
+    import_worst = 0.0
+    if import_ran:
+        import_lines = [f"| case | {' | '.join(import_ran)} |", "|---|" + "---:|" * len(import_ran)]
+        for name, errs in imported.items():
+            import_lines.append(f"| {name} | " + " | ".join(f"{errs[a]:.2e}" for a in import_ran) + " |")
+            print(f"import {name:<20}  " + "  ".join(f"{errs[a]:9.2e}" for a in import_ran))
+            import_worst = max([import_worst] + list(errs.values()))
+        print(f"parity: import from PyTorch, worst |sanenet - torch| {import_worst:.2e} (tolerance {args.import_tolerance:g})")
+    else:
+        print("parity: the import check did not run (parity_import_<arch> not built)")
+
     if not args.no_write:
         text = [
             "# Parity with PyTorch",
@@ -232,10 +314,22 @@ def main():
             f"- architectures run: {', '.join(ran)}" + (f"; not run: {'; '.join(skipped)}" if skipped else ""),
             "",
         ] + lines + [""]
+        if import_ran:
+            text += [
+                "## Import from PyTorch",
+                "",
+                "The other direction (`bench/parity_import.cpp`): a `torch.nn.Sequential` of each architecture,",
+                "with PyTorch's own initialization (LayerNorm gains and biases drawn off 1 and 0), saved tensor by",
+                "tensor with `np.save` in `sn::export_npy`'s layout (float32, and float64 for `regression_float64`),",
+                "loaded by `sn::import_npy` into the sanenet network of the same architecture; the figure is the",
+                "largest |sanenet - torch| over the outputs of 256 random inputs (probabilities for the",
+                f"classifier and the multilabel case); the tolerance is {args.import_tolerance:g}.",
+                "",
+            ] + import_lines + [""]
         with open(args.out, "w") as f:
             f.write("\n".join(text))
         print(f"parity: wrote {args.out}")
-    return 0 if all(w <= args.tolerance for w in worst.values()) else 1
+    return 0 if all(w <= args.tolerance for w in worst.values()) and import_worst <= args.import_tolerance else 1
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 """The compiled mode stays lean (ctest tools.compiled_lean).
 
 A translation unit that uses the whole public API (a network, fit, predict, predict_one,
-save and load, the loaders, Standardizer, the metrics, the plots, the doctor) is compiled
+scalers, save and load, load_any, import_npy, export_header, the loaders, Standardizer, the metrics, the plots, the doctor) is compiled
 with -DSANENET_COMPILED_LIB -O2, as a user of sanenet::compiled compiles it. Two things must
 hold, or the check fails and names the offender:
 
@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 USER_TU = r"""
 #include <sanenet/sanenet.hpp>
+#include <array>
 #include <cstdio>
 namespace sn = sanenet;
 using Net = sn::Network<sn::Classification<3>, sn::Input<4>, sn::Dropout<0.9>, sn::Dense<32, sn::He>, sn::ReLU,
@@ -47,11 +48,23 @@ int main(int argc, char** argv) {
     net.save(std::string(dir) + "/m.sanenet");
     net.load(std::string(dir) + "/m.sanenet");
     sn::export_npy(net, dir);
+    net.attach_input_scaler(s);
+    sn::import_npy(net, dir);
+    sn::export_header(net, std::string(dir) + "/m.hpp", {.name = "m"});
+    const sn::AnyNetwork any = sn::load_any(std::string(dir) + "/m.sanenet");
+    const std::array<float, 4> fixed_in{};
+    std::array<float, 3> fixed_out{};
+    net.predict_one(fixed_in, fixed_out);
+    any.predict_one(fixed_in, fixed_out);
     sn::plot::history_svg(h, std::string(dir) + "/h.svg");
     const auto lr = sn::find_learning_rate(net, x, y, sn::LrOptions{});
     const auto report = sn::doctor(net, x, y, sn::FitOptions{.progress = false});
     const auto table = sn::data::load_csv(std::string(dir) + "/t.csv");
     const auto images = sn::data::load_idx(std::string(dir) + "/i.idx");
+    const auto [train, val] = sn::data::split(table.features({.except = {"c"}}), table.labels("c"), {.stratify = true});
+    const auto [rtrain, rval] = sn::data::split(x, x, {.validation = 0.5});
+    std::printf("%zu %zu %s\n", train.size() + rval.size(), sn::check_data<Net>(val.x, val.y,
+                sn::FitOptions{.feature_names = table.feature_names({.except = {"c"}})}).size(), s.constant_report().c_str());
     std::printf("%zu %f %zu\n", h.epochs.size(), static_cast<double>(lr.suggested), table.values.shape()[0]);
     return report.findings.empty() && images.size() == 0;
 }

@@ -68,7 +68,8 @@ sys.path.insert(0, HERE)
 import compile_check  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
-DEFAULT_DOCS = ["README.md", os.path.join("docs", "lints.md"), os.path.join("docs", "diagnostics.md")]
+DEFAULT_DOCS = ["README.md", os.path.join("docs", "lints.md"), os.path.join("docs", "diagnostics.md"),
+                os.path.join("docs", "csv.md")]
 DEFAULT_FLAGS = ["-std=c++20", "-fsyntax-only"]
 KINDS = ("compiler-output", "program-output")
 # How a program-output block's example is built and run.
@@ -271,7 +272,7 @@ def main(argv):
     ap.add_argument("--only", choices=KINDS, help="process only the blocks of this kind")
     ap.add_argument("docs", nargs="*", metavar="FILE.md",
                     help="documents to process, relative to the repository "
-                         "(default: README.md docs/lints.md docs/diagnostics.md)")
+                         "(default: README.md docs/lints.md docs/diagnostics.md docs/csv.md)")
     if not any(a == "--cxx" or a.startswith("--cxx=") for a in argv):
         argv = ["--cxx", "g++"] + list(argv)
     args = ap.parse_args(argv)

@@ -8,7 +8,11 @@ left alone. A snippet that defines `int main(` is a complete program: it is link
 any other snippet is only compiled (-c). A complete program's marker may state what its
 output must show, so that the README's claims are checked, not only printed:
 `// readme-example: <name> (expects: <label> >= <number>; <label> <= <number>)` requires the
-last number printed after each label to satisfy the comparison.
+last number printed after each label to satisfy the comparison. A complete program runs in
+the work directory, or in the README's directory (the repository root, where a reader runs it
+from, e.g. to read a file the repository ships) when its marker says
+`// readme-example: <name> (runs from the repository root)`, before any `(expects: ...)`;
+such a program must write no file.
 
     readme_snippets.py list                      the snippet names, one a line
     readme_snippets.py extract --out DIR         write DIR/<name>.cpp for every snippet
@@ -31,7 +35,8 @@ import sys
 import time
 
 FENCE = re.compile(r'^(\s*)(`{3,}|~{3,})\s*([\w+-]*)')
-MARKER = re.compile(r'^\s*//\s*readme-example:\s*([^\s(]*)\s*(?:\(expects:\s*([^)]*)\))?\s*$')
+MARKER = re.compile(r'^\s*//\s*readme-example:\s*([^\s(]*)\s*(\(runs from the repository root\))?\s*'
+                    r'(?:\(expects:\s*([^)]*)\))?\s*$')
 EXPECTATION = re.compile(r'^\s*(.*?\S)\s*(>=|<=)\s*(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)\s*$')
 MARKER_PREFIX = re.compile(r'^\s*//\s*readme-example\b')
 NAME = re.compile(r'^[A-Za-z0-9_-]+$')
@@ -68,7 +73,7 @@ def code_blocks(text, path):
 
 
 def snippets(readme):
-    """{name: (source text, [first line of each block], [(label, op, bound)])} in README order."""
+    """{name: (source text, [first line of each block], [(label, op, bound)], runs from the root)} in README order."""
     try:
         with open(readme, encoding="utf-8") as f:
             text = f.read()
@@ -88,15 +93,15 @@ def snippets(readme):
         if not NAME.match(name):
             raise SnippetError(f"{readme}:{line}: snippet name {name!r}: expected letters, digits, '_' or '-'")
         expects = []
-        for clause in filter(None, (c.strip() for c in (m.group(2) or "").split(";"))):
+        for clause in filter(None, (c.strip() for c in (m.group(3) or "").split(";"))):
             e = EXPECTATION.match(clause)
             if not e:
                 raise SnippetError(f"{readme}:{line}: expectation {clause!r}: expected '<label> >= <number>' or '<label> <= <number>'")
             expects.append((e.group(1), e.group(2), float(e.group(3))))
-        source, starts, known = found.get(name, ("", [], []))
+        source, starts, known, from_root = found.get(name, ("", [], [], False))
         # A #line per block, so compiler messages point into README.md.
         source += f'#line {line} "{os.path.abspath(readme)}"\n' + "\n".join(body) + "\n"
-        found[name] = (source, starts + [line], known + expects)
+        found[name] = (source, starts + [line], known + expects, from_root or m.group(2) is not None)
     return found
 
 
@@ -134,7 +139,7 @@ def check(args):
     if args.name not in found:
         known = ", ".join(sorted(found)) or "none"
         raise SnippetError(f"{args.readme}: no snippet '{args.name}' (known: {known})")
-    source, starts, expects = found[args.name]
+    source, starts, expects, from_root = found[args.name]
     os.makedirs(args.work, exist_ok=True)
     path = os.path.join(args.work, args.name + ".cpp")
     with open(path, "w", encoding="utf-8") as f:
@@ -160,7 +165,8 @@ def check(args):
     if not complete:
         return 0
 
-    status, out, seconds = run([exe], cwd=args.work, timeout=args.timeout)
+    cwd = os.path.dirname(os.path.abspath(args.readme)) if from_root else args.work
+    status, out, seconds = run([exe], cwd=cwd, timeout=args.timeout)
     sys.stdout.write(out)
     if status is None:
         print(f"FAIL: snippet '{args.name}' ran longer than {args.timeout} s (README examples must be quick)")
@@ -208,7 +214,7 @@ def main(argv):
             return 0
         if args.command == "extract":
             os.makedirs(args.out, exist_ok=True)
-            for name, (source, _, _) in snippets(args.readme).items():
+            for name, (source, _, _, _) in snippets(args.readme).items():
                 path = os.path.join(args.out, name + ".cpp")
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(source)

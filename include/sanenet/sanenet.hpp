@@ -24,9 +24,13 @@
 #include <sanenet/train/metrics.hpp>
 
 #include <sanenet/data/csv.hpp>
+#include <sanenet/data/dataset.hpp>
 #include <sanenet/data/fashion_mnist.hpp>
 #include <sanenet/data/idx.hpp>
+#include <sanenet/data/split.hpp>
 #include <sanenet/data/standardizer.hpp>
+#include <sanenet/io/any_network.hpp>
+#include <sanenet/io/export_header.hpp>
 #include <sanenet/io/model_file.hpp>
 #include <sanenet/io/npy.hpp>
 #include <sanenet/report/plot.hpp>

@@ -1327,6 +1327,9 @@ namespace sanenet::inline SANENET_ABI::kernels {
 // How many threads `requested` means: 0 is every core.
 SANENET_INLINE int resolve_threads(int requested);
 
+// How many threads the process-wide pool runs, the caller included (one per core).
+SANENET_INLINE int pool_threads();
+
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
 
@@ -1535,6 +1538,8 @@ SANENET_INLINE int resolve_threads(int requested) {
     return requested <= 0 ? hw : std::min(requested, hw);
 }
 
+SANENET_INLINE int pool_threads() { return thread_pool::instance().max_threads(); }
+
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
 #endif  // SANENET_DEFINITIONS
@@ -1574,8 +1579,7 @@ SANENET_INLINE std::string simd_self_check() {
 SANENET_INLINE std::string build_info() {
     std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
                     std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" + std::to_string(kernels::width) +
-                    " floats per vector, " + simd_self_check() + "), " +
-                    std::to_string(kernels::thread_pool::instance().max_threads()) + " threads";
+                    " floats per vector, " + simd_self_check() + "), " + std::to_string(kernels::pool_threads()) + " threads";
     if (const std::string note = simd_note(); !note.empty()) s += "; " + note;
 #if !defined(__OPTIMIZE__)
     s += "; built without optimization (-O2 makes it ~10x faster)";

@@ -4,8 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <new>
 
 namespace {
@@ -86,4 +88,31 @@ TEST_CASE("predict_one allocates nothing") {
     CHECK(allocations_during([&] {
               for (int i = 0; i < 100; ++i) net.predict_one(in, out);
           }) == 0);
+
+    SUBCASE("with an input scaler attached, through both overloads") {
+        sn::matrix x = sn::matrix::from_shape({4, 784});
+        for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(i % 255);
+        sn::Standardizer s;
+        s.fit(x);
+        net.attach_input_scaler(s);
+        std::array<float, 784> fixed_in{};
+        std::array<float, 10> fixed_out{};
+        net.predict_one(fixed_in, fixed_out);
+        CHECK(allocations_during([&] {
+                  for (int i = 0; i < 100; ++i) {
+                      net.predict_one(in, out);
+                      net.predict_one(fixed_in, fixed_out);
+                  }
+              }) == 0);
+    }
+    SUBCASE("a network loaded by load_any, after its first call on this thread") {
+        const std::filesystem::path file = std::filesystem::temp_directory_path() / "sanenet_test_allocations.sanenet";
+        net.save(file);
+        const sn::AnyNetwork any = sn::load_any(file);
+        std::filesystem::remove(file);
+        any.predict_one(in, out);
+        CHECK(allocations_during([&] {
+                  for (int i = 0; i < 100; ++i) any.predict_one(in, out);
+              }) == 0);
+    }
 }

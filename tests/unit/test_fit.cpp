@@ -240,7 +240,7 @@ static_assert(mlp_batch * 256 >= elementwise_split && 128 * 256 >= elementwise_s
 }  // namespace
 
 TEST_CASE("same seeds give bit-identical weights on 1 and 2 threads at shapes that split; each seed changes them") {
-    REQUIRE_MESSAGE(sn::kernels::thread_pool::instance().max_threads() >= 2,
+    REQUIRE_MESSAGE(sn::kernels::pool_threads() >= 2,
                     "this test needs 2 cores: on one, threads = 2 runs the 1-thread code and proves nothing");
     const sn::matrix x = normal_matrix(mlp_rows, 784, 4);
     sn::labels y = sn::labels::from_shape({mlp_rows});

@@ -208,7 +208,7 @@ TEST_CASE("gradients: two Dense layers in a row when X1 is waived") {
 TEST_CASE("gradients on 2 threads at a width where the GEMMs split, on a sample of every layer's weights and biases") {
     // The trainer splits its GEMMs for 2 threads whatever the core count; with one core the pool
     // runs both halves on this thread, so the split is checked but not the concurrency.
-    if (sn::kernels::thread_pool::instance().max_threads() < 2) MESSAGE("one core: the 2-thread split runs on one thread");
+    if (sn::kernels::pool_threads() < 2) MESSAGE("one core: the 2-thread split runs on one thread");
     Wide net{sn::Seed{11}};
     randomize_biases(net.engine(), 12);
     const std::vector<std::size_t> sample = sample_parameters(net.engine(), 80, 20, 13);

@@ -187,7 +187,7 @@ TEST_CASE("training matches the double-precision reference trainer in every case
     for (const oracle_case& c : all) {
         const outcome o = run(c);
         // fit uses at most the machine's cores: say so when a 2-thread case could not split.
-        const bool clamped = c.threads > sn::kernels::thread_pool::instance().max_threads();
+        const bool clamped = c.threads > sn::kernels::pool_threads();
         std::printf("  %-88s %.2e (loss %.1e)%s\n", c.name.c_str(), o.error, o.loss_error,
                     clamped ? " [ran on 1 thread: 1 core]" : "");
         INFO(c.name << ": parameters differ by " << o.error << " of the update (" << o.update << "), the epoch losses by "

@@ -1,9 +1,11 @@
-// Network::save / Network::load: round trip, the golden file of format version 1, architecture
-// checks, damaged and crafted files (an independent writer of the format), atomic writes.
+// Network::save / Network::load: round trip, the golden files of format versions 1 and 2,
+// architecture checks, damaged and crafted files (an independent writer of the format,
+// model_file_writer.hpp), the scalers in the file, atomic writes.
 #include <sanenet/sanenet.hpp>
 
 #include <doctest/doctest.h>
 
+#include "model_file_writer.hpp"
 #include "test_support.hpp"
 
 #include <array>
@@ -21,6 +23,7 @@
 namespace sn = sanenet;
 namespace fs = std::filesystem;
 using namespace sanenet_test;
+using namespace model_file_writer;
 
 namespace {
 
@@ -70,8 +73,11 @@ void fix_checksum(bytes& b) {
     for (int i = 0; i < 8; ++i) b[b.size() - 8 + static_cast<std::size_t>(i)] = static_cast<unsigned char>(h >> (8 * i));
 }
 
-// The parameters sit right before the 8-byte checksum.
-std::size_t param_offset(const bytes& b, std::size_t count) { return b.size() - 8 - 4 * count; }
+// The parameters start after the L records and the parameter count: at 40 + 16 L.
+std::size_t param_offset(const bytes& b) {
+    const std::size_t layers = b[28] | b[29] << 8 | b[30] << 16 | static_cast<std::size_t>(b[31]) << 24;
+    return 40 + 16 * layers;
+}
 
 void put_float(bytes& b, std::size_t at, float v) {
     const auto u = std::bit_cast<std::uint32_t>(v);
@@ -82,60 +88,6 @@ sn::matrix sample_inputs() {
     sn::matrix x = sn::matrix::from_shape({5, 4});
     for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = std::sin(0.7f * static_cast<float>(i)) * 1.5f;
     return x;
-}
-
-// ---- format version 1, written independently of serialize.hpp (from the layout in its header comment) ----
-
-void put_le(bytes& b, std::uint64_t v, int size) {
-    for (int i = 0; i < size; ++i) b.push_back(static_cast<unsigned char>(v >> (8 * i)));
-}
-
-std::uint64_t fnv1a64(const bytes& b, std::size_t n) {
-    std::uint64_t h = 0xcbf29ce484222325ull;
-    for (std::size_t i = 0; i < n; ++i) {
-        h ^= b[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
-// One 16-byte layer record: kind (0 Input, 1 Dense, 2 activation), activation (0 Identity,
-// 1 ReLU, 2 LeakyReLU, 3 ELU, 4 Tanh, 5 Sigmoid, 6 Softmax), two zero bytes, in, out, constant.
-struct layer_record {
-    std::uint8_t kind, activation;
-    std::uint32_t in, out;
-    float constant = 0.f;
-};
-
-// Bytes 20 .. 32+16L: task kind (0 regression, 1 classification, 2 multilabel), task outputs, L, the records.
-bytes architecture_record(std::uint32_t task_kind, std::uint32_t outputs, const std::vector<layer_record>& layers) {
-    bytes b;
-    put_le(b, task_kind, 4);
-    put_le(b, outputs, 4);
-    put_le(b, layers.size(), 4);
-    for (const layer_record& r : layers) {
-        b.push_back(r.kind);
-        b.push_back(r.activation);
-        b.push_back(0);
-        b.push_back(0);
-        put_le(b, r.in, 4);
-        put_le(b, r.out, 4);
-        put_le(b, std::bit_cast<std::uint32_t>(r.constant), 4);
-    }
-    return b;
-}
-
-// A whole file: magic, version 1, the record's fingerprint, the record, the announced parameter
-// count, the parameters, and the checksum over everything before it.
-bytes model_file(const bytes& record, std::uint64_t count, const std::vector<float>& params) {
-    bytes b = {'S', 'A', 'N', 'E', 'N', 'E', 'T', 0x1a};
-    put_le(b, 1, 4);
-    put_le(b, fnv1a64(record, record.size()), 8);
-    b.insert(b.end(), record.begin(), record.end());
-    put_le(b, count, 8);
-    for (float v : params) put_le(b, std::bit_cast<std::uint32_t>(v), 4);
-    put_le(b, fnv1a64(b, b.size()), 8);
-    return b;
 }
 
 // ---- the golden file: tests/data/golden_v1.sanenet ----
@@ -197,11 +149,12 @@ TEST_CASE("save/load round trip restores bit-identical parameters and identical 
     CHECK(dir.names() == std::vector<std::string>{"net.snn"});
 
     SUBCASE("the file's size follows the documented layout") {
-        const std::size_t layers = 5;  // Input, Dense, ReLU, Dense, Softmax
-        CHECK(fs::file_size(file) == 32 + 16 * layers + 8 + 4 * Net::parameter_count + 8);
+        const std::size_t layers = 5;  // Input, Dense, ReLU, Dense, Softmax; the layer list holds the same 5
+        // Version 2: records, count, parameters, then S and the layer list, waivers, two empty scalers, checksum.
+        CHECK(fs::file_size(file) == 32 + 16 * layers + 8 + 4 * Net::parameter_count + 4 + 16 * layers + 4 + 4 + 4 + 8);
         const bytes raw = read_bytes(file);
         CHECK(std::memcmp(raw.data(), "SANENET\x1a", 8) == 0);
-        CHECK(raw[8] == 1);
+        CHECK(raw[8] == 2);
     }
 }
 
@@ -297,7 +250,7 @@ TEST_CASE("a truncated file says where it was cut: header, records, parameters o
     source.save(good);
     const bytes full = read_bytes(good);
     const std::size_t size = full.size();
-    const std::size_t params_at = param_offset(full, Net::parameter_count);
+    const std::size_t params_at = param_offset(full);
     Net net{sn::Seed{10}};
     const auto before = params_of(net);
 
@@ -312,9 +265,13 @@ TEST_CASE("a truncated file says where it was cut: header, records, parameters o
     SUBCASE("inside the layer records") {
         CHECK(contains(load_prefix(40), "truncated: expected at least " + std::to_string(params_at) + " bytes, file has 40"));
     }
-    SUBCASE("inside the parameters") {
-        CHECK(contains(load_prefix(params_at + 10),
-                       "truncated: expected " + std::to_string(size) + " bytes, file has " + std::to_string(params_at + 10)));
+    SUBCASE("inside the parameters: version 2's size is known only once its layer list and scalers are read") {
+        const std::size_t params_end = params_at + 4 * Net::parameter_count;
+        CHECK(contains(load_prefix(params_at + 10), "truncated: expected at least " + std::to_string(params_end + 4 + 8) +
+                                                        " bytes, file has " + std::to_string(params_at + 10)));
+        CHECK(contains(load_prefix(params_end + 20), "truncated: expected at least " +
+                                                         std::to_string(params_end + 4 + 16 * 5 + 8 + 8) + " bytes, file has " +
+                                                         std::to_string(params_end + 20)));
     }
     SUBCASE("checksum missing") {
         CHECK(contains(load_prefix(size - 8),
@@ -350,7 +307,7 @@ TEST_CASE("damaged files are refused with a message that says what is wrong") {
 
     SUBCASE("a flipped bit in the parameters") {
         bytes b = full;
-        b[param_offset(b, Net::parameter_count) + 4 * 7 + 2] ^= 0x10;
+        b[param_offset(b) + 4 * 7 + 2] ^= 0x10;
         CHECK(contains(load_patched(b), "checksum mismatch (file corrupted)"));
     }
     SUBCASE("a flipped bit in the architecture record") {
@@ -375,19 +332,21 @@ TEST_CASE("damaged files are refused with a message that says what is wrong") {
     SUBCASE("a future format version") {
         bytes b = full;
         b[8] = 7;
-        CHECK(contains(load_patched(b), "format version 7, this build reads 1"));
+        CHECK(contains(load_patched(b), "format version 7, this build reads 1 to 2"));
+        b[8] = 0;
+        CHECK(contains(load_patched(b), "format version 0, this build reads 1 to 2"));
     }
     SUBCASE("an empty file") { CHECK(contains(load_patched(bytes{}), "empty")); }
     SUBCASE("a NaN parameter, checksum fixed up so the finite check is reached") {
         bytes b = full;
-        put_float(b, param_offset(b, Net::parameter_count) + 4 * 123, std::numeric_limits<float>::quiet_NaN());
+        put_float(b, param_offset(b) + 4 * 123, std::numeric_limits<float>::quiet_NaN());
         fix_checksum(b);
         CHECK(contains(load_patched(b), "parameter 123 "));
         CHECK(contains(load_patched(b), " is NaN"));
     }
     SUBCASE("an infinite bias") {
         bytes b = full;
-        put_float(b, param_offset(b, Net::parameter_count) + 4 * (4 * 16 + 2), -std::numeric_limits<float>::infinity());
+        put_float(b, param_offset(b) + 4 * (4 * 16 + 2), -std::numeric_limits<float>::infinity());
         fix_checksum(b);
         CHECK(contains(load_patched(b), "parameter 66 (dense0 bias, unit 2) is -Inf"));
     }
@@ -512,12 +471,75 @@ TEST_CASE("the golden file of format version 1 loads with every parameter and pr
     CHECK(p(2, 0) < 0.36f);  // 0.35042
 }
 
-TEST_CASE("saving the golden network gives the golden file byte for byte") {
+// Format version 2 (issue 15) changed what save writes, so the byte-for-byte test of save moved
+// to tests/data/golden_v2.sanenet: 368 bytes written once from the documented layout by a short
+// script kept out of the repository, the golden network with the input scaler below. The
+// version-1 file keeps its test above: it must still load, and reproduce every parameter and
+// prediction as written.
+std::vector<layer_record> golden_layer_list() {
+    // Input, Dense<4, He> (initializer 1), LeakyReLUWith<0.25>, Dropout<0.9> (kind 3, keep 0.9), Dense<2>, Softmax.
+    return {{0, 0, 3, 3, 0.f, 0},  {1, 0, 3, 4, 0.f, 1}, {2, 2, 4, 4, 0.25f, 0},
+            {3, 0, 4, 4, 0.9f, 0}, {1, 0, 4, 2, 0.f, 0}, {2, 6, 2, 2, 0.f, 0}};
+}
+version2 golden_tail() {
+    version2 t;
+    t.layers = golden_layer_list();
+    t.waivers = 1u << 18;  // sn::lint::TooFewHiddenUnits
+    t.input_mean = {0.5f, -1.f, 2.f};
+    t.input_scale = {2.f, 0.25f, 1.f};
+    return t;
+}
+fs::path golden_v2_path() { return fs::path(__FILE__).parent_path() / ".." / "data" / "golden_v2.sanenet"; }
+
+TEST_CASE("saving the golden network with its input scaler gives the golden file of version 2 byte for byte") {
+    REQUIRE(fs::exists(golden_v2_path()));
+    const bytes golden = read_bytes(golden_v2_path());
+    // v1's 224 bytes before the checksum, then S, 6 records, the waivers, I, 3 + 3 floats, T, the checksum.
+    REQUIRE(golden.size() == 224 + 4 + 16 * 6 + 4 + 4 + 24 + 4 + 8);
+    CHECK(model_file(golden_record(), 26, golden_params(), golden_tail()) == golden);
+    // Up to the parameters, version 2 is version 1 with another version number.
+    bytes v1 = read_bytes(golden_path());
+    v1[8] = 2;
+    CHECK(std::equal(v1.begin(), v1.end() - 8, golden.begin()));
+
     temp_dir dir("golden");
     GoldenNet net{sn::Seed{6}};
     set_params(net, golden_params());
+    sn::Standardizer scaler;
+    // Rows whose mean and (population) standard deviation are (0.5, -1, 2) and (2, 0.25, 1).
+    scaler.fit(sn::matrix{{-1.5f, -1.25f, 1.f}, {2.5f, -0.75f, 3.f}});
+    REQUIRE(scaler.mean() == std::vector<float>{0.5f, -1.f, 2.f});
+    REQUIRE(scaler.scale() == std::vector<float>{2.f, 0.25f, 1.f});
+    net.attach_input_scaler(scaler);
     net.save(dir.path / "again.sanenet");
-    CHECK(read_bytes(dir.path / "again.sanenet") == read_bytes(golden_path()));
+    CHECK(read_bytes(dir.path / "again.sanenet") == golden);
+}
+
+TEST_CASE("the golden file of version 2 loads with its parameters and scaler: raw inputs give the hand-computed logits") {
+    GoldenNet net{sn::Seed{5}};
+    REQUIRE_FALSE(net.has_input_scaler());
+    net.load(golden_v2_path());
+    CHECK(same_bits(net, golden_params()));
+    CHECK(net.has_input_scaler());
+    // The raw inputs that standardize, by (x - mean) / scale, to version 1's hand-computed rows
+    // (1, 2, -1), (0, 0, 0) and (-0.5, 0.25, 1.5); every step is exact in float.
+    const sn::matrix raw = {{2.5f, -0.5f, 1.f}, {0.5f, -1.f, 2.f}, {-0.5f, -0.9375f, 3.5f}};
+    const double logits[3][2] = {{3.265625, -2.40625}, {0.375, -1.25}, {0.046875, 0.6640625}};
+    const sn::matrix p = net.predict(raw, 1);
+    float one[2];
+    for (std::size_t i = 0; i < 3; ++i) {
+        INFO("row " << i);
+        const double p0 = 1.0 / (1.0 + std::exp(logits[i][1] - logits[i][0]));
+        CHECK(std::fabs(p(i, 0) - p0) < 1e-6);
+        CHECK(std::fabs(p(i, 1) - (1.0 - p0)) < 1e-6);
+        const std::array<float, 3> in = {raw(i, 0), raw(i, 1), raw(i, 2)};
+        net.predict_one(in, one);
+        CHECK(std::fabs(one[0] - p0) < 1e-6);
+    }
+    // Loading the version-1 file, which has no scaler, leaves the network without one.
+    net.load(golden_path());
+    CHECK_FALSE(net.has_input_scaler());
+    CHECK(same_bits(net, golden_params()));
 }
 
 TEST_CASE("crafted headers: every consistency guard names what is wrong and leaves the network unchanged") {
@@ -650,6 +672,14 @@ std::vector<layer_record> norm_records() {
     return {{0, 0, 4, 4},   {1, 0, 4, 19},  {5, 0, 19, 19}, {2, 7, 19, 19}, {1, 0, 19, 17},
             {2, 8, 17, 17}, {5, 0, 17, 17}, {1, 0, 17, 3},  {2, 6, 3, 3}};
 }
+// Version 2's tail of a NormNet: the same layers with Dense<19, He>'s initializer, and NoDropout's waiver.
+version2 norm_tail() {
+    version2 t;
+    for (layer_record r : norm_records()) t.layers.push_back(r);
+    t.layers[1].init = 1;  // He
+    t.waivers = 1u << 7;  // sn::lint::NoRegularization
+    return t;
+}
 // Dense W and b, LayerNorm gain and bias, Dense, LayerNorm, Dense.
 constexpr std::size_t norm_params = (4 * 19 + 19) + 2 * 19 + (19 * 17 + 17) + 2 * 17 + (17 * 3 + 3);
 static_assert(NormNet::parameter_count == norm_params);
@@ -676,8 +706,8 @@ TEST_CASE("a network with LayerNorm, GELU and SiLU round-trips through save/load
     // The file is what the independent writer makes of the documented layout: the LayerNorm,
     // GELU and SiLU records, then the parameters with each LayerNorm's gain and bias in place.
     const bytes raw = read_bytes(file);
-    CHECK(raw.size() == 32 + 16 * 9 + 8 + 4 * norm_params + 8);
-    CHECK(raw == model_file(architecture_record(1, 3, norm_records()), norm_params, p));
+    CHECK(raw.size() == 32 + 16 * 9 + 8 + 4 * norm_params + 4 + 16 * 9 + 4 + 4 + 4 + 8);
+    CHECK(raw == model_file(architecture_record(1, 3, norm_records()), norm_params, p, norm_tail()));
 
     NormNet other{sn::Seed{42}};
     REQUIRE_FALSE(same_bits(other, p));
@@ -703,7 +733,7 @@ TEST_CASE("the model file records LayerNorm, GELU and SiLU: another kind code, w
     source.save(good);
     const bytes full = read_bytes(good);
     const std::vector<float> params = params_of(source);
-    REQUIRE(full == model_file(architecture_record(1, 3, norm_records()), norm_params, params));
+    REQUIRE(full == model_file(architecture_record(1, 3, norm_records()), norm_params, params, norm_tail()));
     // Record 2 (the first LayerNorm) at 32 + 16 * 2: kind 5, activation 0, two zero bytes, in 19, out 19, constant 0.
     CHECK(full[64] == 5);
     CHECK(full[65] == 0);
@@ -776,4 +806,200 @@ TEST_CASE("the model file records LayerNorm, GELU and SiLU: another kind code, w
         CHECK(contains(message_of<sn::io_error>([&] { gelu.load(good); }),
                        "layer 4 differs: file Dense 19->17 SiLU, network Dense 19->17 GELU"));
     }
+}
+
+// ---- format version 2: the layer list, the waivers and the scalers ----
+
+TEST_CASE("crafted version-2 files: every guard of the layer list, the waivers and the scalers names what is wrong") {
+    temp_dir dir("crafted_v2");
+    const fs::path file = dir.path / "crafted.sanenet";
+    GoldenNet net{sn::Seed{7}};
+    const auto before = params_of(net);
+    const auto refused = [&](const bytes& b) {
+        write_bytes(file, b);
+        const std::string msg = message_of<sn::io_error>([&] { net.load(file); });
+        CHECK(same_bits(net, before));
+        CHECK_FALSE(net.has_input_scaler());
+        CHECK(contains(msg, "crafted.sanenet"));
+        return msg;
+    };
+    const std::vector<float> params = golden_params();
+    const auto with = [&](const version2& t) { return model_file(golden_record(), 26, params, t); };
+    const std::size_t tail_at = 224;  // where version 2 goes on: 40 + 16 * 5 + 4 * 26
+
+    SUBCASE("a layer count S that runs past the file") {
+        for (std::uint64_t count : {std::uint64_t{16}, std::uint64_t{1000}, std::uint64_t{0xffffffffu}}) {
+            version2 t = golden_tail();
+            t.layer_count = count;
+            CAPTURE(count);
+            CHECK(contains(refused(with(t)), "truncated: expected at least " + std::to_string(tail_at + 4 + 16 * count + 8 + 8) +
+                                                 " bytes, file has 368"));
+        }
+    }
+    SUBCASE("a scaler width that runs past the file") {
+        bytes b = with(golden_tail());
+        b[tail_at + 4 + 16 * 6 + 4] = 200;  // I = 200
+        CHECK(contains(refused(b), "truncated: expected at least " + std::to_string(tail_at + 4 + 96 + 4 + 4 + 8 * 200 + 4 + 8) +
+                                       " bytes, file has 368"));
+        bytes c = with(golden_tail());
+        c[tail_at + 4 + 96 + 4 + 4 + 24] = 1;  // T = 1: 8 bytes more than the file has
+        CHECK(contains(refused(c), "truncated: expected 376 bytes, file has 368"));
+    }
+    SUBCASE("trailing data after the scalers") {
+        bytes b = with(golden_tail());
+        b.insert(b.end() - 8, 0);
+        CHECK(contains(refused(b), "expected 368 bytes, file has 369 (trailing data"));
+    }
+    SUBCASE("a layer list entry that does not decode") {
+        const auto entry = [&](std::size_t at, layer_record r) {
+            version2 t = golden_tail();
+            t.layers[at] = r;
+            return refused(with(t));
+        };
+        CHECK(contains(entry(3, {9, 0, 4, 4, 0.9f}), "corrupted layer list (layer 3 of the layer list: unknown layer kind 9)"));
+        CHECK(contains(entry(2, {2, 9, 4, 4, 0.25f}), "corrupted layer list (layer 2 of the layer list: unknown activation 9)"));
+        CHECK(
+            contains(entry(1, {1, 0, 3, 4, 0.f, 8}), "corrupted layer list (layer 1 of the layer list: unknown initializer 8)"));
+        CHECK(contains(entry(3, {3, 0, 0x80000000u, 4, 0.9f}),
+                       "corrupted layer list (layer 3 of the layer list: impossible width)"));
+    }
+    SUBCASE("a layer list that is not the architecture record once Dropout is dropped") {
+        version2 t = golden_tail();
+        t.layers[4].out = 3;  // Dense<3> where the record has Dense<2>
+        CHECK(contains(refused(with(t)),
+                       "corrupted layer list: without Dropout and GaussianNoise it is not the architecture record"));
+        version2 u = golden_tail();
+        u.layers.erase(u.layers.begin() + 2);  // the LeakyReLU left out
+        CHECK(contains(refused(with(u)), "corrupted layer list: without Dropout and GaussianNoise"));
+    }
+    SUBCASE("waiver bits that name no lint tag") {
+        version2 t = golden_tail();
+        t.waivers |= 1u << 30;
+        CHECK(contains(refused(with(t)), "corrupted waivers: bits 0x40040000 name no lint tag"));
+    }
+    SUBCASE("an input scaler of another width than the Input") {
+        version2 t = golden_tail();
+        t.input_mean.pop_back();
+        t.input_scale.pop_back();
+        CHECK(contains(refused(with(t)), "corrupted scalers: the input scaler has 2 features, the network's input has 3"));
+    }
+    SUBCASE("scaler values a Standardizer cannot have: a zero, negative or NaN scale, an infinite mean") {
+        for (int bad = 0; bad < 4; ++bad) {
+            version2 t = golden_tail();
+            if (bad == 0) t.input_scale[1] = 0.f;
+            if (bad == 1) t.input_scale[1] = -0.25f;
+            if (bad == 2) t.input_scale[1] = std::numeric_limits<float>::quiet_NaN();
+            if (bad == 3) t.input_mean[1] = std::numeric_limits<float>::infinity();
+            CAPTURE(bad);
+            CHECK(contains(refused(with(t)), "corrupted scalers: the input scaler's feature 1 has mean "));
+        }
+    }
+    SUBCASE("a target scaler in a Classification network") {
+        version2 t = golden_tail();
+        t.target_mean = {0.f, 1.f};
+        t.target_scale = {1.f, 2.f};
+        CHECK(contains(refused(with(t)), "corrupted scalers: a target scaler in a Classification<2> network"));
+    }
+    SUBCASE("a target scaler of another width than a Regression's outputs") {
+        // The golden layers as a regression ending in Identity: a valid file with a scaler of 3 for 2 outputs.
+        const bytes record =
+            architecture_record(0, 0, {{0, 0, 3, 3}, {1, 0, 3, 4}, {2, 2, 4, 4, 0.25f}, {1, 0, 4, 2}, {2, 0, 2, 2}});
+        version2 t = golden_tail();
+        t.layers[5] = {2, 0, 2, 2};
+        t.target_mean = {0.f, 1.f, 2.f};
+        t.target_scale = {1.f, 1.f, 1.f};
+        using GoldenRegression =
+            sn::Network<sn::Regression, sn::Allow<sn::lint::TooFewHiddenUnits>, sn::Input<3>, sn::Dense<4, sn::He>,
+                        sn::LeakyReLUWith<0.25>, sn::Dropout<0.9>, sn::Dense<2>, sn::Identity>;
+        GoldenRegression reg{sn::Seed{8}};
+        const auto reg_before = params_of(reg);
+        write_bytes(file, model_file(record, 26, params, t));
+        CHECK(contains(message_of<sn::io_error>([&] { reg.load(file); }),
+                       "corrupted scalers: the output scaler has 3 features, the network's output has 2"));
+        CHECK(same_bits(reg, reg_before));
+        CHECK_FALSE(reg.has_target_scaler());
+        // With two values it loads, and predictions come back through it.
+        t.target_mean.pop_back();
+        t.target_scale.pop_back();
+        write_bytes(file, model_file(record, 26, params, t));
+        reg.load(file);
+        CHECK(reg.has_target_scaler());
+        CHECK(same_bits(reg, params));
+    }
+    SUBCASE("layer widths whose parameter counts overflow 64 bits when added up") {
+        // Five Dense 2^31-1 -> 2^31-1 hold about 2^64.3 parameters: the sum would wrap.
+        std::vector<layer_record> huge = {{0, 0, 0x7fffffffu, 0x7fffffffu}};
+        for (int i = 0; i < 5; ++i) huge.push_back({1, 0, 0x7fffffffu, 0x7fffffffu});
+        CHECK(contains(refused(model_file(architecture_record(1, 2, huge), 26, params)),
+                       "corrupted header: the layers hold more parameters than any file can"));
+    }
+    SUBCASE("positive control: the same writer's version-2 file loads, scaler and all") {
+        write_bytes(file, with(golden_tail()));
+        net.load(file);
+        CHECK(same_bits(net, params));
+        CHECK(net.has_input_scaler());
+    }
+}
+
+namespace {
+// A regression whose inputs and targets are far from standardized: raw units.
+using Arm = sn::Network<sn::Regression, sn::Input<3>, sn::Dropout<0.9>, sn::Dense<24, sn::He>, sn::ReLU, sn::Dense<24, sn::He>,
+                        sn::ELU, sn::Dense<2>, sn::Identity>;
+
+struct raw_data {
+    sn::matrix x, y;
+};
+raw_data raw_arm(std::size_t n, std::uint64_t seed) {
+    const sn::matrix z = normal_matrix(n, 3, seed);
+    raw_data d{sn::matrix::from_shape({n, 3}), sn::matrix::from_shape({n, 2})};
+    for (std::size_t i = 0; i < n; ++i) {
+        d.x(i, 0) = 180.f + 30.f * z(i, 0);  // cm
+        d.x(i, 1) = 0.002f * z(i, 1);  // small
+        d.x(i, 2) = -40.f + 5.f * z(i, 2);
+        d.y(i, 0) = 1000.f + 2.f * d.x(i, 0) + 5000.f * d.x(i, 1);
+        d.y(i, 1) = 0.1f * d.x(i, 2) * z(i, 0);
+    }
+    return d;
+}
+}  // namespace
+
+TEST_CASE("scalers travel with the model: save and load carry them, predictions on raw inputs are unchanged") {
+    temp_dir dir("scalers");
+    const raw_data d = raw_arm(64, 3);
+    sn::Standardizer sx, sy;
+    sx.fit(d.x);
+    sy.fit(d.y);
+    Arm net{sn::Seed{21}};
+    perturb(net);
+    net.attach_input_scaler(sx);
+    net.attach_target_scaler(sy);
+    const sn::matrix p = net.predict(d.x, 1);
+    const fs::path file = dir.path / "arm.sanenet";
+    net.save(file);
+
+    Arm other{sn::Seed{22}};
+    other.load(file);
+    CHECK(other.has_input_scaler());
+    CHECK(other.has_target_scaler());
+    const sn::matrix q = other.predict(d.x, 1);
+    REQUIRE(q.shape() == p.shape());
+    CHECK(std::memcmp(p.data(), q.data(), p.size() * sizeof(float)) == 0);
+
+    // The file holds the Standardizers' statistics, bit for bit, after the layer list and waivers.
+    const bytes raw = read_bytes(file);
+    const std::size_t scalers_at = 40 + 16 * 6 + 4 * Arm::parameter_count + 4 + 16 * 9 + 4;
+    REQUIRE(raw.size() == scalers_at + 4 + 24 + 4 + 16 + 8);
+    CHECK(raw[scalers_at] == 3);
+    float first_mean = 0.f, last_scale = 0.f;
+    std::memcpy(&first_mean, raw.data() + scalers_at + 4, 4);
+    std::memcpy(&last_scale, raw.data() + raw.size() - 8 - 4, 4);
+    CHECK(first_mean == sx.mean()[0]);
+    CHECK(last_scale == sy.scale()[1]);
+
+    // A file without scalers loads into a network with them and removes them: the file is the model.
+    Arm plain{sn::Seed{23}};
+    plain.save(dir.path / "plain.sanenet");
+    other.load(dir.path / "plain.sanenet");
+    CHECK_FALSE(other.has_input_scaler());
+    CHECK_FALSE(other.has_target_scaler());
 }

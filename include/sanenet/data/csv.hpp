@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sanenet/core/errors.hpp>
+#include <sanenet/core/format.hpp>
 #include <sanenet/core/xt.hpp>
 #include <sanenet/io/file.hpp>
 
@@ -14,6 +15,8 @@
 #if SANENET_DEFINITIONS
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <system_error>
@@ -26,16 +29,37 @@ struct CsvOptions {
     std::optional<bool> header = std::nullopt;  // nullopt: a header if any field of the first line is not a number
 };
 
+// Which columns are features: every column of the table but those named in `except`.
+struct FeatureColumns {
+    std::vector<std::string> except = {};
+};
+
 // A CSV file of numbers: column names (from the header, or "0", "1", ...) and a rows x columns matrix.
 struct CsvTable {
     std::vector<std::string> columns;
     sanenet::matrix values;
+    std::filesystem::path path = {};  // the file it was read from, for messages
+    std::vector<std::size_t> lines = {};  // the file line of each row (1-based), for messages
 
     // Index of the first column called `name`; an sn::argument_error naming the known columns otherwise.
     std::size_t column(std::string_view name) const;
 
     // The named columns, in the order given, as a rows x names.size() matrix.
     sanenet::matrix select(const std::vector<std::string>& names) const;
+
+    // Every column but which.except, in file order, as a rows x features matrix. An unknown name
+    // in except, or an except that leaves no column, is an sn::argument_error.
+    sanenet::matrix features(const FeatureColumns& which = {}) const;
+
+    // The names of the columns features(which) returns, in the same order.
+    std::vector<std::string> feature_names(const FeatureColumns& which = {}) const;
+
+    // The column as class labels. A cell that is not a non-negative integer (2.7, -1, nan, or
+    // above 2^31 - 1) is an sn::io_error naming the file, the line, the column and the cell.
+    sanenet::labels labels(std::string_view column) const;
+
+private:
+    std::vector<std::size_t> feature_indices(const FeatureColumns& which) const;
 };
 
 // Loads a CSV file of numbers. Blank lines are skipped; every cell must be a float.
@@ -53,8 +77,8 @@ SANENET_INLINE std::size_t CsvTable::column(std::string_view name) const {
     constexpr std::size_t shown = 20;
     for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
     if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
-    throw argument_error("no column '" + std::string(name) + "' in the CSV table: known columns are " +
-                         (known.empty() ? std::string("none") : known));
+    throw argument_error("no column '" + std::string(name) + "' in " + (path.empty() ? "the CSV table" : path.string()) +
+                         ": known columns are " + (known.empty() ? std::string("none") : known));
 }
 
 SANENET_INLINE sanenet::matrix CsvTable::select(const std::vector<std::string>& names) const {
@@ -65,6 +89,58 @@ SANENET_INLINE sanenet::matrix CsvTable::select(const std::vector<std::string>& 
     auto out = sanenet::matrix::from_shape({rows, names.size()});
     for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
+    return out;
+}
+
+SANENET_INLINE std::vector<std::size_t> CsvTable::feature_indices(const FeatureColumns& which) const {
+    std::vector<bool> excluded(columns.size(), false);
+    for (const auto& name : which.except) {
+        (void)column(name);  // an unknown name lists the known ones
+        for (std::size_t c = 0; c < columns.size(); ++c)
+            if (columns[c] == name) excluded[c] = true;
+    }
+    std::vector<std::size_t> index;
+    for (std::size_t c = 0; c < columns.size(); ++c)
+        if (!excluded[c]) index.push_back(c);
+    if (index.empty())
+        throw argument_error("CsvTable::features: .except names every one of the " + std::to_string(columns.size()) + " columns" +
+                             (path.empty() ? std::string() : " of " + path.string()) +
+                             ": expected at least one column left as a feature");
+    return index;
+}
+
+SANENET_INLINE sanenet::matrix CsvTable::features(const FeatureColumns& which) const {
+    const std::vector<std::size_t> index = feature_indices(which);
+    const std::size_t rows = values.shape()[0];
+    auto out = sanenet::matrix::from_shape({rows, index.size()});
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
+    return out;
+}
+
+SANENET_INLINE std::vector<std::string> CsvTable::feature_names(const FeatureColumns& which) const {
+    std::vector<std::string> names;
+    for (std::size_t c : feature_indices(which)) names.push_back(columns[c]);
+    return names;
+}
+
+SANENET_INLINE sanenet::labels CsvTable::labels(std::string_view name) const {
+    const std::size_t c = column(name);
+    const std::size_t rows = values.shape()[0];
+    auto out = sanenet::labels::from_shape({rows});
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float v = values(r, c);
+        // 2147483648 is the first float above int32's range.
+        if (v >= 0.0f && v < 2147483648.0f && v == std::floor(v)) {
+            out(r) = static_cast<std::int32_t>(v);
+            continue;
+        }
+        const std::string where = (path.empty() || r >= lines.size() ? "the CSV table, row " + std::to_string(r)
+                                                                     : path.string() + ":" + std::to_string(lines[r])) +
+                                  ": column " + std::to_string(c + 1) + " ('" + columns[c] + "')";
+        throw io_error(where + ": " + sanenet::detail::format_shortest(v) +
+                       " is not a class label: expected a non-negative integer (0, 1, 2, ...) below 2^31");
+    }
     return out;
 }
 
@@ -272,6 +348,7 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
             }
             values.push_back(v);
         }
+        table.lines.push_back(rec.line);
         ++rows;
     };
 
@@ -282,6 +359,7 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
         throw io_error(file + ":" + std::to_string(first.line) +
                        ": a header but no data rows: expected at least one row of numbers after the header");
 
+    table.path = path;
     table.values = sanenet::matrix::from_shape({rows, width});
     std::copy(values.begin(), values.end(), table.values.data());
     return table;

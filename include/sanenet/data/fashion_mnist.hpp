@@ -1,9 +1,10 @@
-// Fashion-MNIST loader over the Debian package dataset-fashion-mnist: Dataset, fashion_mnist, class names.
+// Fashion-MNIST loader over the Debian package dataset-fashion-mnist: fashion_mnist (a data::Dataset) and the class names.
 #pragma once
 
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/format.hpp>
 #include <sanenet/core/xt.hpp>
+#include <sanenet/data/dataset.hpp>
 #include <sanenet/data/idx.hpp>
 
 #include <array>
@@ -20,15 +21,6 @@
 
 namespace sanenet::inline SANENET_ABI::data {
 
-// x: samples x features, y: one label per sample.
-struct Dataset {
-    sanenet::matrix x;
-    sanenet::labels y;
-    std::size_t size() const { return y.size(); }
-    // Samples [begin, end), e.g. to hold out a validation split.
-    Dataset rows(std::size_t begin, std::size_t end) const;
-};
-
 inline constexpr std::array<std::string_view, 10> fashion_mnist_classes = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
@@ -41,10 +33,6 @@ SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/sh
 
 #if SANENET_DEFINITIONS
 namespace sanenet::inline SANENET_ABI::data {
-
-SANENET_INLINE Dataset Dataset::rows(std::size_t begin, std::size_t end) const {
-    return {take_rows(x, begin, end), take_rows(y, begin, end)};
-}
 
 namespace detail {
 SANENET_INLINE std::filesystem::path find_fashion_mnist_file(const std::filesystem::path& dir, const std::string& name) {

@@ -6,13 +6,13 @@
 #include <sanenet/core/xt.hpp>
 
 #include <cstddef>
+#include <string>
 #include <vector>
 #if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
-#include <string>
 #include <utility>
 #endif
 
@@ -44,6 +44,9 @@ public:
     const std::vector<float>& scale() const { return scale_; }
     // Features whose standard deviation was 0: centered, never divided by zero.
     const std::vector<std::size_t>& constant_features() const { return constant_; }
+    // The constant features as one line for a log, each named when names (one per feature) are
+    // given: "2 constant features, centered and not scaled: feature 3 'ash', feature 7 'hue'".
+    std::string constant_report(const std::vector<std::string>& names = {}) const;
 
 private:
     void check(const sanenet::matrix& x, const char* method) const;
@@ -145,6 +148,25 @@ SANENET_INLINE sanenet::matrix Standardizer::inverse_transform(const sanenet::ma
     for (std::size_t r = 0; r < y.shape()[0]; ++r)
         for (std::size_t c = 0; c < y.shape()[1]; ++c) out(r, c) = y(r, c) * scale_[c] + mean_[c];
     return out;
+}
+
+SANENET_INLINE std::string Standardizer::constant_report(const std::vector<std::string>& names) const {
+    if (!fitted_)
+        throw argument_error("Standardizer::constant_report called before fit: call fit(x_train) on the training split first");
+    if (!names.empty() && names.size() != features())
+        throw argument_error("Standardizer::constant_report: " + std::to_string(names.size()) + " names for " +
+                             std::to_string(features()) + " features: expected one name per feature, in order");
+    if (constant_.empty()) return "no constant features";
+    std::string s = std::to_string(constant_.size()) + (constant_.size() == 1 ? " constant feature" : " constant features") +
+                    ", centered and not scaled: ";
+    constexpr std::size_t shown = 20;
+    for (std::size_t i = 0; i < constant_.size() && i < shown; ++i) {
+        if (i) s += ", ";
+        s += "feature " + std::to_string(constant_[i]);
+        if (!names.empty()) s += " '" + names[constant_[i]] + "'";
+    }
+    if (constant_.size() > shown) s += " and " + std::to_string(constant_.size() - shown) + " more";
+    return s;
 }
 
 SANENET_INLINE void Standardizer::check(const sanenet::matrix& x, const char* method) const {

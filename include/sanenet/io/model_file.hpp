@@ -1,8 +1,8 @@
-// Network::save / Network::load: the binary model file.
+// Network::save / Network::load and sn::load_any's reader: the binary model file.
 //
 // Layout, every integer little-endian, every float IEEE-754 binary32 little-endian:
 //   offset 0   8 bytes   magic "SANENET\x1a"
-//          8   u32       format version (1)
+//          8   u32       format version (2; version 1 files, which end after the parameters, still load)
 //         12   u64       architecture fingerprint: FNV-1a 64 over bytes 20 .. 32+16L (the record below)
 //         20   u32       task kind (0 regression, 1 classification, 2 multilabel)
 //         24   u32       task outputs (0 = any, for regression)
@@ -12,14 +12,28 @@
 //   32+16L     u64       N, the parameter count
 //   40+16L     4 x N     the parameters, layer by layer: Dense W (in x out, row-major) then b (out);
 //                        LayerNorm gain (width) then bias (width)
-//   40+16L+4N  u64       checksum: FNV-1a 64 over every byte before it
-// Dropout, GaussianNoise and the initializers are not recorded: weights trained with
-// dropout load into the same network without it.
+// Version 2 goes on at P = 40+16L+4N (version 1 has the checksum there):
+//          P   u32       S, the number of layers of the network type, Dropout and GaussianNoise included
+//        P+4   16 x S    per layer: u8 kind, u8 activation, u8 initializer, u8 zero, u32 in, u32 out,
+//                        f32 constant (the layer_spec: activation constant, Dropout keep, noise stddev,
+//                        Constant<V>'s V, else 0); without Dropout and GaussianNoise, and with the
+//                        initializer and the non-activation constants cleared, it is the L records above
+//   P+4+16S    u32       the network type's waivers (sn::Allow<...>): bit b is the lint tag of bit b
+//                        (lints/lint.hpp)
+//              u32       I, the input scaler's width (0: none; else the Input's width), then I f32
+//                        means and I f32 scales (Network::attach_input_scaler)
+//              u32       T, the target scaler's width (0: none; else the outputs, Regression only), then
+//                        T f32 means and T f32 scales (Network::attach_target_scaler)
+//   end - 8    u64       checksum: FNV-1a 64 over every byte before it
+// The fingerprint covers the L records only: weights trained with dropout load into the same
+// network without it, and a file of either version into any network with the same records.
 #pragma once
 
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/spec.hpp>
+#include <sanenet/core/format.hpp>
 #include <sanenet/io/file.hpp>
+#include <sanenet/lints/lint.hpp>
 #include <sanenet/model/model.hpp>
 
 #include <cstddef>
@@ -42,7 +56,7 @@ namespace sanenet::inline SANENET_ABI::detail {
 namespace serial {
 
 inline constexpr char magic[8] = {'S', 'A', 'N', 'E', 'N', 'E', 'T', '\x1a'};
-inline constexpr std::uint32_t format_version = 1;
+inline constexpr std::uint32_t format_version = 2;
 inline constexpr std::size_t fixed_header = 32;  // magic .. L
 inline constexpr std::size_t record_size = 16;
 
@@ -50,18 +64,37 @@ using bytes = std::vector<unsigned char>;
 
 }  // namespace serial
 
-// Writes m's architecture record and parameters to `path` atomically (the layout above);
-// refuses non-finite parameters, which load would refuse.
-SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path);
+// A model file as read and checked by read_model_file, before it meets a network.
+struct model_file_content {
+    std::uint32_t version = 0;
+    task_spec task{};
+    std::vector<layer_spec> record;  // the L weight-relevant layers
+    std::uint64_t fingerprint = 0;  // as stored, checked against the record
+    std::vector<layer_spec> layers;  // version 2: the S layers of the network type; version 1: empty
+    std::uint32_t waivers = 0;  // version 2: the network type's waiver bits
+    std::vector<float> params;  // N values, not yet checked for finiteness
+    scaler input, target;  // checked: the record's widths, finite means, finite scales > 0
+};
 
-// Reads `path` into m's parameters after checking the magic, version, sizes, checksum and
-// that the file's architecture is m's; every failure is an io_error naming the path.
+// Writes m's architecture, parameters and scalers to `path` atomically (the layout above, the
+// current version); refuses non-finite parameters, which load would refuse. waiver_bits: the
+// network type's waivers, recorded for sn::load_any.
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits);
+
+// Reads `path` and checks everything that needs no network: magic, version, sizes, checksum,
+// the record against its fingerprint and the parameter count, and (version 2) the layer list
+// against the record, the waivers and the scalers. Every failure is an io_error naming the path.
+SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path);
+
+// Reads `path` into m's parameters and scalers (none in the file: none on m) after checking the
+// file (read_model_file) and that its architecture is m's; every failure is an io_error naming
+// the path and leaves m unchanged.
 SANENET_INLINE void load_model(model& m, const std::filesystem::path& path);
 
 // What Network::save and Network::load call (declared in network/network.hpp).
 template <class Path>
 struct model_file {
-    static void save(const model& m, const Path& path) { save_model(m, path); }
+    static void save(const model& m, const Path& path, std::uint32_t waiver_bits) { save_model(m, path, waiver_bits); }
     static void load(model& m, const Path& path) { load_model(m, path); }
 };
 
@@ -289,30 +322,104 @@ SANENET_INLINE std::string decode_record(const unsigned char* p, task_spec& task
 
 }  // namespace serial
 
-SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path) {
+namespace serial {
+
+inline constexpr unsigned init_count = static_cast<unsigned>(init::constant) + 1;
+
+// Version 2's layer list: every layer of the network type as its layer_spec.
+SANENET_INLINE void put_layers(bytes& b, std::span<const layer_spec> specs) {
+    put_u32(b, static_cast<std::uint32_t>(specs.size()));
+    for (const layer_spec& s : specs) {
+        b.push_back(static_cast<unsigned char>(s.k));
+        b.push_back(static_cast<unsigned char>(s.a));
+        b.push_back(static_cast<unsigned char>(s.i));
+        b.push_back(0);
+        put_u32(b, static_cast<std::uint32_t>(s.in));
+        put_u32(b, static_cast<std::uint32_t>(s.out));
+        put_u32(b, std::bit_cast<std::uint32_t>(s.param));
+    }
+}
+
+SANENET_INLINE void put_scaler(bytes& b, const scaler& s) {
+    put_u32(b, static_cast<std::uint32_t>(s.size()));
+    put_floats(b, s.mean.data(), s.size());
+    put_floats(b, s.scale.data(), s.size());
+}
+
+// Decodes version 2's layer list (after the checksum passed); empty string on success.
+SANENET_INLINE std::string decode_layers(const unsigned char* p, std::uint32_t count, std::vector<layer_spec>& layers) {
+    layers.clear();
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const unsigned char* r = p + record_size * i;
+        const std::string where = "layer " + std::to_string(i) + " of the layer list: ";
+        if (r[0] >= kind_count) return where + "unknown layer kind " + std::to_string(r[0]);
+        if (r[1] >= act_count) return where + "unknown activation " + std::to_string(r[1]);
+        if (r[2] >= init_count) return where + "unknown initializer " + std::to_string(r[2]);
+        layer_spec s{};
+        s.k = static_cast<kind>(r[0]);
+        s.a = static_cast<act>(r[1]);
+        s.i = static_cast<init>(r[2]);
+        const std::uint32_t in = get_u32(r + 4), out = get_u32(r + 8);
+        if (in > 0x7fffffffu || out > 0x7fffffffu) return where + "impossible width";
+        s.in = static_cast<int>(in);
+        s.out = static_cast<int>(out);
+        s.param = std::bit_cast<float>(get_u32(r + 12));
+        layers.push_back(s);
+    }
+    return {};
+}
+
+// The output width of a record: its last Dense's (0 without one).
+SANENET_INLINE int record_outputs(const std::vector<layer_spec>& record) {
+    for (std::size_t i = record.size(); i-- > 0;)
+        if (record[i].k == kind::dense) return record[i].out;
+    return 0;
+}
+
+// Empty when the scaler fits `width` and its values are usable, otherwise what is wrong.
+SANENET_INLINE std::string scaler_problem(const scaler& s, const char* side, int width) {
+    if (s.empty()) return {};
+    if (s.size() != static_cast<std::size_t>(width))
+        return std::string("the ") + side + " scaler has " + std::to_string(s.size()) + " features, the network's " + side +
+               " has " + std::to_string(width);
+    for (std::size_t c = 0; c < s.size(); ++c)
+        if (!std::isfinite(s.mean[c]) || !std::isfinite(s.scale[c]) || !(s.scale[c] > 0.f))
+            return std::string("the ") + side + " scaler's feature " + std::to_string(c) + " has mean " +
+                   format_number(s.mean[c]) + " and scale " + format_number(s.scale[c]) +
+                   ", expected a finite mean and a finite scale > 0";
+    return {};
+}
+
+}  // namespace serial
+
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits) {
     using namespace serial;
     const std::size_t n = m.parameter_count();
     if (const std::string bad = first_non_finite(m, m.params(), n); !bad.empty())
         throw io_error("refusing to save " + quoted(path) + ": " + bad + " (a file that load would refuse)");
     const bytes record = architecture_record(m.task(), weight_layers(m.specs()));
     bytes b;
-    b.reserve(fixed_header - 12 + record.size() + 8 + 4 * n + 8);
+    b.reserve(fixed_header - 12 + record.size() + 8 + 4 * n + 16 * m.specs().size() + 8 * m.max_width() + 32);
     put_raw(b, magic, sizeof magic);
     put_u32(b, format_version);
     put_u64(b, fingerprint(record));
     put_raw(b, record.data(), record.size());
     put_u64(b, static_cast<std::uint64_t>(n));
     put_floats(b, m.params(), n);
+    put_layers(b, m.specs());
+    put_u32(b, waiver_bits);
+    put_scaler(b, m.input_scaler());
+    put_scaler(b, m.target_scaler());
     put_u64(b, fnv1a(b.data(), b.size()));
     write_file_atomically(path, b, "save");
 }
 
-SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
+SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path) {
     using namespace serial;
     const bytes b = read_file(path, "model file");
     const std::string fail = "cannot load " + quoted(path) + ": ";
     const std::size_t size = b.size();
-    const auto truncated = [&](std::size_t expected, const char* at_least) {
+    const auto truncated = [&](std::uint64_t expected, const char* at_least) {
         return io_error(fail + "truncated: expected " + at_least + std::to_string(expected) + " bytes, file has " +
                         std::to_string(size));
     };
@@ -330,49 +437,113 @@ SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
         throw io_error(fail + "not a sanenet file (magic \"" + seen + "\", expected \"SANENET\\x1a\")");
     }
     if (size < fixed_header) throw truncated(fixed_header, "at least ");
-    const std::uint32_t version = get_u32(b.data() + 8);
-    if (version != format_version)
-        throw io_error(fail + "format version " + std::to_string(version) + ", this build reads " +
+    model_file_content c;
+    c.version = get_u32(b.data() + 8);
+    if (c.version != 1 && c.version != format_version)
+        throw io_error(fail + "format version " + std::to_string(c.version) + ", this build reads 1 to " +
                        std::to_string(format_version));
     const std::uint64_t layers_in_file = get_u32(b.data() + 28);
     const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
-    if (size < count_at + 8) throw truncated(static_cast<std::size_t>(count_at + 8), "at least ");
+    if (size < count_at + 8) throw truncated(count_at + 8, "at least ");
     const std::uint64_t count = get_u64(b.data() + count_at);
     const std::uint64_t params_at = count_at + 8;
     if (count > (std::numeric_limits<std::size_t>::max() - params_at - 8) / 4)  // no size_t could hold the file
         throw io_error(fail + "corrupted: the header announces " + std::to_string(count) + " parameters, the file has " +
                        std::to_string(size) + " bytes");
-    const std::size_t expected = static_cast<std::size_t>(params_at + 4 * count + 8);
+    std::uint64_t at = params_at + 4 * count;  // where version 2 goes on
+    std::uint64_t layers_at = 0, scalers_at = 0;
+    std::uint32_t layer_list = 0;
+    if (c.version >= 2) {
+        // Each count is checked against the file before the next is read, so no sum can wrap.
+        if (size < at + 4) throw truncated(at + 4 + 8, "at least ");
+        layer_list = get_u32(b.data() + at);
+        layers_at = at + 4;
+        at = layers_at + record_size * layer_list;
+        if (size < at + 8) throw truncated(at + 8 + 8, "at least ");
+        c.waivers = get_u32(b.data() + at);
+        scalers_at = at + 4;
+        at = scalers_at;
+        at += 4 + 8 * static_cast<std::uint64_t>(get_u32(b.data() + at));  // the input scaler
+        if (size < at + 4) throw truncated(at + 4 + 8, "at least ");
+        at += 4 + 8 * static_cast<std::uint64_t>(get_u32(b.data() + at));  // the target scaler: the size is known
+    }
+    const std::uint64_t expected = at + 8;
     if (size < expected) throw truncated(expected, "");
     if (size > expected)
         throw io_error(fail + "expected " + std::to_string(expected) + " bytes, file has " + std::to_string(size) +
                        " (trailing data: corrupted or not written by save)");
     if (fnv1a(b.data(), size - 8) != get_u64(b.data() + size - 8)) throw io_error(fail + "checksum mismatch (file corrupted)");
 
-    task_spec file_task{};
-    std::vector<layer_spec> file_layers;
-    if (const std::string bad = decode_record(b.data() + 20, file_task, file_layers); !bad.empty())
+    if (const std::string bad = decode_record(b.data() + 20, c.task, c.record); !bad.empty())
         throw io_error(fail + "corrupted architecture record (" + bad + ")");
-    const std::uint64_t stored_fingerprint = get_u64(b.data() + 12);
-    if (fingerprint(architecture_record(file_task, file_layers)) != stored_fingerprint)
+    c.fingerprint = get_u64(b.data() + 12);
+    if (fingerprint(architecture_record(c.task, c.record)) != c.fingerprint)
         throw io_error(fail + "corrupted header: the architecture record does not match its fingerprint");
     std::uint64_t file_params = 0;
-    for (const layer_spec& s : file_layers) file_params += parameter_count(s);
+    for (const layer_spec& s : c.record) {
+        const std::uint64_t p = parameter_count(s);
+        if (p > std::numeric_limits<std::uint64_t>::max() - file_params)
+            throw io_error(fail + "corrupted header: the layers hold more parameters than any file can");
+        file_params += p;
+    }
     if (file_params != count)
         throw io_error(fail + "corrupted header: the layers hold " + std::to_string(file_params) +
                        " parameters, the header says " + std::to_string(count));
 
-    const std::vector<layer_spec> net_layers = weight_layers(m.specs());
-    if (fingerprint(architecture_record(m.task(), net_layers)) != stored_fingerprint)
-        throw io_error(fail + architecture_difference(file_task, file_layers, m.task(), net_layers));
-    if (count != m.parameter_count())
-        throw io_error(fail + "the file holds " + std::to_string(count) + " parameters, this network has " +
-                       std::to_string(m.parameter_count()));
+    if (c.version >= 2) {
+        if (const std::string bad = decode_layers(b.data() + layers_at, layer_list, c.layers); !bad.empty())
+            throw io_error(fail + "corrupted layer list (" + bad + ")");
+        const std::vector<layer_spec> projected = weight_layers(c.layers);
+        // Layer by layer, not through the fingerprint: load_any sizes the model from the list.
+        bool same = projected.size() == c.record.size();
+        for (std::size_t i = 0; same && i < projected.size(); ++i) same = same_layer(projected[i], c.record[i]);
+        if (!same)
+            throw io_error(fail + "corrupted layer list: without Dropout and GaussianNoise it is not the architecture record (" +
+                           architecture_difference(c.task, projected, c.task, c.record) + ")");
+        std::uint32_t known = 0;
+#define SANENET_TAG_BIT(Tag, Bit, Id, Slug) known |= std::uint32_t{1} << Bit;
+        SANENET_LINT_TAGS(SANENET_TAG_BIT)
+#undef SANENET_TAG_BIT
+        if (c.waivers & ~known)
+            throw io_error(fail + "corrupted waivers: bits " + hex_byte(c.waivers >> 24) + hex_byte(c.waivers >> 16).substr(2) +
+                           hex_byte(c.waivers >> 8).substr(2) + hex_byte(c.waivers).substr(2) + " name no lint tag");
+        std::uint64_t p = scalers_at;
+        for (scaler* s : {&c.input, &c.target}) {
+            const std::size_t width = get_u32(b.data() + p);
+            s->mean.resize(width);
+            s->scale.resize(width);
+            get_floats(b.data() + p + 4, s->mean.data(), width);
+            get_floats(b.data() + p + 4 + 4 * width, s->scale.data(), width);
+            p += 4 + 8 * static_cast<std::uint64_t>(width);
+        }
+        const int inputs = c.record.empty() ? 0 : c.record.front().out;
+        std::string bad = scaler_problem(c.input, "input", inputs);
+        if (bad.empty() && !c.target.empty() && c.task.k != task_kind::regression)
+            bad = "a target scaler in a " + task_name(c.task) + " network (target scalers are for Regression)";
+        if (bad.empty()) bad = scaler_problem(c.target, "output", record_outputs(c.record));
+        if (!bad.empty()) throw io_error(fail + "corrupted scalers: " + bad);
+    }
+    c.params.resize(static_cast<std::size_t>(count));
+    get_floats(b.data() + params_at, c.params.data(), c.params.size());
+    return c;
+}
 
-    std::vector<float> values(static_cast<std::size_t>(count));
-    get_floats(b.data() + params_at, values.data(), values.size());
-    if (const std::string bad = first_non_finite(m, values.data(), values.size()); !bad.empty()) throw io_error(fail + bad);
-    std::copy(values.begin(), values.end(), m.params());
+SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
+    using namespace serial;
+    model_file_content c = read_model_file(path);
+    const std::string fail = "cannot load " + quoted(path) + ": ";
+    const std::vector<layer_spec> net_layers = weight_layers(m.specs());
+    if (fingerprint(architecture_record(m.task(), net_layers)) != c.fingerprint)
+        throw io_error(fail + architecture_difference(c.task, c.record, m.task(), net_layers));
+    if (c.params.size() != m.parameter_count())
+        throw io_error(fail + "the file holds " + std::to_string(c.params.size()) + " parameters, this network has " +
+                       std::to_string(m.parameter_count()));
+    if (const std::string bad = first_non_finite(m, c.params.data(), c.params.size()); !bad.empty()) throw io_error(fail + bad);
+    // Nothing can fail from here on: the scalers were checked against the file's widths, which are m's.
+    std::copy(c.params.begin(), c.params.end(), m.params());
+    m.clear_scalers();
+    if (!c.input.empty()) m.set_input_scaler(std::move(c.input), "load");
+    if (!c.target.empty()) m.set_target_scaler(std::move(c.target), "load");
 }
 #endif  // SANENET_DEFINITIONS
 

@@ -42,8 +42,7 @@ SANENET_INLINE std::string simd_self_check() {
 SANENET_INLINE std::string build_info() {
     std::string s = "sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
                     std::to_string(version_patch) + ", kernels " + kernels::arch_name() + " (" + std::to_string(kernels::width) +
-                    " floats per vector, " + simd_self_check() + "), " +
-                    std::to_string(kernels::thread_pool::instance().max_threads()) + " threads";
+                    " floats per vector, " + simd_self_check() + "), " + std::to_string(kernels::pool_threads()) + " threads";
     if (const std::string note = simd_note(); !note.empty()) s += "; " + note;
 #if !defined(__OPTIMIZE__)
     s += "; built without optimization (-O2 makes it ~10x faster)";

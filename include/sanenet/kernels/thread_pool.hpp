@@ -30,6 +30,9 @@ namespace sanenet::inline SANENET_ABI::kernels {
 // How many threads `requested` means: 0 is every core.
 SANENET_INLINE int resolve_threads(int requested);
 
+// How many threads the process-wide pool runs, the caller included (one per core).
+SANENET_INLINE int pool_threads();
+
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END
 
@@ -237,6 +240,8 @@ SANENET_INLINE int resolve_threads(int requested) {
     const int hw = thread_pool::instance().max_threads();
     return requested <= 0 ? hw : std::min(requested, hw);
 }
+
+SANENET_INLINE int pool_threads() { return thread_pool::instance().max_threads(); }
 
 }  // namespace sanenet::kernels
 SANENET_KERNELS_END

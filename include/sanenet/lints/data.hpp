@@ -46,8 +46,16 @@ Diagnostic tagged(std::string_view tag, Severity severity, const std::string& wh
 // Shapes and label ranges: a mismatch is a shape_error naming both shapes. `what` names the data.
 SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what);
 
-// L3.1: the first NaN or Inf in a matrix, as a finding (or nothing).
-SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural = false);
+// L3.1: the first NaN or Inf in a matrix, as a finding (or nothing). names: one per column, or nullptr.
+SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural = false,
+                                    const std::vector<std::string>* names = nullptr);
+
+// "feature 12 'proline'", or "feature 12" without names.
+SANENET_INLINE std::string feature_label(std::size_t index, const std::vector<std::string>* names);
+
+// "0 'alcohol', 4 'magnesium' and 2 more": the indices, each with its name when there are names.
+SANENET_INLINE std::string list_features(const std::vector<std::size_t>& v, const std::vector<std::string>* names,
+                                         std::size_t shown = 8);
 
 // Per-column mean and standard deviation (population), computed in double around a
 // shift (the first row) so that large offsets do not cancel; and whether the column takes
@@ -67,6 +75,7 @@ struct data_check {
     targets validation_y{};
     std::size_t batch_size = 32;
     Thresholds thresholds{};
+    const std::vector<std::string>* feature_names = nullptr;  // one per column of x (FitOptions::feature_names)
 };
 
 SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const data_check& o);
@@ -80,6 +89,24 @@ namespace sanenet::inline SANENET_ABI::detail {
 
 SANENET_INLINE std::string position(std::size_t row, std::size_t col) {
     return "row " + std::to_string(row) + ", column " + std::to_string(col);
+}
+
+SANENET_INLINE std::string feature_label(std::size_t index, const std::vector<std::string>* names) {
+    std::string s = "feature " + std::to_string(index);
+    if (names && index < names->size()) s += " '" + (*names)[index] + "'";
+    return s;
+}
+
+SANENET_INLINE std::string list_features(const std::vector<std::size_t>& v, const std::vector<std::string>* names,
+                                         std::size_t shown) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size() && i < shown; ++i) {
+        if (i) s += ", ";
+        s += std::to_string(v[i]);
+        if (names && v[i] < names->size()) s += " '" + (*names)[v[i]] + "'";
+    }
+    if (v.size() > shown) s += " and " + std::to_string(v.size() - shown) + " more";
+    return s;
 }
 
 // "3, 17, 40 and 12 more"
@@ -142,7 +169,8 @@ SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targ
         }
 }
 
-SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural) {
+SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural,
+                                    const std::vector<std::string>* names) {
     const std::size_t cols = m.shape()[1];
     const float* d = m.data();
     for (std::size_t i = 0; i < m.size(); ++i)
@@ -151,7 +179,8 @@ SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, st
             for (std::size_t j = i; j < m.size(); ++j) count += !std::isfinite(d[j]);
             out.push_back(make_diagnostic(
                 "L3.1", "non-finite-data", "", Severity::error,
-                what + " " + (plural ? "hold " : "holds ") + std::to_string(d[i]) + " at " + position(i / cols, i % cols) + " (" +
+                what + " " + (plural ? "hold " : "holds ") + std::to_string(d[i]) + " at " + position(i / cols, i % cols) +
+                    (names && i % cols < names->size() ? " '" + (*names)[i % cols] + "'" : std::string()) + " (" +
                     std::to_string(count) + (count == 1 ? " non-finite value" : " non-finite values") +
                     " in all); one NaN or Inf spreads to every weight in a single step",
                 "remove or impute those samples before training (article item 3)", std::to_string(count) + " non-finite values"));
@@ -237,10 +266,14 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
     std::vector<Diagnostic> out;
     const Thresholds& t = o.thresholds;
     const std::size_t n = x.shape()[0], d = x.shape()[1];
-    bool non_finite = find_non_finite(x, "x", out);
+    const std::vector<std::string>* names = o.feature_names;
+    if (names && names->size() != d)
+        throw argument_error("FitOptions::feature_names has " + std::to_string(names->size()) + " names but x has " +
+                             std::to_string(d) + " features (columns): expected one name per column of x, in order");
+    bool non_finite = find_non_finite(x, "x", out, false, names);
     if (y.values) non_finite |= find_non_finite(*y.values, "the targets", out, true);
     if (o.validation_x) {
-        non_finite |= find_non_finite(*o.validation_x, "validation x", out);
+        non_finite |= find_non_finite(*o.validation_x, "validation x", out, false, names);
         if (o.validation_y.values) non_finite |= find_non_finite(*o.validation_y.values, "the validation targets", out, true);
     }
     if (!non_finite) {
@@ -263,12 +296,12 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
                 UnnormalizedInputs, Severity::error,
                 "x is not normalized (article item 1): " + std::to_string(loud.size()) + " of " + std::to_string(d) +
                     " features have an RMS sqrt(mean^2 + std^2) above " + format_number(t.max_feature_rms) + ", the largest " +
-                    format_number(worst_rms) + " at feature " + std::to_string(worst) + " (mean " +
-                    format_number(cs.mean[worst]) + ", std " + format_number(cs.stddev[worst]) +
+                    format_number(worst_rms) + " at " + feature_label(worst, names) + " (mean " + format_number(cs.mean[worst]) +
+                    ", std " + format_number(cs.stddev[worst]) +
                     "); weights, activations and learning rates all assume inputs around 0 with a std near 1",
                 "standardize on the training split: sn::Standardizer s; s.fit(x_train); then s.transform() every split (a group "
                 "of all pixels for images, or x / 255)",
-                "features " + list_indices(loud)));
+                "features " + list_features(loud, names)));
         // The range, not the std: pixels that are almost always 0 have a tiny std but the
         // same unit as the others (a group-standardized image must not warn); a feature in
         // millimetres next to one in metres differs in range too.
@@ -280,19 +313,18 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
                 out.push_back(SANENET_TAGGED(
                     FeatureScaleSpread, Severity::warning,
                     "the features' scales differ by a factor " + format_number(ratio) + " (range " +
-                        format_number(cs.range[*lo]) + " at feature " + std::to_string(*lo) + ", " +
-                        format_number(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
-                        "): the small ones barely move the first layer (article item 1)",
+                        format_number(cs.range[*lo]) + " at " + feature_label(*lo, names) + ", " + format_number(cs.range[*hi]) +
+                        " at " + feature_label(*hi, names) + "): the small ones barely move the first layer (article item 1)",
                     "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
                     "range ratio " + format_number(ratio)));
         }
         if (!constant.empty() && d < t.constant_feature_max_inputs)
             out.push_back(SANENET_TAGGED(ConstantFeature, Severity::warning,
                                          std::to_string(constant.size()) +
-                                             " feature(s) never change in x: " + list_indices(constant) +
+                                             " feature(s) never change in x: " + list_features(constant, names) +
                                              "; they carry no information and a scaler cannot give them unit variance",
                                          "drop them, or check that the data were loaded and joined as intended",
-                                         "constant features " + list_indices(constant)));
+                                         "constant features " + list_features(constant, names)));
         if (y.values && s.task.k == task_kind::regression) {
             const column_stats ts = column_statistics(*y.values);
             std::vector<std::size_t> bad;

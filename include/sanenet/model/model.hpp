@@ -15,6 +15,10 @@
 #include <span>
 #include <string>
 #include <vector>
+#if SANENET_DEFINITIONS
+#include <cmath>
+#include <utility>
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
@@ -39,9 +43,29 @@ struct forward_buffers {
     float* const* states = nullptr;
 };
 
+// A Standardizer's statistics carried by the model (Network::attach_input_scaler and
+// attach_target_scaler): raw inputs enter as (x - mean) / scale, predictions leave as
+// y * scale + mean, each computed as sn::Standardizer computes it. Empty: none attached.
+struct scaler {
+    std::vector<float> mean, scale;
+    bool empty() const { return mean.empty(); }
+    std::size_t size() const { return mean.size(); }
+    friend bool operator==(const scaler&, const scaler&) = default;
+};
+
+// rows x s.size() values of in, standardized into out (out may be in).
+SANENET_INLINE void standardize_rows(const scaler& s, const float* in, std::size_t rows, float* out);
+// rows x s.size() standardized values back into the scaler's units, in place.
+SANENET_INLINE void destandardize_rows(const scaler& s, float* y, std::size_t rows);
+
 class model {
 public:
     model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed);
+    // Copies and moves defined once (in the definitions), not in every TU that copies a network.
+    model(const model&);
+    model(model&&) noexcept;
+    model& operator=(const model&);
+    model& operator=(model&&) noexcept;
 
     std::span<const layer_spec> specs() const { return specs_; }
     const std::vector<stage>& stages() const { return stages_; }
@@ -53,6 +77,15 @@ public:
     float* params() { return params_.data(); }
     const float* params() const { return params_.data(); }
     bool loss_fuses_output() const { return task_.k != task_kind::regression; }
+
+    // The scalers attached to the model (empty when none). set_* check the width against the
+    // input or output width and the values (finite, scales > 0), naming `where` in the error.
+    const scaler& input_scaler() const { return input_scaler_; }
+    const scaler& target_scaler() const { return target_scaler_; }
+    bool has_scalers() const { return !input_scaler_.empty() || !target_scaler_.empty(); }
+    void set_input_scaler(scaler s, const char* where);
+    void set_target_scaler(scaler s, const char* where);
+    void clear_scalers() { input_scaler_ = {}, target_scaler_ = {}; }
 
     // Every parameter tensor, stage by stage: f(stage, tensor).
     template <class F>
@@ -77,20 +110,31 @@ public:
         forward(in, rows, forward_pass{false, apply_output, threads}, forward_buffers{out, ping, pong}, visit, visit_ctx);
     }
 
+    // Inference in the user's units: raw inputs standardized by the input scaler (into pong,
+    // which the first stage reads before any stage writes it), the output activation applied,
+    // the predictions taken back to the targets' units by the target scaler. Without scalers,
+    // infer itself. No allocation.
+    void infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads) const;
+
 private:
     std::span<const layer_spec> specs_;
     task_spec task_;
     std::vector<stage> stages_;
     aligned_buffer<float> params_;
     int max_width_ = 0;
+    scaler input_scaler_, target_scaler_;
 };
 
 SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size);
 SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size);
 
-// Batched inference into a new matrix, in chunks so the workspaces stay small.
+// Batched inference into a new matrix, in chunks so the workspaces stay small. The model's
+// scalers are not applied: x is what the network computes on.
 SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads,
                                              bool apply_output = true);
+
+// Network::predict: the same on raw inputs, in the targets' units (model::infer_raw).
+SANENET_INLINE xt::xtensor<float, 2> predict_raw(const model& m, const xt::xtensor<float, 2>& x, int threads);
 
 #if SANENET_DEFINITIONS
 SANENET_INLINE model::model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
@@ -120,6 +164,11 @@ SANENET_INLINE model::model(std::span<const layer_spec> specs, task_spec task, s
     for (const auto& s : specs) max_width_ = std::max(max_width_, s.out);
     initialize(seed);
 }
+
+SANENET_INLINE model::model(const model&) = default;
+SANENET_INLINE model::model(model&&) noexcept = default;
+SANENET_INLINE model& model::operator=(const model&) = default;
+SANENET_INLINE model& model::operator=(model&&) noexcept = default;
 
 SANENET_INLINE void model::initialize(std::uint64_t seed) {
     kernels::rng r(seed);
@@ -162,6 +211,52 @@ SANENET_INLINE void model::forward(const float* in, std::size_t rows, const forw
     }
 }
 
+SANENET_INLINE void standardize_rows(const scaler& s, const float* in, std::size_t rows, float* out) {
+    const std::size_t w = s.size();
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < w; ++c) out[r * w + c] = (in[r * w + c] - s.mean[c]) / s.scale[c];
+}
+
+SANENET_INLINE void destandardize_rows(const scaler& s, float* y, std::size_t rows) {
+    const std::size_t w = s.size();
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < w; ++c) y[r * w + c] = y[r * w + c] * s.scale[c] + s.mean[c];
+}
+
+// The width against the network's and every value; a Standardizer that was never fitted has none.
+SANENET_INLINE void check_scaler(const scaler& s, const char* where, const char* side, int width) {
+    if (s.empty()) throw argument_error(std::string(where) + ": the Standardizer is not fitted: call fit(x_train) first");
+    if (s.scale.size() != s.size() || s.size() != static_cast<std::size_t>(width))
+        throw shape_error(std::string(where) + ": the Standardizer was fitted on " + std::to_string(s.size()) +
+                          " features, the network's " + side + " has " + std::to_string(width));
+    for (std::size_t c = 0; c < s.size(); ++c)
+        if (!std::isfinite(s.mean[c]) || !std::isfinite(s.scale[c]) || !(s.scale[c] > 0.f))
+            throw argument_error(std::string(where) + ": feature " + std::to_string(c) + " has mean " +
+                                 std::to_string(s.mean[c]) + " and scale " + std::to_string(s.scale[c]) +
+                                 ", expected a finite mean and a finite scale > 0");
+}
+
+SANENET_INLINE void model::set_input_scaler(scaler s, const char* where) {
+    check_scaler(s, where, "input", input_size());
+    input_scaler_ = std::move(s);
+}
+
+SANENET_INLINE void model::set_target_scaler(scaler s, const char* where) {
+    if (task_.k != task_kind::regression)
+        throw argument_error(std::string(where) + ": a target scaler is for Regression, this network is " + task_name(task_));
+    check_scaler(s, where, "output", output_size());
+    target_scaler_ = std::move(s);
+}
+
+SANENET_INLINE void model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads) const {
+    if (!input_scaler_.empty()) {
+        standardize_rows(input_scaler_, in, rows, pong);
+        in = pong;
+    }
+    infer(in, rows, out, ping, pong, threads);
+    if (!target_scaler_.empty()) destandardize_rows(target_scaler_, out, rows);
+}
+
 SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
     if (in != static_cast<std::size_t>(input_size) || out != static_cast<std::size_t>(output_size))
         throw shape_error("predict_one: got an input span of " + std::to_string(in) + " values and an output span of " +
@@ -187,6 +282,23 @@ SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<f
         const std::size_t n = std::min(chunk, rows - r);
         m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n,
                 out.data() + r * static_cast<std::size_t>(m.output_size()), ping.data(), pong.data(), t, apply_output);
+    }
+    return out;
+}
+
+SANENET_INLINE xt::xtensor<float, 2> predict_raw(const model& m, const xt::xtensor<float, 2>& x, int threads) {
+    if (!m.has_scalers()) return predict(m, x, threads);
+    const std::size_t rows = x.shape()[0];
+    check_input_width("predict", rows, x.shape()[1], m.input_size());
+    xt::xtensor<float, 2> out = xt::xtensor<float, 2>::from_shape({rows, static_cast<std::size_t>(m.output_size())});
+    constexpr std::size_t chunk = 256;
+    const std::size_t ws = std::min(rows, chunk) * static_cast<std::size_t>(m.max_width());
+    aligned_buffer<float> ping(ws), pong(ws);
+    const int t = kernels::resolve_threads(threads);
+    for (std::size_t r = 0; r < rows; r += chunk) {
+        const std::size_t n = std::min(chunk, rows - r);
+        m.infer_raw(x.data() + r * static_cast<std::size_t>(m.input_size()), n,
+                    out.data() + r * static_cast<std::size_t>(m.output_size()), ping.data(), pong.data(), t);
     }
     return out;
 }

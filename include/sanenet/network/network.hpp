@@ -16,11 +16,15 @@
 #include <sanenet/network/summary.hpp>
 
 #include <array>
+#include <concepts>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 
 namespace sanenet::inline SANENET_ABI {
+
+class Standardizer;  // data/standardizer.hpp
 
 // The seed of the weight initialization: same seed, same weights.
 struct Seed {
@@ -44,6 +48,26 @@ struct is_layer : std::bool_constant<Layer<T>> {};
 // Defined in io/model_file.hpp, so that a program that never saves does not parse file code.
 template <class Path>
 struct model_file;
+
+// The number of values of a contiguous range whose size is in its type (C array, std::array,
+// fixed-extent span), or std::dynamic_extent.
+template <class T>
+struct static_extent : std::integral_constant<std::size_t, std::dynamic_extent> {};
+template <class T, std::size_t N>
+struct static_extent<T[N]> : std::integral_constant<std::size_t, N> {};
+template <class T, std::size_t N>
+struct static_extent<std::array<T, N>> : std::integral_constant<std::size_t, N> {};
+template <class T, std::size_t N>
+struct static_extent<std::span<T, N>> : std::integral_constant<std::size_t, N> {};
+template <class T>
+inline constexpr std::size_t static_extent_of = static_extent<std::remove_cvref_t<T>>::value;
+
+// A Standardizer's statistics as the model keeps them (a template, so that network/ needs only
+// the declaration of sn::Standardizer).
+template <class S>
+scaler scaler_of(const S& s) {
+    return scaler{s.mean(), s.scale()};
+}
 
 template <class List>
 struct specs_of;
@@ -220,27 +244,61 @@ public:
 
     // Inference (dropout and noise off) on rows of x; returns probabilities for
     // Classification and MultiLabel. threads: 0 = all cores.
-    matrix predict(const matrix& x, int threads = 0) const { return detail::predict(model_, x, threads); }
+    // With scalers attached, x is raw and the predictions are in the targets' units.
+    matrix predict(const matrix& x, int threads = 0) const { return detail::predict_raw(model_, x, threads); }
 
-    // One sample, no allocation: in has input_size values, out receives output_size.
-    void predict_one(std::span<const float> in, std::span<float> out) const {
-        detail::check_predict_one(in.size(), out.size(), input_size, output_size);
-        if constexpr (max_width <= 8192) {
-            alignas(kernels::alignment) float ping[max_width];
-            alignas(kernels::alignment) float pong[max_width];
-            model_.infer(in.data(), 1, out.data(), ping, pong, 1);
-        } else {
-            // Too wide for the stack: per-thread buffers, allocated on the first call only.
-            thread_local kernels::aligned_buffer<float> ping(max_width), pong(max_width);
-            model_.infer(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
-        }
+    // One sample, no allocation, sizes checked at compile time: in has input_size values, out
+    // receives output_size (C arrays, std::arrays and fixed-extent spans of those sizes).
+    void predict_one(std::span<const float, static_cast<std::size_t>(input_size)> in,
+                     std::span<float, static_cast<std::size_t>(output_size)> out) const noexcept {
+        predict_one_unchecked(in.data(), out.data());
     }
+    // One sample from anything a std::span is made of (std::vector, a dynamic std::span): the
+    // sizes are checked at run time (shape_error); a size written in the argument's type is
+    // checked at compile time.
+    template <class In, class Out>
+        requires std::convertible_to<In&&, std::span<const float>> && std::convertible_to<Out&&, std::span<float>> &&
+                 (!(std::convertible_to<In &&, std::span<const float, static_cast<std::size_t>(input_size)>> &&
+                    std::convertible_to<Out &&, std::span<float, static_cast<std::size_t>(output_size)>>))
+    void predict_one(In&& in, Out&& out) const {
+        static_assert(detail::static_extent_of<In> == std::dynamic_extent ||
+                          detail::static_extent_of<In> == static_cast<std::size_t>(input_size),
+                      "sanenet: predict_one: the input's type holds another number of values than the network's Input<N>");
+        static_assert(detail::static_extent_of<Out> == std::dynamic_extent ||
+                          detail::static_extent_of<Out> == static_cast<std::size_t>(output_size),
+                      "sanenet: predict_one: the output's type holds another number of values than the network's outputs");
+        const std::span<const float> i(in);
+        const std::span<float> o(out);
+        detail::check_predict_one(i.size(), o.size(), input_size, output_size);
+        predict_one_unchecked(i.data(), o.data());
+    }
+
+    // The normalization travels with the model (article item 1, at deployment time): once a
+    // Standardizer fitted on the training inputs is attached, predict, predict_one, evaluate,
+    // fit, find_learning_rate and doctor take raw inputs and standardize them themselves, and
+    // save, load, load_any and export_header carry it. Throws shape_error when it was fitted on
+    // another width, argument_error when it was never fitted.
+    template <std::same_as<Standardizer> S>
+    void attach_input_scaler(const S& scaler) {
+        model_.set_input_scaler(detail::scaler_of(scaler), "attach_input_scaler");
+    }
+    // Regression: a Standardizer fitted on the training targets. predict and predict_one then
+    // return predictions in the targets' units, and fit and evaluate take raw targets (their
+    // losses stay in the standardized units the network trains in).
+    template <std::same_as<Standardizer> S>
+        requires(task_.k == detail::task_kind::regression)
+    void attach_target_scaler(const S& scaler) {
+        model_.set_target_scaler(detail::scaler_of(scaler), "attach_target_scaler");
+    }
+    void detach_scalers() { model_.clear_scalers(); }
+    bool has_input_scaler() const { return !model_.input_scaler().empty(); }
+    bool has_target_scaler() const { return !model_.target_scaler().empty(); }
 
     // Binary file with magic, version, architecture fingerprint and checksum; written atomically.
     // path: anything a std::filesystem::path is made from (io/model_file.hpp).
     template <class Path>
     void save(const Path& path) const {
-        detail::model_file<Path>::save(model_, path);
+        detail::model_file<Path>::save(model_, path, waivers.bits);
     }
     // Throws io_error naming what differs and leaves the network unchanged on any problem.
     template <class Path>
@@ -253,6 +311,18 @@ public:
     const detail::model& engine() const { return model_; }
 
 private:
+    void predict_one_unchecked(const float* in, float* out) const noexcept {
+        if constexpr (max_width <= 8192) {
+            alignas(kernels::alignment) float ping[max_width];
+            alignas(kernels::alignment) float pong[max_width];
+            model_.infer_raw(in, 1, out, ping, pong, 1);
+        } else {
+            // Too wide for the stack: per-thread buffers, allocated on the first call only.
+            thread_local kernels::aligned_buffer<float> ping(max_width), pong(max_width);
+            model_.infer_raw(in, 1, out, ping.data(), pong.data(), 1);
+        }
+    }
+
     detail::model model_;
 };
 

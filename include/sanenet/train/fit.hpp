@@ -10,6 +10,7 @@
 #include <sanenet/lints/data.hpp>
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/train/progress.hpp>
+#include <sanenet/train/scaled.hpp>
 #include <sanenet/train/trainer.hpp>
 #include <sanenet/train/history.hpp>
 #include <sanenet/train/loop.hpp>
@@ -76,15 +77,19 @@ SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matr
 }  // namespace detail
 
 // Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
+// With scalers attached to net, x, y and the validation data are raw (train/scaled.hpp).
 template <class Net, class Y>
 History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);
+    return detail::fit_model(net.engine(), d.x(), d.y(), d.options(), Net::waivers);
 }
 
-// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
+// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode. With scalers
+// attached, x and y are raw; the loss stays in the standardized units the network trains in.
 template <class Net, class Y>
 Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
-    return detail::evaluate_model(net.engine(), x, detail::targets_for<Net>(y), threads);
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
+    return detail::evaluate_model(net.engine(), d.x(), d.y(), threads);
 }
 
 }  // namespace sanenet

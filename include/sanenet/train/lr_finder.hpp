@@ -10,6 +10,7 @@
 #include <sanenet/train/loop.hpp>
 #include <sanenet/train/trainer.hpp>
 #include <sanenet/train/options.hpp>
+#include <sanenet/train/scaled.hpp>
 
 #include <concepts>
 #include <cstddef>
@@ -68,10 +69,11 @@ SANENET_INLINE LrFinding find_learning_rate(const model& m, const matrix& x, con
 }  // namespace detail
 
 // The learning-rate range test on a copy of net (net itself is not touched).
-// y: labels for Classification, a samples x outputs matrix otherwise.
+// y: labels for Classification, a samples x outputs matrix otherwise; raw with scalers attached.
 template <class Net, class Y>
 LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
-    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
+    return detail::find_learning_rate(net.engine(), d.x(), d.y(), options);
 }
 
 // The same at the settings you will train with: FitOptions' optimizer (its rate is what the test

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -33,6 +34,7 @@ struct FitOptions {
     std::size_t batch_size = 32;  // article item 5: start small (16, 8 or 1)
     Optimizer optimizer = Adam{};
     std::optional<Validation> validation = std::nullopt;
+    std::vector<std::string> feature_names = {};  // one per column of x: messages say "feature 12 'proline'"
     std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
     Waivers allow = {};
     std::uint64_t seed = 42;  // shuffling, dropout and noise
@@ -93,6 +95,7 @@ SANENET_INLINE data_check data_check_of(const FitOptions& o) {
     }
     c.batch_size = o.batch_size;
     c.thresholds = o.thresholds;
+    if (!o.feature_names.empty()) c.feature_names = &o.feature_names;
     return c;
 }
 

@@ -52,7 +52,12 @@ namespace detail {
 
 SANENET_INLINE std::string format_duration(double seconds) {
     const long s = seconds < 0 ? 0 : static_cast<long>(seconds + 0.5);
-    const auto two = [](long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+    // Built by appending: g++ 12 at -O3 warns (-Wrestrict, a false positive) on "0" + std::string&&.
+    const auto two = [](long v) {
+        std::string t(v < 10 ? "0" : "");
+        t += std::to_string(v);
+        return t;
+    };
     return s >= 3600 ? std::to_string(s / 3600) + ":" + two((s / 60) % 60) + ":" + two(s % 60)
                      : std::to_string(s / 60) + ":" + two(s % 60);
 }
