@@ -78,10 +78,11 @@ LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const 
 
 // The same at the settings you will train with: FitOptions' optimizer (its rate is what the test
 // sweeps), batch size, seed, threads and loss. A template on Options so that a braced list,
-// find_learning_rate(net, x, y, {...}), still means LrOptions.
+// find_learning_rate(net, x, y, {...}), still means LrOptions. Raw data with scalers attached.
 template <class Net, class Y, std::same_as<FitOptions> Options>
 LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const Options& options) {
-    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
+    return detail::find_learning_rate(net.engine(), d.x(), d.y(), options);
 }
 
 }  // namespace sanenet
