@@ -938,9 +938,12 @@ SANENET_KERNELS_END
 // distributions, whose output differs between standard libraries.
 
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 #if SANENET_DEFINITIONS
 #include <cmath>
+#include <utility>
 #endif
 
 SANENET_KERNELS_BEGIN
@@ -968,6 +971,10 @@ private:
     double spare_ = 0.0;
     bool has_spare_ = false;
 };
+
+// A Fisher-Yates shuffle of v by r's stream: the one shuffle of the samples (fit, the doctor,
+// find_learning_rate) and of data::split.
+SANENET_INLINE void shuffle(std::vector<std::size_t>& v, rng& r);
 
 // Counter-based: 32 random bits for element idx under key (two rounds of lowbias32).
 SANENET_ALWAYS_INLINE std::uint32_t hash32(std::uint32_t x) {
@@ -1028,6 +1035,10 @@ SANENET_INLINE std::uint64_t rng::below(std::uint64_t n) {
     do r = next();
     while (r >= limit);
     return r % n;
+}
+
+SANENET_INLINE void shuffle(std::vector<std::size_t>& v, rng& r) {
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[r.below(i)]);
 }
 
 SANENET_INLINE double rng::normal() {
@@ -3943,6 +3954,10 @@ constexpr std::size_t rule_l111_too_few_hidden_units(specs_view l, task_spec t) 
 #include <span>
 #include <string>
 #include <vector>
+#if SANENET_DEFINITIONS
+#include <cmath>
+#include <utility>
+#endif
 
 namespace sanenet::inline SANENET_ABI::detail {
 
@@ -3967,9 +3982,29 @@ struct forward_buffers {
     float* const* states = nullptr;
 };
 
+// A Standardizer's statistics carried by the model (Network::attach_input_scaler and
+// attach_target_scaler): raw inputs enter as (x - mean) / scale, predictions leave as
+// y * scale + mean, each computed as sn::Standardizer computes it. Empty: none attached.
+struct scaler {
+    std::vector<float> mean, scale;
+    bool empty() const { return mean.empty(); }
+    std::size_t size() const { return mean.size(); }
+    friend bool operator==(const scaler&, const scaler&) = default;
+};
+
+// rows x s.size() values of in, standardized into out (out may be in).
+SANENET_INLINE void standardize_rows(const scaler& s, const float* in, std::size_t rows, float* out);
+// rows x s.size() standardized values back into the scaler's units, in place.
+SANENET_INLINE void destandardize_rows(const scaler& s, float* y, std::size_t rows);
+
 class model {
 public:
     model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed);
+    // Copies and moves defined once (in the definitions), not in every TU that copies a network.
+    model(const model&);
+    model(model&&) noexcept;
+    model& operator=(const model&);
+    model& operator=(model&&) noexcept;
 
     std::span<const layer_spec> specs() const { return specs_; }
     const std::vector<stage>& stages() const { return stages_; }
@@ -3981,6 +4016,15 @@ public:
     float* params() { return params_.data(); }
     const float* params() const { return params_.data(); }
     bool loss_fuses_output() const { return task_.k != task_kind::regression; }
+
+    // The scalers attached to the model (empty when none). set_* check the width against the
+    // input or output width and the values (finite, scales > 0), naming `where` in the error.
+    const scaler& input_scaler() const { return input_scaler_; }
+    const scaler& target_scaler() const { return target_scaler_; }
+    bool has_scalers() const { return !input_scaler_.empty() || !target_scaler_.empty(); }
+    void set_input_scaler(scaler s, const char* where);
+    void set_target_scaler(scaler s, const char* where);
+    void clear_scalers() { input_scaler_ = {}, target_scaler_ = {}; }
 
     // Every parameter tensor, stage by stage: f(stage, tensor).
     template <class F>
@@ -4005,20 +4049,31 @@ public:
         forward(in, rows, forward_pass{false, apply_output, threads}, forward_buffers{out, ping, pong}, visit, visit_ctx);
     }
 
+    // Inference in the user's units: raw inputs standardized by the input scaler (into pong,
+    // which the first stage reads before any stage writes it), the output activation applied,
+    // the predictions taken back to the targets' units by the target scaler. Without scalers,
+    // infer itself. No allocation.
+    void infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads) const;
+
 private:
     std::span<const layer_spec> specs_;
     task_spec task_;
     std::vector<stage> stages_;
     aligned_buffer<float> params_;
     int max_width_ = 0;
+    scaler input_scaler_, target_scaler_;
 };
 
 SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size);
 SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size);
 
-// Batched inference into a new matrix, in chunks so the workspaces stay small.
+// Batched inference into a new matrix, in chunks so the workspaces stay small. The model's
+// scalers are not applied: x is what the network computes on.
 SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads,
                                              bool apply_output = true);
+
+// Network::predict: the same on raw inputs, in the targets' units (model::infer_raw).
+SANENET_INLINE xt::xtensor<float, 2> predict_raw(const model& m, const xt::xtensor<float, 2>& x, int threads);
 
 #if SANENET_DEFINITIONS
 SANENET_INLINE model::model(std::span<const layer_spec> specs, task_spec task, std::uint64_t seed) : specs_(specs), task_(task) {
@@ -4048,6 +4103,11 @@ SANENET_INLINE model::model(std::span<const layer_spec> specs, task_spec task, s
     for (const auto& s : specs) max_width_ = std::max(max_width_, s.out);
     initialize(seed);
 }
+
+SANENET_INLINE model::model(const model&) = default;
+SANENET_INLINE model::model(model&&) noexcept = default;
+SANENET_INLINE model& model::operator=(const model&) = default;
+SANENET_INLINE model& model::operator=(model&&) noexcept = default;
 
 SANENET_INLINE void model::initialize(std::uint64_t seed) {
     kernels::rng r(seed);
@@ -4090,6 +4150,52 @@ SANENET_INLINE void model::forward(const float* in, std::size_t rows, const forw
     }
 }
 
+SANENET_INLINE void standardize_rows(const scaler& s, const float* in, std::size_t rows, float* out) {
+    const std::size_t w = s.size();
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < w; ++c) out[r * w + c] = (in[r * w + c] - s.mean[c]) / s.scale[c];
+}
+
+SANENET_INLINE void destandardize_rows(const scaler& s, float* y, std::size_t rows) {
+    const std::size_t w = s.size();
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < w; ++c) y[r * w + c] = y[r * w + c] * s.scale[c] + s.mean[c];
+}
+
+// The width against the network's and every value; a Standardizer that was never fitted has none.
+SANENET_INLINE void check_scaler(const scaler& s, const char* where, const char* side, int width) {
+    if (s.empty()) throw argument_error(std::string(where) + ": the Standardizer is not fitted: call fit(x_train) first");
+    if (s.scale.size() != s.size() || s.size() != static_cast<std::size_t>(width))
+        throw shape_error(std::string(where) + ": the Standardizer was fitted on " + std::to_string(s.size()) +
+                          " features, the network's " + side + " has " + std::to_string(width));
+    for (std::size_t c = 0; c < s.size(); ++c)
+        if (!std::isfinite(s.mean[c]) || !std::isfinite(s.scale[c]) || !(s.scale[c] > 0.f))
+            throw argument_error(std::string(where) + ": feature " + std::to_string(c) + " has mean " +
+                                 std::to_string(s.mean[c]) + " and scale " + std::to_string(s.scale[c]) +
+                                 ", expected a finite mean and a finite scale > 0");
+}
+
+SANENET_INLINE void model::set_input_scaler(scaler s, const char* where) {
+    check_scaler(s, where, "input", input_size());
+    input_scaler_ = std::move(s);
+}
+
+SANENET_INLINE void model::set_target_scaler(scaler s, const char* where) {
+    if (task_.k != task_kind::regression)
+        throw argument_error(std::string(where) + ": a target scaler is for Regression, this network is " + task_name(task_));
+    check_scaler(s, where, "output", output_size());
+    target_scaler_ = std::move(s);
+}
+
+SANENET_INLINE void model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads) const {
+    if (!input_scaler_.empty()) {
+        standardize_rows(input_scaler_, in, rows, pong);
+        in = pong;
+    }
+    infer(in, rows, out, ping, pong, threads);
+    if (!target_scaler_.empty()) destandardize_rows(target_scaler_, out, rows);
+}
+
 SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
     if (in != static_cast<std::size_t>(input_size) || out != static_cast<std::size_t>(output_size))
         throw shape_error("predict_one: got an input span of " + std::to_string(in) + " values and an output span of " +
@@ -4103,7 +4209,9 @@ SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::
                           std::to_string(input_size) + "> expects " + shape_string(rows, static_cast<std::size_t>(input_size)));
 }
 
-SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output) {
+// predict's loop: x in chunks of 256 rows through infer(in, rows, out, ping, pong, threads).
+template <class Infer>
+xt::xtensor<float, 2> predict_in_chunks(const model& m, const xt::xtensor<float, 2>& x, int threads, Infer&& infer) {
     const std::size_t rows = x.shape()[0];
     check_input_width("predict", rows, x.shape()[1], m.input_size());
     xt::xtensor<float, 2> out = xt::xtensor<float, 2>::from_shape({rows, static_cast<std::size_t>(m.output_size())});
@@ -4113,10 +4221,23 @@ SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<f
     const int t = kernels::resolve_threads(threads);
     for (std::size_t r = 0; r < rows; r += chunk) {
         const std::size_t n = std::min(chunk, rows - r);
-        m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n,
-                out.data() + r * static_cast<std::size_t>(m.output_size()), ping.data(), pong.data(), t, apply_output);
+        infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n,
+              out.data() + r * static_cast<std::size_t>(m.output_size()), ping.data(), pong.data(), t);
     }
     return out;
+}
+
+SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output) {
+    return predict_in_chunks(m, x, threads, [&](const float* in, std::size_t n, float* out, float* ping, float* pong, int t) {
+        m.infer(in, n, out, ping, pong, t, apply_output);
+    });
+}
+
+SANENET_INLINE xt::xtensor<float, 2> predict_raw(const model& m, const xt::xtensor<float, 2>& x, int threads) {
+    if (!m.has_scalers()) return predict(m, x, threads);
+    return predict_in_chunks(m, x, threads, [&](const float* in, std::size_t n, float* out, float* ping, float* pong, int t) {
+        m.infer_raw(in, n, out, ping, pong, t);
+    });
 }
 #endif  // SANENET_DEFINITIONS
 
@@ -4177,11 +4298,15 @@ SANENET_INLINE std::string summary_table(std::span<const layer_spec> specs, task
 // end file sanenet/network/summary.hpp
 
 #include <array>
+#include <concepts>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 
 namespace sanenet::inline SANENET_ABI {
+
+class Standardizer;  // data/standardizer.hpp
 
 // The seed of the weight initialization: same seed, same weights.
 struct Seed {
@@ -4205,6 +4330,26 @@ struct is_layer : std::bool_constant<Layer<T>> {};
 // Defined in io/model_file.hpp, so that a program that never saves does not parse file code.
 template <class Path>
 struct model_file;
+
+// The number of values of a contiguous range whose size is in its type (C array, std::array,
+// fixed-extent span), or std::dynamic_extent.
+template <class T>
+struct static_extent : std::integral_constant<std::size_t, std::dynamic_extent> {};
+template <class T, std::size_t N>
+struct static_extent<T[N]> : std::integral_constant<std::size_t, N> {};
+template <class T, std::size_t N>
+struct static_extent<std::array<T, N>> : std::integral_constant<std::size_t, N> {};
+template <class T, std::size_t N>
+struct static_extent<std::span<T, N>> : std::integral_constant<std::size_t, N> {};
+template <class T>
+inline constexpr std::size_t static_extent_of = static_extent<std::remove_cvref_t<T>>::value;
+
+// A Standardizer's statistics as the model keeps them (a template, so that network/ needs only
+// the declaration of sn::Standardizer).
+template <class S>
+scaler scaler_of(const S& s) {
+    return scaler{s.mean(), s.scale()};
+}
 
 template <class List>
 struct specs_of;
@@ -4371,27 +4516,61 @@ public:
 
     // Inference (dropout and noise off) on rows of x; returns probabilities for
     // Classification and MultiLabel. threads: 0 = all cores.
-    matrix predict(const matrix& x, int threads = 0) const { return detail::predict(model_, x, threads); }
+    // With scalers attached, x is raw and the predictions are in the targets' units.
+    matrix predict(const matrix& x, int threads = 0) const { return detail::predict_raw(model_, x, threads); }
 
-    // One sample, no allocation: in has input_size values, out receives output_size.
-    void predict_one(std::span<const float> in, std::span<float> out) const {
-        detail::check_predict_one(in.size(), out.size(), input_size, output_size);
-        if constexpr (max_width <= 8192) {
-            alignas(kernels::alignment) float ping[max_width];
-            alignas(kernels::alignment) float pong[max_width];
-            model_.infer(in.data(), 1, out.data(), ping, pong, 1);
-        } else {
-            // Too wide for the stack: per-thread buffers, allocated on the first call only.
-            thread_local kernels::aligned_buffer<float> ping(max_width), pong(max_width);
-            model_.infer(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
-        }
+    // One sample, no allocation, sizes checked at compile time: in has input_size values, out
+    // receives output_size (C arrays, std::arrays and fixed-extent spans of those sizes).
+    void predict_one(std::span<const float, static_cast<std::size_t>(input_size)> in,
+                     std::span<float, static_cast<std::size_t>(output_size)> out) const noexcept {
+        predict_one_unchecked(in.data(), out.data());
     }
+    // One sample from anything a std::span is made of (std::vector, a dynamic std::span): the
+    // sizes are checked at run time (shape_error); a size written in the argument's type is
+    // checked at compile time.
+    template <class In, class Out>
+        requires std::convertible_to<In&&, std::span<const float>> && std::convertible_to<Out&&, std::span<float>> &&
+                 (!(std::convertible_to<In &&, std::span<const float, static_cast<std::size_t>(input_size)>> &&
+                    std::convertible_to<Out &&, std::span<float, static_cast<std::size_t>(output_size)>>))
+    void predict_one(In&& in, Out&& out) const {
+        static_assert(detail::static_extent_of<In> == std::dynamic_extent ||
+                          detail::static_extent_of<In> == static_cast<std::size_t>(input_size),
+                      "sanenet: predict_one: the input's type holds another number of values than the network's Input<N>");
+        static_assert(detail::static_extent_of<Out> == std::dynamic_extent ||
+                          detail::static_extent_of<Out> == static_cast<std::size_t>(output_size),
+                      "sanenet: predict_one: the output's type holds another number of values than the network's outputs");
+        const std::span<const float> i(in);
+        const std::span<float> o(out);
+        detail::check_predict_one(i.size(), o.size(), input_size, output_size);
+        predict_one_unchecked(i.data(), o.data());
+    }
+
+    // The normalization travels with the model (article item 1, at deployment time): once a
+    // Standardizer fitted on the training inputs is attached, predict, predict_one, evaluate,
+    // fit, find_learning_rate and doctor take raw inputs and standardize them themselves, and
+    // save, load, load_any and export_header carry it. Throws shape_error when it was fitted on
+    // another width, argument_error when it was never fitted.
+    template <std::same_as<Standardizer> S>
+    void attach_input_scaler(const S& scaler) {
+        model_.set_input_scaler(detail::scaler_of(scaler), "attach_input_scaler");
+    }
+    // Regression: a Standardizer fitted on the training targets. predict and predict_one then
+    // return predictions in the targets' units, and fit and evaluate take raw targets (their
+    // losses stay in the standardized units the network trains in).
+    template <std::same_as<Standardizer> S>
+        requires(task_.k == detail::task_kind::regression)
+    void attach_target_scaler(const S& scaler) {
+        model_.set_target_scaler(detail::scaler_of(scaler), "attach_target_scaler");
+    }
+    void detach_scalers() { model_.clear_scalers(); }
+    bool has_input_scaler() const { return !model_.input_scaler().empty(); }
+    bool has_target_scaler() const { return !model_.target_scaler().empty(); }
 
     // Binary file with magic, version, architecture fingerprint and checksum; written atomically.
     // path: anything a std::filesystem::path is made from (io/model_file.hpp).
     template <class Path>
     void save(const Path& path) const {
-        detail::model_file<Path>::save(model_, path);
+        detail::model_file<Path>::save(model_, path, waivers.bits);
     }
     // Throws io_error naming what differs and leaves the network unchanged on any problem.
     template <class Path>
@@ -4404,6 +4583,18 @@ public:
     const detail::model& engine() const { return model_; }
 
 private:
+    void predict_one_unchecked(const float* in, float* out) const noexcept {
+        if constexpr (max_width <= 8192) {
+            alignas(kernels::alignment) float ping[max_width];
+            alignas(kernels::alignment) float pong[max_width];
+            model_.infer_raw(in, 1, out, ping, pong, 1);
+        } else {
+            // Too wide for the stack: per-thread buffers, allocated on the first call only.
+            thread_local kernels::aligned_buffer<float> ping(max_width), pong(max_width);
+            model_.infer_raw(in, 1, out, ping.data(), pong.data(), 1);
+        }
+    }
+
     detail::model model_;
 };
 
@@ -4481,8 +4672,16 @@ Diagnostic tagged(std::string_view tag, Severity severity, const std::string& wh
 // Shapes and label ranges: a mismatch is a shape_error naming both shapes. `what` names the data.
 SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what);
 
-// L3.1: the first NaN or Inf in a matrix, as a finding (or nothing).
-SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural = false);
+// L3.1: the first NaN or Inf in a matrix, as a finding (or nothing). names: one per column, or nullptr.
+SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural = false,
+                                    const std::vector<std::string>* names = nullptr);
+
+// "feature 12 'proline'", or "feature 12" without names.
+SANENET_INLINE std::string feature_label(std::size_t index, const std::vector<std::string>* names);
+
+// "0 'alcohol', 4 'magnesium' and 2 more": the indices, each with its name when there are names.
+SANENET_INLINE std::string list_features(const std::vector<std::size_t>& v, const std::vector<std::string>* names,
+                                         std::size_t shown = 8);
 
 // Per-column mean and standard deviation (population), computed in double around a
 // shift (the first row) so that large offsets do not cancel; and whether the column takes
@@ -4502,6 +4701,7 @@ struct data_check {
     targets validation_y{};
     std::size_t batch_size = 32;
     Thresholds thresholds{};
+    const std::vector<std::string>* feature_names = nullptr;  // one per column of x (FitOptions::feature_names)
 };
 
 SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matrix& x, const targets& y, const data_check& o);
@@ -4515,6 +4715,24 @@ namespace sanenet::inline SANENET_ABI::detail {
 
 SANENET_INLINE std::string position(std::size_t row, std::size_t col) {
     return "row " + std::to_string(row) + ", column " + std::to_string(col);
+}
+
+SANENET_INLINE std::string feature_label(std::size_t index, const std::vector<std::string>* names) {
+    std::string s = "feature " + std::to_string(index);
+    if (names && index < names->size()) s += " '" + (*names)[index] + "'";
+    return s;
+}
+
+SANENET_INLINE std::string list_features(const std::vector<std::size_t>& v, const std::vector<std::string>* names,
+                                         std::size_t shown) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size() && i < shown; ++i) {
+        if (i) s += ", ";
+        s += std::to_string(v[i]);
+        if (names && v[i] < names->size()) s += " '" + (*names)[v[i]] + "'";
+    }
+    if (v.size() > shown) s += " and " + std::to_string(v.size() - shown) + " more";
+    return s;
 }
 
 // "3, 17, 40 and 12 more"
@@ -4577,7 +4795,8 @@ SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targ
         }
 }
 
-SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural) {
+SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, std::vector<Diagnostic>& out, bool plural,
+                                    const std::vector<std::string>* names) {
     const std::size_t cols = m.shape()[1];
     const float* d = m.data();
     for (std::size_t i = 0; i < m.size(); ++i)
@@ -4586,7 +4805,8 @@ SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, st
             for (std::size_t j = i; j < m.size(); ++j) count += !std::isfinite(d[j]);
             out.push_back(make_diagnostic(
                 "L3.1", "non-finite-data", "", Severity::error,
-                what + " " + (plural ? "hold " : "holds ") + std::to_string(d[i]) + " at " + position(i / cols, i % cols) + " (" +
+                what + " " + (plural ? "hold " : "holds ") + std::to_string(d[i]) + " at " + position(i / cols, i % cols) +
+                    (names && i % cols < names->size() ? " '" + (*names)[i % cols] + "'" : std::string()) + " (" +
                     std::to_string(count) + (count == 1 ? " non-finite value" : " non-finite values") +
                     " in all); one NaN or Inf spreads to every weight in a single step",
                 "remove or impute those samples before training (article item 3)", std::to_string(count) + " non-finite values"));
@@ -4672,10 +4892,14 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
     std::vector<Diagnostic> out;
     const Thresholds& t = o.thresholds;
     const std::size_t n = x.shape()[0], d = x.shape()[1];
-    bool non_finite = find_non_finite(x, "x", out);
+    const std::vector<std::string>* names = o.feature_names;
+    if (names && names->size() != d)
+        throw argument_error("FitOptions::feature_names has " + std::to_string(names->size()) + " names but x has " +
+                             std::to_string(d) + " features (columns): expected one name per column of x, in order");
+    bool non_finite = find_non_finite(x, "x", out, false, names);
     if (y.values) non_finite |= find_non_finite(*y.values, "the targets", out, true);
     if (o.validation_x) {
-        non_finite |= find_non_finite(*o.validation_x, "validation x", out);
+        non_finite |= find_non_finite(*o.validation_x, "validation x", out, false, names);
         if (o.validation_y.values) non_finite |= find_non_finite(*o.validation_y.values, "the validation targets", out, true);
     }
     if (!non_finite) {
@@ -4698,12 +4922,12 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
                 UnnormalizedInputs, Severity::error,
                 "x is not normalized (article item 1): " + std::to_string(loud.size()) + " of " + std::to_string(d) +
                     " features have an RMS sqrt(mean^2 + std^2) above " + format_number(t.max_feature_rms) + ", the largest " +
-                    format_number(worst_rms) + " at feature " + std::to_string(worst) + " (mean " +
-                    format_number(cs.mean[worst]) + ", std " + format_number(cs.stddev[worst]) +
+                    format_number(worst_rms) + " at " + feature_label(worst, names) + " (mean " + format_number(cs.mean[worst]) +
+                    ", std " + format_number(cs.stddev[worst]) +
                     "); weights, activations and learning rates all assume inputs around 0 with a std near 1",
                 "standardize on the training split: sn::Standardizer s; s.fit(x_train); then s.transform() every split (a group "
                 "of all pixels for images, or x / 255)",
-                "features " + list_indices(loud)));
+                "features " + list_features(loud, names)));
         // The range, not the std: pixels that are almost always 0 have a tiny std but the
         // same unit as the others (a group-standardized image must not warn); a feature in
         // millimetres next to one in metres differs in range too.
@@ -4715,19 +4939,18 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
                 out.push_back(SANENET_TAGGED(
                     FeatureScaleSpread, Severity::warning,
                     "the features' scales differ by a factor " + format_number(ratio) + " (range " +
-                        format_number(cs.range[*lo]) + " at feature " + std::to_string(*lo) + ", " +
-                        format_number(cs.range[*hi]) + " at feature " + std::to_string(*hi) +
-                        "): the small ones barely move the first layer (article item 1)",
+                        format_number(cs.range[*lo]) + " at " + feature_label(*lo, names) + ", " + format_number(cs.range[*hi]) +
+                        " at " + feature_label(*hi, names) + "): the small ones barely move the first layer (article item 1)",
                     "standardize each feature (or each group of features with a shared unit) with sn::Standardizer",
                     "range ratio " + format_number(ratio)));
         }
         if (!constant.empty() && d < t.constant_feature_max_inputs)
             out.push_back(SANENET_TAGGED(ConstantFeature, Severity::warning,
                                          std::to_string(constant.size()) +
-                                             " feature(s) never change in x: " + list_indices(constant) +
+                                             " feature(s) never change in x: " + list_features(constant, names) +
                                              "; they carry no information and a scaler cannot give them unit variance",
                                          "drop them, or check that the data were loaded and joined as intended",
-                                         "constant features " + list_indices(constant)));
+                                         "constant features " + list_features(constant, names)));
         if (y.values && s.task.k == task_kind::regression) {
             const column_stats ts = column_statistics(*y.values);
             std::vector<std::size_t> bad;
@@ -4838,7 +5061,12 @@ namespace detail {
 
 SANENET_INLINE std::string format_duration(double seconds) {
     const long s = seconds < 0 ? 0 : static_cast<long>(seconds + 0.5);
-    const auto two = [](long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+    // Built by appending: g++ 12 at -O3 warns (-Wrestrict, a false positive) on "0" + std::string&&.
+    const auto two = [](long v) {
+        std::string t(v < 10 ? "0" : "");
+        t += std::to_string(v);
+        return t;
+    };
     return s >= 3600 ? std::to_string(s / 3600) + ":" + two((s / 60) % 60) + ":" + two(s % 60)
                      : std::to_string(s / 60) + ":" + two(s % 60);
 }
@@ -4911,6 +5139,284 @@ private:
 }  // namespace sanenet
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/train/progress.hpp
+// begin file sanenet/train/scaled.hpp
+// The data that fit, evaluate, find_learning_rate and doctor take from a network with scalers
+// attached (Network::attach_input_scaler, attach_target_scaler): raw, in the user's units. It
+// is standardized here once, into copies, so that training, the data lints and the monitors
+// see what the network computes on; without scalers the data is used as it is.
+
+// begin file sanenet/train/options.hpp
+// What sn::fit takes: FitOptions, the validation data, and the targets of either kind.
+
+// begin file sanenet/train/history.hpp
+// sn::History: what fit did, epoch by epoch, which diagnostics fired and how it ended.
+
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sanenet::inline SANENET_ABI {
+
+struct EpochRecord {
+    int epoch = 0;  // 1-based
+    double train_loss = 0.0;  // mean over the epoch's steps, dropout on
+    std::optional<double> val_loss;  // on the validation data, inference mode
+    std::optional<double> val_metric;  // History::metric on the validation data
+    double seconds = 0.0;
+    double samples_per_second = 0.0;
+};
+
+enum class StopReason { completed, diverged };
+
+struct History {
+    std::string metric;  // "accuracy" (Classification, MultiLabel) or "r2" (Regression)
+    std::vector<EpochRecord> epochs;
+    std::vector<Diagnostic> diagnostics;
+    StopReason stop = StopReason::completed;
+    std::string stop_message;
+
+    std::vector<double> train_loss() const;
+    std::vector<double> val_loss() const;
+    std::vector<double> val_metric() const;
+    bool fired(std::string_view id) const;
+};
+
+// L6.1: training diverged. The network already holds its last good weights again;
+// history() is what was recorded up to the divergence.
+class divergence_error : public lint_error {
+public:
+    divergence_error(const std::string& message, History h) : lint_error("L6.1", message), history_(std::move(h)) {}
+    const History& history() const noexcept { return history_; }
+
+private:
+    History history_;
+};
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE std::vector<double> History::train_loss() const {
+    std::vector<double> v;
+    for (const auto& e : epochs) v.push_back(e.train_loss);
+    return v;
+}
+
+SANENET_INLINE std::vector<double> History::val_loss() const {
+    std::vector<double> v;
+    for (const auto& e : epochs)
+        if (e.val_loss) v.push_back(*e.val_loss);
+    return v;
+}
+
+SANENET_INLINE std::vector<double> History::val_metric() const {
+    std::vector<double> v;
+    for (const auto& e : epochs)
+        if (e.val_metric) v.push_back(*e.val_metric);
+    return v;
+}
+
+SANENET_INLINE bool History::fired(std::string_view id) const {
+    for (const auto& d : diagnostics)
+        if (d.id == id) return true;
+    return false;
+}
+
+}  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/train/history.hpp
+// begin file sanenet/train/optimizers.hpp
+// The optimizers users choose in FitOptions: SGD (momentum, Nesterov), Adam, AdamW.
+
+
+#include <variant>
+
+namespace sanenet::inline SANENET_ABI {
+
+struct SGD {
+    float learning_rate = 0.01f;
+    float momentum = 0.9f;
+    bool nesterov = false;
+    float weight_decay = 0.f;  // L2 added to the gradient of the weights (not biases)
+};
+
+struct Adam {
+    float learning_rate = 1e-3f;
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float epsilon = 1e-8f;
+};
+
+// Adam with decoupled weight decay (Loshchilov & Hutter), applied to weights, not biases.
+struct AdamW {
+    float learning_rate = 1e-3f;
+    float beta1 = 0.9f;
+    float beta2 = 0.999f;
+    float epsilon = 1e-8f;
+    float weight_decay = 0.01f;
+};
+
+using Optimizer = std::variant<Adam, SGD, AdamW>;
+
+SANENET_INLINE float learning_rate_of(const Optimizer& o);
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE float learning_rate_of(const Optimizer& o) {
+    return std::visit([](const auto& x) { return x.learning_rate; }, o);
+}
+
+}  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/train/optimizers.hpp
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace sanenet::inline SANENET_ABI {
+
+// Held-out data evaluated after every epoch (its absence is lint L2.1).
+struct Validation {
+    matrix x;
+    std::variant<labels, matrix> y;
+    Validation(matrix vx, labels vy) : x(std::move(vx)), y(std::move(vy)) {}
+    Validation(matrix vx, matrix vy) : x(std::move(vx)), y(std::move(vy)) {}
+};
+
+struct FitOptions {
+    int epochs = 10;
+    std::size_t batch_size = 32;  // article item 5: start small (16, 8 or 1)
+    Optimizer optimizer = Adam{};
+    std::optional<Validation> validation = std::nullopt;
+    std::vector<std::string> feature_names = {};  // one per column of x: messages say "feature 12 'proline'"
+    std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
+    Waivers allow = {};
+    std::uint64_t seed = 42;  // shuffling, dropout and noise
+    int threads = 0;  // 0 = all cores
+    bool progress = true;  // the live line on a terminal; silent otherwise
+    std::function<void(const EpochRecord&)> on_epoch = {};
+    bool shuffle = true;
+    Thresholds thresholds = {};  // the run-time lints' thresholds
+    bool monitor = true;  // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
+};
+
+namespace detail {
+
+SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y);
+
+// What the data lints look at in a fit's options.
+SANENET_INLINE data_check data_check_of(const FitOptions& o);
+
+// The targets of a Net's task, checked at compile time: labels or a matrix.
+template <class Net, class Y>
+targets targets_for(const Y& y) {
+    constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
+    if constexpr (cls) {
+        static_assert(std::is_same_v<Y, labels>,
+                      "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
+        return {&y, nullptr};
+    } else {
+        static_assert(std::is_same_v<Y, matrix>,
+                      "sanenet: Regression and MultiLabel networks take targets as xt::xtensor<float, 2> (samples x outputs)");
+        return {nullptr, &y};
+    }
+}
+
+}  // namespace detail
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y) {
+    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
+    return {nullptr, &std::get<matrix>(y)};
+}
+
+SANENET_INLINE data_check data_check_of(const FitOptions& o) {
+    data_check c;
+    if (o.validation) {
+        c.validation_x = &o.validation->x;
+        c.validation_y = targets_of(o.validation->y);
+    }
+    c.batch_size = o.batch_size;
+    c.thresholds = o.thresholds;
+    if (!o.feature_names.empty()) c.feature_names = &o.feature_names;
+    return c;
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/train/options.hpp
+
+#include <optional>
+
+namespace sanenet::inline SANENET_ABI::detail {
+
+class scaled_data {
+public:
+    // x, y and the validation data of o (when given) through m's scalers. Data whose width is
+    // not the scaler's is left as it is, for the caller's shape check to report.
+    scaled_data(const model& m, const matrix& x, const targets& y, const FitOptions* o = nullptr);
+    scaled_data(const scaled_data&) = delete;
+    scaled_data& operator=(const scaled_data&) = delete;
+
+    const matrix& x() const { return x_ ? *x_ : *raw_x_; }
+    targets y() const { return y_ ? targets{nullptr, &*y_} : raw_y_; }
+    // The options with the validation data standardized (the given ones, when nothing changed).
+    const FitOptions& options() const { return options_ ? *options_ : *raw_options_; }
+
+private:
+    const matrix* raw_x_;
+    targets raw_y_;
+    const FitOptions* raw_options_;
+    std::optional<matrix> x_, y_;
+    std::optional<FitOptions> options_;
+};
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+// x through s, or nothing when s is empty or x has another width.
+SANENET_INLINE std::optional<matrix> standardized(const scaler& s, const matrix& x) {
+    if (s.empty() || x.shape()[1] != s.size()) return std::nullopt;
+    matrix out = matrix::from_shape(x.shape());
+    standardize_rows(s, x.data(), x.shape()[0], out.data());
+    return out;
+}
+
+SANENET_INLINE scaled_data::scaled_data(const model& m, const matrix& x, const targets& y, const FitOptions* o)
+    : raw_x_(&x),
+      raw_y_(y),
+      raw_options_(o) {
+    if (!m.has_scalers()) return;
+    x_ = standardized(m.input_scaler(), x);
+    if (y.values) y_ = standardized(m.target_scaler(), *y.values);
+    if (!o || !o->validation) return;
+    std::optional<matrix> vx = standardized(m.input_scaler(), o->validation->x), vy;
+    if (const matrix* v = std::get_if<matrix>(&o->validation->y)) vy = standardized(m.target_scaler(), *v);
+    if (!vx && !vy) return;
+    options_ = *o;
+    if (vx) options_->validation->x = std::move(*vx);
+    if (vy) options_->validation->y = std::move(*vy);
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/train/scaled.hpp
 // begin file sanenet/train/trainer.hpp
 // The training step over a model: the training-mode forward pass (model::forward), the loss,
 // the backward pass through each stage's kind (layers/), gradient clipping and the optimizer
@@ -5109,53 +5615,6 @@ double rank_k_update(int m, int n, int k, const operand& A, const float* B, floa
 SANENET_KERNELS_END
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/kernels/optimizer.hpp
-// begin file sanenet/train/optimizers.hpp
-// The optimizers users choose in FitOptions: SGD (momentum, Nesterov), Adam, AdamW.
-
-
-#include <variant>
-
-namespace sanenet::inline SANENET_ABI {
-
-struct SGD {
-    float learning_rate = 0.01f;
-    float momentum = 0.9f;
-    bool nesterov = false;
-    float weight_decay = 0.f;  // L2 added to the gradient of the weights (not biases)
-};
-
-struct Adam {
-    float learning_rate = 1e-3f;
-    float beta1 = 0.9f;
-    float beta2 = 0.999f;
-    float epsilon = 1e-8f;
-};
-
-// Adam with decoupled weight decay (Loshchilov & Hutter), applied to weights, not biases.
-struct AdamW {
-    float learning_rate = 1e-3f;
-    float beta1 = 0.9f;
-    float beta2 = 0.999f;
-    float epsilon = 1e-8f;
-    float weight_decay = 0.01f;
-};
-
-using Optimizer = std::variant<Adam, SGD, AdamW>;
-
-SANENET_INLINE float learning_rate_of(const Optimizer& o);
-
-}  // namespace sanenet
-
-#if SANENET_DEFINITIONS
-namespace sanenet::inline SANENET_ABI {
-
-SANENET_INLINE float learning_rate_of(const Optimizer& o) {
-    return std::visit([](const auto& x) { return x.learning_rate; }, o);
-}
-
-}  // namespace sanenet
-#endif  // SANENET_DEFINITIONS
-// end file sanenet/train/optimizers.hpp
 
 #include <cstddef>
 #include <cstdint>
@@ -5485,86 +5944,6 @@ SANENET_INLINE void trainer::fused_weight_update(const stage& st, const kernels:
 }  // namespace sanenet::detail
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/train/trainer.hpp
-// begin file sanenet/train/history.hpp
-// sn::History: what fit did, epoch by epoch, which diagnostics fired and how it ended.
-
-
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace sanenet::inline SANENET_ABI {
-
-struct EpochRecord {
-    int epoch = 0;  // 1-based
-    double train_loss = 0.0;  // mean over the epoch's steps, dropout on
-    std::optional<double> val_loss;  // on the validation data, inference mode
-    std::optional<double> val_metric;  // History::metric on the validation data
-    double seconds = 0.0;
-    double samples_per_second = 0.0;
-};
-
-enum class StopReason { completed, diverged };
-
-struct History {
-    std::string metric;  // "accuracy" (Classification, MultiLabel) or "r2" (Regression)
-    std::vector<EpochRecord> epochs;
-    std::vector<Diagnostic> diagnostics;
-    StopReason stop = StopReason::completed;
-    std::string stop_message;
-
-    std::vector<double> train_loss() const;
-    std::vector<double> val_loss() const;
-    std::vector<double> val_metric() const;
-    bool fired(std::string_view id) const;
-};
-
-// L6.1: training diverged. The network already holds its last good weights again;
-// history() is what was recorded up to the divergence.
-class divergence_error : public lint_error {
-public:
-    divergence_error(const std::string& message, History h) : lint_error("L6.1", message), history_(std::move(h)) {}
-    const History& history() const noexcept { return history_; }
-
-private:
-    History history_;
-};
-
-}  // namespace sanenet
-
-#if SANENET_DEFINITIONS
-namespace sanenet::inline SANENET_ABI {
-
-SANENET_INLINE std::vector<double> History::train_loss() const {
-    std::vector<double> v;
-    for (const auto& e : epochs) v.push_back(e.train_loss);
-    return v;
-}
-
-SANENET_INLINE std::vector<double> History::val_loss() const {
-    std::vector<double> v;
-    for (const auto& e : epochs)
-        if (e.val_loss) v.push_back(*e.val_loss);
-    return v;
-}
-
-SANENET_INLINE std::vector<double> History::val_metric() const {
-    std::vector<double> v;
-    for (const auto& e : epochs)
-        if (e.val_metric) v.push_back(*e.val_metric);
-    return v;
-}
-
-SANENET_INLINE bool History::fired(std::string_view id) const {
-    for (const auto& d : diagnostics)
-        if (d.id == id) return true;
-    return false;
-}
-
-}  // namespace sanenet
-#endif  // SANENET_DEFINITIONS
-// end file sanenet/train/history.hpp
 // begin file sanenet/train/loop.hpp
 // The training loop: the batches a sample_order hands out, one trainer step each. sn::fit
 // (an epoch is one pass), find_learning_rate and the doctor's probes (steps that wrap around
@@ -5633,9 +6012,7 @@ SANENET_INLINE sample_order::sample_order(std::size_t n, std::uint64_t seed, boo
     std::iota(order_.begin(), order_.end(), std::size_t{0});
 }
 
-SANENET_INLINE void sample_order::shuffle() {
-    for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
-}
+SANENET_INLINE void sample_order::shuffle() { kernels::shuffle(order_, rng_); }
 
 SANENET_INLINE std::size_t sample_order::next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
     const std::size_t n = order_.size();
@@ -5810,89 +6187,6 @@ SANENET_INLINE ConfusionMatrix confusion_matrix(const matrix& probabilities, con
 // its steps. Each is cheap enough to stay on by default; FitOptions::monitor = false turns
 // them off. A finding is reported once per fit.
 
-// begin file sanenet/train/options.hpp
-// What sn::fit takes: FitOptions, the validation data, and the targets of either kind.
-
-
-#include <cstdint>
-#include <functional>
-#include <optional>
-#include <type_traits>
-#include <variant>
-
-namespace sanenet::inline SANENET_ABI {
-
-// Held-out data evaluated after every epoch (its absence is lint L2.1).
-struct Validation {
-    matrix x;
-    std::variant<labels, matrix> y;
-    Validation(matrix vx, labels vy) : x(std::move(vx)), y(std::move(vy)) {}
-    Validation(matrix vx, matrix vy) : x(std::move(vx)), y(std::move(vy)) {}
-};
-
-struct FitOptions {
-    int epochs = 10;
-    std::size_t batch_size = 32;  // article item 5: start small (16, 8 or 1)
-    Optimizer optimizer = Adam{};
-    std::optional<Validation> validation = std::nullopt;
-    std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
-    Waivers allow = {};
-    std::uint64_t seed = 42;  // shuffling, dropout and noise
-    int threads = 0;  // 0 = all cores
-    bool progress = true;  // the live line on a terminal; silent otherwise
-    std::function<void(const EpochRecord&)> on_epoch = {};
-    bool shuffle = true;
-    Thresholds thresholds = {};  // the run-time lints' thresholds
-    bool monitor = true;  // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
-};
-
-namespace detail {
-
-SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y);
-
-// What the data lints look at in a fit's options.
-SANENET_INLINE data_check data_check_of(const FitOptions& o);
-
-// The targets of a Net's task, checked at compile time: labels or a matrix.
-template <class Net, class Y>
-targets targets_for(const Y& y) {
-    constexpr bool cls = Net::task_type::sanenet_task.k == task_kind::classification;
-    if constexpr (cls) {
-        static_assert(std::is_same_v<Y, labels>,
-                      "sanenet: a Classification network takes labels as xt::xtensor<std::int32_t, 1>");
-        return {&y, nullptr};
-    } else {
-        static_assert(std::is_same_v<Y, matrix>,
-                      "sanenet: Regression and MultiLabel networks take targets as xt::xtensor<float, 2> (samples x outputs)");
-        return {nullptr, &y};
-    }
-}
-
-}  // namespace detail
-}  // namespace sanenet
-
-#if SANENET_DEFINITIONS
-namespace sanenet::inline SANENET_ABI::detail {
-
-SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y) {
-    if (const auto* l = std::get_if<labels>(&y)) return {l, nullptr};
-    return {nullptr, &std::get<matrix>(y)};
-}
-
-SANENET_INLINE data_check data_check_of(const FitOptions& o) {
-    data_check c;
-    if (o.validation) {
-        c.validation_x = &o.validation->x;
-        c.validation_y = targets_of(o.validation->y);
-    }
-    c.batch_size = o.batch_size;
-    c.thresholds = o.thresholds;
-    return c;
-}
-
-}  // namespace sanenet::detail
-#endif  // SANENET_DEFINITIONS
-// end file sanenet/train/options.hpp
 
 #include <cstddef>
 #include <limits>
@@ -6264,15 +6558,19 @@ SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matr
 }  // namespace detail
 
 // Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
+// With scalers attached to net, x, y and the validation data are raw (train/scaled.hpp).
 template <class Net, class Y>
 History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    return detail::fit_model(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);
+    return detail::fit_model(net.engine(), d.x(), d.y(), d.options(), Net::waivers);
 }
 
-// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode.
+// Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode. With scalers
+// attached, x and y are raw; the loss stays in the standardized units the network trains in.
 template <class Net, class Y>
 Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
-    return detail::evaluate_model(net.engine(), x, detail::targets_for<Net>(y), threads);
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
+    return detail::evaluate_model(net.engine(), d.x(), d.y(), threads);
 }
 
 }  // namespace sanenet
@@ -6577,10 +6875,11 @@ SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targ
 }  // namespace detail
 
 // The learning-rate range test on a copy of net (net itself is not touched).
-// y: labels for Classification, a samples x outputs matrix otherwise.
+// y: labels for Classification, a samples x outputs matrix otherwise; raw with scalers attached.
 template <class Net, class Y>
 LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
-    return detail::find_learning_rate(net.engine(), x, detail::targets_for<Net>(y), options);
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
+    return detail::find_learning_rate(net.engine(), d.x(), d.y(), options);
 }
 
 }  // namespace sanenet
@@ -6813,6 +7112,8 @@ SANENET_INLINE void write_file_atomically(const std::filesystem::path& path, std
 #if SANENET_DEFINITIONS
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 #include <system_error>
@@ -6825,16 +7126,37 @@ struct CsvOptions {
     std::optional<bool> header = std::nullopt;  // nullopt: a header if any field of the first line is not a number
 };
 
+// Which columns are features: every column of the table but those named in `except`.
+struct FeatureColumns {
+    std::vector<std::string> except = {};
+};
+
 // A CSV file of numbers: column names (from the header, or "0", "1", ...) and a rows x columns matrix.
 struct CsvTable {
     std::vector<std::string> columns;
     sanenet::matrix values;
+    std::filesystem::path path = {};  // the file it was read from, for messages
+    std::vector<std::size_t> lines = {};  // the file line of each row (1-based), for messages
 
     // Index of the first column called `name`; an sn::argument_error naming the known columns otherwise.
     std::size_t column(std::string_view name) const;
 
     // The named columns, in the order given, as a rows x names.size() matrix.
     sanenet::matrix select(const std::vector<std::string>& names) const;
+
+    // Every column but which.except, in file order, as a rows x features matrix. An unknown name
+    // in except, or an except that leaves no column, is an sn::argument_error.
+    sanenet::matrix features(const FeatureColumns& which = {}) const;
+
+    // The names of the columns features(which) returns, in the same order.
+    std::vector<std::string> feature_names(const FeatureColumns& which = {}) const;
+
+    // The column as class labels. A cell that is not a non-negative integer (2.7, -1, nan, or
+    // above 2^31 - 1) is an sn::io_error naming the file, the line, the column and the cell.
+    sanenet::labels labels(std::string_view column) const;
+
+private:
+    std::vector<std::size_t> feature_indices(const FeatureColumns& which) const;
 };
 
 // Loads a CSV file of numbers. Blank lines are skipped; every cell must be a float.
@@ -6852,8 +7174,8 @@ SANENET_INLINE std::size_t CsvTable::column(std::string_view name) const {
     constexpr std::size_t shown = 20;
     for (std::size_t i = 0; i < columns.size() && i < shown; ++i) known += (i ? ", '" : "'") + columns[i] + "'";
     if (columns.size() > shown) known += ", ... (" + std::to_string(columns.size()) + " in all)";
-    throw argument_error("no column '" + std::string(name) + "' in the CSV table: known columns are " +
-                         (known.empty() ? std::string("none") : known));
+    throw argument_error("no column '" + std::string(name) + "' in " + (path.empty() ? "the CSV table" : path.string()) +
+                         ": known columns are " + (known.empty() ? std::string("none") : known));
 }
 
 SANENET_INLINE sanenet::matrix CsvTable::select(const std::vector<std::string>& names) const {
@@ -6864,6 +7186,58 @@ SANENET_INLINE sanenet::matrix CsvTable::select(const std::vector<std::string>& 
     auto out = sanenet::matrix::from_shape({rows, names.size()});
     for (std::size_t r = 0; r < rows; ++r)
         for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
+    return out;
+}
+
+SANENET_INLINE std::vector<std::size_t> CsvTable::feature_indices(const FeatureColumns& which) const {
+    std::vector<bool> excluded(columns.size(), false);
+    for (const auto& name : which.except) {
+        (void)column(name);  // an unknown name lists the known ones
+        for (std::size_t c = 0; c < columns.size(); ++c)
+            if (columns[c] == name) excluded[c] = true;
+    }
+    std::vector<std::size_t> index;
+    for (std::size_t c = 0; c < columns.size(); ++c)
+        if (!excluded[c]) index.push_back(c);
+    if (index.empty())
+        throw argument_error("CsvTable::features: .except names every one of the " + std::to_string(columns.size()) + " columns" +
+                             (path.empty() ? std::string() : " of " + path.string()) +
+                             ": expected at least one column left as a feature");
+    return index;
+}
+
+SANENET_INLINE sanenet::matrix CsvTable::features(const FeatureColumns& which) const {
+    const std::vector<std::size_t> index = feature_indices(which);
+    const std::size_t rows = values.shape()[0];
+    auto out = sanenet::matrix::from_shape({rows, index.size()});
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < index.size(); ++c) out(r, c) = values(r, index[c]);
+    return out;
+}
+
+SANENET_INLINE std::vector<std::string> CsvTable::feature_names(const FeatureColumns& which) const {
+    std::vector<std::string> names;
+    for (std::size_t c : feature_indices(which)) names.push_back(columns[c]);
+    return names;
+}
+
+SANENET_INLINE sanenet::labels CsvTable::labels(std::string_view name) const {
+    const std::size_t c = column(name);
+    const std::size_t rows = values.shape()[0];
+    auto out = sanenet::labels::from_shape({rows});
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float v = values(r, c);
+        // 2147483648 is the first float above int32's range.
+        if (v >= 0.0f && v < 2147483648.0f && v == std::floor(v)) {
+            out(r) = static_cast<std::int32_t>(v);
+            continue;
+        }
+        const std::string where = (path.empty() || r >= lines.size() ? "the CSV table, row " + std::to_string(r)
+                                                                     : path.string() + ":" + std::to_string(lines[r])) +
+                                  ": column " + std::to_string(c + 1) + " ('" + columns[c] + "')";
+        throw io_error(where + ": " + sanenet::detail::format_shortest(v) +
+                       " is not a class label: expected a non-negative integer (0, 1, 2, ...) below 2^31");
+    }
     return out;
 }
 
@@ -7071,6 +7445,7 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
             }
             values.push_back(v);
         }
+        table.lines.push_back(rec.line);
         ++rows;
     };
 
@@ -7081,6 +7456,7 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
         throw io_error(file + ":" + std::to_string(first.line) +
                        ": a header but no data rows: expected at least one row of numbers after the header");
 
+    table.path = path;
     table.values = sanenet::matrix::from_shape({rows, width});
     std::copy(values.begin(), values.end(), table.values.data());
     return table;
@@ -7089,8 +7465,51 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
 }  // namespace sanenet::data
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/data/csv.hpp
+// begin file sanenet/data/dataset.hpp
+// Samples and their targets, held together: Dataset (class labels) and MatrixDataset (a matrix
+// of targets, for Regression, MultiLabel and Binary).
+
+
+#include <cstddef>
+
+namespace sanenet::inline SANENET_ABI::data {
+
+// x: samples x features, y: one label per sample.
+struct Dataset {
+    sanenet::matrix x;
+    sanenet::labels y;
+    std::size_t size() const { return y.size(); }
+    // Samples [begin, end), e.g. to hold out a validation split.
+    Dataset rows(std::size_t begin, std::size_t end) const;
+};
+
+// x: samples x features, y: samples x outputs.
+struct MatrixDataset {
+    sanenet::matrix x;
+    sanenet::matrix y;
+    std::size_t size() const { return y.shape()[0]; }
+    // Samples [begin, end).
+    MatrixDataset rows(std::size_t begin, std::size_t end) const;
+};
+
+}  // namespace sanenet::data
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::data {
+
+SANENET_INLINE Dataset Dataset::rows(std::size_t begin, std::size_t end) const {
+    return {take_rows(x, begin, end), take_rows(y, begin, end)};
+}
+
+SANENET_INLINE MatrixDataset MatrixDataset::rows(std::size_t begin, std::size_t end) const {
+    return {take_rows(x, begin, end), take_rows(y, begin, end)};
+}
+
+}  // namespace sanenet::data
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/data/dataset.hpp
 // begin file sanenet/data/fashion_mnist.hpp
-// Fashion-MNIST loader over the Debian package dataset-fashion-mnist: Dataset, fashion_mnist, class names.
+// Fashion-MNIST loader over the Debian package dataset-fashion-mnist: fashion_mnist (a data::Dataset) and the class names.
 
 // begin file sanenet/data/idx.hpp
 // IDX reader (the MNIST file format): load_idx, plain or gzip-compressed, with byte-exact errors.
@@ -7343,15 +7762,6 @@ SANENET_INLINE xt::xarray<float> load_idx(const std::filesystem::path& path) {
 
 namespace sanenet::inline SANENET_ABI::data {
 
-// x: samples x features, y: one label per sample.
-struct Dataset {
-    sanenet::matrix x;
-    sanenet::labels y;
-    std::size_t size() const { return y.size(); }
-    // Samples [begin, end), e.g. to hold out a validation split.
-    Dataset rows(std::size_t begin, std::size_t end) const;
-};
-
 inline constexpr std::array<std::string_view, 10> fashion_mnist_classes = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
@@ -7364,10 +7774,6 @@ SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir = "/usr/sh
 
 #if SANENET_DEFINITIONS
 namespace sanenet::inline SANENET_ABI::data {
-
-SANENET_INLINE Dataset Dataset::rows(std::size_t begin, std::size_t end) const {
-    return {take_rows(x, begin, end), take_rows(y, begin, end)};
-}
 
 namespace detail {
 SANENET_INLINE std::filesystem::path find_fashion_mnist_file(const std::filesystem::path& dir, const std::string& name) {
@@ -7427,19 +7833,174 @@ SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir, std::stri
 }  // namespace sanenet::data
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/data/fashion_mnist.hpp
+// begin file sanenet/data/split.hpp
+// sn::data::split: a shuffled train/validation split of samples and targets (article item 2),
+// stratified by class on request.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+#include <type_traits>
+#include <utility>
+#endif
+
+namespace sanenet::inline SANENET_ABI::data {
+
+struct SplitOptions {
+    double validation = 0.2;  // the share of the rows held out, in (0, 1)
+    std::uint64_t seed = 42;  // the shuffle
+    bool stratify = false;  // labels only: each class split in the same proportion
+};
+
+// The two parts of a split; `auto [train, val] = sn::data::split(...)`.
+template <class D>
+struct Split {
+    D train;
+    D validation;
+};
+
+// Shuffles the rows with options.seed and holds out round(validation * rows) of them. With
+// stratify, each class of c rows gives round(validation * c) of them to the validation part, at
+// least 1 and at most c - 1 (a class of one row stays in training), so every class with two rows
+// or more is in both parts. Each part keeps the shuffled order. A fraction outside (0, 1), x and y
+// of different row counts, or a part left empty is an sn::error.
+SANENET_INLINE Split<Dataset> split(const sanenet::matrix& x, const sanenet::labels& y, const SplitOptions& options = {});
+
+// The same for a matrix of targets (Regression, MultiLabel, Binary); stratify must be false.
+SANENET_INLINE Split<MatrixDataset> split(const sanenet::matrix& x, const sanenet::matrix& y, const SplitOptions& options = {});
+
+namespace detail {
+
+// The row indices of each part, in the shuffled order.
+struct split_rows {
+    std::vector<std::size_t> train, validation;
+};
+
+// classes: one label per row to stratify by, or nullptr.
+SANENET_INLINE split_rows split_indices(std::size_t rows, std::size_t target_rows, const sanenet::labels* classes,
+                                        const SplitOptions& options);
+
+}  // namespace detail
+}  // namespace sanenet::data
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::data {
+namespace detail {
+
+SANENET_INLINE split_rows split_indices(std::size_t rows, std::size_t target_rows, const sanenet::labels* classes,
+                                        const SplitOptions& options) {
+    const double v = options.validation;
+    if (!(v > 0.0 && v < 1.0))
+        throw argument_error("split: SplitOptions::validation = " + sanenet::detail::format_number(v) +
+                             " is outside (0, 1): expected the share of the rows to hold out, such as 0.2");
+    if (rows != target_rows)
+        throw shape_error("split: x has " + std::to_string(rows) + " rows but y has " + std::to_string(target_rows) +
+                          ": expected one target per row of x");
+    if (rows == 0) throw shape_error("split: x has no rows: expected at least two rows to split");
+
+    std::vector<std::size_t> order(rows);
+    for (std::size_t i = 0; i < rows; ++i) order[i] = i;
+    kernels::rng r(options.seed);
+    kernels::shuffle(order, r);
+
+    split_rows out;
+    if (!classes) {
+        const auto held = static_cast<std::size_t>(std::round(v * static_cast<double>(rows)));
+        if (held == 0 || held == rows)
+            throw argument_error("split: validation = " + sanenet::detail::format_number(v) + " of " + std::to_string(rows) +
+                                 " rows rounds to " + std::to_string(held) + " validation and " + std::to_string(rows - held) +
+                                 " training rows, leaving the " + (held == 0 ? "validation" : "training") +
+                                 " part empty: expected both parts to keep at least one row (more rows, or another fraction)");
+        out.validation.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(held));
+        out.train.assign(order.begin() + static_cast<std::ptrdiff_t>(held), order.end());
+        return out;
+    }
+
+    std::map<std::int32_t, std::size_t> count;
+    for (std::size_t i = 0; i < rows; ++i) ++count[(*classes)(i)];
+    std::map<std::int32_t, std::size_t> quota;  // validation rows per class
+    for (const auto& [label, c] : count) {
+        auto k = static_cast<std::size_t>(std::round(v * static_cast<double>(c)));
+        if (c >= 2)
+            k = std::min(std::max<std::size_t>(k, 1), c - 1);
+        else
+            k = 0;
+        quota[label] = k;
+    }
+    for (std::size_t i : order) {
+        std::size_t& left = quota[(*classes)(i)];
+        if (left > 0) {
+            --left;
+            out.validation.push_back(i);
+        } else {
+            out.train.push_back(i);
+        }
+    }
+    if (out.validation.empty())
+        throw argument_error("split: stratify = true with " + std::to_string(count.size()) + " classes of one row each (" +
+                             std::to_string(rows) +
+                             " rows) leaves the validation part empty: a class needs two rows to be in both parts");
+    return out;
+}
+
+template <class D, class Y>
+Split<D> split_parts(const sanenet::matrix& x, const Y& y, const split_rows& rows) {
+    const std::size_t cols = x.shape()[1];
+    auto part = [&](const std::vector<std::size_t>& index) {
+        D d;
+        d.x = sanenet::matrix::from_shape({index.size(), cols});
+        if constexpr (std::is_same_v<Y, sanenet::labels>) {
+            d.y = sanenet::labels::from_shape({index.size()});
+            for (std::size_t i = 0; i < index.size(); ++i) d.y(i) = y(index[i]);
+        } else {
+            d.y = sanenet::matrix::from_shape({index.size(), y.shape()[1]});
+            for (std::size_t i = 0; i < index.size(); ++i)
+                for (std::size_t j = 0; j < y.shape()[1]; ++j) d.y(i, j) = y(index[i], j);
+        }
+        for (std::size_t i = 0; i < index.size(); ++i)
+            for (std::size_t j = 0; j < cols; ++j) d.x(i, j) = x(index[i], j);
+        return d;
+    };
+    return {part(rows.train), part(rows.validation)};
+}
+
+}  // namespace detail
+
+SANENET_INLINE Split<Dataset> split(const sanenet::matrix& x, const sanenet::labels& y, const SplitOptions& options) {
+    const detail::split_rows rows = detail::split_indices(x.shape()[0], y.shape()[0], options.stratify ? &y : nullptr, options);
+    return detail::split_parts<Dataset>(x, y, rows);
+}
+
+SANENET_INLINE Split<MatrixDataset> split(const sanenet::matrix& x, const sanenet::matrix& y, const SplitOptions& options) {
+    if (options.stratify)
+        throw argument_error("split: SplitOptions::stratify = true needs class labels (sn::labels), but y is a matrix of " +
+                             std::to_string(y.shape()[1]) +
+                             " targets per row: expected stratify = false for Regression, MultiLabel and Binary targets");
+    return detail::split_parts<MatrixDataset>(x, y, detail::split_indices(x.shape()[0], y.shape()[0], nullptr, options));
+}
+
+}  // namespace sanenet::data
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/data/split.hpp
 // begin file sanenet/data/standardizer.hpp
 // Standardizer: zero mean, unit standard deviation per feature or per group of features
 // (article item 1), fitted on the training split only.
 
 
 #include <cstddef>
+#include <string>
 #include <vector>
 #if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
-#include <string>
 #include <utility>
 #endif
 
@@ -7471,6 +8032,9 @@ public:
     const std::vector<float>& scale() const { return scale_; }
     // Features whose standard deviation was 0: centered, never divided by zero.
     const std::vector<std::size_t>& constant_features() const { return constant_; }
+    // The constant features as one line for a log, each named when names (one per feature) are
+    // given: "2 constant features, centered and not scaled: feature 3 'ash', feature 7 'hue'".
+    std::string constant_report(const std::vector<std::string>& names = {}) const;
 
 private:
     void check(const sanenet::matrix& x, const char* method) const;
@@ -7574,6 +8138,25 @@ SANENET_INLINE sanenet::matrix Standardizer::inverse_transform(const sanenet::ma
     return out;
 }
 
+SANENET_INLINE std::string Standardizer::constant_report(const std::vector<std::string>& names) const {
+    if (!fitted_)
+        throw argument_error("Standardizer::constant_report called before fit: call fit(x_train) on the training split first");
+    if (!names.empty() && names.size() != features())
+        throw argument_error("Standardizer::constant_report: " + std::to_string(names.size()) + " names for " +
+                             std::to_string(features()) + " features: expected one name per feature, in order");
+    if (constant_.empty()) return "no constant features";
+    std::string s = std::to_string(constant_.size()) + (constant_.size() == 1 ? " constant feature" : " constant features") +
+                    ", centered and not scaled: ";
+    constexpr std::size_t shown = 20;
+    for (std::size_t i = 0; i < constant_.size() && i < shown; ++i) {
+        if (i) s += ", ";
+        s += "feature " + std::to_string(constant_[i]);
+        if (!names.empty()) s += " '" + names[constant_[i]] + "'";
+    }
+    if (constant_.size() > shown) s += " and " + std::to_string(constant_.size() - shown) + " more";
+    return s;
+}
+
 SANENET_INLINE void Standardizer::check(const sanenet::matrix& x, const char* method) const {
     if (!fitted_)
         throw argument_error(std::string("Standardizer::") + method +
@@ -7587,12 +8170,19 @@ SANENET_INLINE void Standardizer::check(const sanenet::matrix& x, const char* me
 }  // namespace sanenet
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/data/standardizer.hpp
+// begin file sanenet/io/any_network.hpp
+// sn::load_any(path): a network whose architecture comes from the model file, not from a type.
+// The compile-time rules run on the file's architecture at load, with the same IDs
+// (network/architecture_rules.hpp): an error-level rule is an sn::lint_error, the warnings are
+// in diagnostics(). The engine is the typed networks' own, so predictions are bit for bit the
+// same as the typed network's, and save writes the file the typed network writes.
+
 // begin file sanenet/io/model_file.hpp
-// Network::save / Network::load: the binary model file.
+// Network::save / Network::load and sn::load_any's reader: the binary model file.
 //
 // Layout, every integer little-endian, every float IEEE-754 binary32 little-endian:
 //   offset 0   8 bytes   magic "SANENET\x1a"
-//          8   u32       format version (1)
+//          8   u32       format version (2; version 1 files, which end after the parameters, still load)
 //         12   u64       architecture fingerprint: FNV-1a 64 over bytes 20 .. 32+16L (the record below)
 //         20   u32       task kind (0 regression, 1 classification, 2 multilabel)
 //         24   u32       task outputs (0 = any, for regression)
@@ -7602,9 +8192,21 @@ SANENET_INLINE void Standardizer::check(const sanenet::matrix& x, const char* me
 //   32+16L     u64       N, the parameter count
 //   40+16L     4 x N     the parameters, layer by layer: Dense W (in x out, row-major) then b (out);
 //                        LayerNorm gain (width) then bias (width)
-//   40+16L+4N  u64       checksum: FNV-1a 64 over every byte before it
-// Dropout, GaussianNoise and the initializers are not recorded: weights trained with
-// dropout load into the same network without it.
+// Version 2 goes on at P = 40+16L+4N (version 1 has the checksum there):
+//          P   u32       S, the number of layers of the network type, Dropout and GaussianNoise included
+//        P+4   16 x S    per layer: u8 kind, u8 activation, u8 initializer, u8 zero, u32 in, u32 out,
+//                        f32 constant (the layer_spec: activation constant, Dropout keep, noise stddev,
+//                        Constant<V>'s V, else 0); without Dropout and GaussianNoise, and with the
+//                        initializer and the non-activation constants cleared, it is the L records above
+//   P+4+16S    u32       the network type's waivers (sn::Allow<...>): bit b is the lint tag of bit b
+//                        (lints/lint.hpp)
+//              u32       I, the input scaler's width (0: none; else the Input's width), then I f32
+//                        means and I f32 scales (Network::attach_input_scaler)
+//              u32       T, the target scaler's width (0: none; else the outputs, Regression only), then
+//                        T f32 means and T f32 scales (Network::attach_target_scaler)
+//   end - 8    u64       checksum: FNV-1a 64 over every byte before it
+// The fingerprint covers the L records only: weights trained with dropout load into the same
+// network without it, and a file of either version into any network with the same records.
 
 
 #include <cstddef>
@@ -7627,7 +8229,7 @@ namespace sanenet::inline SANENET_ABI::detail {
 namespace serial {
 
 inline constexpr char magic[8] = {'S', 'A', 'N', 'E', 'N', 'E', 'T', '\x1a'};
-inline constexpr std::uint32_t format_version = 1;
+inline constexpr std::uint32_t format_version = 2;
 inline constexpr std::size_t fixed_header = 32;  // magic .. L
 inline constexpr std::size_t record_size = 16;
 
@@ -7635,18 +8237,37 @@ using bytes = std::vector<unsigned char>;
 
 }  // namespace serial
 
-// Writes m's architecture record and parameters to `path` atomically (the layout above);
-// refuses non-finite parameters, which load would refuse.
-SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path);
+// A model file as read and checked by read_model_file, before it meets a network.
+struct model_file_content {
+    std::uint32_t version = 0;
+    task_spec task{};
+    std::vector<layer_spec> record;  // the L weight-relevant layers
+    std::uint64_t fingerprint = 0;  // as stored, checked against the record
+    std::vector<layer_spec> layers;  // version 2: the S layers of the network type; version 1: empty
+    std::uint32_t waivers = 0;  // version 2: the network type's waiver bits
+    std::vector<float> params;  // N values, not yet checked for finiteness
+    scaler input, target;  // checked: the record's widths, finite means, finite scales > 0
+};
 
-// Reads `path` into m's parameters after checking the magic, version, sizes, checksum and
-// that the file's architecture is m's; every failure is an io_error naming the path.
+// Writes m's architecture, parameters and scalers to `path` atomically (the layout above, the
+// current version); refuses non-finite parameters, which load would refuse. waiver_bits: the
+// network type's waivers, recorded for sn::load_any.
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits);
+
+// Reads `path` and checks everything that needs no network: magic, version, sizes, checksum,
+// the record against its fingerprint and the parameter count, and (version 2) the layer list
+// against the record, the waivers and the scalers. Every failure is an io_error naming the path.
+SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path);
+
+// Reads `path` into m's parameters and scalers (none in the file: none on m) after checking the
+// file (read_model_file) and that its architecture is m's; every failure is an io_error naming
+// the path and leaves m unchanged.
 SANENET_INLINE void load_model(model& m, const std::filesystem::path& path);
 
 // What Network::save and Network::load call (declared in network/network.hpp).
 template <class Path>
 struct model_file {
-    static void save(const model& m, const Path& path) { save_model(m, path); }
+    static void save(const model& m, const Path& path, std::uint32_t waiver_bits) { save_model(m, path, waiver_bits); }
     static void load(model& m, const Path& path) { load_model(m, path); }
 };
 
@@ -7846,22 +8467,25 @@ SANENET_INLINE std::string architecture_difference(task_spec file_task, const st
     return s + "the task differs: file " + task_name(file_task) + ", network " + task_name(net_task);
 }
 
-// Decodes a record after the checksum passed; empty string on success, else what is wrong.
-SANENET_INLINE std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
-    const std::uint32_t tk = get_u32(p), outputs = get_u32(p + 4), count = get_u32(p + 8);
-    if (tk > static_cast<std::uint32_t>(task_kind::multilabel)) return "unknown task kind " + std::to_string(tk);
-    if (outputs > 0x7fffffffu) return "impossible task output count " + std::to_string(outputs);
-    task = {static_cast<task_kind>(tk), static_cast<int>(outputs)};
+inline constexpr unsigned init_count = static_cast<unsigned>(init::constant) + 1;
+
+// Decodes count layer records at p (after the checksum passed); empty string on success, else
+// what is wrong. Version 1's records hold no regularizer and no initializer.
+SANENET_INLINE std::string decode_layers(const unsigned char* p, std::uint32_t count, std::uint32_t version,
+                                         std::vector<layer_spec>& layers) {
     layers.clear();
     for (std::uint32_t i = 0; i < count; ++i) {
-        const unsigned char* r = p + 12 + record_size * i;
-        const std::string where = "layer record " + std::to_string(i) + ": ";
-        if (r[0] >= kind_count || is_regularizer(static_cast<kind>(r[0])))
+        const unsigned char* r = p + record_size * i;
+        const std::string where =
+            version == 1 ? "layer record " + std::to_string(i) + ": " : "layer " + std::to_string(i) + " of the layer list: ";
+        if (r[0] >= kind_count || (version == 1 && is_regularizer(static_cast<kind>(r[0]))))
             return where + "unknown layer kind " + std::to_string(r[0]);
         if (r[1] >= act_count) return where + "unknown activation " + std::to_string(r[1]);
+        if (version > 1 && r[2] >= init_count) return where + "unknown initializer " + std::to_string(r[2]);
         layer_spec s{};
         s.k = static_cast<kind>(r[0]);
         s.a = static_cast<act>(r[1]);
+        if (version > 1) s.i = static_cast<init>(r[2]);
         const std::uint32_t in = get_u32(r + 4), out = get_u32(r + 8);
         if (in > 0x7fffffffu || out > 0x7fffffffu) return where + "impossible width";
         s.in = static_cast<int>(in);
@@ -7872,32 +8496,86 @@ SANENET_INLINE std::string decode_record(const unsigned char* p, task_spec& task
     return {};
 }
 
+// Decodes a record after the checksum passed; empty string on success, else what is wrong.
+SANENET_INLINE std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
+    const std::uint32_t tk = get_u32(p), outputs = get_u32(p + 4), count = get_u32(p + 8);
+    if (tk > static_cast<std::uint32_t>(task_kind::multilabel)) return "unknown task kind " + std::to_string(tk);
+    if (outputs > 0x7fffffffu) return "impossible task output count " + std::to_string(outputs);
+    task = {static_cast<task_kind>(tk), static_cast<int>(outputs)};
+    return decode_layers(p + 12, count, 1, layers);
+}
+
+// Version 2's layer list: every layer of the network type as its layer_spec.
+SANENET_INLINE void put_layers(bytes& b, std::span<const layer_spec> specs) {
+    put_u32(b, static_cast<std::uint32_t>(specs.size()));
+    for (const layer_spec& s : specs) {
+        b.push_back(static_cast<unsigned char>(s.k));
+        b.push_back(static_cast<unsigned char>(s.a));
+        b.push_back(static_cast<unsigned char>(s.i));
+        b.push_back(0);
+        put_u32(b, static_cast<std::uint32_t>(s.in));
+        put_u32(b, static_cast<std::uint32_t>(s.out));
+        put_u32(b, std::bit_cast<std::uint32_t>(s.param));
+    }
+}
+
+SANENET_INLINE void put_scaler(bytes& b, const scaler& s) {
+    put_u32(b, static_cast<std::uint32_t>(s.size()));
+    put_floats(b, s.mean.data(), s.size());
+    put_floats(b, s.scale.data(), s.size());
+}
+
+// The output width of a record: its last Dense's (0 without one).
+SANENET_INLINE int record_outputs(const std::vector<layer_spec>& record) {
+    for (std::size_t i = record.size(); i-- > 0;)
+        if (record[i].k == kind::dense) return record[i].out;
+    return 0;
+}
+
+// Empty when the scaler fits `width` and its values are usable, otherwise what is wrong.
+SANENET_INLINE std::string scaler_problem(const scaler& s, const char* side, int width) {
+    if (s.empty()) return {};
+    if (s.size() != static_cast<std::size_t>(width))
+        return std::string("the ") + side + " scaler has " + std::to_string(s.size()) + " features, the network's " + side +
+               " has " + std::to_string(width);
+    for (std::size_t c = 0; c < s.size(); ++c)
+        if (!std::isfinite(s.mean[c]) || !std::isfinite(s.scale[c]) || !(s.scale[c] > 0.f))
+            return std::string("the ") + side + " scaler's feature " + std::to_string(c) + " has mean " +
+                   format_number(s.mean[c]) + " and scale " + format_number(s.scale[c]) +
+                   ", expected a finite mean and a finite scale > 0";
+    return {};
+}
+
 }  // namespace serial
 
-SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path) {
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits) {
     using namespace serial;
     const std::size_t n = m.parameter_count();
     if (const std::string bad = first_non_finite(m, m.params(), n); !bad.empty())
         throw io_error("refusing to save " + quoted(path) + ": " + bad + " (a file that load would refuse)");
     const bytes record = architecture_record(m.task(), weight_layers(m.specs()));
     bytes b;
-    b.reserve(fixed_header - 12 + record.size() + 8 + 4 * n + 8);
+    b.reserve(fixed_header - 12 + record.size() + 8 + 4 * n + 16 * m.specs().size() + 8 * m.max_width() + 32);
     put_raw(b, magic, sizeof magic);
     put_u32(b, format_version);
     put_u64(b, fingerprint(record));
     put_raw(b, record.data(), record.size());
     put_u64(b, static_cast<std::uint64_t>(n));
     put_floats(b, m.params(), n);
+    put_layers(b, m.specs());
+    put_u32(b, waiver_bits);
+    put_scaler(b, m.input_scaler());
+    put_scaler(b, m.target_scaler());
     put_u64(b, fnv1a(b.data(), b.size()));
     write_file_atomically(path, b, "save");
 }
 
-SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
+SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path) {
     using namespace serial;
     const bytes b = read_file(path, "model file");
     const std::string fail = "cannot load " + quoted(path) + ": ";
     const std::size_t size = b.size();
-    const auto truncated = [&](std::size_t expected, const char* at_least) {
+    const auto truncated = [&](std::uint64_t expected, const char* at_least) {
         return io_error(fail + "truncated: expected " + at_least + std::to_string(expected) + " bytes, file has " +
                         std::to_string(size));
     };
@@ -7915,57 +8593,616 @@ SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
         throw io_error(fail + "not a sanenet file (magic \"" + seen + "\", expected \"SANENET\\x1a\")");
     }
     if (size < fixed_header) throw truncated(fixed_header, "at least ");
-    const std::uint32_t version = get_u32(b.data() + 8);
-    if (version != format_version)
-        throw io_error(fail + "format version " + std::to_string(version) + ", this build reads " +
+    model_file_content c;
+    c.version = get_u32(b.data() + 8);
+    if (c.version != 1 && c.version != format_version)
+        throw io_error(fail + "format version " + std::to_string(c.version) + ", this build reads 1 to " +
                        std::to_string(format_version));
     const std::uint64_t layers_in_file = get_u32(b.data() + 28);
     const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
-    if (size < count_at + 8) throw truncated(static_cast<std::size_t>(count_at + 8), "at least ");
+    if (size < count_at + 8) throw truncated(count_at + 8, "at least ");
     const std::uint64_t count = get_u64(b.data() + count_at);
     const std::uint64_t params_at = count_at + 8;
     if (count > (std::numeric_limits<std::size_t>::max() - params_at - 8) / 4)  // no size_t could hold the file
         throw io_error(fail + "corrupted: the header announces " + std::to_string(count) + " parameters, the file has " +
                        std::to_string(size) + " bytes");
-    const std::size_t expected = static_cast<std::size_t>(params_at + 4 * count + 8);
+    std::uint64_t at = params_at + 4 * count;  // where version 2 goes on
+    std::uint64_t layers_at = 0, scalers_at = 0;
+    std::uint32_t layer_list = 0;
+    if (c.version >= 2) {
+        // Each count is checked against the file before the next is read, so no sum can wrap.
+        if (size < at + 4) throw truncated(at + 4 + 8, "at least ");
+        layer_list = get_u32(b.data() + at);
+        layers_at = at + 4;
+        at = layers_at + record_size * layer_list;
+        if (size < at + 8) throw truncated(at + 8 + 8, "at least ");
+        c.waivers = get_u32(b.data() + at);
+        scalers_at = at + 4;
+        at = scalers_at;
+        at += 4 + 8 * static_cast<std::uint64_t>(get_u32(b.data() + at));  // the input scaler
+        if (size < at + 4) throw truncated(at + 4 + 8, "at least ");
+        at += 4 + 8 * static_cast<std::uint64_t>(get_u32(b.data() + at));  // the target scaler: the size is known
+    }
+    const std::uint64_t expected = at + 8;
     if (size < expected) throw truncated(expected, "");
     if (size > expected)
         throw io_error(fail + "expected " + std::to_string(expected) + " bytes, file has " + std::to_string(size) +
                        " (trailing data: corrupted or not written by save)");
     if (fnv1a(b.data(), size - 8) != get_u64(b.data() + size - 8)) throw io_error(fail + "checksum mismatch (file corrupted)");
 
-    task_spec file_task{};
-    std::vector<layer_spec> file_layers;
-    if (const std::string bad = decode_record(b.data() + 20, file_task, file_layers); !bad.empty())
+    if (const std::string bad = decode_record(b.data() + 20, c.task, c.record); !bad.empty())
         throw io_error(fail + "corrupted architecture record (" + bad + ")");
-    const std::uint64_t stored_fingerprint = get_u64(b.data() + 12);
-    if (fingerprint(architecture_record(file_task, file_layers)) != stored_fingerprint)
+    c.fingerprint = get_u64(b.data() + 12);
+    if (fingerprint(architecture_record(c.task, c.record)) != c.fingerprint)
         throw io_error(fail + "corrupted header: the architecture record does not match its fingerprint");
     std::uint64_t file_params = 0;
-    for (const layer_spec& s : file_layers) file_params += parameter_count(s);
+    for (const layer_spec& s : c.record) {
+        const std::uint64_t p = parameter_count(s);
+        if (p > std::numeric_limits<std::uint64_t>::max() - file_params)
+            throw io_error(fail + "corrupted header: the layers hold more parameters than any file can");
+        file_params += p;
+    }
     if (file_params != count)
         throw io_error(fail + "corrupted header: the layers hold " + std::to_string(file_params) +
                        " parameters, the header says " + std::to_string(count));
 
-    const std::vector<layer_spec> net_layers = weight_layers(m.specs());
-    if (fingerprint(architecture_record(m.task(), net_layers)) != stored_fingerprint)
-        throw io_error(fail + architecture_difference(file_task, file_layers, m.task(), net_layers));
-    if (count != m.parameter_count())
-        throw io_error(fail + "the file holds " + std::to_string(count) + " parameters, this network has " +
-                       std::to_string(m.parameter_count()));
+    if (c.version >= 2) {
+        if (const std::string bad = decode_layers(b.data() + layers_at, layer_list, 2, c.layers); !bad.empty())
+            throw io_error(fail + "corrupted layer list (" + bad + ")");
+        const std::vector<layer_spec> projected = weight_layers(c.layers);
+        // Layer by layer, not through the fingerprint: load_any sizes the model from the list.
+        bool same = projected.size() == c.record.size();
+        for (std::size_t i = 0; same && i < projected.size(); ++i) same = same_layer(projected[i], c.record[i]);
+        if (!same)
+            throw io_error(fail + "corrupted layer list: without Dropout and GaussianNoise it is not the architecture record (" +
+                           architecture_difference(c.task, projected, c.task, c.record) + ")");
+        std::uint32_t known = 0;
+#define SANENET_TAG_BIT(Tag, Bit, Id, Slug) known |= std::uint32_t{1} << Bit;
+        SANENET_LINT_TAGS(SANENET_TAG_BIT)
+#undef SANENET_TAG_BIT
+        if (c.waivers & ~known)
+            throw io_error(fail + "corrupted waivers: bits " + hex_byte(c.waivers >> 24) + hex_byte(c.waivers >> 16).substr(2) +
+                           hex_byte(c.waivers >> 8).substr(2) + hex_byte(c.waivers).substr(2) + " name no lint tag");
+        std::uint64_t p = scalers_at;
+        for (scaler* s : {&c.input, &c.target}) {
+            const std::size_t width = get_u32(b.data() + p);
+            s->mean.resize(width);
+            s->scale.resize(width);
+            get_floats(b.data() + p + 4, s->mean.data(), width);
+            get_floats(b.data() + p + 4 + 4 * width, s->scale.data(), width);
+            p += 4 + 8 * static_cast<std::uint64_t>(width);
+        }
+        const int inputs = c.record.empty() ? 0 : c.record.front().out;
+        std::string bad = scaler_problem(c.input, "input", inputs);
+        if (bad.empty() && !c.target.empty() && c.task.k != task_kind::regression)
+            bad = "a target scaler in a " + task_name(c.task) + " network (target scalers are for Regression)";
+        if (bad.empty()) bad = scaler_problem(c.target, "output", record_outputs(c.record));
+        if (!bad.empty()) throw io_error(fail + "corrupted scalers: " + bad);
+    }
+    c.params.resize(static_cast<std::size_t>(count));
+    get_floats(b.data() + params_at, c.params.data(), c.params.size());
+    return c;
+}
 
-    std::vector<float> values(static_cast<std::size_t>(count));
-    get_floats(b.data() + params_at, values.data(), values.size());
-    if (const std::string bad = first_non_finite(m, values.data(), values.size()); !bad.empty()) throw io_error(fail + bad);
-    std::copy(values.begin(), values.end(), m.params());
+SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
+    using namespace serial;
+    model_file_content c = read_model_file(path);
+    const std::string fail = "cannot load " + quoted(path) + ": ";
+    const std::vector<layer_spec> net_layers = weight_layers(m.specs());
+    if (fingerprint(architecture_record(m.task(), net_layers)) != c.fingerprint)
+        throw io_error(fail + architecture_difference(c.task, c.record, m.task(), net_layers));
+    if (c.params.size() != m.parameter_count())
+        throw io_error(fail + "the file holds " + std::to_string(c.params.size()) + " parameters, this network has " +
+                       std::to_string(m.parameter_count()));
+    if (const std::string bad = first_non_finite(m, c.params.data(), c.params.size()); !bad.empty()) throw io_error(fail + bad);
+    // Nothing can fail from here on: the scalers were checked against the file's widths, which are m's.
+    std::copy(c.params.begin(), c.params.end(), m.params());
+    m.clear_scalers();
+    if (!c.input.empty()) m.set_input_scaler(std::move(c.input), "load");
+    if (!c.target.empty()) m.set_target_scaler(std::move(c.target), "load");
 }
 #endif  // SANENET_DEFINITIONS
 
 }  // namespace sanenet::detail
 // end file sanenet/io/model_file.hpp
+// begin file sanenet/network/architecture_rules.hpp
+// The compile-time rules run on an architecture known only at run time (sn::load_any): the same
+// rule functions (lints/structure.hpp, lints/compile_time.hpp), in the same order, with the same
+// messages as Network's static_asserts (network/network.hpp), each finding a Diagnostic that
+// names the layer. As in Network, the first error ends the check, and the warnings run only on
+// an architecture without errors.
+
+
+#include <span>
+#include <vector>
+
+namespace sanenet::inline SANENET_ABI::detail {
+
+// The findings of the compile-time rules on specs: the first broken error rule's alone, or the
+// warnings of an architecture without errors. Waived lints are left out. regularizers_known: false when the description has no Dropout, GaussianNoise or
+// initializers to look at (a version-1 model file), which silences L4.1 (no regularization).
+SANENET_INLINE std::vector<Diagnostic> architecture_findings(std::span<const layer_spec> specs, task_spec task, Waivers waivers,
+                                                             bool regularizers_known = true);
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+#include <string>
+#include <string_view>
+
+namespace sanenet::inline SANENET_ABI::detail {
+
+namespace arch_rules {
+
+// A rule: where it fires (an index, whole for a rule about the whole network, or npos), its ID,
+// the waiver bit of its tag (0: none), its severity and its message.
+inline constexpr std::size_t whole = npos - 1;
+struct rule {
+    const char* id;
+    std::uint32_t bit;
+    Severity severity;
+    std::size_t (*find)(specs_view, task_spec);
+    const char* message;
+};
+
+template <class Tag>
+constexpr std::uint32_t bit_of = Tag::bit;
+
+// Network's order (network/network.hpp): E13, then the SANENET_RULE chain, then the warnings.
+inline constexpr rule rules[] = {
+    {"E13", 0, Severity::error, [](specs_view, task_spec t) { return task_outputs_valid(t) ? npos : whole; },
+     SANENET_E13_MESSAGE},
+    {"E1", 0, Severity::error, [](specs_view l, task_spec) { return rule_e1_input_first(l); }, SANENET_E1_MESSAGE},
+    {"E2", 0, Severity::error, [](specs_view l, task_spec) { return rule_e2_dense_units(l); }, SANENET_E2_MESSAGE},
+    {"E3", 0, Severity::error, [](specs_view l, task_spec) { return rule_e3_dropout_keep(l); }, SANENET_E3_MESSAGE},
+    {"E11", 0, Severity::error, [](specs_view l, task_spec) { return rule_e11_noise_stddev(l); }, SANENET_E11_MESSAGE},
+    {"E9", 0, Severity::error, [](specs_view l, task_spec) { return rule_e9_two_activations(l); }, SANENET_E9_MESSAGE},
+    {"X1", bit_of<lint::MissingNonlinearity>, Severity::error,
+     [](specs_view l, task_spec) { return rule_x1_missing_nonlinearity(l); }, SANENET_X1_MESSAGE},
+    {"E6", 0, Severity::error, [](specs_view l, task_spec) { return rule_e6_output_only(l); }, SANENET_E6_MESSAGE},
+    {"E14", 0, Severity::error, [](specs_view l, task_spec) { return rule_e14_norm_before_output(l); }, SANENET_E14_MESSAGE},
+    {"E4", 0, Severity::error, [](specs_view l, task_spec) { return rule_e4_output_activation(l); }, SANENET_E4_MESSAGE},
+    {"E5", 0, Severity::error, [](specs_view l, task_spec) { return rule_e5_nothing_after_output(l); }, SANENET_E5_MESSAGE},
+    {"E7", 0, Severity::error, [](specs_view l, task_spec) { return rule_e7_regularizer_before_output(l); }, SANENET_E7_MESSAGE},
+    {"E8", 0, Severity::error, [](specs_view l, task_spec t) { return rule_e8_output_width(l, t); }, SANENET_E8_MESSAGE},
+    {"L7.2", 0, Severity::error, [](specs_view l, task_spec t) { return rule_l72_output_matches_task(l, t); },
+     SANENET_L7_2_MESSAGE},
+    {"L7.1", bit_of<lint::BoundedRegressionOutput>, Severity::error,
+     [](specs_view l, task_spec t) { return rule_l71_bounded_regression_output(l, t); }, SANENET_L7_1_MESSAGE},
+    {"L4.2", bit_of<lint::KeepReadsAsDropRate>, Severity::error,
+     [](specs_view l, task_spec) { return rule_l42_keep_reads_as_drop_rate(l); }, SANENET_L4_2_MESSAGE},
+    {"L9.1", bit_of<lint::ConstantInit>, Severity::error, [](specs_view l, task_spec) { return rule_l91_constant_init(l); },
+     SANENET_L9_1_MESSAGE},
+    {"L4.1", bit_of<lint::NoRegularization>, Severity::warning,
+     [](specs_view l, task_spec) { return rule_l41_no_regularization(l) ? whole : npos; }, SANENET_L4_1_MESSAGE},
+    {"L10.1", bit_of<lint::TooDeep>, Severity::warning,
+     [](specs_view l, task_spec) { return rule_l101_too_deep(l) ? whole : npos; }, SANENET_L10_1_MESSAGE},
+    {"L11.1", bit_of<lint::TooFewHiddenUnits>, Severity::warning,
+     [](specs_view l, task_spec t) { return rule_l111_too_few_hidden_units(l, t); }, SANENET_L11_1_MESSAGE},
+};
+
+}  // namespace arch_rules
+
+SANENET_INLINE std::vector<Diagnostic> architecture_findings(std::span<const layer_spec> specs, task_spec task, Waivers waivers,
+                                                             bool regularizers_known) {
+    using namespace arch_rules;
+    std::vector<Diagnostic> found;
+    for (const rule& r : rules) {
+        if (r.bit & waivers.bits) continue;
+        if (!regularizers_known && std::string_view(r.id) == "L4.1") continue;
+        const std::size_t at = r.find(specs, task);
+        if (at == npos) continue;
+        const std::string where = at == whole         ? task_name(task) + " network"
+                                  : at < specs.size() ? "layer " + std::to_string(at) + ", " + layer_name(specs[at])
+                                                      : "layer " + std::to_string(at) + " (missing)";
+        found.push_back(Diagnostic{r.id, r.severity, r.message, where});
+        if (r.severity == Severity::error) break;
+    }
+    return found;
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/network/architecture_rules.hpp
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sanenet::inline SANENET_ABI {
+
+struct LoadOptions {
+    Waivers allow = {};  // lints waived at load, on top of those the file's network type waived
+};
+
+class AnyNetwork;
+// Reads a model file of either format version (version 1 records no Dropout, GaussianNoise,
+// initializers or waivers, so L4.1 is not checked on it). Throws io_error for a file that cannot
+// be read or is damaged, lint_error (with the rule's ID) for an architecture that breaks an
+// error-level rule.
+SANENET_INLINE AnyNetwork load_any(const std::filesystem::path& path, const LoadOptions& options = {});
+
+class AnyNetwork {
+public:
+    int input_size() const { return model_.input_size(); }
+    int output_size() const { return model_.output_size(); }
+    std::size_t parameter_count() const { return model_.parameter_count(); }
+    // "Regression", "Classification<10>", ...
+    std::string task() const;
+    // The layers as the file describes them (Input first).
+    std::span<const detail::layer_spec> layers() const { return model_.specs(); }
+    // The same table as the typed network's summary().
+    std::string summary() const;
+    // The warnings the compile-time rules found at load (L4.1, L10.1, L11.1), as Diagnostics.
+    const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+    // The waivers recorded in the file (the network type's sn::Allow<...>).
+    Waivers waivers() const { return waivers_; }
+    bool has_input_scaler() const { return !model_.input_scaler().empty(); }
+    bool has_target_scaler() const { return !model_.target_scaler().empty(); }
+
+    // As Network's: inference mode, raw inputs and targets' units when the file carries scalers.
+    matrix predict(const matrix& x, int threads = 0) const;
+    // One sample; shape_error on wrong sizes. Allocates only on a thread's first call (per-thread
+    // workspaces, grown for a wider network).
+    void predict_one(std::span<const float> in, std::span<float> out) const;
+    // The current format, byte for byte what the typed network's save writes.
+    void save(const std::filesystem::path& path) const;
+
+    // The model, for export_header, export_npy and import_npy (not a stable API).
+    detail::model& engine() { return model_; }
+    const detail::model& engine() const { return model_; }
+
+private:
+    friend AnyNetwork load_any(const std::filesystem::path& path, const LoadOptions& options);
+    AnyNetwork(std::shared_ptr<const std::vector<detail::layer_spec>> specs, detail::task_spec task);
+
+    std::shared_ptr<const std::vector<detail::layer_spec>> specs_;  // the model's span points here; shared by copies
+    detail::model model_;
+    std::vector<Diagnostic> diagnostics_;
+    Waivers waivers_;
+};
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+#include <utility>
+
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE AnyNetwork::AnyNetwork(std::shared_ptr<const std::vector<detail::layer_spec>> specs, detail::task_spec task)
+    : specs_(std::move(specs)),
+      model_(*specs_, task, 0) {}
+
+SANENET_INLINE std::string AnyNetwork::task() const { return detail::task_name(model_.task()); }
+
+SANENET_INLINE std::string AnyNetwork::summary() const { return detail::summary_table(model_.specs(), model_.task()); }
+
+SANENET_INLINE matrix AnyNetwork::predict(const matrix& x, int threads) const { return detail::predict_raw(model_, x, threads); }
+
+SANENET_INLINE void AnyNetwork::predict_one(std::span<const float> in, std::span<float> out) const {
+    detail::check_predict_one(in.size(), out.size(), model_.input_size(), model_.output_size());
+    thread_local kernels::aligned_buffer<float> ping(0), pong(0);
+    const std::size_t w = static_cast<std::size_t>(model_.max_width());
+    if (ping.size() < w) {
+        ping.resize(w);
+        pong.resize(w);
+    }
+    model_.infer_raw(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
+}
+
+SANENET_INLINE void AnyNetwork::save(const std::filesystem::path& path) const { detail::save_model(model_, path, waivers_.bits); }
+
+SANENET_INLINE AnyNetwork load_any(const std::filesystem::path& path, const LoadOptions& options) {
+    using namespace detail;
+    model_file_content c = read_model_file(path);
+    const std::string fail = "cannot load " + quoted(path) + ": ";
+    auto specs = std::make_shared<std::vector<layer_spec>>(c.version >= 2 ? std::move(c.layers) : c.record);
+    const std::vector<layer_spec>& l = *specs;
+    // The widths must chain, or the engine would read past its buffers: the typed load compares
+    // with a network that chains by construction, this one has only the file.
+    for (std::size_t i = 0; i < l.size(); ++i) {
+        const bool same = l[i].k != kind::dense;
+        if (i > 0 && l[i].in != l[i - 1].out)
+            throw io_error(fail + "corrupted architecture: layer " + std::to_string(i) + " (" + layer_name(l[i]) + ") takes " +
+                           std::to_string(l[i].in) + " values, layer " + std::to_string(i - 1) + " gives " +
+                           std::to_string(l[i - 1].out));
+        if (same && l[i].in != l[i].out)
+            throw io_error(fail + "corrupted architecture: layer " + std::to_string(i) + " (" + layer_name(l[i]) + ") takes " +
+                           std::to_string(l[i].in) + " values and gives " + std::to_string(l[i].out));
+    }
+    const std::vector<Diagnostic> found = architecture_findings(l, c.task, Waivers{c.waivers} | options.allow, c.version >= 2);
+    for (const Diagnostic& d : found)
+        if (d.severity == Severity::error)
+            throw lint_error(d.id, d.message + " Found in " + quoted(path) + ": " + d.evidence + ".");
+    AnyNetwork net(std::move(specs), c.task);
+    model& m = net.model_;
+    // read_model_file matched the count with the record, and (version 2) the layer list with the record.
+    if (const std::string bad = serial::first_non_finite(m, c.params.data(), c.params.size()); !bad.empty())
+        throw io_error(fail + bad);
+    std::copy(c.params.begin(), c.params.end(), m.params());
+    if (!c.input.empty()) m.set_input_scaler(std::move(c.input), "load_any");
+    if (!c.target.empty()) m.set_target_scaler(std::move(c.target), "load_any");
+    net.diagnostics_ = found;
+    net.waivers_ = Waivers{c.waivers};
+    return net;
+}
+
+}  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/io/any_network.hpp
+// begin file sanenet/io/export_header.hpp
+// sn::export_header(net, "model.hpp", {.name = "mymodel"}): the network as one self-contained
+// C++17 header for programs that link nothing of sanenet: constexpr weights and scalers, and
+//   namespace mymodel { inline constexpr int inputs, outputs;
+//                       inline void predict(const float* in, float* out) noexcept; }
+// with no allocation (two arrays of the widest layer's width on the stack), no exceptions and
+// no include but <cmath> (when an activation or LayerNorm needs it). The loops are plain, in
+// sanenet's order (each output a sum over the inputs in turn, then the bias, then the
+// activation), over contiguous rows the compiler can vectorize without reordering a sum; the
+// multiply-adds are kept unfused (fp-contract off on GCC and Clang), so the results are the
+// same whatever instruction set the header is compiled for. docs/deployment.md has the figures.
+
+
+#include <concepts>
+#include <filesystem>
+#include <span>
+#include <string>
+
+namespace sanenet::inline SANENET_ABI {
+
+struct HeaderOptions {
+    std::string name = "model";  // the namespace of inputs, outputs and predict: an identifier, or a::b
+};
+
+namespace detail {
+
+// The header's text (sn::export_header below); argument_error for a name that is no namespace
+// name, io_error for non-finite parameters.
+SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& options);
+
+}  // namespace detail
+
+// Writes net (its scalers included) as a self-contained C++17 header to `path`, atomically.
+template <class Net>
+    requires requires(const Net& n) {
+        { n.engine() } -> std::convertible_to<const detail::model&>;
+    }
+void export_header(const Net& net, const std::filesystem::path& path, const HeaderOptions& options = {}) {
+    const std::string text = detail::header_text(net.engine(), options);
+    detail::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()),
+                                  "export_header");
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <string_view>
+#include <vector>
+
+namespace sanenet::inline SANENET_ABI::detail {
+
+namespace header_gen {
+
+// A float literal that reads back as exactly v: the shortest round-trip digits, then f.
+SANENET_INLINE std::string literal(float v) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    std::string s(buf, r.ptr);
+    if (s.find_first_of(".e") == std::string::npos) s += ".0";
+    return s + "f";
+}
+
+SANENET_INLINE std::string array(const std::string& name, const float* v, std::size_t n) {
+    std::string s = "alignas(64) inline constexpr float " + name + "[" + std::to_string(n) + "] = {";
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i % 8 == 0) s += "\n    ";
+        s += literal(v[i]);
+        if (i + 1 < n) s += ", ";
+    }
+    return s + "};\n";
+}
+
+SANENET_INLINE bool is_identifier(std::string_view s) {
+    static constexpr std::string_view keywords[] = {
+        "alignas",  "alignof",  "and",       "asm",      "auto",      "bool",    "break",    "case",    "catch",    "char",
+        "class",    "const",    "constexpr", "continue", "decltype",  "default", "delete",   "do",      "double",   "else",
+        "enum",     "explicit", "export",    "extern",   "false",     "float",   "for",      "friend",  "goto",     "if",
+        "inline",   "int",      "long",      "mutable",  "namespace", "new",     "noexcept", "not",     "nullptr",  "operator",
+        "or",       "private",  "protected", "public",   "register",  "return",  "short",    "signed",  "sizeof",   "static",
+        "struct",   "switch",   "template",  "this",     "throw",     "true",    "try",      "typedef", "typename", "union",
+        "unsigned", "using",    "virtual",   "void",     "volatile",  "while",   "xor",      "std"};
+    if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+    for (char c : s)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+    if (s.size() > 1 && s[0] == '_' && (s[1] == '_' || std::isupper(static_cast<unsigned char>(s[1])))) return false;
+    if (s.find("__") != std::string_view::npos) return false;
+    for (std::string_view k : keywords)
+        if (s == k) return false;
+    return true;
+}
+
+// The activation applied to the value v, as sanenet's scalar kernels compute it (kernels/activation.hpp).
+SANENET_INLINE std::string activation(act a, float p) {
+    switch (a) {
+        case act::identity:
+        case act::softmax: return "v";
+        case act::relu: return "v < 0.f ? 0.f : v";
+        case act::leaky_relu: return "v > 0.f ? v : v * " + literal(p);
+        case act::elu: return "v < 0.f ? " + literal(p) + " * std::expm1(v) : v";
+        case act::tanh: return "std::tanh(v)";
+        case act::sigmoid: return "1.f / (1.f + std::exp(-v))";
+        case act::gelu: return "v * 0.5f * (1.f + std::erf(v * 0.70710678118654752f))";
+        case act::silu: return "v / (1.f + std::exp(-v))";
+    }
+    return "v";
+}
+
+SANENET_INLINE bool needs_cmath(act a) { return a != act::identity && a != act::relu && a != act::leaky_relu; }
+
+}  // namespace header_gen
+
+SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& options) {
+    using namespace header_gen;
+    // The namespace: identifiers joined by ::.
+    std::vector<std::string> parts;
+    for (std::size_t at = 0;;) {
+        const std::size_t next = options.name.find("::", at);
+        parts.push_back(options.name.substr(at, next == std::string::npos ? std::string::npos : next - at));
+        if (next == std::string::npos) break;
+        at = next + 2;
+    }
+    for (const std::string& p : parts)
+        if (!is_identifier(p))
+            throw argument_error("export_header: HeaderOptions::name is '" + options.name +
+                                 "', expected a C++ namespace name: identifiers (letters, digits, _; not a keyword, no __) "
+                                 "joined by ::");
+    if (const std::string bad = serial::first_non_finite(m, m.params(), m.parameter_count()); !bad.empty())
+        throw io_error("refusing to export a header: " + bad);
+    std::string macro;
+    for (char c : options.name) macro += c == ':' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    macro += "_SANENET_NO_FMA";
+
+    bool cmath = false;
+    for (const stage& st : m.stages())
+        cmath = cmath || st.k == kind::layer_norm || ((st.k == kind::activation || st.k == kind::dense) && needs_cmath(st.a)) ||
+                (st.k == kind::activation && st.a == act::softmax);
+
+    const int in = m.input_size(), out = m.output_size();
+    std::string layers;
+    for (std::size_t i = 0; i < m.specs().size(); ++i) layers += (i ? ", " : "") + layer_name(m.specs()[i]);
+    std::string h = "// Generated by sanenet " + std::to_string(version_major) + "." + std::to_string(version_minor) + "." +
+                    std::to_string(version_patch) + " (sn::export_header); do not edit.\n// " + task_name(m.task()) + ", " +
+                    std::to_string(in) + " inputs -> " + std::to_string(out) + " outputs, " +
+                    std::to_string(m.parameter_count()) + " parameters: " + layers + ".\n";
+    h += m.input_scaler().empty()
+             ? "// predict takes the inputs the network was trained on (no input scaler).\n"
+             : "// predict takes raw inputs: the input scaler (a Standardizer's mean and scale) is applied here.\n";
+    if (!m.target_scaler().empty()) h += "// predict returns targets in their own units: the target scaler is applied here.\n";
+    h += "// Self-contained C++17: no allocation (two arrays of " + std::to_string(m.max_width()) +
+         " floats on the stack), no exceptions, safe to call from\n"
+         "// several threads. The multiply-adds are not fused (fp-contract off on GCC and Clang), so the results\n"
+         "// are the same for every instruction set the header is compiled for.\n"
+         "#pragma once\n\n";
+    if (cmath) h += "#include <cmath>\n\n";
+    h += "#if defined(__GNUC__) && !defined(__clang__)\n#define " + macro +
+         " __attribute__((optimize(\"fp-contract=off\")))\n#else\n#define " + macro + "\n#endif\n\n";
+    h += "namespace " + options.name + " {\n\n";
+    h += "inline constexpr int inputs = " + std::to_string(in) + ";\ninline constexpr int outputs = " + std::to_string(out) +
+         ";\n\nnamespace detail {\n\n";
+    if (!m.input_scaler().empty()) {
+        h += array("input_mean", m.input_scaler().mean.data(), m.input_scaler().size());
+        h += array("input_scale", m.input_scaler().scale.data(), m.input_scaler().size());
+    }
+    if (!m.target_scaler().empty()) {
+        h += array("target_mean", m.target_scaler().mean.data(), m.target_scaler().size());
+        h += array("target_scale", m.target_scaler().scale.data(), m.target_scaler().size());
+    }
+    std::string body;
+    bool used[2] = {false, false};
+    int cur = 0;  // the buffer holding the current values
+    const auto buf = [&](int b) {
+        used[b] = true;
+        return std::string("b") + std::to_string(b);
+    };
+    const std::string n_in = std::to_string(in);
+    if (m.input_scaler().empty())
+        body += "    for (int i = 0; i < " + n_in + "; ++i) " + buf(0) + "[i] = in[i];\n";
+    else
+        body += "    for (int i = 0; i < " + n_in + "; ++i) " + buf(0) +
+                "[i] = (in[i] - detail::input_mean[i]) / detail::input_scale[i];\n";
+    std::size_t dense_i = 0, norm_i = 0;
+    for (const stage& st : m.stages()) {
+        const std::string w_in = std::to_string(st.in), w_out = std::to_string(st.out);
+        const std::string src = buf(cur), dst = buf(1 - cur);
+        const std::string what = "layer " + std::to_string(st.spec) + ", " + layer_name(m.specs()[st.spec]);
+        if (is_regularizer(st.k)) {
+            body += "    // " + what + ": off in inference\n";
+            continue;
+        }
+        if (st.k == kind::dense) {
+            const std::string name = "dense" + std::to_string(dense_i++);
+            h += "// " + what + ": " + w_in + " x " + w_out + ", row i the weights of input i\n";
+            h += array(name + "_weight", m.params() + st.w, static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out));
+            h += array(name + "_bias", m.params() + st.b, static_cast<std::size_t>(st.out));
+            body += "    // " + what + (st.a != act::identity ? std::string(", ") + std::string(act_name(st.a)) : std::string()) +
+                    "\n";
+            // Four inputs per pass over the outputs, each output still summed over the inputs in turn.
+            const std::string w = "detail::" + name + "_weight";
+            body += "    for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] = 0.f;\n";
+            if (st.in >= 4)
+                body += "    for (int i = 0; i + 4 <= " + w_in + "; i += 4) {\n        const float x0 = " + src +
+                        "[i], x1 = " + src + "[i + 1], x2 = " + src + "[i + 2], x3 = " + src +
+                        "[i + 3];\n        const float* r0 = " + w + " + i * " + w_out + ";\n        const float *r1 = r0 + " +
+                        w_out + ", *r2 = r1 + " + w_out + ", *r3 = r2 + " + w_out + ";\n        for (int j = 0; j < " + w_out +
+                        "; ++j)\n            " + dst + "[j] = (((" + dst +
+                        "[j] + x0 * r0[j]) + x1 * r1[j]) + x2 * r2[j]) + x3 * r3[j];\n    }\n";
+            if (st.in % 4)
+                body += "    for (int i = " + std::to_string(st.in / 4 * 4) + "; i < " + w_in +
+                        "; ++i) {\n        const float x = " + src + "[i];\n        const float* row = " + w + " + i * " + w_out +
+                        ";\n        for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] += x * row[j];\n    }\n";
+            body += "    for (int j = 0; j < " + w_out + "; ++j) {\n        const float v = " + dst + "[j] + detail::" + name +
+                    "_bias[j];\n        " + dst + "[j] = " + activation(st.a, st.param) + ";\n    }\n";
+            cur = 1 - cur;
+        } else if (st.k == kind::layer_norm) {
+            const std::string name = "layernorm" + std::to_string(norm_i++);
+            h += "// " + what + ": gain and bias of " + w_out + "\n";
+            h += array(name + "_weight", m.params() + st.w, static_cast<std::size_t>(st.out));
+            h += array(name + "_bias", m.params() + st.b, static_cast<std::size_t>(st.out));
+            body += "    {  // " + what + ", eps 1e-5, in double as sanenet\n        double sum = 0.0, sq = 0.0;\n";
+            body += "        for (int j = 0; j < " + w_out + "; ++j) sum += " + src + "[j];\n";
+            body += "        const double mean = sum / " + w_out + ".0;\n";
+            body += "        for (int j = 0; j < " + w_out + "; ++j) sq += (" + src + "[j] - mean) * (" + src + "[j] - mean);\n";
+            body += "        const double rstd = 1.0 / std::sqrt(sq / " + w_out + ".0 + 1e-5);\n";
+            body += "        for (int j = 0; j < " + w_out + "; ++j)\n            " + dst +
+                    "[j] = static_cast<float>(detail::" + name + "_weight[j] * ((" + src +
+                    "[j] - mean) * rstd) + detail::" + name + "_bias[j]);\n    }\n";
+            cur = 1 - cur;
+        } else if (st.k == kind::activation && st.a == act::softmax) {
+            body += "    {  // " + what + "\n        float top = " + src + "[0];\n";
+            body += "        for (int j = 1; j < " + w_out + "; ++j) top = " + src + "[j] > top ? " + src + "[j] : top;\n";
+            body += "        float s = 0.f;\n        for (int j = 0; j < " + w_out + "; ++j) {\n            " + src +
+                    "[j] = std::exp(" + src + "[j] - top);\n            s += " + src + "[j];\n        }\n";
+            body += "        const float inv = 1.f / s;\n        for (int j = 0; j < " + w_out + "; ++j) " + src +
+                    "[j] *= inv;\n    }\n";
+        } else if (st.k == kind::activation) {
+            body += "    for (int j = 0; j < " + w_out + "; ++j) {  // " + what + "\n        const float v = " + src +
+                    "[j];\n        " + src + "[j] = " + activation(st.a, st.param) + ";\n    }\n";
+        }
+    }
+    const std::string n_out = std::to_string(out), res = buf(cur);
+    if (m.target_scaler().empty())
+        body += "    for (int j = 0; j < " + n_out + "; ++j) out[j] = " + res + "[j];\n";
+    else
+        body += "    for (int j = 0; j < " + n_out + "; ++j) out[j] = " + res +
+                "[j] * detail::target_scale[j] + detail::target_mean[j];\n";
+    h += "\n}  // namespace detail\n\n";
+    h += "// out[0 .. outputs) = the prediction for in[0 .. inputs)";
+    h += m.task().k == task_kind::classification ? " (class probabilities)"
+         : m.task().k == task_kind::multilabel   ? " (probabilities)"
+                                                 : "";
+    h += ". in and out may be the same array.\n";
+    h += macro +
+         " inline void predict(const float* in, float* out) noexcept {\n#if defined(__clang__)\n#pragma clang fp "
+         "contract(off)\n#endif\n";
+    for (int b = 0; b < 2; ++b)
+        if (used[b]) h += "    float b" + std::to_string(b) + "[" + std::to_string(m.max_width()) + "];\n";
+    h += body + "}\n\n}  // namespace " + options.name + "\n\n#undef " + macro + "\n";
+    return h;
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/io/export_header.hpp
 // begin file sanenet/io/npy.hpp
 // sn::export_npy(net, dir): every parameter tensor as a NumPy .npy file, for NumPy and
-// PyTorch interop, plus a manifest.txt.
+// PyTorch interop, plus a manifest.txt; sn::import_npy(net, dir): the same layout read back,
+// from sanenet or from a PyTorch model saved tensor by tensor.
 //
 // Files: dense<i>_weight.npy, shape (out, in), and dense<i>_bias.npy, shape (out,), i
 // counting the Dense layers from 0; layernorm<i>_weight.npy (the gain) and
@@ -7984,8 +9221,14 @@ SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
 #include <cstddef>
 #include <filesystem>
 #include <vector>
-#if SANENET_DEFINITIONS
 #include <string>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <bit>
+#include <cctype>
+#include <cmath>
+#include <cstring>
+#include <map>
 #include <system_error>
 #endif
 
@@ -7998,10 +9241,26 @@ namespace serial {
 // A complete NPY 1.0 file of float32 values in C order.
 SANENET_INLINE bytes npy_file(const std::vector<std::size_t>& shape, const float* values, std::size_t count);
 
+// A .npy array read back: its shape and its values as float, C order.
+struct npy_array {
+    std::vector<std::size_t> shape;
+    std::vector<float> values;
+};
+
+// A whole .npy file (NPY 1.0 to 3.0, dtype '<f4', or '<f8' converted to float, C order); every
+// failure is an io_error that starts with `fail` and says what was found and what was expected.
+SANENET_INLINE npy_array parse_npy(const bytes& b, const std::string& fail);
+
+// "(3, 4)", "(5,)".
+SANENET_INLINE std::string shape_text(const std::vector<std::size_t>& shape);
+
 }  // namespace serial
 
 // Every parameter tensor of m as a .npy file in `dir`, and manifest.txt (sn::export_npy below).
 SANENET_INLINE void export_npy(const model& m, const std::filesystem::path& dir);
+
+// Reads the export_npy layout in `dir` into m's parameters (sn::import_npy below).
+SANENET_INLINE void import_npy(model& m, const std::filesystem::path& dir);
 
 }  // namespace detail
 
@@ -8015,6 +9274,20 @@ template <class Net>
     }
 void export_npy(const Net& net, const std::filesystem::path& dir) {
     detail::export_npy(net.engine(), dir);
+}
+
+// Reads the export_npy layout from `dir` into net: dense<i>_weight.npy of shape (out, in), as
+// PyTorch's nn.Linear.weight, dense<i>_bias.npy (out,), layernorm<i>_weight.npy and
+// layernorm<i>_bias.npy (width,), dtype '<f4' or '<f8' (converted to float), C order. Every file,
+// its shape, dtype and values, and the number of layers are checked before anything changes: an
+// io_error names the file, the layer and both shapes, and leaves net unchanged. Other files
+// (manifest.txt) are ignored.
+template <class Net>
+    requires requires(Net& n) {
+        { n.engine() } -> std::convertible_to<detail::model&>;
+    }
+void import_npy(Net& net, const std::filesystem::path& dir) {
+    detail::import_npy(net.engine(), dir);
 }
 
 }  // namespace sanenet
@@ -8045,6 +9318,23 @@ SANENET_INLINE bytes npy_file(const std::vector<std::size_t>& shape, const float
     return b;
 }
 
+// Each parameter tensor of m in the export_npy layout, in file order: f(file, layer, t), with
+// file such as "dense0_weight.npy" (the stem counts that kind's layers from 0) and layer such
+// as "layer 1 Dense<256>". export_npy writes these files, import_npy reads them.
+template <class F>
+void for_each_npy_tensor(const model& m, F&& f) {
+    std::size_t ordinal[kind_count] = {};
+    for (const stage& st : m.stages()) {
+        const char* stem_of_kind = visit_kind(st.k, [&]<kind K>() { return layer_ops<K>::stem; });
+        if (!stem_of_kind) continue;
+        const std::string stem = stem_of_kind + std::to_string(ordinal[static_cast<unsigned>(st.k)]++);
+        const std::string layer = "layer " + std::to_string(st.spec) + " " + layer_name(m.specs()[st.spec]);
+        visit_kind(st.k, [&]<kind K>() {
+            layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) { f(stem + "_" + t.name + ".npy", layer, t); });
+        });
+    }
+}
+
 }  // namespace serial
 
 SANENET_INLINE void export_npy(const model& m, const std::filesystem::path& dir) {
@@ -8059,33 +9349,231 @@ SANENET_INLINE void export_npy(const model& m, const std::filesystem::path& dir)
                            "; float32 little-endian; weights (out, in) as PyTorch nn.Linear.weight, biases (out,)\n"
                            "# file shape layer\n";
     std::vector<float> transposed;
-    std::size_t ordinal[kind_count] = {};
-    for (const stage& st : m.stages()) {
-        const char* stem_of_kind = visit_kind(st.k, [&]<kind K>() { return layer_ops<K>::stem; });
-        if (!stem_of_kind) continue;
-        const std::string stem = stem_of_kind + std::to_string(ordinal[static_cast<unsigned>(st.k)]++);
-        const std::string layer = "layer " + std::to_string(st.spec) + " " + layer_name(m.specs()[st.spec]);
-        visit_kind(st.k, [&]<kind K>() {
-            layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) {
-                const std::string file = stem + "_" + t.name + ".npy";
-                const float* v = m.params() + t.offset;
-                std::string shape;
-                if (t.cols) {  // rows x cols row-major, written transposed: (cols, rows), as nn.Linear.weight
-                    transposed.resize(t.size());
-                    for (std::size_t r = 0; r < t.rows; ++r)
-                        for (std::size_t c = 0; c < t.cols; ++c) transposed[c * t.rows + r] = v[r * t.cols + c];
-                    write_file_atomically(dir / file, npy_file({t.cols, t.rows}, transposed.data(), t.size()), "export");
-                    shape = "(" + std::to_string(t.cols) + ", " + std::to_string(t.rows) + ")";
-                } else {
-                    write_file_atomically(dir / file, npy_file({t.rows}, v, t.rows), "export");
-                    shape = "(" + std::to_string(t.rows) + ",)";
-                }
-                manifest += file + " " + shape + " " + layer + "\n";
-            });
-        });
-    }
+    serial::for_each_npy_tensor(m, [&](const std::string& file, const std::string& layer, const tensor& t) {
+        const float* v = m.params() + t.offset;
+        std::string shape;
+        if (t.cols) {  // rows x cols row-major, written transposed: (cols, rows), as nn.Linear.weight
+            transposed.resize(t.size());
+            for (std::size_t r = 0; r < t.rows; ++r)
+                for (std::size_t c = 0; c < t.cols; ++c) transposed[c * t.rows + r] = v[r * t.cols + c];
+            write_file_atomically(dir / file, npy_file({t.cols, t.rows}, transposed.data(), t.size()), "export");
+            shape = "(" + std::to_string(t.cols) + ", " + std::to_string(t.rows) + ")";
+        } else {
+            write_file_atomically(dir / file, npy_file({t.rows}, v, t.rows), "export");
+            shape = "(" + std::to_string(t.rows) + ",)";
+        }
+        manifest += file + " " + shape + " " + layer + "\n";
+    });
     const bytes text(manifest.begin(), manifest.end());
     write_file_atomically(dir / "manifest.txt", text, "export");
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+namespace serial {
+
+SANENET_INLINE std::string shape_text(const std::vector<std::size_t>& shape) {
+    std::string s = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+// The header's Python dict literal, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }.
+class npy_header_parser {
+public:
+    explicit npy_header_parser(std::string_view text) : t_(text) {}
+    bool parse(std::string& descr, bool& fortran, std::vector<std::size_t>& shape, bool& has_descr, bool& has_order,
+               bool& has_shape) {
+        if (!eat('{')) return false;
+        for (;;) {
+            if (eat('}')) return true;
+            std::string key;
+            if (!string(key) || !eat(':')) return false;
+            if (key == "descr") {
+                if (!string(descr)) return false;
+                has_descr = true;
+            } else if (key == "fortran_order") {
+                if (word("True"))
+                    fortran = true;
+                else if (word("False"))
+                    fortran = false;
+                else
+                    return false;
+                has_order = true;
+            } else if (key == "shape") {
+                if (!eat('(')) return false;
+                shape.clear();
+                while (!eat(')')) {
+                    skip();
+                    std::size_t v = 0, digits = 0;
+                    while (i_ < t_.size() && std::isdigit(static_cast<unsigned char>(t_[i_])) && digits < 19)
+                        v = v * 10 + static_cast<std::size_t>(t_[i_++] - '0'), ++digits;
+                    if (!digits) return false;
+                    shape.push_back(v);
+                    if (!eat(',') && !(skip(), i_ < t_.size() && t_[i_] == ')')) return false;
+                }
+                has_shape = true;
+            } else {
+                return false;
+            }
+            if (!eat(',') && !(skip(), i_ < t_.size() && t_[i_] == '}')) return false;
+        }
+    }
+
+private:
+    void skip() {
+        while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\t')) ++i_;
+    }
+    bool eat(char c) {
+        skip();
+        if (i_ < t_.size() && t_[i_] == c) return ++i_, true;
+        return false;
+    }
+    bool word(std::string_view w) {
+        skip();
+        if (t_.substr(i_, w.size()) != w) return false;
+        i_ += w.size();
+        return true;
+    }
+    bool string(std::string& out) {
+        skip();
+        if (i_ >= t_.size() || (t_[i_] != '\'' && t_[i_] != '"')) return false;
+        const char q = t_[i_++];
+        const std::size_t end = t_.find(q, i_);
+        if (end == std::string_view::npos) return false;
+        out = std::string(t_.substr(i_, end - i_));
+        i_ = end + 1;
+        return true;
+    }
+    std::string_view t_;
+    std::size_t i_ = 0;
+};
+
+SANENET_INLINE npy_array parse_npy(const bytes& b, const std::string& fail) {
+    static constexpr unsigned char magic_npy[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+    if (b.size() < 10 || std::memcmp(b.data(), magic_npy, 6) != 0)
+        throw io_error(fail + (b.size() < 10 ? "truncated: " + std::to_string(b.size()) + " bytes, not an NPY file"
+                                             : std::string("not an NPY file (no \\x93NUMPY magic)")));
+    const unsigned major = b[6];
+    if (major < 1 || major > 3)
+        throw io_error(fail + "NPY format version " + std::to_string(major) + "." + std::to_string(b[7]) +
+                       ", expected 1.0, 2.0 or 3.0");
+    const std::size_t len_size = major == 1 ? 2 : 4;
+    if (b.size() < 8 + len_size) throw io_error(fail + "truncated in the header length");
+    std::size_t header_len = b[8] | static_cast<std::size_t>(b[9]) << 8;
+    if (len_size == 4) header_len |= static_cast<std::size_t>(b[10]) << 16 | static_cast<std::size_t>(b[11]) << 24;
+    const std::size_t data_at = 8 + len_size + header_len;
+    if (b.size() < data_at)
+        throw io_error(fail + "truncated: the header ends at byte " + std::to_string(data_at) + ", the file has " +
+                       std::to_string(b.size()) + " bytes");
+    const std::string_view text(reinterpret_cast<const char*>(b.data()) + 8 + len_size, header_len);
+    std::string descr;
+    bool fortran = false, has_descr = false, has_order = false, has_shape = false;
+    npy_array a;
+    if (!npy_header_parser(text).parse(descr, fortran, a.shape, has_descr, has_order, has_shape) || !has_descr || !has_order ||
+        !has_shape)
+        throw io_error(fail + "malformed NPY header (expected {'descr': ..., 'fortran_order': ..., 'shape': (...)}): " +
+                       std::string(text.substr(0, std::min<std::size_t>(text.size(), 120))));
+    if (descr != "<f4" && descr != "<f8")
+        throw io_error(fail + "dtype '" + descr + "', expected '<f4' (float32) or '<f8' (float64, converted to float32)");
+    if (fortran)
+        throw io_error(fail +
+                       "the array is in Fortran (column-major) order, expected C order: save np.ascontiguousarray(a) "
+                       "or torch's tensor.numpy()");
+    std::size_t count = 1;
+    for (std::size_t d : a.shape) {
+        if (d != 0 && count > (std::size_t{1} << 40) / d) throw io_error(fail + "shape " + shape_text(a.shape) + " is too large");
+        count *= d;
+    }
+    const std::size_t item = descr == "<f4" ? 4 : 8, need = count * item, have = b.size() - data_at;
+    if (have != need)
+        throw io_error(fail + (have < need ? "truncated" : "trailing data") + ": shape " + shape_text(a.shape) + " of '" + descr +
+                       "' needs " + std::to_string(need) + " bytes of data, the file has " + std::to_string(have));
+    a.values.resize(count);
+    const unsigned char* p = b.data() + data_at;
+    if (item == 4) {
+        get_floats(p, a.values.data(), count);
+    } else {
+        for (std::size_t i = 0; i < count; ++i) {
+            std::uint64_t u = 0;
+            for (int k = 0; k < 8; ++k) u |= static_cast<std::uint64_t>(p[8 * i + static_cast<std::size_t>(k)]) << (8 * k);
+            a.values[i] = static_cast<float>(std::bit_cast<double>(u));
+        }
+    }
+    return a;
+}
+
+}  // namespace serial
+
+SANENET_INLINE void import_npy(model& m, const std::filesystem::path& dir) {
+    using namespace serial;
+    const std::string fail = "cannot import from " + quoted(dir) + ": ";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) throw io_error(fail + "not a directory");
+
+    // The layer count first: the largest index of each stem's files against the network's.
+    std::map<std::string, std::size_t> in_dir, in_net;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        for (const char* stem : {"dense", "layernorm"}) {
+            const std::size_t n = std::strlen(stem);
+            if (name.compare(0, n, stem) != 0) continue;
+            std::size_t i = n, index = 0;
+            while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) && i < n + 9)
+                index = index * 10 + static_cast<std::size_t>(name[i++] - '0');
+            if (i == n ||
+                (name.compare(i, std::string::npos, "_weight.npy") != 0 && name.compare(i, std::string::npos, "_bias.npy") != 0))
+                continue;
+            in_dir[stem] = std::max(in_dir[stem], index + 1);
+        }
+    }
+    if (ec) throw io_error(fail + "listing the directory: " + ec.message());
+    for (const stage& st : m.stages())
+        if (const char* stem = visit_kind(st.k, [&]<kind K>() { return layer_ops<K>::stem; })) ++in_net[stem];
+    for (const char* stem : {"dense", "layernorm"}) {
+        const std::size_t d = in_dir[stem], n = in_net[stem];
+        if (d == n) continue;
+        const auto files = [&](std::size_t count) {
+            return count == 0
+                       ? std::string("none")
+                       : std::string(stem) + "0" + (count > 1 ? " to " + std::string(stem) + std::to_string(count - 1) : "");
+        };
+        throw io_error(fail + "wrong layer count: the directory holds " + std::to_string(d) + " " + stem + " layer" +
+                       (d == 1 ? "" : "s") + " (" + files(d) + "), the network has " + std::to_string(n) + " (" + files(n) +
+                       "): the model the files come from has another architecture");
+    }
+
+    // Every file read and checked into a copy of the parameters; m changes only at the end.
+    std::vector<float> staged(m.params(), m.params() + m.parameter_count());
+    serial::for_each_npy_tensor(m, [&](const std::string& file, const std::string& layer, const tensor& t) {
+        const std::filesystem::path path = dir / file;
+        const std::vector<std::size_t> want =
+            t.cols ? std::vector<std::size_t>{t.cols, t.rows} : std::vector<std::size_t>{t.rows};
+        const std::string what = fail + file + " (" + layer + ", " + t.name + " of shape " + shape_text(want) + "): ";
+        std::error_code exists_ec;
+        if (!std::filesystem::exists(path, exists_ec)) throw io_error(what + "the file is missing");
+        const npy_array a = parse_npy(read_file(path, "NPY file"), what);
+        if (a.shape != want)
+            throw io_error(what + "the file holds shape " + shape_text(a.shape) + ", the layer needs " + shape_text(want) +
+                           (t.cols ? " (out, in), as PyTorch's nn.Linear.weight" : ""));
+        for (std::size_t i = 0; i < a.values.size(); ++i)
+            if (!std::isfinite(a.values[i]))
+                throw io_error(what + "value " + std::to_string(i) + " is " +
+                               (std::isnan(a.values[i]) ? "NaN" : "infinite (or beyond float's range)") +
+                               ", expected finite values");
+        float* dst = staged.data() + t.offset;
+        if (t.cols) {  // (cols, rows) in the file, rows x cols in sanenet
+            for (std::size_t r = 0; r < t.rows; ++r)
+                for (std::size_t c = 0; c < t.cols; ++c) dst[r * t.cols + c] = a.values[c * t.rows + r];
+        } else {
+            std::copy(a.values.begin(), a.values.end(), dst);
+        }
+    });
+    std::copy(staged.begin(), staged.end(), m.params());
 }
 
 }  // namespace sanenet::detail
@@ -8868,7 +10356,8 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
 // false, and returns it. The network is not changed.
 template <class Net, class Y>
 Report doctor(const Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
-    Report r = detail::doctor(net.engine(), x, detail::targets_for<Net>(y), options, Net::waivers);
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);  // raw with scalers attached
+    Report r = detail::doctor(net.engine(), d.x(), d.y(), d.options(), Net::waivers);
     if (options.progress) std::fputs(r.to_string().c_str(), stdout);
     return r;
 }

@@ -77,7 +77,7 @@ SANENET_INLINE split_rows split_indices(std::size_t rows, std::size_t target_row
     std::vector<std::size_t> order(rows);
     for (std::size_t i = 0; i < rows; ++i) order[i] = i;
     kernels::rng r(options.seed);
-    for (std::size_t i = rows - 1; i > 0; --i) std::swap(order[i], order[static_cast<std::size_t>(r.below(i + 1))]);
+    kernels::shuffle(order, r);
 
     split_rows out;
     if (!classes) {

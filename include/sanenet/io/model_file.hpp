@@ -294,22 +294,25 @@ SANENET_INLINE std::string architecture_difference(task_spec file_task, const st
     return s + "the task differs: file " + task_name(file_task) + ", network " + task_name(net_task);
 }
 
-// Decodes a record after the checksum passed; empty string on success, else what is wrong.
-SANENET_INLINE std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
-    const std::uint32_t tk = get_u32(p), outputs = get_u32(p + 4), count = get_u32(p + 8);
-    if (tk > static_cast<std::uint32_t>(task_kind::multilabel)) return "unknown task kind " + std::to_string(tk);
-    if (outputs > 0x7fffffffu) return "impossible task output count " + std::to_string(outputs);
-    task = {static_cast<task_kind>(tk), static_cast<int>(outputs)};
+inline constexpr unsigned init_count = static_cast<unsigned>(init::constant) + 1;
+
+// Decodes count layer records at p (after the checksum passed); empty string on success, else
+// what is wrong. Version 1's records hold no regularizer and no initializer.
+SANENET_INLINE std::string decode_layers(const unsigned char* p, std::uint32_t count, std::uint32_t version,
+                                         std::vector<layer_spec>& layers) {
     layers.clear();
     for (std::uint32_t i = 0; i < count; ++i) {
-        const unsigned char* r = p + 12 + record_size * i;
-        const std::string where = "layer record " + std::to_string(i) + ": ";
-        if (r[0] >= kind_count || is_regularizer(static_cast<kind>(r[0])))
+        const unsigned char* r = p + record_size * i;
+        const std::string where =
+            version == 1 ? "layer record " + std::to_string(i) + ": " : "layer " + std::to_string(i) + " of the layer list: ";
+        if (r[0] >= kind_count || (version == 1 && is_regularizer(static_cast<kind>(r[0]))))
             return where + "unknown layer kind " + std::to_string(r[0]);
         if (r[1] >= act_count) return where + "unknown activation " + std::to_string(r[1]);
+        if (version > 1 && r[2] >= init_count) return where + "unknown initializer " + std::to_string(r[2]);
         layer_spec s{};
         s.k = static_cast<kind>(r[0]);
         s.a = static_cast<act>(r[1]);
+        if (version > 1) s.i = static_cast<init>(r[2]);
         const std::uint32_t in = get_u32(r + 4), out = get_u32(r + 8);
         if (in > 0x7fffffffu || out > 0x7fffffffu) return where + "impossible width";
         s.in = static_cast<int>(in);
@@ -320,11 +323,14 @@ SANENET_INLINE std::string decode_record(const unsigned char* p, task_spec& task
     return {};
 }
 
-}  // namespace serial
-
-namespace serial {
-
-inline constexpr unsigned init_count = static_cast<unsigned>(init::constant) + 1;
+// Decodes a record after the checksum passed; empty string on success, else what is wrong.
+SANENET_INLINE std::string decode_record(const unsigned char* p, task_spec& task, std::vector<layer_spec>& layers) {
+    const std::uint32_t tk = get_u32(p), outputs = get_u32(p + 4), count = get_u32(p + 8);
+    if (tk > static_cast<std::uint32_t>(task_kind::multilabel)) return "unknown task kind " + std::to_string(tk);
+    if (outputs > 0x7fffffffu) return "impossible task output count " + std::to_string(outputs);
+    task = {static_cast<task_kind>(tk), static_cast<int>(outputs)};
+    return decode_layers(p + 12, count, 1, layers);
+}
 
 // Version 2's layer list: every layer of the network type as its layer_spec.
 SANENET_INLINE void put_layers(bytes& b, std::span<const layer_spec> specs) {
@@ -344,29 +350,6 @@ SANENET_INLINE void put_scaler(bytes& b, const scaler& s) {
     put_u32(b, static_cast<std::uint32_t>(s.size()));
     put_floats(b, s.mean.data(), s.size());
     put_floats(b, s.scale.data(), s.size());
-}
-
-// Decodes version 2's layer list (after the checksum passed); empty string on success.
-SANENET_INLINE std::string decode_layers(const unsigned char* p, std::uint32_t count, std::vector<layer_spec>& layers) {
-    layers.clear();
-    for (std::uint32_t i = 0; i < count; ++i) {
-        const unsigned char* r = p + record_size * i;
-        const std::string where = "layer " + std::to_string(i) + " of the layer list: ";
-        if (r[0] >= kind_count) return where + "unknown layer kind " + std::to_string(r[0]);
-        if (r[1] >= act_count) return where + "unknown activation " + std::to_string(r[1]);
-        if (r[2] >= init_count) return where + "unknown initializer " + std::to_string(r[2]);
-        layer_spec s{};
-        s.k = static_cast<kind>(r[0]);
-        s.a = static_cast<act>(r[1]);
-        s.i = static_cast<init>(r[2]);
-        const std::uint32_t in = get_u32(r + 4), out = get_u32(r + 8);
-        if (in > 0x7fffffffu || out > 0x7fffffffu) return where + "impossible width";
-        s.in = static_cast<int>(in);
-        s.out = static_cast<int>(out);
-        s.param = std::bit_cast<float>(get_u32(r + 12));
-        layers.push_back(s);
-    }
-    return {};
 }
 
 // The output width of a record: its last Dense's (0 without one).
@@ -491,7 +474,7 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
                        " parameters, the header says " + std::to_string(count));
 
     if (c.version >= 2) {
-        if (const std::string bad = decode_layers(b.data() + layers_at, layer_list, c.layers); !bad.empty())
+        if (const std::string bad = decode_layers(b.data() + layers_at, layer_list, 2, c.layers); !bad.empty())
             throw io_error(fail + "corrupted layer list (" + bad + ")");
         const std::vector<layer_spec> projected = weight_layers(c.layers);
         // Layer by layer, not through the fingerprint: load_any sizes the model from the list.

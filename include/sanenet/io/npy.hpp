@@ -122,6 +122,23 @@ SANENET_INLINE bytes npy_file(const std::vector<std::size_t>& shape, const float
     return b;
 }
 
+// Each parameter tensor of m in the export_npy layout, in file order: f(file, layer, t), with
+// file such as "dense0_weight.npy" (the stem counts that kind's layers from 0) and layer such
+// as "layer 1 Dense<256>". export_npy writes these files, import_npy reads them.
+template <class F>
+void for_each_npy_tensor(const model& m, F&& f) {
+    std::size_t ordinal[kind_count] = {};
+    for (const stage& st : m.stages()) {
+        const char* stem_of_kind = visit_kind(st.k, [&]<kind K>() { return layer_ops<K>::stem; });
+        if (!stem_of_kind) continue;
+        const std::string stem = stem_of_kind + std::to_string(ordinal[static_cast<unsigned>(st.k)]++);
+        const std::string layer = "layer " + std::to_string(st.spec) + " " + layer_name(m.specs()[st.spec]);
+        visit_kind(st.k, [&]<kind K>() {
+            layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) { f(stem + "_" + t.name + ".npy", layer, t); });
+        });
+    }
+}
+
 }  // namespace serial
 
 SANENET_INLINE void export_npy(const model& m, const std::filesystem::path& dir) {
@@ -136,31 +153,21 @@ SANENET_INLINE void export_npy(const model& m, const std::filesystem::path& dir)
                            "; float32 little-endian; weights (out, in) as PyTorch nn.Linear.weight, biases (out,)\n"
                            "# file shape layer\n";
     std::vector<float> transposed;
-    std::size_t ordinal[kind_count] = {};
-    for (const stage& st : m.stages()) {
-        const char* stem_of_kind = visit_kind(st.k, [&]<kind K>() { return layer_ops<K>::stem; });
-        if (!stem_of_kind) continue;
-        const std::string stem = stem_of_kind + std::to_string(ordinal[static_cast<unsigned>(st.k)]++);
-        const std::string layer = "layer " + std::to_string(st.spec) + " " + layer_name(m.specs()[st.spec]);
-        visit_kind(st.k, [&]<kind K>() {
-            layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) {
-                const std::string file = stem + "_" + t.name + ".npy";
-                const float* v = m.params() + t.offset;
-                std::string shape;
-                if (t.cols) {  // rows x cols row-major, written transposed: (cols, rows), as nn.Linear.weight
-                    transposed.resize(t.size());
-                    for (std::size_t r = 0; r < t.rows; ++r)
-                        for (std::size_t c = 0; c < t.cols; ++c) transposed[c * t.rows + r] = v[r * t.cols + c];
-                    write_file_atomically(dir / file, npy_file({t.cols, t.rows}, transposed.data(), t.size()), "export");
-                    shape = "(" + std::to_string(t.cols) + ", " + std::to_string(t.rows) + ")";
-                } else {
-                    write_file_atomically(dir / file, npy_file({t.rows}, v, t.rows), "export");
-                    shape = "(" + std::to_string(t.rows) + ",)";
-                }
-                manifest += file + " " + shape + " " + layer + "\n";
-            });
-        });
-    }
+    serial::for_each_npy_tensor(m, [&](const std::string& file, const std::string& layer, const tensor& t) {
+        const float* v = m.params() + t.offset;
+        std::string shape;
+        if (t.cols) {  // rows x cols row-major, written transposed: (cols, rows), as nn.Linear.weight
+            transposed.resize(t.size());
+            for (std::size_t r = 0; r < t.rows; ++r)
+                for (std::size_t c = 0; c < t.cols; ++c) transposed[c * t.rows + r] = v[r * t.cols + c];
+            write_file_atomically(dir / file, npy_file({t.cols, t.rows}, transposed.data(), t.size()), "export");
+            shape = "(" + std::to_string(t.cols) + ", " + std::to_string(t.rows) + ")";
+        } else {
+            write_file_atomically(dir / file, npy_file({t.rows}, v, t.rows), "export");
+            shape = "(" + std::to_string(t.rows) + ",)";
+        }
+        manifest += file + " " + shape + " " + layer + "\n";
+    });
     const bytes text(manifest.begin(), manifest.end());
     write_file_atomically(dir / "manifest.txt", text, "export");
 }
@@ -346,40 +353,30 @@ SANENET_INLINE void import_npy(model& m, const std::filesystem::path& dir) {
 
     // Every file read and checked into a copy of the parameters; m changes only at the end.
     std::vector<float> staged(m.params(), m.params() + m.parameter_count());
-    std::size_t ordinal[kind_count] = {};
-    for (const stage& st : m.stages()) {
-        const char* stem_of_kind = visit_kind(st.k, [&]<kind K>() { return layer_ops<K>::stem; });
-        if (!stem_of_kind) continue;
-        const std::string stem = stem_of_kind + std::to_string(ordinal[static_cast<unsigned>(st.k)]++);
-        const std::string layer = "layer " + std::to_string(st.spec) + " " + layer_name(m.specs()[st.spec]);
-        visit_kind(st.k, [&]<kind K>() {
-            layer_ops<K>::tensors(m.specs()[st.spec], st, [&](const tensor& t) {
-                const std::string file = stem + "_" + t.name + ".npy";
-                const std::filesystem::path path = dir / file;
-                const std::vector<std::size_t> want =
-                    t.cols ? std::vector<std::size_t>{t.cols, t.rows} : std::vector<std::size_t>{t.rows};
-                const std::string what = fail + file + " (" + layer + ", " + t.name + " of shape " + shape_text(want) + "): ";
-                std::error_code exists_ec;
-                if (!std::filesystem::exists(path, exists_ec)) throw io_error(what + "the file is missing");
-                const npy_array a = parse_npy(read_file(path, "NPY file"), what);
-                if (a.shape != want)
-                    throw io_error(what + "the file holds shape " + shape_text(a.shape) + ", the layer needs " +
-                                   shape_text(want) + (t.cols ? " (out, in), as PyTorch's nn.Linear.weight" : ""));
-                for (std::size_t i = 0; i < a.values.size(); ++i)
-                    if (!std::isfinite(a.values[i]))
-                        throw io_error(what + "value " + std::to_string(i) + " is " +
-                                       (std::isnan(a.values[i]) ? "NaN" : "infinite (or beyond float's range)") +
-                                       ", expected finite values");
-                float* dst = staged.data() + t.offset;
-                if (t.cols) {  // (cols, rows) in the file, rows x cols in sanenet
-                    for (std::size_t r = 0; r < t.rows; ++r)
-                        for (std::size_t c = 0; c < t.cols; ++c) dst[r * t.cols + c] = a.values[c * t.rows + r];
-                } else {
-                    std::copy(a.values.begin(), a.values.end(), dst);
-                }
-            });
-        });
-    }
+    serial::for_each_npy_tensor(m, [&](const std::string& file, const std::string& layer, const tensor& t) {
+        const std::filesystem::path path = dir / file;
+        const std::vector<std::size_t> want =
+            t.cols ? std::vector<std::size_t>{t.cols, t.rows} : std::vector<std::size_t>{t.rows};
+        const std::string what = fail + file + " (" + layer + ", " + t.name + " of shape " + shape_text(want) + "): ";
+        std::error_code exists_ec;
+        if (!std::filesystem::exists(path, exists_ec)) throw io_error(what + "the file is missing");
+        const npy_array a = parse_npy(read_file(path, "NPY file"), what);
+        if (a.shape != want)
+            throw io_error(what + "the file holds shape " + shape_text(a.shape) + ", the layer needs " + shape_text(want) +
+                           (t.cols ? " (out, in), as PyTorch's nn.Linear.weight" : ""));
+        for (std::size_t i = 0; i < a.values.size(); ++i)
+            if (!std::isfinite(a.values[i]))
+                throw io_error(what + "value " + std::to_string(i) + " is " +
+                               (std::isnan(a.values[i]) ? "NaN" : "infinite (or beyond float's range)") +
+                               ", expected finite values");
+        float* dst = staged.data() + t.offset;
+        if (t.cols) {  // (cols, rows) in the file, rows x cols in sanenet
+            for (std::size_t r = 0; r < t.rows; ++r)
+                for (std::size_t c = 0; c < t.cols; ++c) dst[r * t.cols + c] = a.values[c * t.rows + r];
+        } else {
+            std::copy(a.values.begin(), a.values.end(), dst);
+        }
+    });
     std::copy(staged.begin(), staged.end(), m.params());
 }
 

@@ -6,9 +6,12 @@
 
 #include <sanenet/kernels/simd.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 #if SANENET_DEFINITIONS
 #include <cmath>
+#include <utility>
 #endif
 
 SANENET_KERNELS_BEGIN
@@ -36,6 +39,10 @@ private:
     double spare_ = 0.0;
     bool has_spare_ = false;
 };
+
+// A Fisher-Yates shuffle of v by r's stream: the one shuffle of the samples (fit, the doctor,
+// find_learning_rate) and of data::split.
+SANENET_INLINE void shuffle(std::vector<std::size_t>& v, rng& r);
 
 // Counter-based: 32 random bits for element idx under key (two rounds of lowbias32).
 SANENET_ALWAYS_INLINE std::uint32_t hash32(std::uint32_t x) {
@@ -96,6 +103,10 @@ SANENET_INLINE std::uint64_t rng::below(std::uint64_t n) {
     do r = next();
     while (r >= limit);
     return r % n;
+}
+
+SANENET_INLINE void shuffle(std::vector<std::size_t>& v, rng& r) {
+    for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[r.below(i)]);
 }
 
 SANENET_INLINE double rng::normal() {

@@ -270,7 +270,9 @@ SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::
                           std::to_string(input_size) + "> expects " + shape_string(rows, static_cast<std::size_t>(input_size)));
 }
 
-SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output) {
+// predict's loop: x in chunks of 256 rows through infer(in, rows, out, ping, pong, threads).
+template <class Infer>
+xt::xtensor<float, 2> predict_in_chunks(const model& m, const xt::xtensor<float, 2>& x, int threads, Infer&& infer) {
     const std::size_t rows = x.shape()[0];
     check_input_width("predict", rows, x.shape()[1], m.input_size());
     xt::xtensor<float, 2> out = xt::xtensor<float, 2>::from_shape({rows, static_cast<std::size_t>(m.output_size())});
@@ -280,27 +282,23 @@ SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<f
     const int t = kernels::resolve_threads(threads);
     for (std::size_t r = 0; r < rows; r += chunk) {
         const std::size_t n = std::min(chunk, rows - r);
-        m.infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n,
-                out.data() + r * static_cast<std::size_t>(m.output_size()), ping.data(), pong.data(), t, apply_output);
+        infer(x.data() + r * static_cast<std::size_t>(m.input_size()), n,
+              out.data() + r * static_cast<std::size_t>(m.output_size()), ping.data(), pong.data(), t);
     }
     return out;
 }
 
+SANENET_INLINE xt::xtensor<float, 2> predict(const model& m, const xt::xtensor<float, 2>& x, int threads, bool apply_output) {
+    return predict_in_chunks(m, x, threads, [&](const float* in, std::size_t n, float* out, float* ping, float* pong, int t) {
+        m.infer(in, n, out, ping, pong, t, apply_output);
+    });
+}
+
 SANENET_INLINE xt::xtensor<float, 2> predict_raw(const model& m, const xt::xtensor<float, 2>& x, int threads) {
     if (!m.has_scalers()) return predict(m, x, threads);
-    const std::size_t rows = x.shape()[0];
-    check_input_width("predict", rows, x.shape()[1], m.input_size());
-    xt::xtensor<float, 2> out = xt::xtensor<float, 2>::from_shape({rows, static_cast<std::size_t>(m.output_size())});
-    constexpr std::size_t chunk = 256;
-    const std::size_t ws = std::min(rows, chunk) * static_cast<std::size_t>(m.max_width());
-    aligned_buffer<float> ping(ws), pong(ws);
-    const int t = kernels::resolve_threads(threads);
-    for (std::size_t r = 0; r < rows; r += chunk) {
-        const std::size_t n = std::min(chunk, rows - r);
-        m.infer_raw(x.data() + r * static_cast<std::size_t>(m.input_size()), n,
-                    out.data() + r * static_cast<std::size_t>(m.output_size()), ping.data(), pong.data(), t);
-    }
-    return out;
+    return predict_in_chunks(m, x, threads, [&](const float* in, std::size_t n, float* out, float* ping, float* pong, int t) {
+        m.infer_raw(in, n, out, ping, pong, t);
+    });
 }
 #endif  // SANENET_DEFINITIONS
 

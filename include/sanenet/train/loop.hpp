@@ -70,9 +70,7 @@ SANENET_INLINE sample_order::sample_order(std::size_t n, std::uint64_t seed, boo
     std::iota(order_.begin(), order_.end(), std::size_t{0});
 }
 
-SANENET_INLINE void sample_order::shuffle() {
-    for (std::size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[rng_.below(i)]);
-}
+SANENET_INLINE void sample_order::shuffle() { kernels::shuffle(order_, rng_); }
 
 SANENET_INLINE std::size_t sample_order::next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
     const std::size_t n = order_.size();
