@@ -1,13 +1,16 @@
 # sanenet set-up commands (Debian 12):
 #   make demo    install what the demo needs, build and run the Fashion-MNIST example
 #   make test    install what the tests need, build and run every test with g++, then the
-#                unit, per-architecture and compile-check tests with clang++-19 (what .ci/run runs)
+#                unit, per-architecture, compile-check and fuzz tests with clang++-19, then the unit
+#                tests under ASan+UBSan and TSan (make sanitize) (what .ci/run runs)
 #   make bench   install the anchors (OpenBLAS, PyTorch, dlib), build and run the benchmark,
 #                write docs/benchmarks.md
 #   make mistakes  build and run the mistake benchmark (docs/diagnostics.md)
 #   make parity  install PyTorch, replay the oracle's training cases in it and import PyTorch models
 #                with sn::import_npy (docs/parity.md)
 #   make test-avx512-emulated  the AVX-512 builds of the SIMD tests on an emulated CPU (Bochs)
+#   make fuzz    run every fuzz target (tests/fuzz/) for FUZZ_SECONDS each (default 300), with clang++-19
+#   make sanitize  the unit tests under ASan+UBSan and the threaded ones under TSan (clang++-19)
 #   make single  regenerate single_include/sanenet/sanenet.hpp
 #   make clean   remove the build directories
 
@@ -23,7 +26,7 @@ CLANGXX ?= clang++-19
 BENCH ?= ON
 
 DEMO_PACKAGES := g++ cmake make xtensor-dev libxsimd-dev xtl-dev zlib1g-dev dataset-fashion-mnist
-TEST_PACKAGES := $(DEMO_PACKAGES) doctest-dev clang-19 clang-format-19 python3
+TEST_PACKAGES := $(DEMO_PACKAGES) doctest-dev clang-19 clang-format-19 python3 libclang-rt-19-dev
 BENCH_PACKAGES := $(DEMO_PACKAGES) libopenblas-dev python3-torch libdlib-dev pkg-config
 
 # $(call ensure_packages,<packages>): install the missing Debian packages (root), or print the
@@ -90,11 +93,12 @@ test: test-packages
 	$(call header,"test: configure $(BUILD_CLANG)/ with $(CLANGXX) (unit and per-architecture tests and compile checks)")
 	CXX=$(CLANGXX) cmake -S . -B $(BUILD_CLANG) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_TESTS=ON \
 	  -DSANENET_TEST_SINGLE_INCLUDE=OFF -DSANENET_TEST_UNIT_ONLY=ON -DSANENET_BUILD_EXAMPLES=OFF \
-	  -DSANENET_BUILD_BENCH=OFF
+	  -DSANENET_BUILD_BENCH=OFF -DSANENET_BUILD_FUZZ=ON
 	$(call header,"test: build $(BUILD_CLANG)/ ($(CLANGXX))")
 	cmake --build $(BUILD_CLANG) -j$(JOBS)
 	$(call header,"test: ctest $(BUILD_CLANG)/ ($(CLANGXX))")
 	ctest --test-dir $(BUILD_CLANG) --output-on-failure -j$(JOBS) --output-junit $(abspath $(BUILD_CLANG))/ctest-junit.xml
+	$(MAKE) sanitize-tsan
 	$(call header,"test: all passed; the SIMD architecture builds (tests/CMakeLists.txt)")
 	$(PYTHON) tools/arch_report.py g++=$(BUILD)/ctest-junit.xml $(CLANGXX)=$(BUILD_CLANG)/ctest-junit.xml
 
@@ -107,7 +111,7 @@ single:
 	$(PYTHON) tools/amalgamate.py
 
 clean:
-	rm -rf $(BUILD) $(BUILD_CLANG)
+	rm -rf $(BUILD) $(BUILD_CLANG) $(BUILD_ASAN) $(BUILD_TSAN)
 
 bench-packages:
 	$(call header,"bench: Debian packages")
@@ -141,3 +145,46 @@ bench: bench-packages
 	cmake --build $(BUILD) --target perf dlib_mlp -j$(JOBS)
 	$(call header,"bench: run (about 10 minutes)")
 	/usr/bin/python3 bench/run.py --build $(BUILD)
+
+# make fuzz: every libFuzzer target of tests/fuzz/ for FUZZ_SECONDS each, FUZZ_PARALLEL at a time;
+# prints runs, coverage and crashes per target (docs/reliability.md). make fuzz-seeds rewrites
+# the seed corpora tests/fuzz/corpus/ from the targets' --write-seeds.
+FUZZ_SECONDS ?= 300
+FUZZ_PARALLEL ?= 2
+.PHONY: fuzz fuzz-build fuzz-seeds
+fuzz-build: test-packages
+	$(call header,"fuzz: configure and build $(BUILD_CLANG)/ ($(CLANGXX))")
+	CXX=$(CLANGXX) cmake -S . -B $(BUILD_CLANG) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_TESTS=ON \
+	  -DSANENET_TEST_SINGLE_INCLUDE=OFF -DSANENET_TEST_UNIT_ONLY=ON -DSANENET_BUILD_EXAMPLES=OFF \
+	  -DSANENET_BUILD_BENCH=OFF -DSANENET_BUILD_FUZZ=ON
+	cmake --build $(BUILD_CLANG) --target fuzz_idx fuzz_idx_gz fuzz_csv fuzz_model_file fuzz_npy -j$(JOBS)
+
+fuzz: fuzz-build
+	$(call header,"fuzz: $(FUZZ_SECONDS) s per target")
+	$(PYTHON) tools/fuzz.py all --build $(BUILD_CLANG) --seconds $(FUZZ_SECONDS) --parallel $(FUZZ_PARALLEL)
+
+fuzz-seeds: fuzz-build
+	$(PYTHON) tools/fuzz.py seeds --build $(BUILD_CLANG)
+
+# make sanitize: the unit tests built with clang++-19 under ASan+UBSan (BUILD_ASAN) and the tests
+# that run threads under TSan (BUILD_TSAN); a report fails the test (docs/reliability.md).
+BUILD_ASAN ?= build-asan
+BUILD_TSAN ?= build-tsan
+.PHONY: sanitize sanitize-asan sanitize-tsan
+sanitize: sanitize-asan sanitize-tsan
+
+sanitize-asan: test-packages
+	$(call header,"sanitize: ASan+UBSan unit tests in $(BUILD_ASAN)/ ($(CLANGXX))")
+	CXX=$(CLANGXX) cmake -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_TESTS=ON \
+	  -DSANENET_TEST_SINGLE_INCLUDE=OFF -DSANENET_TEST_UNIT_ONLY=ON -DSANENET_TEST_COMPILE_CHECKS=OFF \
+	  -DSANENET_BUILD_EXAMPLES=OFF -DSANENET_BUILD_BENCH=OFF -DSANENET_SANITIZE=address,undefined
+	cmake --build $(BUILD_ASAN) -j$(JOBS)
+	ctest --test-dir $(BUILD_ASAN) --output-on-failure -j$(JOBS) -L unit
+
+sanitize-tsan: test-packages
+	$(call header,"sanitize: TSan threaded tests in $(BUILD_TSAN)/ ($(CLANGXX))")
+	CXX=$(CLANGXX) cmake -S . -B $(BUILD_TSAN) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_TESTS=ON \
+	  -DSANENET_TEST_SINGLE_INCLUDE=OFF -DSANENET_TEST_UNIT_ONLY=ON -DSANENET_TEST_COMPILE_CHECKS=OFF \
+	  -DSANENET_BUILD_EXAMPLES=OFF -DSANENET_BUILD_BENCH=OFF -DSANENET_SANITIZE=thread
+	cmake --build $(BUILD_TSAN) -j$(JOBS)
+	ctest --test-dir $(BUILD_TSAN) --output-on-failure -j$(JOBS) -L unit

@@ -3955,6 +3955,7 @@ constexpr std::size_t rule_l111_too_few_hidden_units(specs_view l, task_spec t) 
 #include <string>
 #include <vector>
 #if SANENET_DEFINITIONS
+#include <atomic>
 #include <cmath>
 #include <utility>
 #endif
@@ -3980,6 +3981,18 @@ struct forward_buffers {
     float* pong = nullptr;
     float* const* outputs = nullptr;
     float* const* states = nullptr;
+};
+
+// Who is using a model (docs/reliability.md, "Threads"): any number of readers (predict,
+// predict_one, evaluate, save, export_npy, doctor, find_learning_rate) at once, or one writer
+// (fit, load). The public calls take a read_use or a write_use for as long as they run; one that
+// would break the rule is refused with an argument_error, never waited for. The word counts
+// the readers, and its top bit is the writer. A copy of a model starts unused.
+struct use_word {
+    std::uint32_t value = 0;
+    use_word() = default;
+    use_word(const use_word&) noexcept {}
+    use_word& operator=(const use_word&) noexcept { return *this; }
 };
 
 // A Standardizer's statistics carried by the model (Network::attach_input_scaler and
@@ -4049,6 +4062,8 @@ public:
         forward(in, rows, forward_pass{false, apply_output, threads}, forward_buffers{out, ping, pong}, visit, visit_ctx);
     }
 
+    use_word& use() const { return use_; }
+
     // Inference in the user's units: raw inputs standardized by the input scaler (into pong,
     // which the first stage reads before any stage writes it), the output activation applied,
     // the predictions taken back to the targets' units by the target scaler. Without scalers,
@@ -4056,12 +4071,42 @@ public:
     void infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads) const;
 
 private:
+    mutable use_word use_;
     std::span<const layer_spec> specs_;
     task_spec task_;
     std::vector<stage> stages_;
     aligned_buffer<float> params_;
     int max_width_ = 0;
     scaler input_scaler_, target_scaler_;
+};
+
+// Registers a reader of m (`call` names it in the message), or refuses while a writer runs.
+SANENET_INLINE void begin_read(const model& m, const char* call);
+SANENET_INLINE void end_read(const model& m) noexcept;
+// Registers the writer of m, or refuses while anyone else uses it.
+SANENET_INLINE void begin_write(const model& m, const char* call);
+SANENET_INLINE void end_write(const model& m) noexcept;
+
+// A read or a write of a model for as long as the object lives (the public calls' guards).
+class read_use {
+public:
+    read_use(const model& m, const char* call) : m_(m) { begin_read(m, call); }
+    ~read_use() { end_read(m_); }
+    read_use(const read_use&) = delete;
+    read_use& operator=(const read_use&) = delete;
+
+private:
+    const model& m_;
+};
+class write_use {
+public:
+    write_use(const model& m, const char* call) : m_(m) { begin_write(m, call); }
+    ~write_use() { end_write(m_); }
+    write_use(const write_use&) = delete;
+    write_use& operator=(const write_use&) = delete;
+
+private:
+    const model& m_;
 };
 
 SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size);
@@ -4148,6 +4193,41 @@ SANENET_INLINE void model::forward(const float* in, std::size_t rows, const forw
         if (visit) visit(visit_ctx, s, dst, rows);
         cur = dst;
     }
+}
+
+inline constexpr std::uint32_t writer_bit = 0x80000000u;
+
+SANENET_INLINE void begin_read(const model& m, const char* call) {
+    std::atomic_ref<std::uint32_t> word(m.use().value);
+    const std::uint32_t before = word.fetch_add(1, std::memory_order_acquire);
+    if (before & writer_bit) {
+        word.fetch_sub(1, std::memory_order_relaxed);
+        throw argument_error(std::string(call) +
+                             ": this network is being written by another thread (fit or load is running on it), and a "
+                             "network is not read while it is written: call it after that returns, or on a copy made before "
+                             "(docs/reliability.md, \"Threads\")");
+    }
+}
+
+SANENET_INLINE void end_read(const model& m) noexcept {
+    std::atomic_ref<std::uint32_t>(m.use().value).fetch_sub(1, std::memory_order_release);
+}
+
+SANENET_INLINE void begin_write(const model& m, const char* call) {
+    std::atomic_ref<std::uint32_t> word(m.use().value);
+    std::uint32_t expected = 0;
+    if (!word.compare_exchange_strong(expected, writer_bit, std::memory_order_acquire, std::memory_order_relaxed))
+        throw argument_error(std::string(call) + ": this network is in use by another thread (" +
+                             (expected & writer_bit
+                                  ? std::string("fit or load is running on it")
+                                  : std::to_string(expected) + " call(s) such as predict or save are reading it") +
+                             "), and a network is not written while it is used: train or load a copy, and assign it "
+                             "when no other thread uses the network (docs/reliability.md, \"Threads\")");
+}
+
+SANENET_INLINE void end_write(const model& m) noexcept {
+    // Not a store of 0: a refused reader may be between its increment and its decrement.
+    std::atomic_ref<std::uint32_t>(m.use().value).fetch_and(~writer_bit, std::memory_order_release);
 }
 
 SANENET_INLINE void standardize_rows(const scaler& s, const float* in, std::size_t rows, float* out) {
@@ -4517,10 +4597,15 @@ public:
     // Inference (dropout and noise off) on rows of x; returns probabilities for
     // Classification and MultiLabel. threads: 0 = all cores.
     // With scalers attached, x is raw and the predictions are in the targets' units.
-    matrix predict(const matrix& x, int threads = 0) const { return detail::predict_raw(model_, x, threads); }
+    matrix predict(const matrix& x, int threads = 0) const {
+        const detail::read_use use(model_, "predict");
+        return detail::predict_raw(model_, x, threads);
+    }
 
     // One sample, no allocation, sizes checked at compile time: in has input_size values, out
     // receives output_size (C arrays, std::arrays and fixed-extent spans of those sizes).
+    // noexcept, so it cannot refuse by throwing: called while fit or load runs on this network,
+    // it ends the program (std::terminate) with the argument_error's message (docs/reliability.md).
     void predict_one(std::span<const float, static_cast<std::size_t>(input_size)> in,
                      std::span<float, static_cast<std::size_t>(output_size)> out) const noexcept {
         predict_one_unchecked(in.data(), out.data());
@@ -4552,6 +4637,7 @@ public:
     // another width, argument_error when it was never fitted.
     template <std::same_as<Standardizer> S>
     void attach_input_scaler(const S& scaler) {
+        const detail::write_use use(model_, "attach_input_scaler");
         model_.set_input_scaler(detail::scaler_of(scaler), "attach_input_scaler");
     }
     // Regression: a Standardizer fitted on the training targets. predict and predict_one then
@@ -4560,9 +4646,13 @@ public:
     template <std::same_as<Standardizer> S>
         requires(task_.k == detail::task_kind::regression)
     void attach_target_scaler(const S& scaler) {
+        const detail::write_use use(model_, "attach_target_scaler");
         model_.set_target_scaler(detail::scaler_of(scaler), "attach_target_scaler");
     }
-    void detach_scalers() { model_.clear_scalers(); }
+    void detach_scalers() {
+        const detail::write_use use(model_, "detach_scalers");
+        model_.clear_scalers();
+    }
     bool has_input_scaler() const { return !model_.input_scaler().empty(); }
     bool has_target_scaler() const { return !model_.target_scaler().empty(); }
 
@@ -4570,11 +4660,13 @@ public:
     // path: anything a std::filesystem::path is made from (io/model_file.hpp).
     template <class Path>
     void save(const Path& path) const {
+        const detail::read_use use(model_, "save");
         detail::model_file<Path>::save(model_, path, waivers.bits);
     }
     // Throws io_error naming what differs and leaves the network unchanged on any problem.
     template <class Path>
     void load(const Path& path) {
+        const detail::write_use use(model_, "load");
         detail::model_file<Path>::load(model_, path);
     }
 
@@ -4584,6 +4676,7 @@ public:
 
 private:
     void predict_one_unchecked(const float* in, float* out) const noexcept {
+        const detail::read_use use(model_, "predict_one");
         if constexpr (max_width <= 8192) {
             alignas(kernels::alignment) float ping[max_width];
             alignas(kernels::alignment) float pong[max_width];
@@ -6561,6 +6654,7 @@ SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matr
 // With scalers attached to net, x, y and the validation data are raw (train/scaled.hpp).
 template <class Net, class Y>
 History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::write_use use(net.engine(), "fit");
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);
     return detail::fit_model(net.engine(), d.x(), d.y(), d.options(), Net::waivers);
 }
@@ -6569,6 +6663,7 @@ History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {
 // attached, x and y are raw; the loss stays in the standardized units the network trains in.
 template <class Net, class Y>
 Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
+    const detail::read_use use(net.engine(), "evaluate");
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
     return detail::evaluate_model(net.engine(), d.x(), d.y(), threads);
 }
@@ -6878,6 +6973,7 @@ SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targ
 // y: labels for Classification, a samples x outputs matrix otherwise; raw with scalers attached.
 template <class Net, class Y>
 LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
+    const detail::read_use use(net.engine(), "find_learning_rate");
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
     return detail::find_learning_rate(net.engine(), d.x(), d.y(), options);
 }
@@ -6948,17 +7044,20 @@ SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targ
 
 
 #include <filesystem>
+#include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 #if SANENET_DEFINITIONS
-#include <atomic>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <system_error>
 #if defined(__unix__) || defined(__APPLE__)
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
@@ -6975,12 +7074,35 @@ SANENET_INLINE std::string os_error(int err);
 // A byte in hexadecimal, e.g. "0x1f".
 SANENET_INLINE std::string hex_byte(unsigned value);
 
-// The whole file; every failure names the file and its role (`what`, e.g. "IDX file").
-SANENET_INLINE std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what);
+// Bounds on what read_file accepts, checked while reading, so that a hostile file is refused
+// before more than the bound is held in memory: a file of more than max_bytes bytes, or (text)
+// a line of more than max_line_bytes bytes. The option names go into the message, so that a
+// user whose file is right knows what to raise.
+struct read_limits {
+    std::size_t max_bytes = static_cast<std::size_t>(-1);
+    std::string max_bytes_option;
+    std::size_t max_line_bytes = static_cast<std::size_t>(-1);
+    std::string max_line_option;
+};
 
-// Writes `data` to `path` atomically: a temporary file in the same directory, flushed and
-// fsynced, then renamed over the target. On failure the temporary file is removed, an
-// existing target is left as it was, and io_error names the path and the OS error.
+// The whole file; every failure names the file and its role (`what`, e.g. "IDX file").
+SANENET_INLINE std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what,
+                                                    const read_limits& limits = {});
+
+// The first `max_bytes` bytes of the file (all of it if shorter); `file_size` receives its size.
+SANENET_INLINE std::vector<unsigned char> read_file_head(const std::filesystem::path& path, const std::string& what,
+                                                         std::size_t max_bytes, std::uint64_t& file_size);
+
+// The temporary file write_file_atomically writes `path` through: `path` + ".sanenet-tmp".
+SANENET_INLINE std::filesystem::path temporary_path(const std::filesystem::path& path);
+
+// Writes `data` to `path` atomically: the temporary file next to it (temporary_path), flushed
+// and fsynced, then renamed over the target. One save of a path runs at a time (an advisory
+// lock on the temporary file, released by the kernel when its process dies), so a save that
+// was killed leaves at most that one temporary file, which the next save of the path takes
+// over; saves of different paths never touch each other's files. On failure the temporary
+// file is removed, an existing target is left as it was, and io_error names the path and the
+// OS error.
 SANENET_INLINE void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
                                           const std::string& verb);
 
@@ -6994,63 +7116,153 @@ SANENET_INLINE std::string hex_byte(unsigned value) {
     return std::string{'0', 'x', digits[(value >> 4) & 0xF], digits[value & 0xF]};
 }
 
-SANENET_INLINE std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what) {
+namespace detail_file {
+
+// Reads up to `cap` bytes (the limits' max_bytes, or a head); throws for a directory, an OS
+// error or a broken limit. `size` receives the file's size as fstat saw it.
+SANENET_INLINE std::vector<unsigned char> read_bounded(const std::filesystem::path& path, const std::string& what,
+                                                       const read_limits& limits, bool head_only, std::uint64_t& size) {
     std::vector<unsigned char> b;
     const std::string fail = "cannot read " + what + " " + quoted(path) + ": ";
+    // found: the file's size, or 0 when it grew past the limit while being read.
+    const auto too_large = [&](std::uint64_t found) {
+        return io_error(fail + "it is " + (found ? std::to_string(found) + " bytes, more than" : std::string("larger than")) +
+                        " the " + std::to_string(limits.max_bytes) + " bytes accepted (" + limits.max_bytes_option +
+                        "; raise it if the file is right)");
+    };
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) throw io_error(fail + "it is a directory, expected a file");
+    // Line bookkeeping for max_line_bytes: the current line's length so far and its number.
+    std::size_t line_length = 0, line = 1;
+    const auto scan_lines = [&](const unsigned char* p, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (p[i] == '\n') {
+                line_length = 0;
+                ++line;
+            } else if (++line_length > limits.max_line_bytes) {
+                throw io_error(fail + "line " + std::to_string(line) + " is longer than " +
+                               std::to_string(limits.max_line_bytes) + " bytes, the longest line accepted (" +
+                               limits.max_line_option + "; raise it if the file is right)");
+            }
+        }
+    };
+    const bool check_lines = limits.max_line_bytes != static_cast<std::size_t>(-1);
+    const std::size_t cap = limits.max_bytes;
 #if defined(__unix__) || defined(__APPLE__)
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw io_error(fail + os_error(errno));
+    struct fd_closer {
+        int fd;
+        ~fd_closer() { ::close(fd); }
+    } closer{fd};
     struct ::stat st{};
-    if (::fstat(fd, &st) == 0 && st.st_size > 0) b.reserve(static_cast<std::size_t>(st.st_size));
+    size = 0;
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) size = static_cast<std::uint64_t>(st.st_size);
+    if (!head_only && size > cap) throw too_large(size);
+    // Reserve what the file holds, unless lines are checked: then a long line is refused
+    // before its bytes are held, so the buffer grows with what was read.
+    if (!check_lines) b.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(size, cap)));
     unsigned char chunk[1 << 16];
     for (;;) {
-        const ::ssize_t got = ::read(fd, chunk, sizeof chunk);
+        const std::size_t want = std::min<std::size_t>(sizeof chunk, head_only ? cap - b.size() : sizeof chunk);
+        if (want == 0) break;
+        const ::ssize_t got = ::read(fd, chunk, want);
         if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            const int err = errno;
-            ::close(fd);
-            throw io_error(fail + "reading failed: " + os_error(err));
-        }
+        if (got < 0) throw io_error(fail + "reading failed: " + os_error(errno));
         if (got == 0) break;
-        b.insert(b.end(), chunk, chunk + got);
+        const auto n = static_cast<std::size_t>(got);
+        if (!head_only && n > cap - b.size()) throw too_large(0);  // it grew
+        if (check_lines) scan_lines(chunk, n);
+        b.insert(b.end(), chunk, chunk + n);
     }
-    ::close(fd);
 #else
     std::ifstream in(path, std::ios::binary);
     if (!in) throw io_error(fail + os_error(errno));
-    b.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    in.seekg(0, std::ios::end);
+    size = static_cast<std::uint64_t>(std::max<std::streamoff>(0, in.tellg()));
+    in.seekg(0);
+    if (!head_only && size > cap) throw too_large(size);
+    char chunk[1 << 16];
+    while (in && b.size() < (head_only ? cap : static_cast<std::size_t>(-1))) {
+        const std::size_t want = std::min<std::size_t>(sizeof chunk, head_only ? cap - b.size() : sizeof chunk);
+        in.read(chunk, static_cast<std::streamsize>(want));
+        const auto n = static_cast<std::size_t>(in.gcount());
+        if (n == 0) break;
+        if (!head_only && n > cap - b.size()) throw too_large(0);
+        if (check_lines) scan_lines(reinterpret_cast<const unsigned char*>(chunk), n);
+        b.insert(b.end(), chunk, chunk + n);
+    }
     if (in.bad()) throw io_error(fail + "reading failed");
 #endif
     return b;
 }
 
+}  // namespace detail_file
+
+SANENET_INLINE std::vector<unsigned char> read_file(const std::filesystem::path& path, const std::string& what,
+                                                    const read_limits& limits) {
+    std::uint64_t size = 0;
+    return detail_file::read_bounded(path, what, limits, false, size);
+}
+
+SANENET_INLINE std::vector<unsigned char> read_file_head(const std::filesystem::path& path, const std::string& what,
+                                                         std::size_t max_bytes, std::uint64_t& file_size) {
+    read_limits limits;
+    limits.max_bytes = max_bytes;
+    return detail_file::read_bounded(path, what, limits, true, file_size);
+}
+
+SANENET_INLINE std::filesystem::path temporary_path(const std::filesystem::path& path) {
+    std::filesystem::path tmp = path;
+    tmp += ".sanenet-tmp";
+    return tmp;
+}
+
 SANENET_INLINE void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> data,
                                           const std::string& verb) {
-    static std::atomic<unsigned> counter{0};
     const std::string fail = "cannot " + verb + " " + quoted(path) + ": ";
     if (path.filename().empty()) throw io_error(fail + "the path names no file");
-#if defined(__unix__) || defined(__APPLE__)
-    const long pid = static_cast<long>(::getpid());
-#else
-    const long pid = 0;
-#endif
-    std::filesystem::path tmp;
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw io_error(fail + "it is a directory, expected the path of a file (the directory was left as it was)");
+    const std::filesystem::path tmp = temporary_path(path);
+    const std::filesystem::path dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    const std::string kept = std::filesystem::exists(path, ec) ? "; " + quoted(path) + " was left as it was" : "";
 #if defined(__unix__) || defined(__APPLE__)
     int fd = -1;
     for (int attempt = 0; fd < 0; ++attempt) {
-        tmp = path;
-        tmp += ".tmp." + std::to_string(pid) + "." + std::to_string(counter.fetch_add(1));
-        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && (errno != EEXIST || attempt >= 100))
-            throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno));
+        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd < 0) {
+            const int err = errno;
+            std::string why = os_error(err);
+            if (err == EACCES || err == EPERM || err == EROFS)
+                why += " (sanenet writes " + quoted(tmp.filename()) + " in " + quoted(dir) +
+                       ", then renames it: the directory must be writable)";
+            throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + why + kept);
+        }
+        // One save of this path at a time. The lock is the kernel's, so it dies with a killed
+        // process, and the next save takes the temporary file over instead of leaving it behind.
+        // (A file system without flock, such as some network mounts, still saves, unlocked.)
+        while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {}
+        struct ::stat held{}, named{};
+        if (::fstat(fd, &held) == 0 && ::lstat(tmp.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+            held.st_ino == named.st_ino)
+            break;
+        // The save that held the lock renamed or removed the file: start again with a new one.
+        ::close(fd);
+        fd = -1;
+        if (attempt >= 100)
+            throw io_error(fail + "cannot take over the temporary file " + quoted(tmp) + ": other saves keep replacing it" +
+                           kept);
     }
     const auto abandon = [&](const std::string& what, int err) {
-        if (fd >= 0) ::close(fd);
-        ::unlink(tmp.c_str());
-        return io_error(fail + what + " " + quoted(tmp) + ": " + os_error(err));
+        ::unlink(tmp.c_str());  // still under the lock: no other save is using it
+        ::close(fd);
+        std::string why = os_error(err);
+        if (err == ENOSPC || err == EFBIG) why += " (the disk, or the process's file size limit, is full)";
+        return io_error(fail + what + " " + quoted(tmp) + ": " + why + kept);
     };
+    if (::ftruncate(fd, 0) != 0) throw abandon("emptying", errno);
     for (std::size_t done = 0; done < data.size();) {
         const ::ssize_t put = ::write(fd, data.data() + done, data.size() - done);
         if (put < 0 && errno == EINTR) continue;
@@ -7058,43 +7270,33 @@ SANENET_INLINE void write_file_atomically(const std::filesystem::path& path, std
         done += static_cast<std::size_t>(put);
     }
     if (::fsync(fd) != 0) throw abandon("fsync of", errno);
-    const int closed = ::close(fd);
-    fd = -1;
-    if (closed != 0) throw abandon("closing", errno);
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        ::unlink(tmp.c_str());
-        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message());
-    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) throw abandon("renaming over the target", errno);
+    // The lock goes with the descriptor; a save waiting for it finds the name gone and starts anew.
+    ::close(fd);  // after fsync and rename, a failing close loses nothing
     // Make the rename itself durable; a directory that cannot be fsynced is not an error.
-    const std::filesystem::path dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     const int dfd = ::open(dir.c_str(), O_RDONLY | O_CLOEXEC);
     if (dfd >= 0) {
         ::fsync(dfd);
         ::close(dfd);
     }
 #else
-    tmp = path;
-    tmp += ".tmp." + std::to_string(pid) + "." + std::to_string(counter.fetch_add(1));
-    std::error_code ec;
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno));
+        if (!out) throw io_error(fail + "cannot create the temporary file " + quoted(tmp) + ": " + os_error(errno) + kept);
         out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
         out.flush();
         if (!out) {
             const int err = errno;
             out.close();
             std::filesystem::remove(tmp, ec);
-            throw io_error(fail + "writing " + quoted(tmp) + ": " + os_error(err));
+            throw io_error(fail + "writing " + quoted(tmp) + ": " + os_error(err) + kept);
         }
     }
     std::filesystem::rename(tmp, path, ec);
     if (ec) {
         std::error_code ignored;
         std::filesystem::remove(tmp, ignored);
-        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message());
+        throw io_error(fail + "renaming " + quoted(tmp) + " over it: " + ec.message() + kept);
     }
 #endif
 }
@@ -7124,6 +7326,11 @@ namespace sanenet::inline SANENET_ABI::data {
 struct CsvOptions {
     char delimiter = ',';
     std::optional<bool> header = std::nullopt;  // nullopt: a header if any field of the first line is not a number
+    // Bounds that refuse a hostile file before it costs memory (docs/reliability.md): more
+    // columns than max_columns, or a line (a record, quoted line breaks included) longer than
+    // max_line_bytes, is an io_error naming the line. Raise them for a file that is right.
+    std::size_t max_columns = 1'000'000;
+    std::size_t max_line_bytes = std::size_t{32} << 20;
 };
 
 // Which columns are features: every column of the table but those named in `except`.
@@ -7277,10 +7484,13 @@ SANENET_INLINE number_parse parse_float(std::string_view text, float& out) {
 // ("" inside quotes, delimiters and newlines in quoted fields), CRLF, spaces around fields.
 class csv_reader {
 public:
-    csv_reader(std::string_view text, char delimiter, const std::filesystem::path& path)
+    csv_reader(std::string_view text, char delimiter, const std::filesystem::path& path, std::size_t max_columns,
+               std::size_t max_line_bytes)
         : s_(text),
           delim_(delimiter),
-          path_(path) {}
+          path_(path),
+          max_columns_(max_columns),
+          max_line_bytes_(max_line_bytes) {}
 
     std::size_t line() const { return line_; }
 
@@ -7290,7 +7500,11 @@ public:
         if (pos_ >= s_.size()) return false;
         rec.line = line_;
         rec.fields.clear();
+        record_start_ = pos_;
         for (;;) {
+            if (rec.fields.size() == max_columns_)
+                throw io_error(path_.string() + ":" + std::to_string(line_) + ": more than " + std::to_string(max_columns_) +
+                               " columns, the most accepted (CsvOptions::max_columns; raise it if the file is right)");
             csv_field field;
             skip_spaces();
             if (pos_ < s_.size() && s_[pos_] == '"') {
@@ -7355,6 +7569,10 @@ private:
                 break;
             }
             if (c == '\n') ++line_;
+            if (pos_ - record_start_ >= max_line_bytes_)
+                throw io_error(path_.string() + ":" + std::to_string(rec.line) + ": a record longer than " +
+                               std::to_string(max_line_bytes_) +
+                               " bytes, the longest accepted (CsvOptions::max_line_bytes; raise it if the file is right)");
             field.text += c;
             ++pos_;
         }
@@ -7372,6 +7590,8 @@ private:
     std::string_view s_;
     char delim_;
     const std::filesystem::path& path_;
+    std::size_t max_columns_, max_line_bytes_;
+    std::size_t record_start_ = 0;
     std::size_t pos_ = 0;
     std::size_t line_ = 1;
 };
@@ -7389,13 +7609,19 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
         throw argument_error("load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
                              " (a quote, space or line break) is not usable: expected a character such as "
                              "',', ';' or '\\t'");
-    const auto bytes = sanenet::detail::read_file(path, "CSV file");
+    if (options.max_columns == 0 || options.max_line_bytes == 0)
+        throw argument_error("load_csv: CsvOptions::max_columns and max_line_bytes must be at least 1, found " +
+                             std::to_string(options.max_columns) + " and " + std::to_string(options.max_line_bytes));
+    sanenet::detail::read_limits limits;
+    limits.max_line_bytes = options.max_line_bytes;
+    limits.max_line_option = "CsvOptions::max_line_bytes";
+    const auto bytes = sanenet::detail::read_file(path, "CSV file", limits);
     std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     const std::string file = path.string();
     if (text.empty()) throw io_error(file + ":1: empty file: expected a header line or a row of numbers");
 
-    detail::csv_reader reader(text, d, path);
+    detail::csv_reader reader(text, d, path, options.max_columns, options.max_line_bytes);
     detail::csv_record first;
     if (!reader.next(first))
         throw io_error(file + ":" + std::to_string(reader.line()) +
@@ -7515,6 +7741,7 @@ SANENET_INLINE MatrixDataset MatrixDataset::rows(std::size_t begin, std::size_t 
 // IDX reader (the MNIST file format): load_idx, plain or gzip-compressed, with byte-exact errors.
 
 
+#include <cstddef>
 #include <filesystem>
 #if SANENET_DEFINITIONS
 #include <algorithm>
@@ -7537,9 +7764,16 @@ SANENET_INLINE MatrixDataset MatrixDataset::rows(std::size_t begin, std::size_t 
 
 namespace sanenet::inline SANENET_ABI::data {
 
+struct IdxOptions {
+    // The largest file accepted, in bytes after gunzip (4 GiB; Fashion-MNIST's largest is 47 MB).
+    // A larger file, a header that declares more, or a gzip stream that inflates to more than
+    // its header declares is refused before more than this is held (docs/reliability.md).
+    std::size_t max_bytes = std::size_t{1} << 32;
+};
+
 // Reads an IDX file (plain or gzip, detected by content) into floats with the file's shape,
 // unscaled: MNIST pixels stay 0..255.
-SANENET_INLINE xt::xarray<float> load_idx(const std::filesystem::path& path);
+SANENET_INLINE xt::xarray<float> load_idx(const std::filesystem::path& path, const IdxOptions& options = {});
 
 }  // namespace sanenet::data
 
@@ -7550,6 +7784,7 @@ namespace detail {
 using sanenet::detail::hex_byte;
 using sanenet::detail::quoted;
 using sanenet::detail::read_file;
+using sanenet::detail::read_file_head;
 
 SANENET_INLINE const char* idx_type_list() {
     return "0x08 ubyte, 0x09 sbyte, 0x0b int16, 0x0c int32, 0x0d float32 or 0x0e float64";
@@ -7572,23 +7807,52 @@ SANENET_INLINE bool is_gzip(const std::vector<unsigned char>& bytes) {
     return bytes.size() >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
 }
 
+template <class U>
+inline U load_big_endian(const unsigned char* p) {
+    U value{};
+    for (std::size_t i = 0; i < sizeof(U); ++i) value = static_cast<U>((value << 8) | p[i]);
+    return value;
+}
+
+inline constexpr std::size_t idx_size_unknown = static_cast<std::size_t>(-1);
+
+// How many bytes an IDX file whose first n bytes are b can hold at most, as far as those bytes
+// tell: the header plus the data it declares (saturating), or n when the header is already
+// wrong (nothing more is needed to report it), or idx_size_unknown while the header is incomplete.
+SANENET_INLINE std::size_t idx_declared_size(const unsigned char* b, std::size_t n) {
+    if (n < 4) return idx_size_unknown;
+    const std::size_t element = idx_element_size(b[2]);
+    if (b[0] != 0 || b[1] != 0 || element == 0 || b[3] == 0) return n;
+    const std::size_t header = 4 + 4 * std::size_t{b[3]};
+    if (n < header) return idx_size_unknown;
+    std::size_t total = element;
+    for (std::size_t i = 0; i < b[3]; ++i) {
+        const std::size_t d = load_big_endian<std::uint32_t>(b + 4 + 4 * i);
+        if (d == 0 || total > std::numeric_limits<std::size_t>::max() / d) return n;
+        total *= d;
+    }
+    return total > std::numeric_limits<std::size_t>::max() - header ? n : header + total;
+}
+
 #if SANENET_WITH_ZLIB
-// Inflates every gzip member of `in`; corrupt or truncated streams name the compressed byte offset.
-SANENET_INLINE std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path) {
+// Inflates every gzip member of `in`; corrupt or truncated streams name the compressed byte
+// offset. Inflating stops, with *cut set, one byte past what the IDX header declares or past
+// max_bytes, whichever is less, and as soon as the header is wrong: a gzip bomb is stopped
+// there, and read_idx reports what is wrong from the bytes held.
+SANENET_INLINE std::vector<unsigned char> gunzip(const std::vector<unsigned char>& in, const std::filesystem::path& path,
+                                                 std::size_t max_bytes, bool& cut) {
     auto fail = [&](std::size_t offset, const std::string& what) {
         return io_error("corrupt gzip stream in " + quoted(path) + " at compressed byte " + std::to_string(offset) + ": " + what +
                         " (expected a complete gzip file; re-download or re-compress it)");
     };
+    cut = false;
     std::vector<unsigned char> out;
-    // The trailer's ISIZE (size mod 2^32 of the last member) is a good first guess for one member.
-    std::size_t guess = in.size() * 2;
-    if (in.size() >= 18) {
-        const std::size_t n = in.size();
-        const std::size_t isize =
-            std::size_t{in[n - 4]} | std::size_t{in[n - 3]} << 8 | std::size_t{in[n - 2]} << 16 | std::size_t{in[n - 1]} << 24;
-        guess = std::clamp(isize, guess, in.size() * 64);
-    }
-    out.resize(guess + 1);
+    // The most that may be held: one byte more than allowed, so that "more" can be reported.
+    std::size_t cap = max_bytes == std::numeric_limits<std::size_t>::max() ? max_bytes : max_bytes + 1;
+    // Room for the longest header (4 + 4 x 255 bytes) first; once the header is known, room for
+    // what it declares, but never more than the stream can inflate to (deflate's limit is 1032:1).
+    out.resize(std::min<std::size_t>(2048, cap));
+    bool header_read = false;
     std::size_t pos = 0, produced = 0;
     while (pos < in.size()) {
         z_stream zs{};
@@ -7596,7 +7860,28 @@ SANENET_INLINE std::vector<unsigned char> gunzip(const std::vector<unsigned char
         std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, &inflateEnd);
         int rc = Z_OK;
         while (rc != Z_STREAM_END) {
-            if (produced == out.size()) out.resize(out.size() * 2);
+            if (!header_read) {
+                const std::size_t declared = idx_declared_size(out.data(), produced);
+                if (declared != idx_size_unknown) {
+                    header_read = true;
+                    if (declared > max_bytes) {  // read_idx refuses it from the header alone
+                        cut = true;
+                        out.resize(produced);
+                        return out;
+                    }
+                    if (declared < cap) cap = declared + 1;
+                    const std::size_t possible = in.size() > (std::numeric_limits<std::size_t>::max() - 4096) / 1032
+                                                     ? std::numeric_limits<std::size_t>::max()
+                                                     : 1032 * in.size() + 4096;
+                    if (out.size() < std::min(cap, possible)) out.resize(std::min(cap, possible));
+                }
+            }
+            if (produced >= cap) {
+                cut = true;
+                out.resize(produced);
+                return out;
+            }
+            if (produced == out.size()) out.resize(std::min(out.size() > cap / 2 ? cap : out.size() * 2, cap));
             constexpr std::size_t max_chunk = std::numeric_limits<uInt>::max();
             const std::size_t in_left = in.size() - pos;
             zs.next_in = const_cast<Bytef*>(in.data() + pos);
@@ -7621,13 +7906,6 @@ SANENET_INLINE std::vector<unsigned char> gunzip(const std::vector<unsigned char
 }
 #endif
 
-template <class U>
-inline U load_big_endian(const unsigned char* p) {
-    U value{};
-    for (std::size_t i = 0; i < sizeof(U); ++i) value = static_cast<U>((value << 8) | p[i]);
-    return value;
-}
-
 // A parsed IDX file: its shape, type code and payload; decoding into floats is separate
 // so that callers such as fashion_mnist can fill their own containers without a copy.
 struct idx_file {
@@ -7636,7 +7914,9 @@ struct idx_file {
     std::uint8_t type = 0;
     std::vector<std::size_t> shape;
     std::size_t header_size = 0;
-    std::vector<unsigned char> bytes;  // the whole (decompressed) file
+    std::vector<unsigned char> bytes;  // the whole (decompressed) file, or its start when `cut`
+    bool cut = false;  // gunzip stopped early, or a plain file was read only as far as its header says
+    std::uint64_t file_size = 0;  // a plain file's size on disk when `cut`
 
     std::size_t size() const {
         std::size_t n = 1;
@@ -7674,17 +7954,39 @@ struct idx_file {
     }
 };
 
-SANENET_INLINE idx_file read_idx(const std::filesystem::path& path) {
+SANENET_INLINE idx_file read_idx(const std::filesystem::path& path, std::size_t max_bytes) {
     idx_file f;
     f.path = path;
-    auto raw = read_file(path, "IDX file");
+    sanenet::detail::read_limits limits;
+    limits.max_bytes = max_bytes;
+    limits.max_bytes_option = "IdxOptions::max_bytes";
+    // A plain regular file is read only as far as its header says it goes, plus one byte (to see
+    // that more follows): a file with trailing data, or one that is not an IDX file at all, costs
+    // no more memory than its header declares, whatever its size.
+    std::error_code ec;
+    std::vector<unsigned char> raw;
+    bool whole = true;
+    if (std::filesystem::is_regular_file(path, ec)) {
+        constexpr std::size_t longest_header = 4 + 4 * 255;
+        raw = read_file_head(path, "IDX file", longest_header, f.file_size);
+        const std::size_t declared = idx_declared_size(raw.data(), raw.size());
+        if (!is_gzip(raw) && f.file_size <= max_bytes && declared != idx_size_unknown && declared < f.file_size) {
+            if (declared >= raw.size()) raw = read_file_head(path, "IDX file", declared + 1, f.file_size);
+            f.cut = raw.size() < f.file_size;
+            whole = false;
+        }
+    }
+    if (whole) raw = read_file(path, "IDX file", limits);
     if (raw.empty())
         throw io_error("IDX file " + quoted(path) +
                        " is empty: at byte 0 expected a 4-byte magic number (0x00 0x00 type ndims), found 0 bytes");
     f.gzipped = is_gzip(raw);
     if (f.gzipped) {
 #if SANENET_WITH_ZLIB
-        f.bytes = gunzip(raw, path);
+        bool cut = false;
+        f.bytes = gunzip(raw, path, max_bytes, cut);
+        f.cut = cut;
+        raw = {};
 #else
         throw io_error("IDX file " + quoted(path) +
                        " is gzip-compressed but sanenet was built without zlib (SANENET_WITH_ZLIB=0): "
@@ -7710,6 +8012,9 @@ SANENET_INLINE idx_file read_idx(const std::filesystem::path& path) {
     const std::size_t ndims = b[3];
     if (ndims == 0) throw fail(3, "expected at least 1 dimension, found 0");
     f.header_size = 4 + 4 * ndims;
+    if (b.size() < f.header_size && f.cut && f.gzipped)
+        throw io_error(where + " inflates to more than the " + std::to_string(max_bytes) +
+                       " bytes accepted (IdxOptions::max_bytes; raise it if the file is right)");
     if (b.size() < f.header_size)
         throw fail(b.size(), "expected a " + std::to_string(f.header_size) + "-byte header with " + std::to_string(ndims) +
                                  " dimension sizes, found only " + std::to_string(b.size()) + " bytes (file truncated)");
@@ -7723,22 +8028,32 @@ SANENET_INLINE idx_file read_idx(const std::filesystem::path& path) {
         expected *= d;
         f.shape.push_back(d);
     }
+    std::string dims;
+    for (std::size_t i = 0; i < ndims; ++i) dims += (i ? " x " : "") + std::to_string(f.shape[i]);
+    if (expected > max_bytes - std::min(max_bytes, f.header_size))
+        throw fail(4, "the header declares " + dims + " elements of " + std::to_string(element) + " bytes, " +
+                          std::to_string(f.header_size + expected) + " bytes in all, more than the " + std::to_string(max_bytes) +
+                          " bytes accepted (IdxOptions::max_bytes; raise it if the file is right)" +
+                          (f.cut ? std::string() : "; the file holds " + std::to_string(b.size())));
     const std::size_t found = b.size() - f.header_size;
     if (found < expected)
         throw fail(b.size(), "expected " + std::to_string(expected) + " bytes of data after the " +
                                  std::to_string(f.header_size) + "-byte header, found " + std::to_string(found) +
                                  " (file truncated)");
     if (found > expected)
-        throw fail(f.header_size + expected, "expected the file to end after " + std::to_string(expected) +
-                                                 " bytes of data after the " + std::to_string(f.header_size) +
-                                                 "-byte header, found " + std::to_string(found - expected) + " trailing bytes");
+        throw fail(f.header_size + expected,
+                   "expected the file to end after " + std::to_string(expected) + " bytes of data after the " +
+                       std::to_string(f.header_size) + "-byte header, found " +
+                       (f.cut && f.gzipped
+                            ? "more (the gzip stream goes on; inflating stopped there)"
+                            : std::to_string((f.cut ? f.file_size : b.size()) - f.header_size - expected) + " trailing bytes"));
     return f;
 }
 
 }  // namespace detail
 
-SANENET_INLINE xt::xarray<float> load_idx(const std::filesystem::path& path) {
-    const auto f = detail::read_idx(path);
+SANENET_INLINE xt::xarray<float> load_idx(const std::filesystem::path& path, const IdxOptions& options) {
+    const auto f = detail::read_idx(path, options.max_bytes);
     auto out = xt::xarray<float>::from_shape(f.shape);
     f.to_float(out.data(), 0, f.size());
     return out;
@@ -7792,8 +8107,10 @@ SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir, std::stri
     if (split != "train" && split != "t10k")
         throw argument_error("fashion_mnist split '" + std::string(split) + "' is not valid: expected \"train\" or \"t10k\"");
     const std::string prefix(split);
-    const auto images = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-images-idx3-ubyte"));
-    const auto labels = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-labels-idx1-ubyte"));
+    const auto images =
+        detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-images-idx3-ubyte"), IdxOptions{}.max_bytes);
+    const auto labels =
+        detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-labels-idx1-ubyte"), IdxOptions{}.max_bytes);
 
     if (images.shape.size() != 3 || images.shape[1] != 28 || images.shape[2] != 28) {
         std::string shape;
@@ -8257,7 +8574,11 @@ SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path
 // Reads `path` and checks everything that needs no network: magic, version, sizes, checksum,
 // the record against its fingerprint and the parameter count, and (version 2) the layer list
 // against the record, the waivers and the scalers. Every failure is an io_error naming the path.
-SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path);
+// fit_for (Network::load): the network the file is for; a file more than twice the largest
+// file of that network + 1 MiB cannot be loaded into it, so no more of it than that is read
+// (docs/reliability.md, "Hostile sizes"). Without it (load_any) the whole file is read, after
+// its size on disk is checked against its header.
+SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path, const model* fit_for = nullptr);
 
 // Reads `path` into m's parameters and scalers (none in the file: none on m) after checking the
 // file (read_model_file) and that its architecture is m's; every failure is an io_error naming
@@ -8570,14 +8891,25 @@ SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path
     write_file_atomically(path, b, "save");
 }
 
-SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path) {
+SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path, const model* fit_for) {
     using namespace serial;
-    const bytes b = read_file(path, "model file");
+    // The largest file of fit_for (both scalers attached) is `own` bytes; at most twice that
+    // + 1 MiB (room for another architecture's record) is read, so a hostile size costs no memory.
+    std::size_t own = 0, bound = std::numeric_limits<std::size_t>::max();
+    if (fit_for) {
+        own = fixed_header + record_size * weight_layers(fit_for->specs()).size() + 8 + 4 * fit_for->parameter_count() + 4 +
+              record_size * fit_for->specs().size() + 4 + 2 * (4 + 8 * static_cast<std::size_t>(fit_for->max_width())) + 8;
+        bound = 2 * own + (std::size_t{1} << 20);
+    }
+    std::uint64_t on_disk = 0;
+    const bytes b = read_file_head(path, "model file", fit_for ? bound + 1 : bound, on_disk);
     const std::string fail = "cannot load " + quoted(path) + ": ";
     const std::size_t size = b.size();
+    const bool partial = fit_for && on_disk > size;  // only the head of a file larger than the bound was read
+    const std::uint64_t file_has = partial ? on_disk : size;
     const auto truncated = [&](std::uint64_t expected, const char* at_least) {
         return io_error(fail + "truncated: expected " + at_least + std::to_string(expected) + " bytes, file has " +
-                        std::to_string(size));
+                        std::to_string(file_has));
     };
     if (size == 0) throw io_error(fail + "the file is empty (0 bytes), not a sanenet file");
     const std::size_t head = std::min(size, sizeof magic);
@@ -8600,12 +8932,34 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
                        std::to_string(format_version));
     const std::uint64_t layers_in_file = get_u32(b.data() + 28);
     const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
-    if (size < count_at + 8) throw truncated(count_at + 8, "at least ");
+    if (file_has < count_at + 8) throw truncated(count_at + 8, "at least ");
+    if (size < count_at + 8)  // partial: a record longer than this network's file could hold
+        throw io_error(fail + "the file is " + std::to_string(on_disk) + " bytes and declares " + std::to_string(layers_in_file) +
+                       " layers; a model file of this network is at most " + std::to_string(own) + " bytes with " +
+                       std::to_string(weight_layers(fit_for->specs()).size()) + " layers");
     const std::uint64_t count = get_u64(b.data() + count_at);
     const std::uint64_t params_at = count_at + 8;
     if (count > (std::numeric_limits<std::size_t>::max() - params_at - 8) / 4)  // no size_t could hold the file
         throw io_error(fail + "corrupted: the header announces " + std::to_string(count) + " parameters, the file has " +
-                       std::to_string(size) + " bytes");
+                       std::to_string(file_has) + " bytes");
+    if (partial) {
+        // Larger than any file of fit_for: say why from the header alone (the fingerprint vouches
+        // for the record; the checksum would need the whole file).
+        const std::uint64_t least = params_at + 4 * count + 8;  // version 1's size; version 2 holds more
+        if (on_disk < least) throw truncated(least, c.version >= 2 ? "at least " : "");
+        task_spec file_task{};
+        std::vector<layer_spec> file_layers;
+        const std::vector<layer_spec> net_layers = weight_layers(fit_for->specs());
+        if (decode_record(b.data() + 20, file_task, file_layers).empty() &&
+            fingerprint(architecture_record(file_task, file_layers)) == get_u64(b.data() + 12)) {
+            if (get_u64(b.data() + 12) != fingerprint(architecture_record(fit_for->task(), net_layers)))
+                throw io_error(fail + architecture_difference(file_task, file_layers, fit_for->task(), net_layers));
+            throw io_error(fail + "the file is " + std::to_string(on_disk) + " bytes, a model file of this network at most " +
+                           std::to_string(own) + " (trailing data: corrupted or not written by save)");
+        }
+        throw io_error(fail + "the file holds " + std::to_string(count) + " parameters, this network has " +
+                       std::to_string(fit_for->parameter_count()) + " (and the file's architecture record is corrupted)");
+    }
     std::uint64_t at = params_at + 4 * count;  // where version 2 goes on
     std::uint64_t layers_at = 0, scalers_at = 0;
     std::uint32_t layer_list = 0;
@@ -8686,7 +9040,7 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
 
 SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
     using namespace serial;
-    model_file_content c = read_model_file(path);
+    model_file_content c = read_model_file(path, &m);
     const std::string fail = "cannot load " + quoted(path) + ": ";
     const std::vector<layer_spec> net_layers = weight_layers(m.specs());
     if (fingerprint(architecture_record(m.task(), net_layers)) != c.fingerprint)
@@ -8971,6 +9325,7 @@ template <class Net>
         { n.engine() } -> std::convertible_to<const detail::model&>;
     }
 void export_header(const Net& net, const std::filesystem::path& path, const HeaderOptions& options = {}) {
+    const detail::read_use use(net.engine(), "export_header");
     const std::string text = detail::header_text(net.engine(), options);
     detail::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()),
                                   "export_header");
@@ -9273,6 +9628,7 @@ template <class Net>
         { n.engine() } -> std::convertible_to<const detail::model&>;
     }
 void export_npy(const Net& net, const std::filesystem::path& dir) {
+    const detail::read_use use(net.engine(), "export_npy");
     detail::export_npy(net.engine(), dir);
 }
 
@@ -9287,6 +9643,7 @@ template <class Net>
         { n.engine() } -> std::convertible_to<detail::model&>;
     }
 void import_npy(Net& net, const std::filesystem::path& dir) {
+    const detail::write_use use(net.engine(), "import_npy");
     detail::import_npy(net.engine(), dir);
 }
 
@@ -9556,7 +9913,16 @@ SANENET_INLINE void import_npy(model& m, const std::filesystem::path& dir) {
         const std::string what = fail + file + " (" + layer + ", " + t.name + " of shape " + shape_text(want) + "): ";
         std::error_code exists_ec;
         if (!std::filesystem::exists(path, exists_ec)) throw io_error(what + "the file is missing");
-        const npy_array a = parse_npy(read_file(path, "NPY file"), what);
+        // A file of this tensor holds at most 8 bytes a value ('<f8') after a header that needs
+        // far less than 1 MiB: no more than that is read, whatever the file's size.
+        const std::size_t values = t.rows * (t.cols ? t.cols : 1);
+        const std::size_t bound = 8 * values + (std::size_t{1} << 20);
+        std::uint64_t on_disk = 0;
+        const bytes b = read_file_head(path, "NPY file", bound + 1, on_disk);
+        if (on_disk > bound)
+            throw io_error(what + "the file is " + std::to_string(on_disk) + " bytes, more than the " + std::to_string(bound) +
+                           " a file of " + std::to_string(values) + " values can be (8 bytes each, and a header under 1 MiB)");
+        const npy_array a = parse_npy(b, what);
         if (a.shape != want)
             throw io_error(what + "the file holds shape " + shape_text(a.shape) + ", the layer needs " + shape_text(want) +
                            (t.cols ? " (out, in), as PyTorch's nn.Linear.weight" : ""));
@@ -10356,6 +10722,7 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
 // false, and returns it. The network is not changed.
 template <class Net, class Y>
 Report doctor(const Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::read_use use(net.engine(), "doctor");
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);  // raw with scalers attached
     Report r = detail::doctor(net.engine(), d.x(), d.y(), d.options(), Net::waivers);
     if (options.progress) std::fputs(r.to_string().c_str(), stdout);

@@ -69,7 +69,7 @@ TEST_CASE("export_npy writes every Dense weight transposed to (out, in) and ever
     std::size_t files = 0;
     for (const auto& e : fs::directory_iterator(out)) {
         ++files;
-        CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
+        CHECK(e.path().filename().string().find(".sanenet-tmp") == std::string::npos);
     }
     CHECK(files == 5);
 

@@ -27,6 +27,11 @@ namespace sanenet::inline SANENET_ABI::data {
 struct CsvOptions {
     char delimiter = ',';
     std::optional<bool> header = std::nullopt;  // nullopt: a header if any field of the first line is not a number
+    // Bounds that refuse a hostile file before it costs memory (docs/reliability.md): more
+    // columns than max_columns, or a line (a record, quoted line breaks included) longer than
+    // max_line_bytes, is an io_error naming the line. Raise them for a file that is right.
+    std::size_t max_columns = 1'000'000;
+    std::size_t max_line_bytes = std::size_t{32} << 20;
 };
 
 // Which columns are features: every column of the table but those named in `except`.
@@ -180,10 +185,13 @@ SANENET_INLINE number_parse parse_float(std::string_view text, float& out) {
 // ("" inside quotes, delimiters and newlines in quoted fields), CRLF, spaces around fields.
 class csv_reader {
 public:
-    csv_reader(std::string_view text, char delimiter, const std::filesystem::path& path)
+    csv_reader(std::string_view text, char delimiter, const std::filesystem::path& path, std::size_t max_columns,
+               std::size_t max_line_bytes)
         : s_(text),
           delim_(delimiter),
-          path_(path) {}
+          path_(path),
+          max_columns_(max_columns),
+          max_line_bytes_(max_line_bytes) {}
 
     std::size_t line() const { return line_; }
 
@@ -193,7 +201,11 @@ public:
         if (pos_ >= s_.size()) return false;
         rec.line = line_;
         rec.fields.clear();
+        record_start_ = pos_;
         for (;;) {
+            if (rec.fields.size() == max_columns_)
+                throw io_error(path_.string() + ":" + std::to_string(line_) + ": more than " + std::to_string(max_columns_) +
+                               " columns, the most accepted (CsvOptions::max_columns; raise it if the file is right)");
             csv_field field;
             skip_spaces();
             if (pos_ < s_.size() && s_[pos_] == '"') {
@@ -258,6 +270,10 @@ private:
                 break;
             }
             if (c == '\n') ++line_;
+            if (pos_ - record_start_ >= max_line_bytes_)
+                throw io_error(path_.string() + ":" + std::to_string(rec.line) + ": a record longer than " +
+                               std::to_string(max_line_bytes_) +
+                               " bytes, the longest accepted (CsvOptions::max_line_bytes; raise it if the file is right)");
             field.text += c;
             ++pos_;
         }
@@ -275,6 +291,8 @@ private:
     std::string_view s_;
     char delim_;
     const std::filesystem::path& path_;
+    std::size_t max_columns_, max_line_bytes_;
+    std::size_t record_start_ = 0;
     std::size_t pos_ = 0;
     std::size_t line_ = 1;
 };
@@ -292,13 +310,19 @@ SANENET_INLINE CsvTable load_csv(const std::filesystem::path& path, const CsvOpt
         throw argument_error("load_csv: delimiter with character code " + std::to_string(static_cast<int>(d)) +
                              " (a quote, space or line break) is not usable: expected a character such as "
                              "',', ';' or '\\t'");
-    const auto bytes = sanenet::detail::read_file(path, "CSV file");
+    if (options.max_columns == 0 || options.max_line_bytes == 0)
+        throw argument_error("load_csv: CsvOptions::max_columns and max_line_bytes must be at least 1, found " +
+                             std::to_string(options.max_columns) + " and " + std::to_string(options.max_line_bytes));
+    sanenet::detail::read_limits limits;
+    limits.max_line_bytes = options.max_line_bytes;
+    limits.max_line_option = "CsvOptions::max_line_bytes";
+    const auto bytes = sanenet::detail::read_file(path, "CSV file", limits);
     std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
     const std::string file = path.string();
     if (text.empty()) throw io_error(file + ":1: empty file: expected a header line or a row of numbers");
 
-    detail::csv_reader reader(text, d, path);
+    detail::csv_reader reader(text, d, path, options.max_columns, options.max_line_bytes);
     detail::csv_record first;
     if (!reader.next(first))
         throw io_error(file + ":" + std::to_string(reader.line()) +

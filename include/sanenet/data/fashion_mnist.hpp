@@ -51,8 +51,10 @@ SANENET_INLINE Dataset fashion_mnist(const std::filesystem::path& dir, std::stri
     if (split != "train" && split != "t10k")
         throw argument_error("fashion_mnist split '" + std::string(split) + "' is not valid: expected \"train\" or \"t10k\"");
     const std::string prefix(split);
-    const auto images = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-images-idx3-ubyte"));
-    const auto labels = detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-labels-idx1-ubyte"));
+    const auto images =
+        detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-images-idx3-ubyte"), IdxOptions{}.max_bytes);
+    const auto labels =
+        detail::read_idx(detail::find_fashion_mnist_file(dir, prefix + "-labels-idx1-ubyte"), IdxOptions{}.max_bytes);
 
     if (images.shape.size() != 3 || images.shape[1] != 28 || images.shape[2] != 28) {
         std::string shape;

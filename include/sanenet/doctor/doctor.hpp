@@ -64,6 +64,7 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
 // false, and returns it. The network is not changed.
 template <class Net, class Y>
 Report doctor(const Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::read_use use(net.engine(), "doctor");
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);  // raw with scalers attached
     Report r = detail::doctor(net.engine(), d.x(), d.y(), d.options(), Net::waivers);
     if (options.progress) std::fputs(r.to_string().c_str(), stdout);

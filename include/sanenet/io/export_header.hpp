@@ -41,6 +41,7 @@ template <class Net>
         { n.engine() } -> std::convertible_to<const detail::model&>;
     }
 void export_header(const Net& net, const std::filesystem::path& path, const HeaderOptions& options = {}) {
+    const detail::read_use use(net.engine(), "export_header");
     const std::string text = detail::header_text(net.engine(), options);
     detail::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()),
                                   "export_header");

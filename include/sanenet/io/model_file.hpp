@@ -84,7 +84,11 @@ SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path
 // Reads `path` and checks everything that needs no network: magic, version, sizes, checksum,
 // the record against its fingerprint and the parameter count, and (version 2) the layer list
 // against the record, the waivers and the scalers. Every failure is an io_error naming the path.
-SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path);
+// fit_for (Network::load): the network the file is for; a file more than twice the largest
+// file of that network + 1 MiB cannot be loaded into it, so no more of it than that is read
+// (docs/reliability.md, "Hostile sizes"). Without it (load_any) the whole file is read, after
+// its size on disk is checked against its header.
+SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path, const model* fit_for = nullptr);
 
 // Reads `path` into m's parameters and scalers (none in the file: none on m) after checking the
 // file (read_model_file) and that its architecture is m's; every failure is an io_error naming
@@ -397,14 +401,25 @@ SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path
     write_file_atomically(path, b, "save");
 }
 
-SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path) {
+SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& path, const model* fit_for) {
     using namespace serial;
-    const bytes b = read_file(path, "model file");
+    // The largest file of fit_for (both scalers attached) is `own` bytes; at most twice that
+    // + 1 MiB (room for another architecture's record) is read, so a hostile size costs no memory.
+    std::size_t own = 0, bound = std::numeric_limits<std::size_t>::max();
+    if (fit_for) {
+        own = fixed_header + record_size * weight_layers(fit_for->specs()).size() + 8 + 4 * fit_for->parameter_count() + 4 +
+              record_size * fit_for->specs().size() + 4 + 2 * (4 + 8 * static_cast<std::size_t>(fit_for->max_width())) + 8;
+        bound = 2 * own + (std::size_t{1} << 20);
+    }
+    std::uint64_t on_disk = 0;
+    const bytes b = read_file_head(path, "model file", fit_for ? bound + 1 : bound, on_disk);
     const std::string fail = "cannot load " + quoted(path) + ": ";
     const std::size_t size = b.size();
+    const bool partial = fit_for && on_disk > size;  // only the head of a file larger than the bound was read
+    const std::uint64_t file_has = partial ? on_disk : size;
     const auto truncated = [&](std::uint64_t expected, const char* at_least) {
         return io_error(fail + "truncated: expected " + at_least + std::to_string(expected) + " bytes, file has " +
-                        std::to_string(size));
+                        std::to_string(file_has));
     };
     if (size == 0) throw io_error(fail + "the file is empty (0 bytes), not a sanenet file");
     const std::size_t head = std::min(size, sizeof magic);
@@ -427,12 +442,34 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
                        std::to_string(format_version));
     const std::uint64_t layers_in_file = get_u32(b.data() + 28);
     const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
-    if (size < count_at + 8) throw truncated(count_at + 8, "at least ");
+    if (file_has < count_at + 8) throw truncated(count_at + 8, "at least ");
+    if (size < count_at + 8)  // partial: a record longer than this network's file could hold
+        throw io_error(fail + "the file is " + std::to_string(on_disk) + " bytes and declares " + std::to_string(layers_in_file) +
+                       " layers; a model file of this network is at most " + std::to_string(own) + " bytes with " +
+                       std::to_string(weight_layers(fit_for->specs()).size()) + " layers");
     const std::uint64_t count = get_u64(b.data() + count_at);
     const std::uint64_t params_at = count_at + 8;
     if (count > (std::numeric_limits<std::size_t>::max() - params_at - 8) / 4)  // no size_t could hold the file
         throw io_error(fail + "corrupted: the header announces " + std::to_string(count) + " parameters, the file has " +
-                       std::to_string(size) + " bytes");
+                       std::to_string(file_has) + " bytes");
+    if (partial) {
+        // Larger than any file of fit_for: say why from the header alone (the fingerprint vouches
+        // for the record; the checksum would need the whole file).
+        const std::uint64_t least = params_at + 4 * count + 8;  // version 1's size; version 2 holds more
+        if (on_disk < least) throw truncated(least, c.version >= 2 ? "at least " : "");
+        task_spec file_task{};
+        std::vector<layer_spec> file_layers;
+        const std::vector<layer_spec> net_layers = weight_layers(fit_for->specs());
+        if (decode_record(b.data() + 20, file_task, file_layers).empty() &&
+            fingerprint(architecture_record(file_task, file_layers)) == get_u64(b.data() + 12)) {
+            if (get_u64(b.data() + 12) != fingerprint(architecture_record(fit_for->task(), net_layers)))
+                throw io_error(fail + architecture_difference(file_task, file_layers, fit_for->task(), net_layers));
+            throw io_error(fail + "the file is " + std::to_string(on_disk) + " bytes, a model file of this network at most " +
+                           std::to_string(own) + " (trailing data: corrupted or not written by save)");
+        }
+        throw io_error(fail + "the file holds " + std::to_string(count) + " parameters, this network has " +
+                       std::to_string(fit_for->parameter_count()) + " (and the file's architecture record is corrupted)");
+    }
     std::uint64_t at = params_at + 4 * count;  // where version 2 goes on
     std::uint64_t layers_at = 0, scalers_at = 0;
     std::uint32_t layer_list = 0;
@@ -513,7 +550,7 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
 
 SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
     using namespace serial;
-    model_file_content c = read_model_file(path);
+    model_file_content c = read_model_file(path, &m);
     const std::string fail = "cannot load " + quoted(path) + ": ";
     const std::vector<layer_spec> net_layers = weight_layers(m.specs());
     if (fingerprint(architecture_record(m.task(), net_layers)) != c.fingerprint)

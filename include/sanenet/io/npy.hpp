@@ -77,6 +77,7 @@ template <class Net>
         { n.engine() } -> std::convertible_to<const detail::model&>;
     }
 void export_npy(const Net& net, const std::filesystem::path& dir) {
+    const detail::read_use use(net.engine(), "export_npy");
     detail::export_npy(net.engine(), dir);
 }
 
@@ -91,6 +92,7 @@ template <class Net>
         { n.engine() } -> std::convertible_to<detail::model&>;
     }
 void import_npy(Net& net, const std::filesystem::path& dir) {
+    const detail::write_use use(net.engine(), "import_npy");
     detail::import_npy(net.engine(), dir);
 }
 
@@ -360,7 +362,16 @@ SANENET_INLINE void import_npy(model& m, const std::filesystem::path& dir) {
         const std::string what = fail + file + " (" + layer + ", " + t.name + " of shape " + shape_text(want) + "): ";
         std::error_code exists_ec;
         if (!std::filesystem::exists(path, exists_ec)) throw io_error(what + "the file is missing");
-        const npy_array a = parse_npy(read_file(path, "NPY file"), what);
+        // A file of this tensor holds at most 8 bytes a value ('<f8') after a header that needs
+        // far less than 1 MiB: no more than that is read, whatever the file's size.
+        const std::size_t values = t.rows * (t.cols ? t.cols : 1);
+        const std::size_t bound = 8 * values + (std::size_t{1} << 20);
+        std::uint64_t on_disk = 0;
+        const bytes b = read_file_head(path, "NPY file", bound + 1, on_disk);
+        if (on_disk > bound)
+            throw io_error(what + "the file is " + std::to_string(on_disk) + " bytes, more than the " + std::to_string(bound) +
+                           " a file of " + std::to_string(values) + " values can be (8 bytes each, and a header under 1 MiB)");
+        const npy_array a = parse_npy(b, what);
         if (a.shape != want)
             throw io_error(what + "the file holds shape " + shape_text(a.shape) + ", the layer needs " + shape_text(want) +
                            (t.cols ? " (out, in), as PyTorch's nn.Linear.weight" : ""));

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 #if SANENET_DEFINITIONS
+#include <atomic>
 #include <cmath>
 #include <utility>
 #endif
@@ -41,6 +42,18 @@ struct forward_buffers {
     float* pong = nullptr;
     float* const* outputs = nullptr;
     float* const* states = nullptr;
+};
+
+// Who is using a model (docs/reliability.md, "Threads"): any number of readers (predict,
+// predict_one, evaluate, save, export_npy, doctor, find_learning_rate) at once, or one writer
+// (fit, load). The public calls take a read_use or a write_use for as long as they run; one that
+// would break the rule is refused with an argument_error, never waited for. The word counts
+// the readers, and its top bit is the writer. A copy of a model starts unused.
+struct use_word {
+    std::uint32_t value = 0;
+    use_word() = default;
+    use_word(const use_word&) noexcept {}
+    use_word& operator=(const use_word&) noexcept { return *this; }
 };
 
 // A Standardizer's statistics carried by the model (Network::attach_input_scaler and
@@ -110,6 +123,8 @@ public:
         forward(in, rows, forward_pass{false, apply_output, threads}, forward_buffers{out, ping, pong}, visit, visit_ctx);
     }
 
+    use_word& use() const { return use_; }
+
     // Inference in the user's units: raw inputs standardized by the input scaler (into pong,
     // which the first stage reads before any stage writes it), the output activation applied,
     // the predictions taken back to the targets' units by the target scaler. Without scalers,
@@ -117,12 +132,42 @@ public:
     void infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads) const;
 
 private:
+    mutable use_word use_;
     std::span<const layer_spec> specs_;
     task_spec task_;
     std::vector<stage> stages_;
     aligned_buffer<float> params_;
     int max_width_ = 0;
     scaler input_scaler_, target_scaler_;
+};
+
+// Registers a reader of m (`call` names it in the message), or refuses while a writer runs.
+SANENET_INLINE void begin_read(const model& m, const char* call);
+SANENET_INLINE void end_read(const model& m) noexcept;
+// Registers the writer of m, or refuses while anyone else uses it.
+SANENET_INLINE void begin_write(const model& m, const char* call);
+SANENET_INLINE void end_write(const model& m) noexcept;
+
+// A read or a write of a model for as long as the object lives (the public calls' guards).
+class read_use {
+public:
+    read_use(const model& m, const char* call) : m_(m) { begin_read(m, call); }
+    ~read_use() { end_read(m_); }
+    read_use(const read_use&) = delete;
+    read_use& operator=(const read_use&) = delete;
+
+private:
+    const model& m_;
+};
+class write_use {
+public:
+    write_use(const model& m, const char* call) : m_(m) { begin_write(m, call); }
+    ~write_use() { end_write(m_); }
+    write_use(const write_use&) = delete;
+    write_use& operator=(const write_use&) = delete;
+
+private:
+    const model& m_;
 };
 
 SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size);
@@ -209,6 +254,41 @@ SANENET_INLINE void model::forward(const float* in, std::size_t rows, const forw
         if (visit) visit(visit_ctx, s, dst, rows);
         cur = dst;
     }
+}
+
+inline constexpr std::uint32_t writer_bit = 0x80000000u;
+
+SANENET_INLINE void begin_read(const model& m, const char* call) {
+    std::atomic_ref<std::uint32_t> word(m.use().value);
+    const std::uint32_t before = word.fetch_add(1, std::memory_order_acquire);
+    if (before & writer_bit) {
+        word.fetch_sub(1, std::memory_order_relaxed);
+        throw argument_error(std::string(call) +
+                             ": this network is being written by another thread (fit or load is running on it), and a "
+                             "network is not read while it is written: call it after that returns, or on a copy made before "
+                             "(docs/reliability.md, \"Threads\")");
+    }
+}
+
+SANENET_INLINE void end_read(const model& m) noexcept {
+    std::atomic_ref<std::uint32_t>(m.use().value).fetch_sub(1, std::memory_order_release);
+}
+
+SANENET_INLINE void begin_write(const model& m, const char* call) {
+    std::atomic_ref<std::uint32_t> word(m.use().value);
+    std::uint32_t expected = 0;
+    if (!word.compare_exchange_strong(expected, writer_bit, std::memory_order_acquire, std::memory_order_relaxed))
+        throw argument_error(std::string(call) + ": this network is in use by another thread (" +
+                             (expected & writer_bit
+                                  ? std::string("fit or load is running on it")
+                                  : std::to_string(expected) + " call(s) such as predict or save are reading it") +
+                             "), and a network is not written while it is used: train or load a copy, and assign it "
+                             "when no other thread uses the network (docs/reliability.md, \"Threads\")");
+}
+
+SANENET_INLINE void end_write(const model& m) noexcept {
+    // Not a store of 0: a refused reader may be between its increment and its decrement.
+    std::atomic_ref<std::uint32_t>(m.use().value).fetch_and(~writer_bit, std::memory_order_release);
 }
 
 SANENET_INLINE void standardize_rows(const scaler& s, const float* in, std::size_t rows, float* out) {

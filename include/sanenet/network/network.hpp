@@ -245,10 +245,15 @@ public:
     // Inference (dropout and noise off) on rows of x; returns probabilities for
     // Classification and MultiLabel. threads: 0 = all cores.
     // With scalers attached, x is raw and the predictions are in the targets' units.
-    matrix predict(const matrix& x, int threads = 0) const { return detail::predict_raw(model_, x, threads); }
+    matrix predict(const matrix& x, int threads = 0) const {
+        const detail::read_use use(model_, "predict");
+        return detail::predict_raw(model_, x, threads);
+    }
 
     // One sample, no allocation, sizes checked at compile time: in has input_size values, out
     // receives output_size (C arrays, std::arrays and fixed-extent spans of those sizes).
+    // noexcept, so it cannot refuse by throwing: called while fit or load runs on this network,
+    // it ends the program (std::terminate) with the argument_error's message (docs/reliability.md).
     void predict_one(std::span<const float, static_cast<std::size_t>(input_size)> in,
                      std::span<float, static_cast<std::size_t>(output_size)> out) const noexcept {
         predict_one_unchecked(in.data(), out.data());
@@ -280,6 +285,7 @@ public:
     // another width, argument_error when it was never fitted.
     template <std::same_as<Standardizer> S>
     void attach_input_scaler(const S& scaler) {
+        const detail::write_use use(model_, "attach_input_scaler");
         model_.set_input_scaler(detail::scaler_of(scaler), "attach_input_scaler");
     }
     // Regression: a Standardizer fitted on the training targets. predict and predict_one then
@@ -288,9 +294,13 @@ public:
     template <std::same_as<Standardizer> S>
         requires(task_.k == detail::task_kind::regression)
     void attach_target_scaler(const S& scaler) {
+        const detail::write_use use(model_, "attach_target_scaler");
         model_.set_target_scaler(detail::scaler_of(scaler), "attach_target_scaler");
     }
-    void detach_scalers() { model_.clear_scalers(); }
+    void detach_scalers() {
+        const detail::write_use use(model_, "detach_scalers");
+        model_.clear_scalers();
+    }
     bool has_input_scaler() const { return !model_.input_scaler().empty(); }
     bool has_target_scaler() const { return !model_.target_scaler().empty(); }
 
@@ -298,11 +308,13 @@ public:
     // path: anything a std::filesystem::path is made from (io/model_file.hpp).
     template <class Path>
     void save(const Path& path) const {
+        const detail::read_use use(model_, "save");
         detail::model_file<Path>::save(model_, path, waivers.bits);
     }
     // Throws io_error naming what differs and leaves the network unchanged on any problem.
     template <class Path>
     void load(const Path& path) {
+        const detail::write_use use(model_, "load");
         detail::model_file<Path>::load(model_, path);
     }
 
@@ -312,6 +324,7 @@ public:
 
 private:
     void predict_one_unchecked(const float* in, float* out) const noexcept {
+        const detail::read_use use(model_, "predict_one");
         if constexpr (max_width <= 8192) {
             alignas(kernels::alignment) float ping[max_width];
             alignas(kernels::alignment) float pong[max_width];

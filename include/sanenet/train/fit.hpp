@@ -80,6 +80,7 @@ SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matr
 // With scalers attached to net, x, y and the validation data are raw (train/scaled.hpp).
 template <class Net, class Y>
 History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::write_use use(net.engine(), "fit");
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);
     return detail::fit_model(net.engine(), d.x(), d.y(), d.options(), Net::waivers);
 }
@@ -88,6 +89,7 @@ History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {
 // attached, x and y are raw; the loss stays in the standardized units the network trains in.
 template <class Net, class Y>
 Evaluation evaluate(const Net& net, const matrix& x, const Y& y, int threads = 0) {
+    const detail::read_use use(net.engine(), "evaluate");
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
     return detail::evaluate_model(net.engine(), d.x(), d.y(), threads);
 }

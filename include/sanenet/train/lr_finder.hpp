@@ -72,6 +72,7 @@ SANENET_INLINE LrFinding find_learning_rate(const model& m, const matrix& x, con
 // y: labels for Classification, a samples x outputs matrix otherwise; raw with scalers attached.
 template <class Net, class Y>
 LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
+    const detail::read_use use(net.engine(), "find_learning_rate");
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
     return detail::find_learning_rate(net.engine(), d.x(), d.y(), options);
 }
