@@ -1,6 +1,7 @@
 // parity OUTDIR: the oracle's cases (tests/unit/oracle_cases.hpp) trained by sanenet and written
 // out for bench/parity.py, which replays each in PyTorch (`make parity`). Per case, a directory
-// caseNN/ with case.json (the layers, task, optimizer, batch, epochs, clipping, threads), x.npy,
+// caseNN/ with case.json (the layers, task, optimizer, batch, epochs, clipping, threads, loss and
+// its output or class weights), x.npy,
 // y.npy (the class index as float32 for classification) and the weights before (start/) and
 // after (final/) training, as sn::export_npy writes them (dense<i>_weight.npy is (out, in);
 // layernorm<i>_weight.npy, the gain, and layernorm<i>_bias.npy are (width,)). Then the schedule
@@ -16,6 +17,7 @@
 #include <string>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 namespace {
 
@@ -57,6 +59,19 @@ std::string optimizer_json(const sn::Optimizer& o) {
         o);
 }
 
+std::string loss_json(const oracle_case& c) {
+    std::string type = "mse", delta = "1";
+    if (std::holds_alternative<sn::MAE>(c.loss)) type = "mae";
+    if (const auto* h = std::get_if<sn::Huber>(&c.loss)) type = "huber", delta = number(h->delta);
+    const auto list = [](const std::vector<float>& w) {
+        std::string s;
+        for (float v : w) s += (s.empty() ? "" : ", ") + number(v);
+        return "[" + s + "]";
+    };
+    return "{\"type\": \"" + type + "\", \"delta\": " + delta + ", \"output_weights\": " + list(c.output_weights) +
+           ", \"class_weights\": " + list(c.class_weights) + "}";
+}
+
 std::string case_json(const oracle_case& c) {
     std::string layers;
     for (std::size_t i = 1; i < c.specs.size(); ++i) {
@@ -80,7 +95,7 @@ std::string case_json(const oracle_case& c) {
            task + "\", \"layers\": [" + layers + "], \"optimizer\": " + optimizer_json(c.optimizer) +
            ", \"batch\": " + std::to_string(c.batch) + ", \"epochs\": " + std::to_string(c.epochs) +
            ", \"threads\": " + std::to_string(c.threads) + ", \"clip\": " + (c.clip ? number(*c.clip) : std::string("null")) +
-           "}\n";
+           ", \"loss\": " + loss_json(c) + "}\n";
 }
 
 void write(const std::filesystem::path& path, const sn::detail::serial::bytes& b) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace oracle {
@@ -62,7 +63,20 @@ struct oracle_case {
     // rounding (see large_net_eps): 7e-5 seen there, 3.8e-5 at most elsewhere (a clipping case's
     // small update; the 784-256-LN-GELU-128-SiLU-10 net keeps 1e-4).
     double tolerance = 1e-4;
+    // FitOptions::loss, ::output_weights and ::class_weights (with_loss below).
+    sn::Loss loss = sn::MSE{};
+    std::vector<float> output_weights = {};
+    std::vector<float> class_weights = {};
 };
+
+// The case with another loss or weights.
+inline oracle_case with_loss(oracle_case c, sn::Loss loss, std::vector<float> output_weights = {},
+                             std::vector<float> class_weights = {}) {
+    c.loss = loss;
+    c.output_weights = std::move(output_weights);
+    c.class_weights = std::move(class_weights);
+    return c;
+}
 
 // Regression 7-33-17-3: k = 7 is no multiple of any width, 33 and 17 lie above 4, 8 and 16, 3 below.
 inline std::vector<layer_spec> regression_net() {
@@ -128,6 +142,14 @@ inline std::vector<layer_spec> layer_norm_classifier_net() {
 }
 inline std::vector<layer_spec> layer_norm_multilabel_net() {
     return network(9, {dense(24), layer_norm(), activation(act::silu), dense(5), activation(act::sigmoid)});
+}
+// A hidden Sigmoid (legal since issue 14, warning L8.3), fused into its Dense: 13-40-Sigmoid-10.
+inline std::vector<layer_spec> sigmoid_classifier_net() {
+    return network(13, {dense(40), activation(act::sigmoid), dense(10), activation(act::softmax)});
+}
+// Two hidden Sigmoids, one a stage of its own on the inputs, before a Binary output Sigmoid.
+inline std::vector<layer_spec> sigmoid_binary_net() {
+    return network(6, {activation(act::sigmoid), dense(20), activation(act::sigmoid), dense(1), activation(act::sigmoid)});
 }
 inline std::vector<layer_spec> binary_net() {
     return network(6, {dense(20), activation(act::elu, 0.5f), dense(1), activation(act::sigmoid)});
@@ -245,6 +267,48 @@ inline std::vector<oracle_case> cases() {
          70, 2, 2},
         {"784-256-LN-GELU-128-SiLU-10, AdamW (eps 1e-4), batch 16 (last 6), 2 threads", mnist_norm_net(), classes10,
          adamw(large_net_eps), 16, 38, 1, 2},
+        // Hidden Sigmoids (issue 14): fused into a Dense, and a stage of its own on the inputs.
+        {"classification 13-40-Sigmoid-10, SGD momentum, batch 8 (last 5)", sigmoid_classifier_net(), classes10, sgd(0.9f), 8,
+         29},
+        {"binary 6-Sigmoid-20-Sigmoid-1, SGD Nesterov, batch 4 (last 1)", sigmoid_binary_net(), binary, sgd(0.9f, true), 4, 13},
+        // The regression losses and their output weights, the class weights (issue 14): fused
+        // small-batch updates (up to 6 rows) and the unfused path, every optimizer, clipping.
+        with_loss({"regression, MAE, SGD momentum, batch 4 (last 3)", regression_net(), regression, sgd(0.9f), 4, 15}, sn::MAE{}),
+        with_loss({"regression, Huber (delta 0.5), Adam, batch 5 (last 2)", regression_net(), regression, adam(), 5, 17},
+                  sn::Huber{.delta = 0.5f}),
+        with_loss({"regression, Huber (delta 1), SGD Nesterov, batch 1", regression_net(), regression, sgd(0.9f, true), 1, 6},
+                  sn::Huber{}),
+        with_loss({"regression, MSE, output weights, AdamW, batch 8 (last 6)", regression_net(), regression, adamw(), 8, 22},
+                  sn::MSE{}, {1.f, 0.25f, 2.f}),
+        with_loss({"regression, MAE, output weights, SGD, batch 3 (last 1)", regression_net(), regression, sgd(), 3, 13},
+                  sn::MAE{}, {0.5f, 1.f, 3.f}),
+        with_loss({"wide regression, Huber (delta 2), output weights with a 0, Adam, batch 16 (last 7)", wide_regression_net(),
+                   regression, adam(), 16, 39},
+                  sn::Huber{.delta = 2.f}, {1.f, 0.f, 0.5f, 2.f, 1.f, 1.f, 3.f, 0.25f, 1.f, 1.5f}),
+        with_loss({"regression, Huber (delta 0.3), output weights, SGD, clipping 0.1, batch 4 (last 2)", regression_net(),
+                   regression, sgd(), 4, 14, 2, 1, 0.1f},
+                  sn::Huber{.delta = 0.3f}, {2.f, 1.f, 0.5f}),
+        with_loss({"classification, class weights, Adam, batch 16 (last 14)", classifier_net(), classes10, adam(), 16, 46},
+                  sn::MSE{}, {}, {1.f, 2.f, 0.5f, 1.f, 4.f, 1.f, 0.25f, 1.f, 3.f, 1.f}),
+        // The labels run 3, 0, 7, 4, ...: the first batch of each epoch weighs 0 (loss 0, no
+        // gradient), and in epoch 2 momentum still moves the weights there.
+        with_loss({"classification, class weights with 0s, SGD Nesterov, batch 3 (last 2; 2 batches weigh 0)", classifier_net(),
+                   classes10, sgd(0.9f, true), 3, 20},
+                  sn::MSE{}, {}, {0.f, 1.f, 2.f, 0.f, 1.f, 0.5f, 1.f, 0.f, 1.f, 3.f}),
+        with_loss({"classification, class weights, SGD momentum + decay, clipping 0.5, batch 16 (last 9)", classifier_net(),
+                   classes10, sgd(0.9f, false, 0.01f), 16, 41, 2, 1, 0.5f},
+                  sn::MSE{}, {}, {3.f, 1.f, 1.f, 0.5f, 1.f, 2.f, 1.f, 1.f, 0.1f, 1.f}),
+        with_loss({"784-256-128-10, class weights, SGD momentum, batch 33 (last 4), 2 threads",
+                   mnist_net(),
+                   classes10,
+                   sgd(0.9f),
+                   33,
+                   70,
+                   1,
+                   2,
+                   {},
+                   1e-3},
+                  sn::MSE{}, {}, {1.f, 2.f, 1.f, 0.5f, 1.f, 1.f, 4.f, 1.f, 1.f, 0.25f}),
     };
 }
 
@@ -281,6 +345,9 @@ inline sn::FitOptions fit_options(const oracle_case& c) {
     o.threads = c.threads;
     o.shuffle = false;
     o.progress = false;
+    o.loss = c.loss;
+    o.output_weights = c.output_weights;
+    o.class_weights = c.class_weights;
     return o;
 }
 

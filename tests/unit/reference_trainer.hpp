@@ -4,7 +4,9 @@
 // fails the build's tests if that changes). Deliberately naive: every activation is
 // differentiated through its input, softmax through its full Jacobian and the losses through
 // the probabilities, LayerNorm through its full Jacobian (the chain rule through the row's
-// mean and variance), so that sanenet's fused forms are checked against unfused ones.
+// mean and variance), so that sanenet's fused forms are checked against unfused ones. The
+// regression losses (torch.nn.MSELoss, L1Loss, HuberLoss) take per-output weights, the
+// cross-entropy per-class weights (torch.nn.CrossEntropyLoss(weight)).
 // test_oracle.cpp replays sanenet's training runs with it, step by step.
 #pragma once
 
@@ -27,7 +29,16 @@ struct op {
     double param = 0.0;
 };
 
-enum class loss_kind { mean_squared_error, cross_entropy, binary_cross_entropy };
+enum class loss_kind { mean_squared_error, mean_absolute_error, huber, cross_entropy, binary_cross_entropy };
+
+// Regression: loss = mean over rows and outputs of weights[c] l(y - t) (no weights: all 1).
+// Cross-entropy: sum_r weights[class_r] l_r / sum_r weights[class_r] per batch, as
+// CrossEntropyLoss(weight); a batch whose weights sum to 0 has loss 0 and no gradient (PyTorch
+// gives NaN there; sanenet documents 0).
+struct loss_options {
+    double huber_delta = 1.0;
+    std::vector<double> weights;
+};
 
 // torch.optim.SGD(lr, momentum, nesterov, weight_decay) and torch.optim.Adam / AdamW; weight
 // decay only on the Dense weights (a parameter group without it for the Dense biases and the
@@ -50,7 +61,7 @@ public:
     std::vector<std::vector<double>> norm_gains, norm_biases;
     static constexpr double layer_norm_eps = 1e-5;
 
-    mlp(std::vector<op> ops, loss_kind loss) : ops_(std::move(ops)), loss_(loss) {
+    mlp(std::vector<op> ops, loss_kind loss, loss_options lo = {}) : ops_(std::move(ops)), loss_(loss), lo_(std::move(lo)) {
         for (const op& o : ops_)
             if (o.kind == op_kind::dense) {
                 weights.emplace_back(static_cast<std::size_t>(o.in) * static_cast<std::size_t>(o.out), 0.0);
@@ -119,17 +130,32 @@ public:
         const int k = ops_.back().out;
         std::vector<double> grad(y.size(), 0.0);
         double loss = 0.0;
+        const auto weight = [&](int j) { return lo_.weights.empty() ? 1.0 : lo_.weights[static_cast<std::size_t>(j)]; };
+        // Cross-entropy's denominator: the batch's rows, or the sum of their class weights.
+        double total = 0.0;
+        for (int r = 0; r < rows; ++r) total += weight(static_cast<int>(t[static_cast<std::size_t>(r)]));
         for (int r = 0; r < rows; ++r)
             for (int c = 0; c < k; ++c) {
                 const std::size_t i = static_cast<std::size_t>(r) * static_cast<std::size_t>(k) + static_cast<std::size_t>(c);
+                const double n = static_cast<double>(rows) * k;
                 if (loss_ == loss_kind::mean_squared_error) {
                     const double e = y[i] - t[i];
-                    loss += e * e / (rows * k);
-                    grad[i] = 2.0 * e / (rows * k);
+                    loss += weight(c) * e * e / n;
+                    grad[i] = weight(c) * 2.0 * e / n;
+                } else if (loss_ == loss_kind::mean_absolute_error) {
+                    const double e = y[i] - t[i];
+                    loss += weight(c) * std::fabs(e) / n;
+                    grad[i] = weight(c) * (e > 0.0 ? 1.0 : (e < 0.0 ? -1.0 : 0.0)) / n;
+                } else if (loss_ == loss_kind::huber) {
+                    // torch.nn.HuberLoss(delta): quadratic inside delta, linear outside, joined with
+                    // matching value and slope at |e| = delta.
+                    const double e = y[i] - t[i], a = std::fabs(e), d = lo_.huber_delta;
+                    loss += weight(c) * (a <= d ? 0.5 * e * e : d * a - 0.5 * d * d) / n;
+                    grad[i] = weight(c) * (a <= d ? e : (e > 0.0 ? d : -d)) / n;
                 } else if (loss_ == loss_kind::cross_entropy) {
-                    if (c == static_cast<int>(t[static_cast<std::size_t>(r)])) {
-                        loss -= std::log(y[i]) / rows;
-                        grad[i] = -1.0 / (y[i] * rows);
+                    if (c == static_cast<int>(t[static_cast<std::size_t>(r)]) && total > 0.0) {
+                        loss -= weight(c) * std::log(y[i]) / total;
+                        grad[i] = -weight(c) / (y[i] * total);
                     }
                 } else {
                     const double p = y[i], target = t[i];
@@ -322,6 +348,7 @@ private:
 
     std::vector<op> ops_;
     loss_kind loss_;
+    loss_options lo_;
     std::vector<std::vector<double>> gw_, gb_, state_w_, state_b_;
     std::vector<std::vector<double>> gng_, gnb_, state_ng_, state_nb_;  // the LayerNorms'
     int t_ = 0;

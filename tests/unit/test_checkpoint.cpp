@@ -439,6 +439,9 @@ TEST_CASE("resuming with other options or data is an argument_error naming what 
     other.validation = std::nullopt;
     other.early_stopping = std::nullopt;
     CHECK(contains(refused(other, t.train.y), "early_stopping differs"));
+    other = o;
+    other.class_weights = {1.f, 2.f, 1.f, 1.f};
+    CHECK(contains(refused(other, t.train.y), "class_weights differs: the checkpoint's fit has none, this call {1, 2, 1, 1}"));
 }
 
 TEST_CASE("with scalers attached, resume takes raw data as fit does, and refuses a network without the fit's scalers") {

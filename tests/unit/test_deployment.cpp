@@ -151,6 +151,16 @@ TEST_CASE("find_learning_rate and doctor take raw data from a network with scale
     const sn::LrFinding b = sn::find_learning_rate(plain, xs, ys, lo);
     REQUIRE(a.curve.size() == b.curve.size());
     for (std::size_t i = 0; i < a.curve.size(); ++i) CHECK(a.curve[i].loss == b.curve[i].loss);
+    // The FitOptions overload (issue 14) too, under a fit's loss and output weights.
+    sn::FitOptions fo = quiet();
+    fo.batch_size = 16;
+    fo.threads = 1;
+    fo.loss = sn::Huber{.delta = 0.5f};
+    fo.output_weights = {1.f, 2.f};
+    const sn::LrFinding c = sn::find_learning_rate(scaled, f.train.x, f.train.y, fo);
+    const sn::LrFinding e = sn::find_learning_rate(plain, xs, ys, fo);
+    REQUIRE(c.curve.size() == e.curve.size());
+    for (std::size_t i = 0; i < c.curve.size(); ++i) CHECK(c.curve[i].loss == e.curve[i].loss);
 
     sn::FitOptions o = quiet();
     o.validation = sn::Validation{f.val.x, f.val.y};

@@ -111,6 +111,10 @@ using Mixed = sn::Network<sn::Classification<5>, sn::Input<10>, sn::GaussianNois
                           sn::Dense<5>, sn::Softmax>;
 using Tags = sn::Network<sn::MultiLabel<4>, sn::Input<6>, sn::Dropout<0.9>, sn::Dense<20>, sn::Tanh, sn::Dense<24>,
                          sn::ELUWith<0.5>, sn::Dense<4>, sn::Sigmoid>;
+// Hidden Sigmoids (legal since issue 14, L8.3 waived): a gate on the inputs (a stage of its own)
+// and one fused into a Dense.
+using Gates = sn::Network<sn::MultiLabel<3>, sn::Allow<sn::lint::HiddenSigmoid>, sn::Input<6>, sn::Sigmoid, sn::Dense<20>,
+                          sn::Sigmoid, sn::Dropout<0.9>, sn::Dense<16>, sn::Tanh, sn::Dense<3>, sn::Sigmoid>;
 
 // Trained-looking weights: the initialization plus a pattern.
 template <class N>
@@ -196,6 +200,12 @@ TEST_CASE("the header of a multilabel network ending in Sigmoid") {
     Tags net{sn::Seed{6}};
     perturb(net);
     CHECK(check_header(net, normal_matrix(1000, 6, 7), "tags", "tags") <= 1e-6);
+}
+
+TEST_CASE("the header of a network with hidden Sigmoids: on the inputs and after a Dense") {
+    Gates net{sn::Seed{8}};
+    perturb(net);
+    CHECK(check_header(net, normal_matrix(1000, 6, 9), "gates", "gates") <= 1e-6);
 }
 
 TEST_CASE("export_header refuses a name that is no namespace and non-finite weights, and writes nothing") {

@@ -6,9 +6,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sn = sanenet;
@@ -33,6 +35,7 @@ struct check_setup {
     int threads = 1;
     std::vector<std::size_t> which = {};  // the parameters to check; all when empty
     float scale_analytic = 1.f;  // != 1 corrupts the analytic gradient, to prove the check can fail
+    sn::detail::loss_config loss = {};  // FitOptions' loss and weights (train/losses.hpp)
 };
 
 // Fills the trainer's batch with N(0, 1) inputs and task-appropriate targets.
@@ -53,6 +56,8 @@ check_result gradient_check(sn::detail::model& m, const check_setup& s) {
     // step: one takes the analytic gradient, the other only evaluates the loss and so never
     // moves on to the next masks.
     sn::detail::trainer analytic(m, sn::SGD{}, s.rows, s.threads, s.seed), numeric(m, sn::SGD{}, s.rows, s.threads, s.seed);
+    analytic.set_loss(s.loss);
+    numeric.set_loss(s.loss);
     fill_batch(analytic, s.rows, s.seed);
     fill_batch(numeric, s.rows, s.seed);
     const double loss = analytic.forward_backward(s.rows);
@@ -330,4 +335,107 @@ TEST_CASE("gradients on 2 threads where the GEMMs split, through LayerNorm, GELU
     const check_result wrong =
         gradient_check(net.engine(), {.seed = 21, .rows = wide_rows, .threads = 2, .which = sample, .scale_analytic = 1.1f});
     CHECK(wrong.bad > sample.size() / 2);
+}
+
+// ---- the regression losses, output weights and class weights (issue 14) ----------------
+
+namespace {
+
+using sn::detail::loss_config;
+using sn::detail::regression_loss;
+
+// The errors y - t of the batch gradient_check builds (the same inputs and targets): how many lie
+// inside the Huber delta and how many outside, so that a check of both pieces is not vacuous.
+struct error_spread {
+    std::size_t inside = 0, outside = 0;
+};
+error_spread errors_around(sn::detail::model& m, std::size_t rows, std::uint64_t seed, float delta) {
+    sn::detail::trainer tr(m, sn::SGD{}, rows, 1, seed);
+    fill_batch(tr, rows, seed);
+    const std::size_t in = static_cast<std::size_t>(m.input_size()), k = static_cast<std::size_t>(m.output_size());
+    sn::matrix x = sn::matrix::from_shape({rows, in});
+    std::copy(tr.input(), tr.input() + rows * in, x.data());
+    const sn::matrix y = sn::detail::predict(m, x, 1);
+    error_spread e;
+    for (std::size_t i = 0; i < rows * k; ++i) (std::fabs(y.data()[i] - tr.target_values()[i]) < delta ? e.inside : e.outside)++;
+    return e;
+}
+
+// Every parameter at 1, 2, 5 and 9 rows (or `row_counts`) under `loss`, most of them with a
+// gradient that is not zero, and the check fails with the analytic gradient scaled by 1.1.
+void expect_loss_gradients_match(sn::detail::model& m, const std::string& summary, const loss_config& loss, std::uint64_t seed,
+                                 const std::vector<std::size_t>& row_counts = {1, 2, 5, 9}) {
+    randomize_biases(m, seed + 1);
+    INFO(summary << "; loss " << sn::detail::loss_name(loss));
+    for (const std::size_t rows : row_counts) {
+        const check_result res = gradient_check(m, {.seed = seed, .rows = rows, .loss = loss});
+        INFO("rows " << rows << ": worst relative error " << res.worst << "; " << res.first_bad);
+        CHECK(res.same_loss);
+        CHECK(res.checked == m.parameter_count());
+        CHECK(res.bad == 0);
+        CHECK(res.nonzero > m.parameter_count() / 2);
+    }
+    const check_result wrong = gradient_check(m, {.seed = seed, .rows = 5, .scale_analytic = 1.1f, .loss = loss});
+    CHECK(wrong.bad > m.parameter_count() / 2);
+}
+
+loss_config regression_config(regression_loss kind, float delta = 1.f, std::vector<float> weights = {}) {
+    loss_config c;
+    c.kind = kind;
+    c.delta = delta;
+    c.weights = std::move(weights);
+    return c;
+}
+
+using Reg3 = sn::Network<sn::Regression, Quiet, sn::Input<4>, sn::Dense<7, sn::He>, sn::ELU, sn::Dense<5>, sn::Tanh, sn::Dense<3>,
+                         sn::Identity>;
+
+}  // namespace
+
+TEST_CASE("gradients: MAE (torch.nn.L1Loss) and Huber (torch.nn.HuberLoss) on both sides of delta") {
+    Reg3 net{sn::Seed{31}};
+    expect_loss_gradients_match(net.engine(), net.summary(), regression_config(regression_loss::mae), 31);
+    for (const float delta : {0.5f, 1.f, 1.5f}) {
+        const error_spread e = errors_around(net.engine(), 9, 31, delta);
+        INFO("delta " << delta << ": " << e.inside << " errors inside, " << e.outside << " outside");
+        CHECK(e.inside >= 3);
+        CHECK(e.outside >= 3);
+        expect_loss_gradients_match(net.engine(), net.summary(), regression_config(regression_loss::huber, delta), 31);
+    }
+}
+
+TEST_CASE("gradients: output weights under MSE, MAE and Huber, a weight of 0 included") {
+    Reg3 net{sn::Seed{32}};
+    const std::vector<float> w = {2.f, 0.f, 0.5f};
+    expect_loss_gradients_match(net.engine(), net.summary(), regression_config(regression_loss::mse, 1.f, w), 32);
+    expect_loss_gradients_match(net.engine(), net.summary(), regression_config(regression_loss::mae, 1.f, w), 32);
+    expect_loss_gradients_match(net.engine(), net.summary(), regression_config(regression_loss::huber, 0.7f, w), 32);
+}
+
+TEST_CASE("gradients: class weights (torch.nn.CrossEntropyLoss(weight)), normalized by the batch's total weight") {
+    using Net = sn::Network<sn::Classification<4>, Quiet, sn::Input<3>, sn::Dense<7>, sn::ELU, sn::Dense<4>, sn::Softmax>;
+    Net net{sn::Seed{33}};
+    loss_config c;
+    c.weights = {1.f, 4.f, 0.5f, 2.5f};
+    expect_loss_gradients_match(net.engine(), net.summary(), c, 33);
+    // A class of weight 0: its rows add nothing; batches of 5 and 9 rows hold other classes too.
+    c.weights = {1.f, 0.f, 3.f, 0.5f};
+    expect_loss_gradients_match(net.engine(), net.summary(), c, 34, {5, 9});
+    // A batch whose rows all weigh 0: loss 0 and no gradient (PyTorch's 0 / 0 would be NaN).
+    sn::detail::trainer tr(net.engine(), sn::SGD{}, 3, 1, 35);
+    tr.set_loss(c);
+    fill_batch(tr, 3, 35);
+    for (std::size_t i = 0; i < 3; ++i) tr.target_labels()[i] = 1;
+    CHECK(tr.forward_backward(3) == 0.0);
+    CHECK(std::all_of(tr.gradients(), tr.gradients() + Net::parameter_count, [](float g) { return g == 0.f; }));
+    tr.target_labels()[1] = 2;  // one row of weight 3: the batch's loss is that row's
+    CHECK(tr.forward_backward(3) > 0.0);
+    CHECK(std::any_of(tr.gradients(), tr.gradients() + Net::parameter_count, [](float g) { return g != 0.f; }));
+}
+
+TEST_CASE("gradients: a hidden Sigmoid (legal since issue 14, warning L8.3), fused into a Dense and as a stage of its own") {
+    expect_gradients_match<sn::Network<sn::Regression, sn::Allow<sn::lint::HiddenSigmoid, sn::lint::NoRegularization>,
+                                       sn::Input<3>, sn::Sigmoid, sn::Dense<6>, sn::Sigmoid, sn::Dense<2>, sn::Identity>>();
+    expect_gradients_match<sn::Network<sn::Classification<3>, Quiet, sn::Allow<sn::lint::HiddenSigmoid>, sn::Input<4>,
+                                       sn::Dense<8>, sn::Sigmoid, sn::Dropout<0.8>, sn::Dense<3>, sn::Softmax>>();
 }

@@ -175,7 +175,7 @@ TEST_CASE("the compile-time rules run at load: each error-level rule refuses its
     dd.erase(dd.begin() + 3);  // Dense<20> then Dense<3>
     CHECK(load_error(file, crafted(1, 3, dd)) == "X1");
     CHECK(load_error(file, crafted(1, 3, with(3, {activation, softmax, 20, 20}))) == "E6");
-    CHECK(load_error(file, crafted(1, 3, with(3, {activation, sigmoid, 20, 20}))) == "E6");
+    CHECK(load_error(file, crafted(1, 3, with(3, {activation, sigmoid, 20, 20}))) == "");  // a hidden Sigmoid: L8.3's warning
     auto ln_out = good();
     ln_out.insert(ln_out.begin() + 5, {norm, 0, 3, 3});
     CHECK(load_error(file, crafted(1, 3, ln_out)) == "E14");
@@ -213,7 +213,7 @@ TEST_CASE("the compile-time rules run at load: each error-level rule refuses its
         CHECK(load_error(file, crafted(0, 0, with(5, {activation, sigmoid, 3, 3})), nullptr,
                          {.allow = sn::allow<sn::lint::BoundedRegressionOutput>()}) == "");
         // E rules have no waiver: every bit set does not help.
-        CHECK(load_error(file, crafted(1, 3, no_out, (1u << 21) - 1)) == "E4");
+        CHECK(load_error(file, crafted(1, 3, no_out, (1u << 22) - 1)) == "E4");
     }
 }
 
@@ -250,6 +250,20 @@ TEST_CASE("the warning-level rules are listed in diagnostics(), with their IDs, 
     CHECK(d.diagnostics()[1].evidence == "layer 2, Dense<10>");
     write_file(file, crafted(1, 3, deep, sn::lint::TooDeep::bit));
     CHECK(sn::load_any(file).diagnostics().size() == 1);
+
+    // A hidden Sigmoid (legal since issue 14): L8.3 at its layer, waived by the file or at load.
+    auto gate = good();
+    gate[3] = {activation, sigmoid, 20, 20};
+    write_file(file, crafted(1, 3, gate));
+    const sn::AnyNetwork g = sn::load_any(file);
+    REQUIRE(g.diagnostics().size() == 1);
+    CHECK(g.diagnostics()[0].id == "L8.3");
+    CHECK(g.diagnostics()[0].severity == sn::Severity::warning);
+    CHECK(g.diagnostics()[0].message == SANENET_L8_3_MESSAGE);
+    CHECK(g.diagnostics()[0].evidence == "layer 3, Sigmoid");
+    CHECK(sn::load_any(file, {.allow = sn::allow<sn::lint::HiddenSigmoid>()}).diagnostics().empty());
+    write_file(file, crafted(1, 3, gate, sn::lint::HiddenSigmoid::bit));
+    CHECK(sn::load_any(file).diagnostics().empty());
 }
 
 TEST_CASE("a version-1 file loads through load_any: its records, no L4.1 (it records no Dropout), saved as version 2") {

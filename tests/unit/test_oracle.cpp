@@ -3,8 +3,9 @@
 // optimizer, and after the run every parameter must agree to a small fraction of how far
 // training moved it. The cases cover every task, every optimizer branch, batch sizes 1-33 with
 // partial last batches of 1-15 rows, 1 and 2 threads at shapes where the GEMMs split, widths
-// around the SIMD width, every activation, LayerNorm (its gain and bias compared like the Dense
-// parameters) and clipping. CMake builds this file once per SIMD
+// around the SIMD width, every activation (Sigmoid hidden too), LayerNorm (its gain and bias
+// compared like the Dense parameters), clipping, the regression losses MAE and Huber, and
+// output and class weights. CMake builds this file once per SIMD
 // architecture (arch.<arch>.oracle), so each architecture's kernels face the same oracle.
 #include <sanenet/sanenet.hpp>
 
@@ -73,10 +74,17 @@ outcome run(const oracle_case& c) {
                                          : throw std::logic_error("oracle: a layer kind the reference lacks");
         ops.push_back({k, s.in, s.out, static_cast<double>(s.param)});
     }
-    const reference::loss_kind loss = c.task.k == task_kind::regression       ? reference::loss_kind::mean_squared_error
-                                      : c.task.k == task_kind::classification ? reference::loss_kind::cross_entropy
-                                                                              : reference::loss_kind::binary_cross_entropy;
-    reference::mlp ref(ops, loss);
+    reference::loss_kind loss = c.task.k == task_kind::regression       ? reference::loss_kind::mean_squared_error
+                                : c.task.k == task_kind::classification ? reference::loss_kind::cross_entropy
+                                                                        : reference::loss_kind::binary_cross_entropy;
+    reference::loss_options lo;
+    if (std::holds_alternative<sn::MAE>(c.loss)) loss = reference::loss_kind::mean_absolute_error;
+    if (const auto* h = std::get_if<sn::Huber>(&c.loss)) {
+        loss = reference::loss_kind::huber;
+        lo.huber_delta = h->delta;
+    }
+    for (float w : c.task.k == task_kind::classification ? c.class_weights : c.output_weights) lo.weights.push_back(w);
+    reference::mlp ref(ops, loss, lo);
     std::vector<const sn::detail::stage*> dense_stages, norm_stages;
     for (const auto& st : m.stages()) {
         if (st.k == kind::dense) dense_stages.push_back(&st);

@@ -25,7 +25,7 @@ namespace sanenet::inline SANENET_ABI::detail {
 
 // X(enumerator, user type, code, constant, output_only, from_output): the constant of the plain
 // type (LeakyReLU's slope, ELU's alpha, as in PyTorch; ...With<C> picks another); output_only
-// activations may appear only as the output activation (E6); from_output ones have a
+// activations may appear only as the output activation (E6; a hidden Sigmoid is warning L8.3); from_output ones have a
 // derivative written in their output y, so a Dense fuses them into its GEMM and keeps only y;
 // the others (GELU, SiLU) are differentiated through their input. Softmax is a row
 // operation, never fused. Math: kernels/activation.hpp.
@@ -35,7 +35,7 @@ namespace sanenet::inline SANENET_ABI::detail {
     X(leaky_relu, LeakyReLU, 2, 0.01, false, true) \
     X(elu, ELU, 3, 1.0, false, true)               \
     X(tanh, Tanh, 4, 0.0, false, true)             \
-    X(sigmoid, Sigmoid, 5, 0.0, true, true)        \
+    X(sigmoid, Sigmoid, 5, 0.0, false, true)       \
     X(softmax, Softmax, 6, 0.0, true, false)       \
     X(gelu, GELU, 7, 0.0, false, false)            \
     X(silu, SiLU, 8, 0.0, false, false)

@@ -100,11 +100,11 @@ SANENET_INLINE std::string Report::to_string() const {
 
 namespace detail {
 
-// The loss of the network as it is, in inference mode, on up to 1024 samples.
-SANENET_INLINE double loss_on_sample(const model& m, const matrix& x, const targets& y, int threads) {
+// The loss of the network as it is, in inference mode, on up to 1024 samples, under the fit's loss.
+SANENET_INLINE double loss_on_sample(const model& m, const matrix& x, const targets& y, int threads, const loss_config& loss) {
     const std::size_t n = std::min<std::size_t>(x.shape()[0], 1024);
     const matrix xs = take_rows(x, 0, n);
-    evaluator e(m);
+    evaluator e(m, loss);
     if (y.cls) {
         const labels ys = take_rows(*y.cls, 0, n);
         return e.run(m, xs, {&ys, nullptr}, threads).loss;
@@ -172,15 +172,17 @@ struct trial_result {
 };
 
 // Up to Thresholds::short_run_steps steps of training on a copy at the user's optimizer,
-// rate, batch and clipping.
-SANENET_INLINE trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
+// rate, batch, clipping and loss.
+SANENET_INLINE trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads,
+                                      const loss_config& loss) {
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     trainer tr(m, o.optimizer, batch, threads, o.seed);
+    tr.set_loss(loss);
     sample_order order(n, o.seed, true);
     order.shuffle();
     divergence_watch watch(o.thresholds);
     trial_result res;
-    res.initial_loss = loss_on_sample(m, x, y, threads);
+    res.initial_loss = loss_on_sample(m, x, y, threads, loss);
     // steps counts the steps before the one that diverged (if any).
     train_steps(tr, x, y, order, batch, static_cast<std::size_t>(std::max(o.thresholds.short_run_steps, 0)), o.clip_grad_norm,
                 [&](std::size_t, double loss, bool) {
@@ -192,7 +194,7 @@ SANENET_INLINE trial_result short_run(model m, const matrix& x, const targets& y
                         ++res.steps;
                     return res.finite && !res.exploded;
                 });
-    res.final_loss = res.finite ? loss_on_sample(m, x, y, threads) : std::numeric_limits<double>::infinity();
+    res.final_loss = res.finite ? loss_on_sample(m, x, y, threads, loss) : std::numeric_limits<double>::infinity();
     if (!std::isfinite(res.final_loss)) res.finite = false;
     if (res.finite) res.dead_share = activity_probe(m, x, o.thresholds.probe_samples).run(threads).dead_share;
     return res;
@@ -202,6 +204,7 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
     const net_shape shape{m.task(), m.input_size(), m.output_size()};
     check_shapes(shape, x, y, "x");
     if (o.validation) check_shapes(shape, o.validation->x, targets_of(o.validation->y), "validation x");
+    const loss_config loss = loss_config_of(o, m.task(), m.output_size());
     const Thresholds& t = o.thresholds;
     const Waivers allow = o.allow | net_waivers;
     const int threads = kernels::resolve_threads(o.threads);
@@ -231,14 +234,21 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
 
     // 2. L9.2: the loss of the untrained network.
     before = r.findings.size();
-    r.loss_at_init = loss_on_sample(m, x, y, threads);
+    r.loss_at_init = loss_on_sample(m, x, y, threads, loss);
     const std::size_t k = static_cast<std::size_t>(m.output_size());
     std::string expectation;
     bool off = false;
     if (m.task().k == task_kind::regression) {
-        off = !(r.loss_at_init <= t.loss_at_init_regression);
-        expectation = "at most " + format_number(t.loss_at_init_regression) + " on standardized targets";
+        // The bound is an MSE, in units of the standardized targets' variance; under another loss
+        // or output weights it becomes that loss of errors with that variance.
+        const double bound = loss_of_normal_errors(loss, t.loss_at_init_regression);
+        off = !(r.loss_at_init <= bound);
+        expectation = "at most " + format_number(bound) + " on standardized targets";
+        if (!loss.plain())
+            expectation +=
+                " (the " + loss_name(loss) + " of errors of variance " + format_number(t.loss_at_init_regression) + ")";
     } else {
+        // Class weights leave it at ln K: every row of a uniform guess has loss ln K.
         const double classes = m.task().k == task_kind::classification ? static_cast<double>(k) : 2.0;
         r.expected_loss_at_init = std::log(classes);
         off = !(std::fabs(r.loss_at_init - r.expected_loss_at_init) <= t.loss_at_init_factor * r.expected_loss_at_init);
@@ -292,6 +302,8 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
 
     // 4. X6: can it fit 16 samples with regularization off?
     before = r.findings.size();
+    // With the task's own loss: the probe asks whether the network can fit, and a class weighted 0
+    // could not be fitted under the user's.
     const auto [error, overfits] = overfit_small_set(m, x, y, t, threads);
     r.overfits_small_set = overfits;
     const std::string measure = m.task().k == task_kind::regression ? "relative MSE " : "error ";
@@ -326,13 +338,7 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
         on = " (on standardized data, as L1.x's fixes make them)";
     }
     before = r.findings.size();
-    LrOptions lo;
-    lo.optimizer = o.optimizer;
-    lo.batch_size = std::min(o.batch_size, x.shape()[0]);
-    lo.seed = o.seed;
-    lo.threads = o.threads;
-    lo.explosion_factor = t.divergence_factor;
-    r.learning_rate = find_learning_rate(m, *lx, ly, lo);
+    r.learning_rate = find_learning_rate(m, *lx, ly, lr_options_of(o), loss);
     const double chosen = learning_rate_of(o.optimizer);
     if (r.learning_rate.exploded() && chosen > r.learning_rate.max_stable)
         add(make_diagnostic(
@@ -352,8 +358,8 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
 
     // 6. A short run at the user's settings: does the loss fall, and below a constant prediction?
     before = r.findings.size();
-    const trial_result trial = short_run(m, *lx, ly, o, threads);
-    const double base = baseline_loss(shape, ly, ly);
+    const trial_result trial = short_run(m, *lx, ly, o, threads, loss);
+    const double base = baseline_loss(shape, ly, ly, loss);
     if (!trial.finite || trial.exploded) {
         if (!r.found("L6.1"))
             add(make_diagnostic(

@@ -45,7 +45,7 @@ public:
     std::span<const detail::layer_spec> layers() const { return model_.specs(); }
     // The same table as the typed network's summary().
     std::string summary() const;
-    // The warnings the compile-time rules found at load (L4.1, L10.1, L11.1), as Diagnostics.
+    // The warnings the compile-time rules found at load (L4.1, L10.1, L11.1, L8.3), as Diagnostics.
     const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
     // The waivers recorded in the file (the network type's sn::Allow<...>).
     Waivers waivers() const { return waivers_; }

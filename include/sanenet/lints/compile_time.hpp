@@ -1,4 +1,4 @@
-// The article's mistakes visible in a network's type (items 4, 7, 9, 10, 11) and X1: each
+// The article's mistakes visible in a network's type (items 4, 7, 8, 9, 10, 11) and X1: each
 // lint is its tag (lints/lint.hpp), a predicate named after the mistake, and one message.
 // Errors are static_asserts in Network; warnings are its deprecated constructors.
 #pragma once
@@ -91,6 +91,21 @@ constexpr bool rule_l41_no_regularization(specs_view l) {
                          "regularization it will fit noise and "                                                         \
                          "overfit (article item 4)",                                                                     \
                          "put sn::Dropout<0.9> (keep probability) before each hidden sn::Dense", NoRegularization)
+
+// L8.3: a Sigmoid anywhere but as the output activation (E6 has passed: the output activation is the last item).
+constexpr std::size_t rule_l83_hidden_sigmoid(specs_view l) {
+    const std::size_t o = output_activation(l);
+    return find_first(
+        l, [o](specs_view s, std::size_t i) { return s[i].k == kind::activation && s[i].a == act::sigmoid && i != o; });
+}
+#define SANENET_L8_3_MESSAGE                                                                                                \
+    SANENET_LINT_MESSAGE("L8.3", "hidden-sigmoid",                                                                          \
+                         "a hidden activation is sn::Sigmoid: its units saturate at 0 and 1, where they pass back almost "  \
+                         "no gradient (a quarter of it at best), and its outputs are never centred on zero, so the layers " \
+                         "before it learn slowly (article item 8)",                                                         \
+                         "use sn::Tanh for a bounded hidden feature, or sn::ReLU, sn::LeakyReLU, sn::ELU, sn::GELU or "     \
+                         "sn::SiLU; where a gate in [0, 1] is the point, keep sn::Sigmoid and waive this",                  \
+                         HiddenSigmoid)
 
 constexpr int dense_count(specs_view l) {
     int n = 0;

@@ -149,16 +149,18 @@ constexpr std::size_t rule_e5_nothing_after_output(specs_view l) {
                          "the output activation must be the last item; the item named in the note follows it", \
                          "remove it, or move a regularizer before the last Dense")
 
-// E6: Softmax, Sigmoid or Identity anywhere but as the output activation.
+// E6: Softmax or Identity anywhere but as the output activation (a hidden Sigmoid is legal: L8.3 warns).
 constexpr std::size_t rule_e6_output_only(specs_view l) {
     const std::size_t o = output_activation(l);
     return find_first(l, [o](specs_view s, std::size_t i) {
         return s[i].k == kind::activation && is_output_only(s[i].a) && i != o && next_non_regularizer(s, i) != npos;
     });
 }
-#define SANENET_E6_MESSAGE                                                                                                \
-    SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                  \
-                         "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense", \
+#define SANENET_E6_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                   \
+                         "Softmax and Identity are output activations and may appear only after the last Dense: a hidden " \
+                         "Softmax couples all the units of a layer, a hidden Identity leaves two Dense layers with no "    \
+                         "nonlinearity between them",                                                                      \
                          "use sn::ReLU, sn::LeakyReLU, sn::ELU, sn::GELU, sn::SiLU or sn::Tanh between hidden layers")
 
 // E7: Dropout or GaussianNoise between the last Dense and the output activation.

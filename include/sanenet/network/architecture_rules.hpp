@@ -77,6 +77,8 @@ inline constexpr rule rules[] = {
      [](specs_view l, task_spec) { return rule_l101_too_deep(l) ? whole : npos; }, SANENET_L10_1_MESSAGE},
     {"L11.1", bit_of<lint::TooFewHiddenUnits>, Severity::warning,
      [](specs_view l, task_spec t) { return rule_l111_too_few_hidden_units(l, t); }, SANENET_L11_1_MESSAGE},
+    {"L8.3", bit_of<lint::HiddenSigmoid>, Severity::warning, [](specs_view l, task_spec) { return rule_l83_hidden_sigmoid(l); },
+     SANENET_L8_3_MESSAGE},
 };
 
 }  // namespace arch_rules

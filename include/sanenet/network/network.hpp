@@ -207,7 +207,8 @@ private:
                   (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
                   (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos
                        ? 4
-                       : 0);
+                       : 0) |
+                  (SANENET_UNLESS_WAIVED(HiddenSigmoid, detail::rule_l83_hidden_sigmoid(specs_)) != detail::npos ? 8 : 0);
 #else
     static constexpr int warnings_ = 0;
 #endif
@@ -228,6 +229,15 @@ public:
     SANENET_WARNING_CONSTRUCTORS(5, SANENET_L4_1_MESSAGE " " SANENET_L11_1_MESSAGE)
     SANENET_WARNING_CONSTRUCTORS(6, SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE)
     SANENET_WARNING_CONSTRUCTORS(7, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(8, SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(9, SANENET_L4_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(10, SANENET_L10_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(11, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(12, SANENET_L11_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(13, SANENET_L4_1_MESSAGE " " SANENET_L11_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(14, SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(15, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE
+                                                          " " SANENET_L8_3_MESSAGE)
 
     // A Keras-like table: layer, output shape, parameters.
     std::string summary() const { return detail::summary_table(specs_, task_); }

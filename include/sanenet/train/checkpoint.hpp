@@ -52,9 +52,9 @@ struct fit_hooks {
 };
 
 // What decides a fit's trajectory, by name: epochs, batch_size, the optimizer, clipping, seed,
-// shuffle, monitor, the schedule, early stopping, the training and validation data (their
-// shapes and a fingerprint of their bits, as the network trains on them) and the scalers
-// attached to m (train/scaled.hpp). The thread count, progress, callbacks, waivers,
+// shuffle, monitor, the schedule, early stopping, the loss and its weights, the training and
+// validation data (their shapes and a fingerprint of their bits, as the network trains on them)
+// and the scalers attached to m (train/scaled.hpp). The thread count, progress, callbacks, waivers,
 // thresholds and the checkpoint settings are not in it.
 SANENET_INLINE run_record record_run(const model& m, const FitOptions& o, const matrix& x, const targets& y);
 
@@ -134,6 +134,27 @@ inline std::string describe_optimizer(const Optimizer& o) {
         o);
 }
 
+inline std::string describe_loss(const Loss& l) {
+    return std::visit(
+        [](const auto& loss) -> std::string {
+            using L = std::decay_t<decltype(loss)>;
+            if constexpr (std::is_same_v<L, MSE>)
+                return "MSE";
+            else if constexpr (std::is_same_v<L, MAE>)
+                return "MAE";
+            else
+                return "Huber{delta = " + format_shortest(loss.delta) + "}";
+        },
+        l);
+}
+
+inline std::string describe_weights(const std::vector<float>& w) {
+    if (w.empty()) return "none";
+    std::string s = "{";
+    for (std::size_t i = 0; i < w.size(); ++i) s += (i ? ", " : "") + format_shortest(w[i]);
+    return s + "}";
+}
+
 SANENET_INLINE run_record record_run(const model& m, const FitOptions& o, const matrix& x, const targets& y) {
     run_record r;
     r.emplace_back("epochs", std::to_string(o.epochs));
@@ -149,6 +170,9 @@ SANENET_INLINE run_record record_run(const model& m, const FitOptions& o, const 
                                                ", min_delta = " + format_number(o.early_stopping->min_delta, 17) +
                                                ", restore_best = " + (o.early_stopping->restore_best ? "true" : "false") + "}"
                                          : "off");
+    r.emplace_back("loss", describe_loss(o.loss));
+    r.emplace_back("output_weights", describe_weights(o.output_weights));
+    r.emplace_back("class_weights", describe_weights(o.class_weights));
     // Before the data: without the fit's scalers the data the network sees differs too.
     r.emplace_back("scalers", describe_scalers(m));
     r.emplace_back("training data", describe_data(x, y));

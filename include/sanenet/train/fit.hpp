@@ -35,6 +35,7 @@
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #endif
 
@@ -53,11 +54,13 @@ class evaluator {
 public:
     static constexpr std::size_t chunk = 256;
 
-    explicit evaluator(const model& m);
+    // loss: FitOptions' loss (train/losses.hpp); the task's own, unweighted, by default.
+    explicit evaluator(const model& m, loss_config loss = {});
 
     Evaluation run(const model& m, const matrix& x, const targets& y, int threads);
 
 private:
+    loss_config loss_;
     kernels::aligned_buffer<float> ping_, pong_, out_, scratch_;
     std::vector<double> sum_, sumsq_, sse_;
 };
@@ -186,8 +189,9 @@ inline void check_before_training(const net_shape& s, const matrix& x, const tar
     for (const Diagnostic& d : found) sink.report(d);
 }
 
-SANENET_INLINE evaluator::evaluator(const model& m)
-    : ping_(chunk * static_cast<std::size_t>(m.max_width())),
+SANENET_INLINE evaluator::evaluator(const model& m, loss_config loss)
+    : loss_(std::move(loss)),
+      ping_(chunk * static_cast<std::size_t>(m.max_width())),
       pong_(chunk * static_cast<std::size_t>(m.max_width())),
       out_(chunk * static_cast<std::size_t>(m.output_size())),
       scratch_(chunk * static_cast<std::size_t>(m.output_size())),
@@ -199,7 +203,8 @@ SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const 
     const std::size_t rows = x.shape()[0], k = static_cast<std::size_t>(m.output_size()),
                       in = static_cast<std::size_t>(m.input_size());
     const bool fused = m.loss_fuses_output();
-    double loss = 0.0, hits = 0.0;
+    // weight: the class weights of the rows seen, CrossEntropyLoss(weight)'s denominator.
+    double loss = 0.0, hits = 0.0, weight = 0.0;
     // Per output: the targets' sum and sum of squares and the squared error, for R^2.
     std::fill(sum_.begin(), sum_.end(), 0.0);
     std::fill(sumsq_.begin(), sumsq_.end(), 0.0);
@@ -210,7 +215,12 @@ SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const 
         const float* o = out_.data();
         if (y.cls) {
             const std::int32_t* lab = y.cls->data() + r;
-            loss += kernels::softmax_cross_entropy(o, lab, n, k, scratch_.data(), 1.f);
+            if (loss_.weights.empty()) {
+                loss += kernels::softmax_cross_entropy(o, lab, n, k, scratch_.data(), 1.f);
+            } else {
+                loss += weighted_cross_entropy_sum(loss_.weights.data(), o, lab, n, k, scratch_.data(), 1.f);
+                weight += label_weight_sum(loss_.weights.data(), lab, n);
+            }
             for (std::size_t i = 0; i < n; ++i) hits += argmax_row(o + i * k, k) == static_cast<std::size_t>(lab[i]);
             continue;
         }
@@ -220,7 +230,7 @@ SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const 
             for (std::size_t i = 0; i < n * k; ++i) hits += (o[i] > 0.f) == (t[i] >= 0.5f);
             continue;
         }
-        loss += kernels::squared_error(o, t, n * k, nullptr, 1.f);
+        loss += regression_loss_sum(loss_, o, t, n, k, nullptr, 1.f);
         for (std::size_t i = 0; i < n; ++i)
             for (std::size_t j = 0; j < k; ++j) {
                 const double e = static_cast<double>(o[i * k + j]) - t[i * k + j];
@@ -233,7 +243,7 @@ SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const 
     e.metric_name = metric_name(m);
     const double n = static_cast<double>(rows);
     if (y.cls) {
-        e.loss = loss / n;
+        e.loss = loss_.weights.empty() ? loss / n : (weight > 0.0 ? loss / weight : 0.0);
         e.metric = hits / n;
     } else if (m.task().k == task_kind::multilabel) {
         e.loss = loss / (n * static_cast<double>(k));
@@ -273,6 +283,7 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
     check_options(o);
     if (o.checkpoint && !hooks.write)
         throw argument_error("FitOptions::checkpoint: this entry point writes no checkpoints; call sn::fit or sn::resume");
+    loss_config loss = loss_config_of(o, m.task(), m.output_size());
     const run_state* resume = hooks.resume;
     History h = resume ? resume->history : History{};
     h.metric = metric_name(m);
@@ -297,7 +308,8 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
     const int threads = kernels::resolve_threads(o.threads);
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, o.batch_size, threads, o.seed);
-    evaluator eval(m);
+    tr.set_loss(loss);
+    evaluator eval(m, std::move(loss));
     std::optional<training_monitor> monitor;
     if (o.monitor) monitor.emplace(m, x, o, sink);
     divergence_watch watch(o.thresholds);

@@ -12,6 +12,7 @@
 #include <sanenet/train/options.hpp>
 #include <sanenet/train/scaled.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -54,8 +55,16 @@ struct LrFinding {
 
 namespace detail {
 
-// The range test proper, on m (a copy: the caller's network is not touched).
-SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o);
+// The range test proper, on m (a copy: the caller's network is not touched), under a fit's loss.
+SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o,
+                                            const loss_config& loss = {});
+
+// The range test's options for a fit's: its optimizer, batch size, seed and threads, and its
+// L6.1 factor as the explosion factor; the sweep's start, stop and steps are LrOptions' own.
+SANENET_INLINE LrOptions lr_options_of(const FitOptions& o);
+
+// The range test at a fit's settings and loss (FitOptions::loss, ::output_weights, ::class_weights).
+SANENET_INLINE LrFinding find_learning_rate(const model& m, const matrix& x, const targets& y, const FitOptions& o);
 
 }  // namespace detail
 
@@ -64,6 +73,15 @@ SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targ
 template <class Net, class Y>
 LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
     const detail::read_use use(net.engine(), "find_learning_rate");
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
+    return detail::find_learning_rate(net.engine(), d.x(), d.y(), options);
+}
+
+// The same at the settings you will train with: FitOptions' optimizer (its rate is what the test
+// sweeps), batch size, seed, threads and loss. A template on Options so that a braced list,
+// find_learning_rate(net, x, y, {...}), still means LrOptions. Raw data with scalers attached.
+template <class Net, class Y, std::same_as<FitOptions> Options>
+LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const Options& options) {
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
     return detail::find_learning_rate(net.engine(), d.x(), d.y(), options);
 }
@@ -83,13 +101,15 @@ SANENET_INLINE std::string LrFinding::to_string() const {
 
 namespace detail {
 
-SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
+SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o,
+                                            const loss_config& loss) {
     check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
     if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
         throw argument_error("find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, batch, kernels::resolve_threads(o.threads), o.seed);
+    tr.set_loss(loss);
     sample_order order(n, o.seed, true);
     order.shuffle();
 
@@ -117,6 +137,20 @@ SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targ
         f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
     f.suggested = f.max_stable / 10.0;
     return f;
+}
+
+SANENET_INLINE LrOptions lr_options_of(const FitOptions& o) {
+    LrOptions lo;
+    lo.optimizer = o.optimizer;
+    lo.batch_size = o.batch_size;
+    lo.seed = o.seed;
+    lo.threads = o.threads;
+    lo.explosion_factor = o.thresholds.divergence_factor;
+    return lo;
+}
+
+SANENET_INLINE LrFinding find_learning_rate(const model& m, const matrix& x, const targets& y, const FitOptions& o) {
+    return find_learning_rate(m, x, y, lr_options_of(o), loss_config_of(o, m.task(), m.output_size()));
 }
 
 }  // namespace detail

@@ -70,9 +70,11 @@ struct monitor_state {
     std::optional<Diagnostic> held;
 };
 
-// The loss of predicting a constant learned from the training targets: class frequencies,
-// label frequencies, or the mean (L2.3's baseline), measured on the validation targets.
-SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val);
+// The loss of predicting a constant learned from the training targets (L2.3's baseline),
+// measured on the validation targets under the fit's loss: the class frequencies times the class
+// weights, the label frequencies, or per output the constant that minimizes the loss (the mean
+// for MSE, a median for MAE, the Huber M-estimate), with the output weights.
+SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val, const loss_config& loss = {});
 
 // The network in inference mode on a fixed probe set (evenly spaced rows of x, gathered
 // once): per hidden stage, what L8.1 and L9.3 need - the share of ReLU units that output 0
@@ -151,34 +153,45 @@ SANENET_INLINE bool divergence_watch::add(double loss) {
     return smoothed_ > factor_ * std::max(minimum_, floor_ * first_);
 }
 
-SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val) {
+SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val, const loss_config& loss) {
     const std::size_t k = static_cast<std::size_t>(s.outputs);
+    const auto weight = [&](std::size_t j) { return loss.weights.empty() ? 1.0 : static_cast<double>(loss.weights[j]); };
     if (train.cls) {
-        std::vector<double> p(k, 1.0);  // Laplace smoothing: no class gets probability 0
+        // Laplace smoothing: no class gets probability 0. Under CrossEntropyLoss(weight) the best
+        // constant is proportional to each class's weight times its frequency.
+        std::vector<double> p(k, 1.0);
         for (std::size_t i = 0; i < train.cls->size(); ++i) p[static_cast<std::size_t>((*train.cls)(i))] += 1.0;
-        const double total = static_cast<double>(train.cls->size() + k);
-        double loss = 0.0;
-        for (std::size_t i = 0; i < val.cls->size(); ++i) loss -= std::log(p[static_cast<std::size_t>((*val.cls)(i))] / total);
-        return loss / static_cast<double>(val.cls->size());
+        double total = 0.0;
+        for (std::size_t c = 0; c < k; ++c) total += p[c] *= weight(c);
+        double sum = 0.0, weights = 0.0;
+        for (std::size_t i = 0; i < val.cls->size(); ++i) {
+            const std::size_t c = static_cast<std::size_t>((*val.cls)(i));
+            if (weight(c) == 0.0) continue;  // weighs nothing, and its p is 0
+            sum -= weight(c) * std::log(p[c] / total);
+            weights += weight(c);
+        }
+        return weights > 0.0 ? sum / weights : 0.0;
     }
     const matrix& ty = *train.values;
     const matrix& vy = *val.values;
-    std::vector<double> mean(k, 0.0);
-    for (std::size_t i = 0; i < ty.shape()[0]; ++i)
-        for (std::size_t j = 0; j < k; ++j) mean[j] += ty(i, j);
-    for (auto& m : mean) m /= static_cast<double>(ty.shape()[0]);
-    double loss = 0.0;
+    const bool multilabel = s.task.k == task_kind::multilabel;
+    std::vector<double> best(k, 0.0), column(ty.shape()[0]);
+    for (std::size_t j = 0; j < k; ++j) {
+        for (std::size_t i = 0; i < ty.shape()[0]; ++i) column[i] = ty(i, j);
+        // MultiLabel's best constant probability is the label frequency, the mean.
+        best[j] = best_constant(multilabel ? loss_config{} : loss, column);
+    }
+    double sum = 0.0;
     for (std::size_t i = 0; i < vy.shape()[0]; ++i)
         for (std::size_t j = 0; j < k; ++j) {
-            if (s.task.k == task_kind::multilabel) {
-                const double q = std::clamp(mean[j], 1e-6, 1 - 1e-6), t = vy(i, j);
-                loss -= t * std::log(q) + (1 - t) * std::log(1 - q);
+            if (multilabel) {
+                const double q = std::clamp(best[j], 1e-6, 1 - 1e-6), t = vy(i, j);
+                sum -= t * std::log(q) + (1 - t) * std::log(1 - q);
             } else {
-                const double e = vy(i, j) - mean[j];
-                loss += e * e;
+                sum += weight(j) * regression_loss_of(loss, vy(i, j) - best[j]);
             }
         }
-    return loss / static_cast<double>(vy.size());
+    return sum / static_cast<double>(vy.size());
 }
 
 SANENET_INLINE activity_probe::activity_probe(const model& m, const matrix& x, std::size_t samples) : m_(m) {
@@ -257,7 +270,7 @@ public:
     void end_fit(const History& h, const net_shape& s, const targets& train, bool restored = false) {
         // Too short a fit says nothing about what the network can learn.
         if (!o_.validation || h.epochs.empty() || !h.epochs.back().val_loss || total_steps_ < t_.baseline_min_steps) return;
-        const double base = baseline_loss(s, train, targets_of(o_.validation->y));
+        const double base = baseline_loss(s, train, targets_of(o_.validation->y), loss_config_of(o_, s.task, s.outputs));
         const double final_loss = *(restored ? h.epochs[static_cast<std::size_t>(h.best_epoch - 1)] : h.epochs.back()).val_loss;
         if (final_loss >= t_.baseline_ratio * base)
             sink_.report(SANENET_TAGGED(

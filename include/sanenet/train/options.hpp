@@ -9,6 +9,7 @@
 #include <sanenet/train/control.hpp>
 #include <sanenet/train/history.hpp>
 #include <sanenet/lints/data.hpp>
+#include <sanenet/train/losses.hpp>
 #include <sanenet/train/optimizers.hpp>
 
 #include <cstdint>
@@ -48,6 +49,11 @@ struct FitOptions {
     std::optional<EarlyStopping> early_stopping = std::nullopt;  // on the validation loss
     Schedule schedule = ConstantLR{};
     std::optional<Checkpoint> checkpoint = std::nullopt;  // sn::resume continues from it
+    // The loss (train/losses.hpp): sn::MSE{}, sn::MAE{} or sn::Huber{.delta} for Regression; the
+    // other tasks' loss is fixed. Weights: one per output (Regression), one per class (Classification).
+    Loss loss = MSE{};
+    std::vector<float> output_weights = {};
+    std::vector<float> class_weights = {};
 };
 
 namespace detail {
@@ -56,6 +62,9 @@ SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y);
 
 // What the data lints look at in a fit's options.
 SANENET_INLINE data_check data_check_of(const FitOptions& o);
+
+// The loss a fit's options choose for a network of `outputs` outputs (argument_error if it cannot apply).
+SANENET_INLINE loss_config loss_config_of(const FitOptions& o, const task_spec& task, int outputs);
 
 // The targets of a Net's task, checked at compile time: labels or a matrix.
 template <class Net, class Y>
@@ -93,6 +102,10 @@ SANENET_INLINE data_check data_check_of(const FitOptions& o) {
     c.thresholds = o.thresholds;
     if (!o.feature_names.empty()) c.feature_names = &o.feature_names;
     return c;
+}
+
+SANENET_INLINE loss_config loss_config_of(const FitOptions& o, const task_spec& task, int outputs) {
+    return make_loss_config(task, outputs, o.loss, o.output_weights, o.class_weights);
 }
 
 }  // namespace sanenet::detail

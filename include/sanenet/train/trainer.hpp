@@ -12,11 +12,13 @@
 #include <sanenet/kernels/optimizer.hpp>
 #include <sanenet/kernels/random.hpp>
 #include <sanenet/model/model.hpp>
+#include <sanenet/train/losses.hpp>
 #include <sanenet/train/optimizers.hpp>
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <variant>
 #include <vector>
 #if SANENET_DEFINITIONS
@@ -40,6 +42,8 @@ public:
     float learning_rate() const { return learning_rate_of(opt_); }
     // Dropout and noise on (training) or off (the doctor's overfit probe).
     void set_regularization(bool on) { regularize_ = on; }
+    // The loss of FitOptions (train/losses.hpp); the task's own, unweighted, until set.
+    void set_loss(loss_config c) { loss_ = std::move(c); }
     // The weight matrices (one per Dense), in order.
     std::size_t dense_layers() const { return weights_.size(); }
     // L2 norm of the gradient of the i-th weight matrix, from the last step.
@@ -123,6 +127,7 @@ private:
     double grad_norm_ = 0.0;
     bool regularize_ = true;
     bool last_step_fused_ = false;
+    loss_config loss_;
     std::vector<tensor> tensors_;  // every parameter tensor, in order
     std::vector<weight_matrix> weights_;  // the weight matrices, in order
     std::vector<double> fused_norm2_;  // their squared gradient norms in the last fused step
@@ -266,14 +271,22 @@ SANENET_INLINE double trainer::loss_and_output_gradient(std::size_t rows) {
     float* d = deltas_[s].data();
     const std::size_t k = static_cast<std::size_t>(m_.output_size());
     switch (m_.task().k) {
-        case task_kind::classification:
-            return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) /
-                   static_cast<double>(rows);
+        case task_kind::classification: {
+            if (loss_.weights.empty())
+                return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) /
+                       static_cast<double>(rows);
+            // torch.nn.CrossEntropyLoss(weight): divided by the batch's total weight; a batch
+            // whose rows all weigh 0 has loss 0 and no gradient (PyTorch's 0 / 0 is NaN).
+            const double total = label_weight_sum(loss_.weights.data(), target_labels_.data(), rows);
+            const double sum = weighted_cross_entropy_sum(loss_.weights.data(), y, target_labels_.data(), rows, k, d,
+                                                          total > 0.0 ? static_cast<float>(1.0 / total) : 0.f);
+            return total > 0.0 ? sum / total : 0.0;
+        }
         case task_kind::multilabel:
             return kernels::sigmoid_cross_entropy(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) /
                    static_cast<double>(rows * k);
         case task_kind::regression:
-            return kernels::squared_error(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) /
+            return regression_loss_sum(loss_, y, target_values_.data(), rows, k, d, 1.f / static_cast<float>(rows * k)) /
                    static_cast<double>(rows * k);
     }
     return 0.0;
