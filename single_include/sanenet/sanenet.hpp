@@ -14,8 +14,8 @@
 //   model/     the non-template model: stages, parameters, the one forward pass
 //   lints/     the lint tags and the compile-time and data rules
 //   network/   sn::Network<Task, Items...> and its summary
-//   train/     the trainer, fit, evaluate, monitors, the learning-rate finder
-//   io/ data/ report/   files, loaders, plots
+//   train/     the trainer, fit, evaluate, monitors, schedules, early stopping, the learning-rate finder
+//   io/ data/ report/   files (models, checkpoints and sn::resume), loaders, plots
 //   doctor/    the "my network isn't working" report
 
 // begin file sanenet/core/config.hpp
@@ -335,7 +335,7 @@ namespace sanenet::inline SANENET_ABI::detail {
 
 // X(enumerator, user type, code, constant, output_only, from_output): the constant of the plain
 // type (LeakyReLU's slope, ELU's alpha, as in PyTorch; ...With<C> picks another); output_only
-// activations may appear only as the output activation (E6); from_output ones have a
+// activations may appear only as the output activation (E6; a hidden Sigmoid is warning L8.3); from_output ones have a
 // derivative written in their output y, so a Dense fuses them into its GEMM and keeps only y;
 // the others (GELU, SiLU) are differentiated through their input. Softmax is a row
 // operation, never fused. Math: kernels/activation.hpp.
@@ -345,7 +345,7 @@ namespace sanenet::inline SANENET_ABI::detail {
     X(leaky_relu, LeakyReLU, 2, 0.01, false, true) \
     X(elu, ELU, 3, 1.0, false, true)               \
     X(tanh, Tanh, 4, 0.0, false, true)             \
-    X(sigmoid, Sigmoid, 5, 0.0, true, true)        \
+    X(sigmoid, Sigmoid, 5, 0.0, false, true)       \
     X(softmax, Softmax, 6, 0.0, true, false)       \
     X(gelu, GELU, 7, 0.0, false, false)            \
     X(silu, SiLU, 8, 0.0, false, false)
@@ -964,6 +964,19 @@ public:
     std::uint64_t below(std::uint64_t n);
     // Standard normal (Marsaglia's polar method).
     double normal();
+
+    // The whole state (checkpoints): a restored generator continues the same sequence.
+    struct state {
+        std::uint64_t s[4];
+        double spare;
+        bool has_spare;
+    };
+    state save() const { return {{s_[0], s_[1], s_[2], s_[3]}, spare_, has_spare_}; }
+    void restore(const state& st) {
+        for (int i = 0; i < 4; ++i) s_[i] = st.s[i];
+        spare_ = st.spare;
+        has_spare_ = st.has_spare;
+    }
 
 private:
     static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -3390,7 +3403,7 @@ SANENET_INLINE std::string layer_name(const layer_spec& s) {
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/layers/layers.hpp
 // begin file sanenet/lints/compile_time.hpp
-// The article's mistakes visible in a network's type (items 4, 7, 9, 10, 11) and X1: each
+// The article's mistakes visible in a network's type (items 4, 7, 8, 9, 10, 11) and X1: each
 // lint is its tag (lints/lint.hpp), a predicate named after the mistake, and one message.
 // Errors are static_asserts in Network; warnings are its deprecated constructors.
 
@@ -3445,7 +3458,8 @@ struct lint_tag {
     X(TooDeep, 17, "L10.1", "too-deep")                                 \
     X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")           \
     X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")            \
-    X(SignalAtInit, 20, "L9.3", "signal-at-init")
+    X(SignalAtInit, 20, "L9.3", "signal-at-init")                       \
+    X(HiddenSigmoid, 21, "L8.3", "hidden-sigmoid")
 
 namespace lint {
 #define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)   \
@@ -3685,16 +3699,18 @@ constexpr std::size_t rule_e5_nothing_after_output(specs_view l) {
                          "the output activation must be the last item; the item named in the note follows it", \
                          "remove it, or move a regularizer before the last Dense")
 
-// E6: Softmax, Sigmoid or Identity anywhere but as the output activation.
+// E6: Softmax or Identity anywhere but as the output activation (a hidden Sigmoid is legal: L8.3 warns).
 constexpr std::size_t rule_e6_output_only(specs_view l) {
     const std::size_t o = output_activation(l);
     return find_first(l, [o](specs_view s, std::size_t i) {
         return s[i].k == kind::activation && is_output_only(s[i].a) && i != o && next_non_regularizer(s, i) != npos;
     });
 }
-#define SANENET_E6_MESSAGE                                                                                                \
-    SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                  \
-                         "Softmax, Sigmoid and Identity are output activations and may appear only after the last Dense", \
+#define SANENET_E6_MESSAGE                                                                                                 \
+    SANENET_LINT_MESSAGE("E6", "output-only-activation",                                                                   \
+                         "Softmax and Identity are output activations and may appear only after the last Dense: a hidden " \
+                         "Softmax couples all the units of a layer, a hidden Identity leaves two Dense layers with no "    \
+                         "nonlinearity between them",                                                                      \
                          "use sn::ReLU, sn::LeakyReLU, sn::ELU, sn::GELU, sn::SiLU or sn::Tanh between hidden layers")
 
 // E7: Dropout or GaussianNoise between the last Dense and the output activation.
@@ -3900,6 +3916,21 @@ constexpr bool rule_l41_no_regularization(specs_view l) {
                          "regularization it will fit noise and "                                                         \
                          "overfit (article item 4)",                                                                     \
                          "put sn::Dropout<0.9> (keep probability) before each hidden sn::Dense", NoRegularization)
+
+// L8.3: a Sigmoid anywhere but as the output activation (E6 has passed: the output activation is the last item).
+constexpr std::size_t rule_l83_hidden_sigmoid(specs_view l) {
+    const std::size_t o = output_activation(l);
+    return find_first(
+        l, [o](specs_view s, std::size_t i) { return s[i].k == kind::activation && s[i].a == act::sigmoid && i != o; });
+}
+#define SANENET_L8_3_MESSAGE                                                                                                \
+    SANENET_LINT_MESSAGE("L8.3", "hidden-sigmoid",                                                                          \
+                         "a hidden activation is sn::Sigmoid: its units saturate at 0 and 1, where they pass back almost "  \
+                         "no gradient (a quarter of it at best), and its outputs are never centred on zero, so the layers " \
+                         "before it learn slowly (article item 8)",                                                         \
+                         "use sn::Tanh for a bounded hidden feature, or sn::ReLU, sn::LeakyReLU, sn::ELU, sn::GELU or "     \
+                         "sn::SiLU; where a gate in [0, 1] is the point, keep sn::Sigmoid and waive this",                  \
+                         HiddenSigmoid)
 
 constexpr int dense_count(specs_view l) {
     int n = 0;
@@ -4569,7 +4600,8 @@ private:
                   (!waivers.template waives<lint::TooDeep>() && detail::rule_l101_too_deep(specs_) ? 2 : 0) |
                   (SANENET_UNLESS_WAIVED(TooFewHiddenUnits, detail::rule_l111_too_few_hidden_units(specs_, task_)) != detail::npos
                        ? 4
-                       : 0);
+                       : 0) |
+                  (SANENET_UNLESS_WAIVED(HiddenSigmoid, detail::rule_l83_hidden_sigmoid(specs_)) != detail::npos ? 8 : 0);
 #else
     static constexpr int warnings_ = 0;
 #endif
@@ -4590,6 +4622,15 @@ public:
     SANENET_WARNING_CONSTRUCTORS(5, SANENET_L4_1_MESSAGE " " SANENET_L11_1_MESSAGE)
     SANENET_WARNING_CONSTRUCTORS(6, SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE)
     SANENET_WARNING_CONSTRUCTORS(7, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(8, SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(9, SANENET_L4_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(10, SANENET_L10_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(11, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(12, SANENET_L11_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(13, SANENET_L4_1_MESSAGE " " SANENET_L11_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(14, SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE " " SANENET_L8_3_MESSAGE)
+    SANENET_WARNING_CONSTRUCTORS(15, SANENET_L4_1_MESSAGE " " SANENET_L10_1_MESSAGE " " SANENET_L11_1_MESSAGE
+                                                          " " SANENET_L8_3_MESSAGE)
 
     // A Keras-like table: layer, output shape, parameters.
     std::string summary() const { return detail::summary_table(specs_, task_); }
@@ -5241,6 +5282,84 @@ private:
 // begin file sanenet/train/options.hpp
 // What sn::fit takes: FitOptions, the validation data, and the targets of either kind.
 
+// begin file sanenet/train/control.hpp
+// Training control, the user's side: the types FitOptions takes for early stopping, the
+// learning-rate schedule and checkpoints. Their semantics are PyTorch's (Keras's for early
+// stopping), so that anyone can check them against it: docs/training.md has each one, and
+// `make parity` replays every schedule in torch.optim.lr_scheduler.
+
+
+#include <filesystem>
+#include <variant>
+
+namespace sanenet::inline SANENET_ABI {
+
+// Stops training when the validation loss has not improved on its best by more than min_delta
+// for `patience` epochs in a row (keras.callbacks.EarlyStopping(monitor="val_loss")).
+// restore_best: the network ends with the weights of the best epoch (History::best_epoch),
+// whether early stopping ended the run or the epochs ran out. Needs FitOptions::validation.
+struct EarlyStopping {
+    int patience = 5;
+    double min_delta = 0.0;
+    bool restore_best = true;
+};
+
+// The optimizer's learning rate all along (the default).
+struct ConstantLR {};
+
+// The rate times gamma every step_epochs epochs (torch.optim.lr_scheduler.StepLR, per epoch).
+struct StepLR {
+    int step_epochs = 10;
+    float gamma = 0.1f;
+};
+
+// The rate times gamma every epoch (ExponentialLR, per epoch).
+struct ExponentialLR {
+    float gamma = 0.95f;
+};
+
+// Cosine annealing from the optimizer's rate to min_lr, per epoch: over the whole fit
+// (CosineAnnealingLR with T_max = epochs - warmup_epochs), or restarting every restart_epochs
+// epochs (CosineAnnealingWarmRestarts with T_0 = restart_epochs). warmup_epochs first raise the
+// rate linearly from 0 to the optimizer's rate, step by step: base * (s + 1) / S at step s of
+// S = warmup_epochs x the steps per epoch (LinearLR(start_factor = 1/S, total_iters = S - 1)).
+struct CosineLR {
+    float min_lr = 0.f;
+    int warmup_epochs = 0;
+    int restart_epochs = 0;  // 0: no restarts
+};
+
+// One cycle over the whole fit, per batch (OneCycleLR, cosine annealing, div_factor 25,
+// final_div_factor 1e4, cycle_momentum=False): from max_lr / 25 up to max_lr over the first
+// pct_start of the steps, then down to max_lr / 25 / 1e4. The optimizer's own rate is not used.
+// The fastai recipe: sn::OneCycleLR{.max_lr = finding.suggested} from sn::find_learning_rate
+// (docs/training.md).
+struct OneCycleLR {
+    float max_lr = 1e-2f;
+    float pct_start = 0.3f;
+};
+
+// The rate times factor (not below min_lr) when the validation loss has not improved by a
+// relative 1e-4 for more than `patience` epochs (ReduceLROnPlateau(mode="min"), stepped after
+// each epoch). Needs FitOptions::validation.
+struct ReduceLROnPlateau {
+    float factor = 0.1f;
+    int patience = 2;
+    float min_lr = 0.f;
+};
+
+using Schedule = std::variant<ConstantLR, StepLR, ExponentialLR, CosineLR, OneCycleLR, ReduceLROnPlateau>;
+
+// Where and how often sn::fit saves everything it needs to continue (sn::resume): the weights,
+// the optimizer's state, the schedule, the shuffling and dropout streams, the History and the
+// early-stopping state, written atomically after every every_epochs-th epoch and when the fit ends.
+struct Checkpoint {
+    std::filesystem::path path;
+    int every_epochs = 1;
+};
+
+}  // namespace sanenet
+// end file sanenet/train/control.hpp
 // begin file sanenet/train/history.hpp
 // sn::History: what fit did, epoch by epoch, which diagnostics fired and how it ended.
 
@@ -5259,9 +5378,11 @@ struct EpochRecord {
     std::optional<double> val_metric;  // History::metric on the validation data
     double seconds = 0.0;
     double samples_per_second = 0.0;
+    double learning_rate = 0.0;  // the rate of the epoch's steps (of its last step, when it changes per step)
 };
 
-enum class StopReason { completed, diverged };
+// early_stopped: FitOptions::early_stopping ended the run before the last epoch.
+enum class StopReason { completed, diverged, early_stopped };
 
 struct History {
     std::string metric;  // "accuracy" (Classification, MultiLabel) or "r2" (Regression)
@@ -5269,6 +5390,10 @@ struct History {
     std::vector<Diagnostic> diagnostics;
     StopReason stop = StopReason::completed;
     std::string stop_message;
+    // The epoch (1-based) with the lowest validation loss, or, with EarlyStopping, the last one
+    // that improved on the best by more than min_delta: the weights restore_best keeps. 0
+    // without validation data.
+    int best_epoch = 0;
 
     std::vector<double> train_loss() const;
     std::vector<double> val_loss() const;
@@ -5321,6 +5446,272 @@ SANENET_INLINE bool History::fired(std::string_view id) const {
 }  // namespace sanenet
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/train/history.hpp
+// begin file sanenet/train/losses.hpp
+// The losses a fit can choose (FitOptions::loss, ::output_weights, ::class_weights) and their
+// math, shared by the trainer, the evaluator and the lints that compare losses (L2.3's
+// baseline, L9.2's bound). Semantics as torch.nn's: MSELoss, L1Loss and HuberLoss(delta), the
+// mean over rows and outputs of w_j l(y_ij - t_ij) with output weights; CrossEntropyLoss(weight),
+// sum_i w_{y_i} l_i / sum_i w_{y_i}, with class weights.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <cmath>
+#endif
+
+namespace sanenet::inline SANENET_ABI {
+
+// Regression losses, each the mean over rows and outputs. MSE: (y - t)^2, the default.
+struct MSE {};
+// |y - t|, as torch.nn.L1Loss (its gradient at y = t is 0).
+struct MAE {};
+// 0.5 (y - t)^2 where |y - t| < delta, else delta (|y - t| - 0.5 delta), as torch.nn.HuberLoss(delta).
+struct Huber {
+    float delta = 1.f;
+};
+
+using Loss = std::variant<MSE, MAE, Huber>;
+
+namespace detail {
+
+enum class regression_loss : std::uint8_t { mse, mae, huber };
+
+// A fit's loss, checked against its task: the regression loss, and one weight per output
+// (Regression) or per class (Classification); no weights means all 1.
+struct loss_config {
+    regression_loss kind = regression_loss::mse;
+    float delta = 1.f;
+    std::vector<float> weights;
+
+    // The task's own loss, unweighted: the engine's original path, bit for bit.
+    bool plain() const { return kind == regression_loss::mse && weights.empty(); }
+};
+
+// The loss of a fit of a network with `outputs` outputs for `task`. Throws argument_error, naming
+// the option and the task, for a loss other than MSE outside Regression, a Huber delta that is
+// not finite and > 0, output weights outside Regression or class weights outside Classification,
+// a weight count other than the outputs or classes, a negative or non-finite weight, all zero.
+SANENET_INLINE loss_config make_loss_config(const task_spec& task, int outputs, const Loss& loss,
+                                            const std::vector<float>& output_weights, const std::vector<float>& class_weights);
+
+// "MSE", "MAE", "Huber(delta 0.5)", "weighted MAE": how messages name the loss.
+SANENET_INLINE std::string loss_name(const loss_config& c);
+
+// Regression: sum over rows x k of w_j l(y - t); grad (may be null) = w_j l'(y - t) * scale.
+SANENET_INLINE double regression_loss_sum(const loss_config& c, const float* y, const float* t, std::size_t rows, std::size_t k,
+                                          float* grad, float scale);
+
+// Classification with class weights w: sum over rows of w_{label} times the softmax
+// cross-entropy of the logits; grad (not null) = w_{label} (softmax - onehot) * scale.
+SANENET_INLINE double weighted_cross_entropy_sum(const float* w, const float* logits, const std::int32_t* labels,
+                                                 std::size_t rows, std::size_t k, float* grad, float scale);
+
+// sum over rows of w_{label}: the denominator of CrossEntropyLoss(weight).
+SANENET_INLINE double label_weight_sum(const float* w, const std::int32_t* labels, std::size_t rows);
+
+// The loss of a regression output off by d (unweighted), and the best constant prediction of
+// values under it: the mean (MSE), a median (MAE), the Huber M-estimate (Huber).
+SANENET_INLINE double regression_loss_of(const loss_config& c, double d);
+SANENET_INLINE double best_constant(const loss_config& c, std::vector<double> values);
+
+// The mean loss, weights included, of errors drawn from N(0, variance) on every output: what a
+// bound written for the MSE (L9.2's, in units of the standardized targets' variance) means for
+// another loss. For MSE with no weights it is `variance` itself.
+SANENET_INLINE double loss_of_normal_errors(const loss_config& c, double variance);
+
+}  // namespace detail
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE loss_config make_loss_config(const task_spec& task, int outputs, const Loss& loss,
+                                            const std::vector<float>& output_weights, const std::vector<float>& class_weights) {
+    const std::string on = " (task " + task_name(task) + ")";
+    loss_config c;
+    if (const auto* h = std::get_if<Huber>(&loss)) {
+        c.kind = regression_loss::huber;
+        c.delta = h->delta;
+    } else if (std::holds_alternative<MAE>(loss)) {
+        c.kind = regression_loss::mae;
+    }
+    const bool regression = task.k == task_kind::regression, classification = task.k == task_kind::classification;
+    if (c.kind != regression_loss::mse && !regression)
+        throw argument_error("FitOptions::loss is sn::" + std::string(c.kind == regression_loss::mae ? "MAE" : "Huber") +
+                             "{}, but the task is " + task_name(task) + ", whose loss is the " +
+                             (classification ? "softmax" : "sigmoid") +
+                             " cross-entropy: expected sn::MSE{} (the default); sn::MAE and sn::Huber apply to Regression only");
+    if (c.kind == regression_loss::huber && !(c.delta > 0.f && std::isfinite(c.delta)))
+        throw argument_error("FitOptions::loss is sn::Huber{.delta = " + format_number(c.delta) + "}" + on +
+                             ", expected a finite delta > 0");
+    const auto check_weights = [&](const std::vector<float>& w, const char* option, bool applies, const char* applies_to,
+                                   const char* instead, int count, const char* per) {
+        if (w.empty()) return;
+        const std::string name = std::string("FitOptions::") + option;
+        if (!applies)
+            throw argument_error(name + " has " + std::to_string(w.size()) + " values, but the task is " + task_name(task) +
+                                 ": " + applies_to + "; expected none (" + instead + ")");
+        if (w.size() != static_cast<std::size_t>(count))
+            throw argument_error(name + " has " + std::to_string(w.size()) + " values" + on + ", expected " +
+                                 std::to_string(count) + ", one per " + per);
+        bool any = false;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            if (!(w[i] >= 0.f && std::isfinite(w[i])))
+                throw argument_error(name + "[" + std::to_string(i) + "] is " + format_number(w[i]) + on +
+                                     ", expected a finite weight >= 0");
+            any = any || w[i] > 0.f;
+        }
+        if (!any)
+            throw argument_error(name + " are all 0" + on +
+                                 ": the loss would be 0 and nothing would be learned; expected at least one weight > 0");
+    };
+    check_weights(output_weights, "output_weights", regression, "output weights apply to Regression only",
+                  classification ? "weigh classes with FitOptions::class_weights" : "MultiLabel weighs every output alike",
+                  outputs, "output");
+    check_weights(class_weights, "class_weights", classification, "class weights apply to Classification only",
+                  regression ? "weigh outputs with FitOptions::output_weights" : "MultiLabel weighs every output alike", outputs,
+                  "class");
+    c.weights = regression ? output_weights : class_weights;
+    return c;
+}
+
+SANENET_INLINE std::string loss_name(const loss_config& c) {
+    std::string s = c.kind == regression_loss::mse   ? "MSE"
+                    : c.kind == regression_loss::mae ? "MAE"
+                                                     : "Huber(delta " + format_number(c.delta) + ")";
+    return c.weights.empty() ? s : "weighted " + s;
+}
+
+// l(d) and l'(d) of one error, unweighted, in float as the engine computes them.
+template <regression_loss L>
+inline float regression_term(float d, float delta) {
+    if constexpr (L == regression_loss::mse) {
+        return d * d;
+    } else if constexpr (L == regression_loss::mae) {
+        return std::fabs(d);
+    } else {
+        const float a = std::fabs(d);
+        return a < delta ? 0.5f * d * d : delta * (a - 0.5f * delta);
+    }
+}
+template <regression_loss L>
+inline float regression_slope(float d, float delta) {
+    if constexpr (L == regression_loss::mse)
+        return 2.f * d;
+    else if constexpr (L == regression_loss::mae)
+        return d > 0.f ? 1.f : (d < 0.f ? -1.f : 0.f);
+    else
+        return d <= -delta ? -delta : (d >= delta ? delta : d);
+}
+template <regression_loss L>
+inline double regression_terms_sum(const float* w, float delta, const float* y, const float* t, std::size_t rows, std::size_t k,
+                                   float* grad, float scale) {
+    double loss = 0.0;
+    for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < k; ++j) {
+            const std::size_t e = i * k + j;
+            const float d = y[e] - t[e], wj = w ? w[j] : 1.f;
+            loss += static_cast<double>(wj * regression_term<L>(d, delta));
+            if (grad) grad[e] = wj * regression_slope<L>(d, delta) * scale;
+        }
+    return loss;
+}
+
+SANENET_INLINE double regression_loss_sum(const loss_config& c, const float* y, const float* t, std::size_t rows, std::size_t k,
+                                          float* grad, float scale) {
+    const float* w = c.weights.empty() ? nullptr : c.weights.data();
+    switch (c.kind) {
+        case regression_loss::mse:
+            if (!w) return kernels::squared_error(y, t, rows * k, grad, scale);
+            return regression_terms_sum<regression_loss::mse>(w, c.delta, y, t, rows, k, grad, scale);
+        case regression_loss::mae: return regression_terms_sum<regression_loss::mae>(w, c.delta, y, t, rows, k, grad, scale);
+        case regression_loss::huber: return regression_terms_sum<regression_loss::huber>(w, c.delta, y, t, rows, k, grad, scale);
+    }
+    return 0.0;
+}
+
+SANENET_INLINE double weighted_cross_entropy_sum(const float* w, const float* logits, const std::int32_t* labels,
+                                                 std::size_t rows, std::size_t k, float* grad, float scale) {
+    double loss = 0.0;
+    for (std::size_t r = 0; r < rows; ++r) {
+        const float wr = w[static_cast<std::size_t>(labels[r])];
+        loss +=
+            static_cast<double>(wr) * kernels::softmax_cross_entropy(logits + r * k, labels + r, 1, k, grad + r * k, wr * scale);
+    }
+    return loss;
+}
+
+SANENET_INLINE double label_weight_sum(const float* w, const std::int32_t* labels, std::size_t rows) {
+    double s = 0.0;
+    for (std::size_t r = 0; r < rows; ++r) s += static_cast<double>(w[static_cast<std::size_t>(labels[r])]);
+    return s;
+}
+
+SANENET_INLINE double regression_loss_of(const loss_config& c, double d) {
+    const double a = std::fabs(d), delta = static_cast<double>(c.delta);
+    switch (c.kind) {
+        case regression_loss::mse: return d * d;
+        case regression_loss::mae: return a;
+        case regression_loss::huber: return a < delta ? 0.5 * d * d : delta * (a - 0.5 * delta);
+    }
+    return 0.0;
+}
+
+SANENET_INLINE double best_constant(const loss_config& c, std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    if (c.kind == regression_loss::mse) {
+        double s = 0.0;
+        for (double x : v) s += x;
+        return s / static_cast<double>(v.size());
+    }
+    if (c.kind == regression_loss::mae) {
+        const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+        std::nth_element(v.begin(), mid, v.end());
+        return *mid;
+    }
+    // Huber: sum_i clamp(v_i - m, -delta, delta) = 0 falls as m rises; bisect for its root.
+    const double delta = static_cast<double>(c.delta);
+    double lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
+    for (int it = 0; it < 200 && lo < hi; ++it) {
+        const double m = 0.5 * (lo + hi);
+        if (m <= lo || m >= hi) break;
+        double s = 0.0;
+        for (double x : v) s += std::clamp(x - m, -delta, delta);
+        (s > 0.0 ? lo : hi) = m;
+    }
+    return 0.5 * (lo + hi);
+}
+
+SANENET_INLINE double loss_of_normal_errors(const loss_config& c, double variance) {
+    double mean_weight = 1.0;
+    if (!c.weights.empty()) {
+        mean_weight = 0.0;
+        for (float w : c.weights) mean_weight += static_cast<double>(w);
+        mean_weight /= static_cast<double>(c.weights.size());
+    }
+    const double pi = 3.14159265358979323846, sd = std::sqrt(variance);
+    double per_output = variance;
+    if (c.kind == regression_loss::mae) {
+        per_output = sd * std::sqrt(2.0 / pi);  // E|e|
+    } else if (c.kind == regression_loss::huber) {
+        // With a = delta / sd and z = e / sd: E[0.5 e^2; |e| < delta] + E[delta (|e| - delta / 2); |e| >= delta].
+        const double delta = static_cast<double>(c.delta), a = delta / sd;
+        const double density = std::exp(-0.5 * a * a) / std::sqrt(2.0 * pi);  // phi(a)
+        const double inside = std::erf(a / std::sqrt(2.0));  // P(|z| < a)
+        per_output =
+            0.5 * variance * (inside - 2.0 * a * density) + delta * (2.0 * sd * density) - 0.5 * delta * delta * (1.0 - inside);
+    }
+    return mean_weight * per_output;
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/train/losses.hpp
 // begin file sanenet/train/optimizers.hpp
 // The optimizers users choose in FitOptions: SGD (momentum, Nesterov), Adam, AdamW.
 
@@ -5402,6 +5793,15 @@ struct FitOptions {
     bool shuffle = true;
     Thresholds thresholds = {};  // the run-time lints' thresholds
     bool monitor = true;  // the training monitors (L2.3, L4.3, L6.1 smoothed, L6.2, L8.1, L8.2)
+    // Training control (train/control.hpp, docs/training.md).
+    std::optional<EarlyStopping> early_stopping = std::nullopt;  // on the validation loss
+    Schedule schedule = ConstantLR{};
+    std::optional<Checkpoint> checkpoint = std::nullopt;  // sn::resume continues from it
+    // The loss (train/losses.hpp): sn::MSE{}, sn::MAE{} or sn::Huber{.delta} for Regression; the
+    // other tasks' loss is fixed. Weights: one per output (Regression), one per class (Classification).
+    Loss loss = MSE{};
+    std::vector<float> output_weights = {};
+    std::vector<float> class_weights = {};
 };
 
 namespace detail {
@@ -5410,6 +5810,9 @@ SANENET_INLINE targets targets_of(const std::variant<labels, matrix>& y);
 
 // What the data lints look at in a fit's options.
 SANENET_INLINE data_check data_check_of(const FitOptions& o);
+
+// The loss a fit's options choose for a network of `outputs` outputs (argument_error if it cannot apply).
+SANENET_INLINE loss_config loss_config_of(const FitOptions& o, const task_spec& task, int outputs);
 
 // The targets of a Net's task, checked at compile time: labels or a matrix.
 template <class Net, class Y>
@@ -5447,6 +5850,10 @@ SANENET_INLINE data_check data_check_of(const FitOptions& o) {
     c.thresholds = o.thresholds;
     if (!o.feature_names.empty()) c.feature_names = &o.feature_names;
     return c;
+}
+
+SANENET_INLINE loss_config loss_config_of(const FitOptions& o, const task_spec& task, int outputs) {
+    return make_loss_config(task, outputs, o.loss, o.output_weights, o.class_weights);
 }
 
 }  // namespace sanenet::detail
@@ -5712,6 +6119,7 @@ SANENET_KERNELS_END
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <variant>
 #include <vector>
 #if SANENET_DEFINITIONS
@@ -5730,10 +6138,13 @@ public:
     trainer(model& m, const Optimizer& opt, std::size_t max_batch, int threads, std::uint64_t seed);
 
     model& net() { return m_; }
-    // The learning rate of the configured optimizer, changed in place (the LR range test).
+    // The learning rate of the configured optimizer, changed in place (the LR range test, the schedules).
     void set_learning_rate(float lr);
+    float learning_rate() const { return learning_rate_of(opt_); }
     // Dropout and noise on (training) or off (the doctor's overfit probe).
     void set_regularization(bool on) { regularize_ = on; }
+    // The loss of FitOptions (train/losses.hpp); the task's own, unweighted, until set.
+    void set_loss(loss_config c) { loss_ = std::move(c); }
     // The weight matrices (one per Dense), in order.
     std::size_t dense_layers() const { return weights_.size(); }
     // L2 norm of the gradient of the i-th weight matrix, from the last step.
@@ -5778,10 +6189,11 @@ public:
         return train_step(rows, clip_norm).loss;
     }
 
-    // Optimizer state, to save and restore together with the weights on divergence.
+    // Optimizer state, to save and restore together with the weights on divergence; with the
+    // step counter that keys dropout and noise, for checkpoints.
     struct snapshot {
         aligned_buffer<float> params, state1, state2;
-        std::uint64_t updates = 0;
+        std::uint64_t updates = 0, step = 0;
     };
     void save(snapshot& s) const;
     void restore(const snapshot& s);
@@ -5816,6 +6228,7 @@ private:
     double grad_norm_ = 0.0;
     bool regularize_ = true;
     bool last_step_fused_ = false;
+    loss_config loss_;
     std::vector<tensor> tensors_;  // every parameter tensor, in order
     std::vector<weight_matrix> weights_;  // the weight matrices, in order
     std::vector<double> fused_norm2_;  // their squared gradient norms in the last fused step
@@ -5942,6 +6355,7 @@ SANENET_INLINE void trainer::save(snapshot& s) const {
     s.state1 = state1_;
     s.state2 = state2_;
     s.updates = updates_;
+    s.step = step_;
 }
 
 SANENET_INLINE void trainer::restore(const snapshot& s) {
@@ -5949,6 +6363,7 @@ SANENET_INLINE void trainer::restore(const snapshot& s) {
     state1_ = s.state1;
     state2_ = s.state2;
     updates_ = s.updates;
+    step_ = s.step;
 }
 
 SANENET_INLINE double trainer::loss_and_output_gradient(std::size_t rows) {
@@ -5957,14 +6372,22 @@ SANENET_INLINE double trainer::loss_and_output_gradient(std::size_t rows) {
     float* d = deltas_[s].data();
     const std::size_t k = static_cast<std::size_t>(m_.output_size());
     switch (m_.task().k) {
-        case task_kind::classification:
-            return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) /
-                   static_cast<double>(rows);
+        case task_kind::classification: {
+            if (loss_.weights.empty())
+                return kernels::softmax_cross_entropy(y, target_labels_.data(), rows, k, d, 1.f / static_cast<float>(rows)) /
+                       static_cast<double>(rows);
+            // torch.nn.CrossEntropyLoss(weight): divided by the batch's total weight; a batch
+            // whose rows all weigh 0 has loss 0 and no gradient (PyTorch's 0 / 0 is NaN).
+            const double total = label_weight_sum(loss_.weights.data(), target_labels_.data(), rows);
+            const double sum = weighted_cross_entropy_sum(loss_.weights.data(), y, target_labels_.data(), rows, k, d,
+                                                          total > 0.0 ? static_cast<float>(1.0 / total) : 0.f);
+            return total > 0.0 ? sum / total : 0.0;
+        }
         case task_kind::multilabel:
             return kernels::sigmoid_cross_entropy(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) /
                    static_cast<double>(rows * k);
         case task_kind::regression:
-            return kernels::squared_error(y, target_values_.data(), rows * k, d, 1.f / static_cast<float>(rows * k)) /
+            return regression_loss_sum(loss_, y, target_values_.data(), rows, k, d, 1.f / static_cast<float>(rows * k)) /
                    static_cast<double>(rows * k);
     }
     return 0.0;
@@ -6037,6 +6460,101 @@ SANENET_INLINE void trainer::fused_weight_update(const stage& st, const kernels:
 }  // namespace sanenet::detail
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/train/trainer.hpp
+// begin file sanenet/train/checkpoint.hpp
+// What a checkpoint holds: the whole state of a fit between two epochs, so that sn::resume
+// continues it bit for bit, and the record of the options and data that decide the run, which
+// a resumed call must match. io/checkpoint.hpp writes and reads the file.
+
+// begin file sanenet/train/early_stopping.hpp
+// Early stopping's bookkeeping: the best validation loss, its epoch, the epochs since, and the
+// weights of the best epoch (keras.callbacks.EarlyStopping's rules, on the validation loss).
+// Without EarlyStopping it still finds History::best_epoch, the lowest validation loss.
+
+
+#include <optional>
+#include <string>
+#include <vector>
+#if SANENET_DEFINITIONS
+#include <cmath>
+#include <limits>
+#endif
+
+namespace sanenet::inline SANENET_ABI::detail {
+
+class early_stopper {
+public:
+    struct state {
+        double best = 0.0;  // the best validation loss so far (+inf before the first)
+        int best_epoch = 0;  // 1-based; 0 before the first validation loss
+        int wait = 0;  // epochs since the last improvement
+    };
+
+    explicit early_stopper(const std::optional<EarlyStopping>& e);
+
+    bool active() const { return on_; }
+    bool restores() const { return on_ && restore_; }
+    // After epoch `epoch` with its validation loss: whether it improved on the best by more
+    // than min_delta (then it becomes the best). Returns true when training should stop.
+    bool end_epoch(int epoch, double val_loss, bool& improved);
+
+    const state& save() const { return state_; }
+    void restore(const state& s) { state_ = s; }
+
+private:
+    bool on_ = false, restore_ = false;
+    int patience_ = 0;
+    double min_delta_ = 0.0;
+    state state_;
+};
+
+// Refuses early-stopping options that cannot apply, naming the option: patience < 1, a negative
+// or non-finite min_delta, no validation data.
+SANENET_INLINE void check_early_stopping(const std::optional<EarlyStopping>& e, bool has_validation);
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE early_stopper::early_stopper(const std::optional<EarlyStopping>& e) {
+    state_.best = std::numeric_limits<double>::infinity();
+    if (!e) return;
+    on_ = true;
+    restore_ = e->restore_best;
+    patience_ = e->patience;
+    min_delta_ = e->min_delta;
+}
+
+SANENET_INLINE bool early_stopper::end_epoch(int epoch, double val_loss, bool& improved) {
+    // Keras's rule for a loss: an improvement is current + min_delta < best (NaN never is).
+    improved = val_loss + min_delta_ < state_.best;
+    if (improved) {
+        state_.best = val_loss;
+        state_.best_epoch = epoch;
+        state_.wait = 0;
+        return false;
+    }
+    ++state_.wait;
+    return on_ && state_.wait >= patience_;
+}
+
+SANENET_INLINE void check_early_stopping(const std::optional<EarlyStopping>& e, bool has_validation) {
+    if (!e) return;
+    if (e->patience < 1)
+        throw argument_error("FitOptions::early_stopping: EarlyStopping::patience is " + std::to_string(e->patience) +
+                             ", expected >= 1 (the epochs without improvement before training stops)");
+    if (!(e->min_delta >= 0.0) || !std::isfinite(e->min_delta))
+        throw argument_error("FitOptions::early_stopping: EarlyStopping::min_delta is " + format_number(e->min_delta) +
+                             ", expected a finite value >= 0 (the improvement of the validation loss that counts)");
+    if (!has_validation)
+        throw argument_error(
+            "FitOptions::early_stopping watches the validation loss, and FitOptions::validation is not set; give it "
+            "sn::Validation{x_val, y_val}");
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/train/early_stopping.hpp
 // begin file sanenet/train/loop.hpp
 // The training loop: the batches a sample_order hands out, one trainer step each. sn::fit
 // (an epoch is one pass), find_learning_rate and the doctor's probes (steps that wrap around
@@ -6071,6 +6589,15 @@ public:
     // Loads the next batch of up to `batch` samples into the trainer's rows 0.. and returns
     // its size: 0 at the end of a pass.
     std::size_t next(trainer& tr, const matrix& x, const targets& y, std::size_t batch);
+
+    // The order and its random stream between two passes (checkpoints).
+    struct state {
+        std::vector<std::size_t> order;
+        kernels::rng::state rng;
+    };
+    state save() const { return {order_, rng_.save()}; }
+    // Takes `s` only if it orders as many samples; returns whether it did.
+    bool restore(const state& s);
 
 private:
     std::vector<std::size_t> order_;
@@ -6107,6 +6634,14 @@ SANENET_INLINE sample_order::sample_order(std::size_t n, std::uint64_t seed, boo
 
 SANENET_INLINE void sample_order::shuffle() { kernels::shuffle(order_, rng_); }
 
+SANENET_INLINE bool sample_order::restore(const state& s) {
+    if (s.order.size() != order_.size()) return false;
+    order_ = s.order;
+    rng_.restore(s.rng);
+    cursor_ = 0;
+    return true;
+}
+
 SANENET_INLINE std::size_t sample_order::next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
     const std::size_t n = order_.size();
     const std::size_t rows = wrap_ ? (n ? batch : 0) : std::min(batch, n - cursor_);
@@ -6120,6 +6655,800 @@ SANENET_INLINE std::size_t sample_order::next(trainer& tr, const matrix& x, cons
 }  // namespace sanenet::detail
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/train/loop.hpp
+// begin file sanenet/train/monitors.hpp
+// What only training reveals (article items 2, 4, 6, 8): the monitors sn::fit runs around
+// its steps. Each is cheap enough to stay on by default; FitOptions::monitor = false turns
+// them off. A finding is reported once per fit.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#endif
+
+namespace sanenet::inline SANENET_ABI::detail {
+
+// L6.1 (smoothed form): a debiased exponential average of the step losses; divergence is
+// that average rising above factor x its running minimum after a warm-up.
+class divergence_watch {
+public:
+    explicit divergence_watch(const Thresholds& t)
+        : factor_(t.divergence_factor),
+          floor_(t.divergence_floor),
+          warmup_(t.divergence_warmup_steps) {}
+
+    // Returns true when the loss has diverged.
+    bool add(double loss);
+    double smoothed() const { return smoothed_; }
+    double minimum() const { return minimum_; }
+
+    // The average between two epochs (checkpoints).
+    struct state {
+        int steps = 0;
+        double avg = 0.0, smoothed = 0.0, first = 0.0, minimum = 0.0;
+    };
+    state save() const { return {steps_, avg_, smoothed_, first_, minimum_}; }
+    void restore(const state& s) {
+        steps_ = s.steps;
+        avg_ = s.avg;
+        smoothed_ = s.smoothed;
+        first_ = s.first;
+        minimum_ = s.minimum;
+    }
+
+private:
+    static constexpr double beta = 0.98;
+    double factor_, floor_;
+    int warmup_;
+    int steps_ = 0;
+    double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
+};
+
+// What training_monitor carries from one epoch to the next (checkpoints): the steps so far (L2.3),
+// L4.3's best validation loss, the training loss then and the epochs in a row that overfit,
+// and, under early stopping, L4.3's finding held back until the end of the fit.
+struct monitor_state {
+    std::uint64_t total_steps = 0;
+    double best_val = 0.0, train_at_best = 0.0;
+    int overfit_run = 0;
+    std::optional<Diagnostic> held;
+};
+
+// The loss of predicting a constant learned from the training targets (L2.3's baseline),
+// measured on the validation targets under the fit's loss: the class frequencies times the class
+// weights, the label frequencies, or per output the constant that minimizes the loss (the mean
+// for MSE, a median for MAE, the Huber M-estimate), with the output weights.
+SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val, const loss_config& loss = {});
+
+// The network in inference mode on a fixed probe set (evenly spaced rows of x, gathered
+// once): per hidden stage, what L8.1 and L9.3 need - the share of ReLU units that output 0
+// for every probe sample, and the RMS of each hidden Dense layer's output. run() allocates
+// nothing.
+class activity_probe {
+public:
+    struct result {
+        double dead_share = 0.0;  // the largest share of dead units over the ReLU stages ...
+        std::size_t dead_layer = npos;  // ... at the Dense before that ReLU (spec index)
+        std::vector<double> hidden_rms;
+    };
+
+    activity_probe(const model& m, const matrix& x, std::size_t samples);
+
+    std::size_t samples() const { return probe_.shape()[0]; }
+
+    const result& run(int threads);
+
+private:
+    static void visit(void* ctx, std::size_t s, const float* out, std::size_t rows);
+
+    const model& m_;
+    matrix probe_;
+    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
+    result r_;
+};
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+// Where warnings go: the History, and one line on stderr unless the fit is quiet.
+class diagnostics_sink {
+public:
+    diagnostics_sink(History& h, bool print, Waivers allow, progress_line* progress)
+        : h_(h),
+          print_(print),
+          allow_(allow),
+          progress_(progress) {}
+
+    // Records a finding unless it is waived or, when `once`, one with its ID was recorded;
+    // returns whether it was recorded.
+    bool report(Diagnostic d, bool once = true) {
+        if (waived(d, allow_)) return false;
+        for (const auto& seen : h_.diagnostics)
+            if (once && seen.id == d.id) return false;
+        if (print_) {
+            if (progress_) progress_->clear();
+            std::string line = d.message;
+            const char* level = d.severity == Severity::error ? "error " : d.severity == Severity::info ? "note " : "warning ";
+            line.insert(std::min<std::size_t>(line.size(), 8), level);
+            std::fprintf(stderr, "%s\n", line.c_str());
+        }
+        h_.diagnostics.push_back(std::move(d));
+        return true;
+    }
+    bool waives(std::string_view id) const { return (allow_.bits & waiver_bit(id)) != 0; }
+
+private:
+    History& h_;
+    bool print_;
+    Waivers allow_;
+    progress_line* progress_;
+};
+
+SANENET_INLINE bool divergence_watch::add(double loss) {
+    ++steps_;
+    avg_ = beta * avg_ + (1 - beta) * loss;
+    smoothed_ = avg_ / (1 - std::pow(beta, static_cast<double>(steps_)));
+    if (steps_ < warmup_) return false;
+    if (steps_ == warmup_) first_ = smoothed_;
+    minimum_ = std::min(minimum_, smoothed_);
+    // A floor on the minimum: a loss that has reached ~0 may wobble by large factors.
+    return smoothed_ > factor_ * std::max(minimum_, floor_ * first_);
+}
+
+SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val, const loss_config& loss) {
+    const std::size_t k = static_cast<std::size_t>(s.outputs);
+    const auto weight = [&](std::size_t j) { return loss.weights.empty() ? 1.0 : static_cast<double>(loss.weights[j]); };
+    if (train.cls) {
+        // Laplace smoothing: no class gets probability 0. Under CrossEntropyLoss(weight) the best
+        // constant is proportional to each class's weight times its frequency.
+        std::vector<double> p(k, 1.0);
+        for (std::size_t i = 0; i < train.cls->size(); ++i) p[static_cast<std::size_t>((*train.cls)(i))] += 1.0;
+        double total = 0.0;
+        for (std::size_t c = 0; c < k; ++c) total += p[c] *= weight(c);
+        double sum = 0.0, weights = 0.0;
+        for (std::size_t i = 0; i < val.cls->size(); ++i) {
+            const std::size_t c = static_cast<std::size_t>((*val.cls)(i));
+            if (weight(c) == 0.0) continue;  // weighs nothing, and its p is 0
+            sum -= weight(c) * std::log(p[c] / total);
+            weights += weight(c);
+        }
+        return weights > 0.0 ? sum / weights : 0.0;
+    }
+    const matrix& ty = *train.values;
+    const matrix& vy = *val.values;
+    const bool multilabel = s.task.k == task_kind::multilabel;
+    std::vector<double> best(k, 0.0), column(ty.shape()[0]);
+    for (std::size_t j = 0; j < k; ++j) {
+        for (std::size_t i = 0; i < ty.shape()[0]; ++i) column[i] = ty(i, j);
+        // MultiLabel's best constant probability is the label frequency, the mean.
+        best[j] = best_constant(multilabel ? loss_config{} : loss, column);
+    }
+    double sum = 0.0;
+    for (std::size_t i = 0; i < vy.shape()[0]; ++i)
+        for (std::size_t j = 0; j < k; ++j) {
+            if (multilabel) {
+                const double q = std::clamp(best[j], 1e-6, 1 - 1e-6), t = vy(i, j);
+                sum -= t * std::log(q) + (1 - t) * std::log(1 - q);
+            } else {
+                sum += weight(j) * regression_loss_of(loss, vy(i, j) - best[j]);
+            }
+        }
+    return sum / static_cast<double>(vy.size());
+}
+
+SANENET_INLINE activity_probe::activity_probe(const model& m, const matrix& x, std::size_t samples) : m_(m) {
+    const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size()), p = std::min(n, samples);
+    probe_ = matrix::from_shape({p, in});
+    for (std::size_t i = 0; i < p; ++i) {
+        const std::size_t r = i * n / p;
+        std::copy(x.data() + r * in, x.data() + (r + 1) * in, probe_.data() + i * in);
+    }
+    const std::size_t w = p * static_cast<std::size_t>(m.max_width());
+    ping_.resize(w);
+    pong_.resize(w);
+    out_.resize(p * static_cast<std::size_t>(m.output_size()));
+    unit_max_.resize(static_cast<std::size_t>(m.max_width()));
+    r_.hidden_rms.reserve(m.stages().size());
+}
+
+SANENET_INLINE const activity_probe::result& activity_probe::run(int threads) {
+    r_ = {0.0, npos, std::move(r_.hidden_rms)};
+    r_.hidden_rms.clear();
+    m_.infer(probe_.data(), samples(), out_.data(), ping_.data(), pong_.data(), threads, true, &visit, this);
+    return r_;
+}
+
+SANENET_INLINE void activity_probe::visit(void* ctx, std::size_t s, const float* out, std::size_t rows) {
+    auto& self = *static_cast<activity_probe*>(ctx);
+    const stage& st = self.m_.stages()[s];
+    if (s + 1 == self.m_.stages().size()) return;
+    const std::size_t w = static_cast<std::size_t>(st.out);
+    if (st.k == kind::dense)
+        self.r_.hidden_rms.push_back(std::sqrt(kernels::sum_squares(out, rows * w) / static_cast<double>(rows * w)));
+    if (st.a != act::relu) return;
+    float* mx = self.unit_max_.data();
+    std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
+    std::size_t dead = 0;
+    for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
+    const double share = static_cast<double>(dead) / static_cast<double>(w);
+    if (share > self.r_.dead_share) self.r_.dead_share = share, self.r_.dead_layer = st.spec;
+}
+
+// The epoch-level monitors: L4.3, L6.2, L8.1, L8.2, and L2.3 at the end.
+class training_monitor {
+public:
+    training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
+        : m_(m),
+          o_(o),
+          t_(o.thresholds),
+          sink_(sink),
+          probe_(m, x, o.thresholds.probe_samples) {}
+
+    // After each step: gradient norms for L8.2 (sampled) and clipping for L6.2.
+    void after_step(const trainer& tr, bool clipped) {
+        ++steps_;
+        ++total_steps_;
+        clipped_ += clipped;
+        if (tr.dense_layers() >= 2 && steps_ % sample_every == 1) {
+            first_norm_ += tr.weight_gradient_norm(0);
+            last_norm_ += tr.weight_gradient_norm(tr.dense_layers() - 1);
+            ++norm_samples_;
+        }
+    }
+
+    void end_epoch(const EpochRecord& e, const std::optional<double>& previous_train_loss, int threads) {
+        check_clipping(e.epoch);
+        check_overfitting(e);
+        check_vanishing(e, previous_train_loss);
+        check_dead_units(e.epoch, threads);
+        steps_ = clipped_ = norm_samples_ = 0;
+        first_norm_ = last_norm_ = 0.0;
+    }
+
+    // L2.3, once training is over: the validation loss (of the best epoch, when its weights
+    // were restored) against a constant prediction.
+    void end_fit(const History& h, const net_shape& s, const targets& train, bool restored = false) {
+        // Too short a fit says nothing about what the network can learn.
+        if (!o_.validation || h.epochs.empty() || !h.epochs.back().val_loss || total_steps_ < t_.baseline_min_steps) return;
+        const double base = baseline_loss(s, train, targets_of(o_.validation->y), loss_config_of(o_, s.task, s.outputs));
+        const double final_loss = *(restored ? h.epochs[static_cast<std::size_t>(h.best_epoch - 1)] : h.epochs.back()).val_loss;
+        if (final_loss >= t_.baseline_ratio * base)
+            sink_.report(SANENET_TAGGED(
+                NoBetterThanBaseline, Severity::warning,
+                "after " + std::to_string(h.epochs.size()) + (h.epochs.size() == 1 ? " epoch" : " epochs") +
+                    " the validation loss " + format_number(final_loss) +
+                    " is no better than predicting a constant learned from the training targets (" + format_number(base) +
+                    "): the network has learned nothing that generalizes (article item 2)",
+                "look at the data and the predictions: are inputs and targets aligned, normalized, shuffled? Then run sn::doctor",
+                "validation loss " + format_number(final_loss) + ", baseline " + format_number(base)));
+    }
+
+    // L4.3 under early stopping, once the fit is over. The finding held back during the epochs,
+    // or the overfitting of the last epoch that early stopping cut short, becomes a note when
+    // the weights of the best epoch were restored (restored), and stays a warning otherwise.
+    void end_early_stopping(const History& h, bool restored) {
+        const bool stopped = h.stop == StopReason::early_stopped;
+        if (!held_ && !(stopped && overfit_run_ > 0)) return;
+        if (!stopped && !restored) {
+            sink_.report(*held_);
+            return;
+        }
+        const EpochRecord& last = h.epochs.back();
+        const EpochRecord& best = h.epochs[static_cast<std::size_t>(h.best_epoch - 1)];
+        const std::string e = std::to_string(last.epoch), b = std::to_string(best.epoch);
+        std::string what = "the validation loss rose to " + format_number(*last.val_loss) + " (best " +
+                           format_number(*best.val_loss) + " at epoch " + b + ") while the training loss fell to " +
+                           format_number(last.train_loss) + ": the network was memorizing the training set (article item 4); " +
+                           (stopped ? "early stopping ended the run at epoch " : "the run ended at epoch ") + e;
+        what += restored ? " and restored the weights of epoch " + b
+                         : " and kept the weights of epoch " + e + " (EarlyStopping::restore_best is false)";
+        const std::string more = "add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get more data";
+        sink_.report(
+            SANENET_TAGGED(Overfitting, restored ? Severity::info : Severity::warning, what,
+                           restored ? "nothing is needed for this run; to learn more before overfitting, " + more
+                                    : "set EarlyStopping::restore_best = true to end with the best epoch's weights, and " + more,
+                           "epoch " + e + ", best epoch " + b + (held_ ? ", the rule held at " + held_->evidence : "")));
+    }
+
+    monitor_state save() const { return {total_steps_, best_val_, train_at_best_, overfit_run_, held_}; }
+    void restore(const monitor_state& s) {
+        total_steps_ = static_cast<std::size_t>(s.total_steps);
+        best_val_ = s.best_val;
+        train_at_best_ = s.train_at_best;
+        overfit_run_ = s.overfit_run;
+        held_ = s.held;
+    }
+
+private:
+    static constexpr std::size_t sample_every = 10;
+
+    void check_clipping(int epoch) {
+        if (!o_.clip_grad_norm || steps_ == 0) return;
+        const double share = static_cast<double>(clipped_) / static_cast<double>(steps_);
+        if (share > t_.clipping_share)
+            sink_.report(SANENET_TAGGED(
+                ClippingMasksLR, Severity::warning,
+                "gradient clipping was active on " + format_number(100 * share) + "% of the steps of epoch " +
+                    std::to_string(epoch) + ": it is hiding a learning rate that is too high (article item 6)",
+                "turn clipping off (clip_grad_norm = std::nullopt), find the largest stable rate with sn::find_learning_rate and "
+                "use a tenth of it",
+                format_number(100 * share) + "% of steps clipped"));
+    }
+
+    void check_overfitting(const EpochRecord& e) {
+        if (!e.val_loss) return;
+        const double val = *e.val_loss;
+        if (val < best_val_) {
+            best_val_ = val;
+            train_at_best_ = e.train_loss;
+        }
+        // Overfitting is the validation loss rising while the training loss keeps falling;
+        // a validation loss that wobbles while both improve is not.
+        const bool gap = e.train_loss > 0 && (val - e.train_loss) / e.train_loss > t_.overfit_gap;
+        const bool memorizing = e.train_loss < train_at_best_;
+        overfit_run_ = gap && memorizing && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
+        if (overfit_run_ < t_.overfit_epochs) return;
+        // Under early stopping the first finding waits for the end of the fit (end_early_stopping).
+        if (o_.early_stopping && held_) return;
+        Diagnostic d = SANENET_TAGGED(
+            Overfitting, Severity::warning,
+            "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + format_number(val) + " (best " +
+                format_number(best_val_) + ") while the training loss is " + format_number(e.train_loss) +
+                ": the network is memorizing the training set (article item 4)",
+            "stop at the best epoch, add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get "
+            "more data",
+            "epoch " + std::to_string(e.epoch));
+        if (o_.early_stopping)
+            held_ = std::move(d);
+        else
+            sink_.report(std::move(d));
+    }
+
+    void check_vanishing(const EpochRecord& e, const std::optional<double>& previous) {
+        if (norm_samples_ == 0 || !previous) return;
+        const double first = first_norm_ / norm_samples_, last = last_norm_ / norm_samples_;
+        const bool stalled = e.train_loss > 0.99 * *previous;
+        if (stalled && last > 0 && first / last < t_.vanishing_ratio && first < t_.vanishing_norm)
+            sink_.report(SANENET_TAGGED(
+                VanishingGradient, Severity::warning,
+                "the first Dense layer's gradient (norm " + format_number(first) + ") is " +
+                    format_number(last / std::max(first, 1e-300)) + " times smaller than the last one's (" + format_number(last) +
+                    ") and the loss has stopped improving: the early "
+                    "layers are not learning (article item 8)",
+                "use fewer layers (article item 10), LeakyReLU or ELU with He/LeCun init, and normalized inputs",
+                "epoch " + std::to_string(e.epoch)));
+    }
+
+    // L8.1: per ReLU layer, the share of units whose output is 0 for every probe sample.
+    void check_dead_units(int epoch, int threads) {
+        if (probe_.samples() < t_.probe_samples || sink_.waives("L8.1")) return;
+        const activity_probe::result& r = probe_.run(threads);
+        if (r.dead_share >= t_.dead_unit_share)
+            sink_.report(
+                SANENET_TAGGED(DeadUnits, Severity::warning,
+                               format_number(100 * r.dead_share) + "% of the units of the ReLU after layer " +
+                                   std::to_string(r.dead_layer) + " (Input is 0)" + " output 0 for every one of " +
+                                   std::to_string(probe_.samples()) + " probe samples after epoch " + std::to_string(epoch) +
+                                   ": dead ReLUs get no gradient and never recover (article item 8)",
+                               "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
+                               "layer " + std::to_string(r.dead_layer)));
+    }
+
+    const model& m_;
+    const FitOptions& o_;
+    const Thresholds& t_;
+    diagnostics_sink& sink_;
+    activity_probe probe_;
+    std::size_t steps_ = 0, clipped_ = 0, norm_samples_ = 0, total_steps_ = 0;
+    double first_norm_ = 0.0, last_norm_ = 0.0;
+    double best_val_ = std::numeric_limits<double>::infinity(), train_at_best_ = 0.0;
+    int overfit_run_ = 0;
+    std::optional<Diagnostic> held_;  // L4.3 under early stopping, until end_early_stopping
+};
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/train/monitors.hpp
+// begin file sanenet/train/schedules.hpp
+// The learning-rate schedules' arithmetic: the rate each step of a fit runs at, as
+// torch.optim.lr_scheduler computes it (in double, handed to the optimizer as a float), the
+// state ReduceLROnPlateau carries from epoch to epoch, and the checks of their options.
+
+
+#include <cstddef>
+#include <string>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#endif
+
+namespace sanenet::inline SANENET_ABI::detail {
+
+class lr_schedule {
+public:
+    // ReduceLROnPlateau's state after an epoch: the rate, the best validation loss, the epochs
+    // since it improved. The other schedules are functions of the step alone.
+    struct state {
+        double rate = 0.0;
+        double best = 0.0;
+        int bad_epochs = 0;
+    };
+
+    // base: the optimizer's learning rate; steps_per_epoch: batches per epoch (the last may be partial).
+    lr_schedule(const Schedule& s, double base, int epochs, std::size_t steps_per_epoch);
+
+    // Whether the rate changes within an epoch (OneCycleLR, CosineLR's warm-up epochs).
+    bool per_step() const { return per_step_; }
+    // The rate of step `step` (0-based, within the epoch) of epoch `epoch` (0-based).
+    double rate(int epoch, std::size_t step) const;
+    // After each epoch, with its validation loss (ReduceLROnPlateau steps on it).
+    void end_epoch(double val_loss);
+
+    const state& save() const { return state_; }
+    void restore(const state& s) { state_ = s; }
+
+private:
+    Schedule s_;
+    double base_;
+    int epochs_;
+    std::size_t steps_per_epoch_;
+    bool per_step_ = false;
+    state state_;
+};
+
+// Refuses a schedule that cannot apply, naming the option, before any step: a non-positive
+// gamma or factor, a factor of 1 or more, step_epochs < 1, negative or non-finite rates, a
+// warm-up as long as the fit, pct_start outside (0, 1), ReduceLROnPlateau without validation.
+SANENET_INLINE void check_schedule(const Schedule& s, float learning_rate, int epochs, bool has_validation);
+
+// "CosineLR{min_lr = 0, warmup_epochs = 2, restart_epochs = 0}": for messages and checkpoints;
+// floats are printed so that they read back as the same value.
+SANENET_INLINE std::string describe(const Schedule& s);
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+SANENET_INLINE lr_schedule::lr_schedule(const Schedule& s, double base, int epochs, std::size_t steps_per_epoch)
+    : s_(s),
+      base_(base),
+      epochs_(epochs),
+      steps_per_epoch_(std::max<std::size_t>(steps_per_epoch, 1)) {
+    if (const auto* c = std::get_if<CosineLR>(&s)) per_step_ = c->warmup_epochs > 0;
+    per_step_ = per_step_ || std::holds_alternative<OneCycleLR>(s);
+    state_.rate = base;
+    state_.best = std::numeric_limits<double>::infinity();
+}
+
+SANENET_INLINE double lr_schedule::rate(int epoch, std::size_t step) const {
+    constexpr double pi = 3.14159265358979323846;
+    const double e = static_cast<double>(epoch);
+    return std::visit(
+        [&](const auto& s) -> double {
+            using S = std::decay_t<decltype(s)>;
+            if constexpr (std::is_same_v<S, ConstantLR>) {
+                return base_;
+            } else if constexpr (std::is_same_v<S, StepLR>) {
+                return base_ * std::pow(static_cast<double>(s.gamma), static_cast<double>(epoch / s.step_epochs));
+            } else if constexpr (std::is_same_v<S, ExponentialLR>) {
+                return base_ * std::pow(static_cast<double>(s.gamma), e);
+            } else if constexpr (std::is_same_v<S, CosineLR>) {
+                const double lo = s.min_lr;
+                if (epoch < s.warmup_epochs) {
+                    const double total = static_cast<double>(s.warmup_epochs) * static_cast<double>(steps_per_epoch_);
+                    const double at = e * static_cast<double>(steps_per_epoch_) + static_cast<double>(step);
+                    return base_ * (at + 1.0) / total;
+                }
+                const int t = epoch - s.warmup_epochs;
+                const double phase = s.restart_epochs > 0
+                                         ? static_cast<double>(t % s.restart_epochs) / static_cast<double>(s.restart_epochs)
+                                         : static_cast<double>(t) / static_cast<double>(epochs_ - s.warmup_epochs);
+                return lo + (base_ - lo) * (1.0 + std::cos(pi * phase)) / 2.0;
+            } else if constexpr (std::is_same_v<S, OneCycleLR>) {
+                // torch's phases: up to step pct_start * total - 1, then down to the last step.
+                const double total = static_cast<double>(epochs_) * static_cast<double>(steps_per_epoch_);
+                const double at = e * static_cast<double>(steps_per_epoch_) + static_cast<double>(step);
+                const double top = s.max_lr, start = top / 25.0, end = start / 1e4;
+                const double turn = static_cast<double>(s.pct_start) * total - 1.0;
+                const auto anneal = [&](double from, double to, double done, double span) {
+                    const double pct = span > 0.0 ? done / span : 1.0;
+                    return to + (from - to) / 2.0 * (std::cos(pi * pct) + 1.0);
+                };
+                if (at <= turn) return anneal(start, top, at, turn);
+                return anneal(top, end, at - turn, total - 1.0 - turn);
+            } else {
+                return state_.rate;
+            }
+        },
+        s_);
+}
+
+SANENET_INLINE void lr_schedule::end_epoch(double val_loss) {
+    const auto* p = std::get_if<ReduceLROnPlateau>(&s_);
+    if (!p) return;
+    // torch's defaults: threshold 1e-4 relative, no cooldown, eps 1e-8.
+    if (val_loss < state_.best * (1.0 - 1e-4)) {
+        state_.best = val_loss;
+        state_.bad_epochs = 0;
+    } else {
+        ++state_.bad_epochs;
+    }
+    if (state_.bad_epochs > p->patience) {
+        const double reduced = std::max(state_.rate * static_cast<double>(p->factor), static_cast<double>(p->min_lr));
+        if (state_.rate - reduced > 1e-8) state_.rate = reduced;
+        state_.bad_epochs = 0;
+    }
+}
+
+SANENET_INLINE void check_schedule(const Schedule& s, float learning_rate, int epochs, bool has_validation) {
+    const auto refuse = [&](const std::string& option, const std::string& found, const std::string& expected) {
+        throw argument_error("FitOptions::schedule: " + option + " is " + found + ", expected " + expected + " (" + describe(s) +
+                             ")");
+    };
+    const auto positive = [&](const char* option, float v) {
+        if (!(v > 0.f) || !std::isfinite(v)) refuse(option, format_shortest(v), "a finite value > 0");
+    };
+    const auto rate_floor = [&](const char* option, float v) {
+        if (!(v >= 0.f) || !std::isfinite(v)) refuse(option, format_shortest(v), "a finite value >= 0");
+        if (v > learning_rate)
+            refuse(option, format_shortest(v),
+                   "at most the optimizer's learning_rate " + format_shortest(learning_rate) + " (the rate anneals down to it)");
+    };
+    std::visit(
+        [&](const auto& v) {
+            using S = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<S, StepLR>) {
+                if (v.step_epochs < 1) refuse("StepLR::step_epochs", std::to_string(v.step_epochs), ">= 1");
+                positive("StepLR::gamma", v.gamma);
+            } else if constexpr (std::is_same_v<S, ExponentialLR>) {
+                positive("ExponentialLR::gamma", v.gamma);
+            } else if constexpr (std::is_same_v<S, CosineLR>) {
+                rate_floor("CosineLR::min_lr", v.min_lr);
+                if (v.restart_epochs < 0) refuse("CosineLR::restart_epochs", std::to_string(v.restart_epochs), ">= 0 (0: none)");
+                if (v.warmup_epochs < 0) refuse("CosineLR::warmup_epochs", std::to_string(v.warmup_epochs), ">= 0");
+                if (epochs > 0 && v.warmup_epochs >= epochs)
+                    refuse("CosineLR::warmup_epochs", std::to_string(v.warmup_epochs),
+                           "fewer than the " + std::to_string(epochs) + " epochs of the fit (the cosine follows the warm-up)");
+            } else if constexpr (std::is_same_v<S, OneCycleLR>) {
+                positive("OneCycleLR::max_lr", v.max_lr);
+                if (!(v.pct_start > 0.f && v.pct_start < 1.f))
+                    refuse("OneCycleLR::pct_start", format_shortest(v.pct_start), "a value in (0, 1): the share of rising steps");
+            } else if constexpr (std::is_same_v<S, ReduceLROnPlateau>) {
+                if (!(v.factor > 0.f && v.factor < 1.f))
+                    refuse("ReduceLROnPlateau::factor", format_shortest(v.factor), "a value in (0, 1)");
+                if (v.patience < 0) refuse("ReduceLROnPlateau::patience", std::to_string(v.patience), ">= 0");
+                rate_floor("ReduceLROnPlateau::min_lr", v.min_lr);
+                if (!has_validation)
+                    throw argument_error(
+                        "FitOptions::schedule: ReduceLROnPlateau watches the validation loss, and FitOptions::validation is "
+                        "not set; give it sn::Validation{x_val, y_val}");
+            }
+        },
+        s);
+}
+
+SANENET_INLINE std::string describe(const Schedule& s) {
+    const auto f = [](float v) { return format_shortest(v); };
+    return std::visit(
+        [&](const auto& v) -> std::string {
+            using S = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<S, ConstantLR>)
+                return "ConstantLR{}";
+            else if constexpr (std::is_same_v<S, StepLR>)
+                return "StepLR{step_epochs = " + std::to_string(v.step_epochs) + ", gamma = " + f(v.gamma) + "}";
+            else if constexpr (std::is_same_v<S, ExponentialLR>)
+                return "ExponentialLR{gamma = " + f(v.gamma) + "}";
+            else if constexpr (std::is_same_v<S, CosineLR>)
+                return "CosineLR{min_lr = " + f(v.min_lr) + ", warmup_epochs = " + std::to_string(v.warmup_epochs) +
+                       ", restart_epochs = " + std::to_string(v.restart_epochs) + "}";
+            else if constexpr (std::is_same_v<S, OneCycleLR>)
+                return "OneCycleLR{max_lr = " + f(v.max_lr) + ", pct_start = " + f(v.pct_start) + "}";
+            else
+                return "ReduceLROnPlateau{factor = " + f(v.factor) + ", patience = " + std::to_string(v.patience) +
+                       ", min_lr = " + f(v.min_lr) + "}";
+        },
+        s);
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/train/schedules.hpp
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+#if SANENET_DEFINITIONS
+#include <cstring>
+#include <type_traits>
+#include <variant>
+#endif
+
+namespace sanenet::inline SANENET_ABI::detail {
+
+// (name, value) pairs, such as ("batch_size", "32").
+using run_record = std::vector<std::pair<std::string, std::string>>;
+
+struct run_state {
+    int epochs_done = 0;
+    bool finished = false;  // the fit has ended (completed or stopped early): resume returns it
+    run_record run;  // the options and data of the fit (record_run)
+    History history;
+    trainer::snapshot snapshot;  // the weights, the optimizer's moments, the update and step counters
+    sample_order::state order;  // the shuffled order and its random stream
+    divergence_watch::state watch;  // L6.1's smoothed loss
+    monitor_state monitor;  // the monitors' (FitOptions::monitor)
+    early_stopper::state early;
+    std::vector<float> best_params;  // the best epoch's weights, for EarlyStopping::restore_best
+    lr_schedule::state schedule;
+};
+
+// Where sn::fit writes checkpoints and the state sn::resume continues from. write is
+// io/checkpoint.hpp's writer (files come after training in the layers); it throws io_error.
+struct fit_hooks {
+    void (*write)(const std::filesystem::path& path, const model& m, const run_state& s) = nullptr;
+    const run_state* resume = nullptr;
+};
+
+// What decides a fit's trajectory, by name: epochs, batch_size, the optimizer, clipping, seed,
+// shuffle, monitor, the schedule, early stopping, the loss and its weights, the training and
+// validation data (their shapes and a fingerprint of their bits, as the network trains on them)
+// and the scalers attached to m (train/scaled.hpp). The thread count, progress, callbacks, waivers,
+// thresholds and the checkpoint settings are not in it.
+SANENET_INLINE run_record record_run(const model& m, const FitOptions& o, const matrix& x, const targets& y);
+
+// Empty when `call` matches `saved`; otherwise which entry differs, with both values.
+SANENET_INLINE std::string run_difference(const run_record& saved, const run_record& call);
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+// FNV-1a over 64-bit words (a tail byte-wise): a fingerprint of a data set's bits, not a
+// cryptographic hash; fast enough to run over Fashion-MNIST at every fit with checkpoints.
+inline std::uint64_t fingerprint_bytes(const void* data, std::size_t n, std::uint64_t h = 0xcbf29ce484222325ull) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 29;
+    }
+    for (; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+inline std::string hex64(std::uint64_t v) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s(16, '0');
+    for (int i = 15; i >= 0; --i, v >>= 4) s[static_cast<std::size_t>(i)] = digits[v & 0xF];
+    return s;
+}
+
+inline std::string describe_data(const matrix& x, const targets& y) {
+    std::uint64_t h = fingerprint_bytes(x.data(), x.size() * sizeof(float));
+    std::string s = std::to_string(x.shape()[0]) + " x " + std::to_string(x.shape()[1]) + " inputs, ";
+    if (y.cls) {
+        h = fingerprint_bytes(y.cls->data(), y.cls->size() * sizeof(std::int32_t), h);
+        s += std::to_string(y.cls->size()) + " labels";
+    } else {
+        h = fingerprint_bytes(y.values->data(), y.values->size() * sizeof(float), h);
+        s += std::to_string(y.values->shape()[0]) + " x " + std::to_string(y.values->shape()[1]) + " targets";
+    }
+    return s + " (fingerprint " + hex64(h) + ")";
+}
+
+inline std::string describe_scaler(const scaler& s) {
+    std::uint64_t h = fingerprint_bytes(s.mean.data(), s.mean.size() * sizeof(float));
+    h = fingerprint_bytes(s.scale.data(), s.scale.size() * sizeof(float), h);
+    return std::to_string(s.size()) + " columns (fingerprint " + hex64(h) + ")";
+}
+
+inline std::string describe_scalers(const model& m) {
+    if (!m.has_scalers()) return "none";
+    std::string s;
+    if (!m.input_scaler().empty()) s = "input " + describe_scaler(m.input_scaler());
+    if (!m.target_scaler().empty()) s += (s.empty() ? "" : ", ") + std::string("target ") + describe_scaler(m.target_scaler());
+    return s;
+}
+
+inline std::string describe_optimizer(const Optimizer& o) {
+    const auto f = [](float v) { return format_shortest(v); };
+    return std::visit(
+        [&](const auto& opt) -> std::string {
+            using O = std::decay_t<decltype(opt)>;
+            if constexpr (std::is_same_v<O, SGD>) {
+                return "SGD{learning_rate = " + f(opt.learning_rate) + ", momentum = " + f(opt.momentum) +
+                       ", nesterov = " + (opt.nesterov ? "true" : "false") + ", weight_decay = " + f(opt.weight_decay) + "}";
+            } else {
+                std::string s = std::string(std::is_same_v<O, AdamW> ? "AdamW" : "Adam") +
+                                "{learning_rate = " + f(opt.learning_rate) + ", beta1 = " + f(opt.beta1) +
+                                ", beta2 = " + f(opt.beta2) + ", epsilon = " + f(opt.epsilon);
+                if constexpr (std::is_same_v<O, AdamW>) s += ", weight_decay = " + f(opt.weight_decay);
+                return s + "}";
+            }
+        },
+        o);
+}
+
+inline std::string describe_loss(const Loss& l) {
+    return std::visit(
+        [](const auto& loss) -> std::string {
+            using L = std::decay_t<decltype(loss)>;
+            if constexpr (std::is_same_v<L, MSE>)
+                return "MSE";
+            else if constexpr (std::is_same_v<L, MAE>)
+                return "MAE";
+            else
+                return "Huber{delta = " + format_shortest(loss.delta) + "}";
+        },
+        l);
+}
+
+inline std::string describe_weights(const std::vector<float>& w) {
+    if (w.empty()) return "none";
+    std::string s = "{";
+    for (std::size_t i = 0; i < w.size(); ++i) s += (i ? ", " : "") + format_shortest(w[i]);
+    return s + "}";
+}
+
+SANENET_INLINE run_record record_run(const model& m, const FitOptions& o, const matrix& x, const targets& y) {
+    run_record r;
+    r.emplace_back("epochs", std::to_string(o.epochs));
+    r.emplace_back("batch_size", std::to_string(o.batch_size));
+    r.emplace_back("optimizer", describe_optimizer(o.optimizer));
+    r.emplace_back("clip_grad_norm", o.clip_grad_norm ? format_shortest(*o.clip_grad_norm) : "off");
+    r.emplace_back("seed", std::to_string(o.seed));
+    r.emplace_back("shuffle", o.shuffle ? "true" : "false");
+    r.emplace_back("monitor", o.monitor ? "true" : "false");
+    r.emplace_back("schedule", describe(o.schedule));
+    r.emplace_back("early_stopping", o.early_stopping
+                                         ? "EarlyStopping{patience = " + std::to_string(o.early_stopping->patience) +
+                                               ", min_delta = " + format_number(o.early_stopping->min_delta, 17) +
+                                               ", restore_best = " + (o.early_stopping->restore_best ? "true" : "false") + "}"
+                                         : "off");
+    r.emplace_back("loss", describe_loss(o.loss));
+    r.emplace_back("output_weights", describe_weights(o.output_weights));
+    r.emplace_back("class_weights", describe_weights(o.class_weights));
+    // Before the data: without the fit's scalers the data the network sees differs too.
+    r.emplace_back("scalers", describe_scalers(m));
+    r.emplace_back("training data", describe_data(x, y));
+    r.emplace_back("validation", o.validation ? describe_data(o.validation->x, targets_of(o.validation->y)) : "none");
+    return r;
+}
+
+SANENET_INLINE std::string run_difference(const run_record& saved, const run_record& call) {
+    for (const auto& [name, value] : call) {
+        const std::string* before = nullptr;
+        for (const auto& [n, v] : saved)
+            if (n == name) before = &v;
+        if (!before) return name + " is not recorded in the checkpoint (a checkpoint of another version)";
+        if (*before != value) return name + " differs: the checkpoint's fit has " + *before + ", this call " + value;
+    }
+    if (saved.size() != call.size()) return "the checkpoint records options this version does not know";
+    return {};
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/train/checkpoint.hpp
 // begin file sanenet/train/metrics.hpp
 // Metrics: accuracy, mean squared error, R^2 and the confusion matrix.
 
@@ -6275,326 +7604,6 @@ SANENET_INLINE ConfusionMatrix confusion_matrix(const matrix& probabilities, con
 }  // namespace sanenet
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/train/metrics.hpp
-// begin file sanenet/train/monitors.hpp
-// What only training reveals (article items 2, 4, 6, 8): the monitors sn::fit runs around
-// its steps. Each is cheap enough to stay on by default; FitOptions::monitor = false turns
-// them off. A finding is reported once per fit.
-
-
-#include <cstddef>
-#include <limits>
-#include <vector>
-#if SANENET_DEFINITIONS
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <string>
-#endif
-
-namespace sanenet::inline SANENET_ABI::detail {
-
-// L6.1 (smoothed form): a debiased exponential average of the step losses; divergence is
-// that average rising above factor x its running minimum after a warm-up.
-class divergence_watch {
-public:
-    explicit divergence_watch(const Thresholds& t)
-        : factor_(t.divergence_factor),
-          floor_(t.divergence_floor),
-          warmup_(t.divergence_warmup_steps) {}
-
-    // Returns true when the loss has diverged.
-    bool add(double loss);
-    double smoothed() const { return smoothed_; }
-    double minimum() const { return minimum_; }
-
-private:
-    static constexpr double beta = 0.98;
-    double factor_, floor_;
-    int warmup_;
-    int steps_ = 0;
-    double avg_ = 0.0, smoothed_ = 0.0, first_ = 0.0, minimum_ = std::numeric_limits<double>::infinity();
-};
-
-// The loss of predicting a constant learned from the training targets: class frequencies,
-// label frequencies, or the mean (L2.3's baseline), measured on the validation targets.
-SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val);
-
-// The network in inference mode on a fixed probe set (evenly spaced rows of x, gathered
-// once): per hidden stage, what L8.1 and L9.3 need - the share of ReLU units that output 0
-// for every probe sample, and the RMS of each hidden Dense layer's output. run() allocates
-// nothing.
-class activity_probe {
-public:
-    struct result {
-        double dead_share = 0.0;  // the largest share of dead units over the ReLU stages ...
-        std::size_t dead_layer = npos;  // ... at the Dense before that ReLU (spec index)
-        std::vector<double> hidden_rms;
-    };
-
-    activity_probe(const model& m, const matrix& x, std::size_t samples);
-
-    std::size_t samples() const { return probe_.shape()[0]; }
-
-    const result& run(int threads);
-
-private:
-    static void visit(void* ctx, std::size_t s, const float* out, std::size_t rows);
-
-    const model& m_;
-    matrix probe_;
-    kernels::aligned_buffer<float> ping_, pong_, out_, unit_max_;
-    result r_;
-};
-
-}  // namespace sanenet::detail
-
-#if SANENET_DEFINITIONS
-namespace sanenet::inline SANENET_ABI::detail {
-
-// Where warnings go: the History, and one line on stderr unless the fit is quiet.
-class diagnostics_sink {
-public:
-    diagnostics_sink(History& h, bool print, Waivers allow, progress_line* progress)
-        : h_(h),
-          print_(print),
-          allow_(allow),
-          progress_(progress) {}
-
-    // Records a finding unless it is waived; returns whether it was recorded.
-    bool report(Diagnostic d) {
-        if (waived(d, allow_)) return false;
-        for (const auto& seen : h_.diagnostics)
-            if (seen.id == d.id) return false;
-        if (print_) {
-            if (progress_) progress_->clear();
-            std::string line = d.message;
-            line.insert(std::min<std::size_t>(line.size(), 8), d.severity == Severity::error ? "error " : "warning ");
-            std::fprintf(stderr, "%s\n", line.c_str());
-        }
-        h_.diagnostics.push_back(std::move(d));
-        return true;
-    }
-    bool waives(std::string_view id) const { return (allow_.bits & waiver_bit(id)) != 0; }
-
-private:
-    History& h_;
-    bool print_;
-    Waivers allow_;
-    progress_line* progress_;
-};
-
-SANENET_INLINE bool divergence_watch::add(double loss) {
-    ++steps_;
-    avg_ = beta * avg_ + (1 - beta) * loss;
-    smoothed_ = avg_ / (1 - std::pow(beta, static_cast<double>(steps_)));
-    if (steps_ < warmup_) return false;
-    if (steps_ == warmup_) first_ = smoothed_;
-    minimum_ = std::min(minimum_, smoothed_);
-    // A floor on the minimum: a loss that has reached ~0 may wobble by large factors.
-    return smoothed_ > factor_ * std::max(minimum_, floor_ * first_);
-}
-
-SANENET_INLINE double baseline_loss(const net_shape& s, const targets& train, const targets& val) {
-    const std::size_t k = static_cast<std::size_t>(s.outputs);
-    if (train.cls) {
-        std::vector<double> p(k, 1.0);  // Laplace smoothing: no class gets probability 0
-        for (std::size_t i = 0; i < train.cls->size(); ++i) p[static_cast<std::size_t>((*train.cls)(i))] += 1.0;
-        const double total = static_cast<double>(train.cls->size() + k);
-        double loss = 0.0;
-        for (std::size_t i = 0; i < val.cls->size(); ++i) loss -= std::log(p[static_cast<std::size_t>((*val.cls)(i))] / total);
-        return loss / static_cast<double>(val.cls->size());
-    }
-    const matrix& ty = *train.values;
-    const matrix& vy = *val.values;
-    std::vector<double> mean(k, 0.0);
-    for (std::size_t i = 0; i < ty.shape()[0]; ++i)
-        for (std::size_t j = 0; j < k; ++j) mean[j] += ty(i, j);
-    for (auto& m : mean) m /= static_cast<double>(ty.shape()[0]);
-    double loss = 0.0;
-    for (std::size_t i = 0; i < vy.shape()[0]; ++i)
-        for (std::size_t j = 0; j < k; ++j) {
-            if (s.task.k == task_kind::multilabel) {
-                const double q = std::clamp(mean[j], 1e-6, 1 - 1e-6), t = vy(i, j);
-                loss -= t * std::log(q) + (1 - t) * std::log(1 - q);
-            } else {
-                const double e = vy(i, j) - mean[j];
-                loss += e * e;
-            }
-        }
-    return loss / static_cast<double>(vy.size());
-}
-
-SANENET_INLINE activity_probe::activity_probe(const model& m, const matrix& x, std::size_t samples) : m_(m) {
-    const std::size_t n = x.shape()[0], in = static_cast<std::size_t>(m.input_size()), p = std::min(n, samples);
-    probe_ = matrix::from_shape({p, in});
-    for (std::size_t i = 0; i < p; ++i) {
-        const std::size_t r = i * n / p;
-        std::copy(x.data() + r * in, x.data() + (r + 1) * in, probe_.data() + i * in);
-    }
-    const std::size_t w = p * static_cast<std::size_t>(m.max_width());
-    ping_.resize(w);
-    pong_.resize(w);
-    out_.resize(p * static_cast<std::size_t>(m.output_size()));
-    unit_max_.resize(static_cast<std::size_t>(m.max_width()));
-    r_.hidden_rms.reserve(m.stages().size());
-}
-
-SANENET_INLINE const activity_probe::result& activity_probe::run(int threads) {
-    r_ = {0.0, npos, std::move(r_.hidden_rms)};
-    r_.hidden_rms.clear();
-    m_.infer(probe_.data(), samples(), out_.data(), ping_.data(), pong_.data(), threads, true, &visit, this);
-    return r_;
-}
-
-SANENET_INLINE void activity_probe::visit(void* ctx, std::size_t s, const float* out, std::size_t rows) {
-    auto& self = *static_cast<activity_probe*>(ctx);
-    const stage& st = self.m_.stages()[s];
-    if (s + 1 == self.m_.stages().size()) return;
-    const std::size_t w = static_cast<std::size_t>(st.out);
-    if (st.k == kind::dense)
-        self.r_.hidden_rms.push_back(std::sqrt(kernels::sum_squares(out, rows * w) / static_cast<double>(rows * w)));
-    if (st.a != act::relu) return;
-    float* mx = self.unit_max_.data();
-    std::fill(mx, mx + w, -std::numeric_limits<float>::infinity());
-    for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t j = 0; j < w; ++j) mx[j] = std::max(mx[j], out[r * w + j]);
-    std::size_t dead = 0;
-    for (std::size_t j = 0; j < w; ++j) dead += mx[j] <= 0.f;
-    const double share = static_cast<double>(dead) / static_cast<double>(w);
-    if (share > self.r_.dead_share) self.r_.dead_share = share, self.r_.dead_layer = st.spec;
-}
-
-// The epoch-level monitors: L4.3, L6.2, L8.1, L8.2, and L2.3 at the end.
-class training_monitor {
-public:
-    training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
-        : m_(m),
-          o_(o),
-          t_(o.thresholds),
-          sink_(sink),
-          probe_(m, x, o.thresholds.probe_samples) {}
-
-    // After each step: gradient norms for L8.2 (sampled) and clipping for L6.2.
-    void after_step(const trainer& tr, bool clipped) {
-        ++steps_;
-        ++total_steps_;
-        clipped_ += clipped;
-        if (tr.dense_layers() >= 2 && steps_ % sample_every == 1) {
-            first_norm_ += tr.weight_gradient_norm(0);
-            last_norm_ += tr.weight_gradient_norm(tr.dense_layers() - 1);
-            ++norm_samples_;
-        }
-    }
-
-    void end_epoch(const EpochRecord& e, const std::optional<double>& previous_train_loss, int threads) {
-        check_clipping(e.epoch);
-        check_overfitting(e);
-        check_vanishing(e, previous_train_loss);
-        check_dead_units(e.epoch, threads);
-        steps_ = clipped_ = norm_samples_ = 0;
-        first_norm_ = last_norm_ = 0.0;
-    }
-
-    // L2.3, once training is over: the validation loss against a constant prediction.
-    void end_fit(const History& h, const net_shape& s, const targets& train) {
-        // Too short a fit says nothing about what the network can learn.
-        if (!o_.validation || h.epochs.empty() || !h.epochs.back().val_loss || total_steps_ < t_.baseline_min_steps) return;
-        const double base = baseline_loss(s, train, targets_of(o_.validation->y));
-        const double final_loss = *h.epochs.back().val_loss;
-        if (final_loss >= t_.baseline_ratio * base)
-            sink_.report(SANENET_TAGGED(
-                NoBetterThanBaseline, Severity::warning,
-                "after " + std::to_string(h.epochs.size()) + (h.epochs.size() == 1 ? " epoch" : " epochs") +
-                    " the validation loss " + format_number(final_loss) +
-                    " is no better than predicting a constant learned from the training targets (" + format_number(base) +
-                    "): the network has learned nothing that generalizes (article item 2)",
-                "look at the data and the predictions: are inputs and targets aligned, normalized, shuffled? Then run sn::doctor",
-                "validation loss " + format_number(final_loss) + ", baseline " + format_number(base)));
-    }
-
-private:
-    static constexpr std::size_t sample_every = 10;
-
-    void check_clipping(int epoch) {
-        if (!o_.clip_grad_norm || steps_ == 0) return;
-        const double share = static_cast<double>(clipped_) / static_cast<double>(steps_);
-        if (share > t_.clipping_share)
-            sink_.report(SANENET_TAGGED(
-                ClippingMasksLR, Severity::warning,
-                "gradient clipping was active on " + format_number(100 * share) + "% of the steps of epoch " +
-                    std::to_string(epoch) + ": it is hiding a learning rate that is too high (article item 6)",
-                "turn clipping off (clip_grad_norm = std::nullopt), find the largest stable rate with sn::find_learning_rate and "
-                "use a tenth of it",
-                format_number(100 * share) + "% of steps clipped"));
-    }
-
-    void check_overfitting(const EpochRecord& e) {
-        if (!e.val_loss) return;
-        const double val = *e.val_loss;
-        if (val < best_val_) {
-            best_val_ = val;
-            train_at_best_ = e.train_loss;
-        }
-        // Overfitting is the validation loss rising while the training loss keeps falling;
-        // a validation loss that wobbles while both improve is not.
-        const bool gap = e.train_loss > 0 && (val - e.train_loss) / e.train_loss > t_.overfit_gap;
-        const bool memorizing = e.train_loss < train_at_best_;
-        overfit_run_ = gap && memorizing && val >= t_.overfit_rise * best_val_ ? overfit_run_ + 1 : 0;
-        if (overfit_run_ >= t_.overfit_epochs)
-            sink_.report(SANENET_TAGGED(
-                Overfitting, Severity::warning,
-                "the validation loss has risen for " + std::to_string(overfit_run_) + " epochs to " + format_number(val) +
-                    " (best " + format_number(best_val_) + ") while the training loss is " + format_number(e.train_loss) +
-                    ": the network is memorizing the training set (article item 4)",
-                "stop at the best epoch, add sn::Dropout<0.9> before each Dense or lower the keep probability to 0.8, or get "
-                "more data",
-                "epoch " + std::to_string(e.epoch)));
-    }
-
-    void check_vanishing(const EpochRecord& e, const std::optional<double>& previous) {
-        if (norm_samples_ == 0 || !previous) return;
-        const double first = first_norm_ / norm_samples_, last = last_norm_ / norm_samples_;
-        const bool stalled = e.train_loss > 0.99 * *previous;
-        if (stalled && last > 0 && first / last < t_.vanishing_ratio && first < t_.vanishing_norm)
-            sink_.report(SANENET_TAGGED(
-                VanishingGradient, Severity::warning,
-                "the first Dense layer's gradient (norm " + format_number(first) + ") is " +
-                    format_number(last / std::max(first, 1e-300)) + " times smaller than the last one's (" + format_number(last) +
-                    ") and the loss has stopped improving: the early "
-                    "layers are not learning (article item 8)",
-                "use fewer layers (article item 10), LeakyReLU or ELU with He/LeCun init, and normalized inputs",
-                "epoch " + std::to_string(e.epoch)));
-    }
-
-    // L8.1: per ReLU layer, the share of units whose output is 0 for every probe sample.
-    void check_dead_units(int epoch, int threads) {
-        if (probe_.samples() < t_.probe_samples || sink_.waives("L8.1")) return;
-        const activity_probe::result& r = probe_.run(threads);
-        if (r.dead_share >= t_.dead_unit_share)
-            sink_.report(
-                SANENET_TAGGED(DeadUnits, Severity::warning,
-                               format_number(100 * r.dead_share) + "% of the units of the ReLU after layer " +
-                                   std::to_string(r.dead_layer) + " (Input is 0)" + " output 0 for every one of " +
-                                   std::to_string(probe_.samples()) + " probe samples after epoch " + std::to_string(epoch) +
-                                   ": dead ReLUs get no gradient and never recover (article item 8)",
-                               "use sn::LeakyReLU or sn::ELU, lower the learning rate, and check the inputs are normalized",
-                               "layer " + std::to_string(r.dead_layer)));
-    }
-
-    const model& m_;
-    const FitOptions& o_;
-    const Thresholds& t_;
-    diagnostics_sink& sink_;
-    activity_probe probe_;
-    std::size_t steps_ = 0, clipped_ = 0, norm_samples_ = 0, total_steps_ = 0;
-    double first_norm_ = 0.0, last_norm_ = 0.0;
-    double best_val_ = std::numeric_limits<double>::infinity(), train_at_best_ = 0.0;
-    int overfit_run_ = 0;
-};
-
-}  // namespace sanenet::detail
-#endif  // SANENET_DEFINITIONS
-// end file sanenet/train/monitors.hpp
 
 #include <cstddef>
 #include <string>
@@ -6609,6 +7618,7 @@ private:
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #endif
 
@@ -6627,18 +7637,22 @@ class evaluator {
 public:
     static constexpr std::size_t chunk = 256;
 
-    explicit evaluator(const model& m);
+    // loss: FitOptions' loss (train/losses.hpp); the task's own, unweighted, by default.
+    explicit evaluator(const model& m, loss_config loss = {});
 
     Evaluation run(const model& m, const matrix& x, const targets& y, int threads);
 
 private:
+    loss_config loss_;
     kernels::aligned_buffer<float> ping_, pong_, out_, scratch_;
     std::vector<double> sum_, sumsq_, sse_;
 };
 
 // sn::fit on the model: the options checked, the data lints, the epochs of steps with the monitors
 // around them and the progress line. net_waivers: the network type's waivers, added to o.allow.
-SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers);
+// hooks: the checkpoint writer (needed for FitOptions::checkpoint) and the state to resume from.
+SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers,
+                                 const fit_hooks& hooks = {});
 
 // sn::evaluate on the model: shapes and finiteness checked, then the evaluator.
 SANENET_INLINE Evaluation evaluate_model(const model& m, const matrix& x, const targets& t, int threads);
@@ -6648,6 +7662,11 @@ SANENET_INLINE Evaluation evaluate_model(const model& m, const matrix& x, const 
 SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matrix& x, const targets& t,
                                                   const FitOptions& options, Waivers net_waivers);
 
+// The checkpoint file's writer, defined in io/checkpoint.hpp (files come after training in
+// the layers); a template, so that fit names it only where it is instantiated.
+template <class Unused>
+struct checkpoint_io;
+
 }  // namespace detail
 
 // Trains net on (x, y). y: labels for Classification, a samples x outputs matrix otherwise.
@@ -6656,7 +7675,8 @@ template <class Net, class Y>
 History fit(Net& net, const matrix& x, const Y& y, const FitOptions& options = {}) {
     const detail::write_use use(net.engine(), "fit");
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);
-    return detail::fit_model(net.engine(), d.x(), d.y(), d.options(), Net::waivers);
+    return detail::fit_model(net.engine(), d.x(), d.y(), d.options(), Net::waivers,
+                             detail::fit_hooks{&detail::checkpoint_io<Y>::write, nullptr});
 }
 
 // Loss and metric (accuracy, or R^2 for Regression) on (x, y) in inference mode. With scalers
@@ -6688,6 +7708,19 @@ namespace sanenet::inline SANENET_ABI::detail {
 inline std::string metric_name(const model& m) { return m.task().k == task_kind::regression ? "r2" : "accuracy"; }
 
 inline net_shape shape_of(const model& m) { return {m.task(), m.input_size(), m.output_size()}; }
+
+// Training control's options (train/control.hpp) that cannot apply, before any step.
+inline void check_control(const FitOptions& o) {
+    const bool validation = o.validation.has_value();
+    check_schedule(o.schedule, learning_rate_of(o.optimizer), o.epochs, validation);
+    check_early_stopping(o.early_stopping, validation);
+    if (!o.checkpoint) return;
+    if (o.checkpoint->every_epochs < 1)
+        throw argument_error("FitOptions::checkpoint: Checkpoint::every_epochs is " + std::to_string(o.checkpoint->every_epochs) +
+                             ", expected >= 1");
+    if (o.checkpoint->path.filename().empty())
+        throw argument_error("FitOptions::checkpoint: Checkpoint::path '" + o.checkpoint->path.string() + "' names no file");
+}
 
 // Option values that make no sense at all (not lints: there is nothing to waive). The
 // optimizers' ranges are torch.optim's, except that a momentum or beta of 1 or more, which
@@ -6725,6 +7758,7 @@ inline void check_options(const FitOptions& o) {
             }
         },
         o.optimizer);
+    check_control(o);
 }
 
 // Shapes, then the data lints: warnings to the sink, the first error thrown.
@@ -6738,8 +7772,9 @@ inline void check_before_training(const net_shape& s, const matrix& x, const tar
     for (const Diagnostic& d : found) sink.report(d);
 }
 
-SANENET_INLINE evaluator::evaluator(const model& m)
-    : ping_(chunk * static_cast<std::size_t>(m.max_width())),
+SANENET_INLINE evaluator::evaluator(const model& m, loss_config loss)
+    : loss_(std::move(loss)),
+      ping_(chunk * static_cast<std::size_t>(m.max_width())),
       pong_(chunk * static_cast<std::size_t>(m.max_width())),
       out_(chunk * static_cast<std::size_t>(m.output_size())),
       scratch_(chunk * static_cast<std::size_t>(m.output_size())),
@@ -6751,7 +7786,8 @@ SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const 
     const std::size_t rows = x.shape()[0], k = static_cast<std::size_t>(m.output_size()),
                       in = static_cast<std::size_t>(m.input_size());
     const bool fused = m.loss_fuses_output();
-    double loss = 0.0, hits = 0.0;
+    // weight: the class weights of the rows seen, CrossEntropyLoss(weight)'s denominator.
+    double loss = 0.0, hits = 0.0, weight = 0.0;
     // Per output: the targets' sum and sum of squares and the squared error, for R^2.
     std::fill(sum_.begin(), sum_.end(), 0.0);
     std::fill(sumsq_.begin(), sumsq_.end(), 0.0);
@@ -6762,7 +7798,12 @@ SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const 
         const float* o = out_.data();
         if (y.cls) {
             const std::int32_t* lab = y.cls->data() + r;
-            loss += kernels::softmax_cross_entropy(o, lab, n, k, scratch_.data(), 1.f);
+            if (loss_.weights.empty()) {
+                loss += kernels::softmax_cross_entropy(o, lab, n, k, scratch_.data(), 1.f);
+            } else {
+                loss += weighted_cross_entropy_sum(loss_.weights.data(), o, lab, n, k, scratch_.data(), 1.f);
+                weight += label_weight_sum(loss_.weights.data(), lab, n);
+            }
             for (std::size_t i = 0; i < n; ++i) hits += argmax_row(o + i * k, k) == static_cast<std::size_t>(lab[i]);
             continue;
         }
@@ -6772,7 +7813,7 @@ SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const 
             for (std::size_t i = 0; i < n * k; ++i) hits += (o[i] > 0.f) == (t[i] >= 0.5f);
             continue;
         }
-        loss += kernels::squared_error(o, t, n * k, nullptr, 1.f);
+        loss += regression_loss_sum(loss_, o, t, n, k, nullptr, 1.f);
         for (std::size_t i = 0; i < n; ++i)
             for (std::size_t j = 0; j < k; ++j) {
                 const double e = static_cast<double>(o[i * k + j]) - t[i * k + j];
@@ -6785,7 +7826,7 @@ SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const 
     e.metric_name = metric_name(m);
     const double n = static_cast<double>(rows);
     if (y.cls) {
-        e.loss = loss / n;
+        e.loss = loss_.weights.empty() ? loss / n : (weight > 0.0 ? loss / weight : 0.0);
         e.metric = hits / n;
     } else if (m.task().k == task_kind::multilabel) {
         e.loss = loss / (n * static_cast<double>(k));
@@ -6802,22 +7843,43 @@ SANENET_INLINE Evaluation evaluator::run(const model& m, const matrix& x, const 
     return e;
 }
 
-inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o) {
-    return "sanenet L6.1 diverged: " + what + " (learning rate " + format_number(learning_rate_of(o.optimizer)) +
+inline std::string divergence_message(const std::string& what, int epoch, const FitOptions& o, float rate) {
+    return "sanenet L6.1 diverged: " + what + " (learning rate " + format_number(rate) +
            "); training stopped and the network was restored to its weights at the start of epoch " + std::to_string(epoch) +
            ". Fix: " + (o.clip_grad_norm ? "turn clipping off, " : "") +
            "find the largest stable learning rate with sn::find_learning_rate and use a tenth of it (article item 6).";
 }
 
-SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers) {
+// The early-stopping line of History::stop_message.
+inline std::string early_stop_message(const History& h, const FitOptions& o, bool restored) {
+    const EpochRecord& best = h.epochs[static_cast<std::size_t>(h.best_epoch - 1)];
+    const EarlyStopping& e = *o.early_stopping;
+    return "early stopping: the validation loss has not improved on " + format_number(*best.val_loss) + " (epoch " +
+           std::to_string(best.epoch) + ")" + (e.min_delta > 0 ? " by more than " + format_number(e.min_delta) : "") + " for " +
+           std::to_string(e.patience) + (e.patience == 1 ? " epoch" : " epochs") + "; training stopped after epoch " +
+           std::to_string(h.epochs.back().epoch) +
+           (restored ? " and the weights of epoch " + std::to_string(best.epoch) + " were restored" : "");
+}
+
+SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, const FitOptions& o, Waivers net_waivers,
+                                 const fit_hooks& hooks) {
     check_options(o);
-    History h;
+    if (o.checkpoint && !hooks.write)
+        throw argument_error("FitOptions::checkpoint: this entry point writes no checkpoints; call sn::fit or sn::resume");
+    loss_config loss = loss_config_of(o, m.task(), m.output_size());
+    const run_state* resume = hooks.resume;
+    History h = resume ? resume->history : History{};
     h.metric = metric_name(m);
     const std::size_t n = x.shape()[0];
     progress_line progress(o.progress, o.epochs, n, h.metric);
     diagnostics_sink sink(h, o.progress, o.allow | net_waivers, &progress);
     const net_shape shape = shape_of(m);
     check_before_training(shape, x, y, o, sink);
+    if (resume && resume->finished) {
+        // The fit had ended: its result, as the uninterrupted call returned it.
+        std::copy(resume->snapshot.params.data(), resume->snapshot.params.data() + m.parameter_count(), m.params());
+        return h;
+    }
     if (o.progress) {
         static const bool said = [] {
             if (const std::string note = simd_note(); !note.empty()) std::fprintf(stderr, "sanenet note: %s\n", note.c_str());
@@ -6829,32 +7891,79 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
     const int threads = kernels::resolve_threads(o.threads);
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, o.batch_size, threads, o.seed);
-    evaluator eval(m);
+    tr.set_loss(loss);
+    evaluator eval(m, std::move(loss));
     std::optional<training_monitor> monitor;
     if (o.monitor) monitor.emplace(m, x, o, sink);
     divergence_watch watch(o.thresholds);
     sample_order order(n, o.seed ^ 0x243F6A8885A308D3ull, false);
     trainer::snapshot good;
     using clock = std::chrono::steady_clock;
+    lr_schedule schedule(o.schedule, learning_rate_of(o.optimizer), o.epochs, (n + o.batch_size - 1) / o.batch_size);
+    early_stopper early(o.early_stopping);
+    std::vector<float> best_params;  // the best epoch's weights, for EarlyStopping::restore_best
+    int first = 1;
+    if (resume) {
+        if (!order.restore(resume->order)) throw io_error("the checkpoint's sample order does not match the training data");
+        tr.restore(resume->snapshot);
+        watch.restore(resume->watch);
+        if (monitor) monitor->restore(resume->monitor);
+        schedule.restore(resume->schedule);
+        early.restore(resume->early);
+        best_params = resume->best_params;
+        first = resume->epochs_done + 1;
+    }
+    const run_record run = o.checkpoint ? (resume ? resume->run : record_run(m, o, x, y)) : run_record{};
+    float rate = learning_rate_of(o.optimizer);  // the rate of the last step taken
 
     auto diverge = [&](const std::string& what, int epoch) {
+        const float at = rate;
         tr.restore(good);
         h.stop = StopReason::diverged;
-        h.stop_message = divergence_message(what, epoch, o);
+        h.stop_message = divergence_message(what, epoch, o, at);
         progress.clear();
         throw divergence_error(h.stop_message, h);
     };
+    // A failed write loses nothing: the fit goes on, the last checkpoint stays as it was.
+    auto checkpoint = [&](int epochs_done, bool finished) {
+        run_state s;
+        s.epochs_done = epochs_done;
+        s.finished = finished;
+        s.run = run;
+        s.history = h;
+        tr.save(s.snapshot);
+        s.order = order.save();
+        s.watch = watch.save();
+        if (monitor) s.monitor = monitor->save();
+        s.early = early.save();
+        s.best_params = best_params;
+        s.schedule = schedule.save();
+        try {
+            hooks.write(o.checkpoint->path, m, s);
+        } catch (const io_error& e) {
+            std::string why = e.what();
+            if (why.starts_with("sanenet: ")) why.erase(0, 9);
+            sink.report({"checkpoint", Severity::warning,
+                         "sanenet checkpoint: the checkpoint after epoch " + std::to_string(epochs_done) + " was not written (" +
+                             why + "); training goes on and the last checkpoint written stays as it was",
+                         "epoch " + std::to_string(epochs_done)},
+                        false);
+        }
+    };
 
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+    for (int epoch = first; epoch <= o.epochs; ++epoch) {
         tr.save(good);
         if (o.shuffle) order.shuffle();
         order.rewind();
         const auto t0 = clock::now();
         double loss_sum = 0.0;
+        std::size_t step = 0;
+        tr.set_learning_rate(static_cast<float>(schedule.rate(epoch - 1, 0)));
         // The update is already applied when on_step sees the loss; a divergence restores the
         // epoch's start anyway.
         train_steps(tr, x, y, order, o.batch_size, n, o.clip_grad_norm, [&](std::size_t rows, double loss, bool clipped) {
             const std::size_t done = order.position();
+            rate = tr.learning_rate();
             if (!std::isfinite(loss))
                 diverge("the training loss became " + format_number(loss) + " in epoch " + std::to_string(epoch) + " at sample " +
                             std::to_string(done - rows),
@@ -6867,6 +7976,7 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
             if (monitor) monitor->after_step(tr, clipped);
             loss_sum += loss * static_cast<double>(rows);
             progress.update(epoch, done, loss_sum / static_cast<double>(done));
+            if (schedule.per_step()) tr.set_learning_rate(static_cast<float>(schedule.rate(epoch - 1, ++step)));
             return true;
         });
         // The last update may have left non-finite weights behind a finite loss.
@@ -6877,6 +7987,7 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
         rec.train_loss = loss_sum / static_cast<double>(n);
         rec.seconds = std::chrono::duration<double>(clock::now() - t0).count();
         rec.samples_per_second = rec.seconds > 0 ? static_cast<double>(n) / rec.seconds : 0.0;
+        rec.learning_rate = rate;
         if (o.validation) {
             const Evaluation e = eval.run(m, o.validation->x, targets_of(o.validation->y), threads);
             rec.val_loss = e.loss;
@@ -6886,10 +7997,39 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
             h.epochs.empty() ? std::nullopt : std::optional<double>(h.epochs.back().train_loss);
         h.epochs.push_back(rec);
         progress.end_epoch(epoch, rec.train_loss, rec.val_loss, rec.val_metric, rec.samples_per_second, rec.seconds);
+        bool stop = false;
+        if (rec.val_loss) {
+            bool improved = false;
+            stop = early.end_epoch(epoch, *rec.val_loss, improved);
+            if (improved) {
+                h.best_epoch = epoch;
+                if (early.restores()) best_params.assign(m.params(), m.params() + m.parameter_count());
+            }
+            schedule.end_epoch(*rec.val_loss);
+        }
         if (monitor) monitor->end_epoch(rec, previous, threads);
+        if (stop) h.stop = StopReason::early_stopped;
+        // The last epoch's checkpoint is the final one, written once the fit has ended.
+        if (o.checkpoint && !stop && epoch < o.epochs && epoch % o.checkpoint->every_epochs == 0) checkpoint(epoch, false);
         if (o.on_epoch) o.on_epoch(rec);
+        if (stop) break;
     }
-    if (monitor) monitor->end_fit(h, shape, y);
+
+    const int last = h.epochs.empty() ? 0 : h.epochs.back().epoch;
+    const bool restored = early.restores() && h.best_epoch > 0 && h.best_epoch != last && !best_params.empty();
+    if (restored) std::copy(best_params.begin(), best_params.end(), m.params());
+    if (h.stop == StopReason::early_stopped) {
+        h.stop_message = early_stop_message(h, o, restored);
+        if (o.progress) {
+            progress.clear();
+            std::fprintf(stderr, "sanenet note: %s\n", h.stop_message.c_str());
+        }
+    }
+    if (monitor) {
+        if (early.active()) monitor->end_early_stopping(h, restored);
+        monitor->end_fit(h, shape, y, restored);
+    }
+    if (o.checkpoint) checkpoint(last, true);
     return h;
 }
 
@@ -6922,6 +8062,7 @@ SANENET_INLINE std::vector<Diagnostic> check_data(const net_shape& s, const matr
 // rate to train with is one order of magnitude lower.
 
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -6964,8 +8105,16 @@ struct LrFinding {
 
 namespace detail {
 
-// The range test proper, on m (a copy: the caller's network is not touched).
-SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o);
+// The range test proper, on m (a copy: the caller's network is not touched), under a fit's loss.
+SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o,
+                                            const loss_config& loss = {});
+
+// The range test's options for a fit's: its optimizer, batch size, seed and threads, and its
+// L6.1 factor as the explosion factor; the sweep's start, stop and steps are LrOptions' own.
+SANENET_INLINE LrOptions lr_options_of(const FitOptions& o);
+
+// The range test at a fit's settings and loss (FitOptions::loss, ::output_weights, ::class_weights).
+SANENET_INLINE LrFinding find_learning_rate(const model& m, const matrix& x, const targets& y, const FitOptions& o);
 
 }  // namespace detail
 
@@ -6974,6 +8123,15 @@ SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targ
 template <class Net, class Y>
 LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const LrOptions& options = {}) {
     const detail::read_use use(net.engine(), "find_learning_rate");
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
+    return detail::find_learning_rate(net.engine(), d.x(), d.y(), options);
+}
+
+// The same at the settings you will train with: FitOptions' optimizer (its rate is what the test
+// sweeps), batch size, seed, threads and loss. A template on Options so that a braced list,
+// find_learning_rate(net, x, y, {...}), still means LrOptions. Raw data with scalers attached.
+template <class Net, class Y, std::same_as<FitOptions> Options>
+LrFinding find_learning_rate(const Net& net, const matrix& x, const Y& y, const Options& options) {
     const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y));
     return detail::find_learning_rate(net.engine(), d.x(), d.y(), options);
 }
@@ -6993,13 +8151,15 @@ SANENET_INLINE std::string LrFinding::to_string() const {
 
 namespace detail {
 
-SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o) {
+SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targets& y, const LrOptions& o,
+                                            const loss_config& loss) {
     check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
     if (!(o.start > 0 && o.stop > o.start && o.steps >= 2 && o.batch_size > 0))
         throw argument_error("find_learning_rate needs 0 < start < stop, steps >= 2 and batch_size >= 1");
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, batch, kernels::resolve_threads(o.threads), o.seed);
+    tr.set_loss(loss);
     sample_order order(n, o.seed, true);
     order.shuffle();
 
@@ -7027,6 +8187,20 @@ SANENET_INLINE LrFinding find_learning_rate(model m, const matrix& x, const targ
         f.exploded() ? (f.curve.size() >= 2 ? f.curve[f.curve.size() - 2].learning_rate : o.start) : f.curve.back().learning_rate;
     f.suggested = f.max_stable / 10.0;
     return f;
+}
+
+SANENET_INLINE LrOptions lr_options_of(const FitOptions& o) {
+    LrOptions lo;
+    lo.optimizer = o.optimizer;
+    lo.batch_size = o.batch_size;
+    lo.seed = o.seed;
+    lo.threads = o.threads;
+    lo.explosion_factor = o.thresholds.divergence_factor;
+    return lo;
+}
+
+SANENET_INLINE LrFinding find_learning_rate(const model& m, const matrix& x, const targets& y, const FitOptions& o) {
+    return find_learning_rate(m, x, y, lr_options_of(o), loss_config_of(o, m.task(), m.output_size()));
 }
 
 }  // namespace detail
@@ -9133,6 +10307,8 @@ inline constexpr rule rules[] = {
      [](specs_view l, task_spec) { return rule_l101_too_deep(l) ? whole : npos; }, SANENET_L10_1_MESSAGE},
     {"L11.1", bit_of<lint::TooFewHiddenUnits>, Severity::warning,
      [](specs_view l, task_spec t) { return rule_l111_too_few_hidden_units(l, t); }, SANENET_L11_1_MESSAGE},
+    {"L8.3", bit_of<lint::HiddenSigmoid>, Severity::warning, [](specs_view l, task_spec) { return rule_l83_hidden_sigmoid(l); },
+     SANENET_L8_3_MESSAGE},
 };
 
 }  // namespace arch_rules
@@ -9190,7 +10366,7 @@ public:
     std::span<const detail::layer_spec> layers() const { return model_.specs(); }
     // The same table as the typed network's summary().
     std::string summary() const;
-    // The warnings the compile-time rules found at load (L4.1, L10.1, L11.1), as Diagnostics.
+    // The warnings the compile-time rules found at load (L4.1, L10.1, L11.1, L8.3), as Diagnostics.
     const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
     // The waivers recorded in the file (the network type's sn::Allow<...>).
     Waivers waivers() const { return waivers_; }
@@ -9554,6 +10730,401 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
 }  // namespace sanenet::detail
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/io/export_header.hpp
+// begin file sanenet/io/checkpoint.hpp
+// sn::resume and the checkpoint file that sn::fit writes (FitOptions::checkpoint): the whole
+// state of a fit between two epochs (train/checkpoint.hpp), so that a resumed fit is
+// bit-identical to the uninterrupted one.
+//
+// Layout, every integer little-endian, every float and double IEEE-754 little-endian:
+//   offset 0   8 bytes   magic "SNCHKPT\x1a"
+//          8   u32       format version (1)
+//         12   u64       architecture fingerprint, as in the model file (io/model_file.hpp)
+//         20   12 + 16L  the architecture record, as in the model file
+//          .   u64       S, the size of the state
+//          .   S bytes   the state, field by field in the order of encode_state
+//          .   u64       checksum: FNV-1a 64 over every byte before it
+
+
+#include <filesystem>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+#endif
+
+namespace sanenet::inline SANENET_ABI {
+
+namespace detail {
+
+// Writes `s` for m to `path` atomically (the layout above); throws io_error.
+SANENET_INLINE void write_checkpoint(const std::filesystem::path& path, const model& m, const run_state& s);
+
+// Reads and checks the checkpoint at `path` for m: the magic, version, sizes, checksum, that
+// its architecture is m's, and every field of the state. Every failure is an io_error naming
+// the path and what differs; m is not touched.
+SANENET_INLINE run_state read_checkpoint(const model& m, const std::filesystem::path& path);
+
+// sn::resume on the model: the checkpoint read, the call's options and data checked against
+// the ones it records (argument_error naming the first that differs), then the fit continued.
+SANENET_INLINE History resume_model(model& m, const std::filesystem::path& path, const matrix& x, const targets& y,
+                                    const FitOptions& o, Waivers net_waivers);
+
+// What sn::fit calls to write a checkpoint (declared in train/fit.hpp).
+template <class Unused>
+struct checkpoint_io {
+    static void write(const std::filesystem::path& path, const model& m, const run_state& s) { write_checkpoint(path, m, s); }
+};
+
+}  // namespace detail
+
+// Continues the fit whose checkpoint is at `path` (FitOptions::checkpoint) with the same data
+// and options, as if it had never stopped: the result is bit-identical to the uninterrupted fit
+// (on as many threads). A fit that had ended returns its History and final weights at once.
+// A missing, truncated or corrupted file, or one of another architecture, is an io_error and
+// leaves net unchanged; options or data other than the checkpoint's are an argument_error.
+// With scalers attached, x, y and the validation data are raw, as for fit, and net must carry
+// the scalers the fit was started with (the checkpoint does not hold them). Like fit, a write
+// of net: refused while another call uses it, and other calls are refused while it runs.
+template <class Net, class Y>
+History resume(Net& net, const std::filesystem::path& path, const matrix& x, const Y& y, const FitOptions& options = {}) {
+    const detail::write_use use(net.engine(), "resume");
+    const detail::scaled_data d(net.engine(), x, detail::targets_for<Net>(y), &options);
+    return detail::resume_model(net.engine(), path, d.x(), d.y(), d.options(), Net::waivers);
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI::detail {
+
+namespace checkpoint_format {
+
+inline constexpr char magic[8] = {'S', 'N', 'C', 'H', 'K', 'P', 'T', '\x1a'};
+inline constexpr std::uint32_t version = 1;
+
+// The state's fields in order; the reader below mirrors it.
+class writer {
+public:
+    explicit writer(serial::bytes& b) : b_(b) {}
+    void u8(unsigned v) { b_.push_back(static_cast<unsigned char>(v)); }
+    void u32(std::uint32_t v) { serial::put_u32(b_, v); }
+    void i32(int v) { serial::put_u32(b_, static_cast<std::uint32_t>(v)); }
+    void u64(std::uint64_t v) { serial::put_u64(b_, v); }
+    void f64(double v) { serial::put_u64(b_, std::bit_cast<std::uint64_t>(v)); }
+    void str(const std::string& s) {
+        u64(s.size());
+        serial::put_raw(b_, s.data(), s.size());
+    }
+    void floats(const float* p, std::size_t n) {
+        u64(n);
+        serial::put_floats(b_, p, n);
+    }
+    void optional(const std::optional<double>& v) {
+        u8(v.has_value());
+        f64(v.value_or(0.0));
+    }
+
+private:
+    serial::bytes& b_;
+};
+
+class reader {
+public:
+    reader(const unsigned char* p, std::size_t n, std::string fail) : p_(p), end_(p + n), fail_(std::move(fail)) {}
+    const unsigned char* take(std::size_t n, const char* what) {
+        if (static_cast<std::size_t>(end_ - p_) < n)
+            throw io_error(fail_ + "corrupted state: it ends inside " + what + " (" + std::to_string(n) + " bytes wanted, " +
+                           std::to_string(end_ - p_) + " left)");
+        const unsigned char* at = p_;
+        p_ += n;
+        return at;
+    }
+    unsigned u8(const char* what) { return *take(1, what); }
+    bool flag(const char* what) {
+        const unsigned v = u8(what);
+        if (v > 1) bad(what, std::to_string(v), "0 or 1");
+        return v == 1;
+    }
+    std::uint32_t u32(const char* what) { return serial::get_u32(take(4, what)); }
+    int i32(const char* what) { return static_cast<int>(u32(what)); }
+    std::uint64_t u64(const char* what) { return serial::get_u64(take(8, what)); }
+    double f64(const char* what) { return std::bit_cast<double>(u64(what)); }
+    std::string str(const char* what) {
+        const std::uint64_t n = u64(what);
+        if (n > left()) bad(what, "a length of " + std::to_string(n), "at most the " + std::to_string(left()) + " bytes left");
+        const unsigned char* at = take(static_cast<std::size_t>(n), what);
+        return std::string(reinterpret_cast<const char*>(at), static_cast<std::size_t>(n));
+    }
+    // A float array of `expected` values (or, when allow_empty, none).
+    template <class Buffer>
+    void floats(Buffer& out, std::size_t expected, bool allow_empty, const char* what) {
+        const std::uint64_t n = u64(what);
+        if (n != expected && !(allow_empty && n == 0))
+            bad(what, std::to_string(n) + " values", std::to_string(expected) + (allow_empty ? " or none" : ""));
+        out.resize(static_cast<std::size_t>(n));
+        serial::get_floats(take(static_cast<std::size_t>(4 * n), what), out.data(), static_cast<std::size_t>(n));
+    }
+    std::optional<double> optional(const char* what) {
+        const bool has = flag(what);
+        const double v = f64(what);
+        return has ? std::optional<double>(v) : std::nullopt;
+    }
+    std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
+    [[noreturn]] void bad(const char* what, const std::string& found, const std::string& expected) const {
+        throw io_error(fail_ + "corrupted state: " + what + " is " + found + ", expected " + expected);
+    }
+
+private:
+    const unsigned char* p_;
+    const unsigned char* end_;
+    std::string fail_;
+};
+
+inline void encode_state(writer& w, const run_state& s) {
+    w.i32(s.epochs_done);
+    w.u8(s.finished);
+    w.u64(s.run.size());
+    for (const auto& [name, value] : s.run) {
+        w.str(name);
+        w.str(value);
+    }
+    w.floats(s.snapshot.params.data(), s.snapshot.params.size());
+    w.floats(s.snapshot.state1.data(), s.snapshot.state1.size());
+    w.floats(s.snapshot.state2.data(), s.snapshot.state2.size());
+    w.u64(s.snapshot.updates);
+    w.u64(s.snapshot.step);
+    w.u64(s.order.order.size());
+    for (const std::size_t i : s.order.order) w.u64(i);
+    for (const std::uint64_t v : s.order.rng.s) w.u64(v);
+    w.f64(s.order.rng.spare);
+    w.u8(s.order.rng.has_spare);
+    w.i32(s.watch.steps);
+    for (const double v : {s.watch.avg, s.watch.smoothed, s.watch.first, s.watch.minimum}) w.f64(v);
+    w.u64(s.monitor.total_steps);
+    w.f64(s.monitor.best_val);
+    w.f64(s.monitor.train_at_best);
+    w.i32(s.monitor.overfit_run);
+    const auto diagnostic = [&](const Diagnostic& d) {
+        w.str(d.id);
+        w.u8(static_cast<unsigned>(d.severity));
+        w.str(d.message);
+        w.str(d.evidence);
+    };
+    w.u8(s.monitor.held.has_value());
+    if (s.monitor.held) diagnostic(*s.monitor.held);
+    w.f64(s.early.best);
+    w.i32(s.early.best_epoch);
+    w.i32(s.early.wait);
+    w.floats(s.best_params.data(), s.best_params.size());
+    w.f64(s.schedule.rate);
+    w.f64(s.schedule.best);
+    w.i32(s.schedule.bad_epochs);
+    const History& h = s.history;
+    w.str(h.metric);
+    w.u64(h.epochs.size());
+    for (const EpochRecord& e : h.epochs) {
+        w.i32(e.epoch);
+        w.f64(e.train_loss);
+        w.optional(e.val_loss);
+        w.optional(e.val_metric);
+        w.f64(e.seconds);
+        w.f64(e.samples_per_second);
+        w.f64(e.learning_rate);
+    }
+    w.u64(h.diagnostics.size());
+    for (const Diagnostic& d : h.diagnostics) diagnostic(d);
+    w.u8(static_cast<unsigned>(h.stop));
+    w.str(h.stop_message);
+    w.i32(h.best_epoch);
+}
+
+inline run_state decode_state(reader& r, const model& m) {
+    const std::size_t n = m.parameter_count();
+    run_state s;
+    s.epochs_done = r.i32("the epoch count");
+    if (s.epochs_done < 0) r.bad("the epoch count", std::to_string(s.epochs_done), ">= 0");
+    s.finished = r.flag("the finished flag");
+    const std::uint64_t entries = r.u64("the run record");
+    if (entries > r.left() / 16) r.bad("the run record", std::to_string(entries) + " entries", "fewer");
+    for (std::uint64_t i = 0; i < entries; ++i) {
+        std::string name = r.str("a run record name");
+        s.run.emplace_back(std::move(name), r.str("a run record value"));
+    }
+    r.floats(s.snapshot.params, n, false, "the weights");
+    r.floats(s.snapshot.state1, n, false, "the optimizer's first state");
+    r.floats(s.snapshot.state2, n, true, "the optimizer's second state");
+    s.snapshot.updates = r.u64("the update count");
+    s.snapshot.step = r.u64("the step count");
+    const std::uint64_t samples = r.u64("the sample order");
+    if (samples > r.left() / 8) r.bad("the sample order", std::to_string(samples) + " samples", "fewer");
+    s.order.order.resize(static_cast<std::size_t>(samples));
+    std::vector<bool> seen(static_cast<std::size_t>(samples), false);
+    for (std::size_t& i : s.order.order) {
+        const std::uint64_t v = r.u64("the sample order");
+        if (v >= samples || seen[static_cast<std::size_t>(v)])
+            r.bad("the sample order", "not a permutation of 0.." + std::to_string(samples - 1), "one");
+        seen[static_cast<std::size_t>(v)] = true;
+        i = static_cast<std::size_t>(v);
+    }
+    for (std::uint64_t& v : s.order.rng.s) v = r.u64("the shuffling stream");
+    s.order.rng.spare = r.f64("the shuffling stream");
+    s.order.rng.has_spare = r.flag("the shuffling stream");
+    s.watch.steps = r.i32("the divergence watch");
+    for (double* v : {&s.watch.avg, &s.watch.smoothed, &s.watch.first, &s.watch.minimum}) *v = r.f64("the divergence watch");
+    s.monitor.total_steps = r.u64("the monitors' state");
+    s.monitor.best_val = r.f64("the monitors' state");
+    s.monitor.train_at_best = r.f64("the monitors' state");
+    s.monitor.overfit_run = r.i32("the monitors' state");
+    const auto diagnostic = [&](const char* what) {
+        Diagnostic d;
+        d.id = r.str(what);
+        const unsigned severity = r.u8(what);
+        if (severity > static_cast<unsigned>(Severity::error)) r.bad(what, "severity " + std::to_string(severity), "0 to 2");
+        d.severity = static_cast<Severity>(severity);
+        d.message = r.str(what);
+        d.evidence = r.str(what);
+        return d;
+    };
+    if (r.flag("the monitors' state")) s.monitor.held = diagnostic("the monitors' state");
+    s.early.best = r.f64("the early-stopping state");
+    s.early.best_epoch = r.i32("the early-stopping state");
+    s.early.wait = r.i32("the early-stopping state");
+    r.floats(s.best_params, n, true, "the best epoch's weights");
+    s.schedule.rate = r.f64("the schedule's state");
+    s.schedule.best = r.f64("the schedule's state");
+    s.schedule.bad_epochs = r.i32("the schedule's state");
+    History& h = s.history;
+    h.metric = r.str("the History");
+    const std::uint64_t epochs = r.u64("the History");
+    if (epochs != static_cast<std::uint64_t>(s.epochs_done))
+        r.bad("the History", std::to_string(epochs) + " epochs", std::to_string(s.epochs_done));
+    for (std::uint64_t i = 0; i < epochs; ++i) {
+        EpochRecord e;
+        e.epoch = r.i32("the History");
+        e.train_loss = r.f64("the History");
+        e.val_loss = r.optional("the History");
+        e.val_metric = r.optional("the History");
+        e.seconds = r.f64("the History");
+        e.samples_per_second = r.f64("the History");
+        e.learning_rate = r.f64("the History");
+        h.epochs.push_back(e);
+    }
+    const std::uint64_t found = r.u64("the History's diagnostics");
+    if (found > r.left() / 16) r.bad("the History's diagnostics", std::to_string(found), "fewer");
+    for (std::uint64_t i = 0; i < found; ++i) h.diagnostics.push_back(diagnostic("the History's diagnostics"));
+    const unsigned stop = r.u8("the History");
+    if (stop > static_cast<unsigned>(StopReason::early_stopped)) r.bad("the stop reason", std::to_string(stop), "0 to 2");
+    h.stop = static_cast<StopReason>(stop);
+    h.stop_message = r.str("the History");
+    h.best_epoch = r.i32("the History");
+    if (h.best_epoch < 0 || h.best_epoch > s.epochs_done)
+        r.bad("the best epoch", std::to_string(h.best_epoch), "0 to " + std::to_string(s.epochs_done));
+    if (r.left()) r.bad("the state", std::to_string(r.left()) + " bytes longer", "no more");
+    return s;
+}
+
+}  // namespace checkpoint_format
+
+SANENET_INLINE void write_checkpoint(const std::filesystem::path& path, const model& m, const run_state& s) {
+    using namespace serial;
+    const bytes record = architecture_record(m.task(), weight_layers(m.specs()));
+    bytes state;
+    checkpoint_format::writer w(state);
+    checkpoint_format::encode_state(w, s);
+    bytes b;
+    b.reserve(20 + record.size() + 8 + state.size() + 8);
+    put_raw(b, checkpoint_format::magic, sizeof checkpoint_format::magic);
+    put_u32(b, checkpoint_format::version);
+    put_u64(b, fingerprint(record));
+    put_raw(b, record.data(), record.size());
+    put_u64(b, state.size());
+    put_raw(b, state.data(), state.size());
+    put_u64(b, fnv1a(b.data(), b.size()));
+    write_file_atomically(path, b, "write checkpoint");
+}
+
+SANENET_INLINE run_state read_checkpoint(const model& m, const std::filesystem::path& path) {
+    using namespace serial;
+    const bytes b = read_file(path, "checkpoint");
+    const std::string fail = "cannot resume from " + quoted(path) + ": ";
+    const std::size_t size = b.size();
+    if (size == 0) throw io_error(fail + "the file is empty (0 bytes), not a sanenet checkpoint");
+    const std::size_t head = std::min(size, sizeof checkpoint_format::magic);
+    if (std::memcmp(b.data(), checkpoint_format::magic, head) != 0) {
+        if (size >= sizeof magic && std::memcmp(b.data(), magic, sizeof magic) == 0)
+            throw io_error(fail + "it is a model file (Network::save), not a checkpoint (FitOptions::checkpoint)");
+        std::string seen;
+        for (std::size_t i = 0; i < head; ++i) {
+            const unsigned char c = b[i];
+            seen += c >= 0x20 && c < 0x7f && c != '\\' ? std::string(1, static_cast<char>(c)) : "\\x" + hex_byte(c).substr(2);
+        }
+        throw io_error(fail + "not a sanenet checkpoint (magic \"" + seen + "\", expected \"SNCHKPT\\x1a\")");
+    }
+    const auto truncated = [&](std::size_t expected) {
+        return io_error(fail + "truncated: expected at least " + std::to_string(expected) + " bytes, the file has " +
+                        std::to_string(size));
+    };
+    if (size < fixed_header) throw truncated(fixed_header);
+    const std::uint32_t version = get_u32(b.data() + 8);
+    if (version != checkpoint_format::version)
+        throw io_error(fail + "checkpoint format version " + std::to_string(version) + ", this build reads " +
+                       std::to_string(checkpoint_format::version));
+    const std::uint64_t layers_in_file = get_u32(b.data() + 28);
+    if (layers_in_file > size / record_size)
+        throw truncated(static_cast<std::size_t>(fixed_header + record_size * layers_in_file));
+    const std::size_t state_size_at = static_cast<std::size_t>(fixed_header + record_size * layers_in_file);
+    if (size < state_size_at + 16) throw truncated(state_size_at + 16);
+    const std::uint64_t state_size = get_u64(b.data() + state_size_at);
+    if (state_size > size - state_size_at - 16) {
+        if (fnv1a(b.data(), size - 8) == get_u64(b.data() + size - 8))
+            throw io_error(fail + "corrupted header: the state size " + std::to_string(state_size) + " exceeds the file");
+        throw truncated(static_cast<std::size_t>(
+            std::min<std::uint64_t>(state_size + state_size_at + 16, std::numeric_limits<std::size_t>::max())));
+    }
+    const std::size_t expected = state_size_at + 8 + static_cast<std::size_t>(state_size) + 8;
+    if (size > expected)
+        throw io_error(fail + "expected " + std::to_string(expected) + " bytes, the file has " + std::to_string(size) +
+                       " (trailing data: corrupted or not written by sn::fit)");
+    if (fnv1a(b.data(), size - 8) != get_u64(b.data() + size - 8)) throw io_error(fail + "checksum mismatch (file corrupted)");
+
+    task_spec file_task{};
+    std::vector<layer_spec> file_layers;
+    if (const std::string bad = decode_record(b.data() + 20, file_task, file_layers); !bad.empty())
+        throw io_error(fail + "corrupted architecture record (" + bad + ")");
+    const std::uint64_t stored_fingerprint = get_u64(b.data() + 12);
+    if (fingerprint(architecture_record(file_task, file_layers)) != stored_fingerprint)
+        throw io_error(fail + "corrupted header: the architecture record does not match its fingerprint");
+    const std::vector<layer_spec> net_layers = weight_layers(m.specs());
+    if (fingerprint(architecture_record(m.task(), net_layers)) != stored_fingerprint)
+        throw io_error(fail + architecture_difference(file_task, file_layers, m.task(), net_layers));
+
+    checkpoint_format::reader r(b.data() + state_size_at + 8, static_cast<std::size_t>(state_size), fail);
+    run_state s = checkpoint_format::decode_state(r, m);
+    if (const std::string bad = first_non_finite(m, s.snapshot.params.data(), s.snapshot.params.size()); !bad.empty())
+        throw io_error(fail + "corrupted state: " + bad);
+    return s;
+}
+
+SANENET_INLINE History resume_model(model& m, const std::filesystem::path& path, const matrix& x, const targets& y,
+                                    const FitOptions& o, Waivers net_waivers) {
+    check_shapes({m.task(), m.input_size(), m.output_size()}, x, y, "x");
+    const run_state s = read_checkpoint(m, path);
+    if (const std::string differs = run_difference(s.run, record_run(m, o, x, y)); !differs.empty())
+        throw argument_error("cannot resume from " + quoted(path) + ": " + differs +
+                             "; sn::resume continues a fit with the options and data it was started with");
+    if (s.order.order.size() != x.shape()[0])
+        throw io_error("cannot resume from " + quoted(path) + ": corrupted state: the sample order holds " +
+                       std::to_string(s.order.order.size()) + " samples, the data " + std::to_string(x.shape()[0]));
+    return fit_model(m, x, y, o, net_waivers, fit_hooks{&write_checkpoint, &s});
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/io/checkpoint.hpp
 // begin file sanenet/io/npy.hpp
 // sn::export_npy(net, dir): every parameter tensor as a NumPy .npy file, for NumPy and
 // PyTorch interop, plus a manifest.txt; sn::import_npy(net, dir): the same layout read back,
@@ -9983,7 +11554,9 @@ struct CurveOptions {
 
 // Two panels: loss per epoch (train and validation; log y when the positive losses span more
 // than a factor 20) and the validation metric per epoch, with the best validation epoch
-// ringed in each (lowest loss, highest metric). Fired lints and a divergence go in the footer.
+// ringed in each (lowest loss, highest metric); below them, when the learning rate changed
+// (a schedule), a third with EpochRecord::learning_rate per epoch (log y likewise). Fired
+// lints, a divergence and early stopping go in the footer.
 SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& path);
 
 // Prediction (y) against target (x), one square panel per output column with the y = x
@@ -10028,6 +11601,7 @@ inline constexpr const char* train_color = "#1f77b4";
 inline constexpr const char* val_color = "#ff7f0e";
 inline constexpr const char* best_color = "#2ca02c";
 inline constexpr const char* marker_color = "#d62728";
+inline constexpr const char* rate_color = "#9467bd";
 
 // printf("%.<precision>g") without the locale, and with a short exponent: 1e-05 -> 1e-5.
 SANENET_INLINE std::string num(double v, int precision = 6) {
@@ -10399,8 +11973,13 @@ SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& p
         write_text(path, d.finish());
         return;
     }
-    const double footer_lines = (h.stop == StopReason::diverged ? 1.0 : 0.0) + (h.diagnostics.empty() ? 0.0 : 1.0);
-    const double height = 438 + 18 * footer_lines;
+    const bool stopped = h.stop == StopReason::diverged || h.stop == StopReason::early_stopped;
+    const double footer_lines = (stopped ? 1.0 : 0.0) + (h.diagnostics.empty() ? 0.0 : 1.0);
+    // The learning-rate panel: when two epochs ran at different rates.
+    bool rate_changed = false;
+    for (const EpochRecord& e : h.epochs) rate_changed = rate_changed || e.learning_rate != h.epochs.front().learning_rate;
+    constexpr double rate_panel = 290;
+    const double height = 438 + (rate_changed ? rate_panel : 0.0) + 18 * footer_lines;
     document d(width, height);
     d.text(width / 2, 30, "Training history", title_style);
 
@@ -10461,8 +12040,28 @@ SANENET_INLINE void history_svg(const History& h, const std::filesystem::path& p
     }
 
     double footer = 446;
-    if (h.stop == StopReason::diverged) {
-        d.text(40, footer, shorten("training diverged: " + h.stop_message, 150), "font-size=\"11.5\" fill=\"#c00000\"");
+    if (rate_changed) {
+        std::vector<double> rates;
+        extent re;
+        re.log = true;
+        for (const EpochRecord& e : h.epochs) {
+            rates.push_back(e.learning_rate);
+            re.add(e.learning_rate);
+        }
+        re.log = !re.empty() && re.hi > 20.0 * re.lo;
+        if (!re.log) {
+            re = extent{};
+            for (const double v : rates) re.add(v);
+        }
+        const panel rp{75, 462, 900, 200, x_axis, make_axis(re, 0.06)};
+        draw_axes(d, rp, "Learning rate", "", "epoch", re.log ? "rate (log scale)" : "rate", !re.empty());
+        if (!draw_series(d, rp, ex, rates, rate_color, "lr")) no_data(d, rp, "no finite rates");
+        footer += rate_panel;
+    }
+    if (stopped) {
+        const bool diverged = h.stop == StopReason::diverged;
+        d.text(40, footer, shorten((diverged ? "training diverged: " : "") + h.stop_message, 150),
+               std::string("font-size=\"11.5\" fill=\"") + (diverged ? "#c00000" : "#555555") + "\"");
         footer += 17;
     }
     if (!h.diagnostics.empty()) {
@@ -10758,11 +12357,11 @@ SANENET_INLINE std::string Report::to_string() const {
 
 namespace detail {
 
-// The loss of the network as it is, in inference mode, on up to 1024 samples.
-SANENET_INLINE double loss_on_sample(const model& m, const matrix& x, const targets& y, int threads) {
+// The loss of the network as it is, in inference mode, on up to 1024 samples, under the fit's loss.
+SANENET_INLINE double loss_on_sample(const model& m, const matrix& x, const targets& y, int threads, const loss_config& loss) {
     const std::size_t n = std::min<std::size_t>(x.shape()[0], 1024);
     const matrix xs = take_rows(x, 0, n);
-    evaluator e(m);
+    evaluator e(m, loss);
     if (y.cls) {
         const labels ys = take_rows(*y.cls, 0, n);
         return e.run(m, xs, {&ys, nullptr}, threads).loss;
@@ -10830,15 +12429,17 @@ struct trial_result {
 };
 
 // Up to Thresholds::short_run_steps steps of training on a copy at the user's optimizer,
-// rate, batch and clipping.
-SANENET_INLINE trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads) {
+// rate, batch, clipping and loss.
+SANENET_INLINE trial_result short_run(model m, const matrix& x, const targets& y, const FitOptions& o, int threads,
+                                      const loss_config& loss) {
     const std::size_t n = x.shape()[0], batch = std::min(o.batch_size, n);
     trainer tr(m, o.optimizer, batch, threads, o.seed);
+    tr.set_loss(loss);
     sample_order order(n, o.seed, true);
     order.shuffle();
     divergence_watch watch(o.thresholds);
     trial_result res;
-    res.initial_loss = loss_on_sample(m, x, y, threads);
+    res.initial_loss = loss_on_sample(m, x, y, threads, loss);
     // steps counts the steps before the one that diverged (if any).
     train_steps(tr, x, y, order, batch, static_cast<std::size_t>(std::max(o.thresholds.short_run_steps, 0)), o.clip_grad_norm,
                 [&](std::size_t, double loss, bool) {
@@ -10850,7 +12451,7 @@ SANENET_INLINE trial_result short_run(model m, const matrix& x, const targets& y
                         ++res.steps;
                     return res.finite && !res.exploded;
                 });
-    res.final_loss = res.finite ? loss_on_sample(m, x, y, threads) : std::numeric_limits<double>::infinity();
+    res.final_loss = res.finite ? loss_on_sample(m, x, y, threads, loss) : std::numeric_limits<double>::infinity();
     if (!std::isfinite(res.final_loss)) res.finite = false;
     if (res.finite) res.dead_share = activity_probe(m, x, o.thresholds.probe_samples).run(threads).dead_share;
     return res;
@@ -10860,6 +12461,7 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
     const net_shape shape{m.task(), m.input_size(), m.output_size()};
     check_shapes(shape, x, y, "x");
     if (o.validation) check_shapes(shape, o.validation->x, targets_of(o.validation->y), "validation x");
+    const loss_config loss = loss_config_of(o, m.task(), m.output_size());
     const Thresholds& t = o.thresholds;
     const Waivers allow = o.allow | net_waivers;
     const int threads = kernels::resolve_threads(o.threads);
@@ -10889,14 +12491,21 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
 
     // 2. L9.2: the loss of the untrained network.
     before = r.findings.size();
-    r.loss_at_init = loss_on_sample(m, x, y, threads);
+    r.loss_at_init = loss_on_sample(m, x, y, threads, loss);
     const std::size_t k = static_cast<std::size_t>(m.output_size());
     std::string expectation;
     bool off = false;
     if (m.task().k == task_kind::regression) {
-        off = !(r.loss_at_init <= t.loss_at_init_regression);
-        expectation = "at most " + format_number(t.loss_at_init_regression) + " on standardized targets";
+        // The bound is an MSE, in units of the standardized targets' variance; under another loss
+        // or output weights it becomes that loss of errors with that variance.
+        const double bound = loss_of_normal_errors(loss, t.loss_at_init_regression);
+        off = !(r.loss_at_init <= bound);
+        expectation = "at most " + format_number(bound) + " on standardized targets";
+        if (!loss.plain())
+            expectation +=
+                " (the " + loss_name(loss) + " of errors of variance " + format_number(t.loss_at_init_regression) + ")";
     } else {
+        // Class weights leave it at ln K: every row of a uniform guess has loss ln K.
         const double classes = m.task().k == task_kind::classification ? static_cast<double>(k) : 2.0;
         r.expected_loss_at_init = std::log(classes);
         off = !(std::fabs(r.loss_at_init - r.expected_loss_at_init) <= t.loss_at_init_factor * r.expected_loss_at_init);
@@ -10950,6 +12559,8 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
 
     // 4. X6: can it fit 16 samples with regularization off?
     before = r.findings.size();
+    // With the task's own loss: the probe asks whether the network can fit, and a class weighted 0
+    // could not be fitted under the user's.
     const auto [error, overfits] = overfit_small_set(m, x, y, t, threads);
     r.overfits_small_set = overfits;
     const std::string measure = m.task().k == task_kind::regression ? "relative MSE " : "error ";
@@ -10984,13 +12595,7 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
         on = " (on standardized data, as L1.x's fixes make them)";
     }
     before = r.findings.size();
-    LrOptions lo;
-    lo.optimizer = o.optimizer;
-    lo.batch_size = std::min(o.batch_size, x.shape()[0]);
-    lo.seed = o.seed;
-    lo.threads = o.threads;
-    lo.explosion_factor = t.divergence_factor;
-    r.learning_rate = find_learning_rate(m, *lx, ly, lo);
+    r.learning_rate = find_learning_rate(m, *lx, ly, lr_options_of(o), loss);
     const double chosen = learning_rate_of(o.optimizer);
     if (r.learning_rate.exploded() && chosen > r.learning_rate.max_stable)
         add(make_diagnostic(
@@ -11010,8 +12615,8 @@ SANENET_INLINE Report doctor(const model& m, const matrix& x, const targets& y, 
 
     // 6. A short run at the user's settings: does the loss fall, and below a constant prediction?
     before = r.findings.size();
-    const trial_result trial = short_run(m, *lx, ly, o, threads);
-    const double base = baseline_loss(shape, ly, ly);
+    const trial_result trial = short_run(m, *lx, ly, o, threads, loss);
+    const double base = baseline_loss(shape, ly, ly, loss);
     if (!trial.finite || trial.exploded) {
         if (!r.found("L6.1"))
             add(make_diagnostic(
