@@ -157,7 +157,7 @@ fuzz-build: test-packages
 	CXX=$(CLANGXX) cmake -S . -B $(BUILD_CLANG) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_TESTS=ON \
 	  -DSANENET_TEST_SINGLE_INCLUDE=OFF -DSANENET_TEST_UNIT_ONLY=ON -DSANENET_BUILD_EXAMPLES=OFF \
 	  -DSANENET_BUILD_BENCH=OFF -DSANENET_BUILD_FUZZ=ON
-	cmake --build $(BUILD_CLANG) --target fuzz_idx fuzz_idx_gz fuzz_csv fuzz_model_file fuzz_npy -j$(JOBS)
+	cmake --build $(BUILD_CLANG) --target fuzz_idx fuzz_idx_gz fuzz_checkpoint fuzz_csv fuzz_model_file fuzz_npy -j$(JOBS)
 
 fuzz: fuzz-build
 	$(call header,"fuzz: $(FUZZ_SECONDS) s per target")

@@ -1,5 +1,5 @@
-// Crash safety of the files sanenet writes (io/file.hpp write_file_atomically, through save and
-// export_npy): a saver SIGKILLed at random moments never leaves a damaged file or more than one
+// Crash safety of the files sanenet writes (io/file.hpp write_file_atomically, through save,
+// export_npy and the checkpoint writer of io/checkpoint.hpp): a saver SIGKILLed at random moments never leaves a damaged file or more than one
 // temporary file; savers of different files in one folder, or of one file, do not disturb each
 // other; a read-only directory, a full disk and a directory in the way are clear io_errors that
 // keep the old file. Linux: forks, mount namespaces (skipped with a message where not allowed).
@@ -50,13 +50,35 @@ void set_version(Net& net, long v) {
     for (std::size_t k = 0; k < net.engine().parameter_count(); ++k) p[k] = version_value(v, k);
 }
 
-// The version a whole network holds, or -1 if its parameters mix versions or break the pattern.
-long version_of(const Net& net) {
-    const float* p = net.engine().params();
+// The version n parameters hold, or -1 if they mix versions or break the pattern.
+long version_of(const float* p, std::size_t n) {
+    if (n == 0) return -1;
     const long v = static_cast<long>(std::floor(p[0]));
-    for (std::size_t k = 0; k < net.engine().parameter_count(); ++k)
+    for (std::size_t k = 0; k < n; ++k)
         if (std::bit_cast<std::uint32_t>(p[k]) != std::bit_cast<std::uint32_t>(version_value(v, k))) return -1;
     return v;
+}
+long version_of(const Net& net) { return version_of(net.engine().params(), net.engine().parameter_count()); }
+
+// A checkpoint of version v, written as sn::fit writes one (FitOptions::checkpoint): weights,
+// optimizer state and update count all of version v, an 800 KB file whose parts must agree.
+void write_checkpoint_of(const Net& net, long v, const fs::path& path) {
+    sn::detail::run_state s{};  // {}: the shuffling stream's state has no initializers
+    const std::size_t n = net.engine().parameter_count();
+    s.snapshot.params.resize(n);
+    s.snapshot.state1.resize(n);
+    for (std::size_t k = 0; k < n; ++k) s.snapshot.params[k] = s.snapshot.state1[k] = version_value(v, k);
+    s.snapshot.updates = static_cast<std::uint64_t>(v);
+    sn::detail::write_checkpoint(path, net.engine(), s);
+}
+
+// The version of the checkpoint at path, read back by read_checkpoint; -1 if its weights, its
+// optimizer state and its update count do not agree on one.
+long checkpoint_version(const Net& net, const fs::path& path) {
+    const sn::detail::run_state s = sn::detail::read_checkpoint(net.engine(), path);
+    const long v = version_of(s.snapshot.params.data(), s.snapshot.params.size());
+    const long moments = version_of(s.snapshot.state1.data(), s.snapshot.state1.size());
+    return v == moments && s.snapshot.updates == static_cast<std::uint64_t>(v) ? v : -1;
 }
 
 // The version every value of an .npy file holds (it is some tensor, transposed or not), or -1.
@@ -93,10 +115,12 @@ struct progress {
     std::atomic<long> started{0};  // the version being saved and exported
     std::atomic<long> saved{0};  // the last version whose save returned
     std::atomic<long> exported{0};  // the last version whose export returned
+    std::atomic<long> checkpointed{0};  // the last version whose checkpoint write returned
 };
 
-// The saver: save version v, then export it, for v = started + 1, ... until killed.
-[[noreturn]] void saver(progress* shared, const fs::path& model, const fs::path& npy_dir, long stop_after) {
+// The saver: save version v, export it, write a checkpoint of it, for v = started + 1, ...
+// until killed.
+[[noreturn]] void saver(progress* shared, const fs::path& model, const fs::path& npy_dir, const fs::path& ckpt, long stop_after) {
     Net net{sn::Seed{1}};
     for (long n = 0; stop_after < 0 || n < stop_after; ++n) {
         const long v = shared->started.load() + 1;
@@ -106,19 +130,21 @@ struct progress {
         shared->saved.store(v);
         sn::export_npy(net, npy_dir);
         shared->exported.store(v);
+        write_checkpoint_of(net, v, ckpt);
+        shared->checkpointed.store(v);
     }
     ::_exit(0);
 }
 
 struct killed_run {
-    int kills = 0, mid_save = 0, problems = 0, most_temporaries = 0;
+    int kills = 0, mid_save = 0, mid_checkpoint = 0, problems = 0, most_temporaries = 0;
     std::string first_problem;
 };
 
 // Forks the saver `kills` times and SIGKILLs it after a random delay in [0, max_delay_us);
-// after each kill checks the model file, the .npy files and the temporary files.
+// after each kill checks the model file, the .npy files, the checkpoint and the temporary files.
 killed_run kill_savers(const fs::path& dir, int kills, long max_delay_us) {
-    const fs::path model = dir / "net.sanenet", npy_dir = dir / "npy";
+    const fs::path model = dir / "net.sanenet", npy_dir = dir / "npy", ckpt = dir / "net.ckpt";
     void* mem = ::mmap(nullptr, sizeof(progress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     REQUIRE(mem != MAP_FAILED);
     auto* shared = new (mem) progress;
@@ -127,6 +153,7 @@ killed_run kill_savers(const fs::path& dir, int kills, long max_delay_us) {
         set_version(first, 0);
         first.save(model);
         sn::export_npy(first, npy_dir);
+        write_checkpoint_of(first, 0, ckpt);
     }
     std::mt19937_64 rng(20240613);
     killed_run run;
@@ -138,15 +165,17 @@ killed_run kill_savers(const fs::path& dir, int kills, long max_delay_us) {
         std::fflush(nullptr);
         const pid_t pid = ::fork();
         REQUIRE(pid >= 0);
-        if (pid == 0) saver(shared, model, npy_dir, -1);
+        if (pid == 0) saver(shared, model, npy_dir, ckpt, -1);
         std::this_thread::sleep_for(std::chrono::microseconds(rng() % static_cast<std::uint64_t>(max_delay_us)));
         ::kill(pid, SIGKILL);
         int status = 0;
         ::waitpid(pid, &status, 0);
         ++run.kills;
-        const long started = shared->started.load(), saved = shared->saved.load(), exported = shared->exported.load();
+        const long started = shared->started.load(), saved = shared->saved.load(), exported = shared->exported.load(),
+                   checkpointed = shared->checkpointed.load();
         const std::string at = "kill " + std::to_string(k) + " (started " + std::to_string(started) + ", saved " +
-                               std::to_string(saved) + ", exported " + std::to_string(exported) + "): ";
+                               std::to_string(saved) + ", exported " + std::to_string(exported) + ", checkpointed " +
+                               std::to_string(checkpointed) + "): ";
         // The model file: complete, and of a version no older than the last save that returned
         // (a save that a kill cut short after its rename counts as done).
         try {
@@ -155,6 +184,13 @@ killed_run kill_savers(const fs::path& dir, int kills, long max_delay_us) {
             if (v < saved || v > started) problem(at + "the model file holds version " + std::to_string(v));
         } catch (const sn::error& e) {
             problem(at + "the model file does not load: " + e.what());
+        }
+        // The checkpoint: it reads, and holds a version no older than the last write that returned.
+        try {
+            const long v = checkpoint_version(loaded, ckpt);
+            if (v < checkpointed || v > started) problem(at + "the checkpoint holds version " + std::to_string(v));
+        } catch (const sn::error& e) {
+            problem(at + "the checkpoint does not read: " + e.what());
         }
         // Each .npy file: complete, and of a version no older than the last export that returned
         // (exports cut short by earlier kills may have left newer ones in some files).
@@ -175,9 +211,10 @@ killed_run kill_savers(const fs::path& dir, int kills, long max_delay_us) {
             if (v < exported || v > started) problem(at + name + " holds version " + std::to_string(v));
         }
         for (const auto& name : names_in(dir)) {
+            if (name == "net.ckpt.sanenet-tmp") ++run.mid_checkpoint;
             if (is_temporary(name))
-                temporary_of_a_file(name, {"net.sanenet"});
-            else if (name != "net.sanenet" && name != "npy")
+                temporary_of_a_file(name, {"net.sanenet", "net.ckpt"});
+            else if (name != "net.sanenet" && name != "net.ckpt" && name != "npy")
                 problem(at + "unexpected file " + name);
         }
         // At most one temporary file per file (checked above: each is named after its file), left
@@ -190,6 +227,8 @@ killed_run kill_savers(const fs::path& dir, int kills, long max_delay_us) {
     set_version(last, shared->started.load() + 1);
     last.save(model);
     sn::export_npy(last, npy_dir);
+    write_checkpoint_of(last, shared->started.load() + 1, ckpt);
+    if (checkpoint_version(last, ckpt) != shared->started.load() + 1) problem("after the last checkpoint: not its version");
     for (const auto& name : names_in(dir))
         if (is_temporary(name)) problem("after the last save: " + name + " is left");
     for (const auto& name : names_in(npy_dir))
@@ -242,7 +281,7 @@ TEST_CASE("a saver SIGKILLed 200 times at random moments never leaves a damaged 
     const auto t0 = std::chrono::steady_clock::now();
     const pid_t pid = ::fork();
     REQUIRE(pid >= 0);
-    if (pid == 0) saver(timing, dir.path / "timing.sanenet", dir.path / "timing_npy", 5);
+    if (pid == 0) saver(timing, dir.path / "timing.sanenet", dir.path / "timing_npy", dir.path / "timing.ckpt", 5);
     int status = 0;
     ::waitpid(pid, &status, 0);
     REQUIRE(WIFEXITED(status));
@@ -252,15 +291,18 @@ TEST_CASE("a saver SIGKILLed 200 times at random moments never leaves a damaged 
     ::munmap(mem, sizeof(progress));
     fs::remove_all(dir.path / "timing_npy");
     fs::remove(dir.path / "timing.sanenet");
+    fs::remove(dir.path / "timing.ckpt");
 
     const killed_run run = kill_savers(dir.path, 200, 3 * iteration_us);
     MESSAGE("kills: " << run.kills << ", after which a temporary file was left: " << run.mid_save << " (at most "
-                      << run.most_temporaries << " at once, of 6 files), files lost or damaged: " << run.problems
-                      << " (one save + export: " << iteration_us << " us)");
+                      << run.most_temporaries << " at once, of 7 files), of the checkpoint: " << run.mid_checkpoint
+                      << ", files lost or damaged: " << run.problems << " (one save + export + checkpoint: " << iteration_us
+                      << " us)");
     CHECK(run.kills == 200);
     CHECK_MESSAGE(run.problems == 0, run.first_problem);
     // The kills did hit saves in progress: otherwise this test proves nothing.
     CHECK(run.mid_save >= 20);
+    CHECK(run.mid_checkpoint >= 10);
 }
 
 TEST_CASE("a temporary file left by a killed save is taken over by the next save, and a symlink there is refused") {

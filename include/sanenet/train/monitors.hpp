@@ -394,7 +394,7 @@ private:
                                "layer " + std::to_string(r.dead_layer)));
     }
 
-    const model& m_;
+    [[maybe_unused]] const model& m_;  // clang: -Wunused-private-field
     const FitOptions& o_;
     const Thresholds& t_;
     diagnostics_sink& sink_;
