@@ -6889,8 +6889,7 @@ SANENET_INLINE void activity_probe::visit(void* ctx, std::size_t s, const float*
 class training_monitor {
 public:
     training_monitor(const model& m, const matrix& x, const FitOptions& o, diagnostics_sink& sink)
-        : m_(m),
-          o_(o),
+        : o_(o),
           t_(o.thresholds),
           sink_(sink),
           probe_(m, x, o.thresholds.probe_samples) {}
@@ -7045,7 +7044,6 @@ private:
                                "layer " + std::to_string(r.dead_layer)));
     }
 
-    const model& m_;
     const FitOptions& o_;
     const Thresholds& t_;
     diagnostics_sink& sink_;
