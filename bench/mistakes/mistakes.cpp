@@ -437,7 +437,7 @@ double longer_short_run(sn::detail::model m, const Data<Y>& d, const sn::FitOpti
         if (o.clip_grad_norm) tr.clip(*o.clip_grad_norm);
         tr.update();
     }
-    return sn::detail::loss_on_sample(m, d.x, y, 1);
+    return sn::detail::loss_on_sample(m, d.x, y, 1, sn::detail::loss_config{});
 }
 
 void record_epochs(Outcome& o, const sn::History& h) {
