@@ -131,9 +131,11 @@ public:
         std::vector<double> grad(y.size(), 0.0);
         double loss = 0.0;
         const auto weight = [&](int j) { return lo_.weights.empty() ? 1.0 : lo_.weights[static_cast<std::size_t>(j)]; };
-        // Cross-entropy's denominator: the batch's rows, or the sum of their class weights.
+        // Cross-entropy's denominator: the batch's rows, or the sum of their class weights (only
+        // there are the targets class indices).
         double total = 0.0;
-        for (int r = 0; r < rows; ++r) total += weight(static_cast<int>(t[static_cast<std::size_t>(r)]));
+        if (loss_ == loss_kind::cross_entropy)
+            for (int r = 0; r < rows; ++r) total += weight(static_cast<int>(t[static_cast<std::size_t>(r)]));
         for (int r = 0; r < rows; ++r)
             for (int c = 0; c < k; ++c) {
                 const std::size_t i = static_cast<std::size_t>(r) * static_cast<std::size_t>(k) + static_cast<std::size_t>(c);
