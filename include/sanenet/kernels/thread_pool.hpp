@@ -87,6 +87,7 @@ private:
         int tasks;
         int participants;
         bool every_thread = false;
+        std::uint64_t generation = 0;  // the generation_ that announced it
         std::atomic<int> next{0}, done{0}, joined{1};
         void work();
     };
@@ -172,6 +173,7 @@ SANENET_INLINE void thread_pool::run(int threads, int tasks, task_fn fn, void* c
         return;
     }
     job j{fn, ctx, tasks, threads};
+    j.generation = generation_.load() + 1;
     job_.store(&j);
     generation_.fetch_add(1);
     generation_.notify_all();
@@ -186,6 +188,7 @@ SANENET_INLINE void thread_pool::run_on_every_thread(task_fn fn, void* ctx) {
     std::lock_guard<std::mutex> lock(busy_);
     fn(ctx, 0);
     job j{fn, ctx, 0, max_threads(), true};
+    j.generation = generation_.load() + 1;
     job_.store(&j);
     generation_.fetch_add(1);
     generation_.notify_all();
@@ -210,7 +213,11 @@ SANENET_INLINE void thread_pool::wait_a_little(int spin) {
 
 SANENET_INLINE void thread_pool::worker() {
     scoped_flush_denormals ftz;
-    std::uint64_t seen = 0;
+    // seen: the last generation this worker woke for; joined: the last job it took part in. A
+    // worker that read a generation late can find the next job already published, and then
+    // wakes for it a second time: without `joined` it would run an every-thread job twice,
+    // and its caller, waiting for exactly one run per worker, would wait forever.
+    std::uint64_t seen = 0, joined = 0;
     for (;;) {
         std::uint64_t g = generation_.load(std::memory_order_acquire);
         for (int spin = 0; g == seen && spin < spin_limit; ++spin) {
@@ -224,7 +231,8 @@ SANENET_INLINE void thread_pool::worker() {
         seen = g;
         if (stop_.load()) return;
         inside_.fetch_add(1);
-        if (job* j = job_.load()) {
+        if (job* j = job_.load(); j && j->generation > joined) {
+            joined = j->generation;
             if (j->every_thread) {
                 j->fn(j->ctx, 0);
                 j->done.fetch_add(1, std::memory_order_release);
