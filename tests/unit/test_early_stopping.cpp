@@ -76,34 +76,6 @@ std::string message(const sn::History& h, const std::string& id) {
     return {};
 }
 
-// Everything written to file descriptor 2 while f runs (as in test_runtime_lints.cpp).
-template <class F>
-std::string stderr_of(F&& f) {
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
-    REQUIRE(file != nullptr);
-    std::fflush(stderr);
-    const int saved = ::dup(2);
-    REQUIRE(saved >= 0);
-    REQUIRE(::dup2(::fileno(file.get()), 2) == 2);
-    struct restore {
-        int saved;
-        ~restore() {
-            std::fflush(stderr);
-            ::dup2(saved, 2);
-            ::close(saved);
-        }
-    };
-    {
-        const restore r{saved};
-        f();
-    }
-    std::string out;
-    std::rewind(file.get());
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, file.get())) > 0;) out.append(buf, n);
-    return out;
-}
-
 }  // namespace
 
 TEST_CASE("EarlyStopping's rules, as Keras's on the validation loss, on sequences worked out by hand") {

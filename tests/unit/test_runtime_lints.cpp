@@ -65,36 +65,6 @@ void kill_first_hidden_layer(N& net) {
     for (int j = 0; j < st.out; ++j) net.engine().params()[st.b + static_cast<std::size_t>(j)] = -50.f;
 }
 
-// Everything written to file descriptor 2 while f runs. fd 2 points at a temporary file
-// (dup2) and is restored afterwards, even when f throws; stdio's stderr is flushed on both
-// sides so that nothing buffered moves across.
-template <class F>
-std::string stderr_of(F&& f) {
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
-    REQUIRE(file != nullptr);
-    std::fflush(stderr);
-    const int saved = ::dup(2);
-    REQUIRE(saved >= 0);
-    REQUIRE(::dup2(::fileno(file.get()), 2) == 2);
-    struct restore {
-        int saved;
-        ~restore() {
-            std::fflush(stderr);
-            ::dup2(saved, 2);
-            ::close(saved);
-        }
-    };
-    {
-        const restore r{saved};
-        f();
-    }
-    std::string out;
-    std::rewind(file.get());
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, file.get())) > 0;) out.append(buf, n);
-    return out;
-}
-
 // The text cut at each '\n'; a last line without one counts too.
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
