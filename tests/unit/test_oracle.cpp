@@ -13,6 +13,7 @@
 
 #include "oracle_cases.hpp"
 #include "reference_trainer.hpp"
+#include "oracle_reference.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -28,21 +29,6 @@
 using namespace oracle;
 
 namespace {
-
-reference::op_kind reference_kind(act a) {
-    switch (a) {
-        case act::identity: return reference::op_kind::identity;
-        case act::relu: return reference::op_kind::relu;
-        case act::leaky_relu: return reference::op_kind::leaky_relu;
-        case act::elu: return reference::op_kind::elu;
-        case act::tanh: return reference::op_kind::tanh;
-        case act::sigmoid: return reference::op_kind::sigmoid;
-        case act::softmax: return reference::op_kind::softmax;
-        case act::gelu: return reference::op_kind::gelu;
-        case act::silu: return reference::op_kind::silu;
-    }
-    throw std::logic_error("unknown activation");
-}
 
 // ---- running a case ------------------------------------------------------------------
 
@@ -64,19 +50,8 @@ outcome run(const oracle_case& c) {
     const std::vector<float> start(m.params(), m.params() + m.parameter_count());
 
     // The reference starts from sanenet's initial weights.
-    std::vector<reference::op> ops;
-    for (std::size_t i = 1; i < c.specs.size(); ++i) {
-        const layer_spec& s = c.specs[i];
-        const reference::op_kind k = s.k == kind::dense        ? reference::op_kind::dense
-                                     : s.k == kind::layer_norm ? reference::op_kind::layer_norm
-                                     : s.k == kind::activation
-                                         ? reference_kind(s.a)
-                                         : throw std::logic_error("oracle: a layer kind the reference lacks");
-        ops.push_back({k, s.in, s.out, static_cast<double>(s.param)});
-    }
-    reference::loss_kind loss = c.task.k == task_kind::regression       ? reference::loss_kind::mean_squared_error
-                                : c.task.k == task_kind::classification ? reference::loss_kind::cross_entropy
-                                                                        : reference::loss_kind::binary_cross_entropy;
+    const std::vector<reference::op> ops = reference_ops(c.specs);
+    reference::loss_kind loss = reference_loss(c.task.k);
     reference::loss_options lo;
     if (std::holds_alternative<sn::MAE>(c.loss)) loss = reference::loss_kind::mean_absolute_error;
     if (const auto* h = std::get_if<sn::Huber>(&c.loss)) {

@@ -9,6 +9,7 @@
 #include "test_support.hpp"
 #include "reference_trainer.hpp"
 #include "schedule_cases.hpp"
+#include "oracle_reference.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -138,21 +139,6 @@ private:
 
 using namespace oracle;
 
-reference::op_kind reference_kind(act a) {
-    switch (a) {
-        case act::identity: return reference::op_kind::identity;
-        case act::relu: return reference::op_kind::relu;
-        case act::leaky_relu: return reference::op_kind::leaky_relu;
-        case act::elu: return reference::op_kind::elu;
-        case act::tanh: return reference::op_kind::tanh;
-        case act::sigmoid: return reference::op_kind::sigmoid;
-        case act::softmax: return reference::op_kind::softmax;
-        case act::gelu: return reference::op_kind::gelu;
-        case act::silu: return reference::op_kind::silu;
-    }
-    throw std::logic_error("unknown activation");
-}
-
 struct outcome {
     double error = 0.0;  // largest |sanenet - reference| / largest |reference update|
     double update = 0.0;
@@ -170,17 +156,8 @@ outcome run(const schedule_case& sc) {
     sn::detail::model m = make_model(c);
     const std::vector<float> start(m.params(), m.params() + m.parameter_count());
 
-    std::vector<reference::op> ops;
-    for (std::size_t i = 1; i < c.specs.size(); ++i) {
-        const layer_spec& s = c.specs[i];
-        const reference::op_kind k = s.k == kind::dense        ? reference::op_kind::dense
-                                     : s.k == kind::layer_norm ? reference::op_kind::layer_norm
-                                                               : reference_kind(s.a);
-        ops.push_back({k, s.in, s.out, static_cast<double>(s.param)});
-    }
-    const reference::loss_kind loss = c.task.k == task_kind::regression       ? reference::loss_kind::mean_squared_error
-                                      : c.task.k == task_kind::classification ? reference::loss_kind::cross_entropy
-                                                                              : reference::loss_kind::binary_cross_entropy;
+    const std::vector<reference::op> ops = reference_ops(c.specs);
+    const reference::loss_kind loss = reference_loss(c.task.k);
     reference::mlp ref(ops, loss);
     std::vector<const sn::detail::stage*> dense_stages;
     for (const auto& st : m.stages())
