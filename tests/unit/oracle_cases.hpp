@@ -321,19 +321,24 @@ struct data {
         return labels.size() ? sn::detail::targets{&labels, nullptr} : sn::detail::targets{nullptr, &values};
     }
 };
-inline data make_data(const oracle_case& c) {
+// The case's data from one random stream: normal inputs and regression targets, 0/1 at 0.4
+// for multilabel, and label (i * label_step + label_offset) % classes for row i.
+inline data make_data_from(const oracle_case& c, std::uint64_t seed, std::size_t label_step, std::size_t label_offset) {
     const std::size_t n = c.samples, inputs = static_cast<std::size_t>(c.specs.front().out),
                       outputs = static_cast<std::size_t>(c.specs.back().out);
-    sn::kernels::rng r(1000 + n * 7 + outputs);
+    sn::kernels::rng r(seed);
     data d{sn::matrix::from_shape({n, inputs}), sn::matrix::from_shape({n, outputs}), sn::labels::from_shape({0})};
     for (auto& v : d.x) v = static_cast<float>(r.normal());
     for (auto& v : d.values)
         v = c.task.k == task_kind::multilabel ? (r.uniform() < 0.4 ? 1.f : 0.f) : static_cast<float>(r.normal());
     if (c.task.k == task_kind::classification) {
         d.labels = sn::labels::from_shape({n});
-        for (std::size_t i = 0; i < n; ++i) d.labels(i) = static_cast<std::int32_t>((i * 7 + 3) % outputs);
+        for (std::size_t i = 0; i < n; ++i) d.labels(i) = static_cast<std::int32_t>((i * label_step + label_offset) % outputs);
     }
     return d;
+}
+inline data make_data(const oracle_case& c) {
+    return make_data_from(c, 1000 + c.samples * 7 + static_cast<std::size_t>(c.specs.back().out), 7, 3);
 }
 
 inline sn::FitOptions fit_options(const oracle_case& c) {

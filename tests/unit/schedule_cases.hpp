@@ -57,18 +57,7 @@ inline std::vector<schedule_case> schedule_cases() {
 
 // Held-out data of the case's shape: make_data's kind of values from another stream.
 inline data make_validation(const oracle_case& c) {
-    const std::size_t n = c.samples, inputs = static_cast<std::size_t>(c.specs.front().out),
-                      outputs = static_cast<std::size_t>(c.specs.back().out);
-    sn::kernels::rng r(5000 + n * 11 + outputs);
-    data d{sn::matrix::from_shape({n, inputs}), sn::matrix::from_shape({n, outputs}), sn::labels::from_shape({0})};
-    for (auto& v : d.x) v = static_cast<float>(r.normal());
-    for (auto& v : d.values)
-        v = c.task.k == task_kind::multilabel ? (r.uniform() < 0.4 ? 1.f : 0.f) : static_cast<float>(r.normal());
-    if (c.task.k == task_kind::classification) {
-        d.labels = sn::labels::from_shape({n});
-        for (std::size_t i = 0; i < n; ++i) d.labels(i) = static_cast<std::int32_t>((i * 3 + 1) % outputs);
-    }
-    return d;
+    return make_data_from(c, 5000 + c.samples * 11 + static_cast<std::size_t>(c.specs.back().out), 3, 1);
 }
 
 inline sn::FitOptions fit_options(const schedule_case& s, const data& validation) {
