@@ -1788,6 +1788,7 @@ SANENET_INLINE std::string format_fixed(double v, int decimals) {
 #include <cstddef>
 #include <cstdint>
 #if SANENET_DEFINITIONS
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #endif
@@ -1827,6 +1828,24 @@ SANENET_INLINE void scale_in_place(float* x, std::size_t n, float s);
 SANENET_INLINE void multiply_in_place(float* x, const float* m, std::size_t n);
 
 SANENET_INLINE bool all_finite(const float* x, std::size_t n);
+
+// The data lints' column statistics of a rows x cols row-major block, in one pass over it.
+// Per column j: the sum and the sum of squares of x[., j] - shift[j] (in double, over float
+// partial sums of at most column_block rows), the minimum and maximum, and how many values
+// equal each. lo, hi (set to any value of the column, the first row say) and the counts
+// (zero) are updated in place. Returns whether every value is finite; only then do the
+// statistics mean anything.
+inline constexpr std::size_t column_block = 64;
+struct column_summary {
+    double* sum;
+    double* sumsq;
+    float* lo;
+    float* hi;
+    std::size_t* at_lo;
+    std::size_t* at_hi;
+};
+SANENET_INLINE bool summarize_columns(const float* x, std::size_t rows, std::size_t cols, const float* shift,
+                                      const column_summary& out);
 
 // Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask. The random
 // number of x[i] is that of element first + i, so a range can be done in pieces.
@@ -1998,6 +2017,65 @@ SANENET_INLINE bool all_finite(const float* x, std::size_t n) {
     float s = reduce_add(acc);
     for (; i < n; ++i) s += x[i] - x[i];
     return s == 0.f;
+}
+
+SANENET_INLINE bool summarize_columns(const float* x, std::size_t rows, std::size_t cols, const float* shift,
+                                      const column_summary& out) {
+    // Row by row through a block (x is read as it lies in memory), into float accumulators
+    // per column; each block then joins the outputs. Columns past the last whole vector are
+    // summed in double directly.
+    const std::size_t full = cols / w_ * w_;
+    aligned_buffer<float> acc(6 * full);
+    float *sum = acc.data(), *sumsq = sum + full, *lo = sumsq + full, *hi = lo + full, *n_lo = hi + full, *n_hi = n_lo + full;
+    const vfloat one(1.f), zero(0.f);
+    vfloat finite(0.f);  // v - v: 0 for finite v, NaN for NaN or Inf
+    float finite_tail = 0.f;
+    // A block's minimum (maximum) and its count join the column's: a smaller one replaces it,
+    // an equal one adds to its count.
+    const auto merge = [](float v, std::size_t count, float& best, std::size_t& best_count, bool lower) {
+        if (lower ? v < best : v > best)
+            best = v, best_count = count;
+        else if (v == best)
+            best_count += count;
+    };
+    for (std::size_t r0 = 0; r0 < rows; r0 += column_block) {
+        const std::size_t r1 = std::min(rows, r0 + column_block);
+        std::fill(sum, sum + 2 * full, 0.f);
+        std::copy(x + r0 * cols, x + r0 * cols + full, lo);
+        std::copy(x + r0 * cols, x + r0 * cols + full, hi);
+        std::fill(n_lo, n_lo + 2 * full, 0.f);
+        for (std::size_t r = r0; r < r1; ++r) {
+            const float* row = x + r * cols;
+            for (std::size_t j = 0; j < full; j += w_) {  // counts of at most column_block rows: exact in float
+                const vfloat v = vfloat::load_unaligned(row + j), d = v - vfloat::load_unaligned(shift + j);
+                const vfloat mn = vfloat::load_aligned(lo + j), mx = vfloat::load_aligned(hi + j);
+                finite += v - v;
+                (vfloat::load_aligned(sum + j) + d).store_aligned(sum + j);
+                xsimd::fma(d, d, vfloat::load_aligned(sumsq + j)).store_aligned(sumsq + j);
+                xsimd::select(v < mn, one, vfloat::load_aligned(n_lo + j) + xsimd::select(v == mn, one, zero))
+                    .store_aligned(n_lo + j);
+                xsimd::select(v > mx, one, vfloat::load_aligned(n_hi + j) + xsimd::select(v == mx, one, zero))
+                    .store_aligned(n_hi + j);
+                xsimd::min(mn, v).store_aligned(lo + j);
+                xsimd::max(mx, v).store_aligned(hi + j);
+            }
+            for (std::size_t j = full; j < cols; ++j) {
+                const double d = static_cast<double>(row[j]) - shift[j];
+                finite_tail += row[j] - row[j];
+                out.sum[j] += d;
+                out.sumsq[j] += d * d;
+                merge(row[j], 1, out.lo[j], out.at_lo[j], true);
+                merge(row[j], 1, out.hi[j], out.at_hi[j], false);
+            }
+        }
+        for (std::size_t j = 0; j < full; ++j) {
+            out.sum[j] += sum[j];
+            out.sumsq[j] += sumsq[j];
+            merge(lo[j], static_cast<std::size_t>(n_lo[j]), out.lo[j], out.at_lo[j], true);
+            merge(hi[j], static_cast<std::size_t>(n_hi[j]), out.hi[j], out.at_hi[j], false);
+        }
+    }
+    return reduce_add(finite) == 0.f && finite_tail == 0.f;
 }
 
 SANENET_INLINE void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key, std::uint32_t first) {
@@ -4780,6 +4858,7 @@ struct targets {
 // end file sanenet/core/targets.hpp
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -4825,16 +4904,17 @@ SANENET_INLINE std::string feature_label(std::size_t index, const std::vector<st
 SANENET_INLINE std::string list_features(const std::vector<std::size_t>& v, const std::vector<std::string>* names,
                                          std::size_t shown = 8);
 
-// Per-column mean and standard deviation (population), computed in double around a
-// shift (the first row) so that large offsets do not cancel; and whether the column takes
-// at most two distinct values.
+// Per-column mean and standard deviation (population), summed in double (over float partial
+// sums of kernels::column_block rows) around a shift, the first row, so that large offsets do
+// not cancel; and whether the column takes at most two distinct values.
 struct column_stats {
     std::vector<double> mean, stddev, range;
     std::vector<std::uint8_t> binary;
     std::vector<std::size_t> at_min, at_max;  // how many values equal the minimum, the maximum
 };
 
-SANENET_INLINE column_stats column_statistics(const matrix& x);
+// std::nullopt when x holds a NaN or an infinity.
+SANENET_INLINE std::optional<column_stats> column_statistics(const matrix& x);
 
 // The data lints, in catalogue order. Shapes must already be checked (check_shapes).
 // What the data lints look at: the training data and the parts of the fit that concern it.
@@ -4941,6 +5021,7 @@ SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, st
                                     const std::vector<std::string>* names) {
     const std::size_t cols = m.shape()[1];
     const float* d = m.data();
+    if (kernels::all_finite(d, m.size())) return false;
     for (std::size_t i = 0; i < m.size(); ++i)
         if (!std::isfinite(d[i])) {
             std::size_t count = 0;
@@ -4957,58 +5038,55 @@ SANENET_INLINE bool find_non_finite(const matrix& m, const std::string& what, st
     return false;
 }
 
-SANENET_INLINE column_stats column_statistics(const matrix& x) {
+SANENET_INLINE std::optional<column_stats> column_statistics(const matrix& x) {
     const std::size_t n = x.shape()[0], d = x.shape()[1];
     column_stats s;
     s.mean.assign(d, 0.0);
     s.stddev.assign(d, 0.0);
     s.range.assign(d, 0.0);
     s.binary.assign(d, 1);
-    if (n == 0) return s;
-    std::vector<double> sum(d, 0.0), sumsq(d, 0.0);
-    std::vector<float> lo(x.data(), x.data() + d), hi(x.data(), x.data() + d);
     s.at_min.assign(d, 0);
     s.at_max.assign(d, 0);
-    std::vector<float> second(d);
-    std::vector<std::uint8_t> has_second(d, 0);
+    if (n == 0) return s;
     const float* first = x.data();
-    for (std::size_t r = 0; r < n; ++r) {
-        const float* row = x.data() + r * d;
-        for (std::size_t c = 0; c < d; ++c) {
-            const double v = static_cast<double>(row[c]) - first[c];
-            sum[c] += v;
-            sumsq[c] += v * v;
-            if (row[c] < lo[c]) lo[c] = row[c], s.at_min[c] = 0;
-            if (row[c] > hi[c]) hi[c] = row[c], s.at_max[c] = 0;
-            s.at_min[c] += row[c] == lo[c];
-            s.at_max[c] += row[c] == hi[c];
-            if (row[c] != first[c] && s.binary[c]) {
-                if (!has_second[c]) {
-                    has_second[c] = 1;
-                    second[c] = row[c];
-                } else if (row[c] != second[c]) {
-                    s.binary[c] = 0;
-                }
-            }
-        }
-    }
+    std::vector<double> sum(d, 0.0), sumsq(d, 0.0);
+    std::vector<float> lo(first, first + d), hi(first, first + d);
+    if (!kernels::summarize_columns(x.data(), n, d, first,
+                                    {sum.data(), sumsq.data(), lo.data(), hi.data(), s.at_min.data(), s.at_max.data()}))
+        return std::nullopt;
     const double nn = static_cast<double>(n);
     for (std::size_t c = 0; c < d; ++c) {
         const double m = sum[c] / nn;
         s.mean[c] = m + first[c];
-        s.stddev[c] = std::sqrt(std::max(0.0, sumsq[c] / nn - m * m));
-        if (!has_second[c]) s.stddev[c] = 0.0;  // exactly constant, whatever rounding says
+        // Exactly constant, whatever rounding says.
+        s.stddev[c] = lo[c] == hi[c] ? 0.0 : std::sqrt(std::max(0.0, sumsq[c] / nn - m * m));
         s.range[c] = static_cast<double>(hi[c]) - lo[c];
+        // Two distinct values at most: every value is the minimum or the maximum.
+        s.binary[c] = s.at_min[c] + (lo[c] == hi[c] ? 0 : s.at_max[c]) == n;
     }
     return s;
 }
 
-// FNV-1a over a row's bytes, for the leak check.
+// A row's hash for the leak check (equal hashes are then compared byte for byte): four
+// independent multiply-xorshift lanes over its 8-byte words, then its tail.
 SANENET_INLINE std::uint64_t row_hash(const float* row, std::size_t cols) {
-    std::uint64_t h = 0xcbf29ce484222325ull;
     const auto* b = reinterpret_cast<const unsigned char*>(row);
-    for (std::size_t i = 0; i < cols * sizeof(float); ++i) h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
+    const std::size_t bytes = cols * sizeof(float);
+    constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
+    std::uint64_t h[4] = {k, k ^ 1, k ^ 2, k ^ 3};
+    const auto mix = [](std::uint64_t a, std::uint64_t w) {
+        a = (a ^ w) * 0xFF51AFD7ED558CCDull;
+        return a ^ (a >> 32);
+    };
+    std::size_t i = 0;
+    for (; i + 32 <= bytes; i += 32)
+        for (int l = 0; l < 4; ++l) {
+            std::uint64_t w;
+            std::memcpy(&w, b + i + 8 * l, 8);
+            h[l] = mix(h[l], w);
+        }
+    for (; i < bytes; ++i) h[0] = mix(h[0], b[i]);
+    return mix(mix(mix(h[0], h[1]), h[2]), h[3]);
 }
 
 // L2.2: how many rows of v appear exactly in x.
@@ -5038,14 +5116,17 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
     if (names && names->size() != d)
         throw argument_error("FitOptions::feature_names has " + std::to_string(names->size()) + " names but x has " +
                              std::to_string(d) + " features (columns): expected one name per column of x, in order");
-    bool non_finite = find_non_finite(x, "x", out, false, names);
+    // One pass over x for its statistics, which also tells whether it is all finite; the
+    // first NaN or infinity is then located by find_non_finite.
+    const std::optional<column_stats> x_stats = column_statistics(x);
+    bool non_finite = !x_stats && find_non_finite(x, "x", out, false, names);
     if (y.values) non_finite |= find_non_finite(*y.values, "the targets", out, true);
     if (o.validation_x) {
         non_finite |= find_non_finite(*o.validation_x, "validation x", out, false, names);
         if (o.validation_y.values) non_finite |= find_non_finite(*o.validation_y.values, "the validation targets", out, true);
     }
-    if (!non_finite) {
-        const column_stats cs = column_statistics(x);
+    if (!non_finite && x_stats) {
+        const column_stats& cs = *x_stats;
         std::vector<std::size_t> loud, constant, scaled;
         std::size_t worst = 0;
         double worst_rms = 0.0;
@@ -5094,7 +5175,7 @@ SANENET_INLINE std::vector<Diagnostic> data_lints(const net_shape& s, const matr
                                          "drop them, or check that the data were loaded and joined as intended",
                                          "constant features " + list_features(constant, names)));
         if (y.values && s.task.k == task_kind::regression) {
-            const column_stats ts = column_statistics(*y.values);
+            const column_stats ts = column_statistics(*y.values).value();  // finite: checked above
             std::vector<std::size_t> bad;
             for (std::size_t c = 0; c < ts.mean.size(); ++c)
                 if (std::fabs(ts.mean[c]) > t.max_target_abs_mean || ts.stddev[c] < t.min_target_std ||
@@ -12388,7 +12469,7 @@ SANENET_INLINE std::pair<double, bool> overfit_small_set(model m, const matrix& 
     for (std::size_t i = 0; i < n; ++i) tr.load_sample(i, x, y, i);  // score() reads the targets from here
     double variance = 1.0;
     if (y.values && m.task().k == task_kind::regression) {
-        const column_stats s = column_statistics(take_rows(*y.values, 0, n));
+        const column_stats s = column_statistics(take_rows(*y.values, 0, n)).value();  // finite: the data lints ran first
         variance = 0.0;
         for (double sd : s.stddev) variance += sd * sd / static_cast<double>(k);
         variance = std::max(variance, 1e-12);

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -240,6 +241,60 @@ TEST_CASE("column sums, norms and finiteness") {
     y[69] = 1.f;
     y[x.size() - 1] = std::nanf("");  // in the scalar tail
     CHECK_FALSE(k::all_finite(y.data(), y.size()));
+}
+
+TEST_CASE("summarize_columns (the data lints' statistics) against double sums, every tail, and non-finite values") {
+    const std::size_t w = k::width;
+    for (std::size_t cols : {std::size_t{1}, w - 1, w, w + 1, 3 * w + 5, std::size_t{784}})
+        for (std::size_t rows : {std::size_t{1}, std::size_t{63}, std::size_t{64}, std::size_t{65}, std::size_t{200}}) {
+            if (cols == 0) continue;
+            // Values on a 0.25 grid (ties for the counts); every third column far from 0; each
+            // column's minimum and maximum move in later row blocks.
+            auto x = random_vector(rows * cols, 77 + rows + cols);
+            for (std::size_t i = 0; i < x.size(); ++i)
+                x[i] = std::round(x[i] * 4.f) / 4.f * (1.f + static_cast<float>(i / cols / 64)) +
+                       ((i % cols) % 3 == 0 ? 1000.f : 0.f);
+            const float* first = x.data();
+            std::vector<double> sum(cols, 0.0), sumsq(cols, 0.0);
+            std::vector<float> lo(first, first + cols), hi(first, first + cols);
+            std::vector<std::size_t> at_lo(cols, 0), at_hi(cols, 0);
+            const k::column_summary out{sum.data(), sumsq.data(), lo.data(), hi.data(), at_lo.data(), at_hi.data()};
+            CHECK(k::summarize_columns(x.data(), rows, cols, first, out));
+            std::size_t bad = 0;
+            for (std::size_t j = 0; j < cols; ++j) {
+                double s = 0.0, q = 0.0, abs_sum = 0.0;
+                float mn = x[j], mx = x[j];
+                for (std::size_t r = 0; r < rows; ++r) {
+                    const double d = static_cast<double>(x[r * cols + j]) - x[j];
+                    s += d, q += d * d, abs_sum += std::fabs(d);
+                    mn = std::min(mn, x[r * cols + j]), mx = std::max(mx, x[r * cols + j]);
+                }
+                std::size_t n_lo = 0, n_hi = 0;
+                for (std::size_t r = 0; r < rows; ++r) n_lo += x[r * cols + j] == mn, n_hi += x[r * cols + j] == mx;
+                const bool ok = std::fabs(sum[j] - s) <= 1e-6 * (1.0 + abs_sum) && std::fabs(sumsq[j] - q) <= 1e-6 * (1.0 + q) &&
+                                lo[j] == mn && hi[j] == mx && at_lo[j] == n_lo && at_hi[j] == n_hi;
+                if (!ok && bad++ == 0) {
+                    INFO(k::arch_name() << ": rows " << rows << ", cols " << cols << ", column " << j << ": sum " << sum[j]
+                                        << " (want " << s << "), sumsq " << sumsq[j] << " (" << q << "), min " << lo[j] << " ("
+                                        << mn << "), max " << hi[j] << " (" << mx << "), at min " << at_lo[j] << " (" << n_lo
+                                        << "), at max " << at_hi[j] << " (" << n_hi << ")");
+                    CHECK(ok);
+                }
+            }
+            CHECK(bad == 0);
+            // A NaN or an infinity anywhere, in a whole vector's column or in the tail: not finite.
+            for (std::size_t at : {std::size_t{0}, x.size() / 2, x.size() - 1})
+                for (float v : {std::nanf(""), std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()}) {
+                    auto y = x;
+                    y[at] = v;
+                    std::vector<double> s2(cols, 0.0), q2(cols, 0.0);
+                    std::vector<float> l2(y.data(), y.data() + cols), h2(y.data(), y.data() + cols);
+                    std::vector<std::size_t> c2(cols, 0), c3(cols, 0);
+                    INFO(k::arch_name() << ": " << v << " at " << at << " of " << rows << " x " << cols);
+                    CHECK_FALSE(k::summarize_columns(y.data(), rows, cols, x.data(),
+                                                     {s2.data(), q2.data(), l2.data(), h2.data(), c2.data(), c3.data()}));
+                }
+        }
 }
 
 TEST_CASE("dropout keeps units with probability keep, scales by 1/keep, and is reproducible") {

@@ -136,9 +136,10 @@ TEST_CASE("load_partial and store_partial touch exactly the first count lanes") 
 TEST_CASE("fma, min, max, select, comparisons, sqrt and division lane by lane") {
     const std::size_t n = 8 * k::width;
     auto a = values(n, -4.f, 4.f, 4), b = values(n, -4.f, 4.f, 5), c = values(n, -4.f, 4.f, 6);
-    a[0] = 0.f, a[1] = -0.f, b[2] = a[2];  // ties and zeros
-    std::vector<float> fma, mn, mx, sel, lt, sq, dv;
-    std::vector<double> fma_r, mn_r, mx_r, sel_r, lt_r, sq_r, dv_r;
+    a[0] = 0.f, a[1] = -0.f, b[0] = -0.f, b[2] = a[2];  // ties and zeros
+    for (std::size_t i = 5; i < n; i += 3) b[i] = a[i];  // ties in every register, at varying lanes
+    std::vector<float> fma, mn, mx, sel, lt, eq, sq, dv;
+    std::vector<double> fma_r, mn_r, mx_r, sel_r, lt_r, eq_r, sq_r, dv_r;
     for (std::size_t i = 0; i < n; i += k::width) {
         const k::vfloat x = load(a, i), y = load(b, i), z = load(c, i);
         for (float v : lanes(xsimd::fma(x, y, z))) fma.push_back(v);
@@ -146,6 +147,7 @@ TEST_CASE("fma, min, max, select, comparisons, sqrt and division lane by lane") 
         for (float v : lanes(xsimd::max(x, y))) mx.push_back(v);
         for (float v : lanes(xsimd::select(x > y, x, z))) sel.push_back(v);
         for (float v : lanes(xsimd::select(x < y, k::vfloat(1.f), k::vfloat(0.f)))) lt.push_back(v);
+        for (float v : lanes(xsimd::select(x == y, k::vfloat(1.f), k::vfloat(0.f)))) eq.push_back(v);
         for (float v : lanes(xsimd::sqrt(xsimd::abs(x)))) sq.push_back(v);
         for (float v : lanes(x / (y + k::vfloat(5.f)))) dv.push_back(v);
     }
@@ -156,6 +158,7 @@ TEST_CASE("fma, min, max, select, comparisons, sqrt and division lane by lane") 
         mx_r.push_back(std::max(x, y));
         sel_r.push_back(x > y ? x : z);
         lt_r.push_back(x < y ? 1.0 : 0.0);
+        eq_r.push_back(a[i] == b[i] ? 1.0 : 0.0);
         sq_r.push_back(std::sqrt(std::fabs(a[i])));
         dv_r.push_back(static_cast<double>(a[i] / (b[i] + 5.f)));
     }
@@ -164,6 +167,7 @@ TEST_CASE("fma, min, max, select, comparisons, sqrt and division lane by lane") 
     check_close(mx, mx_r, 0.0, "max");
     check_close(sel, sel_r, 0.0, "select(x > y)");
     check_close(lt, lt_r, 0.0, "select(x < y)");
+    check_close(eq, eq_r, 0.0, "select(x == y)");
     check_close(sq, sq_r, 2e-7, "sqrt");
     check_close(dv, dv_r, 0.0, "division");
 }

@@ -125,7 +125,7 @@ SANENET_INLINE std::pair<double, bool> overfit_small_set(model m, const matrix& 
     for (std::size_t i = 0; i < n; ++i) tr.load_sample(i, x, y, i);  // score() reads the targets from here
     double variance = 1.0;
     if (y.values && m.task().k == task_kind::regression) {
-        const column_stats s = column_statistics(take_rows(*y.values, 0, n));
+        const column_stats s = column_statistics(take_rows(*y.values, 0, n)).value();  // finite: the data lints ran first
         variance = 0.0;
         for (double sd : s.stddev) variance += sd * sd / static_cast<double>(k);
         variance = std::max(variance, 1e-12);

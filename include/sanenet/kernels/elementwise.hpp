@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #if SANENET_DEFINITIONS
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #endif
@@ -47,6 +48,24 @@ SANENET_INLINE void scale_in_place(float* x, std::size_t n, float s);
 SANENET_INLINE void multiply_in_place(float* x, const float* m, std::size_t n);
 
 SANENET_INLINE bool all_finite(const float* x, std::size_t n);
+
+// The data lints' column statistics of a rows x cols row-major block, in one pass over it.
+// Per column j: the sum and the sum of squares of x[., j] - shift[j] (in double, over float
+// partial sums of at most column_block rows), the minimum and maximum, and how many values
+// equal each. lo, hi (set to any value of the column, the first row say) and the counts
+// (zero) are updated in place. Returns whether every value is finite; only then do the
+// statistics mean anything.
+inline constexpr std::size_t column_block = 64;
+struct column_summary {
+    double* sum;
+    double* sumsq;
+    float* lo;
+    float* hi;
+    std::size_t* at_lo;
+    std::size_t* at_hi;
+};
+SANENET_INLINE bool summarize_columns(const float* x, std::size_t rows, std::size_t cols, const float* shift,
+                                      const column_summary& out);
 
 // Inverted dropout: mask = 1/keep with probability keep, else 0; x *= mask. The random
 // number of x[i] is that of element first + i, so a range can be done in pieces.
@@ -218,6 +237,65 @@ SANENET_INLINE bool all_finite(const float* x, std::size_t n) {
     float s = reduce_add(acc);
     for (; i < n; ++i) s += x[i] - x[i];
     return s == 0.f;
+}
+
+SANENET_INLINE bool summarize_columns(const float* x, std::size_t rows, std::size_t cols, const float* shift,
+                                      const column_summary& out) {
+    // Row by row through a block (x is read as it lies in memory), into float accumulators
+    // per column; each block then joins the outputs. Columns past the last whole vector are
+    // summed in double directly.
+    const std::size_t full = cols / w_ * w_;
+    aligned_buffer<float> acc(6 * full);
+    float *sum = acc.data(), *sumsq = sum + full, *lo = sumsq + full, *hi = lo + full, *n_lo = hi + full, *n_hi = n_lo + full;
+    const vfloat one(1.f), zero(0.f);
+    vfloat finite(0.f);  // v - v: 0 for finite v, NaN for NaN or Inf
+    float finite_tail = 0.f;
+    // A block's minimum (maximum) and its count join the column's: a smaller one replaces it,
+    // an equal one adds to its count.
+    const auto merge = [](float v, std::size_t count, float& best, std::size_t& best_count, bool lower) {
+        if (lower ? v < best : v > best)
+            best = v, best_count = count;
+        else if (v == best)
+            best_count += count;
+    };
+    for (std::size_t r0 = 0; r0 < rows; r0 += column_block) {
+        const std::size_t r1 = std::min(rows, r0 + column_block);
+        std::fill(sum, sum + 2 * full, 0.f);
+        std::copy(x + r0 * cols, x + r0 * cols + full, lo);
+        std::copy(x + r0 * cols, x + r0 * cols + full, hi);
+        std::fill(n_lo, n_lo + 2 * full, 0.f);
+        for (std::size_t r = r0; r < r1; ++r) {
+            const float* row = x + r * cols;
+            for (std::size_t j = 0; j < full; j += w_) {  // counts of at most column_block rows: exact in float
+                const vfloat v = vfloat::load_unaligned(row + j), d = v - vfloat::load_unaligned(shift + j);
+                const vfloat mn = vfloat::load_aligned(lo + j), mx = vfloat::load_aligned(hi + j);
+                finite += v - v;
+                (vfloat::load_aligned(sum + j) + d).store_aligned(sum + j);
+                xsimd::fma(d, d, vfloat::load_aligned(sumsq + j)).store_aligned(sumsq + j);
+                xsimd::select(v < mn, one, vfloat::load_aligned(n_lo + j) + xsimd::select(v == mn, one, zero))
+                    .store_aligned(n_lo + j);
+                xsimd::select(v > mx, one, vfloat::load_aligned(n_hi + j) + xsimd::select(v == mx, one, zero))
+                    .store_aligned(n_hi + j);
+                xsimd::min(mn, v).store_aligned(lo + j);
+                xsimd::max(mx, v).store_aligned(hi + j);
+            }
+            for (std::size_t j = full; j < cols; ++j) {
+                const double d = static_cast<double>(row[j]) - shift[j];
+                finite_tail += row[j] - row[j];
+                out.sum[j] += d;
+                out.sumsq[j] += d * d;
+                merge(row[j], 1, out.lo[j], out.at_lo[j], true);
+                merge(row[j], 1, out.hi[j], out.at_hi[j], false);
+            }
+        }
+        for (std::size_t j = 0; j < full; ++j) {
+            out.sum[j] += sum[j];
+            out.sumsq[j] += sumsq[j];
+            merge(lo[j], static_cast<std::size_t>(n_lo[j]), out.lo[j], out.at_lo[j], true);
+            merge(hi[j], static_cast<std::size_t>(n_hi[j]), out.hi[j], out.at_hi[j], false);
+        }
+    }
+    return reduce_add(finite) == 0.f && finite_tail == 0.f;
 }
 
 SANENET_INLINE void dropout_forward(float* x, float* mask, std::size_t n, float keep, std::uint64_t key, std::uint32_t first) {
