@@ -260,10 +260,12 @@ SANENET_INLINE bool summarize_columns(const float* x, std::size_t rows, std::siz
     };
     for (std::size_t r0 = 0; r0 < rows; r0 += column_block) {
         const std::size_t r1 = std::min(rows, r0 + column_block);
-        std::fill(sum, sum + 2 * full, 0.f);
+        std::fill(sum, sum + full, 0.f);
+        std::fill(sumsq, sumsq + full, 0.f);
         std::copy(x + r0 * cols, x + r0 * cols + full, lo);
         std::copy(x + r0 * cols, x + r0 * cols + full, hi);
-        std::fill(n_lo, n_lo + 2 * full, 0.f);
+        std::fill(n_lo, n_lo + full, 0.f);
+        std::fill(n_hi, n_hi + full, 0.f);
         for (std::size_t r = r0; r < r1; ++r) {
             const float* row = x + r * cols;
             for (std::size_t j = 0; j < full; j += w_) {  // counts of at most column_block rows: exact in float
