@@ -399,9 +399,13 @@ def main():
     emit(f"`bench/run.py --rounds {args.rounds}` (`make bench`), {minutes:.0f} minutes. Medians over the rounds; every "
          "program below runs once per round, in an order that rotates, on the same machine in the same session. "
          "The machine is shared: absolute numbers move from run to run, the ratios much less. sanenet: " +
-         " and ".join(b.title for b in builds) + ". Anchors: libtorch 1.13 C++ (`bench/torch_mlp.cpp`), PyTorch 1.13 "
-         "(`bench/torch_mlp.py`), dlib 19.24 (`bench/dlib_mlp.cpp`), a hand-written Eigen 3.4 chain "
-         "(`bench/eigen_predict.cpp`); each sets its thread count and OpenBLAS's. " +
+         " and ".join(b.title for b in builds) + ". Anchors: " +
+         ", ".join(name for name, built in (("libtorch 1.13 C++ (`bench/torch_mlp.cpp`)", libtorch),
+                                            ("PyTorch 1.13 (`bench/torch_mlp.py`)", True),
+                                            ("dlib 19.24 (`bench/dlib_mlp.cpp`)", dlib),
+                                            ("a hand-written Eigen 3.4 chain (`bench/eigen_predict.cpp`)", eigen)) if built) +
+         "; each sets its thread count and OpenBLAS's" +
+         ("; not built, so not measured: " + ", ".join(missing) if missing else "") + ". " +
          ("The anchors run with OpenBLAS's AVX-512 kernels (`OPENBLAS_CORETYPE=SkylakeX`) against the native "
           "build; against the AVX2 build, with `OPENBLAS_CORETYPE=Haswell ATEN_CPU_CAPABILITY=avx2 "
           "DNNL_MAX_CPU_ISA=AVX2` (the cases its targets need). " if perf_avx2 else "") +
