@@ -3,7 +3,7 @@
 #   make test    install what the tests need, build and run every test with g++, then the
 #                unit, per-architecture, compile-check and fuzz tests with clang++-19, then the unit
 #                tests under ASan+UBSan and TSan (make sanitize) (what .ci/run runs)
-#   make bench   install the anchors (OpenBLAS, PyTorch, dlib), build and run the benchmark,
+#   make bench   install the anchors (OpenBLAS, PyTorch, libtorch, dlib, Eigen), build and run the benchmark,
 #                write docs/benchmarks.md
 #   make mistakes  build and run the mistake benchmark (docs/diagnostics.md)
 #   make parity  install PyTorch, replay the oracle's training cases and the schedules in it and import
@@ -27,7 +27,7 @@ BENCH ?= ON
 
 DEMO_PACKAGES := g++ cmake make xtensor-dev libxsimd-dev xtl-dev zlib1g-dev dataset-fashion-mnist
 TEST_PACKAGES := $(DEMO_PACKAGES) doctest-dev clang-19 clang-format-19 python3 libclang-rt-19-dev
-BENCH_PACKAGES := $(DEMO_PACKAGES) libopenblas-dev python3-torch libdlib-dev pkg-config
+BENCH_PACKAGES := $(DEMO_PACKAGES) libopenblas-dev python3-torch libdlib-dev pkg-config libtorch-dev libeigen3-dev
 
 # $(call ensure_packages,<packages>): install the missing Debian packages (root), or print the
 # exact command and fail (not root).
@@ -138,11 +138,12 @@ parity: parity-packages
 	$(call header,"parity: train in sanenet and replay in PyTorch")
 	/usr/bin/python3 bench/parity.py --build $(BUILD)
 
-# make bench: sanenet against OpenBLAS, PyTorch and dlib, side by side; writes docs/benchmarks.md
+# make bench: sanenet against OpenBLAS, libtorch, PyTorch, dlib and Eigen, side by side; writes
+# this machine's section of docs/benchmarks.md (bench_all: the bench programs whose packages were found)
 bench: bench-packages
 	$(call header,"bench: configure and build $(BUILD)/")
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_BENCH=ON -DSANENET_BUILD_TESTS=OFF -DSANENET_BUILD_EXAMPLES=OFF
-	cmake --build $(BUILD) --target perf dlib_mlp -j$(JOBS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSANENET_BUILD_BENCH=ON -DSANENET_BENCH_ANCHORS=ON -DSANENET_BUILD_TESTS=OFF -DSANENET_BUILD_EXAMPLES=OFF
+	cmake --build $(BUILD) --target bench_all -j$(JOBS)
 	$(call header,"bench: run (about 10 minutes)")
 	/usr/bin/python3 bench/run.py --build $(BUILD)
 

@@ -26,7 +26,8 @@
 #include <dlib/dnn.h>
 
 #include <dlfcn.h>
-#include <zlib.h>
+
+#include "fashion_gz.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -69,60 +70,23 @@ int get_blas_threads() {
     return get ? get() : -1;
 }
 
-// ---- Fashion-MNIST from the gzipped IDX files.
-std::vector<unsigned char> gunzip(const std::string& path) {
-    gzFile f = gzopen(path.c_str(), "rb");
-    if (!f) throw std::runtime_error("cannot open " + path);
-    std::vector<unsigned char> out;
-    unsigned char buf[1 << 16];
-    int n;
-    while ((n = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
-    gzclose(f);
-    if (n < 0) throw std::runtime_error("cannot read " + path);
-    return out;
-}
-
-std::uint32_t be32(const unsigned char* p) {
-    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
-}
-
 struct dataset {
     std::vector<matrix<float>> x;  // 28 x 28, standardized
     std::vector<unsigned long> y;
 };
 
+// The anchors' loader (bench/fashion_gz.hpp): one mean and one std over all pixels of the N images.
 dataset load(const std::string& dir, std::size_t limit) {
-    const auto img = gunzip(dir + "/train-images-idx3-ubyte.gz");
-    const auto lab = gunzip(dir + "/train-labels-idx1-ubyte.gz");
-    if (img.size() < 16 || be32(img.data()) != 2051 || lab.size() < 8 || be32(lab.data()) != 2049)
-        throw std::runtime_error("not IDX files");
-    const std::size_t n = std::min<std::size_t>({be32(img.data() + 4), be32(lab.data() + 4), limit});
-    const long rows = be32(img.data() + 8), cols = be32(img.data() + 12);
-    const std::size_t px = static_cast<std::size_t>(rows * cols);
-    if (img.size() < 16 + n * px || lab.size() < 8 + n) throw std::runtime_error("truncated IDX files");
-
-    // One mean and one std over all pixels of the N images (population std, like numpy's).
-    double sum = 0, sum2 = 0;
-    for (std::size_t i = 0; i < n * px; ++i) {
-        const double v = img[16 + i];
-        sum += v;
-        sum2 += v * v;
-    }
-    const double count = static_cast<double>(n * px), mean = sum / count;
-    const double sd = std::sqrt(std::max(0.0, sum2 / count - mean * mean));
-    const float m = static_cast<float>(mean), inv = static_cast<float>(1.0 / sd);
-
+    const bench::fashion_rows f = bench::load_fashion(dir, limit);
     dataset d;
-    d.x.resize(n);
-    d.y.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        d.x[i].set_size(rows, cols);
-        const unsigned char* p = img.data() + 16 + i * px;
-        float* q = &d.x[i](0, 0);
-        for (std::size_t j = 0; j < px; ++j) q[j] = (static_cast<float>(p[j]) - m) * inv;
-        d.y[i] = lab[8 + i];
+    d.x.resize(f.n);
+    d.y.resize(f.n);
+    for (std::size_t i = 0; i < f.n; ++i) {
+        d.x[i].set_size(f.rows, f.cols);
+        std::copy_n(f.x.data() + i * f.pixels, f.pixels, &d.x[i](0, 0));
+        d.y[i] = static_cast<unsigned long>(f.y[i]);
     }
-    std::fprintf(stderr, "dlib_mlp: %zu samples, pixel mean %.3f std %.3f\n", n, mean, sd);
+    std::fprintf(stderr, "dlib_mlp: %zu samples, pixel mean %.3f std %.3f\n", f.n, f.mean, f.sd);
     return d;
 }
 

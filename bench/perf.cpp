@@ -1,10 +1,13 @@
 // sanenet's performance benchmark, the C++ side: the GEMM kernels against OpenBLAS's
 // cblas_sgemm at the MLP's shapes and at 1024^3 (interleaved, same process), training
-// throughput of the 784-256-128-10 MLP with SGD + momentum, predict_one latency, the cost
-// of fit's monitors, and peak memory. Prints one JSON object per measurement; bench/run.py
-// runs it with the PyTorch script and writes the table (docs/benchmarks.md).
-// Modes: all (the default), gemm, train, rss-train, rss-predict; `train-one BATCH THREADS`
-// and `predict-one` run one case alone, to profile it (perf record -e cpu-clock ...).
+// throughput of the 784-256-128-10 MLP with SGD + momentum (the engine's step alone, and
+// sn::fit end to end), predict_one latency, the cost of fit's monitors, OpenBLAS on 1 and 2
+// threads, and peak memory. Prints one JSON object per measurement; bench/run.py runs it with
+// the anchors and writes the tables (docs/benchmarks.md). CMake builds it as `perf` with the
+// machine's flags and, on an AVX-512 machine, as `perf_avx2` with -mavx2 -mfma.
+// Modes: all (the default), gemm, train, monitors, blas-threads, rss-train, rss-predict;
+// `train-one BATCH THREADS`, `fit-one BATCH THREADS` and `predict-one` run one case alone, to
+// profile it (perf record -e cpu-clock ...).
 #include <sanenet/sanenet.hpp>
 
 #include <cblas.h>
@@ -17,6 +20,7 @@
 #include <cstring>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 extern "C" void openblas_set_num_threads(int);
@@ -50,6 +54,10 @@ struct shape {
     int m, n, k;
     bool ta, tb;
 };
+
+// SGD's learning rate at this batch, the same in every program of the benchmark: 0.01, but 0.001
+// at batch 1, where 0.01 with momentum 0.9 diverges (sn::fit stops in its first epoch with L6.1).
+float learning_rate(int batch) { return batch == 1 ? 0.001f : 0.01f; }
 
 // Runs f until at least `min_seconds` have passed; returns seconds per call.
 template <class F>
@@ -97,26 +105,59 @@ std::vector<shape> step_shapes(int b) {
             {"dX 128->256", b, 256, 128, false, true},   {"dX 10->128", b, 128, 10, false, true}};
 }
 
+// GEMMs through OpenBLAS, one after the other, each on its own buffers (a step's 8: step_shapes).
+struct blas_gemms {
+    std::vector<shape> shapes;
+    std::vector<std::vector<float>> a, b, c;
+    explicit blas_gemms(std::vector<shape> list) : shapes(std::move(list)) {
+        for (const shape& s : shapes) {
+            a.push_back(random_vector(static_cast<std::size_t>(s.m) * s.k, 3));
+            b.push_back(random_vector(static_cast<std::size_t>(s.k) * s.n, 4));
+            c.emplace_back(static_cast<std::size_t>(s.m) * s.n);
+        }
+    }
+    void run() {
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+            const shape& s = shapes[i];
+            cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.f,
+                        a[i].data(), s.ta ? s.m : s.k, b[i].data(), s.tb ? s.k : s.n, 0.f, c[i].data(), s.n);
+        }
+    }
+};
+
 // Samples/s if a step cost only OpenBLAS's 8 GEMMs.
 void bench_step_bound(int batch) {
-    std::vector<std::vector<float>> a, b, c;
-    for (const shape& s : step_shapes(batch)) {
-        a.push_back(random_vector(static_cast<std::size_t>(s.m) * s.k, 3));
-        b.push_back(random_vector(static_cast<std::size_t>(s.k) * s.n, 4));
-        c.emplace_back(static_cast<std::size_t>(s.m) * s.n);
-    }
-    const auto shapes = step_shapes(batch);
-    const double t = time_per_call(
-        [&] {
-            for (std::size_t i = 0; i < shapes.size(); ++i) {
-                const shape& s = shapes[i];
-                cblas_sgemm(CblasRowMajor, s.ta ? CblasTrans : CblasNoTrans, s.tb ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.f,
-                            a[i].data(), s.ta ? s.m : s.k, b[i].data(), s.tb ? s.k : s.n, 0.f, c[i].data(), s.n);
-            }
-        },
-        0.2);
+    blas_gemms g(step_shapes(batch));
+    const double t = time_per_call([&] { g.run(); }, 0.2);
     std::printf("{\"case\": \"openblas_step_bound\", \"batch\": %d, \"samples_per_s\": %.1f}\n", batch, batch / t);
     std::fflush(stdout);
+}
+
+// OpenBLAS on 1 and 2 threads (openblas_set_num_threads), interleaved: the step's 8 GEMMs at
+// batch 32 and 128, and 1024^3. Whether the machine's second core adds anything to a GEMM.
+void bench_blas_threads(int rounds) {
+    for (int batch : {32, 128, 0}) {
+        blas_gemms g(batch ? step_shapes(batch) : std::vector<shape>{{"square 1024", 1024, 1024, 1024, false, false}});
+        std::vector<double> t[2];
+        for (int r = 0; r < rounds; ++r)
+            for (int threads : {1, 2}) {
+                openblas_set_num_threads(threads);
+                t[threads - 1].push_back(time_per_call([&] { g.run(); }, 0.1));
+            }
+        openblas_set_num_threads(1);
+        for (int threads : {1, 2})
+            if (batch)
+                std::printf(
+                    "{\"case\": \"openblas_threads\", \"what\": \"step GEMMs\", \"batch\": %d, \"threads\": %d, "
+                    "\"samples_per_s\": %.1f}\n",
+                    batch, threads, batch / median(t[threads - 1]));
+            else
+                std::printf(
+                    "{\"case\": \"openblas_threads\", \"what\": \"square 1024\", \"batch\": 0, \"threads\": %d, "
+                    "\"gflops\": %.2f}\n",
+                    threads, 2.0 * 1024 * 1024 * 1024 / median(t[threads - 1]) * 1e-9);
+        std::fflush(stdout);
+    }
 }
 
 struct fashion {
@@ -136,8 +177,8 @@ fashion load(std::size_t limit) {
 // Training steps through the engine directly (no validation, no lints): the kernels' speed.
 void bench_train(const fashion& d, int batch, int threads, std::size_t samples) {
     Net net{sn::Seed{1}};
-    sn::detail::trainer tr(net.engine(), sn::SGD{.learning_rate = 0.01f, .momentum = 0.9f}, static_cast<std::size_t>(batch),
-                           threads, 1);
+    sn::detail::trainer tr(net.engine(), sn::SGD{.learning_rate = learning_rate(batch), .momentum = 0.9f},
+                           static_cast<std::size_t>(batch), threads, 1);
     sn::kernels::scoped_flush_denormals ftz;
     const std::size_t n = d.x.shape()[0], b = static_cast<std::size_t>(batch);
     std::size_t cursor = 0;
@@ -152,9 +193,48 @@ void bench_train(const fashion& d, int batch, int threads, std::size_t samples) 
     const std::size_t steps = std::max<std::size_t>(1, samples / b);
     const auto t0 = clk::now();
     for (std::size_t i = 0; i < steps; ++i) step();
-    std::printf("{\"system\": \"sanenet\", \"case\": \"train\", \"batch\": %d, \"threads\": %d, \"samples_per_s\": %.1f}\n",
-                batch, threads, static_cast<double>(steps * b) / seconds_since(t0));
+    std::printf(
+        "{\"system\": \"sanenet\", \"case\": \"train\", \"batch\": %d, \"threads\": %d, \"samples\": %zu, "
+        "\"samples_per_s\": %.1f}\n",
+        batch, threads, steps * b, static_cast<double>(steps * b) / seconds_since(t0));
     std::fflush(stdout);
+}
+
+// sn::fit end to end, as a user calls it: one epoch over the first `rows` rows, the options a
+// user writes (SGD, the batch, the threads, no progress line; validation waived, as the
+// anchors validate nothing either), everything else default: shuffling, the data lints, the
+// monitors. The network is built before the clock starts, as the anchors' models are.
+void bench_fit(const fashion& d, int batch, int threads, std::size_t rows) {
+    rows = std::min(rows, d.x.shape()[0]);
+    sn::matrix head_x;
+    sn::labels head_y;
+    if (rows < d.x.shape()[0]) {
+        head_x = sn::matrix::from_shape({rows, d.x.shape()[1]});
+        head_y = sn::labels::from_shape({rows});
+        std::copy_n(d.x.data(), head_x.size(), head_x.data());
+        std::copy_n(d.y.data(), rows, head_y.data());
+    }
+    const sn::matrix& x = rows < d.x.shape()[0] ? head_x : d.x;
+    const sn::labels& y = rows < d.x.shape()[0] ? head_y : d.y;
+    Net net{sn::Seed{1}};
+    sn::FitOptions o;
+    o.epochs = 1;
+    o.batch_size = static_cast<std::size_t>(batch);
+    o.optimizer = sn::SGD{.learning_rate = learning_rate(batch), .momentum = 0.9f};
+    o.threads = threads;
+    o.progress = false;
+    o.allow = sn::allow<sn::lint::NoValidation>();
+    const auto t0 = clk::now();
+    const sn::History h = sn::fit(net, x, y, o);
+    const double secs = seconds_since(t0);
+    std::printf(
+        "{\"system\": \"sanenet\", \"case\": \"fit\", \"batch\": %d, \"threads\": %d, \"samples\": %zu, "
+        "\"samples_per_s\": %.1f}\n",
+        batch, threads, rows, static_cast<double>(rows) / secs);
+    std::fflush(stdout);
+    const auto loss = h.train_loss();
+    std::fprintf(stderr, "perf: fit batch %d threads %d: %zu rows in %.2f s, mean training loss %.4f\n", batch, threads, rows,
+                 secs, loss.empty() ? -1.0 : loss.back());
 }
 
 // sn::fit with and without its monitors (FitOptions::monitor): their cost.
@@ -230,11 +310,14 @@ int main(int argc, char** argv) {
         std::printf("{\"case\": \"peak_rss\", \"what\": \"predict_one x 1e6\", \"mib\": %.1f}\n", peak_rss_mib());
         return 0;
     }
-    if (mode == "train-one" || mode == "predict-one") {  // one case alone, e.g. under perf record
+    if (mode == "train-one" || mode == "fit-one" || mode == "predict-one") {  // one case alone, e.g. under perf record
+        const int batch = argc > 2 ? std::atoi(argv[2]) : 1, threads = argc > 3 ? std::atoi(argv[3]) : 1;
         if (mode == "predict-one")
             bench_predict_one();
+        else if (mode == "fit-one")
+            bench_fit(load(60000), batch, threads, batch == 1 ? 6000 : 60000);
         else
-            bench_train(load(60000), argc > 2 ? std::atoi(argv[2]) : 1, argc > 3 ? std::atoi(argv[3]) : 1, 20000);
+            bench_train(load(60000), batch, threads, 20000);
         return 0;
     }
     if (mode == "all" || mode == "gemm") {
@@ -250,10 +333,16 @@ int main(int argc, char** argv) {
     }
     if (mode == "all" || mode == "train") {
         const fashion d = load(60000);
-        for (int threads : {1, 2})
-            for (int b : {1, 8, 32, 128}) bench_train(d, b, threads, b == 1 ? 20000 : 60000);
+        // Per batch, 1 and 2 threads and the step and fit interleaved: a slow phase of the shared
+        // machine lands on all four, not on one thread count. fit: one epoch (6000 rows at batch 1).
+        for (int b : {1, 8, 32, 128})
+            for (int threads : {1, 2}) {
+                bench_train(d, b, threads, b == 1 ? 20000 : 60000);
+                bench_fit(d, b, threads, b == 1 ? 6000 : 60000);
+            }
         bench_predict_one();
-        bench_monitors(d, rounds);
     }
+    if (mode == "all" || mode == "monitors") bench_monitors(load(60000), rounds);
+    if (mode == "all" || mode == "blas-threads") bench_blas_threads(5);
     return 0;
 }
