@@ -14,12 +14,14 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -158,6 +160,43 @@ void bench_blas_threads(int rounds) {
                     threads, 2.0 * 1024 * 1024 * 1024 / median(t[threads - 1]) * 1e-9);
         std::fflush(stdout);
     }
+}
+
+// What sharing data between the two cores costs on this machine: the round trip of one cache
+// line between two threads spinning on it (each write must fetch the line from the other
+// core), and a fork-join of sanenet's pool with 8 empty tasks (a GEMM's dispatch without its
+// work). A step at batch 32 has about ten fork-joins and passes every activation and gradient
+// from core to core.
+void bench_core_to_core(int rounds) {
+    const int trips = 20000;
+    std::vector<double> round_trip, fork_join;
+    for (int r = 0; r < rounds; ++r) {
+        alignas(64) std::atomic<int> line{0};
+        std::thread other([&] {
+            for (int i = 0; i < trips; ++i) {
+                while (line.load(std::memory_order_acquire) != 2 * i + 1) {}
+                line.store(2 * i + 2, std::memory_order_release);
+            }
+        });
+        const auto t0 = clk::now();
+        for (int i = 0; i < trips; ++i) {
+            line.store(2 * i + 1, std::memory_order_release);
+            while (line.load(std::memory_order_acquire) != 2 * i + 2) {}
+        }
+        round_trip.push_back(seconds_since(t0) / trips * 1e9);
+        other.join();
+        std::atomic<int> sink{0};
+        fork_join.push_back(time_per_call(
+                                [&] {
+                                    sn::kernels::thread_pool::instance().run(
+                                        2, 8, [](void* c, int t) { static_cast<std::atomic<int>*>(c)->fetch_add(t); }, &sink);
+                                },
+                                0.05) *
+                            1e6);
+    }
+    std::printf("{\"case\": \"core_to_core\", \"round_trip_ns\": %.0f, \"fork_join_us\": %.2f}\n", median(round_trip),
+                median(fork_join));
+    std::fflush(stdout);
 }
 
 struct fashion {
@@ -343,6 +382,9 @@ int main(int argc, char** argv) {
         bench_predict_one();
     }
     if (mode == "all" || mode == "monitors") bench_monitors(load(60000), rounds);
-    if (mode == "all" || mode == "blas-threads") bench_blas_threads(5);
+    if (mode == "all" || mode == "blas-threads") {
+        bench_blas_threads(5);
+        if (sn::kernels::pool_threads() > 1) bench_core_to_core(5);
+    }
     return 0;
 }

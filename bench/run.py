@@ -90,6 +90,7 @@ class Results:
         self.samples = {}  # (system, case, batch, threads) -> samples per measurement
         self.latency = {}  # (system, layout) -> [(median us, p99 us)]
         self.blas_threads = {}  # (what, batch, threads) -> [samples/s or GFLOP/s]
+        self.core_to_core = []  # [(round trip ns, fork-join us)]
         self.monitor = []
 
     def add(self, system, rows):
@@ -104,6 +105,8 @@ class Results:
                 self.latency.setdefault((system, row.get("layout", "")), []).append((row["median_us"], row["p99_us"]))
             elif case == "monitor_overhead":
                 self.monitor.append(row)
+            elif case == "core_to_core":
+                self.core_to_core.append((row["round_trip_ns"], row["fork_join_us"]))
             elif case == "openblas_threads":
                 value = row.get("samples_per_s", row.get("gflops"))
                 self.blas_threads.setdefault((row["what"], row["batch"], row["threads"]), []).append(value)
@@ -303,6 +306,13 @@ def two_threads(b, res, emit):
     sq = [median(res.blas_threads.get(("square 1024", 0, t), [])) for t in (1, 2)]
     if all(sq):
         emit(f"\nOpenBLAS 1024^3: {sq[0]:.1f} GFLOP/s on 1 thread, {sq[1]:.1f} on 2 ({sq[1] / sq[0]:.2f}x).")
+    if res.core_to_core:
+        trip = median([t for t, _ in res.core_to_core])
+        fj = median([f for _, f in res.core_to_core])
+        emit(f"\nSharing between the cores: a cache line's round trip between two threads takes {trip:.0f} ns "
+             f"({trip / 2:.0f} ns each way); a fork-join of "
+             f"sanenet's pool, 8 empty tasks on 2 threads, {fj:.2f} us. A step passes every activation, gradient "
+             "and updated weight between the threads' cores.")
     emit("")
 
 

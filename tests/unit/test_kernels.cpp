@@ -132,6 +132,24 @@ TEST_CASE("gemm against a transposed B with a few rows: dot products with the ro
     CHECK(cases == 150);
 }
 
+TEST_CASE("gemm with a narrow B and A transposed: the rows in the lanes (dW of a classifier's last layer)") {
+    // Every column count up to two vectors of AVX2 (NC = 4, 8, 12, 16 and the column blocks of
+    // narrower vectors), rows around the vector widths, k from the path's threshold into a
+    // second k block, accumulation, the epilogue and 2 threads.
+    int cases = 0;
+    for (int m : {16, 17, 31, 128, 130})
+        for (int n : {1, 3, 4, 5, 8, 9, 10, 12, 13, 16})
+            for (int kk : {64, 100, 257}) {
+                const bool acc = (m + n + kk) % 3 == 0, bias = n % 2 == 1;
+                const gemm_case c{m, n, kk, true, false, acc, bias, bias ? act::tanh : act::identity, 1.f};
+                INFO("m=" << m << " n=" << n << " k=" << kk << " acc=" << acc << " bias=" << bias);
+                CHECK(gemm_error(c, 1) < 1e-5);
+                CHECK(gemm_error(c, 2) < 1e-5);
+                ++cases;
+            }
+    CHECK(cases == 150);
+}
+
 TEST_CASE("gemm fuses bias and every activation into its epilogue") {
     for (act a : {act::identity, act::relu, act::leaky_relu, act::elu, act::tanh, act::sigmoid}) {
         for (int m : {1, 5, 40}) {

@@ -584,6 +584,10 @@ inline void gemv(int n, int k, const float* x, const operand& B, float* y, bool 
 // transposed B, which would dominate a small batch's dX.
 inline void transpose_rows(const operand& A, int i0, int rows, int k, float* at) {
     constexpr int w = static_cast<int>(width);
+    if (A.rs == 1) {  // A transposed: its rows already lie along each k
+        for (int kk = 0; kk < k; ++kk) load_partial(A.p + i0 + kk * A.cs, rows).store_aligned(at + kk * w);
+        return;
+    }
     if (A.cs != 1) {
         for (int kk = 0; kk < k; ++kk)
             for (int r = 0; r < w; ++r) at[kk * w + r] = r < rows ? A.at(i0 + r, kk) : 0.f;
@@ -638,6 +642,74 @@ inline void gemm_dots(int m, int c0, int c1, int k, const operand& A, const oper
     }
 }
 
+// C = A B for a narrow row-major B (n <= narrow_max: a classifier's 10 outputs), with A's rows
+// in the lanes as in gemm_dots: width rows transposed once into k vectors, then each column a
+// broadcast of B per multiply-add into its own accumulator, transposed back into rows of C. The
+// row-by-row path (gemm_narrow) fills only n of each vector's lanes; this one fills them all.
+// B is copied per k block into columns padded to NC (a multiple of 4), so that the broadcasts
+// have fixed offsets.
+template <int NC>
+SANENET_ALWAYS_INLINE void lanes_tile(int i0, int rows, int j0, int cols, int k, const float* at, const float* bp, float* C,
+                                      std::ptrdiff_t ldc, bool accumulate) {
+    constexpr int w = static_cast<int>(width);
+    vfloat acc[w];
+#pragma GCC unroll 16
+    for (int j = 0; j < w; ++j) acc[j] = vfloat(0.f);
+    for (int kk = 0; kk < k; ++kk) {
+        const vfloat a = vfloat::load_aligned(at + kk * w);
+#pragma GCC unroll 16
+        for (int j = 0; j < NC; ++j) acc[j] = xsimd::fma(vfloat(bp[kk * NC + j]), a, acc[j]);
+    }
+    transpose_tile(acc);
+    for (int r = 0; r < rows; ++r) {
+        float* c = C + (i0 + r) * ldc + j0;
+        store_partial(c, accumulate ? acc[r] + load_partial(c, cols) : acc[r], cols);
+    }
+}
+
+// From a full vector of rows and k = 64 on (dW 128x10 at batch 32: 1.64 against 1.37 us for
+// gemm_narrow, at 128: 3.5 against 4.9 us; docs/kernel-tuning.md); A transposed only, since
+// transposing a row-major A costs more than it saves.
+inline constexpr int lanes_min_rows = static_cast<int>(width);
+inline constexpr int lanes_min_k = 64;
+// Rows [r0, r1) of C.
+inline void gemm_lanes(int r0, int r1, int n, int k, const operand& A, const operand& B, float* C, std::ptrdiff_t ldc,
+                       bool accumulate, const epilogue& ep) {
+    constexpr int w = static_cast<int>(width);
+    alignas(alignment) float at[kc_max * width];
+    alignas(alignment) float bp[kc_max * width + width];
+    const int step = k_split(k).step;
+    for (int pc = 0; pc < k; pc += step) {
+        const int kc = std::min(step, k - pc);
+        for (int j0 = 0; j0 < n; j0 += w) {
+            const int cols = std::min(w, n - j0), nc = (cols + 3) / 4 * 4;
+            // Row by row, each a whole vector whose lanes past `cols` are zero (the next row
+            // overwrites those past nc).
+            for (int kk = 0; kk < kc; ++kk) load_partial(B.p + (pc + kk) * B.rs + j0, cols).store_unaligned(bp + kk * nc);
+            for (int i0 = r0; i0 < r1; i0 += w) {
+                const int rows = std::min(w, r1 - i0);
+                // (Transposed again per column block: only SSE2 and AVX2 have more than one.)
+                transpose_rows({A.p + pc * A.cs, A.rs, A.cs}, i0, rows, kc, at);
+                const auto tile = [&]<int NC>() { lanes_tile<NC>(i0, rows, j0, cols, kc, at, bp, C, ldc, accumulate || pc > 0); };
+                if constexpr (w >= 16) {
+                    if (nc > 8) {
+                        nc > 12 ? tile.template operator()<16>() : tile.template operator()<12>();
+                        continue;
+                    }
+                }
+                if constexpr (w >= 8) {
+                    if (nc > 4) {
+                        tile.template operator()<8>();
+                        continue;
+                    }
+                }
+                tile.template operator()<4>();
+            }
+        }
+    }
+    apply_epilogue(C + r0 * ldc, ldc, r1 - r0, 0, n, ep);
+}
+
 }  // namespace detail_gemm
 
 SANENET_INLINE void prepare_gemm_threads() {
@@ -673,6 +745,12 @@ SANENET_INLINE void gemm(int m, int n, int k, operand A, operand B, float* C, st
         return;
     }
     // The unpacked paths work row by row: split rows between threads.
+    if (n <= narrow_max && B.cs == 1 && A.rs == 1 && m >= lanes_min_rows && k >= lanes_min_k) {
+        parallel_for(multi ? threads : 1, static_cast<std::size_t>(m), 4 * width, [&](std::size_t r0, std::size_t r1) {
+            gemm_lanes(static_cast<int>(r0), static_cast<int>(r1), n, k, A, B, C, ldc, accumulate, ep);
+        });
+        return;
+    }
     if ((n <= narrow_max || k <= small_k_max) && B.cs == 1) {
         const bool narrow = n <= narrow_max;
         parallel_for(multi ? threads : 1, static_cast<std::size_t>(m), 4 * mr, [&](std::size_t r0, std::size_t r1) {
