@@ -5956,7 +5956,7 @@ struct FitOptions {
     std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
     Waivers allow = {};
     std::uint64_t seed = 42;  // shuffling, dropout and noise
-    int threads = 0;  // 0 = all cores
+    int threads = 0;  // 0 = all cores, or one when the first steps run faster on one (detail::thread_choice)
     bool progress = true;  // the live line on a terminal; silent otherwise
     std::function<void(const EpochRecord&)> on_epoch = {};
     bool shuffle = true;
@@ -6293,12 +6293,35 @@ SANENET_KERNELS_END
 #include <vector>
 #if SANENET_DEFINITIONS
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
 #endif
 
 namespace sanenet::inline SANENET_ABI::detail {
+
+// Chooses between one thread and `threads` by timing training steps of a full batch
+// (FitOptions::threads = 0): 2 x trials steps alternate between the two counts, then the one
+// with the lower median wins (a median, so that the first steps' cold caches and a step the OS
+// interrupts do not decide). Small batches can run slower on two cores
+// than on one (docs/benchmarks.md: what passing data between the cores costs); the results do
+// not depend on the thread count, only the speed does.
+class thread_choice {
+public:
+    static constexpr int trials = 8;
+    explicit thread_choice(int threads) : threads_(threads), chosen_(threads), deciding_(threads > 1) {}
+    bool deciding() const { return deciding_; }
+    // The thread count for the next timed step, or the choice once made.
+    int next() const;
+    // The time of a step run on next()'s count.
+    void record(double seconds);
+
+private:
+    int threads_, chosen_, seen_ = 0;
+    bool deciding_;
+    double one_[trials] = {}, many_[trials] = {};
+};
 
 // Training state for one model: gradients, optimizer moments, every stage's outputs,
 // gradients and state sized for the largest batch. Built once per fit; a step allocates nothing.
@@ -6341,6 +6364,15 @@ public:
 
     void update();
 
+    // Times the first full-batch steps on one thread and on all of the trainer's, and goes on
+    // with the faster (thread_choice).
+    void choose_threads() {
+        choice_ = thread_choice(max_threads_);
+        threads_ = choice_.next();
+    }
+    // The thread count of the next step.
+    int threads() const { return threads_; }
+
     struct step_result {
         double loss;
         bool clipped;
@@ -6376,6 +6408,8 @@ private:
     // already through the output activation when the loss fuses it.
     double loss_and_output_gradient(std::size_t rows);
 
+    step_result run_step(std::size_t rows, const std::optional<float>& clip_norm);
+
     // The backward pass, last stage first, each through its kind; fuse: update the weights as
     // their gradients are formed (train_step).
     void backward(std::size_t rows, const fused_update* fuse);
@@ -6391,7 +6425,9 @@ private:
 
     model& m_;
     Optimizer opt_;
-    int threads_;
+    int threads_, max_threads_;
+    std::size_t max_batch_;
+    thread_choice choice_{1};
     std::uint64_t seed_;
     std::uint64_t step_ = 0, updates_ = 0;
     double grad_norm_ = 0.0;
@@ -6417,6 +6453,8 @@ SANENET_INLINE trainer::trainer(model& m, const Optimizer& opt, std::size_t max_
     : m_(m),
       opt_(opt),
       threads_(threads),
+      max_threads_(threads),
+      max_batch_(max_batch),
       seed_(seed) {
     if (threads > 1) kernels::prepare_gemm_threads();
     const std::size_t n = m.parameter_count();
@@ -6499,7 +6537,28 @@ SANENET_INLINE void trainer::update() {
     for (const tensor& t : tensors_) apply(t);
 }
 
+SANENET_INLINE int thread_choice::next() const { return !deciding_ ? chosen_ : seen_ % 2 == 0 ? 1 : threads_; }
+
+SANENET_INLINE void thread_choice::record(double seconds) {
+    if (!deciding_) return;
+    (seen_ % 2 == 0 ? one_ : many_)[seen_ / 2] = seconds;
+    if (++seen_ < 2 * trials) return;
+    std::nth_element(one_, one_ + trials / 2, one_ + trials);
+    std::nth_element(many_, many_ + trials / 2, many_ + trials);
+    chosen_ = many_[trials / 2] < one_[trials / 2] ? threads_ : 1;
+    deciding_ = false;
+}
+
 SANENET_INLINE trainer::step_result trainer::train_step(std::size_t rows, const std::optional<float>& clip_norm) {
+    if (!choice_.deciding() || rows != max_batch_) return run_step(rows, clip_norm);
+    const auto t0 = std::chrono::steady_clock::now();
+    const step_result r = run_step(rows, clip_norm);
+    choice_.record(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    threads_ = choice_.next();  // the next timed step's count, or the choice
+    return r;
+}
+
+SANENET_INLINE trainer::step_result trainer::run_step(std::size_t rows, const std::optional<float>& clip_norm) {
     if (clip_norm || rows > fused_max_rows) {
         const double loss = forward_backward(rows);
         const bool clipped = clip_norm && clip(*clip_norm);
@@ -8058,6 +8117,7 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
     const int threads = kernels::resolve_threads(o.threads);
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, o.batch_size, threads, o.seed);
+    if (o.threads == 0) tr.choose_threads();
     tr.set_loss(loss);
     evaluator eval(m, std::move(loss));
     std::optional<training_monitor> monitor;

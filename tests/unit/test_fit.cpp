@@ -259,6 +259,7 @@ TEST_CASE("same seeds give bit-identical weights on 1 and 2 threads at shapes th
     const auto one = run(1, 9, 9);
     CHECK(same_bits(run(1, 9, 9), one));
     CHECK(same_bits(run(2, 9, 9), one));
+    CHECK(same_bits(run(0, 9, 9), one));  // its full batches run on 1, 2, 1 and 2 threads (detail::thread_choice)
     const auto other_init = run(1, 10, 9), other_fit = run(1, 9, 10);
     CHECK_FALSE(same_bits(other_init, one));
     CHECK_FALSE(same_bits(other_fit, one));
@@ -269,6 +270,55 @@ TEST_CASE("same seeds give bit-identical weights on 1 and 2 threads at shapes th
     CHECK_FALSE(same_bits(unshuffled, one));
     CHECK_FALSE(same_bits(run(1, 9, 10, false), unshuffled));
     CHECK(same_bits(run(2, 9, 9, false), unshuffled));
+}
+
+TEST_CASE("threads = 0 times the first steps on one thread and on all, and keeps the faster") {
+    using choice = sn::detail::thread_choice;
+    // The counts it asks for, and the one it keeps, for step times given here.
+    const auto decide = [](int threads, auto time_of) {
+        choice c(threads);
+        std::vector<int> asked;
+        while (c.deciding()) {
+            asked.push_back(c.next());
+            c.record(time_of(asked.back(), static_cast<int>(asked.size()) - 1));
+        }
+        return std::pair{asked, c.next()};
+    };
+    const auto [asked, faster_two] = decide(2, [](int t, int) { return t == 2 ? 0.5 : 1.0; });
+    std::vector<int> expected;
+    for (int i = 0; i < choice::trials; ++i) expected.insert(expected.end(), {1, 2});
+    CHECK(asked == expected);
+    CHECK(faster_two == 2);
+    CHECK(decide(2, [](int t, int) { return t == 2 ? 1.2 : 1.0; }).second == 1);
+    // Medians: a quarter of slow steps (the OS took the core) do not decide it.
+    CHECK(decide(2, [](int t, int i) { return t == 2 ? (i % 8 == 1 ? 9.0 : 0.9) : 1.0; }).second == 2);
+    CHECK(decide(2, [](int t, int i) { return t == 1 ? (i % 8 == 0 ? 9.0 : 0.9) : 1.0; }).second == 1);
+    // Each count's first steps (cold caches) do not decide it either.
+    CHECK(decide(2, [](int t, int i) { return i < 4 ? 5.0 * t : t == 2 ? 0.9 : 1.0; }).second == 2);
+    CHECK_FALSE(choice(1).deciding());
+    CHECK(choice(1).next() == 1);
+
+    // The trainer runs each timed step on the count asked for, then keeps the choice; steps of
+    // fewer rows (an epoch's last batch) are not timed.
+    if (sn::kernels::pool_threads() < 2) return;
+    Mlp net{sn::Seed{1}};
+    sn::detail::trainer tr(net.engine(), sn::SGD{.learning_rate = 0.01f}, 32, 2, 1);
+    CHECK(tr.threads() == 2);
+    tr.choose_threads();
+    std::vector<int> ran;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        ran.push_back(tr.threads());
+        if (i == 3) tr.step(16);  // not timed: the count stays
+        CHECK(tr.threads() == ran.back());
+        tr.step(32);
+    }
+    CHECK(ran == expected);
+    const int kept = tr.threads();
+    CHECK((kept == 1 || kept == 2));
+    for (int i = 0; i < 3; ++i) {
+        tr.step(32);
+        CHECK(tr.threads() == kept);
+    }
 }
 
 TEST_CASE("without dropout, the fit seed changes the result through the shuffle alone") {

@@ -308,6 +308,7 @@ SANENET_INLINE History fit_model(model& m, const matrix& x, const targets& y, co
     const int threads = kernels::resolve_threads(o.threads);
     kernels::scoped_flush_denormals ftz;
     trainer tr(m, o.optimizer, o.batch_size, threads, o.seed);
+    if (o.threads == 0) tr.choose_threads();
     tr.set_loss(loss);
     evaluator eval(m, std::move(loss));
     std::optional<training_monitor> monitor;

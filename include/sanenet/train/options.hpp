@@ -39,7 +39,7 @@ struct FitOptions {
     std::optional<float> clip_grad_norm = std::nullopt;  // OFF by default (article item 6)
     Waivers allow = {};
     std::uint64_t seed = 42;  // shuffling, dropout and noise
-    int threads = 0;  // 0 = all cores
+    int threads = 0;  // 0 = all cores, or one when the first steps run faster on one (detail::thread_choice)
     bool progress = true;  // the live line on a terminal; silent otherwise
     std::function<void(const EpochRecord&)> on_epoch = {};
     bool shuffle = true;
