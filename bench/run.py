@@ -313,6 +313,8 @@ def two_threads(b, res, emit):
              f"({trip / 2:.0f} ns each way); a fork-join of "
              f"sanenet's pool, 8 empty tasks on 2 threads, {fj:.2f} us. A step passes every activation, gradient "
              "and updated weight between the threads' cores.")
+    emit("\n`sn::fit` with `threads = 0` (the default) times its first 16 full-batch steps alternately on one thread and on "
+         "all, and keeps the faster; the columns above are fits with 1 and 2 threads fixed.")
     emit("")
 
 
