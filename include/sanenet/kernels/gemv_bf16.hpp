@@ -115,7 +115,9 @@ SANENET_INLINE void gemv_bf16(int n, int k, const float* x, const std::uint32_t*
     const int pairs = k / 2;
     const bool odd_k = k % 2 != 0;
     int j = 0;
-    for (; j + 16 * vw <= n; j += 16 * vw) block<16>(j, n, pairs, odd_k, x, w, y);
+    // 16 accumulators and the operands fit AVX-512's 32 registers; with 16 (AVX2, SSE) they would spill.
+    if constexpr (width >= 16)
+        for (; j + 16 * vw <= n; j += 16 * vw) block<16>(j, n, pairs, odd_k, x, w, y);
     for (; j + 8 * vw <= n; j += 8 * vw) block<8>(j, n, pairs, odd_k, x, w, y);
     for (; j + 4 * vw <= n; j += 4 * vw) block<4>(j, n, pairs, odd_k, x, w, y);
     for (; j + vw <= n; j += vw) block<1>(j, n, pairs, odd_k, x, w, y);
