@@ -115,7 +115,9 @@ SANENET_INLINE void AnyNetwork::predict_one(std::span<const float> in, std::span
         model_.infer_raw(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
 }
 
-SANENET_INLINE void AnyNetwork::save(const std::filesystem::path& path) const { detail::save_model(model_, path, waivers_.bits, precision()); }
+SANENET_INLINE void AnyNetwork::save(const std::filesystem::path& path) const {
+    detail::save_model(model_, path, waivers_.bits, precision());
+}
 
 SANENET_INLINE AnyNetwork load_any(const std::filesystem::path& path, const LoadOptions& options) {
     using namespace detail;

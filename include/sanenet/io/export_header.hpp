@@ -245,16 +245,16 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
             body += "    for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] = 0.f;\n";
             if (st.in >= 4)
                 body += "    for (int i = 0; i + 4 <= " + w_in + "; i += 4) {\n        const float x0 = " + src +
-                        "[i], x1 = " + src + "[i + 1], x2 = " + src + "[i + 2], x3 = " + src +
-                        "[i + 3];\n        const " + wt + "* r0 = " + w + " + i * " + w_out + ";\n        const " + wt + " *r1 = r0 + " +
-                        w_out + ", *r2 = r1 + " + w_out + ", *r3 = r2 + " + w_out + ";\n        for (int j = 0; j < " + w_out +
-                        "; ++j)\n            " + dst + "[j] = (((" + dst +
-                        "[j] + x0 * " + at("r0[j]") + ") + x1 * " + at("r1[j]") + ") + x2 * " + at("r2[j]") +
-                        ") + x3 * " + at("r3[j]") + ";\n    }\n";
+                        "[i], x1 = " + src + "[i + 1], x2 = " + src + "[i + 2], x3 = " + src + "[i + 3];\n        const " + wt +
+                        "* r0 = " + w + " + i * " + w_out + ";\n        const " + wt + " *r1 = r0 + " + w_out + ", *r2 = r1 + " +
+                        w_out + ", *r3 = r2 + " + w_out + ";\n        for (int j = 0; j < " + w_out + "; ++j)\n            " +
+                        dst + "[j] = (((" + dst + "[j] + x0 * " + at("r0[j]") + ") + x1 * " + at("r1[j]") + ") + x2 * " +
+                        at("r2[j]") + ") + x3 * " + at("r3[j]") + ";\n    }\n";
             if (st.in % 4)
                 body += "    for (int i = " + std::to_string(st.in / 4 * 4) + "; i < " + w_in +
-                        "; ++i) {\n        const float x = " + src + "[i];\n        const " + wt + "* row = " + w + " + i * " + w_out +
-                        ";\n        for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] += x * " + at("row[j]") + ";\n    }\n";
+                        "; ++i) {\n        const float x = " + src + "[i];\n        const " + wt + "* row = " + w + " + i * " +
+                        w_out + ";\n        for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] += x * " + at("row[j]") +
+                        ";\n    }\n";
             body += "    for (int j = 0; j < " + w_out + "; ++j) {\n        const float v = " + dst + "[j] + detail::" + name +
                     "_bias[j];\n        " + dst + "[j] = " + activation(st.a, st.param) + ";\n    }\n";
             cur = 1 - cur;

@@ -389,7 +389,8 @@ SANENET_INLINE std::string scaler_problem(const scaler& s, const char* side, int
 
 }  // namespace serial
 
-SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits, Precision precision) {
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits,
+                               Precision precision) {
     using namespace serial;
     const std::size_t n = m.parameter_count();
     if (const std::string bad = first_non_finite(m, m.params(), n); !bad.empty())

@@ -170,22 +170,24 @@ SANENET_INLINE QuantizedNetwork quantize_model(const model& m, Waivers type_waiv
         cost.metric = "mse";
         cost.fp32 = mse(full, t);
         cost.reduced = mse(reduced, t);
-        cost.change = cost.fp32 > 0.0 ? (cost.reduced - cost.fp32) / cost.fp32 : (cost.reduced > 0.0 ? std::numeric_limits<double>::infinity() : 0.0);
+        cost.change = cost.fp32 > 0.0 ? (cost.reduced - cost.fp32) / cost.fp32
+                                      : (cost.reduced > 0.0 ? std::numeric_limits<double>::infinity() : 0.0);
         fires = cost.change > o.max_mse_rise;
     }
     net.cost_ = cost;
     if (fires && !((o.allow | type_waivers).bits & lint::QuantizationCost::bit)) {
         const bool acc = cost.metric == "accuracy";
-        const std::string what =
-            acc ? "rounding the weights to " + std::string(precision_name(p)) + " lowers the validation accuracy from " +
-                      format_number(cost.fp32, 6) + " to " + format_number(cost.reduced, 6) + " (" +
-                      format_number(-cost.change, 3) + " lower, more than the " + format_number(o.max_accuracy_drop, 3) +
-                      " allowed): this model needs its fp32 weights (article item 2: look at the results)"
-                : "rounding the weights to " + std::string(precision_name(p)) + " raises the validation MSE from " +
-                      format_number(cost.fp32) + " to " + format_number(cost.reduced) + " (" +
-                      format_number(100.0 * cost.change, 3) + "% higher, more than the " +
-                      format_number(100.0 * o.max_mse_rise, 3) + "% allowed): this model needs its fp32 weights "
-                      "(article item 2: look at the results)";
+        const std::string what = acc ? "rounding the weights to " + std::string(precision_name(p)) +
+                                           " lowers the validation accuracy from " + format_number(cost.fp32, 6) + " to " +
+                                           format_number(cost.reduced, 6) + " (" + format_number(-cost.change, 3) +
+                                           " lower, more than the " + format_number(o.max_accuracy_drop, 3) +
+                                           " allowed): this model needs its fp32 weights (article item 2: look at the results)"
+                                     : "rounding the weights to " + std::string(precision_name(p)) +
+                                           " raises the validation MSE from " + format_number(cost.fp32) + " to " +
+                                           format_number(cost.reduced) + " (" + format_number(100.0 * cost.change, 3) +
+                                           "% higher, more than the " + format_number(100.0 * o.max_mse_rise, 3) +
+                                           "% allowed): this model needs its fp32 weights "
+                                           "(article item 2: look at the results)";
         Diagnostic d = SANENET_TAGGED(QuantizationCost, Severity::warning, what,
                                       "keep fp32 for this model (sn::Precision::fp32, or deploy the Network itself)",
                                       cost.metric + " fp32 " + format_number(cost.fp32, 6) + ", " + precision_name(p) + " " +

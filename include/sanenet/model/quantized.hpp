@@ -84,7 +84,8 @@ SANENET_INLINE std::string dense_weight_place(const model& m, const stage& st, s
         ordinal += s.k == kind::dense;
     }
     const std::size_t cols = static_cast<std::size_t>(st.out);
-    return "dense" + std::to_string(ordinal) + " weight, input " + std::to_string(i / cols) + ", unit " + std::to_string(i % cols);
+    return "dense" + std::to_string(ordinal) + " weight, input " + std::to_string(i / cols) + ", unit " +
+           std::to_string(i % cols);
 }
 
 SANENET_INLINE quantized_model::quantized_model(std::shared_ptr<const std::vector<layer_spec>> specs, const model& source,
@@ -108,8 +109,8 @@ SANENET_INLINE quantized_model::quantized_model(std::shared_ptr<const std::vecto
             if (!std::isfinite(w[i]) || !std::isfinite(r))
                 throw argument_error(std::string(where) + ": cannot round the weights to " + precision_name(p) + ": " +
                                      dense_weight_place(model_, st, i) + " is " + format_shortest(w[i]) +
-                                     (std::isfinite(w[i]) ? ", beyond bf16's range (|w| <= 3.39e38)" : "") +
-                                     "; expected finite weights (train or load the fp32 network again)");
+                                     (std::isfinite(w[i]) ? ", beyond bf16's range (|w| <= 3.39e38): keep this network in fp32"
+                                                          : "; expected finite weights (train or load the fp32 network again)"));
             w[i] = r;
         }
         packed_at_[s] = total;
@@ -124,7 +125,8 @@ SANENET_INLINE quantized_model::quantized_model(std::shared_ptr<const std::vecto
 
 SANENET_INLINE void quantized_model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong) const {
     if (precision_ == Precision::fp32) return model_.infer_raw(in, rows, out, ping, pong, 1);
-    const std::size_t n_in = static_cast<std::size_t>(model_.input_size()), n_out = static_cast<std::size_t>(model_.output_size());
+    const std::size_t n_in = static_cast<std::size_t>(model_.input_size()),
+                      n_out = static_cast<std::size_t>(model_.output_size());
     const std::vector<stage>& stages = model_.stages();
     float* const ws[2] = {ping, pong};
     for (std::size_t r = 0; r < rows; ++r) {
