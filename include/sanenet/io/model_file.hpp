@@ -423,7 +423,7 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
     std::size_t own = 0, bound = std::numeric_limits<std::size_t>::max();
     if (fit_for) {
         own = fixed_header + record_size * weight_layers(fit_for->specs()).size() + 8 + 4 * fit_for->parameter_count() + 4 +
-              record_size * fit_for->specs().size() + 4 + 2 * (4 + 8 * static_cast<std::size_t>(fit_for->max_width())) + 4 + 8;
+              record_size * fit_for->specs().size() + 4 + 2 * (4 + 8 * static_cast<std::size_t>(fit_for->max_width())) + 8;
         bound = 2 * own + (std::size_t{1} << 20);
     }
     std::uint64_t on_disk = 0;
