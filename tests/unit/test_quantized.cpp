@@ -216,6 +216,7 @@ TEST_CASE("the bf16 model file: load_any runs it in bf16, saves it byte for byte
 
     const sn::AnyNetwork any = sn::load_any(path);
     CHECK(any.precision() == sn::Precision::bf16);
+    CHECK(contains(any.summary(), "Dense weights in bf16 (inference only)"));
     const sn::matrix x = normal_matrix(40, 5, 2) * 10.f;
     const sn::matrix pq = q.predict(x), pa = any.predict(x);
     for (std::size_t i = 0; i < pq.size(); ++i) REQUIRE(pq.data()[i] == pa.data()[i]);
@@ -245,6 +246,7 @@ TEST_CASE("the bf16 model file: load_any runs it in bf16, saves it byte for byte
     CHECK(read_bytes(dir.path / "arm_fp32.sanenet") == read_bytes(dir.path / "arm.sanenet"));
     CHECK(get_le(read_bytes(dir.path / "arm.sanenet"), 8, 4) == 2);
     CHECK(sn::load_any(dir.path / "arm.sanenet").precision() == sn::Precision::fp32);
+    CHECK_FALSE(contains(sn::load_any(dir.path / "arm.sanenet").summary(), "bf16"));
 }
 
 TEST_CASE("files written before the precision field still load; a damaged precision field or non-bf16 weights do not") {
@@ -278,6 +280,11 @@ TEST_CASE("files written before the precision field still load; a damaged precis
     const std::string m = message_of<sn::io_error>([&] { (void)sn::load_any(p2); });
     INFO(m);
     CHECK(contains(m, "the file says its weights are bf16 but dense0 weight, input 0, unit 0"));
+    // Without its precision field (the checksum made right): truncated.
+    bytes short_file(b.begin(), b.end() - 12);
+    model_file_writer::put_le(short_file, 0, 8);
+    const fs::path p4 = rewrite(short_file, "noprecision.sanenet");
+    CHECK(contains(message_of<sn::io_error>([&] { (void)sn::load_any(p4); }), "truncated: expected " + std::to_string(b.size())));
     // Version 4 is not read.
     bytes v4 = b;
     v4[8] = 4;

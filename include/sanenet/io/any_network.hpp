@@ -45,7 +45,7 @@ public:
     std::string task() const;
     // The layers as the file describes them (Input first).
     std::span<const detail::layer_spec> layers() const { return model_.specs(); }
-    // The same table as the typed network's summary().
+    // The same table as the typed network's summary() (and, for a bf16 file, a line that says so).
     std::string summary() const;
     // The warnings the compile-time rules found at load (L4.1, L10.1, L11.1, L8.3), as Diagnostics.
     const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
@@ -58,6 +58,7 @@ public:
     Precision precision() const { return quantized_ ? quantized_->precision() : Precision::fp32; }
 
     // As Network's: inference mode, raw inputs and targets' units when the file carries scalers.
+    // (A bf16 model runs row by row on one thread: threads is not used.)
     matrix predict(const matrix& x, int threads = 0) const;
     // One sample; shape_error on wrong sizes. Allocates only on a thread's first call (per-thread
     // workspaces, grown for a wider network).
@@ -94,7 +95,11 @@ SANENET_INLINE AnyNetwork::AnyNetwork(std::shared_ptr<const std::vector<detail::
 
 SANENET_INLINE std::string AnyNetwork::task() const { return detail::task_name(model_.task()); }
 
-SANENET_INLINE std::string AnyNetwork::summary() const { return detail::summary_table(model_.specs(), model_.task()); }
+SANENET_INLINE std::string AnyNetwork::summary() const {
+    std::string s = detail::summary_table(model_.specs(), model_.task());
+    if (quantized_) s += std::string("Dense weights in ") + precision_name(quantized_->precision()) + " (inference only)\n";
+    return s;
+}
 
 SANENET_INLINE matrix AnyNetwork::predict(const matrix& x, int threads) const {
     if (quantized_) return detail::predict_quantized(*quantized_, x);
