@@ -17,7 +17,6 @@
 #include <sanenet/core/errors.hpp>
 #include <sanenet/core/xt.hpp>
 #include <sanenet/kernels/build_info.hpp>
-#include <sanenet/kernels/gemv_bf16.hpp>
 #include <sanenet/network/network.hpp>
 
 #include <sanenet/train/fit.hpp>
