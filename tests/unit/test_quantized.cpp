@@ -226,6 +226,12 @@ TEST_CASE("the bf16 model file: load_any runs it in bf16, saves it byte for byte
     any.save(dir.path / "again.sanenet");
     CHECK(read_bytes(dir.path / "again.sanenet") == b);
     CHECK(sn::quantize(any, sn::Precision::bf16).predict(x) == pq);  // quantizing again changes nothing
+    // Weights imported into the bf16 model would not reach the copy it runs: refused, nothing changed.
+    sn::export_npy(arm, dir.path / "npy");
+    sn::AnyNetwork target = sn::load_any(path);
+    const std::string im = message_of<sn::argument_error>([&] { sn::import_npy(target, dir.path / "npy"); });
+    CHECK(contains(im, "import_npy: this network holds bf16 weights, for inference only"));
+    CHECK(target.predict(x) == pq);
 
     // A typed network refuses it, says why and what to do, and is left as it was.
     Arm other{sn::Seed{9}};
