@@ -6,8 +6,8 @@
 // the anchors and writes the tables (docs/benchmarks.md). CMake builds it as `perf` with the
 // machine's flags and, on an AVX-512 machine, as `perf_avx2` with -mavx2 -mfma.
 // Modes: all (the default), gemm, train, monitors, blas-threads, rss-train, rss-predict;
-// `train-one BATCH THREADS`, `fit-one BATCH THREADS` and `predict-one` run one case alone, to
-// profile it (perf record -e cpu-clock ...).
+// `train-one BATCH THREADS`, `fit-one BATCH THREADS` and `predict-one` (fp32 and bf16, interleaved) run
+// one case alone, to profile it (perf record -e cpu-clock ...).
 #include <sanenet/sanenet.hpp>
 
 #include <cblas.h>
@@ -298,20 +298,32 @@ void bench_monitors(const fashion& d, int rounds) {
     std::fflush(stdout);
 }
 
+// predict_one of the fp32 network and of its bf16 quantization (sn::quantize), interleaved in
+// blocks (each block warmed first: both sets of weights do not fit this core's L2 at once, and
+// a deployment runs one of them), 20 blocks of 1000 timed calls each.
 void bench_predict_one() {
     Net net{sn::Seed{1}};
+    const sn::QuantizedNetwork q = sn::quantize(net, sn::Precision::bf16);
     const auto x = random_vector(784, 5);
     std::vector<float> out(10);
-    for (int i = 0; i < 1000; ++i) net.predict_one(x, out);
-    std::vector<double> t(20000);
-    for (auto& v : t) {
-        const auto t0 = clk::now();
-        net.predict_one(x, out);
-        v = seconds_since(t0);
+    std::vector<double> t32, t16;
+    const auto block = [&](auto&& call, std::vector<double>& t) {
+        for (int i = 0; i < 200; ++i) call();
+        for (int i = 0; i < 1000; ++i) {
+            const auto t0 = clk::now();
+            call();
+            t.push_back(seconds_since(t0));
+        }
+    };
+    for (int round = 0; round < 20; ++round) {
+        block([&] { net.predict_one(x, out); }, t32);
+        block([&] { q.predict_one(x, out); }, t16);
     }
-    std::sort(t.begin(), t.end());
-    std::printf("{\"system\": \"sanenet\", \"case\": \"predict_one\", \"median_us\": %.3f, \"p99_us\": %.3f}\n",
-                t[t.size() / 2] * 1e6, t[t.size() * 99 / 100] * 1e6);
+    for (auto* t : {&t32, &t16}) {
+        std::sort(t->begin(), t->end());
+        std::printf("{\"system\": \"sanenet\", \"case\": \"%s\", \"median_us\": %.3f, \"p99_us\": %.3f}\n",
+                    t == &t32 ? "predict_one" : "predict_one_bf16", (*t)[t->size() / 2] * 1e6, (*t)[t->size() * 99 / 100] * 1e6);
+    }
     std::fflush(stdout);
 }
 

@@ -89,6 +89,7 @@ class Results:
         self.rate = {}  # (system, case, batch, threads) -> [samples/s]
         self.samples = {}  # (system, case, batch, threads) -> samples per measurement
         self.latency = {}  # (system, layout) -> [(median us, p99 us)]
+        self.latency_bf16 = {}  # system -> [(median us, p99 us)] of its bf16 quantization (sn::quantize)
         self.blas_threads = {}  # (what, batch, threads) -> [samples/s or GFLOP/s]
         self.core_to_core = []  # [(round trip ns, fork-join us)]
         self.monitor = []
@@ -101,6 +102,8 @@ class Results:
                 self.rate.setdefault(key, []).append(row["samples_per_s"])
                 if "samples" in row:
                     self.samples[key] = row["samples"]
+            elif case == "predict_one_bf16":
+                self.latency_bf16.setdefault(system, []).append((row["median_us"], row["p99_us"]))
             elif case == "predict_one":
                 self.latency.setdefault((system, row.get("layout", "")), []).append((row["median_us"], row["p99_us"]))
             elif case == "monitor_overhead":
@@ -124,6 +127,10 @@ class Results:
             if best is None or m[0] < best[0]:
                 best = m
         return best
+
+    def lat_bf16(self, system):
+        v = self.latency_bf16.get(system)
+        return (median([a for a, _ in v]), median([b for _, b in v])) if v else None
 
     def layouts(self, system):
         return {layout: (median([a for a, _ in v]), median([b for _, b in v]))
@@ -224,6 +231,9 @@ def latency_table(b, res, emit):
         else:
             continue
         emit(f"| {name} | {m:.2f} | {p:.2f} | {p / m:.2f} |")
+        if system == b.system and res.lat_bf16(b.system):
+            m, p = res.lat_bf16(b.system)
+            emit(f"| sanenet, bf16 weights (`sn::quantize`, interleaved with fp32) | {m:.2f} | {p:.2f} | {p / m:.2f} |")
     emit("")
 
 
@@ -262,6 +272,10 @@ def targets(b, res):
     v = ratio(ours[1], ours[0]) if ours else None
     rows.append(("predict_one p99 <= 2x its median", f"{v:.2f}x ({ours[1]:.2f} us)" if v is not None else "-",
                  verdict(v, lambda x: x <= 2.0)))
+    low = res.lat_bf16(b.system)
+    v = ratio(low[0], ours[0]) if low and ours else None
+    rows.append(("predict_one with bf16 weights <= 0.5x fp32's median (sn::quantize, same run)",
+                 f"{v:.2f}x ({low[0]:.2f} against {ours[0]:.2f} us)" if v is not None else "-", verdict(v, lambda x: x <= 0.5)))
     for batch, need in ((128, 1.6), (32, 1.3)):
         v = ratio(res.r(b.system, "fit", batch, 2), res.r(b.system, "fit", batch, 1))
         rows.append((f"`sn::fit`, 2 threads against 1, batch {batch}: >= {need:g}x", fmt(v, ".2f") + "x" * (v is not None),

@@ -3,7 +3,7 @@
 
 A translation unit that uses the whole public API (a network, fit, predict, predict_one,
 scalers, early stopping, schedules, checkpoints and resume, save and load, load_any, import_npy,
-export_header, the loaders, Standardizer, the metrics, the plots, the doctor) is compiled
+export_header, quantize, the loaders, Standardizer, the metrics, the plots, the doctor) is compiled
 with -DSANENET_COMPILED_LIB -O2, as a user of sanenet::compiled compiles it. Two things must
 hold, or the check fails and names the offender:
 
@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
     std::array<float, 3> fixed_out{};
     net.predict_one(fixed_in, fixed_out);
     any.predict_one(fixed_in, fixed_out);
+    const sn::QuantizedNetwork q = sn::quantize(net, sn::Precision::bf16);
+    q.predict_one(fixed_in, fixed_out);
+    q.save(std::string(dir) + "/q.sanenet");
+    sn::export_header(q, std::string(dir) + "/q.hpp", {.name = "q", .precision = sn::Precision::bf16});
     sn::plot::history_svg(h, std::string(dir) + "/h.svg");
     const auto lr = sn::find_learning_rate(net, x, y, sn::LrOptions{});
     const auto report = sn::doctor(net, x, y, sn::FitOptions{.progress = false});

@@ -34,6 +34,7 @@
 #include <sanenet/io/checkpoint.hpp>
 #include <sanenet/io/model_file.hpp>
 #include <sanenet/io/npy.hpp>
+#include <sanenet/io/quantized.hpp>
 #include <sanenet/report/plot.hpp>
 
 #include <sanenet/doctor/doctor.hpp>

@@ -115,4 +115,19 @@ TEST_CASE("predict_one allocates nothing") {
                   for (int i = 0; i < 100; ++i) any.predict_one(in, out);
               }) == 0);
     }
+    SUBCASE("bf16: a QuantizedNetwork from the first call on, and its file loaded by load_any") {
+        const sn::QuantizedNetwork q = sn::quantize(net, sn::Precision::bf16);
+        CHECK(allocations_during([&] {
+                  for (int i = 0; i < 100; ++i) q.predict_one(in, out);
+              }) == 0);
+        const std::filesystem::path file = std::filesystem::temp_directory_path() / "sanenet_test_allocations_bf16.sanenet";
+        q.save(file);
+        const sn::AnyNetwork any = sn::load_any(file);
+        std::filesystem::remove(file);
+        REQUIRE(any.precision() == sn::Precision::bf16);
+        any.predict_one(in, out);
+        CHECK(allocations_during([&] {
+                  for (int i = 0; i < 100; ++i) any.predict_one(in, out);
+              }) == 0);
+    }
 }

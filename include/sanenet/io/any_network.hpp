@@ -11,6 +11,7 @@
 #include <sanenet/io/model_file.hpp>
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/model/model.hpp>
+#include <sanenet/model/quantized.hpp>
 #include <sanenet/network/architecture_rules.hpp>
 #include <sanenet/network/summary.hpp>
 
@@ -28,7 +29,8 @@ struct LoadOptions {
 };
 
 class AnyNetwork;
-// Reads a model file of either format version (version 1 records no Dropout, GaussianNoise,
+// Reads a model file of any format version (version 3: a bf16 model, which predict then runs in bf16;
+// version 1 records no Dropout, GaussianNoise,
 // initializers or waivers, so L4.1 is not checked on it). Throws io_error for a file that cannot
 // be read or is damaged, lint_error (with the rule's ID) for an architecture that breaks an
 // error-level rule.
@@ -43,7 +45,7 @@ public:
     std::string task() const;
     // The layers as the file describes them (Input first).
     std::span<const detail::layer_spec> layers() const { return model_.specs(); }
-    // The same table as the typed network's summary().
+    // The same table as the typed network's summary() (and, for a bf16 file, a line that says so).
     std::string summary() const;
     // The warnings the compile-time rules found at load (L4.1, L10.1, L11.1, L8.3), as Diagnostics.
     const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
@@ -51,13 +53,18 @@ public:
     Waivers waivers() const { return waivers_; }
     bool has_input_scaler() const { return !model_.input_scaler().empty(); }
     bool has_target_scaler() const { return !model_.target_scaler().empty(); }
+    // The weights' format in the file: fp32, or bf16 (a QuantizedNetwork's save), which predict
+    // and predict_one then run in.
+    Precision precision() const { return quantized_ ? quantized_->precision() : Precision::fp32; }
 
     // As Network's: inference mode, raw inputs and targets' units when the file carries scalers.
+    // (A bf16 model runs row by row on one thread: threads is not used.)
     matrix predict(const matrix& x, int threads = 0) const;
     // One sample; shape_error on wrong sizes. Allocates only on a thread's first call (per-thread
     // workspaces, grown for a wider network).
     void predict_one(std::span<const float> in, std::span<float> out) const;
-    // The current format, byte for byte what the typed network's save writes.
+    // The current format, byte for byte what the typed network's save writes (a bf16 model: the
+    // QuantizedNetwork's).
     void save(const std::filesystem::path& path) const;
 
     // The model, for export_header, export_npy and import_npy (not a stable API).
@@ -70,6 +77,7 @@ private:
 
     std::shared_ptr<const std::vector<detail::layer_spec>> specs_;  // the model's span points here; shared by copies
     detail::model model_;
+    std::shared_ptr<const detail::quantized_model> quantized_;  // a bf16 file: the model it runs
     std::vector<Diagnostic> diagnostics_;
     Waivers waivers_;
 };
@@ -87,9 +95,16 @@ SANENET_INLINE AnyNetwork::AnyNetwork(std::shared_ptr<const std::vector<detail::
 
 SANENET_INLINE std::string AnyNetwork::task() const { return detail::task_name(model_.task()); }
 
-SANENET_INLINE std::string AnyNetwork::summary() const { return detail::summary_table(model_.specs(), model_.task()); }
+SANENET_INLINE std::string AnyNetwork::summary() const {
+    std::string s = detail::summary_table(model_.specs(), model_.task());
+    if (quantized_) s += std::string("Dense weights in ") + precision_name(quantized_->precision()) + " (inference only)\n";
+    return s;
+}
 
-SANENET_INLINE matrix AnyNetwork::predict(const matrix& x, int threads) const { return detail::predict_raw(model_, x, threads); }
+SANENET_INLINE matrix AnyNetwork::predict(const matrix& x, int threads) const {
+    if (quantized_) return detail::predict_quantized(*quantized_, x);
+    return detail::predict_raw(model_, x, threads);
+}
 
 SANENET_INLINE void AnyNetwork::predict_one(std::span<const float> in, std::span<float> out) const {
     detail::check_predict_one(in.size(), out.size(), model_.input_size(), model_.output_size());
@@ -99,10 +114,15 @@ SANENET_INLINE void AnyNetwork::predict_one(std::span<const float> in, std::span
         ping.resize(w);
         pong.resize(w);
     }
-    model_.infer_raw(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
+    if (quantized_)
+        quantized_->infer_raw(in.data(), 1, out.data(), ping.data(), pong.data());
+    else
+        model_.infer_raw(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
 }
 
-SANENET_INLINE void AnyNetwork::save(const std::filesystem::path& path) const { detail::save_model(model_, path, waivers_.bits); }
+SANENET_INLINE void AnyNetwork::save(const std::filesystem::path& path) const {
+    detail::save_model(model_, path, waivers_.bits, precision());
+}
 
 SANENET_INLINE AnyNetwork load_any(const std::filesystem::path& path, const LoadOptions& options) {
     using namespace detail;
@@ -134,6 +154,11 @@ SANENET_INLINE AnyNetwork load_any(const std::filesystem::path& path, const Load
     std::copy(c.params.begin(), c.params.end(), m.params());
     if (!c.input.empty()) m.set_input_scaler(std::move(c.input), "load_any");
     if (!c.target.empty()) m.set_target_scaler(std::move(c.target), "load_any");
+    if (c.precision != Precision::fp32) {
+        if (const std::string bad = first_non_bf16(m); !bad.empty())
+            throw io_error(fail + "corrupted: the file says its weights are " + precision_name(c.precision) + " but " + bad);
+        net.quantized_ = std::make_shared<const quantized_model>(net.specs_, m, c.precision, "load_any");
+    }
     net.diagnostics_ = found;
     net.waivers_ = Waivers{c.waivers};
     return net;

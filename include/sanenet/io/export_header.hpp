@@ -15,6 +15,7 @@
 #include <sanenet/io/file.hpp>
 #include <sanenet/io/model_file.hpp>
 #include <sanenet/model/model.hpp>
+#include <sanenet/model/quantized.hpp>
 
 #include <concepts>
 #include <filesystem>
@@ -25,6 +26,9 @@ namespace sanenet::inline SANENET_ABI {
 
 struct HeaderOptions {
     std::string name = "model";  // the namespace of inputs, outputs and predict: an identifier, or a::b
+    // bf16: the Dense weights rounded to bf16 and stored as 16-bit words (half the bytes), the
+    // sums in fp32, as sn::quantize's model computes them (docs/deployment.md, "Reduced precision").
+    Precision precision = Precision::fp32;
 };
 
 namespace detail {
@@ -53,6 +57,7 @@ void export_header(const Net& net, const std::filesystem::path& path, const Head
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -114,6 +119,20 @@ SANENET_INLINE std::string activation(act a, float p) {
     return "v";
 }
 
+// The bf16 words of v (finite, within bf16's range), as hexadecimal literals.
+SANENET_INLINE std::string bf16_array(const std::string& name, const float* v, std::size_t n) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s = "alignas(64) inline constexpr unsigned short " + name + "[" + std::to_string(n) + "] = {";
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i % 12 == 0) s += "\n    ";
+        const unsigned h = kernels::bf16_from_float(v[i]);
+        s += "0x";
+        for (int d = 12; d >= 0; d -= 4) s += digits[(h >> d) & 15u];
+        if (i + 1 < n) s += ", ";
+    }
+    return s + "};\n";
+}
+
 SANENET_INLINE bool needs_cmath(act a) { return a != act::identity && a != act::relu && a != act::leaky_relu; }
 
 }  // namespace header_gen
@@ -135,6 +154,10 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
                                  "joined by ::");
     if (const std::string bad = serial::first_non_finite(m, m.params(), m.parameter_count()); !bad.empty())
         throw io_error("refusing to export a header: " + bad);
+    const bool bf16 = options.precision == Precision::bf16;
+    if (bf16)  // refuses weights beyond bf16's range, naming them
+        (void)quantized_model(std::make_shared<const std::vector<layer_spec>>(m.specs().begin(), m.specs().end()), m,
+                              Precision::bf16, "export_header");
     std::string macro;
     for (char c : options.name) macro += c == ':' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     macro += "_SANENET_NO_FMA";
@@ -151,6 +174,9 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
                     std::to_string(version_patch) + " (sn::export_header); do not edit.\n// " + task_name(m.task()) + ", " +
                     std::to_string(in) + " inputs -> " + std::to_string(out) + " outputs, " +
                     std::to_string(m.parameter_count()) + " parameters: " + layers + ".\n";
+    if (bf16)
+        h += "// Precision: bf16 weights (each Dense weight rounded to the nearest bf16, stored as its 16 bits), fp32\n"
+             "// biases, activations and sums, as sn::quantize(net, sn::Precision::bf16) computes.\n";
     h += m.input_scaler().empty()
              ? "// predict takes the inputs the network was trained on (no input scaler).\n"
              : "// predict takes raw inputs: the input scaler (a Standardizer's mean and scale) is applied here.\n";
@@ -160,12 +186,20 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
          "// several threads. The multiply-adds are not fused (fp-contract off on GCC and Clang), so the results\n"
          "// are the same for every instruction set the header is compiled for.\n"
          "#pragma once\n\n";
-    if (cmath) h += "#include <cmath>\n\n";
+    if (cmath) h += "#include <cmath>\n";
+    if (bf16) h += "#include <cstring>\n";
+    if (cmath || bf16) h += "\n";
     h += "#if defined(__GNUC__) && !defined(__clang__)\n#define " + macro +
          " __attribute__((optimize(\"fp-contract=off\")))\n#else\n#define " + macro + "\n#endif\n\n";
     h += "namespace " + options.name + " {\n\n";
     h += "inline constexpr int inputs = " + std::to_string(in) + ";\ninline constexpr int outputs = " + std::to_string(out) +
-         ";\n\nnamespace detail {\n\n";
+         ";\n";
+    if (bf16) h += "inline constexpr const char* precision = \"bf16\";\n";
+    h += "\nnamespace detail {\n\n";
+    if (bf16)
+        h += "// A bf16 weight as the float it holds (exact).\ninline float bf16(unsigned short w) noexcept {\n"
+             "    const unsigned int u = static_cast<unsigned int>(w) << 16;\n    float f;\n"
+             "    std::memcpy(&f, &u, sizeof f);\n    return f;\n}\n\n";
     if (!m.input_scaler().empty()) {
         h += array("input_mean", m.input_scaler().mean.data(), m.input_scaler().size());
         h += array("input_scale", m.input_scaler().scale.data(), m.input_scaler().size());
@@ -199,24 +233,28 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
         if (st.k == kind::dense) {
             const std::string name = "dense" + std::to_string(dense_i++);
             h += "// " + what + ": " + w_in + " x " + w_out + ", row i the weights of input i\n";
-            h += array(name + "_weight", m.params() + st.w, static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out));
+            const std::size_t n_w = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
+            h += bf16 ? bf16_array(name + "_weight", m.params() + st.w, n_w) : array(name + "_weight", m.params() + st.w, n_w);
             h += array(name + "_bias", m.params() + st.b, static_cast<std::size_t>(st.out));
             body += "    // " + what + (st.a != act::identity ? std::string(", ") + std::string(act_name(st.a)) : std::string()) +
                     "\n";
             // Four inputs per pass over the outputs, each output still summed over the inputs in turn.
             const std::string w = "detail::" + name + "_weight";
+            const std::string wt = bf16 ? "unsigned short" : "float";
+            const auto at = [&](const std::string& e) { return bf16 ? "detail::bf16(" + e + ")" : e; };
             body += "    for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] = 0.f;\n";
             if (st.in >= 4)
                 body += "    for (int i = 0; i + 4 <= " + w_in + "; i += 4) {\n        const float x0 = " + src +
-                        "[i], x1 = " + src + "[i + 1], x2 = " + src + "[i + 2], x3 = " + src +
-                        "[i + 3];\n        const float* r0 = " + w + " + i * " + w_out + ";\n        const float *r1 = r0 + " +
-                        w_out + ", *r2 = r1 + " + w_out + ", *r3 = r2 + " + w_out + ";\n        for (int j = 0; j < " + w_out +
-                        "; ++j)\n            " + dst + "[j] = (((" + dst +
-                        "[j] + x0 * r0[j]) + x1 * r1[j]) + x2 * r2[j]) + x3 * r3[j];\n    }\n";
+                        "[i], x1 = " + src + "[i + 1], x2 = " + src + "[i + 2], x3 = " + src + "[i + 3];\n        const " + wt +
+                        "* r0 = " + w + " + i * " + w_out + ";\n        const " + wt + " *r1 = r0 + " + w_out + ", *r2 = r1 + " +
+                        w_out + ", *r3 = r2 + " + w_out + ";\n        for (int j = 0; j < " + w_out + "; ++j)\n            " +
+                        dst + "[j] = (((" + dst + "[j] + x0 * " + at("r0[j]") + ") + x1 * " + at("r1[j]") + ") + x2 * " +
+                        at("r2[j]") + ") + x3 * " + at("r3[j]") + ";\n    }\n";
             if (st.in % 4)
                 body += "    for (int i = " + std::to_string(st.in / 4 * 4) + "; i < " + w_in +
-                        "; ++i) {\n        const float x = " + src + "[i];\n        const float* row = " + w + " + i * " + w_out +
-                        ";\n        for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] += x * row[j];\n    }\n";
+                        "; ++i) {\n        const float x = " + src + "[i];\n        const " + wt + "* row = " + w + " + i * " +
+                        w_out + ";\n        for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] += x * " + at("row[j]") +
+                        ";\n    }\n";
             body += "    for (int j = 0; j < " + w_out + "; ++j) {\n        const float v = " + dst + "[j] + detail::" + name +
                     "_bias[j];\n        " + dst + "[j] = " + activation(st.a, st.param) + ";\n    }\n";
             cur = 1 - cur;

@@ -2,7 +2,8 @@
 //
 // Layout, every integer little-endian, every float IEEE-754 binary32 little-endian:
 //   offset 0   8 bytes   magic "SANENET\x1a"
-//          8   u32       format version (2; version 1 files, which end after the parameters, still load)
+//          8   u32       format version (2, or 3 for a reduced-precision model; version 1 files, which
+//                        end after the parameters, still load)
 //         12   u64       architecture fingerprint: FNV-1a 64 over bytes 20 .. 32+16L (the record below)
 //         20   u32       task kind (0 regression, 1 classification, 2 multilabel)
 //         24   u32       task outputs (0 = any, for regression)
@@ -24,6 +25,10 @@
 //                        means and I f32 scales (Network::attach_input_scaler)
 //              u32       T, the target scaler's width (0: none; else the outputs, Regression only), then
 //                        T f32 means and T f32 scales (Network::attach_target_scaler)
+// Version 3 (a QuantizedNetwork's save: a model for inference only) goes on after the target scaler:
+//              u32       the precision of the Dense weights (1: bf16; sn::Precision). Each weight is stored
+//                        as the f32 of its bf16 value (low 16 bits zero), so the layout above is unchanged.
+//                        fp32 models are written as version 2, byte for byte as before.
 //   end - 8    u64       checksum: FNV-1a 64 over every byte before it
 // The fingerprint covers the L records only: weights trained with dropout load into the same
 // network without it, and a file of either version into any network with the same records.
@@ -35,6 +40,7 @@
 #include <sanenet/io/file.hpp>
 #include <sanenet/lints/lint.hpp>
 #include <sanenet/model/model.hpp>
+#include <sanenet/model/quantized.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -57,6 +63,7 @@ namespace serial {
 
 inline constexpr char magic[8] = {'S', 'A', 'N', 'E', 'N', 'E', 'T', '\x1a'};
 inline constexpr std::uint32_t format_version = 2;
+inline constexpr std::uint32_t quantized_version = 3;  // a reduced-precision model (the precision field)
 inline constexpr std::size_t fixed_header = 32;  // magic .. L
 inline constexpr std::size_t record_size = 16;
 
@@ -74,12 +81,15 @@ struct model_file_content {
     std::uint32_t waivers = 0;  // version 2: the network type's waiver bits
     std::vector<float> params;  // N values, not yet checked for finiteness
     scaler input, target;  // checked: the record's widths, finite means, finite scales > 0
+    Precision precision = Precision::fp32;  // version 3: the weights' precision
 };
 
 // Writes m's architecture, parameters and scalers to `path` atomically (the layout above, the
 // current version); refuses non-finite parameters, which load would refuse. waiver_bits: the
 // network type's waivers, recorded for sn::load_any.
-SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits);
+// precision: the format of m's weights (bf16: every Dense weight a bf16 value, written as version 3).
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits,
+                               Precision precision = Precision::fp32);
 
 // Reads `path` and checks everything that needs no network: magic, version, sizes, checksum,
 // the record against its fingerprint and the parameter count, and (version 2) the layer list
@@ -379,16 +389,20 @@ SANENET_INLINE std::string scaler_problem(const scaler& s, const char* side, int
 
 }  // namespace serial
 
-SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits) {
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits,
+                               Precision precision) {
     using namespace serial;
     const std::size_t n = m.parameter_count();
     if (const std::string bad = first_non_finite(m, m.params(), n); !bad.empty())
         throw io_error("refusing to save " + quoted(path) + ": " + bad + " (a file that load would refuse)");
+    if (precision != Precision::fp32)
+        if (const std::string bad = first_non_bf16(m); !bad.empty())
+            throw io_error("refusing to save " + quoted(path) + " as " + precision_name(precision) + ": " + bad);
     const bytes record = architecture_record(m.task(), weight_layers(m.specs()));
     bytes b;
     b.reserve(fixed_header - 12 + record.size() + 8 + 4 * n + 16 * m.specs().size() + 8 * m.max_width() + 32);
     put_raw(b, magic, sizeof magic);
-    put_u32(b, format_version);
+    put_u32(b, precision == Precision::fp32 ? format_version : quantized_version);
     put_u64(b, fingerprint(record));
     put_raw(b, record.data(), record.size());
     put_u64(b, static_cast<std::uint64_t>(n));
@@ -397,6 +411,7 @@ SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path
     put_u32(b, waiver_bits);
     put_scaler(b, m.input_scaler());
     put_scaler(b, m.target_scaler());
+    if (precision != Precision::fp32) put_u32(b, static_cast<std::uint32_t>(precision));
     put_u64(b, fnv1a(b.data(), b.size()));
     write_file_atomically(path, b, "save");
 }
@@ -437,9 +452,9 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
     if (size < fixed_header) throw truncated(fixed_header, "at least ");
     model_file_content c;
     c.version = get_u32(b.data() + 8);
-    if (c.version != 1 && c.version != format_version)
+    if (c.version < 1 || c.version > quantized_version)
         throw io_error(fail + "format version " + std::to_string(c.version) + ", this build reads 1 to " +
-                       std::to_string(format_version));
+                       std::to_string(quantized_version));
     const std::uint64_t layers_in_file = get_u32(b.data() + 28);
     const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
     if (file_has < count_at + 8) throw truncated(count_at + 8, "at least ");
@@ -486,6 +501,11 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
         at += 4 + 8 * static_cast<std::uint64_t>(get_u32(b.data() + at));  // the input scaler
         if (size < at + 4) throw truncated(at + 4 + 8, "at least ");
         at += 4 + 8 * static_cast<std::uint64_t>(get_u32(b.data() + at));  // the target scaler: the size is known
+    }
+    std::uint64_t precision_at = 0;
+    if (c.version >= 3) {
+        precision_at = at;
+        at += 4;
     }
     const std::uint64_t expected = at + 8;
     if (size < expected) throw truncated(expected, "");
@@ -543,6 +563,13 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
         if (bad.empty()) bad = scaler_problem(c.target, "output", record_outputs(c.record));
         if (!bad.empty()) throw io_error(fail + "corrupted scalers: " + bad);
     }
+    if (c.version >= 3) {
+        const std::uint32_t code = get_u32(b.data() + precision_at);
+        if (code != static_cast<std::uint32_t>(Precision::bf16))
+            throw io_error(fail + "corrupted precision field: " + std::to_string(code) +
+                           " (a version 3 file holds a reduced-precision model: 1 = bf16)");
+        c.precision = Precision::bf16;
+    }
     c.params.resize(static_cast<std::size_t>(count));
     get_floats(b.data() + params_at, c.params.data(), c.params.size());
     return c;
@@ -552,6 +579,11 @@ SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
     using namespace serial;
     model_file_content c = read_model_file(path, &m);
     const std::string fail = "cannot load " + quoted(path) + ": ";
+    if (c.precision != Precision::fp32)
+        throw io_error(fail + "the file holds a " + precision_name(c.precision) +
+                       " model (reduced precision, for inference only: a QuantizedNetwork's save wrote it), and a "
+                       "Network loads fp32 weights to train or run them. Run it with sn::load_any(path), or load the "
+                       "fp32 file it was quantized from to train it");
     const std::vector<layer_spec> net_layers = weight_layers(m.specs());
     if (fingerprint(architecture_record(m.task(), net_layers)) != c.fingerprint)
         throw io_error(fail + architecture_difference(c.task, c.record, m.task(), net_layers));

@@ -20,6 +20,7 @@
 #include <sanenet/io/file.hpp>
 #include <sanenet/io/model_file.hpp>
 #include <sanenet/model/model.hpp>
+#include <sanenet/model/quantized.hpp>
 
 #include <concepts>
 #include <cstddef>
@@ -92,6 +93,12 @@ template <class Net>
         { n.engine() } -> std::convertible_to<detail::model&>;
     }
 void import_npy(Net& net, const std::filesystem::path& dir) {
+    // An sn::AnyNetwork loaded from a bf16 file runs its rounded copy of the weights: new ones go
+    // into the fp32 network, quantized again.
+    if constexpr (requires { net.precision(); })
+        if (net.precision() != Precision::fp32)
+            throw argument_error(std::string("import_npy: this network holds ") + precision_name(net.precision()) +
+                                 " weights, for inference only; import into the fp32 network, then sn::quantize it");
     const detail::write_use use(net.engine(), "import_npy");
     detail::import_npy(net.engine(), dir);
 }

@@ -51,7 +51,8 @@ struct lint_tag {
     X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")           \
     X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")            \
     X(SignalAtInit, 20, "L9.3", "signal-at-init")                       \
-    X(HiddenSigmoid, 21, "L8.3", "hidden-sigmoid")
+    X(HiddenSigmoid, 21, "L8.3", "hidden-sigmoid")                      \
+    X(QuantizationCost, 22, "L2.4", "quantization-cost")
 
 namespace lint {
 #define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)   \
