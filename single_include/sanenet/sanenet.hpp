@@ -3625,7 +3625,8 @@ struct lint_tag {
     X(TooFewHiddenUnits, 18, "L11.1", "too-few-hidden-units")           \
     X(MissingNonlinearity, 19, "X1", "missing-nonlinearity")            \
     X(SignalAtInit, 20, "L9.3", "signal-at-init")                       \
-    X(HiddenSigmoid, 21, "L8.3", "hidden-sigmoid")
+    X(HiddenSigmoid, 21, "L8.3", "hidden-sigmoid")                      \
+    X(QuantizationCost, 22, "L2.4", "quantization-cost")
 
 namespace lint {
 #define SANENET_DECLARE_LINT_TAG(Tag, Bit, Id, Slug)   \
@@ -4162,11 +4163,19 @@ namespace sanenet::inline SANENET_ABI::detail {
 using kernels::aligned_buffer;
 
 // How a forward pass runs. Inference: regularizers off, the output activation applied.
+// A stage's forward pass run in place of its kind's (a quantized model's bf16 Dense,
+// model/quantized.hpp): run returns true when it computed io.out, false to leave it to the kind.
+struct stage_override {
+    bool (*run)(const void* ctx, const stage_io& io);
+    const void* ctx;
+};
+
 struct forward_pass {
     bool regularize = false;  // dropout and noise on
     bool apply_output = true;  // false: stop at the logits (the loss fuses the output activation)
     int threads = 1;
     std::uint64_t seed = 0, step = 0;  // the random streams of dropout and noise
+    const stage_override* replace = nullptr;
 };
 
 // Where a forward pass writes. Inference: two alternating workspaces of rows x max_width,
@@ -4255,8 +4264,9 @@ public:
     // Inference: in (rows x input) -> out (rows x output), the output activation applied unless
     // apply_output is false; ping and pong hold rows x max_width each.
     void infer(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads, bool apply_output = true,
-               stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
-        forward(in, rows, forward_pass{false, apply_output, threads}, forward_buffers{out, ping, pong}, visit, visit_ctx);
+               stage_visitor visit = nullptr, void* visit_ctx = nullptr, const stage_override* replace = nullptr) const {
+        forward(in, rows, forward_pass{false, apply_output, threads, 0, 0, replace}, forward_buffers{out, ping, pong}, visit,
+                visit_ctx);
     }
 
     use_word& use() const { return use_; }
@@ -4265,7 +4275,8 @@ public:
     // which the first stage reads before any stage writes it), the output activation applied,
     // the predictions taken back to the targets' units by the target scaler. Without scalers,
     // infer itself. No allocation.
-    void infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads) const;
+    void infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads,
+                   const stage_override* replace = nullptr) const;
 
 private:
     mutable use_word use_;
@@ -4386,7 +4397,8 @@ SANENET_INLINE void model::forward(const float* in, std::size_t rows, const forw
                           pass.threads,
                           pass.seed,
                           pass.step};
-        visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
+        if (!pass.replace || !pass.replace->run(pass.replace->ctx, io))
+            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
         if (visit) visit(visit_ctx, s, dst, rows);
         cur = dst;
     }
@@ -4464,12 +4476,13 @@ SANENET_INLINE void model::set_target_scaler(scaler s, const char* where) {
     target_scaler_ = std::move(s);
 }
 
-SANENET_INLINE void model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads) const {
+SANENET_INLINE void model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads,
+                                     const stage_override* replace) const {
     if (!input_scaler_.empty()) {
         standardize_rows(input_scaler_, in, rows, pong);
         in = pong;
     }
-    infer(in, rows, out, ping, pong, threads);
+    infer(in, rows, out, ping, pong, threads, true, nullptr, nullptr, replace);
     if (!target_scaler_.empty()) destandardize_rows(target_scaler_, out, rows);
 }
 
@@ -9900,7 +9913,8 @@ SANENET_INLINE void Standardizer::check(const sanenet::matrix& x, const char* me
 //
 // Layout, every integer little-endian, every float IEEE-754 binary32 little-endian:
 //   offset 0   8 bytes   magic "SANENET\x1a"
-//          8   u32       format version (2; version 1 files, which end after the parameters, still load)
+//          8   u32       format version (2, or 3 for a reduced-precision model; version 1 files, which
+//                        end after the parameters, still load)
 //         12   u64       architecture fingerprint: FNV-1a 64 over bytes 20 .. 32+16L (the record below)
 //         20   u32       task kind (0 regression, 1 classification, 2 multilabel)
 //         24   u32       task outputs (0 = any, for regression)
@@ -9922,10 +9936,332 @@ SANENET_INLINE void Standardizer::check(const sanenet::matrix& x, const char* me
 //                        means and I f32 scales (Network::attach_input_scaler)
 //              u32       T, the target scaler's width (0: none; else the outputs, Regression only), then
 //                        T f32 means and T f32 scales (Network::attach_target_scaler)
+// Version 3 (a QuantizedNetwork's save: a model for inference only) goes on after the target scaler:
+//              u32       the precision of the Dense weights (1: bf16; sn::Precision). Each weight is stored
+//                        as the f32 of its bf16 value (low 16 bits zero), so the layout above is unchanged.
+//                        fp32 models are written as version 2, byte for byte as before.
 //   end - 8    u64       checksum: FNV-1a 64 over every byte before it
 // The fingerprint covers the L records only: weights trained with dropout load into the same
 // network without it, and a file of either version into any network with the same records.
 
+// begin file sanenet/model/quantized.hpp
+// The reduced-precision inference model behind sn::quantize and a bf16 sn::load_any: a model
+// whose Dense weights are rounded to bf16 (biases, LayerNorm parameters and scalers stay fp32),
+// run one row at a time by the bf16 GEMV (kernels/gemv_bf16.hpp) with fp32 activations and
+// accumulation. The other stages run their kind's own forward (layers/).
+
+// begin file sanenet/kernels/gemv_bf16.hpp
+// Reduced-precision inference: bf16 weights (the upper 16 bits of an fp32, rounded to nearest
+// even), fp32 activations and accumulation. A Dense's weights W (k inputs x n outputs, row-major,
+// as the model stores them) are packed in pairs of inputs: 32-bit lane (p, j) holds W[2p][j] in its
+// low half and W[2p + 1][j] in its high half (zero past the last input), stored column block by
+// column block (each block's pairs contiguous, gemv_bf16's blocking). `lane << 16` is then
+// W[2p][j] as an fp32 and `lane & 0xFFFF0000` is W[2p + 1][j]: the GEMV's inner loop is one load,
+// two integer operations and two FMAs per 2 x width weights, half the bytes of the fp32 GEMV.
+
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+// The bf16 nearest to x, ties to even (x finite: a NaN or an infinity is refused before).
+constexpr std::uint16_t bf16_from_float(float x) {
+    const std::uint32_t u = std::bit_cast<std::uint32_t>(x);
+    return static_cast<std::uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+// The fp32 whose value a bf16 holds (exact).
+constexpr float float_from_bf16(std::uint16_t h) { return std::bit_cast<float>(static_cast<std::uint32_t>(h) << 16); }
+// x rounded to bf16, as an fp32.
+constexpr float round_to_bf16(float x) { return float_from_bf16(bf16_from_float(x)); }
+
+// The number of 32-bit lanes W (k x n) packs into.
+constexpr std::size_t bf16_packed_size(int k, int n) {
+    return static_cast<std::size_t>((k + 1) / 2) * static_cast<std::size_t>(n);
+}
+
+// W (k x n, row-major, finite) rounded to bf16 into out (bf16_packed_size(k, n) lanes). The
+// column blocks follow this build's vector width: pack and run in the same build.
+SANENET_INLINE void pack_bf16(const float* w, int k, int n, std::uint32_t* out);
+
+// y[0:n] = x[0:k] W + bias (bias may be null), W packed by pack_bf16. No allocation.
+SANENET_INLINE void gemv_bf16(int n, int k, const float* x, const std::uint32_t* w, const float* bias, float* y);
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+
+#if SANENET_DEFINITIONS
+SANENET_KERNELS_BEGIN
+namespace sanenet::inline SANENET_ABI::kernels {
+
+namespace detail_bf16 {
+
+// Lanes as the two fp32 weights they hold.
+SANENET_ALWAYS_INLINE vfloat low_weights(vuint u) { return xsimd::bitwise_cast<vfloat>(u << 16); }
+SANENET_ALWAYS_INLINE vfloat high_weights(vuint u) { return xsimd::bitwise_cast<vfloat>(u & vuint(0xffff0000u)); }
+
+// The first `count` lanes from p, the others zero (load_partial on the bits).
+SANENET_ALWAYS_INLINE vuint load_lanes(const std::uint32_t* p, int count) {
+    return xsimd::bitwise_cast<vuint>(load_partial(reinterpret_cast<const float*>(p), count));
+}
+
+// The outputs are computed in column blocks of 16 vectors (AVX-512: 32 registers hold the 16
+// accumulators and the operands), 8 (16 registers: AVX2, SSE2, where 16 would spill), 4 and 1,
+// then a tail of fewer than width. The width of the block that starts at output j.
+inline int block_cols(int j, int n) {
+    constexpr int vw = static_cast<int>(width);
+    const int rest = n - j;
+    for (int b : {width >= 16 ? 16 : 8, 8, 4, 1})
+        if (rest >= b * vw) return b * vw;
+    return rest;
+}
+
+// The packed lanes of one column block [j0, j0 + c): `panel` (at j0 x pairs in the packed W),
+// pair p's c lanes at panel + p c, so that a block reads one contiguous run (the hardware
+// prefetcher's easiest stream).
+template <int Block>
+SANENET_ALWAYS_INLINE void block(int pairs, bool odd_k, const float* x, const std::uint32_t* panel, float* y) {
+    constexpr int vw = static_cast<int>(width);
+    vfloat acc[Block];
+#pragma GCC unroll 16
+    for (int v = 0; v < Block; ++v) acc[v] = vfloat(0.f);
+    for (int p = 0; p < pairs; ++p) {
+        const vfloat xe(x[2 * p]), xo(x[2 * p + 1]);
+        const std::uint32_t* row = panel + static_cast<std::size_t>(p) * (Block * vw);
+#pragma GCC unroll 16
+        for (int v = 0; v < Block; ++v) {
+            const vuint u = vuint::load_unaligned(row + v * vw);
+            acc[v] = xsimd::fma(xe, low_weights(u), acc[v]);
+            acc[v] = xsimd::fma(xo, high_weights(u), acc[v]);
+        }
+    }
+    if (odd_k) {
+        const vfloat xe(x[2 * pairs]);
+        const std::uint32_t* row = panel + static_cast<std::size_t>(pairs) * (Block * vw);
+#pragma GCC unroll 16
+        for (int v = 0; v < Block; ++v) acc[v] = xsimd::fma(xe, low_weights(vuint::load_unaligned(row + v * vw)), acc[v]);
+    }
+#pragma GCC unroll 16
+    for (int v = 0; v < Block; ++v) acc[v].store_unaligned(y + v * vw);
+}
+
+// The last cols < width outputs: masked loads, the even and the odd inputs in two accumulators
+// (one vector has no other work to hide the FMA latency behind).
+SANENET_ALWAYS_INLINE void tail(int cols, int pairs, bool odd_k, const float* x, const std::uint32_t* panel, float* y) {
+    vfloat even(0.f), odd(0.f);
+    for (int p = 0; p < pairs; ++p) {
+        const vuint u = load_lanes(panel + static_cast<std::size_t>(p) * cols, cols);
+        even = xsimd::fma(vfloat(x[2 * p]), low_weights(u), even);
+        odd = xsimd::fma(vfloat(x[2 * p + 1]), high_weights(u), odd);
+    }
+    if (odd_k)
+        even =
+            xsimd::fma(vfloat(x[2 * pairs]), low_weights(load_lanes(panel + static_cast<std::size_t>(pairs) * cols, cols)), even);
+    store_partial(y, even + odd, cols);
+}
+
+}  // namespace detail_bf16
+
+SANENET_INLINE void pack_bf16(const float* w, int k, int n, std::uint32_t* out) {
+    const int rows = (k + 1) / 2;
+    for (int j0 = 0; j0 < n;) {
+        const int c = detail_bf16::block_cols(j0, n);
+        std::uint32_t* panel = out + static_cast<std::size_t>(j0) * rows;
+        for (int p = 0; p < rows; ++p)
+            for (int jj = 0; jj < c; ++jj) {
+                const std::size_t j = static_cast<std::size_t>(j0 + jj);
+                const std::uint32_t lo = bf16_from_float(w[static_cast<std::size_t>(2 * p) * n + j]);
+                const std::uint32_t hi = 2 * p + 1 < k ? bf16_from_float(w[static_cast<std::size_t>(2 * p + 1) * n + j]) : 0u;
+                panel[static_cast<std::size_t>(p) * c + jj] = lo | (hi << 16);
+            }
+        j0 += c;
+    }
+}
+
+SANENET_INLINE void gemv_bf16(int n, int k, const float* x, const std::uint32_t* w, const float* bias, float* y) {
+    using namespace detail_bf16;
+    constexpr int vw = static_cast<int>(width);
+    const int pairs = k / 2, rows = (k + 1) / 2;
+    const bool odd_k = k % 2 != 0;
+    for (int j = 0; j < n;) {
+        const int c = block_cols(j, n);
+        const std::uint32_t* panel = w + static_cast<std::size_t>(j) * rows;
+        if constexpr (width >= 16)
+            if (c == 16 * vw) block<16>(pairs, odd_k, x, panel, y + j);
+        if (c == 8 * vw) block<8>(pairs, odd_k, x, panel, y + j);
+        if (c == 4 * vw) block<4>(pairs, odd_k, x, panel, y + j);
+        if (c == vw) block<1>(pairs, odd_k, x, panel, y + j);
+        if (c < vw) tail(c, pairs, odd_k, x, panel, y + j);
+        j += c;
+    }
+    if (bias)
+        for (int i = 0; i < n; ++i) y[i] += bias[i];
+}
+
+}  // namespace sanenet::kernels
+SANENET_KERNELS_END
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/kernels/gemv_bf16.hpp
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <utility>
+#endif
+
+namespace sanenet::inline SANENET_ABI {
+
+// The format of an inference model's weights: fp32 as trained, or bf16 (docs/deployment.md,
+// "Reduced precision"). The values are the model file's codes.
+enum class Precision : std::uint32_t { fp32 = 0, bf16 = 1 };
+
+// "fp32", "bf16".
+SANENET_INLINE const char* precision_name(Precision p);
+
+}  // namespace sanenet
+
+namespace sanenet::inline SANENET_ABI::detail {
+
+class quantized_model {
+public:
+    // source's parameters and scalers with every Dense weight rounded to p (fp32: as they are).
+    // A weight that is not finite, or that bf16 cannot hold (|w| above 3.39e38 rounds to
+    // infinity), is an argument_error naming it and `where`. specs: the layers, shared by copies.
+    quantized_model(std::shared_ptr<const std::vector<layer_spec>> specs, const model& source, Precision p, const char* where);
+
+    Precision precision() const { return precision_; }
+    // The fp32 model holding the rounded weights (save, export_header, summary).
+    const model& engine() const { return model_; }
+    const std::shared_ptr<const std::vector<layer_spec>>& specs() const { return specs_; }
+
+    // Inference in the user's units: model::infer_raw with each Dense through the bf16 GEMV,
+    // a row at a time; ping and pong hold rows x max_width floats each. No allocation.
+    void infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong) const;
+
+private:
+    // The stage_override of a bf16 model: every Dense through gemv_bf16.
+    static bool run_dense(const void* self, const stage_io& io);
+
+    std::shared_ptr<const std::vector<layer_spec>> specs_;
+    model model_;
+    Precision precision_;
+    kernels::aligned_buffer<std::uint32_t> packed_;  // the Dense weights, packed in input pairs
+    std::vector<std::size_t> packed_at_;  // per stage: where its weights start in packed_
+};
+
+// Empty when every Dense weight of m is a bf16 value (its low 16 bits zero), otherwise which is not.
+SANENET_INLINE std::string first_non_bf16(const model& m);
+
+// Batched inference through q.infer_raw, in chunks (predict's), row by row.
+SANENET_INLINE xt::xtensor<float, 2> predict_quantized(const quantized_model& q, const xt::xtensor<float, 2>& x);
+
+}  // namespace sanenet::detail
+
+#if SANENET_DEFINITIONS
+namespace sanenet::inline SANENET_ABI {
+SANENET_INLINE const char* precision_name(Precision p) { return p == Precision::bf16 ? "bf16" : "fp32"; }
+}  // namespace sanenet
+
+namespace sanenet::inline SANENET_ABI::detail {
+
+// "dense1 weight, input 3, unit 7" for Dense stage st's weight index i.
+SANENET_INLINE std::string dense_weight_place(const model& m, const stage& st, std::size_t i) {
+    std::size_t ordinal = 0;
+    for (const stage& s : m.stages()) {
+        if (&s == &st) break;
+        ordinal += s.k == kind::dense;
+    }
+    const std::size_t cols = static_cast<std::size_t>(st.out);
+    return "dense" + std::to_string(ordinal) + " weight, input " + std::to_string(i / cols) + ", unit " +
+           std::to_string(i % cols);
+}
+
+SANENET_INLINE quantized_model::quantized_model(std::shared_ptr<const std::vector<layer_spec>> specs, const model& source,
+                                                Precision p, const char* where)
+    : specs_(std::move(specs)),
+      model_(*specs_, source.task(), 0),
+      precision_(p) {
+    std::copy(source.params(), source.params() + source.parameter_count(), model_.params());
+    if (!source.input_scaler().empty()) model_.set_input_scaler(source.input_scaler(), where);
+    if (!source.target_scaler().empty()) model_.set_target_scaler(source.target_scaler(), where);
+    if (p == Precision::fp32) return;
+    std::size_t total = 0;
+    packed_at_.assign(model_.stages().size(), 0);
+    for (std::size_t s = 0; s < model_.stages().size(); ++s) {
+        const stage& st = model_.stages()[s];
+        if (st.k != kind::dense) continue;
+        float* w = model_.params() + st.w;
+        const std::size_t n = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
+        for (std::size_t i = 0; i < n; ++i) {
+            const float r = kernels::round_to_bf16(w[i]);
+            if (!std::isfinite(w[i]) || !std::isfinite(r))
+                throw argument_error(std::string(where) + ": cannot round the weights to " + precision_name(p) + ": " +
+                                     dense_weight_place(model_, st, i) + " is " + format_shortest(w[i]) +
+                                     (std::isfinite(w[i]) ? ", beyond bf16's range (|w| <= 3.39e38): keep this network in fp32"
+                                                          : "; expected finite weights (train or load the fp32 network again)"));
+            w[i] = r;
+        }
+        packed_at_[s] = total;
+        total += kernels::bf16_packed_size(st.in, st.out);
+    }
+    packed_.resize(total);
+    for (std::size_t s = 0; s < model_.stages().size(); ++s) {
+        const stage& st = model_.stages()[s];
+        if (st.k == kind::dense) kernels::pack_bf16(model_.params() + st.w, st.in, st.out, packed_.data() + packed_at_[s]);
+    }
+}
+
+SANENET_INLINE bool quantized_model::run_dense(const void* self, const stage_io& io) {
+    const stage& st = io.st;
+    if (st.k != kind::dense) return false;
+    const quantized_model& q = *static_cast<const quantized_model*>(self);
+    const std::size_t in = static_cast<std::size_t>(st.in), out = static_cast<std::size_t>(st.out);
+    for (std::size_t r = 0; r < io.rows; ++r)
+        kernels::gemv_bf16(st.out, st.in, io.in + r * in, q.packed_.data() + q.packed_at_[io.index], io.params + st.b,
+                           io.out + r * out);
+    if (io.apply_activation && st.a != act::identity) kernels::activation_forward(io.out, io.rows, out, st.a, st.param);
+    return true;
+}
+
+SANENET_INLINE void quantized_model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong) const {
+    const stage_override bf16{&run_dense, this};
+    model_.infer_raw(in, rows, out, ping, pong, 1, precision_ == Precision::fp32 ? nullptr : &bf16);
+}
+
+SANENET_INLINE std::string first_non_bf16(const model& m) {
+    for (const stage& st : m.stages()) {
+        if (st.k != kind::dense) continue;
+        const std::size_t n = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
+        for (std::size_t i = 0; i < n; ++i)
+            if (std::bit_cast<std::uint32_t>(m.params()[st.w + i]) & 0xffffu)
+                return dense_weight_place(m, st, i) + " is " + format_shortest(m.params()[st.w + i]) + ", not a bf16 value";
+    }
+    return {};
+}
+
+SANENET_INLINE xt::xtensor<float, 2> predict_quantized(const quantized_model& q, const xt::xtensor<float, 2>& x) {
+    // bf16: row by row, as predict_one, so that the elementwise stages split each row into
+    // vectors and a tail as predict_one does and both give the same bits; fp32: as the network.
+    const std::size_t in_w = static_cast<std::size_t>(q.engine().input_size()),
+                      out_w = static_cast<std::size_t>(q.engine().output_size());
+    const bool by_row = q.precision() != Precision::fp32;
+    return predict_in_chunks(q.engine(), x, 1, [&](const float* in, std::size_t n, float* out, float* ping, float* pong, int) {
+        if (!by_row) return q.infer_raw(in, n, out, ping, pong);
+        for (std::size_t r = 0; r < n; ++r) q.infer_raw(in + r * in_w, 1, out + r * out_w, ping, pong);
+    });
+}
+
+}  // namespace sanenet::detail
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/model/quantized.hpp
 
 #include <cstddef>
 #include <cstdint>
@@ -9948,6 +10284,7 @@ namespace serial {
 
 inline constexpr char magic[8] = {'S', 'A', 'N', 'E', 'N', 'E', 'T', '\x1a'};
 inline constexpr std::uint32_t format_version = 2;
+inline constexpr std::uint32_t quantized_version = 3;  // a reduced-precision model (the precision field)
 inline constexpr std::size_t fixed_header = 32;  // magic .. L
 inline constexpr std::size_t record_size = 16;
 
@@ -9965,12 +10302,15 @@ struct model_file_content {
     std::uint32_t waivers = 0;  // version 2: the network type's waiver bits
     std::vector<float> params;  // N values, not yet checked for finiteness
     scaler input, target;  // checked: the record's widths, finite means, finite scales > 0
+    Precision precision = Precision::fp32;  // version 3: the weights' precision
 };
 
 // Writes m's architecture, parameters and scalers to `path` atomically (the layout above, the
 // current version); refuses non-finite parameters, which load would refuse. waiver_bits: the
 // network type's waivers, recorded for sn::load_any.
-SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits);
+// precision: the format of m's weights (bf16: every Dense weight a bf16 value, written as version 3).
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits,
+                               Precision precision = Precision::fp32);
 
 // Reads `path` and checks everything that needs no network: magic, version, sizes, checksum,
 // the record against its fingerprint and the parameter count, and (version 2) the layer list
@@ -10270,16 +10610,20 @@ SANENET_INLINE std::string scaler_problem(const scaler& s, const char* side, int
 
 }  // namespace serial
 
-SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits) {
+SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path, std::uint32_t waiver_bits,
+                               Precision precision) {
     using namespace serial;
     const std::size_t n = m.parameter_count();
     if (const std::string bad = first_non_finite(m, m.params(), n); !bad.empty())
         throw io_error("refusing to save " + quoted(path) + ": " + bad + " (a file that load would refuse)");
+    if (precision != Precision::fp32)
+        if (const std::string bad = first_non_bf16(m); !bad.empty())
+            throw io_error("refusing to save " + quoted(path) + " as " + precision_name(precision) + ": " + bad);
     const bytes record = architecture_record(m.task(), weight_layers(m.specs()));
     bytes b;
     b.reserve(fixed_header - 12 + record.size() + 8 + 4 * n + 16 * m.specs().size() + 8 * m.max_width() + 32);
     put_raw(b, magic, sizeof magic);
-    put_u32(b, format_version);
+    put_u32(b, precision == Precision::fp32 ? format_version : quantized_version);
     put_u64(b, fingerprint(record));
     put_raw(b, record.data(), record.size());
     put_u64(b, static_cast<std::uint64_t>(n));
@@ -10288,6 +10632,7 @@ SANENET_INLINE void save_model(const model& m, const std::filesystem::path& path
     put_u32(b, waiver_bits);
     put_scaler(b, m.input_scaler());
     put_scaler(b, m.target_scaler());
+    if (precision != Precision::fp32) put_u32(b, static_cast<std::uint32_t>(precision));
     put_u64(b, fnv1a(b.data(), b.size()));
     write_file_atomically(path, b, "save");
 }
@@ -10328,9 +10673,9 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
     if (size < fixed_header) throw truncated(fixed_header, "at least ");
     model_file_content c;
     c.version = get_u32(b.data() + 8);
-    if (c.version != 1 && c.version != format_version)
+    if (c.version < 1 || c.version > quantized_version)
         throw io_error(fail + "format version " + std::to_string(c.version) + ", this build reads 1 to " +
-                       std::to_string(format_version));
+                       std::to_string(quantized_version));
     const std::uint64_t layers_in_file = get_u32(b.data() + 28);
     const std::uint64_t count_at = fixed_header + record_size * layers_in_file;
     if (file_has < count_at + 8) throw truncated(count_at + 8, "at least ");
@@ -10377,6 +10722,11 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
         at += 4 + 8 * static_cast<std::uint64_t>(get_u32(b.data() + at));  // the input scaler
         if (size < at + 4) throw truncated(at + 4 + 8, "at least ");
         at += 4 + 8 * static_cast<std::uint64_t>(get_u32(b.data() + at));  // the target scaler: the size is known
+    }
+    std::uint64_t precision_at = 0;
+    if (c.version >= 3) {
+        precision_at = at;
+        at += 4;
     }
     const std::uint64_t expected = at + 8;
     if (size < expected) throw truncated(expected, "");
@@ -10434,6 +10784,13 @@ SANENET_INLINE model_file_content read_model_file(const std::filesystem::path& p
         if (bad.empty()) bad = scaler_problem(c.target, "output", record_outputs(c.record));
         if (!bad.empty()) throw io_error(fail + "corrupted scalers: " + bad);
     }
+    if (c.version >= 3) {
+        const std::uint32_t code = get_u32(b.data() + precision_at);
+        if (code != static_cast<std::uint32_t>(Precision::bf16))
+            throw io_error(fail + "corrupted precision field: " + std::to_string(code) +
+                           " (a version 3 file holds a reduced-precision model: 1 = bf16)");
+        c.precision = Precision::bf16;
+    }
     c.params.resize(static_cast<std::size_t>(count));
     get_floats(b.data() + params_at, c.params.data(), c.params.size());
     return c;
@@ -10443,6 +10800,11 @@ SANENET_INLINE void load_model(model& m, const std::filesystem::path& path) {
     using namespace serial;
     model_file_content c = read_model_file(path, &m);
     const std::string fail = "cannot load " + quoted(path) + ": ";
+    if (c.precision != Precision::fp32)
+        throw io_error(fail + "the file holds a " + precision_name(c.precision) +
+                       " model (reduced precision, for inference only: a QuantizedNetwork's save wrote it), and a "
+                       "Network loads fp32 weights to train or run them. Run it with sn::load_any(path), or load the "
+                       "fp32 file it was quantized from to train it");
     const std::vector<layer_spec> net_layers = weight_layers(m.specs());
     if (fingerprint(architecture_record(m.task(), net_layers)) != c.fingerprint)
         throw io_error(fail + architecture_difference(c.task, c.record, m.task(), net_layers));
@@ -10576,7 +10938,8 @@ struct LoadOptions {
 };
 
 class AnyNetwork;
-// Reads a model file of either format version (version 1 records no Dropout, GaussianNoise,
+// Reads a model file of any format version (version 3: a bf16 model, which predict then runs in bf16;
+// version 1 records no Dropout, GaussianNoise,
 // initializers or waivers, so L4.1 is not checked on it). Throws io_error for a file that cannot
 // be read or is damaged, lint_error (with the rule's ID) for an architecture that breaks an
 // error-level rule.
@@ -10591,7 +10954,7 @@ public:
     std::string task() const;
     // The layers as the file describes them (Input first).
     std::span<const detail::layer_spec> layers() const { return model_.specs(); }
-    // The same table as the typed network's summary().
+    // The same table as the typed network's summary() (and, for a bf16 file, a line that says so).
     std::string summary() const;
     // The warnings the compile-time rules found at load (L4.1, L10.1, L11.1, L8.3), as Diagnostics.
     const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
@@ -10599,13 +10962,18 @@ public:
     Waivers waivers() const { return waivers_; }
     bool has_input_scaler() const { return !model_.input_scaler().empty(); }
     bool has_target_scaler() const { return !model_.target_scaler().empty(); }
+    // The weights' format in the file: fp32, or bf16 (a QuantizedNetwork's save), which predict
+    // and predict_one then run in.
+    Precision precision() const { return quantized_ ? quantized_->precision() : Precision::fp32; }
 
     // As Network's: inference mode, raw inputs and targets' units when the file carries scalers.
+    // (A bf16 model runs row by row on one thread: threads is not used.)
     matrix predict(const matrix& x, int threads = 0) const;
     // One sample; shape_error on wrong sizes. Allocates only on a thread's first call (per-thread
     // workspaces, grown for a wider network).
     void predict_one(std::span<const float> in, std::span<float> out) const;
-    // The current format, byte for byte what the typed network's save writes.
+    // The current format, byte for byte what the typed network's save writes (a bf16 model: the
+    // QuantizedNetwork's).
     void save(const std::filesystem::path& path) const;
 
     // The model, for export_header, export_npy and import_npy (not a stable API).
@@ -10618,6 +10986,7 @@ private:
 
     std::shared_ptr<const std::vector<detail::layer_spec>> specs_;  // the model's span points here; shared by copies
     detail::model model_;
+    std::shared_ptr<const detail::quantized_model> quantized_;  // a bf16 file: the model it runs
     std::vector<Diagnostic> diagnostics_;
     Waivers waivers_;
 };
@@ -10635,9 +11004,16 @@ SANENET_INLINE AnyNetwork::AnyNetwork(std::shared_ptr<const std::vector<detail::
 
 SANENET_INLINE std::string AnyNetwork::task() const { return detail::task_name(model_.task()); }
 
-SANENET_INLINE std::string AnyNetwork::summary() const { return detail::summary_table(model_.specs(), model_.task()); }
+SANENET_INLINE std::string AnyNetwork::summary() const {
+    std::string s = detail::summary_table(model_.specs(), model_.task());
+    if (quantized_) s += std::string("Dense weights in ") + precision_name(quantized_->precision()) + " (inference only)\n";
+    return s;
+}
 
-SANENET_INLINE matrix AnyNetwork::predict(const matrix& x, int threads) const { return detail::predict_raw(model_, x, threads); }
+SANENET_INLINE matrix AnyNetwork::predict(const matrix& x, int threads) const {
+    if (quantized_) return detail::predict_quantized(*quantized_, x);
+    return detail::predict_raw(model_, x, threads);
+}
 
 SANENET_INLINE void AnyNetwork::predict_one(std::span<const float> in, std::span<float> out) const {
     detail::check_predict_one(in.size(), out.size(), model_.input_size(), model_.output_size());
@@ -10647,10 +11023,15 @@ SANENET_INLINE void AnyNetwork::predict_one(std::span<const float> in, std::span
         ping.resize(w);
         pong.resize(w);
     }
-    model_.infer_raw(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
+    if (quantized_)
+        quantized_->infer_raw(in.data(), 1, out.data(), ping.data(), pong.data());
+    else
+        model_.infer_raw(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
 }
 
-SANENET_INLINE void AnyNetwork::save(const std::filesystem::path& path) const { detail::save_model(model_, path, waivers_.bits); }
+SANENET_INLINE void AnyNetwork::save(const std::filesystem::path& path) const {
+    detail::save_model(model_, path, waivers_.bits, precision());
+}
 
 SANENET_INLINE AnyNetwork load_any(const std::filesystem::path& path, const LoadOptions& options) {
     using namespace detail;
@@ -10682,6 +11063,11 @@ SANENET_INLINE AnyNetwork load_any(const std::filesystem::path& path, const Load
     std::copy(c.params.begin(), c.params.end(), m.params());
     if (!c.input.empty()) m.set_input_scaler(std::move(c.input), "load_any");
     if (!c.target.empty()) m.set_target_scaler(std::move(c.target), "load_any");
+    if (c.precision != Precision::fp32) {
+        if (const std::string bad = first_non_bf16(m); !bad.empty())
+            throw io_error(fail + "corrupted: the file says its weights are " + precision_name(c.precision) + " but " + bad);
+        net.quantized_ = std::make_shared<const quantized_model>(net.specs_, m, c.precision, "load_any");
+    }
     net.diagnostics_ = found;
     net.waivers_ = Waivers{c.waivers};
     return net;
@@ -10712,6 +11098,9 @@ namespace sanenet::inline SANENET_ABI {
 
 struct HeaderOptions {
     std::string name = "model";  // the namespace of inputs, outputs and predict: an identifier, or a::b
+    // bf16: the Dense weights rounded to bf16 and stored as 16-bit words (half the bytes), the
+    // sums in fp32, as sn::quantize's model computes them (docs/deployment.md, "Reduced precision").
+    Precision precision = Precision::fp32;
 };
 
 namespace detail {
@@ -10740,6 +11129,7 @@ void export_header(const Net& net, const std::filesystem::path& path, const Head
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -10801,6 +11191,20 @@ SANENET_INLINE std::string activation(act a, float p) {
     return "v";
 }
 
+// The bf16 words of v (finite, within bf16's range), as hexadecimal literals.
+SANENET_INLINE std::string bf16_array(const std::string& name, const float* v, std::size_t n) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string s = "alignas(64) inline constexpr unsigned short " + name + "[" + std::to_string(n) + "] = {";
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i % 12 == 0) s += "\n    ";
+        const unsigned h = kernels::bf16_from_float(v[i]);
+        s += "0x";
+        for (int d = 12; d >= 0; d -= 4) s += digits[(h >> d) & 15u];
+        if (i + 1 < n) s += ", ";
+    }
+    return s + "};\n";
+}
+
 SANENET_INLINE bool needs_cmath(act a) { return a != act::identity && a != act::relu && a != act::leaky_relu; }
 
 }  // namespace header_gen
@@ -10822,6 +11226,10 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
                                  "joined by ::");
     if (const std::string bad = serial::first_non_finite(m, m.params(), m.parameter_count()); !bad.empty())
         throw io_error("refusing to export a header: " + bad);
+    const bool bf16 = options.precision == Precision::bf16;
+    if (bf16)  // refuses weights beyond bf16's range, naming them
+        (void)quantized_model(std::make_shared<const std::vector<layer_spec>>(m.specs().begin(), m.specs().end()), m,
+                              Precision::bf16, "export_header");
     std::string macro;
     for (char c : options.name) macro += c == ':' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     macro += "_SANENET_NO_FMA";
@@ -10838,6 +11246,9 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
                     std::to_string(version_patch) + " (sn::export_header); do not edit.\n// " + task_name(m.task()) + ", " +
                     std::to_string(in) + " inputs -> " + std::to_string(out) + " outputs, " +
                     std::to_string(m.parameter_count()) + " parameters: " + layers + ".\n";
+    if (bf16)
+        h += "// Precision: bf16 weights (each Dense weight rounded to the nearest bf16, stored as its 16 bits), fp32\n"
+             "// biases, activations and sums, as sn::quantize(net, sn::Precision::bf16) computes.\n";
     h += m.input_scaler().empty()
              ? "// predict takes the inputs the network was trained on (no input scaler).\n"
              : "// predict takes raw inputs: the input scaler (a Standardizer's mean and scale) is applied here.\n";
@@ -10847,12 +11258,20 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
          "// several threads. The multiply-adds are not fused (fp-contract off on GCC and Clang), so the results\n"
          "// are the same for every instruction set the header is compiled for.\n"
          "#pragma once\n\n";
-    if (cmath) h += "#include <cmath>\n\n";
+    if (cmath) h += "#include <cmath>\n";
+    if (bf16) h += "#include <cstring>\n";
+    if (cmath || bf16) h += "\n";
     h += "#if defined(__GNUC__) && !defined(__clang__)\n#define " + macro +
          " __attribute__((optimize(\"fp-contract=off\")))\n#else\n#define " + macro + "\n#endif\n\n";
     h += "namespace " + options.name + " {\n\n";
     h += "inline constexpr int inputs = " + std::to_string(in) + ";\ninline constexpr int outputs = " + std::to_string(out) +
-         ";\n\nnamespace detail {\n\n";
+         ";\n";
+    if (bf16) h += "inline constexpr const char* precision = \"bf16\";\n";
+    h += "\nnamespace detail {\n\n";
+    if (bf16)
+        h += "// A bf16 weight as the float it holds (exact).\ninline float bf16(unsigned short w) noexcept {\n"
+             "    const unsigned int u = static_cast<unsigned int>(w) << 16;\n    float f;\n"
+             "    std::memcpy(&f, &u, sizeof f);\n    return f;\n}\n\n";
     if (!m.input_scaler().empty()) {
         h += array("input_mean", m.input_scaler().mean.data(), m.input_scaler().size());
         h += array("input_scale", m.input_scaler().scale.data(), m.input_scaler().size());
@@ -10886,24 +11305,28 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
         if (st.k == kind::dense) {
             const std::string name = "dense" + std::to_string(dense_i++);
             h += "// " + what + ": " + w_in + " x " + w_out + ", row i the weights of input i\n";
-            h += array(name + "_weight", m.params() + st.w, static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out));
+            const std::size_t n_w = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
+            h += bf16 ? bf16_array(name + "_weight", m.params() + st.w, n_w) : array(name + "_weight", m.params() + st.w, n_w);
             h += array(name + "_bias", m.params() + st.b, static_cast<std::size_t>(st.out));
             body += "    // " + what + (st.a != act::identity ? std::string(", ") + std::string(act_name(st.a)) : std::string()) +
                     "\n";
             // Four inputs per pass over the outputs, each output still summed over the inputs in turn.
             const std::string w = "detail::" + name + "_weight";
+            const std::string wt = bf16 ? "unsigned short" : "float";
+            const auto at = [&](const std::string& e) { return bf16 ? "detail::bf16(" + e + ")" : e; };
             body += "    for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] = 0.f;\n";
             if (st.in >= 4)
                 body += "    for (int i = 0; i + 4 <= " + w_in + "; i += 4) {\n        const float x0 = " + src +
-                        "[i], x1 = " + src + "[i + 1], x2 = " + src + "[i + 2], x3 = " + src +
-                        "[i + 3];\n        const float* r0 = " + w + " + i * " + w_out + ";\n        const float *r1 = r0 + " +
-                        w_out + ", *r2 = r1 + " + w_out + ", *r3 = r2 + " + w_out + ";\n        for (int j = 0; j < " + w_out +
-                        "; ++j)\n            " + dst + "[j] = (((" + dst +
-                        "[j] + x0 * r0[j]) + x1 * r1[j]) + x2 * r2[j]) + x3 * r3[j];\n    }\n";
+                        "[i], x1 = " + src + "[i + 1], x2 = " + src + "[i + 2], x3 = " + src + "[i + 3];\n        const " + wt +
+                        "* r0 = " + w + " + i * " + w_out + ";\n        const " + wt + " *r1 = r0 + " + w_out + ", *r2 = r1 + " +
+                        w_out + ", *r3 = r2 + " + w_out + ";\n        for (int j = 0; j < " + w_out + "; ++j)\n            " +
+                        dst + "[j] = (((" + dst + "[j] + x0 * " + at("r0[j]") + ") + x1 * " + at("r1[j]") + ") + x2 * " +
+                        at("r2[j]") + ") + x3 * " + at("r3[j]") + ";\n    }\n";
             if (st.in % 4)
                 body += "    for (int i = " + std::to_string(st.in / 4 * 4) + "; i < " + w_in +
-                        "; ++i) {\n        const float x = " + src + "[i];\n        const float* row = " + w + " + i * " + w_out +
-                        ";\n        for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] += x * row[j];\n    }\n";
+                        "; ++i) {\n        const float x = " + src + "[i];\n        const " + wt + "* row = " + w + " + i * " +
+                        w_out + ";\n        for (int j = 0; j < " + w_out + "; ++j) " + dst + "[j] += x * " + at("row[j]") +
+                        ";\n    }\n";
             body += "    for (int j = 0; j < " + w_out + "; ++j) {\n        const float v = " + dst + "[j] + detail::" + name +
                     "_bias[j];\n        " + dst + "[j] = " + activation(st.a, st.param) + ";\n    }\n";
             cur = 1 - cur;
@@ -11441,6 +11864,12 @@ template <class Net>
         { n.engine() } -> std::convertible_to<detail::model&>;
     }
 void import_npy(Net& net, const std::filesystem::path& dir) {
+    // An sn::AnyNetwork loaded from a bf16 file runs its rounded copy of the weights: new ones go
+    // into the fp32 network, quantized again.
+    if constexpr (requires { net.precision(); })
+        if (net.precision() != Precision::fp32)
+            throw argument_error(std::string("import_npy: this network holds ") + precision_name(net.precision()) +
+                                 " weights, for inference only; import into the fp32 network, then sn::quantize it");
     const detail::write_use use(net.engine(), "import_npy");
     detail::import_npy(net.engine(), dir);
 }
@@ -11743,6 +12172,208 @@ SANENET_INLINE void import_npy(model& m, const std::filesystem::path& dir) {
 }  // namespace sanenet::detail
 #endif  // SANENET_DEFINITIONS
 // end file sanenet/io/npy.hpp
+// begin file sanenet/io/quantized.hpp
+// sn::quantize(net, sn::Precision::bf16): a read-only inference model whose Dense weights are
+// bf16 (half the bytes of fp32; biases, LayerNorm parameters and scalers stay fp32, activations
+// and sums are fp32), for predict_one where the weights' memory traffic is the cost. With
+// validation data it measures what the rounding costs (accuracy, or MSE) against the fp32
+// network, and warns with lint L2.4 when that is more than a deployment should accept.
+// docs/deployment.md, "Reduced precision".
+
+
+#include <concepts>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace sanenet::inline SANENET_ABI {
+
+// What the rounding cost on the validation data.
+struct QuantizationCost {
+    std::string metric;  // "accuracy" (Classification) or "mse" (Regression, MultiLabel: of the probabilities)
+    double fp32 = 0.0;  // the metric of the fp32 network
+    double reduced = 0.0;  // the metric of the quantized model
+    double change = 0.0;  // accuracy: reduced - fp32; mse: (reduced - fp32) / fp32, relative
+};
+
+struct QuantizeOptions {
+    // Held-out data (raw inputs, targets in their units, as predict takes and returns them): the
+    // cost is measured on it and lint L2.4 fires when accuracy falls by more than
+    // max_accuracy_drop or the MSE rises by more than max_mse_rise (relative).
+    std::optional<Validation> validation = std::nullopt;
+    double max_accuracy_drop = 0.002;
+    double max_mse_rise = 0.01;
+    Waivers allow = {};  // sn::allow<sn::lint::QuantizationCost>() silences L2.4
+    bool progress = true;  // the warning on stderr as well as in diagnostics()
+};
+
+class QuantizedNetwork;
+
+namespace detail {
+// sn::quantize's work on the network's model; type_waivers: the network type's sn::Allow<...>.
+SANENET_INLINE QuantizedNetwork quantize_model(const model& m, Waivers type_waivers, Precision p, const QuantizeOptions& o);
+}  // namespace detail
+
+// A network for inference only, its weights in precision(). Copies share the weights.
+class QuantizedNetwork {
+public:
+    Precision precision() const { return q_->precision(); }
+    int input_size() const { return q_->engine().input_size(); }
+    int output_size() const { return q_->engine().output_size(); }
+    // "Regression", "Classification<10>", ...
+    std::string task() const;
+
+    // Raw inputs and targets' units when the network carries scalers, as Network's.
+    matrix predict(const matrix& x) const;
+    // One sample, one thread; shape_error on wrong sizes. No allocation for layers up to 2048 wide
+    // (the workspaces are on the stack; wider ones are per-thread, allocated on the first call).
+    void predict_one(std::span<const float> in, std::span<float> out) const;
+    // A model file that records the precision (format version 3 for bf16); sn::load_any reads it,
+    // Network::load refuses it.
+    void save(const std::filesystem::path& path) const;
+
+    // The cost measured on QuantizeOptions::validation (none without it).
+    const std::optional<QuantizationCost>& validation_change() const { return cost_; }
+    // L2.4 when it fired.
+    const std::vector<Diagnostic>& diagnostics() const { return diagnostics_; }
+
+    // The fp32 model holding the rounded weights, for export_header (not a stable API).
+    const detail::model& engine() const { return q_->engine(); }
+    const detail::quantized_model& quantized_engine() const { return *q_; }
+
+private:
+    friend QuantizedNetwork detail::quantize_model(const detail::model& m, Waivers type_waivers, Precision p,
+                                                   const QuantizeOptions& o);
+    explicit QuantizedNetwork(std::shared_ptr<const detail::quantized_model> q, Waivers w) : q_(std::move(q)), waivers_(w) {}
+
+    std::shared_ptr<const detail::quantized_model> q_;
+    Waivers waivers_;
+    std::optional<QuantizationCost> cost_;
+    std::vector<Diagnostic> diagnostics_;
+};
+
+// A typed sn::Network (its waivers carried over) or an sn::AnyNetwork.
+template <class Net>
+    requires requires(const Net& n) {
+        { n.engine() } -> std::convertible_to<const detail::model&>;
+    }
+QuantizedNetwork quantize(const Net& net, Precision precision, const QuantizeOptions& options = {}) {
+    const detail::read_use use(net.engine(), "quantize");
+    Waivers w{};
+    if constexpr (requires { Net::waivers; })
+        w = Net::waivers;
+    else if constexpr (requires { net.waivers(); })
+        w = net.waivers();
+    return detail::quantize_model(net.engine(), w, precision, options);
+}
+
+}  // namespace sanenet
+
+#if SANENET_DEFINITIONS
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <variant>
+
+namespace sanenet::inline SANENET_ABI {
+
+SANENET_INLINE std::string QuantizedNetwork::task() const { return detail::task_name(q_->engine().task()); }
+
+SANENET_INLINE matrix QuantizedNetwork::predict(const matrix& x) const { return detail::predict_quantized(*q_, x); }
+
+SANENET_INLINE void QuantizedNetwork::predict_one(std::span<const float> in, std::span<float> out) const {
+    const detail::model& m = q_->engine();
+    detail::check_predict_one(in.size(), out.size(), m.input_size(), m.output_size());
+    constexpr int stack_width = 2048;
+    if (m.max_width() <= stack_width) {
+        alignas(kernels::alignment) float ping[stack_width];
+        alignas(kernels::alignment) float pong[stack_width];
+        q_->infer_raw(in.data(), 1, out.data(), ping, pong);
+    } else {
+        thread_local kernels::aligned_buffer<float> ping(0), pong(0);
+        const std::size_t w = static_cast<std::size_t>(m.max_width());
+        if (ping.size() < w) {
+            ping.resize(w);
+            pong.resize(w);
+        }
+        q_->infer_raw(in.data(), 1, out.data(), ping.data(), pong.data());
+    }
+}
+
+SANENET_INLINE void QuantizedNetwork::save(const std::filesystem::path& path) const {
+    detail::save_model(q_->engine(), path, waivers_.bits, q_->precision());
+}
+
+namespace detail {
+
+SANENET_INLINE QuantizedNetwork quantize_model(const model& m, Waivers type_waivers, Precision p, const QuantizeOptions& o) {
+    auto specs = std::make_shared<const std::vector<layer_spec>>(m.specs().begin(), m.specs().end());
+    QuantizedNetwork net(std::make_shared<const quantized_model>(std::move(specs), m, p, "quantize"), type_waivers);
+    if (!o.validation) return net;
+    const Validation& v = *o.validation;
+    check_input_width("quantize: the validation data", v.x.shape()[0], v.x.shape()[1], m.input_size());
+    const matrix full = predict_raw(m, v.x, 1), reduced = net.predict(v.x);
+    QuantizationCost cost;
+    bool fires = false;
+    if (const labels* y = std::get_if<labels>(&v.y)) {
+        if (m.task().k != task_kind::classification)
+            throw argument_error("quantize: the validation targets are class labels, this network is " + task_name(m.task()) +
+                                 ": pass a matrix of targets");
+        cost.metric = "accuracy";
+        cost.fp32 = accuracy(full, *y);
+        cost.reduced = accuracy(reduced, *y);
+        cost.change = cost.reduced - cost.fp32;
+        fires = -cost.change > o.max_accuracy_drop;
+    } else {
+        const matrix& t = std::get<matrix>(v.y);
+        if (m.task().k == task_kind::classification)
+            throw argument_error("quantize: the validation targets are a matrix, this network is " + task_name(m.task()) +
+                                 ": pass the class labels");
+        cost.metric = "mse";
+        cost.fp32 = mse(full, t);
+        cost.reduced = mse(reduced, t);
+        cost.change = cost.fp32 > 0.0 ? (cost.reduced - cost.fp32) / cost.fp32
+                                      : (cost.reduced > 0.0 ? std::numeric_limits<double>::infinity() : 0.0);
+        fires = cost.change > o.max_mse_rise;
+    }
+    net.cost_ = cost;
+    if (fires && !((o.allow | type_waivers).bits & lint::QuantizationCost::bit)) {
+        const bool acc = cost.metric == "accuracy";
+        const std::string what = acc ? "rounding the weights to " + std::string(precision_name(p)) +
+                                           " lowers the validation accuracy from " + format_number(cost.fp32, 6) + " to " +
+                                           format_number(cost.reduced, 6) + " (" + format_number(-cost.change, 3) +
+                                           " lower, more than the " + format_number(o.max_accuracy_drop, 3) +
+                                           " allowed): this model needs its fp32 weights (article item 2: look at the results)"
+                                     : "rounding the weights to " + std::string(precision_name(p)) +
+                                           " raises the validation MSE from " + format_number(cost.fp32) + " to " +
+                                           format_number(cost.reduced) + " (" + format_number(100.0 * cost.change, 3) +
+                                           "% higher, more than the " + format_number(100.0 * o.max_mse_rise, 3) +
+                                           "% allowed): this model needs its fp32 weights "
+                                           "(article item 2: look at the results)";
+        Diagnostic d = SANENET_TAGGED(QuantizationCost, Severity::warning, what,
+                                      "keep fp32 for this model (sn::Precision::fp32, or deploy the Network itself)",
+                                      cost.metric + " fp32 " + format_number(cost.fp32, 6) + ", " + precision_name(p) + " " +
+                                          format_number(cost.reduced, 6));
+        // The waiver of quantize is QuantizeOptions::allow, not FitOptions's.
+        if (const std::size_t at = d.message.find("FitOptions::allow"); at != std::string::npos)
+            d.message.replace(at, 10, "QuantizeOptions");
+        if (o.progress) {
+            std::string line = d.message;
+            line.insert(std::min<std::size_t>(line.size(), 8), "warning ");
+            std::fprintf(stderr, "%s\n", line.c_str());
+        }
+        net.diagnostics_.push_back(std::move(d));
+    }
+    return net;
+}
+
+}  // namespace detail
+}  // namespace sanenet
+#endif  // SANENET_DEFINITIONS
+// end file sanenet/io/quantized.hpp
 // begin file sanenet/report/plot.hpp
 // sn::plot: look at your results (article item 2). Training history, prediction-vs-target
 // scatter and any x-y curve as plain SVG; image grids as binary PGM; no dependency.

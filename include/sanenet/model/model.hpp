@@ -26,11 +26,19 @@ namespace sanenet::inline SANENET_ABI::detail {
 using kernels::aligned_buffer;
 
 // How a forward pass runs. Inference: regularizers off, the output activation applied.
+// A stage's forward pass run in place of its kind's (a quantized model's bf16 Dense,
+// model/quantized.hpp): run returns true when it computed io.out, false to leave it to the kind.
+struct stage_override {
+    bool (*run)(const void* ctx, const stage_io& io);
+    const void* ctx;
+};
+
 struct forward_pass {
     bool regularize = false;  // dropout and noise on
     bool apply_output = true;  // false: stop at the logits (the loss fuses the output activation)
     int threads = 1;
     std::uint64_t seed = 0, step = 0;  // the random streams of dropout and noise
+    const stage_override* replace = nullptr;
 };
 
 // Where a forward pass writes. Inference: two alternating workspaces of rows x max_width,
@@ -119,8 +127,9 @@ public:
     // Inference: in (rows x input) -> out (rows x output), the output activation applied unless
     // apply_output is false; ping and pong hold rows x max_width each.
     void infer(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads, bool apply_output = true,
-               stage_visitor visit = nullptr, void* visit_ctx = nullptr) const {
-        forward(in, rows, forward_pass{false, apply_output, threads}, forward_buffers{out, ping, pong}, visit, visit_ctx);
+               stage_visitor visit = nullptr, void* visit_ctx = nullptr, const stage_override* replace = nullptr) const {
+        forward(in, rows, forward_pass{false, apply_output, threads, 0, 0, replace}, forward_buffers{out, ping, pong}, visit,
+                visit_ctx);
     }
 
     use_word& use() const { return use_; }
@@ -129,7 +138,8 @@ public:
     // which the first stage reads before any stage writes it), the output activation applied,
     // the predictions taken back to the targets' units by the target scaler. Without scalers,
     // infer itself. No allocation.
-    void infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads) const;
+    void infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads,
+                   const stage_override* replace = nullptr) const;
 
 private:
     mutable use_word use_;
@@ -250,7 +260,8 @@ SANENET_INLINE void model::forward(const float* in, std::size_t rows, const forw
                           pass.threads,
                           pass.seed,
                           pass.step};
-        visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
+        if (!pass.replace || !pass.replace->run(pass.replace->ctx, io))
+            visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
         if (visit) visit(visit_ctx, s, dst, rows);
         cur = dst;
     }
@@ -328,12 +339,13 @@ SANENET_INLINE void model::set_target_scaler(scaler s, const char* where) {
     target_scaler_ = std::move(s);
 }
 
-SANENET_INLINE void model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads) const {
+SANENET_INLINE void model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong, int threads,
+                                     const stage_override* replace) const {
     if (!input_scaler_.empty()) {
         standardize_rows(input_scaler_, in, rows, pong);
         in = pong;
     }
-    infer(in, rows, out, ping, pong, threads);
+    infer(in, rows, out, ping, pong, threads, true, nullptr, nullptr, replace);
     if (!target_scaler_.empty()) destandardize_rows(target_scaler_, out, rows);
 }
 

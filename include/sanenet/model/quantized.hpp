@@ -49,11 +49,14 @@ public:
     const model& engine() const { return model_; }
     const std::shared_ptr<const std::vector<layer_spec>>& specs() const { return specs_; }
 
-    // Inference in the user's units (as model::infer_raw), one row at a time; ping and pong hold
-    // max_width floats each. No allocation.
+    // Inference in the user's units: model::infer_raw with each Dense through the bf16 GEMV,
+    // a row at a time; ping and pong hold rows x max_width floats each. No allocation.
     void infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong) const;
 
 private:
+    // The stage_override of a bf16 model: every Dense through gemv_bf16.
+    static bool run_dense(const void* self, const stage_io& io);
+
     std::shared_ptr<const std::vector<layer_spec>> specs_;
     model model_;
     Precision precision_;
@@ -64,7 +67,7 @@ private:
 // Empty when every Dense weight of m is a bf16 value (its low 16 bits zero), otherwise which is not.
 SANENET_INLINE std::string first_non_bf16(const model& m);
 
-// Batched inference through q.infer_raw, in chunks (predict's).
+// Batched inference through q.infer_raw, in chunks (predict's), row by row.
 SANENET_INLINE xt::xtensor<float, 2> predict_quantized(const quantized_model& q, const xt::xtensor<float, 2>& x);
 
 }  // namespace sanenet::detail
@@ -123,40 +126,21 @@ SANENET_INLINE quantized_model::quantized_model(std::shared_ptr<const std::vecto
     }
 }
 
+SANENET_INLINE bool quantized_model::run_dense(const void* self, const stage_io& io) {
+    const stage& st = io.st;
+    if (st.k != kind::dense) return false;
+    const quantized_model& q = *static_cast<const quantized_model*>(self);
+    const std::size_t in = static_cast<std::size_t>(st.in), out = static_cast<std::size_t>(st.out);
+    for (std::size_t r = 0; r < io.rows; ++r)
+        kernels::gemv_bf16(st.out, st.in, io.in + r * in, q.packed_.data() + q.packed_at_[io.index], io.params + st.b,
+                           io.out + r * out);
+    if (io.apply_activation && st.a != act::identity) kernels::activation_forward(io.out, io.rows, out, st.a, st.param);
+    return true;
+}
+
 SANENET_INLINE void quantized_model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong) const {
-    if (precision_ == Precision::fp32) return model_.infer_raw(in, rows, out, ping, pong, 1);
-    const std::size_t n_in = static_cast<std::size_t>(model_.input_size()),
-                      n_out = static_cast<std::size_t>(model_.output_size());
-    const std::vector<stage>& stages = model_.stages();
-    float* const ws[2] = {ping, pong};
-    for (std::size_t r = 0; r < rows; ++r) {
-        const float* cur = in + r * n_in;
-        if (!model_.input_scaler().empty()) {
-            standardize_rows(model_.input_scaler(), cur, 1, pong);  // the first stage writes ping
-            cur = pong;
-        }
-        float* y = out + r * n_out;
-        int flip = 0;
-        for (std::size_t s = 0; s < stages.size(); ++s) {
-            const stage& st = stages[s];
-            const bool last = s + 1 == stages.size();
-            if (is_regularizer(st.k)) {  // the identity in inference
-                if (last) std::copy(cur, cur + st.out, y);
-                continue;
-            }
-            float* dst = last ? y : ws[flip];
-            if (!last) flip ^= 1;
-            if (st.k == kind::dense) {
-                kernels::gemv_bf16(st.out, st.in, cur, packed_.data() + packed_at_[s], model_.params() + st.b, dst);
-                if (st.a != act::identity) kernels::activation_forward(dst, 1, static_cast<std::size_t>(st.out), st.a, st.param);
-            } else {
-                const stage_io io{st, s, 1, cur, dst, model_.params(), nullptr, false, true, 1, 0, 0};
-                visit_kind(st.k, [&]<kind K>() { layer_ops<K>::forward(io); });
-            }
-            cur = dst;
-        }
-        if (!model_.target_scaler().empty()) destandardize_rows(model_.target_scaler(), y, 1);
-    }
+    const stage_override bf16{&run_dense, this};
+    model_.infer_raw(in, rows, out, ping, pong, 1, precision_ == Precision::fp32 ? nullptr : &bf16);
 }
 
 SANENET_INLINE std::string first_non_bf16(const model& m) {
@@ -171,8 +155,14 @@ SANENET_INLINE std::string first_non_bf16(const model& m) {
 }
 
 SANENET_INLINE xt::xtensor<float, 2> predict_quantized(const quantized_model& q, const xt::xtensor<float, 2>& x) {
+    // bf16: row by row, as predict_one, so that the elementwise stages split each row into
+    // vectors and a tail as predict_one does and both give the same bits; fp32: as the network.
+    const std::size_t in_w = static_cast<std::size_t>(q.engine().input_size()),
+                      out_w = static_cast<std::size_t>(q.engine().output_size());
+    const bool by_row = q.precision() != Precision::fp32;
     return predict_in_chunks(q.engine(), x, 1, [&](const float* in, std::size_t n, float* out, float* ping, float* pong, int) {
-        q.infer_raw(in, n, out, ping, pong);
+        if (!by_row) return q.infer_raw(in, n, out, ping, pong);
+        for (std::size_t r = 0; r < n; ++r) q.infer_raw(in + r * in_w, 1, out + r * out_w, ping, pong);
     });
 }
 
