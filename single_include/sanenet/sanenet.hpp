@@ -11091,6 +11091,7 @@ SANENET_INLINE AnyNetwork load_any(const std::filesystem::path& path, const Load
 
 #include <concepts>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -11100,7 +11101,8 @@ struct HeaderOptions {
     std::string name = "model";  // the namespace of inputs, outputs and predict: an identifier, or a::b
     // bf16: the Dense weights rounded to bf16 and stored as 16-bit words (half the bytes), the
     // sums in fp32, as sn::quantize's model computes them (docs/deployment.md, "Reduced precision").
-    Precision precision = Precision::fp32;
+    // Unset: the network's own (a bf16 QuantizedNetwork or AnyNetwork: bf16), else fp32.
+    std::optional<Precision> precision = std::nullopt;
 };
 
 namespace detail {
@@ -11118,7 +11120,14 @@ template <class Net>
     }
 void export_header(const Net& net, const std::filesystem::path& path, const HeaderOptions& options = {}) {
     const detail::read_use use(net.engine(), "export_header");
-    const std::string text = detail::header_text(net.engine(), options);
+    HeaderOptions o = options;
+    if (!o.precision) {
+        if constexpr (requires { net.precision(); })
+            o.precision = net.precision();
+        else
+            o.precision = Precision::fp32;
+    }
+    const std::string text = detail::header_text(net.engine(), o);
     detail::write_file_atomically(path, std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()),
                                   "export_header");
 }
@@ -11226,7 +11235,7 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
                                  "joined by ::");
     if (const std::string bad = serial::first_non_finite(m, m.params(), m.parameter_count()); !bad.empty())
         throw io_error("refusing to export a header: " + bad);
-    const bool bf16 = options.precision == Precision::bf16;
+    const bool bf16 = options.precision == Precision::bf16;  // unset: fp32
     if (bf16)  // refuses weights beyond bf16's range, naming them
         (void)quantized_model(std::make_shared<const std::vector<layer_spec>>(m.specs().begin(), m.specs().end()), m,
                               Precision::bf16, "export_header");

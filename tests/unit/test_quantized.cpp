@@ -369,6 +369,11 @@ TEST_CASE("the bf16 header compiles without sanenet, says its precision, and agr
     const sn::QuantizedNetwork q = sn::quantize(net, sn::Precision::bf16);
     sn::export_header(net, dir.path / "model.hpp", {.name = "mixed", .precision = sn::Precision::bf16});
     const std::string text = read_text(dir.path / "model.hpp");
+    // A bf16 QuantizedNetwork is exported in bf16 unless told otherwise.
+    sn::export_header(q, dir.path / "q.hpp", {.name = "mixed"});
+    CHECK(read_text(dir.path / "q.hpp") == text);
+    sn::export_header(q, dir.path / "q32.hpp", {.name = "mixed", .precision = sn::Precision::fp32});
+    CHECK_FALSE(contains(read_text(dir.path / "q32.hpp"), "precision = \"bf16\""));
     CHECK(contains(text, "inline constexpr const char* precision = \"bf16\";"));
     CHECK(contains(text, "// Precision: bf16 weights"));
     CHECK(contains(text, "inline constexpr unsigned short dense0_weight[400]"));
