@@ -1,5 +1,6 @@
-// Fuzz target: Network::load (the model file, io/model_file.hpp, versions 1 and 2) into three
-// networks of different shapes, layer kinds and tasks, and sn::load_any. A load that fails must
+// Fuzz target: Network::load (the model file, io/model_file.hpp, versions 1 to 3) into three
+// networks of different shapes, layer kinds and tasks, and sn::load_any. Version 3 (a bf16
+// model) loads only through load_any, and then says bf16. A load that fails must
 // leave the network as it was; a load that succeeds must hold exactly the parameters and scalers
 // the file holds (read here by a decoder of the format's own), and what it saves must load back
 // to the same bits, so no damaged file can be accepted.
@@ -92,6 +93,7 @@ void try_load(Net& net, const std::filesystem::path& path, const std::uint8_t* d
             sanenet_fuzz::fail("a failed load changed the network");
         return;
     }
+    if (le(data + 8, 4) >= 3) sanenet_fuzz::fail("Network::load accepted a reduced-precision (version 3) file");
     check_content(net.engine(), data, size);
     net.save(resave_path());
     Net again = before;
@@ -127,7 +129,8 @@ void fuzz_one(const std::uint8_t* data, std::size_t size) {
     try_load(normed, path, data, size);
     try {
         const sn::AnyNetwork any = sn::load_any(path);
-        (void)any;
+        if ((any.precision() == sn::Precision::bf16) != (le(data + 8, 4) == 3))
+            sanenet_fuzz::fail("load_any's precision is not the file version's");
     } catch (const sn::error&) {}
 }
 
@@ -151,6 +154,9 @@ void write_seeds(const std::filesystem::path& dir) {
     normed.attach_input_scaler(fitted(5));
     normed.attach_target_scaler(fitted(2));
     normed.save(dir / "layernorm_gelu_silu_scalers.sanenet");
+    // Version 3: bf16 models, one with scalers.
+    sn::quantize(Small{sn::Seed{4}}, sn::Precision::bf16).save(dir / "small_bf16.sanenet");
+    sn::quantize(normed, sn::Precision::bf16).save(dir / "layernorm_gelu_silu_scalers_bf16.sanenet");
     for (const char* golden : {"golden_v1.sanenet", "golden_v2.sanenet"})
         sanenet_fuzz::seed(dir, golden,
                            sanenet_fuzz::read_whole(std::filesystem::path(__FILE__).parent_path() / ".." / "data" / golden));
