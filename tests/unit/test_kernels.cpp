@@ -133,9 +133,9 @@ TEST_CASE("gemm against a transposed B with a few rows: dot products with the ro
 }
 
 TEST_CASE("gemm with a narrow B and A transposed: the rows in the lanes (dW of a classifier's last layer)") {
-    // Every column count up to two vectors of AVX2 (NC = 4, 8, 12, 16 and the column blocks of
-    // narrower vectors), rows around the vector widths, k from the path's threshold into a
-    // second k block, accumulation, the epilogue and 2 threads.
+    // Every column count up to a vector (NC = 4, 8, 12, 16), rows around the vector widths, k
+    // from the path's threshold into a second k block, accumulation, the epilogue and 2 threads.
+    // The path is AVX-512's (gemm_narrow elsewhere, which these shapes test there).
     int cases = 0;
     for (int m : {16, 17, 31, 128, 130})
         for (int n : {1, 3, 4, 5, 8, 9, 10, 12, 13, 16})

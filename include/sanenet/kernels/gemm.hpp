@@ -669,7 +669,9 @@ SANENET_ALWAYS_INLINE void lanes_tile(int i0, int rows, int j0, int cols, int k,
 
 // From a full vector of rows and k = 64 on (dW 128x10 at batch 32: 1.64 against 1.37 us for
 // gemm_narrow, at 128: 3.5 against 4.9 us; docs/kernel-tuning.md); A transposed only, since
-// transposing a row-major A costs more than it saves.
+// transposing a row-major A costs more than it saves; AVX-512 only: with 8-float vectors the 10
+// columns take two tiles and gemm_narrow is faster (dW 128x10 at batch 128: 35 against 51 GFLOP/s).
+inline constexpr bool lanes_path = width >= 16;
 inline constexpr int lanes_min_rows = static_cast<int>(width);
 inline constexpr int lanes_min_k = 64;
 // Rows [r0, r1) of C.
@@ -745,11 +747,13 @@ SANENET_INLINE void gemm(int m, int n, int k, operand A, operand B, float* C, st
         return;
     }
     // The unpacked paths work row by row: split rows between threads.
-    if (n <= narrow_max && B.cs == 1 && A.rs == 1 && m >= lanes_min_rows && k >= lanes_min_k) {
-        parallel_for(multi ? threads : 1, static_cast<std::size_t>(m), 4 * width, [&](std::size_t r0, std::size_t r1) {
-            gemm_lanes(static_cast<int>(r0), static_cast<int>(r1), n, k, A, B, C, ldc, accumulate, ep);
-        });
-        return;
+    if constexpr (lanes_path) {
+        if (n <= narrow_max && B.cs == 1 && A.rs == 1 && m >= lanes_min_rows && k >= lanes_min_k) {
+            parallel_for(multi ? threads : 1, static_cast<std::size_t>(m), 4 * width, [&](std::size_t r0, std::size_t r1) {
+                gemm_lanes(static_cast<int>(r0), static_cast<int>(r1), n, k, A, B, C, ldc, accumulate, ep);
+            });
+            return;
+        }
     }
     if ((n <= narrow_max || k <= small_k_max) && B.cs == 1) {
         const bool narrow = n <= narrow_max;
