@@ -34,9 +34,9 @@ namespace sanenet::inline SANENET_ABI::detail {
 // Chooses between one thread and `threads` by timing training steps of a full batch
 // (FitOptions::threads = 0): 2 x trials steps alternate between the two counts, then the one
 // with the lower median wins (a median, so that the first steps' cold caches and a step the OS
-// interrupts do not decide). Small batches can run slower on two cores
-// than on one (docs/benchmarks.md: what passing data between the cores costs); the results do
-// not depend on the thread count, only the speed does.
+// interrupts do not decide). Small batches can run slower on two cores than on one
+// (docs/benchmarks.md: what passing data between the cores costs); the results do not depend on
+// the thread count, only the speed does.
 class thread_choice {
 public:
     static constexpr int trials = 8;
