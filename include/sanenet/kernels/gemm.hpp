@@ -602,6 +602,17 @@ inline void transpose_rows(const operand& A, int i0, int rows, int k, float* at)
     }
 }
 
+// acc[j] holds column j0 + j of rows [i0, i0 + width) in its lanes: transposed back into rows of
+// C[i0:i0+rows, j0:j0+cols], added to C when accumulating.
+SANENET_ALWAYS_INLINE void store_lanes(vfloat* acc, int i0, int rows, int j0, int cols, float* C, std::ptrdiff_t ldc,
+                                       bool accumulate) {
+    transpose_tile(acc);
+    for (int r = 0; r < rows; ++r) {
+        float* c = C + (i0 + r) * ldc + j0;
+        store_partial(c, accumulate ? acc[r] + load_partial(c, cols) : acc[r], cols);
+    }
+}
+
 SANENET_ALWAYS_INLINE void dots_tile(int i0, int rows, int j0, int cols, int k, const float* at, const operand& B, float* C,
                                      std::ptrdiff_t ldc, bool accumulate) {
     constexpr int w = static_cast<int>(width);
@@ -615,11 +626,7 @@ SANENET_ALWAYS_INLINE void dots_tile(int i0, int rows, int j0, int cols, int k, 
 #pragma GCC unroll 16
         for (int j = 0; j < w; ++j) acc[j] = xsimd::fma(vfloat(col[j][kk]), a, acc[j]);
     }
-    transpose_tile(acc);
-    for (int r = 0; r < rows; ++r) {
-        float* c = C + (i0 + r) * ldc + j0;
-        store_partial(c, accumulate ? acc[r] + load_partial(c, cols) : acc[r], cols);
-    }
+    store_lanes(acc, i0, rows, j0, cols, C, ldc, accumulate);
 }
 
 // Columns [c0, c1) of C, every row; k in blocks of at most kc_max (the transposed rows of A
@@ -660,11 +667,7 @@ SANENET_ALWAYS_INLINE void lanes_tile(int i0, int rows, int j0, int cols, int k,
 #pragma GCC unroll 16
         for (int j = 0; j < NC; ++j) acc[j] = xsimd::fma(vfloat(bp[kk * NC + j]), a, acc[j]);
     }
-    transpose_tile(acc);
-    for (int r = 0; r < rows; ++r) {
-        float* c = C + (i0 + r) * ldc + j0;
-        store_partial(c, accumulate ? acc[r] + load_partial(c, cols) : acc[r], cols);
-    }
+    store_lanes(acc, i0, rows, j0, cols, C, ldc, accumulate);
 }
 
 // From a full vector of rows and k = 64 on (dW 128x10 at batch 32: 1.64 against 1.37 us for
