@@ -4158,11 +4158,11 @@ constexpr std::size_t rule_l111_too_few_hidden_units(specs_view l, task_spec t) 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 #if SANENET_DEFINITIONS
 #include <atomic>
 #include <cmath>
-#include <utility>
 #endif
 
 namespace sanenet::inline SANENET_ABI::detail {
@@ -4325,6 +4325,10 @@ private:
 };
 
 SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size);
+
+// predict_one's two workspaces when they do not go on the stack: this thread's, of at least
+// `width` floats, allocated on its first call and grown for a wider network.
+SANENET_INLINE std::pair<float*, float*> row_workspaces(std::size_t width);
 SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size);
 
 // Batched inference into a new matrix, in chunks so the workspaces stay small. The model's
@@ -4491,6 +4495,15 @@ SANENET_INLINE void model::infer_raw(const float* in, std::size_t rows, float* o
     }
     infer(in, rows, out, ping, pong, threads, true, nullptr, nullptr, replace);
     if (!target_scaler_.empty()) destandardize_rows(target_scaler_, out, rows);
+}
+
+SANENET_INLINE std::pair<float*, float*> row_workspaces(std::size_t width) {
+    thread_local aligned_buffer<float> ping(0), pong(0);
+    if (ping.size() < width) {
+        ping.resize(width);
+        pong.resize(width);
+    }
+    return {ping.data(), pong.data()};
 }
 
 SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {
@@ -4910,8 +4923,8 @@ private:
             model_.infer_raw(in, 1, out, ping, pong, 1);
         } else {
             // Too wide for the stack: per-thread buffers, allocated on the first call only.
-            thread_local kernels::aligned_buffer<float> ping(max_width), pong(max_width);
-            model_.infer_raw(in, 1, out, ping.data(), pong.data(), 1);
+            const auto [ping, pong] = detail::row_workspaces(static_cast<std::size_t>(max_width));
+            model_.infer_raw(in, 1, out, ping, pong, 1);
         }
     }
 
@@ -4980,14 +4993,19 @@ struct net_shape {
 };
 
 // One run-time finding in the shared message format; tag is empty for lints that cannot be waived.
+// waive_in: the option whose sn::allow<...>() waives it.
 SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
-                                          const std::string& what, const std::string& fix, std::string evidence);
+                                          const std::string& what, const std::string& fix, std::string evidence,
+                                          std::string_view waive_in = "FitOptions::allow");
 
 template <class Tag>
-Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix,
-                  std::string evidence) {
-    return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence));
+Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix, std::string evidence,
+                  std::string_view waive_in = "FitOptions::allow") {
+    return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence), waive_in);
 }
+
+// The finding on stderr, its severity after "sanenet": "sanenet warning L5.1 large-batch: ...".
+SANENET_INLINE void print_diagnostic(const Diagnostic& d);
 #define SANENET_TAGGED(Tag, ...) ::sanenet::detail::tagged<::sanenet::lint::Tag>(#Tag, __VA_ARGS__)
 
 // Shapes and label ranges: a mismatch is a shape_error naming both shapes. `what` names the data.
@@ -5069,7 +5087,8 @@ SANENET_INLINE std::string list_indices(const std::vector<std::size_t>& v, std::
 }
 
 SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
-                                          const std::string& what, const std::string& fix, std::string evidence) {
+                                          const std::string& what, const std::string& fix, std::string evidence,
+                                          std::string_view waive_in) {
     std::string m = "sanenet ";
     m += id;
     m += ' ';
@@ -5080,11 +5099,20 @@ SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view 
     m += fix;
     m += '.';
     if (!tag.empty()) {
-        m += " Waive: FitOptions::allow = sn::allow<sn::lint::";
+        m += " Waive: ";
+        m += waive_in;
+        m += " = sn::allow<sn::lint::";
         m += tag;
         m += ">().";
     }
     return Diagnostic{std::string(id), severity, std::move(m), std::move(evidence)};
+}
+
+SANENET_INLINE void print_diagnostic(const Diagnostic& d) {
+    std::string line = d.message;
+    const char* level = d.severity == Severity::error ? "error " : d.severity == Severity::info ? "note " : "warning ";
+    line.insert(std::min<std::size_t>(line.size(), 8), level);
+    std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what) {
@@ -6917,7 +6945,6 @@ SANENET_INLINE std::size_t sample_order::next(trainer& tr, const matrix& x, cons
 #if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string>
 #endif
 
@@ -7024,10 +7051,7 @@ public:
             if (once && seen.id == d.id) return false;
         if (print_) {
             if (progress_) progress_->clear();
-            std::string line = d.message;
-            const char* level = d.severity == Severity::error ? "error " : d.severity == Severity::info ? "note " : "warning ";
-            line.insert(std::min<std::size_t>(line.size(), 8), level);
-            std::fprintf(stderr, "%s\n", line.c_str());
+            print_diagnostic(d);
         }
         h_.diagnostics.push_back(std::move(d));
         return true;
@@ -10167,6 +10191,10 @@ private:
 // Empty when every Dense weight of m is a bf16 value (its low 16 bits zero), otherwise which is not.
 SANENET_INLINE std::string first_non_bf16(const model& m);
 
+// An argument_error naming the first Dense weight of m that is not finite or that bf16 cannot
+// hold (|w| above 3.39e38 rounds to infinity); `where` names the call.
+SANENET_INLINE void check_bf16_range(const model& m, const char* where);
+
 // Batched inference through q.infer_raw, in chunks (predict's), row by row.
 SANENET_INLINE xt::xtensor<float, 2> predict_quantized(const quantized_model& q, const xt::xtensor<float, 2>& x);
 
@@ -10200,6 +10228,7 @@ SANENET_INLINE quantized_model::quantized_model(std::shared_ptr<const std::vecto
     if (!source.input_scaler().empty()) model_.set_input_scaler(source.input_scaler(), where);
     if (!source.target_scaler().empty()) model_.set_target_scaler(source.target_scaler(), where);
     if (p == Precision::fp32) return;
+    check_bf16_range(model_, where);
     std::size_t total = 0;
     packed_at_.assign(model_.stages().size(), 0);
     for (std::size_t s = 0; s < model_.stages().size(); ++s) {
@@ -10207,15 +10236,7 @@ SANENET_INLINE quantized_model::quantized_model(std::shared_ptr<const std::vecto
         if (st.k != kind::dense) continue;
         float* w = model_.params() + st.w;
         const std::size_t n = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
-        for (std::size_t i = 0; i < n; ++i) {
-            const float r = kernels::round_to_bf16(w[i]);
-            if (!std::isfinite(w[i]) || !std::isfinite(r))
-                throw argument_error(std::string(where) + ": cannot round the weights to " + precision_name(p) + ": " +
-                                     dense_weight_place(model_, st, i) + " is " + format_shortest(w[i]) +
-                                     (std::isfinite(w[i]) ? ", beyond bf16's range (|w| <= 3.39e38): keep this network in fp32"
-                                                          : "; expected finite weights (train or load the fp32 network again)"));
-            w[i] = r;
-        }
+        for (std::size_t i = 0; i < n; ++i) w[i] = kernels::round_to_bf16(w[i]);
         packed_at_[s] = total;
         total += kernels::bf16_packed_size(st.in, st.out);
     }
@@ -10241,6 +10262,20 @@ SANENET_INLINE bool quantized_model::run_dense(const void* self, const stage_io&
 SANENET_INLINE void quantized_model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong) const {
     const stage_override bf16{&run_dense, this};
     model_.infer_raw(in, rows, out, ping, pong, 1, precision_ == Precision::fp32 ? nullptr : &bf16);
+}
+
+SANENET_INLINE void check_bf16_range(const model& m, const char* where) {
+    for (const stage& st : m.stages()) {
+        if (st.k != kind::dense) continue;
+        const float* w = m.params() + st.w;
+        const std::size_t n = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
+        for (std::size_t i = 0; i < n; ++i)
+            if (!std::isfinite(w[i]) || !std::isfinite(kernels::round_to_bf16(w[i])))
+                throw argument_error(std::string(where) + ": cannot round the weights to bf16: " + dense_weight_place(m, st, i) +
+                                     " is " + format_shortest(w[i]) +
+                                     (std::isfinite(w[i]) ? ", beyond bf16's range (|w| <= 3.39e38): keep this network in fp32"
+                                                          : "; expected finite weights (train or load the fp32 network again)"));
+    }
 }
 
 SANENET_INLINE std::string first_non_bf16(const model& m) {
@@ -11024,16 +11059,11 @@ SANENET_INLINE matrix AnyNetwork::predict(const matrix& x, int threads) const {
 
 SANENET_INLINE void AnyNetwork::predict_one(std::span<const float> in, std::span<float> out) const {
     detail::check_predict_one(in.size(), out.size(), model_.input_size(), model_.output_size());
-    thread_local kernels::aligned_buffer<float> ping(0), pong(0);
-    const std::size_t w = static_cast<std::size_t>(model_.max_width());
-    if (ping.size() < w) {
-        ping.resize(w);
-        pong.resize(w);
-    }
+    const auto [ping, pong] = detail::row_workspaces(static_cast<std::size_t>(model_.max_width()));
     if (quantized_)
-        quantized_->infer_raw(in.data(), 1, out.data(), ping.data(), pong.data());
+        quantized_->infer_raw(in.data(), 1, out.data(), ping, pong);
     else
-        model_.infer_raw(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
+        model_.infer_raw(in.data(), 1, out.data(), ping, pong, 1);
 }
 
 SANENET_INLINE void AnyNetwork::save(const std::filesystem::path& path) const {
@@ -11145,7 +11175,6 @@ void export_header(const Net& net, const std::filesystem::path& path, const Head
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -11243,9 +11272,7 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
     if (const std::string bad = serial::first_non_finite(m, m.params(), m.parameter_count()); !bad.empty())
         throw io_error("refusing to export a header: " + bad);
     const bool bf16 = options.precision == Precision::bf16;  // unset: fp32
-    if (bf16)  // refuses weights beyond bf16's range, naming them
-        (void)quantized_model(std::make_shared<const std::vector<layer_spec>>(m.specs().begin(), m.specs().end()), m,
-                              Precision::bf16, "export_header");
+    if (bf16) check_bf16_range(m, "export_header");
     std::string macro;
     for (char c : options.name) macro += c == ':' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     macro += "_SANENET_NO_FMA";
@@ -12289,8 +12316,6 @@ QuantizedNetwork quantize(const Net& net, Precision precision, const QuantizeOpt
 }  // namespace sanenet
 
 #if SANENET_DEFINITIONS
-#include <algorithm>
-#include <cstdio>
 #include <limits>
 #include <variant>
 
@@ -12309,13 +12334,8 @@ SANENET_INLINE void QuantizedNetwork::predict_one(std::span<const float> in, std
         alignas(kernels::alignment) float pong[stack_width];
         q_->infer_raw(in.data(), 1, out.data(), ping, pong);
     } else {
-        thread_local kernels::aligned_buffer<float> ping(0), pong(0);
-        const std::size_t w = static_cast<std::size_t>(m.max_width());
-        if (ping.size() < w) {
-            ping.resize(w);
-            pong.resize(w);
-        }
-        q_->infer_raw(in.data(), 1, out.data(), ping.data(), pong.data());
+        const auto [ping, pong] = detail::row_workspaces(static_cast<std::size_t>(m.max_width()));
+        q_->infer_raw(in.data(), 1, out.data(), ping, pong);
     }
 }
 
@@ -12372,15 +12392,9 @@ SANENET_INLINE QuantizedNetwork quantize_model(const model& m, Waivers type_waiv
         Diagnostic d = SANENET_TAGGED(QuantizationCost, Severity::warning, what,
                                       "keep fp32 for this model (sn::Precision::fp32, or deploy the Network itself)",
                                       cost.metric + " fp32 " + format_number(cost.fp32, 6) + ", " + precision_name(p) + " " +
-                                          format_number(cost.reduced, 6));
-        // The waiver of quantize is QuantizeOptions::allow, not FitOptions's.
-        if (const std::size_t at = d.message.find("FitOptions::allow"); at != std::string::npos)
-            d.message.replace(at, 10, "QuantizeOptions");
-        if (o.progress) {
-            std::string line = d.message;
-            line.insert(std::min<std::size_t>(line.size(), 8), "warning ");
-            std::fprintf(stderr, "%s\n", line.c_str());
-        }
+                                          format_number(cost.reduced, 6),
+                                      "QuantizeOptions::allow");
+        if (o.progress) print_diagnostic(d);
         net.diagnostics_.push_back(std::move(d));
     }
     return net;

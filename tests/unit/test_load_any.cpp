@@ -334,3 +334,25 @@ TEST_CASE("load_any: damaged files are io_errors, non-finite parameters too; pre
     CHECK(contains(message_of<sn::shape_error>([&] { any.predict_one(wrong, out); }), "input span of 5 values"));
     CHECK(contains(message_of<sn::shape_error>([&] { (void)any.predict(sn::matrix::from_shape({2, 5})); }), "(2, 5)"));
 }
+
+TEST_CASE("AnyNetwork::predict_one's per-thread workspaces grow for a wider network on the same thread") {
+    // Norm (33 wide) first, then the MLP (784 wide) on this thread: the same bits as the typed
+    // networks' predict_one, which keep their workspaces on the stack. A workspace that does not
+    // grow is a heap overflow that the plain build may not see in the values: `make
+    // sanitize-asan` reports it (seen with the growth removed).
+    temp_dir dir;
+    Norm narrow{sn::Seed{2}};
+    Mlp wide{sn::Seed{3}};
+    narrow.save(dir.path / "narrow.sanenet");
+    wide.save(dir.path / "wide.sanenet");
+    const sn::AnyNetwork a = sn::load_any(dir.path / "narrow.sanenet"), b = sn::load_any(dir.path / "wide.sanenet");
+    const auto run = [](const auto& net, std::size_t in, std::size_t out) {
+        std::vector<float> x(in), y(out);
+        for (std::size_t i = 0; i < in; ++i) x[i] = static_cast<float>(i % 13) * 0.1f - 0.6f;
+        net.predict_one(std::span<const float>(x), std::span<float>(y));
+        return y;
+    };
+    CHECK(run(a, 7, 3) == run(narrow, 7, 3));
+    CHECK(run(b, 784, 10) == run(wide, 784, 10));
+    CHECK(run(a, 7, 3) == run(narrow, 7, 3));
+}

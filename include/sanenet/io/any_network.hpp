@@ -108,16 +108,11 @@ SANENET_INLINE matrix AnyNetwork::predict(const matrix& x, int threads) const {
 
 SANENET_INLINE void AnyNetwork::predict_one(std::span<const float> in, std::span<float> out) const {
     detail::check_predict_one(in.size(), out.size(), model_.input_size(), model_.output_size());
-    thread_local kernels::aligned_buffer<float> ping(0), pong(0);
-    const std::size_t w = static_cast<std::size_t>(model_.max_width());
-    if (ping.size() < w) {
-        ping.resize(w);
-        pong.resize(w);
-    }
+    const auto [ping, pong] = detail::row_workspaces(static_cast<std::size_t>(model_.max_width()));
     if (quantized_)
-        quantized_->infer_raw(in.data(), 1, out.data(), ping.data(), pong.data());
+        quantized_->infer_raw(in.data(), 1, out.data(), ping, pong);
     else
-        model_.infer_raw(in.data(), 1, out.data(), ping.data(), pong.data(), 1);
+        model_.infer_raw(in.data(), 1, out.data(), ping, pong, 1);
 }
 
 SANENET_INLINE void AnyNetwork::save(const std::filesystem::path& path) const {

@@ -66,7 +66,6 @@ void export_header(const Net& net, const std::filesystem::path& path, const Head
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -164,9 +163,7 @@ SANENET_INLINE std::string header_text(const model& m, const HeaderOptions& opti
     if (const std::string bad = serial::first_non_finite(m, m.params(), m.parameter_count()); !bad.empty())
         throw io_error("refusing to export a header: " + bad);
     const bool bf16 = options.precision == Precision::bf16;  // unset: fp32
-    if (bf16)  // refuses weights beyond bf16's range, naming them
-        (void)quantized_model(std::make_shared<const std::vector<layer_spec>>(m.specs().begin(), m.specs().end()), m,
-                              Precision::bf16, "export_header");
+    if (bf16) check_bf16_range(m, "export_header");
     std::string macro;
     for (char c : options.name) macro += c == ':' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     macro += "_SANENET_NO_FMA";

@@ -108,8 +108,6 @@ QuantizedNetwork quantize(const Net& net, Precision precision, const QuantizeOpt
 }  // namespace sanenet
 
 #if SANENET_DEFINITIONS
-#include <algorithm>
-#include <cstdio>
 #include <limits>
 #include <variant>
 
@@ -128,13 +126,8 @@ SANENET_INLINE void QuantizedNetwork::predict_one(std::span<const float> in, std
         alignas(kernels::alignment) float pong[stack_width];
         q_->infer_raw(in.data(), 1, out.data(), ping, pong);
     } else {
-        thread_local kernels::aligned_buffer<float> ping(0), pong(0);
-        const std::size_t w = static_cast<std::size_t>(m.max_width());
-        if (ping.size() < w) {
-            ping.resize(w);
-            pong.resize(w);
-        }
-        q_->infer_raw(in.data(), 1, out.data(), ping.data(), pong.data());
+        const auto [ping, pong] = detail::row_workspaces(static_cast<std::size_t>(m.max_width()));
+        q_->infer_raw(in.data(), 1, out.data(), ping, pong);
     }
 }
 
@@ -191,15 +184,9 @@ SANENET_INLINE QuantizedNetwork quantize_model(const model& m, Waivers type_waiv
         Diagnostic d = SANENET_TAGGED(QuantizationCost, Severity::warning, what,
                                       "keep fp32 for this model (sn::Precision::fp32, or deploy the Network itself)",
                                       cost.metric + " fp32 " + format_number(cost.fp32, 6) + ", " + precision_name(p) + " " +
-                                          format_number(cost.reduced, 6));
-        // The waiver of quantize is QuantizeOptions::allow, not FitOptions's.
-        if (const std::size_t at = d.message.find("FitOptions::allow"); at != std::string::npos)
-            d.message.replace(at, 10, "QuantizeOptions");
-        if (o.progress) {
-            std::string line = d.message;
-            line.insert(std::min<std::size_t>(line.size(), 8), "warning ");
-            std::fprintf(stderr, "%s\n", line.c_str());
-        }
+                                          format_number(cost.reduced, 6),
+                                      "QuantizeOptions::allow");
+        if (o.progress) print_diagnostic(d);
         net.diagnostics_.push_back(std::move(d));
     }
     return net;

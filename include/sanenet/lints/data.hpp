@@ -35,14 +35,19 @@ struct net_shape {
 };
 
 // One run-time finding in the shared message format; tag is empty for lints that cannot be waived.
+// waive_in: the option whose sn::allow<...>() waives it.
 SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
-                                          const std::string& what, const std::string& fix, std::string evidence);
+                                          const std::string& what, const std::string& fix, std::string evidence,
+                                          std::string_view waive_in = "FitOptions::allow");
 
 template <class Tag>
-Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix,
-                  std::string evidence) {
-    return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence));
+Diagnostic tagged(std::string_view tag, Severity severity, const std::string& what, const std::string& fix, std::string evidence,
+                  std::string_view waive_in = "FitOptions::allow") {
+    return make_diagnostic(Tag::id, Tag::slug, tag, severity, what, fix, std::move(evidence), waive_in);
 }
+
+// The finding on stderr, its severity after "sanenet": "sanenet warning L5.1 large-batch: ...".
+SANENET_INLINE void print_diagnostic(const Diagnostic& d);
 #define SANENET_TAGGED(Tag, ...) ::sanenet::detail::tagged<::sanenet::lint::Tag>(#Tag, __VA_ARGS__)
 
 // Shapes and label ranges: a mismatch is a shape_error naming both shapes. `what` names the data.
@@ -124,7 +129,8 @@ SANENET_INLINE std::string list_indices(const std::vector<std::size_t>& v, std::
 }
 
 SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view slug, std::string_view tag, Severity severity,
-                                          const std::string& what, const std::string& fix, std::string evidence) {
+                                          const std::string& what, const std::string& fix, std::string evidence,
+                                          std::string_view waive_in) {
     std::string m = "sanenet ";
     m += id;
     m += ' ';
@@ -135,11 +141,20 @@ SANENET_INLINE Diagnostic make_diagnostic(std::string_view id, std::string_view 
     m += fix;
     m += '.';
     if (!tag.empty()) {
-        m += " Waive: FitOptions::allow = sn::allow<sn::lint::";
+        m += " Waive: ";
+        m += waive_in;
+        m += " = sn::allow<sn::lint::";
         m += tag;
         m += ">().";
     }
     return Diagnostic{std::string(id), severity, std::move(m), std::move(evidence)};
+}
+
+SANENET_INLINE void print_diagnostic(const Diagnostic& d) {
+    std::string line = d.message;
+    const char* level = d.severity == Severity::error ? "error " : d.severity == Severity::info ? "note " : "warning ";
+    line.insert(std::min<std::size_t>(line.size(), 8), level);
+    std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 SANENET_INLINE void check_shapes(const net_shape& s, const matrix& x, const targets& y, const std::string& what) {

@@ -14,11 +14,11 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 #if SANENET_DEFINITIONS
 #include <atomic>
 #include <cmath>
-#include <utility>
 #endif
 
 namespace sanenet::inline SANENET_ABI::detail {
@@ -181,6 +181,10 @@ private:
 };
 
 SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size);
+
+// predict_one's two workspaces when they do not go on the stack: this thread's, of at least
+// `width` floats, allocated on its first call and grown for a wider network.
+SANENET_INLINE std::pair<float*, float*> row_workspaces(std::size_t width);
 SANENET_INLINE void check_input_width(const char* where, std::size_t rows, std::size_t cols, int input_size);
 
 // Batched inference into a new matrix, in chunks so the workspaces stay small. The model's
@@ -347,6 +351,15 @@ SANENET_INLINE void model::infer_raw(const float* in, std::size_t rows, float* o
     }
     infer(in, rows, out, ping, pong, threads, true, nullptr, nullptr, replace);
     if (!target_scaler_.empty()) destandardize_rows(target_scaler_, out, rows);
+}
+
+SANENET_INLINE std::pair<float*, float*> row_workspaces(std::size_t width) {
+    thread_local aligned_buffer<float> ping(0), pong(0);
+    if (ping.size() < width) {
+        ping.resize(width);
+        pong.resize(width);
+    }
+    return {ping.data(), pong.data()};
 }
 
 SANENET_INLINE void check_predict_one(std::size_t in, std::size_t out, int input_size, int output_size) {

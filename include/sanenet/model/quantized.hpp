@@ -67,6 +67,10 @@ private:
 // Empty when every Dense weight of m is a bf16 value (its low 16 bits zero), otherwise which is not.
 SANENET_INLINE std::string first_non_bf16(const model& m);
 
+// An argument_error naming the first Dense weight of m that is not finite or that bf16 cannot
+// hold (|w| above 3.39e38 rounds to infinity); `where` names the call.
+SANENET_INLINE void check_bf16_range(const model& m, const char* where);
+
 // Batched inference through q.infer_raw, in chunks (predict's), row by row.
 SANENET_INLINE xt::xtensor<float, 2> predict_quantized(const quantized_model& q, const xt::xtensor<float, 2>& x);
 
@@ -100,6 +104,7 @@ SANENET_INLINE quantized_model::quantized_model(std::shared_ptr<const std::vecto
     if (!source.input_scaler().empty()) model_.set_input_scaler(source.input_scaler(), where);
     if (!source.target_scaler().empty()) model_.set_target_scaler(source.target_scaler(), where);
     if (p == Precision::fp32) return;
+    check_bf16_range(model_, where);
     std::size_t total = 0;
     packed_at_.assign(model_.stages().size(), 0);
     for (std::size_t s = 0; s < model_.stages().size(); ++s) {
@@ -107,15 +112,7 @@ SANENET_INLINE quantized_model::quantized_model(std::shared_ptr<const std::vecto
         if (st.k != kind::dense) continue;
         float* w = model_.params() + st.w;
         const std::size_t n = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
-        for (std::size_t i = 0; i < n; ++i) {
-            const float r = kernels::round_to_bf16(w[i]);
-            if (!std::isfinite(w[i]) || !std::isfinite(r))
-                throw argument_error(std::string(where) + ": cannot round the weights to " + precision_name(p) + ": " +
-                                     dense_weight_place(model_, st, i) + " is " + format_shortest(w[i]) +
-                                     (std::isfinite(w[i]) ? ", beyond bf16's range (|w| <= 3.39e38): keep this network in fp32"
-                                                          : "; expected finite weights (train or load the fp32 network again)"));
-            w[i] = r;
-        }
+        for (std::size_t i = 0; i < n; ++i) w[i] = kernels::round_to_bf16(w[i]);
         packed_at_[s] = total;
         total += kernels::bf16_packed_size(st.in, st.out);
     }
@@ -141,6 +138,20 @@ SANENET_INLINE bool quantized_model::run_dense(const void* self, const stage_io&
 SANENET_INLINE void quantized_model::infer_raw(const float* in, std::size_t rows, float* out, float* ping, float* pong) const {
     const stage_override bf16{&run_dense, this};
     model_.infer_raw(in, rows, out, ping, pong, 1, precision_ == Precision::fp32 ? nullptr : &bf16);
+}
+
+SANENET_INLINE void check_bf16_range(const model& m, const char* where) {
+    for (const stage& st : m.stages()) {
+        if (st.k != kind::dense) continue;
+        const float* w = m.params() + st.w;
+        const std::size_t n = static_cast<std::size_t>(st.in) * static_cast<std::size_t>(st.out);
+        for (std::size_t i = 0; i < n; ++i)
+            if (!std::isfinite(w[i]) || !std::isfinite(kernels::round_to_bf16(w[i])))
+                throw argument_error(std::string(where) + ": cannot round the weights to bf16: " + dense_weight_place(m, st, i) +
+                                     " is " + format_shortest(w[i]) +
+                                     (std::isfinite(w[i]) ? ", beyond bf16's range (|w| <= 3.39e38): keep this network in fp32"
+                                                          : "; expected finite weights (train or load the fp32 network again)"));
+    }
 }
 
 SANENET_INLINE std::string first_non_bf16(const model& m) {

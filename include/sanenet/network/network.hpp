@@ -331,8 +331,8 @@ private:
             model_.infer_raw(in, 1, out, ping, pong, 1);
         } else {
             // Too wide for the stack: per-thread buffers, allocated on the first call only.
-            thread_local kernels::aligned_buffer<float> ping(max_width), pong(max_width);
-            model_.infer_raw(in, 1, out, ping.data(), pong.data(), 1);
+            const auto [ping, pong] = detail::row_workspaces(static_cast<std::size_t>(max_width));
+            model_.infer_raw(in, 1, out, ping, pong, 1);
         }
     }
 

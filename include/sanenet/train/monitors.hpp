@@ -18,7 +18,6 @@
 #if SANENET_DEFINITIONS
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <string>
 #endif
 
@@ -125,10 +124,7 @@ public:
             if (once && seen.id == d.id) return false;
         if (print_) {
             if (progress_) progress_->clear();
-            std::string line = d.message;
-            const char* level = d.severity == Severity::error ? "error " : d.severity == Severity::info ? "note " : "warning ";
-            line.insert(std::min<std::size_t>(line.size(), 8), level);
-            std::fprintf(stderr, "%s\n", line.c_str());
+            print_diagnostic(d);
         }
         h_.diagnostics.push_back(std::move(d));
         return true;
