@@ -115,11 +115,12 @@ TEST_CASE("gemm at the MLP's training shapes, with and without accumulation, on 
                 }
 }
 
-TEST_CASE("gemm against a transposed B with a few rows: dot products with the rows in the lanes") {
-    // 3-16 rows (GEMV rows below), every column count around the vector width, k split into
-    // blocks past 256, A stored either way, the epilogue, accumulation and 2 threads.
+TEST_CASE("gemm against a transposed B with a few rows: GEMV rows, then dot products with the rows in the lanes") {
+    // 3-16 rows (a GEMV per row up to gemv_rows_max when A is row-major, the rows in the lanes
+    // beyond), every column count around the vector width, k split into blocks past 256, A
+    // stored either way, the epilogue, accumulation and 2 threads.
     int cases = 0;
-    for (int m : {3, 7, 8, 9, 16})
+    for (int m : {3, 4, 5, 7, 8, 9, 16})
         for (int n : {1, 7, 8, 9, 17, 128})
             for (int kk : {1, 10, 128, 257, 600}) {
                 const bool trans_a = (m + n + kk) % 2 == 0, acc = (m + kk) % 3 == 0, bias = n % 2 == 1;
@@ -129,7 +130,7 @@ TEST_CASE("gemm against a transposed B with a few rows: dot products with the ro
                 CHECK(gemm_error(c, 2) < 1e-5);
                 ++cases;
             }
-    CHECK(cases == 150);
+    CHECK(cases == 210);
 }
 
 TEST_CASE("gemm with a narrow B and A transposed: the rows in the lanes (dW of a classifier's last layer)") {

@@ -72,8 +72,10 @@ inline constexpr int direct_b_min_m = 32;
 inline constexpr int small_k_max = 4;
 // C = A B with B's columns contiguous along k (B^T stored): up to gemv_rows_max rows, a GEMV
 // per row; up to dots_rows_max, dot products with the rows in the lanes (gemm_dots); beyond,
-// the packed GEMM, which the dots path no longer beats (docs/kernel-tuning.md).
-inline constexpr int gemv_rows_max = 2;
+// the packed GEMM, which the dots path no longer beats (docs/kernel-tuning.md). With 8 or 16
+// lanes a GEMV's dot products cost one FMA per vector and a share of reduce_add_each, and rows
+// one by one win up to 4; with SSE2's 4 lanes at 2.
+inline constexpr int gemv_rows_max = width >= 8 ? 4 : 2;
 inline constexpr int dots_rows_max = 16;
 
 // Per-thread packing buffers, sized once on first use.
@@ -732,8 +734,9 @@ SANENET_INLINE void gemm(int m, int n, int k, operand A, operand B, float* C, st
         apply_epilogue(C, ldc, m, 0, n, ep);
         return;
     }
-    // One row, or two against a transposed B (dX = dZ W^T at batch 1-2): row by row without
-    // packing. A few more rows against a transposed B: dot products with the rows in the lanes.
+    // One row, or up to gemv_rows_max against a transposed B (dX = dZ W^T at a batch of 1-4): row
+    // by row without packing. A few more rows against a transposed B: dot products with the rows
+    // in the lanes.
     const bool b_transposed = B.rs == 1 && B.cs != 1;
     if (A.cs == 1 && (m == 1 || (m <= gemv_rows_max && b_transposed))) {
         for (int i = 0; i < m; ++i) gemv(n, k, A.p + i * A.rs, B, C + i * ldc, accumulate, ep);
