@@ -111,8 +111,10 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
                 constexpr int w = static_cast<int>(width);
                 for (; h == mr && k + w <= kc; k += w) {
                     vfloat v[mr], t[mr];
+#pragma GCC unroll 16
                     for (int i = 0; i < mr; ++i) v[i] = i < rows ? vfloat::load_unaligned(a0 + i * A.rs + k) : vfloat(0.f);
                     interleave<mr>(v, t);
+#pragma GCC unroll 16
                     for (int i = 0; i < mr; ++i) t[i].store_unaligned(dst + k * mr + i * w);
                 }
             }
@@ -170,9 +172,11 @@ inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, flo
             for (; k + w <= kc; k += w)
                 for (int v = 0; v < nv; ++v) {
                     vfloat c[w], t[w];
+#pragma GCC unroll 16
                     for (int j = 0; j < w; ++j)
                         c[j] = v * w + j < cols ? vfloat::load_unaligned(B.p + (jc + v * w + j) * B.cs + pc + k) : vfloat(0.f);
                     interleave<w>(c, t);
+#pragma GCC unroll 16
                     for (int kk = 0; kk < w; ++kk) t[kk].store_unaligned(dst + (k + kk) * nr + v * w);
                 }
     }
@@ -598,9 +602,12 @@ inline void transpose_rows(const operand& A, int i0, int rows, int k, float* at)
     for (int k0 = 0; k0 < k; k0 += w) {
         const int c = std::min(w, k - k0);
         vfloat v[w];
+#pragma GCC unroll 16
         for (int r = 0; r < w; ++r) v[r] = r < rows ? load_partial(A.p + (i0 + r) * A.rs + k0, c) : vfloat(0.f);
         transpose_tile(v);
-        for (int kk = 0; kk < c; ++kk) v[kk].store_aligned(at + (k0 + kk) * w);
+#pragma GCC unroll 16
+        for (int kk = 0; kk < w; ++kk)
+            if (kk < c) v[kk].store_aligned(at + (k0 + kk) * w);
     }
 }
 
@@ -609,7 +616,9 @@ inline void transpose_rows(const operand& A, int i0, int rows, int k, float* at)
 SANENET_ALWAYS_INLINE void store_lanes(vfloat* acc, int i0, int rows, int j0, int cols, float* C, std::ptrdiff_t ldc,
                                        bool accumulate) {
     transpose_tile(acc);
-    for (int r = 0; r < rows; ++r) {
+#pragma GCC unroll 16
+    for (int r = 0; r < static_cast<int>(width); ++r) {
+        if (r >= rows) break;
         float* c = C + (i0 + r) * ldc + j0;
         store_partial(c, accumulate ? acc[r] + load_partial(c, cols) : acc[r], cols);
     }
