@@ -618,12 +618,14 @@ SANENET_ALWAYS_INLINE void interleave(const vfloat* v, vfloat* out) {
         out[0] = v[0];
     } else {
         vfloat even_in[N / 2], odd_in[N / 2], even[N / 2], odd[N / 2];
+#pragma GCC unroll 16
         for (int i = 0; i < N / 2; ++i) {
             even_in[i] = v[2 * i];
             odd_in[i] = v[2 * i + 1];
         }
         interleave<N / 2>(even_in, even);
         interleave<N / 2>(odd_in, odd);
+#pragma GCC unroll 16
         for (int t = 0; t < N / 2; ++t) {
             out[2 * t] = interleave_lo(even[t], odd[t]);
             out[2 * t + 1] = interleave_hi(even[t], odd[t]);
@@ -687,6 +689,7 @@ SANENET_ALWAYS_INLINE void transpose_tile(vfloat* v) {
     if constexpr (width == 16) {
         vfloat t[16];
         interleave<16>(v, t);
+#pragma GCC unroll 16
         for (int i = 0; i < 16; ++i) v[i] = t[i];
         return;
     }
@@ -728,8 +731,8 @@ SANENET_ALWAYS_INLINE void transpose_tile(vfloat* v) {
 }
 
 // Horizontal sums, sanenet's own: xsimd 8.1's AVX-512 haddp returns its 16 sums in a
-// permuted lane order, so these are built from stores and transpose_tile, which the tests and
-// the self-check (self_check.hpp) compare with scalar code at every width.
+// permuted lane order, so these are built from stores, shuffles and transpose_tile, which the
+// tests and the self-check (self_check.hpp) compare with scalar code at every width.
 // The sum of v's lanes, added pairwise.
 SANENET_ALWAYS_INLINE float reduce_add(vfloat v) {
     alignas(alignment) float t[width];
@@ -739,11 +742,48 @@ SANENET_ALWAYS_INLINE float reduce_add(vfloat v) {
     return t[0];
 }
 // Lane r of the result is the sum of v[r]'s lanes, for width vectors v[0..width).
+// With AVX-512 and AVX, the vectors are added in pairs as they are shuffled together (pairs,
+// then quadruples, then 128-bit blocks): 45 shuffles and adds for 16 vectors, 21 for 8, against
+// 79 and 31 for a transpose and then a sum of its rows.
 SANENET_ALWAYS_INLINE vfloat reduce_add_each(const vfloat* v) {
+#if defined(__AVX512F__)
+    if constexpr (width == 16) {
+        __m512 pairs[8], quads[4], halves[2];
+#pragma GCC unroll 8
+        for (int p = 0; p < 8; ++p)  // each 128-bit block: v[2p] lanes 0+2, v[2p+1] lanes 0+2, v[2p] 1+3, v[2p+1] 1+3
+            pairs[p] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * p], v[2 * p + 1]), _mm512_unpackhi_ps(v[2 * p], v[2 * p + 1]));
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; ++q)  // each 128-bit block: the block's sums of v[4q], ..., v[4q + 3]
+            quads[q] = _mm512_add_ps(_mm512_shuffle_ps(pairs[2 * q], pairs[2 * q + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                                     _mm512_shuffle_ps(pairs[2 * q], pairs[2 * q + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; ++h)  // blocks 0 + 1 and 2 + 3 of quads[2h], then of quads[2h + 1]
+            halves[h] = _mm512_add_ps(_mm512_shuffle_f32x4(quads[2 * h], quads[2 * h + 1], 0x88),
+                                      _mm512_shuffle_f32x4(quads[2 * h], quads[2 * h + 1], 0xDD));
+        return vfloat(
+            _mm512_add_ps(_mm512_shuffle_f32x4(halves[0], halves[1], 0x88), _mm512_shuffle_f32x4(halves[0], halves[1], 0xDD)));
+    }
+#elif defined(__AVX__)
+    if constexpr (width == 8) {
+        __m256 pairs[4], quads[2];
+#pragma GCC unroll 4
+        for (int p = 0; p < 4; ++p)
+            pairs[p] = _mm256_add_ps(_mm256_unpacklo_ps(v[2 * p], v[2 * p + 1]), _mm256_unpackhi_ps(v[2 * p], v[2 * p + 1]));
+#pragma GCC unroll 2
+        for (int q = 0; q < 2; ++q)
+            quads[q] = _mm256_add_ps(_mm256_shuffle_ps(pairs[2 * q], pairs[2 * q + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                                     _mm256_shuffle_ps(pairs[2 * q], pairs[2 * q + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+        return vfloat(
+            _mm256_add_ps(_mm256_permute2f128_ps(quads[0], quads[1], 0x20), _mm256_permute2f128_ps(quads[0], quads[1], 0x31)));
+    }
+#endif
     vfloat t[width];
+#pragma GCC unroll 16
     for (std::size_t i = 0; i < width; ++i) t[i] = v[i];
     transpose_tile(t);
+#pragma GCC unroll 4
     for (std::size_t half = width / 2; half > 0; half /= 2)
+#pragma GCC unroll 16
         for (std::size_t i = 0; i < half; ++i) t[i] += t[i + half];
     return t[0];
 }
@@ -2180,8 +2220,10 @@ inline constexpr int direct_b_min_m = 32;
 inline constexpr int small_k_max = 4;
 // C = A B with B's columns contiguous along k (B^T stored): up to gemv_rows_max rows, a GEMV
 // per row; up to dots_rows_max, dot products with the rows in the lanes (gemm_dots); beyond,
-// the packed GEMM, which the dots path no longer beats (docs/kernel-tuning.md).
-inline constexpr int gemv_rows_max = 2;
+// the packed GEMM, which the dots path no longer beats (docs/kernel-tuning.md). With 8 or 16
+// lanes a GEMV's dot products cost one FMA per vector and a share of reduce_add_each, and rows
+// one by one win up to 4; with SSE2's 4 lanes at 2.
+inline constexpr int gemv_rows_max = width >= 8 ? 4 : 2;
 inline constexpr int dots_rows_max = 16;
 
 // Per-thread packing buffers, sized once on first use.
@@ -2217,8 +2259,10 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
                 constexpr int w = static_cast<int>(width);
                 for (; h == mr && k + w <= kc; k += w) {
                     vfloat v[mr], t[mr];
+#pragma GCC unroll 16
                     for (int i = 0; i < mr; ++i) v[i] = i < rows ? vfloat::load_unaligned(a0 + i * A.rs + k) : vfloat(0.f);
                     interleave<mr>(v, t);
+#pragma GCC unroll 16
                     for (int i = 0; i < mr; ++i) t[i].store_unaligned(dst + k * mr + i * w);
                 }
             }
@@ -2233,8 +2277,13 @@ inline void pack_a(const operand& A, int ic, int mc, int pc, int kc, float* out)
             for (int i = 0; i < h; ++i)
                 for (int kk = k; kk < kc; ++kk) dst[kk * h + i] = i < rows ? a0[i * A.rs + kk] : 0.f;
         } else if (A.rs == 1 && rows == h) {
-            // A transposed (X^T in dW = X^T dY): each k is h contiguous values.
-            for (int k = 0; k < kc; ++k) std::memcpy(dst + k * h, a0 + k * A.cs, static_cast<std::size_t>(h) * sizeof(float));
+            // A transposed (X^T in dW = X^T dY): each k is h contiguous values. A full panel's
+            // copies have a fixed size, so that they are single moves: with h unknown g++ copied
+            // one float at a time (5% of a training step at batch 32).
+            if (h == mr)
+                for (int k = 0; k < kc; ++k) std::memcpy(dst + k * mr, a0 + k * A.cs, mr * sizeof(float));
+            else
+                for (int k = 0; k < kc; ++k) std::memcpy(dst + k * h, a0 + k * A.cs, static_cast<std::size_t>(h) * sizeof(float));
         } else {
             for (int k = 0; k < kc; ++k)
                 for (int i = 0; i < h; ++i) dst[k * h + i] = i < rows ? a0[k * A.cs + i * A.rs] : 0.f;
@@ -2276,9 +2325,11 @@ inline void pack_b_panel(const operand& B, int pc, int kc, int jc, int cols, flo
             for (; k + w <= kc; k += w)
                 for (int v = 0; v < nv; ++v) {
                     vfloat c[w], t[w];
+#pragma GCC unroll 16
                     for (int j = 0; j < w; ++j)
                         c[j] = v * w + j < cols ? vfloat::load_unaligned(B.p + (jc + v * w + j) * B.cs + pc + k) : vfloat(0.f);
                     interleave<w>(c, t);
+#pragma GCC unroll 16
                     for (int kk = 0; kk < w; ++kk) t[kk].store_unaligned(dst + (k + kk) * nr + v * w);
                 }
     }
@@ -2704,9 +2755,12 @@ inline void transpose_rows(const operand& A, int i0, int rows, int k, float* at)
     for (int k0 = 0; k0 < k; k0 += w) {
         const int c = std::min(w, k - k0);
         vfloat v[w];
+#pragma GCC unroll 16
         for (int r = 0; r < w; ++r) v[r] = r < rows ? load_partial(A.p + (i0 + r) * A.rs + k0, c) : vfloat(0.f);
         transpose_tile(v);
-        for (int kk = 0; kk < c; ++kk) v[kk].store_aligned(at + (k0 + kk) * w);
+#pragma GCC unroll 16
+        for (int kk = 0; kk < w; ++kk)
+            if (kk < c) v[kk].store_aligned(at + (k0 + kk) * w);
     }
 }
 
@@ -2715,7 +2769,9 @@ inline void transpose_rows(const operand& A, int i0, int rows, int k, float* at)
 SANENET_ALWAYS_INLINE void store_lanes(vfloat* acc, int i0, int rows, int j0, int cols, float* C, std::ptrdiff_t ldc,
                                        bool accumulate) {
     transpose_tile(acc);
-    for (int r = 0; r < rows; ++r) {
+#pragma GCC unroll 16
+    for (int r = 0; r < static_cast<int>(width); ++r) {
+        if (r >= rows) break;
         float* c = C + (i0 + r) * ldc + j0;
         store_partial(c, accumulate ? acc[r] + load_partial(c, cols) : acc[r], cols);
     }
@@ -2840,8 +2896,9 @@ SANENET_INLINE void gemm(int m, int n, int k, operand A, operand B, float* C, st
         apply_epilogue(C, ldc, m, 0, n, ep);
         return;
     }
-    // One row, or two against a transposed B (dX = dZ W^T at batch 1-2): row by row without
-    // packing. A few more rows against a transposed B: dot products with the rows in the lanes.
+    // One row, or up to gemv_rows_max against a transposed B (dX = dZ W^T at a batch of 1-4): row
+    // by row without packing. A few more rows against a transposed B: dot products with the rows
+    // in the lanes.
     const bool b_transposed = B.rs == 1 && B.cs != 1;
     if (A.cs == 1 && (m == 1 || (m <= gemv_rows_max && b_transposed))) {
         for (int i = 0; i < m; ++i) gemv(n, k, A.p + i * A.rs, B, C + i * ldc, accumulate, ep);
@@ -6921,6 +6978,16 @@ SANENET_INLINE bool sample_order::restore(const state& s) {
 SANENET_INLINE std::size_t sample_order::next(trainer& tr, const matrix& x, const targets& y, std::size_t batch) {
     const std::size_t n = order_.size();
     const std::size_t rows = wrap_ ? (n ? batch : 0) : std::min(batch, n - cursor_);
+    // The first two cache lines of every row asked for before any is copied: a shuffled
+    // batch's rows are scattered, and their misses then overlap instead of queueing (the
+    // hardware prefetcher follows each row from there). A shuffled epoch at batch 32 cost
+    // 4.5% more than one in order without this, 2% with it.
+    const std::size_t cols = x.shape()[1];
+    for (std::size_t r = 0, c = cursor_; r < rows; ++r, c = c + 1 == n ? 0 : c + 1) {
+        const float* row = x.data() + order_[c] * cols;
+        __builtin_prefetch(row);
+        __builtin_prefetch(row + 16);
+    }
     for (std::size_t r = 0; r < rows; ++r) {
         tr.load_sample(r, x, y, order_[cursor_]);
         cursor_ = wrap_ ? (cursor_ + 1) % n : cursor_ + 1;
